@@ -1,0 +1,200 @@
+"""One env-driven settings file. Every variable is listed in `.env.example`."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from saohei.common.keyfiles import (
+    parse_data_keys,
+    read_or_create_data_keys,
+    read_or_create_secret_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SAOHEI_VAR_DIR", BASE_DIR / "var")).resolve()
+SAOHEI_ENV = os.environ.get("SAOHEI_ENV", "development")
+IS_PRODUCTION = SAOHEI_ENV == "production"
+
+
+def _required_in_production(name: str) -> str | None:
+    value = os.environ.get(name)
+    if IS_PRODUCTION and not value:
+        raise ImproperlyConfigured(f"SAOHEI_ENV=production 时必须设置环境变量 {name}")
+    return value
+
+
+# Development and test generate their secrets once into var/; production must be given them.
+SECRET_KEY = _required_in_production("SAOHEI_SECRET_KEY") or read_or_create_secret_file(
+    VAR_DIR / "secret_key", nbytes=32
+)
+_data_key = _required_in_production("SAOHEI_DATA_KEY")
+SAOHEI_DATA_KEYS = (
+    parse_data_keys(_data_key)
+    if _data_key
+    else read_or_create_data_keys(VAR_DIR / "data_keys.json")
+)
+SAOHEI_AUDIT_KEY = bytes.fromhex(
+    _required_in_production("SAOHEI_AUDIT_KEY")
+    or read_or_create_secret_file(VAR_DIR / "audit_key", nbytes=32)
+)
+
+DEBUG = os.environ.get("SAOHEI_DEBUG", "false").lower() == "true" and not IS_PRODUCTION
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("SAOHEI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("SAOHEI_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "template_partials",
+    "saohei.common",
+    "saohei.audit",
+    "saohei.organisations",
+    "saohei.accounts",
+    "saohei.api",
+    "saohei.home",
+    "saohei.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "saohei.common.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "saohei.accounts.middleware.AccountPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "saohei.home.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'saohei.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(_database_url)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at
+        # BEGIN so that the audit chain never forks between two concurrent writers.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SAOHEI_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Trigram search on Chinese needs a UTF-8 ctype; template0 lets the locale be chosen.
+    DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "organisations.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home:index"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "saohei.accounts.passwords.PolicyPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60  # hard ceiling; the idle timeout is enforced per request
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("SAOHEI_SSL_REDIRECT", "true").lower() == "true"
+    SECURE_HSTS_SECONDS = int(os.environ.get("SAOHEI_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = False
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = VAR_DIR / "uploads"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Files are not collected in tests; serve them from the finders instead.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("SAOHEI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+OTP_TOTP_ISSUER = "扫黑除恶工作平台"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SAOHEI_LOG_LEVEL", "INFO")},
+    # django.request logs paths with client details on 4xx; keep only server errors.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "true"

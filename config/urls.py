@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("saohei.home.urls")),
+    path("accounts/", include("saohei.accounts.urls")),
+    path("org/", include("saohei.organisations.urls")),
+    path("audit/", include("saohei.audit.urls")),
+    path("api-tokens/", include("saohei.api.token_urls")),
+    path("api/", include("saohei.api.urls")),
+]

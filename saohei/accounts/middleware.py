@@ -1,0 +1,84 @@
+from collections.abc import Callable
+from datetime import datetime
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from saohei.accounts.models import UserSession
+from saohei.accounts.policy import get_policy
+from saohei.accounts.services import (
+    confirmed_totp_device,
+    end_session,
+    password_expired,
+    requires_totp,
+)
+from saohei.audit.models import AuditAction
+from saohei.common.http import client_ip
+from saohei.organisations.models import User
+
+# Paths that never carry a staff browser session, or that the policy gates must let through.
+_UNGATED_PREFIXES = ("/static/", "/api/", "/jubao/", "/healthz")
+
+
+class AccountPolicyMiddleware:
+    """Idle timeout, second factor, forced and expired password changes — for every staff page.
+
+    1. An idle session is ended server-side and the user sent to sign in again.
+    2. A role that needs TOTP reaches nothing but enrolment until a device is verified.
+    3. An initial, reset or expired password must be changed before anything else.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(_UNGATED_PREFIXES) or not request.user.is_authenticated:
+            return self.get_response(request)
+        redirect_response = self._enforce(request)
+        if redirect_response is not None:
+            return redirect_response
+        return self.get_response(request)
+
+    def _enforce(self, request: HttpRequest) -> HttpResponse | None:
+        policy = get_policy()
+        now = timezone.now()
+        last_activity = request.session.get("last_activity")
+        if last_activity and now.timestamp() - last_activity > policy.idle_timeout_minutes * 60:
+            end_session(
+                request=request, ip_address=client_ip(request), reason=AuditAction.SESSION_EXPIRED
+            )
+            messages.warning(
+                request,
+                f"您已超过 {policy.idle_timeout_minutes} 分钟未操作，为安全起见已退出，请重新登录。",
+            )
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        # Writing the session on every request would cost a query each; 30 s precision is enough.
+        if not last_activity or now.timestamp() - last_activity >= 30:
+            request.session["last_activity"] = int(now.timestamp())
+            self._touch_session_record(request, now)
+
+        user: User = request.user  # type: ignore[assignment]
+        allowed = {reverse("accounts:logout")}
+        if requires_totp(user) and not user.is_verified():  # type: ignore[attr-defined]
+            if confirmed_totp_device(user) is None:
+                target = reverse("accounts:otp_setup")
+            else:
+                # A verified device exists but this session skipped it: sign in again properly.
+                end_session(
+                    request=request, ip_address=client_ip(request), reason=AuditAction.LOGOUT
+                )
+                return redirect("accounts:login")
+            if request.path not in allowed | {target}:
+                return redirect(target)
+            return None
+        if user.must_change_password or password_expired(user):
+            target = reverse("accounts:password_change")
+            if request.path not in allowed | {target}:
+                return redirect(target)
+        return None
+
+    def _touch_session_record(self, request: HttpRequest, now: datetime) -> None:
+        UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=now)

@@ -1,0 +1,234 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from saohei.accounts import queries, services
+from saohei.accounts.forms import LoginForm, PasswordChangeForm, SecurityPolicyForm, TokenForm
+from saohei.accounts.policy import get_policy
+from saohei.common.access import role_required
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.common.roles import Role
+from saohei.organisations.access import get_managed_account
+from saohei.organisations.models import User
+
+_PENDING_USER = "otp_pending_user"
+_PENDING_AT = "otp_pending_at"
+_PENDING_NEXT = "otp_pending_next"
+# The password step is good for this long while the user finds their phone.
+_PENDING_SECONDS = 300
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return "/"
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home:index")
+    form = LoginForm(request.POST or None)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST" and form.is_valid():
+        ip_address = client_ip(request)
+        attempt = services.check_password_attempt(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            ip_address=ip_address,
+        )
+        if not attempt.succeeded:
+            form.add_error(None, attempt.error)
+        else:
+            assert attempt.user is not None
+            if services.requires_totp(attempt.user) and services.confirmed_totp_device(
+                attempt.user
+            ):
+                request.session[_PENDING_USER] = attempt.user.pk
+                request.session[_PENDING_AT] = int(timezone.now().timestamp())
+                request.session[_PENDING_NEXT] = next_url
+                return redirect("accounts:otp_verify")
+            services.start_session(request=request, user=attempt.user, ip_address=ip_address)
+            return redirect(next_url)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    user_id = request.session.get(_PENDING_USER)
+    started = request.session.get(_PENDING_AT, 0)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None or timezone.now().timestamp() - started > _PENDING_SECONDS:
+        for key in (_PENDING_USER, _PENDING_AT, _PENDING_NEXT):
+            request.session.pop(key, None)
+        messages.warning(request, "请先输入用户名和密码。")
+        return redirect("accounts:login")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip_address = client_ip(request)
+        attempt = services.check_totp_attempt(
+            user=user, token=form.cleaned_data["token"], ip_address=ip_address
+        )
+        if not attempt.succeeded:
+            form.add_error("token", attempt.error)
+        else:
+            next_url = request.session.get(_PENDING_NEXT, "/")
+            services.start_session(
+                request=request,
+                user=user,
+                ip_address=ip_address,
+                totp_device=services.confirmed_totp_device(user),
+            )
+            return redirect(next_url)
+    return render(request, "accounts/otp_verify.html", {"form": form, "pending_user": user})
+
+
+@login_required
+def otp_setup_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if services.confirmed_totp_device(user) is not None:
+        return redirect("home:index")
+    device = services.start_totp_enrolment(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_totp_enrolment(
+                request=request,
+                user=user,
+                token=form.cleaned_data["token"],
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "动态口令已绑定，今后登录时须输入手机上的6位口令。")
+            return redirect("home:index")
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": queries.totp_qr_svg(device),
+            "secret": queries.totp_secret(device),
+        },
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.end_session(request=request, ip_address=client_ip(request))
+    messages.info(request, "您已安全退出。")
+    return redirect("accounts:login")
+
+
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                request=request,
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "密码已修改。")
+            return redirect("home:index")
+    reason = ""
+    if user.must_change_password:
+        reason = "这是初始密码或被重置的密码，请先设置您自己的新密码。"
+    elif services.password_expired(user):
+        reason = f"您的密码已超过 {get_policy().password_max_age_days} 天未修改，请设置新密码。"
+    return render(request, "accounts/password_change.html", {"form": form, "reason": reason})
+
+
+@role_required(Role.SECURITY_ADMIN)
+def security_policy_view(request: HttpRequest) -> HttpResponse:
+    policy = get_policy()
+    initial = {field: getattr(policy, field) for field in services.POLICY_FIELDS}
+    form = SecurityPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_security_policy(
+                actor=request.user,  # type: ignore[arg-type]
+                values=form.cleaned_data,
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "安全策略已保存。")
+            return redirect("accounts:security_policy")
+    return render(request, "accounts/security_policy.html", {"form": form, "policy": policy})
+
+
+@role_required(Role.SECURITY_ADMIN)
+def session_list_view(request: HttpRequest) -> HttpResponse:
+    sessions = queries.list_active_sessions(viewer=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/session_list.html", {"sessions": sessions})
+
+
+@require_POST
+@role_required(Role.SECURITY_ADMIN)
+def session_terminate_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    browser_session = get_object_or_404(
+        queries.list_active_sessions(viewer=request.user),  # type: ignore[arg-type]
+        pk=session_id,
+    )
+    try:
+        services.terminate_session(
+            actor=request.user,  # type: ignore[arg-type]
+            browser_session=browser_session,
+            ip_address=client_ip(request),
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已将 {browser_session.user} 强制下线。")
+    return redirect("accounts:sessions")
+
+
+@role_required(Role.SECURITY_ADMIN)
+def login_log_view(request: HttpRequest) -> HttpResponse:
+    events = queries.list_login_events(viewer=request.user)  # type: ignore[arg-type]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/login_log.html", {"page": page})
+
+
+@require_POST
+@role_required(Role.SECURITY_ADMIN)
+def unlock_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)  # type: ignore[arg-type]
+    try:
+        services.unlock_account(actor=request.user, user=account, ip_address=client_ip(request))  # type: ignore[arg-type]
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已解锁 {account}。")
+    return redirect("organisations:account_detail", user_id=account.pk)
+
+
+@require_POST
+@role_required(Role.SECURITY_ADMIN)
+def reset_totp_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)  # type: ignore[arg-type]
+    try:
+        services.reset_totp(actor=request.user, user=account, ip_address=client_ip(request))  # type: ignore[arg-type]
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已重置 {account} 的动态口令，其下次登录时须重新绑定。")
+    return redirect("organisations:account_detail", user_id=account.pk)

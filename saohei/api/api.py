@@ -1,0 +1,109 @@
+"""The REST API, /api/v1/. Every error has one shape: {"error": {"code", "message", "fields"}}."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
+from saohei.api.services import authenticate_token
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import client_ip
+from saohei.organisations.access import content_units
+from saohei.organisations.models import Unit, User
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = authenticate_token(plaintext=token, ip_address=client_ip(request), path=request.path)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="扫黑除恶工作平台 API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    docs_url=None,  # the interactive docs page loads scripts from a CDN; offline intranets can't
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, fields: Any = None
+) -> HttpResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌"
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = ".".join(
+            str(part) for part in error.get("loc", []) if part not in ("body", "query", "path")
+        )
+        fields.setdefault(location or "_", []).append(error.get("msg", "格式不正确"))
+    return error_response(request, 422, "validation_error", "请求数据格式不正确", fields)
+
+
+@api.exception_handler(ActionNotAllowed)
+def on_not_allowed(request: HttpRequest, exc: ActionNotAllowed) -> HttpResponse:
+    return error_response(request, 403, "forbidden", exc.message)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    fields = {exc.field: [exc.message]} if exc.field else {}
+    return error_response(request, 400, "invalid", exc.message, fields)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404, "not_found", "资源不存在或您无权访问")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+def _unit_out(unit: Unit) -> UnitOut:
+    return UnitOut(
+        id=unit.pk,
+        name=unit.name,
+        kind=unit.kind,
+        kind_label=unit.get_kind_display(),
+        parent_id=unit.parent_id,
+    )
+
+
+@api.get("/me", response={200: MeOut, 401: ErrorResponse}, summary="当前账号")
+def me(request: HttpRequest) -> MeOut:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        real_name=user.real_name,
+        position=user.position,
+        unit=_unit_out(user.unit) if user.unit else None,
+        roles=sorted(user.granted_roles),
+        role_labels=user.role_labels,
+    )
+
+
+@api.get("/units", response={200: list[UnitOut], 401: ErrorResponse}, summary="可见单位")
+def list_units(request: HttpRequest) -> list[UnitOut]:
+    """Units the token's account may read records of (its content scope)."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    return [_unit_out(unit) for unit in content_units(user).order_by("path")]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from saohei.api import views
+
+app_name = "api_tokens"
+
+urlpatterns = [
+    path("", views.token_list_view, name="list"),
+    path("<int:token_id>/revoke/", views.token_revoke_view, name="revoke"),
+]

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", "登录成功"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    ACCOUNT_LOCKED = "account_locked", "账号锁定"
+    ACCOUNT_UNLOCKED = "account_unlocked", "账号解锁"
+    OTP_FAILED = "otp_failed", "动态口令错误"
+    OTP_ENROLLED = "otp_enrolled", "绑定动态口令"
+    OTP_RESET = "otp_reset", "重置动态口令"
+    LOGOUT = "logout", "退出登录"
+    SESSION_EXPIRED = "session_expired", "会话超时"
+    SESSION_TERMINATED = "session_terminated", "强制下线"
+    PASSWORD_CHANGED = "password_changed", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
+    ACCOUNT_CREATED = "account_created", "新建账号"
+    ACCOUNT_UPDATED = "account_updated", "修改账号"
+    ACCOUNT_DEACTIVATED = "account_deactivated", "停用账号"
+    ACCOUNT_ACTIVATED = "account_activated", "启用账号"
+    ROLE_GRANTED = "role_granted", "授予角色"
+    ROLE_REVOKED = "role_revoked", "撤销角色"
+    UNIT_CREATED = "unit_created", "新建单位"
+    UNIT_UPDATED = "unit_updated", "修改单位"
+    GROUP_MEMBER_ADDED = "group_member_added", "增加领导小组成员"
+    GROUP_MEMBER_REMOVED = "group_member_removed", "移除领导小组成员"
+    SECURITY_POLICY_CHANGED = "security_policy_changed", "修改安全策略"
+    API_TOKEN_CREATED = "api_token_created", "创建接口令牌"
+    API_TOKEN_REVOKED = "api_token_revoked", "吊销接口令牌"
+    API_TOKEN_USED = "api_token_used", "使用接口令牌"
+    API_TOKEN_REJECTED = "api_token_rejected", "接口令牌被拒绝"
+    AUDIT_EXPORTED = "audit_exported", "导出审计日志"
+    DEMO_LOADED = "demo_loaded", "载入演示数据"
+
+
+class AuditResult(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def login_events(self) -> "AuditEventQuerySet":
+        return self.filter(
+            action__in=[
+                AuditAction.LOGIN_SUCCEEDED,
+                AuditAction.LOGIN_FAILED,
+                AuditAction.ACCOUNT_LOCKED,
+                AuditAction.OTP_FAILED,
+                AuditAction.LOGOUT,
+                AuditAction.SESSION_EXPIRED,
+                AuditAction.SESSION_TERMINATED,
+            ]
+        )
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained record. Written only by `services.record_event`.
+
+    UPDATE and DELETE are refused by database triggers (migration 0002).
+    """
+
+    sequence = models.PositiveBigIntegerField("序号", unique=True)
+    occurred_at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Snapshots: the log must read the same after an account or unit is renamed.
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    actor_display = models.CharField("操作人姓名", max_length=150, blank=True)
+    unit = models.ForeignKey(
+        "organisations.Unit",
+        verbose_name="单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=64, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField("对象类型", max_length=64, blank=True)
+    target_id = models.CharField("对象编号", max_length=64, blank=True)
+    target_label = models.CharField("对象", max_length=200, blank=True)
+    result = models.CharField("结果", max_length=16, choices=AuditResult.choices)
+    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    details = models.JSONField("详情", default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计事件"
+        ordering = ["-sequence"]
+        indexes = [models.Index(fields=["actor", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.get_action_display()}"

@@ -1,0 +1,25 @@
+from base64 import b32encode
+from binascii import unhexlify
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from saohei.demo.loader import load_demo_town
+from saohei.demo.town import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：荣成市扫黑办 → 港西镇（21个村居）、派出所、领导小组与演示账号。重复运行不会改变任何数据。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = load_demo_town()
+        if report.created:
+            self.stdout.write(f"已创建 {len(report.created)} 项演示数据。")
+        else:
+            self.stdout.write("演示数据已存在，未作改动。")
+        self.stdout.write(
+            f"演示账号密码均为 {DEMO_PASSWORD}。以下账号须输入动态口令（TOTP，30秒，6位）："
+        )
+        for username, hex_key in report.totp_secrets.items():
+            secret = b32encode(unhexlify(hex_key)).decode("ascii").rstrip("=")
+            self.stdout.write(f"  {username}: 密钥 {secret}")

@@ -1,0 +1,134 @@
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+
+from saohei.accounts.queries import list_active_sessions
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.common.roles import Role
+from saohei.organisations.access import content_units, get_group_for_user, managed_units
+from saohei.organisations.models import LeadingGroup, Unit, UnitKind, User
+
+
+@dataclass
+class HomePanel:
+    title: str
+    rows: list[tuple[str, Any, str]] = field(default_factory=list)  # label, value, link
+
+
+def previous_login(user: User) -> AuditEvent | None:
+    """The sign-in before this one, so people notice a login that was not theirs."""
+    logins = AuditEvent.objects.filter(actor=user, action=AuditAction.LOGIN_SUCCEEDED).order_by(
+        "-sequence"
+    )
+    return logins[1:2].first()
+
+
+def failed_logins_since_last(user: User, last: AuditEvent | None) -> int:
+    failures = AuditEvent.objects.filter(actor=user, action=AuditAction.LOGIN_FAILED)
+    if last is not None:
+        failures = failures.filter(sequence__gt=last.sequence)
+    return failures.count()
+
+
+def unit_colleagues(user: User) -> list[User]:
+    if user.unit is None:
+        return []
+    return list(User.objects.filter(unit=user.unit, is_active=True).order_by("username")[:30])
+
+
+def visible_group(user: User) -> LeadingGroup | None:
+    try:
+        return get_group_for_user(user)
+    except Http404:  # no leading group above this user's unit
+        return None
+
+
+def admin_panels(user: User) -> list[HomePanel]:
+    panels = []
+    now = timezone.now()
+    if user.has_role(Role.SYSTEM_ADMIN):
+        units = managed_units(user, Role.SYSTEM_ADMIN)
+        accounts = User.objects.filter(unit__in=units)
+        panels.append(
+            HomePanel(
+                "系统管理",
+                [
+                    ("单位", units.filter(is_active=True).count(), "organisations:unit_list"),
+                    (
+                        "启用账号",
+                        accounts.filter(is_active=True).count(),
+                        "organisations:account_list",
+                    ),
+                    (
+                        "待首次修改密码",
+                        accounts.filter(is_active=True, must_change_password=True).count(),
+                        "organisations:account_list",
+                    ),
+                ],
+            )
+        )
+    if user.has_role(Role.SECURITY_ADMIN):
+        units = managed_units(user, Role.SECURITY_ADMIN)
+        accounts = User.objects.filter(unit__in=units)
+        panels.append(
+            HomePanel(
+                "安全管理",
+                [
+                    (
+                        "当前锁定账号",
+                        accounts.filter(locked_until__gt=now).count(),
+                        "organisations:account_list",
+                    ),
+                    ("在线会话", list_active_sessions(viewer=user).count(), "accounts:sessions"),
+                    (
+                        "今日登录失败",
+                        AuditEvent.objects.filter(
+                            action=AuditAction.LOGIN_FAILED,
+                            occurred_at__gte=timezone.localtime(now).replace(
+                                hour=0, minute=0, second=0, microsecond=0
+                            ),
+                        ).count(),
+                        "accounts:login_log",
+                    ),
+                ],
+            )
+        )
+    if user.has_role(Role.AUDIT_ADMIN):
+        today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        counts = AuditEvent.objects.aggregate(
+            total=Count("id"),
+            today=Count("id", filter=Q(occurred_at__gte=today)),
+            denied=Count("id", filter=Q(occurred_at__gte=today) & ~Q(result="success")),
+        )
+        panels.append(
+            HomePanel(
+                "审计",
+                [
+                    ("日志总数", counts["total"], "audit:event_list"),
+                    ("今日事件", counts["today"], "audit:event_list"),
+                    ("今日失败/拒绝", counts["denied"], "audit:event_list"),
+                ],
+            )
+        )
+    return panels
+
+
+def supervised_towns(user: User) -> list[dict[str, Any]]:
+    """For a 上级督导: the towns below, with their villages and accounts."""
+    if not user.has_role(Role.SUPERVISOR):
+        return []
+    towns = content_units(user).filter(kind=UnitKind.TOWN, is_active=True).order_by("path")
+    result = []
+    for town in towns:
+        subtree = Unit.objects.subtree_of(town)
+        result.append(
+            {
+                "town": town,
+                "villages": subtree.villages().filter(is_active=True).count(),
+                "accounts": User.objects.filter(unit__in=subtree, is_active=True).count(),
+            }
+        )
+    return result

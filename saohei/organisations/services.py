@@ -1,0 +1,327 @@
+"""Every change to units, accounts, role grants and the leading group."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.roles import THREE_ADMIN_ROLES, Role
+from saohei.organisations.access import can_edit_group, can_manage_unit
+from saohei.organisations.models import (
+    ALLOWED_CHILD_KINDS,
+    GroupMembership,
+    GroupRole,
+    LeadingGroup,
+    RoleGrant,
+    Unit,
+    UnitKind,
+    User,
+)
+
+
+def _require_manager(actor: User, unit: Unit, role: Role) -> None:
+    if not actor.has_role(role):
+        raise ActionNotAllowed(f"只有{role.label}可以执行此操作")
+    if not can_manage_unit(actor, unit, role):
+        raise ActionNotAllowed(f"“{unit.name}”不在您的管理范围内")
+
+
+@transaction.atomic
+def create_unit(
+    *,
+    actor: User,
+    name: str,
+    kind: UnitKind,
+    parent: Unit | None,
+    code: str = "",
+    sort_order: int = 0,
+    ip_address: str | None = None,
+) -> Unit:
+    """A unit is created under a parent the system administrator manages, of an allowed kind."""
+    if parent is None:
+        raise ServiceError("请选择上级单位", field="parent")
+    _require_manager(actor, parent, Role.SYSTEM_ADMIN)
+    if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
+        raise ServiceError(
+            f"{parent.get_kind_display()}下不能设立{UnitKind(kind).label}", field="kind"
+        )
+    if Unit.objects.filter(parent=parent, name=name).exists():
+        raise ServiceError("同一上级单位下已有同名单位", field="name")
+    unit = build_unit(name=name, kind=kind, parent=parent, code=code, sort_order=sort_order)
+    record_event(
+        action=AuditAction.UNIT_CREATED,
+        actor=actor,
+        target=unit,
+        ip_address=ip_address,
+        details={"kind": str(kind), "parent_id": parent.pk},
+    )
+    return unit
+
+
+def build_unit(
+    *, name: str, kind: UnitKind, parent: Unit | None, code: str = "", sort_order: int = 0
+) -> Unit:
+    """Insert a unit and give it its materialised path (also used by the demo loader)."""
+    unit = Unit.objects.create(
+        name=name, kind=kind, parent=parent, code=code, sort_order=sort_order, path="/"
+    )
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def update_unit(
+    *,
+    actor: User,
+    unit: Unit,
+    name: str,
+    code: str,
+    sort_order: int,
+    is_active: bool,
+    ip_address: str | None = None,
+) -> Unit:
+    _require_manager(actor, unit, Role.SYSTEM_ADMIN)
+    if Unit.objects.filter(parent=unit.parent, name=name).exclude(pk=unit.pk).exists():
+        raise ServiceError("同一上级单位下已有同名单位", field="name")
+    if not is_active and unit.members.filter(is_active=True).exists():
+        raise ServiceError("该单位还有启用的账号，请先停用或调出这些账号", field="is_active")
+    changed = _assign_changes(
+        unit, name=name, code=code, sort_order=sort_order, is_active=is_active
+    )
+    if changed:
+        unit.save(update_fields=changed)
+        record_event(
+            action=AuditAction.UNIT_UPDATED,
+            actor=actor,
+            target=unit,
+            ip_address=ip_address,
+            details={"changed": changed},
+        )
+    return unit
+
+
+def _assign_changes(instance: object, **values: object) -> list[str]:
+    changed = []
+    for field, value in values.items():
+        if getattr(instance, field) != value:
+            setattr(instance, field, value)
+            changed.append(field)
+    return changed
+
+
+def _validated_password(password: str, user: User) -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ServiceError("；".join(error.messages), field="password") from error
+    return password
+
+
+@transaction.atomic
+def create_account(
+    *,
+    actor: User,
+    username: str,
+    real_name: str,
+    unit: Unit,
+    initial_password: str,
+    position: str = "",
+    phone: str = "",
+    ip_address: str | None = None,
+) -> User:
+    """New accounts get an initial password that must be changed at first login."""
+    _require_manager(actor, unit, Role.SYSTEM_ADMIN)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ServiceError("该用户名已被使用", field="username")
+    if not unit.is_active:
+        raise ServiceError("所选单位已停用", field="unit")
+    user = User(username=username, real_name=real_name, unit=unit, position=position, phone=phone)
+    user.set_password(_validated_password(initial_password, user))
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save()
+    record_event(
+        action=AuditAction.ACCOUNT_CREATED,
+        actor=actor,
+        target=user,
+        ip_address=ip_address,
+        details={"unit_id": unit.pk},
+    )
+    return user
+
+
+@transaction.atomic
+def update_account(
+    *,
+    actor: User,
+    user: User,
+    real_name: str,
+    position: str,
+    phone: str,
+    unit: Unit,
+    ip_address: str | None = None,
+) -> User:
+    _require_manager(actor, user.unit or unit, Role.SYSTEM_ADMIN)
+    _require_manager(actor, unit, Role.SYSTEM_ADMIN)
+    changed = _assign_changes(user, real_name=real_name, position=position, phone=phone, unit=unit)
+    if changed:
+        user.save(update_fields=changed)
+        # Field names only: values such as phone numbers stay out of the log.
+        record_event(
+            action=AuditAction.ACCOUNT_UPDATED,
+            actor=actor,
+            target=user,
+            ip_address=ip_address,
+            details={"changed": changed},
+        )
+    return user
+
+
+@transaction.atomic
+def set_account_active(
+    *, actor: User, user: User, is_active: bool, ip_address: str | None = None
+) -> User:
+    """Deactivation takes effect at the user's next request (inactive users are not loaded)."""
+    assert user.unit is not None
+    _require_manager(actor, user.unit, Role.SYSTEM_ADMIN)
+    if user.pk == actor.pk:
+        raise ServiceError("不能停用自己的账号")
+    if user.is_active != is_active:
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
+        record_event(
+            action=AuditAction.ACCOUNT_ACTIVATED if is_active else AuditAction.ACCOUNT_DEACTIVATED,
+            actor=actor,
+            target=user,
+            ip_address=ip_address,
+        )
+    return user
+
+
+@transaction.atomic
+def reset_password(
+    *, actor: User, user: User, new_password: str, ip_address: str | None = None
+) -> User:
+    """A reset password is temporary: the owner must change it at next login."""
+    assert user.unit is not None
+    _require_manager(actor, user.unit, Role.SYSTEM_ADMIN)
+    user.set_password(_validated_password(new_password, user))
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    record_event(action=AuditAction.PASSWORD_RESET, actor=actor, target=user, ip_address=ip_address)
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    actor: User,
+    user: User,
+    role: Role,
+    unit: Unit | None = None,
+    ip_address: str | None = None,
+) -> RoleGrant:
+    """Only the 安全管理员 grants roles; the 三员 roles exclude each other and every other role."""
+    scope_unit = unit or user.unit
+    if scope_unit is None:
+        raise ServiceError("该账号没有所在单位，无法授权")
+    _require_manager(actor, scope_unit, Role.SECURITY_ADMIN)
+    if user.pk == actor.pk:
+        raise ActionNotAllowed("不能给自己授予角色")
+    if user.unit is None or not can_manage_unit(actor, user.unit, Role.SECURITY_ADMIN):
+        raise ActionNotAllowed("该账号不在您的管理范围内")
+    held = set(user.role_grants.values_list("role", flat=True))
+    if role in held:
+        raise ServiceError(f"该账号已有“{role.label}”角色", field="role")
+    if role in THREE_ADMIN_ROLES and held:
+        raise ServiceError(
+            "系统管理员、安全管理员、审计管理员须为专用账号，不能与其他角色兼任", field="role"
+        )
+    if held & THREE_ADMIN_ROLES:
+        raise ServiceError("该账号是三员专用账号，不能再授予其他角色", field="role")
+    grant = RoleGrant.objects.create(user=user, role=role, unit=scope_unit, granted_by=actor)
+    user.__dict__.pop("granted_roles", None)
+    record_event(
+        action=AuditAction.ROLE_GRANTED,
+        actor=actor,
+        target=user,
+        ip_address=ip_address,
+        details={"role": str(role), "scope_unit_id": scope_unit.pk},
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_role(*, actor: User, user: User, role: Role, ip_address: str | None = None) -> None:
+    assert user.unit is not None
+    _require_manager(actor, user.unit, Role.SECURITY_ADMIN)
+    if user.pk == actor.pk:
+        raise ActionNotAllowed("不能撤销自己的角色")
+    deleted, _ = RoleGrant.objects.filter(user=user, role=role).delete()
+    if not deleted:
+        raise ServiceError(f"该账号没有“{role.label}”角色")
+    user.__dict__.pop("granted_roles", None)
+    record_event(
+        action=AuditAction.ROLE_REVOKED,
+        actor=actor,
+        target=user,
+        ip_address=ip_address,
+        details={"role": str(role)},
+    )
+
+
+@transaction.atomic
+def add_group_member(
+    *,
+    actor: User,
+    group: LeadingGroup,
+    user: User,
+    group_role: GroupRole,
+    title: str = "",
+    ip_address: str | None = None,
+) -> GroupMembership:
+    if not can_edit_group(actor, group):
+        raise ActionNotAllowed("您没有维护该领导小组的权限")
+    if user.unit is None or not user.unit.path.startswith(group.unit.path):
+        raise ServiceError("只能添加本单位及下属单位的人员", field="user")
+    if GroupMembership.objects.filter(group=group, user=user).exists():
+        raise ServiceError("此人已在领导小组中", field="user")
+    last = group.memberships.order_by("-sort_order").values_list("sort_order", flat=True).first()
+    membership = GroupMembership.objects.create(
+        group=group,
+        user=user,
+        group_role=group_role,
+        title=title or user.position,
+        sort_order=(last or 0) + 10,
+    )
+    record_event(
+        action=AuditAction.GROUP_MEMBER_ADDED,
+        actor=actor,
+        target=group,
+        ip_address=ip_address,
+        details={"user_id": user.pk, "group_role": str(group_role)},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_group_member(
+    *, actor: User, membership: GroupMembership, ip_address: str | None = None
+) -> None:
+    group = membership.group
+    if not can_edit_group(actor, group):
+        raise ActionNotAllowed("您没有维护该领导小组的权限")
+    user_id, group_role = membership.user_id, membership.group_role
+    membership.delete()
+    record_event(
+        action=AuditAction.GROUP_MEMBER_REMOVED,
+        actor=actor,
+        target=group,
+        ip_address=ip_address,
+        details={"user_id": user_id, "group_role": group_role},
+    )

@@ -1,0 +1,314 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from saohei.common.access import role_required
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.common.roles import Role
+from saohei.organisations import queries, services
+from saohei.organisations.access import (
+    can_edit_group,
+    get_group_for_user,
+    get_managed_account,
+    get_managed_unit,
+    managed_units,
+)
+from saohei.organisations.forms import (
+    AccountCreateForm,
+    AccountForm,
+    GroupMemberForm,
+    PasswordResetForm,
+    RoleGrantForm,
+    UnitCreateForm,
+    UnitEditForm,
+)
+from saohei.organisations.models import GroupMembership, User
+
+ACCOUNT_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+
+
+def _admin_role(user: User) -> Role:
+    return Role.SYSTEM_ADMIN if user.has_role(Role.SYSTEM_ADMIN) else Role.SECURITY_ADMIN
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def unit_list_view(request: HttpRequest) -> HttpResponse:
+    units = queries.list_managed_units(viewer=request.user, role=Role.SYSTEM_ADMIN)  # type: ignore[arg-type]
+    return render(request, "organisations/unit_list.html", {"units": units})
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def unit_create_view(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = UnitCreateForm(request.POST or None, parents=managed_units(actor, Role.SYSTEM_ADMIN))
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.create_unit(
+                actor=actor, ip_address=client_ip(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"已新建单位“{unit.name}”。")
+            return redirect("organisations:unit_list")
+    return render(request, "organisations/unit_form.html", {"form": form, "title": "新建单位"})
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    unit = get_managed_unit(actor, unit_id, Role.SYSTEM_ADMIN)
+    initial = {
+        "name": unit.name,
+        "code": unit.code,
+        "sort_order": unit.sort_order,
+        "is_active": unit.is_active,
+    }
+    form = UnitEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_unit(
+                actor=actor, unit=unit, ip_address=client_ip(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"已保存单位“{unit.name}”。")
+            return redirect("organisations:unit_list")
+    return render(
+        request, "organisations/unit_form.html", {"form": form, "title": f"修改单位：{unit.name}"}
+    )
+
+
+@role_required(*ACCOUNT_ADMIN_ROLES)
+def account_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
+    role = _admin_role(viewer)
+    unit_id = request.GET.get("unit", "")
+    text = request.GET.get("q", "").strip()[:50]
+    accounts = queries.list_managed_accounts(
+        viewer=viewer, role=role, unit_id=int(unit_id) if unit_id.isdigit() else None, text=text
+    )
+    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/account_list.html",
+        {
+            "page": page,
+            "units": queries.list_managed_units(viewer=viewer, role=role),
+            "selected_unit": unit_id,
+            "text": text,
+            "can_create": role == Role.SYSTEM_ADMIN,
+        },
+    )
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def account_create_view(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = AccountCreateForm(request.POST or None, units=managed_units(actor, Role.SYSTEM_ADMIN))
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.create_account(
+                actor=actor, ip_address=client_ip(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            if error.field == "password":
+                error.field = "initial_password"
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"已新建账号 {account}，请将初始密码当面告知本人。")
+            return redirect("organisations:account_detail", user_id=account.pk)
+    return render(request, "organisations/account_form.html", {"form": form, "title": "新建账号"})
+
+
+@role_required(*ACCOUNT_ADMIN_ROLES)
+def account_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
+    role = _admin_role(viewer)
+    account = get_managed_account(viewer, user_id, role)
+    context = {
+        "account": account,
+        "grants": account.role_grants.select_related("unit", "granted_by"),
+        "is_system_admin": role == Role.SYSTEM_ADMIN,
+        "is_security_admin": role == Role.SECURITY_ADMIN,
+        "grant_form": RoleGrantForm(units=managed_units(viewer, Role.SECURITY_ADMIN)),
+        "reset_form": PasswordResetForm(),
+    }
+    return render(request, "organisations/account_detail.html", context)
+
+
+@role_required(Role.SYSTEM_ADMIN)
+def account_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
+    initial = {
+        "real_name": account.real_name,
+        "position": account.position,
+        "phone": account.phone,
+        "unit": account.unit,
+    }
+    form = AccountForm(
+        request.POST or None, initial=initial, units=managed_units(actor, Role.SYSTEM_ADMIN)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_account(
+                actor=actor, user=account, ip_address=client_ip(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "账号信息已保存。")
+            return redirect("organisations:account_detail", user_id=account.pk)
+    return render(
+        request, "organisations/account_form.html", {"form": form, "title": f"修改账号：{account}"}
+    )
+
+
+@require_POST
+@role_required(Role.SYSTEM_ADMIN)
+def account_reset_password_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
+    form = PasswordResetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请输入临时密码。")
+    else:
+        try:
+            services.reset_password(
+                actor=actor,
+                user=account,
+                new_password=form.cleaned_data["new_password"],
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "密码已重置，用户下次登录时须修改。")
+    return redirect("organisations:account_detail", user_id=account.pk)
+
+
+@require_POST
+@role_required(Role.SYSTEM_ADMIN)
+def account_set_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
+    is_active = request.POST.get("is_active") == "1"
+    try:
+        services.set_account_active(
+            actor=actor, user=account, is_active=is_active, ip_address=client_ip(request)
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "账号已启用。" if is_active else "账号已停用。")
+    return redirect("organisations:account_detail", user_id=account.pk)
+
+
+@require_POST
+@role_required(Role.SECURITY_ADMIN)
+def role_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SECURITY_ADMIN)
+    form = RoleGrantForm(request.POST, units=managed_units(actor, Role.SECURITY_ADMIN))
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    else:
+        try:
+            services.grant_role(
+                actor=actor,
+                user=account,
+                role=Role(form.cleaned_data["role"]),
+                unit=form.cleaned_data["unit"],
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已授予“{Role(form.cleaned_data['role']).label}”。")
+    return redirect("organisations:account_detail", user_id=account.pk)
+
+
+@require_POST
+@role_required(Role.SECURITY_ADMIN)
+def role_revoke_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SECURITY_ADMIN)
+    role_value = request.POST.get("role", "")
+    if role_value not in Role.values:
+        messages.error(request, "角色不存在。")
+    else:
+        try:
+            services.revoke_role(
+                actor=actor, user=account, role=Role(role_value), ip_address=client_ip(request)
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已撤销“{Role(role_value).label}”。")
+    return redirect("organisations:account_detail", user_id=account.pk)
+
+
+@login_required
+def group_view(request: HttpRequest) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
+    group = get_group_for_user(viewer)
+    can_edit = can_edit_group(viewer, group)
+    memberships = list(queries.list_group_memberships(group=group))
+    context = {
+        "group": group,
+        "leaders": [m for m in memberships if not m.is_office],
+        "office": [m for m in memberships if m.is_office],
+        "can_edit": can_edit,
+        "form": GroupMemberForm(candidates=queries.list_group_candidates(group=group))
+        if can_edit
+        else None,
+    }
+    return render(request, "organisations/group.html", context)
+
+
+@require_POST
+@login_required
+def group_member_add_view(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    group = get_group_for_user(actor)
+    if not can_edit_group(actor, group):
+        raise PermissionDenied("您没有维护该领导小组的权限")
+    form = GroupMemberForm(request.POST, candidates=queries.list_group_candidates(group=group))
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    else:
+        try:
+            services.add_group_member(
+                actor=actor, group=group, ip_address=client_ip(request), **form.cleaned_data
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "已增加成员。")
+    return redirect("organisations:group")
+
+
+@require_POST
+@login_required
+def group_member_remove_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    group = get_group_for_user(actor)
+    if not can_edit_group(actor, group):
+        raise PermissionDenied("您没有维护该领导小组的权限")
+    membership = GroupMembership.objects.filter(pk=membership_id, group=group).first()
+    if membership is None:
+        raise Http404("成员不存在")
+    services.remove_group_member(actor=actor, membership=membership, ip_address=client_ip(request))
+    messages.success(request, "已移除成员。")
+    return redirect("organisations:group")
