@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "saohei.accounts.middleware.AccountPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saohei.accounts.middleware.AccountPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -179,6 +179,8 @@ STORAGES = {
 }
 # Files are not collected in tests; serve them from the finders instead.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    STATIC_ROOT.mkdir(exist_ok=True)
 
 TASKS = {
     "default": {
@@ -198,3 +200,5 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "true"
+# Intranet host names cannot be on the browsers' HSTS preload list.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

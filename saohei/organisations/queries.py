@@ -1,7 +1,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from saohei.common.roles import Role
-from saohei.organisations.access import managed_units
+from saohei.organisations.access import content_units, managed_units
 from saohei.organisations.models import (
     GroupMembership,
     LeadingGroup,
@@ -47,4 +47,12 @@ def list_group_candidates(*, group: LeadingGroup) -> QuerySet[User]:
         .exclude(pk__in=group.memberships.values("user_id"))
         .select_related("unit")
         .order_by("unit__path", "username")
+    )
+
+
+def list_visible_groups(*, viewer: User) -> list[LeadingGroup]:
+    return list(
+        LeadingGroup.objects.filter(unit__in=content_units(viewer))
+        .select_related("unit")
+        .order_by("unit__path")
     )

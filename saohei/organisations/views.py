@@ -27,7 +27,7 @@ from saohei.organisations.forms import (
     UnitCreateForm,
     UnitEditForm,
 )
-from saohei.organisations.models import GroupMembership, User
+from saohei.organisations.models import GroupMembership, Unit, User
 
 ACCOUNT_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 
@@ -260,7 +260,21 @@ def role_revoke_view(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 def group_view(request: HttpRequest) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
-    group = get_group_for_user(viewer)
+    unit_id = request.GET.get("unit", "")
+    if unit_id:
+        unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+        if unit is None:
+            raise Http404("单位不存在")
+        group = get_group_for_user(viewer, unit=unit)
+    else:
+        try:
+            group = get_group_for_user(viewer)
+        except Http404:
+            # An upper office has no group of its own: let it pick one of those it oversees.
+            groups = queries.list_visible_groups(viewer=viewer)
+            if not groups:
+                raise
+            return render(request, "organisations/group_choice.html", {"groups": groups})
     can_edit = can_edit_group(viewer, group)
     memberships = list(queries.list_group_memberships(group=group))
     context = {

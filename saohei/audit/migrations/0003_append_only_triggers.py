@@ -27,6 +27,15 @@ POSTGRES_DROP = [
 ]
 
 
+def run_statements(connection, statements_by_vendor):
+    statements = statements_by_vendor.get(connection.vendor)
+    if statements is None:
+        raise RuntimeError(f"No append-only triggers for {connection.vendor}")
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         statements = statements_by_vendor.get(schema_editor.connection.vendor)

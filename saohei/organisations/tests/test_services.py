@@ -1,0 +1,241 @@
+from collections.abc import Callable
+
+import pytest
+
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.roles import Role
+from saohei.organisations import services
+from saohei.organisations.access import content_units, scoped_to_content
+from saohei.organisations.models import (
+    GroupMembership,
+    GroupRole,
+    LeadingGroup,
+    RoleGrant,
+    Unit,
+    UnitKind,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+UserGetter = Callable[[str], User]
+
+
+def _town() -> Unit:
+    return Unit.objects.get(name="港西镇")
+
+
+class TestUnits:
+    def test_system_admin_creates_a_village_under_the_town(self, user: UserGetter) -> None:
+        unit = services.create_unit(
+            actor=user("xitong"), name="新港村", kind=UnitKind.VILLAGE, parent=_town()
+        )
+        assert unit.path == f"{_town().path}{unit.pk}/"
+        event = AuditEvent.objects.get(action=AuditAction.UNIT_CREATED)
+        assert event.target_id == str(unit.pk)
+
+    def test_kind_must_fit_under_the_parent(self, user: UserGetter) -> None:
+        village = Unit.objects.get(name="港西村")
+        with pytest.raises(ServiceError, match="村下不能设立"):
+            services.create_unit(
+                actor=user("xitong"), name="X", kind=UnitKind.VILLAGE, parent=village
+            )
+        assert not Unit.objects.filter(name="X").exists()
+        assert not AuditEvent.objects.filter(action=AuditAction.UNIT_CREATED).exists()
+
+    def test_duplicate_name_under_one_parent_is_refused(self, user: UserGetter) -> None:
+        with pytest.raises(ServiceError, match="同名"):
+            services.create_unit(
+                actor=user("xitong"), name="港西村", kind=UnitKind.VILLAGE, parent=_town()
+            )
+
+    def test_security_admin_cannot_create_units(self, user: UserGetter) -> None:
+        with pytest.raises(ActionNotAllowed):
+            services.create_unit(
+                actor=user("anquan"), name="Y", kind=UnitKind.VILLAGE, parent=_town()
+            )
+
+    def test_unit_with_active_accounts_cannot_be_deactivated(self, user: UserGetter) -> None:
+        village = Unit.objects.get(name="港西村")
+        with pytest.raises(ServiceError, match="启用的账号"):
+            services.update_unit(
+                actor=user("xitong"),
+                unit=village,
+                name=village.name,
+                code="",
+                sort_order=1,
+                is_active=False,
+            )
+
+
+class TestAccounts:
+    def test_new_account_must_change_its_initial_password(self, user: UserGetter) -> None:
+        account = services.create_account(
+            actor=user("xitong"),
+            username="wangwu",
+            real_name="王五",
+            unit=_town(),
+            initial_password="Init#Pass2026",
+        )
+        assert account.must_change_password
+        assert account.check_password("Init#Pass2026")
+        assert AuditEvent.objects.filter(
+            action=AuditAction.ACCOUNT_CREATED, target_id=str(account.pk)
+        ).exists()
+
+    @pytest.mark.parametrize(
+        ("password", "message"),
+        [
+            ("Ab#1", "至少 8 位"),
+            ("abcdefgh", "至少 3 类"),
+            ("Wangwu#2026", "不能包含用户名"),
+        ],
+    )
+    def test_weak_initial_password_is_refused_and_nothing_written(
+        self, user: UserGetter, password: str, message: str
+    ) -> None:
+        with pytest.raises(ServiceError, match=message):
+            services.create_account(
+                actor=user("xitong"),
+                username="wangwu",
+                real_name="王五",
+                unit=_town(),
+                initial_password=password,
+            )
+        assert not User.objects.filter(username="wangwu").exists()
+
+    def test_username_is_unique_ignoring_case(self, user: UserGetter) -> None:
+        with pytest.raises(ServiceError, match="已被使用"):
+            services.create_account(
+                actor=user("xitong"),
+                username="BANSHI",
+                real_name="x",
+                unit=_town(),
+                initial_password="Init#Pass2026",
+            )
+
+    def test_reset_password_forces_a_change(self, user: UserGetter) -> None:
+        services.reset_password(
+            actor=user("xitong"), user=user("banshi"), new_password="Temp#Pass2026"
+        )
+        assert user("banshi").must_change_password
+
+    def test_admin_cannot_deactivate_itself(self, user: UserGetter) -> None:
+        with pytest.raises(ServiceError):
+            services.set_account_active(actor=user("xitong"), user=user("xitong"), is_active=False)
+
+    def test_update_audits_field_names_not_values(self, user: UserGetter) -> None:
+        banshi = user("banshi")
+        services.update_account(
+            actor=user("xitong"),
+            user=banshi,
+            real_name=banshi.real_name,
+            position="主任",
+            phone="13912345678",
+            unit=_town(),
+        )
+        event = AuditEvent.objects.get(action=AuditAction.ACCOUNT_UPDATED)
+        assert event.details == {"changed": ["position", "phone"]}
+        assert "13912345678" not in str(event.details)
+
+
+class TestRoles:
+    def test_security_admin_grants_and_revokes(self, user: UserGetter) -> None:
+        services.grant_role(actor=user("anquan"), user=user("banshi"), role=Role.DEPUTY_LEADER)
+        assert user("banshi").has_role(Role.DEPUTY_LEADER)
+        services.revoke_role(actor=user("anquan"), user=user("banshi"), role=Role.DEPUTY_LEADER)
+        assert not user("banshi").has_role(Role.DEPUTY_LEADER)
+        actions = list(AuditEvent.objects.order_by("sequence").values_list("action", flat=True))
+        assert actions[-2:] == [AuditAction.ROLE_GRANTED, AuditAction.ROLE_REVOKED]
+
+    def test_system_admin_cannot_grant_roles(self, user: UserGetter) -> None:
+        with pytest.raises(ActionNotAllowed):
+            services.grant_role(actor=user("xitong"), user=user("banshi"), role=Role.LEADER)
+
+    @pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN, Role.SECURITY_ADMIN])
+    def test_three_admin_roles_cannot_be_combined_with_any_other(
+        self, user: UserGetter, role: Role
+    ) -> None:
+        with pytest.raises(ServiceError, match="专用账号"):
+            services.grant_role(actor=user("anquan"), user=user("banshi"), role=role)
+
+    @pytest.mark.parametrize(
+        ("holder", "role"), [("xitong", Role.AUDIT_ADMIN), ("shenji", Role.OFFICE_STAFF)]
+    )
+    def test_three_admin_account_cannot_take_another_role(
+        self, user: UserGetter, holder: str, role: Role
+    ) -> None:
+        with pytest.raises(ServiceError):
+            services.grant_role(actor=user("anquan"), user=user(holder), role=role)
+        assert RoleGrant.objects.filter(user=user(holder)).count() == 1
+
+    def test_security_admin_cannot_grant_itself(self, user: UserGetter) -> None:
+        with pytest.raises(ActionNotAllowed):
+            services.grant_role(actor=user("anquan"), user=user("anquan"), role=Role.LEADER)
+
+    def test_three_admins_see_no_content_units(self, user: UserGetter) -> None:
+        for username in ("xitong", "anquan", "shenji"):
+            assert not content_units(user(username)).exists()
+
+
+class TestScope:
+    def test_village_head_sees_only_own_village(self, user: UserGetter) -> None:
+        head = user("cun01")
+        assert list(content_units(head)) == [head.unit]
+
+    def test_town_staff_see_town_and_everything_below(self, user: UserGetter) -> None:
+        units = content_units(user("banshi"))
+        assert units.filter(name="港西村").exists()
+        assert units.filter(name="港西派出所").exists()
+        assert not units.filter(name="荣成市扫黑办").exists()
+
+    def test_supervisor_sees_the_whole_subtree(self, user: UserGetter) -> None:
+        assert content_units(user("shiban")).count() == Unit.objects.count()
+
+    def test_police_instructor_as_deputy_leader_sees_the_town(self, user: UserGetter) -> None:
+        assert content_units(user("jiaodaoyuan")).filter(name="港西村").exists()
+
+    def test_scoped_queryset_filters_records_by_unit(self, user: UserGetter) -> None:
+        people = scoped_to_content(User.objects.all(), user("cun01"))
+        assert set(people.values_list("username", flat=True)) == {"cun01"}
+
+
+class TestLeadingGroup:
+    def test_demo_group_matches_the_seed(self, demo: None) -> None:
+        group = LeadingGroup.objects.get(unit__name="港西镇")
+        leaders = set(
+            group.memberships.filter(group_role=GroupRole.LEADER).values_list("title", flat=True)
+        )
+        deputies = set(
+            group.memberships.filter(group_role=GroupRole.DEPUTY_LEADER).values_list(
+                "title", flat=True
+            )
+        )
+        assert leaders == {"镇党委书记", "镇长"}
+        assert deputies == {"镇党委副书记", "派出所教导员"}
+
+    def test_office_staff_adds_and_removes_members(self, user: UserGetter) -> None:
+        group = LeadingGroup.objects.get(unit__name="港西镇")
+        membership = services.add_group_member(
+            actor=user("banshi"),
+            group=group,
+            user=user("minjing"),
+            group_role=GroupRole.OFFICE_MEMBER,
+        )
+        assert membership.title == user("minjing").position
+        services.remove_group_member(actor=user("banshi"), membership=membership)
+        assert not GroupMembership.objects.filter(pk=membership.pk).exists()
+
+    def test_village_head_cannot_edit_the_group(self, user: UserGetter) -> None:
+        group = LeadingGroup.objects.get(unit__name="港西镇")
+        with pytest.raises(ActionNotAllowed):
+            services.add_group_member(
+                actor=user("cun01"), group=group, user=user("cun01"), group_role=GroupRole.MEMBER
+            )
+
+    def test_person_already_in_group_is_refused(self, user: UserGetter) -> None:
+        group = LeadingGroup.objects.get(unit__name="港西镇")
+        with pytest.raises(ServiceError, match="已在"):
+            services.add_group_member(
+                actor=user("banshi"), group=group, user=user("shuji"), group_role=GroupRole.MEMBER
+            )
