@@ -1,0 +1,77 @@
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from saohei.audit.queries import verify_chain
+from saohei.common.roles import Role
+from saohei.organisations.models import Unit, UnitKind, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every project table, so a second run can be compared field by field."""
+    snapshot = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"organisations", "accounts", "audit", "api", "otp_totp"}:
+            snapshot[model._meta.label] = list(model.objects.order_by("pk").values_list())
+    return snapshot
+
+
+def test_second_run_changes_nothing() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    first = _snapshot()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert _snapshot() == first
+    assert "未作改动" in out.getvalue()
+    assert verify_chain().is_intact
+
+
+def test_demo_town_has_the_seeds_shape() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    town = Unit.objects.get(name="港西镇")
+    assert town.parent is not None and town.parent.name == "荣成市扫黑办"
+    assert (
+        Unit.objects.filter(parent=town, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]).count()
+        == 21
+    )
+    assert Unit.objects.filter(
+        parent=town, kind=UnitKind.POLICE_STATION, name="港西派出所"
+    ).exists()
+    heads = User.objects.filter(role_grants__role=Role.VILLAGE_HEAD)
+    assert sorted(heads.values_list("username", flat=True)) == [f"cun{n:02d}" for n in range(1, 22)]
+    for username in [
+        "shuji",
+        "zhenzhang",
+        "fushuji",
+        "jiaodaoyuan",
+        "suozhang",
+        "minjing",
+        "banshi",
+        "baoguan",
+        "shiban",
+        "xitong",
+        "anquan",
+        "shenji",
+    ]:
+        account = User.objects.get(username=username)
+        assert account.check_password("Saohei@2026")
+        assert not account.must_change_password
+
+
+def test_command_prints_the_totp_secrets() -> None:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    for username in ("xitong", "anquan", "shenji", "baoguan"):
+        assert f"{username}: 密钥 " in out.getvalue()
+
+
+def test_load_demo_if_empty_skips_a_used_database() -> None:
+    call_command("load_demo_if_empty", stdout=io.StringIO())
+    assert Unit.objects.count() > 20
+    out = io.StringIO()
+    call_command("load_demo_if_empty", stdout=out)
+    assert "跳过" in out.getvalue()

@@ -1,0 +1,61 @@
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("cun01", "港西村"),
+        ("banshi", "港西镇"),
+        ("shiban", "督导范围"),
+        ("xitong", "系统管理"),
+        ("anquan", "安全管理"),
+        ("shenji", "审计"),
+        ("minjing", "港西派出所"),
+    ],
+)
+def test_each_role_lands_on_a_real_home_page(
+    client_as: Callable[[str], Client], username: str, expected: str
+) -> None:
+    response = client_as(username).get("/")
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+
+
+def test_home_shows_the_previous_login(client_as: Callable[[str], Client]) -> None:
+    client_as("banshi")
+    page = client_as("banshi").get("/").content.decode()
+    assert "上次登录" in page
+
+
+def test_home_warns_of_failed_attempts_since_last_login(client_as: Callable[[str], Client]) -> None:
+    client_as("banshi")
+    Client().post("/accounts/login/", {"username": "banshi", "password": "bad"})
+    page = client_as("banshi").get("/").content.decode()
+    assert "1 次失败的登录尝试" in page
+
+
+def test_home_page_query_count_is_bounded(client_as: Callable[[str], Client]) -> None:
+    client = client_as("banshi")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert len(queries) <= 20
+
+
+def test_pages_carry_a_strict_content_security_policy(client_as: Callable[[str], Client]) -> None:
+    response = client_as("banshi").get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_healthz_needs_no_login(db: None) -> None:
+    assert Client().get("/healthz").content == b"ok"
