@@ -55,7 +55,7 @@ def check_password_attempt(*, username: str, password: str, ip_address: str | No
     """First step of sign-in. Failures count toward the lockout and are audited; they commit."""
     policy = get_policy()
     now = timezone.now()
-    user = User.objects.select_for_update().filter(username=username).first()
+    user = User.objects.select_for_update().filter(username=username).order_by("pk").first()
     if user is not None and user.locked_until and user.locked_until > now:
         record_event(
             action=AuditAction.LOGIN_FAILED,
@@ -114,7 +114,7 @@ def _count_failure(
 @transaction.atomic
 def check_totp_attempt(*, user: User, token: str, ip_address: str | None) -> LoginAttempt:
     """Second step: a wrong token counts toward the same lockout as a wrong password."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update().order_by("pk").get(pk=user.pk)
     if user.locked_until and user.locked_until > timezone.now():
         return LoginAttempt(None, lockout_message(user))
     device = confirmed_totp_device(user)

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -73,9 +74,7 @@ def test_bad_policy_values_are_refused_and_nothing_saved(
 
 def test_unlock_clears_the_lock(client_as: Callable[[str], Client]) -> None:
     banshi = User.objects.get(username="banshi")
-    User.objects.filter(pk=banshi.pk).update(
-        locked_until=timezone.now() + timezone.timedelta(minutes=10)
-    )
+    User.objects.filter(pk=banshi.pk).update(locked_until=timezone.now() + timedelta(minutes=10))
     client_as("anquan").post(f"/accounts/security/accounts/{banshi.pk}/unlock/")
     banshi.refresh_from_db()
     assert banshi.locked_until is None

@@ -16,7 +16,7 @@ def _snapshot() -> dict[str, list[tuple[object, ...]]]:
     snapshot = {}
     for model in apps.get_models():
         if model._meta.app_label in {"organisations", "accounts", "audit", "api", "otp_totp"}:
-            snapshot[model._meta.label] = list(model.objects.order_by("pk").values_list())
+            snapshot[model._meta.label] = list(model._default_manager.order_by("pk").values_list())
     return snapshot
 
 

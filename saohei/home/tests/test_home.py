@@ -1,9 +1,9 @@
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
