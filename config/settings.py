@@ -202,3 +202,4 @@ LOGGING = {
 SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "true"
 # Intranet host names cannot be on the browsers' HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"

@@ -107,3 +107,11 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
     """Units the token's account may read records of (its content scope)."""
     user: User = request.auth  # type: ignore[attr-defined]
     return [_unit_out(unit) for unit in content_units(user).order_by("path")]
+
+
+# Registered last, so it only answers paths no endpoint matched: the one error shape, not HTML.
+@api.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", auth=None, include_in_schema=False
+)
+def unknown_endpoint(request: HttpRequest, unknown: str) -> HttpResponse:
+    return error_response(request, 404, "not_found", "接口不存在")

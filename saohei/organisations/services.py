@@ -325,3 +325,36 @@ def remove_group_member(
         ip_address=ip_address,
         details={"user_id": user_id, "group_role": group_role},
     )
+
+
+@transaction.atomic
+def bootstrap_installation(
+    *, city_name: str, town_name: str, town_code: str, passwords: dict[str, str]
+) -> list[User]:
+    """First start of a real installation: the top units and the three administrator accounts.
+
+    There is no default admin with a known password: each gets a random one that must be
+    changed at first sign-in (and TOTP enrolment follows, by policy). Refused once any
+    account exists, so it cannot be used to mint administrators later.
+    """
+    if User.objects.exists():
+        raise ServiceError("系统中已有账号，不能再次初始化")
+    city = build_unit(name=city_name, kind=UnitKind.CITY_OFFICE, parent=None)
+    town = build_unit(name=town_name, kind=UnitKind.TOWN, parent=city, code=town_code)
+    admins = []
+    for username, role, label in (
+        ("xitong", Role.SYSTEM_ADMIN, "系统管理员"),
+        ("anquan", Role.SECURITY_ADMIN, "安全管理员"),
+        ("shenji", Role.AUDIT_ADMIN, "审计管理员"),
+    ):
+        user = User(username=username, real_name=label, position=label, unit=town)
+        user.set_password(passwords[username])
+        user.must_change_password = True
+        user.password_changed_at = timezone.now()
+        user.save()
+        RoleGrant.objects.create(user=user, role=role, unit=town)
+        admins.append(user)
+        record_event(
+            action=AuditAction.ACCOUNT_CREATED, target=user, unit=town, details={"bootstrap": True}
+        )
+    return admins

@@ -1,4 +1,5 @@
 import io
+import json
 from collections.abc import Callable
 
 import pytest
@@ -124,3 +125,28 @@ def test_token_page_revokes_through_the_browser_form(
     assert "对接" in client.get("/api-tokens/").content.decode()
     client.post(f"/api-tokens/{stored.pk}/revoke/")
     assert _get("/api/v1/me", token).status_code == 401
+
+
+def test_unknown_endpoint_answers_in_the_error_shape(demo: None) -> None:
+    response = Client().post("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_validation_errors_use_the_error_shape(demo: None) -> None:
+    from django.test import RequestFactory
+    from ninja.errors import ValidationError
+
+    from saohei.api.api import on_validation_error
+
+    response = on_validation_error(
+        RequestFactory().get("/api/v1/me"),
+        ValidationError([{"loc": ["body", "name"], "msg": "必填"}]),
+    )
+    assert response.status_code == 422
+    error = json.loads(response.content)["error"]
+    assert error == {
+        "code": "validation_error",
+        "message": "请求数据格式不正确",
+        "fields": {"name": ["必填"]},
+    }

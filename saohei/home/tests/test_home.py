@@ -59,3 +59,10 @@ def test_pages_carry_a_strict_content_security_policy(client_as: Callable[[str],
 
 def test_healthz_needs_no_login(db: None) -> None:
     assert Client().get("/healthz").content == b"ok"
+
+
+def test_csrf_failure_is_explained_in_chinese(demo: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "banshi", "password": "x"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()

@@ -1,0 +1,92 @@
+"""`make bench`: numbers for the foundation's hot paths, on a throw-away test database.
+
+Prints, does not assert: targets are judged by people reading the numbers.
+"""
+
+import os
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import django
+
+
+def _timed(label: str, count: int, action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    elapsed = time.perf_counter() - started
+    print(f"{label:<44} {count:>8} in {elapsed:7.2f} s  = {count / elapsed:10.0f} /s")
+    return elapsed
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        _run(Client)
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+
+
+def _run(client_class: type) -> None:
+    from django.db import connection
+
+    from saohei.accounts.services import check_password_attempt
+    from saohei.audit.models import AuditAction, AuditEvent
+    from saohei.audit.queries import verify_chain
+    from saohei.audit.services import record_event
+    from saohei.demo.loader import load_demo_town
+    from saohei.demo.town import DEMO_PASSWORD
+
+    print(f"database: {connection.vendor}")
+    started = time.perf_counter()
+    load_demo_town()
+    print(f"{'load_demo (33 accounts, Argon2)':<44} {time.perf_counter() - started:8.2f} s")
+
+    appends = 5000
+    _timed(
+        "audit append (one transaction each)",
+        appends,
+        lambda: [record_event(action=AuditAction.LOGOUT, details={"n": n}) for n in range(appends)],
+    )
+    total = AuditEvent.objects.count()
+    elapsed = _timed("audit chain verification", total, verify_chain)
+    print(f"{'  projected for 1,000,000 events':<44} {elapsed / total * 1e6:8.0f} s")
+    # Measured apart: tracing slows Python several times over.
+    tracemalloc.start()
+    verify_chain()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{'  peak Python memory while verifying':<44} {peak / 1e6:8.1f} MB (streams in chunks)")
+
+    durations = []
+    for _ in range(10):
+        started = time.perf_counter()
+        check_password_attempt(username="banshi", password=DEMO_PASSWORD, ip_address="127.0.0.1")
+        durations.append(time.perf_counter() - started)
+    print(
+        f"{'password check (Argon2, production cost)':<44} {statistics.median(durations) * 1000:8.1f} ms median"
+    )
+
+    client = client_class()
+    response = client.post("/accounts/login/", {"username": "banshi", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    renders = []
+    for _ in range(50):
+        started = time.perf_counter()
+        client.get("/")
+        renders.append(time.perf_counter() - started)
+    print(
+        f"{'home page render (signed in, in-process)':<44} {statistics.median(renders) * 1000:8.1f} ms median"
+    )
+
+
+if __name__ == "__main__":
+    main()
