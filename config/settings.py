@@ -40,6 +40,12 @@ SAOHEI_AUDIT_KEY = bytes.fromhex(
     or read_or_create_secret_file(VAR_DIR / "audit_key", nbytes=32)
 )
 
+# Blind-index key for exact matching of encrypted identifiers; it never rotates with the data key.
+SAOHEI_INDEX_KEY = bytes.fromhex(
+    _required_in_production("SAOHEI_INDEX_KEY")
+    or read_or_create_secret_file(VAR_DIR / "index_key", nbytes=32)
+)
+
 DEBUG = os.environ.get("SAOHEI_DEBUG", "false").lower() == "true" and not IS_PRODUCTION
 ALLOWED_HOSTS = [
     host.strip()

@@ -40,7 +40,7 @@ def events_to_xlsx(events: Iterable[AuditEvent], *, exported_by: str) -> bytes:
             event.actor_username,
             event.actor_display,
             event.unit.name if event.unit else "",
-            event.get_action_display(),
+            event.action_label,
             event.target_label,
             event.get_result_display(),
             event.ip_address or "",

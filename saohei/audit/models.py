@@ -82,7 +82,9 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    action = models.CharField("操作", max_length=64, choices=AuditAction.choices, db_index=True)
+    # No `choices=` here: every later context adds actions, and the enum must grow without a
+    # migration of this append-only table each time.
+    action = models.CharField("操作", max_length=64, db_index=True)
     target_type = models.CharField("对象类型", max_length=64, blank=True)
     target_id = models.CharField("对象编号", max_length=64, blank=True)
     target_label = models.CharField("对象", max_length=200, blank=True)
@@ -100,4 +102,11 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["actor", "occurred_at"])]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.get_action_display()}"
+        return f"#{self.sequence} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action

@@ -9,7 +9,14 @@ from saohei.accounts.queries import list_active_sessions
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.roles import Role
 from saohei.organisations.access import content_units, get_group_for_user, managed_units
-from saohei.organisations.models import LeadingGroup, Unit, UnitKind, User
+from saohei.organisations.models import (
+    GroupMembership,
+    GroupRole,
+    LeadingGroup,
+    Unit,
+    UnitKind,
+    User,
+)
 
 
 @dataclass
@@ -44,6 +51,17 @@ def visible_group(user: User) -> LeadingGroup | None:
         return get_group_for_user(user)
     except Http404:  # no leading group above this user's unit
         return None
+
+
+def group_leaders(group: LeadingGroup | None) -> list[GroupMembership]:
+    """组长 and 副组长, for the one-glance card on the home page."""
+    if group is None:
+        return []
+    return list(
+        group.memberships.filter(group_role__in=[GroupRole.LEADER, GroupRole.DEPUTY_LEADER])
+        .select_related("user")
+        .order_by("sort_order")
+    )
 
 
 def admin_panels(user: User) -> list[HomePanel]:

@@ -10,11 +10,13 @@ from saohei.organisations.models import User
 def index_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     last = queries.previous_login(user)
+    group = queries.visible_group(user)
     context = {
         "previous_login": last,
         "failed_since": queries.failed_logins_since_last(user, last),
         "colleagues": queries.unit_colleagues(user),
-        "group": queries.visible_group(user),
+        "group": group,
+        "group_leaders": queries.group_leaders(group),
         "admin_panels": queries.admin_panels(user),
         "supervised_towns": queries.supervised_towns(user),
     }

@@ -66,3 +66,13 @@ def test_csrf_failure_is_explained_in_chinese(demo: None) -> None:
     response = client.post("/accounts/login/", {"username": "banshi", "password": "x"})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
+
+
+def test_home_shows_the_leading_groups_leaders_at_a_glance(
+    client_as: Callable[[str], Client],
+) -> None:
+    page = client_as("cun07").get("/").content.decode()
+    leaders = page.split('data-testid="group-leaders"')[1].split("</ul>")[0]
+    assert "孙志远" in leaders
+    assert "曲振华" in leaders
+    assert "李晓静" not in leaders
