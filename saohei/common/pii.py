@@ -36,12 +36,15 @@ def clean_id_number(value: str) -> str:
         raise ServiceError("15位身份证号的出生日期无效", field="id_number")
     if len(number) != 18:
         raise ServiceError("身份证号应为18位（或15位旧号）", field="id_number")
+    if not number[:17].isdigit():
+        raise ServiceError("身份证号前17位应为数字", field="id_number")
     try:
-        ric.validate(number)
-    except ric.InvalidChecksum as error:
-        raise ServiceError("身份证号校验位不正确，请核对", field="id_number") from error
-    except Exception as error:  # InvalidFormat / InvalidComponent: bad digits or birth date
-        raise ServiceError("身份证号格式或出生日期不正确", field="id_number") from error
+        # The birth date first: stdnum checks the checksum first and would hide a bad date.
+        ric.get_birth_date(number)
+    except ric.ValidationError as error:
+        raise ServiceError("身份证号中的出生日期不正确", field="id_number") from error
+    if not ric.is_valid(number):
+        raise ServiceError("身份证号校验位不正确，请核对", field="id_number")
     return number
 
 
