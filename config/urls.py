@@ -5,6 +5,9 @@ urlpatterns = [
     path("accounts/", include("saohei.accounts.urls")),
     path("org/", include("saohei.organisations.urls")),
     path("audit/", include("saohei.audit.urls")),
+    path("leads/", include("saohei.leads.urls")),
+    path("workdays/", include("saohei.workdays.urls")),
+    path("notifications/", include("saohei.notifications.urls")),
     path("api-tokens/", include("saohei.api.token_urls")),
     path("api/", include("saohei.api.urls")),
 ]

@@ -13,6 +13,8 @@ from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
 
+pytest_plugins = ["saohei.testing.browser"]
+
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
     """Still Argon2, with tiny costs so a test that creates 33 accounts stays fast."""
@@ -29,7 +31,8 @@ def _fast_hashing(settings: object) -> None:
 
 @pytest.fixture
 def demo(db: None) -> None:
-    load_demo_town()
+    """The demo town's org and people, without the lead history (tests start from no leads)."""
+    load_demo_town(with_history=False)
 
 
 @pytest.fixture

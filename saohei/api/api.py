@@ -3,10 +3,12 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from saohei.api.cases_api import router as cases_router
+from saohei.api.leads_api import router as leads_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -109,9 +111,19 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
     return [_unit_out(unit) for unit in content_units(user).order_by("path")]
 
 
-# Registered last, so it only answers paths no endpoint matched: the one error shape, not HTML.
-@api.api_operation(
+# Each context's endpoints live in their own module of this package.
+api.add_router("/leads", leads_router)
+api.add_router("/cases", cases_router)
+
+# Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
+fallback_router = Router()
+
+
+@fallback_router.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", auth=None, include_in_schema=False
 )
 def unknown_endpoint(request: HttpRequest, unknown: str) -> HttpResponse:
     return error_response(request, 404, "not_found", "接口不存在")
+
+
+api.add_router("", fallback_router)

@@ -20,6 +20,12 @@ class StyledForm(forms.Form):
                 css = "form-control"
             widget.attrs.setdefault("class", css)
 
+    def set_queryset(self, name: str, queryset: Any) -> None:
+        """Limit a model-choice field to what this user may pick."""
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
     def add_service_error(self, error: ServiceError) -> None:
         """Show a refused service call beside its field (or above the form)."""
         field = error.field if error.field in self.fields else None

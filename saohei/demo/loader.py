@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
+from saohei.demo.leads import load_demo_leads
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
 from saohei.organisations.models import (
     GroupMembership,
@@ -58,7 +59,8 @@ def _grant(user: User, role: Role, unit: Unit) -> None:
 
 
 @transaction.atomic
-def load_demo_town() -> DemoReport:
+def load_demo_town(*, with_history: bool = True) -> DemoReport:
+    """The org and people; with `with_history`, also the seed's lead history (tests opt out)."""
     report = DemoReport()
     city = _unit("荣成市扫黑办", UnitKind.CITY_OFFICE, None, "RC", 0, report)
     town = _unit("港西镇", UnitKind.TOWN, city, "GX", 10, report)
@@ -106,6 +108,10 @@ def load_demo_town() -> DemoReport:
             device = TOTPDevice.objects.create(user=user, name="演示动态口令", confirmed=True)
             report.created.append(f"动态口令 {username}")
         report.totp_secrets[username] = device.key
+
+    leads = load_demo_leads(town) if with_history else 0
+    if leads:
+        report.created.append(f"线索 {leads} 条")
 
     if report.created:
         record_event(

@@ -16,7 +16,9 @@ class MenuEntry:
 
 MENU = [
     MenuEntry("首页", "home:index", None),
+    MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
     MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
+    MenuEntry("工作日历", "workdays:index", None),
     MenuEntry("单位管理", "organisations:unit_list", frozenset({Role.SYSTEM_ADMIN})),
     MenuEntry(
         "账号管理",
@@ -28,6 +30,7 @@ MENU = [
     MenuEntry("登录日志", "accounts:login_log", frozenset({Role.SECURITY_ADMIN})),
     MenuEntry("接口令牌", "api_tokens:list", frozenset({Role.SECURITY_ADMIN})),
     MenuEntry("审计日志", "audit:event_list", frozenset({Role.AUDIT_ADMIN})),
+    MenuEntry("通知", "notifications:list", None),
 ]
 
 

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from saohei.home import queries
+from saohei.leads.queries import open_instructions_for, work_summary
 from saohei.organisations.models import User
 
 
@@ -19,6 +20,8 @@ def index_view(request: HttpRequest) -> HttpResponse:
         "group_leaders": queries.group_leaders(group),
         "admin_panels": queries.admin_panels(user),
         "supervised_towns": queries.supervised_towns(user),
+        "work": work_summary(user),
+        "open_instructions": open_instructions_for(user),
     }
     return render(request, "home/index.html", context)
 

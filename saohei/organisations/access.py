@@ -15,6 +15,11 @@ from saohei.organisations.models import LeadingGroup, Unit, UnitQuerySet, User
 ModelT = TypeVar("ModelT", bound=Model)
 
 
+def grant_paths(user: User, roles: frozenset[Role] | set[Role]) -> list[str]:
+    """Paths of the units on which the user holds any of `roles` (each covers its subtree)."""
+    return _paths_for(user, roles)
+
+
 def _paths_for(user: User, roles: frozenset[Role] | set[Role]) -> list[str]:
     cache: dict[frozenset[Role], list[str]] = user.__dict__.setdefault("_scope_paths", {})
     key = frozenset(roles)

@@ -75,3 +75,17 @@ def test_load_demo_if_empty_skips_a_used_database() -> None:
     out = io.StringIO()
     call_command("load_demo_if_empty", stdout=out)
     assert "跳过" in out.getvalue()
+
+
+def test_demo_lead_history_matches_the_seed() -> None:
+    from saohei.leads.models import Lead, Source, Status
+
+    call_command("load_demo", stdout=io.StringIO())
+    assigned = Lead.objects.filter(source=Source.UPPER_ASSIGNED)
+    assert assigned.count() == 10
+    assert set(assigned.values_list("conclusion", flat=True)) == {"excluded"}
+    assert all(lead.signed_off_by_id and lead.fed_back_at for lead in assigned)
+    tip = Lead.objects.get(source=Source.PUBLIC_REPORT)
+    assert tip.conclusion == "excluded"
+    assert tip.police_unit is not None and tip.police_unit.name == "港西派出所"
+    assert Lead.objects.filter(status__in=[Status.REGISTERED, Status.ASSIGNED]).count() == 3

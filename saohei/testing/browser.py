@@ -1,5 +1,7 @@
 """Browser fixtures: one Debian Chromium per xdist worker, a fresh zh-CN context per test.
 
+Registered for every test package by `pytest_plugins` in saohei/conftest.py.
+
 Never `playwright install`: the tests drive the system's /usr/bin/chromium (apt package
 `chromium`). Without it the browser tests are skipped on a workstation and fail on CI.
 """
@@ -103,5 +105,5 @@ def page(new_page: NewPage) -> Page:
 @pytest.fixture
 def demo_live(transactional_db: None, live_server: LiveServer) -> str:
     """The demo town, committed so the live server's thread sees it; returns the base URL."""
-    load_demo_town()
+    load_demo_town(with_history=False)
     return live_server.url

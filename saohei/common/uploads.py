@@ -1,0 +1,69 @@
+"""Checks for uploaded files: size, count and the real type read from the content."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+
+from saohei.common.errors import ServiceError
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILES = 10
+
+# (magic bytes at offset 0, content type, label); ZIP covers .docx/.xlsx.
+_SIGNATURES: list[tuple[bytes, str, str]] = [
+    (b"%PDF-", "application/pdf", "PDF"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG图片"),
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG图片"),
+    (b"GIF8", "image/gif", "GIF图片"),
+    (b"PK\x03\x04", "application/zip", "Office文档"),
+    (b"ID3", "audio/mpeg", "MP3音频"),
+    (b"\xff\xfb", "audio/mpeg", "MP3音频"),
+    (b"RIFF", "audio/wav", "WAV音频"),
+]
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    upload: UploadedFile
+    content_type: str
+    sha256: str
+    size: int
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    for magic, content_type, _ in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    if head[4:8] == b"ftyp":  # MP4 / M4A / HEIC containers
+        return "video/mp4" if b"mp4" in head[8:16] or b"isom" in head[8:16] else "audio/mp4"
+    return None
+
+
+def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
+    """Refuse the whole batch if any file is too big or not of an allowed type."""
+    if len(files) > MAX_FILES:
+        raise ServiceError(f"一次最多上传 {MAX_FILES} 个文件", field="attachments")
+    checked = []
+    for upload in files:
+        size = upload.size or 0
+        if size > MAX_FILE_BYTES:
+            raise ServiceError(
+                f"文件“{upload.name}”超过 {MAX_FILE_BYTES // 1024 // 1024}MB", field="attachments"
+            )
+        if size == 0:
+            raise ServiceError(f"文件“{upload.name}”是空文件", field="attachments")
+        upload.seek(0)
+        content_type = sniff_content_type(upload.read(32))
+        if content_type is None:
+            raise ServiceError(
+                f"文件“{upload.name}”的类型不受支持（可上传图片、PDF、Office文档、音视频）",
+                field="attachments",
+            )
+        digest = hashlib.sha256()
+        upload.seek(0)
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        checked.append(CheckedUpload(upload, content_type, digest.hexdigest(), size))
+    return checked

@@ -1,0 +1,103 @@
+"""Who may see and work which lead (issue #3's access matrix), decided here and nowhere else.
+
+- 组长/副组长/扫黑办工作人员: every lead of the towns they are granted on.
+- 村负责人: leads assigned to their village, never one involving an official or a cadre of
+  their own village (conflict of interest).
+- 派出所民警: leads shared with their station.
+- 上级督导: leads they assigned down themselves (and statistics elsewhere).
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from saohei.common.roles import Role
+from saohei.leads.models import Lead, LeadQuerySet, Subject, SubjectRole
+from saohei.organisations.access import grant_paths, unit_in_paths, units_within
+from saohei.organisations.models import Unit, User
+
+OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+SIGN_OFF_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
+# Roles that may see subjects' ID numbers and phones in full (each full view is audited).
+FULL_IDENTIFIER_ROLES = frozenset(
+    {Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.POLICE_OFFICER}
+)
+
+
+def visible_leads(user: User) -> LeadQuerySet:
+    if not user.is_authenticated:
+        return Lead.objects.none()
+    condition = Q(pk__in=[])
+    office_paths = grant_paths(user, OFFICE_ROLES)
+    if office_paths:
+        condition |= Q(unit__in=units_within(office_paths))
+    village_paths = grant_paths(user, {Role.VILLAGE_HEAD})
+    if village_paths:
+        villages = units_within(village_paths)
+        cadre_of_own_village = Subject.objects.filter(
+            lead=OuterRef("pk"),
+            role__in=[SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL],
+            village__in=villages,
+        )
+        not_conflicted = Q(handling_unit__in=villages, involves_official=False) & ~Q(
+            subjects__role=SubjectRole.OFFICIAL
+        )
+        condition |= not_conflicted & ~Q(Exists(cadre_of_own_village))
+    police_paths = grant_paths(user, {Role.POLICE_OFFICER})
+    if police_paths:
+        condition |= Q(police_unit__in=units_within(police_paths))
+    if user.has_role(Role.SUPERVISOR):
+        condition |= Q(created_by=user)
+    return Lead.objects.filter(condition).distinct()
+
+
+def get_lead_for_user(user: User, lead_id: int) -> Lead:
+    """The lead if this user may see it; otherwise 404, so ids cannot be probed."""
+    lead = (
+        visible_leads(user)
+        .filter(pk=lead_id)
+        .select_related(
+            "unit", "village", "handling_unit", "handler", "police_unit", "target_category"
+        )
+        .first()
+    )
+    if lead is None:
+        raise Http404("线索不存在或您无权查看")
+    return lead
+
+
+def is_office_member(user: User, unit: Unit) -> bool:
+    """Office staff or leader over this town."""
+    return unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
+
+
+def can_register(user: User, unit: Unit) -> bool:
+    return is_office_member(user, unit) or unit_in_paths(unit, grant_paths(user, {Role.SUPERVISOR}))
+
+
+def can_sign_off(user: User, lead: Lead) -> bool:
+    return unit_in_paths(lead.unit, grant_paths(user, SIGN_OFF_ROLES))
+
+
+def can_investigate(user: User, lead: Lead) -> bool:
+    """The office, the handler, the village it was assigned to, or the station it was shared with."""
+    if is_office_member(user, lead.unit) or lead.handler_id == user.pk:
+        return True
+    if lead.handling_unit is not None and unit_in_paths(
+        lead.handling_unit, grant_paths(user, {Role.VILLAGE_HEAD})
+    ):
+        return visible_leads(user).filter(pk=lead.pk).exists()
+    return lead.police_unit is not None and unit_in_paths(
+        lead.police_unit, grant_paths(user, {Role.POLICE_OFFICER})
+    )
+
+
+def is_police_for(user: User, lead: Lead) -> bool:
+    return lead.police_unit is not None and unit_in_paths(
+        lead.police_unit, grant_paths(user, {Role.POLICE_OFFICER})
+    )
+
+
+def can_see_full_identifiers(user: User, lead: Lead) -> bool:
+    return is_office_member(user, lead.unit) or (
+        is_police_for(user, lead) and user.has_any_role(FULL_IDENTIFIER_ROLES)
+    )

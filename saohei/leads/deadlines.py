@@ -1,0 +1,131 @@
+"""Deadline reminders and escalation (催办 → 督办), run by the hourly job; idempotent."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.roles import Role
+from saohei.leads.models import (
+    OPEN_STATUSES,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    ReminderKind,
+    ReminderLog,
+)
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
+from saohei.organisations.models import User
+from saohei.workdays.calendar import WorkingCalendar
+
+# Overdue this many working days, a 催办 becomes a 督办 to the leaders (configurable later).
+SUPERVISE_AFTER_WORKING_DAYS = 5
+
+
+@dataclass
+class ReminderRun:
+    reminded: int = 0
+    urged: int = 0
+    supervised: int = 0
+
+
+def _office_staff(lead: Lead) -> list[User]:
+    return list(
+        User.objects.filter(unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF)
+    )
+
+
+def _leaders(lead: Lead) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
+            role_grants__unit=lead.unit,
+        ).distinct()
+    )
+
+
+def _once(lead: Lead, kind: ReminderKind) -> bool:
+    """Record the reminder; False when it was already sent for this deadline."""
+    assert lead.due_on is not None
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(lead=lead, kind=kind, due_on=lead.due_on)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def _remind(lead: Lead, kind: ReminderKind, today: date, calendar: WorkingCalendar) -> bool:
+    if not _once(lead, kind):
+        return False
+    handler_side = [lead.handler] if lead.handler else _office_staff(lead)
+    if kind == ReminderKind.THREE_DAYS:
+        notify(
+            recipients=handler_side,
+            title=f"线索 {lead.number} 还有3个工作日到期",
+            body=f"办理时限 {lead.due_on:%Y-%m-%d}",
+            url=f"/leads/{lead.pk}/",
+            kind=NotificationKind.REMINDER,
+        )
+        return True
+    if kind == ReminderKind.DUE_TODAY:
+        notify(
+            recipients=handler_side,
+            title=f"线索 {lead.number} 今日到期",
+            body="请及时办结或申请延期",
+            url=f"/leads/{lead.pk}/",
+            kind=NotificationKind.REMINDER,
+        )
+        return True
+    level = 1 if kind == ReminderKind.URGE else 2
+    recipients = handler_side + _office_staff(lead) + (_leaders(lead) if level == 2 else [])
+    label = "催办" if level == 1 else "督办"
+    notify(
+        recipients=list({user.pk: user for user in recipients}.values()),
+        title=f"【{label}】线索 {lead.number} 已逾期",
+        body=f"办理时限 {lead.due_on:%Y-%m-%d}，已逾期 {calendar.working_days_between(lead.due_on, today)} 个工作日",  # type: ignore[arg-type]
+        url=f"/leads/{lead.pk}/",
+        kind=NotificationKind.ESCALATION if level == 2 else NotificationKind.OVERDUE,
+    )
+    Lead.objects.filter(pk=lead.pk).update(escalation_level=level)
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEventKind.ESCALATED,
+        from_status=lead.status,
+        to_status=lead.status,
+        note=f"系统{label}：已逾期",
+    )
+    record_event(
+        action=AuditAction.LEAD_ESCALATED, unit=lead.unit, target=lead, details={"level": level}
+    )
+    return True
+
+
+def run_deadline_reminders(*, today: date) -> ReminderRun:
+    """T-3 and T-0 reminders to the handler; overdue → 催办 (handler and office) → 督办 (leaders)."""
+    run = ReminderRun()
+    # One calendar for the whole run: its overrides are loaded once, not per lead.
+    calendar = WorkingCalendar()
+    in_three = calendar.add_working_days(today, 3)
+    leads = Lead.objects.filter(
+        status__in=OPEN_STATUSES, due_on__isnull=False, due_on__lte=in_three
+    ).select_related("unit", "handler")
+    for lead in leads.iterator(chunk_size=500):
+        assert lead.due_on is not None
+        if (
+            lead.due_on == in_three and _remind(lead, ReminderKind.THREE_DAYS, today, calendar)
+        ) or (lead.due_on == today and _remind(lead, ReminderKind.DUE_TODAY, today, calendar)):
+            run.reminded += 1
+        elif lead.due_on < today:
+            overdue = calendar.working_days_between(lead.due_on, today)
+            if overdue >= SUPERVISE_AFTER_WORKING_DAYS:
+                if _remind(lead, ReminderKind.SUPERVISE, today, calendar):
+                    run.supervised += 1
+            elif _remind(lead, ReminderKind.URGE, today, calendar):
+                run.urged += 1
+    return run

@@ -1,0 +1,261 @@
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from saohei.common.forms import StyledForm
+from saohei.leads.models import (
+    Channel,
+    Conclusion,
+    DictionaryEntry,
+    DictionaryKind,
+    Satisfaction,
+    Source,
+    Status,
+    SubjectRole,
+)
+from saohei.organisations.models import Unit, User
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service (size, real type)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class LeadForm(StyledForm):
+    received_at = forms.DateTimeField(
+        label="受理时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    channel = forms.ChoiceField(label="受理渠道", choices=Channel.choices)
+    source = forms.ChoiceField(label="线索来源", choices=Source.choices)
+    upstream_office = forms.CharField(
+        label="交办单位", max_length=100, required=False, help_text="上级交办时必填"
+    )
+    upstream_reference = forms.CharField(label="交办文号", max_length=100, required=False)
+    upstream_deadline = forms.DateField(label="上级要求办结日期", required=False, widget=DATE_INPUT)
+    village = forms.ModelChoiceField(
+        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
+    )
+    place = forms.CharField(label="地点", max_length=200, required=False)
+    target_category = forms.ModelChoiceField(
+        label="线索类别",
+        queryset=DictionaryEntry.objects.none(),
+        required=False,
+        empty_label="请选择",
+    )
+    offence_types = forms.ModelMultipleChoiceField(
+        label="涉嫌违法犯罪类型",
+        queryset=DictionaryEntry.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(
+        label="简要内容",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="时间、地点、人物、原因、后果、被害人、证人、处理情况",
+    )
+    narrative = forms.CharField(
+        label="详细情况", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    involves_official = forms.BooleanField(label="涉及公职人员（保护伞）", required=False)
+    reporter_name = forms.CharField(label="举报人姓名", max_length=50, required=False)
+    reporter_phone = forms.CharField(label="举报人电话", max_length=20, required=False)
+    reporter_id_number = forms.CharField(label="举报人身份证号", max_length=20, required=False)
+    reporter_address = forms.CharField(label="举报人住址", max_length=200, required=False)
+    attachments = MultipleFileField(
+        label="附件", help_text="图片、PDF、Office文档、音视频；单个不超过20MB，最多10个"
+    )
+
+    REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_id_number", "reporter_address")
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+        self.set_queryset(
+            "target_category",
+            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+        )
+        self.set_queryset(
+            "offence_types",
+            DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE, is_active=True),
+        )
+        self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class SubjectForm(StyledForm):
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    alias = forms.CharField(label="绰号", max_length=50, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=20, required=False)
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    address = forms.CharField(label="住址", max_length=200, required=False)
+    village = forms.ModelChoiceField(
+        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="—"
+    )
+    role = forms.ChoiceField(
+        label="身份", choices=SubjectRole.choices, initial=SubjectRole.REPORTED
+    )
+    position = forms.CharField(label="职务", max_length=100, required=False)
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        has_other = any(
+            cleaned.get(f) for f in ("alias", "id_number", "phone", "address", "position")
+        )
+        if has_other and not cleaned.get("name"):
+            self.add_error("name", "填写了被反映人信息时须填写姓名")
+        return cleaned
+
+
+SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validate_max=True)
+
+
+class LeadFilterForm(StyledForm):
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部状态"), ("open", "未办结"), *Status.choices],
+    )
+    source = forms.ChoiceField(
+        label="来源", required=False, choices=[("", "全部来源"), *Source.choices]
+    )
+    village = forms.ModelChoiceField(
+        label="村", queryset=Unit.objects.none(), required=False, empty_label="全部村"
+    )
+    category = forms.ModelChoiceField(
+        label="类别",
+        queryset=DictionaryEntry.objects.none(),
+        required=False,
+        empty_label="全部类别",
+    )
+    due = forms.ChoiceField(
+        label="时限",
+        required=False,
+        choices=[("", "全部"), ("soon", "即将到期"), ("overdue", "已逾期")],
+    )
+    date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
+    q = forms.CharField(label="搜索", required=False, max_length=50)
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", villages)
+        self.set_queryset(
+            "category", DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY)
+        )
+        self.fields["q"].widget.attrs["placeholder"] = "编号、内容、被反映人"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("date_from")
+            and cleaned.get("date_to")
+            and cleaned["date_from"] > cleaned["date_to"]
+        ):
+            self.add_error("date_to", "截止日期不能早于起始日期")
+        return cleaned
+
+
+class TextForm(StyledForm):
+    """One required text box; the label comes from the view."""
+
+    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class AssignForm(StyledForm):
+    handling_unit = forms.ModelChoiceField(
+        label="承办单位", queryset=Unit.objects.none(), empty_label="请选择"
+    )
+    handler = forms.ModelChoiceField(
+        label="承办人", queryset=User.objects.none(), required=False, empty_label="（不指定）"
+    )
+    police_unit = forms.ModelChoiceField(
+        label="会同派出所", queryset=Unit.objects.none(), required=False, empty_label="（不会同）"
+    )
+    due_on = forms.DateField(
+        label="办理时限", required=False, widget=DATE_INPUT, help_text="留空则按来源默认工作日时限"
+    )
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.subtree_of(town).active()
+        self.set_queryset("handling_unit", units.exclude(kind="police_station"))
+        self.set_queryset("police_unit", units.filter(kind="police_station"))
+        self.set_queryset(
+            "handler", User.objects.filter(unit__in=units, is_active=True).select_related("unit")
+        )
+
+
+class InvestigationForm(StyledForm):
+    occurred_on = forms.DateField(label="日期", widget=DATE_INPUT)
+    content = forms.CharField(
+        label="核查情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
+    )
+    evidence = MultipleFileField(label="证据材料")
+
+
+class ProposeForm(StyledForm):
+    conclusion = forms.ChoiceField(
+        label="核查结论",
+        choices=[(v, label) for v, label in Conclusion.choices if v != Conclusion.MERGED],
+    )
+    basis = forms.CharField(
+        label="结论依据", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
+class SignOffForm(StyledForm):
+    decision = forms.ChoiceField(
+        label="审核意见", choices=[("approve", "同意办结"), ("return", "退回重新核查")]
+    )
+    note = forms.CharField(
+        label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class FeedbackForm(StyledForm):
+    fed_back_on = forms.DateField(label="反馈日期", widget=DATE_INPUT)
+    recipient = forms.CharField(label="反馈对象", max_length=100)
+    content = forms.CharField(
+        label="反馈内容", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
+
+
+class FollowUpForm(StyledForm):
+    contacted_on = forms.DateField(label="回访日期", widget=DATE_INPUT)
+    method = forms.CharField(label="方式", max_length=50, help_text="如：电话、当面")
+    satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices)
+    notes = forms.CharField(
+        label="情况", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class ExtendForm(StyledForm):
+    new_due_on = forms.DateField(label="新的时限", widget=DATE_INPUT)
+    reason = forms.CharField(
+        label="延期理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class OtherLeadForm(StyledForm):
+    number = forms.CharField(label="线索编号", max_length=32)
+    note = forms.CharField(label="说明", required=False, max_length=200)

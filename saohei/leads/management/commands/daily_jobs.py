@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from saohei.leads.tasks import send_deadline_reminders
+
+
+class Command(BaseCommand):
+    help = "运行定时任务（线索到期提醒、催办督办）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--enqueue", action="store_true", help="放入任务队列，由 db_worker 执行"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["enqueue"]:
+            result = send_deadline_reminders.enqueue()
+            self.stdout.write(f"已加入任务队列：{result.id}")
+            return
+        outcome = send_deadline_reminders.call()
+        self.stdout.write(
+            f"提醒 {outcome['reminded']} 条，催办 {outcome['urged']} 条，督办 {outcome['supervised']} 条。"
+        )

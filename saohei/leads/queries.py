@@ -1,0 +1,261 @@
+"""Reads of leads, always starting from `access.visible_leads`."""
+
+import base64
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from saohei.common.errors import ServiceError
+from saohei.common.pii import blind_index, clean_id_number, clean_mobile
+from saohei.leads.access import visible_leads
+from saohei.leads.models import OPEN_STATUSES, Lead, LeadQuerySet, Status, Subject
+from saohei.organisations.models import Unit, User
+from saohei.workdays.calendar import add_working_days
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+# Deadlines within this many working days show amber.
+AMBER_WORKING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    status: str = ""
+    source: str = ""
+    village_id: int | None = None
+    category_id: int | None = None
+    handler_id: int | None = None
+    due_state: str = ""  # overdue | soon
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+
+
+def amber_threshold(today: date | None = None) -> date:
+    return add_working_days(today or timezone.localdate(), AMBER_WORKING_DAYS)
+
+
+def due_state(lead: Lead, *, today: date, threshold: date) -> str:
+    """'' (no deadline or closed), 'ok', 'soon' (amber) or 'overdue' (red)."""
+    if lead.status not in OPEN_STATUSES or lead.due_on is None:
+        return ""
+    if lead.due_on < today:
+        return "overdue"
+    if lead.due_on <= threshold:
+        return "soon"
+    return "ok"
+
+
+def filter_leads(user: User, filters: LeadFilters) -> LeadQuerySet:
+    leads = visible_leads(user)
+    if filters.status == "open":
+        leads = leads.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        leads = leads.filter(status=filters.status)
+    if filters.source:
+        leads = leads.filter(source=filters.source)
+    if filters.village_id:
+        leads = leads.filter(village_id=filters.village_id)
+    if filters.category_id:
+        leads = leads.filter(target_category_id=filters.category_id)
+    if filters.handler_id:
+        leads = leads.filter(handler_id=filters.handler_id)
+    today = timezone.localdate()
+    if filters.due_state == "overdue":
+        leads = leads.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+    elif filters.due_state == "soon":
+        leads = leads.filter(
+            status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=amber_threshold(today)
+        )
+    if filters.date_from:
+        leads = leads.filter(received_at__date__gte=filters.date_from)
+    if filters.date_to:
+        leads = leads.filter(received_at__date__lte=filters.date_to)
+    if filters.text:
+        leads = search(leads, filters.text)
+    return leads
+
+
+def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
+    """Substring search over number, summary, narrative and subject names.
+
+    Case-sensitive `__contains` on purpose: `__icontains` compiles to UPPER(x) LIKE, which the
+    PostgreSQL trigram indexes cannot serve (NOTES.md); Chinese has no case anyway.
+    """
+    term = text.strip()[:50]
+    matching_subjects = Subject.objects.filter(
+        Q(name__contains=term) | Q(alias__contains=term)
+    ).values("lead_id")
+    return leads.filter(
+        Q(number__contains=term.upper())
+        | Q(summary__contains=term)
+        | Q(narrative__contains=term)
+        | Q(pk__in=matching_subjects)
+    )
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    leads: list[Lead]
+    next_cursor: str
+    previous_cursor: str
+    count_label: str
+
+
+def _encode(lead: Lead) -> str:
+    raw = f"{lead.received_at.isoformat()}|{lead.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        return datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def page_of_leads(leads: LeadQuerySet, *, after: str = "", before: str = "") -> LeadPage:
+    """Keyset paging on (received_at, id): page 10,000 costs what page 1 does."""
+    leads = leads.select_related("village", "handling_unit", "handler", "target_category")
+    if before and (position := _decode(before)):
+        stamp, pk = position
+        rows = list(
+            leads.filter(Q(received_at__gt=stamp) | Q(received_at=stamp, pk__gt=pk)).order_by(
+                "received_at", "id"
+            )[: PAGE_SIZE + 1]
+        )
+        has_more_before = len(rows) > PAGE_SIZE
+        rows = list(reversed(rows[:PAGE_SIZE]))
+        has_more_after = True
+    else:
+        if after and (position := _decode(after)):
+            stamp, pk = position
+            leads = leads.filter(Q(received_at__lt=stamp) | Q(received_at=stamp, pk__lt=pk))
+            has_more_before = True
+        else:
+            has_more_before = False
+        rows = list(leads.order_by("-received_at", "-id")[: PAGE_SIZE + 1])
+        has_more_after = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+    return LeadPage(
+        leads=rows,
+        next_cursor=_encode(rows[-1]) if rows and has_more_after else "",
+        previous_cursor=_encode(rows[0]) if rows and has_more_before else "",
+        count_label="",
+    )
+
+
+def capped_count(leads: LeadQuerySet) -> str:
+    """Never COUNT(*) a large table for a list header: count up to a cap."""
+    count = leads.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
+def possible_duplicates(lead: Lead) -> list[tuple[Lead, str]]:
+    """Leads of the same town that share a subject ID/phone, a name in the same village, or a
+    nearly identical summary — for the office to link or merge."""
+    others = Lead.objects.filter(unit=lead.unit).exclude(pk=lead.pk)
+    reasons: dict[int, str] = {}
+    subjects = list(lead.subjects.all())
+    id_indexes = [s.id_number_index for s in subjects if s.id_number_index]
+    phone_indexes = [s.phone_index for s in subjects if s.phone_index]
+    for other_id in Subject.objects.filter(
+        lead__in=others, id_number_index__in=id_indexes
+    ).values_list("lead_id", flat=True):
+        reasons.setdefault(other_id, "被反映人身份证号相同")
+    for other_id in Subject.objects.filter(
+        lead__in=others, phone_index__in=phone_indexes
+    ).values_list("lead_id", flat=True):
+        reasons.setdefault(other_id, "被反映人手机号相同")
+    for subject in subjects:
+        if subject.village_id:
+            same = Subject.objects.filter(
+                lead__in=others, name=subject.name, village_id=subject.village_id
+            )
+            for other_id in same.values_list("lead_id", flat=True):
+                reasons.setdefault(other_id, f"同村同名被反映人：{subject.name}")
+    recent = others.order_by("-received_at").values_list("pk", "summary")[:1000]
+    for other_id, summary in recent:
+        matcher = difflib.SequenceMatcher(None, lead.summary, summary)
+        if matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
+            reasons.setdefault(other_id, "简要内容高度相似")
+    found = Lead.objects.filter(pk__in=reasons).order_by("-received_at")
+    return [(other, reasons[other.pk]) for other in found]
+
+
+def find_leads_by_identifier(user: User, *, id_number: str = "", phone: str = "") -> LeadQuerySet:
+    """Exact match through the blind index; the identifier itself is never stored in clear."""
+    condition = Q(pk__in=[])
+    try:
+        if id_number:
+            condition |= Q(
+                subjects__id_number_index=blind_index("id_number", clean_id_number(id_number))
+            )
+        if phone:
+            condition |= Q(subjects__phone_index=blind_index("phone", clean_mobile(phone)))
+    except ServiceError:
+        return Lead.objects.none()
+    return visible_leads(user).filter(condition).distinct()
+
+
+def villages_of(unit: Unit) -> list[Unit]:
+    return list(Unit.objects.filter(parent=unit).villages().active().order_by("sort_order", "name"))
+
+
+def open_instructions_for(user: User) -> list:  # type: ignore[type-arg]
+    """批示 awaiting an answer, on either side: given by the user, or on leads they handle."""
+    from saohei.leads.models import Instruction
+
+    return list(
+        Instruction.objects.filter(answered_at__isnull=True)
+        .filter(
+            Q(author=user)
+            | Q(lead__handler=user)
+            | Q(lead__in=visible_leads(user), lead__handler__isnull=True)
+        )
+        .select_related("lead", "author")
+        .order_by("created_at")[:20]
+    )
+
+
+def status_label(value: str) -> str:
+    return Status(value).label
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    """What a person should act on, for the home page."""
+
+    my_open: list[tuple[Lead, str]]
+    supervised: list[Lead]
+    open_count: int
+    overdue_count: int
+
+
+def work_summary(user: User) -> WorkSummary:
+    from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES
+
+    today = timezone.localdate()
+    threshold = amber_threshold(today)
+    leads = visible_leads(user).filter(status__in=OPEN_STATUSES)
+    if user.has_any_role(OFFICE_ROLES):
+        mine = leads.filter(Q(handler=user) | Q(handler__isnull=True, status=Status.REGISTERED))
+    else:
+        mine = leads
+    mine_rows = list(mine.select_related("village").order_by("due_on", "id")[:10])
+    supervised = (
+        list(leads.filter(escalation_level__gte=2).order_by("due_on")[:10])
+        if user.has_any_role(SIGN_OFF_ROLES)
+        else []
+    )
+    return WorkSummary(
+        my_open=[(lead, due_state(lead, today=today, threshold=threshold)) for lead in mine_rows],
+        supervised=supervised,
+        open_count=leads.count(),
+        overdue_count=leads.filter(due_on__lt=today).count(),
+    )

@@ -1,0 +1,721 @@
+"""Every state change of a lead: one transaction each, checked against role and state, audited."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.pii import clean_id_number, clean_mobile, mask_id_number, mask_mobile, seal
+from saohei.common.roles import Role
+from saohei.common.uploads import CheckedUpload
+from saohei.leads import access
+from saohei.leads.models import (
+    SOURCES_NEEDING_FEEDBACK,
+    Attachment,
+    Channel,
+    Conclusion,
+    DeadlineExtension,
+    DictionaryEntry,
+    Feedback,
+    FollowUp,
+    Instruction,
+    InvestigationEntry,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    LeadLink,
+    LeadNumberCounter,
+    Satisfaction,
+    Source,
+    SourceTimeLimit,
+    Status,
+    Subject,
+    SubjectRole,
+)
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.vault.services import store_reporter_identity
+from saohei.workdays.calendar import add_working_days
+
+DEFAULT_TIME_LIMITS = {
+    Source.UPPER_ASSIGNED: 15,
+    Source.PLATFORM_12337: 30,
+    Source.PUBLIC_REPORT: 30,
+    Source.SELF_FOUND: 30,
+    Source.CASE_REVIEW: 20,
+    Source.TALK: 30,
+    Source.TRANSFER: 15,
+}
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    name: str
+    alias: str = ""
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    village: Unit | None = None
+    role: str = SubjectRole.REPORTED
+    position: str = ""
+
+
+@dataclass(frozen=True)
+class ReporterInput:
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+
+
+@dataclass
+class LeadInput:
+    received_at: datetime
+    channel: str
+    source: str
+    summary: str
+    narrative: str = ""
+    village: Unit | None = None
+    place: str = ""
+    target_category: DictionaryEntry | None = None
+    offence_types: list[DictionaryEntry] = field(default_factory=list)
+    involves_official: bool = False
+    upstream_office: str = ""
+    upstream_reference: str = ""
+    upstream_deadline: date | None = None
+    subjects: list[SubjectInput] = field(default_factory=list)
+    reporter: ReporterInput | None = None
+    attachments: list[CheckedUpload] = field(default_factory=list)
+
+
+def time_limit_for(source: str) -> int:
+    configured = (
+        SourceTimeLimit.objects.filter(source=source).values_list("working_days", flat=True).first()
+    )
+    return configured if configured is not None else DEFAULT_TIME_LIMITS[Source(source)]
+
+
+def _next_number(unit: Unit, year: int) -> str:
+    counter, _ = LeadNumberCounter.objects.select_for_update().get_or_create(unit=unit, year=year)
+    LeadNumberCounter.objects.filter(pk=counter.pk).update(last_value=F("last_value") + 1)
+    counter.refresh_from_db()
+    prefix = unit.code or f"U{unit.pk}"
+    return f"{prefix}-{year}-{counter.last_value:04d}"
+
+
+def _event(
+    lead: Lead, actor: User | None, kind: LeadEventKind, *, from_status: str = "", note: str = ""
+) -> LeadEvent:
+    return LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        actor_unit_id=getattr(actor, "unit_id", None),
+        from_status=from_status,
+        to_status=lead.status,
+        note=note,
+    )
+
+
+def _audit(action: AuditAction, actor: User | None, lead: Lead, **details: Any) -> None:
+    record_event(action=action, actor=actor, unit=lead.unit, target=lead, details=details)
+
+
+def _require_status(lead: Lead, allowed: set[str], doing: str) -> None:
+    if lead.status not in allowed:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能{doing}")
+
+
+def _require_office(actor: User, lead: Lead) -> None:
+    if not access.is_office_member(actor, lead.unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以执行此操作")
+
+
+def _clean_subject(subject: SubjectInput) -> dict[str, Any]:
+    if not subject.name.strip():
+        raise ServiceError("被反映人姓名不能为空", field="subjects")
+    values: dict[str, Any] = {
+        "name": subject.name.strip()[:50],
+        "alias": subject.alias.strip()[:50],
+        "address": subject.address.strip()[:200],
+        "village": subject.village,
+        "role": SubjectRole(subject.role),
+        "position": subject.position.strip()[:100],
+    }
+    if subject.id_number.strip():
+        number = clean_id_number(subject.id_number)
+        sealed = seal("id_number", number)
+        values.update(
+            id_number_key=sealed.key_id,
+            id_number_sealed=sealed.ciphertext,
+            id_number_index=sealed.index,
+            id_number_masked=mask_id_number(number),
+        )
+    if subject.phone.strip():
+        phone = clean_mobile(subject.phone)
+        sealed = seal("phone", phone)
+        values.update(
+            phone_key=sealed.key_id,
+            phone_sealed=sealed.ciphertext,
+            phone_index=sealed.index,
+            phone_masked=mask_mobile(phone),
+        )
+    return values
+
+
+def _store_attachments(
+    lead: Lead, actor: User, uploads: list[CheckedUpload], entry: InvestigationEntry | None = None
+) -> None:
+    for checked in uploads:
+        attachment = Attachment(
+            lead=lead,
+            entry=entry,
+            original_name=(checked.upload.name or "附件")[:200],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
+        attachment.file.save(checked.sha256, checked.upload, save=False)
+        attachment.save()
+
+
+@transaction.atomic
+def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
+    """登记: a new lead with its number, subjects (identifiers sealed) and default deadline."""
+    if unit.kind != UnitKind.TOWN:
+        raise ServiceError("线索应登记在镇（街道）扫黑办", field="unit")
+    if not access.can_register(actor, unit):
+        raise ActionNotAllowed("您不能为该镇登记线索")
+    supervisor_only = actor.has_role(Role.SUPERVISOR) and not access.is_office_member(actor, unit)
+    if supervisor_only and data.source != Source.UPPER_ASSIGNED:
+        raise ServiceError("上级督导只能登记上级交办线索", field="source")
+    if not data.summary.strip():
+        raise ServiceError("请填写简要内容", field="summary")
+    if data.channel not in Channel.values:
+        raise ServiceError("受理渠道不正确", field="channel")
+    if data.source not in Source.values:
+        raise ServiceError("线索来源不正确", field="source")
+    if data.source == Source.UPPER_ASSIGNED and not data.upstream_office.strip():
+        raise ServiceError("上级交办线索须填写交办单位", field="upstream_office")
+    if data.village is not None and (
+        data.village.parent_id != unit.pk or not data.village.is_village
+    ):
+        raise ServiceError("所属村不在本镇", field="village")
+    if data.received_at > timezone.now():
+        raise ServiceError("受理时间不能晚于现在", field="received_at")
+    subjects = [_clean_subject(subject) for subject in data.subjects]
+
+    reporter_reference, is_real_name = "", False
+    if data.reporter is not None:
+        identity = store_reporter_identity(
+            name=data.reporter.name.strip(),
+            phone=data.reporter.phone.strip(),
+            id_number=data.reporter.id_number.strip(),
+            address=data.reporter.address.strip(),
+        )
+        reporter_reference, is_real_name = identity.reference, not identity.is_anonymous
+
+    received_on = timezone.localdate(data.received_at)
+    due_on = data.upstream_deadline or add_working_days(received_on, time_limit_for(data.source))
+    lead = Lead.objects.create(
+        unit=unit,
+        number=_next_number(unit, received_on.year),
+        received_at=data.received_at,
+        channel=data.channel,
+        source=data.source,
+        upstream_office=data.upstream_office.strip(),
+        upstream_reference=data.upstream_reference.strip(),
+        upstream_deadline=data.upstream_deadline,
+        village=data.village,
+        place=data.place.strip(),
+        target_category=data.target_category,
+        summary=data.summary.strip(),
+        narrative=data.narrative.strip(),
+        involves_official=data.involves_official
+        or any(s["role"] == SubjectRole.OFFICIAL for s in subjects),
+        reporter_reference=reporter_reference,
+        is_real_name_report=is_real_name,
+        due_on=due_on,
+        created_by=actor,
+    )
+    lead.offence_types.set(data.offence_types)
+    Subject.objects.bulk_create([Subject(lead=lead, **values) for values in subjects])
+    _store_attachments(lead, actor, data.attachments)
+    _event(lead, actor, LeadEventKind.REGISTERED)
+    _audit(
+        AuditAction.LEAD_REGISTERED, actor, lead, source=str(data.source), subjects=len(subjects)
+    )
+    return lead
+
+
+@transaction.atomic
+def triage_lead(*, actor: User, lead: Lead, opinion: str) -> Lead:
+    """研判分流: the office's opinion on how to handle the lead."""
+    _require_office(actor, lead)
+    _require_status(lead, {Status.REGISTERED, Status.TRIAGED}, "研判")
+    if not opinion.strip():
+        raise ServiceError("请填写研判意见", field="opinion")
+    previous = lead.status
+    lead.status = Status.TRIAGED
+    lead.triage_opinion = opinion.strip()
+    lead.save(update_fields=["status", "triage_opinion", "updated_at"])
+    _event(lead, actor, LeadEventKind.TRIAGED, from_status=previous, note=opinion.strip())
+    _audit(AuditAction.LEAD_TRIAGED, actor, lead)
+    return lead
+
+
+@transaction.atomic
+def assign_lead(
+    *,
+    actor: User,
+    lead: Lead,
+    handling_unit: Unit,
+    handler: User | None = None,
+    police_unit: Unit | None = None,
+    due_on: date | None = None,
+    note: str = "",
+) -> Lead:
+    """交办: to a unit of the town and a person, optionally jointly with the 派出所."""
+    _require_office(actor, lead)
+    _require_status(
+        lead, {Status.REGISTERED, Status.TRIAGED, Status.ASSIGNED, Status.INVESTIGATING}, "交办"
+    )
+    if not handling_unit.path.startswith(lead.unit.path):
+        raise ServiceError("承办单位须为本镇或本镇下属单位", field="handling_unit")
+    if handler is not None and (handler.unit_id is None or not handler.is_active):
+        raise ServiceError("承办人账号不可用", field="handler")
+    if (
+        handler is not None
+        and handler.unit is not None
+        and not handler.unit.path.startswith(lead.unit.path)
+    ):
+        raise ServiceError("承办人须为本镇人员", field="handler")
+    if police_unit is not None and (
+        police_unit.kind != UnitKind.POLICE_STATION
+        or not police_unit.path.startswith(lead.unit.path)
+    ):
+        raise ServiceError("协查单位须为本镇派出所", field="police_unit")
+    if handling_unit.is_village and _conflicts_with_village(lead, handling_unit):
+        raise ServiceError(
+            "该线索涉及公职人员或该村干部，不能交由该村办理（利益冲突）", field="handling_unit"
+        )
+    if due_on is not None and due_on < timezone.localdate():
+        raise ServiceError("办理时限不能早于今天", field="due_on")
+    previous = lead.status
+    lead.handling_unit = handling_unit
+    lead.handler = handler
+    lead.police_unit = police_unit
+    lead.assigned_at = timezone.now()
+    if due_on is not None:
+        lead.due_on = due_on
+    if lead.status in (Status.REGISTERED, Status.TRIAGED):
+        lead.status = Status.ASSIGNED
+    lead.save()
+    note_text = f"交办 {handling_unit.name}" + (f"，{handler.real_name}" if handler else "")
+    if police_unit is not None:
+        note_text += f"，会同 {police_unit.name}"
+    _event(lead, actor, LeadEventKind.ASSIGNED, from_status=previous, note=(note or note_text))
+    _audit(
+        AuditAction.LEAD_ASSIGNED,
+        actor,
+        lead,
+        handling_unit_id=handling_unit.pk,
+        handler_id=handler.pk if handler else None,
+        police_unit_id=police_unit.pk if police_unit else None,
+    )
+    recipients = [handler] if handler else []
+    if police_unit is not None:
+        recipients += list(
+            User.objects.filter(
+                unit=police_unit, is_active=True, role_grants__role=Role.POLICE_OFFICER
+            )
+        )
+    if handling_unit.is_village:
+        recipients += list(
+            User.objects.filter(
+                unit=handling_unit, is_active=True, role_grants__role=Role.VILLAGE_HEAD
+            )
+        )
+    notify(
+        recipients=list({user.pk: user for user in recipients}.values()),
+        title=f"新交办线索 {lead.number}",
+        body=f"办理时限 {lead.due_on:%Y-%m-%d}" if lead.due_on else "",
+        url=f"/leads/{lead.pk}/",
+        kind=NotificationKind.INFO,
+    )
+    return lead
+
+
+def _conflicts_with_village(lead: Lead, village: Unit) -> bool:
+    if lead.involves_official:
+        return True
+    return (
+        lead.subjects.filter(
+            role__in=[SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL], village=village
+        ).exists()
+        or lead.subjects.filter(role=SubjectRole.OFFICIAL).exists()
+    )
+
+
+@transaction.atomic
+def record_investigation(
+    *,
+    actor: User,
+    lead: Lead,
+    occurred_on: date,
+    content: str,
+    evidence: list[CheckedUpload] | None = None,
+) -> InvestigationEntry:
+    """核查: a dated entry with evidence files (SHA-256 kept); the first one starts the 核查 stage."""
+    if not access.can_investigate(actor, lead):
+        raise ActionNotAllowed("您不是该线索的承办或协查人员")
+    _require_status(lead, {Status.ASSIGNED, Status.INVESTIGATING}, "录入核查情况")
+    if not content.strip():
+        raise ServiceError("请填写核查情况", field="content")
+    if occurred_on > timezone.localdate():
+        raise ServiceError("核查日期不能晚于今天", field="occurred_on")
+    entry = InvestigationEntry.objects.create(
+        lead=lead,
+        occurred_on=occurred_on,
+        content=content.strip(),
+        author=actor,
+        author_unit=actor.unit,
+    )
+    _store_attachments(lead, actor, evidence or [], entry)
+    previous = lead.status
+    if lead.status == Status.ASSIGNED:
+        lead.status = Status.INVESTIGATING
+        lead.save(update_fields=["status", "updated_at"])
+    _event(
+        lead, actor, LeadEventKind.INVESTIGATION, from_status=previous, note=content.strip()[:200]
+    )
+    _audit(
+        AuditAction.LEAD_INVESTIGATED, actor, lead, entry_id=entry.pk, evidence=len(evidence or [])
+    )
+    return entry
+
+
+@transaction.atomic
+def record_police_feedback(*, actor: User, lead: Lead, content: str) -> None:
+    """The 派出所's feedback on a shared lead, visible to both sides in the exchange log."""
+    if not access.is_police_for(actor, lead):
+        raise ActionNotAllowed("只有协查派出所的民警可以反馈")
+    if not content.strip():
+        raise ServiceError("请填写反馈内容", field="content")
+    _event(
+        lead, actor, LeadEventKind.POLICE_FEEDBACK, from_status=lead.status, note=content.strip()
+    )
+    _audit(AuditAction.LEAD_POLICE_FEEDBACK, actor, lead)
+
+
+@transaction.atomic
+def propose_conclusion(*, actor: User, lead: Lead, conclusion: str, basis: str) -> Lead:
+    """拟办结: a proposed conclusion with its basis, waiting for a leader's sign-off."""
+    if not (access.is_office_member(actor, lead.unit) or lead.handler_id == actor.pk):
+        raise ActionNotAllowed("只有承办人或扫黑办可以提出拟办结意见")
+    _require_status(lead, {Status.INVESTIGATING}, "拟办结（须先录入核查情况）")
+    if conclusion not in Conclusion.values or conclusion == Conclusion.MERGED:
+        raise ServiceError("请选择核查结论（并案请使用“并案”操作）", field="conclusion")
+    if conclusion == Conclusion.TO_DISCIPLINE and not lead.involves_official:
+        raise ServiceError("移送纪委监委仅适用于涉及公职人员的线索", field="conclusion")
+    if len(basis.strip()) < 10:
+        raise ServiceError("请写明结论依据（至少10个字）", field="basis")
+    lead.status = Status.PROPOSED
+    lead.conclusion = conclusion
+    lead.conclusion_basis = basis.strip()
+    lead.proposed_by = actor
+    lead.proposed_at = timezone.now()
+    lead.save()
+    _event(
+        lead,
+        actor,
+        LeadEventKind.PROPOSED,
+        from_status=Status.INVESTIGATING,
+        note=lead.get_conclusion_display(),
+    )
+    _audit(AuditAction.LEAD_PROPOSED, actor, lead, conclusion=conclusion)
+    return lead
+
+
+@transaction.atomic
+def sign_off(*, actor: User, lead: Lead, approve: bool, note: str = "") -> Lead:
+    """审核: a 组长/副组长 signs the conclusion (签字背书) or returns it with a reason."""
+    if not access.can_sign_off(actor, lead):
+        raise ActionNotAllowed("只有领导小组组长、副组长可以审核办结")
+    _require_status(lead, {Status.PROPOSED}, "审核")
+    if lead.proposed_by_id == actor.pk:
+        raise ActionNotAllowed("提出拟办结意见的人不能审核自己的意见")
+    if approve:
+        now = timezone.now()
+        lead.status = Status.CONCLUDED
+        lead.signed_off_by = actor
+        lead.signed_off_at = now
+        lead.concluded_at = now
+        lead.escalation_level = 0
+        lead.save()
+        _event(
+            lead, actor, LeadEventKind.SIGNED_OFF, from_status=Status.PROPOSED, note=note.strip()
+        )
+        _audit(AuditAction.LEAD_SIGNED_OFF, actor, lead, conclusion=lead.conclusion)
+    else:
+        if not note.strip():
+            raise ServiceError("退回须写明理由", field="note")
+        lead.status = Status.INVESTIGATING
+        lead.save(update_fields=["status", "updated_at"])
+        _event(lead, actor, LeadEventKind.RETURNED, from_status=Status.PROPOSED, note=note.strip())
+        _audit(AuditAction.LEAD_RETURNED, actor, lead)
+    return lead
+
+
+@transaction.atomic
+def record_feedback(
+    *, actor: User, lead: Lead, fed_back_on: date, recipient: str, content: str
+) -> Feedback:
+    """反馈上级: for leads from above, the 办结报告 to the assigning office."""
+    _require_office(actor, lead)
+    _require_status(lead, {Status.CONCLUDED}, "反馈上级（须先办结）")
+    if not content.strip() or not recipient.strip():
+        raise ServiceError("请填写反馈对象和反馈内容", field="content")
+    if fed_back_on > timezone.localdate():
+        raise ServiceError("反馈日期不能晚于今天", field="fed_back_on")
+    feedback = Feedback.objects.create(
+        lead=lead,
+        fed_back_on=fed_back_on,
+        recipient=recipient.strip(),
+        content=content.strip(),
+        author=actor,
+    )
+    lead.fed_back_at = timezone.now()
+    lead.save(update_fields=["fed_back_at", "updated_at"])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.FED_BACK,
+        from_status=lead.status,
+        note=f"反馈 {recipient.strip()}",
+    )
+    _audit(AuditAction.LEAD_FED_BACK, actor, lead, feedback_id=feedback.pk)
+    return feedback
+
+
+@transaction.atomic
+def record_follow_up(
+    *, actor: User, lead: Lead, contacted_on: date, method: str, satisfaction: str, notes: str = ""
+) -> FollowUp:
+    """回访: only for real-name reporters; the contact itself stays in the vault."""
+    _require_office(actor, lead)
+    _require_status(lead, {Status.CONCLUDED}, "回访（须先办结）")
+    if not lead.is_real_name_report:
+        raise ServiceError("匿名举报无法回访")
+    if satisfaction not in Satisfaction.values:
+        raise ServiceError("请选择满意度", field="satisfaction")
+    if not method.strip():
+        raise ServiceError("请填写回访方式", field="method")
+    follow_up = FollowUp.objects.create(
+        lead=lead,
+        contacted_on=contacted_on,
+        method=method.strip()[:50],
+        satisfaction=satisfaction,
+        notes=notes.strip(),
+        author=actor,
+    )
+    lead.followed_up_at = timezone.now()
+    lead.save(update_fields=["followed_up_at", "updated_at"])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.FOLLOWED_UP,
+        from_status=lead.status,
+        note=follow_up.get_satisfaction_display(),
+    )
+    _audit(AuditAction.LEAD_FOLLOWED_UP, actor, lead)
+    return follow_up
+
+
+@transaction.atomic
+def archive_lead(*, actor: User, lead: Lead) -> Lead:
+    """归档: after feedback upward (when from above) and follow-up (when real-name)."""
+    _require_office(actor, lead)
+    _require_status(lead, {Status.CONCLUDED}, "归档")
+    if lead.source in SOURCES_NEEDING_FEEDBACK and lead.fed_back_at is None:
+        raise ServiceError("上级交办的线索须先反馈上级才能归档")
+    if lead.is_real_name_report and lead.followed_up_at is None:
+        raise ServiceError("实名举报的线索须先回访举报人才能归档")
+    lead.status = Status.ARCHIVED
+    lead.archived_at = timezone.now()
+    lead.save(update_fields=["status", "archived_at", "updated_at"])
+    _event(lead, actor, LeadEventKind.ARCHIVED, from_status=Status.CONCLUDED)
+    _audit(AuditAction.LEAD_ARCHIVED, actor, lead)
+    return lead
+
+
+@transaction.atomic
+def reopen_lead(*, actor: User, lead: Lead, reason: str) -> Lead:
+    """Reopen a concluded or archived lead (new facts); the earlier conclusion stays in the timeline."""
+    if not access.can_sign_off(actor, lead):
+        raise ActionNotAllowed("只有领导小组组长、副组长可以重新打开线索")
+    _require_status(lead, {Status.CONCLUDED, Status.ARCHIVED}, "重新打开")
+    if len(reason.strip()) < 5:
+        raise ServiceError("请写明重新打开的理由", field="reason")
+    previous = lead.status
+    lead.status = Status.INVESTIGATING
+    lead.conclusion = ""
+    lead.signed_off_by = None
+    lead.signed_off_at = None
+    lead.concluded_at = None
+    lead.archived_at = None
+    lead.save()
+    _event(lead, actor, LeadEventKind.REOPENED, from_status=previous, note=reason.strip())
+    _audit(AuditAction.LEAD_REOPENED, actor, lead)
+    return lead
+
+
+@transaction.atomic
+def merge_lead(*, actor: User, lead: Lead, into: Lead, note: str = "") -> Lead:
+    """并案: `lead` is closed as a duplicate of `into`; both originals are kept and linked."""
+    _require_office(actor, lead)
+    if into.pk == lead.pk or into.unit_id != lead.unit_id:
+        raise ServiceError("只能并入本镇的另一条线索", field="into")
+    if into.status == Status.MERGED:
+        raise ServiceError("不能并入已被并案的线索", field="into")
+    _require_status(lead, set(Status.values) - {Status.MERGED, Status.ARCHIVED}, "并案")
+    previous = lead.status
+    lead.status = Status.MERGED
+    lead.conclusion = Conclusion.MERGED
+    lead.merged_into = into
+    lead.concluded_at = timezone.now()
+    lead.save()
+    LeadLink.objects.get_or_create(
+        lead=lead, other=into, defaults={"note": "并案", "created_by": actor}
+    )
+    LeadLink.objects.get_or_create(
+        lead=into, other=lead, defaults={"note": "并案", "created_by": actor}
+    )
+    _event(
+        lead,
+        actor,
+        LeadEventKind.MERGED,
+        from_status=previous,
+        note=f"并入 {into.number}。{note}".strip(),
+    )
+    _event(
+        into, actor, LeadEventKind.MERGED, from_status=into.status, note=f"{lead.number} 并入本线索"
+    )
+    _audit(AuditAction.LEAD_MERGED, actor, lead, into=into.number)
+    return lead
+
+
+@transaction.atomic
+def link_leads(*, actor: User, lead: Lead, other: Lead, note: str = "") -> None:
+    _require_office(actor, lead)
+    if other.pk == lead.pk or other.unit_id != lead.unit_id:
+        raise ServiceError("只能关联本镇的另一条线索", field="other")
+    if LeadLink.objects.filter(lead=lead, other=other).exists():
+        raise ServiceError("两条线索已关联", field="other")
+    LeadLink.objects.create(lead=lead, other=other, note=note.strip()[:200], created_by=actor)
+    LeadLink.objects.get_or_create(
+        lead=other, other=lead, defaults={"note": note.strip()[:200], "created_by": actor}
+    )
+    _event(lead, actor, LeadEventKind.LINKED, from_status=lead.status, note=f"关联 {other.number}")
+    _audit(AuditAction.LEAD_LINKED, actor, lead, other=other.number)
+
+
+@transaction.atomic
+def extend_deadline(*, actor: User, lead: Lead, new_due_on: date, reason: str) -> DeadlineExtension:
+    """延期: approved by a 组长/副组长, with a reason."""
+    if not access.can_sign_off(actor, lead):
+        raise ActionNotAllowed("延期须由领导小组组长、副组长批准")
+    if not lead.is_open:
+        raise ServiceError("已办结的线索无需延期")
+    if lead.due_on is None or new_due_on <= lead.due_on:
+        raise ServiceError("新的时限应晚于原时限", field="new_due_on")
+    if not reason.strip():
+        raise ServiceError("请写明延期理由", field="reason")
+    extension = DeadlineExtension.objects.create(
+        lead=lead,
+        previous_due_on=lead.due_on,
+        new_due_on=new_due_on,
+        reason=reason.strip(),
+        approved_by=actor,
+    )
+    lead.due_on = new_due_on
+    lead.escalation_level = 0
+    lead.save(update_fields=["due_on", "escalation_level", "updated_at"])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.EXTENDED,
+        from_status=lead.status,
+        note=f"延期至 {new_due_on:%Y-%m-%d}：{reason.strip()}",
+    )
+    _audit(AuditAction.LEAD_EXTENDED, actor, lead, new_due_on=new_due_on.isoformat())
+    return extension
+
+
+@transaction.atomic
+def give_instruction(*, actor: User, lead: Lead, content: str) -> Instruction:
+    """领导批示, at any stage; the handler (or the office) is notified."""
+    if not access.can_sign_off(actor, lead):
+        raise ActionNotAllowed("只有领导小组组长、副组长可以批示")
+    if not content.strip():
+        raise ServiceError("请填写批示内容", field="content")
+    instruction = Instruction.objects.create(lead=lead, author=actor, content=content.strip())
+    _event(lead, actor, LeadEventKind.INSTRUCTION, from_status=lead.status, note=content.strip())
+    _audit(AuditAction.LEAD_INSTRUCTED, actor, lead, instruction_id=instruction.pk)
+    recipients = (
+        [lead.handler]
+        if lead.handler
+        else list(
+            User.objects.filter(unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF)
+        )
+    )
+    notify(
+        recipients=recipients,
+        title=f"{actor.real_name}对线索 {lead.number} 作出批示",
+        body=content.strip()[:200],
+        url=f"/leads/{lead.pk}/",
+        kind=NotificationKind.INSTRUCTION,
+    )
+    return instruction
+
+
+@transaction.atomic
+def answer_instruction(*, actor: User, instruction: Instruction, answer: str) -> Instruction:
+    """The handler acknowledges a 批示 and says how it was carried out."""
+    lead = instruction.lead
+    if not (lead.handler_id == actor.pk or access.is_office_member(actor, lead.unit)):
+        raise ActionNotAllowed("只有承办人或扫黑办可以回复批示")
+    if instruction.answered_at is not None:
+        raise ServiceError("该批示已回复")
+    if not answer.strip():
+        raise ServiceError("请填写落实情况", field="answer")
+    now = timezone.now()
+    instruction.acknowledged_by = actor
+    instruction.acknowledged_at = instruction.acknowledged_at or now
+    instruction.answer = answer.strip()
+    instruction.answered_at = now
+    instruction.save()
+    _event(
+        lead,
+        actor,
+        LeadEventKind.INSTRUCTION_ANSWERED,
+        from_status=lead.status,
+        note=answer.strip(),
+    )
+    _audit(AuditAction.LEAD_INSTRUCTION_ANSWERED, actor, lead, instruction_id=instruction.pk)
+    notify(
+        recipients=[instruction.author],
+        title=f"线索 {lead.number} 的批示已回复",
+        body=answer.strip()[:200],
+        url=f"/leads/{lead.pk}/",
+        kind=NotificationKind.INSTRUCTION,
+    )
+    return instruction

@@ -1,0 +1,186 @@
+"""The access matrix of issue #3: every page of a lead for every kind of user."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.leads import services
+from saohei.leads.access import visible_leads
+from saohei.leads.models import Lead, SubjectRole
+from saohei.organisations.models import Unit, User
+
+pytestmark = pytest.mark.django_db
+Register = Callable[..., Lead]
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def village_lead(register: Register, village: Unit) -> Lead:
+    """A lead assigned to 东岛村 (cun02) jointly with the police station."""
+    lead = register(village=village)
+    services.assign_lead(
+        actor=_user("banshi"),
+        lead=lead,
+        handling_unit=village,
+        police_unit=Unit.objects.get(name="港西派出所"),
+    )
+    return lead
+
+
+def _head_of(village: Unit) -> str:
+    return User.objects.get(unit=village, role_grants__role="village_head").username
+
+
+def test_office_and_leaders_see_the_towns_leads(village_lead: Lead) -> None:
+    for username in ("banshi", "shuji", "zhenzhang", "fushuji", "jiaodaoyuan"):
+        assert visible_leads(_user(username)).filter(pk=village_lead.pk).exists(), username
+
+
+def test_village_head_sees_only_leads_of_own_village(village_lead: Lead, village: Unit) -> None:
+    assert visible_leads(_user(_head_of(village))).filter(pk=village_lead.pk).exists()
+    assert not visible_leads(_user("cun01")).filter(pk=village_lead.pk).exists()
+
+
+def test_village_head_never_sees_a_lead_about_a_cadre_of_own_village(
+    register: Register, village: Unit
+) -> None:
+    lead = register(
+        subjects=[
+            services.SubjectInput(name="某村干部", role=SubjectRole.VILLAGE_CADRE, village=village)
+        ]
+    )
+    # Assigned to the town office itself; even a later re-assignment cannot open it to the village.
+    services.assign_lead(actor=_user("banshi"), lead=lead, handling_unit=lead.unit)
+    Lead.objects.filter(pk=lead.pk).update(handling_unit=village)  # as if routed there by mistake
+    assert not visible_leads(_user(_head_of(village))).filter(pk=lead.pk).exists()
+
+
+def test_village_head_never_sees_a_lead_involving_officials(
+    register: Register, village: Unit
+) -> None:
+    lead = register(involves_official=True)
+    Lead.objects.filter(pk=lead.pk).update(handling_unit=village)
+    assert not visible_leads(_user(_head_of(village))).filter(pk=lead.pk).exists()
+
+
+def test_police_see_exactly_the_shared_leads(village_lead: Lead, register: Register) -> None:
+    unshared = register()
+    minjing = _user("minjing")
+    assert visible_leads(minjing).filter(pk=village_lead.pk).exists()
+    assert not visible_leads(minjing).filter(pk=unshared.pk).exists()
+
+
+def test_supervisor_sees_only_leads_assigned_down(register: Register) -> None:
+    own = register(actor="shiban", source="upper_assigned", upstream_office="荣成市扫黑办")
+    other = register()
+    shiban = _user("shiban")
+    assert visible_leads(shiban).filter(pk=own.pk).exists()
+    assert not visible_leads(shiban).filter(pk=other.pk).exists()
+
+
+def test_three_admins_and_custodian_see_no_leads(village_lead: Lead) -> None:
+    for username in ("xitong", "anquan", "shenji", "baoguan"):
+        assert not visible_leads(_user(username)).exists(), username
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("banshi", 200),
+        ("shuji", 200),
+        ("minjing", 200),
+        ("cun02", 200),
+        ("cun01", 404),
+        ("xitong", 404),
+        ("shiban", 404),
+    ],
+)
+def test_detail_page_by_role(
+    client_as: Callable[[str], Client], village_lead: Lead, username: str, status: int
+) -> None:
+    assert client_as(username).get(f"/leads/{village_lead.pk}/").status_code == status
+
+
+def test_guessing_another_villages_lead_id_gives_404(
+    client_as: Callable[[str], Client], village_lead: Lead
+) -> None:
+    client = client_as("cun01")
+    for path in (
+        f"/leads/{village_lead.pk}/",
+        f"/leads/{village_lead.pk + 1000}/",
+    ):
+        assert client.get(path).status_code == 404
+    assert (
+        client.post(
+            f"/leads/{village_lead.pk}/investigate/", {"occurred_on": "2026-01-01", "content": "x"}
+        ).status_code
+        == 404
+    )
+
+
+def test_anonymous_is_sent_to_login(village_lead: Lead) -> None:
+    for path in ("/leads/", "/leads/new/", f"/leads/{village_lead.pk}/"):
+        response = Client().get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    response = Client().post(f"/leads/{village_lead.pk}/triage/", {"triage-text": "x"})
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_list_shows_only_visible_leads(
+    client_as: Callable[[str], Client], village_lead: Lead, register: Register
+) -> None:
+    other = register(summary="另一条与东岛村无关的线索内容")
+    page = client_as("cun02").get("/leads/").content.decode()
+    assert village_lead.number in page
+    assert other.number not in page
+
+
+def test_viewing_a_lead_is_audited(client_as: Callable[[str], Client], village_lead: Lead) -> None:
+    client_as("banshi").get(f"/leads/{village_lead.pk}/")
+    assert AuditEvent.objects.filter(
+        action=AuditAction.LEAD_VIEWED, target_id=str(village_lead.pk)
+    ).exists()
+
+
+def test_village_head_sees_masked_identifiers_and_cannot_reveal(
+    client_as: Callable[[str], Client], register: Register, village: Unit
+) -> None:
+    lead = register(subjects=[services.SubjectInput(name="张三", id_number="11010519491231002X")])
+    services.assign_lead(actor=_user("banshi"), lead=lead, handling_unit=village)
+    subject = lead.subjects.get()
+    client = client_as(_head_of(village))
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "110105********002X" in page
+    assert "11010519491231002X" not in page
+    assert client.post(f"/leads/{lead.pk}/subjects/{subject.pk}/reveal/").status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.SUBJECT_REVEALED).exists()
+
+
+def test_office_reveal_is_audited_without_the_number(
+    client_as: Callable[[str], Client], register: Register
+) -> None:
+    lead = register(
+        subjects=[
+            services.SubjectInput(name="张三", id_number="11010519491231002X", phone="13912345678")
+        ]
+    )
+    subject = lead.subjects.get()
+    page = (
+        client_as("banshi").post(f"/leads/{lead.pk}/subjects/{subject.pk}/reveal/").content.decode()
+    )
+    assert "11010519491231002X" in page
+    assert "13912345678" in page
+    event = AuditEvent.objects.get(action=AuditAction.SUBJECT_REVEALED)
+    assert "11010519491231002X" not in str(event.details)
+
+
+def test_registration_page_is_for_the_office(client_as: Callable[[str], Client]) -> None:
+    assert client_as("banshi").get("/leads/new/").status_code == 200
+    assert client_as("cun01").get("/leads/new/").status_code == 404
+    assert client_as("minjing").get("/leads/new/").status_code == 404

@@ -1,0 +1,549 @@
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.common.pii import unseal
+from saohei.common.uploads import check_uploads
+from saohei.leads import access, queries, services
+from saohei.leads.documents import feedback_docx
+from saohei.leads.forms import (
+    AssignForm,
+    ExtendForm,
+    FeedbackForm,
+    FollowUpForm,
+    InvestigationForm,
+    LeadFilterForm,
+    LeadForm,
+    OtherLeadForm,
+    ProposeForm,
+    SignOffForm,
+    SubjectFormSet,
+    TextForm,
+)
+from saohei.leads.models import Lead, Status
+from saohei.organisations.access import grant_paths, units_within
+from saohei.organisations.models import Unit, UnitKind, User
+
+Actor = User
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _registrable_towns(user: User) -> list[Unit]:
+    paths = grant_paths(user, access.OFFICE_ROLES | {access.Role.SUPERVISOR})
+    return list(units_within(paths).filter(kind=UnitKind.TOWN, is_active=True).order_by("path"))
+
+
+@login_required
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = _registrable_towns(user)
+    villages = Unit.objects.filter(parent__in=towns).villages() if towns else Unit.objects.none()
+    form = LeadFilterForm(request.GET or None, villages=villages)
+    filters = queries.LeadFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = queries.LeadFilters(
+            status=data["status"],
+            source=data["source"],
+            village_id=data["village"].pk if data["village"] else None,
+            category_id=data["category"].pk if data["category"] else None,
+            due_state=data["due"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            text=data["q"],
+        )
+    leads = (
+        queries.filter_leads(user, filters)
+        if not form.is_bound or form.is_valid()
+        else Lead.objects.none()
+    )
+    page = queries.page_of_leads(
+        leads, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    today = timezone.localdate()
+    threshold = queries.amber_threshold(today)
+    rows = [
+        (lead, queries.due_state(lead, today=today, threshold=threshold)) for lead in page.leads
+    ]
+    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
+    return render(
+        request,
+        "leads/lead_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "count": queries.capped_count(leads),
+            "base_query": base_query,
+            "can_register": bool(towns),
+        },
+    )
+
+
+@login_required
+def lead_create_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = _registrable_towns(user)
+    if not towns:
+        raise Http404("您没有登记线索的权限")
+    town = towns[0]
+    if request.GET.get("town", "").isdigit():
+        town = next((t for t in towns if t.pk == int(request.GET["town"])), town)
+    form = LeadForm(request.POST or None, request.FILES or None, town=town)
+    subject_forms = SubjectFormSet(
+        request.POST or None, prefix="subjects", form_kwargs={"town": town}
+    )
+    if request.method == "POST" and form.is_valid() and subject_forms.is_valid():
+        data = form.cleaned_data
+        try:
+            uploads = check_uploads(data["attachments"])
+            reporter = None
+            if any(data[f].strip() for f in LeadForm.REPORTER_FIELDS):
+                reporter = services.ReporterInput(
+                    name=data["reporter_name"],
+                    phone=data["reporter_phone"],
+                    id_number=data["reporter_id_number"],
+                    address=data["reporter_address"],
+                )
+            lead = services.register_lead(
+                actor=user,
+                unit=town,
+                data=services.LeadInput(
+                    received_at=data["received_at"],
+                    channel=data["channel"],
+                    source=data["source"],
+                    summary=data["summary"],
+                    narrative=data["narrative"],
+                    village=data["village"],
+                    place=data["place"],
+                    target_category=data["target_category"],
+                    offence_types=list(data["offence_types"]),
+                    involves_official=data["involves_official"],
+                    upstream_office=data["upstream_office"],
+                    upstream_reference=data["upstream_reference"],
+                    upstream_deadline=data["upstream_deadline"],
+                    subjects=[
+                        services.SubjectInput(**{k: v for k, v in subject.items() if k != "DELETE"})
+                        for subject in subject_forms.cleaned_data
+                        if subject.get("name")
+                    ],
+                    reporter=reporter,
+                    attachments=uploads,
+                ),
+            )
+        except ServiceError as error:
+            if error.field in ("id_number", "phone", "subjects"):
+                messages.error(request, f"被反映人信息有误：{error.message}")
+            else:
+                form.add_service_error(error)
+        else:
+            messages.success(request, f"线索已登记，编号 {lead.number}。")
+            return redirect("leads:detail", lead_id=lead.pk)
+    return render(
+        request,
+        "leads/lead_form.html",
+        {"form": form, "subject_forms": subject_forms, "town": town, "towns": towns},
+    )
+
+
+@login_required
+def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    with transaction.atomic():
+        record_event(
+            action=AuditAction.LEAD_VIEWED,
+            actor=user,
+            unit=lead.unit,
+            target=lead,
+            ip_address=client_ip(request),
+        )
+    is_office = access.is_office_member(user, lead.unit)
+    can_sign = access.can_sign_off(user, lead)
+    can_investigate = access.can_investigate(user, lead)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "lead": lead,
+        "due_state": queries.due_state(lead, today=today, threshold=queries.amber_threshold(today)),
+        "subjects": lead.subjects.select_related("village"),
+        "offence_types": lead.offence_types.all(),
+        "events": lead.events.select_related("actor", "actor_unit"),
+        "entries": lead.investigation_entries.select_related(
+            "author", "author_unit"
+        ).prefetch_related("attachments"),
+        "attachments": lead.attachments.filter(entry__isnull=True),
+        "instructions": lead.instructions.select_related("author", "acknowledged_by"),
+        "feedbacks": lead.feedbacks.select_related("author"),
+        "follow_ups": lead.follow_ups.select_related("author"),
+        "links": lead.links.select_related("other"),
+        "is_office": is_office,
+        "can_sign": can_sign,
+        "can_investigate": can_investigate,
+        "is_police": access.is_police_for(user, lead),
+        "can_reveal": access.can_see_full_identifiers(user, lead),
+        "duplicates": queries.possible_duplicates(lead) if is_office and lead.is_open else [],
+        "Status": Status,
+    }
+    if is_office:
+        context.update(
+            triage_form=TextForm(prefix="triage"),
+            assign_form=AssignForm(
+                town=lead.unit,
+                initial={
+                    "handling_unit": lead.handling_unit,
+                    "handler": lead.handler,
+                    "police_unit": lead.police_unit,
+                    "due_on": lead.due_on,
+                },
+            ),
+            feedback_form=FeedbackForm(
+                initial={"fed_back_on": today, "recipient": lead.upstream_office}
+            ),
+            follow_up_form=FollowUpForm(initial={"contacted_on": today}),
+            other_form=OtherLeadForm(),
+        )
+    if can_investigate:
+        context.update(
+            investigation_form=InvestigationForm(initial={"occurred_on": today}),
+            propose_form=ProposeForm(),
+        )
+    if can_sign:
+        context.update(
+            sign_off_form=SignOffForm(),
+            extend_form=ExtendForm(),
+            instruction_form=TextForm(prefix="instruction"),
+        )
+    return render(request, "leads/lead_detail.html", context)
+
+
+def _lead_action(
+    request: HttpRequest,
+    lead_id: int,
+    form_class: Callable[..., Any] | None,
+    perform: Callable[[User, Lead, dict[str, Any]], str],
+    *,
+    form_kwargs: Callable[[Lead], dict[str, Any]] | None = None,
+) -> HttpResponse:
+    """POST a form to one service call; errors come back as a message on the lead's page."""
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    data: dict[str, Any] = {}
+    if form_class is not None:
+        form = form_class(
+            request.POST, request.FILES or None, **(form_kwargs(lead) if form_kwargs else {})
+        )
+        if not form.is_valid():
+            errors = "；".join(
+                f"{form.fields[f].label if f in form.fields else ''}{' ' if f in form.fields else ''}{e}"
+                for f, es in form.errors.items()
+                for e in es
+            )
+            messages.error(request, f"提交的内容有误：{errors}")
+            return redirect("leads:detail", lead_id=lead.pk)
+        data = form.cleaned_data
+    try:
+        message = perform(user, lead, data)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect("leads:detail", lead_id=lead.pk)
+
+
+@require_POST
+@login_required
+def triage_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.triage_lead(actor=user, lead=lead, opinion=data["text"])
+        return "已记录研判意见。"
+
+    return _lead_action(
+        request, lead_id, lambda *a, **k: TextForm(*a, prefix="triage", **k), perform
+    )
+
+
+@require_POST
+@login_required
+def assign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.assign_lead(
+            actor=user,
+            lead=lead,
+            handling_unit=data["handling_unit"],
+            handler=data["handler"],
+            police_unit=data["police_unit"],
+            due_on=data["due_on"],
+        )
+        return "已交办。"
+
+    return _lead_action(
+        request, lead_id, AssignForm, perform, form_kwargs=lambda lead: {"town": lead.unit}
+    )
+
+
+@require_POST
+@login_required
+def investigate_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.record_investigation(
+            actor=user,
+            lead=lead,
+            occurred_on=data["occurred_on"],
+            content=data["content"],
+            evidence=check_uploads(data["evidence"]),
+        )
+        return "已录入核查情况。"
+
+    return _lead_action(request, lead_id, InvestigationForm, perform)
+
+
+@require_POST
+@login_required
+def police_feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.record_police_feedback(actor=user, lead=lead, content=data["text"])
+        return "已反馈。"
+
+    return _lead_action(
+        request, lead_id, lambda *a, **k: TextForm(*a, prefix="police", **k), perform
+    )
+
+
+@require_POST
+@login_required
+def propose_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.propose_conclusion(
+            actor=user, lead=lead, conclusion=data["conclusion"], basis=data["basis"]
+        )
+        return "已提交拟办结意见，等待领导审核。"
+
+    return _lead_action(request, lead_id, ProposeForm, perform)
+
+
+@require_POST
+@login_required
+def sign_off_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        approve = data["decision"] == "approve"
+        services.sign_off(actor=user, lead=lead, approve=approve, note=data["note"])
+        return "已审核通过，线索办结。" if approve else "已退回重新核查。"
+
+    return _lead_action(request, lead_id, SignOffForm, perform)
+
+
+@require_POST
+@login_required
+def feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.record_feedback(actor=user, lead=lead, **data)
+        return "已记录反馈上级。"
+
+    return _lead_action(request, lead_id, FeedbackForm, perform)
+
+
+@require_POST
+@login_required
+def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.record_follow_up(actor=user, lead=lead, **data)
+        return "已记录回访。"
+
+    return _lead_action(request, lead_id, FollowUpForm, perform)
+
+
+@require_POST
+@login_required
+def archive_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.archive_lead(actor=user, lead=lead)
+        return "已归档。"
+
+    return _lead_action(request, lead_id, None, perform)
+
+
+@require_POST
+@login_required
+def reopen_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.reopen_lead(actor=user, lead=lead, reason=data["text"])
+        return "线索已重新打开。"
+
+    return _lead_action(
+        request, lead_id, lambda *a, **k: TextForm(*a, prefix="reopen", **k), perform
+    )
+
+
+@require_POST
+@login_required
+def extend_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.extend_deadline(
+            actor=user, lead=lead, new_due_on=data["new_due_on"], reason=data["reason"]
+        )
+        return "已延期。"
+
+    return _lead_action(request, lead_id, ExtendForm, perform)
+
+
+@require_POST
+@login_required
+def instruct_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        services.give_instruction(actor=user, lead=lead, content=data["text"])
+        return "批示已送达承办人。"
+
+    return _lead_action(
+        request, lead_id, lambda *a, **k: TextForm(*a, prefix="instruction", **k), perform
+    )
+
+
+@require_POST
+@login_required
+def answer_instruction_view(
+    request: HttpRequest, lead_id: int, instruction_id: int
+) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        instruction = lead.instructions.filter(pk=instruction_id).first()
+        if instruction is None:
+            raise Http404("批示不存在")
+        services.answer_instruction(actor=user, instruction=instruction, answer=data["text"])
+        return "已回复批示。"
+
+    return _lead_action(
+        request,
+        lead_id,
+        lambda *a, **k: TextForm(*a, prefix=f"answer{instruction_id}", **k),
+        perform,
+    )
+
+
+def _other_lead(user: User, number: str) -> Lead:
+    other = access.visible_leads(user).filter(number=number.strip().upper()).first()
+    if other is None:
+        raise ServiceError(f"未找到编号为 {number} 的线索", field="number")
+    return other
+
+
+@require_POST
+@login_required
+def merge_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        into = _other_lead(user, data["number"])
+        services.merge_lead(actor=user, lead=lead, into=into, note=data["note"])
+        return f"已并入 {into.number}。"
+
+    return _lead_action(request, lead_id, OtherLeadForm, perform)
+
+
+@require_POST
+@login_required
+def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
+        other = _other_lead(user, data["number"])
+        services.link_leads(actor=user, lead=lead, other=other, note=data["note"])
+        return f"已关联 {other.number}。"
+
+    return _lead_action(request, lead_id, OtherLeadForm, perform)
+
+
+@require_POST
+@login_required
+def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> HttpResponse:
+    """Full ID number and phone, for roles allowed to see them; every reveal is audited."""
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    subject = lead.subjects.filter(pk=subject_id).first()
+    if subject is None:
+        raise Http404("被反映人不存在")
+    if not access.can_see_full_identifiers(user, lead):
+        return HttpResponse("您无权查看完整身份信息", status=403)
+    with transaction.atomic():
+        record_event(
+            action=AuditAction.SUBJECT_REVEALED,
+            actor=user,
+            unit=lead.unit,
+            target=lead,
+            ip_address=client_ip(request),
+            details={"subject_id": subject.pk},
+        )
+    revealed = {
+        "id_number": unseal("id_number", subject.id_number_key, subject.id_number_sealed)
+        if subject.id_number_sealed
+        else "",
+        "phone": unseal("phone", subject.phone_key, subject.phone_sealed)
+        if subject.phone_sealed
+        else "",
+    }
+    return render(
+        request,
+        "leads/subject_reveal.html",
+        {"lead": lead, "subject": subject, "revealed": revealed},
+    )
+
+
+@login_required
+def attachment_download_view(
+    request: HttpRequest, lead_id: int, attachment_id: int
+) -> FileResponse:
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    attachment = lead.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("附件不存在")
+    with transaction.atomic():
+        record_event(
+            action=AuditAction.ATTACHMENT_DOWNLOADED,
+            actor=user,
+            unit=lead.unit,
+            target=lead,
+            ip_address=client_ip(request),
+            details={"attachment_id": attachment.pk, "sha256": attachment.sha256},
+        )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> HttpResponse:
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    if not access.is_office_member(user, lead.unit):
+        raise Http404("反馈报告不存在")
+    feedback = lead.feedbacks.filter(pk=feedback_id).first()
+    if feedback is None:
+        raise Http404("反馈报告不存在")
+    with transaction.atomic():
+        record_event(
+            action=AuditAction.LEAD_EXPORTED,
+            actor=user,
+            unit=lead.unit,
+            target=lead,
+            ip_address=client_ip(request),
+            details={"document": "feedback", "feedback_id": feedback.pk},
+        )
+    response = HttpResponse(
+        feedback_docx(feedback, exported_by=str(user)),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="feedback-{lead.number}.docx"'
+    return response

@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from saohei.notifications import queries, services
+from saohei.notifications.access import get_notification_for_user
+from saohei.notifications.links import is_internal_path
+from saohei.notifications.models import NotificationKind
+from saohei.organisations.models import User
+
+KIND_BADGES: dict[str, str] = {
+    NotificationKind.REMINDER: "text-bg-info",
+    NotificationKind.OVERDUE: "text-bg-danger",
+    NotificationKind.ESCALATION: "text-bg-warning",
+    NotificationKind.INSTRUCTION: "text-bg-primary",
+    NotificationKind.INFO: "text-bg-secondary",
+}
+
+
+@login_required
+def list_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    unread_only = request.GET.get("unread") == "1"
+    page = queries.list_for_user(user, unread_only=unread_only, page=request.GET.get("page"))
+    rows = [
+        {"notification": item, "badge": KIND_BADGES.get(item.kind, "text-bg-secondary")}
+        for item in page
+    ]
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "unread_only": unread_only,
+            "query_string": "unread=1" if unread_only else "",
+        },
+    )
+
+
+@require_POST
+@login_required
+def open_view(request: HttpRequest, notification_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    notification = get_notification_for_user(user, notification_id)
+    services.mark_read(user=user, notification=notification)
+    if not notification.url:
+        return redirect("notifications:list")
+    # Stored links are checked when sent; checked again so that no redirect ever leaves the site.
+    if not is_internal_path(notification.url):
+        messages.error(request, "该通知的链接无效，已标为已读。")
+        return redirect("notifications:list")
+    return redirect(notification.url)
+
+
+@require_POST
+@login_required
+def mark_all_read_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    count = services.mark_all_read(user=user)
+    if count:
+        messages.success(request, f"已将 {count} 条通知标为已读。")
+    else:
+        messages.info(request, "没有未读通知。")
+    return redirect("notifications:list")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VaultConfig(AppConfig):
+    name = "saohei.vault"
+    verbose_name = "举报人信息保管库"
