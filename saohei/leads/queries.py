@@ -5,7 +5,9 @@ import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from saohei.common.errors import ServiceError
@@ -80,21 +82,24 @@ def filter_leads(user: User, filters: LeadFilters) -> LeadQuerySet:
 
 
 def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
-    """Substring search over number, summary, narrative and subject names.
+    """Substring search over number, summary, narrative and subject names and aliases.
 
+    Terms of 3+ characters use the trigram index (SQLite FTS5 / PostgreSQL pg_trgm, migration
+    0004); shorter ones scan, because a trigram index silently finds nothing for them.
     Case-sensitive `__contains` on purpose: `__icontains` compiles to UPPER(x) LIKE, which the
     PostgreSQL trigram indexes cannot serve (NOTES.md); Chinese has no case anyway.
     """
     term = text.strip()[:50]
-    matching_subjects = Subject.objects.filter(
-        Q(name__contains=term) | Q(alias__contains=term)
-    ).values("lead_id")
-    return leads.filter(
-        Q(number__contains=term.upper())
-        | Q(summary__contains=term)
-        | Q(narrative__contains=term)
-        | Q(pk__in=matching_subjects)
-    )
+    if not term:
+        return leads
+    matching_subjects = Subject.objects.filter(Q(name__contains=term) | Q(alias__contains=term)).values("lead_id")
+    by_number = Q(number__contains=term.upper())
+    if connection.vendor == "sqlite" and len(term) >= 3:
+        phrase = '"' + term.replace('"', '""') + '"'
+        in_text = Q(pk__in=RawSQL("SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]))
+    else:
+        in_text = Q(summary__contains=term) | Q(narrative__contains=term)
+    return leads.filter(by_number | in_text | Q(pk__in=matching_subjects))
 
 
 @dataclass(frozen=True)
