@@ -142,7 +142,7 @@ def load_demo_leads(town: Unit) -> int:
 
     today = timezone.localdate()
     open_leads = [
-        (Source.SELF_FOUND, "摸排发现西岛村有人以“看场”为名向养殖户收钱", "西岛村", 27),
+        (Source.SELF_FOUND, "摸排发现西岛村有人以“看场”为名向养殖户收钱", "西岛村", 28),
         (Source.TALK, "谈心谈话中村干部反映柳树庄村有外地人员放贷", "柳树庄村", 34),
         (Source.PLATFORM_12337, "12337平台下发：反映大疃村有人强揽村内道路工程", "大疃村", 2),
     ]
