@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "saohei.notifications",
     "saohei.vault",
     "saohei.leads",
+    "saohei.cases",
     "saohei.api",
     "saohei.home",
     "saohei.demo",

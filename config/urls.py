@@ -6,6 +6,7 @@ urlpatterns = [
     path("org/", include("saohei.organisations.urls")),
     path("audit/", include("saohei.audit.urls")),
     path("leads/", include("saohei.leads.urls")),
+    path("cases/", include("saohei.cases.urls")),
     path("workdays/", include("saohei.workdays.urls")),
     path("notifications/", include("saohei.notifications.urls")),
     path("api-tokens/", include("saohei.api.token_urls")),

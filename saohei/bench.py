@@ -42,6 +42,7 @@ def _run(client_class: type) -> None:
     from saohei.audit.models import AuditAction, AuditEvent
     from saohei.audit.queries import verify_chain
     from saohei.audit.services import record_event
+    from saohei.cases.bench import bench_case_import
     from saohei.demo.loader import load_demo_town
     from saohei.demo.town import DEMO_PASSWORD
 
@@ -86,6 +87,7 @@ def _run(client_class: type) -> None:
     print(
         f"{'home page render (signed in, in-process)':<44} {statistics.median(renders) * 1000:8.1f} ms median"
     )
+    bench_case_import()
 
 
 if __name__ == "__main__":

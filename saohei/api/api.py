@@ -48,13 +48,22 @@ def on_authentication_error(request: HttpRequest, exc: Exception) -> HttpRespons
     )
 
 
+def _field_name(loc: list[Any]) -> str:
+    """`["body", "payload", "subjects", 0, "name"]` → `subjects.0.name`: the client's field path,
+    without where it came from or our Python parameter's name."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "form"):
+        parts = parts[1:]
+        if len(parts) > 1:
+            parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = ".".join(
-            str(part) for part in error.get("loc", []) if part not in ("body", "query", "path")
-        )
+        location = _field_name(error.get("loc", []))
         fields.setdefault(location or "_", []).append(error.get("msg", "格式不正确"))
     return error_response(request, 422, "validation_error", "请求数据格式不正确", fields)
 

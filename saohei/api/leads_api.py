@@ -1,5 +1,506 @@
-"""/api/v1/leads — 线索. Same access rules as the pages (the context's access module)."""
+"""/api/v1/leads — 线索. Same access rules as the pages (the context's access module).
 
-from ninja import Router
+Endpoints fetch through `access`, call one service with the token's account as the actor and
+answer with the lead; the services check role and state and write their audit events. A lead
+the account may not see is 404, a refused action 403, a refused input 400 (see api.py).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Status
+
+from saohei.api.lead_schemas import (
+    AssignIn,
+    EntryRef,
+    EventOut,
+    FeedbackIn,
+    FeedbackOut,
+    FollowUpIn,
+    FollowUpOut,
+    InstructionIn,
+    InstructionOut,
+    InvestigationIn,
+    InvestigationOut,
+    LeadDetailOut,
+    LeadIn,
+    LeadListQuery,
+    LeadPageOut,
+    LeadSummaryOut,
+    PersonRef,
+    ProposeIn,
+    ReopenIn,
+    SignOffIn,
+    SubjectOut,
+    TriageIn,
+    UnitRef,
+)
+from saohei.api.schemas import ErrorResponse
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import client_ip
+from saohei.common.roles import Role
+from saohei.leads import access, queries, services
+from saohei.leads.models import DictionaryEntry, DictionaryKind, Lead, Subject
+from saohei.organisations.access import grant_paths, units_within
+from saohei.organisations.models import Unit, UnitKind, User
 
 router = Router(tags=["线索"])
+
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _unit(unit: Unit | None) -> UnitRef | None:
+    return UnitRef(id=unit.pk, name=unit.name) if unit is not None else None
+
+
+def _person(user: User | None) -> PersonRef | None:
+    return PersonRef(id=user.pk, real_name=user.real_name) if user is not None else None
+
+
+def _subject(subject: Subject) -> SubjectOut:
+    return SubjectOut(
+        id=subject.pk,
+        name=subject.name,
+        alias=subject.alias,
+        role=subject.role,
+        role_label=subject.get_role_display(),
+        position=subject.position,
+        id_number_masked=subject.id_number_masked,
+        phone_masked=subject.phone_masked,
+        village=_unit(subject.village),
+    )
+
+
+def _summary_fields(lead: Lead, due_state: str) -> dict[str, object]:
+    return {
+        "id": lead.pk,
+        "number": lead.number,
+        "unit": _unit(lead.unit),
+        "received_at": lead.received_at,
+        "channel": lead.channel,
+        "channel_label": lead.get_channel_display(),
+        "source": lead.source,
+        "source_label": lead.get_source_display(),
+        "status": lead.status,
+        "status_label": lead.get_status_display(),
+        "village": _unit(lead.village),
+        "target_category": (
+            EntryRef(id=lead.target_category.pk, name=lead.target_category.name)
+            if lead.target_category
+            else None
+        ),
+        "summary": lead.summary,
+        "involves_official": lead.involves_official,
+        "handling_unit": _unit(lead.handling_unit),
+        "handler": _person(lead.handler),
+        "police_unit": _unit(lead.police_unit),
+        "assigned_at": lead.assigned_at,
+        "due_on": lead.due_on,
+        "due_state": due_state,
+        "conclusion": lead.conclusion,
+        "conclusion_label": lead.get_conclusion_display() if lead.conclusion else "",
+        "concluded_at": lead.concluded_at,
+        "subjects": [_subject(subject) for subject in lead.subjects.all()],
+    }
+
+
+def _detail(lead: Lead) -> LeadDetailOut:
+    today = timezone.localdate()
+    due_state = queries.due_state(lead, today=today, threshold=queries.amber_threshold(today))
+    return LeadDetailOut(
+        **_summary_fields(lead, due_state),  # type: ignore[arg-type]
+        narrative=lead.narrative,
+        place=lead.place,
+        upstream_office=lead.upstream_office,
+        upstream_reference=lead.upstream_reference,
+        upstream_deadline=lead.upstream_deadline,
+        offence_types=[EntryRef(id=e.pk, name=e.name) for e in lead.offence_types.all()],
+        is_real_name_report=lead.is_real_name_report,
+        triage_opinion=lead.triage_opinion,
+        conclusion_basis=lead.conclusion_basis,
+        proposed_at=lead.proposed_at,
+        signed_off_by=_person(lead.signed_off_by),
+        signed_off_at=lead.signed_off_at,
+        fed_back_at=lead.fed_back_at,
+        followed_up_at=lead.followed_up_at,
+        archived_at=lead.archived_at,
+        merged_into=lead.merged_into.number if lead.merged_into else None,
+        escalation_level=lead.escalation_level,
+        events=[
+            EventOut(
+                kind=event.kind,
+                kind_label=event.get_kind_display(),
+                occurred_at=event.occurred_at,
+                actor=_person(event.actor),
+                actor_unit=_unit(event.actor_unit),
+                from_status=event.from_status,
+                to_status=event.to_status,
+                note=event.note,
+            )
+            for event in lead.events.select_related("actor", "actor_unit")
+        ],
+        investigations=[
+            InvestigationOut(
+                id=entry.pk,
+                occurred_on=entry.occurred_on,
+                content=entry.content,
+                author=_person(entry.author),  # type: ignore[arg-type]
+                author_unit=_unit(entry.author_unit),
+                created_at=entry.created_at,
+            )
+            for entry in lead.investigation_entries.select_related("author", "author_unit")
+        ],
+        instructions=[
+            InstructionOut(
+                id=instruction.pk,
+                author=_person(instruction.author),  # type: ignore[arg-type]
+                content=instruction.content,
+                created_at=instruction.created_at,
+                acknowledged_by=_person(instruction.acknowledged_by),
+                acknowledged_at=instruction.acknowledged_at,
+                answer=instruction.answer,
+                answered_at=instruction.answered_at,
+            )
+            for instruction in lead.instructions.select_related("author", "acknowledged_by")
+        ],
+        feedbacks=[
+            FeedbackOut(
+                id=feedback.pk,
+                fed_back_on=feedback.fed_back_on,
+                recipient=feedback.recipient,
+                content=feedback.content,
+            )
+            for feedback in lead.feedbacks.all()
+        ],
+        follow_ups=[
+            FollowUpOut(
+                id=follow_up.pk,
+                contacted_on=follow_up.contacted_on,
+                method=follow_up.method,
+                satisfaction=follow_up.satisfaction,
+                satisfaction_label=follow_up.get_satisfaction_display(),
+            )
+            for follow_up in lead.follow_ups.order_by("contacted_on", "id")
+        ],
+    )
+
+
+@router.get("", response={200: LeadPageOut, **ERRORS}, summary="线索列表")
+def list_leads(request: HttpRequest, filters: Query[LeadListQuery]) -> LeadPageOut:
+    """The leads the account may see, newest first, 50 a page; `next`/`previous` are cursors."""
+    leads = queries.filter_leads(
+        _user(request),
+        queries.LeadFilters(
+            status=filters.status,
+            source=filters.source,
+            village_id=filters.village_id,
+            category_id=filters.category_id,
+            due_state=filters.due_state,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            text=filters.q,
+        ),
+    ).select_related("unit", "police_unit")
+    page = queries.page_of_leads(leads, after=filters.after, before=filters.before)
+    prefetch_related_objects(
+        page.leads, Prefetch("subjects", queryset=Subject.objects.select_related("village"))
+    )
+    today = timezone.localdate()
+    threshold = queries.amber_threshold(today)
+    return LeadPageOut(
+        items=[
+            LeadSummaryOut(
+                **_summary_fields(  # type: ignore[arg-type]
+                    lead, queries.due_state(lead, today=today, threshold=threshold)
+                )
+            )
+            for lead in page.leads
+        ],
+        next=page.next_cursor or None,
+        previous=page.previous_cursor or None,
+    )
+
+
+def _registrable_town(user: User, unit_id: int) -> Unit:
+    paths = grant_paths(user, access.OFFICE_ROLES | {Role.SUPERVISOR})
+    town = (
+        units_within(paths).filter(pk=unit_id, kind=UnitKind.TOWN, is_active=True).first()
+        if paths
+        else None
+    )
+    if town is None:
+        raise ActionNotAllowed("您不能为该单位登记线索")
+    return town
+
+
+def _aware(moment: datetime) -> datetime:
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@router.post("", response={201: LeadDetailOut, **ERRORS}, summary="登记线索")
+def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
+    """登记 in a town the account works for; a reporter, if given, is sealed into the vault."""
+    user = _user(request)
+    town = _registrable_town(user, payload.unit_id)
+    village_ids = {
+        pk for pk in [payload.village_id, *(s.village_id for s in payload.subjects)] if pk
+    }
+    villages = {
+        village.pk: village
+        for village in Unit.objects.filter(parent=town, pk__in=village_ids).villages()
+    }
+    if payload.village_id is not None and payload.village_id not in villages:
+        raise ServiceError("所属村不在本镇", field="village_id")
+    if any(s.village_id is not None and s.village_id not in villages for s in payload.subjects):
+        raise ServiceError("被反映人所属村不在本镇", field="subjects")
+    category = None
+    if payload.target_category_id is not None:
+        category = DictionaryEntry.objects.filter(
+            pk=payload.target_category_id, kind=DictionaryKind.TARGET_CATEGORY, is_active=True
+        ).first()
+        if category is None:
+            raise ServiceError("线索类别不存在", field="target_category_id")
+    offence_types = list(
+        DictionaryEntry.objects.filter(
+            pk__in=payload.offence_type_ids, kind=DictionaryKind.OFFENCE_TYPE, is_active=True
+        )
+    )
+    if len(offence_types) != len(set(payload.offence_type_ids)):
+        raise ServiceError("涉嫌违法犯罪类型不存在", field="offence_type_ids")
+    lead = services.register_lead(
+        actor=user,
+        unit=town,
+        data=services.LeadInput(
+            received_at=_aware(payload.received_at),
+            channel=payload.channel,
+            source=payload.source,
+            summary=payload.summary,
+            narrative=payload.narrative,
+            village=villages.get(payload.village_id) if payload.village_id else None,
+            place=payload.place,
+            target_category=category,
+            offence_types=offence_types,
+            involves_official=payload.involves_official,
+            upstream_office=payload.upstream_office,
+            upstream_reference=payload.upstream_reference,
+            upstream_deadline=payload.upstream_deadline,
+            subjects=[
+                services.SubjectInput(
+                    name=s.name,
+                    alias=s.alias,
+                    id_number=s.id_number,
+                    phone=s.phone,
+                    address=s.address,
+                    village=villages.get(s.village_id) if s.village_id else None,
+                    role=s.role,
+                    position=s.position,
+                )
+                for s in payload.subjects
+            ],
+            reporter=(
+                services.ReporterInput(**payload.reporter.model_dump())
+                if payload.reporter
+                else None
+            ),
+        ),
+    )
+    return Status(201, _detail(access.get_lead_for_user(user, lead.pk)))
+
+
+@router.get("/{int:lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="线索详情")
+def get_lead(request: HttpRequest, lead_id: int) -> LeadDetailOut:
+    """One lead with subjects (masked), timeline and 批示; each view is audited like the page's."""
+    user = _user(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    with transaction.atomic():
+        record_event(
+            action=AuditAction.LEAD_VIEWED,
+            actor=user,
+            unit=lead.unit,
+            target=lead,
+            ip_address=client_ip(request),
+            details={"via": "api"},
+        )
+    return _detail(lead)
+
+
+def _act(request: HttpRequest, lead_id: int, perform: Callable[[User, Lead], object]) -> Lead:
+    user = _user(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    perform(user, lead)
+    return lead
+
+
+@router.post("/{int:lead_id}/triage", response={200: LeadDetailOut, **ERRORS}, summary="研判分流")
+def triage(request: HttpRequest, lead_id: int, payload: TriageIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.triage_lead(actor=user, lead=lead, opinion=payload.opinion),
+    )
+    return _detail(lead)
+
+
+@router.post("/{int:lead_id}/assign", response={200: LeadDetailOut, **ERRORS}, summary="交办")
+def assign(request: HttpRequest, lead_id: int, payload: AssignIn) -> LeadDetailOut:
+    """Units and the handler are looked up within the lead's town only."""
+
+    def perform(user: User, lead: Lead) -> object:
+        units = Unit.objects.subtree_of(lead.unit).active()
+        handling_unit = (
+            units.exclude(kind=UnitKind.POLICE_STATION).filter(pk=payload.handling_unit_id).first()
+        )
+        if handling_unit is None:
+            raise ServiceError("承办单位须为本镇或本镇下属单位", field="handling_unit_id")
+        handler = None
+        if payload.handler_id is not None:
+            handler = User.objects.filter(
+                pk=payload.handler_id, unit__in=units, is_active=True
+            ).first()
+            if handler is None:
+                raise ServiceError("承办人须为本镇人员", field="handler_id")
+        police_unit = None
+        if payload.police_unit_id is not None:
+            police_unit = units.filter(
+                pk=payload.police_unit_id, kind=UnitKind.POLICE_STATION
+            ).first()
+            if police_unit is None:
+                raise ServiceError("协查单位须为本镇派出所", field="police_unit_id")
+        return services.assign_lead(
+            actor=user,
+            lead=lead,
+            handling_unit=handling_unit,
+            handler=handler,
+            police_unit=police_unit,
+            due_on=payload.due_on,
+            note=payload.note,
+        )
+
+    return _detail(_act(request, lead_id, perform))
+
+
+@router.post(
+    "/{int:lead_id}/investigations",
+    response={201: LeadDetailOut, **ERRORS},
+    summary="录入核查情况",
+)
+def add_investigation(
+    request: HttpRequest, lead_id: int, payload: InvestigationIn
+) -> Status[LeadDetailOut]:
+    """核查 (evidence files are uploaded through the pages, not the API)."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.record_investigation(
+            actor=user, lead=lead, occurred_on=payload.occurred_on, content=payload.content
+        ),
+    )
+    return Status(201, _detail(lead))
+
+
+@router.post("/{int:lead_id}/propose", response={200: LeadDetailOut, **ERRORS}, summary="拟办结")
+def propose(request: HttpRequest, lead_id: int, payload: ProposeIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.propose_conclusion(
+            actor=user, lead=lead, conclusion=payload.conclusion, basis=payload.basis
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post("/{int:lead_id}/sign-off", response={200: LeadDetailOut, **ERRORS}, summary="审核办结")
+def sign_off(request: HttpRequest, lead_id: int, payload: SignOffIn) -> LeadDetailOut:
+    """A 组长/副组长 approves (办结) or returns the proposal with a note."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.sign_off(
+            actor=user, lead=lead, approve=payload.approve, note=payload.note
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post("/{int:lead_id}/feedback", response={200: LeadDetailOut, **ERRORS}, summary="反馈上级")
+def feedback(request: HttpRequest, lead_id: int, payload: FeedbackIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.record_feedback(
+            actor=user,
+            lead=lead,
+            fed_back_on=payload.fed_back_on,
+            recipient=payload.recipient,
+            content=payload.content,
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post(
+    "/{int:lead_id}/follow-up", response={200: LeadDetailOut, **ERRORS}, summary="回访举报人"
+)
+def follow_up(request: HttpRequest, lead_id: int, payload: FollowUpIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.record_follow_up(
+            actor=user,
+            lead=lead,
+            contacted_on=payload.contacted_on,
+            method=payload.method,
+            satisfaction=payload.satisfaction,
+            notes=payload.notes,
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post("/{int:lead_id}/archive", response={200: LeadDetailOut, **ERRORS}, summary="归档")
+def archive(request: HttpRequest, lead_id: int) -> LeadDetailOut:
+    lead = _act(request, lead_id, lambda user, lead: services.archive_lead(actor=user, lead=lead))
+    return _detail(lead)
+
+
+@router.post("/{int:lead_id}/reopen", response={200: LeadDetailOut, **ERRORS}, summary="重新打开")
+def reopen(request: HttpRequest, lead_id: int, payload: ReopenIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.reopen_lead(actor=user, lead=lead, reason=payload.reason),
+    )
+    return _detail(lead)
+
+
+@router.post(
+    "/{int:lead_id}/instructions",
+    response={201: LeadDetailOut, **ERRORS},
+    summary="领导批示",
+)
+def instruct(request: HttpRequest, lead_id: int, payload: InstructionIn) -> Status[LeadDetailOut]:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.give_instruction(
+            actor=user, lead=lead, content=payload.content
+        ),
+    )
+    return Status(201, _detail(lead))

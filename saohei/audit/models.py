@@ -56,6 +56,9 @@ class AuditAction(models.TextChoices):
     SUBJECT_REVEALED = "subject_revealed", "查看完整身份证号/手机号"
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", "下载附件"
     DICTIONARY_CHANGED = "dictionary_changed", "修改字典"
+    CASES_IMPORTED = "cases_imported", "导入治安案件"
+    CASE_REVIEWED = "case_reviewed", "案件倒查"
+    CASES_EXPORTED = "cases_exported", "导出案件倒查台账"
 
 
 class AuditResult(models.TextChoices):

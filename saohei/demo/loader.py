@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
+from saohei.demo.cases import load_demo_cases
 from saohei.demo.leads import load_demo_leads
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
 from saohei.organisations.models import (
@@ -112,6 +113,9 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     leads = load_demo_leads(town) if with_history else 0
     if leads:
         report.created.append(f"线索 {leads} 条")
+    cases = load_demo_cases(town) if with_history else 0
+    if cases:
+        report.created.append(f"治安案件 {cases} 起")
 
     if report.created:
         record_event(

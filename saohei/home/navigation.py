@@ -17,6 +17,16 @@ class MenuEntry:
 MENU = [
     MenuEntry("首页", "home:index", None),
     MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
+    MenuEntry(
+        "案件倒查",
+        "cases:list",
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.POLICE_OFFICER}),
+    ),
+    MenuEntry(
+        "线索统计",
+        "leads:stats",
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
+    ),
     MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
     MenuEntry("工作日历", "workdays:index", None),
     MenuEntry("单位管理", "organisations:unit_list", frozenset({Role.SYSTEM_ADMIN})),
@@ -39,7 +49,16 @@ def menu_for(user: object, current_path: str) -> list[dict[str, object]]:
     for entry in MENU:
         if entry.roles is not None and not user.has_any_role(entry.roles):  # type: ignore[attr-defined]
             continue
-        url = reverse(entry.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": entry.label, "url": url, "active": active})
+        items.append({"label": entry.label, "url": reverse(entry.url_name), "active": False})
+    # Highlight only the entry with the longest matching prefix (线索统计 over 线索).
+    if current_path == "/":
+        matching = [item for item in items if item["url"] == "/"]
+    else:
+        matching = [
+            item
+            for item in items
+            if item["url"] != "/" and current_path.startswith(str(item["url"]))
+        ]
+    if matching:
+        max(matching, key=lambda item: len(str(item["url"])))["active"] = True
     return items

@@ -13,7 +13,22 @@ from saohei.leads.models import Channel, Lead, Source, Subject
 from saohei.leads.queries import LeadFilters, capped_count, filter_leads, page_of_leads
 from saohei.organisations.models import Unit, User
 
-WORDS = ["码头", "渔船", "停靠费", "高利贷", "讨债", "强揽", "工程", "赌博", "沙场", "养殖", "拦路", "收费", "村霸", "宗族"]
+WORDS = [
+    "码头",
+    "渔船",
+    "停靠费",
+    "高利贷",
+    "讨债",
+    "强揽",
+    "工程",
+    "赌博",
+    "沙场",
+    "养殖",
+    "拦路",
+    "收费",
+    "村霸",
+    "宗族",
+]
 
 
 def _median_ms(action: Callable[[], object], repeat: int = 5) -> float:
@@ -28,7 +43,7 @@ def _median_ms(action: Callable[[], object], repeat: int = 5) -> float:
 def bench_lead_list(count: int = 100_000) -> None:
     town = Unit.objects.get(name="港西镇")
     office = User.objects.get(username="banshi")
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (benchmark data, not secrets)
     now = timezone.now()
     started = time.perf_counter()
     with transaction.atomic():
@@ -49,9 +64,17 @@ def bench_lead_list(count: int = 100_000) -> None:
             ]
             created = Lead.objects.bulk_create(batch)
             Subject.objects.bulk_create(
-                [Subject(lead=lead, name=rng.choice("张王李赵刘陈杨") + rng.choice("建国海军志强秀英")) for lead in created]
+                [
+                    Subject(
+                        lead=lead,
+                        name=rng.choice("张王李赵刘陈杨") + rng.choice("建国海军志强秀英"),
+                    )
+                    for lead in created
+                ]
             )
-    print(f"{'insert leads (with search index upkeep)':<44} {count:>8} in {time.perf_counter() - started:7.2f} s")
+    print(
+        f"{'insert leads (with search index upkeep)':<44} {count:>8} in {time.perf_counter() - started:7.2f} s"
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE leads_lead; ANALYZE leads_subject")
@@ -61,7 +84,9 @@ def bench_lead_list(count: int = 100_000) -> None:
 
     deep_cursor = page_of_leads(filter_leads(office, LeadFilters()))
     for _ in range(200):  # walk 200 pages deep (10,000 rows) for the cursor
-        deep_cursor = page_of_leads(filter_leads(office, LeadFilters()), after=deep_cursor.next_cursor)
+        deep_cursor = page_of_leads(
+            filter_leads(office, LeadFilters()), after=deep_cursor.next_cursor
+        )
 
     def deep_page() -> None:
         page_of_leads(filter_leads(office, LeadFilters()), after=deep_cursor.next_cursor)

@@ -92,11 +92,17 @@ def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
     term = text.strip()[:50]
     if not term:
         return leads
-    matching_subjects = Subject.objects.filter(Q(name__contains=term) | Q(alias__contains=term)).values("lead_id")
+    matching_subjects = Subject.objects.filter(
+        Q(name__contains=term) | Q(alias__contains=term)
+    ).values("lead_id")
     by_number = Q(number__contains=term.upper())
     if connection.vendor == "sqlite" and len(term) >= 3:
         phrase = '"' + term.replace('"', '""') + '"'
-        in_text = Q(pk__in=RawSQL("SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]))
+        in_text = Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]
+            )
+        )
     else:
         in_text = Q(summary__contains=term) | Q(narrative__contains=term)
     return leads.filter(by_number | in_text | Q(pk__in=matching_subjects))
@@ -263,4 +269,20 @@ def work_summary(user: User) -> WorkSummary:
         supervised=supervised,
         open_count=leads.count(),
         overdue_count=leads.filter(due_on__lt=today).count(),
+    )
+
+
+def exchange_log(lead: Lead) -> list:  # type: ignore[type-arg]
+    """情报联动、信息互通: what passed between the office and the 派出所 on this lead."""
+    from saohei.leads.models import LeadEvent, LeadEventKind
+    from saohei.organisations.models import UnitKind
+
+    return list(
+        LeadEvent.objects.filter(lead=lead)
+        .filter(
+            Q(kind__in=[LeadEventKind.SHARED, LeadEventKind.POLICE_FEEDBACK])
+            | Q(kind=LeadEventKind.INVESTIGATION, actor_unit__kind=UnitKind.POLICE_STATION)
+        )
+        .select_related("actor", "actor_unit")
+        .order_by("occurred_at", "id")
     )

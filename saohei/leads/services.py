@@ -310,6 +310,7 @@ def assign_lead(
     if due_on is not None and due_on < timezone.localdate():
         raise ServiceError("办理时限不能早于今天", field="due_on")
     previous = lead.status
+    newly_shared = police_unit is not None and police_unit.pk != lead.police_unit_id
     lead.handling_unit = handling_unit
     lead.handler = handler
     lead.police_unit = police_unit
@@ -323,6 +324,15 @@ def assign_lead(
     if police_unit is not None:
         note_text += f"，会同 {police_unit.name}"
     _event(lead, actor, LeadEventKind.ASSIGNED, from_status=previous, note=(note or note_text))
+    if newly_shared:
+        assert police_unit is not None
+        _event(
+            lead,
+            actor,
+            LeadEventKind.SHARED,
+            from_status=lead.status,
+            note=f"推送 {police_unit.name} 协查",
+        )
     _audit(
         AuditAction.LEAD_ASSIGNED,
         actor,

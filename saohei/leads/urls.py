@@ -1,12 +1,14 @@
 from django.urls import path
 
-from saohei.leads import settings_views, views
+from saohei.leads import settings_views, stats_views, views
 
 app_name = "leads"
 
 urlpatterns = [
     path("", views.lead_list_view, name="list"),
     path("new/", views.lead_create_view, name="create"),
+    path("export.xlsx", views.lead_export_view, name="export"),
+    path("stats/", stats_views.stats_view, name="stats"),
     path("settings/", settings_views.settings_view, name="settings"),
     path("settings/entries/", settings_views.add_entry_view, name="settings_add"),
     path(

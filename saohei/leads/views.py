@@ -1,3 +1,4 @@
+import tempfile
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -7,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,7 @@ from saohei.common.pii import unseal
 from saohei.common.uploads import check_uploads
 from saohei.leads import access, queries, services
 from saohei.leads.documents import feedback_docx
+from saohei.leads.exports import ledger_rows, write_ledger
 from saohei.leads.forms import (
     AssignForm,
     ExtendForm,
@@ -35,6 +38,7 @@ from saohei.leads.forms import (
 from saohei.leads.models import Lead, Status
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.workdays.calendar import deadline_warning
 
 Actor = User
 
@@ -48,30 +52,35 @@ def _registrable_towns(user: User) -> list[Unit]:
     return list(units_within(paths).filter(kind=UnitKind.TOWN, is_active=True).order_by("path"))
 
 
-@login_required
-def lead_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def _list_filters(
+    request: HttpRequest, user: User
+) -> tuple[LeadFilterForm, queries.LeadFilters | None]:
+    """The list page's filter form; `None` filters when the input was invalid."""
     towns = _registrable_towns(user)
     villages = Unit.objects.filter(parent__in=towns).villages() if towns else Unit.objects.none()
     form = LeadFilterForm(request.GET or None, villages=villages)
-    filters = queries.LeadFilters()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        filters = queries.LeadFilters(
-            status=data["status"],
-            source=data["source"],
-            village_id=data["village"].pk if data["village"] else None,
-            category_id=data["category"].pk if data["category"] else None,
-            due_state=data["due"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            text=data["q"],
-        )
-    leads = (
-        queries.filter_leads(user, filters)
-        if not form.is_bound or form.is_valid()
-        else Lead.objects.none()
+    if not form.is_bound:
+        return form, queries.LeadFilters()
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, queries.LeadFilters(
+        status=data["status"],
+        source=data["source"],
+        village_id=data["village"].pk if data["village"] else None,
+        category_id=data["category"].pk if data["category"] else None,
+        due_state=data["due"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        text=data["q"],
     )
+
+
+@login_required
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    form, filters = _list_filters(request, user)
+    leads = queries.filter_leads(user, filters) if filters is not None else Lead.objects.none()
     page = queries.page_of_leads(
         leads, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
@@ -90,7 +99,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "count": queries.capped_count(leads),
             "base_query": base_query,
-            "can_register": bool(towns),
+            "can_register": bool(_registrable_towns(user)),
         },
     )
 
@@ -180,6 +189,7 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "lead": lead,
         "due_state": queries.due_state(lead, today=today, threshold=queries.amber_threshold(today)),
+        "deadline_warning": deadline_warning(lead.due_on) if lead.due_on and lead.is_open else "",
         "subjects": lead.subjects.select_related("village"),
         "offence_types": lead.offence_types.all(),
         "events": lead.events.select_related("actor", "actor_unit"),
@@ -191,6 +201,7 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         "feedbacks": lead.feedbacks.select_related("author"),
         "follow_ups": lead.follow_ups.select_related("author"),
         "links": lead.links.select_related("other"),
+        "exchange": queries.exchange_log(lead) if lead.police_unit_id else [],
         "is_office": is_office,
         "can_sign": can_sign,
         "can_investigate": can_investigate,
@@ -547,3 +558,54 @@ def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> 
     )
     response["Content-Disposition"] = f'attachment; filename="feedback-{lead.number}.docx"'
     return response
+
+
+@login_required
+def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The 线索台账 (.xlsx) of what the list shows with the same filters; every export is audited.
+
+    Written to a temporary file in constant memory and streamed from there, so a large ledger
+    never sits in memory whole.
+    """
+    user = _actor(request)
+    _, filters = _list_filters(request, user)
+    if filters is None:
+        messages.error(request, "筛选条件有误，未导出。请修改后重新导出。")
+        return redirect(f"{reverse('leads:list')}?{request.GET.urlencode()}")
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
+    try:
+        rows = write_ledger(
+            ledger_rows(queries.filter_leads(user, filters)), output, exported_by=str(user)
+        )
+        with transaction.atomic():
+            record_event(
+                action=AuditAction.LEAD_EXPORTED,
+                actor=user,
+                ip_address=client_ip(request),
+                details={"document": "ledger", "rows": rows, "filters": _filter_summary(filters)},
+            )
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"线索台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _filter_summary(filters: queries.LeadFilters) -> dict[str, Any]:
+    """The filters for the audit log; a search term may be a person's name, so only its use."""
+    summary: dict[str, Any] = {
+        "status": filters.status,
+        "source": filters.source,
+        "village_id": filters.village_id,
+        "category_id": filters.category_id,
+        "due_state": filters.due_state,
+        "date_from": filters.date_from.isoformat() if filters.date_from else None,
+        "date_to": filters.date_to.isoformat() if filters.date_to else None,
+        "text_search": bool(filters.text),
+    }
+    return {key: value for key, value in summary.items() if value}

@@ -22,6 +22,11 @@ def test_valid_id_number_passes_and_full_width_is_folded() -> None:
     assert clean_id_number("１１０１０５１９４９１２３１００２ｘ") == VALID_ID
 
 
+def test_local_numbers_of_people_born_before_the_area_code_existed_pass() -> None:
+    # 荣成 is 371082; stdnum's area-code dating would refuse this well-formed 1978 number.
+    assert clean_id_number("371082197803300930") == "371082197803300930"
+
+
 def test_fifteen_digit_number_is_converted() -> None:
     converted = clean_id_number("110105491231002")
     assert converted.startswith("11010519491231002")

@@ -187,7 +187,9 @@ def test_registration_page_is_for_the_office(client_as: Callable[[str], Client])
 
 
 def test_lead_with_many_subjects_is_listed_once(register: Register, village: Unit) -> None:
-    lead = register(subjects=[services.SubjectInput(name=f"人{n}", village=village) for n in range(3)])
+    lead = register(
+        subjects=[services.SubjectInput(name=f"人{n}", village=village) for n in range(3)]
+    )
     services.assign_lead(actor=_user("banshi"), lead=lead, handling_unit=village)
     for username in ("banshi", _head_of(village)):
         assert list(visible_leads(_user(username)).values_list("pk", flat=True)) == [lead.pk]

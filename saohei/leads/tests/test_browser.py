@@ -44,6 +44,7 @@ def test_lead_goes_from_registration_to_feedback(page: Page, demo_live: str) -> 
     assign.locator("#id_police_unit").select_option(label="港西派出所")
     assign.get_by_role("button", name="交办").click()
     expect(page.get_by_test_id("lead-status")).to_have_text("已交办")
+    expect(page.get_by_test_id("exchange-log")).to_contain_text("推送 港西派出所 协查")
 
     form = page.get_by_test_id("investigate-form")
     form.locator("#id_content").fill("会同派出所走访码头经营户，调取接处警记录")
@@ -85,6 +86,7 @@ def test_lead_goes_from_registration_to_feedback(page: Page, demo_live: str) -> 
     assert list(lead.events.values_list("kind", flat=True)) == [
         "registered",
         "assigned",
+        "shared",
         "investigation",
         "proposed",
         "signed_off",

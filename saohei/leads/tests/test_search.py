@@ -13,9 +13,13 @@ Register = Callable[..., Lead]
 @pytest.fixture
 def leads(register: Register) -> dict[str, Lead]:
     return {
-        "dock": register(summary="东岛村码头有人强行收取渔船停靠费", narrative="多名渔民反映，每船每月三百元"),
+        "dock": register(
+            summary="东岛村码头有人强行收取渔船停靠费", narrative="多名渔民反映，每船每月三百元"
+        ),
         "loan": register(summary="海埠村高利放贷", narrative="借款人被上门滋扰，门窗被砸"),
-        "named": register(summary="无关内容", subjects=[services.SubjectInput(name="欧阳建国", alias="大刀")]),
+        "named": register(
+            summary="无关内容", subjects=[services.SubjectInput(name="欧阳建国", alias="大刀")]
+        ),
     }
 
 
@@ -37,7 +41,9 @@ def _found(leads: dict[str, Lead], term: str) -> set[str]:
         ('引号"内', set()),  # quotes cannot break the FTS query
     ],
 )
-def test_search_finds_substrings_of_any_length(leads: dict[str, Lead], term: str, expected: set[str]) -> None:
+def test_search_finds_substrings_of_any_length(
+    leads: dict[str, Lead], term: str, expected: set[str]
+) -> None:
     assert _found(leads, term) == expected
 
 

@@ -369,3 +369,27 @@ class TestPolice:
 def test_subject_rows_are_stored(register: Register) -> None:
     register(subjects=[services.SubjectInput(name="甲"), services.SubjectInput(name="乙")])
     assert Subject.objects.count() == 2
+
+
+def test_sharing_with_police_shows_in_the_exchange_log_on_both_sides(register: Register) -> None:
+    from saohei.leads.queries import exchange_log
+
+    lead = register()
+    police = Unit.objects.get(name="港西派出所")
+    services.assign_lead(
+        actor=_user("banshi"), lead=lead, handling_unit=lead.unit, police_unit=police
+    )
+    services.record_investigation(
+        actor=_user("minjing"), lead=lead, occurred_on=timezone.localdate(), content="调取监控"
+    )
+    services.record_investigation(
+        actor=_user("banshi"), lead=lead, occurred_on=timezone.localdate(), content="走访"
+    )
+    services.record_police_feedback(actor=_user("minjing"), lead=lead, content="未发现团伙作案迹象")
+    kinds = [event.kind for event in exchange_log(lead)]
+    assert kinds == ["shared", "investigation", "police_feedback"]
+    # Re-assigning to the same station does not share it twice.
+    services.assign_lead(
+        actor=_user("banshi"), lead=lead, handling_unit=lead.unit, police_unit=police
+    )
+    assert [event.kind for event in exchange_log(lead)].count("shared") == 1

@@ -260,3 +260,20 @@ def test_detail_page_shows_possible_duplicates(
     duplicates = page.split('data-testid="duplicates"')[1].split("</ul>")[0]
     assert first.number in duplicates
     assert "身份证号相同" in duplicates
+
+
+def test_deadline_in_an_unknown_year_shows_a_warning(
+    client_as: Callable[[str], Client], register: Register
+) -> None:
+    from datetime import date
+
+    lead = register()
+    Lead.objects.filter(pk=lead.pk).update(due_on=date(2031, 3, 3))
+    page = client_as("banshi").get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-testid="deadline-warning"' in page
+    assert "2031" in page.split('data-testid="deadline-warning"')[1].split("</div>")[0]
+    Lead.objects.filter(pk=lead.pk).update(due_on=date(2026, 12, 31))
+    assert (
+        'data-testid="deadline-warning"'
+        not in client_as("banshi").get(f"/leads/{lead.pk}/").content.decode()
+    )

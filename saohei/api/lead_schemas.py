@@ -1,0 +1,279 @@
+"""Shapes of /api/v1/leads. Subjects appear with masked identifiers only; reporters never."""
+
+from datetime import date, datetime
+from typing import Self
+
+from ninja import Schema
+from pydantic import Field, field_validator, model_validator
+
+from saohei.leads.models import Source, Status, SubjectRole
+
+LIST_STATUSES = frozenset({"", "open", *Status.values})
+DUE_STATES = frozenset({"", "overdue", "soon"})
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    real_name: str
+
+
+class EntryRef(Schema):
+    id: int
+    name: str
+
+
+class SubjectOut(Schema):
+    id: int
+    name: str
+    alias: str
+    role: str
+    role_label: str
+    position: str
+    id_number_masked: str = Field(description="脱敏身份证号，如 110105********002X")
+    phone_masked: str = Field(description="脱敏手机号，如 139****5678")
+    village: UnitRef | None
+
+
+class LeadSummaryOut(Schema):
+    id: int
+    number: str
+    unit: UnitRef
+    received_at: datetime
+    channel: str
+    channel_label: str
+    source: str
+    source_label: str
+    status: str
+    status_label: str
+    village: UnitRef | None
+    target_category: EntryRef | None
+    summary: str
+    involves_official: bool
+    handling_unit: UnitRef | None
+    handler: PersonRef | None
+    police_unit: UnitRef | None
+    assigned_at: datetime | None
+    due_on: date | None
+    due_state: str = Field(description="'' 无时限或已办结，ok，soon 即将到期，overdue 已逾期")
+    conclusion: str
+    conclusion_label: str
+    concluded_at: datetime | None
+    subjects: list[SubjectOut]
+
+
+class EventOut(Schema):
+    kind: str
+    kind_label: str
+    occurred_at: datetime
+    actor: PersonRef | None
+    actor_unit: UnitRef | None
+    from_status: str
+    to_status: str
+    note: str
+
+
+class InvestigationOut(Schema):
+    id: int
+    occurred_on: date
+    content: str
+    author: PersonRef
+    author_unit: UnitRef | None
+    created_at: datetime
+
+
+class InstructionOut(Schema):
+    id: int
+    author: PersonRef
+    content: str
+    created_at: datetime
+    acknowledged_by: PersonRef | None
+    acknowledged_at: datetime | None
+    answer: str
+    answered_at: datetime | None
+
+
+class FeedbackOut(Schema):
+    id: int
+    fed_back_on: date
+    recipient: str
+    content: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    contacted_on: date
+    method: str
+    satisfaction: str
+    satisfaction_label: str
+
+
+class LeadDetailOut(LeadSummaryOut):
+    narrative: str
+    place: str
+    upstream_office: str
+    upstream_reference: str
+    upstream_deadline: date | None
+    offence_types: list[EntryRef]
+    is_real_name_report: bool
+    triage_opinion: str
+    conclusion_basis: str
+    proposed_at: datetime | None
+    signed_off_by: PersonRef | None
+    signed_off_at: datetime | None
+    fed_back_at: datetime | None
+    followed_up_at: datetime | None
+    archived_at: datetime | None
+    merged_into: str | None = Field(description="并入线索的编号")
+    escalation_level: int
+    events: list[EventOut]
+    investigations: list[InvestigationOut]
+    instructions: list[InstructionOut]
+    feedbacks: list[FeedbackOut]
+    follow_ups: list[FollowUpOut]
+
+
+class LeadPageOut(Schema):
+    items: list[LeadSummaryOut]
+    next: str | None = Field(description="下一页游标，作为 after 参数传回；没有更多时为 null")
+    previous: str | None = Field(description="上一页游标，作为 before 参数传回")
+
+
+class LeadListQuery(Schema):
+    """The list page's filters, as query parameters."""
+
+    status: str = Field("", description="open（未办结）或状态值")
+    source: str = ""
+    village_id: int | None = None
+    category_id: int | None = None
+    due_state: str = Field("", description="overdue 已逾期，soon 即将到期")
+    date_from: date | None = Field(None, description="受理日期起（含）")
+    date_to: date | None = Field(None, description="受理日期止（含）")
+    q: str = Field("", max_length=50, description="编号、内容、被反映人姓名或绰号")
+    after: str = ""
+    before: str = ""
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in LIST_STATUSES:
+            raise ValueError("状态不正确")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value and value not in Source.values:
+            raise ValueError("来源不正确")
+        return value
+
+    @field_validator("due_state")
+    @classmethod
+    def _known_due_state(cls, value: str) -> str:
+        if value not in DUE_STATES:
+            raise ValueError("时限状态应为 overdue 或 soon")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered_dates(self) -> Self:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("截止日期不能早于起始日期")
+        return self
+
+
+class SubjectIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    alias: str = Field("", max_length=50)
+    id_number: str = Field("", max_length=20)
+    phone: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+    village_id: int | None = None
+    role: str = SubjectRole.REPORTED.value
+    position: str = Field("", max_length=100)
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value not in SubjectRole.values:
+            raise ValueError("身份不正确")
+        return value
+
+
+class ReporterIn(Schema):
+    """Sealed into the vault on arrival; the lead keeps only a pseudonymous reference."""
+
+    name: str = Field("", max_length=50)
+    phone: str = Field("", max_length=20)
+    id_number: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+
+
+class LeadIn(Schema):
+    unit_id: int = Field(description="登记到的镇（街道）")
+    received_at: datetime = Field(description="受理时间；不带时区的按北京时间")
+    channel: str
+    source: str
+    summary: str = Field(min_length=1, max_length=500)
+    narrative: str = ""
+    village_id: int | None = None
+    place: str = Field("", max_length=200)
+    target_category_id: int | None = None
+    offence_type_ids: list[int] = Field(default_factory=list, max_length=20)
+    involves_official: bool = False
+    upstream_office: str = Field("", max_length=100)
+    upstream_reference: str = Field("", max_length=100)
+    upstream_deadline: date | None = None
+    subjects: list[SubjectIn] = Field(default_factory=list, max_length=20)
+    reporter: ReporterIn | None = None
+
+
+class TriageIn(Schema):
+    opinion: str = Field(max_length=5000)
+
+
+class AssignIn(Schema):
+    handling_unit_id: int
+    handler_id: int | None = None
+    police_unit_id: int | None = None
+    due_on: date | None = None
+    note: str = Field("", max_length=2000)
+
+
+class InvestigationIn(Schema):
+    occurred_on: date
+    content: str = Field(max_length=10000)
+
+
+class ProposeIn(Schema):
+    conclusion: str
+    basis: str = Field(max_length=5000)
+
+
+class SignOffIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=2000)
+
+
+class FeedbackIn(Schema):
+    fed_back_on: date
+    recipient: str = Field(max_length=100)
+    content: str = Field(max_length=10000)
+
+
+class FollowUpIn(Schema):
+    contacted_on: date
+    method: str = Field(max_length=50)
+    satisfaction: str
+    notes: str = Field("", max_length=2000)
+
+
+class ReopenIn(Schema):
+    reason: str = Field(max_length=5000)
+
+
+class InstructionIn(Schema):
+    content: str = Field(max_length=5000)

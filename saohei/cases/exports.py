@@ -1,0 +1,201 @@
+"""The 案件倒查台账 export and the import template, both .xlsx written by xlsxwriter."""
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO
+
+import xlsxwriter
+from django.utils import timezone
+
+from saohei.cases.importing import CASE_COLUMNS, CASE_TABLE, PERSON_COLUMNS, PERSON_TABLE
+from saohei.cases.models import Case, Means, Motive, Nature, PersonRole
+
+# DOMAIN.md §5, in that order.
+LEDGER_COLUMNS = [
+    ("案件编号", 22),
+    ("案由", 14),
+    ("发案时间/地点", 30),
+    ("涉案人员", 48),
+    ("处理结果", 30),
+    ("是否团伙/纠集者", 16),
+    ("倒查结论", 16),
+    ("倒查人", 10),
+    ("日期", 12),
+]
+
+
+def _occurred(case: Case) -> str:
+    when = f"{case.occurred_on:%Y-%m-%d}" + (
+        f" {case.occurred_time:%H:%M}" if case.occurred_time else ""
+    )
+    where = " ".join(
+        part for part in (case.village.name if case.village else "", case.place) if part
+    )
+    return f"{when} {where}".strip()
+
+
+def _persons(case: Case) -> str:
+    """Each person with role and masked ID, e.g. 王某（纠集者，371082********1234）."""
+    parts = []
+    for person in case.persons.all():
+        details = [person.get_role_display()]
+        if person.id_number_masked:
+            details.append(person.id_number_masked)
+        parts.append(f"{person.name}（{'，'.join(details)}）")
+    return "；".join(parts)
+
+
+def write_ledger(cases: Iterable[Case], *, exported_by: str, target: IO[bytes]) -> int:
+    """Stream the ledger in constant memory into `target`; returns the number of cases.
+    Every cell is text (ID numbers must never become numbers); row 1 says who exported it."""
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
+    sheet = workbook.add_worksheet("案件倒查台账")
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    sheet.write_string(
+        0,
+        0,
+        f"案件倒查台账 · 导出人：{exported_by} · 导出时间：{timezone.localtime():%Y-%m-%d %H:%M}",
+    )
+    for column, (title, width) in enumerate(LEDGER_COLUMNS):
+        sheet.set_column(column, column, width)
+        sheet.write_string(1, column, title, bold)
+    count = 0
+    for row, case in enumerate(cases, start=2):
+        review = getattr(case, "review", None)
+        gang = ""
+        if review is not None:
+            gang = ("是" if review.is_gang else "否") + (
+                f"，纠集者：{review.organiser}" if review.organiser else ""
+            )
+        values = [
+            case.number,
+            case.cause,
+            _occurred(case),
+            _persons(case),
+            case.outcome,
+            gang,
+            review.get_conclusion_display() if review else "未倒查",
+            review.reviewer.real_name if review else "",
+            f"{review.reviewed_on:%Y-%m-%d}" if review else "",
+        ]
+        for column, value in enumerate(values):
+            sheet.write_string(row, column, value, wrap)
+        count += 1
+    workbook.close()
+    return count
+
+
+EXAMPLE_CASE = {
+    "案件编号": "GXPCS-2012-0001",
+    "案由": "寻衅滋事",
+    "案件性质": "治安",
+    "发案时间": datetime(2012, 5, 3, 21, 30),
+    "发案地点": "港西村码头",
+    "所属村": "",
+    "简要案情": "王某酒后在码头与渔船船主争执，推搡对方并砸坏渔具",
+    "处理结果": "行政拘留十日，赔偿损失",
+    "手段": "暴力",
+    "起因": "其他",
+}
+EXAMPLE_PERSON = {
+    "案件编号": "GXPCS-2012-0001",
+    "姓名": "王某",
+    "身份证号": "11010519491231002X",
+    "手机号": "13800000000",
+    "住址": "港西镇港西村",
+    "角色": "纠集者",
+}
+HINTS = {
+    "案件编号": "必填，同一文件内不得重复；再次导入同一编号会更新该案件",
+    "发案时间": "必填。日期格式如 2012-05-03、2012/5/3、2012年5月3日，可带时间 21:30",
+    "所属村": "填写本镇的村（社区）全称，可留空",
+    "身份证号": "18位（15位旧号自动转换）；请保持“文本”格式",
+    "手机号": "11位手机号",
+}
+CHOICES = {
+    "案件性质": Nature,
+    "手段": Means,
+    "起因": Motive,
+    "角色": PersonRole,
+}
+
+
+def import_template(*, villages: list[str]) -> bytes:
+    """Both sheets with headers, one example row each and drop-down lists for the enumerations."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    header = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    required = workbook.add_format(
+        {"bold": True, "bg_color": "#F2F2F2", "border": 1, "font_color": "#B02A37"}
+    )
+    text = workbook.add_format({"num_format": "@"})
+    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+
+    example_case = {**EXAMPLE_CASE, "所属村": villages[0] if villages else ""}
+    for sheet_name, columns, example in (
+        (CASE_TABLE, CASE_COLUMNS, example_case),
+        (PERSON_TABLE, PERSON_COLUMNS, EXAMPLE_PERSON),
+    ):
+        sheet = workbook.add_worksheet(sheet_name)
+        sheet.freeze_panes(1, 0)
+        for column, spec in enumerate(columns):
+            is_moment = spec.title == "发案时间"
+            sheet.set_column(column, column, 20 if is_moment else 16, moment if is_moment else text)
+            sheet.write_string(0, column, spec.title, required if spec.required else header)
+            hint = HINTS.get(spec.title)
+            if hint:
+                sheet.write_comment(0, column, hint)
+            value = example[spec.title]
+            if isinstance(value, datetime):
+                sheet.write_datetime(1, column, value, moment)
+            else:
+                sheet.write_string(1, column, str(value), text)
+            choices = CHOICES.get(spec.title)
+            if choices is not None:
+                sheet.data_validation(
+                    1,
+                    column,
+                    100_000,
+                    column,
+                    {
+                        "validate": "list",
+                        "source": [str(label) for label in choices.labels],
+                        "error_message": "请从下拉列表中选择",
+                    },
+                )
+            elif spec.title == "所属村" and villages:
+                sheet.data_validation(
+                    1,
+                    column,
+                    100_000,
+                    column,
+                    {
+                        "validate": "list",
+                        "source": f"=选项!$A$1:$A${len(villages)}",
+                        "error_message": "请填写本镇的村（社区）",
+                    },
+                )
+
+    notes = workbook.add_worksheet("填写说明")
+    notes.set_column(0, 0, 100)
+    for row, line in enumerate(
+        [
+            "1. “案件”“涉案人员”两张工作表的表头请勿修改；红色表头为必填列。",
+            "2. 每个案件一行；涉案人员每人一行，用“案件编号”对应到案件。",
+            "3. 导入是“全部或全不”：任何一行有错，整个文件都不会写入，并列出每一处错误。",
+            "4. 再次导入同一案件编号会更新该案件，并以本次文件中的涉案人员替换原有人员。",
+            "5. 示例行请删除后再导入。身份证号、手机号请保持“文本”格式，以免被 Excel 改成科学计数法。",
+            "6. 也可导入 CSV（UTF-8 或 GBK 编码）：案件表与涉案人员表各一个文件，表头与本模板相同。",
+        ]
+    ):
+        notes.write_string(row, 0, line)
+    # The village list lives on a hidden sheet: an inline list is limited to 255 characters.
+    options = workbook.add_worksheet("选项")
+    for row, name in enumerate(villages):
+        options.write_string(row, 0, name)
+    options.hide()
+    workbook.get_worksheet_by_name(CASE_TABLE).activate()
+    workbook.close()
+    return buffer.getvalue()

@@ -1,0 +1,70 @@
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from saohei.cases.models import Nature, ReviewConclusion
+from saohei.common.forms import StyledForm
+from saohei.organisations.models import Unit
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CaseFilterForm(StyledForm):
+    village = forms.ModelChoiceField(
+        label="村", queryset=Unit.objects.none(), required=False, empty_label="全部村"
+    )
+    nature = forms.ChoiceField(
+        label="性质", required=False, choices=[("", "全部性质"), *Nature.choices]
+    )
+    reviewed = forms.ChoiceField(
+        label="倒查",
+        required=False,
+        choices=[("", "全部"), ("no", "未倒查"), ("yes", "已倒查")],
+    )
+    year = forms.IntegerField(label="发案年份", required=False, min_value=1950, max_value=2100)
+    q = forms.CharField(label="搜索", required=False, max_length=50)
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", villages)
+        self.fields["q"].widget.attrs["placeholder"] = "案件编号、案由"
+        self.fields["year"].widget.attrs["placeholder"] = "如 2015"
+
+
+class ImportForm(StyledForm):
+    unit = forms.ModelChoiceField(label="导入到", queryset=Unit.objects.none(), empty_label=None)
+    file = forms.FileField(
+        label="案件文件",
+        help_text="Excel 工作簿（.xlsx，含“案件”“涉案人员”两张工作表），或“案件”表的 CSV 文件",
+    )
+    persons_file = forms.FileField(
+        label="涉案人员 CSV",
+        required=False,
+        help_text="仅在上传 CSV 时使用；Excel 工作簿中的涉案人员放在“涉案人员”工作表",
+    )
+
+    def __init__(self, *args: Any, towns: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("unit", towns)
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+        self.fields["persons_file"].widget.attrs["accept"] = ".csv"
+
+
+class ReviewForm(StyledForm):
+    conclusion = forms.ChoiceField(label="倒查结论", choices=ReviewConclusion.choices)
+    is_gang = forms.BooleanField(label="团伙作案", required=False)
+    organiser = forms.CharField(
+        label="纠集者", required=False, max_length=50, help_text="团伙作案时填写纠集者姓名"
+    )
+    reviewed_on = forms.DateField(label="倒查日期", widget=DATE_INPUT)
+    notes = forms.CharField(
+        label="倒查意见",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="写明核查经过与依据；选“转为线索”将以“治安案件倒查”来源登记一条线索",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].initial = timezone.localdate()

@@ -1,0 +1,625 @@
+"""Reading and checking an upload of police cases: every bad row is listed, nothing is written.
+
+Two tables, `案件` and `涉案人员`, arrive either as two sheets of one .xlsx workbook (the main
+path; the template download is such a workbook) or as CSV: the first file is the 案件 table and
+an optional second file the 涉案人员 table. Which file is which is said by the upload form's two
+fields and by the order of `import_cases PATH [PATH2]`, never guessed from the headers. CSV may be
+UTF-8, UTF-8 with BOM or GBK (what Chinese Excel writes).
+
+This module only reads and validates; `services.run_import_job` writes.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import IO, Any
+
+from django.db import models
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from saohei.cases.models import Means, Motive, Nature, PersonRole
+from saohei.common.errors import ServiceError
+from saohei.common.pii import (
+    SealedValue,
+    clean_id_number,
+    clean_mobile,
+    mask_id_number,
+    mask_mobile,
+    seal,
+)
+from saohei.common.uploads import sniff_content_type
+
+CASE_TABLE = "案件"
+PERSON_TABLE = "涉案人员"
+XLSX = "xlsx"
+CSV = "csv"
+MAX_IMPORT_BYTES = 100 * 1024 * 1024
+# Police exports often put a title line or two above the header row.
+HEADER_SEARCH_ROWS = 10
+PROGRESS_EVERY = 2000
+# Every bad row is counted; this many are kept for the page and the command to list.
+MAX_STORED_ERRORS = 10_000
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    key: str
+    required: bool = False
+    max_length: int | None = None
+    choices: type[models.TextChoices] | None = None
+
+
+CASE_COLUMNS = (
+    Column("案件编号", "number", required=True, max_length=64),
+    Column("案由", "cause", required=True, max_length=100),
+    Column("案件性质", "nature", required=True, choices=Nature),
+    Column("发案时间", "occurred", required=True),
+    Column("发案地点", "place", max_length=200),
+    Column("所属村", "village"),
+    Column("简要案情", "summary", max_length=5000),
+    Column("处理结果", "outcome", max_length=2000),
+    Column("手段", "means", choices=Means),
+    Column("起因", "motive", choices=Motive),
+)
+PERSON_COLUMNS = (
+    Column("案件编号", "case_number", required=True, max_length=64),
+    Column("姓名", "name", required=True, max_length=50),
+    Column("身份证号", "id_number"),
+    Column("手机号", "phone"),
+    Column("住址", "address", max_length=200),
+    Column("角色", "role", required=True, choices=PersonRole),
+)
+COLUMNS_BY_TABLE = {CASE_TABLE: CASE_COLUMNS, PERSON_TABLE: PERSON_COLUMNS}
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read (not a workbook, unknown encoding, no known sheet)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class CaseRow:
+    row: int
+    number: str
+    cause: str
+    nature: str
+    occurred_on: date
+    occurred_time: time | None
+    place: str
+    village_id: int | None
+    summary: str
+    outcome: str
+    means: str
+    motive: str
+
+
+@dataclass(slots=True)
+class PersonRow:
+    case_number: str
+    name: str
+    id_number: SealedValue | None
+    id_number_masked: str
+    phone: SealedValue | None
+    phone_masked: str
+    address: str
+    role: str
+
+
+@dataclass
+class ParsedImport:
+    cases: list[CaseRow] = field(default_factory=list)
+    persons: list[PersonRow] = field(default_factory=list)
+    has_person_table: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    processed_rows: int = 0
+
+    @property
+    def is_valid(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(RowError(sheet, row, column, message))
+
+
+@dataclass
+class Table:
+    name: str
+    rows: Iterator[tuple[int, Sequence[Any]]]
+    estimated_rows: int
+
+
+# --- Files -------------------------------------------------------------------------------
+
+
+def detect_kind(upload: IO[bytes], name: str, *, field: str = "file") -> str:
+    """'xlsx' or 'csv', from the content and the name; anything else is refused."""
+    upload.seek(0, io.SEEK_END)
+    size = upload.tell()
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if size == 0:
+        raise ServiceError(f"文件“{name}”是空文件", field=field)
+    if size > MAX_IMPORT_BYTES:
+        raise ServiceError(
+            f"文件“{name}”超过 {MAX_IMPORT_BYTES // 1024 // 1024}MB，请分批导入", field=field
+        )
+    lowered = name.lower()
+    if head.startswith(OLE2_MAGIC):
+        raise ServiceError(
+            "不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再导入", field=field
+        )
+    if sniff_content_type(head) == "application/zip" and lowered.endswith((".xlsx", ".xlsm")):
+        return XLSX
+    if lowered.endswith(".csv") and sniff_content_type(head) is None:
+        return CSV
+    raise ServiceError(f"文件“{name}”不是 .xlsx 工作簿或 .csv 文件", field=field)
+
+
+def sha256_of(upload: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def decode_csv(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first; otherwise GB 18030, the superset of GBK."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from error
+
+
+def _csv_table(name: str, handle: IO[bytes]) -> Table:
+    text = decode_csv(handle.read())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return Table(
+        name=name,
+        rows=((number, row) for number, row in enumerate(reader, start=1)),
+        estimated_rows=max(0, text.count("\n") - 1),
+    )
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, Sequence[Any]]]:
+    try:
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise UnreadableFile(f"工作表“{sheet.title}”已损坏，无法读取") from error
+
+
+@contextmanager
+def open_tables(
+    file: IO[bytes], kind: str, persons_file: IO[bytes] | None = None
+) -> Iterator[list[Table]]:
+    """The tables of an upload, read lazily row by row (openpyxl read-only mode)."""
+    if kind == CSV:
+        tables = [_csv_table(CASE_TABLE, file)]
+        if persons_file is not None:
+            tables.append(_csv_table(PERSON_TABLE, persons_file))
+        yield tables
+        return
+    with ExitStack() as stack:
+        try:
+            workbook = load_workbook(file, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+            raise UnreadableFile("无法读取 Excel 文件，请确认是有效的 .xlsx 工作簿") from error
+        stack.callback(workbook.close)
+        sheets = {_header_key(name): name for name in workbook.sheetnames}
+        tables = []
+        for table_name in (CASE_TABLE, PERSON_TABLE):
+            if table_name not in sheets:
+                continue
+            sheet = workbook[sheets[table_name]]
+            estimated = max(0, (sheet.max_row or 1) - 1)
+            # Some writers store a wrong size; without it openpyxl reads whatever is there.
+            sheet.reset_dimensions()
+            tables.append(Table(table_name, _sheet_rows(sheet), estimated))
+        if not tables:
+            raise UnreadableFile(f"工作簿中没有名为“{CASE_TABLE}”或“{PERSON_TABLE}”的工作表")
+        yield tables
+
+
+# --- Values ------------------------------------------------------------------------------
+
+
+def _header_key(value: Any) -> str:
+    """'案件性质（刑事/治安）', ' 案件编号* ' and '案件编号' all name the same column."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
+    text = re.sub(r"\(.*\)$", "", text)
+    return text.strip("*")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return str(value).strip()
+
+
+def _code(value: Any) -> str:
+    """Codes and names compared exactly: full-width characters folded, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value)))
+
+
+def _shown(value: Any) -> str:
+    text = _text(value)
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+def _is_empty(values: Sequence[Any]) -> bool:
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+
+
+def parse_choice(value: Any, choices: type[models.TextChoices]) -> str | None:
+    """The stored value for a label ('治安', '治安案件') or a stored value; None if unknown."""
+    text = _code(value)
+    for stored, label in choices.choices:
+        if text in (label, f"{label}案件", stored):
+            return str(stored)
+    return None
+
+
+_DATE_TEXT = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:T?(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})秒?|分)?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # a calendar reference, not a moment
+EARLIEST_YEAR = 1950
+
+
+class InvalidDate(ValueError):
+    """发案时间 that cannot be used; the message is Chinese and safe to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_occurred(value: Any, *, today: date) -> tuple[date, time | None]:
+    """Excel date cells, Excel serial numbers, '2012-05-03', '2012/5/3', '2012年5月3日',
+    '20120503', each optionally with a time ('21:30', '21时30分')."""
+    unreadable = InvalidDate(
+        f"“{_shown(value)}”不是有效的日期（如 2012-05-03、2012/5/3、2012年5月3日）"
+    )
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if 19000101 <= value <= 29991231 and float(value).is_integer():
+            moment = _moment_from_text(str(int(value)), unreadable)
+        elif 1 <= value < 2958466:
+            moment = _EXCEL_EPOCH + timedelta(days=float(value))
+        else:
+            raise unreadable
+    else:
+        moment = _moment_from_text(_code(value), unreadable)
+    day, clock = moment.date(), moment.time().replace(microsecond=0)
+    if day > today:
+        raise InvalidDate("发案时间晚于今天")
+    if day.year < EARLIEST_YEAR:
+        raise InvalidDate(f"发案时间早于{EARLIEST_YEAR}年，请核对")
+    return day, (None if clock == time(0, 0) else clock)
+
+
+def _moment_from_text(text: str, unreadable: InvalidDate) -> datetime:
+    match = _COMPACT_DATE.match(text) or _DATE_TEXT.match(text)
+    if match is None:
+        raise unreadable
+    parts = [int(part) if part else 0 for part in match.groups()]
+    year, month, day, hour, minute, second = parts + [0] * (6 - len(parts))
+    try:
+        return datetime(year, month, day, hour, minute, second)  # the case's local wall-clock time
+    except ValueError as error:
+        raise unreadable from error
+
+
+# --- Rows --------------------------------------------------------------------------------
+
+
+class _Sealer:
+    """Seals each distinct identifier once: the same person recurs across many cases."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], SealedValue] = {}
+
+    def __call__(self, kind: str, value: str) -> SealedValue:
+        key = (kind, value)
+        sealed = self._cache.get(key)
+        if sealed is None:
+            sealed = self._cache[key] = seal(kind, value)
+        return sealed
+
+
+@dataclass
+class _Context:
+    parsed: ParsedImport
+    villages: dict[str, int]
+    town_name: str
+    stored_numbers: set[str]
+    today: date
+    progress: Callable[[int], None]
+    sealer: _Sealer = field(default_factory=_Sealer)
+    file_numbers: dict[str, int] = field(default_factory=dict)
+    case_table_usable: bool = True
+
+
+def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] | None:
+    for row_number, values in table.rows:
+        keys = [_header_key(value) for value in values]
+        if "案件编号" in keys:
+            positions: dict[str, int] = {}
+            for position, key in enumerate(keys):
+                positions.setdefault(key, position)
+            return row_number, positions
+        if row_number >= HEADER_SEARCH_ROWS:
+            break
+    context.parsed.add_error(
+        table.name, 1, "案件编号", f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”列"
+    )
+    return None
+
+
+def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, raw value per column key) for each non-empty data row of a usable table."""
+    columns = COLUMNS_BY_TABLE[table.name]
+    header = _find_header(table, context)
+    if header is None:
+        if table.name == CASE_TABLE:
+            context.case_table_usable = False
+        return
+    header_row, positions = header
+    missing = [column for column in columns if column.required and column.title not in positions]
+    for column in missing:
+        context.parsed.add_error(
+            table.name, header_row, column.title, f"缺少必填列“{column.title}”"
+        )
+    if missing:
+        if table.name == CASE_TABLE:
+            context.case_table_usable = False
+        return
+    indexes = [(column.key, positions.get(column.title)) for column in columns]
+    for row_number, values in table.rows:
+        context.parsed.processed_rows += 1
+        if context.parsed.processed_rows % PROGRESS_EVERY == 0:
+            context.progress(context.parsed.processed_rows)
+        if _is_empty(values):
+            continue
+        width = len(values)
+        yield (
+            row_number,
+            {
+                key: (values[index] if index is not None and index < width else None)
+                for key, index in indexes
+            },
+        )
+
+
+def _checked_text(
+    raw: dict[str, Any], column: Column, sheet: str, row: int, context: _Context
+) -> str | None:
+    """The cell as text, or None after recording why it is not acceptable."""
+    text = (
+        _code(raw[column.key])
+        if column.key in ("number", "case_number")
+        else _text(raw[column.key])
+    )
+    if column.required and not text:
+        context.parsed.add_error(sheet, row, column.title, f"{column.title}不能为空")
+        return None
+    if column.max_length is not None and len(text) > column.max_length:
+        context.parsed.add_error(sheet, row, column.title, f"超过{column.max_length}个字")
+        return None
+    return text
+
+
+def _checked_choice(
+    raw: dict[str, Any], column: Column, sheet: str, row: int, context: _Context
+) -> str | None:
+    assert column.choices is not None
+    if not _text(raw[column.key]):
+        if column.required:
+            context.parsed.add_error(sheet, row, column.title, f"{column.title}不能为空")
+            return None
+        return ""
+    value = parse_choice(raw[column.key], column.choices)
+    if value is None:
+        labels = "/".join(str(label) for label in column.choices.labels)
+        context.parsed.add_error(
+            sheet, row, column.title, f"“{_shown(raw[column.key])}”不是可选值（{labels}）"
+        )
+    return value
+
+
+def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | None:
+    sheet, errors_before = CASE_TABLE, context.parsed.error_count
+    texts = {
+        column.key: _checked_text(raw, column, sheet, row, context)
+        for column in CASE_COLUMNS
+        if column.choices is None and column.key not in ("occurred", "village")
+    }
+    choices = {
+        column.key: _checked_choice(raw, column, sheet, row, context)
+        for column in CASE_COLUMNS
+        if column.choices is not None
+    }
+    number = texts["number"]
+    if number:
+        first = context.file_numbers.get(number)
+        if first is not None:
+            context.parsed.add_error(
+                sheet, row, "案件编号", f"案件编号“{_shown(number)}”与第{first}行重复"
+            )
+        else:
+            context.file_numbers[number] = row
+    occurred: tuple[date, time | None] | None = None
+    if not _text(raw["occurred"]):
+        context.parsed.add_error(sheet, row, "发案时间", "发案时间不能为空")
+    else:
+        try:
+            occurred = parse_occurred(raw["occurred"], today=context.today)
+        except InvalidDate as error:
+            context.parsed.add_error(sheet, row, "发案时间", error.message)
+    village_id: int | None = None
+    village_name = _code(raw["village"])
+    if village_name:
+        village_id = context.villages.get(village_name)
+        if village_id is None:
+            context.parsed.add_error(
+                sheet, row, "所属村", f"“{_shown(village_name)}”不是{context.town_name}的村（社区）"
+            )
+    if context.parsed.error_count != errors_before or occurred is None:
+        return None
+    return CaseRow(
+        row=row,
+        number=str(number),
+        cause=str(texts["cause"]),
+        nature=str(choices["nature"]),
+        occurred_on=occurred[0],
+        occurred_time=occurred[1],
+        place=str(texts["place"]),
+        village_id=village_id,
+        summary=str(texts["summary"]),
+        outcome=str(texts["outcome"]),
+        means=str(choices["means"]),
+        motive=str(choices["motive"]),
+    )
+
+
+def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow | None:
+    sheet, errors_before = PERSON_TABLE, context.parsed.error_count
+    texts = {
+        column.key: _checked_text(raw, column, sheet, row, context)
+        for column in PERSON_COLUMNS
+        if column.choices is None and column.key not in ("id_number", "phone")
+    }
+    role = _checked_choice(raw, PERSON_COLUMNS[-1], sheet, row, context)
+    case_number = texts["case_number"]
+    if (
+        case_number
+        and context.case_table_usable
+        and case_number not in context.file_numbers
+        and case_number not in context.stored_numbers
+    ):
+        context.parsed.add_error(
+            sheet,
+            row,
+            "案件编号",
+            f"案件编号“{_shown(case_number)}”既不在本次导入的案件表中，也未在{context.town_name}导入过",
+        )
+    id_sealed: SealedValue | None = None
+    id_masked = ""
+    if _text(raw["id_number"]):
+        try:
+            number = clean_id_number(_text(raw["id_number"]))
+        except ServiceError as error:
+            # The message never repeats the number itself: it would land in the job's record.
+            context.parsed.add_error(sheet, row, "身份证号", error.message)
+        else:
+            id_sealed, id_masked = context.sealer("id_number", number), mask_id_number(number)
+    phone_sealed: SealedValue | None = None
+    phone_masked = ""
+    if _text(raw["phone"]):
+        try:
+            phone = clean_mobile(_text(raw["phone"]))
+        except ServiceError as error:
+            context.parsed.add_error(sheet, row, "手机号", error.message)
+        else:
+            phone_sealed, phone_masked = context.sealer("phone", phone), mask_mobile(phone)
+    if context.parsed.error_count != errors_before:
+        return None
+    return PersonRow(
+        case_number=str(case_number),
+        name=str(texts["name"]),
+        id_number=id_sealed,
+        id_number_masked=id_masked,
+        phone=phone_sealed,
+        phone_masked=phone_masked,
+        address=str(texts["address"]),
+        role=str(role),
+    )
+
+
+def parse_tables(
+    tables: list[Table],
+    *,
+    villages: dict[str, int],
+    town_name: str,
+    stored_numbers: set[str],
+    today: date,
+    progress: Callable[[int], None] = lambda processed: None,
+) -> ParsedImport:
+    """Check every row of both tables (cases first: persons refer to them)."""
+    context = _Context(
+        parsed=ParsedImport(),
+        villages={_code(name): pk for name, pk in villages.items()},
+        town_name=town_name,
+        stored_numbers=stored_numbers,
+        today=today,
+        progress=progress,
+    )
+    by_name = {table.name: table for table in tables}
+    if CASE_TABLE in by_name:
+        for row, raw in _read_rows(by_name[CASE_TABLE], context):
+            case = _parse_case(row, raw, context)
+            if case is not None:
+                context.parsed.cases.append(case)
+    if PERSON_TABLE in by_name:
+        context.parsed.has_person_table = True
+        for row, raw in _read_rows(by_name[PERSON_TABLE], context):
+            person = _parse_person(row, raw, context)
+            if person is not None:
+                context.parsed.persons.append(person)
+    parsed = context.parsed
+    if parsed.is_valid and not parsed.cases and not parsed.persons:
+        parsed.add_error(tables[0].name, 0, "", "文件中没有可导入的数据行")
+    progress(parsed.processed_rows)
+    return parsed

@@ -1,0 +1,243 @@
+from django.conf import settings
+from django.db import models
+
+from saohei.leads.models import Lead
+from saohei.organisations.models import Unit
+
+
+class Nature(models.TextChoices):
+    CRIMINAL = "criminal", "刑事"
+    PUBLIC_SECURITY = "public_security", "治安"
+
+
+class Means(models.TextChoices):
+    VIOLENCE = "violence", "暴力"
+    THREAT = "threat", "威胁"
+    SOFT_VIOLENCE = "soft_violence", "软暴力"
+    OTHER = "other", "其他"
+
+
+class Motive(models.TextChoices):
+    MARRIAGE = "marriage", "婚恋"
+    FAMILY = "family", "家庭"
+    NEIGHBOUR = "neighbour", "邻里"
+    LABOUR = "labour", "劳动"
+    LAWFUL_DEBT = "lawful_debt", "合法债务"
+    PROFIT = "profit", "单纯牟利"
+    OTHER = "other", "其他"
+
+
+# 2019 意见 art. 5: offences arising from these disputes are generally not 黑恶 (a prompt only).
+DISPUTE_MOTIVES = frozenset(
+    {Motive.MARRIAGE, Motive.FAMILY, Motive.NEIGHBOUR, Motive.LABOUR, Motive.LAWFUL_DEBT}
+)
+
+
+class PersonRole(models.TextChoices):
+    GATHERER = "gatherer", "纠集者"
+    ORGANISER = "organiser", "组织者"
+    PARTICIPANT = "participant", "参与者"
+    VICTIM = "victim", "被害人"
+    WITNESS = "witness", "证人"
+
+
+PERPETRATOR_ROLES = frozenset({PersonRole.GATHERER, PersonRole.ORGANISER, PersonRole.PARTICIPANT})
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    VALIDATING = "validating", "校验中"
+    WRITING = "writing", "写入中"
+    SUCCEEDED = "succeeded", "导入成功"
+    FAILED = "failed", "导入失败"
+
+
+FINISHED_IMPORT_STATUSES = frozenset({ImportStatus.SUCCEEDED, ImportStatus.FAILED})
+
+
+def import_file_path(instance: "ImportJob", filename: str) -> str:
+    # The stored name is random: nothing the uploader chose ends up in paths.
+    return f"cases/imports/{filename}"
+
+
+class ImportJob(models.Model):
+    """One upload of police cases (a workbook, or one or two CSV files), imported in the
+    background all-or-nothing. The stored files are deleted once the import has finished:
+    they hold ID numbers in clear."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属镇", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="为空表示在服务器命令行导入",
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    file = models.FileField(upload_to=import_file_path, max_length=200, blank=True)
+    file_name = models.CharField("文件名", max_length=200)
+    file_sha256 = models.CharField("SHA-256", max_length=64)
+    persons_file = models.FileField(upload_to=import_file_path, max_length=200, blank=True)
+    persons_file_name = models.CharField("涉案人员文件名", max_length=200, blank=True)
+    persons_file_sha256 = models.CharField(max_length=64, blank=True)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    message = models.CharField("说明", max_length=500, blank=True)
+    cases_created = models.PositiveIntegerField("新增案件", default=0)
+    cases_updated = models.PositiveIntegerField("更新案件", default=0)
+    persons_written = models.PositiveIntegerField("写入涉案人员", default=0)
+
+    class Meta:
+        verbose_name = "案件导入"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"导入 {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_IMPORT_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in FINISHED_IMPORT_STATUSES or self.status == ImportStatus.WRITING:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def reviewed(self) -> "CaseQuerySet":
+        return self.filter(review__isnull=False)
+
+    def unreviewed(self) -> "CaseQuerySet":
+        return self.filter(review__isnull=True)
+
+
+class Case(models.Model):
+    """A 刑事/治安 case supplied by the police station, kept for the 倒查 (historical review)."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属镇", on_delete=models.PROTECT, related_name="cases"
+    )
+    number = models.CharField("案件编号", max_length=64)
+    cause = models.CharField("案由", max_length=100)
+    nature = models.CharField("案件性质", max_length=16, choices=Nature.choices)
+    occurred_on = models.DateField("发案日期")
+    occurred_time = models.TimeField("发案时刻", null=True, blank=True)
+    place = models.CharField("发案地点", max_length=200, blank=True)
+    village = models.ForeignKey(
+        Unit,
+        verbose_name="所属村",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    summary = models.TextField("简要案情", blank=True)
+    outcome = models.TextField("处理结果", blank=True)
+    means = models.CharField("手段", max_length=16, choices=Means.choices, blank=True)
+    motive = models.CharField("起因", max_length=16, choices=Motive.choices, blank=True)
+    import_job = models.ForeignKey(
+        ImportJob,
+        verbose_name="最近一次导入",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "治安案件"
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "number"], name="case_number_unique_per_unit")
+        ]
+        indexes = [models.Index(fields=["unit", "occurred_on", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.cause}"
+
+    @property
+    def arose_from_dispute(self) -> bool:
+        return self.motive in DISPUTE_MOTIVES
+
+
+class CasePerson(models.Model):
+    """涉案人员. ID number and mobile are sealed exactly as a lead's subjects are."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="persons")
+    name = models.CharField("姓名", max_length=50)
+    id_number_key = models.CharField(max_length=16, blank=True)
+    id_number_sealed = models.TextField(blank=True)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
+    phone_key = models.CharField(max_length=16, blank=True)
+    phone_sealed = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=11, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    role = models.CharField("角色", max_length=16, choices=PersonRole.choices)
+
+    class Meta:
+        verbose_name = "涉案人员"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_perpetrator(self) -> bool:
+        return self.role in PERPETRATOR_ROLES
+
+
+class ReviewConclusion(models.TextChoices):
+    EXCLUDED = "excluded", "排除涉黑涉恶可能"
+    TO_LEAD = "to_lead", "转为线索"
+
+
+class CaseReview(models.Model):
+    """倒查: the office's judgement on one case; 转为线索 registers a lead and links it."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="review")
+    conclusion = models.CharField("倒查结论", max_length=16, choices=ReviewConclusion.choices)
+    is_gang = models.BooleanField("是否团伙", default=False)
+    organiser = models.CharField("纠集者", max_length=50, blank=True)
+    notes = models.TextField("倒查意见")
+    reviewed_on = models.DateField("倒查日期")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="倒查人", on_delete=models.PROTECT, related_name="+"
+    )
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name="转为线索",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "案件倒查"
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_conclusion_display()}"

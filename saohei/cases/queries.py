@@ -1,0 +1,170 @@
+"""Reads of cases and imports, always starting from `access.visible_cases` / `case_towns`."""
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q
+
+from saohei.cases.access import case_towns, visible_cases
+from saohei.cases.models import Case, CasePerson, CaseQuerySet, ImportJob
+from saohei.organisations.models import Unit, UnitQuerySet, User
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+RECENT_IMPORTS = 10
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    village_id: int | None = None
+    nature: str = ""
+    reviewed: str = ""  # "yes" | "no" | ""
+    year: int | None = None
+    text: str = ""
+
+
+def filter_cases(user: User, filters: CaseFilters) -> CaseQuerySet:
+    cases = visible_cases(user)
+    if filters.village_id:
+        cases = cases.filter(village_id=filters.village_id)
+    if filters.nature:
+        cases = cases.filter(nature=filters.nature)
+    if filters.reviewed == "yes":
+        cases = cases.reviewed()
+    elif filters.reviewed == "no":
+        cases = cases.unreviewed()
+    if filters.year:
+        # A date range, not __year: the (unit, occurred_on, id) index serves it.
+        cases = cases.filter(
+            occurred_on__gte=date(filters.year, 1, 1), occurred_on__lte=date(filters.year, 12, 31)
+        )
+    if filters.text:
+        term = filters.text.strip()[:50]
+        cases = cases.filter(Q(number__contains=term) | Q(cause__contains=term))
+    return cases
+
+
+def villages_for(user: User) -> UnitQuerySet:
+    return Unit.objects.filter(parent__in=case_towns(user)).villages().order_by("path")
+
+
+def with_listing_relations(cases: CaseQuerySet) -> CaseQuerySet:
+    """What a list row or a ledger row shows, in a fixed number of queries."""
+    return cases.select_related("unit", "village", "review", "review__reviewer").prefetch_related(
+        Prefetch("persons", queryset=CasePerson.objects.order_by("id"))
+    )
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_cursor: str
+    previous_cursor: str
+
+
+def _encode(case: Case) -> str:
+    raw = f"{case.occurred_on.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[date, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        day, pk = raw.split("|")
+        return date.fromisoformat(day), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def page_of_cases(
+    cases: CaseQuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE
+) -> CasePage:
+    """Keyset paging on (occurred_on, id), newest first: any page costs what the first does."""
+    cases = with_listing_relations(cases)
+    if before and (position := _decode(before)):
+        day, pk = position
+        rows = list(
+            cases.filter(Q(occurred_on__gt=day) | Q(occurred_on=day, pk__gt=pk)).order_by(
+                "occurred_on", "id"
+            )[: size + 1]
+        )
+        has_more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_more_after = True
+    else:
+        if after and (position := _decode(after)):
+            day, pk = position
+            cases = cases.filter(Q(occurred_on__lt=day) | Q(occurred_on=day, pk__lt=pk))
+            has_more_before = True
+        else:
+            has_more_before = False
+        rows = list(cases.order_by("-occurred_on", "-id")[: size + 1])
+        has_more_after = len(rows) > size
+        rows = rows[:size]
+    return CasePage(
+        cases=rows,
+        next_cursor=_encode(rows[-1]) if rows and has_more_after else "",
+        previous_cursor=_encode(rows[0]) if rows and has_more_before else "",
+    )
+
+
+def capped_count(cases: CaseQuerySet) -> str:
+    """Never COUNT(*) a large table for a list header: count up to a cap."""
+    count = cases.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    town: str
+    total: int
+    reviewed: int
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total > 0 and self.reviewed == self.total
+
+
+def review_progress(user: User) -> list[ReviewProgress]:
+    """Per town: how many cases there are and how many have been reviewed (one query)."""
+    rows = (
+        visible_cases(user)
+        .order_by()
+        .values("unit__name", "unit__path")
+        .annotate(total=Count("id"), reviewed=Count("review"))
+        .order_by("unit__path")
+    )
+    return [
+        ReviewProgress(town=row["unit__name"], total=row["total"], reviewed=row["reviewed"])
+        for row in rows
+    ]
+
+
+def recent_import_jobs(user: User) -> list[ImportJob]:
+    return list(
+        ImportJob.objects.filter(unit__in=case_towns(user)).select_related("unit", "created_by")[
+            :RECENT_IMPORTS
+        ]
+    )
+
+
+def other_cases_of_persons(case: Case) -> dict[int, list[Case]]:
+    """For each person of the case: the town's other cases with the same ID number (found by
+    blind index) — recurring members are what 恶势力 is made of (DOMAIN.md §3.1)."""
+    persons = [person for person in case.persons.all() if person.id_number_index]
+    indexes = {person.id_number_index for person in persons}
+    if not indexes:
+        return {}
+    matches = (
+        CasePerson.objects.filter(id_number_index__in=indexes, case__unit_id=case.unit_id)
+        .exclude(case_id=case.pk)
+        .select_related("case")
+        .order_by("case__occurred_on")
+    )
+    by_index: dict[str, dict[int, Case]] = {}
+    for match in matches:
+        by_index.setdefault(match.id_number_index, {})[match.case_id] = match.case
+    return {
+        person.pk: list(by_index.get(person.id_number_index, {}).values()) for person in persons
+    }

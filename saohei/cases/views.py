@@ -1,0 +1,229 @@
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from saohei.cases import access, queries, services
+from saohei.cases.exports import import_template, write_ledger
+from saohei.cases.forms import CaseFilterForm, ImportForm, ReviewForm
+from saohei.cases.models import Case
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import client_ip
+from saohei.organisations.models import Unit, UnitQuerySet, User
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The page lists this many of a failed import's errors; the command prints them all.
+ERRORS_SHOWN = 500
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _towns_or_403(user: User) -> UnitQuerySet:
+    """A role alone is not enough: the account must serve a town (e.g. not a city-level clerk)."""
+    towns = access.case_towns(user).order_by("path")
+    if not towns.exists():
+        raise PermissionDenied("您没有可查看的镇（街道）案件")
+    return towns
+
+
+def _filters(request: HttpRequest, user: User) -> tuple[CaseFilterForm, queries.CaseFilters | None]:
+    """The filter form, and the filters (None when the query string is not valid)."""
+    form = CaseFilterForm(request.GET or None, villages=queries.villages_for(user))
+    if not form.is_bound:
+        return form, queries.CaseFilters()
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, queries.CaseFilters(
+        village_id=data["village"].pk if data["village"] else None,
+        nature=data["nature"],
+        reviewed=data["reviewed"],
+        year=data["year"],
+        text=data["q"],
+    )
+
+
+@role_required(*access.CASE_ROLES)
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    _towns_or_403(user)
+    form, filters = _filters(request, user)
+    cases = queries.filter_cases(user, filters) if filters else Case.objects.none()
+    page = queries.page_of_cases(
+        cases, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "count": queries.capped_count(cases),
+            "progress": queries.review_progress(user),
+            "base_query": base_query,
+        },
+    )
+
+
+def _render_detail(
+    request: HttpRequest, case: Case, *, form: ReviewForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _actor(request)
+    review = getattr(case, "review", None)
+    can_review = access.can_review(user, case) and (review is None or review.lead_id is None)
+    if can_review and form is None:
+        initial: dict[str, Any] = {}
+        if review is not None:
+            initial = {
+                "conclusion": review.conclusion,
+                "is_gang": review.is_gang,
+                "organiser": review.organiser,
+                "notes": review.notes,
+            }
+        form = ReviewForm(initial=initial)
+    persons = list(case.persons.all())
+    others = queries.other_cases_of_persons(case)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "review": review,
+            "rows": [(person, others.get(person.pk, [])) for person in persons],
+            "perpetrators": sum(1 for person in persons if person.is_perpetrator),
+            "can_review": can_review,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def case_detail_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _render_detail(request, access.get_case_for_user(_actor(request), case_id))
+
+
+@require_POST
+@login_required
+def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _actor(request)
+    case = access.get_case_for_user(user, case_id)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = services.review_case(
+                actor=user,
+                case=case,
+                conclusion=data["conclusion"],
+                reviewed_on=data["reviewed_on"],
+                notes=data["notes"],
+                is_gang=data["is_gang"],
+                organiser=data["organiser"],
+            )
+        except ActionNotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            if review.lead is not None:
+                messages.success(request, f"已转为线索，编号 {review.lead.number}。")
+            else:
+                messages.success(request, "已记录倒查结论。")
+            return redirect("cases:detail", case_id=case.pk)
+    return _render_detail(request, case, form=form)
+
+
+@role_required(*access.CASE_ROLES)
+def import_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = _towns_or_403(user)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, towns=towns, initial={"unit": towns.first()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.submit_case_import(
+                actor=user, unit=data["unit"], file=data["file"], persons_file=data["persons_file"]
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "文件已上传，正在后台校验和导入。")
+            return redirect("cases:import_job", job_id=job.pk)
+    return render(
+        request,
+        "cases/import.html",
+        {"form": form, "jobs": queries.recent_import_jobs(user)},
+    )
+
+
+@login_required
+def import_job_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access.get_import_job_for_user(_actor(request), job_id)
+    # htmx polls for the progress fragment only; without JavaScript the whole page is reloaded.
+    template = "cases/import_job.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#progress"
+    return render(
+        request,
+        template,
+        {"job": job, "errors": job.errors[:ERRORS_SHOWN], "errors_shown": ERRORS_SHOWN},
+    )
+
+
+@role_required(*access.CASE_ROLES)
+def template_view(request: HttpRequest) -> HttpResponse:
+    towns = _towns_or_403(_actor(request))
+    town: Unit | None = towns.first()
+    villages = list(
+        Unit.objects.filter(parent=town)
+        .villages()
+        .active()
+        .order_by("sort_order", "name")
+        .values_list("name", flat=True)
+    )
+    response = HttpResponse(import_template(villages=villages), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="治安案件导入模板.xlsx"
+    )
+    return response
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@login_required
+def export_view(request: HttpRequest) -> FileResponse:
+    user = _actor(request)
+    if not user_has_any_role(user, access.CASE_ROLES):
+        raise PermissionDenied("您没有导出案件倒查台账的权限")
+    _towns_or_403(user)
+    _, filters = _filters(request, user)
+    if filters is None:
+        filters = queries.CaseFilters()
+    cases = queries.with_listing_relations(queries.filter_cases(user, filters)).order_by(
+        "-occurred_on", "-id"
+    )
+    # A temporary file, not memory: the ledger may hold 100,000 cases.
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    count = write_ledger(cases.iterator(chunk_size=2000), exported_by=str(user), target=target)
+    services.record_ledger_export(
+        actor=user, count=count, filters=filters, ip_address=client_ip(request)
+    )
+    target.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        target, as_attachment=True, filename=f"案件倒查台账-{stamp}.xlsx", content_type=XLSX_TYPE
+    )

@@ -1,0 +1,159 @@
+"""线索台账 as .xlsx (DOMAIN.md §5): names of subjects only, never an ID number or a reporter."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import IO
+
+import xlsxwriter
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from saohei.leads.models import FollowUp, Lead, LeadQuerySet, Status, Subject
+
+COLUMNS = [
+    "序号",
+    "线索编号",
+    "来源",
+    "受理时间",
+    "被反映人(绰号)",
+    "所属村",
+    "线索类型",
+    "简要内容",
+    "承办单位/人",
+    "交办时间",
+    "办理时限",
+    "核查结论",
+    "办结时间",
+    "反馈上级时间",
+    "反馈举报人时间",
+    "回访结果",
+    "备注",
+]
+WIDTHS = [6, 16, 14, 17, 20, 12, 22, 50, 24, 17, 11, 22, 17, 17, 17, 24, 30]
+# More rows than any town keeps; past it the sheet says so and the user narrows the filters.
+EXPORT_LIMIT = 100_000
+# Rows fetched (with their subjects, offence types and follow-ups) per round trip.
+CHUNK_SIZE = 500
+
+
+def ledger_rows(leads: LeadQuerySet) -> Iterable[Lead]:
+    """The leads in list order, fetched in chunks with what the ledger shows of them.
+
+    Subjects are loaded with their names and aliases only: the sealed identifiers never leave
+    the database for an export.
+    """
+    return (
+        leads.select_related(
+            "village", "target_category", "handling_unit", "handler", "merged_into"
+        )
+        .prefetch_related(
+            Prefetch("subjects", queryset=Subject.objects.only("id", "lead_id", "name", "alias")),
+            "offence_types",
+            Prefetch("follow_ups", queryset=FollowUp.objects.order_by("contacted_on", "id")),
+        )
+        .order_by("-received_at", "-id")[: EXPORT_LIMIT + 1]
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def write_ledger(leads: Iterable[Lead], output: IO[bytes], *, exported_by: str) -> int:
+    """Write the ledger to `output` in constant memory; returns the number of lead rows."""
+    exported_at = timezone.localtime()
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+    sheet = workbook.add_worksheet("线索台账")
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    watermark = workbook.add_format({"font_color": "#808080", "italic": True})
+    stamp = f"导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"
+    # The same stamp prints in every page header: a light watermark of who took the copy.
+    sheet.set_header("&R&8" + stamp.replace("&", "&&"))
+    sheet.set_landscape()
+    sheet.repeat_rows(1)
+    for column, width in enumerate(WIDTHS):
+        sheet.set_column(column, column, width)
+    sheet.write_string(0, 0, stamp, watermark)
+    for column, title in enumerate(COLUMNS):
+        sheet.write_string(1, column, title, bold)
+    sheet.freeze_panes(2, 2)
+    count = 0
+    for count, lead in enumerate(leads, start=1):
+        if count > EXPORT_LIMIT:
+            count = EXPORT_LIMIT
+            sheet.write_string(
+                EXPORT_LIMIT + 2,
+                0,
+                f"符合条件的线索超过 {EXPORT_LIMIT} 条，仅导出前 {EXPORT_LIMIT} 条，请缩小筛选范围。",
+                watermark,
+            )
+            break
+        sheet.write_number(count + 1, 0, count)
+        for column, value in enumerate(_values(lead), start=1):
+            sheet.write_string(count + 1, column, value)
+    workbook.close()
+    return count
+
+
+def _values(lead: Lead) -> list[str]:
+    conclusion = lead.get_conclusion_display() if lead.conclusion else ""
+    if conclusion and lead.status == Status.PROPOSED:
+        conclusion += "（拟，待审核）"
+    follow_ups = list(lead.follow_ups.all())
+    last_follow_up = follow_ups[-1] if follow_ups else None
+    return [
+        lead.number,
+        lead.get_source_display(),
+        _when(lead.received_at),
+        "、".join(str(subject) for subject in lead.subjects.all()),
+        lead.village.name if lead.village else "",
+        _category(lead),
+        lead.summary,
+        _handling(lead),
+        _when(lead.assigned_at),
+        _day(lead.due_on),
+        conclusion,
+        _when(lead.concluded_at),
+        _when(lead.fed_back_at),
+        _when(lead.followed_up_at),
+        (
+            f"{last_follow_up.get_satisfaction_display()}（{last_follow_up.method}，"
+            f"{last_follow_up.contacted_on:%Y-%m-%d}）"
+            if last_follow_up
+            else ""
+        ),
+        _remarks(lead),
+    ]
+
+
+def _category(lead: Lead) -> str:
+    category = lead.target_category.name if lead.target_category else ""
+    offences = "、".join(entry.name for entry in lead.offence_types.all())
+    if category and offences:
+        return f"{category}（{offences}）"
+    return category or offences
+
+
+def _handling(lead: Lead) -> str:
+    parts = [lead.handling_unit.name if lead.handling_unit else ""]
+    if lead.handler:
+        parts.append(lead.handler.real_name)
+    return " / ".join(part for part in parts if part)
+
+
+def _remarks(lead: Lead) -> str:
+    parts = [f"状态：{lead.get_status_display()}"]
+    if lead.upstream_office:
+        parts.append(f"交办单位：{lead.upstream_office} {lead.upstream_reference}".strip())
+    if lead.merged_into:
+        parts.append(f"并入 {lead.merged_into.number}")
+    if lead.involves_official:
+        parts.append("涉及公职人员")
+    if lead.escalation_level:
+        parts.append("已督办" if lead.escalation_level >= 2 else "已催办")
+    return "；".join(parts)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def _day(day: date | None) -> str:
+    return f"{day:%Y-%m-%d}" if day else ""
