@@ -43,6 +43,7 @@ def _run(client_class: type) -> None:
     from saohei.audit.queries import verify_chain
     from saohei.audit.services import record_event
     from saohei.cases.bench import bench_case_import
+    from saohei.leads.bench import bench_lead_list
     from saohei.demo.loader import load_demo_town
     from saohei.demo.town import DEMO_PASSWORD
 
@@ -87,6 +88,7 @@ def _run(client_class: type) -> None:
     print(
         f"{'home page render (signed in, in-process)':<44} {statistics.median(renders) * 1000:8.1f} ms median"
     )
+    bench_lead_list()
     bench_case_import()
 
 

@@ -147,6 +147,9 @@ class LeadFilterForm(StyledForm):
         required=False,
         empty_label="全部类别",
     )
+    handler = forms.ModelChoiceField(
+        label="承办人", queryset=User.objects.none(), required=False, empty_label="全部承办人"
+    )
     due = forms.ChoiceField(
         label="时限",
         required=False,
@@ -156,12 +159,13 @@ class LeadFilterForm(StyledForm):
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
     q = forms.CharField(label="搜索", required=False, max_length=50)
 
-    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("village", villages)
         self.set_queryset(
             "category", DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY)
         )
+        self.set_queryset("handler", handlers)
         self.fields["q"].widget.attrs["placeholder"] = "编号、内容、被反映人"
 
     def clean(self) -> dict[str, Any]:

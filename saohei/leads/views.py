@@ -58,7 +58,10 @@ def _list_filters(
     """The list page's filter form; `None` filters when the input was invalid."""
     towns = _registrable_towns(user)
     villages = Unit.objects.filter(parent__in=towns).villages() if towns else Unit.objects.none()
-    form = LeadFilterForm(request.GET or None, villages=villages)
+    handlers = User.objects.filter(
+        is_active=True, unit__in=units_within([town.path for town in towns])
+    ).order_by("unit__path", "username")
+    form = LeadFilterForm(request.GET or None, villages=villages, handlers=handlers)
     if not form.is_bound:
         return form, queries.LeadFilters()
     if not form.is_valid():
@@ -69,6 +72,7 @@ def _list_filters(
         source=data["source"],
         village_id=data["village"].pk if data["village"] else None,
         category_id=data["category"].pk if data["category"] else None,
+        handler_id=data["handler"].pk if data["handler"] else None,
         due_state=data["due"],
         date_from=data["date_from"],
         date_to=data["date_to"],

@@ -277,3 +277,18 @@ def test_deadline_in_an_unknown_year_shows_a_warning(
         'data-testid="deadline-warning"'
         not in client_as("banshi").get(f"/leads/{lead.pk}/").content.decode()
     )
+
+
+def test_list_filters_by_handler(client_as: Callable[[str], Client], register: Register) -> None:
+    from saohei.organisations.models import User
+
+    mine = advance(register(summary="由李晓静承办的线索"), "assigned")
+    other = register(summary="尚未交办的线索")
+    page = (
+        client_as("shuji")
+        .get("/leads/", {"handler": User.objects.get(username="banshi").pk})
+        .content.decode()
+    )
+    assert mine.number in page
+    assert other.number not in page
+    assert client_as("shuji").get("/leads/", {"handler": "999999"}).status_code == 200
