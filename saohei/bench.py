@@ -43,9 +43,9 @@ def _run(client_class: type) -> None:
     from saohei.audit.queries import verify_chain
     from saohei.audit.services import record_event
     from saohei.cases.bench import bench_case_import
-    from saohei.leads.bench import bench_lead_list
     from saohei.demo.loader import load_demo_town
     from saohei.demo.town import DEMO_PASSWORD
+    from saohei.leads.bench import bench_lead_list
 
     print(f"database: {connection.vendor}")
     started = time.perf_counter()

@@ -8,7 +8,6 @@ the account may not see is 404, a refused action 403, a refused input 400 (see a
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
@@ -40,8 +39,6 @@ from saohei.api.lead_schemas import (
     UnitRef,
 )
 from saohei.api.schemas import ErrorResponse
-from saohei.audit.models import AuditAction
-from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
@@ -328,15 +325,7 @@ def get_lead(request: HttpRequest, lead_id: int) -> LeadDetailOut:
     """One lead with subjects (masked), timeline and 批示; each view is audited like the page's."""
     user = _user(request)
     lead = access.get_lead_for_user(user, lead_id)
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.LEAD_VIEWED,
-            actor=user,
-            unit=lead.unit,
-            target=lead,
-            ip_address=client_ip(request),
-            details={"via": "api"},
-        )
+    services.record_lead_viewed(actor=user, lead=lead, ip_address=client_ip(request), via="api")
     return _detail(lead)
 
 

@@ -1,6 +1,5 @@
 """Reads of cases and imports, always starting from `access.visible_cases` / `case_towns`."""
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,6 +7,7 @@ from django.db.models import Count, Prefetch, Q
 
 from saohei.cases.access import case_towns, visible_cases
 from saohei.cases.models import Case, CasePerson, CaseQuerySet, ImportJob
+from saohei.common.paging import keyset_page
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
 PAGE_SIZE = 50
@@ -63,49 +63,20 @@ class CasePage:
     previous_cursor: str
 
 
-def _encode(case: Case) -> str:
-    raw = f"{case.occurred_on.isoformat()}|{case.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[date, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        day, pk = raw.split("|")
-        return date.fromisoformat(day), int(pk)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def page_of_cases(
     cases: CaseQuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE
 ) -> CasePage:
     """Keyset paging on (occurred_on, id), newest first: any page costs what the first does."""
-    cases = with_listing_relations(cases)
-    if before and (position := _decode(before)):
-        day, pk = position
-        rows = list(
-            cases.filter(Q(occurred_on__gt=day) | Q(occurred_on=day, pk__gt=pk)).order_by(
-                "occurred_on", "id"
-            )[: size + 1]
-        )
-        has_more_before = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_more_after = True
-    else:
-        if after and (position := _decode(after)):
-            day, pk = position
-            cases = cases.filter(Q(occurred_on__lt=day) | Q(occurred_on=day, pk__lt=pk))
-            has_more_before = True
-        else:
-            has_more_before = False
-        rows = list(cases.order_by("-occurred_on", "-id")[: size + 1])
-        has_more_after = len(rows) > size
-        rows = rows[:size]
+    page = keyset_page(
+        with_listing_relations(cases),
+        field="occurred_on",
+        parse=date.fromisoformat,
+        after=after,
+        before=before,
+        size=size,
+    )
     return CasePage(
-        cases=rows,
-        next_cursor=_encode(rows[-1]) if rows and has_more_after else "",
-        previous_cursor=_encode(rows[0]) if rows and has_more_before else "",
+        cases=page.rows, next_cursor=page.next_cursor, previous_cursor=page.previous_cursor
     )
 
 

@@ -729,3 +729,19 @@ def answer_instruction(*, actor: User, instruction: Instruction, answer: str) ->
         kind=NotificationKind.INSTRUCTION,
     )
     return instruction
+
+
+@transaction.atomic
+def record_lead_viewed(
+    *, actor: User, lead: Lead, ip_address: str | None, via: str = "page"
+) -> None:
+    """等保: every view of a lead's content is audited (who, when, from where)."""
+    details = {"via": via} if via != "page" else {}
+    record_event(
+        action=AuditAction.LEAD_VIEWED,
+        actor=actor,
+        unit=lead.unit,
+        target=lead,
+        ip_address=ip_address,
+        details=details,
+    )

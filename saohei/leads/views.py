@@ -178,14 +178,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
 def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     user = _actor(request)
     lead = access.get_lead_for_user(user, lead_id)
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.LEAD_VIEWED,
-            actor=user,
-            unit=lead.unit,
-            target=lead,
-            ip_address=client_ip(request),
-        )
+    services.record_lead_viewed(actor=user, lead=lead, ip_address=client_ip(request))
     is_office = access.is_office_member(user, lead.unit)
     can_sign = access.can_sign_off(user, lead)
     can_investigate = access.can_investigate(user, lead)
