@@ -28,7 +28,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         _run(Client)
     finally:
