@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "saohei.vault",
     "saohei.leads",
     "saohei.cases",
+    "saohei.tips",
+    "saohei.portal",
+    "saohei.custody",
     "saohei.api",
     "saohei.home",
     "saohei.demo",
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "saohei.common.middleware.SecurityHeadersMiddleware",
+    "saohei.portal.middleware.PortalHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -192,6 +196,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)
+
+# The public portal's rate limits and challenge nonces live here. Local memory is per process;
+# several gunicorn workers or app servers should share Redis or the database cache (README).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "saohei",
+    }
+}
 
 TASKS = {
     "default": {

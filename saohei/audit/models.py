@@ -59,6 +59,19 @@ class AuditAction(models.TextChoices):
     CASES_IMPORTED = "cases_imported", "导入治安案件"
     CASE_REVIEWED = "case_reviewed", "案件倒查"
     CASES_EXPORTED = "cases_exported", "导出案件倒查台账"
+    TIP_SUBMITTED = "tip_submitted", "收到群众举报"
+    TIP_VIEWED = "tip_viewed", "查看群众举报"
+    TIP_ACCEPTED = "tip_accepted", "受理群众举报"
+    TIP_MARKED_SPAM = "tip_marked_spam", "举报列为垃圾信息"
+    TIP_RESTORED = "tip_restored", "恢复举报"
+    TIP_MESSAGE_SENT = "tip_message_sent", "回复举报人"
+    TIP_FOLLOWED_UP = "tip_followed_up", "举报人补充材料"
+    IDENTITY_REVEALED = "identity_revealed", "查看举报人身份"
+    DATA_KEY_ROTATED = "data_key_rotated", "轮换数据密钥"
+    REWARD_PROPOSED = "reward_proposed", "提出举报奖励"
+    REWARD_APPROVED = "reward_approved", "批准举报奖励"
+    REWARD_RETURNED = "reward_returned", "退回举报奖励"
+    REWARD_PAID = "reward_paid", "登记奖励发放"
 
 
 class AuditResult(models.TextChoices):

@@ -1,5 +1,6 @@
-"""The seed's lead history: 10 leads assigned by 市扫黑办 and 1 villager tip, all investigated
-with 港西派出所 and concluded 排除涉黑涉恶可能 — plus three open leads so deadlines show colour."""
+"""The seed's lead history: 10 leads assigned by 市扫黑办 and 1 villager tip (through the portal),
+all investigated with 港西派出所 and concluded 排除涉黑涉恶可能 — plus three open leads so
+deadlines show colour."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -9,6 +10,8 @@ from saohei.leads import services
 from saohei.leads.defaults import seed_defaults
 from saohei.leads.models import Channel, DictionaryEntry, Lead, Source, SourceTimeLimit, SubjectRole
 from saohei.organisations.models import Unit, User
+from saohei.tips import services as tip_services
+from saohei.tips.models import Tip, TipMessage
 from saohei.workdays.calendar import add_working_days
 
 ASSIGNED = [
@@ -56,10 +59,11 @@ def _conclude(lead: Lead, *, office: User, leader: User, police: Unit, on: date,
     services.sign_off(actor=leader, lead=lead, approve=True, note="同意排除")
 
 
-def load_demo_leads(town: Unit) -> int:
-    """Returns how many leads it created (0 when they are already there)."""
+def load_demo_leads(town: Unit) -> tuple[int, str]:
+    """Returns how many leads it created (0 when they are already there) and the receipt of the
+    villager's tip ("" when it was created by an earlier run: receipts are never stored)."""
     if Lead.objects.filter(unit=town).exists():
-        return 0
+        return 0, ""
     seed_defaults(DictionaryEntry, SourceTimeLimit)
     office = User.objects.get(username="banshi")
     leader = User.objects.get(username="shuji")
@@ -107,19 +111,28 @@ def load_demo_leads(town: Unit) -> int:
         created += 1
 
     tip_day = date(2020, 5, 11)
-    tip = services.register_lead(
-        actor=office,
+    # The villager's tip arrives through the portal as a real-name tip and banshi accepts it,
+    # which registers the lead; the receipt exists only now, so it is handed back to be printed.
+    submitted = tip_services.submit_tip(
         unit=town,
-        data=services.LeadInput(
-            received_at=_at(tip_day, 10),
-            channel=Channel.VISIT,
-            source=Source.PUBLIC_REPORT,
-            summary="村民来访反映龙泉村有人多次在夜间拦截运沙车辆索要“过路费”",
+        data=tip_services.TipInput(
+            content="龙泉村有人多次在夜间拦截运沙车辆，索要“过路费”，不给钱就不让车过去。",
+            category=categories["欺行霸市、强买强卖、收保护费"],
             village=villages["龙泉村"],
-            target_category=categories["欺行霸市、强买强卖、收保护费"],
-            subjects=[services.SubjectInput(name="龙某", alias="龙三", village=villages["龙泉村"])],
+            occurred_when="2020年4月以来，多在夜间",
+            place="龙泉村村口运沙路段",
+            persons=[
+                tip_services.PersonInput(name="龙某", alias="龙三", village=villages["龙泉村"])
+            ],
             reporter=services.ReporterInput(name="（演示）村民甲", phone="13800000000"),
         ),
+    )
+    # The seed's date: the tip came in on 2020-05-11.
+    Tip.objects.filter(pk=submitted.tip.pk).update(submitted_at=_at(tip_day, 10))
+    tip = tip_services.accept_tip(
+        actor=office,
+        tip=submitted.tip,
+        summary="村民网络举报龙泉村有人多次在夜间拦截运沙车辆索要“过路费”",
     )
     _conclude(
         tip,
@@ -129,6 +142,15 @@ def load_demo_leads(town: Unit) -> int:
         on=tip_day + timedelta(days=5),
         what="运输纠纷，系个人讨要欠款",
     )
+    answer = tip_services.send_message_to_reporter(
+        actor=office,
+        tip=submitted.tip,
+        body="您反映的问题已会同派出所核查办结：系运输纠纷引起的个人讨要欠款，"
+        "未发现涉黑涉恶情形。感谢您的支持。",
+    )
+    answered_at = _at(tip_day + timedelta(days=6), 15)
+    TipMessage.objects.filter(pk=answer.pk).update(created_at=answered_at)
+    Tip.objects.filter(pk=submitted.tip.pk).update(last_office_message_at=answered_at)
     services.record_follow_up(
         actor=office,
         lead=tip,
@@ -167,4 +189,4 @@ def load_demo_leads(town: Unit) -> int:
         if working_days_ago > 20:
             services.assign_lead(actor=office, lead=lead, handling_unit=villages[village_name])
         created += 1
-    return created
+    return created, submitted.receipt

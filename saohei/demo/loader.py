@@ -29,6 +29,8 @@ from saohei.organisations.services import build_unit
 class DemoReport:
     created: list[str] = field(default_factory=list)
     totp_secrets: dict[str, str] = field(default_factory=dict)
+    # The demo tip's receipt, only on the run that created it (receipts are never stored).
+    tip_receipt: str = ""
 
 
 def _unit(
@@ -110,7 +112,7 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
             report.created.append(f"动态口令 {username}")
         report.totp_secrets[username] = device.key
 
-    leads = load_demo_leads(town) if with_history else 0
+    leads, report.tip_receipt = load_demo_leads(town) if with_history else (0, "")
     if leads:
         report.created.append(f"线索 {leads} 条")
     cases = load_demo_cases(town) if with_history else 0

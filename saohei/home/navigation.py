@@ -18,6 +18,9 @@ MENU = [
     MenuEntry("首页", "home:index", None),
     MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
     MenuEntry(
+        "举报受理", "tips:queue", frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+    ),
+    MenuEntry(
         "案件倒查",
         "cases:list",
         frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.POLICE_OFFICER}),
@@ -27,6 +30,7 @@ MENU = [
         "leads:stats",
         frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
     ),
+    MenuEntry("举报人保护", "vault:index", frozenset({Role.IDENTITY_CUSTODIAN})),
     MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
     MenuEntry("工作日历", "workdays:index", None),
     MenuEntry("单位管理", "organisations:unit_list", frozenset({Role.SYSTEM_ADMIN})),

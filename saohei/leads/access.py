@@ -1,19 +1,24 @@
-"""Who may see and work which lead (issue #3's access matrix), decided here and nowhere else.
+"""Who may see and work which lead (issues #3 and #4), decided here and nowhere else.
 
-- 组长/副组长/扫黑办工作人员: every lead of the towns they are granted on.
+- 组长/副组长: every lead of the towns they are granted on.
+- 扫黑办工作人员: every lead of their towns except those involving an official (保护伞): those
+  route to the leaders. The clerk who registered one keeps it until the leaders' 研判.
 - 村负责人: leads assigned to their village, never one involving an official or a cadre of
   their own village (conflict of interest).
 - 派出所民警: leads shared with their station.
 - 上级督导: leads they assigned down themselves (and statistics elsewhere).
+- 举报信息保管员: no lead here; the custody pages list the reported leads' numbers and status.
+
+See docs/decisions/0004-reporter-protection.md.
 """
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from saohei.common.roles import Role
-from saohei.leads.models import Lead, LeadQuerySet, Subject, SubjectRole
+from saohei.leads.models import Lead, LeadQuerySet, Status, Subject, SubjectRole
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
-from saohei.organisations.models import Unit, User
+from saohei.organisations.models import Unit, UnitKind, User
 
 OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
 SIGN_OFF_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
@@ -23,32 +28,54 @@ FULL_IDENTIFIER_ROLES = frozenset(
 )
 
 
+def involves_official() -> Q:
+    """Leads about an official (保护伞): flagged, or with a subject who is a 公职人员."""
+    return Q(involves_official=True) | Q(
+        Exists(Subject.objects.filter(lead=OuterRef("pk"), role=SubjectRole.OFFICIAL))
+    )
+
+
+def _unit_ids(paths: list[str], *kinds: str) -> list[int]:
+    """Ids, not a subquery: with one town the planner walks the (unit, received_at) index."""
+    units = units_within(paths)
+    if kinds:
+        units = units.filter(kind__in=kinds)
+    return list(units.values_list("pk", flat=True))
+
+
 def visible_leads(user: User) -> LeadQuerySet:
     if not user.is_authenticated:
         return Lead.objects.none()
     condition = Q(pk__in=[])
-    office_paths = grant_paths(user, OFFICE_ROLES)
-    if office_paths:
-        condition |= Q(unit__in=units_within(office_paths))
+    leader_paths = grant_paths(user, SIGN_OFF_ROLES)
+    if leader_paths:
+        condition |= Q(unit_id__in=_unit_ids(leader_paths, UnitKind.TOWN))
+    staff_paths = grant_paths(user, {Role.OFFICE_STAFF})
+    if staff_paths:
+        towns = _unit_ids(staff_paths, UnitKind.TOWN)
+        condition |= Q(unit_id__in=towns) & ~involves_official()
+        # What they have just entered, until the leaders take it over.
+        condition |= Q(unit_id__in=towns, created_by=user, status=Status.REGISTERED)
     village_paths = grant_paths(user, {Role.VILLAGE_HEAD})
     if village_paths:
-        villages = units_within(village_paths)
+        villages = _unit_ids(village_paths)
         cadre_of_own_village = Subject.objects.filter(
             lead=OuterRef("pk"),
             role__in=[SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL],
-            village__in=villages,
+            village_id__in=villages,
         )
-        not_conflicted = Q(handling_unit__in=villages, involves_official=False) & ~Q(
-            subjects__role=SubjectRole.OFFICIAL
+        condition |= (
+            Q(handling_unit_id__in=villages)
+            & ~involves_official()
+            & ~Q(Exists(cadre_of_own_village))
         )
-        condition |= not_conflicted & ~Q(Exists(cadre_of_own_village))
     police_paths = grant_paths(user, {Role.POLICE_OFFICER})
     if police_paths:
-        condition |= Q(police_unit__in=units_within(police_paths))
+        condition |= Q(police_unit_id__in=_unit_ids(police_paths))
     if user.has_role(Role.SUPERVISOR):
         condition |= Q(created_by=user)
-    # Every condition is a subquery (no join on subjects), so rows never repeat: no DISTINCT,
-    # which would force a sort of the whole table before the first page.
+    # Every condition is a subquery or an id list (no join on subjects), so rows never repeat:
+    # no DISTINCT, which would force a sort of the whole table before the first page.
     return Lead.objects.filter(condition)
 
 
@@ -72,6 +99,14 @@ def is_office_member(user: User, unit: Unit) -> bool:
     return unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
 
 
+def can_manage_lead(user: User, lead: Lead) -> bool:
+    """Office work on this lead: a leader of its town, or office staff who may see it (a lead
+    about an official stays with the leaders even when a service is called directly)."""
+    if not is_office_member(user, lead.unit):
+        return False
+    return can_sign_off(user, lead) or visible_leads(user).filter(pk=lead.pk).exists()
+
+
 def can_register(user: User, unit: Unit) -> bool:
     return is_office_member(user, unit) or unit_in_paths(unit, grant_paths(user, {Role.SUPERVISOR}))
 
@@ -91,6 +126,11 @@ def can_investigate(user: User, lead: Lead) -> bool:
     return lead.police_unit is not None and unit_in_paths(
         lead.police_unit, grant_paths(user, {Role.POLICE_OFFICER})
     )
+
+
+def is_identity_custodian(user: User, unit: Unit) -> bool:
+    """举报信息保管员 over this town: reveals reporters' identities and calls them back (回访)."""
+    return unit_in_paths(unit, grant_paths(user, {Role.IDENTITY_CUSTODIAN}))
 
 
 def is_police_for(user: User, lead: Lead) -> bool:

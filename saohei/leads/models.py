@@ -234,6 +234,8 @@ class Lead(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["unit", "received_at", "id"]),
+            # The list's ORDER BY: with scope as a subquery, the first page walks this index.
+            models.Index(fields=["received_at", "id"], name="lead_received_keyset"),
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["handling_unit", "status"]),
             models.Index(fields=["police_unit", "status"]),

@@ -140,10 +140,11 @@ def capped_count(leads: LeadQuerySet) -> str:
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
-def possible_duplicates(lead: Lead) -> list[tuple[Lead, str]]:
+def possible_duplicates(lead: Lead, *, viewer: User) -> list[tuple[Lead, str]]:
     """Leads of the same town that share a subject ID/phone, a name in the same village, or a
     nearly identical summary — for the office to link or merge."""
-    others = Lead.objects.filter(unit=lead.unit).exclude(pk=lead.pk)
+    # Only leads the viewer may open: a duplicate hint must not reveal an official's lead.
+    others = visible_leads(viewer).filter(unit=lead.unit).exclude(pk=lead.pk)
     reasons: dict[int, str] = {}
     subjects = list(lead.subjects.all())
     id_indexes = [s.id_number_index for s in subjects if s.id_number_index]

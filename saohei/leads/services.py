@@ -134,7 +134,7 @@ def _require_status(lead: Lead, allowed: set[str], doing: str) -> None:
 
 
 def _require_office(actor: User, lead: Lead) -> None:
-    if not access.is_office_member(actor, lead.unit):
+    if not access.can_manage_lead(actor, lead):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以执行此操作")
 
 
@@ -429,7 +429,7 @@ def record_police_feedback(*, actor: User, lead: Lead, content: str) -> None:
 @transaction.atomic
 def propose_conclusion(*, actor: User, lead: Lead, conclusion: str, basis: str) -> Lead:
     """拟办结: a proposed conclusion with its basis, waiting for a leader's sign-off."""
-    if not (access.is_office_member(actor, lead.unit) or lead.handler_id == actor.pk):
+    if not (access.can_manage_lead(actor, lead) or lead.handler_id == actor.pk):
         raise ActionNotAllowed("只有承办人或扫黑办可以提出拟办结意见")
     _require_status(lead, {Status.INVESTIGATING}, "拟办结（须先录入核查情况）")
     if conclusion not in Conclusion.values or conclusion == Conclusion.MERGED:
@@ -520,8 +520,14 @@ def record_feedback(
 def record_follow_up(
     *, actor: User, lead: Lead, contacted_on: date, method: str, satisfaction: str, notes: str = ""
 ) -> FollowUp:
-    """回访: only for real-name reporters; the contact itself stays in the vault."""
-    _require_office(actor, lead)
+    """回访: only for real-name reporters; the contact itself stays in the vault.
+
+    The office records it, or the 举报信息保管员, who alone can see how to reach the reporter.
+    """
+    if not (
+        access.is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)
+    ):
+        raise ActionNotAllowed("只有本镇扫黑办、领导小组组长、副组长或举报信息保管员可以记录回访")
     _require_status(lead, {Status.CONCLUDED}, "回访（须先办结）")
     if not lead.is_real_name_report:
         raise ServiceError("匿名举报无法回访")
@@ -680,12 +686,13 @@ def give_instruction(*, actor: User, lead: Lead, content: str) -> Instruction:
     instruction = Instruction.objects.create(lead=lead, author=actor, content=content.strip())
     _event(lead, actor, LeadEventKind.INSTRUCTION, from_status=lead.status, note=content.strip())
     _audit(AuditAction.LEAD_INSTRUCTED, actor, lead, instruction_id=instruction.pk)
+    office = User.objects.filter(
+        unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF
+    )
+    # Only people who may open the lead are told what the 批示 says (officials' leads stay with
+    # the leaders).
     recipients = (
-        [lead.handler]
-        if lead.handler
-        else list(
-            User.objects.filter(unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF)
-        )
+        [lead.handler] if lead.handler else [u for u in office if access.can_manage_lead(u, lead)]
     )
     notify(
         recipients=recipients,
@@ -701,7 +708,7 @@ def give_instruction(*, actor: User, lead: Lead, content: str) -> Instruction:
 def answer_instruction(*, actor: User, instruction: Instruction, answer: str) -> Instruction:
     """The handler acknowledges a 批示 and says how it was carried out."""
     lead = instruction.lead
-    if not (lead.handler_id == actor.pk or access.is_office_member(actor, lead.unit)):
+    if not (lead.handler_id == actor.pk or access.can_manage_lead(actor, lead)):
         raise ActionNotAllowed("只有承办人或扫黑办可以回复批示")
     if instruction.answered_at is not None:
         raise ServiceError("该批示已回复")

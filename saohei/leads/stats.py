@@ -29,6 +29,7 @@ from saohei.leads.models import (
     OPEN_STATUSES,
     SUBSTANTIATED_CONCLUSIONS,
     Lead,
+    LeadQuerySet,
     Source,
 )
 from saohei.organisations.access import grant_paths, units_within
@@ -122,10 +123,12 @@ class LeadStatistics:
     by_source: list[Tally]
     total: Tally
     open_leads: list[OpenLead]
+    # Open leads counted but not listed to this viewer (those about officials, for office staff).
+    hidden_open: int = 0
 
     @property
     def is_cleared(self) -> bool:
-        return not self.open_leads
+        return self.total.backlog == 0
 
 
 def get_lead_statistics(
@@ -134,6 +137,7 @@ def get_lead_statistics(
     date_from: datetime.date,
     date_to: datetime.date,
     today: datetime.date | None = None,
+    listable: LeadQuerySet | None = None,
 ) -> LeadStatistics:
     """Counts per town and per source, and the open leads at the 统计截止日; constant queries."""
     today = today or timezone.localdate()
@@ -165,10 +169,14 @@ def get_lead_statistics(
     for tally in by_town:
         total += tally
 
+    open_rows = leads.filter(still_open)
+    if listable is not None:
+        # Counts are statistics; the named list follows the viewer's access (reporter protection).
+        open_rows = open_rows.filter(pk__in=listable.values("pk"))
     rows = list(
-        leads.filter(still_open)
-        .select_related("unit", "handling_unit", "handler")
-        .order_by(F("due_on").asc(nulls_last=True), "received_at", "id")
+        open_rows.select_related("unit", "handling_unit", "handler").order_by(
+            F("due_on").asc(nulls_last=True), "received_at", "id"
+        )
     )
     return LeadStatistics(
         date_from=date_from,
@@ -178,6 +186,7 @@ def get_lead_statistics(
         by_source=by_source,
         total=total,
         open_leads=_with_overdue_days(rows, as_of),
+        hidden_open=total.backlog - len(rows),
     )
 
 

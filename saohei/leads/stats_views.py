@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
+from saohei.common.roles import Role
 from saohei.leads import stats
-from saohei.leads.access import is_office_member
+from saohei.leads.access import SIGN_OFF_ROLES, is_office_member, visible_leads
 from saohei.leads.forms import DATE_INPUT
 from saohei.organisations.models import Unit, User
 
@@ -76,6 +77,11 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             date_from=date_from,
             date_to=date_to,
             today=today,
+            listable=(
+                None
+                if user.has_any_role(SIGN_OFF_ROLES | {Role.SUPERVISOR})
+                else visible_leads(user)
+            ),
         )
     town_query = {"town": selected_town.pk} if selected_town else {}
     presets = [

@@ -204,7 +204,9 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         "can_investigate": can_investigate,
         "is_police": access.is_police_for(user, lead),
         "can_reveal": access.can_see_full_identifiers(user, lead),
-        "duplicates": queries.possible_duplicates(lead) if is_office and lead.is_open else [],
+        "duplicates": queries.possible_duplicates(lead, viewer=user)
+        if is_office and lead.is_open
+        else [],
         "Status": Status,
     }
     if is_office:

@@ -5,7 +5,7 @@ class ReporterIdentity(models.Model):
     """A reporter's identity and contact, sealed with SM4-GCM, apart from any lead.
 
     A lead holds only `reference`, a random pseudonym. Only the 举报信息保管员 may reveal the
-    fields (the portal issue adds that page); every reveal is audited without the identity.
+    fields (`saohei.custody`); every reveal is audited without the identity.
     """
 
     reference = models.CharField("化名编号", max_length=32, unique=True)

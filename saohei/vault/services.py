@@ -6,7 +6,8 @@ from django.db import transaction
 from saohei.common.crypto import encrypt_text
 from saohei.vault.models import ReporterIdentity
 
-_ASSOCIATED = b"reporter-identity"
+# Bound into every identity's ciphertext: it cannot be replayed into another sealed field.
+IDENTITY_ASSOCIATED_DATA = b"reporter-identity"
 
 
 @transaction.atomic
@@ -20,7 +21,7 @@ def store_reporter_identity(
     fields = {"name": name, "phone": phone, "id_number": id_number, "address": address}
     is_anonymous = not any(value.strip() for value in fields.values())
     key_id, ciphertext = encrypt_text(
-        json.dumps(fields, ensure_ascii=False), associated_data=_ASSOCIATED
+        json.dumps(fields, ensure_ascii=False), associated_data=IDENTITY_ASSOCIATED_DATA
     )
     return ReporterIdentity.objects.create(
         reference=f"R{secrets.token_hex(6).upper()}",

@@ -1,14 +1,20 @@
-"""The access matrix of issue #3: every page of a lead for every kind of user."""
+"""The access matrix of issues #3 and #4: every page of a lead for every kind of user."""
 
+import io
+import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
 
+from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.leads import services
 from saohei.leads.access import visible_leads
-from saohei.leads.models import Lead, SubjectRole
+from saohei.leads.models import Conclusion, Lead, Subject, SubjectRole
 from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +199,117 @@ def test_lead_with_many_subjects_is_listed_once(register: Register, village: Uni
     services.assign_lead(actor=_user("banshi"), lead=lead, handling_unit=village)
     for username in ("banshi", _head_of(village)):
         assert list(visible_leads(_user(username)).values_list("pk", flat=True)) == [lead.pk]
+
+
+class TestLeadsAboutOfficialsRouteToTheLeaders:
+    """Issue #4: a lead about an official (保护伞) is the leaders', not the office staff's."""
+
+    @pytest.fixture
+    def official_lead(self, register: Register) -> Lead:
+        return register(
+            actor="shuji", involves_official=True, summary="某所长为码头收费团伙充当保护伞"
+        )
+
+    def _export_numbers(self, client: Client) -> str:
+        response: Any = client.get("/leads/export.xlsx")
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        return " ".join(
+            str(cell) for row in sheet.active.iter_rows(values_only=True) for cell in row if cell
+        )
+
+    def _api_get(self, username: str, path: str) -> Any:
+        _, token = create_api_token(user=_user(username), name="测试")
+        return Client().get(f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+
+    def test_office_staff_cannot_open_it_anywhere(
+        self, client_as: Callable[[str], Client], official_lead: Lead
+    ) -> None:
+        client = client_as("banshi")
+        assert client.get(f"/leads/{official_lead.pk}/").status_code == 404
+        assert official_lead.number not in client.get("/leads/").content.decode()
+        assert official_lead.number not in self._export_numbers(client)
+        assert self._api_get("banshi", f"/leads/{official_lead.pk}").status_code == 404
+        listed = self._api_get("banshi", "/leads").json()
+        assert official_lead.number not in json.dumps(listed, ensure_ascii=False)
+
+    def test_leaders_open_it_everywhere(
+        self, client_as: Callable[[str], Client], official_lead: Lead
+    ) -> None:
+        client = client_as("fushuji")
+        assert client.get(f"/leads/{official_lead.pk}/").status_code == 200
+        assert official_lead.number in client.get("/leads/").content.decode()
+        assert official_lead.number in self._export_numbers(client)
+        assert self._api_get("fushuji", f"/leads/{official_lead.pk}").status_code == 200
+        listed = self._api_get("shuji", "/leads").json()
+        assert official_lead.number in json.dumps(listed, ensure_ascii=False)
+
+    def test_a_subject_who_is_an_official_is_enough(self, register: Register) -> None:
+        lead = register(actor="shuji")
+        Subject.objects.create(lead=lead, name="某科长", role=SubjectRole.OFFICIAL)
+        assert not visible_leads(_user("banshi")).filter(pk=lead.pk).exists()
+        assert visible_leads(_user("zhenzhang")).filter(pk=lead.pk).exists()
+
+    def test_the_registering_clerk_keeps_it_only_until_the_leaders_triage(
+        self, client_as: Callable[[str], Client], register: Register
+    ) -> None:
+        lead = register(
+            subjects=[
+                services.SubjectInput(name="王五", role=SubjectRole.OFFICIAL, position="某局科长")
+            ]
+        )
+        client = client_as("banshi")
+        assert client.get(f"/leads/{lead.pk}/").status_code == 200
+        services.triage_lead(
+            actor=_user("shuji"), lead=lead, opinion="涉及公职人员，由领导小组研判"
+        )
+        assert client.get(f"/leads/{lead.pk}/").status_code == 404
+        assert not visible_leads(_user("banshi")).filter(pk=lead.pk).exists()
+
+    def test_police_see_it_only_once_shared(self, official_lead: Lead) -> None:
+        minjing = _user("minjing")
+        assert not visible_leads(minjing).filter(pk=official_lead.pk).exists()
+        services.assign_lead(
+            actor=_user("shuji"),
+            lead=official_lead,
+            handling_unit=official_lead.unit,
+            handler=_user("jiaodaoyuan"),
+            police_unit=Unit.objects.get(name="港西派出所"),
+        )
+        assert visible_leads(minjing).filter(pk=official_lead.pk).exists()
+        assert not visible_leads(_user("banshi")).filter(pk=official_lead.pk).exists()
+
+    def test_village_heads_custodian_and_admins_never_see_it(
+        self, official_lead: Lead, village: Unit
+    ) -> None:
+        Lead.objects.filter(pk=official_lead.pk).update(handling_unit=village)
+        for username in (_head_of(village), "cun01", "baoguan", "xitong", "anquan", "shenji"):
+            assert not visible_leads(_user(username)).filter(pk=official_lead.pk).exists()
+
+    def test_the_supervisor_who_assigned_it_down_keeps_it(self, register: Register) -> None:
+        lead = register(
+            actor="shiban",
+            source="upper_assigned",
+            upstream_office="荣成市扫黑办",
+            involves_official=True,
+        )
+        assert visible_leads(_user("shiban")).filter(pk=lead.pk).exists()
+        assert not visible_leads(_user("banshi")).filter(pk=lead.pk).exists()
+
+    def test_it_can_be_concluded_as_a_transfer_to_the_discipline_commission(
+        self, official_lead: Lead
+    ) -> None:
+        leader, deputy = _user("shuji"), _user("fushuji")
+        services.assign_lead(actor=leader, lead=official_lead, handling_unit=official_lead.unit)
+        services.record_investigation(
+            actor=leader, lead=official_lead, occurred_on=timezone.localdate(), content="初步核实"
+        )
+        services.propose_conclusion(
+            actor=leader,
+            lead=official_lead,
+            conclusion=Conclusion.TO_DISCIPLINE,
+            basis="涉及公职人员违纪违法问题，依规移送纪委监委处理",
+        )
+        services.sign_off(actor=deputy, lead=official_lead, approve=True)
+        assert official_lead.conclusion == Conclusion.TO_DISCIPLINE
+        assert not visible_leads(_user("banshi")).filter(pk=official_lead.pk).exists()

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
+from saohei.tips.receipts import group_receipt
 
 
 class Command(BaseCommand):
@@ -23,3 +24,13 @@ class Command(BaseCommand):
         for username, hex_key in report.totp_secrets.items():
             secret = b32encode(unhexlify(hex_key)).decode("ascii").rstrip("=")
             self.stdout.write(f"  {username}: 密钥 {secret}")
+        if report.tip_receipt:
+            groups = " ".join(group_receipt(report.tip_receipt))
+            self.stdout.write(
+                f"演示群众举报（龙泉村，实名）的查询码：{groups}"
+                "（只显示这一次，请记下；在 /jubao/check/ 查询进度）"
+            )
+        else:
+            self.stdout.write(
+                "演示群众举报的查询码已在首次载入时显示；系统不保存查询码，无法再次显示。"
+            )

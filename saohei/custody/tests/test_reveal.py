@@ -1,0 +1,154 @@
+"""The custodian's pages and the audited reveal: who may, with what reason, and what is kept."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, user
+from saohei.leads import services as lead_services
+from saohei.leads.models import Channel, Lead, Source
+from saohei.organisations.models import Unit, UnitKind
+from saohei.organisations.services import build_unit
+
+pytestmark = pytest.mark.django_db
+ClientAs = Callable[[str], Client]
+REASON = "回访核实举报办理结果"
+
+
+def _reveal(client: Client, lead: Lead, reason: str = REASON) -> Any:
+    return client.post(f"/vault/leads/{lead.pk}/reveal/", {"reason": reason})
+
+
+def test_custodian_lists_reported_leads_without_identity(
+    client_as: ClientAs, real_name_lead: Lead, register: Callable[..., Lead]
+) -> None:
+    anonymous = register(reporter=lead_services.ReporterInput())
+    unreported = register(source=Source.SELF_FOUND)
+    page = client_as("baoguan").get("/vault/").content.decode()
+    assert real_name_lead.number in page
+    assert anonymous.number in page
+    assert unreported.number not in page
+    assert real_name_lead.summary not in page
+    for planted in PLANTED:
+        assert planted not in page
+
+
+def test_custodian_sees_the_menu_entry(client_as: ClientAs) -> None:
+    assert "举报人保护" in client_as("baoguan").get("/").content.decode()
+    assert "举报人保护" not in client_as("banshi").get("/").content.decode()
+
+
+def test_custodian_reveals_with_a_reason_once_and_it_is_audited(
+    client_as: ClientAs, real_name_lead: Lead
+) -> None:
+    client = client_as("baoguan")
+    lead_page = client.get(f"/vault/leads/{real_name_lead.pk}/").content.decode()
+    assert NAME not in lead_page
+
+    response = _reveal(client, real_name_lead)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for planted in PLANTED:
+        assert planted in page
+    assert "no-store" in response["Cache-Control"]
+    event = AuditEvent.objects.get(action=AuditAction.IDENTITY_REVEALED)
+    assert event.actor == user("baoguan")
+    assert event.target_id == str(real_name_lead.pk)
+    assert event.target_label == real_name_lead.number
+    assert event.details == {"reason": REASON}
+    assert event.ip_address == "127.0.0.1"
+    for planted in PLANTED:
+        assert planted not in str(event.details)
+        assert planted not in event.target_label
+
+
+@pytest.mark.parametrize("reason", ["", "看看", "    看一看  "])
+def test_reveal_without_a_real_reason_is_refused_and_writes_nothing(
+    client_as: ClientAs, real_name_lead: Lead, reason: str
+) -> None:
+    response = _reveal(client_as("baoguan"), real_name_lead, reason)
+    assert response.status_code == 400
+    assert NAME not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+def test_a_reason_that_names_the_reporter_is_refused(
+    client_as: ClientAs, real_name_lead: Lead
+) -> None:
+    client = client_as("baoguan")
+    response = _reveal(client, real_name_lead, f"联系{NAME}回访办理结果")
+    assert response.status_code == 400
+    assert "不得包含举报人的身份信息" in response.content.decode()
+    response = _reveal(client, real_name_lead, f"拨打 {PHONE[:3]} {PHONE[3:]} 回访")
+    assert response.status_code == 400
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+def test_anonymous_report_has_nothing_to_reveal(
+    client_as: ClientAs, register: Callable[..., Lead]
+) -> None:
+    lead = register(reporter=lead_services.ReporterInput())
+    assert _reveal(client_as("baoguan"), lead).status_code == 400
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["banshi", "shuji", "fushuji", "jiaodaoyuan", "minjing", "cun02", "shiban", "xitong", "shenji"],
+)
+def test_nobody_else_may_reveal_or_open_the_custody_pages(
+    client_as: ClientAs, real_name_lead: Lead, username: str
+) -> None:
+    client = client_as(username)
+    response = _reveal(client, real_name_lead)
+    assert response.status_code == 403
+    assert NAME not in response.content.decode()
+    assert client.get("/vault/").status_code == 403
+    assert client.get(f"/vault/leads/{real_name_lead.pk}/").status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+def test_custodian_of_another_town_gets_404(client_as: ClientAs, town: Unit) -> None:
+    other_town = build_unit(name="港东镇", kind=UnitKind.TOWN, parent=town.parent, code="GD")
+    lead = lead_services.register_lead(
+        actor=user("shiban"),
+        unit=other_town,
+        data=lead_services.LeadInput(
+            received_at=timezone.now() - timedelta(hours=1),
+            channel=Channel.LETTER,
+            source=Source.UPPER_ASSIGNED,
+            upstream_office="荣成市扫黑办",
+            summary="港东镇的举报线索",
+            reporter=lead_services.ReporterInput(name=NAME, phone=PHONE),
+        ),
+    )
+    client = client_as("baoguan")
+    assert client.get(f"/vault/leads/{lead.pk}/").status_code == 404
+    assert _reveal(client, lead).status_code == 404
+    assert lead.number not in client.get("/vault/").content.decode()
+
+
+def test_anonymous_visitor_is_sent_to_login(real_name_lead: Lead) -> None:
+    for response in (
+        Client().get("/vault/"),
+        Client().post(f"/vault/leads/{real_name_lead.pk}/reveal/", {"reason": REASON}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_lead_page_shows_real_name_or_anonymous_and_never_the_reference(
+    client_as: ClientAs, real_name_lead: Lead, register: Callable[..., Lead]
+) -> None:
+    anonymous = register(reporter=lead_services.ReporterInput())
+    client = client_as("banshi")
+    page = client.get(f"/leads/{real_name_lead.pk}/").content.decode()
+    assert "实名举报（身份已加密）" in page
+    assert real_name_lead.reporter_reference not in page
+    assert "匿名举报" in client.get(f"/leads/{anonymous.pk}/").content.decode()

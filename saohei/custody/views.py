@@ -1,0 +1,241 @@
+"""/vault/: the 举报信息保管员's pages, and the leaders' approval of rewards.
+
+Identity appears on one response only: the reveal, answered to a POST with a stated reason,
+marked no-store, and audited by the service.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from saohei.common.access import role_required
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.custody import access, queries, services
+from saohei.custody.forms import (
+    FollowUpForm,
+    PaymentForm,
+    RevealForm,
+    RewardDecisionForm,
+    RewardProposalForm,
+)
+from saohei.custody.models import RewardCase, RewardStatus
+from saohei.leads import access as lead_access
+from saohei.leads import services as lead_services
+from saohei.leads.models import Lead, Status
+from saohei.organisations.models import User
+
+CUSTODIAN = tuple(access.CUSTODIAN_ROLES)
+REWARD_ROLES = tuple(access.REWARD_ROLES)
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@role_required(*CUSTODIAN)
+def index_view(request: HttpRequest) -> HttpResponse:
+    number = request.GET.get("q", "")[:32]
+    awaiting = request.GET.get("awaiting") == "1"
+    page = queries.list_reported_leads(
+        _actor(request),
+        number=number,
+        awaiting_follow_up=awaiting,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    filters = {key: value for key, value in (("q", number), ("awaiting", "1" * awaiting)) if value}
+    return render(
+        request,
+        "custody/index.html",
+        {"page": page, "number": number, "awaiting": awaiting, "base_query": urlencode(filters)},
+    )
+
+
+def _render_lead(
+    request: HttpRequest,
+    lead: Lead,
+    *,
+    reveal_form: RevealForm | None = None,
+    follow_up_form: FollowUpForm | None = None,
+    reward_form: RewardProposalForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    reward = RewardCase.objects.filter(lead=lead).select_related("decided_by").first()
+    if reward_form is None and reward is not None:
+        reward_form = RewardProposalForm(
+            initial={
+                "is_eligible": reward.is_eligible,
+                "reason": reward.eligibility_reason,
+                "amount": reward.amount,
+            }
+        )
+    concluded = lead.status in (Status.CONCLUDED, Status.ARCHIVED, Status.MERGED)
+    context: dict[str, Any] = {
+        "lead": lead,
+        "reward": reward,
+        "follow_ups": lead.follow_ups.order_by("contacted_on", "id"),
+        "can_follow_up": lead.is_real_name_report
+        and lead.status in (Status.CONCLUDED, Status.ARCHIVED),
+        "can_propose_reward": lead.is_real_name_report
+        and concluded
+        and (reward is None or reward.status in (RewardStatus.PROPOSED, RewardStatus.RETURNED)),
+        "reveal_form": reveal_form or RevealForm(),
+        "follow_up_form": follow_up_form
+        or FollowUpForm(initial={"contacted_on": timezone.localdate()}),
+        "reward_form": reward_form or RewardProposalForm(),
+        "reward_cap": services.reward_cap(),
+    }
+    return render(request, "custody/lead.html", context, status=status)
+
+
+@role_required(*CUSTODIAN)
+def lead_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _render_lead(request, access.get_reported_lead_for_custodian(_actor(request), lead_id))
+
+
+@never_cache
+@require_POST
+@role_required(*CUSTODIAN)
+def reveal_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = _actor(request)
+    lead = access.get_reported_lead_for_custodian(user, lead_id)
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            identity = services.reveal_reporter_identity(
+                actor=user,
+                lead=lead,
+                reason=form.cleaned_data["reason"],
+                ip_address=client_ip(request),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            return render(request, "custody/reveal.html", {"lead": lead, "identity": identity})
+    return _render_lead(request, lead, reveal_form=form, status=400)
+
+
+@require_POST
+@role_required(*CUSTODIAN)
+def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = _actor(request)
+    lead = access.get_reported_lead_for_custodian(user, lead_id)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            lead_services.record_follow_up(actor=user, lead=lead, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "已记录回访。")
+            return redirect("vault:lead", lead_id=lead.pk)
+    return _render_lead(request, lead, follow_up_form=form, status=400)
+
+
+@require_POST
+@role_required(*CUSTODIAN)
+def reward_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = _actor(request)
+    lead = access.get_reported_lead_for_custodian(user, lead_id)
+    form = RewardProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_reward(
+                actor=user,
+                lead=lead,
+                is_eligible=form.cleaned_data["is_eligible"],
+                reason=form.cleaned_data["reason"],
+                amount=form.cleaned_data["amount"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "已提交举报奖励意见，等待领导审批。")
+            return redirect("vault:lead", lead_id=lead.pk)
+    return _render_lead(request, lead, reward_form=form, status=400)
+
+
+@role_required(*REWARD_ROLES)
+def reward_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    rewards = queries.list_reward_cases(user)
+    openable = set(
+        lead_access.visible_leads(user)
+        .filter(pk__in=[reward.lead_id for reward in rewards])
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        {
+            "reward": reward,
+            "can_decide": reward.status == RewardStatus.PROPOSED
+            and lead_access.can_sign_off(user, reward.lead),
+            "can_pay": reward.is_payable
+            and lead_access.is_identity_custodian(user, reward.lead.unit),
+            "can_open_lead": reward.lead_id in openable,
+        }
+        for reward in rewards
+    ]
+    return render(
+        request,
+        "custody/rewards.html",
+        {
+            "rows": rows,
+            "is_custodian": user.has_any_role(access.CUSTODIAN_ROLES),
+            "decision_form": RewardDecisionForm(),
+            "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
+        },
+    )
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(
+        f"{form.fields[f].label if f in form.fields else ''}{e}"
+        for f, es in form.errors.items()
+        for e in es
+    )
+
+
+@require_POST
+@role_required(*REWARD_ROLES)
+def decide_view(request: HttpRequest, reward_id: int) -> HttpResponse:
+    user = _actor(request)
+    reward = access.get_reward_case_for_user(user, reward_id)
+    form = RewardDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
+        return redirect("vault:rewards")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_reward(
+            actor=user, reward=reward, approve=approve, note=form.cleaned_data["note"]
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已批准。" if approve else "已退回。")
+    return redirect("vault:rewards")
+
+
+@require_POST
+@role_required(*CUSTODIAN)
+def payment_view(request: HttpRequest, reward_id: int) -> HttpResponse:
+    user = _actor(request)
+    reward = access.get_reward_case_for_user(user, reward_id)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
+        return redirect("vault:rewards")
+    try:
+        services.record_reward_payment(actor=user, reward=reward, **form.cleaned_data)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已登记发放。")
+    return redirect("vault:rewards")
