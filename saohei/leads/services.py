@@ -92,6 +92,9 @@ class LeadInput:
     upstream_deadline: date | None = None
     subjects: list[SubjectInput] = field(default_factory=list)
     reporter: ReporterInput | None = None
+    # A reporter already in the vault (a portal tip): the lead points at that entry.
+    reporter_reference: str = ""
+    is_real_name_report: bool = False
     attachments: list[CheckedUpload] = field(default_factory=list)
 
 
@@ -213,7 +216,7 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         raise ServiceError("受理时间不能晚于现在", field="received_at")
     subjects = [_clean_subject(subject) for subject in data.subjects]
 
-    reporter_reference, is_real_name = "", False
+    reporter_reference, is_real_name = data.reporter_reference, data.is_real_name_report
     if data.reporter is not None:
         identity = store_reporter_identity(
             name=data.reporter.name.strip(),

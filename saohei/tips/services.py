@@ -391,15 +391,11 @@ def accept_tip(
                     for person in persons
                 ],
                 attachments=uploads,
+                # The vault entry already exists: the lead points at it rather than a copy.
+                reporter_reference=tip.reporter_reference,
+                is_real_name_report=tip.is_real_name,
             ),
         )
-    if tip.reporter_reference:
-        # The vault entry already exists: the lead points at it rather than sealing a copy.
-        Lead.objects.filter(pk=lead.pk).update(
-            reporter_reference=tip.reporter_reference, is_real_name_report=tip.is_real_name
-        )
-        lead.reporter_reference = tip.reporter_reference
-        lead.is_real_name_report = tip.is_real_name
     tip.status = TipStatus.ACCEPTED
     tip.lead = lead
     tip.decided_by = actor
