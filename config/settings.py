@@ -80,10 +80,12 @@ INSTALLED_APPS = [
     "saohei.leads",
     "saohei.cases",
     "saohei.tips",
+    "saohei.rectifications",
     "saohei.portal",
     "saohei.custody",
     "saohei.api",
     "saohei.home",
+    "saohei.jobs",
     "saohei.demo",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("leads/", include("saohei.leads.urls")),
     path("cases/", include("saohei.cases.urls")),
     path("tips/", include("saohei.tips.urls")),
+    path("rectifications/", include("saohei.rectifications.urls")),
     path("jubao/", include("saohei.portal.urls")),
     path("vault/", include("saohei.custody.urls")),
     path("workdays/", include("saohei.workdays.urls")),

@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 
 from saohei.api.cases_api import router as cases_router
 from saohei.api.leads_api import router as leads_router
+from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -123,6 +124,7 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
 # Each context's endpoints live in their own module of this package.
 api.add_router("/leads", leads_router)
 api.add_router("/cases", cases_router)
+api.add_router("/rectifications", rectifications_router)
 
 # Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
 fallback_router = Router()

@@ -72,6 +72,14 @@ class AuditAction(models.TextChoices):
     REWARD_APPROVED = "reward_approved", "批准举报奖励"
     REWARD_RETURNED = "reward_returned", "退回举报奖励"
     REWARD_PAID = "reward_paid", "登记奖励发放"
+    RECTIFICATION_OPENED = "rectification_opened", "列入整改台账"
+    RECTIFICATION_PROGRESS = "rectification_progress", "填报整改进展"
+    RECTIFICATION_REQUESTED = "rectification_requested", "申请整改销号"
+    RECTIFICATION_VERIFIED = "rectification_verified", "整改销号审核通过"
+    RECTIFICATION_RETURNED = "rectification_returned", "整改销号退回"
+    RECTIFICATION_RECHECKED = "rectification_rechecked", "整改复查"
+    RECTIFICATION_ESCALATED = "rectification_escalated", "整改催办/督办"
+    RECTIFICATIONS_EXPORTED = "rectifications_exported", "导出问题整改台账"
 
 
 class AuditResult(models.TextChoices):

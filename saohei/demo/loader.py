@@ -12,6 +12,7 @@ from saohei.audit.services import record_event
 from saohei.common.roles import Role
 from saohei.demo.cases import load_demo_cases
 from saohei.demo.leads import load_demo_leads
+from saohei.demo.rectifications import load_demo_rectifications
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
 from saohei.organisations.models import (
     GroupMembership,
@@ -118,6 +119,9 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     cases = load_demo_cases(town) if with_history else 0
     if cases:
         report.created.append(f"治安案件 {cases} 起")
+    rectifications = load_demo_rectifications(town) if with_history else 0
+    if rectifications:
+        report.created.append(f"整改事项 {rectifications} 项")
 
     if report.created:
         record_event(

@@ -30,6 +30,19 @@ MENU = [
         "leads:stats",
         frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
     ),
+    MenuEntry(
+        "问题整改",
+        "rectifications:list",
+        frozenset(
+            {
+                Role.LEADER,
+                Role.DEPUTY_LEADER,
+                Role.OFFICE_STAFF,
+                Role.VILLAGE_HEAD,
+                Role.SUPERVISOR,
+            }
+        ),
+    ),
     MenuEntry("举报人保护", "vault:index", frozenset({Role.IDENTITY_CUSTODIAN})),
     MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
     MenuEntry("工作日历", "workdays:index", None),

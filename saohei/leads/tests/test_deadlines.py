@@ -68,4 +68,4 @@ def test_daily_jobs_command_runs_the_task(
 ) -> None:
     _due(register(), 3)
     call_command("daily_jobs")
-    assert "提醒 1 条" in capsys.readouterr().out
+    assert "线索：提醒 1 条" in capsys.readouterr().out

@@ -2,11 +2,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from saohei.leads.tasks import send_deadline_reminders
+from saohei.jobs.tasks import send_deadline_reminders
 
 
 class Command(BaseCommand):
-    help = "运行定时任务（线索到期提醒、催办督办）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
+    help = "运行定时任务（线索与整改事项的到期提醒、催办督办）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -20,5 +20,7 @@ class Command(BaseCommand):
             return
         outcome = send_deadline_reminders.call()
         self.stdout.write(
-            f"提醒 {outcome['reminded']} 条，催办 {outcome['urged']} 条，督办 {outcome['supervised']} 条。"
+            f"线索：提醒 {outcome['reminded']} 条，催办 {outcome['urged']} 条，督办 {outcome['supervised']} 条；"
+            f"整改事项：提醒 {outcome['rectifications_reminded']} 条，催办 {outcome['rectifications_urged']} 条，"
+            f"督办 {outcome['rectifications_supervised']} 条。"
         )

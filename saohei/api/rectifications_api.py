@@ -1,0 +1,276 @@
+"""/api/v1/rectifications — 问题整改台账, with the pages' access rules (`rectifications.access`).
+
+An item the account may not see is 404, a refused action 403, a refused input 400. Evidence files
+are uploaded through the pages (from a phone), not the API.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+
+from saohei.api.schemas import ErrorResponse
+from saohei.common.errors import ServiceError
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.rectifications import access, queries, services
+from saohei.rectifications.models import RectificationItem
+
+router = Router(tags=["问题整改"])
+
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+}
+
+
+class ItemSummaryOut(Schema):
+    id: int
+    unit_id: int
+    village_id: int | None
+    village: str
+    source_kind: str
+    source_kind_label: str
+    description: str
+    responsible_person_id: int
+    responsible_person: str
+    due_on: date
+    due_state: str
+    status: str
+    status_label: str
+    escalation_level: int
+
+
+class EvidenceOut(Schema):
+    id: int
+    original_name: str
+    size: int
+    sha256: str
+
+
+class ProgressOut(Schema):
+    id: int
+    occurred_on: date
+    content: str
+    author: str
+    evidence: list[EvidenceOut]
+
+
+class ItemDetailOut(ItemSummaryOut):
+    source_label: str
+    source_url: str
+    measures: str
+    responsible_leader: str
+    responsible_unit: str
+    requested_at: datetime | None
+    verified_at: datetime | None
+    verified_by: str
+    is_verification_accepted: bool | None
+    verification_reason: str
+    closed_at: datetime | None
+    recheck_result: str
+    recheck_reason: str
+    progress: list[ProgressOut]
+
+
+class ItemPageOut(Schema):
+    items: list[ItemSummaryOut]
+    next_cursor: str
+
+
+class ItemListQuery(Schema):
+    village_id: int | None = None
+    source_kind: str = ""
+    status: str = ""
+    responsible_person_id: int | None = None
+    due_state: str = ""
+    after: str = ""
+
+
+class ItemIn(Schema):
+    unit_id: int
+    village_id: int | None = None
+    source_kind: str
+    source_label: str = ""
+    source_url: str = ""
+    description: str
+    measures: str
+    responsible_leader_id: int
+    responsible_unit_id: int
+    responsible_person_id: int
+    due_on: date | None = None
+    working_days: int | None = None
+
+
+class ProgressIn(Schema):
+    occurred_on: date
+    content: str
+
+
+class ClosureIn(Schema):
+    note: str = ""
+
+
+class VerifyIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _summary_fields(item: RectificationItem) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "id": item.pk,
+        "unit_id": item.unit_id,
+        "village_id": item.village_id,
+        "village": item.village.name if item.village else "",
+        "source_kind": item.source_kind,
+        "source_kind_label": item.get_source_kind_display(),
+        "description": item.description,
+        "responsible_person_id": item.responsible_person_id,
+        "responsible_person": item.responsible_person.real_name,
+        "due_on": item.due_on,
+        "due_state": queries.due_state(item, today=today, threshold=queries.amber_threshold(today)),
+        "status": item.status,
+        "status_label": item.get_status_display(),
+        "escalation_level": item.escalation_level,
+    }
+
+
+def _detail(item: RectificationItem) -> ItemDetailOut:
+    progress = [
+        ProgressOut(
+            id=entry.pk,
+            occurred_on=entry.occurred_on,
+            content=entry.content,
+            author=entry.author.real_name,
+            evidence=[
+                EvidenceOut(
+                    id=file.pk, original_name=file.original_name, size=file.size, sha256=file.sha256
+                )
+                for file in entry.evidence.all()
+            ],
+        )
+        for entry in item.progress_updates.select_related("author").prefetch_related("evidence")
+    ]
+    return ItemDetailOut(
+        **_summary_fields(item),
+        source_label=item.source_label,
+        source_url=item.source_url,
+        measures=item.measures,
+        responsible_leader=item.responsible_leader.real_name,
+        responsible_unit=item.responsible_unit.name,
+        requested_at=item.requested_at,
+        verified_at=item.verified_at,
+        verified_by=item.verified_by.real_name if item.verified_by else "",
+        is_verification_accepted=item.is_verification_accepted,
+        verification_reason=item.verification_reason,
+        closed_at=item.closed_at,
+        recheck_result=item.recheck_result,
+        recheck_reason=item.recheck_reason,
+        progress=progress,
+    )
+
+
+@router.get("", response={200: ItemPageOut, **ERRORS}, summary="整改事项列表")
+def list_items(request: HttpRequest, filters: Query[ItemListQuery]) -> ItemPageOut:
+    page = queries.page_of_items(
+        queries.filter_items(
+            _user(request),
+            queries.ItemFilters(
+                village_id=filters.village_id,
+                source_kind=filters.source_kind,
+                status=filters.status,
+                responsible_person_id=filters.responsible_person_id,
+                due_state=filters.due_state,
+            ),
+        ),
+        after=filters.after,
+    )
+    return ItemPageOut(
+        items=[ItemSummaryOut(**_summary_fields(item)) for item in page.rows],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.post("", response={201: ItemDetailOut, **ERRORS}, summary="列入整改台账")
+def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
+    """Units and people are looked up within the town only; the service checks the actor."""
+    user = _user(request)
+    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
+    if town is None or not access.is_office_member(user, town):
+        raise ServiceError("只能为本镇登记整改事项", field="unit_id")
+    units = Unit.objects.subtree_of(town)
+    people = User.objects.filter(unit__in=units)
+    village = None
+    if payload.village_id is not None:
+        village = units.filter(pk=payload.village_id).first()
+        if village is None:
+            raise ServiceError("所属村须为本镇的村（社区）", field="village_id")
+    responsible_unit = units.filter(pk=payload.responsible_unit_id).first()
+    if responsible_unit is None:
+        raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit_id")
+    leader = people.filter(pk=payload.responsible_leader_id).first()
+    if leader is None:
+        raise ServiceError("责任领导须为本镇人员", field="responsible_leader_id")
+    person = people.filter(pk=payload.responsible_person_id).first()
+    if person is None:
+        raise ServiceError("责任人须为本镇人员", field="responsible_person_id")
+    item = services.open_item(
+        actor=user,
+        unit=town,
+        village=village,
+        source_kind=payload.source_kind,
+        source_label=payload.source_label,
+        source_url=payload.source_url,
+        description=payload.description,
+        measures=payload.measures,
+        responsible_leader=leader,
+        responsible_unit=responsible_unit,
+        responsible_person=person,
+        due_on=payload.due_on,
+        working_days=payload.working_days,
+    )
+    return Status(201, _detail(access.get_item_for_user(user, item.pk)))
+
+
+@router.get("/{int:item_id}", response={200: ItemDetailOut, **ERRORS}, summary="整改事项详情")
+def get_item(request: HttpRequest, item_id: int) -> ItemDetailOut:
+    return _detail(access.get_item_for_user(_user(request), item_id))
+
+
+@router.post(
+    "/{int:item_id}/progress", response={201: ItemDetailOut, **ERRORS}, summary="填报整改进展"
+)
+def add_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> Status[ItemDetailOut]:
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    services.record_progress(
+        actor=user, item=item, occurred_on=payload.occurred_on, content=payload.content
+    )
+    return Status(201, _detail(item))
+
+
+@router.post(
+    "/{int:item_id}/request-closure", response={200: ItemDetailOut, **ERRORS}, summary="申请销号"
+)
+def request_closure(request: HttpRequest, item_id: int, payload: ClosureIn) -> ItemDetailOut:
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    services.request_closure(actor=user, item=item, note=payload.note)
+    return _detail(item)
+
+
+@router.post("/{int:item_id}/verify", response={200: ItemDetailOut, **ERRORS}, summary="审核销号")
+def verify(request: HttpRequest, item_id: int, payload: VerifyIn) -> ItemDetailOut:
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    services.verify_closure(actor=user, item=item, accept=payload.accept, reason=payload.reason)
+    return _detail(item)

@@ -1,0 +1,21 @@
+from django.utils import timezone
+from django_tasks import task
+
+from saohei.leads.deadlines import run_deadline_reminders
+from saohei.rectifications.deadlines import run_rectification_reminders
+
+
+@task()
+def send_deadline_reminders() -> dict[str, int]:
+    """Hourly: reminders and escalations for leads and rectification items (idempotent)."""
+    today = timezone.localdate()
+    leads = run_deadline_reminders(today=today)
+    rectifications = run_rectification_reminders(today=today)
+    return {
+        "reminded": leads.reminded,
+        "urged": leads.urged,
+        "supervised": leads.supervised,
+        "rectifications_reminded": rectifications.reminded,
+        "rectifications_urged": rectifications.urged,
+        "rectifications_supervised": rectifications.supervised,
+    }

@@ -1,0 +1,153 @@
+"""问题整改台账 as .xlsx, in the layout of DOMAIN.md §5, written in constant memory."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO
+
+import xlsxwriter
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from saohei.rectifications.models import (
+    Evidence,
+    RectificationItem,
+    RectificationItemQuerySet,
+    RectificationProgress,
+    Status,
+)
+
+COLUMNS = [
+    "序号",
+    "问题来源",
+    "问题描述",
+    "整改措施",
+    "责任领导",
+    "责任单位",
+    "责任人",
+    "整改时限",
+    "整改进展",
+    "佐证材料",
+    "销号（申请/审核/日期）",
+    "复查结论",
+]
+WIDTHS = [6, 18, 40, 40, 10, 16, 10, 11, 50, 30, 36, 24]
+EXPORT_LIMIT = 100_000
+CHUNK_SIZE = 500
+
+
+def ledger_rows(items: RectificationItemQuerySet) -> Iterable[RectificationItem]:
+    """The items in list order, fetched in chunks with their progress and evidence."""
+    return (
+        items.select_related(
+            "village",
+            "responsible_leader",
+            "responsible_unit",
+            "responsible_person",
+            "requested_by",
+            "verified_by",
+            "rechecked_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "progress_updates",
+                queryset=RectificationProgress.objects.order_by("occurred_on", "id"),
+            ),
+            Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "id")),
+        )
+        .order_by("-created_at", "-id")[: EXPORT_LIMIT + 1]
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+def write_ledger(items: Iterable[RectificationItem], output: IO[bytes], *, exported_by: str) -> int:
+    """Write the ledger to `output`; returns the number of item rows."""
+    exported_at = timezone.localtime()
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+    sheet = workbook.add_worksheet("问题整改台账")
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    watermark = workbook.add_format({"font_color": "#808080", "italic": True})
+    stamp = f"导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"
+    sheet.set_header("&R&8" + stamp.replace("&", "&&"))
+    sheet.set_landscape()
+    sheet.repeat_rows(1)
+    for column, width in enumerate(WIDTHS):
+        sheet.set_column(column, column, width)
+    sheet.write_string(0, 0, stamp, watermark)
+    for column, title in enumerate(COLUMNS):
+        sheet.write_string(1, column, title, bold)
+    sheet.freeze_panes(2, 1)
+    count = 0
+    for count, item in enumerate(items, start=1):
+        if count > EXPORT_LIMIT:
+            count = EXPORT_LIMIT
+            sheet.write_string(
+                EXPORT_LIMIT + 2,
+                0,
+                f"符合条件的事项超过 {EXPORT_LIMIT} 条，仅导出前 {EXPORT_LIMIT} 条，请缩小筛选范围。",
+                watermark,
+            )
+            break
+        sheet.write_number(count + 1, 0, count)
+        for column, value in enumerate(_values(item), start=1):
+            sheet.write_string(count + 1, column, value, wrap)
+    workbook.close()
+    return count
+
+
+def _values(item: RectificationItem) -> list[str]:
+    source = item.get_source_kind_display()
+    if item.source_label:
+        source += f"（{item.source_label}）"
+    place = f"【{item.village.name}】" if item.village else ""
+    progress = "\n".join(
+        f"{entry.occurred_on:%Y-%m-%d} {entry.content}" for entry in item.progress_updates.all()
+    )
+    evidence = "\n".join(
+        f"{file.original_name}（SHA-256 {file.sha256[:12]}…）" for file in item.evidence.all()
+    )
+    return [
+        source,
+        place + item.description,
+        item.measures,
+        item.responsible_leader.real_name,
+        item.responsible_unit.name,
+        item.responsible_person.real_name,
+        f"{item.due_on:%Y-%m-%d}",
+        progress,
+        evidence,
+        _closure(item),
+        _recheck(item),
+    ]
+
+
+def _closure(item: RectificationItem) -> str:
+    parts = []
+    if item.requested_at and item.requested_by:
+        parts.append(f"申请：{item.requested_by.real_name} {_when(item.requested_at)}")
+    if item.verified_at and item.verified_by:
+        verdict = "通过" if item.is_verification_accepted else "退回"
+        reason = f"（{item.verification_reason}）" if item.verification_reason else ""
+        parts.append(
+            f"审核：{item.verified_by.real_name} {verdict}{reason} {_when(item.verified_at)}"
+        )
+    if item.status == Status.CLOSED and item.closed_at:
+        parts.append(f"销号日期：{timezone.localtime(item.closed_at):%Y-%m-%d}")
+    else:
+        parts.append(f"状态：{item.get_status_display()}")
+    return "\n".join(parts)
+
+
+def _recheck(item: RectificationItem) -> str:
+    if not item.recheck_result:
+        return ""
+    text = item.get_recheck_result_display()
+    if item.recheck_reason:
+        text += f"：{item.recheck_reason}"
+    if item.rechecked_by and item.rechecked_at:
+        text += f"（{item.rechecked_by.real_name} {_when(item.rechecked_at)}）"
+    return text
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d}"

@@ -1,0 +1,137 @@
+from typing import Any
+
+from django import forms
+
+from saohei.common.forms import StyledForm
+from saohei.common.roles import Role
+from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput
+from saohei.organisations.models import Unit, User
+from saohei.rectifications.models import SourceKind, Status
+
+
+def _people(town: Unit) -> Any:
+    return (
+        User.objects.filter(is_active=True, unit__path__startswith=town.path)
+        .select_related("unit")
+        .order_by("unit__path", "username")
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        unit = f"（{obj.unit.name}）" if obj.unit else ""
+        return f"{obj.real_name}{unit}"
+
+
+class FilterForm(StyledForm):
+    village = forms.ModelChoiceField(
+        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="全部"
+    )
+    source = forms.ChoiceField(
+        label="问题来源", choices=[("", "全部"), *SourceKind.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label="状态", choices=[("", "全部"), *Status.choices], required=False
+    )
+    person = PersonChoiceField(
+        label="责任人", queryset=User.objects.none(), required=False, empty_label="全部"
+    )
+    due = forms.ChoiceField(
+        label="时限",
+        choices=[("", "全部"), ("soon", "即将到期"), ("overdue", "已逾期")],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, villages: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", villages)
+        self.set_queryset("person", people)
+
+
+class ItemForm(StyledForm):
+    source_kind = forms.ChoiceField(label="问题来源", choices=SourceKind.choices)
+    source_label = forms.CharField(
+        label="来源记录",
+        max_length=200,
+        required=False,
+        help_text="如：市督导组反馈意见（2026年第3期）",
+    )
+    village = forms.ModelChoiceField(
+        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
+    )
+    description = forms.CharField(
+        label="问题描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    measures = forms.CharField(
+        label="整改措施", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    responsible_leader = PersonChoiceField(label="责任领导", queryset=User.objects.none())
+    responsible_unit = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.none())
+    responsible_person = PersonChoiceField(label="责任人", queryset=User.objects.none())
+    working_days = forms.IntegerField(
+        label="整改时限（工作日）",
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="填写工作日数，或直接选择截止日期",
+    )
+    due_on = forms.DateField(label="截止日期", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+        self.set_queryset(
+            "responsible_leader",
+            _people(town).filter(
+                role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER], role_grants__unit=town
+            ),
+        )
+        self.set_queryset(
+            "responsible_unit", Unit.objects.subtree_of(town).active().order_by("path")
+        )
+        self.set_queryset("responsible_person", _people(town))
+
+
+class ProgressForm(StyledForm):
+    occurred_on = forms.DateField(label="日期", widget=DATE_INPUT)
+    content = forms.CharField(
+        label="整改进展", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    evidence = MultipleFileField(
+        label="佐证材料（照片、文件）",
+        widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf,.docx,.xlsx"}),
+    )
+
+
+class ClosureRequestForm(StyledForm):
+    note = forms.CharField(
+        label="申请说明",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+    )
+
+
+class VerifyForm(StyledForm):
+    decision = forms.ChoiceField(
+        label="审核意见", choices=[("accept", "同意销号"), ("return", "退回继续整改")]
+    )
+    reason = forms.CharField(
+        label="意见/退回理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+    )
+
+
+class RecheckForm(StyledForm):
+    decision = forms.ChoiceField(
+        label="复查结论", choices=[("passed", "复查通过"), ("reopen", "重新整改")]
+    )
+    reason = forms.CharField(
+        label="复查意见",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+    )
+    due_on = forms.DateField(label="新整改时限（重新整改时）", required=False, widget=DATE_INPUT)

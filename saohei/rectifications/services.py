@@ -1,0 +1,366 @@
+"""Every state change of a rectification item: one transaction each, checked, audited.
+
+整改中 → (销号申请) 已申请销号 → (审核通过) 已销号; a returned request goes back to 整改中 with
+the reason; a closed item can be re-checked: confirmed (复查通过) or re-opened with a reason.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.roles import Role
+from saohei.common.uploads import CheckedUpload
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.rectifications import access
+from saohei.rectifications.models import (
+    EventKind,
+    Evidence,
+    RecheckResult,
+    RectificationEvent,
+    RectificationItem,
+    RectificationProgress,
+    SourceKind,
+    Status,
+)
+from saohei.workdays.calendar import add_working_days
+
+# Working days allowed when the caller gives neither a date nor a limit.
+DEFAULT_WORKING_DAYS = {
+    SourceKind.SELF_INSPECTION: 20,
+    SourceKind.TALK: 20,
+    SourceKind.ARCHIVE_INSPECTION: 10,
+    SourceKind.SUPERVISION: 10,
+    SourceKind.MEETING: 20,
+}
+TEXT_LIMIT = 5000
+
+
+def item_url(item: RectificationItem) -> str:
+    return f"/rectifications/{item.pk}/"
+
+
+def _event(
+    item: RectificationItem, actor: User | None, kind: EventKind, note: str = ""
+) -> RectificationEvent:
+    return RectificationEvent.objects.create(item=item, kind=kind, actor=actor, note=note)
+
+
+def _audit(
+    action: AuditAction, actor: User | None, item: RectificationItem, **details: Any
+) -> None:
+    record_event(action=action, actor=actor, unit=item.unit, target=item, details=details)
+
+
+def _require_status(item: RectificationItem, allowed: Status, doing: str) -> None:
+    if item.status != allowed:
+        raise ServiceError(f"整改事项当前状态为“{item.get_status_display()}”，不能{doing}")
+
+
+def _text(value: str, field: str, label: str, *, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise ServiceError(f"请填写{label}", field=field)
+    if len(value) > TEXT_LIMIT:
+        raise ServiceError(f"{label}不能超过{TEXT_LIMIT}个字", field=field)
+    return value
+
+
+def _office_staff(item: RectificationItem) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=item.unit
+        ).distinct()
+    )
+
+
+def _in_town(unit: Unit, town: Unit) -> bool:
+    return unit.path.startswith(town.path)
+
+
+@transaction.atomic
+def open_item(
+    *,
+    actor: User,
+    unit: Unit,
+    village: Unit | None,
+    source_kind: str,
+    source_label: str,
+    source_url: str,
+    description: str,
+    measures: str,
+    responsible_leader: User,
+    responsible_unit: Unit,
+    responsible_person: User,
+    due_on: date | None = None,
+    working_days: int | None = None,
+) -> RectificationItem:
+    """列入台账: the town's office or leaders put a problem on the ledger with owner and deadline."""
+    if unit.kind != UnitKind.TOWN:
+        raise ServiceError("整改事项应登记在镇（街道）", field="unit")
+    if not access.is_office_member(actor, unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以列入整改台账")
+    if source_kind not in SourceKind.values:
+        raise ServiceError("问题来源不正确", field="source_kind")
+    if village is not None and (
+        village.kind not in (UnitKind.VILLAGE, UnitKind.COMMUNITY) or village.parent_id != unit.pk
+    ):
+        raise ServiceError("所属村须为本镇的村（社区）", field="village")
+    if source_url and not source_url.startswith("/"):
+        raise ServiceError("来源链接只能是本系统内以“/”开头的地址", field="source_url")
+    if not _in_town(responsible_unit, unit):
+        raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit")
+    if not (
+        responsible_leader.is_active
+        and responsible_leader.role_grants.filter(role__in=access.LEADER_ROLES, unit=unit).exists()
+    ):
+        raise ServiceError("责任领导须为本镇领导小组组长或副组长", field="responsible_leader")
+    if not (
+        responsible_person.is_active
+        and responsible_person.unit is not None
+        and _in_town(responsible_person.unit, unit)
+    ):
+        raise ServiceError("责任人须为本镇在岗人员", field="responsible_person")
+    today = timezone.localdate()
+    if due_on is None:
+        days = working_days if working_days is not None else DEFAULT_WORKING_DAYS[source_kind]  # type: ignore[index]
+        if days < 1 or days > 365:
+            raise ServiceError("整改时限应为1至365个工作日", field="working_days")
+        due_on = add_working_days(today, days)
+    elif due_on < today:
+        raise ServiceError("整改时限不能早于今天", field="due_on")
+    item = RectificationItem.objects.create(
+        unit=unit,
+        village=village,
+        source_kind=source_kind,
+        source_label=source_label.strip()[:200],
+        source_url=source_url.strip()[:300],
+        description=_text(description, "description", "问题描述"),
+        measures=_text(measures, "measures", "整改措施"),
+        responsible_leader=responsible_leader,
+        responsible_unit=responsible_unit,
+        responsible_person=responsible_person,
+        due_on=due_on,
+        created_by=actor,
+    )
+    _event(item, actor, EventKind.OPENED, f"整改时限 {due_on:%Y-%m-%d}")
+    _audit(
+        AuditAction.RECTIFICATION_OPENED,
+        actor,
+        item,
+        source_kind=source_kind,
+        due_on=due_on.isoformat(),
+    )
+    notify(
+        recipients=[responsible_person],
+        title="新的整改事项已列入台账",
+        body=f"整改时限 {due_on:%Y-%m-%d}",
+        url=item_url(item),
+        kind=NotificationKind.INFO,
+    )
+    return item
+
+
+@transaction.atomic
+def record_progress(
+    *,
+    actor: User,
+    item: RectificationItem,
+    occurred_on: date,
+    content: str,
+    evidence: list[CheckedUpload] | None = None,
+) -> RectificationProgress:
+    """整改进展 with its evidence: the responsible person, the village's head or the office."""
+    if not access.can_update(actor, item):
+        raise ActionNotAllowed("只有责任人、本村负责人或扫黑办可以填报整改进展")
+    _require_status(item, Status.OPEN, "填报进展")
+    if occurred_on > timezone.localdate():
+        raise ServiceError("进展日期不能晚于今天", field="occurred_on")
+    progress = RectificationProgress.objects.create(
+        item=item,
+        occurred_on=occurred_on,
+        content=_text(content, "content", "整改进展"),
+        author=actor,
+    )
+    digests = []
+    for checked in evidence or []:
+        stored = Evidence(
+            item=item,
+            progress=progress,
+            original_name=(checked.upload.name or "佐证材料")[:200],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
+        stored.file.save(checked.sha256, checked.upload, save=False)
+        stored.save()
+        digests.append(checked.sha256)
+    _event(item, actor, EventKind.PROGRESS, progress.content[:200])
+    _audit(
+        AuditAction.RECTIFICATION_PROGRESS,
+        actor,
+        item,
+        progress_id=progress.pk,
+        evidence=digests,
+    )
+    return progress
+
+
+@transaction.atomic
+def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> RectificationItem:
+    """销号申请: only after at least one progress update carrying evidence."""
+    if not access.can_update(actor, item):
+        raise ActionNotAllowed("只有责任人、本村负责人或扫黑办可以申请销号")
+    _require_status(item, Status.OPEN, "申请销号")
+    if not item.evidence.exists():
+        raise ServiceError("申请销号前须至少填报一次附有佐证材料的整改进展", field="evidence")
+    item.status = Status.REQUESTED
+    item.requested_by = actor
+    item.requested_at = timezone.now()
+    item.closure_note = _text(note, "note", "申请说明", required=False)
+    item.save(
+        update_fields=["status", "requested_by", "requested_at", "closure_note", "updated_at"]
+    )
+    _event(item, actor, EventKind.REQUESTED, item.closure_note)
+    _audit(AuditAction.RECTIFICATION_REQUESTED, actor, item)
+    notify(
+        recipients=[user for user in _office_staff(item) if user.pk != actor.pk],
+        title="整改事项申请销号，请审核",
+        url=item_url(item),
+        kind=NotificationKind.REMINDER,
+    )
+    return item
+
+
+@transaction.atomic
+def verify_closure(
+    *, actor: User, item: RectificationItem, accept: bool, reason: str = ""
+) -> RectificationItem:
+    """审核销号: the office accepts (销号) or returns with a reason; never the one who did it."""
+    if not access.can_verify(actor, item):
+        raise ActionNotAllowed(
+            "只有扫黑办工作人员或领导小组组长、副组长可以审核销号，且不能审核本人或本村的事项"
+        )
+    _require_status(item, Status.REQUESTED, "审核销号")
+    reason = _text(reason, "reason", "退回理由", required=not accept)
+    now = timezone.now()
+    item.verified_by = actor
+    item.verified_at = now
+    item.is_verification_accepted = accept
+    item.verification_reason = reason
+    if accept:
+        item.status = Status.CLOSED
+        item.closed_at = now
+    else:
+        item.status = Status.OPEN
+    item.save(
+        update_fields=[
+            "status",
+            "verified_by",
+            "verified_at",
+            "is_verification_accepted",
+            "verification_reason",
+            "closed_at",
+            "updated_at",
+        ]
+    )
+    _event(item, actor, EventKind.ACCEPTED if accept else EventKind.RETURNED, reason)
+    _audit(
+        AuditAction.RECTIFICATION_VERIFIED if accept else AuditAction.RECTIFICATION_RETURNED,
+        actor,
+        item,
+    )
+    notify(
+        recipients=[item.responsible_person] + ([item.requested_by] if item.requested_by else []),
+        title="整改事项已销号" if accept else "整改事项销号申请被退回",
+        body=reason[:200],
+        url=item_url(item),
+        kind=NotificationKind.REMINDER,
+    )
+    return item
+
+
+@transaction.atomic
+def recheck(
+    *,
+    actor: User,
+    item: RectificationItem,
+    passed: bool,
+    reason: str = "",
+    due_on: date | None = None,
+) -> RectificationItem:
+    """复查: confirm a closed item (复查通过) or re-open it with a reason and a new deadline."""
+    if not access.can_verify(actor, item):
+        raise ActionNotAllowed(
+            "只有扫黑办工作人员或领导小组组长、副组长可以复查，且不能复查本人或本村的事项"
+        )
+    _require_status(item, Status.CLOSED, "复查")
+    reason = _text(reason, "reason", "复查意见", required=not passed)
+    item.recheck_result = RecheckResult.PASSED if passed else RecheckResult.REOPENED
+    item.recheck_reason = reason
+    item.rechecked_by = actor
+    item.rechecked_at = timezone.now()
+    fields = ["recheck_result", "recheck_reason", "rechecked_by", "rechecked_at", "updated_at"]
+    if not passed:
+        today = timezone.localdate()
+        if due_on is not None and due_on < today:
+            raise ServiceError("整改时限不能早于今天", field="due_on")
+        item.status = Status.OPEN
+        item.closed_at = None
+        item.escalation_level = 0
+        item.due_on = due_on or add_working_days(
+            today, DEFAULT_WORKING_DAYS[SourceKind(item.source_kind)]
+        )
+        fields += ["status", "closed_at", "escalation_level", "due_on"]
+    item.save(update_fields=fields)
+    _event(
+        item,
+        actor,
+        EventKind.RECHECK_PASSED if passed else EventKind.RECHECK_REOPENED,
+        reason if passed else f"{reason}（新时限 {item.due_on:%Y-%m-%d}）",
+    )
+    _audit(AuditAction.RECTIFICATION_RECHECKED, actor, item, passed=passed)
+    if not passed:
+        notify(
+            recipients=[item.responsible_person],
+            title="整改事项复查未通过，需重新整改",
+            body=reason[:200],
+            url=item_url(item),
+            kind=NotificationKind.REMINDER,
+        )
+    return item
+
+
+@transaction.atomic
+def record_evidence_downloaded(
+    *, actor: User, evidence: Evidence, ip_address: str | None = None
+) -> None:
+    """Every download of 佐证材料 is audited with its digest (the access check is the caller's)."""
+    record_event(
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        actor=actor,
+        unit=evidence.item.unit,
+        target=evidence.item,
+        ip_address=ip_address,
+        details={"evidence_id": evidence.pk, "sha256": evidence.sha256},
+    )
+
+
+@transaction.atomic
+def record_ledger_export(
+    *, actor: User, rows: int, filters: dict[str, Any], ip_address: str | None = None
+) -> None:
+    """Every export of the 问题整改台账 is audited with its row count and filters."""
+    record_event(
+        action=AuditAction.RECTIFICATIONS_EXPORTED,
+        actor=actor,
+        ip_address=ip_address,
+        details={"rows": rows, "filters": filters},
+    )

@@ -1,0 +1,69 @@
+"""On a phone: the village head uploads a photo and asks for 销号; the office verifies → 已销号."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from saohei.demo.town import DEMO_PASSWORD
+from saohei.organisations.models import Unit, User
+from saohei.rectifications import services
+from saohei.rectifications.models import RectificationItem, SourceKind, Status
+from saohei.rectifications.tests.conftest import PNG
+from saohei.testing.browser import NewPage
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="username"]').fill(username)
+    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_test_id("welcome")).to_be_visible()
+
+
+def test_village_head_submits_evidence_from_a_phone_and_office_closes(
+    new_page: NewPage, demo_live: str
+) -> None:
+    town = Unit.objects.get(name="港西镇")
+    village = Unit.objects.get(name="东岛村")
+    item = services.open_item(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        village=village,
+        source_kind=SourceKind.ARCHIVE_INSPECTION,
+        source_label="村级档案检查",
+        source_url="",
+        description="谈心谈话记录缺少谈话对象签字",
+        measures="补签并规范记录格式",
+        responsible_leader=User.objects.get(username="shuji"),
+        responsible_unit=village,
+        responsible_person=User.objects.get(username="cun02"),
+        working_days=10,
+    )
+
+    phone = new_page(PHONE)  # type: ignore[arg-type]
+    sign_in(phone, demo_live, "cun02")
+    phone.goto(f"{demo_live}/rectifications/{item.pk}/")
+    form = phone.get_by_test_id("progress-form")
+    form.locator("#id_content").fill("已补签全部谈话记录")
+    form.locator("#id_evidence").set_input_files(
+        {"name": "签字页.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    form.get_by_role("button", name="提交进展").click()
+    expect(phone.get_by_test_id("progress-list")).to_contain_text("签字页.png")
+    phone.get_by_test_id("closure-form").get_by_role("button", name="申请销号").click()
+    expect(phone.get_by_test_id("item-status")).to_have_text("已申请销号")
+    expect(phone.get_by_test_id("verify-form")).to_have_count(0)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+
+    office = new_page({"width": 1280, "height": 800})
+    sign_in(office, demo_live, "banshi")
+    office.goto(f"{demo_live}/rectifications/{item.pk}/")
+    verify = office.get_by_test_id("verify-form")
+    verify.locator("#id_decision").select_option("accept")
+    verify.locator("#id_reason").fill("经现场核实，同意销号")
+    verify.get_by_role("button", name="提交审核").click()
+    expect(office.get_by_test_id("item-status")).to_have_text("已销号")
+    assert RectificationItem.objects.get(pk=item.pk).status == Status.CLOSED

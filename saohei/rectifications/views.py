@@ -1,0 +1,319 @@
+import tempfile
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.common.roles import Role
+from saohei.common.uploads import check_uploads
+from saohei.organisations.access import content_units
+from saohei.organisations.models import Unit, User
+from saohei.rectifications import access, queries, services
+from saohei.rectifications.exports import ledger_rows, write_ledger
+from saohei.rectifications.forms import (
+    ClosureRequestForm,
+    FilterForm,
+    ItemForm,
+    ProgressForm,
+    RecheckForm,
+    VerifyForm,
+)
+from saohei.rectifications.models import RectificationItem, Status
+
+READ_ROLES = (
+    Role.LEADER,
+    Role.DEPUTY_LEADER,
+    Role.OFFICE_STAFF,
+    Role.VILLAGE_HEAD,
+    Role.SUPERVISOR,
+)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.ItemFilters | None]:
+    scope = content_units(user)
+    form = FilterForm(
+        request.GET or None,
+        villages=scope.villages().order_by("path"),
+        people=User.objects.filter(is_active=True, unit__in=scope).order_by(
+            "unit__path", "username"
+        ),
+    )
+    if not form.is_bound:
+        return form, queries.ItemFilters()
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, queries.ItemFilters(
+        village_id=data["village"].pk if data["village"] else None,
+        source_kind=data["source"],
+        status=data["status"],
+        responsible_person_id=data["person"].pk if data["person"] else None,
+        due_state=data["due"],
+    )
+
+
+@role_required(*READ_ROLES)
+def item_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    form, filters = _filters(request, user)
+    items = (
+        queries.filter_items(user, filters)
+        if filters is not None
+        else RectificationItem.objects.none()
+    )
+    page = queries.page_of_items(
+        items, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    today = timezone.localdate()
+    threshold = queries.amber_threshold(today)
+    rows = [(item, queries.due_state(item, today=today, threshold=threshold)) for item in page.rows]
+    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
+    return render(
+        request,
+        "rectifications/item_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "count": queries.capped_count(items),
+            "base_query": base_query,
+            "can_open": bool(access.openable_towns(user)),
+        },
+    )
+
+
+@role_required(*READ_ROLES)
+def summary_view(request: HttpRequest) -> HttpResponse:
+    """对照清单: completion and overdue per village, responsible person or source."""
+    user = _actor(request)
+    by = request.GET.get("by", "village")
+    if by not in queries.GROUPINGS:
+        by = "village"
+    rows = queries.summarize(user, by=by)
+    filter_name = {"village": "village", "person": "person", "source": "source"}[by]
+    return render(
+        request,
+        "rectifications/summary.html",
+        {
+            "rows": rows,
+            "by": by,
+            "heading": queries.GROUPINGS[by][2],
+            "filter_name": filter_name,
+            "groupings": [(key, label) for key, (_, _, label) in queries.GROUPINGS.items()],
+            "totals": {
+                "total": sum(row.total for row in rows),
+                "closed": sum(row.closed for row in rows),
+                "overdue": sum(row.overdue for row in rows),
+            },
+        },
+    )
+
+
+@role_required(Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
+def item_create_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = access.openable_towns(user)
+    if not towns:
+        raise PermissionDenied("您不能登记整改事项")
+    town: Unit = towns[0]
+    form = ItemForm(request.POST or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.open_item(
+                actor=user,
+                unit=town,
+                village=data["village"],
+                source_kind=data["source_kind"],
+                source_label=data["source_label"],
+                source_url="",
+                description=data["description"],
+                measures=data["measures"],
+                responsible_leader=data["responsible_leader"],
+                responsible_unit=data["responsible_unit"],
+                responsible_person=data["responsible_person"],
+                due_on=data["due_on"],
+                working_days=data["working_days"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "整改事项已列入台账。")
+            return redirect("rectifications:detail", item_id=item.pk)
+    return render(request, "rectifications/item_form.html", {"form": form, "town": town})
+
+
+@role_required(*READ_ROLES)
+def item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _actor(request)
+    item = access.get_item_for_user(user, item_id)
+    today = timezone.localdate()
+    can_update = access.can_update(user, item)
+    can_verify = access.can_verify(user, item)
+    context: dict[str, Any] = {
+        "item": item,
+        "due_state": queries.due_state(item, today=today, threshold=queries.amber_threshold(today)),
+        "progress_updates": item.progress_updates.select_related("author").prefetch_related(
+            "evidence"
+        ),
+        "events": item.events.select_related("actor"),
+        "can_update": can_update and item.status == Status.OPEN,
+        "can_verify": can_verify and item.status == Status.REQUESTED,
+        "can_recheck": can_verify and item.status == Status.CLOSED,
+        "Status": Status,
+    }
+    if context["can_update"]:
+        context.update(
+            progress_form=ProgressForm(initial={"occurred_on": today}),
+            closure_form=ClosureRequestForm(),
+        )
+    if context["can_verify"]:
+        context["verify_form"] = VerifyForm()
+    if context["can_recheck"]:
+        context["recheck_form"] = RecheckForm()
+    return render(request, "rectifications/item_detail.html", context)
+
+
+def _item_action(
+    request: HttpRequest,
+    item_id: int,
+    form_class: Callable[..., Any],
+    perform: Callable[[User, RectificationItem, dict[str, Any]], str],
+) -> HttpResponse:
+    """POST a form to one service call; errors come back as a message on the item's page."""
+    user = _actor(request)
+    item = access.get_item_for_user(user, item_id)
+    form = form_class(request.POST, request.FILES or None)
+    if not form.is_valid():
+        errors = "；".join(
+            f"{form.fields[f].label if f in form.fields else ''} {e}"
+            for f, es in form.errors.items()
+            for e in es
+        )
+        messages.error(request, f"提交的内容有误：{errors}")
+        return redirect("rectifications:detail", item_id=item.pk)
+    try:
+        message = perform(user, item, form.cleaned_data)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect("rectifications:detail", item_id=item.pk)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def progress_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
+        services.record_progress(
+            actor=user,
+            item=item,
+            occurred_on=data["occurred_on"],
+            content=data["content"],
+            evidence=check_uploads(data["evidence"]),
+        )
+        return "已填报整改进展。"
+
+    return _item_action(request, item_id, ProgressForm, perform)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def request_closure_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
+        services.request_closure(actor=user, item=item, note=data["note"])
+        return "已申请销号，等待扫黑办审核。"
+
+    return _item_action(request, item_id, ClosureRequestForm, perform)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def verify_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
+        accept = data["decision"] == "accept"
+        services.verify_closure(actor=user, item=item, accept=accept, reason=data["reason"])
+        return "审核通过，已销号。" if accept else "已退回继续整改。"
+
+    return _item_action(request, item_id, VerifyForm, perform)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def recheck_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
+        passed = data["decision"] == "passed"
+        services.recheck(
+            actor=user, item=item, passed=passed, reason=data["reason"], due_on=data["due_on"]
+        )
+        return "已记录复查通过。" if passed else "已重新打开，继续整改。"
+
+    return _item_action(request, item_id, RecheckForm, perform)
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@login_required
+def evidence_download_view(request: HttpRequest, item_id: int, evidence_id: int) -> FileResponse:
+    user = _actor(request)
+    if not user_has_any_role(user, READ_ROLES):
+        raise PermissionDenied("您没有查看整改材料的权限")
+    item = access.get_item_for_user(user, item_id)
+    evidence = item.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404("佐证材料不存在")
+    evidence.item = item
+    services.record_evidence_downloaded(
+        actor=user, evidence=evidence, ip_address=client_ip(request)
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+@login_required
+def export_view(request: HttpRequest) -> FileResponse:
+    """The 问题整改台账 (.xlsx) of what the list shows with the same filters; audited."""
+    user = _actor(request)
+    if not user_has_any_role(user, READ_ROLES):
+        raise PermissionDenied("您没有导出问题整改台账的权限")
+    _, filters = _filters(request, user)
+    filters = filters or queries.ItemFilters()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
+    try:
+        rows = write_ledger(
+            ledger_rows(queries.filter_items(user, filters)), output, exported_by=str(user)
+        )
+        services.record_ledger_export(
+            actor=user,
+            rows=rows,
+            filters={key: value for key, value in vars(filters).items() if value},
+            ip_address=client_ip(request),
+        )
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"问题整改台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+        content_type=XLSX_TYPE,
+    )
