@@ -8,10 +8,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from saohei.api.cases_api import router as cases_router
+from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
+from saohei.api.meetings_api import router as meetings_router
 from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
+from saohei.api.talks_api import router as talks_router
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
 from saohei.organisations.access import content_units
@@ -125,6 +128,9 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
 api.add_router("/leads", leads_router)
 api.add_router("/cases", cases_router)
 api.add_router("/rectifications", rectifications_router)
+api.add_router("/talks", talks_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/meetings", meetings_router)
 
 # Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
 fallback_router = Router()

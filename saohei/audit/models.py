@@ -80,6 +80,22 @@ class AuditAction(models.TextChoices):
     RECTIFICATION_RECHECKED = "rectification_rechecked", "整改复查"
     RECTIFICATION_ESCALATED = "rectification_escalated", "整改催办/督办"
     RECTIFICATIONS_EXPORTED = "rectifications_exported", "导出问题整改台账"
+    TALK_RECORDED = "talk_recorded", "登记谈心谈话"
+    TALKS_REVIEWED = "talks_reviewed", "谈心谈话定期梳理"
+    INSPECTION_ROUND_CREATED = "inspection_round_created", "部署档案检查"
+    INSPECTION_RECORDED = "inspection_recorded", "登记档案检查结果"
+    ONSITE_LIST_PRINTED = "onsite_list_printed", "打印现场整改清单"
+    ARCHIVE_FOLDER_SAVED = "archive_folder_saved", "修改档案检查项目"
+    MEETING_RECORDED = "meeting_recorded", "登记会议"
+    MEETING_UPDATED = "meeting_updated", "修改会议记录"
+    MEETING_DECISION_TO_RECTIFICATION = "meeting_decision_to_rectification", "会议决定列入整改台账"
+    MEETING_SCHEDULE_SET = "meeting_schedule_set", "设置例会安排"
+    SELF_INSPECTION_RECORDED = "self_inspection_recorded", "登记自查自纠"
+    SELF_INSPECTION_ASSESSED = "self_inspection_assessed", "自查自纠逐项评估"
+    SELF_INSPECTION_PROBLEM_TO_RECTIFICATION = (
+        "self_inspection_problem_to_rectification",
+        "自查问题列入整改台账",
+    )
 
 
 class AuditResult(models.TextChoices):

@@ -10,10 +10,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
+from saohei.demo.accountability import load_demo_accountability
 from saohei.demo.cases import load_demo_cases
 from saohei.demo.leads import load_demo_leads
+from saohei.demo.meetings import load_demo_meetings
 from saohei.demo.rectifications import load_demo_rectifications
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
+from saohei.inspections.defaults import seed_default_folders
+from saohei.inspections.models import ArchiveFolder
+from saohei.leads.defaults import seed_defaults
+from saohei.leads.models import DictionaryEntry, SourceTimeLimit
 from saohei.organisations.models import (
     GroupMembership,
     GroupRole,
@@ -66,6 +72,10 @@ def _grant(user: User, role: Role, unit: Unit) -> None:
 def load_demo_town(*, with_history: bool = True) -> DemoReport:
     """The org and people; with `with_history`, also the seed's lead history (tests opt out)."""
     report = DemoReport()
+    # Reference lists normally come from data migrations; a flush (test teardown, a wiped demo)
+    # empties them, so put back whatever is missing. Never changes an edited entry.
+    seed_defaults(DictionaryEntry, SourceTimeLimit)
+    seed_default_folders(ArchiveFolder)
     city = _unit("荣成市扫黑办", UnitKind.CITY_OFFICE, None, "RC", 0, report)
     town = _unit("港西镇", UnitKind.TOWN, city, "GX", 10, report)
     police = _unit("港西派出所", UnitKind.POLICE_STATION, town, "GXPCS", 5, report)
@@ -122,6 +132,12 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     rectifications = load_demo_rectifications(town) if with_history else 0
     if rectifications:
         report.created.append(f"整改事项 {rectifications} 项")
+    accountability = load_demo_accountability(town) if with_history else 0
+    if accountability:
+        report.created.append(f"谈心谈话与档案检查 {accountability} 项")
+    meetings = load_demo_meetings(town) if with_history else 0
+    if meetings:
+        report.created.append(f"会议与自查 {meetings} 项")
 
     if report.created:
         record_event(

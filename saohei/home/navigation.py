@@ -43,6 +43,21 @@ MENU = [
             }
         ),
     ),
+    MenuEntry(
+        "会议与自查",
+        "meetings:list",
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF}),
+    ),
+    MenuEntry(
+        "谈心谈话",
+        "accountability:list",
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD}),
+    ),
+    MenuEntry(
+        "档案检查",
+        "inspections:list",
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD}),
+    ),
     MenuEntry("举报人保护", "vault:index", frozenset({Role.IDENTITY_CUSTODIAN})),
     MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
     MenuEntry("工作日历", "workdays:index", None),

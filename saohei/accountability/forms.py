@@ -1,0 +1,116 @@
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from saohei.accountability.models import TalkKind, Topic
+from saohei.common.errors import ServiceError
+from saohei.common.roles import Role
+from saohei.organisations.models import Unit, User
+
+
+class _ServiceErrorMixin(forms.Form):
+    def add_service_error(self, error: ServiceError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
+
+
+class _PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
+
+
+class TalkForm(_ServiceErrorMixin):
+    talked_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label="谈话地点", max_length=100)
+    interviewer = _PersonChoice(label="谈话人", queryset=User.objects.none())
+    interviewees = _PeopleChoice(
+        label="谈话对象",
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    recorder = _PersonChoice(label="记录人", queryset=User.objects.none(), required=False)
+    kind = forms.ChoiceField(label="谈话类型", choices=TalkKind.choices)
+    topics = forms.MultipleChoiceField(
+        label="谈话主题",
+        choices=Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_topics = forms.CharField(label="其他主题", max_length=200, required=False)
+    content = forms.CharField(label="谈话内容", widget=forms.Textarea(attrs={"rows": 5}))
+    follow_up = forms.CharField(
+        label="后续跟进", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    problems = forms.CharField(
+        label="发现问题",
+        required=False,
+        help_text="每行一个问题，每个问题列入整改台账",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    measures = forms.CharField(label="整改措施", required=False, help_text="适用于上列问题")
+    problem_village = forms.ModelChoiceField(
+        label="问题所属村", queryset=Unit.objects.none(), required=False
+    )
+    responsible_person = _PersonChoice(
+        label="整改责任人", queryset=User.objects.none(), required=False
+    )
+    leads = forms.CharField(
+        label="发现线索",
+        required=False,
+        help_text="每行一条线索的简要内容，每条登记为“谈心谈话”来源的线索",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True, unit__path__startswith=town.path).order_by(
+            "unit__path", "username"
+        )
+        for name in ("interviewer", "interviewees", "recorder", "responsible_person"):
+            self.fields[name].queryset = people  # type: ignore[attr-defined]
+        self.fields["problem_village"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            parent=town, is_active=True
+        ).order_by("sort_order", "path")
+        self.fields["talked_on"].initial = timezone.localdate()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("problems", "").strip():
+            if not data.get("measures", "").strip():
+                self.add_error("measures", "填写了发现问题，请填写整改措施")
+            if data.get("responsible_person") is None:
+                self.add_error("responsible_person", "填写了发现问题，请选择整改责任人")
+        return data
+
+
+def leaders_of(town: Unit) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, role_grants__role=Role.LEADER, role_grants__unit=town
+        ).order_by("pk")
+    )
+
+
+class ReviewForm(_ServiceErrorMixin):
+    covers_until = forms.DateField(label="梳理截至", widget=forms.DateInput(attrs={"type": "date"}))
+    opinion = forms.CharField(label="梳理意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["covers_until"].initial = timezone.localdate()
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="起", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="止", widget=forms.DateInput(attrs={"type": "date"}))
+
+    @staticmethod
+    def default_period() -> tuple[date, date]:
+        today = timezone.localdate()
+        return today - timedelta(days=365), today

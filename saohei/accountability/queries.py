@@ -1,0 +1,103 @@
+"""Reads of the talk records; the coverage view (谈话覆盖情况)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+
+from saohei.accountability.models import Talk
+from saohei.common.roles import Role
+from saohei.organisations.models import Unit, User
+
+
+@dataclass
+class CoverageRow:
+    label: str
+    people: list[User]
+    interviewers: list[str] = field(default_factory=list)
+    talked_on: list[date] = field(default_factory=list)
+
+    @property
+    def is_covered(self) -> bool:
+        return bool(self.interviewers)
+
+
+@dataclass
+class Coverage:
+    start: date
+    end: date
+    villages: list[CoverageRow]
+    police: list[CoverageRow]
+
+    @property
+    def villages_covered(self) -> int:
+        return sum(1 for row in self.villages if row.is_covered)
+
+    @property
+    def villages_missing(self) -> list[str]:
+        return [row.label for row in self.villages if not row.is_covered]
+
+    @property
+    def police_covered(self) -> int:
+        return sum(1 for row in self.police if row.is_covered)
+
+    @property
+    def summary(self) -> str:
+        text = f"{len(self.villages)} 个村居已谈 {self.villages_covered} 个"
+        if self.villages_missing:
+            text += "，未谈：" + "、".join(self.villages_missing)
+        return text
+
+
+def police_leaders(town: Unit) -> list[User]:
+    """The 派出所's 所长 and 教导员: police officers in the town whose position says so."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_grants__role=Role.POLICE_OFFICER,
+            unit__path__startswith=town.path,
+        )
+        .filter(Q(position__contains="所长") | Q(position__contains="教导员"))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _fill(row: CoverageRow, talks: list[Talk]) -> CoverageRow:
+    ids = {person.pk for person in row.people}
+    for talk in talks:
+        if ids & {person.pk for person in talk.interviewees.all()}:
+            name = talk.interviewer.real_name
+            if name not in row.interviewers:
+                row.interviewers.append(name)
+            row.talked_on.append(talk.talked_on)
+    return row
+
+
+def get_coverage(town: Unit, *, start: date, end: date) -> Coverage:
+    """Which village heads and police leaders were talked with in [start, end], and by whom."""
+    talks = list(
+        Talk.objects.filter(unit=town, talked_on__gte=start, talked_on__lte=end)
+        .select_related("interviewer")
+        .prefetch_related("interviewees")
+        .order_by("talked_on", "id")
+    )
+    heads: dict[int, list[User]] = {}
+    for person in User.objects.filter(
+        is_active=True,
+        role_grants__role=Role.VILLAGE_HEAD,
+        role_grants__unit__parent=town,
+    ).prefetch_related("role_grants"):
+        for grant in person.role_grants.all():
+            if grant.role == Role.VILLAGE_HEAD:
+                heads.setdefault(grant.unit_id, []).append(person)
+    villages = [
+        _fill(CoverageRow(label=village.name, people=heads.get(village.pk, [])), talks)
+        for village in town.children.filter(is_active=True).order_by("sort_order", "path")
+        if village.is_village
+    ]
+    police = [
+        _fill(CoverageRow(label=f"{person.real_name}（{person.position}）", people=[person]), talks)
+        for person in police_leaders(town)
+    ]
+    return Coverage(start=start, end=end, villages=villages, police=police)

@@ -1,0 +1,137 @@
+"""/api/v1/inspections — 村级档案检查, with the pages' access rules (`inspections.access`).
+
+A round the account may not see is 404; a village head sees only their own village's findings.
+Photos are uploaded through the pages (from a phone), not the API.
+"""
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from saohei.api.schemas import ErrorResponse
+from saohei.common.errors import ServiceError
+from saohei.inspections import access, services
+from saohei.inspections.models import InspectionRound
+from saohei.organisations.models import Unit, UnitKind, User
+
+router = Router(tags=["档案检查"])
+
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+}
+
+
+class RoundSummaryOut(Schema):
+    id: int
+    unit_id: int
+    title: str
+    deployed_by: str
+    inspected_on: date
+    working_days: int
+
+
+class FindingOut(Schema):
+    id: int
+    village_id: int
+    village: str
+    folder: str
+    result: str
+    result_label: str
+    note: str
+    rectification_item_id: int | None
+
+
+class RoundDetailOut(RoundSummaryOut):
+    village_ids: list[int]
+    findings: list[FindingOut]
+
+
+class RoundIn(Schema):
+    unit_id: int
+    title: str
+    deployed_by: str = ""
+    inspected_on: date
+    inspector_ids: list[int]
+    village_ids: list[int]
+    working_days: int = 10
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _summary(inspection: InspectionRound) -> RoundSummaryOut:
+    return RoundSummaryOut(
+        id=inspection.pk,
+        unit_id=inspection.unit_id,
+        title=inspection.title,
+        deployed_by=inspection.deployed_by,
+        inspected_on=inspection.inspected_on,
+        working_days=inspection.working_days,
+    )
+
+
+def _detail(user: User, inspection: InspectionRound) -> RoundDetailOut:
+    findings = access.visible_findings(user, inspection).select_related("village", "folder")
+    return RoundDetailOut(
+        **_summary(inspection).dict(),
+        village_ids=[village.pk for village in access.visible_villages(user, inspection)],
+        findings=[
+            FindingOut(
+                id=finding.pk,
+                village_id=finding.village_id,
+                village=finding.village.name,
+                folder=finding.folder.name,
+                result=finding.result,
+                result_label=finding.get_result_display(),
+                note=finding.note,
+                rectification_item_id=finding.rectification_item_id,
+            )
+            for finding in findings
+        ],
+    )
+
+
+@router.get("", response={200: list[RoundSummaryOut], **ERRORS}, summary="档案检查列表")
+def list_rounds(request: HttpRequest) -> list[RoundSummaryOut]:
+    return [_summary(inspection) for inspection in access.visible_rounds(_user(request))[:500]]
+
+
+@router.post("", response={201: RoundDetailOut, **ERRORS}, summary="登记档案检查")
+def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOut]:
+    user = _user(request)
+    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
+    if town is None or not access.is_office_member(user, town):
+        raise ServiceError("只能为本镇登记档案检查", field="unit_id")
+    villages = list(Unit.objects.filter(parent=town, pk__in=payload.village_ids))
+    if len(villages) != len(set(payload.village_ids)):
+        raise ServiceError("检查村居须为本镇的村（社区）", field="village_ids")
+    inspectors = list(
+        User.objects.filter(
+            is_active=True, unit__path__startswith=town.path, pk__in=payload.inspector_ids
+        )
+    )
+    if len(inspectors) != len(set(payload.inspector_ids)):
+        raise ServiceError("检查人员须为本镇人员", field="inspector_ids")
+    inspection = services.create_round(
+        actor=user,
+        unit=town,
+        title=payload.title,
+        deployed_by=payload.deployed_by,
+        inspected_on=payload.inspected_on,
+        inspectors=inspectors,
+        villages=villages,
+        working_days=payload.working_days,
+    )
+    return Status(201, _detail(user, inspection))
+
+
+@router.get("/{int:round_id}", response={200: RoundDetailOut, **ERRORS}, summary="档案检查详情")
+def get_round(request: HttpRequest, round_id: int) -> RoundDetailOut:
+    user = _user(request)
+    return _detail(user, access.get_round_for_user(user, round_id))

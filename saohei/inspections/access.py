@@ -1,0 +1,83 @@
+"""Who may see and record which inspection, decided here and nowhere else.
+
+- 组长/副组长/扫黑办工作人员: every round and finding of their towns; they record and print.
+- 村负责人: the rounds covering their village, and only their own village's findings and
+  on-site list (which they may print, to sign).
+- everyone else (police, the 三员 included): nothing. Out of scope answers 404.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from saohei.common.roles import Role
+from saohei.inspections.models import Finding, InspectionRound
+from saohei.organisations.access import grant_paths, unit_in_paths, units_within
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.rectifications.access import OFFICE_ROLES
+
+
+def _office_unit_ids(user: User) -> list[int]:
+    return list(units_within(grant_paths(user, OFFICE_ROLES)).values_list("pk", flat=True))
+
+
+def headed_villages(user: User) -> QuerySet[Unit]:
+    return units_within(grant_paths(user, {Role.VILLAGE_HEAD}))
+
+
+def visible_rounds(user: User) -> QuerySet[InspectionRound]:
+    if not user.is_authenticated:
+        return InspectionRound.objects.none()
+    office = InspectionRound.objects.filter(unit_id__in=_office_unit_ids(user))
+    village = InspectionRound.objects.filter(villages__in=headed_villages(user))
+    return InspectionRound.objects.filter(pk__in=(office | village).values("pk"))
+
+
+def get_round_for_user(user: User, round_id: int) -> InspectionRound:
+    found = visible_rounds(user).filter(pk=round_id).select_related("unit").first()
+    if found is None:
+        raise Http404("检查不存在或您无权查看")
+    return found
+
+
+def is_office_member(user: User, town: Unit) -> bool:
+    return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
+
+
+def visible_villages(user: User, inspection: InspectionRound) -> QuerySet[Unit]:
+    """The round's villages this user may see the findings of."""
+    villages = inspection.villages.all().order_by("sort_order", "path")
+    if is_office_member(user, inspection.unit):
+        return villages
+    return villages.filter(pk__in=headed_villages(user).values("pk"))
+
+
+def get_village_for_user(user: User, inspection: InspectionRound, village_id: int) -> Unit:
+    village = visible_villages(user, inspection).filter(pk=village_id).first()
+    if village is None:
+        raise Http404("村居不存在或您无权查看")
+    return village
+
+
+def visible_findings(user: User, inspection: InspectionRound) -> QuerySet[Finding]:
+    return inspection.findings.filter(village__in=visible_villages(user, inspection))
+
+
+def village_for_status(user: User, village_id: int) -> Unit:
+    """A village whose archive status over rounds this user may see."""
+    allowed = Unit.objects.filter(pk__in=_office_unit_ids(user)) | headed_villages(user)
+    village = (
+        allowed.filter(pk=village_id, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY])
+        .distinct()
+        .first()
+    )
+    if village is None:
+        raise Http404("村居不存在或您无权查看")
+    return village
+
+
+def office_towns(user: User) -> list[Unit]:
+    return list(
+        units_within(grant_paths(user, OFFICE_ROLES))
+        .filter(kind=UnitKind.TOWN, is_active=True)
+        .order_by("path")
+    )

@@ -1,0 +1,44 @@
+"""Reads of the archive inspections: the on-site list and a village's status over rounds."""
+
+from dataclasses import dataclass
+
+from saohei.inspections.documents import OnsiteList
+from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound, Result
+from saohei.organisations.models import Unit
+
+
+def onsite_list(inspection: InspectionRound, village: Unit) -> OnsiteList:
+    findings = list(
+        inspection.findings.filter(village=village)
+        .exclude(result=Result.PASSED)
+        .select_related("folder", "rectification_item")
+        .order_by("folder__sort_order", "id")
+    )
+    return OnsiteList(inspection=inspection, village=village, findings=findings)
+
+
+@dataclass
+class RoundStatus:
+    inspection: InspectionRound
+    # Folder name → result label ("" when that folder was not inspected in the round).
+    results: list[str]
+    problems: int
+
+
+def village_status(village: Unit) -> tuple[list[ArchiveFolder], list[RoundStatus]]:
+    """Every round that covered the village, with the result per folder."""
+    folders = list(ArchiveFolder.objects.filter(is_active=True))
+    rows = []
+    rounds = InspectionRound.objects.filter(villages=village).order_by("-inspected_on", "-id")
+    for inspection in rounds:
+        found = {
+            finding.folder_id: finding
+            for finding in Finding.objects.filter(round=inspection, village=village)
+        }
+        results = [
+            found[folder.pk].get_result_display() if folder.pk in found else ""
+            for folder in folders
+        ]
+        problems = sum(1 for finding in found.values() if finding.result != Result.PASSED)
+        rows.append(RoundStatus(inspection=inspection, results=results, problems=problems))
+    return folders, rows

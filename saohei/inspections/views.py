@@ -1,0 +1,228 @@
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.errors import ServiceError
+from saohei.common.roles import Role
+from saohei.common.uploads import check_uploads
+from saohei.inspections import access, queries, services
+from saohei.inspections.documents import onsite_docx, onsite_pdf
+from saohei.inspections.forms import FindingForm, FolderForm, RoundForm
+from saohei.inspections.models import ArchiveFolder
+from saohei.organisations.models import User
+
+READ_ROLES = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD)
+OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@role_required(*READ_ROLES)
+def round_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    context = {
+        "rounds": access.visible_rounds(user).prefetch_related("villages"),
+        "is_office": bool(access.office_towns(user)),
+        "villages": access.headed_villages(user),
+    }
+    return render(request, "inspections/round_list.html", context)
+
+
+@role_required(*OFFICE)
+def round_create_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = access.office_towns(user)
+    if not towns:
+        raise PermissionDenied("您不能登记档案检查")
+    town = towns[0]
+    form = RoundForm(request.POST or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = services.create_round(
+                actor=user,
+                unit=town,
+                title=data["title"],
+                deployed_by=data["deployed_by"],
+                inspected_on=data["inspected_on"],
+                inspectors=list(data["inspectors"]),
+                villages=list(data["villages"]),
+                working_days=data["working_days"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "档案检查已登记。")
+            return redirect("inspections:detail", round_id=inspection.pk)
+    return render(request, "inspections/round_form.html", {"form": form, "town": town})
+
+
+@role_required(*READ_ROLES)
+def round_detail_view(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    villages = access.visible_villages(user, inspection)
+    is_office = access.is_office_member(user, inspection.unit)
+    findings = access.visible_findings(user, inspection).select_related(
+        "village", "folder", "rectification_item"
+    )
+    context = {
+        "inspection": inspection,
+        "villages": villages,
+        "findings": findings.prefetch_related("photos"),
+        "is_office": is_office,
+        "form": FindingForm(villages=villages) if is_office else None,
+        "folders": ArchiveFolder.objects.filter(is_active=True),
+    }
+    return render(request, "inspections/round_detail.html", context)
+
+
+@require_POST
+@role_required(*OFFICE)
+def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    villages = access.visible_villages(user, inspection)
+    form = FindingForm(request.POST, villages=villages)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_finding(
+                actor=user,
+                inspection=inspection,
+                village=data["village"],
+                folder=data["folder"],
+                result=data["result"],
+                note=data["note"],
+                photos=check_uploads(request.FILES.getlist("photos")),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "检查结果已登记。")
+            return redirect("inspections:detail", round_id=inspection.pk)
+    context = {
+        "inspection": inspection,
+        "villages": villages,
+        "findings": access.visible_findings(user, inspection).select_related(
+            "village", "folder", "rectification_item"
+        ),
+        "is_office": True,
+        "form": form,
+    }
+    return render(request, "inspections/round_detail.html", context, status=400)
+
+
+@role_required(*READ_ROLES)
+def onsite_view(request: HttpRequest, round_id: int, village_id: int) -> HttpResponse:
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    village = access.get_village_for_user(user, inspection, village_id)
+    onsite = queries.onsite_list(inspection, village)
+    return render(
+        request,
+        "inspections/onsite.html",
+        {"onsite": onsite, "rows": onsite.rows(), "inspection": inspection, "village": village},
+    )
+
+
+@role_required(*READ_ROLES)
+def onsite_download_view(
+    request: HttpRequest, round_id: int, village_id: int, file_format: str
+) -> HttpResponse:
+    if file_format not in ("docx", "pdf"):
+        raise Http404("不支持的格式")
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    village = access.get_village_for_user(user, inspection, village_id)
+    onsite = queries.onsite_list(inspection, village)
+    services.record_onsite_list_printed(
+        actor=user, inspection=inspection, village=village, file_format=file_format
+    )
+    if file_format == "docx":
+        return _attachment(onsite_docx(onsite), f"{onsite.title}.docx", DOCX_TYPE)
+    return _attachment(onsite_pdf(onsite), f"{onsite.title}.pdf", "application/pdf")
+
+
+@login_required
+def photo_view(request: HttpRequest, round_id: int, photo_id: int) -> FileResponse:
+    user = _actor(request)
+    if not user_has_any_role(user, READ_ROLES):
+        raise PermissionDenied("您没有查看检查照片的权限")
+    inspection = access.get_round_for_user(user, round_id)
+    finding = access.visible_findings(user, inspection).filter(photos__pk=photo_id).first()
+    if finding is None:
+        raise Http404("照片不存在")
+    photo = finding.photos.get(pk=photo_id)
+    return FileResponse(
+        photo.file.open("rb"), filename=photo.original_name, content_type=photo.content_type
+    )
+
+
+@role_required(*READ_ROLES)
+def village_status_view(request: HttpRequest, village_id: int) -> HttpResponse:
+    village = access.village_for_status(_actor(request), village_id)
+    folders, rows = queries.village_status(village)
+    return render(
+        request,
+        "inspections/village_status.html",
+        {"village": village, "folders": folders, "rows": rows},
+    )
+
+
+@role_required(*OFFICE)
+def folder_list_view(request: HttpRequest) -> HttpResponse:
+    """The checklist: every folder with its order and whether it is used in new findings."""
+    user = _actor(request)
+    if not access.office_towns(user):
+        raise PermissionDenied("您不能修改档案检查项目")
+    folder = None
+    folder_id = request.POST.get("folder_id", "") or request.GET.get("edit", "")
+    if folder_id:
+        folder = ArchiveFolder.objects.filter(pk=folder_id if folder_id.isdigit() else 0).first()
+        if folder is None:
+            raise Http404("档案类别不存在")
+    initial: dict[str, object] = {"sort_order": 100, "is_active": True}
+    if folder is not None:
+        initial = {
+            "name": folder.name,
+            "sort_order": folder.sort_order,
+            "is_active": folder.is_active,
+        }
+    form = FolderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_folder(
+                actor=user,
+                folder=folder,
+                name=form.cleaned_data["name"],
+                sort_order=form.cleaned_data["sort_order"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "档案检查项目已保存。")
+            return redirect("inspections:folders")
+    context = {"folders": ArchiveFolder.objects.all(), "form": form, "editing": folder}
+    return render(
+        request,
+        "inspections/folders.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )

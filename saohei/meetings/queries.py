@@ -1,0 +1,101 @@
+"""Reads: the schedule's due and missed periods, computed from the meetings held (no cron)."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from saohei.meetings import access
+from saohei.meetings.models import Frequency, Meeting, MeetingSchedule
+from saohei.organisations.models import User
+
+# How many missed periods a schedule lists at most (the most recent ones).
+MISSED_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_on: date
+    ends_on: date  # exclusive
+    scheduled_on: date
+
+    @property
+    def last_day(self) -> date:
+        return self.ends_on - timedelta(days=1)
+
+
+@dataclass
+class ScheduleStatus:
+    schedule: MeetingSchedule
+    current: Period
+    is_held: bool
+    is_due: bool
+    missed: list[Period] = field(default_factory=list)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def periods(schedule: MeetingSchedule, until: date) -> list[Period]:
+    """Every period from the one holding `starts_on` to the one holding `until`, in order."""
+    result = []
+    if schedule.frequency == Frequency.WEEKLY:
+        start = schedule.starts_on - timedelta(days=schedule.starts_on.weekday())
+        while start <= until:
+            end = start + timedelta(days=7)
+            result.append(Period(start, end, start + timedelta(days=schedule.day - 1)))
+            start = end
+    else:
+        start = schedule.starts_on.replace(day=1)
+        while start <= until:
+            end = _add_months(start, schedule.interval)
+            result.append(Period(start, end, start.replace(day=schedule.day)))
+            start = end
+    return result
+
+
+def schedule_status(schedule: MeetingSchedule, *, today: date, held: list[date]) -> ScheduleStatus:
+    """1. Cut time into periods. 2. A past period without a meeting is missed.
+    3. The current one is due once its scheduled day has come and no meeting was held."""
+    all_periods = periods(schedule, today)
+    held_sorted = sorted(held)
+
+    def has_meeting(period: Period) -> bool:
+        return any(period.starts_on <= day < period.ends_on for day in held_sorted)
+
+    current = all_periods[-1] if all_periods else None
+    if current is None:
+        # Not started yet: the first period, neither due nor missed.
+        first = periods(schedule, schedule.starts_on)[-1]
+        return ScheduleStatus(schedule, first, is_held=False, is_due=False)
+    missed = [period for period in all_periods[:-1] if not has_meeting(period)]
+    is_held = has_meeting(current)
+    return ScheduleStatus(
+        schedule,
+        current,
+        is_held=is_held,
+        is_due=not is_held and today >= current.scheduled_on,
+        missed=missed[-MISSED_LIMIT:],
+    )
+
+
+def list_schedule_statuses(user: User, *, today: date) -> list[ScheduleStatus]:
+    """The active schedules of the user's towns (office and leaders only) with their state."""
+    towns = access.office_towns(user)
+    if not towns:
+        return []
+    statuses = []
+    schedules = MeetingSchedule.objects.filter(unit__in=towns, is_active=True).select_related(
+        "unit"
+    )
+    for schedule in schedules:
+        held = list(
+            Meeting.objects.filter(
+                unit=schedule.unit,
+                kind=schedule.kind,
+                held_on__gte=schedule.starts_on.replace(day=1) - timedelta(days=7),
+                held_on__lte=today,
+            ).values_list("held_on", flat=True)
+        )
+        statuses.append(schedule_status(schedule, today=today, held=held))
+    return statuses

@@ -1,0 +1,455 @@
+"""Every state change of meetings, schedules and self-inspections: one transaction each, audited.
+
+Decisions and self-inspection problems reach the ledger through `rectifications.services`, in the
+same transaction as the link kept here.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.uploads import CheckedUpload
+from saohei.leads.access import visible_leads
+from saohei.leads.models import Lead
+from saohei.meetings import access
+from saohei.meetings.models import (
+    Assessment,
+    Frequency,
+    MaterialKind,
+    Meeting,
+    MeetingDecision,
+    MeetingKind,
+    MeetingLeadOpinion,
+    MeetingMaterial,
+    MeetingSchedule,
+    Requirement,
+    SelfInspection,
+    SelfInspectionProblem,
+)
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.rectifications import services as rectifications
+from saohei.rectifications.models import RectificationItem, SourceKind
+
+TEXT_LIMIT = 5000
+NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
+
+
+@dataclass(frozen=True)
+class MaterialIn:
+    kind: str
+    title: str
+    upload: CheckedUpload | None = None
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return f"/meetings/{meeting.pk}/"
+
+
+def self_inspection_url(inspection: SelfInspection) -> str:
+    return f"/meetings/self-inspections/{inspection.pk}/"
+
+
+def _text(
+    value: str, field: str, label: str, *, required: bool = True, limit: int = TEXT_LIMIT
+) -> str:
+    value = value.strip()
+    if required and not value:
+        raise ServiceError(f"请填写{label}", field=field)
+    if len(value) > limit:
+        raise ServiceError(f"{label}不能超过{limit}个字", field=field)
+    return value
+
+
+def _require_office(actor: User, unit: Unit) -> None:
+    if unit.kind != UnitKind.TOWN:
+        raise ServiceError("应登记在镇（街道）", field="unit")
+    if not access.is_office_member(actor, unit):
+        raise ActionNotAllowed(NOT_OFFICE)
+
+
+def _in_town(person: User, town: Unit) -> bool:
+    return person.is_active and person.unit is not None and person.unit.path.startswith(town.path)
+
+
+def _check_people(town: Unit, chair: User, recorder: User, attendees: list[User]) -> None:
+    if not _in_town(chair, town):
+        raise ServiceError("主持人须为本镇在岗人员", field="chair")
+    if not _in_town(recorder, town):
+        raise ServiceError("记录人须为本镇在岗人员", field="recorder")
+    if not attendees:
+        raise ServiceError("请选择参会人", field="attendees")
+    if any(not _in_town(person, town) for person in attendees):
+        raise ServiceError("参会人须为本镇在岗人员", field="attendees")
+
+
+def _add_material(meeting: Meeting, material: MaterialIn) -> MeetingMaterial:
+    if material.kind not in MaterialKind.values:
+        raise ServiceError("材料类别不正确", field="materials")
+    stored = MeetingMaterial(
+        meeting=meeting,
+        kind=material.kind,
+        title=_text(material.title, "materials", "材料标题", limit=200),
+    )
+    if material.upload is not None:
+        checked = material.upload
+        stored.original_name = (checked.upload.name or "附件")[:200]
+        stored.content_type = checked.content_type
+        stored.size = checked.size
+        stored.sha256 = checked.sha256
+        stored.file.save(checked.sha256, checked.upload, save=False)
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def record_meeting(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: str,
+    title: str,
+    held_on: date,
+    place: str,
+    chair: User,
+    recorder: User,
+    attendees: list[User],
+    topics: str,
+    reported: str = "",
+    minutes: str = "",
+    materials: list[MaterialIn] | None = None,
+) -> Meeting:
+    """登记会议: the town's office or leaders record a meeting held (not one in the future)."""
+    _require_office(actor, unit)
+    if kind not in MeetingKind.values:
+        raise ServiceError("会议类型不正确", field="kind")
+    if held_on > timezone.localdate():
+        raise ServiceError("会议时间不能晚于今天", field="held_on")
+    _check_people(unit, chair, recorder, attendees)
+    meeting = Meeting.objects.create(
+        unit=unit,
+        kind=kind,
+        title=_text(title, "title", "会议名称", limit=200),
+        held_on=held_on,
+        place=_text(place, "place", "地点", limit=200),
+        chair=chair,
+        recorder=recorder,
+        topics=_text(topics, "topics", "议题"),
+        reported=_text(reported, "reported", "通报情况", required=False),
+        minutes=_text(minutes, "minutes", "会议纪要", required=False),
+        created_by=actor,
+    )
+    meeting.attendees.set(attendees)
+    for material in materials or []:
+        _add_material(meeting, material)
+    record_event(
+        action=AuditAction.MEETING_RECORDED,
+        actor=actor,
+        unit=unit,
+        target=meeting,
+        details={"kind": kind, "held_on": held_on.isoformat(), "materials": len(materials or [])},
+    )
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(
+    *,
+    actor: User,
+    meeting: Meeting,
+    title: str,
+    held_on: date,
+    place: str,
+    chair: User,
+    recorder: User,
+    attendees: list[User],
+    topics: str,
+    reported: str = "",
+    minutes: str = "",
+    materials: list[MaterialIn] | None = None,
+) -> Meeting:
+    """修改会议记录: the office corrects the record; the kind stays what it was."""
+    _require_office(actor, meeting.unit)
+    if held_on > timezone.localdate():
+        raise ServiceError("会议时间不能晚于今天", field="held_on")
+    _check_people(meeting.unit, chair, recorder, attendees)
+    meeting.title = _text(title, "title", "会议名称", limit=200)
+    meeting.held_on = held_on
+    meeting.place = _text(place, "place", "地点", limit=200)
+    meeting.chair = chair
+    meeting.recorder = recorder
+    meeting.topics = _text(topics, "topics", "议题")
+    meeting.reported = _text(reported, "reported", "通报情况", required=False)
+    meeting.minutes = _text(minutes, "minutes", "会议纪要", required=False)
+    meeting.save()
+    meeting.attendees.set(attendees)
+    for material in materials or []:
+        _add_material(meeting, material)
+    record_event(action=AuditAction.MEETING_UPDATED, actor=actor, unit=meeting.unit, target=meeting)
+    return meeting
+
+
+@transaction.atomic
+def add_decision(
+    *, actor: User, meeting: Meeting, text: str, owner: User, due_on: date
+) -> MeetingDecision:
+    """决定事项 with owner and deadline; the owner is told."""
+    _require_office(actor, meeting.unit)
+    if not _in_town(owner, meeting.unit):
+        raise ServiceError("责任人须为本镇在岗人员", field="owner")
+    if due_on < meeting.held_on:
+        raise ServiceError("时限不能早于会议时间", field="due_on")
+    decision = MeetingDecision.objects.create(
+        meeting=meeting, text=_text(text, "text", "决定事项"), owner=owner, due_on=due_on
+    )
+    record_event(
+        action=AuditAction.MEETING_UPDATED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={"decision": decision.pk},
+    )
+    notify(
+        recipients=[owner],
+        title="会议决定事项由您负责",
+        body=f"{meeting.title}，时限 {due_on:%Y-%m-%d}",
+        url=meeting_url(meeting),
+        kind=NotificationKind.INFO,
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_to_rectification(
+    *,
+    actor: User,
+    decision: MeetingDecision,
+    measures: str,
+    responsible_leader: User,
+    village: Unit | None = None,
+) -> RectificationItem:
+    """A decision goes on the ledger once, owner and deadline as decided."""
+    meeting = decision.meeting
+    _require_office(actor, meeting.unit)
+    if decision.rectification_item_id is not None:
+        raise ServiceError("该决定事项已列入整改台账")
+    today = timezone.localdate()
+    item = rectifications.open_item(
+        actor=actor,
+        unit=meeting.unit,
+        village=village,
+        source_kind=SourceKind.MEETING,
+        source_label=f"{meeting.get_kind_display()}：{meeting.title}（{meeting.held_on:%Y-%m-%d}）"[
+            :200
+        ],
+        source_url=meeting_url(meeting),
+        description=decision.text,
+        measures=measures,
+        responsible_leader=responsible_leader,
+        responsible_unit=village or meeting.unit,
+        responsible_person=decision.owner,
+        due_on=decision.due_on if decision.due_on >= today else None,
+    )
+    decision.rectification_item = item
+    decision.save(update_fields=["rectification_item"])
+    record_event(
+        action=AuditAction.MEETING_DECISION_TO_RECTIFICATION,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={"decision": decision.pk, "item": item.pk},
+    )
+    return item
+
+
+@transaction.atomic
+def record_lead_opinion(
+    *, actor: User, meeting: Meeting, lead: Lead, opinion: str
+) -> MeetingLeadOpinion:
+    """研判意见 on a lead: only at a 研判会, only on a lead the actor may see."""
+    _require_office(actor, meeting.unit)
+    if meeting.kind != MeetingKind.ANALYSIS:
+        raise ServiceError("只有研判会可以关联线索")
+    if not visible_leads(actor).filter(pk=lead.pk).exists():
+        raise ServiceError("线索不存在或您无权查看", field="lead")
+    if meeting.lead_opinions.filter(lead=lead).exists():
+        raise ServiceError("该线索已有研判意见", field="lead")
+    entry = MeetingLeadOpinion.objects.create(
+        meeting=meeting, lead=lead, opinion=_text(opinion, "opinion", "研判意见")
+    )
+    record_event(
+        action=AuditAction.MEETING_UPDATED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={"lead": lead.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def set_schedule(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: str,
+    frequency: str,
+    interval: int,
+    day: int,
+    starts_on: date,
+    is_active: bool = True,
+) -> MeetingSchedule:
+    """例会安排: one schedule per meeting kind and town, replaced when set again."""
+    _require_office(actor, unit)
+    if kind not in MeetingKind.values:
+        raise ServiceError("会议类型不正确", field="kind")
+    if frequency not in Frequency.values:
+        raise ServiceError("周期不正确", field="frequency")
+    if frequency == Frequency.MONTHLY and not (1 <= interval <= 12 and 1 <= day <= 28):
+        raise ServiceError("按月时间隔为1至12个月，日期为1至28日", field="day")
+    if frequency == Frequency.WEEKLY and not 1 <= day <= 7:
+        raise ServiceError("按周时星期几应为1至7", field="day")
+    schedule, _ = MeetingSchedule.objects.update_or_create(
+        unit=unit,
+        kind=kind,
+        defaults={
+            "frequency": frequency,
+            "interval": interval if frequency == Frequency.MONTHLY else 1,
+            "day": day,
+            "starts_on": starts_on,
+            "is_active": is_active,
+        },
+    )
+    record_event(
+        action=AuditAction.MEETING_SCHEDULE_SET,
+        actor=actor,
+        unit=unit,
+        target=schedule,
+        details={"kind": kind, "frequency": frequency, "interval": interval, "day": day},
+    )
+    return schedule
+
+
+@transaction.atomic
+def record_self_inspection(
+    *,
+    actor: User,
+    unit: Unit,
+    document_title: str,
+    document_number: str,
+    document_on: date,
+    inspected_on: date,
+    requirements: list[str],
+) -> SelfInspection:
+    """自查自纠: the office lists the upper document's requirements to assess one by one."""
+    _require_office(actor, unit)
+    texts = [text.strip() for text in requirements if text.strip()]
+    if not texts:
+        raise ServiceError("请至少列出一项上级要求", field="requirements")
+    if inspected_on > timezone.localdate():
+        raise ServiceError("自查日期不能晚于今天", field="inspected_on")
+    if inspected_on < document_on:
+        raise ServiceError("自查日期不能早于发文日期", field="inspected_on")
+    inspection = SelfInspection.objects.create(
+        unit=unit,
+        document_title=_text(document_title, "document_title", "上级文件", limit=200),
+        document_number=_text(
+            document_number, "document_number", "文号", required=False, limit=100
+        ),
+        document_on=document_on,
+        inspected_on=inspected_on,
+        created_by=actor,
+    )
+    Requirement.objects.bulk_create(
+        Requirement(inspection=inspection, position=index, text=_text(text, "requirements", "要求"))
+        for index, text in enumerate(texts, start=1)
+    )
+    record_event(
+        action=AuditAction.SELF_INSPECTION_RECORDED,
+        actor=actor,
+        unit=unit,
+        target=inspection,
+        details={"requirements": len(texts)},
+    )
+    return inspection
+
+
+@transaction.atomic
+def assess_requirement(
+    *, actor: User, requirement: Requirement, assessment: str, note: str = ""
+) -> Requirement:
+    """自评 of one requirement; anything short of 达标 needs a note saying why."""
+    inspection = requirement.inspection
+    _require_office(actor, inspection.unit)
+    if assessment not in Assessment.values:
+        raise ServiceError("请选择自评结果", field="assessment")
+    note = _text(note, "note", "说明", required=assessment != Assessment.MET)
+    requirement.assessment = assessment
+    requirement.note = note
+    requirement.assessed_by = actor
+    requirement.assessed_at = timezone.now()
+    requirement.save(update_fields=["assessment", "note", "assessed_by", "assessed_at"])
+    record_event(
+        action=AuditAction.SELF_INSPECTION_ASSESSED,
+        actor=actor,
+        unit=inspection.unit,
+        target=inspection,
+        details={"requirement": requirement.pk, "assessment": assessment},
+    )
+    return requirement
+
+
+@transaction.atomic
+def record_problem(
+    *,
+    actor: User,
+    inspection: SelfInspection,
+    requirement: Requirement | None,
+    description: str,
+    measures: str,
+    responsible_leader: User,
+    responsible_person: User,
+    village: Unit | None = None,
+    due_on: date | None = None,
+    working_days: int | None = None,
+) -> SelfInspectionProblem:
+    """A problem found by the self-inspection, put on the ledger in the same step."""
+    _require_office(actor, inspection.unit)
+    if requirement is not None and requirement.inspection_id != inspection.pk:
+        raise ServiceError("要求不属于本次自查", field="requirement")
+    extra: dict[str, Any] = {"due_on": due_on, "working_days": working_days}
+    item = rectifications.open_item(
+        actor=actor,
+        unit=inspection.unit,
+        village=village,
+        source_kind=SourceKind.SELF_INSPECTION,
+        source_label=f"对照《{inspection.document_title}》自查自纠"[:200],
+        source_url=self_inspection_url(inspection),
+        description=description,
+        measures=measures,
+        responsible_leader=responsible_leader,
+        responsible_unit=village or inspection.unit,
+        responsible_person=responsible_person,
+        **extra,
+    )
+    problem = SelfInspectionProblem.objects.create(
+        inspection=inspection,
+        requirement=requirement,
+        description=item.description,
+        rectification_item=item,
+    )
+    record_event(
+        action=AuditAction.SELF_INSPECTION_PROBLEM_TO_RECTIFICATION,
+        actor=actor,
+        unit=inspection.unit,
+        target=inspection,
+        details={"problem": problem.pk, "item": item.pk},
+    )
+    return problem
