@@ -72,7 +72,6 @@ MENU = [
     MenuEntry("登录日志", "accounts:login_log", frozenset({Role.SECURITY_ADMIN})),
     MenuEntry("接口令牌", "api_tokens:list", frozenset({Role.SECURITY_ADMIN})),
     MenuEntry("审计日志", "audit:event_list", frozenset({Role.AUDIT_ADMIN})),
-    MenuEntry("通知", "notifications:list", None),
 ]
 
 
