@@ -232,3 +232,5 @@ SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "t
 # Intranet host names cannot be on the browsers' HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"
+# 举报奖励 ceiling in yuan (Shandong practice: up to 20,000); set per province's scheme.
+SAOHEI_REWARD_CAP = int(os.environ.get("SAOHEI_REWARD_CAP", "20000"))
