@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO
 
-import xlsxwriter
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from saohei.common import ledgers as common_ledgers
 from saohei.leads.models import FollowUp, Lead, LeadQuerySet, Status, Subject
 
 COLUMNS = [
@@ -57,39 +57,19 @@ def ledger_rows(leads: LeadQuerySet) -> Iterable[Lead]:
 
 
 def write_ledger(leads: Iterable[Lead], output: IO[bytes], *, exported_by: str) -> int:
-    """Write the ledger to `output` in constant memory; returns the number of lead rows."""
-    exported_at = timezone.localtime()
-    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
-    sheet = workbook.add_worksheet("线索台账")
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    watermark = workbook.add_format({"font_color": "#808080", "italic": True})
-    stamp = f"导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"
-    # The same stamp prints in every page header: a light watermark of who took the copy.
-    sheet.set_header("&R&8" + stamp.replace("&", "&&"))
-    sheet.set_landscape()
-    sheet.repeat_rows(1)
-    for column, width in enumerate(WIDTHS):
-        sheet.set_column(column, column, width)
-    sheet.write_string(0, 0, stamp, watermark)
-    for column, title in enumerate(COLUMNS):
-        sheet.write_string(1, column, title, bold)
-    sheet.freeze_panes(2, 2)
-    count = 0
-    for count, lead in enumerate(leads, start=1):
-        if count > EXPORT_LIMIT:
-            count = EXPORT_LIMIT
-            sheet.write_string(
-                EXPORT_LIMIT + 2,
-                0,
-                f"符合条件的线索超过 {EXPORT_LIMIT} 条，仅导出前 {EXPORT_LIMIT} 条，请缩小筛选范围。",
-                watermark,
-            )
-            break
-        sheet.write_number(count + 1, 0, count)
-        for column, value in enumerate(_values(lead), start=1):
-            sheet.write_string(count + 1, column, value)
-    workbook.close()
-    return count
+    """Write the 线索台账 to `output` in constant memory; returns the number of rows."""
+    return common_ledgers.write_ledger(
+        output,
+        sheet_name="线索台账",
+        columns=COLUMNS,
+        widths=WIDTHS,
+        rows=(_values(lead) for lead in leads),
+        exported_by=exported_by,
+        noun="线索",
+        limit=EXPORT_LIMIT,
+        freeze_columns=2,
+        wrap=False,
+    )
 
 
 def _values(lead: Lead) -> list[str]:

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-import xlsxwriter
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from saohei.common import ledgers as common_ledgers
 from saohei.rectifications.models import (
     Evidence,
     RectificationItem,
@@ -60,39 +60,19 @@ def ledger_rows(items: RectificationItemQuerySet) -> Iterable[RectificationItem]
 
 
 def write_ledger(items: Iterable[RectificationItem], output: IO[bytes], *, exported_by: str) -> int:
-    """Write the ledger to `output`; returns the number of item rows."""
-    exported_at = timezone.localtime()
-    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
-    sheet = workbook.add_worksheet("问题整改台账")
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    watermark = workbook.add_format({"font_color": "#808080", "italic": True})
-    stamp = f"导出人：{exported_by} 导出时间：{exported_at:%Y-%m-%d %H:%M}"
-    sheet.set_header("&R&8" + stamp.replace("&", "&&"))
-    sheet.set_landscape()
-    sheet.repeat_rows(1)
-    for column, width in enumerate(WIDTHS):
-        sheet.set_column(column, column, width)
-    sheet.write_string(0, 0, stamp, watermark)
-    for column, title in enumerate(COLUMNS):
-        sheet.write_string(1, column, title, bold)
-    sheet.freeze_panes(2, 1)
-    count = 0
-    for count, item in enumerate(items, start=1):
-        if count > EXPORT_LIMIT:
-            count = EXPORT_LIMIT
-            sheet.write_string(
-                EXPORT_LIMIT + 2,
-                0,
-                f"符合条件的事项超过 {EXPORT_LIMIT} 条，仅导出前 {EXPORT_LIMIT} 条，请缩小筛选范围。",
-                watermark,
-            )
-            break
-        sheet.write_number(count + 1, 0, count)
-        for column, value in enumerate(_values(item), start=1):
-            sheet.write_string(count + 1, column, value, wrap)
-    workbook.close()
-    return count
+    """Write the 问题整改台账 to `output` in constant memory; returns the number of rows."""
+    return common_ledgers.write_ledger(
+        output,
+        sheet_name="问题整改台账",
+        columns=COLUMNS,
+        widths=WIDTHS,
+        rows=(_values(item) for item in items),
+        exported_by=exported_by,
+        noun="事项",
+        limit=EXPORT_LIMIT,
+        freeze_columns=1,
+        wrap=True,
+    )
 
 
 def _values(item: RectificationItem) -> list[str]:
