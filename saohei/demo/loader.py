@@ -30,6 +30,8 @@ from saohei.organisations.models import (
     User,
 )
 from saohei.organisations.services import build_unit
+from saohei.publicity.defaults import seed_default_kinds
+from saohei.publicity.models import PublicityKind
 
 
 @dataclass
@@ -76,6 +78,7 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     # empties them, so put back whatever is missing. Never changes an edited entry.
     seed_defaults(DictionaryEntry, SourceTimeLimit)
     seed_default_folders(ArchiveFolder)
+    seed_default_kinds(PublicityKind)
     city = _unit("荣成市扫黑办", UnitKind.CITY_OFFICE, None, "RC", 0, report)
     town = _unit("港西镇", UnitKind.TOWN, city, "GX", 10, report)
     police = _unit("港西派出所", UnitKind.POLICE_STATION, town, "GXPCS", 5, report)
