@@ -4,7 +4,8 @@ from collections.abc import Iterable
 from typing import IO
 
 import xlsxwriter
-from django.utils import timezone
+
+from saohei.common.documents import export_stamp
 
 
 def write_ledger(
@@ -30,7 +31,7 @@ def write_ledger(
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     cell = workbook.add_format({"text_wrap": True, "valign": "top"}) if wrap else None
     watermark = workbook.add_format({"font_color": "#808080", "italic": True})
-    stamp = f"导出人：{exported_by} 导出时间：{timezone.localtime():%Y-%m-%d %H:%M}"
+    stamp = export_stamp(exported_by)
     sheet.set_header("&R&8" + stamp.replace("&", "&&"))
     sheet.set_landscape()
     sheet.repeat_rows(1)

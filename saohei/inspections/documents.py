@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 
+from saohei.common.documents import export_stamp, set_a4, set_font, stamp_docx
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.organisations.models import Unit
 
@@ -43,19 +43,13 @@ class OnsiteList:
 
 
 def _font(run, size: float, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
-    run.font.name = "仿宋_GB2312"
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    # Word picks Chinese glyphs from the East-Asian font slot; without it the font is ignored.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
+    set_font(run, "仿宋_GB2312", size, bold=bold)
 
 
-def onsite_docx(onsite: OnsiteList) -> bytes:
+def onsite_docx(onsite: OnsiteList, *, exported_by: str) -> bytes:
     document = Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.top_margin = section.bottom_margin = Cm(2.0)
-    section.left_margin = section.right_margin = Cm(2.0)
+    set_a4(document)
+    stamp_docx(document, export_stamp(exported_by))
 
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -91,12 +85,17 @@ def onsite_docx(onsite: OnsiteList) -> bytes:
     return buffer.getvalue()
 
 
-def onsite_pdf(onsite: OnsiteList) -> bytes:
+def onsite_pdf(onsite: OnsiteList, *, exported_by: str) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only the print views need.
     from weasyprint import HTML
 
     html = render_to_string(
         "inspections/onsite_print.html",
-        {"onsite": onsite, "columns": COLUMNS, "rows": onsite.rows()},
+        {
+            "onsite": onsite,
+            "columns": COLUMNS,
+            "rows": onsite.rows(),
+            "stamp": export_stamp(exported_by),
+        },
     )
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]

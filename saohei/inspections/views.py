@@ -154,9 +154,12 @@ def onsite_download_view(
     services.record_onsite_list_printed(
         actor=user, inspection=inspection, village=village, file_format=file_format
     )
+    exported_by = user.real_name or user.username
     if file_format == "docx":
-        return _attachment(onsite_docx(onsite), f"{onsite.title}.docx", DOCX_TYPE)
-    return _attachment(onsite_pdf(onsite), f"{onsite.title}.pdf", "application/pdf")
+        document = onsite_docx(onsite, exported_by=exported_by)
+        return _attachment(document, f"{onsite.title}.docx", DOCX_TYPE)
+    pdf = onsite_pdf(onsite, exported_by=exported_by)
+    return _attachment(pdf, f"{onsite.title}.pdf", "application/pdf")
 
 
 @login_required

@@ -5,27 +5,17 @@ import io
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 
+from saohei.common.documents import export_stamp, set_a4, stamp_docx
+from saohei.common.documents import set_font as _font
 from saohei.leads.models import Feedback
-
-
-def _font(run, name: str, size: float, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    # Word picks Chinese glyphs from the East-Asian font slot; without it 仿宋 is ignored.
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), name)
 
 
 def feedback_docx(feedback: Feedback, *, exported_by: str) -> bytes:
     lead = feedback.lead
     document = Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    set_a4(document, official=True)
 
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -62,12 +52,7 @@ def feedback_docx(feedback: Feedback, *, exported_by: str) -> bytes:
         16,
     )
 
-    footer = section.footer.paragraphs[0]
-    _font(
-        footer.add_run(f"导出：{exported_by} {timezone.localtime():%Y-%m-%d %H:%M}"),
-        "仿宋_GB2312",
-        9,
-    )
+    stamp_docx(document, export_stamp(exported_by))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,27 @@
+import io
+
+from docx import Document
+
+from saohei.common.documents import export_stamp, set_a4, set_font, stamp_docx
+
+
+def test_stamp_is_in_the_header_of_every_section_in_grey() -> None:
+    document = Document()
+    document.add_section()
+    set_a4(document, official=True)
+    set_font(document.add_paragraph().add_run("正文"), "仿宋_GB2312", 16)
+    stamp = export_stamp("张三")
+    stamp_docx(document, stamp)
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    reopened = Document(io.BytesIO(buffer.getvalue()))
+    assert len(reopened.sections) == 2
+    for section in reopened.sections:
+        assert section.header.paragraphs[0].text == stamp
+        assert round(section.top_margin.cm, 1) == 3.7
+    assert stamp.startswith("导出人：张三 导出时间：")
+    fonts = reopened.paragraphs[0].runs[0]._element.rPr.rFonts
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == (
+        "仿宋_GB2312"
+    )
