@@ -39,8 +39,10 @@ def set_a4(document: DocxDocument, *, official: bool = False) -> None:
 
 def stamp_docx(document: DocxDocument, stamp: str) -> None:
     """The exporter's stamp in light grey in the header of every page of every section."""
-    for section in document.sections:
+    for index, section in enumerate(document.sections):
         header = section.header
+        if index and header.is_linked_to_previous:
+            continue  # shows the previous section's header, stamp included
         paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = paragraph.add_run(stamp)

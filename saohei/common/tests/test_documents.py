@@ -5,7 +5,7 @@ from docx import Document
 from saohei.common.documents import export_stamp, set_a4, set_font, stamp_docx
 
 
-def test_stamp_is_in_the_header_of_every_section_in_grey() -> None:
+def test_stamp_is_in_the_header_of_every_page() -> None:
     document = Document()
     document.add_section()
     set_a4(document, official=True)
@@ -17,11 +17,14 @@ def test_stamp_is_in_the_header_of_every_section_in_grey() -> None:
 
     reopened = Document(io.BytesIO(buffer.getvalue()))
     assert len(reopened.sections) == 2
-    for section in reopened.sections:
-        assert section.header.paragraphs[0].text == stamp
-        assert round(section.top_margin.cm, 1) == 3.7
+    first, second = reopened.sections
+    assert [p.text for p in first.header.paragraphs] == [stamp]
+    # The second section shows the first one's header (stamp included), not a copy of it.
+    assert second.header.is_linked_to_previous
+    assert round(first.top_margin.cm, 1) == round(second.top_margin.cm, 1) == 3.7
     assert stamp.startswith("导出人：张三 导出时间：")
-    fonts = reopened.paragraphs[0].runs[0]._element.rPr.rFonts
+    (body,) = [p for p in reopened.paragraphs if p.text == "正文"]
+    fonts = body.runs[0]._element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == (
         "仿宋_GB2312"
     )
