@@ -22,3 +22,5 @@ urlpatterns = [
     path("api-tokens/", include("saohei.api.token_urls")),
     path("api/", include("saohei.api.urls")),
 ]
+
+handler500 = "saohei.portal.views.server_error_view"

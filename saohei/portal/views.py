@@ -13,6 +13,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.defaults import server_error
 
 from saohei.common.errors import ServiceError
 from saohei.leads.defaults import TARGET_CATEGORIES
@@ -324,3 +325,17 @@ def reply_view(request: HttpRequest) -> HttpResponse:
 def not_found_view(request: HttpRequest, path: str = "") -> HttpResponse:
     """Unknown /jubao/ addresses stay inside the portal (the site-wide 404 page is the staff one)."""
     return _refusal(request, "页面不存在。", status=404)
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    """A failure under /jubao/ answers with a portal page: a frightened reporter must never be
+    shown the staff site's look, menu or links. Everything else gets the staff 500 page."""
+    if not request.path.startswith("/jubao/"):
+        return server_error(request)
+    try:
+        return _refusal(request, "系统暂时出现问题，您的内容尚未提交，请稍后再试。", status=500)
+    except Exception:
+        # The portal page itself failed (e.g. the database is down): plain text, still no staff UI.
+        return HttpResponse(
+            "系统暂时出现问题，请稍后再试。", status=500, content_type="text/plain; charset=utf-8"
+        )
