@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from saohei.common.models import SealedIdentity
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit
 
@@ -180,20 +181,11 @@ class Case(models.Model):
         return self.motive in DISPUTE_MOTIVES
 
 
-class CasePerson(models.Model):
+class CasePerson(SealedIdentity):
     """涉案人员. ID number and mobile are sealed exactly as a lead's subjects are."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="persons")
     name = models.CharField("姓名", max_length=50)
-    id_number_key = models.CharField(max_length=16, blank=True)
-    id_number_sealed = models.TextField(blank=True)
-    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
-    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
-    phone_key = models.CharField(max_length=16, blank=True)
-    phone_sealed = models.TextField(blank=True)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField("手机号", max_length=11, blank=True)
-    address = models.CharField("住址", max_length=200, blank=True)
     role = models.CharField("角色", max_length=16, choices=PersonRole.choices)
 
     class Meta:

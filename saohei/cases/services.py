@@ -25,7 +25,6 @@ from saohei.cases.models import (
 )
 from saohei.cases.queries import CaseFilters
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.pii import unseal
 from saohei.leads.models import (
     Channel,
     DictionaryEntry,
@@ -219,13 +218,9 @@ def _person(case_id: int, row: importing.PersonRow) -> CasePerson:
         phone_masked=row.phone_masked,
     )
     if row.id_number is not None:
-        person.id_number_key = row.id_number.key_id
-        person.id_number_sealed = row.id_number.ciphertext
-        person.id_number_index = row.id_number.index
+        person.set_id_number(row.id_number, masked=row.id_number_masked)
     if row.phone is not None:
-        person.phone_key = row.phone.key_id
-        person.phone_sealed = row.phone.ciphertext
-        person.phone_index = row.phone.index
+        person.set_phone(row.phone, masked=row.phone_masked)
     return person
 
 
@@ -383,12 +378,8 @@ def _register_lead_from(*, actor: User, case: Case, review: CaseReview) -> Lead:
     subjects = [
         SubjectInput(
             name=person.name,
-            id_number=unseal("id_number", person.id_number_key, person.id_number_sealed)
-            if person.id_number_sealed
-            else "",
-            phone=unseal("phone", person.phone_key, person.phone_sealed)
-            if person.phone_sealed
-            else "",
+            id_number=person.unsealed_id_number(),
+            phone=person.unsealed_phone(),
             address=person.address,
             village=case.village,
             role=SubjectRole.INVOLVED,

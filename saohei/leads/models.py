@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from saohei.common.models import SealedIdentity
 from saohei.organisations.models import Unit
 
 
@@ -256,21 +257,12 @@ class SubjectRole(models.TextChoices):
     OFFICIAL = "official", "公职人员"
 
 
-class Subject(models.Model):
+class Subject(SealedIdentity):
     """A person a lead is about. ID number and mobile are sealed, with blind indexes."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="subjects")
     name = models.CharField("姓名", max_length=50)
     alias = models.CharField("绰号", max_length=50, blank=True)
-    id_number_key = models.CharField(max_length=16, blank=True)
-    id_number_sealed = models.TextField(blank=True)
-    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
-    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
-    phone_key = models.CharField(max_length=16, blank=True)
-    phone_sealed = models.TextField(blank=True)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField("手机号", max_length=11, blank=True)
-    address = models.CharField("住址", max_length=200, blank=True)
     village = models.ForeignKey(
         Unit,
         verbose_name="所属村",

@@ -11,7 +11,6 @@ from django.utils import timezone
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.pii import clean_id_number, clean_mobile, mask_id_number, mask_mobile, seal
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
 from saohei.leads import access
@@ -141,36 +140,23 @@ def _require_office(actor: User, lead: Lead) -> None:
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以执行此操作")
 
 
-def _clean_subject(subject: SubjectInput) -> dict[str, Any]:
+def _clean_subject(subject: SubjectInput) -> Subject:
+    """An unsaved subject with its identifiers validated and sealed; the lead is set later."""
     if not subject.name.strip():
         raise ServiceError("被反映人姓名不能为空", field="subjects")
-    values: dict[str, Any] = {
-        "name": subject.name.strip()[:50],
-        "alias": subject.alias.strip()[:50],
-        "address": subject.address.strip()[:200],
-        "village": subject.village,
-        "role": SubjectRole(subject.role),
-        "position": subject.position.strip()[:100],
-    }
+    cleaned = Subject(
+        name=subject.name.strip()[:50],
+        alias=subject.alias.strip()[:50],
+        address=subject.address.strip()[:200],
+        village=subject.village,
+        role=SubjectRole(subject.role),
+        position=subject.position.strip()[:100],
+    )
     if subject.id_number.strip():
-        number = clean_id_number(subject.id_number)
-        sealed = seal("id_number", number)
-        values.update(
-            id_number_key=sealed.key_id,
-            id_number_sealed=sealed.ciphertext,
-            id_number_index=sealed.index,
-            id_number_masked=mask_id_number(number),
-        )
+        cleaned.seal_id_number(subject.id_number)
     if subject.phone.strip():
-        phone = clean_mobile(subject.phone)
-        sealed = seal("phone", phone)
-        values.update(
-            phone_key=sealed.key_id,
-            phone_sealed=sealed.ciphertext,
-            phone_index=sealed.index,
-            phone_masked=mask_mobile(phone),
-        )
-    return values
+        cleaned.seal_phone(subject.phone)
+    return cleaned
 
 
 def _store_attachments(
@@ -243,14 +229,16 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         summary=data.summary.strip(),
         narrative=data.narrative.strip(),
         involves_official=data.involves_official
-        or any(s["role"] == SubjectRole.OFFICIAL for s in subjects),
+        or any(subject.role == SubjectRole.OFFICIAL for subject in subjects),
         reporter_reference=reporter_reference,
         is_real_name_report=is_real_name,
         due_on=due_on,
         created_by=actor,
     )
     lead.offence_types.set(data.offence_types)
-    Subject.objects.bulk_create([Subject(lead=lead, **values) for values in subjects])
+    for subject in subjects:
+        subject.lead = lead
+    Subject.objects.bulk_create(subjects)
     _store_attachments(lead, actor, data.attachments)
     _event(lead, actor, LeadEventKind.REGISTERED)
     _audit(

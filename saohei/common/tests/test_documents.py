@@ -21,10 +21,10 @@ def test_stamp_is_in_the_header_of_every_page() -> None:
     assert [p.text for p in first.header.paragraphs] == [stamp]
     # The second section shows the first one's header (stamp included), not a copy of it.
     assert second.header.is_linked_to_previous
+    assert first.top_margin is not None and second.top_margin is not None
     assert round(first.top_margin.cm, 1) == round(second.top_margin.cm, 1) == 3.7
     assert stamp.startswith("导出人：张三 导出时间：")
     (body,) = [p for p in reopened.paragraphs if p.text == "正文"]
-    fonts = body.runs[0]._element.rPr.rFonts
-    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == (
-        "仿宋_GB2312"
-    )
+    fonts = body.runs[0]._element.rPr.rFonts  # type: ignore[union-attr]
+    east_asian = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    assert fonts.get(east_asian) == "仿宋_GB2312"  # type: ignore[union-attr]

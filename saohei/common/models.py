@@ -1,0 +1,82 @@
+"""Abstract field sets shared by contexts; no tables of their own."""
+
+from django.db import models
+
+from saohei.common.pii import (
+    SealedValue,
+    clean_id_number,
+    clean_mobile,
+    mask_id_number,
+    mask_mobile,
+    seal,
+    unseal,
+)
+from saohei.common.sealing import SealedField
+
+SEALED_KINDS = ("id_number", "phone")
+
+
+class SealedIdentity(models.Model):
+    """A person's ID number and mobile, sealed (SM4-GCM under a key id) with an HMAC-SM3 blind
+    index for exact lookups and a masked copy for lists; the address in clear.
+
+    Leads' subjects and police cases' persons hold the same set, so one class serves both and
+    both register with `rotate_data_key` the same way (`sealed_fields`).
+    """
+
+    id_number_key = models.CharField(max_length=16, blank=True)
+    id_number_sealed = models.TextField(blank=True)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
+    phone_key = models.CharField(max_length=16, blank=True)
+    phone_sealed = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=11, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def sealed_fields(cls) -> list[SealedField]:
+        return [
+            SealedField(
+                model=cls,
+                key_field=f"{kind}_key",
+                ciphertext_field=f"{kind}_sealed",
+                associated_data=kind.encode(),
+            )
+            for kind in SEALED_KINDS
+        ]
+
+    def set_id_number(self, sealed: SealedValue, *, masked: str) -> None:
+        self.id_number_key = sealed.key_id
+        self.id_number_sealed = sealed.ciphertext
+        self.id_number_index = sealed.index
+        self.id_number_masked = masked
+
+    def set_phone(self, sealed: SealedValue, *, masked: str) -> None:
+        self.phone_key = sealed.key_id
+        self.phone_sealed = sealed.ciphertext
+        self.phone_index = sealed.index
+        self.phone_masked = masked
+
+    def seal_id_number(self, raw: str) -> None:
+        """Validate (check digit, birth date), seal and mask; raises ValidationError."""
+        number = clean_id_number(raw)
+        self.set_id_number(seal("id_number", number), masked=mask_id_number(number))
+
+    def seal_phone(self, raw: str) -> None:
+        phone = clean_mobile(raw)
+        self.set_phone(seal("phone", phone), masked=mask_mobile(phone))
+
+    def unsealed_id_number(self) -> str:
+        """The clear ID number, or "" — only for code paths the caller has authorised and audited."""
+        if not self.id_number_sealed:
+            return ""
+        return unseal("id_number", self.id_number_key, self.id_number_sealed)
+
+    def unsealed_phone(self) -> str:
+        if not self.phone_sealed:
+            return ""
+        return unseal("phone", self.phone_key, self.phone_sealed)
