@@ -1,19 +1,22 @@
-"""/api/v1/meetings — 会议记录, with the pages' access rules (`meetings.access`).
+"""/api/v1/meetings — 会议记录, decisions and their tasks, with the pages' access rules
+(`meetings.access`).
 
-A meeting the account may not see is 404, a refused action 403, a refused input 400. Village
-heads and police officers get the title, date, kind and place of meetings they attended only.
-Attachments are uploaded through the pages.
+A meeting, decision or task the account may not see is 404, a refused action 403, a refused
+input 400. Village heads and police officers get the title, date, kind and place of meetings they
+attended only, and their own tasks; an 上级督导 reads the whole record of the towns under them and
+writes nothing. Attachments are uploaded through the pages.
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
-from saohei.common.errors import ServiceError
-from saohei.meetings import access, services
-from saohei.meetings.models import Meeting, MeetingKind
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.meetings import access, queries, services
+from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
 from saohei.organisations.models import Unit, UnitKind, User
 
 router = Router(tags=["会议与自查"])
@@ -40,9 +43,31 @@ class MeetingSummaryOut(Schema):
 class DecisionOut(Schema):
     id: int
     text: str
+    owner_id: int
     owner: str
     due_on: date
     rectification_item_id: int | None
+    task_id: int | None
+    # Why it can no longer be edited or handed on ("" while it still can).
+    lock_reason: str
+
+
+class TaskOut(Schema):
+    id: int
+    unit_id: int
+    meeting_id: int
+    meeting_title: str
+    decision_id: int
+    text: str
+    assignee_id: int
+    assignee: str
+    due_on: date
+    due_state: str
+    status: str
+    status_label: str
+    result: str
+    done_by: str
+    done_at: datetime | None
 
 
 class MeetingDetailOut(MeetingSummaryOut):
@@ -74,8 +99,101 @@ class MeetingIn(Schema):
     minutes: str = ""
 
 
+class DecisionIn(Schema):
+    text: str
+    owner_id: int
+    due_on: date | None = None
+    working_days: int | None = None
+
+
+class ToTaskIn(Schema):
+    assignee_id: int | None = None
+    due_on: date | None = None
+    working_days: int | None = None
+
+
+class ToRectificationIn(Schema):
+    measures: str
+    responsible_leader_id: int
+    village_id: int | None = None
+
+
+class TaskListQuery(Schema):
+    state: str = ""
+    scope: str = ""
+
+
+class CompleteTaskIn(Schema):
+    result: str
+
+
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _town_person(town: Unit, person_id: int, field: str, label: str) -> User:
+    person = User.objects.filter(unit__in=Unit.objects.subtree_of(town), pk=person_id).first()
+    if person is None:
+        raise ServiceError(f"{label}须为本镇人员", field=field)
+    return person
+
+
+def _office_meeting(user: User, meeting_id: int) -> Meeting:
+    """404 outside the user's sight, 403 when they see it but may not write (督导, 村负责人)."""
+    meeting = access.get_meeting_for_user(user, meeting_id)
+    if not access.is_office_member(user, meeting.unit):
+        raise ActionNotAllowed("只有本镇扫黑办或领导小组可以修改会议记录")
+    return meeting
+
+
+def _office_decision(user: User, meeting_id: int, decision_id: int) -> MeetingDecision:
+    meeting = _office_meeting(user, meeting_id)
+    decision = (
+        MeetingDecision.objects.filter(meeting=meeting, pk=decision_id)
+        .select_related("owner", "task")
+        .first()
+    )
+    if decision is None:
+        raise Http404("决定事项不存在")
+    decision.meeting = meeting
+    return decision
+
+
+def _decision_out(decision: MeetingDecision) -> DecisionOut:
+    task = services.task_of(decision)
+    return DecisionOut(
+        id=decision.pk,
+        text=decision.text,
+        owner_id=decision.owner_id,
+        owner=decision.owner.real_name,
+        due_on=decision.due_on,
+        rectification_item_id=decision.rectification_item_id,
+        task_id=task.pk if task else None,
+        lock_reason=services.decision_lock_reason(decision),
+    )
+
+
+def _task_out(task: Task) -> TaskOut:
+    today = timezone.localdate()
+    return TaskOut(
+        id=task.pk,
+        unit_id=task.unit_id,
+        meeting_id=task.decision.meeting_id,
+        meeting_title=task.decision.meeting.title,
+        decision_id=task.decision_id,
+        text=task.decision.text,
+        assignee_id=task.assignee_id,
+        assignee=task.assignee.real_name,
+        due_on=task.due_on,
+        due_state=queries.task_due_state(
+            task, today=today, threshold=queries.amber_threshold(today)
+        ),
+        status=task.status,
+        status_label=task.get_status_display(),
+        result=task.result,
+        done_by=task.done_by.real_name if task.done_by else "",
+        done_at=task.done_at,
+    )
 
 
 def _summary(meeting: Meeting) -> MeetingSummaryOut:
@@ -92,7 +210,7 @@ def _summary(meeting: Meeting) -> MeetingSummaryOut:
 
 def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
     base = _summary(meeting).dict()
-    if not access.is_office_member(user, meeting.unit):
+    if not access.reads_full_record(user, meeting.unit):
         return MeetingDetailOut(
             **base,
             chair="",
@@ -112,14 +230,8 @@ def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
         reported=meeting.reported,
         minutes=meeting.minutes,
         decisions=[
-            DecisionOut(
-                id=decision.pk,
-                text=decision.text,
-                owner=decision.owner.real_name,
-                due_on=decision.due_on,
-                rectification_item_id=decision.rectification_item_id,
-            )
-            for decision in meeting.decisions.select_related("owner")
+            _decision_out(decision)
+            for decision in meeting.decisions.select_related("owner", "task")
         ],
     )
 
@@ -172,3 +284,125 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingDe
         minutes=payload.minutes,
     )
     return Status(201, _detail(user, access.get_meeting_for_user(user, meeting.pk)))
+
+
+@router.post(
+    "/{int:meeting_id}/decisions", response={201: DecisionOut, **ERRORS}, summary="登记决定事项"
+)
+def add_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+    user = _user(request)
+    meeting = _office_meeting(user, meeting_id)
+    decision = services.add_decision(
+        actor=user,
+        meeting=meeting,
+        text=payload.text,
+        owner=_town_person(meeting.unit, payload.owner_id, "owner_id", "责任人"),
+        due_on=payload.due_on,
+        working_days=payload.working_days,
+    )
+    return Status(201, _decision_out(decision))
+
+
+@router.put(
+    "/{int:meeting_id}/decisions/{int:decision_id}",
+    response={200: DecisionOut, **ERRORS},
+    summary="修改决定事项",
+)
+def edit_decision(
+    request: HttpRequest, meeting_id: int, decision_id: int, payload: DecisionIn
+) -> DecisionOut:
+    """Refused (400, with the reason) once the decision became a task or a ledger item."""
+    user = _user(request)
+    decision = _office_decision(user, meeting_id, decision_id)
+    services.edit_decision(
+        actor=user,
+        decision=decision,
+        text=payload.text,
+        owner=_town_person(decision.meeting.unit, payload.owner_id, "owner_id", "责任人"),
+        due_on=payload.due_on,
+        working_days=payload.working_days,
+    )
+    return _decision_out(decision)
+
+
+@router.post(
+    "/{int:meeting_id}/decisions/{int:decision_id}/task",
+    response={201: TaskOut, **ERRORS},
+    summary="决定事项转为任务",
+)
+def decision_to_task(
+    request: HttpRequest, meeting_id: int, decision_id: int, payload: ToTaskIn
+) -> Status[TaskOut]:
+    user = _user(request)
+    decision = _office_decision(user, meeting_id, decision_id)
+    assignee = (
+        _town_person(decision.meeting.unit, payload.assignee_id, "assignee_id", "承办人")
+        if payload.assignee_id is not None
+        else None
+    )
+    task = services.decision_to_task(
+        actor=user,
+        decision=decision,
+        assignee=assignee,
+        due_on=payload.due_on,
+        working_days=payload.working_days,
+    )
+    return Status(201, _task_out(access.get_task_for_user(user, task.pk)))
+
+
+@router.post(
+    "/{int:meeting_id}/decisions/{int:decision_id}/rectification",
+    response={201: DecisionOut, **ERRORS},
+    summary="决定事项列入整改台账",
+)
+def decision_to_rectification(
+    request: HttpRequest, meeting_id: int, decision_id: int, payload: ToRectificationIn
+) -> Status[DecisionOut]:
+    user = _user(request)
+    decision = _office_decision(user, meeting_id, decision_id)
+    town = decision.meeting.unit
+    village = None
+    if payload.village_id is not None:
+        village = Unit.objects.filter(pk=payload.village_id, parent=town).first()
+        if village is None:
+            raise ServiceError("所属村须为本镇的村（社区）", field="village_id")
+    services.decision_to_rectification(
+        actor=user,
+        decision=decision,
+        measures=payload.measures,
+        responsible_leader=_town_person(
+            town, payload.responsible_leader_id, "responsible_leader_id", "责任领导"
+        ),
+        village=village,
+    )
+    return Status(201, _decision_out(decision))
+
+
+@router.get("/tasks", response={200: list[TaskOut], **ERRORS}, summary="会议任务列表")
+def list_tasks(request: HttpRequest, filters: Query[TaskListQuery]) -> list[TaskOut]:
+    """scope=mine (default for people who carry out tasks) or all (the towns one reads)."""
+    user = _user(request)
+    if filters.state and filters.state not in queries.TASK_STATES:
+        raise ServiceError("状态只能是 open、overdue 或 done", field="state")
+    if filters.scope not in ("", "mine", "all"):
+        raise ServiceError("范围只能是 mine 或 all", field="scope")
+    scope = filters.scope or ("mine" if user.has_any_role(access.ASSIGNEE_ROLES) else "all")
+    tasks = queries.list_tasks(
+        user, state=filters.state, mine=scope == "mine", today=timezone.localdate()
+    )
+    return [_task_out(task) for task in tasks[: queries.TASK_LIMIT]]
+
+
+@router.get("/tasks/{int:task_id}", response={200: TaskOut, **ERRORS}, summary="会议任务详情")
+def get_task(request: HttpRequest, task_id: int) -> TaskOut:
+    return _task_out(access.get_task_for_user(_user(request), task_id))
+
+
+@router.post(
+    "/tasks/{int:task_id}/complete", response={200: TaskOut, **ERRORS}, summary="办结会议任务"
+)
+def complete_task(request: HttpRequest, task_id: int, payload: CompleteTaskIn) -> TaskOut:
+    user = _user(request)
+    task = access.get_task_for_user(user, task_id)
+    services.complete_task(actor=user, task=task, result=payload.result)
+    return _task_out(task)

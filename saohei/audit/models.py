@@ -96,6 +96,29 @@ class AuditAction(models.TextChoices):
         "self_inspection_problem_to_rectification",
         "自查问题列入整改台账",
     )
+    MEETING_DECISION_ADDED = "meeting_decision_added", "登记会议决定事项"
+    MEETING_DECISION_UPDATED = "meeting_decision_updated", "修改会议决定事项"
+    MEETING_DECISION_TO_TASK = "meeting_decision_to_task", "会议决定转为任务"
+    MEETING_TASK_COMPLETED = "meeting_task_completed", "会议任务办结"
+    PUBLICITY_RECORDED = "publicity_recorded", "登记宣传活动"
+    PUBLICITY_CORRECTED = "publicity_corrected", "更正宣传活动"
+    PUBLICITY_VOIDED = "publicity_voided", "作废宣传活动"
+    PUBLICITY_KIND_SAVED = "publicity_kind_saved", "修改宣传形式"
+    PUBLICITY_SCHEDULE_CREATED = "publicity_schedule_created", "设置常态化宣传"
+    PUBLICITY_SCHEDULE_STOPPED = "publicity_schedule_stopped", "停止常态化宣传"
+    PUBLICITY_SCHEDULE_ACCRUED = "publicity_schedule_accrued", "常态化宣传自动累计"
+    PUBLICITY_EXPORTED = "publicity_exported", "导出宣传台账"
+    TALK_EDITED = "talk_edited", "修改谈心谈话记录"
+    TALK_PROBLEM_ADDED = "talk_problem_added", "谈心谈话发现问题列入整改台账"
+    TALK_LEAD_ADDED = "talk_lead_added", "谈心谈话发现线索登记"
+    INSPECTION_FINDING_EDITED = "inspection_finding_edited", "修改档案检查结果"
+    TALKS_EXPORTED = "talks_exported", "导出谈心谈话记录"
+    MEETINGS_EXPORTED = "meetings_exported", "导出研判会议记录"
+    INSPECTIONS_EXPORTED = "inspections_exported", "导出村级档案检查台账"
+    STATISTICS_EXPORTED = "statistics_exported", "导出统计报表"
+    BRIEFING_DRAFT_SAVED = "briefing_draft_saved", "保存工作简报草稿"
+    BRIEFING_DRAFT_REGENERATED = "briefing_draft_regenerated", "重新生成工作简报草稿"
+    BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
 
 
 class AuditResult(models.TextChoices):

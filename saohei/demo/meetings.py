@@ -1,5 +1,6 @@
 """The seed's 组织领导: a monthly 研判会 (one month missed), a 联席会议 with the 派出所, a 专题会议
-studying documents and typical cases, and a self-inspection whose two problems reach the ledger.
+studying documents and typical cases whose decisions went on the ledger or became tasks (one
+open, one done), and a self-inspection whose two problems reach the ledger.
 
 Created through the real services, as the office would, relative to today.
 """
@@ -19,6 +20,7 @@ from saohei.meetings.models import (
     Meeting,
     MeetingKind,
     SelfInspection,
+    Task,
 )
 from saohei.organisations.models import Unit, User
 
@@ -44,9 +46,46 @@ def _people(names: list[str]) -> list[User]:
     return list(User.objects.filter(username__in=names))
 
 
+def load_demo_tasks(town: Unit) -> int:
+    """Two decisions of the 专题会议 handed on as tasks, once: one open, one done."""
+    topic = Meeting.objects.filter(unit=town, kind=MeetingKind.TOPIC).order_by("id").first()
+    if topic is None or Task.objects.filter(unit=town).exists():
+        return 0
+    office = User.objects.get(username="banshi")
+    head = User.objects.get(username="cun01")
+    police = User.objects.get(username="suozhang")
+    today = timezone.localdate()
+    open_decision = services.add_decision(
+        actor=office,
+        meeting=topic,
+        text="港西村对照典型案例梳理村“两委”成员近亲属经营情况，形成书面报告",
+        owner=head,
+        working_days=15,
+    )
+    services.decision_to_task(actor=office, decision=open_decision, due_on=today + timedelta(3))
+    done_decision = services.add_decision(
+        actor=office,
+        meeting=topic,
+        text="派出所通报近三个月渔港码头治安警情，供下次研判会分析",
+        owner=police,
+        due_on=today + timedelta(days=10),
+    )
+    done = services.decision_to_task(actor=office, decision=done_decision)
+    services.complete_task(
+        actor=police,
+        task=done,
+        result="已书面通报渔港码头警情12起，其中强行揽客2起，已转镇扫黑办研判",
+    )
+    return 2
+
+
 def load_demo_meetings(town: Unit) -> int:
-    """Create the demo's meetings and self-inspection once; returns how many were created."""
+    """Create the demo's meetings and self-inspection once; returns how many were created.
+
+    The tasks are added on their own check, so that a demo loaded before tasks existed gets them.
+    """
     if Meeting.objects.filter(unit=town).exists():
+        load_demo_tasks(town)
         return 0
     today = timezone.localdate()
     office = User.objects.get(username="banshi")
@@ -144,6 +183,7 @@ def load_demo_meetings(town: Unit) -> int:
         measures="镇扫黑办统一制作宣传板，各村居负责安装并拍照报送",
         responsible_leader=leader,
     )
+    load_demo_tasks(town)
 
     if not SelfInspection.objects.filter(unit=town).exists():
         inspection = services.record_self_inspection(

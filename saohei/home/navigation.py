@@ -46,8 +46,10 @@ MENU = [
     MenuEntry(
         "会议与自查",
         "meetings:list",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF}),
+        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
     ),
+    # The office reaches its tasks from 会议与自查; village heads and police only need their own.
+    MenuEntry("我的任务", "meetings:tasks", frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER})),
     MenuEntry(
         "谈心谈话",
         "accountability:list",

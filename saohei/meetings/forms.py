@@ -5,7 +5,9 @@ from django import forms
 from saohei.common.forms import StyledForm
 from saohei.leads.forms import DATE_INPUT
 from saohei.leads.models import Lead
+from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
+from saohei.meetings.queries import TASK_STATES
 from saohei.organisations.models import Unit, User
 from saohei.rectifications.forms import PersonChoiceField
 
@@ -58,14 +60,64 @@ class MeetingForm(StyledForm):
             del self.fields["kind"]
 
 
+def assignable_people(town: Unit) -> Any:
+    return town_people(town).filter(role_grants__role__in=ASSIGNEE_ROLES).distinct()
+
+
+WORKING_DAYS_HELP = "日期和工作日数只填一项；工作日数按工作日历推算，跳过节假日"
+
+
 class DecisionForm(StyledForm):
     text = forms.CharField(label="决定事项", widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label="责任人", queryset=User.objects.none())
-    due_on = forms.DateField(label="时限", widget=DATE_INPUT)
+    due_on = forms.DateField(label="时限", widget=DATE_INPUT, required=False)
+    working_days = forms.IntegerField(
+        label="或：会后几个工作日内",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=WORKING_DAYS_HELP,
+    )
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("owner", town_people(town))
+
+
+class ToTaskForm(StyledForm):
+    assignee = PersonChoiceField(
+        label="承办人",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="（决定事项的责任人）",
+    )
+    due_on = forms.DateField(label="完成时限", widget=DATE_INPUT, required=False)
+    working_days = forms.IntegerField(
+        label="或：几个工作日内完成",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="日期和工作日数只填一项；都不填则沿用决定事项的时限",
+    )
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("assignee", assignable_people(town))
+
+
+class CompleteTaskForm(StyledForm):
+    result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskFilterForm(StyledForm):
+    state = forms.ChoiceField(
+        label="状态", choices=[("", "全部"), *TASK_STATES.items()], required=False
+    )
+    scope = forms.ChoiceField(
+        label="范围",
+        choices=[("mine", "我承办的"), ("all", "本镇全部")],
+        required=False,
+    )
 
 
 class ToRectificationForm(StyledForm):

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -123,6 +125,73 @@ class MeetingDecision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:30]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "进行中"
+    DONE = "done", "已完成"
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def open(self) -> "TaskQuerySet":
+        return self.filter(status=TaskStatus.OPEN)
+
+    def done(self) -> "TaskQuerySet":
+        return self.filter(status=TaskStatus.DONE)
+
+    def overdue(self, today: date) -> "TaskQuerySet":
+        return self.filter(status=TaskStatus.OPEN, due_on__lt=today)
+
+
+class Task(models.Model):
+    """任务: a decision handed to one person of the town to carry out by a date."""
+
+    # The town, kept on the task so that scoping never joins through the meeting.
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属镇", on_delete=models.PROTECT, related_name="meeting_tasks"
+    )
+    # One task per decision, held by the database as well as by the service.
+    decision = models.OneToOneField(
+        MeetingDecision, verbose_name="决定事项", on_delete=models.PROTECT, related_name="task"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="承办人", on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField("完成时限")
+    status = models.CharField(
+        "状态", max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    result = models.TextField("办理结果", blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办结人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done_at = models.DateTimeField("办结时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("交办时间", auto_now_add=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任务"
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["unit", "status", "due_on"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"任务 {self.pk}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == TaskStatus.DONE
 
 
 class MeetingLeadOpinion(models.Model):

@@ -1,11 +1,21 @@
-"""Reads: the schedule's due and missed periods, computed from the meetings held (no cron)."""
+"""Reads: the schedule's due and missed periods, computed from the meetings held (no cron),
+and the task list with its amber/red deadlines."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from saohei.leads.queries import AMBER_WORKING_DAYS
 from saohei.meetings import access
-from saohei.meetings.models import Frequency, Meeting, MeetingSchedule
+from saohei.meetings.models import (
+    Frequency,
+    Meeting,
+    MeetingSchedule,
+    Task,
+    TaskQuerySet,
+    TaskStatus,
+)
 from saohei.organisations.models import User
+from saohei.workdays.calendar import add_working_days
 
 # How many missed periods a schedule lists at most (the most recent ones).
 MISSED_LIMIT = 12
@@ -80,8 +90,8 @@ def schedule_status(schedule: MeetingSchedule, *, today: date, held: list[date])
 
 
 def list_schedule_statuses(user: User, *, today: date) -> list[ScheduleStatus]:
-    """The active schedules of the user's towns (office and leaders only) with their state."""
-    towns = access.office_towns(user)
+    """The active schedules of the towns whose record the user reads, with their state."""
+    towns = access.record_towns(user)
     if not towns:
         return []
     statuses = []
@@ -99,3 +109,38 @@ def list_schedule_statuses(user: User, *, today: date) -> list[ScheduleStatus]:
         )
         statuses.append(schedule_status(schedule, today=today, held=held))
     return statuses
+
+
+# Task list filters: which tasks, and whose.
+TASK_STATES = {"open": "进行中", "overdue": "已逾期", "done": "已完成"}
+TASK_LIMIT = 500
+
+
+def amber_threshold(today: date) -> date:
+    """Tasks due within this many working days show amber, as on the ledger."""
+    return add_working_days(today, AMBER_WORKING_DAYS)
+
+
+def task_due_state(task: Task, *, today: date, threshold: date) -> str:
+    """'' (done), 'ok', 'soon' (amber) or 'overdue' (red)."""
+    if task.status != TaskStatus.OPEN:
+        return ""
+    if task.due_on < today:
+        return "overdue"
+    if task.due_on <= threshold:
+        return "soon"
+    return "ok"
+
+
+def list_tasks(user: User, *, state: str = "", mine: bool = True, today: date) -> TaskQuerySet:
+    """The user's own tasks, or (`mine=False`) every task they may see, filtered by state."""
+    tasks = access.visible_tasks(user)
+    if mine:
+        tasks = tasks.filter(assignee=user)
+    if state == "open":
+        tasks = tasks.open()
+    elif state == "overdue":
+        tasks = tasks.overdue(today)
+    elif state == "done":
+        tasks = tasks.done()
+    return tasks.select_related("unit", "assignee__unit", "decision__meeting")

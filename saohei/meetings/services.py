@@ -31,15 +31,23 @@ from saohei.meetings.models import (
     Requirement,
     SelfInspection,
     SelfInspectionProblem,
+    Task,
+    TaskStatus,
 )
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import RectificationItem, SourceKind
+from saohei.workdays.calendar import add_working_days
 
 TEXT_LIMIT = 5000
 NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
+# A working-day limit longer than a year is a typo, as on the ledger.
+MAX_WORKING_DAYS = 365
+ONE_DEADLINE = "时限请填日期或工作日数，二者只填一项"
+# How much of a decision's text an audit event keeps: enough to recognise it.
+AUDIT_TEXT_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,31 @@ def meeting_url(meeting: Meeting) -> str:
 
 def self_inspection_url(inspection: SelfInspection) -> str:
     return f"/meetings/self-inspections/{inspection.pk}/"
+
+
+def task_url(task: Task) -> str:
+    return f"/meetings/tasks/{task.pk}/"
+
+
+def task_of(decision: MeetingDecision) -> Task | None:
+    """The decision's task, if it became one (no query when loaded with select_related)."""
+    try:
+        return decision.task
+    except Task.DoesNotExist:
+        return None
+
+
+def decision_lock_reason(decision: MeetingDecision) -> str:
+    """Why a decision can no longer be edited or handed on, in Chinese; "" while it still can."""
+    if decision.rectification_item_id is not None:
+        return (
+            f"该决定事项已列入整改台账（整改事项 {decision.rectification_item_id}），"
+            "请在整改台账中跟进，决定事项本身不能再修改"
+        )
+    task = task_of(decision)
+    if task is not None:
+        return f"该决定事项已转为任务（任务 {task.pk}），请在任务中跟进，决定事项本身不能再修改"
+    return ""
 
 
 def _text(
@@ -180,6 +213,7 @@ def update_meeting(
     if held_on > timezone.localdate():
         raise ServiceError("会议时间不能晚于今天", field="held_on")
     _check_people(meeting.unit, chair, recorder, attendees)
+    before = _meeting_snapshot(meeting)
     meeting.title = _text(title, "title", "会议名称", limit=200)
     meeting.held_on = held_on
     meeting.place = _text(place, "place", "地点", limit=200)
@@ -192,29 +226,92 @@ def update_meeting(
     meeting.attendees.set(attendees)
     for material in materials or []:
         _add_material(meeting, material)
-    record_event(action=AuditAction.MEETING_UPDATED, actor=actor, unit=meeting.unit, target=meeting)
-    return meeting
-
-
-@transaction.atomic
-def add_decision(
-    *, actor: User, meeting: Meeting, text: str, owner: User, due_on: date
-) -> MeetingDecision:
-    """决定事项 with owner and deadline; the owner is told."""
-    _require_office(actor, meeting.unit)
-    if not _in_town(owner, meeting.unit):
-        raise ServiceError("责任人须为本镇在岗人员", field="owner")
-    if due_on < meeting.held_on:
-        raise ServiceError("时限不能早于会议时间", field="due_on")
-    decision = MeetingDecision.objects.create(
-        meeting=meeting, text=_text(text, "text", "决定事项"), owner=owner, due_on=due_on
-    )
+    after = _meeting_snapshot(meeting)
     record_event(
         action=AuditAction.MEETING_UPDATED,
         actor=actor,
         unit=meeting.unit,
         target=meeting,
-        details={"decision": decision.pk},
+        details={
+            "changed": [name for name in after if after[name] != before[name]],
+            "materials": len(materials or []),
+        },
+    )
+    return meeting
+
+
+def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    """What an edit may change, to name the changed fields in the audit event."""
+    return {
+        "title": meeting.title,
+        "held_on": meeting.held_on.isoformat(),
+        "place": meeting.place,
+        "chair": meeting.chair_id,
+        "recorder": meeting.recorder_id,
+        "attendees": sorted(meeting.attendees.values_list("pk", flat=True)),
+        "topics": meeting.topics,
+        "reported": meeting.reported,
+        "minutes": meeting.minutes,
+    }
+
+
+def _decision_due(meeting: Meeting, due_on: date | None, working_days: int | None) -> date:
+    """A date as decided, or N working days from the meeting (the working-day calendar)."""
+    if due_on is not None and working_days is not None:
+        raise ServiceError(ONE_DEADLINE, field="working_days")
+    if due_on is None:
+        if working_days is None:
+            raise ServiceError("请填写时限（日期或工作日数）", field="due_on")
+        if not 1 <= working_days <= MAX_WORKING_DAYS:
+            raise ServiceError(f"时限应为1至{MAX_WORKING_DAYS}个工作日", field="working_days")
+        due_on = add_working_days(meeting.held_on, working_days)
+    if due_on < meeting.held_on:
+        raise ServiceError("时限不能早于会议时间", field="due_on")
+    return due_on
+
+
+def _decision_summary(decision: MeetingDecision) -> dict[str, Any]:
+    return {
+        "text": decision.text[:AUDIT_TEXT_LIMIT],
+        "owner": decision.owner.username,
+        "due_on": decision.due_on.isoformat(),
+    }
+
+
+def _locked_decision(decision: MeetingDecision) -> MeetingDecision:
+    """Lock the row so that two clerks cannot hand the same decision on at once."""
+    # Only this row: a join here would lock the meeting, the town and the owner's account too.
+    locked = MeetingDecision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
+    locked.meeting = decision.meeting
+    decision.rectification_item_id = locked.rectification_item_id
+    return locked
+
+
+@transaction.atomic
+def add_decision(
+    *,
+    actor: User,
+    meeting: Meeting,
+    text: str,
+    owner: User,
+    due_on: date | None = None,
+    working_days: int | None = None,
+) -> MeetingDecision:
+    """决定事项 with owner and deadline (a date, or working days from the meeting); the owner
+    is told."""
+    _require_office(actor, meeting.unit)
+    if not _in_town(owner, meeting.unit):
+        raise ServiceError("责任人须为本镇在岗人员", field="owner")
+    due_on = _decision_due(meeting, due_on, working_days)
+    decision = MeetingDecision.objects.create(
+        meeting=meeting, text=_text(text, "text", "决定事项"), owner=owner, due_on=due_on
+    )
+    record_event(
+        action=AuditAction.MEETING_DECISION_ADDED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={"decision": decision.pk, "after": _decision_summary(decision)},
     )
     notify(
         recipients=[owner],
@@ -224,6 +321,169 @@ def add_decision(
         kind=NotificationKind.INFO,
     )
     return decision
+
+
+@transaction.atomic
+def edit_decision(
+    *,
+    actor: User,
+    decision: MeetingDecision,
+    text: str,
+    owner: User,
+    due_on: date | None = None,
+    working_days: int | None = None,
+) -> MeetingDecision:
+    """修改决定事项: the office corrects text, owner or deadline until it became a task or an
+    item of the ledger; from then on the task or item is what is followed."""
+    meeting = decision.meeting
+    _require_office(actor, meeting.unit)
+    locked = _locked_decision(decision)
+    reason = decision_lock_reason(locked)
+    if reason:
+        raise ServiceError(reason)
+    if not _in_town(owner, meeting.unit):
+        raise ServiceError("责任人须为本镇在岗人员", field="owner")
+    new_text = _text(text, "text", "决定事项")
+    new_due = _decision_due(meeting, due_on, working_days)
+    before = _decision_summary(locked)
+    changed = [
+        name
+        for name, old, new in (
+            ("text", locked.text, new_text),
+            ("owner", locked.owner_id, owner.pk),
+            ("due_on", locked.due_on, new_due),
+        )
+        if old != new
+    ]
+    if not changed:
+        return decision
+    previous_owner_id = locked.owner_id
+    locked.text, locked.owner, locked.due_on = new_text, owner, new_due
+    locked.save(update_fields=["text", "owner", "due_on"])
+    decision.text, decision.owner, decision.due_on = new_text, owner, new_due
+    record_event(
+        action=AuditAction.MEETING_DECISION_UPDATED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={
+            "decision": decision.pk,
+            "changed": changed,
+            "before": before,
+            "after": _decision_summary(locked),
+        },
+    )
+    if owner.pk != previous_owner_id:
+        notify(
+            recipients=[owner],
+            title="会议决定事项改由您负责",
+            body=f"{meeting.title}，时限 {new_due:%Y-%m-%d}",
+            url=meeting_url(meeting),
+            kind=NotificationKind.INFO,
+        )
+    return decision
+
+
+@transaction.atomic
+def decision_to_task(
+    *,
+    actor: User,
+    decision: MeetingDecision,
+    assignee: User | None = None,
+    due_on: date | None = None,
+    working_days: int | None = None,
+) -> Task:
+    """转为任务: once per decision (and not if it is on the ledger), to a person of the town;
+    the deadline is a date, N working days from today, or the decision's own if still ahead."""
+    meeting = decision.meeting
+    _require_office(actor, meeting.unit)
+    locked = _locked_decision(decision)
+    if locked.rectification_item_id is not None:
+        raise ServiceError("该决定事项已列入整改台账，不能再转为任务")
+    if task_of(locked) is not None:
+        raise ServiceError("该决定事项已转为任务，不能重复交办")
+    assignee = assignee or locked.owner
+    if not access.is_assignable(assignee, meeting.unit):
+        raise ServiceError(
+            "承办人须为本镇在岗的扫黑办、领导小组、村负责人或派出所民警", field="assignee"
+        )
+    today = timezone.localdate()
+    if due_on is not None and working_days is not None:
+        raise ServiceError(ONE_DEADLINE, field="working_days")
+    if due_on is not None:
+        if due_on < today:
+            raise ServiceError("完成时限不能早于今天", field="due_on")
+    elif working_days is not None:
+        if not 1 <= working_days <= MAX_WORKING_DAYS:
+            raise ServiceError(f"完成时限应为1至{MAX_WORKING_DAYS}个工作日", field="working_days")
+        due_on = add_working_days(today, working_days)
+    elif locked.due_on >= today:
+        due_on = locked.due_on
+    else:
+        raise ServiceError("决定事项的时限已过，请重新确定完成时限", field="due_on")
+    task = Task.objects.create(
+        unit=meeting.unit,
+        decision=locked,
+        assignee=assignee,
+        due_on=due_on,
+        created_by=actor,
+    )
+    record_event(
+        action=AuditAction.MEETING_DECISION_TO_TASK,
+        actor=actor,
+        unit=meeting.unit,
+        target=task,
+        details={
+            "meeting": meeting.pk,
+            "decision": locked.pk,
+            "assignee": assignee.username,
+            "due_on": due_on.isoformat(),
+        },
+    )
+    notify(
+        recipients=[assignee],
+        title="会议决定事项已交办给您",
+        body=f"{locked.text[:60]}，完成时限 {due_on:%Y-%m-%d}",
+        url=task_url(task),
+        kind=NotificationKind.INFO,
+    )
+    return task
+
+
+@transaction.atomic
+def complete_task(*, actor: User, task: Task, result: str) -> Task:
+    """办结任务: the assignee (or the office for them) reports the result; once only."""
+    if not access.can_complete_task(actor, task):
+        raise ActionNotAllowed("只有承办人或本镇扫黑办、领导小组可以办结任务")
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if locked.status != TaskStatus.OPEN:
+        raise ServiceError("任务已办结，不能重复办结")
+    result = _text(result, "result", "办理结果")
+    now = timezone.now()
+    Task.objects.filter(pk=task.pk).update(
+        status=TaskStatus.DONE, result=result, done_by=actor, done_at=now
+    )
+    task.status, task.result, task.done_by, task.done_at = TaskStatus.DONE, result, actor, now
+    record_event(
+        action=AuditAction.MEETING_TASK_COMPLETED,
+        actor=actor,
+        unit=task.unit,
+        target=task,
+        details={
+            "decision": task.decision_id,
+            "late": timezone.localdate(now) > task.due_on,
+            "result": result[:AUDIT_TEXT_LIMIT],
+        },
+    )
+    if task.created_by_id != actor.pk:
+        notify(
+            recipients=[task.created_by],
+            title="会议任务已办结",
+            body=f"{task.decision.text[:60]}：{result[:60]}",
+            url=task_url(task),
+            kind=NotificationKind.INFO,
+        )
+    return task
 
 
 @transaction.atomic
@@ -238,8 +498,11 @@ def decision_to_rectification(
     """A decision goes on the ledger once, owner and deadline as decided."""
     meeting = decision.meeting
     _require_office(actor, meeting.unit)
-    if decision.rectification_item_id is not None:
+    locked = _locked_decision(decision)
+    if locked.rectification_item_id is not None:
         raise ServiceError("该决定事项已列入整改台账")
+    if task_of(locked) is not None:
+        raise ServiceError("该决定事项已转为任务，不能再列入整改台账")
     today = timezone.localdate()
     item = rectifications.open_item(
         actor=actor,
@@ -250,12 +513,12 @@ def decision_to_rectification(
             :200
         ],
         source_url=meeting_url(meeting),
-        description=decision.text,
+        description=locked.text,
         measures=measures,
         responsible_leader=responsible_leader,
         responsible_unit=village or meeting.unit,
-        responsible_person=decision.owner,
-        due_on=decision.due_on if decision.due_on >= today else None,
+        responsible_person=locked.owner,
+        due_on=locked.due_on if locked.due_on >= today else None,
     )
     decision.rectification_item = item
     decision.save(update_fields=["rectification_item"])

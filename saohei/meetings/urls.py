@@ -12,6 +12,21 @@ urlpatterns = [
     path("<int:meeting_id>/edit/", views.meeting_edit_view, name="edit"),
     path("<int:meeting_id>/decisions/", views.decision_add_view, name="decision_add"),
     path(
+        "<int:meeting_id>/decisions/<int:decision_id>/",
+        views.decision_detail_view,
+        name="decision",
+    ),
+    path(
+        "<int:meeting_id>/decisions/<int:decision_id>/edit/",
+        views.decision_edit_view,
+        name="decision_edit",
+    ),
+    path(
+        "<int:meeting_id>/decisions/<int:decision_id>/task/",
+        views.decision_task_view,
+        name="decision_task",
+    ),
+    path(
         "<int:meeting_id>/decisions/<int:decision_id>/rectify/",
         views.decision_rectify_view,
         name="decision_rectify",
@@ -22,6 +37,9 @@ urlpatterns = [
         views.material_download_view,
         name="material",
     ),
+    path("tasks/", views.task_list_view, name="tasks"),
+    path("tasks/<int:task_id>/", views.task_detail_view, name="task"),
+    path("tasks/<int:task_id>/complete/", views.task_complete_view, name="task_complete"),
     path("self-inspections/", views.self_inspection_list_view, name="self_inspection_list"),
     path("self-inspections/new/", views.self_inspection_create_view, name="self_inspection_create"),
     path(

@@ -16,18 +16,29 @@ from saohei.leads.access import visible_leads
 from saohei.meetings import access, queries, services
 from saohei.meetings.forms import (
     AssessForm,
+    CompleteTaskForm,
     DecisionForm,
     LeadOpinionForm,
     MeetingForm,
     ProblemForm,
     ScheduleForm,
     SelfInspectionForm,
+    TaskFilterForm,
     ToRectificationForm,
+    ToTaskForm,
 )
-from saohei.meetings.models import Meeting, MeetingKind, MeetingSchedule
+from saohei.meetings.models import (
+    Meeting,
+    MeetingDecision,
+    MeetingKind,
+    MeetingSchedule,
+    SelfInspection,
+    Task,
+)
 from saohei.organisations.models import Unit, User
 
 OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
+RECORD = tuple(access.RECORD_ROLES)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -48,14 +59,35 @@ def _office_meeting(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
+def _office_decision(user: User, meeting_id: int, decision_id: int) -> MeetingDecision:
+    meeting = _office_meeting(user, meeting_id)
+    decision = (
+        MeetingDecision.objects.filter(meeting=meeting, pk=decision_id)
+        .select_related("owner__unit", "rectification_item", "task__assignee")
+        .first()
+    )
+    if decision is None:
+        raise Http404("决定事项不存在")
+    decision.meeting = meeting
+    return decision
+
+
+def _office_inspection(user: User, inspection_id: int) -> SelfInspection:
+    inspection = access.get_self_inspection_for_user(user, inspection_id)
+    if not access.is_office_member(user, inspection.unit):
+        raise PermissionDenied("只有本镇扫黑办或领导小组可以修改自查记录")
+    return inspection
+
+
 @role_required(*access.READ_ROLES)
 def meeting_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
-    meetings = access.visible_meetings(user).select_related("chair")
+    meetings = access.visible_meetings(user).select_related("chair", "unit")
     kind = request.GET.get("kind", "")
     if kind in MeetingKind.values:
         meetings = meetings.filter(kind=kind)
     statuses = queries.list_schedule_statuses(user, today=timezone.localdate())
+    record_towns = access.record_towns(user)
     return render(
         request,
         "meetings/meeting_list.html",
@@ -65,6 +97,8 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "statuses": statuses,
             "is_office": bool(access.office_towns(user)),
+            "reads_record": bool(record_towns),
+            "show_town": len(record_towns) > 1,
         },
     )
 
@@ -167,16 +201,37 @@ def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = access.get_meeting_for_user(user, meeting_id)
     is_office = access.is_office_member(user, meeting.unit)
-    context: dict[str, Any] = {"meeting": meeting, "is_office": is_office}
-    if is_office:
+    reads_record = access.reads_full_record(user, meeting.unit)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "is_office": is_office,
+        "reads_record": reads_record,
+    }
+    if reads_record:
+        today = timezone.localdate()
+        threshold = queries.amber_threshold(today)
+        decisions = meeting.decisions.select_related(
+            "owner", "rectification_item", "task__assignee"
+        )
+        rows = []
+        for decision in decisions:
+            task = services.task_of(decision)
+            due = queries.task_due_state(task, today=today, threshold=threshold) if task else ""
+            rows.append((decision, task, due))
         context.update(
             attendees=meeting.attendees.select_related("unit").order_by("unit__path", "username"),
             materials=meeting.materials.all(),
-            decisions=meeting.decisions.select_related("owner", "rectification_item"),
-            opinions=meeting.lead_opinions.select_related("lead"),
-            decision_form=DecisionForm(town=meeting.unit),
-            rectification_form=ToRectificationForm(town=meeting.unit),
+            decision_rows=rows,
+            # Opinions only on leads this user may open: a 督导 or a clerk never learns of a
+            # lead withheld from them (e.g. one involving an official) through the minutes.
+            opinions=meeting.lead_opinions.filter(lead__in=visible_leads(user)).select_related(
+                "lead"
+            ),
             is_analysis=meeting.kind == MeetingKind.ANALYSIS,
+        )
+    if is_office:
+        context.update(
+            decision_form=DecisionForm(town=meeting.unit),
             opinion_form=LeadOpinionForm(leads=visible_leads(user).order_by("-id")[:200])
             if meeting.kind == MeetingKind.ANALYSIS
             else None,
@@ -210,28 +265,206 @@ def decision_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return redirect("meetings:detail", meeting_id=meeting.pk)
 
 
+def _decision_page(
+    request: HttpRequest,
+    decision: MeetingDecision,
+    *,
+    edit_form: DecisionForm | None = None,
+    task_form: ToTaskForm | None = None,
+    rectification_form: ToRectificationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The decision with what the office may still do with it: edit, hand on as a task, or put
+    it on the ledger; once handed on, why it can no longer change."""
+    meeting = decision.meeting
+    lock_reason = services.decision_lock_reason(decision)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "decision": decision,
+        "task": services.task_of(decision),
+        "lock_reason": lock_reason,
+    }
+    if not lock_reason:
+        context.update(
+            edit_form=edit_form
+            or DecisionForm(
+                town=meeting.unit,
+                initial={"text": decision.text, "owner": decision.owner, "due_on": decision.due_on},
+                prefix="edit",
+            ),
+            task_form=task_form or ToTaskForm(town=meeting.unit, prefix="task"),
+            rectification_form=rectification_form
+            or ToRectificationForm(town=meeting.unit, prefix="rectify"),
+        )
+    return render(request, "meetings/decision_detail.html", context, status=status)
+
+
+@role_required(*OFFICE)
+def decision_detail_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+    decision = _office_decision(_actor(request), meeting_id, decision_id)
+    return _decision_page(request, decision)
+
+
+@require_POST
+@role_required(*OFFICE)
+def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+    user = _actor(request)
+    decision = _office_decision(user, meeting_id, decision_id)
+    meeting = decision.meeting
+    form = DecisionForm(request.POST, town=meeting.unit, prefix="edit")
+    if form.is_valid():
+        try:
+            services.edit_decision(actor=user, decision=decision, **form.cleaned_data)
+        except ServiceError as error:
+            if error.field is None:
+                messages.error(request, error.message)
+                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
+            form.add_service_error(error)
+        else:
+            messages.success(request, "决定事项已修改。")
+            return redirect("meetings:detail", meeting_id=meeting.pk)
+    return _decision_page(request, decision, edit_form=form, status=400)
+
+
+@require_POST
+@role_required(*OFFICE)
+def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+    user = _actor(request)
+    decision = _office_decision(user, meeting_id, decision_id)
+    meeting = decision.meeting
+    form = ToTaskForm(request.POST, town=meeting.unit, prefix="task")
+    if form.is_valid():
+        try:
+            task = services.decision_to_task(actor=user, decision=decision, **form.cleaned_data)
+        except ServiceError as error:
+            if error.field is None:
+                messages.error(request, error.message)
+                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
+            form.add_service_error(error)
+        else:
+            messages.success(request, "决定事项已转为任务，并已通知承办人。")
+            return redirect("meetings:task", task_id=task.pk)
+    return _decision_page(request, decision, task_form=form, status=400)
+
+
 @require_POST
 @role_required(*OFFICE)
 def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     user = _actor(request)
-    meeting = _office_meeting(user, meeting_id)
-    decision = meeting.decisions.filter(pk=decision_id).select_related("meeting__unit").first()
-    if decision is None:
-        raise Http404("决定事项不存在")
-    form = ToRectificationForm(request.POST, town=meeting.unit)
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-    else:
+    decision = _office_decision(user, meeting_id, decision_id)
+    meeting = decision.meeting
+    form = ToRectificationForm(request.POST, town=meeting.unit, prefix="rectify")
+    if form.is_valid():
         try:
             item = services.decision_to_rectification(
                 actor=user, decision=decision, **form.cleaned_data
             )
         except ServiceError as error:
-            messages.error(request, error.message)
+            if error.field is None:
+                messages.error(request, error.message)
+                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
+            form.add_service_error(error)
         else:
             messages.success(request, "决定事项已列入整改台账。")
             return redirect("rectifications:detail", item_id=item.pk)
-    return redirect("meetings:detail", meeting_id=meeting.pk)
+    return _decision_page(request, decision, rectification_form=form, status=400)
+
+
+@role_required(*access.TASK_ROLES)
+def task_list_view(request: HttpRequest) -> HttpResponse:
+    """我的任务: one's own tasks; the office and 督导 may widen to every task of their towns."""
+    user = _actor(request)
+    reads_record = bool(access.record_towns(user))
+    assignee = user.has_any_role(access.ASSIGNEE_ROLES)
+    state, scope = "", "mine" if assignee else "all"
+    form = TaskFilterForm(request.GET or None, initial={"scope": scope})
+    # The choice only makes sense to someone who both carries out tasks and reads the town's.
+    if not (reads_record and assignee):
+        del form.fields["scope"]
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            state = form.cleaned_data["state"]
+            scope = form.cleaned_data.get("scope") or scope
+        else:
+            status = 400
+    today = timezone.localdate()
+    threshold = queries.amber_threshold(today)
+    tasks: Any = (
+        queries.list_tasks(user, state=state, mine=scope == "mine", today=today)
+        if status == 200
+        else Task.objects.none()
+    )
+    rows = [
+        (task, queries.task_due_state(task, today=today, threshold=threshold))
+        for task in tasks[: queries.TASK_LIMIT]
+    ]
+    return render(
+        request,
+        "meetings/task_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "limit": queries.TASK_LIMIT,
+            "scope": scope,
+            "is_office": bool(access.office_towns(user)),
+            "reads_record": reads_record,
+        },
+        status=status,
+    )
+
+
+def _task_page(
+    request: HttpRequest, task: Task, *, form: CompleteTaskForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _actor(request)
+    today = timezone.localdate()
+    can_complete = not task.is_done and access.can_complete_task(user, task)
+    return render(
+        request,
+        "meetings/task_detail.html",
+        {
+            "task": task,
+            "due": queries.task_due_state(
+                task, today=today, threshold=queries.amber_threshold(today)
+            ),
+            "can_complete": can_complete,
+            "finished_late": task.done_at is not None
+            and timezone.localdate(task.done_at) > task.due_on,
+            "form": (form or CompleteTaskForm()) if can_complete else None,
+            "links_meeting": access.visible_meetings(user)
+            .filter(pk=task.decision.meeting_id)
+            .exists(),
+        },
+        status=status,
+    )
+
+
+@role_required(*access.TASK_ROLES)
+def task_detail_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _task_page(request, access.get_task_for_user(_actor(request), task_id))
+
+
+@require_POST
+@role_required(*access.TASK_ROLES)
+def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = _actor(request)
+    task = access.get_task_for_user(user, task_id)
+    if not access.can_complete_task(user, task):
+        raise PermissionDenied("只有承办人或本镇扫黑办、领导小组可以办结任务")
+    form = CompleteTaskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complete_task(actor=user, task=task, result=form.cleaned_data["result"])
+        except ServiceError as error:
+            if error.field is None:
+                messages.error(request, error.message)
+                return redirect("meetings:task", task_id=task.pk)
+            form.add_service_error(error)
+        else:
+            messages.success(request, "任务已办结。")
+            return redirect("meetings:task", task_id=task.pk)
+    return _task_page(request, task, form=form, status=400)
 
 
 @require_POST
@@ -256,9 +489,11 @@ def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 def material_download_view(request: HttpRequest, meeting_id: int, material_id: int) -> FileResponse:
     user = _actor(request)
-    if not user_has_any_role(user, OFFICE):
+    if not user_has_any_role(user, RECORD):
         raise PermissionDenied("您没有查看会议材料的权限")
-    meeting = _office_meeting(user, meeting_id)
+    meeting = access.get_meeting_for_user(user, meeting_id)
+    if not access.reads_full_record(user, meeting.unit):
+        raise PermissionDenied("您没有查看会议材料的权限")
     material = meeting.materials.filter(pk=material_id).exclude(file="").first()
     if material is None:
         raise Http404("材料不存在")
@@ -270,12 +505,25 @@ def material_download_view(request: HttpRequest, meeting_id: int, material_id: i
     )
 
 
-@role_required(*OFFICE)
+@role_required(*RECORD)
 def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
-    inspections = access.visible_self_inspections(_actor(request)).prefetch_related(
-        "requirements", "problems"
+    user = _actor(request)
+    inspections = (
+        access.visible_self_inspections(user)
+        .select_related("unit")
+        .prefetch_related("requirements", "problems")
     )
-    return render(request, "meetings/self_inspection_list.html", {"inspections": inspections})
+    record_towns = access.record_towns(user)
+    return render(
+        request,
+        "meetings/self_inspection_list.html",
+        {
+            "inspections": inspections,
+            "is_office": bool(access.office_towns(user)),
+            "reads_record": True,
+            "show_town": len(record_towns) > 1,
+        },
+    )
 
 
 @role_required(*OFFICE)
@@ -303,10 +551,11 @@ def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/self_inspection_form.html", {"form": form, "town": town})
 
 
-@role_required(*OFFICE)
+@role_required(*RECORD)
 def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = access.get_self_inspection_for_user(user, inspection_id)
+    is_office = access.is_office_member(user, inspection.unit)
     requirements = list(inspection.requirements.all())
     rows = [
         (
@@ -314,7 +563,9 @@ def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> Htt
             AssessForm(
                 prefix=f"r{requirement.pk}",
                 initial={"assessment": requirement.assessment, "note": requirement.note},
-            ),
+            )
+            if is_office
+            else None,
         )
         for requirement in requirements
     ]
@@ -323,13 +574,16 @@ def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> Htt
         "meetings/self_inspection_detail.html",
         {
             "inspection": inspection,
+            "is_office": is_office,
             "rows": rows,
             "problems": inspection.problems.select_related(
                 "requirement", "rectification_item__responsible_person"
             ),
             "problem_form": ProblemForm(
                 town=inspection.unit, requirements=inspection.requirements.all()
-            ),
+            )
+            if is_office
+            else None,
         },
     )
 
@@ -338,7 +592,7 @@ def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> Htt
 @role_required(*OFFICE)
 def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -> HttpResponse:
     user = _actor(request)
-    inspection = access.get_self_inspection_for_user(user, inspection_id)
+    inspection = _office_inspection(user, inspection_id)
     requirement = inspection.requirements.filter(pk=requirement_id).first()
     if requirement is None:
         raise Http404("要求不存在")
@@ -359,7 +613,7 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
 @role_required(*OFFICE)
 def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _actor(request)
-    inspection = access.get_self_inspection_for_user(user, inspection_id)
+    inspection = _office_inspection(user, inspection_id)
     form = ProblemForm(
         request.POST, town=inspection.unit, requirements=inspection.requirements.all()
     )

@@ -9,9 +9,12 @@ from django.test import Client
 from django.utils import timezone
 
 from saohei.api.services import create_api_token
+from saohei.common.roles import Role
+from saohei.demo.town import DEMO_PASSWORD
 from saohei.meetings import services
-from saohei.meetings.models import Meeting, MeetingKind
-from saohei.organisations.models import Unit, User
+from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
+from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.organisations.services import build_unit
 
 RecordMeeting = Callable[..., Meeting]
 
@@ -55,6 +58,67 @@ def record_meeting(town: Unit) -> RecordMeeting:
     return make
 
 
+def make_account(username: str, real_name: str, unit: Unit, role: Role) -> User:
+    """An account that signs in like the demo's: demo password, no forced change."""
+    account = User(username=username, real_name=real_name, unit=unit)
+    account.set_password(DEMO_PASSWORD)
+    account.must_change_password = False
+    account.password_changed_at = timezone.now()
+    account.save()
+    RoleGrant.objects.create(user=account, role=role, unit=unit)
+    return account
+
+
+@pytest.fixture
+def other_town(town: Unit) -> Unit:
+    """港东镇 beside 港西镇 under the same city: its clerk gdbanshi and its own 督导 gdduban."""
+    other = build_unit(
+        name="港东镇", kind=UnitKind.TOWN, parent=town.parent, code="GD", sort_order=20
+    )
+    make_account("gdbanshi", "港东办事", other, Role.OFFICE_STAFF)
+    make_account("gdduban", "港东督导", other, Role.SUPERVISOR)
+    return other
+
+
+MakeDecision = Callable[..., MeetingDecision]
+MakeTask = Callable[..., Task]
+
+
+@pytest.fixture
+def make_decision(record_meeting: RecordMeeting) -> MakeDecision:
+    """A decision of a 专题会议 recorded by banshi (owner banshi, due in 10 days by default)."""
+
+    def make(meeting: Meeting | None = None, **overrides: Any) -> MeetingDecision:
+        values: dict[str, Any] = {
+            "text": "在码头增设宣传板",
+            "owner": User.objects.get(username="banshi"),
+            "due_on": timezone.localdate() + timedelta(days=10),
+        }
+        values.update(overrides)
+        return services.add_decision(
+            actor=User.objects.get(username="banshi"),
+            meeting=meeting or record_meeting(kind=MeetingKind.TOPIC, title="专题会议"),
+            **values,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_task(make_decision: MakeDecision) -> MakeTask:
+    """A decision handed to `assignee` (default cun02, a village head) as a task."""
+
+    def make(assignee: str = "cun02", **overrides: Any) -> Task:
+        decision = make_decision(**overrides)
+        return services.decision_to_task(
+            actor=User.objects.get(username="banshi"),
+            decision=decision,
+            assignee=User.objects.get(username=assignee),
+        )
+
+    return make
+
+
 class Api:
     def __init__(self, username: str | None) -> None:
         self.headers: dict[str, str] = {}
@@ -68,6 +132,14 @@ class Api:
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         return self.client.post(
+            f"/api/v1/meetings{path}",
+            json.dumps(body),
+            content_type="application/json",
+            headers=self.headers,
+        )
+
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.put(
             f"/api/v1/meetings{path}",
             json.dumps(body),
             content_type="application/json",
