@@ -1,7 +1,9 @@
 """Deadline reminders and escalation (催办 → 督办), run by the hourly job; idempotent."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
@@ -30,6 +32,40 @@ class ReminderRun:
     reminded: int = 0
     urged: int = 0
     supervised: int = 0
+
+
+Chased = TypeVar("Chased")
+
+
+def climb_ladder(
+    records: Iterable[Chased],
+    *,
+    due_on: Callable[[Chased], date],
+    remind: Callable[[Chased, ReminderKind], bool],
+    today: date,
+    calendar: WorkingCalendar,
+) -> ReminderRun:
+    """The one reminder ladder of every deadline (leads, rectification items): T-3 and T-0
+    reminders, then 催办 once overdue and 督办 after `SUPERVISE_AFTER_WORKING_DAYS`.
+
+    `records` are those due within three working days or overdue; `remind` sends one step and
+    answers False when that step was already sent for this deadline.
+    """
+    run = ReminderRun()
+    in_three = calendar.add_working_days(today, 3)
+    for record in records:
+        due = due_on(record)
+        if (due == in_three and remind(record, ReminderKind.THREE_DAYS)) or (
+            due == today and remind(record, ReminderKind.DUE_TODAY)
+        ):
+            run.reminded += 1
+        elif due < today:
+            if calendar.working_days_between(due, today) >= SUPERVISE_AFTER_WORKING_DAYS:
+                if remind(record, ReminderKind.SUPERVISE):
+                    run.supervised += 1
+            elif remind(record, ReminderKind.URGE):
+                run.urged += 1
+    return run
 
 
 def _office_staff(lead: Lead) -> list[User]:
@@ -108,24 +144,17 @@ def _remind(lead: Lead, kind: ReminderKind, today: date, calendar: WorkingCalend
 
 def run_deadline_reminders(*, today: date) -> ReminderRun:
     """T-3 and T-0 reminders to the handler; overdue → 催办 (handler and office) → 督办 (leaders)."""
-    run = ReminderRun()
     # One calendar for the whole run: its overrides are loaded once, not per lead.
     calendar = WorkingCalendar()
     in_three = calendar.add_working_days(today, 3)
     leads = Lead.objects.filter(
         status__in=OPEN_STATUSES, due_on__isnull=False, due_on__lte=in_three
     ).select_related("unit", "handler")
-    for lead in leads.iterator(chunk_size=500):
-        assert lead.due_on is not None
-        if (
-            lead.due_on == in_three and _remind(lead, ReminderKind.THREE_DAYS, today, calendar)
-        ) or (lead.due_on == today and _remind(lead, ReminderKind.DUE_TODAY, today, calendar)):
-            run.reminded += 1
-        elif lead.due_on < today:
-            overdue = calendar.working_days_between(lead.due_on, today)
-            if overdue >= SUPERVISE_AFTER_WORKING_DAYS:
-                if _remind(lead, ReminderKind.SUPERVISE, today, calendar):
-                    run.supervised += 1
-            elif _remind(lead, ReminderKind.URGE, today, calendar):
-                run.urged += 1
-    return run
+    return climb_ladder(
+        leads.iterator(chunk_size=500),
+        # The query excludes leads without a deadline.
+        due_on=lambda lead: lead.due_on or today,
+        remind=lambda lead, kind: _remind(lead, kind, today, calendar),
+        today=today,
+        calendar=calendar,
+    )

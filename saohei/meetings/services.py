@@ -57,6 +57,14 @@ class MaterialIn:
     upload: CheckedUpload | None = None
 
 
+def _meeting_link_for(person: User, meeting: Meeting) -> str:
+    """A link only when the person may open the meeting; a village head who did not attend gets
+    the notice without a dead link (the task, once created, links to its own page)."""
+    if access.visible_meetings(person).filter(pk=meeting.pk).exists():
+        return meeting_url(meeting)
+    return ""
+
+
 def meeting_url(meeting: Meeting) -> str:
     return f"/meetings/{meeting.pk}/"
 
@@ -317,7 +325,7 @@ def add_decision(
         recipients=[owner],
         title="会议决定事项由您负责",
         body=f"{meeting.title}，时限 {due_on:%Y-%m-%d}",
-        url=meeting_url(meeting),
+        url=_meeting_link_for(owner, meeting),
         kind=NotificationKind.INFO,
     )
     return decision
@@ -378,7 +386,7 @@ def edit_decision(
             recipients=[owner],
             title="会议决定事项改由您负责",
             body=f"{meeting.title}，时限 {new_due:%Y-%m-%d}",
-            url=meeting_url(meeting),
+            url=_meeting_link_for(owner, meeting),
             kind=NotificationKind.INFO,
         )
     return decision

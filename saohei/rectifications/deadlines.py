@@ -5,7 +5,6 @@ The same ladder as leads (`leads.deadlines`): T-3 and T-0 to the responsible per
 Only items still 整改中 are chased: one awaiting verification waits on the office, not its owner.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -13,7 +12,7 @@ from django.db import IntegrityError, transaction
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
-from saohei.leads.deadlines import SUPERVISE_AFTER_WORKING_DAYS
+from saohei.leads.deadlines import ReminderRun, climb_ladder
 from saohei.leads.models import ReminderKind
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
@@ -27,13 +26,6 @@ from saohei.rectifications.models import (
 )
 from saohei.rectifications.services import item_url
 from saohei.workdays.calendar import WorkingCalendar
-
-
-@dataclass
-class ReminderRun:
-    reminded: int = 0
-    urged: int = 0
-    supervised: int = 0
 
 
 def _office_staff(item: RectificationItem) -> list[User]:
@@ -110,22 +102,15 @@ def _remind(
 
 def run_rectification_reminders(*, today: date) -> ReminderRun:
     """T-3 and T-0 reminders to the responsible person; overdue → 催办 → 督办."""
-    run = ReminderRun()
     calendar = WorkingCalendar()
     in_three = calendar.add_working_days(today, 3)
     items = RectificationItem.objects.filter(
         status=Status.OPEN, due_on__lte=in_three
     ).select_related("unit", "village", "responsible_person", "responsible_leader")
-    for item in items.iterator(chunk_size=500):
-        if (
-            item.due_on == in_three and _remind(item, ReminderKind.THREE_DAYS, today, calendar)
-        ) or (item.due_on == today and _remind(item, ReminderKind.DUE_TODAY, today, calendar)):
-            run.reminded += 1
-        elif item.due_on < today:
-            overdue = calendar.working_days_between(item.due_on, today)
-            if overdue >= SUPERVISE_AFTER_WORKING_DAYS:
-                if _remind(item, ReminderKind.SUPERVISE, today, calendar):
-                    run.supervised += 1
-            elif _remind(item, ReminderKind.URGE, today, calendar):
-                run.urged += 1
-    return run
+    return climb_ladder(
+        items.iterator(chunk_size=500),
+        due_on=lambda item: item.due_on,
+        remind=lambda item, kind: _remind(item, kind, today, calendar),
+        today=today,
+        calendar=calendar,
+    )

@@ -19,6 +19,7 @@ from saohei.meetings.models import (
     SelfInspectionProblem,
 )
 from saohei.meetings.tests.conftest import RecordMeeting
+from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit, User
 from saohei.rectifications.models import RectificationItem, SourceKind
 
@@ -194,3 +195,23 @@ def test_self_inspection_refused_for_village_head(town: Unit) -> None:
         )
     assert not SelfInspection.objects.exists()
     assert not SelfInspectionProblem.objects.exists()
+
+
+def test_decision_notice_links_the_meeting_only_for_someone_who_may_open_it(
+    record_meeting: RecordMeeting,
+) -> None:
+    office = User.objects.get(username="banshi")
+    absent_head = User.objects.get(username="cun09")
+    meeting = record_meeting(kind=MeetingKind.TOPIC)
+    assert not meeting.attendees.filter(pk=absent_head.pk).exists()
+    due = timezone.localdate() + timedelta(days=15)
+
+    services.add_decision(
+        actor=office, meeting=meeting, text="补齐台账", owner=absent_head, due_on=due
+    )
+    services.add_decision(actor=office, meeting=meeting, text="制作展板", owner=office, due_on=due)
+
+    head_notice = Notification.objects.get(recipient=absent_head, title="会议决定事项由您负责")
+    office_notice = Notification.objects.get(recipient=office, title="会议决定事项由您负责")
+    assert head_notice.url == ""
+    assert office_notice.url == f"/meetings/{meeting.pk}/"
