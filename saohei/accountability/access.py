@@ -1,6 +1,8 @@
 """Who may see and record which talk, decided here and nowhere else.
 
 - 组长/副组长/扫黑办工作人员: every talk of their towns; they record talks. 组长/副组长 review.
+- 上级督导: every talk, the coverage and the review queue of the towns under their grant, read
+  only (no recording, correcting or reviewing).
 - 村负责人 and 派出所民警: the talks they took part in (interviewer, interviewee or recorder).
 - everyone else (the 三员 included): nothing. A talk outside one's scope answers 404.
 """
@@ -14,12 +16,15 @@ from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications.access import LEADER_ROLES, OFFICE_ROLES
 
+# Whoever reads every talk of a town: its office and leaders, and the supervisors above it.
+TOWN_READER_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
+
 
 def visible_talks(user: User) -> TalkQuerySet:
     if not user.is_authenticated:
         return Talk.objects.none()
     condition = Q(pk__in=[])
-    office_paths = grant_paths(user, OFFICE_ROLES)
+    office_paths = grant_paths(user, TOWN_READER_ROLES)
     if office_paths:
         condition |= Q(unit__in=units_within(office_paths))
     if user.has_any_role({Role.VILLAGE_HEAD, Role.POLICE_OFFICER}):
@@ -33,7 +38,9 @@ def get_talk_for_user(user: User, talk_id: int) -> Talk:
     talk = (
         visible_talks(user)
         .filter(pk=talk_id)
-        .select_related("unit", "interviewer", "recorder", "review", "review__reviewer")
+        .select_related(
+            "unit", "interviewer", "recorder", "review", "review__reviewer", "edited_by"
+        )
         .first()
     )
     if talk is None:
@@ -52,6 +59,15 @@ def can_review(user: User, town: Unit) -> bool:
 def office_towns(user: User) -> list[Unit]:
     return list(
         units_within(grant_paths(user, OFFICE_ROLES))
+        .filter(kind=UnitKind.TOWN, is_active=True)
+        .order_by("path")
+    )
+
+
+def reader_towns(user: User) -> list[Unit]:
+    """Towns whose every talk, coverage and review queue this user may read."""
+    return list(
+        units_within(grant_paths(user, TOWN_READER_ROLES))
         .filter(kind=UnitKind.TOWN, is_active=True)
         .order_by("path")
     )

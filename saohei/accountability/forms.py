@@ -5,14 +5,13 @@ from django import forms
 from django.utils import timezone
 
 from saohei.accountability.models import TalkKind, Topic
-from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
 
-class _ServiceErrorMixin(forms.Form):
-    def add_service_error(self, error: ServiceError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, error.message)
+class _ServiceErrorMixin(StyledForm):
+    """Refused service calls shown beside their field (StyledForm's, kept for the name)."""
 
 
 class _PersonChoice(forms.ModelChoiceField):
@@ -89,6 +88,52 @@ class TalkForm(_ServiceErrorMixin):
         return data
 
 
+class TalkEditForm(_ServiceErrorMixin):
+    """更正谈话记录: what the office may correct after saving (not the interviewer)."""
+
+    talked_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label="谈话地点", max_length=100)
+    interviewees = _PeopleChoice(
+        label="谈话对象",
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    kind = forms.ChoiceField(label="谈话类型", choices=TalkKind.choices)
+    topics = forms.MultipleChoiceField(
+        label="谈话主题",
+        choices=Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_topics = forms.CharField(label="其他主题", max_length=200, required=False)
+    content = forms.CharField(label="谈话内容", widget=forms.Textarea(attrs={"rows": 5}))
+    follow_up = forms.CharField(
+        label="后续跟进", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset(
+            "interviewees",
+            User.objects.filter(is_active=True, unit__path__startswith=town.path).order_by(
+                "unit__path", "username"
+            ),
+        )
+
+    @staticmethod
+    def initial_for(talk: Any) -> dict[str, Any]:
+        return {
+            "talked_on": talk.talked_on,
+            "place": talk.place,
+            "interviewees": list(talk.interviewees.all()),
+            "kind": talk.kind,
+            "topics": talk.topics,
+            "other_topics": talk.other_topics,
+            "content": talk.content,
+            "follow_up": talk.follow_up,
+        }
+
+
 def leaders_of(town: Unit) -> list[User]:
     return list(
         User.objects.filter(
@@ -106,7 +151,7 @@ class ReviewForm(_ServiceErrorMixin):
         self.fields["covers_until"].initial = timezone.localdate()
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(StyledForm):
     start = forms.DateField(label="起", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="止", widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -43,7 +43,10 @@ class TalkReview(models.Model):
 
 class TalkQuerySet(models.QuerySet["Talk"]):
     def unreviewed(self) -> "TalkQuerySet":
-        return self.filter(review__isnull=True)
+        """Awaiting 定期梳理: never reviewed, or corrected since the review (审阅后修改)."""
+        return self.filter(
+            models.Q(review__isnull=True) | models.Q(edited_after_review_at__isnull=False)
+        )
 
 
 class Talk(models.Model):
@@ -89,6 +92,18 @@ class Talk(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    edited_at = models.DateTimeField("最后修改时间", null=True, blank=True)
+    # Set when a reviewed record is corrected; the review stays, the record goes back in the
+    # review queue, and the next 定期梳理 clears it.
+    edited_after_review_at = models.DateTimeField("审阅后修改时间", null=True, blank=True)
 
     objects = TalkQuerySet.as_manager()
 
@@ -99,6 +114,10 @@ class Talk(models.Model):
 
     def __str__(self) -> str:
         return f"谈心谈话 {self.talked_on:%Y-%m-%d}"
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.review_id is None or self.edited_after_review_at is not None
 
     @property
     def topic_labels(self) -> list[str]:

@@ -21,6 +21,8 @@ from saohei.rectifications.models import SourceKind
 from saohei.rectifications.services import open_item
 
 TEXT_LIMIT = 5000
+# Long texts are cut to this in the audit's before/after summary: the record keeps the whole.
+SUMMARY_LIMIT = 200
 
 
 @dataclass
@@ -53,6 +55,20 @@ class TalkInput:
     lead_village: Unit | None = None
 
 
+@dataclass
+class TalkEdit:
+    """The parts of a saved talk the office may correct."""
+
+    talked_on: date
+    place: str
+    interviewees: list[User]
+    kind: str
+    content: str
+    topics: list[str] = field(default_factory=list)
+    other_topics: str = ""
+    follow_up: str = ""
+
+
 def talk_url(talk: Talk) -> str:
     return f"/talks/{talk.pk}/"
 
@@ -70,49 +86,50 @@ def _text(value: str, name: str, label: str, *, required: bool = True) -> str:
     return value
 
 
-@transaction.atomic
-def record_talk(*, actor: User, unit: Unit, data: TalkInput) -> Talk:
-    """登记谈心谈话: the town's office or leaders; problems → 整改台账, leads → 线索."""
-    if unit.kind != UnitKind.TOWN:
-        raise ServiceError("谈话记录应登记在镇（街道）", field="unit")
-    if not access.can_record(actor, unit):
-        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记谈心谈话")
-    if data.kind not in TalkKind.values:
+def _check_details(
+    *,
+    town: Unit,
+    talked_on: date,
+    place: str,
+    interviewer: User,
+    interviewees: list[User],
+    kind: str,
+    topics: list[str],
+    content: str,
+    follow_up: str,
+) -> None:
+    """The rules a talk record keeps, whether first recorded or corrected later."""
+    if kind not in TalkKind.values:
         raise ServiceError("谈话类型不正确", field="kind")
-    if any(code not in Topic.values for code in data.topics):
+    if any(code not in Topic.values for code in topics):
         raise ServiceError("谈话主题不正确", field="topics")
-    if data.talked_on > timezone.localdate():
+    if talked_on > timezone.localdate():
         raise ServiceError("谈话日期不能晚于今天", field="talked_on")
-    if not _in_town(data.interviewer, unit):
+    _text(place, "place", "谈话地点")
+    _text(content, "content", "谈话内容")
+    _text(follow_up, "follow_up", "后续跟进", required=False)
+    if not _in_town(interviewer, town):
         raise ServiceError("谈话人须为本镇在岗人员", field="interviewer")
-    if not data.interviewees:
+    if not interviewees:
         raise ServiceError("请选择谈话对象", field="interviewees")
-    if any(not _in_town(person, unit) for person in data.interviewees):
+    if any(not _in_town(person, town) for person in interviewees):
         raise ServiceError("谈话对象须为本镇在岗人员", field="interviewees")
-    if data.interviewer in data.interviewees:
+    if interviewer in interviewees:
         raise ServiceError("谈话人不能同时是谈话对象", field="interviewees")
-    if data.recorder is not None and not _in_town(data.recorder, unit):
-        raise ServiceError("记录人须为本镇在岗人员", field="recorder")
-    talk = Talk.objects.create(
-        unit=unit,
-        talked_on=data.talked_on,
-        place=_text(data.place, "place", "谈话地点")[:100],
-        interviewer=data.interviewer,
-        recorder=data.recorder,
-        kind=data.kind,
-        topics=list(dict.fromkeys(data.topics)),
-        other_topics=data.other_topics.strip()[:200],
-        content=_text(data.content, "content", "谈话内容"),
-        follow_up=_text(data.follow_up, "follow_up", "后续跟进", required=False),
-        created_by=actor,
-    )
-    talk.interviewees.set(data.interviewees)
-    names = "、".join(person.real_name for person in data.interviewees)
-    label = f"{data.interviewer.real_name}与{names}谈心谈话（{data.talked_on:%Y-%m-%d}）"[:200]
-    for problem in data.problems:
+
+
+def _source_label(talk: Talk, interviewees: list[User]) -> str:
+    names = "、".join(person.real_name for person in interviewees)
+    return f"{talk.interviewer.real_name}与{names}谈心谈话（{talk.talked_on:%Y-%m-%d}）"[:200]
+
+
+def _open_problems(*, actor: User, talk: Talk, problems: list[ProblemInput]) -> list[int]:
+    label = _source_label(talk, list(talk.interviewees.all()))
+    opened = []
+    for problem in problems:
         item = open_item(
             actor=actor,
-            unit=unit,
+            unit=talk.unit,
             village=problem.village,
             source_kind=SourceKind.TALK,
             source_label=label,
@@ -120,25 +137,74 @@ def record_talk(*, actor: User, unit: Unit, data: TalkInput) -> Talk:
             description=problem.description,
             measures=problem.measures,
             responsible_leader=problem.responsible_leader,
-            responsible_unit=problem.village or unit,
+            responsible_unit=problem.village or talk.unit,
             responsible_person=problem.responsible_person,
             working_days=problem.working_days,
         )
         talk.rectification_items.add(item)
-    for summary in data.leads:
+        opened.append(item.pk)
+    return opened
+
+
+def _register_leads(
+    *, actor: User, talk: Talk, summaries: list[str], village: Unit | None
+) -> list[int]:
+    label = _source_label(talk, list(talk.interviewees.all()))
+    registered = []
+    for summary in summaries:
         lead = register_lead(
             actor=actor,
-            unit=unit,
+            unit=talk.unit,
             data=LeadInput(
                 received_at=timezone.now(),
                 channel=Channel.IN_PERSON,
                 source=Source.TALK,
                 summary=summary,
                 narrative=f"来源：{label}",
-                village=data.lead_village,
+                village=village,
             ),
         )
         talk.leads.add(lead)
+        registered.append(lead.pk)
+    return registered
+
+
+@transaction.atomic
+def record_talk(*, actor: User, unit: Unit, data: TalkInput) -> Talk:
+    """登记谈心谈话: the town's office or leaders; problems → 整改台账, leads → 线索."""
+    if unit.kind != UnitKind.TOWN:
+        raise ServiceError("谈话记录应登记在镇（街道）", field="unit")
+    if not access.can_record(actor, unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记谈心谈话")
+    _check_details(
+        town=unit,
+        talked_on=data.talked_on,
+        place=data.place,
+        interviewer=data.interviewer,
+        interviewees=data.interviewees,
+        kind=data.kind,
+        topics=data.topics,
+        content=data.content,
+        follow_up=data.follow_up,
+    )
+    if data.recorder is not None and not _in_town(data.recorder, unit):
+        raise ServiceError("记录人须为本镇在岗人员", field="recorder")
+    talk = Talk.objects.create(
+        unit=unit,
+        talked_on=data.talked_on,
+        place=data.place.strip()[:100],
+        interviewer=data.interviewer,
+        recorder=data.recorder,
+        kind=data.kind,
+        topics=list(dict.fromkeys(data.topics)),
+        other_topics=data.other_topics.strip()[:200],
+        content=data.content.strip(),
+        follow_up=data.follow_up.strip(),
+        created_by=actor,
+    )
+    talk.interviewees.set(data.interviewees)
+    _open_problems(actor=actor, talk=talk, problems=data.problems)
+    _register_leads(actor=actor, talk=talk, summaries=data.leads, village=data.lead_village)
     record_event(
         action=AuditAction.TALK_RECORDED,
         actor=actor,
@@ -153,28 +219,165 @@ def record_talk(*, actor: User, unit: Unit, data: TalkInput) -> Talk:
     return talk
 
 
+def _summary_value(value: object) -> object:
+    """A value as the audit's before/after summary keeps it: short text, ISO dates."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) > SUMMARY_LIMIT:
+        return value[:SUMMARY_LIMIT] + "…"
+    return value
+
+
+def _mark_changed(talk: Talk, actor: User) -> list[str]:
+    """Who corrected it and when; a reviewed record shows 审阅后修改 and awaits review again."""
+    now = timezone.now()
+    talk.edited_by = actor
+    talk.edited_at = now
+    fields = ["edited_by", "edited_at"]
+    if talk.review_id is not None:
+        talk.edited_after_review_at = now
+        fields.append("edited_after_review_at")
+    return fields
+
+
+def _require_editor(actor: User, talk: Talk) -> None:
+    """Checks the actor, then locks the row and reloads it: a review may have just signed it."""
+    if not access.can_record(actor, talk.unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以修改谈心谈话记录")
+    Talk.objects.select_for_update().filter(pk=talk.pk).first()
+    talk.refresh_from_db()
+
+
+@transaction.atomic
+def edit_talk(*, actor: User, talk: Talk, data: TalkEdit) -> Talk:
+    """更正谈话记录: the office corrects a saved talk; audited with what changed, before → after.
+
+    A talk already reviewed (定期梳理) keeps its review but shows 审阅后修改 and is back in
+    the review queue until the next review. The rectification items and leads opened from it
+    are not rewritten: they are followed on their own ledgers.
+    """
+    _require_editor(actor, talk)
+    _check_details(
+        town=talk.unit,
+        talked_on=data.talked_on,
+        place=data.place,
+        interviewer=talk.interviewer,
+        interviewees=data.interviewees,
+        kind=data.kind,
+        topics=data.topics,
+        content=data.content,
+        follow_up=data.follow_up,
+    )
+    before_people = list(talk.interviewees.order_by("pk"))
+    after_people = sorted(set(data.interviewees), key=lambda person: person.pk)
+    proposed = {
+        "talked_on": data.talked_on,
+        "place": data.place.strip()[:100],
+        "kind": data.kind,
+        "topics": list(dict.fromkeys(data.topics)),
+        "other_topics": data.other_topics.strip()[:200],
+        "content": data.content.strip(),
+        "follow_up": data.follow_up.strip(),
+    }
+    changes: dict[str, dict[str, object]] = {}
+    for name, value in proposed.items():
+        if getattr(talk, name) != value:
+            changes[name] = {
+                "before": _summary_value(getattr(talk, name)),
+                "after": _summary_value(value),
+            }
+    if before_people != after_people:
+        changes["interviewees"] = {
+            "before": [person.real_name for person in before_people],
+            "after": [person.real_name for person in after_people],
+        }
+    if not changes:
+        raise ServiceError("没有修改任何内容")
+    was_reviewed = talk.review_id is not None
+    for name, value in proposed.items():
+        setattr(talk, name, value)
+    talk.save(update_fields=[*proposed, *_mark_changed(talk, actor)])
+    if "interviewees" in changes:
+        talk.interviewees.set(after_people)
+    record_event(
+        action=AuditAction.TALK_EDITED,
+        actor=actor,
+        unit=talk.unit,
+        target=talk,
+        details={"changes": changes, "after_review": was_reviewed},
+    )
+    return talk
+
+
+@transaction.atomic
+def add_problems(*, actor: User, talk: Talk, problems: list[ProblemInput]) -> list[int]:
+    """Problems found in a saved talk go onto the rectification ledger (source 谈心谈话)."""
+    _require_editor(actor, talk)
+    if not problems:
+        raise ServiceError("请填写发现的问题", field="problems")
+    opened = _open_problems(actor=actor, talk=talk, problems=problems)
+    talk.save(update_fields=_mark_changed(talk, actor))
+    record_event(
+        action=AuditAction.TALK_PROBLEM_ADDED,
+        actor=actor,
+        unit=talk.unit,
+        target=talk,
+        details={"rectification_item_ids": opened},
+    )
+    return opened
+
+
+@transaction.atomic
+def add_leads(
+    *, actor: User, talk: Talk, summaries: list[str], village: Unit | None = None
+) -> list[int]:
+    """Leads found in a saved talk are registered in the lead register (source 谈心谈话)."""
+    _require_editor(actor, talk)
+    summaries = [summary.strip() for summary in summaries if summary.strip()]
+    if not summaries:
+        raise ServiceError("请填写线索的简要内容", field="leads")
+    if village is not None and (not village.is_village or village.parent_id != talk.unit_id):
+        raise ServiceError("线索所属村须为本镇的村（社区）", field="village")
+    registered = _register_leads(actor=actor, talk=talk, summaries=summaries, village=village)
+    talk.save(update_fields=_mark_changed(talk, actor))
+    record_event(
+        action=AuditAction.TALK_LEAD_ADDED,
+        actor=actor,
+        unit=talk.unit,
+        target=talk,
+        details={"lead_ids": registered},
+    )
+    return registered
+
+
 @transaction.atomic
 def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -> TalkReview:
     """定期梳理: a leader of the town signs off every unreviewed talk up to a date."""
     if not access.can_review(actor, unit):
         raise ActionNotAllowed("只有本镇领导小组组长、副组长可以梳理谈话记录")
     opinion = _text(opinion, "opinion", "梳理意见")
-    talks = Talk.objects.select_for_update().filter(
-        unit=unit, review__isnull=True, talked_on__lte=covers_until
+    talks = (
+        Talk.objects.select_for_update().unreviewed().filter(unit=unit, talked_on__lte=covers_until)
     )
     count = talks.count()
     if count == 0:
         raise ServiceError("截至该日期没有待梳理的谈话记录", field="covers_until")
+    edited = talks.filter(edited_after_review_at__isnull=False).count()
     review = TalkReview.objects.create(
         unit=unit, reviewer=actor, covers_until=covers_until, opinion=opinion
     )
-    talks.update(review=review)
+    # A record corrected after an earlier review moves to this one: it was read again.
+    talks.update(review=review, edited_after_review_at=None)
     record_event(
         action=AuditAction.TALKS_REVIEWED,
         actor=actor,
         unit=unit,
         target=review,
-        details={"talks": count, "covers_until": covers_until.isoformat()},
+        details={
+            "talks": count,
+            "edited_after_review": edited,
+            "covers_until": covers_until.isoformat(),
+        },
     )
     staff = list(
         User.objects.filter(

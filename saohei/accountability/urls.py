@@ -10,4 +10,5 @@ urlpatterns = [
     path("coverage/", views.coverage_view, name="coverage"),
     path("review/", views.review_view, name="review"),
     path("<int:talk_id>/", views.talk_detail_view, name="detail"),
+    path("<int:talk_id>/edit/", views.talk_edit_view, name="edit"),
 ]

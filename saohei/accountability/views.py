@@ -2,11 +2,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from saohei.accountability import access, queries, services
-from saohei.accountability.forms import PeriodForm, ReviewForm, TalkForm, leaders_of
+from saohei.accountability.forms import (
+    PeriodForm,
+    ReviewForm,
+    TalkEditForm,
+    TalkForm,
+    leaders_of,
+)
 from saohei.accountability.models import TalkReview
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
@@ -19,8 +25,10 @@ READ_ROLES = (
     Role.OFFICE_STAFF,
     Role.VILLAGE_HEAD,
     Role.POLICE_OFFICER,
+    Role.SUPERVISOR,
 )
 OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
+TOWN_READERS = (*OFFICE, Role.SUPERVISOR)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -34,10 +42,24 @@ def _office_town(user: User) -> Unit:
     return towns[0]
 
 
+def _reader_town(request: HttpRequest, user: User) -> tuple[Unit, list[Unit]]:
+    """The town whose coverage or review queue is shown (?town= for readers of several)."""
+    towns = access.reader_towns(user)
+    if not towns:
+        raise PermissionDenied("您不能查看全镇的谈话记录")
+    wanted = request.GET.get("town", "")
+    if not wanted:
+        return towns[0], towns
+    town = next((town for town in towns if str(town.pk) == wanted), None)
+    if town is None:
+        raise Http404("镇（街道）不存在或您无权查看")
+    return town, towns
+
+
 @role_required(*READ_ROLES)
 def talk_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
-    talks = access.visible_talks(user).select_related("interviewer", "review")
+    talks = access.visible_talks(user).select_related("interviewer")
     only_unreviewed = request.GET.get("unreviewed") == "1"
     if only_unreviewed:
         talks = talks.unreviewed()
@@ -47,7 +69,9 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
         "only_unreviewed": only_unreviewed,
         "unreviewed_count": access.visible_talks(user).unreviewed().count(),
         "is_office": bool(towns),
+        "is_town_reader": bool(access.reader_towns(user)),
         "can_review": bool(towns) and access.can_review(user, towns[0]),
+        "is_supervisor": user.has_role(Role.SUPERVISOR),
     }
     return render(request, "accountability/talk_list.html", context)
 
@@ -102,39 +126,97 @@ def talk_create_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READ_ROLES)
 def talk_detail_view(request: HttpRequest, talk_id: int) -> HttpResponse:
-    talk = access.get_talk_for_user(_actor(request), talk_id)
+    user = _actor(request)
+    talk = access.get_talk_for_user(user, talk_id)
     context = {
         "talk": talk,
         "interviewees": talk.interviewees.all(),
         "items": talk.rectification_items.all(),
         "leads": talk.leads.all(),
+        "can_edit": access.can_record(user, talk.unit),
     }
     return render(request, "accountability/talk_detail.html", context)
 
 
 @role_required(*OFFICE)
+def talk_edit_view(request: HttpRequest, talk_id: int) -> HttpResponse:
+    """更正谈话记录: the office corrects a saved record; a reviewed one goes back to review."""
+    user = _actor(request)
+    talk = access.get_talk_for_user(user, talk_id)
+    if not access.can_record(user, talk.unit):
+        raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以修改谈心谈话记录")
+    form = TalkEditForm(
+        request.POST or None, town=talk.unit, initial=TalkEditForm.initial_for(talk)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_talk(
+                actor=user,
+                talk=talk,
+                data=services.TalkEdit(
+                    talked_on=data["talked_on"],
+                    place=data["place"],
+                    interviewees=list(data["interviewees"]),
+                    kind=data["kind"],
+                    topics=data["topics"],
+                    other_topics=data["other_topics"],
+                    content=data["content"],
+                    follow_up=data["follow_up"],
+                ),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            reviewed = talk.edited_after_review_at is not None
+            note = "，该记录已梳理，现标为“审阅后修改”，待下次定期梳理" if reviewed else ""
+            messages.success(request, f"谈话记录已修改{note}。")
+            return redirect("accountability:detail", talk_id=talk.pk)
+    return render(
+        request,
+        "accountability/talk_edit.html",
+        {"form": form, "talk": talk},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*TOWN_READERS)
 def coverage_view(request: HttpRequest) -> HttpResponse:
-    town = _office_town(_actor(request))
+    user = _actor(request)
+    town, towns = _reader_town(request, user)
     start, end = PeriodForm.default_period()
-    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    # Only the period's own fields bind the form: a bare ?town= keeps the default period.
+    asked = "start" in request.GET or "end" in request.GET
+    form = PeriodForm(request.GET if asked else None, initial={"start": start, "end": end})
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     coverage = queries.get_coverage(town, start=start, end=end)
     return render(
         request,
         "accountability/coverage.html",
-        {"form": form, "coverage": coverage, "town": town},
+        {
+            "form": form,
+            "coverage": coverage,
+            "town": town,
+            "towns": towns,
+            "can_review": access.can_review(user, town),
+            "is_supervisor": user.has_role(Role.SUPERVISOR),
+        },
     )
 
 
-@role_required(Role.LEADER, Role.DEPUTY_LEADER)
+@role_required(Role.LEADER, Role.DEPUTY_LEADER, Role.SUPERVISOR)
 def review_view(request: HttpRequest) -> HttpResponse:
+    """定期梳理: leaders sign off; a supervisor reads the queue and past reviews, nothing more."""
     user = _actor(request)
-    town = _office_town(user)
-    if not access.can_review(user, town):
+    town, towns = _reader_town(request, user)
+    can_review = access.can_review(user, town)
+    if request.method == "POST" and not can_review:
         raise PermissionDenied("只有领导小组组长、副组长可以梳理谈话记录")
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if not can_review and not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("只有领导小组组长、副组长可以梳理谈话记录")
+    form = ReviewForm(request.POST or None) if can_review else None
+    if form is not None and request.method == "POST" and form.is_valid():
         try:
             review = services.review_talks(
                 actor=user,
@@ -149,10 +231,14 @@ def review_view(request: HttpRequest) -> HttpResponse:
             return redirect("accountability:review")
     context = {
         "form": form,
+        "town": town,
+        "towns": towns,
+        "can_review": can_review,
         "unreviewed": access.visible_talks(user)
         .filter(unit=town)
         .unreviewed()
-        .select_related("interviewer"),
+        .select_related("interviewer", "edited_by")
+        .prefetch_related("interviewees"),
         "reviews": TalkReview.objects.filter(unit=town).select_related("reviewer")[:20],
     }
     return render(request, "accountability/review.html", context)

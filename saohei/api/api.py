@@ -11,6 +11,7 @@ from saohei.api.cases_api import router as cases_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
 from saohei.api.meetings_api import router as meetings_router
+from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
@@ -131,6 +132,7 @@ api.add_router("/rectifications", rectifications_router)
 api.add_router("/talks", talks_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/publicity", publicity_router)
 
 # Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
 fallback_router = Router()

@@ -1,7 +1,10 @@
 """/api/v1/inspections — 村级档案检查, with the pages' access rules (`inspections.access`).
 
-A round the account may not see is 404; a village head sees only their own village's findings.
-Photos are uploaded through the pages (from a phone), not the API.
+A round the account may not see is 404; a village head sees only their own village's findings;
+a 上级督导 reads the rounds of the towns under them. Recording or correcting a finding is the
+office's: others who can see the round get 403, a refused input 400, a malformed body 422. A
+finding that is not 合格 lands on the village's on-site rectification list (its item id is
+returned). Photos are uploaded through the pages (from a phone), not the API.
 """
 
 from datetime import date
@@ -10,9 +13,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
-from saohei.common.errors import ServiceError
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
-from saohei.inspections.models import InspectionRound
+from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
 from saohei.organisations.models import Unit, UnitKind, User
 
 router = Router(tags=["档案检查"])
@@ -46,6 +49,20 @@ class FindingOut(Schema):
     rectification_item_id: int | None
 
 
+class FindingIn(Schema):
+    village_id: int
+    folder_id: int
+    result: str
+    note: str = ""
+
+
+class FindingEditIn(Schema):
+    """更正检查结果: the fields sent replace the saved ones."""
+
+    result: str | None = None
+    note: str | None = None
+
+
 class RoundDetailOut(RoundSummaryOut):
     village_ids: list[int]
     findings: list[FindingOut]
@@ -76,25 +93,32 @@ def _summary(inspection: InspectionRound) -> RoundSummaryOut:
     )
 
 
+def _finding(finding: Finding) -> FindingOut:
+    return FindingOut(
+        id=finding.pk,
+        village_id=finding.village_id,
+        village=finding.village.name,
+        folder=finding.folder.name,
+        result=finding.result,
+        result_label=finding.get_result_display(),
+        note=finding.note,
+        rectification_item_id=finding.rectification_item_id,
+    )
+
+
 def _detail(user: User, inspection: InspectionRound) -> RoundDetailOut:
     findings = access.visible_findings(user, inspection).select_related("village", "folder")
     return RoundDetailOut(
         **_summary(inspection).dict(),
         village_ids=[village.pk for village in access.visible_villages(user, inspection)],
-        findings=[
-            FindingOut(
-                id=finding.pk,
-                village_id=finding.village_id,
-                village=finding.village.name,
-                folder=finding.folder.name,
-                result=finding.result,
-                result_label=finding.get_result_display(),
-                note=finding.note,
-                rectification_item_id=finding.rectification_item_id,
-            )
-            for finding in findings
-        ],
+        findings=[_finding(finding) for finding in findings],
     )
+
+
+def _require_office(user: User, inspection: InspectionRound) -> None:
+    """Called after the scoped fetch: 404 outside the reader's scope comes first, then 403."""
+    if not access.is_office_member(user, inspection.unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记或修改检查结果")
 
 
 @router.get("", response={200: list[RoundSummaryOut], **ERRORS}, summary="档案检查列表")
@@ -135,3 +159,50 @@ def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOu
 def get_round(request: HttpRequest, round_id: int) -> RoundDetailOut:
     user = _user(request)
     return _detail(user, access.get_round_for_user(user, round_id))
+
+
+@router.post(
+    "/{int:round_id}/findings", response={201: FindingOut, **ERRORS}, summary="登记检查结果"
+)
+def record_finding(request: HttpRequest, round_id: int, payload: FindingIn) -> Status[FindingOut]:
+    """Not 合格 puts an item on the village's on-site rectification list."""
+    user = _user(request)
+    inspection = access.get_round_for_user(user, round_id)
+    _require_office(user, inspection)
+    village = inspection.villages.filter(pk=payload.village_id).first()
+    if village is None:
+        raise ServiceError("该村居不在本次检查范围内", field="village_id")
+    folder = ArchiveFolder.objects.filter(pk=payload.folder_id).first()
+    if folder is None:
+        raise ServiceError("档案类别不存在", field="folder_id")
+    finding = services.record_finding(
+        actor=user,
+        inspection=inspection,
+        village=village,
+        folder=folder,
+        result=payload.result,
+        note=payload.note,
+    )
+    return Status(201, _finding(finding))
+
+
+@router.patch(
+    "/{int:round_id}/findings/{int:finding_id}",
+    response={200: FindingOut, **ERRORS},
+    summary="修改检查结果",
+)
+def edit_finding(
+    request: HttpRequest, round_id: int, finding_id: int, payload: FindingEditIn
+) -> FindingOut:
+    """An item already on the on-site list is not rewritten (see the inspections README)."""
+    user = _user(request)
+    inspection = access.get_round_for_user(user, round_id)
+    finding = access.get_finding_for_user(user, inspection, finding_id)
+    _require_office(user, inspection)
+    edited = services.edit_finding(
+        actor=user,
+        finding=finding,
+        result=payload.result if payload.result is not None else finding.result,
+        note=payload.note if payload.note is not None else finding.note,
+    )
+    return _finding(edited)

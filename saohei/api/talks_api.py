@@ -1,19 +1,24 @@
 """/api/v1/talks — 谈心谈话, with the pages' access rules (`accountability.access`).
 
-A talk the account may not see is 404, a refused action 403, a refused input 400.
+A talk the account may not see is 404, a refused action 403 (a village head or police officer
+who took part, a 上级督导: they read, never write), a refused input 400, a malformed body 422.
+Problems found go onto the rectification ledger and leads into the lead register, through the
+same services as the pages; a correction of a reviewed talk puts it back in the review queue.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from saohei.accountability import access, services
 from saohei.accountability.models import Talk
 from saohei.api.schemas import ErrorResponse
-from saohei.common.errors import ServiceError
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.rectifications.access import LEADER_ROLES
 
 router = Router(tags=["谈心谈话"])
 
@@ -48,6 +53,8 @@ class TalkDetailOut(TalkSummaryOut):
     rectification_item_ids: list[int]
     lead_ids: list[int]
     review_opinion: str
+    is_edited_after_review: bool
+    edited_at: datetime | None
 
 
 class TalkIn(Schema):
@@ -62,6 +69,37 @@ class TalkIn(Schema):
     other_topics: str = ""
     content: str
     follow_up: str = ""
+
+
+class TalkEditIn(Schema):
+    """更正谈话记录: the fields sent replace the saved ones; the others stay as they are."""
+
+    talked_on: date | None = None
+    place: str | None = None
+    interviewee_ids: list[int] | None = None
+    kind: str | None = None
+    topics: list[str] | None = None
+    other_topics: str | None = None
+    content: str | None = None
+    follow_up: str | None = None
+
+
+class ProblemIn(Schema):
+    description: str
+    measures: str
+    responsible_person_id: int
+    responsible_leader_id: int | None = None
+    village_id: int | None = None
+    working_days: int | None = None
+
+
+class ProblemsIn(Schema):
+    problems: list[ProblemIn]
+
+
+class LeadsIn(Schema):
+    summaries: list[str]
+    village_id: int | None = None
 
 
 def _user(request: HttpRequest) -> User:
@@ -94,6 +132,8 @@ def _detail(talk: Talk) -> TalkDetailOut:
         rectification_item_ids=[item.pk for item in talk.rectification_items.all()],
         lead_ids=[lead.pk for lead in talk.leads.all()],
         review_opinion=talk.review.opinion if talk.review else "",
+        is_edited_after_review=talk.edited_after_review_at is not None,
+        edited_at=talk.edited_at,
     )
 
 
@@ -148,3 +188,122 @@ def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
 @router.get("/{int:talk_id}", response={200: TalkDetailOut, **ERRORS}, summary="谈话记录详情")
 def get_talk(request: HttpRequest, talk_id: int) -> TalkDetailOut:
     return _detail(access.get_talk_for_user(_user(request), talk_id))
+
+
+def _town_people(town: Unit) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, unit__path__startswith=town.path)
+
+
+def _village_of(town: Unit, village_id: int | None, field: str) -> Unit | None:
+    if village_id is None:
+        return None
+    village = Unit.objects.filter(
+        pk=village_id, parent=town, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]
+    ).first()
+    if village is None:
+        raise ServiceError("所属村须为本镇的村（社区）", field=field)
+    return village
+
+
+def _writable_talk(user: User, talk_id: int) -> Talk:
+    """404 outside the reader's scope, then 403 for those who read but may not write."""
+    talk = access.get_talk_for_user(user, talk_id)
+    if not access.can_record(user, talk.unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以修改谈心谈话记录")
+    return talk
+
+
+@router.patch("/{int:talk_id}", response={200: TalkDetailOut, **ERRORS}, summary="修改谈话记录")
+def edit_talk(request: HttpRequest, talk_id: int, payload: TalkEditIn) -> TalkDetailOut:
+    user = _user(request)
+    talk = _writable_talk(user, talk_id)
+    interviewees = list(talk.interviewees.all())
+    if payload.interviewee_ids is not None:
+        interviewees = list(_town_people(talk.unit).filter(pk__in=payload.interviewee_ids))
+        if len(interviewees) != len(set(payload.interviewee_ids)):
+            raise ServiceError("谈话对象须为本镇人员", field="interviewee_ids")
+    services.edit_talk(
+        actor=user,
+        talk=talk,
+        data=services.TalkEdit(
+            talked_on=payload.talked_on if payload.talked_on is not None else talk.talked_on,
+            place=payload.place if payload.place is not None else talk.place,
+            interviewees=interviewees,
+            kind=payload.kind if payload.kind is not None else talk.kind,
+            topics=payload.topics if payload.topics is not None else talk.topics,
+            other_topics=(
+                payload.other_topics if payload.other_topics is not None else talk.other_topics
+            ),
+            content=payload.content if payload.content is not None else talk.content,
+            follow_up=payload.follow_up if payload.follow_up is not None else talk.follow_up,
+        ),
+    )
+    return _detail(access.get_talk_for_user(user, talk.pk))
+
+
+@router.post(
+    "/{int:talk_id}/problems",
+    response={201: TalkDetailOut, **ERRORS},
+    summary="发现问题列入整改台账",
+)
+def add_problems(request: HttpRequest, talk_id: int, payload: ProblemsIn) -> Status[TalkDetailOut]:
+    """Each problem becomes a rectification item (source 谈心谈话); people within the town only.
+
+    The 责任领导 defaults to the interviewer when they lead the town, else its first 组长.
+    """
+    user = _user(request)
+    talk = _writable_talk(user, talk_id)
+    people = _town_people(talk.unit)
+    leaders = list(
+        people.filter(role_grants__role__in=LEADER_ROLES, role_grants__unit=talk.unit)
+        .distinct()
+        .order_by("pk")
+    )
+    problems = []
+    for number, problem in enumerate(payload.problems):
+        person = people.filter(pk=problem.responsible_person_id).first()
+        if person is None:
+            raise ServiceError(
+                "整改责任人须为本镇人员", field=f"problems.{number}.responsible_person_id"
+            )
+        if problem.responsible_leader_id is not None:
+            leader = next((p for p in leaders if p.pk == problem.responsible_leader_id), None)
+            if leader is None:
+                raise ServiceError(
+                    "责任领导须为本镇领导小组组长或副组长",
+                    field=f"problems.{number}.responsible_leader_id",
+                )
+        elif talk.interviewer in leaders:
+            leader = talk.interviewer
+        elif leaders:
+            leader = leaders[0]
+        else:
+            raise ServiceError("本镇尚未设置领导小组组长，无法确定责任领导")
+        problems.append(
+            services.ProblemInput(
+                description=problem.description,
+                measures=problem.measures,
+                responsible_person=person,
+                responsible_leader=leader,
+                village=_village_of(talk.unit, problem.village_id, f"problems.{number}.village_id"),
+                working_days=problem.working_days,
+            )
+        )
+    services.add_problems(actor=user, talk=talk, problems=problems)
+    return Status(201, _detail(access.get_talk_for_user(user, talk.pk)))
+
+
+@router.post(
+    "/{int:talk_id}/leads", response={201: TalkDetailOut, **ERRORS}, summary="登记发现的线索"
+)
+def add_leads(request: HttpRequest, talk_id: int, payload: LeadsIn) -> Status[TalkDetailOut]:
+    """Each summary is registered as a lead with source 谈心谈话."""
+    user = _user(request)
+    talk = _writable_talk(user, talk_id)
+    services.add_leads(
+        actor=user,
+        talk=talk,
+        summaries=payload.summaries,
+        village=_village_of(talk.unit, payload.village_id, "village_id"),
+    )
+    return Status(201, _detail(access.get_talk_for_user(user, talk.pk)))

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import IO
 
 import xlsxwriter
-from django.utils import timezone
 
 from saohei.cases.importing import CASE_COLUMNS, CASE_TABLE, PERSON_COLUMNS, PERSON_TABLE
 from saohei.cases.models import Case, Means, Motive, Nature, PersonRole
+from saohei.common import ledgers as common_ledgers
 
 # DOMAIN.md §5, in that order.
 LEDGER_COLUMNS = [
@@ -23,6 +23,8 @@ LEDGER_COLUMNS = [
     ("倒查人", 10),
     ("日期", 12),
 ]
+# More cases than any town keeps; past it the sheet says so and the user narrows the filters.
+EXPORT_LIMIT = 100_000
 
 
 def _occurred(case: Case) -> str:
@@ -49,42 +51,40 @@ def _persons(case: Case) -> str:
 def write_ledger(cases: Iterable[Case], *, exported_by: str, target: IO[bytes]) -> int:
     """Stream the ledger in constant memory into `target`; returns the number of cases.
     Every cell is text (ID numbers must never become numbers); row 1 says who exported it."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
-    sheet = workbook.add_worksheet("案件倒查台账")
-    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    sheet.write_string(
-        0,
-        0,
-        f"案件倒查台账 · 导出人：{exported_by} · 导出时间：{timezone.localtime():%Y-%m-%d %H:%M}",
+    return common_ledgers.write_ledger(
+        target,
+        sheet_name="案件倒查台账",
+        columns=[title for title, _ in LEDGER_COLUMNS],
+        widths=[width for _, width in LEDGER_COLUMNS],
+        rows=(_values(case) for case in cases),
+        exported_by=exported_by,
+        noun="案件",
+        limit=EXPORT_LIMIT,
+        freeze_columns=1,
+        wrap=True,
+        # The case number leads the row, as in DOMAIN.md §5: no 序号 column.
+        numbered=False,
     )
-    for column, (title, width) in enumerate(LEDGER_COLUMNS):
-        sheet.set_column(column, column, width)
-        sheet.write_string(1, column, title, bold)
-    count = 0
-    for row, case in enumerate(cases, start=2):
-        review = getattr(case, "review", None)
-        gang = ""
-        if review is not None:
-            gang = ("是" if review.is_gang else "否") + (
-                f"，纠集者：{review.organiser}" if review.organiser else ""
-            )
-        values = [
-            case.number,
-            case.cause,
-            _occurred(case),
-            _persons(case),
-            case.outcome,
-            gang,
-            review.get_conclusion_display() if review else "未倒查",
-            review.reviewer.real_name if review else "",
-            f"{review.reviewed_on:%Y-%m-%d}" if review else "",
-        ]
-        for column, value in enumerate(values):
-            sheet.write_string(row, column, value, wrap)
-        count += 1
-    workbook.close()
-    return count
+
+
+def _values(case: Case) -> list[str]:
+    review = getattr(case, "review", None)
+    gang = ""
+    if review is not None:
+        gang = ("是" if review.is_gang else "否") + (
+            f"，纠集者：{review.organiser}" if review.organiser else ""
+        )
+    return [
+        case.number,
+        case.cause,
+        _occurred(case),
+        _persons(case),
+        case.outcome,
+        gang,
+        review.get_conclusion_display() if review else "未倒查",
+        review.reviewer.real_name if review else "",
+        f"{review.reviewed_on:%Y-%m-%d}" if review else "",
+    ]
 
 
 EXAMPLE_CASE = {

@@ -124,6 +124,23 @@ def load_demo_accountability(town: Unit) -> int:
         opinion="谈话覆盖全部村居和派出所主要负责人，记录规范；后续加强问题整改跟踪。",
     )
     created += 1
+    # The office adds the follow-up to the police talk after the review: 审阅后修改, queued again.
+    police_talk = Talk.objects.filter(unit=town, kind=TalkKind.SPECIAL).first()
+    if police_talk is not None:
+        talks.edit_talk(
+            actor=office,
+            talk=police_talk,
+            data=talks.TalkEdit(
+                talked_on=police_talk.talked_on,
+                place=police_talk.place,
+                interviewees=list(police_talk.interviewees.all()),
+                kind=police_talk.kind,
+                topics=list(police_talk.topics),
+                other_topics=police_talk.other_topics,
+                content=police_talk.content,
+                follow_up="派出所每月5日前向镇扫黑办通报线索核查情况",
+            ),
+        )
 
     inspection = inspections.create_round(
         actor=office,

@@ -14,6 +14,7 @@ from saohei.demo.accountability import load_demo_accountability
 from saohei.demo.cases import load_demo_cases
 from saohei.demo.leads import load_demo_leads
 from saohei.demo.meetings import load_demo_meetings
+from saohei.demo.publicity import load_demo_publicity
 from saohei.demo.rectifications import load_demo_rectifications
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
 from saohei.inspections.defaults import seed_default_folders
@@ -141,6 +142,9 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     meetings = load_demo_meetings(town) if with_history else 0
     if meetings:
         report.created.append(f"会议与自查 {meetings} 项")
+    publicity = load_demo_publicity(town) if with_history else 0
+    if publicity:
+        report.created.append(f"宣传活动 {publicity} 条")
 
     if report.created:
         record_event(

@@ -14,54 +14,64 @@ class MenuEntry:
     roles: frozenset[Role] | None  # None: every signed-in user
 
 
-MENU = [
+@dataclass(frozen=True)
+class MenuGroup:
+    """A dropdown of entries; shown as a plain link when only one entry is visible."""
+
+    label: str
+    entries: tuple[MenuEntry, ...]
+
+
+OFFICE = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+OFFICE_AND_SUPERVISOR = OFFICE | {Role.SUPERVISOR}
+
+# The menu follows the four pillars of the work (DOMAIN.md §1), so a 1280px screen holds it on
+# one line however many roles a person holds.
+MENU: list[MenuEntry | MenuGroup] = [
     MenuEntry("首页", "home:index", None),
-    MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
-    MenuEntry(
-        "举报受理", "tips:queue", frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
-    ),
-    MenuEntry(
-        "案件倒查",
-        "cases:list",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.POLICE_OFFICER}),
-    ),
-    MenuEntry(
-        "线索统计",
-        "leads:stats",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
-    ),
-    MenuEntry(
-        "问题整改",
-        "rectifications:list",
-        frozenset(
-            {
-                Role.LEADER,
-                Role.DEPUTY_LEADER,
-                Role.OFFICE_STAFF,
-                Role.VILLAGE_HEAD,
-                Role.SUPERVISOR,
-            }
+    MenuGroup(
+        "线索摸排",
+        (
+            MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
+            MenuEntry("举报受理", "tips:queue", OFFICE),
+            MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
         ),
     ),
-    MenuEntry(
-        "会议与自查",
-        "meetings:list",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.SUPERVISOR}),
+    MenuGroup(
+        "组织领导",
+        (
+            MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
+            MenuEntry("会议与自查", "meetings:list", OFFICE_AND_SUPERVISOR),
+            # The office reaches tasks from 会议与自查; village heads and police need their own.
+            MenuEntry(
+                "我的任务", "meetings:tasks", frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER})
+            ),
+        ),
     ),
-    # The office reaches its tasks from 会议与自查; village heads and police only need their own.
-    MenuEntry("我的任务", "meetings:tasks", frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER})),
-    MenuEntry(
-        "谈心谈话",
-        "accountability:list",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD}),
+    MenuGroup(
+        "压实责任",
+        (
+            MenuEntry(
+                "问题整改", "rectifications:list", OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD}
+            ),
+            MenuEntry(
+                "谈心谈话",
+                "accountability:list",
+                OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD, Role.POLICE_OFFICER},
+            ),
+            MenuEntry("档案检查", "inspections:list", OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD}),
+        ),
     ),
-    MenuEntry(
-        "档案检查",
-        "inspections:list",
-        frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD}),
+    MenuEntry("宣传发动", "publicity:list", OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD}),
+    MenuGroup(
+        "简报报表",
+        (
+            MenuEntry("工作简报", "briefings:index", OFFICE_AND_SUPERVISOR),
+            MenuEntry("台账报表", "reports:centre", frozenset(CONTENT_ROLES)),
+        ),
     ),
     MenuEntry("举报人保护", "vault:index", frozenset({Role.IDENTITY_CUSTODIAN})),
-    MenuEntry("领导小组", "organisations:group", frozenset(CONTENT_ROLES)),
     MenuEntry("工作日历", "workdays:index", None),
     MenuEntry("单位管理", "organisations:unit_list", frozenset({Role.SYSTEM_ADMIN})),
     MenuEntry(
@@ -69,29 +79,57 @@ MENU = [
         "organisations:account_list",
         frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
     ),
-    MenuEntry("安全策略", "accounts:security_policy", frozenset({Role.SECURITY_ADMIN})),
-    MenuEntry("在线会话", "accounts:sessions", frozenset({Role.SECURITY_ADMIN})),
-    MenuEntry("登录日志", "accounts:login_log", frozenset({Role.SECURITY_ADMIN})),
-    MenuEntry("接口令牌", "api_tokens:list", frozenset({Role.SECURITY_ADMIN})),
+    MenuGroup(
+        "安全管理",
+        (
+            MenuEntry("安全策略", "accounts:security_policy", frozenset({Role.SECURITY_ADMIN})),
+            MenuEntry("在线会话", "accounts:sessions", frozenset({Role.SECURITY_ADMIN})),
+            MenuEntry("登录日志", "accounts:login_log", frozenset({Role.SECURITY_ADMIN})),
+            MenuEntry("接口令牌", "api_tokens:list", frozenset({Role.SECURITY_ADMIN})),
+        ),
+    ),
     MenuEntry("审计日志", "audit:event_list", frozenset({Role.AUDIT_ADMIN})),
 ]
 
 
+def _visible(user: object, entry: MenuEntry) -> bool:
+    return entry.roles is None or user.has_any_role(entry.roles)  # type: ignore[attr-defined]
+
+
+def _link(entry: MenuEntry) -> dict[str, object]:
+    return {"label": entry.label, "url": reverse(entry.url_name), "active": False}
+
+
 def menu_for(user: object, current_path: str) -> list[dict[str, object]]:
-    items = []
-    for entry in MENU:
-        if entry.roles is not None and not user.has_any_role(entry.roles):  # type: ignore[attr-defined]
+    """Top-level items; a group item has `children`. Exactly one link is marked active."""
+    items: list[dict[str, object]] = []
+    links: list[dict[str, object]] = []
+    for node in MENU:
+        if isinstance(node, MenuEntry):
+            if _visible(user, node):
+                item = _link(node)
+                items.append(item)
+                links.append(item)
             continue
-        items.append({"label": entry.label, "url": reverse(entry.url_name), "active": False})
-    # Highlight only the entry with the longest matching prefix (线索统计 over 线索).
+        children = [_link(entry) for entry in node.entries if _visible(user, entry)]
+        if len(children) == 1:
+            items.append(children[0])
+        elif children:
+            items.append({"label": node.label, "children": children, "active": False})
+        links.extend(children)
+    # Highlight only the link with the longest matching prefix (线索统计 over 线索), and its group.
     if current_path == "/":
-        matching = [item for item in items if item["url"] == "/"]
+        matching = [link for link in links if link["url"] == "/"]
     else:
         matching = [
-            item
-            for item in items
-            if item["url"] != "/" and current_path.startswith(str(item["url"]))
+            link
+            for link in links
+            if link["url"] != "/" and current_path.startswith(str(link["url"]))
         ]
     if matching:
-        max(matching, key=lambda item: len(str(item["url"])))["active"] = True
+        best = max(matching, key=lambda link: len(str(link["url"])))
+        best["active"] = True
+        for item in items:
+            if best in item.get("children", []):  # type: ignore[operator]
+                item["active"] = True
     return items

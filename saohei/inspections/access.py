@@ -1,6 +1,8 @@
 """Who may see and record which inspection, decided here and nowhere else.
 
 - 组长/副组长/扫黑办工作人员: every round and finding of their towns; they record and print.
+- 上级督导: every round, finding, on-site list and village archive status of the towns under
+  their grant, read only (no recording, correcting or checklist editing).
 - 村负责人: the rounds covering their village, and only their own village's findings and
   on-site list (which they may print, to sign).
 - everyone else (police, the 三员 included): nothing. Out of scope answers 404.
@@ -15,9 +17,12 @@ from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications.access import OFFICE_ROLES
 
+# Whoever reads everything of a town's inspections: its office and leaders, and supervisors.
+TOWN_READER_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
 
-def _office_unit_ids(user: User) -> list[int]:
-    return list(units_within(grant_paths(user, OFFICE_ROLES)).values_list("pk", flat=True))
+
+def _reader_unit_ids(user: User) -> list[int]:
+    return list(units_within(grant_paths(user, TOWN_READER_ROLES)).values_list("pk", flat=True))
 
 
 def headed_villages(user: User) -> QuerySet[Unit]:
@@ -27,7 +32,7 @@ def headed_villages(user: User) -> QuerySet[Unit]:
 def visible_rounds(user: User) -> QuerySet[InspectionRound]:
     if not user.is_authenticated:
         return InspectionRound.objects.none()
-    office = InspectionRound.objects.filter(unit_id__in=_office_unit_ids(user))
+    office = InspectionRound.objects.filter(unit_id__in=_reader_unit_ids(user))
     village = InspectionRound.objects.filter(villages__in=headed_villages(user))
     return InspectionRound.objects.filter(pk__in=(office | village).values("pk"))
 
@@ -40,13 +45,19 @@ def get_round_for_user(user: User, round_id: int) -> InspectionRound:
 
 
 def is_office_member(user: User, town: Unit) -> bool:
+    """Records, corrects and prints: the town's office and leaders."""
     return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
+
+
+def reads_whole_town(user: User, town: Unit) -> bool:
+    """Sees every village of the town's rounds: the office, leaders and supervisors above."""
+    return user.is_authenticated and unit_in_paths(town, grant_paths(user, TOWN_READER_ROLES))
 
 
 def visible_villages(user: User, inspection: InspectionRound) -> QuerySet[Unit]:
     """The round's villages this user may see the findings of."""
     villages = inspection.villages.all().order_by("sort_order", "path")
-    if is_office_member(user, inspection.unit):
+    if reads_whole_town(user, inspection.unit):
         return villages
     return villages.filter(pk__in=headed_villages(user).values("pk"))
 
@@ -64,7 +75,7 @@ def visible_findings(user: User, inspection: InspectionRound) -> QuerySet[Findin
 
 def village_for_status(user: User, village_id: int) -> Unit:
     """A village whose archive status over rounds this user may see."""
-    allowed = Unit.objects.filter(pk__in=_office_unit_ids(user)) | headed_villages(user)
+    allowed = Unit.objects.filter(pk__in=_reader_unit_ids(user)) | headed_villages(user)
     village = (
         allowed.filter(pk=village_id, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY])
         .distinct()
@@ -81,3 +92,15 @@ def office_towns(user: User) -> list[Unit]:
         .filter(kind=UnitKind.TOWN, is_active=True)
         .order_by("path")
     )
+
+
+def get_finding_for_user(user: User, inspection: InspectionRound, finding_id: int) -> Finding:
+    finding = (
+        visible_findings(user, inspection)
+        .filter(pk=finding_id)
+        .select_related("village", "folder", "rectification_item", "round__unit")
+        .first()
+    )
+    if finding is None:
+        raise Http404("检查结果不存在或您无权查看")
+    return finding

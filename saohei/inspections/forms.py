@@ -3,14 +3,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
 from saohei.organisations.models import Unit, UnitKind, User
 
 
-class _ServiceErrorMixin(forms.Form):
-    def add_service_error(self, error: ServiceError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, error.message)
+class _ServiceErrorMixin(StyledForm):
+    """Refused service calls shown beside their field (StyledForm's, kept for the name)."""
 
 
 class _People(forms.ModelMultipleChoiceField):
@@ -56,6 +55,13 @@ class FindingForm(_ServiceErrorMixin):
         self.fields["folder"].queryset = ArchiveFolder.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         )
+
+
+class FindingEditForm(_ServiceErrorMixin):
+    """更正检查结果: result and note; photos are added beside the form (input name "photos")."""
+
+    result = forms.ChoiceField(label="检查结果", choices=Result.choices)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class FolderForm(_ServiceErrorMixin):

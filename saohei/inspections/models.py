@@ -77,6 +77,15 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    edited_at = models.DateTimeField("最后修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "检查结果"

@@ -26,19 +26,19 @@ class RoundStatus:
 
 
 def village_status(village: Unit) -> tuple[list[ArchiveFolder], list[RoundStatus]]:
-    """Every round that covered the village, with the result per folder."""
+    """Every round that covered the village, with the result per folder (three queries)."""
     folders = list(ArchiveFolder.objects.filter(is_active=True))
+    rounds = list(InspectionRound.objects.filter(villages=village).order_by("-inspected_on", "-id"))
+    found: dict[int, dict[int, Finding]] = {}
+    for finding in Finding.objects.filter(village=village, round__in=rounds):
+        found.setdefault(finding.round_id, {})[finding.folder_id] = finding
     rows = []
-    rounds = InspectionRound.objects.filter(villages=village).order_by("-inspected_on", "-id")
     for inspection in rounds:
-        found = {
-            finding.folder_id: finding
-            for finding in Finding.objects.filter(round=inspection, village=village)
-        }
+        by_folder = found.get(inspection.pk, {})
         results = [
-            found[folder.pk].get_result_display() if folder.pk in found else ""
+            by_folder[folder.pk].get_result_display() if folder.pk in by_folder else ""
             for folder in folders
         ]
-        problems = sum(1 for finding in found.values() if finding.result != Result.PASSED)
+        problems = sum(1 for finding in by_folder.values() if finding.result != Result.PASSED)
         rows.append(RoundStatus(inspection=inspection, results=results, problems=problems))
     return folders, rows

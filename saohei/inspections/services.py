@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
@@ -11,8 +12,10 @@ from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
 from saohei.inspections import access
 from saohei.inspections.models import ArchiveFolder, Finding, FindingPhoto, InspectionRound, Result
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.rectifications.models import SourceKind
+from saohei.rectifications.models import RectificationItem, SourceKind, Status
 from saohei.rectifications.services import open_item
 
 TEXT_LIMIT = 2000
@@ -99,6 +102,60 @@ def _town_leader(town: Unit, actor: User) -> User:
     return leader
 
 
+def _open_onsite_item(
+    *,
+    actor: User,
+    inspection: InspectionRound,
+    village: Unit,
+    folder: ArchiveFolder,
+    result: str,
+    note: str,
+) -> RectificationItem:
+    """A folder found not 合格 becomes an item of the village's on-site rectification list."""
+    head = _village_head(village)
+    if head is None:
+        raise ServiceError("该村居尚未设置村负责人，无法列入现场整改清单", field="village")
+    label = Result(result).label
+    return open_item(
+        actor=actor,
+        unit=inspection.unit,
+        village=village,
+        source_kind=SourceKind.ARCHIVE_INSPECTION,
+        source_label=f"{inspection.title}·{village.name}"[:200],
+        source_url=round_url(inspection),
+        description=f"档案“{folder.name}”{label}：{note}",
+        measures=MEASURES[Result(result)].format(folder=folder.name),
+        responsible_leader=_town_leader(inspection.unit, actor),
+        responsible_unit=village,
+        responsible_person=head,
+        working_days=inspection.working_days,
+    )
+
+
+def _store_photos(finding: Finding, photos: list[CheckedUpload]) -> None:
+    for checked in photos:
+        photo = FindingPhoto(
+            finding=finding,
+            original_name=(checked.upload.name or "检查照片")[:200],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        photo.file.save(checked.sha256, checked.upload, save=False)
+        photo.save()
+
+
+def _check_note(result: str, note: str) -> str:
+    if result not in Result.values:
+        raise ServiceError("检查结果不正确", field="result")
+    note = note.strip()
+    if len(note) > TEXT_LIMIT:
+        raise ServiceError(f"说明不能超过{TEXT_LIMIT}个字", field="note")
+    if result != Result.PASSED and not note:
+        raise ServiceError("不合格的项目请填写说明", field="note")
+    return note
+
+
 @transaction.atomic
 def record_finding(
     *,
@@ -113,38 +170,22 @@ def record_finding(
     """检查结果: one per village and folder; not 合格 puts an item on the on-site list."""
     if not access.is_office_member(actor, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
-    if result not in Result.values:
-        raise ServiceError("检查结果不正确", field="result")
+    note = _check_note(result, note)
     if not inspection.villages.filter(pk=village.pk).exists():
         raise ServiceError("该村居不在本次检查范围内", field="village")
     if not folder.is_active:
         raise ServiceError("该档案类别已停用", field="folder")
     if Finding.objects.filter(round=inspection, village=village, folder=folder).exists():
         raise ServiceError("该村居的这一类档案已登记检查结果", field="folder")
-    note = note.strip()
-    if len(note) > TEXT_LIMIT:
-        raise ServiceError(f"说明不能超过{TEXT_LIMIT}个字", field="note")
-    if result != Result.PASSED and not note:
-        raise ServiceError("不合格的项目请填写说明", field="note")
     item = None
     if result != Result.PASSED:
-        head = _village_head(village)
-        if head is None:
-            raise ServiceError("该村居尚未设置村负责人，无法列入现场整改清单", field="village")
-        label = Result(result).label
-        item = open_item(
+        item = _open_onsite_item(
             actor=actor,
-            unit=inspection.unit,
+            inspection=inspection,
             village=village,
-            source_kind=SourceKind.ARCHIVE_INSPECTION,
-            source_label=f"{inspection.title}·{village.name}"[:200],
-            source_url=round_url(inspection),
-            description=f"档案“{folder.name}”{label}：{note}",
-            measures=MEASURES[Result(result)].format(folder=folder.name),
-            responsible_leader=_town_leader(inspection.unit, actor),
-            responsible_unit=village,
-            responsible_person=head,
-            working_days=inspection.working_days,
+            folder=folder,
+            result=result,
+            note=note,
         )
     finding = Finding.objects.create(
         round=inspection,
@@ -155,16 +196,7 @@ def record_finding(
         rectification_item=item,
         recorded_by=actor,
     )
-    for checked in photos or []:
-        photo = FindingPhoto(
-            finding=finding,
-            original_name=(checked.upload.name or "检查照片")[:200],
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-        )
-        photo.file.save(checked.sha256, checked.upload, save=False)
-        photo.save()
+    _store_photos(finding, photos or [])
     record_event(
         action=AuditAction.INSPECTION_RECORDED,
         actor=actor,
@@ -178,6 +210,92 @@ def record_finding(
             "photos": [checked.sha256 for checked in photos or []],
         },
     )
+    return finding
+
+
+@transaction.atomic
+def edit_finding(
+    *,
+    actor: User,
+    finding: Finding,
+    result: str,
+    note: str,
+    photos: list[CheckedUpload] | None = None,
+) -> Finding:
+    """更正检查结果: the office corrects result and note, or adds photos; audited before → after.
+
+    A finding already on the on-site list keeps its rectification item as it was printed and
+    signed: the item's text is not rewritten, its 责任人 is told of the correction, and it
+    cannot be turned into 合格 here (that is what 销号 on the ledger is for). A finding that
+    becomes not 合格 opens its item now.
+    """
+    inspection = finding.round
+    if not access.is_office_member(actor, inspection.unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以修改检查结果")
+    note = _check_note(result, note)
+    photos = photos or []
+    changes: dict[str, dict[str, str]] = {}
+    if result != finding.result:
+        changes["result"] = {
+            "before": finding.get_result_display(),
+            "after": Result(result).label,
+        }
+    if note != finding.note:
+        changes["note"] = {"before": finding.note[:200], "after": note[:200]}
+    if not changes and not photos:
+        raise ServiceError("没有修改任何内容")
+    item = finding.rectification_item
+    if item is not None and changes:
+        if item.status == Status.CLOSED:
+            raise ServiceError(
+                "该项已列入整改事项并已销号，检查结果不能再修改；如需补充，可只上传照片",
+                field="result",
+            )
+        if result == Result.PASSED:
+            raise ServiceError(
+                "该项已列入现场整改清单，不能直接改为合格；如确属误判，请由村负责人在整改台账"
+                "中说明情况并申请销号，经扫黑办审核后销号",
+                field="result",
+            )
+    opened = None
+    if item is None and result != Result.PASSED:
+        opened = _open_onsite_item(
+            actor=actor,
+            inspection=inspection,
+            village=finding.village,
+            folder=finding.folder,
+            result=result,
+            note=note,
+        )
+        finding.rectification_item = opened
+    finding.result = result
+    finding.note = note
+    finding.edited_by = actor
+    finding.edited_at = timezone.now()
+    finding.save(update_fields=["result", "note", "rectification_item", "edited_by", "edited_at"])
+    _store_photos(finding, photos)
+    record_event(
+        action=AuditAction.INSPECTION_FINDING_EDITED,
+        actor=actor,
+        unit=inspection.unit,
+        target=finding,
+        details={
+            "round_id": inspection.pk,
+            "village_id": finding.village_id,
+            "changes": changes,
+            "photos_added": [checked.sha256 for checked in photos],
+            "rectification_item_id": finding.rectification_item_id,
+            "rectification_item_opened": opened is not None,
+        },
+    )
+    if item is not None and changes:
+        notify(
+            recipients=[item.responsible_person],
+            title="档案检查结果已更正，整改事项内容未改变",
+            body=f"“{finding.folder.name}”：{note}"[:200],
+            url=f"/rectifications/{item.pk}/",
+            kind=NotificationKind.INFO,
+        )
     return finding
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("folders/", views.folder_list_view, name="folders"),
     path("<int:round_id>/", views.round_detail_view, name="detail"),
     path("<int:round_id>/findings/", views.finding_create_view, name="finding"),
+    path(
+        "<int:round_id>/findings/<int:finding_id>/edit/",
+        views.finding_edit_view,
+        name="finding_edit",
+    ),
     path("<int:round_id>/photos/<int:photo_id>/", views.photo_view, name="photo"),
     path("<int:round_id>/onsite/<int:village_id>/", views.onsite_view, name="onsite"),
     path(

@@ -3,6 +3,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,11 +14,17 @@ from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
 from saohei.inspections import access, queries, services
 from saohei.inspections.documents import onsite_docx, onsite_pdf
-from saohei.inspections.forms import FindingForm, FolderForm, RoundForm
-from saohei.inspections.models import ArchiveFolder
+from saohei.inspections.forms import FindingEditForm, FindingForm, FolderForm, RoundForm
+from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
 from saohei.organisations.models import User
 
-READ_ROLES = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.VILLAGE_HEAD)
+READ_ROLES = (
+    Role.LEADER,
+    Role.DEPUTY_LEADER,
+    Role.OFFICE_STAFF,
+    Role.VILLAGE_HEAD,
+    Role.SUPERVISOR,
+)
 OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -78,18 +85,22 @@ def round_detail_view(request: HttpRequest, round_id: int) -> HttpResponse:
     inspection = access.get_round_for_user(user, round_id)
     villages = access.visible_villages(user, inspection)
     is_office = access.is_office_member(user, inspection.unit)
-    findings = access.visible_findings(user, inspection).select_related(
-        "village", "folder", "rectification_item"
-    )
     context = {
         "inspection": inspection,
         "villages": villages,
-        "findings": findings.prefetch_related("photos"),
+        "findings": _findings_for_page(user, inspection),
         "is_office": is_office,
         "form": FindingForm(villages=villages) if is_office else None,
-        "folders": ArchiveFolder.objects.filter(is_active=True),
     }
     return render(request, "inspections/round_detail.html", context)
+
+
+def _findings_for_page(user: User, inspection: InspectionRound) -> QuerySet[Finding]:
+    return (
+        access.visible_findings(user, inspection)
+        .select_related("village", "folder", "rectification_item", "edited_by")
+        .prefetch_related("photos")
+    )
 
 
 @require_POST
@@ -119,13 +130,55 @@ def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
     context = {
         "inspection": inspection,
         "villages": villages,
-        "findings": access.visible_findings(user, inspection).select_related(
-            "village", "folder", "rectification_item"
-        ),
+        "findings": _findings_for_page(user, inspection),
         "is_office": True,
         "form": form,
     }
     return render(request, "inspections/round_detail.html", context, status=400)
+
+
+@role_required(*OFFICE)
+def finding_edit_view(request: HttpRequest, round_id: int, finding_id: int) -> HttpResponse:
+    """更正检查结果: result and note, or photos added; an item already opened is not rewritten."""
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    finding = access.get_finding_for_user(user, inspection, finding_id)
+    if not access.is_office_member(user, inspection.unit):
+        raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以修改检查结果")
+    form = FindingEditForm(
+        request.POST or None, initial={"result": finding.result, "note": finding.note}
+    )
+    if request.method == "POST" and form.is_valid():
+        had_item = finding.rectification_item_id is not None
+        try:
+            services.edit_finding(
+                actor=user,
+                finding=finding,
+                result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+                photos=check_uploads(request.FILES.getlist("photos")),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            if had_item:
+                messages.success(
+                    request,
+                    "检查结果已修改。已列入现场整改清单的整改事项内容未随之改写，"
+                    "已通知责任人；如需调整整改要求，请在整改台账中办理。",
+                )
+            elif finding.rectification_item_id is not None:
+                messages.success(request, "检查结果已修改，该项已列入现场整改清单。")
+            else:
+                messages.success(request, "检查结果已修改。")
+            return redirect("inspections:detail", round_id=inspection.pk)
+    context = {"inspection": inspection, "finding": finding, "form": form}
+    return render(
+        request,
+        "inspections/finding_edit.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @role_required(*READ_ROLES)
@@ -137,7 +190,7 @@ def onsite_view(request: HttpRequest, round_id: int, village_id: int) -> HttpRes
     return render(
         request,
         "inspections/onsite.html",
-        {"onsite": onsite, "rows": onsite.rows(), "inspection": inspection, "village": village},
+        {"onsite": onsite, "inspection": inspection, "village": village},
     )
 
 

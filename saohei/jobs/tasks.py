@@ -2,6 +2,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from saohei.leads.deadlines import run_deadline_reminders
+from saohei.publicity.services import accrue_schedules
 from saohei.rectifications.deadlines import run_rectification_reminders
 
 
@@ -11,6 +12,8 @@ def send_deadline_reminders() -> dict[str, int]:
     today = timezone.localdate()
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
+    # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
+    publicity = accrue_schedules(today=today)
     return {
         "reminded": leads.reminded,
         "urged": leads.urged,
@@ -18,4 +21,5 @@ def send_deadline_reminders() -> dict[str, int]:
         "rectifications_reminded": rectifications.reminded,
         "rectifications_urged": rectifications.urged,
         "rectifications_supervised": rectifications.supervised,
+        "publicity_days_accrued": publicity.days,
     }

@@ -131,6 +131,35 @@ class LeadStatistics:
         return self.total.backlog == 0
 
 
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _still_open(end: datetime.datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES) | Q(concluded_at__isnull=True) | Q(concluded_at__gte=end)
+
+
+def tally_counts(*, date_from: datetime.date, as_of: datetime.date) -> dict[str, Count]:
+    """The aggregates behind a `Tally` (definitions above) for the period up to `as_of`.
+
+    Bounded on both sides, so several periods can be counted in one `.aggregate()` (the home
+    page's monthly trend) and any grouping can `.annotate()` them.
+    """
+    end = _day_start(as_of + ONE_DAY)
+    received = Q(received_at__gte=_day_start(date_from), received_at__lt=end)
+    closed = Q(status__in=CLOSED_STATUSES, concluded_at__lt=end)
+    still_open = _still_open(end)
+    return {
+        "received": Count("pk", filter=received),
+        "closed": Count("pk", filter=received & closed),
+        "substantiated": Count(
+            "pk", filter=received & closed & Q(conclusion__in=SUBSTANTIATED_CONCLUSIONS)
+        ),
+        "overdue": Count("pk", filter=received & still_open & Q(due_on__lt=as_of)),
+        "backlog": Count("pk", filter=still_open & Q(received_at__lt=end)),
+    }
+
+
 def get_lead_statistics(
     *,
     towns: list[Unit],
@@ -142,29 +171,15 @@ def get_lead_statistics(
     """Counts per town and per source, and the open leads at the 统计截止日; constant queries."""
     today = today or timezone.localdate()
     as_of = min(date_to, today)
-    start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(as_of + ONE_DAY, datetime.time.min))
-
-    received = Q(received_at__gte=start)
-    closed = Q(status__in=CLOSED_STATUSES, concluded_at__lt=end)
-    still_open = (
-        Q(status__in=OPEN_STATUSES) | Q(concluded_at__isnull=True) | Q(concluded_at__gte=end)
-    )
-    counts = {
-        "received": Count("pk", filter=received),
-        "closed": Count("pk", filter=received & closed),
-        "substantiated": Count(
-            "pk", filter=received & closed & Q(conclusion__in=SUBSTANTIATED_CONCLUSIONS)
-        ),
-        "overdue": Count("pk", filter=received & still_open & Q(due_on__lt=as_of)),
-        "backlog": Count("pk", filter=still_open),
-    }
+    end = _day_start(as_of + ONE_DAY)
+    still_open = _still_open(end)
+    counts = tally_counts(date_from=date_from, as_of=as_of)
     # Everything received up to the 统计截止日: the period's leads and the older backlog.
     leads = Lead.objects.filter(unit__in=towns, received_at__lt=end).order_by()
     per_town = {row["unit_id"]: row for row in leads.values("unit_id").annotate(**counts)}
     per_source = {row["source"]: row for row in leads.values("source").annotate(**counts)}
-    by_town = [_tally(town.name, per_town.get(town.pk)) for town in towns]
-    by_source = [_tally(source.label, per_source.get(source.value)) for source in Source]
+    by_town = [tally_from_row(town.name, per_town.get(town.pk)) for town in towns]
+    by_source = [tally_from_row(source.label, per_source.get(source.value)) for source in Source]
     total = Tally(label="合计")
     for tally in by_town:
         total += tally
@@ -190,7 +205,7 @@ def get_lead_statistics(
     )
 
 
-def _tally(label: str, row: Mapping[str, Any] | None) -> Tally:
+def tally_from_row(label: str, row: Mapping[str, Any] | None) -> Tally:
     if row is None:
         return Tally(label=label)
     return Tally(

@@ -15,17 +15,22 @@ DEFAULT_KINDS: list[tuple[str, str, str, str, str, int]] = [
     ("event", "集中宣传活动", "场", "", "参与人数", 90),
 ]
 
+# Kinds whose quantity is itself hours, so a standing schedule accrues hours/day × screens.
+HOURLY_KIND_CODES = frozenset({"led"})
+
 
 def seed_default_kinds(kind_model: Any) -> None:
     """Create the kinds that are missing; never change one an office has edited."""
+    # Migration 0002 runs against the model as it was before `counted_in_hours` existed.
+    has_hourly_flag = any(field.name == "counted_in_hours" for field in kind_model._meta.fields)
     for code, name, unit_label, hours_label, reach_label, order in DEFAULT_KINDS:
-        kind_model.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "unit_label": unit_label,
-                "hours_label": hours_label,
-                "reach_label": reach_label,
-                "order": order,
-            },
-        )
+        defaults: dict[str, Any] = {
+            "name": name,
+            "unit_label": unit_label,
+            "hours_label": hours_label,
+            "reach_label": reach_label,
+            "order": order,
+        }
+        if has_hourly_flag:
+            defaults["counted_in_hours"] = code in HOURLY_KIND_CODES
+        kind_model.objects.get_or_create(code=code, defaults=defaults)

@@ -24,6 +24,8 @@ class PublicityKind(models.Model):
     reach_label = models.CharField("覆盖口径", max_length=10, blank=True)
     order = models.PositiveIntegerField("排序", default=100)
     active = models.BooleanField("启用", default=True)
+    # The quantity itself is hours (LED 屏滚动播放): a schedule accrues hours/day × screens.
+    counted_in_hours = models.BooleanField("数量按小时计", default=False)
 
     class Meta:
         verbose_name = "宣传形式"
@@ -78,7 +80,9 @@ class PublicitySchedule(models.Model):
 
 
 class PublicityActivityQuerySet(models.QuerySet["PublicityActivity"]):
-    pass
+    def current(self) -> "PublicityActivityQuerySet":
+        """Rows that count: a voided (作废) row stays on record but never in a total."""
+        return self.filter(voided_at__isnull=True)
 
 
 class PublicityActivity(models.Model):
@@ -120,6 +124,18 @@ class PublicityActivity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A wrong record is voided with a reason rather than deleted: the ledger keeps its history.
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作废人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
 
     objects = PublicityActivityQuerySet.as_manager()
 
@@ -129,6 +145,8 @@ class PublicityActivity(models.Model):
         indexes = [
             models.Index(fields=["town", "occurred_on"]),
             models.Index(fields=["village", "occurred_on"]),
+            # Keyset paging of the list, newest first (NOTES.md: (field, id) index).
+            models.Index(fields=["occurred_on", "id"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -141,6 +159,10 @@ class PublicityActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_on} {self.kind} {self.quantity}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 def photo_path(instance: "PublicityPhoto", filename: str) -> str:

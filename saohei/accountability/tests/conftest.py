@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from saohei.accountability import services
 from saohei.accountability.models import Talk, TalkKind, Topic
-from saohei.organisations.models import Unit, User
+from saohei.common.roles import Role
+from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.organisations.services import build_unit
 
 RecordTalk = Callable[..., Talk]
 
@@ -40,3 +42,17 @@ def record_talk(town: Unit) -> RecordTalk:
         )
 
     return make
+
+
+@pytest.fixture
+def other_town(demo: None) -> Unit:
+    """柳林镇, a second town under the same city, with one village."""
+    city = Unit.objects.get(name="荣成市扫黑办")
+    town = build_unit(name="柳林镇", kind=UnitKind.TOWN, parent=city, code="LL")
+    build_unit(name="柳林村", kind=UnitKind.VILLAGE, parent=town)
+    return town
+
+
+def move_grant(username: str, role: Role, unit: Unit) -> None:
+    """Point the account's grant of `role` at another unit (e.g. a supervisor of another town)."""
+    RoleGrant.objects.filter(user__username=username, role=role).update(unit=unit)

@@ -8,8 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from saohei.accountability.models import Talk
-from saohei.accountability.tests.conftest import RecordTalk
+from saohei.accountability.tests.conftest import RecordTalk, move_grant
 from saohei.api.services import create_api_token
+from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +25,9 @@ SEES = {
     "cun02": True,
     "cun04": False,
     "suozhang": False,
-    "shiban": False,
+    "shiban": True,  # 上级督导 over the city: reads every talk of its towns
 }
-NO_PAGE = {"shiban", "xitong", "baoguan"}
+NO_PAGE = {"xitong", "baoguan"}
 
 
 @pytest.fixture
@@ -165,3 +166,144 @@ class TestApi:
 
     def test_needs_a_token(self, client: Client, talk: Talk) -> None:
         assert client.get(f"/api/v1/talks/{talk.pk}").status_code == 401
+
+
+class TestSupervisor:
+    """上级督导 read the talks, coverage and review queue of their towns, and write nothing."""
+
+    def test_reads_the_list_coverage_and_review_queue_without_buttons(
+        self, client_as: ClientAs, talk: Talk
+    ) -> None:
+        client = client_as("shiban")
+
+        listed = client.get("/talks/").content.decode()
+        coverage = client.get("/talks/coverage/")
+        review = client.get("/talks/review/")
+        detail = client.get(f"/talks/{talk.pk}/").content.decode()
+
+        assert f"/talks/{talk.pk}/" in listed
+        assert "/talks/new/" not in listed
+        assert coverage.status_code == 200
+        assert "21 个村居已谈 1 个" in coverage.content.decode()
+        assert review.status_code == 200
+        assert f"/talks/{talk.pk}/" in review.content.decode()
+        assert "签署梳理意见" not in review.content.decode()
+        assert f"/talks/{talk.pk}/edit/" not in detail
+
+    def test_cannot_record_correct_or_review(self, client_as: ClientAs, talk: Talk) -> None:
+        client = client_as("shiban")
+        before = talk.content
+
+        assert client.get("/talks/new/").status_code == 403
+        assert client.get(f"/talks/{talk.pk}/edit/").status_code == 403
+        assert client.post(f"/talks/{talk.pk}/edit/", {"content": "改"}).status_code == 403
+        refused = client.post(
+            "/talks/review/",
+            {"covers_until": timezone.localdate().isoformat(), "opinion": "同意"},
+        )
+
+        assert refused.status_code == 403
+        talk.refresh_from_db()
+        assert talk.review is None
+        assert talk.content == before
+
+    def test_supervisor_of_another_town_sees_nothing_of_this_one(
+        self, client_as: ClientAs, talk: Talk, town: Unit, other_town: Unit
+    ) -> None:
+        move_grant("shiban", Role.SUPERVISOR, other_town)
+        client = client_as("shiban")
+
+        assert client.get(f"/talks/{talk.pk}/").status_code == 404
+        assert f"/talks/{talk.pk}/" not in client.get("/talks/").content.decode()
+        assert client.get(f"/talks/coverage/?town={town.pk}").status_code == 404
+        assert client.get(f"/talks/review/?town={town.pk}").status_code == 404
+        own = client.get(f"/talks/coverage/?town={other_town.pk}")
+        assert own.status_code == 200
+        assert "柳林镇" in own.content.decode()
+        assert "必填" not in own.content.decode()  # a bare ?town= keeps the default period
+
+
+class TestEditPage:
+    def payload(self, talk: Talk, **changes: object) -> dict[str, object]:
+        values: dict[str, object] = {
+            "talked_on": talk.talked_on.isoformat(),
+            "place": talk.place,
+            "interviewees": [person.pk for person in talk.interviewees.all()],
+            "kind": talk.kind,
+            "topics": talk.topics,
+            "other_topics": talk.other_topics,
+            "content": talk.content,
+            "follow_up": talk.follow_up,
+        }
+        values.update(changes)
+        return values
+
+    def test_office_corrects_a_talk_and_the_detail_shows_who(
+        self, client_as: ClientAs, talk: Talk
+    ) -> None:
+        client = client_as("banshi")
+        assert client.get(f"/talks/{talk.pk}/edit/").status_code == 200
+
+        response = client.post(
+            f"/talks/{talk.pk}/edit/", self.payload(talk, place="东岛村村委会", kind="reminder")
+        )
+
+        assert response.status_code == 302
+        talk.refresh_from_db()
+        assert (talk.place, talk.kind) == ("东岛村村委会", "reminder")
+        detail = client.get(f"/talks/{talk.pk}/").content.decode()
+        assert "最后修改" in detail
+        assert "李晓静" in detail
+
+    def test_reviewed_talk_edited_shows_edited_after_review_and_is_queued_again(
+        self, client_as: ClientAs, talk: Talk
+    ) -> None:
+        leader = client_as("shuji")
+        leader.post(
+            "/talks/review/",
+            {"covers_until": timezone.localdate().isoformat(), "opinion": "记录规范"},
+        )
+        office = client_as("banshi")
+        assert "审阅后修改" in office.get(f"/talks/{talk.pk}/edit/").content.decode()
+
+        office.post(f"/talks/{talk.pk}/edit/", self.payload(talk, content="补充谈话要点"))
+
+        detail = office.get(f"/talks/{talk.pk}/").content.decode()
+        queue = leader.get("/talks/review/").content.decode()
+        assert "审阅后修改" in detail
+        assert "记录规范" in detail  # the review stays
+        assert f"/talks/{talk.pk}/" in queue
+        assert "审阅后修改" in office.get("/talks/?unreviewed=1").content.decode()
+
+    def test_bad_input_rerenders_in_chinese_and_writes_nothing(
+        self, client_as: ClientAs, talk: Talk
+    ) -> None:
+        future = (timezone.localdate() + timedelta(days=2)).isoformat()
+        response = client_as("banshi").post(
+            f"/talks/{talk.pk}/edit/", self.payload(talk, talked_on=future)
+        )
+
+        assert response.status_code == 400
+        assert "谈话日期不能晚于今天" in response.content.decode()
+        talk.refresh_from_db()
+        assert talk.edited_at is None
+
+    @pytest.mark.parametrize("username", ["cun02", "suozhang", "xitong"])
+    def test_others_are_refused(self, client_as: ClientAs, talk: Talk, username: str) -> None:
+        response = client_as(username).post(
+            f"/talks/{talk.pk}/edit/", self.payload(talk, place="别处")
+        )
+
+        assert response.status_code == 403
+        talk.refresh_from_db()
+        assert talk.place == "镇党委会议室"
+
+    def test_office_of_another_town_gets_404_and_anonymous_the_login(
+        self, client_as: ClientAs, talk: Talk, other_town: Unit
+    ) -> None:
+        move_grant("banshi", Role.OFFICE_STAFF, other_town)
+
+        assert client_as("banshi").get(f"/talks/{talk.pk}/edit/").status_code == 404
+        response = Client().get(f"/talks/{talk.pk}/edit/")
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]

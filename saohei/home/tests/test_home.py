@@ -94,11 +94,3 @@ def test_home_shows_the_leading_groups_leaders_at_a_glance(
     assert "孙志远" in leaders
     assert "曲振华" in leaders
     assert "李晓静" not in leaders
-
-
-def test_menu_highlights_only_the_most_specific_entry(client_as: Callable[[str], Client]) -> None:
-    page = client_as("banshi").get("/leads/stats/").content.decode()
-    active = [
-        chunk.split(">")[1].split("<")[0] for chunk in page.split('class="nav-link active"')[1:]
-    ]
-    assert active == ["线索统计"]

@@ -5,10 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.inspections import services
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
-from saohei.organisations.models import Unit, User
+from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.organisations.services import build_unit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -68,3 +70,17 @@ def record_finding(inspection: InspectionRound, village: Unit) -> RecordFinding:
         return services.record_finding(actor=User.objects.get(username=actor), **values)
 
     return make
+
+
+@pytest.fixture
+def other_town(demo: None) -> Unit:
+    """柳林镇, a second town under the same city, with one village."""
+    city = Unit.objects.get(name="荣成市扫黑办")
+    town = build_unit(name="柳林镇", kind=UnitKind.TOWN, parent=city, code="LL")
+    build_unit(name="柳林村", kind=UnitKind.VILLAGE, parent=town)
+    return town
+
+
+def move_grant(username: str, role: Role, unit: Unit) -> None:
+    """Point the account's grant of `role` at another unit (e.g. a supervisor of another town)."""
+    RoleGrant.objects.filter(user__username=username, role=role).update(unit=unit)

@@ -3,11 +3,13 @@
 from collections.abc import Callable
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from saohei.api.services import create_api_token
+from saohei.common.roles import Role
 from saohei.inspections.models import Finding, InspectionRound
-from saohei.inspections.tests.conftest import RecordFinding, folder
+from saohei.inspections.tests.conftest import PNG, RecordFinding, folder, move_grant, photo
 from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,8 @@ def finding(record_finding: RecordFinding) -> Finding:
         ("cun02", 200),
         ("cun04", 404),
         ("minjing", 403),
-        ("shiban", 403),
+        ("shiban", 200),  # 上级督导 over the city: reads every village's list
+        ("xitong", 403),
     ],
 )
 def test_own_villages_onsite_list_only(
@@ -89,10 +92,6 @@ def test_village_head_cannot_record_findings(
 def test_office_records_a_finding_with_a_photo_through_the_form(
     client_as: ClientAs, inspection: InspectionRound, village: Unit
 ) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from saohei.inspections.tests.conftest import PNG
-
     response = client_as("banshi").post(
         f"/inspections/{inspection.pk}/findings/",
         {
@@ -243,3 +242,139 @@ def test_office_creates_a_round_through_the_form(
 
     assert response.status_code == 302
     assert InspectionRound.objects.get().villages.count() == 2
+
+
+class TestSupervisor:
+    """上级督导 read rounds, findings, on-site lists and village status; they write nothing."""
+
+    def test_reads_every_page_without_write_buttons(
+        self,
+        client_as: ClientAs,
+        inspection: InspectionRound,
+        village: Unit,
+        other_village: Unit,
+        record_finding: RecordFinding,
+    ) -> None:
+        finding = record_finding(photos=photo())
+        record_finding(village=other_village, folder=folder("宣传发动"), note="北港村宣传记录缺失")
+        client = client_as("shiban")
+
+        listed = client.get("/inspections/").content.decode()
+        detail = client.get(f"/inspections/{inspection.pk}/").content.decode()
+        onsite = client.get(f"/inspections/{inspection.pk}/onsite/{village.pk}/")
+        status = client.get(f"/inspections/villages/{other_village.pk}/")
+        pdf = client.get(f"/inspections/{inspection.pk}/onsite/{village.pk}.pdf")
+        image = client.get(f"/inspections/{inspection.pk}/photos/{finding.photos.get().pk}/")
+
+        assert f"/inspections/{inspection.pk}/" in listed
+        assert "/inspections/new/" not in listed and "/inspections/folders/" not in listed
+        assert "缺少三月、四月零报告" in detail and "北港村宣传记录缺失" in detail
+        assert "登记检查结果" not in detail and "/edit/" not in detail
+        assert onsite.status_code == status.status_code == pdf.status_code == 200
+        assert image.status_code == 200
+
+    def test_write_pages_are_403_and_nothing_is_written(
+        self, client_as: ClientAs, inspection: InspectionRound, village: Unit, finding: Finding
+    ) -> None:
+        client = client_as("shiban")
+        posted = client.post(
+            f"/inspections/{inspection.pk}/findings/",
+            {
+                "village": village.pk,
+                "folder": folder("宣传发动").pk,
+                "result": "missing",
+                "note": "x",
+            },
+        )
+        edit_path = f"/inspections/{inspection.pk}/findings/{finding.pk}/edit/"
+
+        assert posted.status_code == 403
+        assert client.get("/inspections/new/").status_code == 403
+        assert client.get("/inspections/folders/").status_code == 403
+        assert client.get(edit_path).status_code == 403
+        assert client.post(edit_path, {"result": "irregular", "note": "改"}).status_code == 403
+        assert Finding.objects.count() == 1
+        finding.refresh_from_db()
+        assert finding.edited_at is None
+
+    def test_supervisor_of_another_town_gets_404(
+        self,
+        client_as: ClientAs,
+        inspection: InspectionRound,
+        village: Unit,
+        finding: Finding,
+        other_town: Unit,
+    ) -> None:
+        move_grant("shiban", Role.SUPERVISOR, other_town)
+        client = client_as("shiban")
+
+        assert f"/inspections/{inspection.pk}/" not in client.get("/inspections/").content.decode()
+        for path in (
+            f"/inspections/{inspection.pk}/",
+            f"/inspections/{inspection.pk}/onsite/{village.pk}/",
+            f"/inspections/{inspection.pk}/onsite/{village.pk}.docx",
+            f"/inspections/villages/{village.pk}/",
+        ):
+            assert client.get(path).status_code == 404, path
+
+
+class TestEditFindingPage:
+    def path(self, inspection: InspectionRound, finding: Finding) -> str:
+        return f"/inspections/{inspection.pk}/findings/{finding.pk}/edit/"
+
+    def test_office_corrects_the_note_and_is_told_the_item_is_unchanged(
+        self, client_as: ClientAs, inspection: InspectionRound, finding: Finding
+    ) -> None:
+        client = client_as("banshi")
+        page = client.get(self.path(inspection, finding)).content.decode()
+        assert "不会改写整改事项" in page
+
+        response = client.post(
+            self.path(inspection, finding),
+            {
+                "result": "irregular",
+                "note": "零报告缺少村负责人签字",
+                "photos": [SimpleUploadedFile("补拍.png", PNG, content_type="image/png")],
+            },
+            follow=True,
+        )
+
+        assert "整改事项内容未随之改写" in response.content.decode()
+        finding.refresh_from_db()
+        assert (finding.result, finding.note) == ("irregular", "零报告缺少村负责人签字")
+        assert finding.photos.count() == 1
+        assert "检查后修改" in response.content.decode()
+
+    def test_turning_a_listed_item_into_passed_is_refused_in_chinese(
+        self, client_as: ClientAs, inspection: InspectionRound, finding: Finding
+    ) -> None:
+        response = client_as("banshi").post(
+            self.path(inspection, finding), {"result": "passed", "note": ""}
+        )
+
+        assert response.status_code == 400
+        assert "不能直接改为合格" in response.content.decode()
+        finding.refresh_from_db()
+        assert finding.result == "missing"
+
+    @pytest.mark.parametrize("username", ["cun02", "minjing", "xitong"])
+    def test_others_get_403(
+        self, client_as: ClientAs, inspection: InspectionRound, finding: Finding, username: str
+    ) -> None:
+        response = client_as(username).post(
+            self.path(inspection, finding), {"result": "irregular", "note": "改"}
+        )
+
+        assert response.status_code == 403
+        finding.refresh_from_db()
+        assert finding.edited_at is None
+
+    def test_other_towns_office_gets_404_and_anonymous_the_login(
+        self, client_as: ClientAs, inspection: InspectionRound, finding: Finding, other_town: Unit
+    ) -> None:
+        move_grant("banshi", Role.OFFICE_STAFF, other_town)
+
+        assert client_as("banshi").get(self.path(inspection, finding)).status_code == 404
+        response = Client().get(self.path(inspection, finding))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]

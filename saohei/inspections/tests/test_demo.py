@@ -20,6 +20,10 @@ def test_demo_talks_review_and_inspection_load_once(demo: None) -> None:
     assert Talk.objects.exclude(interviewer__username="shuji").count() == 3
     review = TalkReview.objects.get()
     assert review.talks.count() == 22
+    # One reviewed talk was corrected afterwards: it keeps the review and is queued again.
+    edited = Talk.objects.get(edited_after_review_at__isnull=False)
+    assert edited.review == review
+    assert Talk.objects.unreviewed().count() == 3 + 1
     assert InspectionRound.objects.get().villages.count() == 21
     failed = Finding.objects.exclude(result=Result.PASSED)
     assert failed.count() == 5

@@ -1,5 +1,7 @@
 """Every service: who may, who may not, the audit event, nothing written when refused."""
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
@@ -8,8 +10,9 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import services
 from saohei.inspections.models import ArchiveFolder, Finding, FindingPhoto, InspectionRound
 from saohei.inspections.tests.conftest import RecordFinding, folder, photo
+from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit, User
-from saohei.rectifications.models import RectificationItem, SourceKind
+from saohei.rectifications.models import RectificationItem, SourceKind, Status
 from saohei.workdays.calendar import add_working_days
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +108,123 @@ def test_others_cannot_record_findings_and_nothing_is_written(
     assert Finding.objects.count() == 0
     assert RectificationItem.objects.count() == 0
     assert events(AuditAction.INSPECTION_RECORDED) == 0
+
+
+def edit(finding: Finding, actor: str = "banshi", **values: Any) -> Finding:
+    values.setdefault("result", finding.result)
+    values.setdefault("note", finding.note)
+    return services.edit_finding(actor=User.objects.get(username=actor), finding=finding, **values)
+
+
+class TestEditFinding:
+    def test_note_corrected_audited_before_and_after_item_text_kept(
+        self, record_finding: RecordFinding
+    ) -> None:
+        finding = record_finding()
+        item = finding.rectification_item
+        assert item is not None
+        description, measures = item.description, item.measures
+
+        edit(finding, result="irregular", note="零报告缺少村负责人签字")
+
+        finding.refresh_from_db()
+        item.refresh_from_db()
+        assert (finding.result, finding.note) == ("irregular", "零报告缺少村负责人签字")
+        assert finding.edited_by is not None and finding.edited_by.username == "banshi"
+        assert (item.description, item.measures) == (description, measures)
+        event = AuditEvent.objects.get(action=AuditAction.INSPECTION_FINDING_EDITED)
+        assert event.details["changes"] == {
+            "result": {"before": "缺失", "after": "不规范"},
+            "note": {"before": "缺少三月、四月零报告", "after": "零报告缺少村负责人签字"},
+        }
+        assert event.details["rectification_item_opened"] is False
+        assert Notification.objects.filter(
+            recipient__username="cun02", title="档案检查结果已更正，整改事项内容未改变"
+        ).exists()
+
+    def test_a_passed_folder_found_wanting_opens_its_item_now(
+        self, record_finding: RecordFinding
+    ) -> None:
+        finding = record_finding(result="passed", note="")
+
+        edit(finding, result="missing", note="复核发现缺少四月零报告")
+
+        finding.refresh_from_db()
+        assert finding.rectification_item is not None
+        assert finding.rectification_item.source_kind == SourceKind.ARCHIVE_INSPECTION
+        assert "复核发现缺少四月零报告" in finding.rectification_item.description
+        event = AuditEvent.objects.get(action=AuditAction.INSPECTION_FINDING_EDITED)
+        assert event.details["rectification_item_opened"] is True
+
+    def test_photos_alone_may_be_added(self, record_finding: RecordFinding) -> None:
+        finding = record_finding()
+
+        edit(finding, photos=photo("补拍.png"))
+
+        assert finding.photos.count() == 1
+        event = AuditEvent.objects.get(action=AuditAction.INSPECTION_FINDING_EDITED)
+        assert event.details["changes"] == {}
+        assert len(event.details["photos_added"]) == 1
+
+    def test_a_listed_item_cannot_be_turned_into_passed(
+        self, record_finding: RecordFinding
+    ) -> None:
+        finding = record_finding()
+        with pytest.raises(ServiceError) as refused:
+            edit(finding, result="passed", note="")
+
+        assert "不能直接改为合格" in refused.value.message
+        finding.refresh_from_db()
+        assert finding.result == "missing"
+        assert events(AuditAction.INSPECTION_FINDING_EDITED) == 0
+
+    def test_a_closed_item_keeps_its_finding_but_photos_may_be_added(
+        self, record_finding: RecordFinding
+    ) -> None:
+        finding = record_finding()
+        item = finding.rectification_item
+        assert item is not None
+        RectificationItem.objects.filter(pk=item.pk).update(status=Status.CLOSED)
+        finding.refresh_from_db()
+
+        with pytest.raises(ServiceError) as refused:
+            edit(finding, note="改写说明")
+        edit(finding, photos=photo())
+
+        assert "已销号" in refused.value.message
+        finding.refresh_from_db()
+        assert finding.note == "缺少三月、四月零报告"
+        assert finding.photos.count() == 1
+
+    @pytest.mark.parametrize(
+        ("values", "field", "message"),
+        [
+            ({"result": "bad"}, "result", "检查结果不正确"),
+            ({"note": " "}, "note", "不合格的项目请填写说明"),
+            ({}, None, "没有修改任何内容"),
+        ],
+    )
+    def test_bad_corrections_are_refused(
+        self,
+        record_finding: RecordFinding,
+        values: dict[str, Any],
+        field: str | None,
+        message: str,
+    ) -> None:
+        finding = record_finding()
+        with pytest.raises(ServiceError) as refused:
+            edit(finding, **values)
+
+        assert refused.value.field == field
+        assert message in refused.value.message
+        assert events(AuditAction.INSPECTION_FINDING_EDITED) == 0
+
+    @pytest.mark.parametrize("username", ["cun02", "shiban", "minjing"])
+    def test_others_cannot_correct(self, record_finding: RecordFinding, username: str) -> None:
+        finding = record_finding()
+        with pytest.raises(ActionNotAllowed):
+            edit(finding, actor=username, note="改")
+
+        finding.refresh_from_db()
+        assert finding.note == "缺少三月、四月零报告"
+        assert events(AuditAction.INSPECTION_FINDING_EDITED) == 0

@@ -1,14 +1,17 @@
+from importlib import import_module
+
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 
-from config import urls
 from saohei.portal.views import server_error_view
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_site_uses_the_portal_aware_500_handler() -> None:
-    assert urls.handler500 == "saohei.portal.views.server_error_view"
+    root_urls = import_module(settings.ROOT_URLCONF)
+    assert root_urls.handler500 == "saohei.portal.views.server_error_view"
 
 
 def test_a_failure_under_jubao_shows_a_portal_page_without_staff_links() -> None:

@@ -1,0 +1,198 @@
+"""/api/v1/publicity — 宣传台账, with the pages' access rules (`publicity.access`).
+
+The list takes the pages' filter contract (kind=<code>, village=<unit id>, place_type, date_from,
+date_to); a bad value is a 400 with a Chinese message. Photos are uploaded through the pages (from
+a phone), not the API.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from saohei.api.schemas import ErrorResponse
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.organisations.models import User
+from saohei.publicity import access, queries, services
+from saohei.publicity.forms import FilterForm
+from saohei.publicity.models import PublicityActivity, PublicityKind
+
+router = Router(tags=["宣传发动"])
+
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+}
+
+
+class ActivityOut(Schema):
+    id: int
+    town_id: int
+    village_id: int | None
+    village: str
+    occurred_on: date
+    kind: str
+    kind_label: str
+    unit_label: str
+    place_type: str
+    place_type_label: str
+    place: str
+    quantity: float
+    hours: float | None
+    reach: int | None
+    handler_id: int
+    handler: str
+    notes: str
+    schedule_id: int | None
+    photos: int
+
+
+class KindTotalOut(Schema):
+    kind: str
+    kind_label: str
+    unit_label: str
+    quantity: float
+    hours: float
+    reach: int
+    activities: int
+
+
+class ActivityPageOut(Schema):
+    items: list[ActivityOut]
+    next_cursor: str
+    totals: list[KindTotalOut]
+
+
+class ActivityListQuery(Schema):
+    kind: str = ""
+    village: str = ""
+    place_type: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    after: str = ""
+
+
+class ActivityIn(Schema):
+    occurred_on: date
+    kind: str
+    village_id: int | None = None
+    place_type: str
+    place: str = ""
+    quantity: Decimal
+    hours: Decimal | None = None
+    reach: int | None = None
+    # Default: the account itself.
+    handler_id: int | None = None
+    notes: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _out(activity: PublicityActivity, photos: int) -> ActivityOut:
+    return ActivityOut(
+        id=activity.pk,
+        town_id=activity.town_id,
+        village_id=activity.village_id,
+        village=activity.village.name if activity.village else "",
+        occurred_on=activity.occurred_on,
+        kind=activity.kind.code,
+        kind_label=activity.kind.name,
+        unit_label=activity.kind.unit_label,
+        place_type=activity.place_type,
+        place_type_label=activity.get_place_type_display(),
+        place=activity.place,
+        quantity=float(activity.quantity),
+        hours=float(activity.hours) if activity.hours is not None else None,
+        reach=activity.reach,
+        handler_id=activity.handler_id,
+        handler=activity.handler.real_name,
+        notes=activity.notes,
+        schedule_id=activity.schedule_id,
+        photos=photos,
+    )
+
+
+@router.get("/activities", response={200: ActivityPageOut, **ERRORS}, summary="宣传活动列表")
+def list_activities(request: HttpRequest, filters: Query[ActivityListQuery]) -> ActivityPageOut:
+    """Newest first, 50 a page (`after` = the previous page's `next_cursor`), with the totals."""
+    user = _user(request)
+    data = {
+        name: value
+        for name, value in filters.dict().items()
+        if name != "after" and value not in ("", None)
+    }
+    form = FilterForm(
+        data, kinds=list(PublicityKind.objects.all()), villages=access.visible_villages(user)
+    )
+    if not form.is_valid():
+        raise ServiceError(f"筛选条件有误：{form.error_text()}", field=next(iter(form.errors)))
+    activities = queries.filter_activities(user, form.filters())
+    page = queries.page_of_activities(activities, after=filters.after)
+    return ActivityPageOut(
+        items=[_out(row, row.photo_count) for row in page.rows],  # type: ignore[attr-defined]
+        next_cursor=page.next_cursor,
+        totals=[
+            KindTotalOut(
+                kind=total.kind.code,
+                kind_label=total.kind.name,
+                unit_label=total.kind.unit_label,
+                quantity=float(total.quantity),
+                hours=float(total.hours),
+                reach=total.reach,
+                activities=total.activities,
+            )
+            for total in queries.kind_totals(activities)
+        ],
+    )
+
+
+@router.post("/activities", response={201: ActivityOut, **ERRORS}, summary="登记宣传活动")
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[ActivityOut]:
+    """The office records for its town (village optional); a village head for their village."""
+    user = _user(request)
+    kind = PublicityKind.objects.filter(code=payload.kind, active=True).first()
+    if kind is None:
+        raise ServiceError(f"没有代码为“{payload.kind}”的启用中的宣传形式", field="kind")
+    village = None
+    if payload.village_id is not None:
+        village = next(
+            (v for v in access.recordable_villages(user) if v.pk == payload.village_id), None
+        )
+        if village is None:
+            raise ActionNotAllowed("不能为该村（社区）登记宣传活动", field="village_id")
+        town = village.parent
+    else:
+        towns = access.office_towns(user)
+        if not towns:
+            raise ActionNotAllowed("村负责人登记时须指定本村（village_id）", field="village_id")
+        town = towns[0]
+    assert town is not None
+    handler = user
+    if payload.handler_id is not None:
+        found = User.objects.select_related("unit").filter(pk=payload.handler_id).first()
+        if found is None:
+            raise ServiceError("经办人须为本镇在岗人员", field="handler_id")
+        handler = found
+    activity = services.record_activity(
+        actor=user,
+        town=town,
+        data=services.ActivityInput(
+            occurred_on=payload.occurred_on,
+            kind=kind,
+            village=village,
+            place_type=payload.place_type,
+            place=payload.place,
+            quantity=payload.quantity,
+            hours=payload.hours,
+            reach=payload.reach,
+            handler=handler,
+            notes=payload.notes,
+        ),
+    )
+    return Status(201, _out(access.get_activity_for_user(user, activity.pk), 0))

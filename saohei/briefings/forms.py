@@ -1,0 +1,77 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
+from saohei.organisations.models import Unit
+
+
+def parse_day(raw: str, label: str) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ServiceError(
+            f"{label}格式不正确，应为 YYYY-MM-DD（如 2026-01-31）：{raw[:20]}"
+        ) from None
+
+
+def parse_period(raw_from: str, raw_to: str) -> tuple[date | None, date | None]:
+    """The period of a briefing from text (URL parameters, the command line)."""
+    date_from = parse_day(raw_from, "起始日期")
+    date_to = parse_day(raw_to, "截止日期")
+    if date_from and date_to and date_from > date_to:
+        raise ServiceError("起始日期不能晚于截止日期")
+    return date_from, date_to
+
+
+class BriefingForm(StyledForm):
+    """Unit and period; the fields are named as in the URL (?unit=&from=&to=)."""
+
+    unit = forms.ModelChoiceField(
+        label="镇（街道）", queryset=Unit.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, towns: list[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=[t.pk for t in towns]).order_by(  # type: ignore[attr-defined]
+            "path"
+        )
+        for name, label in (("from", "起始日期"), ("to", "截止日期")):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+                error_messages={"invalid": f"{label}格式不正确，应为 YYYY-MM-DD"},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            raise forms.ValidationError("起始日期不能晚于截止日期")
+        return data
+
+
+class DraftForm(StyledForm):
+    title = forms.CharField(label="标题", max_length=200)
+
+    def __init__(self, *args: Any, sections: list[dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section_keys = []
+        for section in sections:
+            key = section["key"]
+            self.section_keys.append(key)
+            self.fields[f"section_{key}"] = forms.CharField(
+                label=section.get("heading") or "导语",
+                required=False,
+                max_length=20000,
+                widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
+                initial=section.get("text", ""),
+            )
+
+    def texts(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"section_{key}", "") for key in self.section_keys}

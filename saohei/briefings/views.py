@@ -1,0 +1,228 @@
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saohei.briefings import access, services
+from saohei.briefings.compose import compose, period_label
+from saohei.briefings.documents import BriefingDocument, from_briefing, from_draft, to_docx, to_pdf
+from saohei.briefings.figures import Scope, get_figure, value
+from saohei.briefings.forms import BriefingForm, DraftForm, parse_period
+from saohei.briefings.models import BriefingDraft
+from saohei.briefings.numbers import plain
+from saohei.common.access import role_required
+from saohei.common.errors import ServiceError
+from saohei.organisations.models import Unit, User
+
+READ_ROLES = tuple(access.READ_ROLES)
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FORMATS = ("docx", "pdf")
+EDIT_REFUSED = "只有本镇扫黑办工作人员和领导小组组长、副组长可以修改简报草稿"
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "briefings/bad_request.html", {"message": message}, status=400)
+
+
+def _query(unit: Unit, date_from: date | None, date_to: date | None) -> str:
+    return urlencode(
+        {
+            "unit": unit.pk,
+            "from": date_from.isoformat() if date_from else "",
+            "to": date_to.isoformat() if date_to else "",
+        }
+    )
+
+
+def _scope_from(request: HttpRequest, user: User) -> tuple[Unit, date | None, date | None]:
+    """?unit=&from=&to=: a town out of scope is 404; a bad date raises ServiceError (400)."""
+    unit = access.get_town_for_user(user, request.GET.get("unit"))
+    date_from, date_to = parse_period(request.GET.get("from", ""), request.GET.get("to", ""))
+    return unit, date_from, date_to
+
+
+def _exporter(user: User | None) -> str:
+    return (user.real_name or user.username) if user else "命令行"
+
+
+def export_response(document: BriefingDocument, file_format: str, exported_by: str) -> HttpResponse:
+    if file_format == "docx":
+        content, content_type = to_docx(document, exported_by=exported_by), DOCX_TYPE
+    else:
+        content, content_type = to_pdf(document, exported_by=exported_by), "application/pdf"
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{document.title}（{document.period_label}）.{file_format}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@role_required(*READ_ROLES)
+def index_view(request: HttpRequest) -> HttpResponse:
+    """Choose a town and period; with ?unit= the briefing is generated with linked numbers."""
+    user = _actor(request)
+    towns = access.briefing_towns(user)
+    if not towns:
+        raise Http404("您没有可以查看简报的镇（街道）")
+    context: dict[str, Any] = {"towns": towns, "drafts": access.visible_drafts(user)}
+    if "unit" in request.GET:
+        form = BriefingForm(request.GET, towns=towns)
+        if form.is_valid():
+            unit = form.cleaned_data["unit"]
+            date_from, date_to = form.cleaned_data["from"], form.cleaned_data["to"]
+            context.update(
+                briefing=compose(unit, date_from, date_to),
+                query=_query(unit, date_from, date_to),
+                can_edit=access.can_edit(user, unit),
+                unit=unit,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        elif "unit" in form.errors:
+            raise Http404("镇（街道）不存在或您无权查看")
+    else:
+        form = BriefingForm(initial={"unit": towns[0].pk}, towns=towns)
+    context["form"] = form
+    return render(request, "briefings/index.html", context)
+
+
+@role_required(*READ_ROLES)
+def figure_view(request: HttpRequest, key: str) -> HttpResponse:
+    """The records one number of the briefing counts, each linked to its page where the viewer
+    may open it."""
+    user = _actor(request)
+    figure = get_figure(key)
+    if figure is None:
+        raise Http404("简报中没有这个数字")
+    try:
+        unit, date_from, date_to = _scope_from(request, user)
+    except ServiceError as error:
+        return _bad_request(request, error.message)
+    scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=timezone.localdate())
+    records = list(figure.records(scope))
+    targets = {record.pk: figure.target(record) for record in records}
+    openable: set[int] = set()
+    if figure.openable is not None:
+        ids = {target[1] for target in targets.values() if target}
+        openable = set(figure.openable(user, scope).filter(pk__in=ids).values_list("pk", flat=True))
+    rows = []
+    for record in records:
+        target = targets[record.pk]
+        url = reverse(target[0], args=[target[1]]) if target and target[1] in openable else ""
+        rows.append({"id": record.pk, "cells": figure.row(record), "url": url})
+    total = value(figure, scope)
+    context = {
+        "figure": figure,
+        "unit": unit,
+        "period_label": period_label(date_from, date_to),
+        "rows": rows,
+        "total": plain(total),
+        "query": _query(unit, date_from, date_to),
+    }
+    return render(request, "briefings/figure.html", context)
+
+
+@role_required(*READ_ROLES)
+def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
+    if file_format not in FORMATS:
+        raise Http404("不支持的格式")
+    user = _actor(request)
+    try:
+        unit, date_from, date_to = _scope_from(request, user)
+    except ServiceError as error:
+        return _bad_request(request, error.message)
+    briefing = compose(unit, date_from, date_to)
+    services.record_export(
+        actor=user, unit=unit, file_format=file_format, date_from=date_from, date_to=date_to
+    )
+    return export_response(from_briefing(briefing), file_format, _exporter(user))
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def draft_create_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    unit = access.get_town_for_user(user, request.POST.get("unit"))
+    if not access.can_edit(user, unit):
+        raise PermissionDenied(EDIT_REFUSED)
+    try:
+        date_from, date_to = parse_period(request.POST.get("from", ""), request.POST.get("to", ""))
+        draft = services.create_draft(actor=user, unit=unit, date_from=date_from, date_to=date_to)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("briefings:index"))
+    messages.success(request, "已保存为草稿，可在下方修改后导出")
+    return redirect(reverse("briefings:draft", args=[draft.pk]))
+
+
+@role_required(*READ_ROLES)
+def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    user = _actor(request)
+    draft = access.get_draft_for_user(user, draft_id)
+    can_edit = access.can_edit(user, draft.unit)
+    form = DraftForm(
+        request.POST if request.method == "POST" else None,
+        initial={"title": draft.title},
+        sections=draft.sections,
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(EDIT_REFUSED)
+        if form.is_valid():
+            try:
+                services.edit_draft(
+                    actor=user, draft=draft, title=form.cleaned_data["title"], texts=form.texts()
+                )
+            except ServiceError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, "草稿已保存")
+                return redirect(reverse("briefings:draft", args=[draft.pk]))
+    context = {
+        "draft": draft,
+        "form": form,
+        "can_edit": can_edit,
+        "period_label": period_label(draft.date_from, draft.date_to),
+        "document": from_draft(draft),
+        "query": _query(draft.unit, draft.date_from, draft.date_to),
+    }
+    return render(request, "briefings/draft.html", context)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def draft_regenerate_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    user = _actor(request)
+    draft = access.get_draft_for_user(user, draft_id)
+    if not access.can_edit(user, draft.unit):
+        raise PermissionDenied(EDIT_REFUSED)
+    services.regenerate_draft(actor=user, draft=draft)
+    messages.success(request, "已按最新数据重新生成，之前的修改已被替换")
+    return redirect(reverse("briefings:draft", args=[draft.pk]))
+
+
+@role_required(*READ_ROLES)
+def draft_export_view(request: HttpRequest, draft_id: int, file_format: str) -> HttpResponse:
+    if file_format not in FORMATS:
+        raise Http404("不支持的格式")
+    user = _actor(request)
+    draft: BriefingDraft = access.get_draft_for_user(user, draft_id)
+    services.record_export(
+        actor=user,
+        unit=draft.unit,
+        file_format=file_format,
+        date_from=draft.date_from,
+        date_to=draft.date_to,
+        draft=draft,
+    )
+    return export_response(from_draft(draft), file_format, _exporter(user))

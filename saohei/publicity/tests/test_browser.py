@@ -1,0 +1,53 @@
+"""On a phone: a village head records 宣传车 trips with a photo, then sees them in the ledger."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from saohei.demo.town import DEMO_PASSWORD
+from saohei.organisations.models import Unit
+from saohei.publicity.models import PublicityActivity
+from saohei.publicity.tests.conftest import PNG
+from saohei.testing.browser import NewPage
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="username"]').fill(username)
+    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_test_id("welcome")).to_be_visible()
+
+
+def test_village_head_records_an_activity_with_a_photo_from_a_phone(
+    new_page: NewPage, demo_live: str
+) -> None:
+    phone = new_page(PHONE)  # type: ignore[arg-type]
+    sign_in(phone, demo_live, "cun02")
+    phone.goto(f"{demo_live}/publicity/")
+    phone.get_by_test_id("record-link").click()
+    form = phone.get_by_test_id("activity-form")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    form.locator("#id_kind").select_option(label="宣传车")
+    # A village head's form is already set to their own village.
+    expect(form.locator("#id_village")).to_have_value(str(Unit.objects.get(name="东岛村").pk))
+    form.locator("#id_quantity").fill("3")
+    form.locator("#id_hours").fill("4.5")
+    form.locator("#id_reach").fill("600")
+    form.locator("#id_place").fill("全村巡回")
+    form.locator("#id_photos").set_input_files(
+        {"name": "宣传车.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    form.get_by_role("button", name="登记").click()
+    expect(phone.get_by_test_id("photo-list")).to_contain_text("宣传车.png")
+    expect(phone.get_by_test_id("activity-quantity")).to_contain_text("3 次（4.5 小时）")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    phone.goto(f"{demo_live}/publicity/")
+    expect(phone.get_by_test_id("activity-table")).to_contain_text("宣传车")
+    expect(phone.get_by_test_id("filtered-totals")).to_contain_text("宣传车 3 次")
+    activity = PublicityActivity.objects.get()
+    assert activity.village is not None and activity.village.name == "东岛村"
+    assert activity.photos.count() == 1

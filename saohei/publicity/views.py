@@ -1,0 +1,515 @@
+import tempfile
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.common.roles import Role
+from saohei.common.uploads import check_uploads
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.publicity import access, queries, services
+from saohei.publicity.exports import ledger_rows, write_ledger
+from saohei.publicity.forms import (
+    ActivityForm,
+    CorrectionForm,
+    FilterForm,
+    KindForm,
+    ScheduleForm,
+    StopForm,
+    VoidForm,
+)
+from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
+
+READ_ROLES = tuple(access.READ_ROLES)
+OFFICE_ROLES = tuple(access.OFFICE_ROLES)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to")
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with `is_office`, which shows the office-only tabs."""
+    context["is_office"] = access.is_office_anywhere(_actor(request))
+    return render(request, template, context)
+
+
+def _kinds() -> list[PublicityKind]:
+    return list(PublicityKind.objects.all())
+
+
+def _filter_form(
+    request: HttpRequest, user: User, kinds: list[PublicityKind]
+) -> tuple[FilterForm, queries.ActivityFilters | None]:
+    """The GET filter contract; None when a value is bad (the form then carries the message)."""
+    data = {name: request.GET[name] for name in FILTER_NAMES if name in request.GET}
+    form = FilterForm(data or None, kinds=kinds, villages=access.visible_villages(user))
+    if not form.is_bound:
+        return form, queries.ActivityFilters()
+    if not form.is_valid():
+        return form, None
+    return form, form.filters()
+
+
+@role_required(*READ_ROLES)
+def activity_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    kinds = _kinds()
+    form, filters = _filter_form(request, user, kinds)
+    if filters is None:
+        activities = PublicityActivity.objects.none()
+        messages.error(request, f"筛选条件有误：{form.error_text()}")
+    else:
+        activities = queries.filter_activities(user, filters)
+    page = queries.page_of_activities(
+        activities, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
+    return _render(
+        request,
+        "publicity/activity_list.html",
+        {
+            "form": form,
+            "page": page,
+            "count": queries.capped_count(activities),
+            "totals": [row for row in queries.kind_totals(activities) if row.activities],
+            "base_query": base_query,
+            "can_record": bool(access.recordable_villages(user) or access.office_towns(user)),
+        },
+    )
+
+
+@role_required(*READ_ROLES)
+def totals_view(request: HttpRequest) -> HttpResponse:
+    """截至目前 and per period, per village, per place type: one grouped query per table."""
+    user = _actor(request)
+    kinds = _kinds()
+    form, filters = _filter_form(request, user, kinds)
+    period = request.GET.get("period", "month")
+    if period not in queries.PERIODS:
+        period = "month"
+    if filters is None:
+        messages.error(request, f"筛选条件有误：{form.error_text()}")
+        activities = PublicityActivity.objects.none()
+    else:
+        activities = queries.filter_activities(user, filters)
+    totals = queries.kind_totals(activities)
+    columns = [row.kind for row in totals]
+    filter_query = filters.as_query() if filters else {}
+    return _render(
+        request,
+        "publicity/totals.html",
+        {
+            "form": form,
+            "totals": totals,
+            "period": period,
+            "periods": [(key, label) for key, (_, label) in queries.PERIODS.items()],
+            "tables": [
+                (
+                    queries.PERIODS[period][1],
+                    _linked(
+                        queries.totals_table(activities, kinds=columns, by=period), filter_query
+                    ),
+                ),
+                (
+                    "按村（社区）",
+                    _linked(
+                        queries.totals_table(activities, kinds=columns, by="village"), filter_query
+                    ),
+                ),
+                (
+                    "按地点类型",
+                    _linked(
+                        queries.totals_table(activities, kinds=columns, by="place_type"),
+                        filter_query,
+                    ),
+                ),
+            ],
+            "filter_query": urlencode(filter_query),
+        },
+    )
+
+
+def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
+    """Each row with the list URL it drills down to (the row's filters over the page's)."""
+    list_url = reverse("publicity:list")
+    return {
+        "kinds": table.kinds,
+        "rows": [
+            {"row": row, "url": f"{list_url}?{urlencode({**base, **row.query})}"}
+            for row in table.rows
+        ],
+    }
+
+
+def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
+    people = User.objects.filter(is_active=True).select_related("unit")
+    if access.is_office_member(user, town):
+        people = people.filter(unit__path__startswith=town.path)
+    else:
+        people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
+    return people.order_by("unit__path", "username")
+
+
+def _town_for(user: User, villages: list[Unit]) -> Unit | None:
+    towns = access.office_towns(user)
+    if towns:
+        return towns[0]
+    if villages:
+        return villages[0].parent
+    return None
+
+
+def _activity_input(data: dict[str, Any]) -> services.ActivityInput:
+    return services.ActivityInput(
+        occurred_on=data["occurred_on"],
+        kind=data["kind"],
+        village=data["village"],
+        place_type=data["place_type"],
+        place=data["place"],
+        quantity=data["quantity"],
+        hours=data["hours"],
+        reach=data["reach"],
+        handler=data["handler"],
+        notes=data["notes"],
+    )
+
+
+@role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
+def activity_create_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    villages = access.recordable_villages(user)
+    town = _town_for(user, villages)
+    if town is None:
+        raise PermissionDenied("您不能登记宣传活动")
+    is_office = access.is_office_member(user, town)
+    villages = [village for village in villages if village.parent_id == town.pk]
+    initial: dict[str, Any] = {"occurred_on": timezone.localdate(), "handler": user.pk}
+    if not is_office and villages:
+        initial["village"] = villages[0].pk
+        initial["place_type"] = (
+            PlaceType.COMMUNITY if villages[0].kind == UnitKind.COMMUNITY else PlaceType.RURAL
+        )
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        kinds=PublicityKind.objects.filter(active=True),
+        villages=villages,
+        allow_town_level=is_office,
+        handlers=_handlers(user, town, villages),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.record_activity(
+                actor=user,
+                town=town,
+                data=_activity_input(form.cleaned_data),
+                photos=check_uploads(form.cleaned_data["photos"]),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "宣传活动已登记。")
+            return redirect("publicity:detail", activity_id=activity.pk)
+    return _render(
+        request, "publicity/activity_form.html", {"form": form, "town": town, "editing": None}
+    )
+
+
+@role_required(*READ_ROLES)
+def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+    user = _actor(request)
+    activity = access.get_activity_for_user(user, activity_id)
+    can_correct = access.can_correct(user, activity) and not activity.is_voided
+    return _render(
+        request,
+        "publicity/activity_detail.html",
+        {
+            "activity": activity,
+            "photos": list(activity.photos.all()),
+            "can_correct": can_correct,
+            "void_form": VoidForm() if can_correct else None,
+        },
+    )
+
+
+@role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
+def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+    user = _actor(request)
+    activity = access.get_activity_for_user(user, activity_id)
+    if not access.can_correct(user, activity) or activity.is_voided:
+        raise PermissionDenied("您不能更正这条宣传活动")
+    town = activity.town
+    is_office = access.is_office_member(user, town)
+    villages = [v for v in access.recordable_villages(user) if v.parent_id == town.pk]
+    form = CorrectionForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "occurred_on": activity.occurred_on,
+            "kind": activity.kind_id,
+            "village": activity.village_id,
+            "place_type": activity.place_type,
+            "place": activity.place,
+            "quantity": activity.quantity,
+            "hours": activity.hours,
+            "reach": activity.reach,
+            "handler": activity.handler_id,
+            "notes": activity.notes,
+        },
+        kinds=PublicityKind.objects.filter(Q(active=True) | Q(pk=activity.kind_id)),
+        villages=villages,
+        allow_town_level=is_office,
+        handlers=_handlers(user, town, villages),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_activity(
+                actor=user,
+                activity=activity,
+                data=_activity_input(form.cleaned_data),
+                photos=check_uploads(form.cleaned_data["photos"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "已更正。")
+            return redirect("publicity:detail", activity_id=activity.pk)
+    return _render(
+        request, "publicity/activity_form.html", {"form": form, "town": town, "editing": activity}
+    )
+
+
+@require_POST
+@role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
+def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
+    user = _actor(request)
+    activity = access.get_activity_for_user(user, activity_id)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写作废原因。")
+    else:
+        try:
+            services.void_activity(
+                actor=user, activity=activity, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "已作废，该记录不再计入合计。")
+    return redirect("publicity:detail", activity_id=activity.pk)
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@login_required
+def photo_view(request: HttpRequest, activity_id: int, photo_id: int) -> FileResponse:
+    user = _actor(request)
+    if not user_has_any_role(user, READ_ROLES):
+        raise PermissionDenied("您没有查看宣传照片的权限")
+    activity = access.get_activity_for_user(user, activity_id)
+    photo = activity.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404("照片不存在")
+    photo.activity = activity
+    services.record_photo_downloaded(actor=user, photo=photo, ip_address=client_ip(request))
+    return FileResponse(
+        photo.file.open("rb"),
+        as_attachment=True,
+        filename=photo.original_name,
+        content_type=photo.content_type,
+    )
+
+
+@login_required
+def export_view(request: HttpRequest) -> HttpResponseBase:
+    """The 宣传台账 (.xlsx) of what the list shows with the same filters; audited."""
+    user = _actor(request)
+    if not user_has_any_role(user, READ_ROLES):
+        raise PermissionDenied("您没有导出宣传台账的权限")
+    _, filters = _filter_form(request, user, _kinds())
+    if filters is None:
+        # Never export more than was asked for: back to the list, which shows what was wrong.
+        return redirect(f"{reverse('publicity:list')}?{request.GET.urlencode()}")
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
+    try:
+        rows = write_ledger(
+            ledger_rows(queries.filter_activities(user, filters)), output, exported_by=str(user)
+        )
+        services.record_ledger_export(
+            actor=user, rows=rows, filters=filters.as_query(), ip_address=client_ip(request)
+        )
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"宣传台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+        content_type=XLSX_TYPE,
+    )
+
+
+# Schedules ----------------------------------------------------------------------------------
+
+
+def _schedule_kinds() -> Any:
+    return PublicityKind.objects.filter(active=True).filter(
+        Q(counted_in_hours=True) | ~Q(hours_label="")
+    )
+
+
+@role_required(*READ_ROLES)
+def schedule_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = access.office_towns(user)
+    town = towns[0] if towns else None
+    form = None
+    if town is not None:
+        form = ScheduleForm(
+            request.POST or None,
+            initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
+            kinds=_schedule_kinds(),
+            villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
+            handlers=_handlers(user, town, []),
+        )
+    elif request.method == "POST":
+        raise PermissionDenied("只有扫黑办可以设置常态化宣传")
+    if request.method == "POST" and form is not None and town is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_schedule(actor=user, town=town, **data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "常态化宣传已设置，每天结束后自动计入台账。")
+            return redirect("publicity:schedules")
+    schedules = access.visible_schedules(user)
+    accrued: dict[int, dict[str, Any]] = {
+        row["schedule"]: dict(row)
+        for row in PublicityActivity.objects.current()
+        .filter(schedule__in=[schedule.pk for schedule in schedules])
+        .order_by()
+        .values("schedule")
+        .annotate(quantity=Sum("quantity"), days=Count("id"))
+    }
+    office_town_ids = {town.pk for town in towns}
+    return _render(
+        request,
+        "publicity/schedules.html",
+        {
+            "rows": [
+                {
+                    "schedule": schedule,
+                    "quantity": accrued.get(schedule.pk, {}).get("quantity", 0),
+                    "days": accrued.get(schedule.pk, {}).get("days", 0),
+                    "can_stop": schedule.town_id in office_town_ids,
+                    "is_running": schedule.ends_on is None
+                    or schedule.ends_on >= timezone.localdate(),
+                }
+                for schedule in schedules
+            ],
+            "form": form,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def schedule_stop_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    user = _actor(request)
+    schedule = access.get_schedule_for_office(user, schedule_id)
+    form = StopForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, f"停止日期有误：{'；'.join(str(e) for es in form.errors.values() for e in es)}"
+        )
+        return redirect("publicity:schedules")
+    try:
+        services.stop_schedule(
+            actor=user,
+            schedule=schedule,
+            ends_on=form.cleaned_data["ends_on"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已设置停止日期 {form.cleaned_data['ends_on']:%Y-%m-%d}。")
+    return redirect("publicity:schedules")
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def accrue_view(request: HttpRequest) -> HttpResponse:
+    """立即累计: what the hourly job would do, for the user's towns, now."""
+    user = _actor(request)
+    days = 0
+    for town in access.office_towns(user):
+        days += services.accrue_schedules(today=timezone.localdate(), actor=user, town=town).days
+    messages.success(request, f"已累计 {days} 天的常态化宣传。" if days else "没有需要累计的天数。")
+    return redirect("publicity:schedules")
+
+
+# Kinds --------------------------------------------------------------------------------------
+
+
+@role_required(*OFFICE_ROLES)
+def kind_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    form = KindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_kind(actor=user, kind=None, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "已新增宣传形式。")
+            return redirect("publicity:kinds")
+    return _render(request, "publicity/kinds.html", {"kinds": _kinds(), "form": form})
+
+
+@role_required(*OFFICE_ROLES)
+def kind_edit_view(request: HttpRequest, kind_id: int) -> HttpResponse:
+    user = _actor(request)
+    kind = PublicityKind.objects.filter(pk=kind_id).first()
+    if kind is None:
+        raise Http404("宣传形式不存在")
+    form = KindForm(
+        request.POST or None,
+        initial={
+            "name": kind.name,
+            "unit_label": kind.unit_label,
+            "hours_label": kind.hours_label,
+            "reach_label": kind.reach_label,
+            "counted_in_hours": kind.counted_in_hours,
+            "order": kind.order,
+            "active": kind.active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_kind(actor=user, kind=kind, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("publicity:kinds")
+    return _render(request, "publicity/kind_form.html", {"kind": kind, "form": form})
