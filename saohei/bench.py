@@ -5,6 +5,7 @@ Prints, does not assert: targets are judged by people reading the numbers.
 
 import os
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -20,7 +21,15 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
+SECTIONS = ("foundation", "leads", "cases", "dashboard")
+
+
 def main() -> None:
+    """`python -m saohei.bench [section …]`: every section, or only those named."""
+    sections = sys.argv[1:] or list(SECTIONS)
+    unknown = [name for name in sections if name not in SECTIONS]
+    if unknown:
+        sys.exit(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.db import connection
@@ -30,27 +39,40 @@ def main() -> None:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        _run(Client)
+        _run(Client, sections)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
-def _run(client_class: type) -> None:
+def _run(client_class: type, sections: list[str]) -> None:
     from django.db import connection
 
-    from saohei.accounts.services import check_password_attempt
-    from saohei.audit.models import AuditAction, AuditEvent
-    from saohei.audit.queries import verify_chain
-    from saohei.audit.services import record_event
     from saohei.cases.bench import bench_case_import
     from saohei.demo.loader import load_demo_town
     from saohei.demo.town import DEMO_PASSWORD
+    from saohei.home.bench import bench_dashboard
     from saohei.leads.bench import bench_lead_list
 
     print(f"database: {connection.vendor}")
     started = time.perf_counter()
     load_demo_town()
     print(f"{'load_demo (33 accounts, Argon2)':<44} {time.perf_counter() - started:8.2f} s")
+    if "foundation" in sections:
+        _bench_foundation(client_class)
+    if "leads" in sections:
+        bench_lead_list()
+    if "cases" in sections:
+        bench_case_import()
+    if "dashboard" in sections:
+        bench_dashboard(password=DEMO_PASSWORD)
+
+
+def _bench_foundation(client_class: type) -> None:
+    from saohei.accounts.services import check_password_attempt
+    from saohei.audit.models import AuditAction, AuditEvent
+    from saohei.audit.queries import verify_chain
+    from saohei.audit.services import record_event
+    from saohei.demo.town import DEMO_PASSWORD
 
     appends = 5000
     _timed(
@@ -88,8 +110,6 @@ def _run(client_class: type) -> None:
     print(
         f"{'home page render (signed in, in-process)':<44} {statistics.median(renders) * 1000:8.1f} ms median"
     )
-    bench_lead_list()
-    bench_case_import()
 
 
 if __name__ == "__main__":

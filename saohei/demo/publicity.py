@@ -133,15 +133,16 @@ def load_demo_publicity(town: Unit) -> int:
             place=place,
             quantity=banners,
         )
-    # 宣传车 206 次: monthly tours through the villages, about 1.5 hours a trip.
+    # 宣传车 206 次: monthly tours through the villages and communities, every fourth month
+    # through the fishing-port park (进社区、进农村、进园区), about 1.5 hours a trip.
     for index, trips in enumerate(_split(206, 12)):
-        village = villages[(index * 5) % len(villages)]
+        toured = None if index % 4 == 3 else villages[(index * 5) % len(villages)]
         record(
             code="car",
             on=_day(today, index, 12, offset=2),
-            village=village,
-            place_type=village_place(village),
-            place="巡回播放扫黑除恶宣传音频",
+            village=toured,
+            place_type=village_place(toured) if toured else PlaceType.PARK,
+            place="巡回播放扫黑除恶宣传音频" if toured else "港西渔港经济园区",
             quantity=trips,
             hours=Decimal(trips) * Decimal("1.5"),
             reach=trips * 120,

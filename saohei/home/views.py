@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from saohei.home import queries
+from saohei.home.dashboard import get_dashboard
 from saohei.leads.queries import open_instructions_for, work_summary
 from saohei.organisations.models import User
 
@@ -12,7 +15,8 @@ def index_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     last = queries.previous_login(user)
     group = queries.visible_group(user)
-    context = {
+    dashboard = get_dashboard(user)
+    context: dict[str, Any] = {
         "previous_login": last,
         "failed_since": queries.failed_logins_since_last(user, last),
         "colleagues": queries.unit_colleagues(user),
@@ -22,7 +26,15 @@ def index_view(request: HttpRequest) -> HttpResponse:
         "supervised_towns": queries.supervised_towns(user),
         "work": work_summary(user),
         "open_instructions": open_instructions_for(user),
+        "dashboard": dashboard,
     }
+    if dashboard is not None:
+        charts = dashboard["charts"]
+        # The figures for dashboard.js, in a json_script block (no inline script under the CSP).
+        context["chart_data"] = {chart["id"]: chart for chart in charts if not chart["empty"]}
+        context["chart_panels"] = [
+            (chart, None if chart["empty"] else queries.chart_table(chart)) for chart in charts
+        ]
     return render(request, "home/index.html", context)
 
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from saohei.common.forms import StyledForm
@@ -129,6 +130,54 @@ class SubjectForm(StyledForm):
 SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validate_max=True)
 
 
+# The village filter's value for records tied to no village (镇本级), e.g. from a home-page chart.
+NO_VILLAGE = "none"
+
+
+class _VillageChoices(ModelChoiceIterator):
+    def __iter__(self) -> Any:
+        choices = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(choices)
+        yield (NO_VILLAGE, getattr(self.field, "no_village_label", ""))
+        yield from choices
+
+    def __len__(self) -> int:
+        return super().__len__() + 1
+
+
+class VillageFilterField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A village of the viewer's scope, or `none`: the records tied to no village."""
+
+    iterator = _VillageChoices
+
+    def __init__(self, *args: Any, no_village_label: str, **kwargs: Any) -> None:
+        self.no_village_label = no_village_label
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value == NO_VILLAGE:
+            return NO_VILLAGE
+        return super().to_python(value)
+
+
+def village_filter(value: Any) -> tuple[int | None, bool]:
+    """A cleaned `VillageFilterField` value as (village id, whether only records without one)."""
+    if value == NO_VILLAGE:
+        return None, True
+    return (value.pk if value else None), False
+
+
+# Due states a list can filter on; the home page's charts link to each of them.
+DUE_CHOICES = [
+    ("", "全部"),
+    ("soon", "即将到期"),
+    ("overdue", "已逾期"),
+    ("ok", "未到期"),
+    ("none", "未设时限"),
+]
+
+
 class LeadFilterForm(StyledForm):
     status = forms.ChoiceField(
         label="状态",
@@ -138,8 +187,12 @@ class LeadFilterForm(StyledForm):
     source = forms.ChoiceField(
         label="来源", required=False, choices=[("", "全部来源"), *Source.choices]
     )
-    village = forms.ModelChoiceField(
-        label="村", queryset=Unit.objects.none(), required=False, empty_label="全部村"
+    village = VillageFilterField(
+        label="村",
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label="全部村",
+        no_village_label="未指定村",
     )
     category = forms.ModelChoiceField(
         label="类别",
@@ -150,11 +203,7 @@ class LeadFilterForm(StyledForm):
     handler = forms.ModelChoiceField(
         label="承办人", queryset=User.objects.none(), required=False, empty_label="全部承办人"
     )
-    due = forms.ChoiceField(
-        label="时限",
-        required=False,
-        choices=[("", "全部"), ("soon", "即将到期"), ("overdue", "已逾期")],
-    )
+    due = forms.ChoiceField(label="时限", required=False, choices=DUE_CHOICES)
     date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
     q = forms.CharField(label="搜索", required=False, max_length=50)

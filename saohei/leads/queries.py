@@ -28,9 +28,10 @@ class LeadFilters:
     status: str = ""
     source: str = ""
     village_id: int | None = None
+    without_village: bool = False  # only leads tied to no village
     category_id: int | None = None
     handler_id: int | None = None
-    due_state: str = ""  # overdue | soon
+    due_state: str = ""  # overdue | soon | ok (open, not yet amber) | none (open, no time limit)
     date_from: date | None = None
     date_to: date | None = None
     text: str = ""
@@ -52,7 +53,11 @@ def due_state(lead: Lead, *, today: date, threshold: date) -> str:
 
 
 def filter_leads(user: User, filters: LeadFilters) -> LeadQuerySet:
-    leads = visible_leads(user)
+    return apply_filters(visible_leads(user), filters)
+
+
+def apply_filters(leads: LeadQuerySet, filters: LeadFilters) -> LeadQuerySet:
+    """The list's filters on leads already scoped by access (the home page counts with these)."""
     if filters.status == "open":
         leads = leads.filter(status__in=OPEN_STATUSES)
     elif filters.status:
@@ -61,6 +66,8 @@ def filter_leads(user: User, filters: LeadFilters) -> LeadQuerySet:
         leads = leads.filter(source=filters.source)
     if filters.village_id:
         leads = leads.filter(village_id=filters.village_id)
+    elif filters.without_village:
+        leads = leads.filter(village__isnull=True)
     if filters.category_id:
         leads = leads.filter(target_category_id=filters.category_id)
     if filters.handler_id:
@@ -72,6 +79,10 @@ def filter_leads(user: User, filters: LeadFilters) -> LeadQuerySet:
         leads = leads.filter(
             status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=amber_threshold(today)
         )
+    elif filters.due_state == "ok":
+        leads = leads.filter(status__in=OPEN_STATUSES, due_on__gt=amber_threshold(today))
+    elif filters.due_state == "none":
+        leads = leads.filter(status__in=OPEN_STATUSES, due_on__isnull=True)
     if filters.date_from:
         leads = leads.filter(received_at__date__gte=filters.date_from)
     if filters.date_to:

@@ -142,8 +142,8 @@ def _still_open(end: datetime.datetime) -> Q:
 def tally_counts(*, date_from: datetime.date, as_of: datetime.date) -> dict[str, Count]:
     """The aggregates behind a `Tally` (definitions above) for the period up to `as_of`.
 
-    Bounded on both sides, so several periods can be counted in one `.aggregate()` (the home
-    page's monthly trend) and any grouping can `.annotate()` them.
+    Bounded on both sides, so any period can be counted under any grouping with `.aggregate()`
+    or `.annotate()` (the home page's monthly trend, the reports).
     """
     end = _day_start(as_of + ONE_DAY)
     received = Q(received_at__gte=_day_start(date_from), received_at__lt=end)

@@ -34,9 +34,10 @@ from saohei.leads.forms import (
     SignOffForm,
     SubjectFormSet,
     TextForm,
+    village_filter,
 )
 from saohei.leads.models import Lead, Status
-from saohei.organisations.access import grant_paths, units_within
+from saohei.organisations.access import content_units, grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.workdays.calendar import deadline_warning
 
@@ -57,7 +58,8 @@ def _list_filters(
 ) -> tuple[LeadFilterForm, queries.LeadFilters | None]:
     """The list page's filter form; `None` filters when the input was invalid."""
     towns = _registrable_towns(user)
-    villages = Unit.objects.filter(parent__in=towns).villages() if towns else Unit.objects.none()
+    # Any village the viewer works in: a village head filters (and drills down) too.
+    villages = content_units(user).villages()
     handlers = User.objects.filter(
         is_active=True, unit__in=units_within([town.path for town in towns])
     ).order_by("unit__path", "username")
@@ -67,10 +69,12 @@ def _list_filters(
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
+    village_id, without_village = village_filter(data["village"])
     return form, queries.LeadFilters(
         status=data["status"],
         source=data["source"],
-        village_id=data["village"].pk if data["village"] else None,
+        village_id=village_id,
+        without_village=without_village,
         category_id=data["category"].pk if data["category"] else None,
         handler_id=data["handler"].pk if data["handler"] else None,
         due_state=data["due"],
@@ -601,6 +605,7 @@ def _filter_summary(filters: queries.LeadFilters) -> dict[str, Any]:
         "status": filters.status,
         "source": filters.source,
         "village_id": filters.village_id,
+        "without_village": filters.without_village,
         "category_id": filters.category_id,
         "due_state": filters.due_state,
         "date_from": filters.date_from.isoformat() if filters.date_from else None,

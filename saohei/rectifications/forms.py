@@ -4,7 +4,7 @@ from django import forms
 
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
-from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput
+from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
 from saohei.organisations.models import Unit, User
 from saohei.rectifications.models import SourceKind, Status
 
@@ -24,8 +24,15 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class FilterForm(StyledForm):
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="全部"
+    town = forms.ModelChoiceField(
+        label="镇（街道）", queryset=Unit.objects.none(), required=False, empty_label="全部"
+    )
+    village = VillageFilterField(
+        label="所属村",
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label="全部",
+        no_village_label="镇本级",
     )
     source = forms.ChoiceField(
         label="问题来源", choices=[("", "全部"), *SourceKind.choices], required=False
@@ -42,8 +49,13 @@ class FilterForm(StyledForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, villages: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, towns: Any, villages: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only a viewer over several towns (上级督导) needs to pick one.
+        if len(towns) > 1:
+            self.set_queryset("town", towns)
+        else:
+            del self.fields["town"]
         self.set_queryset("village", villages)
         self.set_queryset("person", people)
 

@@ -25,7 +25,9 @@ COUNT_CAP = 1000
 
 @dataclass(frozen=True)
 class ItemFilters:
+    town_id: int | None = None
     village_id: int | None = None
+    without_village: bool = False  # only items of the town itself (镇本级)
     source_kind: str = ""
     status: str = ""
     responsible_person_id: int | None = None
@@ -48,9 +50,19 @@ def due_state(item: RectificationItem, *, today: date, threshold: date) -> str:
 
 
 def filter_items(user: User, filters: ItemFilters) -> RectificationItemQuerySet:
-    items = visible_items(user)
+    return apply_filters(visible_items(user), filters)
+
+
+def apply_filters(
+    items: RectificationItemQuerySet, filters: ItemFilters
+) -> RectificationItemQuerySet:
+    """The list's filters on items already scoped by access (the home page counts with these)."""
+    if filters.town_id:
+        items = items.filter(unit_id=filters.town_id)
     if filters.village_id:
         items = items.filter(village_id=filters.village_id)
+    elif filters.without_village:
+        items = items.filter(village__isnull=True)
     if filters.source_kind:
         items = items.filter(source_kind=filters.source_kind)
     if filters.status:

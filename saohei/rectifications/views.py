@@ -16,8 +16,9 @@ from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.leads.forms import village_filter
 from saohei.organisations.access import content_units
-from saohei.organisations.models import Unit, User
+from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.exports import ledger_rows, write_ledger
 from saohei.rectifications.forms import (
@@ -48,6 +49,7 @@ def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.Item
     scope = content_units(user)
     form = FilterForm(
         request.GET or None,
+        towns=scope.filter(kind=UnitKind.TOWN).order_by("path"),
         villages=scope.villages().order_by("path"),
         people=User.objects.filter(is_active=True, unit__in=scope).order_by(
             "unit__path", "username"
@@ -58,8 +60,12 @@ def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.Item
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
+    village_id, without_village = village_filter(data["village"])
+    town = data.get("town")
     return form, queries.ItemFilters(
-        village_id=data["village"].pk if data["village"] else None,
+        town_id=town.pk if town else None,
+        village_id=village_id,
+        without_village=without_village,
         source_kind=data["source"],
         status=data["status"],
         responsible_person_id=data["person"].pk if data["person"] else None,
