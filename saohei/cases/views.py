@@ -1,5 +1,4 @@
-import tempfile
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -7,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -17,10 +15,9 @@ from saohei.cases.forms import CaseFilterForm, ImportForm, ReviewForm
 from saohei.cases.models import Case
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The page lists this many of a failed import's errors; the command prints them all.
 ERRORS_SHOWN = 500
 
@@ -216,14 +213,11 @@ def export_view(request: HttpRequest) -> FileResponse:
     cases = queries.with_listing_relations(queries.filter_cases(user, filters)).order_by(
         "-occurred_on", "-id"
     )
-    # A temporary file, not memory: the ledger may hold 100,000 cases.
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    count = write_ledger(cases.iterator(chunk_size=2000), exported_by=str(user), target=target)
-    services.record_ledger_export(
-        actor=user, count=count, filters=filters, ip_address=client_ip(request)
-    )
-    target.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        target, as_attachment=True, filename=f"案件倒查台账-{stamp}.xlsx", content_type=XLSX_TYPE
-    )
+
+    def write(target: IO[bytes]) -> None:
+        count = write_ledger(cases.iterator(chunk_size=2000), exported_by=str(user), target=target)
+        services.record_ledger_export(
+            actor=user, count=count, filters=filters, ip_address=client_ip(request)
+        )
+
+    return streamed_download(write, filename=stamped_name("案件倒查台账"))

@@ -342,3 +342,19 @@ def record_onsite_list_printed(
         target=inspection,
         details={"village_id": village.pk, "format": file_format},
     )
+
+
+@transaction.atomic
+def record_photo_downloaded(
+    *, actor: User, inspection: InspectionRound, photo: FindingPhoto, ip_address: str | None = None
+) -> None:
+    """Every download of an inspection photo is audited with its digest (the access check is
+    the caller's)."""
+    record_event(
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        actor=actor,
+        unit=inspection.unit,
+        target=inspection,
+        ip_address=ip_address,
+        details={"photo_id": photo.pk, "sha256": photo.sha256},
+    )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
 from saohei.inspections import access, queries, services
@@ -225,8 +226,11 @@ def photo_view(request: HttpRequest, round_id: int, photo_id: int) -> FileRespon
     if finding is None:
         raise Http404("照片不存在")
     photo = finding.photos.get(pk=photo_id)
-    return FileResponse(
-        photo.file.open("rb"), filename=photo.original_name, content_type=photo.content_type
+    services.record_photo_downloaded(
+        actor=user, inspection=inspection, photo=photo, ip_address=client_ip(request)
+    )
+    return stored_file_download(
+        photo.file, filename=photo.original_name, content_type=photo.content_type
     )
 
 

@@ -1,6 +1,5 @@
-import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.pii import unseal
 from saohei.common.uploads import check_uploads
 from saohei.leads import access, queries, services
@@ -529,11 +528,8 @@ def attachment_download_view(
             ip_address=client_ip(request),
             details={"attachment_id": attachment.pk, "sha256": attachment.sha256},
         )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return stored_file_download(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
 
 
@@ -575,8 +571,8 @@ def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
     if filters is None:
         messages.error(request, "筛选条件有误，未导出。请修改后重新导出。")
         return redirect(f"{reverse('leads:list')}?{request.GET.urlencode()}")
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    try:
+
+    def write(output: IO[bytes]) -> None:
         rows = write_ledger(
             ledger_rows(queries.filter_leads(user, filters)), output, exported_by=str(user)
         )
@@ -587,16 +583,8 @@ def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
                 ip_address=client_ip(request),
                 details={"document": "ledger", "rows": rows, "filters": _filter_summary(filters)},
             )
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"线索台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+
+    return streamed_download(write, filename=stamped_name("线索台账"))
 
 
 def _filter_summary(filters: queries.LeadFilters) -> dict[str, Any]:

@@ -724,3 +724,19 @@ def record_problem(
         details={"problem": problem.pk, "item": item.pk},
     )
     return problem
+
+
+@transaction.atomic
+def record_material_downloaded(
+    *, actor: User, meeting: Meeting, material: MeetingMaterial, ip_address: str | None = None
+) -> None:
+    """Every download of a studied document or case is audited with its digest (the access
+    check is the caller's)."""
+    record_event(
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        ip_address=ip_address,
+        details={"material_id": material.pk, "sha256": material.sha256},
+    )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
 from saohei.leads.access import visible_leads
@@ -497,11 +498,11 @@ def material_download_view(request: HttpRequest, meeting_id: int, material_id: i
     material = meeting.materials.filter(pk=material_id).exclude(file="").first()
     if material is None:
         raise Http404("材料不存在")
-    return FileResponse(
-        material.file.open("rb"),
-        as_attachment=True,
-        filename=material.original_name,
-        content_type=material.content_type,
+    services.record_material_downloaded(
+        actor=user, meeting=meeting, material=material, ip_address=client_ip(request)
+    )
+    return stored_file_download(
+        material.file, filename=material.original_name, content_type=material.content_type
     )
 
 

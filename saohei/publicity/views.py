@@ -1,5 +1,4 @@
-import tempfile
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
 from saohei.organisations.models import Unit, UnitKind, User
@@ -34,7 +33,6 @@ from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
 OFFICE_ROLES = tuple(access.OFFICE_ROLES)
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to")
 
 
@@ -328,11 +326,8 @@ def photo_view(request: HttpRequest, activity_id: int, photo_id: int) -> FileRes
         raise Http404("照片不存在")
     photo.activity = activity
     services.record_photo_downloaded(actor=user, photo=photo, ip_address=client_ip(request))
-    return FileResponse(
-        photo.file.open("rb"),
-        as_attachment=True,
-        filename=photo.original_name,
-        content_type=photo.content_type,
+    return stored_file_download(
+        photo.file, filename=photo.original_name, content_type=photo.content_type
     )
 
 
@@ -346,24 +341,16 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
     if filters is None:
         # Never export more than was asked for: back to the list, which shows what was wrong.
         return redirect(f"{reverse('publicity:list')}?{request.GET.urlencode()}")
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    try:
+
+    def write(output: IO[bytes]) -> None:
         rows = write_ledger(
             ledger_rows(queries.filter_activities(user, filters)), output, exported_by=str(user)
         )
         services.record_ledger_export(
             actor=user, rows=rows, filters=filters.as_query(), ip_address=client_ip(request)
         )
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"宣传台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
-        content_type=XLSX_TYPE,
-    )
+
+    return streamed_download(write, filename=stamped_name("宣传台账"))
 
 
 # Schedules ----------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
-import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
 from saohei.leads.forms import village_filter
@@ -38,7 +37,6 @@ READ_ROLES = (
     Role.VILLAGE_HEAD,
     Role.SUPERVISOR,
 )
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request: HttpRequest) -> User:
@@ -286,11 +284,8 @@ def evidence_download_view(request: HttpRequest, item_id: int, evidence_id: int)
     services.record_evidence_downloaded(
         actor=user, evidence=evidence, ip_address=client_ip(request)
     )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    return stored_file_download(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type
     )
 
 
@@ -302,8 +297,8 @@ def export_view(request: HttpRequest) -> FileResponse:
         raise PermissionDenied("您没有导出问题整改台账的权限")
     _, filters = _filters(request, user)
     filters = filters or queries.ItemFilters()
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    try:
+
+    def write(output: IO[bytes]) -> None:
         rows = write_ledger(
             ledger_rows(queries.filter_items(user, filters)), output, exported_by=str(user)
         )
@@ -313,13 +308,5 @@ def export_view(request: HttpRequest) -> FileResponse:
             filters={key: value for key, value in vars(filters).items() if value},
             ip_address=client_ip(request),
         )
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"问题整改台账-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
-        content_type=XLSX_TYPE,
-    )
+
+    return streamed_download(write, filename=stamped_name("问题整改台账"))

@@ -1,6 +1,5 @@
 """台账中心 (/reports/), the three ledgers exported here, and the 统计月报/季报."""
 
-import tempfile
 from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from saohei.common.access import role_required, user_has_any_role
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
 from saohei.reports import access, exports, services
@@ -25,8 +24,6 @@ from saohei.reports.statistics import (
     get_period_report,
     period_containing,
 )
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request: HttpRequest) -> User:
@@ -87,8 +84,8 @@ def _export(
     form, filters = _filter_form(request, user)
     if filters is None:
         return _centre(request, user, form, filters)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    try:
+
+    def write_and_audit(output: IO[bytes]) -> None:
         rows = write(user, filters, output)
         services.record_ledger_export(
             actor=user,
@@ -97,16 +94,8 @@ def _export(
             filters=filters.as_details(),
             ip_address=client_ip(request),
         )
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"{filename}-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
-        content_type=XLSX_TYPE,
-    )
+
+    return streamed_download(write_and_audit, filename=stamped_name(filename))
 
 
 # login_required, not role_required: the responses stream a file rather than an HttpResponse.
@@ -224,19 +213,11 @@ def statistics_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
             status=400,
         )
     report = get_period_report(user=user, towns=towns, period=period)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after streaming)
-    try:
+
+    def write(output: IO[bytes]) -> None:
         exports.write_statistics(report, output, exported_by=str(user))
         services.record_statistics_export(
             actor=user, period=period, towns=towns, ip_address=client_ip(request)
         )
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"扫黑除恶{period.report_name}-{period.slug}.xlsx",
-        content_type=XLSX_TYPE,
-    )
+
+    return streamed_download(write, filename=f"扫黑除恶{period.report_name}-{period.slug}.xlsx")

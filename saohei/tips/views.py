@@ -16,7 +16,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stored_file_download
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
 from saohei.tips.forms import AcceptForm, MessageForm, SpamForm
@@ -183,9 +183,6 @@ def attachment_view(request: HttpRequest, tip_id: int, attachment_id: int) -> Fi
             ip_address=client_ip(request),
             details={"attachment_id": attachment.pk, "sha256": attachment.sha256},
         )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.display_name,
-        content_type=attachment.content_type,
+    return stored_file_download(
+        attachment.file, filename=attachment.display_name, content_type=attachment.content_type
     )

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from saohei.api.services import create_api_token
+from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.roles import Role
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.inspections.tests.conftest import PNG, RecordFinding, folder, move_grant, photo
@@ -107,14 +108,17 @@ def test_office_records_a_finding_with_a_photo_through_the_form(
     finding = Finding.objects.get()
     assert finding.rectification_item is not None
     photo = finding.photos.get()
-    assert (
-        client_as("cun02").get(f"/inspections/{inspection.pk}/photos/{photo.pk}/").status_code
-        == 200
-    )
+    downloaded = client_as("cun02").get(f"/inspections/{inspection.pk}/photos/{photo.pk}/")
+    assert downloaded.status_code == 200
+    assert downloaded["Content-Disposition"].startswith("attachment")
     assert (
         client_as("cun04").get(f"/inspections/{inspection.pk}/photos/{photo.pk}/").status_code
         == 404
     )
+    # Only the download that was served is audited, with the file's digest.
+    (event,) = AuditEvent.objects.filter(action=AuditAction.ATTACHMENT_DOWNLOADED)
+    assert event.details == {"photo_id": photo.pk, "sha256": photo.sha256}
+    assert event.actor_username == "cun02"
 
 
 def test_village_status_over_rounds(

@@ -255,7 +255,13 @@ def test_material_download_for_office_only(
     url = f"/meetings/{meeting.pk}/materials/{material.pk}/"
     response = client_as("banshi").get(url)
     assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    from saohei.audit.models import AuditAction, AuditEvent
+
+    event = AuditEvent.objects.get(action=AuditAction.ATTACHMENT_DOWNLOADED)
+    assert event.details == {"material_id": material.pk, "sha256": material.sha256}
+    assert event.actor_username == "banshi"
     assert client_as("cun02").get(url).status_code == 403
     assert client_as("xitong").get(url).status_code == 403
 
