@@ -164,8 +164,12 @@ def _chart(
     kind: str = "bar",
     horizontal: bool = False,
     note: str = "",
+    empty: bool | None = None,
 ) -> dict[str, Any]:
-    empty = not any(point["value"] for entry in series for point in entry["data"] if point["value"])
+    """`empty` defaults to "every value is zero"; a chart of rates passes its own answer, since
+    a town with leads and none closed yet is a 0% bar, not "no data"."""
+    if empty is None:
+        empty = not any(point["value"] for entry in series for point in entry["data"])
     rows = len(categories) if horizontal else 0
     return {
         "id": chart_id,
@@ -669,6 +673,7 @@ class _Board:
                 ),
             ],
             horizontal=True,
+            empty=not any(row["received"] for row in rows),
         )
         return chart, rows
 

@@ -396,3 +396,13 @@ def test_supervisor_lead_figures_open_the_statistics(client_as: ClientAs, known:
     assert received["value"] == 3
     page = client.get(received["url"]).content.decode()
     assert "66.7%" in page
+
+
+def test_a_town_with_leads_and_none_closed_is_a_zero_bar_not_no_data(known: KnownData) -> None:
+    _, foreign = _second_town_and_a_foreign_one()
+    # A supervisor over the foreign city only: one town, one lead received, none closed.
+    RoleGrant.objects.filter(user__username="shiban").update(unit=foreign.parent)
+    cache.clear()
+    ranking_chart = chart(dashboard_of("shiban"), "ranking")
+    assert not ranking_chart["empty"]
+    assert values(ranking_chart, "查结率") == {"外市某镇": 0}
