@@ -73,6 +73,7 @@ class ActivityListQuery(Schema):
     place_type: str = ""
     date_from: str = ""
     date_to: str = ""
+    origin: str = ""
     after: str = ""
 
 

@@ -39,7 +39,7 @@ from saohei.leads.stats import Tally, list_stats_towns, tally_counts
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity.access import visible_activities
-from saohei.publicity.queries import ActivityFilters, kind_totals
+from saohei.publicity.queries import ORIGIN_MANUAL, ActivityFilters, kind_totals
 from saohei.publicity.queries import apply_filters as apply_activity_filters
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import Status as ItemStatus
@@ -534,11 +534,14 @@ class _Board:
         }
 
     def publicity(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """Activities per month and kind (one grouped query), and the running totals per kind."""
+        """Activities recorded by hand per month and kind (one grouped query), and the running
+        totals per kind. Rows a standing schedule accrues (an LED screen's every day) would bury
+        everything else in the monthly chart; their hours are in the totals."""
         first = self.months[0][0]
         rows = (
             apply_activity_filters(
-                self.activities, ActivityFilters(date_from=first, date_to=self.today)
+                self.activities,
+                ActivityFilters(date_from=first, date_to=self.today, origin=ORIGIN_MANUAL),
             )
             .order_by()
             .annotate(month=TruncMonth("occurred_on"))
@@ -561,6 +564,7 @@ class _Board:
                         kind=kind.code,
                         date_from=start.isoformat(),
                         date_to=as_of.isoformat(),
+                        origin=ORIGIN_MANUAL,
                     ),
                 )
                 for start, as_of in self.months
@@ -569,7 +573,7 @@ class _Board:
                 series.append(_series(kind.name, points, key=kind.code, stack="kinds"))
         chart = _chart(
             "publicity",
-            "宣传发动（每月活动次数，按形式）",
+            "宣传发动（每月登记的活动次数，按形式；不含常态化播放）",
             [f"{start:%Y-%m}" for start, _ in self.months],
             series,
         )

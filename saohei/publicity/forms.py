@@ -7,7 +7,7 @@ from saohei.common.forms import StyledForm
 from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit, User
 from saohei.publicity.models import PlaceType, PublicityKind
-from saohei.publicity.queries import ActivityFilters
+from saohei.publicity.queries import ORIGIN_CHOICES, ActivityFilters
 
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD，如 2026-03-01"}
@@ -52,6 +52,12 @@ class FilterForm(StyledForm):
     )
     date_from = date_field("日期起")
     date_to = date_field("日期止")
+    origin = forms.ChoiceField(
+        label="来源",
+        required=False,
+        choices=[("", "全部"), *ORIGIN_CHOICES],
+        error_messages={"invalid_choice": "来源“%(value)s”不正确"},
+    )
 
     def __init__(
         self, *args: Any, kinds: list[PublicityKind], villages: list[Unit], **kwargs: Any
@@ -78,6 +84,7 @@ class FilterForm(StyledForm):
             place_type=data.get("place_type") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            origin=data.get("origin") or "",
         )
 
     def error_text(self) -> str:

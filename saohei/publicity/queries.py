@@ -26,6 +26,11 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 
 
+ORIGIN_MANUAL = "manual"
+ORIGIN_SCHEDULED = "scheduled"
+ORIGIN_CHOICES = [(ORIGIN_MANUAL, "手工登记"), (ORIGIN_SCHEDULED, "常态化安排自动累计")]
+
+
 @dataclass(frozen=True)
 class KindTotal:
     kind: PublicityKind
@@ -81,13 +86,15 @@ def kind_totals(
 
 @dataclass(frozen=True)
 class ActivityFilters:
-    """The list's GET contract: kind=<code>, village=<unit id>, place_type, date_from, date_to."""
+    """The list's GET contract: kind=<code>, village=<unit id>, place_type, date_from, date_to,
+    origin=manual|scheduled (recorded by hand, or accrued by a standing schedule)."""
 
     kind_code: str = ""
     village_id: int | None = None
     place_type: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    origin: str = ""
 
     def as_query(self) -> dict[str, str]:
         """The same filters as GET parameters, for drill-down links and the audit log."""
@@ -97,6 +104,7 @@ class ActivityFilters:
             "place_type": self.place_type,
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
+            "origin": self.origin,
         }
         return {key: value for key, value in query.items() if value}
 
@@ -110,6 +118,10 @@ def apply_filters(
         activities = activities.filter(village_id=filters.village_id)
     if filters.place_type:
         activities = activities.filter(place_type=filters.place_type)
+    if filters.origin == ORIGIN_MANUAL:
+        activities = activities.filter(schedule__isnull=True)
+    elif filters.origin == ORIGIN_SCHEDULED:
+        activities = activities.filter(schedule__isnull=False)
     return in_period(activities, date_from=filters.date_from, date_to=filters.date_to)
 
 

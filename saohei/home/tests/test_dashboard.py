@@ -4,6 +4,7 @@ import datetime
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,12 @@ from saohei.home.tests.conftest import KnownData, make_activity, make_item, make
 from saohei.leads.models import Status
 from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
 from saohei.organisations.services import build_unit
+from saohei.publicity.models import (
+    PlaceType,
+    PublicityActivity,
+    PublicityKind,
+    PublicitySchedule,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +144,35 @@ def test_publicity_per_month_and_running_totals(known: KnownData) -> None:
     assert totals["宣传标语"]["quantity"] == "20"
     assert totals["宣传标语"]["unit_label"] == "条"
     assert totals["宣传标语"]["activities"] == 2
+
+
+def test_accrued_schedule_days_stay_out_of_the_monthly_chart_but_in_the_totals(
+    client_as: ClientAs, known: KnownData
+) -> None:
+    town = Unit.objects.get(name="港西镇")
+    office = User.objects.get(username="banshi")
+    schedule = PublicitySchedule.objects.create(
+        town=town,
+        kind=PublicityKind.objects.get(code="led"),
+        place_type=PlaceType.TOWN_CENTRE,
+        place="镇政府广场 LED 屏",
+        hours_per_day=Decimal(10),
+        starts_on=known.today,
+        handler=office,
+        created_by=office,
+    )
+    accrued = make_activity(town, None, "led", known.today)
+    PublicityActivity.objects.filter(pk=accrued.pk).update(schedule=schedule)
+
+    board = dashboard_of("shuji")
+    assert "LED 屏滚动播放" not in [entry["name"] for entry in chart(board, "publicity")["series"]]
+    totals = {row["name"]: row for row in board["publicity_totals"]}
+    assert totals["LED 屏滚动播放"]["activities"] == 1
+    # The bars' drill-down keeps matching what they count: hand-recorded rows only.
+    slogans = next(e for e in chart(board, "publicity")["series"] if e["key"] == "slogan")
+    point = slogans["data"][chart(board, "publicity")["categories"].index(f"{known.today:%Y-%m}")]
+    assert "origin=manual" in point["url"]
+    assert listed(client_as("shuji"), point["url"]) == point["value"] == 2
 
 
 def test_talk_coverage_counts_the_towns_villages(known: KnownData) -> None:

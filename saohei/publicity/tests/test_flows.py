@@ -178,6 +178,44 @@ def test_village_head_cannot_correct_an_accrued_row(
 # The filter contract -------------------------------------------------------------------------
 
 
+def test_origin_separates_hand_records_from_accrued_days(
+    client_as: ClientAs, record: Record, town: Unit, village: Unit
+) -> None:
+    office = User.objects.get(username="banshi")
+    record()
+    services.create_schedule(
+        actor=office,
+        town=town,
+        village=village,
+        kind=kind("led"),
+        place_type=PlaceType.RURAL,
+        place="村委会 LED 屏",
+        description="",
+        hours_per_day=Decimal(8),
+        screens=1,
+        starts_on=days_ago(3),
+        ends_on=None,
+        handler=office,
+    )
+    services.accrue_schedules(today=days_ago(0))
+    manual = set(
+        PublicityActivity.objects.filter(schedule__isnull=True).values_list("pk", flat=True)
+    )
+    accrued = set(
+        PublicityActivity.objects.filter(schedule__isnull=False).values_list("pk", flat=True)
+    )
+    assert len(manual) == 1 and len(accrued) == 3
+    client = client_as("banshi")
+
+    def listed_ids(query: str) -> set[int]:
+        body = _listed(client, query)
+        return {pk for pk in manual | accrued if f'href="/publicity/{pk}/"' in body}
+
+    assert listed_ids("?origin=manual") == manual
+    assert listed_ids("?origin=scheduled") == accrued
+    assert listed_ids("") == manual | accrued
+
+
 def _listed(client: Client, query: str) -> str:
     response = client.get(f"/publicity/{query}")
     assert response.status_code == 200
@@ -213,6 +251,7 @@ def test_each_filter_narrows_the_list_and_its_totals(
         ("?date_from=2026-13-01", "日期格式应为"),
         ("?date_to=yesterday", "日期格式应为"),
         ("?date_from=2026-03-01&date_to=2026-02-01", "日期止不能早于日期起"),
+        ("?origin=robot", "来源“robot”不正确"),
     ],
 )
 def test_bad_filter_values_give_a_chinese_message(
