@@ -228,8 +228,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAOHEI_LOG_LEVEL", "INFO")},
-    # django.request logs paths with client details on 4xx; keep only server errors.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        # django.request logs paths with client details on 4xx; keep only server errors.
+        "django.request": {"level": "ERROR"},
+        # WeasyPrint and fontTools narrate every PDF step at INFO (eight lines a page).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "true"
 # Intranet host names cannot be on the browsers' HSTS preload list.

@@ -65,6 +65,48 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_case_import()
     if "dashboard" in sections:
         bench_dashboard(password=DEMO_PASSWORD)
+        # On the same 100,000 leads: the pages that read across every context.
+        _bench_reports(client_class, password=DEMO_PASSWORD)
+
+
+def _median_ms(action: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _bench_reports(client_class: type, *, password: str) -> None:
+    from saohei.briefings.compose import compose
+    from saohei.briefings.documents import from_briefing, to_docx, to_pdf
+    from saohei.organisations.models import Unit
+
+    town = Unit.objects.get(name="港西镇")
+    briefing = compose(town)
+    document = from_briefing(briefing)
+    for label, action in [
+        ("briefing compose (all figures)", lambda: compose(town)),
+        ("briefing .docx", lambda: to_docx(document, exported_by="bench")),
+        ("briefing .pdf (WeasyPrint)", lambda: to_pdf(document, exported_by="bench")),
+    ]:
+        print(f"{label:<44} {_median_ms(action):8.1f} ms median")
+    client = client_class()
+    client.post("/accounts/login/", {"username": "shuji", "password": password})
+    for label, url in [
+        ("月报 page (statistics, one town)", "/reports/statistics/"),
+        ("月报 .xlsx", "/reports/statistics/export.xlsx"),
+        ("publicity totals page", "/publicity/totals/"),
+        ("briefing page (generated, with links)", f"/briefings/?unit={town.pk}"),
+    ]:
+
+        def fetch(url: str = url) -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            b"".join(response.streaming_content) if response.streaming else response.content
+
+        print(f"{label:<44} {_median_ms(fetch):8.1f} ms median")
 
 
 def _bench_foundation(client_class: type) -> None:
