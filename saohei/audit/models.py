@@ -100,6 +100,7 @@ class AuditAction(models.TextChoices):
     MEETING_DECISION_UPDATED = "meeting_decision_updated", "修改会议决定事项"
     MEETING_DECISION_TO_TASK = "meeting_decision_to_task", "会议决定转为任务"
     MEETING_TASK_COMPLETED = "meeting_task_completed", "会议任务办结"
+    MEETING_TASK_ESCALATED = "meeting_task_escalated", "会议任务逾期催办/督办"
     PUBLICITY_RECORDED = "publicity_recorded", "登记宣传活动"
     PUBLICITY_CORRECTED = "publicity_corrected", "更正宣传活动"
     PUBLICITY_VOIDED = "publicity_voided", "作废宣传活动"

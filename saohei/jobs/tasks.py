@@ -2,16 +2,19 @@ from django.utils import timezone
 from django_tasks import task
 
 from saohei.leads.deadlines import run_deadline_reminders
+from saohei.meetings.deadlines import run_task_reminders
 from saohei.publicity.services import accrue_schedules
 from saohei.rectifications.deadlines import run_rectification_reminders
 
 
 @task()
 def send_deadline_reminders() -> dict[str, int]:
-    """Hourly: reminders and escalations for leads and rectification items (idempotent)."""
+    """Hourly: reminders and escalations for leads, rectification items and meeting tasks
+    (idempotent)."""
     today = timezone.localdate()
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
+    tasks = run_task_reminders(today=today)
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
     publicity = accrue_schedules(today=today)
     return {
@@ -21,5 +24,8 @@ def send_deadline_reminders() -> dict[str, int]:
         "rectifications_reminded": rectifications.reminded,
         "rectifications_urged": rectifications.urged,
         "rectifications_supervised": rectifications.supervised,
+        "tasks_reminded": tasks.reminded,
+        "tasks_urged": tasks.urged,
+        "tasks_supervised": tasks.supervised,
         "publicity_days_accrued": publicity.days,
     }

@@ -1,0 +1,92 @@
+"""Deadline reminders for meeting tasks (任务), on the ladder leads and the ledger use; idempotent.
+
+T-3 and T-0 to the assignee; once overdue a 催办 to the assignee and whoever handed the task on;
+after `SUPERVISE_AFTER_WORKING_DAYS` a 督办 to the town's leaders as well. Done tasks are not
+chased.
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.roles import Role
+from saohei.leads.deadlines import ReminderRun, climb_ladder
+from saohei.leads.models import ReminderKind
+from saohei.meetings.models import Task, TaskReminder, TaskStatus
+from saohei.meetings.services import task_url
+from saohei.notifications.models import NotificationKind
+from saohei.notifications.services import notify
+from saohei.organisations.models import User
+from saohei.workdays.calendar import WorkingCalendar
+
+
+def _leaders(task: Task) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
+            role_grants__unit=task.unit,
+        ).distinct()
+    )
+
+
+def _once(task: Task, kind: ReminderKind) -> bool:
+    """Record the reminder; False when it was already sent for this deadline."""
+    try:
+        with transaction.atomic():
+            TaskReminder.objects.create(task=task, kind=kind, due_on=task.due_on)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalendar) -> bool:
+    if not _once(task, kind):
+        return False
+    subject = task.decision.text[:40]
+    if kind in (ReminderKind.THREE_DAYS, ReminderKind.DUE_TODAY):
+        notify(
+            recipients=[task.assignee],
+            title="任务" + ("还有3个工作日到期" if kind == ReminderKind.THREE_DAYS else "今日到期"),
+            body=f"{subject}；完成时限 {task.due_on:%Y-%m-%d}",
+            url=task_url(task),
+            kind=NotificationKind.REMINDER,
+        )
+        return True
+    supervise = kind == ReminderKind.SUPERVISE
+    recipients = [task.assignee, task.created_by, *(_leaders(task) if supervise else [])]
+    label = "督办" if supervise else "催办"
+    notify(
+        recipients=recipients,
+        title=f"【{label}】任务已逾期",
+        body=f"{subject}；完成时限 {task.due_on:%Y-%m-%d}，已逾期 "
+        f"{calendar.working_days_between(task.due_on, today)} 个工作日",
+        url=task_url(task),
+        kind=NotificationKind.ESCALATION if supervise else NotificationKind.OVERDUE,
+    )
+    record_event(
+        action=AuditAction.MEETING_TASK_ESCALATED,
+        unit=task.unit,
+        target=task.decision.meeting,
+        details={"task": task.pk, "level": label},
+    )
+    return True
+
+
+def run_task_reminders(*, today: date) -> ReminderRun:
+    """The ladder over every open task due within three working days or overdue."""
+    calendar = WorkingCalendar()
+    in_three = calendar.add_working_days(today, 3)
+    tasks = Task.objects.filter(status=TaskStatus.OPEN, due_on__lte=in_three).select_related(
+        "unit", "assignee", "created_by", "decision__meeting"
+    )
+    return climb_ladder(
+        tasks.iterator(chunk_size=500),
+        due_on=lambda task: task.due_on,
+        remind=lambda task, kind: _remind(task, kind, today, calendar),
+        today=today,
+        calendar=calendar,
+    )

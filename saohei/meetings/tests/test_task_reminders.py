@@ -1,0 +1,78 @@
+"""The hourly ladder over meeting tasks: T-3/T-0 to the assignee, 催办, 督办; never twice."""
+
+import pytest
+from django.utils import timezone
+
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.jobs.tasks import send_deadline_reminders
+from saohei.meetings import services
+from saohei.meetings.deadlines import run_task_reminders
+from saohei.meetings.models import Task, TaskStatus
+from saohei.meetings.tests.conftest import MakeTask
+from saohei.notifications.models import Notification
+from saohei.organisations.models import User
+from saohei.workdays.calendar import WorkingCalendar
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(username: str) -> list[str]:
+    return list(
+        Notification.objects.filter(recipient__username=username)
+        .order_by("id")
+        .values_list("title", flat=True)
+    )
+
+
+def test_due_today_reminds_the_assignee_once(make_task: MakeTask) -> None:
+    task = make_task()
+    today = task.due_on
+    first = run_task_reminders(today=today)
+    again = run_task_reminders(today=today)
+    assert (first.reminded, again.reminded) == (1, 0)
+    assert titles("cun02").count("任务今日到期") == 1
+
+
+def test_three_working_days_ahead_reminds_the_assignee(make_task: MakeTask) -> None:
+    today = timezone.localdate()
+    make_task(due_on=WorkingCalendar().add_working_days(today, 3))
+    assert run_task_reminders(today=today).reminded == 1
+    assert titles("cun02").count("任务还有3个工作日到期") == 1
+
+
+def test_overdue_task_is_urged_then_supervised_with_the_leaders(make_task: MakeTask) -> None:
+    task = make_task()
+    calendar = WorkingCalendar()
+    one_day_late = calendar.add_working_days(task.due_on, 1)
+    urged = run_task_reminders(today=one_day_late)
+    assert urged.urged == 1
+    assert "【催办】任务已逾期" in titles("cun02")
+    assert "【催办】任务已逾期" in titles("banshi")  # who handed the task on
+    assert "【催办】任务已逾期" not in titles("shuji")
+
+    week_late = calendar.add_working_days(task.due_on, 6)
+    supervised = run_task_reminders(today=week_late)
+    assert supervised.supervised == 1
+    assert "【督办】任务已逾期" in titles("shuji")
+    levels = [
+        event.details["level"]
+        for event in AuditEvent.objects.filter(action=AuditAction.MEETING_TASK_ESCALATED).order_by(
+            "id"
+        )
+    ]
+    assert levels == ["催办", "督办"]
+
+
+def test_done_tasks_are_not_chased(make_task: MakeTask) -> None:
+    task = make_task()
+    services.complete_task(actor=User.objects.get(username="cun02"), task=task, result="已完成")
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.DONE
+    late = WorkingCalendar().add_working_days(task.due_on, 6)
+    run = run_task_reminders(today=late)
+    assert (run.reminded, run.urged, run.supervised) == (0, 0, 0)
+
+
+def test_the_hourly_job_includes_tasks(make_task: MakeTask) -> None:
+    make_task()
+    result = send_deadline_reminders.call()
+    assert {"tasks_reminded", "tasks_urged", "tasks_supervised"} <= set(result)
