@@ -15,7 +15,6 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
-from saohei.common.pii import unseal
 from saohei.common.uploads import check_uploads
 from saohei.leads import access, queries, services
 from saohei.leads.documents import feedback_docx
@@ -495,14 +494,7 @@ def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> 
             ip_address=client_ip(request),
             details={"subject_id": subject.pk},
         )
-    revealed = {
-        "id_number": unseal("id_number", subject.id_number_key, subject.id_number_sealed)
-        if subject.id_number_sealed
-        else "",
-        "phone": unseal("phone", subject.phone_key, subject.phone_sealed)
-        if subject.phone_sealed
-        else "",
-    }
+    revealed = {"id_number": subject.unsealed_id_number(), "phone": subject.unsealed_phone()}
     return render(
         request,
         "leads/subject_reveal.html",
