@@ -743,3 +743,47 @@ def record_lead_viewed(
         ip_address=ip_address,
         details=details,
     )
+
+
+@transaction.atomic
+def record_subject_revealed(
+    *, actor: User, lead: Lead, subject_id: int, ip_address: str | None
+) -> None:
+    """Every reveal of a subject's full ID number and phone is audited (never the values)."""
+    record_event(
+        action=AuditAction.SUBJECT_REVEALED,
+        actor=actor,
+        unit=lead.unit,
+        target=lead,
+        ip_address=ip_address,
+        details={"subject_id": subject_id},
+    )
+
+
+@transaction.atomic
+def record_attachment_downloaded(
+    *, actor: User, lead: Lead, attachment_id: int, sha256: str, ip_address: str | None
+) -> None:
+    record_event(
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        actor=actor,
+        unit=lead.unit,
+        target=lead,
+        ip_address=ip_address,
+        details={"attachment_id": attachment_id, "sha256": sha256},
+    )
+
+
+@transaction.atomic
+def record_lead_export(
+    *, actor: User, details: dict[str, Any], lead: Lead | None = None, ip_address: str | None
+) -> None:
+    """A document taken out of the system: the ledger (no lead) or one lead's feedback report."""
+    record_event(
+        action=AuditAction.LEAD_EXPORTED,
+        actor=actor,
+        unit=lead.unit if lead is not None else None,
+        target=lead,
+        ip_address=ip_address,
+        details=details,
+    )

@@ -4,15 +4,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from saohei.audit.models import AuditAction
-from saohei.audit.services import record_event
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.uploads import check_uploads
@@ -485,15 +482,9 @@ def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> 
         raise Http404("被反映人不存在")
     if not access.can_see_full_identifiers(user, lead):
         return HttpResponse("您无权查看完整身份信息", status=403)
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.SUBJECT_REVEALED,
-            actor=user,
-            unit=lead.unit,
-            target=lead,
-            ip_address=client_ip(request),
-            details={"subject_id": subject.pk},
-        )
+    services.record_subject_revealed(
+        actor=user, lead=lead, subject_id=subject.pk, ip_address=client_ip(request)
+    )
     revealed = {"id_number": subject.unsealed_id_number(), "phone": subject.unsealed_phone()}
     return render(
         request,
@@ -511,15 +502,13 @@ def attachment_download_view(
     attachment = lead.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在")
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.ATTACHMENT_DOWNLOADED,
-            actor=user,
-            unit=lead.unit,
-            target=lead,
-            ip_address=client_ip(request),
-            details={"attachment_id": attachment.pk, "sha256": attachment.sha256},
-        )
+    services.record_attachment_downloaded(
+        actor=user,
+        lead=lead,
+        attachment_id=attachment.pk,
+        sha256=attachment.sha256,
+        ip_address=client_ip(request),
+    )
     return stored_file_download(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
@@ -534,15 +523,12 @@ def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> 
     feedback = lead.feedbacks.filter(pk=feedback_id).first()
     if feedback is None:
         raise Http404("反馈报告不存在")
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.LEAD_EXPORTED,
-            actor=user,
-            unit=lead.unit,
-            target=lead,
-            ip_address=client_ip(request),
-            details={"document": "feedback", "feedback_id": feedback.pk},
-        )
+    services.record_lead_export(
+        actor=user,
+        lead=lead,
+        details={"document": "feedback", "feedback_id": feedback.pk},
+        ip_address=client_ip(request),
+    )
     response = HttpResponse(
         feedback_docx(feedback, exported_by=str(user)),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -568,13 +554,11 @@ def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
         rows = write_ledger(
             ledger_rows(queries.filter_leads(user, filters)), output, exported_by=str(user)
         )
-        with transaction.atomic():
-            record_event(
-                action=AuditAction.LEAD_EXPORTED,
-                actor=user,
-                ip_address=client_ip(request),
-                details={"document": "ledger", "rows": rows, "filters": _filter_summary(filters)},
-            )
+        services.record_lead_export(
+            actor=user,
+            details={"document": "ledger", "rows": rows, "filters": _filter_summary(filters)},
+            ip_address=client_ip(request),
+        )
 
     return streamed_download(write, filename=stamped_name("线索台账"))
 

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
@@ -270,13 +272,12 @@ def _decision_page(
     request: HttpRequest,
     decision: MeetingDecision,
     *,
-    edit_form: DecisionForm | None = None,
-    task_form: ToTaskForm | None = None,
-    rectification_form: ToRectificationForm | None = None,
+    bound_form: tuple[str, StyledForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The decision with what the office may still do with it: edit, hand on as a task, or put
-    it on the ledger; once handed on, why it can no longer change."""
+    it on the ledger; once handed on, why it can no longer change. `bound_form` is the one
+    just submitted with its errors, as (context name, form)."""
     meeting = decision.meeting
     lock_reason = services.decision_lock_reason(decision)
     context: dict[str, Any] = {
@@ -287,16 +288,17 @@ def _decision_page(
     }
     if not lock_reason:
         context.update(
-            edit_form=edit_form
-            or DecisionForm(
+            edit_form=DecisionForm(
                 town=meeting.unit,
                 initial={"text": decision.text, "owner": decision.owner, "due_on": decision.due_on},
                 prefix="edit",
             ),
-            task_form=task_form or ToTaskForm(town=meeting.unit, prefix="task"),
-            rectification_form=rectification_form
-            or ToRectificationForm(town=meeting.unit, prefix="rectify"),
+            task_form=ToTaskForm(town=meeting.unit, prefix="task"),
+            rectification_form=ToRectificationForm(town=meeting.unit, prefix="rectify"),
         )
+        if bound_form is not None:
+            name, form = bound_form
+            context[name] = form
     return render(request, "meetings/decision_detail.html", context, status=status)
 
 
@@ -306,69 +308,89 @@ def decision_detail_view(request: HttpRequest, meeting_id: int, decision_id: int
     return _decision_page(request, decision)
 
 
-@require_POST
-@role_required(*OFFICE)
-def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+def _decision_action(
+    request: HttpRequest,
+    meeting_id: int,
+    decision_id: int,
+    *,
+    form_class: type[DecisionForm] | type[ToTaskForm] | type[ToRectificationForm],
+    prefix: str,
+    form_slot: str,
+    perform: Callable[[User, MeetingDecision, dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """One POST on a decision: validate, call the service through `perform` (which answers with
+    its redirect); a refusal tied to a field goes back beside it, any other as a message."""
     user = _actor(request)
     decision = _office_decision(user, meeting_id, decision_id)
-    meeting = decision.meeting
-    form = DecisionForm(request.POST, town=meeting.unit, prefix="edit")
+    form = form_class(request.POST, town=decision.meeting.unit, prefix=prefix)
     if form.is_valid():
         try:
-            services.edit_decision(actor=user, decision=decision, **form.cleaned_data)
+            return perform(user, decision, form.cleaned_data)
         except ServiceError as error:
             if error.field is None:
                 messages.error(request, error.message)
-                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
+                return redirect(
+                    "meetings:decision", meeting_id=decision.meeting_id, decision_id=decision.pk
+                )
             form.add_service_error(error)
-        else:
-            messages.success(request, "决定事项已修改。")
-            return redirect("meetings:detail", meeting_id=meeting.pk)
-    return _decision_page(request, decision, edit_form=form, status=400)
+    return _decision_page(request, decision, bound_form=(form_slot, form), status=400)
+
+
+@require_POST
+@role_required(*OFFICE)
+def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+    def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
+        services.edit_decision(actor=user, decision=decision, **data)
+        messages.success(request, "决定事项已修改。")
+        return redirect("meetings:detail", meeting_id=decision.meeting_id)
+
+    return _decision_action(
+        request,
+        meeting_id,
+        decision_id,
+        form_class=DecisionForm,
+        prefix="edit",
+        form_slot="edit_form",
+        perform=perform,
+    )
 
 
 @require_POST
 @role_required(*OFFICE)
 def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
-    user = _actor(request)
-    decision = _office_decision(user, meeting_id, decision_id)
-    meeting = decision.meeting
-    form = ToTaskForm(request.POST, town=meeting.unit, prefix="task")
-    if form.is_valid():
-        try:
-            task = services.decision_to_task(actor=user, decision=decision, **form.cleaned_data)
-        except ServiceError as error:
-            if error.field is None:
-                messages.error(request, error.message)
-                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
-            form.add_service_error(error)
-        else:
-            messages.success(request, "决定事项已转为任务，并已通知承办人。")
-            return redirect("meetings:task", task_id=task.pk)
-    return _decision_page(request, decision, task_form=form, status=400)
+    def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
+        task = services.decision_to_task(actor=user, decision=decision, **data)
+        messages.success(request, "决定事项已转为任务，并已通知承办人。")
+        return redirect("meetings:task", task_id=task.pk)
+
+    return _decision_action(
+        request,
+        meeting_id,
+        decision_id,
+        form_class=ToTaskForm,
+        prefix="task",
+        form_slot="task_form",
+        perform=perform,
+    )
 
 
 @require_POST
 @role_required(*OFFICE)
 def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
-    user = _actor(request)
-    decision = _office_decision(user, meeting_id, decision_id)
-    meeting = decision.meeting
-    form = ToRectificationForm(request.POST, town=meeting.unit, prefix="rectify")
-    if form.is_valid():
-        try:
-            item = services.decision_to_rectification(
-                actor=user, decision=decision, **form.cleaned_data
-            )
-        except ServiceError as error:
-            if error.field is None:
-                messages.error(request, error.message)
-                return redirect("meetings:decision", meeting_id=meeting.pk, decision_id=decision.pk)
-            form.add_service_error(error)
-        else:
-            messages.success(request, "决定事项已列入整改台账。")
-            return redirect("rectifications:detail", item_id=item.pk)
-    return _decision_page(request, decision, rectification_form=form, status=400)
+    def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
+        item = services.decision_to_rectification(actor=user, decision=decision, **data)
+        messages.success(request, "决定事项已列入整改台账。")
+        return redirect("rectifications:detail", item_id=item.pk)
+
+    return _decision_action(
+        request,
+        meeting_id,
+        decision_id,
+        form_class=ToRectificationForm,
+        prefix="rectify",
+        form_slot="rectification_form",
+        perform=perform,
+    )
 
 
 @role_required(*access.TASK_ROLES)

@@ -479,3 +479,18 @@ def record_tip_viewed(*, actor: User, tip: Tip, ip_address: str | None) -> None:
         target=tip,
         ip_address=ip_address,
     )
+
+
+@transaction.atomic
+def record_attachment_downloaded(
+    *, actor: User, tip: Tip, attachment_id: int, sha256: str, ip_address: str | None
+) -> None:
+    """Every download of a reporter's file is audited with its digest."""
+    record_event(
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        actor=actor,
+        unit=tip.unit,
+        target=tip,
+        ip_address=ip_address,
+        details={"attachment_id": attachment_id, "sha256": sha256},
+    )

@@ -7,13 +7,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from saohei.audit.models import AuditAction
-from saohei.audit.services import record_event
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stored_file_download
@@ -174,15 +171,13 @@ def attachment_view(request: HttpRequest, tip_id: int, attachment_id: int) -> Fi
     attachment = tip.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在")
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.ATTACHMENT_DOWNLOADED,
-            actor=user,
-            unit=tip.unit,
-            target=tip,
-            ip_address=client_ip(request),
-            details={"attachment_id": attachment.pk, "sha256": attachment.sha256},
-        )
+    services.record_attachment_downloaded(
+        actor=user,
+        tip=tip,
+        attachment_id=attachment.pk,
+        sha256=attachment.sha256,
+        ip_address=client_ip(request),
+    )
     return stored_file_download(
         attachment.file, filename=attachment.display_name, content_type=attachment.content_type
     )

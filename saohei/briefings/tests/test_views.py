@@ -310,3 +310,28 @@ def test_only_the_office_may_save_drafts_through_the_service(town, user):
         services.create_draft(actor=user("cun01"), unit=town, date_from=None, date_to=None)
     assert not BriefingDraft.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="briefing").exists()
+
+
+def test_anonymous_visitors_cannot_reach_or_change_drafts(town, user, client):
+    from saohei.briefings import services
+
+    draft = services.create_draft(actor=user("shuji"), unit=town, date_from=None, date_to=None)
+    title = draft.title
+    for url in (
+        reverse("briefings:draft", args=[draft.pk]),
+        reverse("briefings:draft_export", args=[draft.pk, "docx"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    for url, data in (
+        (reverse("briefings:draft_create"), {"unit": town.pk}),
+        (reverse("briefings:draft", args=[draft.pk]), {"title": "匿名修改"}),
+        (reverse("briefings:draft_regenerate", args=[draft.pk]), {}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert BriefingDraft.objects.count() == 1
+    draft.refresh_from_db()
+    assert draft.title == title
