@@ -9,6 +9,7 @@ that `verify_audit` can name a missing tail or a head that was rewritten (docs/d
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +153,7 @@ def checkpoint_from_export(path: Path) -> Checkpoint:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, KeyError, ValueError) as error:
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
         raise CheckpointError(f"无法打开审计日志导出文件 {path}：不是有效的 .xlsx 文件") from error
     try:
         if CHECKPOINT_SHEET not in workbook.sheetnames:
