@@ -131,16 +131,22 @@ class AuditResult(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def login_events(self) -> "AuditEventQuerySet":
+        """Sign-in events, and the per-minute counts of failed sign-ins beyond the first."""
         return self.filter(
-            action__in=[
-                AuditAction.LOGIN_SUCCEEDED,
-                AuditAction.LOGIN_FAILED,
-                AuditAction.ACCOUNT_LOCKED,
-                AuditAction.OTP_FAILED,
-                AuditAction.LOGOUT,
-                AuditAction.SESSION_EXPIRED,
-                AuditAction.SESSION_TERMINATED,
-            ]
+            models.Q(
+                action__in=[
+                    AuditAction.LOGIN_SUCCEEDED,
+                    AuditAction.LOGIN_FAILED,
+                    AuditAction.ACCOUNT_LOCKED,
+                    AuditAction.OTP_FAILED,
+                    AuditAction.LOGOUT,
+                    AuditAction.SESSION_EXPIRED,
+                    AuditAction.SESSION_TERMINATED,
+                ]
+            )
+            | models.Q(
+                action=AuditAction.FAILURES_SUMMARIZED, details__action=AuditAction.LOGIN_FAILED
+            )
         )
 
 
