@@ -210,3 +210,13 @@ def test_the_chain_page_names_a_missing_tail(client_as: Callable[[str], Client])
     _delete_from(head)
     page = client.get("/audit/chain/").content.decode()
     assert f"缺失第 {head} 条" in page and "发现问题" in page
+
+
+def test_an_export_still_carries_a_checkpoint_when_the_file_cannot_be_written(
+    client_as: Callable[[str], Client], tmp_path: Path, settings: object
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings.SAOHEI_AUDIT_CHECKPOINT_FILE = blocker / "checkpoints.log"  # type: ignore[attr-defined]
+    export = _export(client_as("shenji"), tmp_path / "audit.xlsx")
+    assert "一致" in _verify("--checkpoint-from", str(export))
