@@ -23,7 +23,6 @@ from saohei.common.ratelimit import Limit
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
 
-
 # Guessing a token is hopeless (256 bits), so this only keeps a flood from costing a database
 # write per request; an honest client with a broken token sees 429 for at most a minute.
 FAILED_TOKENS = Limit("api_failed_token", 10, 60)

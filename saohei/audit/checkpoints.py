@@ -82,7 +82,9 @@ def sign_current_head() -> Checkpoint:
     sequence = head["sequence"] if head else 0
     chain_hash = head["chain_hash"] if head else GENESIS_HASH
     written_at = datetime.now(UTC).isoformat(timespec="seconds")
-    return Checkpoint(sequence, chain_hash, written_at, _signature(sequence, chain_hash, written_at))
+    return Checkpoint(
+        sequence, chain_hash, written_at, _signature(sequence, chain_hash, written_at)
+    )
 
 
 def write_checkpoint(*, path: Path | None = None) -> Checkpoint:

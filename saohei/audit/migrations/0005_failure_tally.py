@@ -4,26 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_action_without_choices'),
+        ("audit", "0004_action_without_choices"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FailureTally',
+            name="FailureTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=64, verbose_name='操作')),
-                ('address_key', models.CharField(max_length=64)),
-                ('minute', models.DateTimeField(verbose_name='分钟')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP地址')),
-                ('count', models.PositiveIntegerField(default=1, verbose_name='次数')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=64, verbose_name="操作")),
+                ("address_key", models.CharField(max_length=64)),
+                ("minute", models.DateTimeField(verbose_name="分钟")),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="IP地址"),
+                ),
+                ("count", models.PositiveIntegerField(default=1, verbose_name="次数")),
             ],
             options={
-                'verbose_name': '失败计数',
-                'indexes': [models.Index(fields=['minute'], name='audit_failu_minute_f1e778_idx')],
-                'constraints': [models.UniqueConstraint(fields=('action', 'address_key', 'minute'), name='failure_tally_once_per_minute')],
+                "verbose_name": "失败计数",
+                "indexes": [models.Index(fields=["minute"], name="audit_failu_minute_f1e778_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("action", "address_key", "minute"),
+                        name="failure_tally_once_per_minute",
+                    )
+                ],
             },
         ),
     ]

@@ -192,7 +192,7 @@ def test_a_file_that_is_not_an_export_gets_a_clear_message(tmp_path: Path) -> No
     _events(1)
     not_a_workbook = tmp_path / "audit.xlsx"
     not_a_workbook.write_bytes(b"plain text")
-    with pytest.raises(CommandError, match="不是有效的 .xlsx"):
+    with pytest.raises(CommandError, match=r"不是有效的 \.xlsx"):
         _verify("--checkpoint-from", str(not_a_workbook))
     other = tmp_path / "other.xlsx"
     openpyxl.Workbook().save(other)
