@@ -220,3 +220,12 @@ def test_an_export_still_carries_a_checkpoint_when_the_file_cannot_be_written(
     settings.SAOHEI_AUDIT_CHECKPOINT_FILE = blocker / "checkpoints.log"  # type: ignore[attr-defined]
     export = _export(client_as("shenji"), tmp_path / "audit.xlsx")
     assert "一致" in _verify("--checkpoint-from", str(export))
+
+
+def test_flush_sets_the_checkpoint_file_aside_with_the_table() -> None:
+    _events(3)
+    write_checkpoint()
+    call_command("flush", interactive=False, verbosity=0)
+    assert "尚无检查点" in _verify()
+    kept = list(_checkpoint_file().parent.glob("checkpoints.log.before-flush-*"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text())["sequence"] == 3
