@@ -39,6 +39,11 @@ SAOHEI_AUDIT_KEY = bytes.fromhex(
     _required_in_production("SAOHEI_AUDIT_KEY")
     or read_or_create_secret_file(VAR_DIR / "audit_key", nbytes=32)
 )
+# Signed checkpoints of the audit chain's head (append-only, 0600 in a 0700 directory): kept
+# outside the database so that its owner cannot delete the newest events unnoticed.
+SAOHEI_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("SAOHEI_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.log")
+)
 
 # Blind-index key for exact matching of encrypted identifiers; it never rotates with the data key.
 SAOHEI_INDEX_KEY = bytes.fromhex(

@@ -16,17 +16,32 @@ from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
 from saohei.api.talks_api import router as talks_router
+from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
+from saohei.common.ratelimit import Limit
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
+
+# Guessing a token is hopeless (256 bits), so this only keeps a flood from costing a database
+# write per request; an honest client with a broken token sees 429 for at most a minute.
+FAILED_TOKENS = Limit("api_failed_token", 10, 60)
+
+
+class TooManyFailedTokens(Exception):
+    """The address has used too many bad tokens this minute."""
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = authenticate_token(plaintext=token, ip_address=client_ip(request), path=request.path)
-        if user is not None:
-            request.user = user
+        address = client_ip(request)
+        if ratelimit.is_limited(FAILED_TOKENS, address):
+            raise TooManyFailedTokens
+        user = authenticate_token(plaintext=token, ip_address=address, path=request.path)
+        if user is None:
+            ratelimit.count_hit(FAILED_TOKENS, address)
+            return None
+        request.user = user
         return user
 
 
@@ -51,6 +66,18 @@ def on_authentication_error(request: HttpRequest, exc: Exception) -> HttpRespons
     return error_response(
         request, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌"
     )
+
+
+@api.exception_handler(TooManyFailedTokens)
+def on_too_many_failed_tokens(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = error_response(
+        request,
+        429,
+        "too_many_requests",
+        "无效令牌次数过多，请一分钟后再试，并检查 Authorization 头中的令牌",
+    )
+    response["Retry-After"] = str(FAILED_TOKENS.window_seconds)
+    return response
 
 
 def _field_name(loc: list[Any]) -> str:

@@ -385,7 +385,7 @@ def test_nothing_about_the_reporter_reaches_logs_audit_or_cache(
     events = AuditEvent.objects.filter(action__startswith="tip_")
     assert events.count() == 2 and all(event.actor is None for event in events)
     cached = "\n".join(str(key) for key in cache._cache)  # type: ignore[attr-defined]
-    assert "portal-rate:" in cached and address not in cached
+    assert ":rate:" in cached and address not in cached
 
 
 def test_a_signed_in_staff_member_sees_the_portal_without_staff_navigation(
