@@ -205,13 +205,22 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)
 
-# The public portal's rate limits and challenge nonces live here. Local memory is per process;
-# several gunicorn workers or app servers should share Redis or the database cache (README).
+# The public portal's rate limits and challenge nonces live here, so every gunicorn worker and
+# app server must see the same cache: Redis when SAOHEI_REDIS_URL is set, else a database table
+# (`manage.py createcachetable`, which `make run` runs). Per-process memory would multiply limits.
+_redis_url = os.environ.get("SAOHEI_REDIS_URL", "").strip()
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "saohei",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "saohei_cache",
+            # Django culls a third of the table past 300 entries; a crowd of clients must not
+            # wipe one guesser's counter that easily.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
 }
 
 TASKS = {
