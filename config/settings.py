@@ -7,6 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from saohei.common.keyfiles import (
+    create_private_directory,
     parse_data_keys,
     read_or_create_data_keys,
     read_or_create_secret_file,
@@ -14,6 +15,11 @@ from saohei.common.keyfiles import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SAOHEI_VAR_DIR", BASE_DIR / "var")).resolve()
+# Every process (gunicorn, db_worker, manage.py) loads this file first: whatever it creates —
+# the SQLite file and its WAL, uploads, key files, a briefing written with --output — is
+# readable by the service account only. Static files opt back in below.
+os.umask(0o077)
+create_private_directory(VAR_DIR)
 SAOHEI_ENV = os.environ.get("SAOHEI_ENV", "development")
 IS_PRODUCTION = SAOHEI_ENV == "production"
 
@@ -145,7 +151,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Trigram search on Chinese needs a UTF-8 ctype; template0 lets the locale be chosen.
     DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
@@ -190,6 +195,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -197,7 +204,9 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if IS_PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        # The vendored scripts and styles are public, and a proxy may serve them directly.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 # Files are not collected in tests; serve them from the finders instead.

@@ -435,3 +435,16 @@ def test_rotating_a_spoofed_forwarded_hop_does_not_escape_the_receipt_limit(
         "/jubao/check/", {"receipt": "0" * 16}, HTTP_X_FORWARDED_FOR="198.51.100.8"
     )
     assert other.status_code == 200
+
+
+def test_an_uploaded_attachment_and_its_folders_are_readable_by_the_service_account_only(
+    town: Unit,
+) -> None:
+    _submit(Client(), attachments=[_file(PNG, "车.png")])
+    stored = Path(TipAttachment.objects.get().file.path)
+    assert stored.stat().st_mode & 0o777 == 0o600
+    media_root = Path(settings.MEDIA_ROOT)
+    folder = stored.parent
+    while folder != media_root.parent:
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+        folder = folder.parent
