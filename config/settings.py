@@ -64,6 +64,26 @@ CSRF_TRUSTED_ORIGINS = [
     if origin.strip()
 ]
 
+
+def _trusted_proxy_count() -> int:
+    # The old yes/no switch trusted the client-written first hop; refuse it rather than guess.
+    if os.environ.get("SAOHEI_TRUST_PROXY", "").strip().lower() not in ("", "false"):
+        raise ImproperlyConfigured(
+            "SAOHEI_TRUST_PROXY 已停用：请改为设置 SAOHEI_TRUSTED_PROXY_COUNT"
+            "（本站前面的反向代理层数，只有一层 nginx 时为 1），并删除 SAOHEI_TRUST_PROXY"
+        )
+    value = os.environ.get("SAOHEI_TRUSTED_PROXY_COUNT", "0").strip() or "0"
+    if not value.isdigit() or not value.isascii():
+        raise ImproperlyConfigured(
+            f"SAOHEI_TRUSTED_PROXY_COUNT 应为 0 或正整数（反向代理层数），现为 {value!r}"
+        )
+    return int(value)
+
+
+# How many reverse proxies stand in front of gunicorn, each appending to X-Forwarded-For; 0 (the
+# default, `make run`) ignores the header, since a client reaching gunicorn directly writes it.
+SAOHEI_TRUSTED_PROXY_COUNT = _trusted_proxy_count()
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -255,25 +275,6 @@ LOGGING = {
     },
 }
 
-
-def _trusted_proxy_count() -> int:
-    # The old yes/no switch trusted the client-written first hop; refuse it rather than guess.
-    if os.environ.get("SAOHEI_TRUST_PROXY", "").strip().lower() not in ("", "false"):
-        raise ImproperlyConfigured(
-            "SAOHEI_TRUST_PROXY 已停用：请改为设置 SAOHEI_TRUSTED_PROXY_COUNT"
-            "（本站前面的反向代理层数，只有一层 nginx 时为 1），并删除 SAOHEI_TRUST_PROXY"
-        )
-    value = os.environ.get("SAOHEI_TRUSTED_PROXY_COUNT", "0").strip() or "0"
-    if not value.isdigit() or not value.isascii():
-        raise ImproperlyConfigured(
-            f"SAOHEI_TRUSTED_PROXY_COUNT 应为 0 或正整数（反向代理层数），现为 {value!r}"
-        )
-    return int(value)
-
-
-# How many reverse proxies stand in front of gunicorn, each appending to X-Forwarded-For; 0 (the
-# default, `make run`) ignores the header, since a client reaching gunicorn directly writes it.
-SAOHEI_TRUSTED_PROXY_COUNT = _trusted_proxy_count()
 # Intranet host names cannot be on the browsers' HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"

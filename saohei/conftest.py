@@ -6,8 +6,8 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.test.signals import setting_changed
 from django.test import Client
+from django.test.signals import setting_changed
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 

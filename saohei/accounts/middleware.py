@@ -37,7 +37,9 @@ class AccountPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        ungated = request.path.startswith(_UNGATED_PREFIXES) and request.path not in _GATED_API_PATHS
+        ungated = (
+            request.path.startswith(_UNGATED_PREFIXES) and request.path not in _GATED_API_PATHS
+        )
         if ungated or not request.user.is_authenticated:
             return self.get_response(request)
         redirect_response = self._enforce(request)

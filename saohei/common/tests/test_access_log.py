@@ -35,7 +35,7 @@ def test_the_served_access_log_keeps_no_names_from_query_strings_or_referrers(
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SAOHEI_REDIS_URL")}
     log_path = tmp_path / "access.log"
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
         [
             str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
             "config.wsgi:application",

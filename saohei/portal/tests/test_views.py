@@ -431,9 +431,7 @@ def test_rotating_a_spoofed_forwarded_hop_does_not_escape_the_receipt_limit(
     assert statuses[: WRONG_RECEIPT.max_hits] == [200] * WRONG_RECEIPT.max_hits
     assert statuses[WRONG_RECEIPT.max_hits :] == [429] * (300 - WRONG_RECEIPT.max_hits)
     # The next client behind the same proxy is counted on its own.
-    other = client.post(
-        "/jubao/check/", {"receipt": "0" * 16}, HTTP_X_FORWARDED_FOR="198.51.100.8"
-    )
+    other = client.post("/jubao/check/", {"receipt": "0" * 16}, HTTP_X_FORWARDED_FOR="198.51.100.8")
     assert other.status_code == 200
 
 
