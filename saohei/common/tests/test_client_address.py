@@ -15,8 +15,10 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 def _request(forwarded: str | None = None, remote: str = "10.0.0.2") -> Any:
-    headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    return RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
+    meta: dict[str, Any] = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **meta)
 
 
 def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(settings: Any) -> None:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import storages
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 PRIVATE_FILES = ("secret_key", "data_keys.json", "audit_key", "index_key", "saohei.sqlite3")
@@ -50,6 +50,6 @@ def test_an_existing_open_var_directory_is_closed_to_others(tmp_path: Path) -> N
 
 
 def test_static_files_stay_readable_by_the_proxy() -> None:
-    static = settings.STORAGES["staticfiles"]["OPTIONS"]
-    assert static["file_permissions_mode"] == 0o644
-    assert static["directory_permissions_mode"] == 0o755
+    static = storages["staticfiles"]
+    assert static.file_permissions_mode == 0o644  # type: ignore[attr-defined]
+    assert static.directory_permissions_mode == 0o755  # type: ignore[attr-defined]
