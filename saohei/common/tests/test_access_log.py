@@ -2,7 +2,6 @@
 linked, paged and exported); the access log of `bin/serve` must therefore never keep a query
 string, a referrer (the previous page's query) or a client-written header."""
 
-import os
 import re
 import socket
 import subprocess
@@ -12,7 +11,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+from saohei.testing.processes import BASE_DIR, server_environment
+
 NAME = "张三丰"
 
 
@@ -33,7 +33,6 @@ def test_the_served_access_log_keeps_no_names_from_query_strings_or_referrers(
     tmp_path: Path,
 ) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SAOHEI_REDIS_URL")}
     log_path = tmp_path / "access.log"
     server = subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
         [
@@ -49,7 +48,7 @@ def test_the_served_access_log_keeps_no_names_from_query_strings_or_referrers(
             _serve_access_log_format(),
         ],
         cwd=BASE_DIR,
-        env={**env, "SAOHEI_VAR_DIR": str(tmp_path / "var")},
+        env=server_environment(tmp_path / "var"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,8 +1,5 @@
 """Which address a request comes from, behind zero, one or two reverse proxies."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +7,7 @@ import pytest
 from django.test import RequestFactory
 
 from saohei.common.http import client_ip
-
-BASE_DIR = Path(__file__).resolve().parents[3]
+from saohei.testing.processes import run_manage, server_environment
 
 
 def _request(forwarded: str | None = None, remote: str = "10.0.0.2") -> Any:
@@ -61,17 +57,7 @@ def test_an_ipv6_hop_is_returned_in_its_canonical_form(settings: Any) -> None:
 
 
 def _settings_error(tmp_path: Path, **environment: str) -> str:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SAOHEI_TRUST")}
-    env = {**inherited, "SAOHEI_VAR_DIR": str(tmp_path), **environment}
-    result = subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stderr
+    return run_manage(server_environment(tmp_path, **environment), "check").stderr
 
 
 def test_the_old_yes_no_switch_is_refused_at_start_up(tmp_path: Path) -> None:

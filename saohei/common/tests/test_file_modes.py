@@ -1,29 +1,18 @@
 """What a fresh start writes — the var directory, the generated keys, the SQLite database — is
 readable by the service account only, whatever umask the service was started with."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from django.core.files.storage import storages
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+from saohei.testing.processes import run_manage, server_environment
+
 PRIVATE_FILES = ("secret_key", "data_keys.json", "audit_key", "index_key", "saohei.sqlite3")
 
 
 def _start(var_dir: Path) -> None:
     """What `make run` does first, with the permissive umask of a default login shell."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SAOHEI_REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "createcachetable"],
-        cwd=BASE_DIR,
-        env={**env, "SAOHEI_VAR_DIR": str(var_dir)},
-        capture_output=True,
-        text=True,
-        check=False,
-        umask=0o022,
-    )
+    result = run_manage(server_environment(var_dir), "createcachetable", umask=0o022)
     assert result.returncode == 0, result.stderr
 
 

@@ -2,12 +2,10 @@
 its own cache connection, count one client's wrong receipts together, on the database cache
 (the default) and on Redis (SAOHEI_REDIS_URL)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+from saohei.testing.processes import run_manage, server_environment
+
 # What one gunicorn worker does for `hits` wrong receipts from one client, then whether it
 # would answer that client's next guess with 429.
 COUNT_WRONG_RECEIPTS = """
@@ -21,25 +19,8 @@ print(type(caches["default"]).__name__, ratelimit.is_limited(request, ratelimit.
 """
 
 
-def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    inherited = {k: v for k, v in os.environ.items() if k not in ("SAOHEI_REDIS_URL",)}
-    return {
-        **inherited,
-        "SAOHEI_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        **extra,
-    }
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_manage(env, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
@@ -51,7 +32,7 @@ def _two_workers_count(env: dict[str, str]) -> list[str]:
 
 
 def test_two_processes_share_the_wrong_receipt_count_in_the_database_cache(tmp_path: Path) -> None:
-    env = _environment(tmp_path)
+    env = server_environment(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     _manage(env, "createcachetable")
     # 12 + 8 = the limit of 20: only a shared count reaches it.
     assert _two_workers_count(env) == ["DatabaseCache False", "DatabaseCache True"]
@@ -59,5 +40,5 @@ def test_two_processes_share_the_wrong_receipt_count_in_the_database_cache(tmp_p
 
 def test_two_processes_share_the_wrong_receipt_count_in_redis(tmp_path: Path) -> None:
     # Each run has its own SECRET_KEY (generated into tmp_path), hence its own counter keys.
-    env = _environment(tmp_path, SAOHEI_REDIS_URL="redis://127.0.0.1:6379/15")
+    env = server_environment(tmp_path, SAOHEI_REDIS_URL="redis://127.0.0.1:6379/15")
     assert _two_workers_count(env) == ["RedisCache False", "RedisCache True"]
