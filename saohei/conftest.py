@@ -5,9 +5,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from django.test import Client
+from django.test.signals import setting_changed
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +18,15 @@ from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
 
 pytest_plugins = ["saohei.testing.browser"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests count rate limits in local memory (cleared per test, no table to create); the
+    shared caches that servers use are tested on their own (common/tests/test_shared_cache.py)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -1,5 +1,7 @@
 """The REST API, /api/v1/. Every error has one shape: {"error": {"code", "message", "fields"}}."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,12 +47,29 @@ class BearerToken(HttpBearer):
         return user
 
 
+bearer_token = BearerToken()
+
+
+def signed_in_or_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema maps every endpoint and field of the office's records: it is for a signed-in
+    staff session (past the account policy's gates) or a valid bearer token only."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and bearer_token(request) is None:
+            return on_authentication_error(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 api = NinjaAPI(
     title="扫黑除恶工作平台 API",
     version="1",
     urls_namespace="api-v1",
-    auth=BearerToken(),
+    auth=bearer_token,
     docs_url=None,  # the interactive docs page loads scripts from a CDN; offline intranets can't
+    docs_decorator=signed_in_or_token,
 )
 
 

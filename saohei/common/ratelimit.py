@@ -5,8 +5,10 @@ limit's name and the current time window, under a key derived from SECRET_KEY. K
 every window and expire with it, so nothing links a client across windows. IPv6 clients are
 counted per /64, since one device can pick any address in its /64.
 
-With a per-process cache each worker counts on its own (so a client gets up to workers × the
-limit); several workers or servers should share a cache (README, Production).
+Counters are fixed windows, in the cache every gunicorn worker and app server shares (the
+database cache, or Redis with SAOHEI_REDIS_URL): a per-process cache would give a client
+workers × the limit. The database cache's increment is a read then a write, so two workers
+racing may lose a count now and then; Redis increments atomically.
 """
 
 import ipaddress
