@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from saohei.leads import services as lead_services
-from saohei.leads.models import Lead
+from saohei.leads.models import Conclusion, Lead
 from saohei.leads.tests import conftest as lead_fixtures
 from saohei.leads.tests.conftest import advance
 from saohei.organisations.models import User
@@ -37,6 +37,11 @@ def real_name_lead(register: Callable[..., Lead], reporter: lead_services.Report
     return register(reporter=reporter)
 
 
+def conclude(lead: Lead, conclusion: str = Conclusion.CONFIRMED_PUNISHED) -> Lead:
+    """Concluded 查实 by default: the only conclusions that admit a reward."""
+    return advance(lead, "concluded", conclusion=conclusion)
+
+
 @pytest.fixture
 def concluded_lead(real_name_lead: Lead) -> Lead:
-    return advance(real_name_lead, "concluded")
+    return conclude(real_name_lead)

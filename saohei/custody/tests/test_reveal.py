@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.custody.models import RevealReason
 from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, user
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Lead, Source
@@ -17,11 +18,13 @@ from saohei.organisations.services import build_unit
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
-REASON = "回访核实举报办理结果"
+NOTE = "核实举报办理结果"
 
 
-def _reveal(client: Client, lead: Lead, reason: str = REASON) -> Any:
-    return client.post(f"/vault/leads/{lead.pk}/reveal/", {"reason": reason})
+def _reveal(
+    client: Client, lead: Lead, note: str = NOTE, category: str = RevealReason.FOLLOW_UP
+) -> Any:
+    return client.post(f"/vault/leads/{lead.pk}/reveal/", {"category": category, "note": note})
 
 
 def test_custodian_lists_reported_leads_without_identity(
@@ -61,33 +64,80 @@ def test_custodian_reveals_with_a_reason_once_and_it_is_audited(
     assert event.actor == user("baoguan")
     assert event.target_id == str(real_name_lead.pk)
     assert event.target_label == real_name_lead.number
-    assert event.details == {"reason": REASON}
+    assert event.details == {"category": "回访", "note": NOTE}
     assert event.ip_address == "127.0.0.1"
     for planted in PLANTED:
         assert planted not in str(event.details)
         assert planted not in event.target_label
 
 
-@pytest.mark.parametrize("reason", ["", "看看", "    看一看  "])
+@pytest.mark.parametrize(
+    ("category", "note"),
+    [
+        ("", NOTE),
+        ("curiosity", NOTE),
+        (RevealReason.OTHER, ""),
+        (RevealReason.OTHER, "    看一看  "),
+        (RevealReason.VERIFICATION, "核" * 101),
+    ],
+)
 def test_reveal_without_a_real_reason_is_refused_and_writes_nothing(
-    client_as: ClientAs, real_name_lead: Lead, reason: str
+    client_as: ClientAs, real_name_lead: Lead, category: str, note: str
 ) -> None:
-    response = _reveal(client_as("baoguan"), real_name_lead, reason)
+    response = _reveal(client_as("baoguan"), real_name_lead, note, category)
     assert response.status_code == 400
     assert NAME not in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
 
 
-def test_a_reason_that_names_the_reporter_is_refused(
+def test_a_category_needs_no_note_and_the_audit_log_shows_category_and_note(
     client_as: ClientAs, real_name_lead: Lead
 ) -> None:
-    client = client_as("baoguan")
-    response = _reveal(client, real_name_lead, f"联系{NAME}回访办理结果")
+    assert _reveal(client_as("baoguan"), real_name_lead, "", RevealReason.REWARD).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.IDENTITY_REVEALED)
+    assert event.details == {"category": "奖励", "note": ""}
+    page = client_as("shenji").get("/audit/").content.decode()
+    assert "category=奖励" in page
+
+
+# The probe's variants (issue #4 item 4) and their siblings, against the planted identity
+# 泄露测试甲乙丙 / 13912340000 / 371082197603159178 / 荣成市港西镇泄露测试路九号.
+IDENTITY_VARIANTS = {
+    "whole name": f"联系{NAME}回访",
+    "name with spaces": "联系 泄露 测试 甲乙丙 回访",
+    "three characters of the name": "联系测试甲回访",
+    "surname and first given character": "联系泄露回访",
+    "hyphenated phone": "拨打139-1234-0000回访",
+    "spaced phone": f"拨打 {PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}",
+    "full-width phone": "拨打１３９１２３４００００",
+    "phone in Chinese numerals": "拨打一三九一二三四零零零零",
+    "six digits of the phone": "尾号912340",
+    "seventeen of the eighteen ID digits": "证件37108219760315917",
+    "ID with separators": "证件 371082-19760315-9178",
+    "birth date from the ID": "出生于19760315",
+    "address without the town": "前往泄露测试路九号",
+    "address with an arabic number": "前往泄露测试路9号",
+    "four characters of the street": "在测试路九附近",
+}
+
+
+@pytest.mark.parametrize("note", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_a_note_carrying_the_identity_in_any_form_is_refused(
+    client_as: ClientAs, real_name_lead: Lead, note: str
+) -> None:
+    response = _reveal(client_as("baoguan"), real_name_lead, note)
     assert response.status_code == 400
     assert "不得包含举报人的身份信息" in response.content.decode()
-    response = _reveal(client, real_name_lead, f"拨打 {PHONE[:3]} {PHONE[3:]} 回访")
-    assert response.status_code == 400
     assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+@pytest.mark.parametrize(
+    "note", ["回访港西镇荣成市的举报人", "核查码头收费", "测试", "电话回访1次", "2026年12月回访"]
+)
+def test_a_note_about_the_town_or_the_matter_is_accepted(
+    client_as: ClientAs, real_name_lead: Lead, note: str
+) -> None:
+    assert _reveal(client_as("baoguan"), real_name_lead, note).status_code == 200
 
 
 def test_anonymous_report_has_nothing_to_reveal(
@@ -137,7 +187,7 @@ def test_custodian_of_another_town_gets_404(client_as: ClientAs, town: Unit) -> 
 def test_anonymous_visitor_is_sent_to_login(real_name_lead: Lead) -> None:
     for response in (
         Client().get("/vault/"),
-        Client().post(f"/vault/leads/{real_name_lead.pk}/reveal/", {"reason": REASON}),
+        _reveal(Client(), real_name_lead),
     ):
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")

@@ -14,10 +14,9 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.custody import services
 from saohei.custody.models import PaymentMethod, RewardCase, RewardStatus
-from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, user
+from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, conclude, user
 from saohei.leads import services as lead_services
 from saohei.leads.models import FollowUp, Lead, Satisfaction
-from saohei.leads.tests.conftest import advance
 from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit
 
@@ -109,7 +108,7 @@ class TestRewardRules:
     ) -> None:
         with pytest.raises(ServiceError, match="办结后"):
             _propose(real_name_lead)
-        anonymous = advance(register(reporter=lead_services.ReporterInput()), "concluded")
+        anonymous = conclude(register(reporter=lead_services.ReporterInput()))
         with pytest.raises(ServiceError, match="匿名"):
             _propose(anonymous)
         assert not RewardCase.objects.exists()
@@ -157,7 +156,7 @@ class TestRewardRules:
         )
         # The later report was kept as the matter; the earlier one merged into it.
         lead_services.merge_lead(actor=user("banshi"), lead=earlier, into=later)
-        advance(later, "concluded")
+        conclude(later)
         earlier.refresh_from_db()
         with pytest.raises(ServiceError, match="首个实名举报人"):
             _propose(later)
@@ -228,7 +227,7 @@ class TestRewardPages:
         reporter: lead_services.ReporterInput,
     ) -> None:
         def add_reward() -> None:
-            lead = advance(register(reporter=reporter), "concluded")
+            lead = conclude(register(reporter=reporter))
             services.decide_reward(actor=user("shuji"), reward=_propose(lead), approve=True)
 
         add_reward()
