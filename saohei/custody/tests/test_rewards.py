@@ -16,7 +16,7 @@ from saohei.custody import services
 from saohei.custody.models import PaymentMethod, RewardCase, RewardStatus
 from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, conclude, user
 from saohei.leads import services as lead_services
-from saohei.leads.models import FollowUp, Lead, Satisfaction
+from saohei.leads.models import Conclusion, FollowUp, Lead, Satisfaction
 from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit
 
@@ -313,3 +313,131 @@ class TestFollowUpThroughTheCustodian:
             satisfaction=Satisfaction.MOSTLY,
         )
         assert FollowUp.objects.get().satisfaction == Satisfaction.MOSTLY
+
+
+def _reopen_and_conclude(lead: Lead, conclusion: str) -> None:
+    lead.refresh_from_db()
+    lead_services.reopen_lead(actor=user("shuji"), lead=lead, reason="出现新的情况，重新核查")
+    lead_services.propose_conclusion(
+        actor=user("banshi"), lead=lead, conclusion=conclusion, basis="重新核查后的结论依据"
+    )
+    lead_services.sign_off(actor=user("fushuji"), lead=lead, approve=True)
+
+
+class TestRewardsOnlyForSubstantiatedLeads:
+    @pytest.mark.parametrize(
+        "conclusion",
+        [
+            Conclusion.EXCLUDED,
+            Conclusion.UNFOUNDED,
+            Conclusion.TO_OTHER_DEPARTMENT,
+            Conclusion.UNVERIFIABLE,
+        ],
+    )
+    def test_a_lead_not_substantiated_gets_no_reward(
+        self, real_name_lead: Lead, conclusion: str
+    ) -> None:
+        lead = conclude(real_name_lead, conclusion)
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            _propose(lead, "2000")
+        assert not RewardCase.objects.exists()
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_PROPOSED).exists()
+
+    @pytest.mark.parametrize(
+        "conclusion",
+        [Conclusion.CONFIRMED_FILED, Conclusion.CONFIRMED_PUNISHED, Conclusion.PARTLY_CONFIRMED],
+    )
+    def test_a_substantiated_lead_may_have_a_reward(
+        self, real_name_lead: Lead, conclusion: str
+    ) -> None:
+        assert _propose(conclude(real_name_lead, conclusion)).status == RewardStatus.PROPOSED
+
+    def test_the_page_refuses_and_hides_the_form_on_an_excluded_lead(
+        self, client_as: ClientAs, real_name_lead: Lead
+    ) -> None:
+        lead = conclude(real_name_lead, Conclusion.EXCLUDED)
+        client = client_as("baoguan")
+        page = client.get(f"/vault/leads/{lead.pk}/").content.decode()
+        assert 'data-testid="reward-form"' not in page
+        assert "查实或部分查实" in page
+
+        response = client.post(
+            f"/vault/leads/{lead.pk}/reward/",
+            {"is_eligible": "on", "reason": REASON, "amount": "2000"},
+        )
+
+        assert response.status_code == 400
+        assert "查实或部分查实" in response.content.decode()
+        assert not RewardCase.objects.exists()
+
+    def test_a_lead_reopened_and_excluded_after_the_proposal_cannot_be_approved(
+        self, client_as: ClientAs, concluded_lead: Lead
+    ) -> None:
+        reward = _propose(concluded_lead)
+        _reopen_and_conclude(concluded_lead, Conclusion.EXCLUDED)
+        page = client_as("shuji").get("/vault/rewards/").content.decode()
+        assert '<option value="approve">' not in page
+        assert "查实或部分查实" in page
+
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            services.decide_reward(actor=user("shuji"), reward=reward, approve=True)
+        response = client_as("shuji").post(
+            f"/vault/rewards/{reward.pk}/decide/", {"decision": "approve"}, follow=True
+        )
+
+        assert "查实或部分查实" in response.content.decode()
+        reward.refresh_from_db()
+        assert reward.status == RewardStatus.PROPOSED
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_APPROVED).exists()
+        # Returning it stays possible, so the proposal does not hang in the queue.
+        services.decide_reward(actor=user("shuji"), reward=reward, approve=False, note="已改为查否")
+
+    def test_a_lead_reopened_after_approval_cannot_be_paid(
+        self, client_as: ClientAs, concluded_lead: Lead
+    ) -> None:
+        reward = _propose(concluded_lead)
+        services.decide_reward(actor=user("shuji"), reward=reward, approve=True)
+        concluded_lead.refresh_from_db()
+        lead_services.reopen_lead(actor=user("shuji"), lead=concluded_lead, reason="出现新的情况")
+        page = client_as("baoguan").get("/vault/rewards/").content.decode()
+        assert 'data-testid="payment-form"' not in page
+
+        with pytest.raises(ServiceError, match="重新打开"):
+            services.record_reward_payment(
+                actor=user("baoguan"),
+                reward=reward,
+                paid_on=timezone.localdate(),
+                method=PaymentMethod.CASH,
+                reference="QS-2",
+            )
+        lead_services.propose_conclusion(
+            actor=user("banshi"),
+            lead=concluded_lead,
+            conclusion=Conclusion.UNFOUNDED,
+            basis="重新核查后的结论依据",
+        )
+        lead_services.sign_off(actor=user("fushuji"), lead=concluded_lead, approve=True)
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            services.record_reward_payment(
+                actor=user("baoguan"),
+                reward=reward,
+                paid_on=timezone.localdate(),
+                method=PaymentMethod.CASH,
+                reference="QS-2",
+            )
+        reward.refresh_from_db()
+        assert reward.status == RewardStatus.APPROVED
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_PAID).exists()
+
+    def test_a_merged_lead_follows_the_conclusion_of_its_matter(
+        self, register: Callable[..., Lead], reporter: lead_services.ReporterInput
+    ) -> None:
+        earlier = register(
+            reporter=reporter, received_at=timezone.now() - timedelta(days=2), summary="码头强收费"
+        )
+        later = register(summary="码头强行收取停靠费")
+        lead_services.merge_lead(actor=user("banshi"), lead=earlier, into=later)
+        conclude(later, Conclusion.EXCLUDED)
+        earlier.refresh_from_db()
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            _propose(earlier)
