@@ -22,13 +22,34 @@ from saohei.vault.queries import ReporterDetails, open_reporter_identity
 MIN_NUMBER_RUN = 6
 MIN_NAME_RUN = 3
 MIN_ADDRESS_RUN = 4
-REFUSAL = "此处填写的内容会被他人看到，不得包含举报人的身份信息（姓名、电话、身份证号、住址或其片段）"
+REFUSAL = (
+    "此处填写的内容会被他人看到，不得包含举报人的身份信息（姓名、电话、身份证号、住址或其片段）"
+)
 
 # Spoken and written forms of the digits: "一三九" must not slip past "139".
 _CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 # Two-character surnames, so that 欧阳建国's given name is 建国 and not 阳建国.
 _COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 西门 南宫 独孤".split()
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+        "西门",
+        "南宫",
+        "独孤",
+    ]
 )
 # Province, city, county and town, in that order, each optional: what follows names a place a
 # stranger could knock at. 小区 is a housing estate, not a district.

@@ -14,7 +14,7 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.custody import services
 from saohei.custody.models import PaymentMethod, RewardCase, RewardStatus
-from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, conclude, user
+from saohei.custody.tests.conftest import IDENTITY_VARIANTS, NAME, PHONE, PLANTED, conclude, user
 from saohei.leads import services as lead_services
 from saohei.leads.models import Conclusion, FollowUp, Lead, Satisfaction
 from saohei.notifications.models import Notification
@@ -441,3 +441,18 @@ class TestRewardsOnlyForSubstantiatedLeads:
         earlier.refresh_from_db()
         with pytest.raises(ServiceError, match="查实或部分查实"):
             _propose(earlier)
+
+
+@pytest.mark.parametrize("reason", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_a_reward_reason_carrying_the_identity_in_any_form_is_refused(
+    concluded_lead: Lead, reason: str
+) -> None:
+    with pytest.raises(ServiceError, match="不得包含举报人的身份信息"):
+        services.propose_reward(
+            actor=user("baoguan"),
+            lead=concluded_lead,
+            is_eligible=True,
+            reason=f"举报属实。{reason}",
+            amount=Decimal("2000"),
+        )
+    assert not RewardCase.objects.exists()
