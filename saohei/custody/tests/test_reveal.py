@@ -1,14 +1,17 @@
 """The custodian's pages and the audited reveal: who may, with what reason, and what is kept."""
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.audit.services import record_event
 from saohei.custody.models import RevealReason
 from saohei.custody.tests.conftest import IDENTITY_VARIANTS, NAME, PHONE, PLANTED, user
 from saohei.leads import services as lead_services
@@ -181,3 +184,30 @@ def test_lead_page_shows_real_name_or_anonymous_and_never_the_reference(
     assert "实名举报（身份已加密）" in page
     assert real_name_lead.reporter_reference not in page
     assert "匿名举报" in client.get(f"/leads/{anonymous.pk}/").content.decode()
+
+
+def test_a_free_text_reason_from_before_the_categories_is_withheld_from_the_log_and_export(
+    client_as: ClientAs, real_name_lead: Lead
+) -> None:
+    record_event(
+        action=AuditAction.IDENTITY_REVEALED,
+        actor=user("baoguan"),
+        unit=real_name_lead.unit,
+        target=real_name_lead,
+        details={"reason": f"回访{NAME}，电话139-1234-0000"},
+    )
+    client = client_as("shenji")
+
+    page = client.get("/audit/").content.decode()
+    export = client.get("/audit/export/")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    cells = " ".join(
+        str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value
+    )
+    for shown in (page, cells):
+        assert NAME not in shown
+        assert "139-1234-0000" not in shown
+        assert "category=其他" in shown
+    # The row itself is untouched: the chain still verifies.
+    assert "完整" in client.get("/audit/chain/").content.decode()
