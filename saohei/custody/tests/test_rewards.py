@@ -456,3 +456,48 @@ def test_a_reward_reason_carrying_the_identity_in_any_form_is_refused(
             amount=Decimal("2000"),
         )
     assert not RewardCase.objects.exists()
+
+
+FOLLOW_UP_VARIANTS = {
+    key: IDENTITY_VARIANTS[key]
+    for key in (
+        "hyphenated phone",
+        "full-width phone",
+        "seventeen of the eighteen ID digits",
+        "address without the town",
+        "three characters of the name",
+    )
+}
+
+
+@pytest.mark.parametrize("notes", FOLLOW_UP_VARIANTS.values(), ids=FOLLOW_UP_VARIANTS.keys())
+def test_the_custodians_follow_up_notes_may_not_carry_the_identity(
+    concluded_lead: Lead, notes: str
+) -> None:
+    for method, text in (("电话", notes), (notes, "举报人表示满意")):
+        with pytest.raises(ServiceError, match="不得包含举报人的身份信息"):
+            lead_services.record_follow_up(
+                actor=user("baoguan"),
+                lead=concluded_lead,
+                contacted_on=timezone.localdate(),
+                method=method,
+                satisfaction=Satisfaction.SATISFIED,
+                notes=text,
+            )
+    assert not FollowUp.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.LEAD_FOLLOWED_UP).exists()
+
+
+def test_an_office_members_follow_up_notes_are_not_an_oracle_for_the_identity(
+    concluded_lead: Lead,
+) -> None:
+    # The office cannot see the vault: refusing its guess would tell it the guess was right.
+    lead_services.record_follow_up(
+        actor=user("banshi"),
+        lead=concluded_lead,
+        contacted_on=timezone.localdate(),
+        method="电话",
+        satisfaction=Satisfaction.SATISFIED,
+        notes=f"是不是{NAME}？",
+    )
+    assert FollowUp.objects.count() == 1
