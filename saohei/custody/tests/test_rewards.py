@@ -1,10 +1,12 @@
 """举报奖励 and 回访 through the custodian: the rules, the audit, and what handlers never see."""
 
+import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -501,3 +503,27 @@ def test_an_office_members_follow_up_notes_are_not_an_oracle_for_the_identity(
         notes=f"是不是{NAME}？",
     )
     assert FollowUp.objects.count() == 1
+
+
+def test_reward_texts_written_before_the_new_check_are_withheld_when_they_carry_the_identity(
+    concluded_lead: Lead,
+    register: Callable[..., Lead],
+    reporter: lead_services.ReporterInput,
+) -> None:
+    migration = importlib.import_module(
+        "saohei.custody.migrations.0002_withhold_identity_in_reward_texts"
+    )
+    leaky = _propose(concluded_lead)
+    # Texts the weaker check let through: a hyphenated phone, a full-width one.
+    RewardCase.objects.filter(pk=leaky.pk).update(
+        eligibility_reason="举报属实，电话139-1234-0000", payment_reference="１３９１２３４００００"
+    )
+    clean = _propose(conclude(register(reporter=reporter)))
+
+    migration.withhold_identity_in_reward_texts(django_apps, None)
+
+    leaky.refresh_from_db()
+    clean.refresh_from_db()
+    assert leaky.eligibility_reason == migration.WITHHELD
+    assert leaky.payment_reference == migration.WITHHELD
+    assert clean.eligibility_reason == REASON
