@@ -4,6 +4,7 @@ import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
@@ -30,6 +31,22 @@ REASON = "举报内容经查属实，已立案侦查"
 def _propose(lead: Lead, amount: str = "5000", *, actor: str = "baoguan") -> RewardCase:
     return services.propose_reward(
         actor=user(actor), lead=lead, is_eligible=True, reason=REASON, amount=Decimal(amount)
+    )
+
+
+def _post_proposal(client: Client, lead: Lead, amount: str) -> Any:
+    return client.post(
+        f"/vault/leads/{lead.pk}/reward/", {"is_eligible": "on", "reason": REASON, "amount": amount}
+    )
+
+
+def _pay(reward: RewardCase) -> RewardCase:
+    return services.record_reward_payment(
+        actor=user("baoguan"),
+        reward=reward,
+        paid_on=timezone.localdate(),
+        method=PaymentMethod.CASH,
+        reference="QS-2",
     )
 
 
@@ -214,10 +231,7 @@ class TestRewardPages:
     def test_invalid_proposal_rerenders_with_the_error(
         self, client_as: ClientAs, concluded_lead: Lead
     ) -> None:
-        response = client_as("baoguan").post(
-            f"/vault/leads/{concluded_lead.pk}/reward/",
-            {"is_eligible": "on", "reason": REASON, "amount": "99999"},
-        )
+        response = _post_proposal(client_as("baoguan"), concluded_lead, "99999")
         assert response.status_code == 400
         assert "奖励金额" in response.content.decode()
         assert not RewardCase.objects.exists()
@@ -317,9 +331,12 @@ class TestFollowUpThroughTheCustodian:
         assert FollowUp.objects.get().satisfaction == Satisfaction.MOSTLY
 
 
-def _reopen_and_conclude(lead: Lead, conclusion: str) -> None:
+def _reopen(lead: Lead) -> None:
     lead.refresh_from_db()
     lead_services.reopen_lead(actor=user("shuji"), lead=lead, reason="出现新的情况，重新核查")
+
+
+def _conclude_again(lead: Lead, conclusion: str) -> None:
     lead_services.propose_conclusion(
         actor=user("banshi"), lead=lead, conclusion=conclusion, basis="重新核查后的结论依据"
     )
@@ -363,10 +380,7 @@ class TestRewardsOnlyForSubstantiatedLeads:
         assert 'data-testid="reward-form"' not in page
         assert "查实或部分查实" in page
 
-        response = client.post(
-            f"/vault/leads/{lead.pk}/reward/",
-            {"is_eligible": "on", "reason": REASON, "amount": "2000"},
-        )
+        response = _post_proposal(client, lead, "2000")
 
         assert response.status_code == 400
         assert "查实或部分查实" in response.content.decode()
@@ -376,7 +390,8 @@ class TestRewardsOnlyForSubstantiatedLeads:
         self, client_as: ClientAs, concluded_lead: Lead
     ) -> None:
         reward = _propose(concluded_lead)
-        _reopen_and_conclude(concluded_lead, Conclusion.EXCLUDED)
+        _reopen(concluded_lead)
+        _conclude_again(concluded_lead, Conclusion.EXCLUDED)
         page = client_as("shuji").get("/vault/rewards/").content.decode()
         assert '<option value="approve">' not in page
         assert "查实或部分查实" in page
@@ -399,34 +414,15 @@ class TestRewardsOnlyForSubstantiatedLeads:
     ) -> None:
         reward = _propose(concluded_lead)
         services.decide_reward(actor=user("shuji"), reward=reward, approve=True)
-        concluded_lead.refresh_from_db()
-        lead_services.reopen_lead(actor=user("shuji"), lead=concluded_lead, reason="出现新的情况")
+        _reopen(concluded_lead)
         page = client_as("baoguan").get("/vault/rewards/").content.decode()
         assert 'data-testid="payment-form"' not in page
 
         with pytest.raises(ServiceError, match="重新打开"):
-            services.record_reward_payment(
-                actor=user("baoguan"),
-                reward=reward,
-                paid_on=timezone.localdate(),
-                method=PaymentMethod.CASH,
-                reference="QS-2",
-            )
-        lead_services.propose_conclusion(
-            actor=user("banshi"),
-            lead=concluded_lead,
-            conclusion=Conclusion.UNFOUNDED,
-            basis="重新核查后的结论依据",
-        )
-        lead_services.sign_off(actor=user("fushuji"), lead=concluded_lead, approve=True)
+            _pay(reward)
+        _conclude_again(concluded_lead, Conclusion.UNFOUNDED)
         with pytest.raises(ServiceError, match="查实或部分查实"):
-            services.record_reward_payment(
-                actor=user("baoguan"),
-                reward=reward,
-                paid_on=timezone.localdate(),
-                method=PaymentMethod.CASH,
-                reference="QS-2",
-            )
+            _pay(reward)
         reward.refresh_from_db()
         assert reward.status == RewardStatus.APPROVED
         assert not AuditEvent.objects.filter(action=AuditAction.REWARD_PAID).exists()
@@ -460,6 +456,17 @@ def test_a_reward_reason_carrying_the_identity_in_any_form_is_refused(
     assert not RewardCase.objects.exists()
 
 
+def _follow_up(lead: Lead, actor: str, *, method: str = "电话", notes: str = "") -> None:
+    lead_services.record_follow_up(
+        actor=user(actor),
+        lead=lead,
+        contacted_on=timezone.localdate(),
+        method=method,
+        satisfaction=Satisfaction.SATISFIED,
+        notes=notes,
+    )
+
+
 FOLLOW_UP_VARIANTS = {
     key: IDENTITY_VARIANTS[key]
     for key in (
@@ -478,14 +485,7 @@ def test_the_custodians_follow_up_notes_may_not_carry_the_identity(
 ) -> None:
     for method, text in (("电话", notes), (notes, "举报人表示满意")):
         with pytest.raises(ServiceError, match="不得包含举报人的身份信息"):
-            lead_services.record_follow_up(
-                actor=user("baoguan"),
-                lead=concluded_lead,
-                contacted_on=timezone.localdate(),
-                method=method,
-                satisfaction=Satisfaction.SATISFIED,
-                notes=text,
-            )
+            _follow_up(concluded_lead, "baoguan", method=method, notes=text)
     assert not FollowUp.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.LEAD_FOLLOWED_UP).exists()
 
@@ -494,14 +494,7 @@ def test_an_office_members_follow_up_notes_are_not_an_oracle_for_the_identity(
     concluded_lead: Lead,
 ) -> None:
     # The office cannot see the vault: refusing its guess would tell it the guess was right.
-    lead_services.record_follow_up(
-        actor=user("banshi"),
-        lead=concluded_lead,
-        contacted_on=timezone.localdate(),
-        method="电话",
-        satisfaction=Satisfaction.SATISFIED,
-        notes=f"是不是{NAME}？",
-    )
+    _follow_up(concluded_lead, "banshi", notes=f"是不是{NAME}？")
     assert FollowUp.objects.count() == 1
 
 
