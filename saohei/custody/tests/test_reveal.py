@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.audit.services import record_event
+from saohei.common.errors import ServiceError
+from saohei.custody import services
 from saohei.custody.models import RevealReason
 from saohei.custody.tests.conftest import IDENTITY_VARIANTS, NAME, PHONE, PLANTED, user
 from saohei.leads import services as lead_services
@@ -211,3 +213,18 @@ def test_a_free_text_reason_from_before_the_categories_is_withheld_from_the_log_
         assert "category=其他" in shown
     # The row itself is untouched: the chain still verifies.
     assert "完整" in client.get("/audit/chain/").content.decode()
+
+
+@pytest.mark.parametrize("note", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_the_reveal_service_refuses_a_note_carrying_the_identity(
+    real_name_lead: Lead, note: str
+) -> None:
+    with pytest.raises(ServiceError, match="不得包含举报人的身份信息") as refused:
+        services.reveal_reporter_identity(
+            actor=user("baoguan"),
+            lead=real_name_lead,
+            category=RevealReason.VERIFICATION,
+            note=note,
+        )
+    assert refused.value.field == "note"
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
