@@ -87,7 +87,7 @@ def _values(event: AuditEvent) -> list[str]:
         event.target_label,
         event.get_result_display(),
         event.ip_address or "",
-        _details_text(event.details),
+        _details_text(event.shown_details),
     ]
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -150,6 +152,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         )
 
 
+# What the log shows for a reveal reason written as free text before decision 0011.
+LEGACY_REVEAL_REASON_SHOWN = "（旧版自由填写的理由，可能含举报人身份信息，不予显示）"
+
+
 class AuditEvent(models.Model):
     """One append-only, hash-chained record. Written only by `services.record_event`.
 
@@ -198,6 +204,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action_label}"
+
+    @property
+    def shown_details(self) -> dict[str, Any]:
+        """The details as the log and its export show them (the chain hashes `details`).
+
+        Before decision 0011 a reveal's reason was free text, and the probe found identities in
+        it. Those rows stay in the chain untouched; they read as category 其他, text withheld.
+        """
+        if self.action == AuditAction.IDENTITY_REVEALED and "reason" in self.details:
+            others = {key: value for key, value in self.details.items() if key != "reason"}
+            return {**others, "category": "其他", "note": LEGACY_REVEAL_REASON_SHOWN}
+        return self.details
 
     @property
     def action_label(self) -> str:
