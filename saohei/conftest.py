@@ -1,17 +1,15 @@
 """Shared fixtures: the demo town, real sign-in through the login pages, a fast Argon2."""
 
-from binascii import unhexlify
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
+from saohei.testing.totp import current_totp
 
 pytest_plugins = ["saohei.testing.browser"]
 
@@ -41,11 +39,6 @@ def user(demo: None) -> Callable[[str], User]:
         return User.objects.get(username=username)
 
     return get
-
-
-def current_totp(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(unhexlify(device.key)):06d}"
 
 
 def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> Client:

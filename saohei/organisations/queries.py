@@ -1,6 +1,6 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from saohei.common.roles import Role
+from saohei.common.roles import DEDICATED_ROLES, Role
 from saohei.organisations.access import content_units, managed_units
 from saohei.organisations.models import (
     GroupMembership,
@@ -55,4 +55,20 @@ def list_visible_groups(*, viewer: User) -> list[LeadingGroup]:
         LeadingGroup.objects.filter(unit__in=content_units(viewer))
         .select_related("unit")
         .order_by("unit__path")
+    )
+
+
+def list_dedicated_role_conflicts() -> QuerySet[User]:
+    """Accounts holding a dedicated role (三员, custodian) together with any other role.
+
+    `grant_role` refuses such grants; these are older ones, or ones written around the service.
+    """
+    dedicated = [str(role) for role in DEDICATED_ROLES]
+    return (
+        User.objects.filter(role_grants__role__in=dedicated)
+        .annotate(grant_count=Count("role_grants", distinct=True))
+        .filter(grant_count__gt=1)
+        .prefetch_related("role_grants")
+        .select_related("unit")
+        .order_by("unit__path", "username")
     )
