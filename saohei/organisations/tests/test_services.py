@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -69,56 +70,39 @@ class TestUnits:
 
 
 class TestAccounts:
-    def test_new_account_must_change_its_initial_password(self, user: UserGetter) -> None:
-        account = services.create_account(
-            actor=user("xitong"),
-            username="wangwu",
-            real_name="王五",
-            unit=_town(),
-            initial_password="Init#Pass2026",
+    def test_new_account_gets_a_one_time_password_it_must_change(
+        self, user: UserGetter
+    ) -> None:
+        issued = services.create_account(
+            actor=user("xitong"), username="wangwu", real_name="王五", unit=_town()
         )
+        account = issued.user
         assert account.must_change_password
-        assert account.check_password("Init#Pass2026")
+        assert account.check_password(issued.one_time_password)
+        assert len(issued.one_time_password) == 16
+        assert account.one_time_password_expires_at == issued.expires_at
+        assert issued.expires_at > timezone.now()
         assert AuditEvent.objects.filter(
             action=AuditAction.ACCOUNT_CREATED, target_id=str(account.pk)
         ).exists()
+        assert issued.one_time_password not in str(
+            list(AuditEvent.objects.values_list("details", flat=True))
+        )
 
-    @pytest.mark.parametrize(
-        ("password", "message"),
-        [
-            ("Ab#1", "至少 8 位"),
-            ("abcdefgh", "至少 3 类"),
-            ("Wangwu#2026", "不能包含用户名"),
-        ],
-    )
-    def test_weak_initial_password_is_refused_and_nothing_written(
-        self, user: UserGetter, password: str, message: str
-    ) -> None:
-        with pytest.raises(ServiceError, match=message):
-            services.create_account(
-                actor=user("xitong"),
-                username="wangwu",
-                real_name="王五",
-                unit=_town(),
-                initial_password=password,
-            )
-        assert not User.objects.filter(username="wangwu").exists()
+    def test_two_new_accounts_never_share_a_password(self, user: UserGetter) -> None:
+        first = services.create_account(
+            actor=user("xitong"), username="wangwu", real_name="王五", unit=_town()
+        )
+        second = services.create_account(
+            actor=user("xitong"), username="zhaoliu", real_name="赵六", unit=_town()
+        )
+        assert first.one_time_password != second.one_time_password
 
     def test_username_is_unique_ignoring_case(self, user: UserGetter) -> None:
         with pytest.raises(ServiceError, match="已被使用"):
             services.create_account(
-                actor=user("xitong"),
-                username="BANSHI",
-                real_name="x",
-                unit=_town(),
-                initial_password="Init#Pass2026",
+                actor=user("xitong"), username="BANSHI", real_name="x", unit=_town()
             )
-
-    def test_reset_password_forces_a_change(self, user: UserGetter) -> None:
-        services.reset_password(
-            actor=user("xitong"), user=user("banshi"), new_password="Temp#Pass2026"
-        )
-        assert user("banshi").must_change_password
 
     def test_admin_cannot_deactivate_itself(self, user: UserGetter) -> None:
         with pytest.raises(ServiceError):
