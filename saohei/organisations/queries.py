@@ -64,8 +64,9 @@ def list_dedicated_role_conflicts() -> QuerySet[User]:
     `grant_role` refuses such grants; these are older ones, or ones written around the service.
     """
     dedicated = [str(role) for role in DEDICATED_ROLES]
+    holders = RoleGrant.objects.filter(role__in=dedicated).values("user_id")
     return (
-        User.objects.filter(role_grants__role__in=dedicated)
+        User.objects.filter(pk__in=holders)
         .annotate(grant_count=Count("role_grants", distinct=True))
         .filter(grant_count__gt=1)
         .prefetch_related("role_grants")

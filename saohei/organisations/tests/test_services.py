@@ -223,3 +223,62 @@ class TestLeadingGroup:
             services.add_group_member(
                 actor=user("banshi"), group=group, user=user("shuji"), group_role=GroupRole.MEMBER
             )
+
+
+class TestCustodianIsADedicatedAccount:
+    def test_custodian_role_cannot_be_given_to_a_case_worker(self, user: UserGetter) -> None:
+        with pytest.raises(ServiceError, match="专用账号"):
+            services.grant_role(
+                actor=user("anquan"), user=user("banshi"), role=Role.IDENTITY_CUSTODIAN
+            )
+        assert not user("banshi").has_role(Role.IDENTITY_CUSTODIAN)
+        assert not AuditEvent.objects.filter(action=AuditAction.ROLE_GRANTED).exists()
+
+    @pytest.mark.parametrize(
+        "role", [Role.OFFICE_STAFF, Role.LEADER, Role.DEPUTY_LEADER, Role.POLICE_OFFICER]
+    )
+    def test_custodian_cannot_take_a_case_or_leadership_role(
+        self, user: UserGetter, role: Role
+    ) -> None:
+        with pytest.raises(ServiceError, match="举报信息保管员专用账号"):
+            services.grant_role(actor=user("anquan"), user=user("baoguan"), role=role)
+        assert RoleGrant.objects.filter(user=user("baoguan")).count() == 1
+
+    def test_custodian_goes_to_an_account_without_roles(self, user: UserGetter) -> None:
+        issued = services.create_account(
+            actor=user("xitong"), username="baoguan2", real_name="新保管员", unit=_town()
+        )
+        services.grant_role(
+            actor=user("anquan"), user=issued.user, role=Role.IDENTITY_CUSTODIAN
+        )
+        assert issued.user.has_role(Role.IDENTITY_CUSTODIAN)
+
+
+class TestConflictReport:
+    def _sneak_in_a_conflict(self, user: UserGetter) -> None:
+        # A grant from before the rule, written around the service.
+        RoleGrant.objects.create(user=user("banshi"), role=Role.IDENTITY_CUSTODIAN, unit=_town())
+
+    def test_check_command_lists_existing_conflicts_and_fails(self, user: UserGetter) -> None:
+        import io
+
+        from django.core.management import call_command
+        from django.core.management.base import CommandError
+
+        out = io.StringIO()
+        call_command("check_role_conflicts", stdout=out)
+        assert "没有" in out.getvalue()
+        self._sneak_in_a_conflict(user)
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="1 个账号"):
+            call_command("check_role_conflicts", stdout=out)
+        assert "李晓静" in out.getvalue() and "举报信息保管员" in out.getvalue()
+
+    def test_manage_py_check_warns_about_conflicts(self, user: UserGetter) -> None:
+        from saohei.organisations.checks import check_dedicated_role_conflicts
+
+        assert check_dedicated_role_conflicts() == []
+        self._sneak_in_a_conflict(user)
+        warnings = check_dedicated_role_conflicts()
+        assert [w.id for w in warnings] == ["organisations.W001"]
+        assert "扫黑办工作人员" in warnings[0].msg
