@@ -282,7 +282,9 @@ def password_reset_request_view(request: HttpRequest, user_id: int) -> HttpRespo
         return redirect("organisations:account_detail", user_id=account.pk)
     if outcome.credential is not None:
         return _render_issued(request, outcome.credential)
-    messages.success(request, "该账号须经安全管理员批准后才能重置，申请已提交；批准后请在本页领取。")
+    messages.success(
+        request, "该账号须经安全管理员批准后才能重置，申请已提交；批准后请在本页领取。"
+    )
     return redirect("accounts:password_resets")
 
 

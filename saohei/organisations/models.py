@@ -165,9 +165,7 @@ class User(AbstractUser):
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     # Set while the password is a one-time password someone else handed over; a sign-in after
     # this moment is refused, and the first sign-in moves it to that moment (single use).
-    one_time_password_expires_at = models.DateTimeField(
-        "一次性密码有效期至", null=True, blank=True
-    )
+    one_time_password_expires_at = models.DateTimeField("一次性密码有效期至", null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -22,6 +22,7 @@ from saohei.organisations.models import (
     UnitKind,
     User,
 )
+from saohei.organisations.queries import NOT_A_CASE_WORKER
 
 
 def _require_manager(actor: User, unit: Unit, role: Role) -> None:
@@ -276,6 +277,8 @@ def add_group_member(
         raise ActionNotAllowed("您没有维护该领导小组的权限")
     if user.unit is None or not user.unit.path.startswith(group.unit.path):
         raise ServiceError("只能添加本单位及下属单位的人员", field="user")
+    if not user.is_case_worker:
+        raise ServiceError(NOT_A_CASE_WORKER, field="user")
     if GroupMembership.objects.filter(group=group, user=user).exists():
         raise ServiceError("此人已在领导小组中", field="user")
     last = group.memberships.order_by("-sort_order").values_list("sort_order", flat=True).first()

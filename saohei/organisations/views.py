@@ -122,9 +122,7 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
             form.add_service_error(error)
         else:
             # Rendered, not redirected: the one-time password exists only in this response.
-            return render(
-                request, "organisations/account_created.html", {"credential": credential}
-            )
+            return render(request, "organisations/account_created.html", {"credential": credential})
     return render(request, "organisations/account_form.html", {"form": form, "title": "新建账号"})
 
 

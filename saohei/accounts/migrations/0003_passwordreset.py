@@ -6,32 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PasswordReset',
+            name="PasswordReset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200, verbose_name='原因')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('needs_approval', models.BooleanField(default=False, verbose_name='须经批准')),
-                ('status', models.CharField(choices=[('pending', '待安全管理员批准'), ('approved', '已批准，待领取'), ('issued', '已发放一次性密码'), ('rejected', '已驳回')], db_index=True, max_length=16, verbose_name='状态')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审批时间')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='发放时间')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='一次性密码有效期至')),
-                ('owner_notified_at', models.DateTimeField(blank=True, null=True, verbose_name='本人知悉时间')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审批人')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='申请人')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='password_resets', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="原因")),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                ("needs_approval", models.BooleanField(default=False, verbose_name="须经批准")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待安全管理员批准"),
+                            ("approved", "已批准，待领取"),
+                            ("issued", "已发放一次性密码"),
+                            ("rejected", "已驳回"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审批时间"),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="发放时间")),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="一次性密码有效期至"),
+                ),
+                (
+                    "owner_notified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="本人知悉时间"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审批人",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="password_resets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '密码重置',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "密码重置",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
     ]

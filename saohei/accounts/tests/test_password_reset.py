@@ -232,9 +232,7 @@ class TestSensitiveAccountsNeedASecondPerson:
         assert reset.decided_by == user("anquan")
         assert AuditEvent.objects.filter(action=AuditAction.PASSWORD_RESET_APPROVED).exists()
 
-    def test_one_time_password_alone_does_not_pass_the_leaders_totp(
-        self, user: UserGetter
-    ) -> None:
+    def test_one_time_password_alone_does_not_pass_the_leaders_totp(self, user: UserGetter) -> None:
         outcome = services.request_password_reset(
             actor=user("xitong"), user=user("shuji"), reason="忘记密码"
         )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='one_time_password_expires_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='一次性密码有效期至'),
+            model_name="user",
+            name="one_time_password_expires_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="一次性密码有效期至"),
         ),
     ]

@@ -70,9 +70,7 @@ class TestUnits:
 
 
 class TestAccounts:
-    def test_new_account_gets_a_one_time_password_it_must_change(
-        self, user: UserGetter
-    ) -> None:
+    def test_new_account_gets_a_one_time_password_it_must_change(self, user: UserGetter) -> None:
         issued = services.create_account(
             actor=user("xitong"), username="wangwu", real_name="王五", unit=_town()
         )
@@ -248,9 +246,7 @@ class TestCustodianIsADedicatedAccount:
         issued = services.create_account(
             actor=user("xitong"), username="baoguan2", real_name="新保管员", unit=_town()
         )
-        services.grant_role(
-            actor=user("anquan"), user=issued.user, role=Role.IDENTITY_CUSTODIAN
-        )
+        services.grant_role(actor=user("anquan"), user=issued.user, role=Role.IDENTITY_CUSTODIAN)
         assert issued.user.has_role(Role.IDENTITY_CUSTODIAN)
 
 

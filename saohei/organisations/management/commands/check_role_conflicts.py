@@ -16,6 +16,4 @@ class Command(BaseCommand):
             return
         for user in conflicts:
             self.stdout.write(describe_conflict(user))
-        raise CommandError(
-            f"{len(conflicts)} 个账号违反专用账号规则，请安全管理员撤销多余的角色。"
-        )
+        raise CommandError(f"{len(conflicts)} 个账号违反专用账号规则，请安全管理员撤销多余的角色。")
