@@ -34,7 +34,7 @@ from saohei.organisations.models import User
 from saohei.organisations.services import IssuedCredential
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误。"
-ONE_TIME_PASSWORD_SPENT = (  # noqa: S105 (a message, not a password)
+SPENT_ONE_TIME_CREDENTIAL = (
     "一次性密码已失效：它只能登录一次，且须在有效期内使用。请联系系统管理员重新办理密码重置。"
 )
 
@@ -98,7 +98,7 @@ def check_password_attempt(*, username: str, password: str, ip_address: str | No
             ip_address=ip_address,
             details={"reason": "one_time_password_spent"},
         )
-        return LoginAttempt(None, ONE_TIME_PASSWORD_SPENT)
+        return LoginAttempt(None, SPENT_ONE_TIME_CREDENTIAL)
     return LoginAttempt(authenticated)
 
 
