@@ -215,6 +215,21 @@ class TestLeadingGroup:
                 actor=user("cun01"), group=group, user=user("cun01"), group_role=GroupRole.MEMBER
             )
 
+    @pytest.mark.parametrize("username", ["xitong", "anquan", "shenji", "baoguan"])
+    def test_administrators_and_the_custodian_never_join_the_group(
+        self, user: UserGetter, username: str
+    ) -> None:
+        from saohei.organisations.queries import list_group_candidates
+
+        group = LeadingGroup.objects.get(unit__name="港西镇")
+        dedicated = user(username)
+        assert dedicated not in list_group_candidates(group=group)
+        with pytest.raises(ServiceError, match="不参与办案"):
+            services.add_group_member(
+                actor=user("banshi"), group=group, user=dedicated, group_role=GroupRole.MEMBER
+            )
+        assert not GroupMembership.objects.filter(user=dedicated).exists()
+
     def test_person_already_in_group_is_refused(self, user: UserGetter) -> None:
         group = LeadingGroup.objects.get(unit__name="港西镇")
         with pytest.raises(ServiceError, match="已在"):
