@@ -484,41 +484,50 @@ def approve_password_reset(
     *, actor: User, reset: PasswordReset, ip_address: str | None = None
 ) -> PasswordReset:
     """A 安全管理员 (not the requester) approves; the requester then collects the password once."""
-    reset = PasswordReset.objects.select_for_update().get(pk=reset.pk)
-    _require_approver(actor, reset)
-    reset.status = PasswordResetStatus.APPROVED
-    reset.decided_by = actor
-    reset.decided_at = timezone.now()
-    reset.save(update_fields=["status", "decided_by", "decided_at"])
-    record_event(
-        action=AuditAction.PASSWORD_RESET_APPROVED,
-        actor=actor,
-        target=reset.user,
+    return _decide(
+        actor,
+        reset,
+        PasswordResetStatus.APPROVED,
         ip_address=ip_address,
-        details={"password_reset_id": reset.pk},
-    )
-    notify(
-        recipients=[reset.requested_by],
         title=f"密码重置已批准：{reset.user}",
         body="请到“密码重置”页面领取一次性密码，它只显示一次。",
-        url="/accounts/security/password-resets/",
-        kind=NotificationKind.INFO,
     )
-    return reset
 
 
 @transaction.atomic
 def reject_password_reset(
     *, actor: User, reset: PasswordReset, ip_address: str | None = None
 ) -> PasswordReset:
+    """A 安全管理员 (not the requester) refuses; the account keeps its password."""
+    return _decide(
+        actor,
+        reset,
+        PasswordResetStatus.REJECTED,
+        ip_address=ip_address,
+        title=f"密码重置被驳回：{reset.user}",
+        body="",
+    )
+
+
+def _decide(
+    actor: User,
+    reset: PasswordReset,
+    status: PasswordResetStatus,
+    *,
+    ip_address: str | None,
+    title: str,
+    body: str,
+) -> PasswordReset:
     reset = PasswordReset.objects.select_for_update().get(pk=reset.pk)
     _require_approver(actor, reset)
-    reset.status = PasswordResetStatus.REJECTED
+    reset.status = status
     reset.decided_by = actor
     reset.decided_at = timezone.now()
     reset.save(update_fields=["status", "decided_by", "decided_at"])
     record_event(
-        action=AuditAction.PASSWORD_RESET_REJECTED,
+        action=AuditAction.PASSWORD_RESET_APPROVED
+        if status == PasswordResetStatus.APPROVED
+        else AuditAction.PASSWORD_RESET_REJECTED,
         actor=actor,
         target=reset.user,
         ip_address=ip_address,
@@ -526,7 +535,9 @@ def reject_password_reset(
     )
     notify(
         recipients=[reset.requested_by],
-        title=f"密码重置被驳回：{reset.user}",
+        title=title,
+        body=body,
+        url="/accounts/security/password-resets/",
         kind=NotificationKind.INFO,
     )
     return reset
