@@ -312,3 +312,45 @@ def test_sign_in_helper_still_gets_a_leader_in(demo: None) -> None:
     assert client.get("/").status_code == 200
     client = sign_in(Client(), "shuji")
     assert client.get("/").status_code == 200
+
+
+class TestResetPagesAccess:
+    @pytest.mark.parametrize("username", ["banshi", "shuji", "shenji", "baoguan"])
+    def test_only_the_system_and_security_administrators_open_the_reset_pages(
+        self, client_as: ClientMaker, user: UserGetter, username: str
+    ) -> None:
+        outcome = services.request_password_reset(
+            actor=user("xitong"), user=user("fushuji"), reason="忘记密码"
+        )
+        client = client_as(username)
+        assert client.get("/accounts/security/password-resets/").status_code == 403
+        for decision in ("approve", "reject", "collect"):
+            response = client.post(
+                f"/accounts/security/password-resets/{outcome.reset.pk}/{decision}/"
+            )
+            assert response.status_code == 403
+        response = _request_reset(client, user("cun01"))
+        assert response.status_code == 403
+        assert PasswordReset.objects.get().status == PasswordResetStatus.PENDING
+
+    def test_an_unknown_decision_is_not_found_and_changes_nothing(
+        self, client_as: ClientMaker, user: UserGetter
+    ) -> None:
+        outcome = services.request_password_reset(
+            actor=user("xitong"), user=user("fushuji"), reason="忘记密码"
+        )
+        response = client_as("anquan").post(
+            f"/accounts/security/password-resets/{outcome.reset.pk}/grant/"
+        )
+        assert response.status_code == 404
+        assert PasswordReset.objects.get().status == PasswordResetStatus.PENDING
+
+    def test_reset_list_shows_requests_to_both_administrators(
+        self, client_as: ClientMaker, user: UserGetter
+    ) -> None:
+        services.request_password_reset(
+            actor=user("xitong"), user=user("fushuji"), reason="手机丢失后忘记密码"
+        )
+        for username in ("xitong", "anquan"):
+            page = client_as(username).get("/accounts/security/password-resets/")
+            assert "手机丢失后忘记密码" in page.content.decode()
