@@ -9,7 +9,7 @@ from django.test import Client
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
-from saohei.testing.totp import current_totp
+from saohei.testing.totp import sign_in_client
 
 pytest_plugins = ["saohei.testing.browser"]
 
@@ -43,13 +43,7 @@ def user(demo: None) -> Callable[[str], User]:
 
 def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> Client:
     """Sign in through the real pages, entering the TOTP step when the account has one."""
-    response = client.post("/accounts/login/", {"username": username, "password": password})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    if response["Location"].endswith("/accounts/login/otp/"):
-        account = User.objects.get(username=username)
-        response = client.post("/accounts/login/otp/", {"token": current_totp(account)})
-        assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+    return sign_in_client(client, username, password)
 
 
 @pytest.fixture
