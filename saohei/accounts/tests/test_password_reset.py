@@ -354,3 +354,12 @@ class TestResetPagesAccess:
         for username in ("xitong", "anquan"):
             page = client_as(username).get("/accounts/security/password-resets/")
             assert "手机丢失后忘记密码" in page.content.decode()
+
+
+def test_security_admins_home_counts_resets_waiting_for_approval(
+    client_as: ClientMaker, user: UserGetter
+) -> None:
+    services.request_password_reset(actor=user("xitong"), user=user("fushuji"), reason="忘记密码")
+    page = client_as("anquan").get("/").content.decode()
+    assert "待批准的密码重置" in page
+    assert "/accounts/security/password-resets/" in page
