@@ -285,3 +285,5 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"
 # 举报奖励 ceiling in yuan (Shandong practice: up to 20,000); set per province's scheme.
 SAOHEI_REWARD_CAP = int(os.environ.get("SAOHEI_REWARD_CAP", "20000"))
+# How long a one-time password from a reset or a new account stays usable (it works only once).
+SAOHEI_ONE_TIME_PASSWORD_MINUTES = int(os.environ.get("SAOHEI_ONE_TIME_PASSWORD_MINUTES", "60"))

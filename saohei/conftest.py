@@ -1,6 +1,5 @@
 """Shared fixtures: the demo town, real sign-in through the login pages, a fast Argon2."""
 
-from binascii import unhexlify
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,12 +9,11 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from django.test import Client
 from django.test.signals import setting_changed
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
+from saohei.testing.totp import sign_in_client
 
 pytest_plugins = ["saohei.testing.browser"]
 
@@ -68,20 +66,9 @@ def user(demo: None) -> Callable[[str], User]:
     return get
 
 
-def current_totp(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(unhexlify(device.key)):06d}"
-
-
 def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> Client:
     """Sign in through the real pages, entering the TOTP step when the account has one."""
-    response = client.post("/accounts/login/", {"username": username, "password": password})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    if response["Location"].endswith("/accounts/login/otp/"):
-        account = User.objects.get(username=username)
-        response = client.post("/accounts/login/otp/", {"token": current_totp(account)})
-        assert response.status_code == 302, response.content.decode()[:2000]
-    return client
+    return sign_in_client(client, username, password)
 
 
 @pytest.fixture

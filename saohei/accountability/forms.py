@@ -8,6 +8,7 @@ from saohei.accountability.models import TalkKind, Topic
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import list_case_workers_under
 
 
 class _ServiceErrorMixin(StyledForm):
@@ -68,9 +69,7 @@ class TalkForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = User.objects.filter(is_active=True, unit__path__startswith=town.path).order_by(
-            "unit__path", "username"
-        )
+        people = list_case_workers_under(town)
         for name in ("interviewer", "interviewees", "recorder", "responsible_person"):
             self.fields[name].queryset = people  # type: ignore[attr-defined]
         self.fields["problem_village"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
@@ -113,12 +112,7 @@ class TalkEditForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset(
-            "interviewees",
-            User.objects.filter(is_active=True, unit__path__startswith=town.path).order_by(
-                "unit__path", "username"
-            ),
-        )
+        self.set_queryset("interviewees", list_case_workers_under(town))
 
     @staticmethod
     def initial_for(talk: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from saohei.leads.services import LeadInput, register_lead
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications.models import SourceKind
 from saohei.rectifications.services import open_item
 
@@ -74,7 +75,7 @@ def talk_url(talk: Talk) -> str:
 
 
 def _in_town(user: User, town: Unit) -> bool:
-    return user.is_active and user.unit is not None and user.unit.path.startswith(town.path)
+    return is_case_worker_under(user, town)
 
 
 def _text(value: str, name: str, label: str, *, required: bool = True) -> str:
@@ -109,11 +110,15 @@ def _check_details(
     _text(content, "content", "谈话内容")
     _text(follow_up, "follow_up", "后续跟进", required=False)
     if not _in_town(interviewer, town):
-        raise ServiceError("谈话人须为本镇在岗人员", field="interviewer")
+        raise ServiceError(
+            "谈话人须为本镇在岗人员（三员、举报信息保管员除外）", field="interviewer"
+        )
     if not interviewees:
         raise ServiceError("请选择谈话对象", field="interviewees")
     if any(not _in_town(person, town) for person in interviewees):
-        raise ServiceError("谈话对象须为本镇在岗人员", field="interviewees")
+        raise ServiceError(
+            "谈话对象须为本镇在岗人员（三员、举报信息保管员除外）", field="interviewees"
+        )
     if interviewer in interviewees:
         raise ServiceError("谈话人不能同时是谈话对象", field="interviewees")
 
@@ -188,7 +193,7 @@ def record_talk(*, actor: User, unit: Unit, data: TalkInput) -> Talk:
         follow_up=data.follow_up,
     )
     if data.recorder is not None and not _in_town(data.recorder, unit):
-        raise ServiceError("记录人须为本镇在岗人员", field="recorder")
+        raise ServiceError("记录人须为本镇在岗人员（三员、举报信息保管员除外）", field="recorder")
     talk = Talk.objects.create(
         unit=unit,
         talked_on=data.talked_on,

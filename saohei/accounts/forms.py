@@ -66,3 +66,7 @@ class SecurityPolicyForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class PasswordResetRequestForm(StyledForm):
+    reason = forms.CharField(label="重置密码的原因", max_length=200)

@@ -1,16 +1,11 @@
 from django.conf import settings
 from django.db import models
 
-from saohei.common.roles import Role
+from saohei.common.roles import DEFAULT_TOTP_ROLES
 
 
 def default_totp_roles() -> list[str]:
-    return [
-        Role.SYSTEM_ADMIN.value,
-        Role.SECURITY_ADMIN.value,
-        Role.AUDIT_ADMIN.value,
-        Role.IDENTITY_CUSTODIAN.value,
-    ]
+    return [role.value for role in DEFAULT_TOTP_ROLES]
 
 
 class SecurityPolicy(models.Model):
@@ -58,3 +53,59 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetStatus(models.TextChoices):
+    PENDING = "pending", "待安全管理员批准"
+    APPROVED = "approved", "已批准，待领取"
+    ISSUED = "issued", "已发放一次性密码"
+    REJECTED = "rejected", "已驳回"
+
+
+class PasswordResetQuerySet(models.QuerySet["PasswordReset"]):
+    def open(self) -> "PasswordResetQuerySet":
+        return self.filter(status__in=[PasswordResetStatus.PENDING, PasswordResetStatus.APPROVED])
+
+
+class PasswordReset(models.Model):
+    """A 系统管理员's reset of someone's password, with a 安全管理员's approval where required.
+
+    The one-time password itself is never stored here: only its hash, as the account's password.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.CASCADE,
+        related_name="password_resets",
+    )
+    reason = models.CharField("原因", max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    needs_approval = models.BooleanField("须经批准", default=False)
+    status = models.CharField(
+        "状态", max_length=16, choices=PasswordResetStatus.choices, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    issued_at = models.DateTimeField("发放时间", null=True, blank=True)
+    expires_at = models.DateTimeField("一次性密码有效期至", null=True, blank=True)
+    owner_notified_at = models.DateTimeField("本人知悉时间", null=True, blank=True)
+
+    objects = PasswordResetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "密码重置"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_status_display()}"

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from saohei.accounts.models import UserSession
+from saohei.accounts.models import PasswordReset, UserSession
 from saohei.audit.models import AuditEvent, AuditEventQuerySet
 from saohei.common.roles import Role
 from saohei.organisations.access import managed_units
@@ -26,6 +26,15 @@ def list_active_sessions(*, viewer: User) -> QuerySet[UserSession]:
         )
         .select_related("user", "user__unit")
         .order_by("-last_seen_at")
+    )
+
+
+def list_password_resets(*, viewer: User, role: Role) -> QuerySet[PasswordReset]:
+    """Password resets of accounts the administrator (系统管理员 or 安全管理员) manages."""
+    return (
+        PasswordReset.objects.filter(user__unit__in=managed_units(viewer, role))
+        .select_related("user", "user__unit", "requested_by", "decided_by")
+        .order_by("-requested_at", "-id")
     )
 
 

@@ -20,4 +20,15 @@ urlpatterns = [
     path("security/logins/", views.login_log_view, name="login_log"),
     path("security/accounts/<int:user_id>/unlock/", views.unlock_view, name="unlock"),
     path("security/accounts/<int:user_id>/reset-otp/", views.reset_totp_view, name="reset_totp"),
+    path(
+        "security/accounts/<int:user_id>/reset-password/",
+        views.password_reset_request_view,
+        name="password_reset_request",
+    ),
+    path("security/password-resets/", views.password_reset_list_view, name="password_resets"),
+    path(
+        "security/password-resets/<int:reset_id>/<str:decision>/",
+        views.password_reset_decide_view,
+        name="password_reset_decide",
+    ),
 ]

@@ -1,14 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from saohei.accounts import queries, services
-from saohei.accounts.forms import LoginForm, PasswordChangeForm, SecurityPolicyForm, TokenForm
+from saohei.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    SecurityPolicyForm,
+    TokenForm,
+)
+from saohei.accounts.models import PasswordReset
 from saohei.accounts.policy import get_policy
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
@@ -30,6 +38,11 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return "/"
+
+
+def _show_notices(request: HttpRequest, notices: list[str]) -> None:
+    for notice in notices:
+        messages.warning(request, notice)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -55,7 +68,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[_PENDING_AT] = int(timezone.now().timestamp())
                 request.session[_PENDING_NEXT] = next_url
                 return redirect("accounts:otp_verify")
-            services.start_session(request=request, user=attempt.user, ip_address=ip_address)
+            notices = services.start_session(
+                request=request, user=attempt.user, ip_address=ip_address
+            )
+            _show_notices(request, notices)
             return redirect(next_url)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
@@ -79,12 +95,13 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error("token", attempt.error)
         else:
             next_url = request.session.get(_PENDING_NEXT, "/")
-            services.start_session(
+            notices = services.start_session(
                 request=request,
                 user=user,
                 ip_address=ip_address,
                 totp_device=services.confirmed_totp_device(user),
             )
+            _show_notices(request, notices)
             return redirect(next_url)
     return render(request, "accounts/otp_verify.html", {"form": form, "pending_user": user})
 
@@ -232,3 +249,86 @@ def reset_totp_view(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(request, f"已重置 {account} 的动态口令，其下次登录时须重新绑定。")
     return redirect("organisations:account_detail", user_id=account.pk)
+
+
+def _reset_admin_role(user: User) -> Role:
+    return Role.SYSTEM_ADMIN if user.has_role(Role.SYSTEM_ADMIN) else Role.SECURITY_ADMIN
+
+
+def _render_issued(request: HttpRequest, credential: object) -> HttpResponse:
+    # Rendered, never redirected to: the one-time password exists only in this response.
+    return render(request, "accounts/password_reset_issued.html", {"credential": credential})
+
+
+@never_cache
+@require_POST
+@role_required(Role.SYSTEM_ADMIN)
+def password_reset_request_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
+    form = PasswordResetRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写重置密码的原因（不超过200字）。")
+        return redirect("organisations:account_detail", user_id=account.pk)
+    try:
+        outcome = services.request_password_reset(
+            actor=actor,
+            user=account,
+            reason=form.cleaned_data["reason"],
+            ip_address=client_ip(request),
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("organisations:account_detail", user_id=account.pk)
+    if outcome.credential is not None:
+        return _render_issued(request, outcome.credential)
+    messages.success(
+        request, "该账号须经安全管理员批准后才能重置，申请已提交；批准后请在本页领取。"
+    )
+    return redirect("accounts:password_resets")
+
+
+@role_required(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def password_reset_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: User = request.user  # type: ignore[assignment]
+    role = _reset_admin_role(viewer)
+    resets = queries.list_password_resets(viewer=viewer, role=role)
+    page = Paginator(resets, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/password_reset_list.html",
+        {"page": page, "is_security_admin": role == Role.SECURITY_ADMIN},
+    )
+
+
+_DECISIONS = {
+    "approve": (services.approve_password_reset, "已批准，申请人可领取一次性密码。"),
+    "reject": (services.reject_password_reset, "已驳回。"),
+}
+
+
+@never_cache
+@require_POST
+@role_required(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
+def password_reset_decide_view(request: HttpRequest, reset_id: int, decision: str) -> HttpResponse:
+    """Approve or reject (安全管理员), or collect the one-time password (the requester)."""
+    viewer: User = request.user  # type: ignore[assignment]
+    role = _reset_admin_role(viewer)
+    reset: PasswordReset = get_object_or_404(
+        queries.list_password_resets(viewer=viewer, role=role), pk=reset_id
+    )
+    try:
+        if decision == "collect":
+            credential = services.collect_password_reset(
+                actor=viewer, reset=reset, ip_address=client_ip(request)
+            )
+            return _render_issued(request, credential)
+        if decision not in _DECISIONS:
+            raise Http404("操作不存在")
+        decide, success = _DECISIONS[decision]
+        decide(actor=viewer, reset=reset, ip_address=client_ip(request))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("accounts:password_resets")

@@ -19,6 +19,24 @@ class Role(models.TextChoices):
 # 三员: system, security and audit administrators (等保 2.0). Mutually exclusive on one account.
 THREE_ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
+# Roles held only on a dedicated account: the 三员 (等保 separation of duties) and the custodian of
+# reporter identities, who never works cases (decision 0004) — no other role on the same account.
+DEDICATED_ROLES = THREE_ADMIN_ROLES | {Role.IDENTITY_CUSTODIAN}
+
+# Roles whose accounts must use a second factor before the security policy was ever saved.
+# Leaders read officials' leads (保护伞), so a reset password alone must never open them.
+DEFAULT_TOTP_ROLES = (
+    Role.SYSTEM_ADMIN,
+    Role.SECURITY_ADMIN,
+    Role.AUDIT_ADMIN,
+    Role.IDENTITY_CUSTODIAN,
+    Role.LEADER,
+    Role.DEPUTY_LEADER,
+)
+
+# Resetting the password of an account holding any of these needs a 安全管理员's approval.
+RESET_NEEDS_APPROVAL_ROLES = DEDICATED_ROLES | {Role.LEADER, Role.DEPUTY_LEADER}
+
 # Roles that work with case content and therefore see records of the units they are granted on.
 CONTENT_ROLES = frozenset(
     {

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from saohei.accounts.services import requires_totp
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
@@ -119,8 +120,11 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
                 },
             )
 
-    for username in ("xitong", "anquan", "shenji", "baoguan"):
+    # Every demo account whose role the policy puts behind TOTP gets a device (leaders too).
+    for username, *_ in STAFF:
         user = User.objects.get(username=username)
+        if not requires_totp(user):
+            continue
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="演示动态口令", confirmed=True)

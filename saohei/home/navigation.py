@@ -79,6 +79,11 @@ MENU: list[MenuEntry | MenuGroup] = [
         "organisations:account_list",
         frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
     ),
+    MenuEntry(
+        "密码重置",
+        "accounts:password_resets",
+        frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
+    ),
     MenuGroup(
         "安全管理",
         (

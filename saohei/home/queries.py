@@ -5,7 +5,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from saohei.accounts.queries import list_active_sessions
+from saohei.accounts.models import PasswordResetStatus
+from saohei.accounts.queries import list_active_sessions, list_password_resets
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.roles import Role
 from saohei.organisations.access import content_units, get_group_for_user, managed_units
@@ -101,6 +102,13 @@ def admin_panels(user: User) -> list[HomePanel]:
                         "organisations:account_list",
                     ),
                     ("在线会话", list_active_sessions(viewer=user).count(), "accounts:sessions"),
+                    (
+                        "待批准的密码重置",
+                        list_password_resets(viewer=user, role=Role.SECURITY_ADMIN)
+                        .filter(status=PasswordResetStatus.PENDING)
+                        .count(),
+                        "accounts:password_resets",
+                    ),
                     (
                         "今日登录失败",
                         AuditEvent.objects.filter(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import list_case_workers_under
 
 
 class _ServiceErrorMixin(StyledForm):
@@ -33,9 +34,7 @@ class RoundForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["inspectors"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, unit__path__startswith=town.path
-        ).order_by("unit__path", "username")
+        self.fields["inspectors"].queryset = list_case_workers_under(town)  # type: ignore[attr-defined]
         self.fields["villages"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             parent=town, is_active=True, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]
         ).order_by("sort_order", "path")

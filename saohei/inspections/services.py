@@ -15,6 +15,7 @@ from saohei.inspections.models import ArchiveFolder, Finding, FindingPhoto, Insp
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications.models import RectificationItem, SourceKind, Status
 from saohei.rectifications.services import open_item
 
@@ -56,6 +57,10 @@ def create_round(
         raise ServiceError("检查村居须为本镇的村（社区）", field="villages")
     if not inspectors:
         raise ServiceError("请选择检查人员", field="inspectors")
+    if any(not is_case_worker_under(person, unit) for person in inspectors):
+        raise ServiceError(
+            "检查人员须为本镇在岗人员（三员、举报信息保管员除外）", field="inspectors"
+        )
     if working_days < 1 or working_days > 60:
         raise ServiceError("整改时限应为1至60个工作日", field="working_days")
     inspection = InspectionRound.objects.create(

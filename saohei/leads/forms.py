@@ -16,6 +16,7 @@ from saohei.leads.models import (
     SubjectRole,
 )
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import list_case_workers_under
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -253,9 +254,7 @@ class AssignForm(StyledForm):
         units = Unit.objects.subtree_of(town).active()
         self.set_queryset("handling_unit", units.exclude(kind="police_station"))
         self.set_queryset("police_unit", units.filter(kind="police_station"))
-        self.set_queryset(
-            "handler", User.objects.filter(unit__in=units, is_active=True).select_related("unit")
-        )
+        self.set_queryset("handler", list_case_workers_under(town).filter(unit__in=units))
 
 
 class InvestigationForm(StyledForm):

@@ -40,6 +40,7 @@ from saohei.leads.models import (
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import NOT_A_CASE_WORKER
 from saohei.vault.screening import refuse_sealed_identity_in
 from saohei.vault.services import store_reporter_identity
 from saohei.workdays.calendar import add_working_days
@@ -290,6 +291,8 @@ def assign_lead(
         and not handler.unit.path.startswith(lead.unit.path)
     ):
         raise ServiceError("承办人须为本镇人员", field="handler")
+    if handler is not None and not handler.is_case_worker:
+        raise ServiceError(NOT_A_CASE_WORKER, field="handler")
     if police_unit is not None and (
         police_unit.kind != UnitKind.POLICE_STATION
         or not police_unit.path.startswith(lead.unit.path)

@@ -9,15 +9,12 @@ from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
 from saohei.meetings.queries import TASK_STATES
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import list_case_workers_under
 from saohei.rectifications.forms import PersonChoiceField
 
 
 def town_people(town: Unit) -> Any:
-    return (
-        User.objects.filter(is_active=True, unit__path__startswith=town.path)
-        .select_related("unit")
-        .order_by("unit__path", "username")
-    )
+    return list_case_workers_under(town)
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

@@ -37,6 +37,7 @@ from saohei.meetings.models import (
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import RectificationItem, SourceKind
 from saohei.workdays.calendar import add_working_days
@@ -117,18 +118,18 @@ def _require_office(actor: User, unit: Unit) -> None:
 
 
 def _in_town(person: User, town: Unit) -> bool:
-    return person.is_active and person.unit is not None and person.unit.path.startswith(town.path)
+    return is_case_worker_under(person, town)
 
 
 def _check_people(town: Unit, chair: User, recorder: User, attendees: list[User]) -> None:
     if not _in_town(chair, town):
-        raise ServiceError("主持人须为本镇在岗人员", field="chair")
+        raise ServiceError("主持人须为本镇在岗人员（三员、举报信息保管员除外）", field="chair")
     if not _in_town(recorder, town):
-        raise ServiceError("记录人须为本镇在岗人员", field="recorder")
+        raise ServiceError("记录人须为本镇在岗人员（三员、举报信息保管员除外）", field="recorder")
     if not attendees:
         raise ServiceError("请选择参会人", field="attendees")
     if any(not _in_town(person, town) for person in attendees):
-        raise ServiceError("参会人须为本镇在岗人员", field="attendees")
+        raise ServiceError("参会人须为本镇在岗人员（三员、举报信息保管员除外）", field="attendees")
 
 
 def _add_material(meeting: Meeting, material: MaterialIn) -> MeetingMaterial:
@@ -309,7 +310,7 @@ def add_decision(
     is told."""
     _require_office(actor, meeting.unit)
     if not _in_town(owner, meeting.unit):
-        raise ServiceError("责任人须为本镇在岗人员", field="owner")
+        raise ServiceError("责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="owner")
     due_on = _decision_due(meeting, due_on, working_days)
     decision = MeetingDecision.objects.create(
         meeting=meeting, text=_text(text, "text", "决定事项"), owner=owner, due_on=due_on
@@ -350,7 +351,7 @@ def edit_decision(
     if reason:
         raise ServiceError(reason)
     if not _in_town(owner, meeting.unit):
-        raise ServiceError("责任人须为本镇在岗人员", field="owner")
+        raise ServiceError("责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="owner")
     new_text = _text(text, "text", "决定事项")
     new_due = _decision_due(meeting, due_on, working_days)
     before = _decision_summary(locked)

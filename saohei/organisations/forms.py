@@ -63,22 +63,7 @@ class AccountForm(StyledForm):
 
 class AccountCreateForm(AccountForm):
     username = forms.CharField(label="用户名", max_length=30, validators=[username_validator])
-    initial_password = forms.CharField(
-        label="初始密码",
-        max_length=128,
-        widget=forms.PasswordInput,
-        help_text="用户首次登录时须修改。",
-    )
-    field_order = ["username", "real_name", "position", "phone", "unit", "initial_password"]
-
-
-class PasswordResetForm(StyledForm):
-    new_password = forms.CharField(
-        label="临时密码",
-        max_length=128,
-        widget=forms.PasswordInput,
-        help_text="用户下次登录时须修改。",
-    )
+    field_order = ["username", "real_name", "position", "phone", "unit"]
 
 
 class RoleGrantForm(StyledForm):

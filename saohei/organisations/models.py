@@ -6,7 +6,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.functional import cached_property
 
-from saohei.common.roles import Role
+from saohei.common.roles import DEDICATED_ROLES, Role
 
 
 class UnitKind(models.TextChoices):
@@ -141,6 +141,10 @@ class UserQuerySet(models.QuerySet["User"]):
     def in_units(self, units: models.QuerySet[Unit]) -> "UserQuerySet":
         return self.filter(unit__in=units)
 
+    def case_workers(self) -> "UserQuerySet":
+        """People who may handle, attend or answer for case work: not the 三员, not the custodian."""
+        return self.exclude(role_grants__role__in=[str(role) for role in DEDICATED_ROLES])
+
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
@@ -159,6 +163,9 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
     failed_login_count = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    # Set while the password is a one-time password someone else handed over; a sign-in after
+    # this moment is refused, and the first sign-in moves it to that moment (single use).
+    one_time_password_expires_at = models.DateTimeField("一次性密码有效期至", null=True, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -179,6 +186,11 @@ class User(AbstractUser):
 
     def has_any_role(self, roles: Iterable[Role]) -> bool:
         return not self.granted_roles.isdisjoint(roles)
+
+    @property
+    def is_case_worker(self) -> bool:
+        """The 三员 and the custodian hold dedicated accounts and never work cases."""
+        return not self.has_any_role(DEDICATED_ROLES)
 
     @property
     def role_labels(self) -> list[str]:

@@ -1,6 +1,6 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from saohei.common.roles import Role
+from saohei.common.roles import DEDICATED_ROLES, Role
 from saohei.organisations.access import content_units, managed_units
 from saohei.organisations.models import (
     GroupMembership,
@@ -42,12 +42,7 @@ def list_group_memberships(*, group: LeadingGroup) -> QuerySet[GroupMembership]:
 
 
 def list_group_candidates(*, group: LeadingGroup) -> QuerySet[User]:
-    return (
-        User.objects.filter(unit__path__startswith=group.unit.path, is_active=True)
-        .exclude(pk__in=group.memberships.values("user_id"))
-        .select_related("unit")
-        .order_by("unit__path", "username")
-    )
+    return list_case_workers_under(group.unit).exclude(pk__in=group.memberships.values("user_id"))
 
 
 def list_visible_groups(*, viewer: User) -> list[LeadingGroup]:
@@ -55,4 +50,49 @@ def list_visible_groups(*, viewer: User) -> list[LeadingGroup]:
         LeadingGroup.objects.filter(unit__in=content_units(viewer))
         .select_related("unit")
         .order_by("unit__path")
+    )
+
+
+def list_dedicated_role_conflicts() -> QuerySet[User]:
+    """Accounts holding a dedicated role (三员, custodian) together with any other role.
+
+    `grant_role` refuses such grants; these are older ones, or ones written around the service.
+    """
+    dedicated = [str(role) for role in DEDICATED_ROLES]
+    holders = RoleGrant.objects.filter(role__in=dedicated).values("user_id")
+    return (
+        User.objects.filter(pk__in=holders)
+        .annotate(grant_count=Count("role_grants", distinct=True))
+        .filter(grant_count__gt=1)
+        .prefetch_related("role_grants")
+        .select_related("unit")
+        .order_by("unit__path", "username")
+    )
+
+
+# The 三员 and the custodian hold dedicated accounts: never a handler, member or attendee.
+NOT_A_CASE_WORKER = "系统管理员、安全管理员、审计管理员和举报信息保管员不参与办案，不能选为此项人员"
+
+
+def list_case_workers_under(unit: Unit) -> QuerySet[User]:
+    """Whom a picker may offer for case work under `unit`: active, in its subtree, no 三员/custodian.
+
+    Handlers, group members, meeting attendees, task owners, interviewees, responsible persons,
+    inspectors and publicity handlers all come from here.
+    """
+    return (
+        User.objects.filter(is_active=True, unit__path__startswith=unit.path)
+        .case_workers()
+        .select_related("unit")
+        .order_by("unit__path", "username")
+    )
+
+
+def is_case_worker_under(person: User, unit: Unit) -> bool:
+    """The service-side twin of `list_case_workers_under`, for the person a form or API sent."""
+    return (
+        person.is_active
+        and person.unit is not None
+        and person.unit.path.startswith(unit.path)
+        and person.is_case_worker
     )

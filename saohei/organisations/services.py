@@ -1,15 +1,17 @@
 """Every change to units, accounts, role grants and the leading group."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from datetime import datetime
+from typing import NamedTuple
+
 from django.db import transaction
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.roles import THREE_ADMIN_ROLES, Role
+from saohei.common.roles import DEDICATED_ROLES, Role
 from saohei.organisations.access import can_edit_group, can_manage_unit
+from saohei.organisations.credentials import set_one_time_password
 from saohei.organisations.models import (
     ALLOWED_CHILD_KINDS,
     GroupMembership,
@@ -20,6 +22,7 @@ from saohei.organisations.models import (
     UnitKind,
     User,
 )
+from saohei.organisations.queries import NOT_A_CASE_WORKER
 
 
 def _require_manager(actor: User, unit: Unit, role: Role) -> None:
@@ -113,12 +116,12 @@ def _assign_changes(instance: object, **values: object) -> list[str]:
     return changed
 
 
-def _validated_password(password: str, user: User) -> str:
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ServiceError("；".join(error.messages), field="password") from error
-    return password
+class IssuedCredential(NamedTuple):
+    """An account and its one-time password, to be shown once to the person handing it over."""
+
+    user: User
+    one_time_password: str
+    expires_at: datetime
 
 
 @transaction.atomic
@@ -128,30 +131,28 @@ def create_account(
     username: str,
     real_name: str,
     unit: Unit,
-    initial_password: str,
     position: str = "",
     phone: str = "",
     ip_address: str | None = None,
-) -> User:
-    """New accounts get an initial password that must be changed at first login."""
+) -> IssuedCredential:
+    """A new account gets a generated one-time password (nobody chooses it); changed at first login."""
     _require_manager(actor, unit, Role.SYSTEM_ADMIN)
     if User.objects.filter(username__iexact=username).exists():
         raise ServiceError("该用户名已被使用", field="username")
     if not unit.is_active:
         raise ServiceError("所选单位已停用", field="unit")
     user = User(username=username, real_name=real_name, unit=unit, position=position, phone=phone)
-    user.set_password(_validated_password(initial_password, user))
-    user.must_change_password = True
-    user.password_changed_at = timezone.now()
+    password = set_one_time_password(user, now=timezone.now())
     user.save()
     record_event(
         action=AuditAction.ACCOUNT_CREATED,
         actor=actor,
         target=user,
         ip_address=ip_address,
-        details={"unit_id": unit.pk},
+        details={"unit_id": unit.pk, "one_time_password": True},
     )
-    return user
+    assert user.one_time_password_expires_at is not None
+    return IssuedCredential(user, password, user.one_time_password_expires_at)
 
 
 @transaction.atomic
@@ -203,21 +204,6 @@ def set_account_active(
 
 
 @transaction.atomic
-def reset_password(
-    *, actor: User, user: User, new_password: str, ip_address: str | None = None
-) -> User:
-    """A reset password is temporary: the owner must change it at next login."""
-    assert user.unit is not None
-    _require_manager(actor, user.unit, Role.SYSTEM_ADMIN)
-    user.set_password(_validated_password(new_password, user))
-    user.must_change_password = True
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    record_event(action=AuditAction.PASSWORD_RESET, actor=actor, target=user, ip_address=ip_address)
-    return user
-
-
-@transaction.atomic
 def grant_role(
     *,
     actor: User,
@@ -226,7 +212,7 @@ def grant_role(
     unit: Unit | None = None,
     ip_address: str | None = None,
 ) -> RoleGrant:
-    """Only the 安全管理员 grants roles; the 三员 roles exclude each other and every other role."""
+    """Only the 安全管理员 grants roles; a dedicated role (三员, custodian) excludes every other."""
     scope_unit = unit or user.unit
     if scope_unit is None:
         raise ServiceError("该账号没有所在单位，无法授权")
@@ -238,12 +224,14 @@ def grant_role(
     held = set(user.role_grants.values_list("role", flat=True))
     if role in held:
         raise ServiceError(f"该账号已有“{role.label}”角色", field="role")
-    if role in THREE_ADMIN_ROLES and held:
+    if role in DEDICATED_ROLES and held:
         raise ServiceError(
-            "系统管理员、安全管理员、审计管理员须为专用账号，不能与其他角色兼任", field="role"
+            "系统管理员、安全管理员、审计管理员和举报信息保管员须为专用账号，不能与其他角色兼任",
+            field="role",
         )
-    if held & THREE_ADMIN_ROLES:
-        raise ServiceError("该账号是三员专用账号，不能再授予其他角色", field="role")
+    if held & DEDICATED_ROLES:
+        dedicated = Role(next(iter(held & DEDICATED_ROLES))).label
+        raise ServiceError(f"该账号是{dedicated}专用账号，不能再授予其他角色", field="role")
     grant = RoleGrant.objects.create(user=user, role=role, unit=scope_unit, granted_by=actor)
     user.__dict__.pop("granted_roles", None)
     record_event(
@@ -289,6 +277,8 @@ def add_group_member(
         raise ActionNotAllowed("您没有维护该领导小组的权限")
     if user.unit is None or not user.unit.path.startswith(group.unit.path):
         raise ServiceError("只能添加本单位及下属单位的人员", field="user")
+    if not user.is_case_worker:
+        raise ServiceError(NOT_A_CASE_WORKER, field="user")
     if GroupMembership.objects.filter(group=group, user=user).exists():
         raise ServiceError("此人已在领导小组中", field="user")
     last = group.memberships.order_by("-sort_order").values_list("sort_order", flat=True).first()
@@ -327,34 +317,38 @@ def remove_group_member(
     )
 
 
+# The installer hands the three first credentials over in person; give that a working day.
+BOOTSTRAP_PASSWORD_MINUTES = 24 * 60
+
+
 @transaction.atomic
 def bootstrap_installation(
-    *, city_name: str, town_name: str, town_code: str, passwords: dict[str, str]
-) -> list[User]:
+    *, city_name: str, town_name: str, town_code: str
+) -> list[IssuedCredential]:
     """First start of a real installation: the top units and the three administrator accounts.
 
-    There is no default admin with a known password: each gets a random one that must be
-    changed at first sign-in (and TOTP enrolment follows, by policy). Refused once any
-    account exists, so it cannot be used to mint administrators later.
+    There is no default admin with a known password: each gets a generated one-time password
+    that must be changed at first sign-in (and TOTP enrolment follows, by policy). Refused once
+    any account exists, so it cannot be used to mint administrators later.
     """
     if User.objects.exists():
         raise ServiceError("系统中已有账号，不能再次初始化")
     city = build_unit(name=city_name, kind=UnitKind.CITY_OFFICE, parent=None)
     town = build_unit(name=town_name, kind=UnitKind.TOWN, parent=city, code=town_code)
-    admins = []
+    issued = []
+    now = timezone.now()
     for username, role, label in (
         ("xitong", Role.SYSTEM_ADMIN, "系统管理员"),
         ("anquan", Role.SECURITY_ADMIN, "安全管理员"),
         ("shenji", Role.AUDIT_ADMIN, "审计管理员"),
     ):
         user = User(username=username, real_name=label, position=label, unit=town)
-        user.set_password(passwords[username])
-        user.must_change_password = True
-        user.password_changed_at = timezone.now()
+        password = set_one_time_password(user, now=now, valid_minutes=BOOTSTRAP_PASSWORD_MINUTES)
         user.save()
         RoleGrant.objects.create(user=user, role=role, unit=town)
-        admins.append(user)
+        assert user.one_time_password_expires_at is not None
+        issued.append(IssuedCredential(user, password, user.one_time_password_expires_at))
         record_event(
             action=AuditAction.ACCOUNT_CREATED, target=user, unit=town, details={"bootstrap": True}
         )
-    return admins
+    return issued

@@ -13,11 +13,6 @@ urlpatterns = [
     path("accounts/<int:user_id>/", views.account_detail_view, name="account_detail"),
     path("accounts/<int:user_id>/edit/", views.account_edit_view, name="account_edit"),
     path(
-        "accounts/<int:user_id>/reset-password/",
-        views.account_reset_password_view,
-        name="account_reset_password",
-    ),
-    path(
         "accounts/<int:user_id>/active/", views.account_set_active_view, name="account_set_active"
     ),
     path("accounts/<int:user_id>/roles/grant/", views.role_grant_view, name="role_grant"),

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
@@ -22,7 +23,6 @@ from saohei.organisations.forms import (
     AccountCreateForm,
     AccountForm,
     GroupMemberForm,
-    PasswordResetForm,
     RoleGrantForm,
     UnitCreateForm,
     UnitEditForm,
@@ -108,22 +108,21 @@ def account_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @role_required(Role.SYSTEM_ADMIN)
 def account_create_view(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     form = AccountCreateForm(request.POST or None, units=managed_units(actor, Role.SYSTEM_ADMIN))
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.create_account(
+            credential = services.create_account(
                 actor=actor, ip_address=client_ip(request), **form.cleaned_data
             )
         except ServiceError as error:
-            if error.field == "password":
-                error.field = "initial_password"
             form.add_service_error(error)
         else:
-            messages.success(request, f"已新建账号 {account}，请将初始密码当面告知本人。")
-            return redirect("organisations:account_detail", user_id=account.pk)
+            # Rendered, not redirected: the one-time password exists only in this response.
+            return render(request, "organisations/account_created.html", {"credential": credential})
     return render(request, "organisations/account_form.html", {"form": form, "title": "新建账号"})
 
 
@@ -138,7 +137,6 @@ def account_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
         "is_system_admin": role == Role.SYSTEM_ADMIN,
         "is_security_admin": role == Role.SECURITY_ADMIN,
         "grant_form": RoleGrantForm(units=managed_units(viewer, Role.SECURITY_ADMIN)),
-        "reset_form": PasswordResetForm(),
     }
     return render(request, "organisations/account_detail.html", context)
 
@@ -169,29 +167,6 @@ def account_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request, "organisations/account_form.html", {"form": form, "title": f"修改账号：{account}"}
     )
-
-
-@require_POST
-@role_required(Role.SYSTEM_ADMIN)
-def account_reset_password_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
-    account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
-    form = PasswordResetForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请输入临时密码。")
-    else:
-        try:
-            services.reset_password(
-                actor=actor,
-                user=account,
-                new_password=form.cleaned_data["new_password"],
-                ip_address=client_ip(request),
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "密码已重置，用户下次登录时须修改。")
-    return redirect("organisations:account_detail", user_id=account.pk)
 
 
 @require_POST

@@ -18,6 +18,7 @@ from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_case_worker_under
 from saohei.publicity import access
 from saohei.publicity.models import (
     PlaceType,
@@ -106,10 +107,10 @@ def _check_village(town: Unit, village: Unit | None) -> None:
 
 
 def _check_handler(town: Unit, handler: User) -> None:
-    if not (
-        handler.is_active and handler.unit is not None and handler.unit.path.startswith(town.path)
-    ):
-        raise ServiceError("经办人须为本镇在岗人员", field="handler")
+    if not is_case_worker_under(handler, town):
+        raise ServiceError(
+            "经办人须为本镇在岗办案人员（不能是三员或举报信息保管员）", field="handler"
+        )
 
 
 def _check_place_type(value: str) -> str:

@@ -155,7 +155,7 @@ def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
 
 
 def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
-    people = User.objects.filter(is_active=True).select_related("unit")
+    people = User.objects.filter(is_active=True).case_workers().select_related("unit")
     if access.is_office_member(user, town):
         people = people.filter(unit__path__startswith=town.path)
     else:

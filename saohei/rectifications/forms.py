@@ -6,15 +6,12 @@ from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import list_case_workers_under
 from saohei.rectifications.models import SourceKind, Status
 
 
 def _people(town: Unit) -> Any:
-    return (
-        User.objects.filter(is_active=True, unit__path__startswith=town.path)
-        .select_related("unit")
-        .order_by("unit__path", "username")
-    )
+    return list_case_workers_under(town)
 
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -18,6 +18,7 @@ from saohei.common.uploads import CheckedUpload
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -121,12 +122,10 @@ def open_item(
         and responsible_leader.role_grants.filter(role__in=access.LEADER_ROLES, unit=unit).exists()
     ):
         raise ServiceError("责任领导须为本镇领导小组组长或副组长", field="responsible_leader")
-    if not (
-        responsible_person.is_active
-        and responsible_person.unit is not None
-        and _in_town(responsible_person.unit, unit)
-    ):
-        raise ServiceError("责任人须为本镇在岗人员", field="responsible_person")
+    if not (is_case_worker_under(responsible_person, unit)):
+        raise ServiceError(
+            "责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="responsible_person"
+        )
     today = timezone.localdate()
     if due_on is None:
         days = working_days if working_days is not None else DEFAULT_WORKING_DAYS[source_kind]  # type: ignore[index]

@@ -17,11 +17,15 @@ from playwright.sync_api import (
     Page,
     Playwright,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 from pytest_django.live_server_helper import LiveServer
 
 from saohei.demo.loader import load_demo_town
+from saohei.demo.town import DEMO_PASSWORD
+from saohei.organisations.models import User
+from saohei.testing.totp import current_totp
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,3 +111,18 @@ def demo_live(transactional_db: None, live_server: LiveServer) -> str:
     """The demo town, committed so the live server's thread sees it; returns the base URL."""
     load_demo_town(with_history=False)
     return live_server.url
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    """Sign in through the login page, entering the TOTP step when the account has one."""
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="username"]').fill(username)
+    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    welcome = page.get_by_test_id("welcome")
+    token = page.locator('input[name="token"]')
+    expect(welcome.or_(token)).to_be_visible()
+    if token.is_visible():
+        token.fill(current_totp(User.objects.get(username=username)))
+        page.get_by_role("button", name="验证并登录").click()
+    expect(welcome).to_be_visible()

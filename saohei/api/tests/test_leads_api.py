@@ -511,3 +511,18 @@ def test_openapi_documents_the_lead_endpoints(client_as: Callable[[str], Client]
         "instructions",
     ):
         assert "post" in paths[f"/api/v1/leads/{{lead_id}}/{action}"], action
+
+
+def test_the_custodian_cannot_be_made_handler_through_the_api(
+    api: Callable[..., Api], town: Unit
+) -> None:
+    office = api("banshi")
+    created = office.post("/leads", _new_lead(town)).json()
+    custodian = User.objects.get(username="baoguan")
+    response = office.post(
+        f"/leads/{created['id']}/assign", {"handling_unit_id": town.pk, "handler_id": custodian.pk}
+    )
+    assert response.status_code == 400, response.content.decode()
+    assert "不参与办案" in json.dumps(response.json(), ensure_ascii=False)
+    lead = Lead.objects.get(pk=created["id"])
+    assert lead.handler is None and lead.status == Status.REGISTERED

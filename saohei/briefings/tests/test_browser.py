@@ -8,19 +8,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from saohei.briefings.models import BriefingDraft
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import Unit, User
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
+from saohei.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def test_office_generates_follows_a_number_edits_and_exports(page: Page, demo_live: str) -> None:

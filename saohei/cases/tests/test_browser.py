@@ -7,18 +7,10 @@ from playwright.sync_api import Page, expect
 from saohei.cases import services
 from saohei.cases.models import Case, CaseReview
 from saohei.cases.tests.helpers import case_row, person_row, xlsx_file
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import Unit, User
+from saohei.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def test_progress_updates_without_reloading_and_the_case_is_reviewed(

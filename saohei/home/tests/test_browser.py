@@ -6,21 +6,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.home.tests.conftest import build_known
-from saohei.testing.browser import NewPage
+from saohei.testing.browser import NewPage, sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def record_errors(page: Page) -> list[str]:

@@ -12,25 +12,16 @@ from django.utils import timezone
 from docx import Document
 from playwright.sync_api import Page, expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.inspections.tests.conftest import PNG
 from saohei.organisations.models import Unit, User
 from saohei.rectifications.models import Status
-from saohei.testing.browser import NewPage
+from saohei.testing.browser import NewPage, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 NOTE = "谈心谈话记录缺少谈话对象签字"
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def download(page: Page, testid: str) -> bytes:

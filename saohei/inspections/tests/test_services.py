@@ -228,3 +228,25 @@ class TestEditFinding:
         finding.refresh_from_db()
         assert finding.note == "缺少三月、四月零报告"
         assert events(AuditAction.INSPECTION_FINDING_EDITED) == 0
+
+
+@pytest.mark.parametrize("username", ["xitong", "baoguan"])
+def test_administrators_and_the_custodian_are_never_inspectors(
+    town: Unit, village: Unit, username: str
+) -> None:
+    from saohei.inspections.forms import RoundForm
+
+    dedicated = User.objects.get(username=username)
+    assert dedicated not in RoundForm(town=town).fields["inspectors"].queryset  # type: ignore[attr-defined]
+    with pytest.raises(ServiceError, match="举报信息保管员除外") as error:
+        services.create_round(
+            actor=User.objects.get(username="banshi"),
+            unit=town,
+            title="2026年第二轮村级档案检查",
+            deployed_by="荣成市扫黑办",
+            inspected_on=timezone.localdate(),
+            inspectors=[dedicated],
+            villages=[village],
+        )
+    assert error.value.field == "inspectors"
+    assert not InspectionRound.objects.exists()

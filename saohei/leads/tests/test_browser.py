@@ -4,18 +4,10 @@ sign-off → feedback, by the clerk and the party secretary."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.leads.models import Lead, Status
+from saohei.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:

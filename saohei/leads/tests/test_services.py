@@ -393,3 +393,24 @@ def test_sharing_with_police_shows_in_the_exchange_log_on_both_sides(register: R
         actor=_user("banshi"), lead=lead, handling_unit=lead.unit, police_unit=police
     )
     assert [event.kind for event in exchange_log(lead)].count("shared") == 1
+
+
+@pytest.mark.parametrize("username", ["xitong", "anquan", "shenji", "baoguan"])
+def test_administrators_and_the_custodian_are_never_handlers(
+    register: Register, town: Unit, username: str
+) -> None:
+    from saohei.leads.forms import AssignForm
+
+    dedicated = User.objects.get(username=username)
+    assert dedicated not in AssignForm(town=town).fields["handler"].queryset  # type: ignore[attr-defined]
+    lead = register()
+    with pytest.raises(ServiceError, match="不参与办案") as error:
+        services.assign_lead(
+            actor=User.objects.get(username="banshi"),
+            lead=lead,
+            handling_unit=town,
+            handler=dedicated,
+        )
+    assert error.value.field == "handler"
+    lead.refresh_from_db()
+    assert lead.handler is None and lead.status == Status.REGISTERED

@@ -4,24 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.meetings import services
 from saohei.meetings.models import MeetingKind, Task, TaskStatus
 from saohei.organisations.models import Unit, User
-from saohei.testing.browser import NewPage
+from saohei.testing.browser import NewPage, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def test_decision_becomes_a_task_the_village_head_completes(

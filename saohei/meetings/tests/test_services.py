@@ -10,6 +10,7 @@ from saohei.common.uploads import check_uploads
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Source
 from saohei.meetings import services
+from saohei.meetings.forms import MeetingForm
 from saohei.meetings.models import (
     Assessment,
     MaterialKind,
@@ -65,6 +66,18 @@ def test_attendees_must_belong_to_the_town(record_meeting: RecordMeeting, town: 
     outsider = User.objects.get(username="shiban")
     with pytest.raises(ServiceError) as error:
         record_meeting(attendees=[outsider])
+    assert error.value.field == "attendees"
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["xitong", "baoguan"])
+def test_administrators_and_the_custodian_are_never_attendees(
+    record_meeting: RecordMeeting, town: Unit, username: str
+) -> None:
+    dedicated = User.objects.get(username=username)
+    assert dedicated not in MeetingForm(town=town).fields["attendees"].queryset  # type: ignore[attr-defined]
+    with pytest.raises(ServiceError, match="举报信息保管员除外") as error:
+        record_meeting(attendees=[dedicated])
     assert error.value.field == "attendees"
     assert not Meeting.objects.exists()
 

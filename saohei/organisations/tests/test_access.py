@@ -105,7 +105,7 @@ def test_other_towns_lists_do_not_show_this_towns_people(other_town: Unit) -> No
         ("xitong", "/org/accounts/{account}/roles/grant/", {"role": "office_staff"}),
         ("shenji", "/org/accounts/{account}/roles/grant/", {"role": "office_staff"}),
         ("banshi", "/org/accounts/new/", {"username": "abc"}),
-        ("anquan", "/org/accounts/{account}/reset-password/", {"new_password": "Abcdef#2026"}),
+        ("anquan", "/accounts/security/accounts/{account}/reset-password/", {"reason": "忘记密码"}),
         ("cun01", "/org/group/members/add/", {"user": "{account}", "group_role": "member"}),
     ],
 )

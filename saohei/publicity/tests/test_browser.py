@@ -1,24 +1,15 @@
 """On a phone: a village head records 宣传车 trips with a photo, then sees them in the ledger."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import Unit
 from saohei.publicity.models import PublicityActivity
 from saohei.publicity.tests.conftest import PNG
-from saohei.testing.browser import NewPage
+from saohei.testing.browser import NewPage, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def test_village_head_records_an_activity_with_a_photo_from_a_phone(

@@ -1,25 +1,16 @@
 """On a phone: the village head uploads a photo and asks for 销号; the office verifies → 已销号."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import Unit, User
 from saohei.rectifications import services
 from saohei.rectifications.models import RectificationItem, SourceKind, Status
 from saohei.rectifications.tests.conftest import PNG
-from saohei.testing.browser import NewPage
+from saohei.testing.browser import NewPage, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_test_id("welcome")).to_be_visible()
 
 
 def test_village_head_submits_evidence_from_a_phone_and_office_closes(
