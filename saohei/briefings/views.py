@@ -111,8 +111,7 @@ def figure_view(request: HttpRequest, key: str) -> HttpResponse:
     scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=timezone.localdate())
     shown = drill_down(figure, scope, user)
     rows = [
-        {"id": row.record.pk, "cells": figure.row(row.record), "url": row.url}
-        for row in shown.rows
+        {"id": row.record.pk, "cells": figure.row(row.record), "url": row.url} for row in shown.rows
     ]
     total = value(figure, scope)
     context = {

@@ -318,7 +318,9 @@ class _Board:
                 .annotate(count=Count("pk"))
             )
             points = [
-                _point(counts.get(status.value, 0), _url("leads:list", status=status.value, due=due))
+                _point(
+                    counts.get(status.value, 0), _url("leads:list", status=status.value, due=due)
+                )
                 for status in statuses
             ]
             series.append(_series(label, points, key=due, stack="due", color=color))
