@@ -156,7 +156,7 @@ def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
     if town is None or not access.can_record(user, town):
-        raise ServiceError("只能为本镇登记谈心谈话", field="unit_id")
+        raise ActionNotAllowed("只能为本镇登记谈心谈话", field="unit_id")
     people = User.objects.filter(is_active=True, unit__path__startswith=town.path)
     interviewer = people.filter(pk=payload.interviewer_id).first()
     if interviewer is None:
