@@ -345,7 +345,7 @@ def test_talk_ledger_export_names_only_leads_the_exporter_may_open(
     def cells(username: str) -> str:
         response = client_as(username).get("/reports/talks.xlsx")
         assert response.status_code == 200
-        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
         return " ".join(
             str(cell) for row in workbook.active.iter_rows(values_only=True) for cell in row
         )

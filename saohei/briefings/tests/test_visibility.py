@@ -82,7 +82,7 @@ def _all_figures() -> list[Figure]:
 @pytest.fixture
 def town_with_restricted_leads(demo_history: Unit) -> Unit:
     """The demo town plus a 保护伞 lead (the leaders' only) and a 上级交办 lead of the supervisor."""
-    common = {"received_at": timezone.now() - timedelta(hours=2), "channel": Channel.LETTER}
+    received_at = timezone.now() - timedelta(hours=2)
     lead_services.register_lead(
         actor=User.objects.get(username="shuji"),
         unit=demo_history,
@@ -90,7 +90,8 @@ def town_with_restricted_leads(demo_history: Unit) -> Unit:
             source=Source.PUBLIC_REPORT,
             summary="反映某站所工作人员为赌场充当保护伞",
             involves_official=True,
-            **common,
+            received_at=received_at,
+            channel=Channel.LETTER,
         ),
     )
     lead_services.register_lead(
@@ -100,7 +101,8 @@ def town_with_restricted_leads(demo_history: Unit) -> Unit:
             source=Source.UPPER_ASSIGNED,
             summary="市扫黑办交办：反映渔港有人强收停靠费",
             upstream_office="荣成市扫黑办",
-            **common,
+            received_at=received_at,
+            channel=Channel.LETTER,
         ),
     )
     return demo_history

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -281,7 +282,18 @@ def _row_counts() -> tuple[int, ...]:
 class Attempt:
     label: str
     refused_for: Callable[[User], bool]
-    send: Callable[[Client, User], Any]
+    method: str
+    url: str
+    body: dict[str, Any] | None = None  # None: a page's form POST; else the API's JSON body
+
+
+def _refused(
+    declared: frozenset[Role] | None, scoped: list[Callable[[User], bool]], user: User
+) -> bool:
+    """Refused by the view's declared roles, or by the rule of an object it acts on."""
+    if declared is not None and not user.has_any_role(declared):
+        return True
+    return any(not reach(user) for reach in scoped)
 
 
 def _page_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
@@ -300,17 +312,8 @@ def _page_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
             unclassified.append(f"{name}: neither role_required nor an object in its path")
             continue
 
-        def refused(
-            user: User,
-            declared: frozenset[Role] | None = declared,
-            scoped: list[Callable[[User], bool]] = scoped,
-        ) -> bool:
-            if declared is not None and not user.has_any_role(declared):
-                return True
-            return any(not reach(user) for reach in scoped)
-
         attempts.append(
-            Attempt(f"POST {url} ({name})", refused, lambda client, user, url=url: client.post(url))
+            Attempt(f"POST {url} ({name})", partial(_refused, declared, scoped), "post", url)
         )
     return attempts, unclassified
 
@@ -347,11 +350,7 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
             body = _example(body_schema, schema["components"]["schemas"], "", objects.ids)
             attempts.append(
                 Attempt(
-                    f"{method.upper()} {url}",
-                    lambda user, scoped=scoped: any(not reach(user) for reach in scoped),
-                    lambda client, user, url=url, method=method, body=body: _api_call(
-                        client, user, method, url, body
-                    ),
+                    f"{method.upper()} {url}", partial(_refused, None, scoped), method, url, body
                 )
             )
     return attempts, unclassified
@@ -379,10 +378,12 @@ _TOKENS: dict[int, str] = {}
 FIELD_VALUES = {"kind": "board"}
 
 
-def _api_call(client: Client, user: User, method: str, url: str, body: dict[str, Any]) -> Any:
-    return getattr(client, method)(
-        url,
-        body,
+def _send(client: Client, user: User, attempt: Attempt) -> Any:
+    if attempt.body is None:
+        return client.post(attempt.url)
+    return getattr(client, attempt.method)(
+        attempt.url,
+        attempt.body,
         content_type="application/json",
         headers={"Authorization": f"Bearer {_TOKENS[user.pk]}"},
     )
@@ -448,7 +449,7 @@ def test_every_write_is_refused_to_every_role_that_may_not_perform_it(db: None) 
             refusals += 1
             with transaction.atomic():
                 before = _row_counts()
-                response = attempt.send(client, user)
+                response = _send(client, user, attempt)
                 after = _row_counts()
                 transaction.set_rollback(True)
             if response.status_code not in REFUSED:
