@@ -163,7 +163,7 @@ class TestApi:
 
         assert created.status_code == 201
         assert created.json()["topics"] == ["夯实基础"]
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         assert Talk.objects.count() == 1
 
     def test_needs_a_token(self, client: Client, talk: Talk) -> None:

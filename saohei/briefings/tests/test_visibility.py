@@ -79,31 +79,36 @@ def _all_figures() -> list[Figure]:
     return figures
 
 
+def _register(username: str, town: Unit, source: str, summary: str, **fields: Any) -> None:
+    lead_services.register_lead(
+        actor=User.objects.get(username=username),
+        unit=town,
+        data=lead_services.LeadInput(
+            received_at=timezone.now() - timedelta(hours=2),
+            channel=Channel.LETTER,
+            source=source,
+            summary=summary,
+            **fields,
+        ),
+    )
+
+
 @pytest.fixture
 def town_with_restricted_leads(demo_history: Unit) -> Unit:
     """The demo town plus a 保护伞 lead (the leaders' only) and a 上级交办 lead of the supervisor."""
-    received_at = timezone.now() - timedelta(hours=2)
-    lead_services.register_lead(
-        actor=User.objects.get(username="shuji"),
-        unit=demo_history,
-        data=lead_services.LeadInput(
-            source=Source.PUBLIC_REPORT,
-            summary="反映某站所工作人员为赌场充当保护伞",
-            involves_official=True,
-            received_at=received_at,
-            channel=Channel.LETTER,
-        ),
+    _register(
+        "shuji",
+        demo_history,
+        Source.PUBLIC_REPORT,
+        "反映某站所工作人员为赌场充当保护伞",
+        involves_official=True,
     )
-    lead_services.register_lead(
-        actor=User.objects.get(username="shiban"),
-        unit=demo_history,
-        data=lead_services.LeadInput(
-            source=Source.UPPER_ASSIGNED,
-            summary="市扫黑办交办：反映渔港有人强收停靠费",
-            upstream_office="荣成市扫黑办",
-            received_at=received_at,
-            channel=Channel.LETTER,
-        ),
+    _register(
+        "shiban",
+        demo_history,
+        Source.UPPER_ASSIGNED,
+        "市扫黑办交办：反映渔港有人强收停靠费",
+        upstream_office="荣成市扫黑办",
     )
     return demo_history
 
