@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from saohei.leads import services
 from saohei.leads.access import visible_leads
-from saohei.leads.models import Lead, Source
+from saohei.leads.models import OPEN_STATUSES, Lead, Source
 from saohei.leads.stats import get_lead_statistics, period_presets
 from saohei.leads.tests.conftest import advance
 from saohei.organisations.models import Unit, UnitKind, User
@@ -232,6 +232,26 @@ def test_supervisor_statistics_do_not_name_a_lead_about_an_official(
     assert protected.number not in body
     assert response.context["statistics"].open_leads == []
     assert "另有 1 条受限记录" in body
+
+
+@pytest.mark.parametrize("username", ["shuji", "fushuji", "jiaodaoyuan", "banshi", "shiban"])
+def test_open_list_is_each_roles_own_lead_list_and_the_rest_a_count(
+    client_as: ClientAs, register: Register, username: str
+) -> None:
+    register()
+    register("shuji", summary="反映某站所工作人员充当保护伞", involves_official=True)
+    register("shiban", source=Source.UPPER_ASSIGNED, upstream_office="荣成市扫黑办")
+    client = client_as(username)
+
+    statistics = client.get("/leads/stats/", _period()).context["statistics"]
+
+    listed = {item.lead.pk for item in statistics.open_leads}
+    own_list = set(
+        visible_leads(_user(username)).filter(status__in=OPEN_STATUSES).values_list("pk", flat=True)
+    )
+    assert listed == own_list
+    assert statistics.total.backlog == 3
+    assert statistics.hidden_open == 3 - len(listed)
 
 
 @pytest.mark.parametrize(
