@@ -149,4 +149,5 @@ def test_every_figure_lists_for_every_role_exactly_what_that_roles_lists_show(
     assert "banshi:leads.public_report" in restricted_somewhere
     assert "shiban:cases.reviewed" in restricted_somewhere
     assert "shiban:leads.upper_assigned" in restricted_somewhere
-    assert "shuji:leads.public_report" not in restricted_somewhere
+    # The town's leaders read every record of it: nothing is withheld from them.
+    assert not [key for key in restricted_somewhere if key.startswith("shuji:")]

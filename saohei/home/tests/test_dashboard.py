@@ -396,7 +396,7 @@ def test_cache_is_per_user_and_follows_role_grants(client_as: ClientAs, known: K
     assert get_dashboard(User.objects.get(username="cun02")) is None
 
 
-@pytest.mark.parametrize("username", ["shuji", "cun02", "shiban"])
+@pytest.mark.parametrize("username", ["shuji", "banshi", "cun02", "shiban"])
 def test_kpis_and_publicity_totals_open_their_lists(
     client_as: ClientAs, known: KnownData, username: str
 ) -> None:
