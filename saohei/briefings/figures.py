@@ -2,8 +2,10 @@
 is measured (count, or the sum of a field) and how the drill-down page lists those records.
 
 The composer reads a figure's number from `value(figure, scope)`; the drill-down page lists
-`figure.records(scope)`. Both go through the same function, so the page always shows exactly
-what the number counts. Reads only; each app's own models, queries and access rules are used.
+`drill_down(figure, scope, viewer)`. Both start from `figure.records(scope)`, so the page shows
+exactly what the number counts — the records the viewer's own lists show, and the others only
+as "另有 N 条受限记录" (decision 0014). Reads only; each app's own models, queries and access
+rules are used.
 """
 
 from collections.abc import Callable
