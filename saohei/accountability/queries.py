@@ -7,7 +7,30 @@ from django.db.models import Q
 
 from saohei.accountability.models import Talk
 from saohei.common.roles import Role
+from saohei.leads.access import visible_leads
+from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
+from saohei.rectifications.access import visible_items
+from saohei.rectifications.models import RectificationItem
+
+
+@dataclass(frozen=True)
+class FoundInTalk:
+    """What a talk turned up, as the viewer's own ledger and lead list show it; the rest only
+    counted (a lead about an official is not named to the village head who was talked with)."""
+
+    items: list[RectificationItem]
+    leads: list[Lead]
+    restricted: int
+
+
+def found_in_talk(user: User, talk: Talk) -> FoundInTalk:
+    items = talk.rectification_items.order_by("id")
+    leads = talk.leads.order_by("id")
+    shown_items = list(items.filter(pk__in=visible_items(user).values("pk")))
+    shown_leads = list(leads.filter(pk__in=visible_leads(user).values("pk")))
+    restricted = items.count() + leads.count() - len(shown_items) - len(shown_leads)
+    return FoundInTalk(items=shown_items, leads=shown_leads, restricted=restricted)
 
 
 @dataclass

@@ -128,11 +128,13 @@ def talk_create_view(request: HttpRequest) -> HttpResponse:
 def talk_detail_view(request: HttpRequest, talk_id: int) -> HttpResponse:
     user = _actor(request)
     talk = access.get_talk_for_user(user, talk_id)
+    found = queries.found_in_talk(user, talk)
     context = {
         "talk": talk,
         "interviewees": talk.interviewees.all(),
-        "items": talk.rectification_items.all(),
-        "leads": talk.leads.all(),
+        "items": found.items,
+        "leads": found.leads,
+        "restricted": found.restricted,
         "can_edit": access.can_record(user, talk.unit),
     }
     return render(request, "accountability/talk_detail.html", context)

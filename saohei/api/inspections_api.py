@@ -131,7 +131,7 @@ def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOu
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
     if town is None or not access.is_office_member(user, town):
-        raise ServiceError("只能为本镇登记档案检查", field="unit_id")
+        raise ActionNotAllowed("只能为本镇登记档案检查", field="unit_id")
     villages = list(Unit.objects.filter(parent=town, pk__in=payload.village_ids))
     if len(villages) != len(set(payload.village_ids)):
         raise ServiceError("检查村居须为本镇的村（社区）", field="village_ids")

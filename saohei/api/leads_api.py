@@ -41,10 +41,8 @@ from saohei.api.lead_schemas import (
 from saohei.api.schemas import ErrorResponse
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
-from saohei.common.roles import Role
 from saohei.leads import access, queries, services
 from saohei.leads.models import DictionaryEntry, DictionaryKind, Lead, Subject
-from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 
 router = Router(tags=["线索"])
@@ -235,12 +233,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadListQuery]) -> LeadPageO
 
 
 def _registrable_town(user: User, unit_id: int) -> Unit:
-    paths = grant_paths(user, access.OFFICE_ROLES | {Role.SUPERVISOR})
-    town = (
-        units_within(paths).filter(pk=unit_id, kind=UnitKind.TOWN, is_active=True).first()
-        if paths
-        else None
-    )
+    town = next((town for town in access.registrable_towns(user) if town.pk == unit_id), None)
     if town is None:
         raise ActionNotAllowed("您不能为该单位登记线索")
     return town

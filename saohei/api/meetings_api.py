@@ -258,7 +258,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingDe
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
     if town is None or not access.is_office_member(user, town):
-        raise ServiceError("只能为本镇登记会议", field="unit_id")
+        raise ActionNotAllowed("只能为本镇登记会议", field="unit_id")
     people = User.objects.filter(unit__in=Unit.objects.subtree_of(town))
     chair = people.filter(pk=payload.chair_id).first()
     if chair is None:

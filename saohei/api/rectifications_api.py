@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
-from saohei.common.errors import ServiceError
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.models import RectificationItem
@@ -206,7 +206,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
     if town is None or not access.is_office_member(user, town):
-        raise ServiceError("只能为本镇登记整改事项", field="unit_id")
+        raise ActionNotAllowed("只能为本镇登记整改事项", field="unit_id")
     units = Unit.objects.subtree_of(town)
     people = User.objects.filter(unit__in=units)
     village = None

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 
 from saohei.accountability import access, services
 from saohei.accountability.models import Talk
+from saohei.accountability.queries import found_in_talk
 from saohei.api.schemas import ErrorResponse
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
@@ -121,7 +122,9 @@ def _summary(talk: Talk) -> dict[str, Any]:
     }
 
 
-def _detail(talk: Talk) -> TalkDetailOut:
+def _detail(talk: Talk, viewer: User) -> TalkDetailOut:
+    # Only what the viewer's own ledger and lead list show (accountability.queries).
+    found = found_in_talk(viewer, talk)
     return TalkDetailOut(
         **_summary(talk),
         place=talk.place,
@@ -129,8 +132,8 @@ def _detail(talk: Talk) -> TalkDetailOut:
         other_topics=talk.other_topics,
         content=talk.content,
         follow_up=talk.follow_up,
-        rectification_item_ids=[item.pk for item in talk.rectification_items.all()],
-        lead_ids=[lead.pk for lead in talk.leads.all()],
+        rectification_item_ids=[item.pk for item in found.items],
+        lead_ids=[lead.pk for lead in found.leads],
         review_opinion=talk.review.opinion if talk.review else "",
         is_edited_after_review=talk.edited_after_review_at is not None,
         edited_at=talk.edited_at,
@@ -153,7 +156,7 @@ def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
     if town is None or not access.can_record(user, town):
-        raise ServiceError("只能为本镇登记谈心谈话", field="unit_id")
+        raise ActionNotAllowed("只能为本镇登记谈心谈话", field="unit_id")
     people = User.objects.filter(is_active=True, unit__path__startswith=town.path)
     interviewer = people.filter(pk=payload.interviewer_id).first()
     if interviewer is None:
@@ -182,12 +185,13 @@ def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
             follow_up=payload.follow_up,
         ),
     )
-    return Status(201, _detail(access.get_talk_for_user(user, talk.pk)))
+    return Status(201, _detail(access.get_talk_for_user(user, talk.pk), user))
 
 
 @router.get("/{int:talk_id}", response={200: TalkDetailOut, **ERRORS}, summary="谈话记录详情")
 def get_talk(request: HttpRequest, talk_id: int) -> TalkDetailOut:
-    return _detail(access.get_talk_for_user(_user(request), talk_id))
+    user = _user(request)
+    return _detail(access.get_talk_for_user(user, talk_id), user)
 
 
 def _town_people(town: Unit) -> QuerySet[User]:
@@ -238,7 +242,7 @@ def edit_talk(request: HttpRequest, talk_id: int, payload: TalkEditIn) -> TalkDe
             follow_up=payload.follow_up if payload.follow_up is not None else talk.follow_up,
         ),
     )
-    return _detail(access.get_talk_for_user(user, talk.pk))
+    return _detail(access.get_talk_for_user(user, talk.pk), user)
 
 
 @router.post(
@@ -290,7 +294,7 @@ def add_problems(request: HttpRequest, talk_id: int, payload: ProblemsIn) -> Sta
             )
         )
     services.add_problems(actor=user, talk=talk, problems=problems)
-    return Status(201, _detail(access.get_talk_for_user(user, talk.pk)))
+    return Status(201, _detail(access.get_talk_for_user(user, talk.pk), user))
 
 
 @router.post(
@@ -306,4 +310,4 @@ def add_leads(request: HttpRequest, talk_id: int, payload: LeadsIn) -> Status[Ta
         summaries=payload.summaries,
         village=_village_of(talk.unit, payload.village_id, "village_id"),
     )
-    return Status(201, _detail(access.get_talk_for_user(user, talk.pk)))
+    return Status(201, _detail(access.get_talk_for_user(user, talk.pk), user))

@@ -2,8 +2,10 @@
 is measured (count, or the sum of a field) and how the drill-down page lists those records.
 
 The composer reads a figure's number from `value(figure, scope)`; the drill-down page lists
-`figure.records(scope)`. Both go through the same function, so the page always shows exactly
-what the number counts. Reads only; each app's own models, queries and access rules are used.
+`drill_down(figure, scope, viewer)`. Both start from `figure.records(scope)`, so the page shows
+exactly what the number counts — the records the viewer's own lists show, and the others only
+as "另有 N 条受限记录" (decision 0014). Reads only; each app's own models, queries and access
+rules are used.
 """
 
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from saohei.accountability.access import visible_talks
 from saohei.accountability.models import Talk, TalkReview
@@ -71,6 +73,9 @@ class Figure:
     # None: the number is the count of records; otherwise the sum of this field.
     sum_field: str | None = None
     # The record's own page: (url name, id) or None; and which of those pages a viewer may open.
+    # `openable` is also the figure's visibility: the drill-down lists a record only when the
+    # viewer's own list shows it (its target is openable). None: a figure over records without
+    # a page of their own (people, talk reviews) that every reader of the briefing may read.
     target: Callable[[Any], tuple[str, int] | None] = field(default=lambda record: None)
     openable: Callable[[User, Scope], QuerySet[Any]] | None = None
 
@@ -86,6 +91,38 @@ def _dates(queryset: QuerySet[Any], name: str, scope: Scope) -> QuerySet[Any]:
 
 def _day(value: date | None) -> str:
     return f"{value:%Y-%m-%d}" if value else ""
+
+
+@dataclass(frozen=True)
+class DrillDownRow:
+    record: Any
+    url: str
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    """What one viewer sees behind a number: the records their own lists show, each linked to
+    its page, and how many more the number counts (restricted: neither numbers nor dates)."""
+
+    rows: list[DrillDownRow]
+    restricted: int
+
+
+def drill_down(figure: Figure, scope: Scope, viewer: User) -> DrillDown:
+    """The figure's records as the viewer's own lists show them; the rest only as a count."""
+    records = list(figure.records(scope))
+    if figure.openable is None:
+        return DrillDown([DrillDownRow(record, "") for record in records], restricted=0)
+    targets = {record.pk: figure.target(record) for record in records}
+    ids = {target[1] for target in targets.values() if target}
+    openable = set(figure.openable(viewer, scope).filter(pk__in=ids).values_list("pk", flat=True))
+    rows = []
+    for record in records:
+        target = targets[record.pk]
+        if target is None or target[1] not in openable:
+            continue
+        rows.append(DrillDownRow(record, reverse(target[0], args=[target[1]])))
+    return DrillDown(rows, restricted=len(records) - len(rows))
 
 
 def value(figure: Figure, scope: Scope) -> int | Decimal:
@@ -260,7 +297,8 @@ def _onsite_findings(scope: Scope) -> QuerySet[Any]:
 
 
 def _openable_villages(viewer: User, scope: Scope) -> QuerySet[Any]:
-    if inspection_access.is_office_member(viewer, scope.unit):
+    # As the village status page decides: whoever reads the town's rounds reads its villages.
+    if inspection_access.reads_whole_town(viewer, scope.unit):
         return Unit.objects.filter(parent=scope.unit)
     return inspection_access.headed_villages(viewer)
 
@@ -303,11 +341,6 @@ def _publicity(code: str) -> Callable[[Scope], QuerySet[Any]]:
 
 
 def _publicity_target(activity: PublicityActivity) -> tuple[str, int] | None:
-    # The ledger's pages belong to `publicity`; link to a record only where that page exists.
-    try:
-        reverse("publicity:detail", args=[activity.pk])
-    except NoReverseMatch:
-        return None
     return ("publicity:detail", activity.pk)
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from saohei.briefings import access, services
 from saohei.briefings.compose import compose, period_label
 from saohei.briefings.documents import BriefingDocument, from_briefing, from_draft, to_docx, to_pdf
-from saohei.briefings.figures import Scope, get_figure, value
+from saohei.briefings.figures import Scope, drill_down, get_figure, value
 from saohei.briefings.forms import BriefingForm, DraftForm, parse_period
 from saohei.briefings.models import BriefingDraft
 from saohei.briefings.numbers import plain
@@ -98,8 +98,8 @@ def index_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READ_ROLES)
 def figure_view(request: HttpRequest, key: str) -> HttpResponse:
-    """The records one number of the briefing counts, each linked to its page where the viewer
-    may open it."""
+    """The records one number of the briefing counts that the viewer's own lists show, each
+    linked to its page; the others only as "另有 N 条受限记录" (the number is the town's)."""
     user = _actor(request)
     figure = get_figure(key)
     if figure is None:
@@ -109,23 +109,17 @@ def figure_view(request: HttpRequest, key: str) -> HttpResponse:
     except ServiceError as error:
         return _bad_request(request, error.message)
     scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=timezone.localdate())
-    records = list(figure.records(scope))
-    targets = {record.pk: figure.target(record) for record in records}
-    openable: set[int] = set()
-    if figure.openable is not None:
-        ids = {target[1] for target in targets.values() if target}
-        openable = set(figure.openable(user, scope).filter(pk__in=ids).values_list("pk", flat=True))
-    rows = []
-    for record in records:
-        target = targets[record.pk]
-        url = reverse(target[0], args=[target[1]]) if target and target[1] in openable else ""
-        rows.append({"id": record.pk, "cells": figure.row(record), "url": url})
+    shown = drill_down(figure, scope, user)
+    rows = [
+        {"id": row.record.pk, "cells": figure.row(row.record), "url": row.url} for row in shown.rows
+    ]
     total = value(figure, scope)
     context = {
         "figure": figure,
         "unit": unit,
         "period_label": period_label(date_from, date_to),
         "rows": rows,
+        "restricted": shown.restricted,
         "total": plain(total),
         "query": _query(unit, date_from, date_to),
     }

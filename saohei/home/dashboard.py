@@ -205,18 +205,19 @@ class _Board:
         self.today = today
         self.months = _months(today, TREND_MONTHS)
         self.year_start = today.replace(month=1, day=1)
-        self.leads: LeadQuerySet
-        if scope.kind == SUPERVISOR:
-            # Statistics of the towns below, as on 线索统计 (a supervisor opens no lead there).
-            self.leads = Lead.objects.filter(unit__in=scope.towns)
-        else:
-            self.leads = visible_leads(user)
+        # The cards that link to the lead list count what that list shows, for every role.
+        self.leads: LeadQuerySet = visible_leads(user)
+        # The statistics (trend, 查结率, the ranking) count whole towns for a supervisor, as
+        # 线索统计 does: numbers without a lead's content (decision 0002).
+        self.counted_leads: LeadQuerySet = (
+            Lead.objects.filter(unit__in=scope.towns) if scope.kind == SUPERVISOR else self.leads
+        )
         # Scoped once: each chart then filters these as the list behind it does.
         self.items = visible_items(user)
         self.activities = visible_activities(user)
 
-    def lead_url(self, **params: Any) -> str:
-        """The lead list for whoever reads the leads; 线索统计 (for the period) for a supervisor."""
+    def counted_url(self, **params: Any) -> str:
+        """Where a number of `counted_leads` is listed: 线索统计 for a supervisor."""
         if self.scope.kind == SUPERVISOR:
             period = {key: params[key] for key in ("date_from", "date_to") if key in params}
             return _url("leads:stats", **(period if len(period) == 2 else {}))
@@ -268,19 +269,19 @@ class _Board:
             {
                 "label": "未办结线索",
                 "value": sum(by_due.values()),
-                "url": self.lead_url(status="open"),
+                "url": _url("leads:list", status="open"),
                 "tone": "",
             },
             {
                 "label": "逾期线索",
                 "value": by_due["overdue"],
-                "url": self.lead_url(due="overdue"),
+                "url": _url("leads:list", due="overdue"),
                 "tone": "danger" if by_due["overdue"] else "",
             },
             {
                 "label": "即将到期",
                 "value": by_due["soon"],
-                "url": self.lead_url(due="soon"),
+                "url": _url("leads:list", due="soon"),
                 "tone": "warning" if by_due["soon"] else "",
             },
             {
@@ -317,7 +318,9 @@ class _Board:
                 .annotate(count=Count("pk"))
             )
             points = [
-                _point(counts.get(status.value, 0), self.lead_url(status=status.value, due=due))
+                _point(
+                    counts.get(status.value, 0), _url("leads:list", status=status.value, due=due)
+                )
                 for status in statuses
             ]
             series.append(_series(label, points, key=due, stack="due", color=color))
@@ -421,7 +424,7 @@ class _Board:
         received, clearance, substantiation = [], [], []
         for (start, as_of), tally in zip(self.months, tallies, strict=True):
             period = {"date_from": start.isoformat(), "date_to": as_of.isoformat()}
-            received.append(_point(tally.received, self.lead_url(**period)))
+            received.append(_point(tally.received, self.counted_url(**period)))
             stats_url = "" if self.scope.kind == VILLAGE else _url("leads:stats", **period)
             clearance.append(_point(_percent(tally.clearance_rate), stats_url))
             substantiation.append(_point(_percent(tally.substantiation_rate), stats_url))
@@ -445,7 +448,7 @@ class _Board:
         at_month_end = tally_counts(date_from=start, as_of=as_of)
         by_today = tally_counts(date_from=start, as_of=self.today)
         # A range on received_at (not on its date) so the index serves it.
-        row = self.leads.filter(
+        row = self.counted_leads.filter(
             received_at__gte=_day_start(start),
             received_at__lt=_day_start(as_of + datetime.timedelta(days=1)),
         ).aggregate(
@@ -598,12 +601,14 @@ class _Board:
         year = tally_counts(date_from=self.year_start, as_of=self.today)
         tallies: dict[int, dict[str, Any]] = {
             row["unit_id"]: dict(row)
-            for row in self.leads.filter(received_at__gte=_day_start(self.year_start))
+            for row in self.counted_leads.filter(received_at__gte=_day_start(self.year_start))
             .order_by()
             .values("unit_id")
             .annotate(**{name: year[name] for name in ("received", "closed", "substantiated")})
         }
-        overdue_leads = _grouped(apply_filters(self.leads, LeadFilters(due_state="overdue")))
+        overdue_leads = _grouped(
+            apply_filters(self.counted_leads, LeadFilters(due_state="overdue"))
+        )
         items = apply_item_filters(self.items, ItemFilters())
         item_totals = _grouped(items)
         item_closed = _grouped(items.closed())

@@ -6,7 +6,8 @@
 - 村负责人: leads assigned to their village, never one involving an official or a cadre of
   their own village (conflict of interest).
 - 派出所民警: leads shared with their station.
-- 上级督导: leads they assigned down themselves (and statistics elsewhere).
+- 上级督导: the 上级交办 leads they registered for a town, i.e. assigned down (and statistics
+  elsewhere); they register no lead of any other source.
 - 举报信息保管员: no lead here; the custody pages list the reported leads' numbers and status.
 
 See docs/decisions/0004-reporter-protection.md.
@@ -16,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from saohei.common.roles import Role
-from saohei.leads.models import Lead, LeadQuerySet, Status, Subject, SubjectRole
+from saohei.leads.models import Lead, LeadQuerySet, Source, Status, Subject, SubjectRole
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 
@@ -107,8 +108,24 @@ def can_manage_lead(user: User, lead: Lead) -> bool:
     return can_sign_off(user, lead) or visible_leads(user).filter(pk=lead.pk).exists()
 
 
-def can_register(user: User, unit: Unit) -> bool:
-    return is_office_member(user, unit) or unit_in_paths(unit, grant_paths(user, {Role.SUPERVISOR}))
+def registrable_towns(user: User) -> list[Unit]:
+    """The towns whose ledger this user registers leads in: the office's own, a supervisor's below."""
+    if not user.is_authenticated:
+        return []
+    paths = grant_paths(user, OFFICE_ROLES | {Role.SUPERVISOR})
+    return list(units_within(paths).filter(kind=UnitKind.TOWN, is_active=True).order_by("path"))
+
+
+def registrable_sources(user: User, unit: Unit) -> list[Source]:
+    """登记: the office registers a lead of any source; a supervisor only the 上级交办 leads it
+    assigns down to the town (decision 0002), which its lead list then shows."""
+    if not user.is_authenticated:
+        return []
+    if is_office_member(user, unit):
+        return list(Source)
+    if unit_in_paths(unit, grant_paths(user, {Role.SUPERVISOR})):
+        return [Source.UPPER_ASSIGNED]
+    return []
 
 
 def can_sign_off(user: User, lead: Lead) -> bool:

@@ -86,8 +86,14 @@ class LeadForm(StyledForm):
 
     REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_id_number", "reporter_address")
 
-    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, town: Unit, sources: list[Source], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the sources this account may register (a supervisor: 上级交办 alone).
+        source_field = self.fields["source"]
+        assert isinstance(source_field, forms.ChoiceField)
+        source_field.choices = [(source.value, source.label) for source in sources]
+        if len(sources) == 1:
+            source_field.initial = sources[0].value
         self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
         self.set_queryset(
             "target_category",

@@ -183,11 +183,11 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
     """登记: a new lead with its number, subjects (identifiers sealed) and default deadline."""
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("线索应登记在镇（街道）扫黑办", field="unit")
-    if not access.can_register(actor, unit):
+    sources = access.registrable_sources(actor, unit)
+    if not sources:
         raise ActionNotAllowed("您不能为该镇登记线索")
-    supervisor_only = actor.has_role(Role.SUPERVISOR) and not access.is_office_member(actor, unit)
-    if supervisor_only and data.source != Source.UPPER_ASSIGNED:
-        raise ServiceError("上级督导只能登记上级交办线索", field="source")
+    if data.source not in sources and data.source in Source.values:
+        raise ActionNotAllowed("上级督导只能登记上级交办线索", field="source")
     if not data.summary.strip():
         raise ServiceError("请填写简要内容", field="summary")
     if data.channel not in Channel.values:

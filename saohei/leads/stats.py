@@ -123,7 +123,7 @@ class LeadStatistics:
     by_source: list[Tally]
     total: Tally
     open_leads: list[OpenLead]
-    # Open leads counted but not listed to this viewer (those about officials, for office staff).
+    # Open leads counted but not on this viewer's lead list: a count, never a number or a date.
     hidden_open: int = 0
 
     @property
@@ -166,7 +166,7 @@ def get_lead_statistics(
     date_from: datetime.date,
     date_to: datetime.date,
     today: datetime.date | None = None,
-    listable: LeadQuerySet | None = None,
+    listable: LeadQuerySet,
 ) -> LeadStatistics:
     """Counts per town and per source, and the open leads at the 统计截止日; constant queries."""
     today = today or timezone.localdate()
@@ -184,10 +184,8 @@ def get_lead_statistics(
     for tally in by_town:
         total += tally
 
-    open_rows = leads.filter(still_open)
-    if listable is not None:
-        # Counts are statistics; the named list follows the viewer's access (reporter protection).
-        open_rows = open_rows.filter(pk__in=listable.values("pk"))
+    # Counts are statistics of the towns; the named list is the viewer's own lead list.
+    open_rows = leads.filter(still_open, pk__in=listable.values("pk"))
     rows = list(
         open_rows.select_related("unit", "handling_unit", "handler").order_by(
             F("due_on").asc(nulls_last=True), "received_at", "id"

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
-from saohei.common.roles import Role
 from saohei.leads import stats
-from saohei.leads.access import SIGN_OFF_ROLES, is_office_member, visible_leads
+from saohei.leads.access import visible_leads
 from saohei.leads.forms import DATE_INPUT
 from saohei.organisations.models import Unit, User
 
@@ -77,11 +76,8 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             date_from=date_from,
             date_to=date_to,
             today=today,
-            listable=(
-                None
-                if user.has_any_role(SIGN_OFF_ROLES | {Role.SUPERVISOR})
-                else visible_leads(user)
-            ),
+            # The named list is the viewer's own lead list (a supervisor's: what it registered).
+            listable=visible_leads(user),
         )
     town_query = {"town": selected_town.pk} if selected_town else {}
     presets = [
@@ -108,8 +104,6 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             "scope": [selected_town] if selected_town else towns,
             "statistics": statistics,
             "presets": presets,
-            # Numbers link to the lead only where the viewer may open it (the office's towns).
-            "office_town_ids": {town.pk for town in towns if is_office_member(user, town)},
             "generated_at": timezone.localtime(),
         },
         status=status,

@@ -32,8 +32,8 @@ from saohei.leads.forms import (
     village_filter,
 )
 from saohei.leads.models import Lead, Status
-from saohei.organisations.access import content_units, grant_paths, units_within
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.access import content_units, units_within
+from saohei.organisations.models import User
 from saohei.workdays.calendar import deadline_warning
 
 Actor = User
@@ -43,16 +43,11 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _registrable_towns(user: User) -> list[Unit]:
-    paths = grant_paths(user, access.OFFICE_ROLES | {access.Role.SUPERVISOR})
-    return list(units_within(paths).filter(kind=UnitKind.TOWN, is_active=True).order_by("path"))
-
-
 def _list_filters(
     request: HttpRequest, user: User
 ) -> tuple[LeadFilterForm, queries.LeadFilters | None]:
     """The list page's filter form; `None` filters when the input was invalid."""
-    towns = _registrable_towns(user)
+    towns = access.registrable_towns(user)
     # Any village the viewer works in: a village head filters (and drills down) too.
     villages = content_units(user).villages()
     handlers = User.objects.filter(
@@ -102,7 +97,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "count": queries.capped_count(leads),
             "base_query": base_query,
-            "can_register": bool(_registrable_towns(user)),
+            "can_register": bool(access.registrable_towns(user)),
         },
     )
 
@@ -110,13 +105,18 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_create_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
-    towns = _registrable_towns(user)
+    towns = access.registrable_towns(user)
     if not towns:
         raise Http404("您没有登记线索的权限")
     town = towns[0]
     if request.GET.get("town", "").isdigit():
         town = next((t for t in towns if t.pk == int(request.GET["town"])), town)
-    form = LeadForm(request.POST or None, request.FILES or None, town=town)
+    form = LeadForm(
+        request.POST or None,
+        request.FILES or None,
+        town=town,
+        sources=access.registrable_sources(user, town),
+    )
     subject_forms = SubjectFormSet(
         request.POST or None, prefix="subjects", form_kwargs={"town": town}
     )

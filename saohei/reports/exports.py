@@ -19,10 +19,10 @@ from saohei.common import ledgers as common_ledgers
 from saohei.inspections import access as inspection_access
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.leads.access import visible_leads
-from saohei.leads.models import Lead
 from saohei.meetings import access as meeting_access
 from saohei.meetings.models import Meeting, MeetingDecision, MeetingLeadOpinion
 from saohei.organisations.models import Unit, User
+from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import RectificationItem
 from saohei.reports.statistics import PeriodReport
 
@@ -67,13 +67,12 @@ def talk_rows(
         talks.select_related("unit", "interviewer", "recorder", "review__reviewer")
         .prefetch_related(
             Prefetch("interviewees", queryset=User.objects.select_related("unit").order_by("id")),
+            # What the talk turned up, as far as the exporter's own ledger and lead list show it.
             Prefetch(
                 "rectification_items",
-                queryset=RectificationItem.objects.only("id", "description", "status").order_by(
-                    "id"
-                ),
+                queryset=visible_items(user).only("id", "description", "status").order_by("id"),
             ),
-            Prefetch("leads", queryset=Lead.objects.only("id", "number").order_by("id")),
+            Prefetch("leads", queryset=visible_leads(user).only("id", "number").order_by("id")),
         )
         .order_by("-talked_on", "-id")[: EXPORT_LIMIT + 1]
         .iterator(chunk_size=CHUNK_SIZE)

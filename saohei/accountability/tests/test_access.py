@@ -1,11 +1,13 @@
 """The access matrix for every page and the API: town office, participants, others, anonymous."""
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from saohei.accountability.models import Talk
 from saohei.accountability.tests.conftest import RecordTalk, move_grant
@@ -161,7 +163,7 @@ class TestApi:
 
         assert created.status_code == 201
         assert created.json()["topics"] == ["夯实基础"]
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         assert Talk.objects.count() == 1
 
     def test_needs_a_token(self, client: Client, talk: Talk) -> None:
@@ -307,3 +309,51 @@ class TestEditPage:
         response = Client().get(f"/talks/{talk.pk}/edit/")
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+def test_village_head_is_not_shown_a_lead_from_the_talk_it_may_not_open(
+    client_as: ClientAs, record_talk: RecordTalk
+) -> None:
+    """A lead registered from the talk is the office's until assigned: the head talked with
+    sees the talk, and that it turned up something, never the lead's number or summary."""
+    talk = record_talk(leads=["反映东岛村村委委员插手工程"])
+    lead = talk.leads.get()
+
+    page = client_as("cun02").get(f"/talks/{talk.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert lead.number not in html
+    assert "插手工程" not in html
+    assert "另有 1 条受限记录" in html
+
+    api = Client().get(
+        f"/api/v1/talks/{talk.pk}", headers={"Authorization": f"Bearer {_token('cun02')}"}
+    )
+    assert api.status_code == 200
+    assert api.json()["lead_ids"] == []
+
+    office = client_as("banshi").get(f"/talks/{talk.pk}/").content.decode()
+    assert lead.number in office and "受限记录" not in office
+
+
+def test_talk_ledger_export_names_only_leads_the_exporter_may_open(
+    client_as: ClientAs, record_talk: RecordTalk
+) -> None:
+    talk = record_talk(leads=["反映东岛村村委委员插手工程"])
+    lead = talk.leads.get()
+
+    def cells(username: str) -> str:
+        response = client_as(username).get("/reports/talks.xlsx")
+        assert response.status_code == 200
+        workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+        return " ".join(
+            str(cell) for row in workbook.active.iter_rows(values_only=True) for cell in row
+        )
+
+    assert lead.number in cells("banshi")
+    assert lead.number not in cells("cun02")
+    assert lead.number not in cells("shiban")
+
+
+def _token(username: str) -> str:
+    return create_api_token(user=User.objects.get(username=username), name="测试")[1]

@@ -188,6 +188,22 @@ class TestList:
 
 
 class TestCreate:
+    def test_supervisor_registers_only_upper_assigned_leads(
+        self, api: Callable[..., Api], town: Unit
+    ) -> None:
+        client = api("shiban")
+        refused = client.post("/leads", _new_lead(town, upstream_office="荣成市扫黑办"))
+        assert _error(refused, 403)["message"] == "上级督导只能登记上级交办线索"
+        assert not Lead.objects.exists()
+
+        created = client.post(
+            "/leads", _new_lead(town, source="upper_assigned", upstream_office="荣成市扫黑办")
+        )
+        assert created.status_code == 201, created.content.decode()
+        assert [item["id"] for item in client.get("/leads").json()["items"]] == [
+            created.json()["id"]
+        ]
+
     def test_office_registers_a_lead(
         self, api: Callable[..., Api], town: Unit, village: Unit
     ) -> None:

@@ -63,15 +63,19 @@ def test_drilldown_links_each_record_to_its_own_page(demo_history, client):
 
 
 @pytest.mark.django_db
-def test_supervisor_sees_the_numbers_but_links_only_what_they_may_open(demo_history, client):
+def test_supervisor_sees_the_number_but_not_the_cases_it_may_not_list(demo_history, client):
     sign_in(client, "shiban")
     page = client.get(
         reverse("briefings:figure", args=["cases.reviewed"]), {"unit": demo_history.pk}
     )
     assert page.status_code == 200
-    assert len(page.context["rows"]) == 15
-    # 案件倒查 is not the supervisor's page: the records are listed, not linked.
-    assert all(row["url"] == "" for row in page.context["rows"])
+    # 案件倒查 is not the supervisor's page: the count stays the town's, the rows are withheld.
+    assert page.context["rows"] == []
+    assert page.context["total"] == "15"
+    html = page.content.decode()
+    assert "另有 15 条受限记录" in html
+    table = html.split('data-testid="figure-records"')[1].split("</table>")[0]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", table)
 
 
 @pytest.mark.django_db

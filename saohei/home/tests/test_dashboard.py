@@ -259,9 +259,9 @@ def test_supervisor_ranks_the_towns_of_their_subtree(client_as: ClientAs, known:
     assert ranking["港西镇"]["overdue_items"] == 3
     assert ranking["港东镇"]["received"] == 1
     assert ranking["港东镇"]["clearance_rate"] == "0.0%"
-    # Leads of both towns below, none of the foreign town: L1–L9 have 7 open, 港东镇 one.
+    # The ranking counts both towns below (statistics); the lead cards only its own list.
     kpis = {kpi["label"]: kpi["value"] for kpi in board["kpis"]}
-    assert kpis["未办结线索"] == 8
+    assert kpis["未办结线索"] == 0
     page = client_as("shiban").get("/").content.decode()
     assert 'data-testid="ranking"' in page
     assert "外市某镇" not in page
@@ -396,7 +396,7 @@ def test_cache_is_per_user_and_follows_role_grants(client_as: ClientAs, known: K
     assert get_dashboard(User.objects.get(username="cun02")) is None
 
 
-@pytest.mark.parametrize("username", ["shuji", "cun02"])
+@pytest.mark.parametrize("username", ["shuji", "banshi", "cun02", "shiban"])
 def test_kpis_and_publicity_totals_open_their_lists(
     client_as: ClientAs, known: KnownData, username: str
 ) -> None:
@@ -413,12 +413,29 @@ def test_kpis_and_publicity_totals_open_their_lists(
     assert checked >= 6
 
 
-def test_supervisor_lead_figures_open_the_statistics(client_as: ClientAs, known: KnownData) -> None:
+def test_supervisor_lead_cards_count_what_its_lead_list_shows(
+    client_as: ClientAs, known: KnownData
+) -> None:
+    shiban = User.objects.get(username="shiban")
+    make_lead(known.town, "GX-SB-1", source="upper_assigned", created_by=shiban, due_on=None)
+    client = client_as("shiban")
+    board = dashboard_of("shiban")
+    kpis = {kpi["label"]: kpi for kpi in board["kpis"]}
+    assert kpis["未办结线索"]["value"] == 1
+    assert listed(client, kpis["未办结线索"]["url"]) == 1
+    assert listed(client, reverse("leads:list")) == 1
+    states = chart(board, "lead-states")
+    assert values(states, "未设时限")["已登记"] == 1
+    point = next(entry for entry in states["series"] if entry["key"] == "none")["data"][0]
+    assert listed(client, point["url"]) == 1
+
+
+def test_supervisor_statistics_open_the_statistics(client_as: ClientAs, known: KnownData) -> None:
     board = dashboard_of("shiban")
     client = client_as("shiban")
     urls = {
         point["url"]
-        for chart_id in ("lead-states", "trend")
+        for chart_id in ("trend",)
         for entry in chart(board, chart_id)["series"]
         for point in entry["data"]
         if point["url"]

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from saohei.leads import services
-from saohei.leads.models import Lead, Source
+from saohei.leads.access import visible_leads
+from saohei.leads.models import OPEN_STATUSES, Lead, Source
 from saohei.leads.stats import get_lead_statistics, period_presets
 from saohei.leads.tests.conftest import advance
 from saohei.organisations.models import Unit, UnitKind, User
@@ -128,11 +129,16 @@ def test_a_past_period_counts_leads_closed_later_as_open(register: Register, tow
 
     # Seen from a week later: concluded on day 3 of a period that ended on day 0 or day 5.
     later = received_on + timedelta(days=7)
+    leader_list = visible_leads(_user("shuji"))
     before = get_lead_statistics(
-        towns=[town], date_from=received_on, date_to=received_on, today=later
+        towns=[town], date_from=received_on, date_to=received_on, today=later, listable=leader_list
     )
     after = get_lead_statistics(
-        towns=[town], date_from=received_on, date_to=received_on + timedelta(days=5), today=later
+        towns=[town],
+        date_from=received_on,
+        date_to=received_on + timedelta(days=5),
+        today=later,
+        listable=leader_list,
     )
 
     assert (before.total.received, before.total.closed, before.total.open) == (1, 0, 1)
@@ -147,7 +153,10 @@ def test_a_reopened_lead_is_open_again(register: Register, town: Unit) -> None:
     today = timezone.localdate()
 
     statistics = get_lead_statistics(
-        towns=[town], date_from=today - timedelta(days=1), date_to=today
+        towns=[town],
+        date_from=today - timedelta(days=1),
+        date_to=today,
+        listable=visible_leads(_user("shuji")),
     )
 
     assert (statistics.total.received, statistics.total.closed) == (1, 0)
@@ -163,7 +172,7 @@ def second_town(demo: None) -> Unit:
 def test_supervisor_sees_a_row_per_town(
     client_as: ClientAs, register: Register, second_town: Unit
 ) -> None:
-    register()
+    town_lead = register()
     advance(register(), "concluded")
     other = services.register_lead(
         actor=_user("shiban"),
@@ -189,9 +198,12 @@ def test_supervisor_sees_a_row_per_town(
     body = response.content.decode()
     by_town = body.split('data-testid="by-town"')[1].split("</table>")[0]
     assert "港东镇" in by_town and "合计" in by_town
-    # Open leads are listed with their town; numbers link only where the viewer may open them.
-    assert other.number in body
-    assert f'/leads/{other.pk}/"' not in body
+    # The open list is the supervisor's own lead list: the lead it registered, linked; the
+    # town's other open lead only as a count.
+    assert f'/leads/{other.pk}/"' in body
+    assert town_lead.number not in body
+    assert statistics.hidden_open == 1
+    assert "另有 1 条受限记录" in body
 
     one_town = client_as("shiban").get("/leads/stats/", {**_period(), "town": str(second_town.pk)})
     assert [row.label for row in one_town.context["statistics"].by_town] == ["港东镇"]
@@ -206,6 +218,40 @@ def test_town_office_sees_only_its_own_town(
     refused = client_as("banshi").get("/leads/stats/", {**_period(), "town": str(second_town.pk)})
     assert refused.status_code == 400
     assert refused.context["statistics"] is None
+
+
+def test_supervisor_statistics_do_not_name_a_lead_about_an_official(
+    client_as: ClientAs, register: Register
+) -> None:
+    protected = register("shuji", summary="反映某站所工作人员充当保护伞", involves_official=True)
+
+    response = client_as("shiban").get("/leads/stats/", _period())
+
+    assert response.context["statistics"].total.backlog == 1
+    body = response.content.decode()
+    assert protected.number not in body
+    assert response.context["statistics"].open_leads == []
+    assert "另有 1 条受限记录" in body
+
+
+@pytest.mark.parametrize("username", ["shuji", "fushuji", "jiaodaoyuan", "banshi", "shiban"])
+def test_open_list_is_each_roles_own_lead_list_and_the_rest_a_count(
+    client_as: ClientAs, register: Register, username: str
+) -> None:
+    register()
+    register("shuji", summary="反映某站所工作人员充当保护伞", involves_official=True)
+    register("shiban", source=Source.UPPER_ASSIGNED, upstream_office="荣成市扫黑办")
+    client = client_as(username)
+
+    statistics = client.get("/leads/stats/", _period()).context["statistics"]
+
+    listed = {item.lead.pk for item in statistics.open_leads}
+    own_list = set(
+        visible_leads(_user(username)).filter(status__in=OPEN_STATUSES).values_list("pk", flat=True)
+    )
+    assert listed == own_list
+    assert statistics.total.backlog == 3
+    assert statistics.hidden_open == 3 - len(listed)
 
 
 @pytest.mark.parametrize(

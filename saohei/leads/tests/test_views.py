@@ -55,6 +55,45 @@ def test_office_registers_a_lead_through_the_form(client_as: Callable[[str], Cli
     assert attachment.sha256 in str(attachment.file.name)
 
 
+def test_supervisor_is_offered_only_the_upper_assigned_source(
+    client_as: Callable[[str], Client],
+) -> None:
+    page = client_as("shiban").get("/leads/new/")
+    assert page.status_code == 200
+    assert [value for value, _ in page.context["form"].fields["source"].choices] == [
+        "upper_assigned"
+    ]
+
+
+def test_supervisor_cannot_register_a_lead_of_another_source(
+    client_as: Callable[[str], Client],
+) -> None:
+    response = client_as("shiban").post(
+        "/leads/new/", _form(source="public_report", upstream_office="荣成市扫黑办")
+    )
+    assert response.status_code == 200
+    assert "source" in response.context["form"].errors
+    assert not Lead.objects.exists()
+
+
+def test_supervisors_registered_lead_is_on_its_list_and_dashboard(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as("shiban")
+    response = client.post(
+        "/leads/new/", _form(source="upper_assigned", upstream_office="荣成市扫黑办")
+    )
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    listing = client.get("/leads/")
+    assert listing.context["count"] == "1"
+    assert lead.number in listing.content.decode()
+    assert client.get(f"/leads/{lead.pk}/").status_code == 200
+    board = client.get("/").context["dashboard"]
+    open_card = next(kpi for kpi in board["kpis"] if kpi["label"] == "未办结线索")
+    assert str(open_card["value"]) == client.get(open_card["url"]).context["count"] == "1"
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -151,7 +151,7 @@ def test_api_refuses_to_open_for_village_head(town: Unit, village: Unit) -> None
             "responsible_person_id": 1,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert not RectificationItem.objects.exists()
 
 
