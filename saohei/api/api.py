@@ -1,11 +1,14 @@
 """The REST API, /api/v1/. Every error has one shape: {"error": {"code", "message", "fields"}}."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import BaseModel
 
 from saohei.api.cases_api import router as cases_router
 from saohei.api.inspections_api import router as inspections_router
@@ -18,6 +21,7 @@ from saohei.api.services import authenticate_token
 from saohei.api.talks_api import router as talks_router
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
+from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
 
@@ -124,6 +128,27 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
     user: User = request.auth  # type: ignore[attr-defined]
     return [_unit_out(unit) for unit in content_units(user).order_by("path")]
 
+
+def refuse_unsafe_input(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """Every operation's validated arguments (path ids, query filters, bodies) pass the shared
+    check before the endpoint runs: NUL, lone surrogates and control characters in any text, and
+    integers no database column holds, are a 422 in the error shape instead of a database error."""
+
+    @wraps(operation)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            is_schema = isinstance(value, BaseModel)
+            data = value.model_dump(by_alias=True) if is_schema else value
+            found = find_unsafe_value(data, "" if is_schema else name)
+            if found:
+                location, message = found
+                raise ValidationError([{"loc": [location or name], "msg": message}])
+        return operation(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_unsafe_input)
 
 # Each context's endpoints live in their own module of this package.
 api.add_router("/leads", leads_router)
