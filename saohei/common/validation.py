@@ -51,17 +51,21 @@ def is_valid_id(value: object) -> bool:
     return isinstance(value, int) and 1 <= value <= MAX_ID
 
 
+def parse_id(value: object) -> int | None:
+    """An id from a query parameter or form value, or None for anything no record can have
+    (text, "²", 0, negatives, past 2^63-1): the caller treats it as "no such record"."""
+    return int(str(value).strip()) if value is not None and is_valid_id(value) else None
+
+
+def search_term(value: object, *, limit: int) -> str:
+    """A search box's text, trimmed and capped, without the characters no stored text contains
+    (a NUL makes PostgreSQL refuse the whole query); it is only matched, never stored."""
+    text = "".join(c for c in str(value or "") if text_problem(c, multiline=False) is None)
+    return text.strip()[:limit]
+
+
 def fits_database_integer(value: int) -> bool:
     return MIN_DATABASE_INTEGER <= value <= MAX_ID
-
-
-def integer_text_out_of_range(value: str) -> bool:
-    """True for text that reads as an integer (as a query parameter would) no bigint can hold."""
-    digits = value.strip().removeprefix("-").removeprefix("+")
-    if not (digits.isascii() and digits.isdigit()):
-        return False
-    # past 19 digits no bigint fits, and int() of thousands of digits is refused by Python itself
-    return len(digits.lstrip("0")) > len(str(MAX_ID)) or not fits_database_integer(int(value))
 
 
 def find_unsafe_value(data: Any, path: str = "") -> tuple[str, str] | None:
@@ -73,9 +77,8 @@ def find_unsafe_value(data: Any, path: str = "") -> tuple[str, str] | None:
             problem = text_problem(value, multiline=True)
             if problem:
                 return location, problem
-        elif isinstance(value, int) and not isinstance(value, bool):
-            if not fits_database_integer(value):
-                return location, OUT_OF_RANGE_MESSAGE
+        elif isinstance(value, int) and not fits_database_integer(value):
+            return location, OUT_OF_RANGE_MESSAGE
     return None
 
 
