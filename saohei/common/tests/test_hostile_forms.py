@@ -87,6 +87,8 @@ def _fields(form: Any) -> tuple[dict[str, str], list[str], list[str]]:
         elif element.get("type") in ("checkbox", "radio"):
             if element.get("checked") is not None:
                 values[name] = element.get("value", "on")
+            if element.get("value", "").isdigit() and name not in choices:
+                choices.append(name)  # a multi-select drawn as checkboxes
         elif element.get("type") in ("number", "date", "datetime-local", "month"):
             values[name] = element.get("value", "")
             choices.append(name)  # numbers take the huge ids too
