@@ -115,9 +115,11 @@ def _cases(
         for name in body:
             for value in HOSTILE_VALUES:
                 hostile_body = {**body, name: value}
-                yield f"{method} {path} body {name}={str(value)[:20]!r}", _url(
-                    path, path_values
-                ), hostile_body
+                yield (
+                    f"{method} {path} body {name}={str(value)[:20]!r}",
+                    _url(path, path_values),
+                    hostile_body,
+                )
         # a surrogate escaped in the JSON text itself, the way a client would send it
         yield f"{method} {path} body \\ud800 escape", _url(path, path_values), "RAW-SURROGATE"
 
@@ -153,7 +155,9 @@ def test_every_operation_refuses_hostile_values_in_the_error_shape_and_writes_no
             if response.status_code >= 400:
                 error = response.json().get("error", {})
                 if not (error.get("code") and error.get("message")):
-                    failures.append(f"{description}: not the error shape {response.content[:200]!r}")
+                    failures.append(
+                        f"{description}: not the error shape {response.content[:200]!r}"
+                    )
             elif method != "GET":
                 failures.append(f"{description}: accepted with {response.status_code}")
         if _row_counts() != before:

@@ -24,7 +24,7 @@ register = lead_fixtures.register
 def post_lead(town: Unit) -> Callable[..., Any]:
     _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
 
-    def post(raw: str | None = None, **overrides: Any) -> Any:
+    def post(surrogate_in: str = "", **overrides: Any) -> Any:
         body: dict[str, Any] = {
             "unit_id": town.pk,
             "received_at": (timezone.localtime() - timedelta(hours=1)).isoformat(),
@@ -33,7 +33,10 @@ def post_lead(town: Unit) -> Callable[..., Any]:
             "summary": "有人在东岛村码头强行收取渔船停靠费",
             **overrides,
         }
-        data = raw if raw is not None else json.dumps(body)
+        data = json.dumps(body)
+        if surrogate_in:
+            # json.dumps cannot write a lone surrogate; a client can, as an escape
+            data = data.replace(f'"{surrogate_in}": ""', f'"{surrogate_in}": "\\ud800"')
         return Client().post(
             "/api/v1/leads",
             data,
@@ -61,13 +64,8 @@ def test_control_character_in_a_text_field_is_refused(post_lead: Any) -> None:
     assert "控制字符" in _refused(post_lead(summary="码头\x1b[31m收费"), "summary")
 
 
-def test_lone_surrogate_escaped_in_the_json_is_refused(post_lead: Any, town: Unit) -> None:
-    raw = json.dumps({"unit_id": town.pk, "summary": "x"})[:-1]
-    raw += ', "received_at": "%s", "channel": "letter", "source": "public_report",' % (
-        (timezone.localtime() - timedelta(hours=1)).isoformat()
-    )
-    raw += ' "narrative": "\\ud800"}'
-    assert "代理项" in _refused(post_lead(raw=raw), "narrative")
+def test_lone_surrogate_escaped_in_the_json_is_refused(post_lead: Any) -> None:
+    assert "代理项" in _refused(post_lead(surrogate_in="narrative", narrative=""), "narrative")
 
 
 def test_nul_in_a_nested_subject_is_refused(post_lead: Any) -> None:
@@ -87,9 +85,7 @@ def test_line_breaks_in_multi_line_text_are_kept(post_lead: Any) -> None:
 
 def test_huge_id_in_a_path_is_refused_in_the_error_shape(post_lead: Any) -> None:
     _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
-    response = Client().get(
-        f"/api/v1/leads/{2**64}", headers={"Authorization": f"Bearer {token}"}
-    )
+    response = Client().get(f"/api/v1/leads/{2**64}", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 422
     assert "lead_id" in response.json()["error"]["fields"]
 

@@ -61,7 +61,9 @@ def _pages_with_huge_ids() -> list[str]:
 def _row_counts() -> dict[str, int]:
     # audit events record the attempts themselves; sessions and sign-in records are the client's
     ignored = {AuditEvent, *apps.get_app_config("sessions").get_models()}
-    return {m._meta.label: m._default_manager.count() for m in apps.get_models() if m not in ignored}
+    return {
+        m._meta.label: m._default_manager.count() for m in apps.get_models() if m not in ignored
+    }
 
 
 def _fields(form: Any) -> tuple[dict[str, str], list[str], list[str]]:
