@@ -165,3 +165,41 @@ def test_every_page_answers_an_id_past_the_database_range_without_500(
                 if answer.status_code >= 500:
                     failures.append(f"{username} {answer.request['REQUEST_METHOD']} {page}")
     assert not failures, "\n".join(failures)
+
+
+# Parameters the pages read straight from the query string (links, cursors, pickers).
+LINK_PARAMETERS = [
+    "q",
+    "after",
+    "before",
+    "page",
+    "town",
+    "unit",
+    "village",
+    "month",
+    "year",
+    "kind",
+    "status",
+    "from",
+    "to",
+    "by",
+    "period",
+    "edit",
+    "category",
+    "person",
+]
+
+
+def test_every_page_answers_hostile_query_parameters_without_500(
+    client_as: Callable[[str], Client],
+) -> None:
+    failures = []
+    for username in ACCOUNTS:
+        client = client_as(username)
+        client.raise_request_exception = False
+        for page in _pages():
+            for value in ("a\x00b", str(2**63), "²"):
+                answer = client.get(page, dict.fromkeys(LINK_PARAMETERS, value))
+                if answer.status_code >= 500:
+                    failures.append(f"{username} GET {page} with every parameter {value!r}")
+    assert not failures, "\n".join(failures)
