@@ -3,21 +3,19 @@ written. The fuzz test walks every operation; these pin the cases a valid body w
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from saohei.api.services import create_api_token
+from saohei.api.tests.test_leads_api import _new_lead
 from saohei.leads.models import Lead
 from saohei.leads.tests import conftest as lead_fixtures
 from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
 town = lead_fixtures.town
-register = lead_fixtures.register
 
 
 @pytest.fixture
@@ -25,14 +23,7 @@ def post_lead(town: Unit) -> Callable[..., Any]:
     _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
 
     def post(surrogate_in: str = "", **overrides: Any) -> Any:
-        body: dict[str, Any] = {
-            "unit_id": town.pk,
-            "received_at": (timezone.localtime() - timedelta(hours=1)).isoformat(),
-            "channel": "letter",
-            "source": "public_report",
-            "summary": "有人在东岛村码头强行收取渔船停靠费",
-            **overrides,
-        }
+        body = _new_lead(town, **overrides)
         data = json.dumps(body)
         if surrogate_in:
             # json.dumps cannot write a lone surrogate; a client can, as an escape
