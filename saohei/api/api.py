@@ -21,14 +21,15 @@ from saohei.api.services import authenticate_token
 from saohei.api.talks_api import router as talks_router
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
-from saohei.common.validation import find_unsafe_value
+from saohei.common.validation import find_unsafe_value, safe_text
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = authenticate_token(plaintext=token, ip_address=client_ip(request), path=request.path)
+        path = safe_text(request.path, limit=200)  # recorded in the audit log's JSON
+        user = authenticate_token(plaintext=token, ip_address=client_ip(request), path=path)
         if user is not None:
             request.user = user
         return user
@@ -95,6 +96,9 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValueError):
+        # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
+        return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
 
 

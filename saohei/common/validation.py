@@ -57,9 +57,10 @@ def parse_id(value: object) -> int | None:
     return int(str(value).strip()) if value is not None and is_valid_id(value) else None
 
 
-def search_term(value: object, *, limit: int) -> str:
-    """A search box's text, trimmed and capped, without the characters no stored text contains
-    (a NUL makes PostgreSQL refuse the whole query); it is only matched, never stored."""
+def safe_text(value: object, *, limit: int) -> str:
+    """Text that is only matched or recorded, never stored as what someone wrote (a search term,
+    a request path in the audit log): trimmed, capped, without the characters `text_problem`
+    refuses, since one NUL makes PostgreSQL refuse the whole query or JSON value."""
     text = "".join(c for c in str(value or "") if text_problem(c, multiline=False) is None)
     return text.strip()[:limit]
 

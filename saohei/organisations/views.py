@@ -10,7 +10,7 @@ from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
-from saohei.common.validation import parse_id, search_term
+from saohei.common.validation import parse_id, safe_text
 from saohei.organisations import queries, services
 from saohei.organisations.access import (
     can_edit_group,
@@ -91,7 +91,7 @@ def account_list_view(request: HttpRequest) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
     role = _admin_role(viewer)
     unit_id = request.GET.get("unit", "")
-    text = search_term(request.GET.get("q"), limit=50)
+    text = safe_text(request.GET.get("q"), limit=50)
     accounts = queries.list_managed_accounts(
         viewer=viewer, role=role, unit_id=parse_id(unit_id), text=text
     )

@@ -88,3 +88,28 @@ def test_nul_in_the_search_box_is_refused_in_the_error_shape(post_lead: Any) -> 
     )
     assert response.status_code == 422
     assert "q" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"summary": "\xff\xfe"}', b"\x00"])
+def test_a_body_that_is_not_json_gets_a_chinese_message_in_the_error_shape(
+    post_lead: Any, body: bytes
+) -> None:
+    _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
+    response = Client().post(
+        "/api/v1/leads",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+    assert "JSON" in response.json()["error"]["message"]
+    assert Lead.objects.count() == 0
+
+
+def test_nul_in_the_url_path_is_audited_without_it(post_lead: Any) -> None:
+    # PostgreSQL's jsonb refuses \u0000: the token's audit event must not carry the raw path
+    _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
+    response = Client().get("/api/v1/leads/a%00b", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500
+    assert "error" in response.json()

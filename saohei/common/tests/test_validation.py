@@ -11,7 +11,7 @@ from saohei.common.validation import (
     find_unsafe_value,
     is_valid_id,
     parse_id,
-    search_term,
+    safe_text,
     text_problem,
 )
 from saohei.organisations.models import User
@@ -70,10 +70,10 @@ def test_parse_id_gives_none_for_anything_no_record_can_have() -> None:
     assert parse_id(None) is None
 
 
-def test_search_term_drops_characters_the_database_refuses() -> None:
-    assert search_term(" 张\x00三\x1b ", limit=50) == "张三"
-    assert search_term("张" * 80, limit=50) == "张" * 50
-    assert search_term(None, limit=50) == ""
+def test_safe_text_drops_characters_the_database_refuses() -> None:
+    assert safe_text(" 张\x00三\x1b ", limit=50) == "张三"
+    assert safe_text("张" * 80, limit=50) == "张" * 50
+    assert safe_text(None, limit=50) == ""
 
 
 def test_find_unsafe_value_names_the_nested_field() -> None:
