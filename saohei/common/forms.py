@@ -45,7 +45,7 @@ def guard_hostile_input(field: forms.Field) -> None:
         multiline = isinstance(field.widget, forms.Textarea)
         field.validators.append(CleanTextValidator(multiline=multiline))
     if isinstance(field, forms.ModelChoiceField) and _chooses_by_integer_key(field):
-        field.clean = _refusing_out_of_range_ids(field, field.clean)  # type: ignore[method-assign]
+        field.clean = _refusing_out_of_range_ids(field, field.clean)  # type: ignore[method-assign,assignment]
 
 
 def _chooses_by_integer_key(field: forms.ModelChoiceField) -> bool:  # type: ignore[type-arg]
