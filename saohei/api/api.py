@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import BaseModel
 
 from saohei.api.cases_api import router as cases_router
 from saohei.api.inspections_api import router as inspections_router
@@ -22,6 +23,7 @@ from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
 from saohei.common.ratelimit import Limit
+from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
 
@@ -137,6 +139,9 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValueError):
+        # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
+        return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
 
 
@@ -170,6 +175,27 @@ def list_units(request: HttpRequest) -> list[UnitOut]:
     user: User = request.auth  # type: ignore[attr-defined]
     return [_unit_out(unit) for unit in content_units(user).order_by("path")]
 
+
+def refuse_unsafe_input(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """Every operation's validated arguments (path ids, query filters, bodies) pass the shared
+    check before the endpoint runs: NUL, lone surrogates and control characters in any text, and
+    integers no database column holds, are a 422 in the error shape instead of a database error."""
+
+    @wraps(operation)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            is_schema = isinstance(value, BaseModel)
+            data = value.model_dump(by_alias=True) if is_schema else value
+            found = find_unsafe_value(data, "" if is_schema else name)
+            if found:
+                location, message = found
+                raise ValidationError([{"loc": [location or name], "msg": message}])
+        return operation(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_unsafe_input)
 
 # Each context's endpoints live in their own module of this package.
 api.add_router("/leads", leads_router)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from saohei.api.schemas import ErrorResponse
 from saohei.cases import access, queries, services
@@ -66,7 +67,7 @@ class CaseFilterIn(Schema):
     village_id: int | None = None
     nature: Nature | None = None
     reviewed: bool | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=queries.EARLIEST_CASE_YEAR, le=queries.LATEST_CASE_YEAR)
     q: str = ""
     after: str = ""
     before: str = ""

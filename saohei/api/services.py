@@ -9,6 +9,7 @@ from saohei.audit.services import record_event, record_failure
 from saohei.common.crypto import sm3_hex
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
+from saohei.common.validation import safe_text
 from saohei.organisations.access import can_manage_unit
 from saohei.organisations.models import User
 
@@ -70,6 +71,7 @@ def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> 
         .first()
     )
     now = timezone.now()
+    path = safe_text(path, limit=200)  # audited in JSON, where PostgreSQL refuses a NUL
     user = token.user if token is not None else None
     usable = (
         token is not None

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from saohei.cases import queries
 from saohei.cases.models import Nature, ReviewConclusion
 from saohei.common.forms import StyledForm
 from saohei.organisations.models import Unit
@@ -22,7 +23,12 @@ class CaseFilterForm(StyledForm):
         required=False,
         choices=[("", "全部"), ("no", "未倒查"), ("yes", "已倒查")],
     )
-    year = forms.IntegerField(label="发案年份", required=False, min_value=1950, max_value=2100)
+    year = forms.IntegerField(
+        label="发案年份",
+        required=False,
+        min_value=queries.EARLIEST_CASE_YEAR,
+        max_value=queries.LATEST_CASE_YEAR,
+    )
     q = forms.CharField(label="搜索", required=False, max_length=50)
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:

@@ -37,6 +37,7 @@ from saohei.common.pii import (
     seal,
 )
 from saohei.common.uploads import sniff_content_type
+from saohei.common.validation import text_problem
 
 CASE_TABLE = "案件"
 PERSON_TABLE = "涉案人员"
@@ -80,6 +81,8 @@ PERSON_COLUMNS = (
     Column("住址", "address", max_length=200),
     Column("角色", "role", required=True, choices=PersonRole),
 )
+# Free text that may hold line breaks; every other text cell is one line.
+MULTILINE_COLUMNS = frozenset({"summary", "outcome"})
 COLUMNS_BY_TABLE = {CASE_TABLE: CASE_COLUMNS, PERSON_TABLE: PERSON_COLUMNS}
 
 
@@ -457,6 +460,10 @@ def _checked_text(
         return None
     if column.max_length is not None and len(text) > column.max_length:
         context.parsed.add_error(sheet, row, column.title, f"超过{column.max_length}个字")
+        return None
+    problem = text_problem(text, multiline=column.key in MULTILINE_COLUMNS)
+    if problem:
+        context.parsed.add_error(sheet, row, column.title, problem)
         return None
     return text
 

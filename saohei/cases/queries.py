@@ -13,6 +13,9 @@ from saohei.organisations.models import Unit, UnitQuerySet, User
 PAGE_SIZE = 50
 COUNT_CAP = 1000
 RECENT_IMPORTS = 10
+# The year filter's range, for the list page and the API alike.
+EARLIEST_CASE_YEAR = 1950
+LATEST_CASE_YEAR = 2100
 
 
 @dataclass(frozen=True)

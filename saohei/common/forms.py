@@ -1,8 +1,12 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 
 from saohei.common.errors import ServiceError
+from saohei.common.validation import CleanTextValidator, is_valid_id
 
 
 class StyledForm(forms.Form):
@@ -19,6 +23,7 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs.setdefault("class", css)
+            guard_hostile_input(field)
 
     def set_queryset(self, name: str, queryset: Any) -> None:
         """Limit a model-choice field to what this user may pick."""
@@ -30,3 +35,43 @@ class StyledForm(forms.Form):
         """Show a refused service call beside its field (or above the form)."""
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
+
+
+def guard_hostile_input(field: forms.Field) -> None:
+    """Attach the shared checks of `common.validation` to one form field: every text field
+    refuses NUL, lone surrogates and control characters (line breaks only in a textarea), and
+    every choice of records refuses an id no bigint holds before Django queries with it."""
+    if isinstance(field, forms.CharField):
+        multiline = isinstance(field.widget, forms.Textarea)
+        field.validators.append(CleanTextValidator(multiline=multiline))
+    if isinstance(field, forms.ModelChoiceField) and _chooses_by_integer_key(field):
+        field.clean = _refusing_out_of_range_ids(field, field.clean)  # type: ignore[method-assign,assignment]
+
+
+def _chooses_by_integer_key(field: forms.ModelChoiceField) -> bool:  # type: ignore[type-arg]
+    model = field.queryset.model if field.queryset is not None else None
+    key = model._meta.get_field(field.to_field_name) if model and field.to_field_name else None
+    key = key or (model._meta.pk if model else None)
+    return isinstance(key, models.IntegerField | models.AutoField)
+
+
+def _refusing_out_of_range_ids(
+    field: forms.ModelChoiceField,  # type: ignore[type-arg]
+    clean: Callable[[Any], Any],
+) -> Callable[[Any], Any]:
+    # Django looks a multiple choice up with `pk__in`, which raises OverflowError on SQLite for
+    # an id past 2^63-1; such an id names no record, so it gets the "not a choice" message.
+    def checked(value: Any) -> Any:
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            text = str(item).strip()
+            digits = text.removeprefix("-")
+            if digits.isascii() and digits.isdigit() and not is_valid_id(text):
+                raise ValidationError(
+                    field.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text[:30]},
+                )
+        return clean(value)
+
+    return checked

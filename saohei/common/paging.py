@@ -10,6 +10,8 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
+from saohei.common.validation import parse_id
+
 RowT = TypeVar("RowT", bound=Model)
 
 
@@ -29,8 +31,9 @@ def decode_cursor(cursor: str, parse: Callable[[str], Any]) -> tuple[Any, int] |
     """None for anything malformed: a tampered cursor just shows the first page."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        value, pk = raw.split("|")
-        return parse(value), int(pk)
+        value, pk_text = raw.split("|")
+        pk = parse_id(pk_text)
+        return (parse(value), pk) if pk else None
     except (ValueError, UnicodeDecodeError):
         return None
 

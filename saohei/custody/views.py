@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
+from saohei.common.validation import safe_text
 from saohei.custody import access, queries, services
 from saohei.custody.forms import (
     FollowUpForm,
@@ -41,7 +42,7 @@ def _actor(request: HttpRequest) -> User:
 
 @role_required(*CUSTODIAN)
 def index_view(request: HttpRequest) -> HttpResponse:
-    number = request.GET.get("q", "")[:32]
+    number = safe_text(request.GET.get("q"), limit=32)
     awaiting = request.GET.get("awaiting") == "1"
     page = queries.list_reported_leads(
         _actor(request),

@@ -13,6 +13,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.common.validation import parse_id
 from saohei.inspections import access, queries, services
 from saohei.inspections.documents import onsite_docx, onsite_pdf
 from saohei.inspections.forms import FindingEditForm, FindingForm, FolderForm, RoundForm
@@ -254,7 +255,7 @@ def folder_list_view(request: HttpRequest) -> HttpResponse:
     folder = None
     folder_id = request.POST.get("folder_id", "") or request.GET.get("edit", "")
     if folder_id:
-        folder = ArchiveFolder.objects.filter(pk=folder_id if folder_id.isdigit() else 0).first()
+        folder = ArchiveFolder.objects.filter(pk=parse_id(folder_id) or 0).first()
         if folder is None:
             raise Http404("档案类别不存在")
     initial: dict[str, object] = {"sort_order": 100, "is_active": True}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.uploads import check_uploads
+from saohei.common.validation import parse_id
 from saohei.leads import access, queries, services
 from saohei.leads.documents import feedback_docx
 from saohei.leads.exports import ledger_rows, write_ledger
@@ -109,8 +110,9 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
     if not towns:
         raise Http404("您没有登记线索的权限")
     town = towns[0]
-    if request.GET.get("town", "").isdigit():
-        town = next((t for t in towns if t.pk == int(request.GET["town"])), town)
+    wanted_town = parse_id(request.GET.get("town"))
+    if wanted_town:
+        town = next((t for t in towns if t.pk == wanted_town), town)
     form = LeadForm(
         request.POST or None,
         request.FILES or None,

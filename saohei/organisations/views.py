@@ -11,6 +11,7 @@ from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
+from saohei.common.validation import parse_id, safe_text
 from saohei.organisations import queries, services
 from saohei.organisations.access import (
     can_edit_group,
@@ -90,9 +91,9 @@ def account_list_view(request: HttpRequest) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
     role = _admin_role(viewer)
     unit_id = request.GET.get("unit", "")
-    text = request.GET.get("q", "").strip()[:50]
+    text = safe_text(request.GET.get("q"), limit=50)
     accounts = queries.list_managed_accounts(
-        viewer=viewer, role=role, unit_id=int(unit_id) if unit_id.isdigit() else None, text=text
+        viewer=viewer, role=role, unit_id=parse_id(unit_id), text=text
     )
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     return render(
@@ -237,7 +238,8 @@ def group_view(request: HttpRequest) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
     unit_id = request.GET.get("unit", "")
     if unit_id:
-        unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+        wanted = parse_id(unit_id)
+        unit = Unit.objects.filter(pk=wanted).first() if wanted else None
         if unit is None:
             raise Http404("单位不存在")
         group = get_group_for_user(viewer, unit=unit)
