@@ -261,7 +261,9 @@ def _csv_rows(handle: IO[bytes], name: str) -> Iterator[tuple[int, Sequence[Any]
     except csv.Error as error:
         raise UnreadableFile(f"{name}文件不是有效的 CSV 表格（第{reader.line_num}行）") from error
     finally:
-        text.detach()
+        # The caller closes the file; an unfinished reader must not close it first.
+        if not handle.closed:
+            text.detach()
 
 
 def _check_shape(name: str, number: int, row: Sequence[Any]) -> None:

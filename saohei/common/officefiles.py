@@ -28,8 +28,9 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 MAX_PART_BYTES = 128 * 1024 * 1024
 # Parts read whole into memory (everything but worksheets): shared strings, styles, a body.
 MAX_WHOLE_PART_BYTES = 64 * 1024 * 1024
-# Parts smaller than this cannot hold a row big enough to matter; larger ones of a workbook are
-# scanned whatever their declared type (openpyxl finds sheets through relationships, not types).
+# Worksheets are scanned, and so is any other part of a workbook larger than this, whatever its
+# declared type: openpyxl finds sheets through relationships, not types. Smaller parts cannot
+# hold a row big enough to matter.
 SCANNED_ABOVE_BYTES = 64 * 1024
 MAX_PARTS = 2000
 # Office XML compresses 5–30 times; styled empty cells or repeated bytes compress thousands of
@@ -138,7 +139,8 @@ def _check_archive(archive: zipfile.ZipFile, *, name: str, expected: str | None)
     scanned = tuple(
         entry.filename
         for entry in entries
-        if kind == "xlsx" and entry.file_size > SCANNED_ABOVE_BYTES
+        if kind == "xlsx"
+        and (entry.filename in worksheets or entry.file_size > SCANNED_ABOVE_BYTES)
     )
     return OfficePackage(kind=kind, scanned_parts=scanned)
 
