@@ -154,9 +154,7 @@ def _overrides(xml: bytes) -> Iterator[tuple[str, str]]:
 def _scan_worksheet(archive: zipfile.ZipFile, part: str, *, name: str) -> None:
     """Count rows and the cells of each row, streaming; refuse past the caps. The declared
     `<dimension>` is checked first for a quick answer, but it may lie, so the scan goes on."""
-    too_many_rows = _refuse(
-        name, f"的工作表超过 {MAX_SHEET_ROWS} 行，请分批导入"
-    )
+    too_many_rows = _refuse(name, f"的工作表超过 {MAX_SHEET_ROWS} 行，请分批导入")
     too_many_columns = _refuse(name, f"的工作表超过 {MAX_SHEET_COLUMNS} 列，请删除多余的列")
     rows = cells_in_row = 0
     tail = b""

@@ -161,7 +161,7 @@ def test_a_csv_with_a_field_the_csv_module_refuses_fails_with_a_message(
     import_file: ImportFile,
 ) -> None:
     # An unterminated quote swallows the rest of the file into one field.
-    text = ",".join(CASE_HEADER) + "\n\"GX-1" + "x" * 140_000 + "\n"
+    text = ",".join(CASE_HEADER) + '\n"GX-1' + "x" * 140_000 + "\n"
     job = import_file(ContentFile(text.encode(), name="案件.csv"))
     assert job.status == ImportStatus.FAILED
     assert "不是有效的 CSV 表格" in job.message

@@ -74,7 +74,9 @@ def test_a_document_is_not_taken_for_a_workbook() -> None:
 def test_a_part_of_repeated_bytes_is_refused_by_its_compression_ratio() -> None:
     # 60 MB of styled empty cells deflate to about 60 KB.
     cells = b'<c r="A1" s="1"/>' * 3_500_000
-    bomb = _replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b'<row r="1">' + cells + b"</row>"))
+    bomb = _replace_part(
+        _workbook_bytes(), SHEET_PART, _sheet_xml(b'<row r="1">' + cells + b"</row>")
+    )
     assert len(bomb) < 1_000_000
     with pytest.raises(OfficeFileRefused, match="压缩比异常"):
         _check(bomb)
@@ -122,7 +124,9 @@ def test_rows_are_counted_when_the_dimension_lies(monkeypatch: pytest.MonkeyPatc
     # Chunks of the scan are 1 MB: rows of text that does not compress cross chunk boundaries.
     texts = random.Random(0)
     rows = [
-        b'<row><c t="inlineStr"><is><t>' + texts.randbytes(1500).hex().encode() + b"</t></is></c></row>"
+        b'<row><c t="inlineStr"><is><t>'
+        + texts.randbytes(1500).hex().encode()
+        + b"</t></is></c></row>"
         for _ in range(1001)
     ]
     package = _replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b"".join(rows)))
@@ -155,7 +159,7 @@ def test_a_zip_entry_marked_encrypted_is_refused() -> None:
 
 
 def test_a_truncated_archive_is_refused_as_damaged() -> None:
-    with pytest.raises(OfficeFileRefused, match="已损坏|不是有效的"):
+    with pytest.raises(OfficeFileRefused, match="已损坏"):
         _check(_workbook_bytes()[:-200])
 
 
