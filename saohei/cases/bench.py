@@ -253,10 +253,12 @@ def _import_one(path: Path) -> None:
     from saohei.organisations.services import build_unit
 
     setup_test_environment()
-    # Its own name: the parent's bench may hold the default test database.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"test_saohei_memory_{os.getpid()}"
+    # Its own name: the parent's bench may hold the default test database. A file for SQLite,
+    # as in production: an in-memory database would count its own pages as the import's memory.
+    name = f"test_saohei_memory_{os.getpid()}"
     if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = ":memory:"
+        name = str(Path(tempfile.gettempdir()) / f"{name}.sqlite3")
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         town = build_unit(name="基准镇", kind=UnitKind.TOWN, parent=None, code="JZ")
