@@ -57,11 +57,9 @@ def _peak_rss() -> Iterator[Callable[[], float]]:
         peak[0] = max(peak[0], _rss_mb())
 
 
-def _generate(
-    path: Path, *, cases: int, villages: list[str], persons_per_case: int | None = None
-) -> int:
-    """Write the workbook; returns how many person rows it holds. Persons: 1.5 a case on average,
-    or exactly `persons_per_case`."""
+def _generate(path: Path, *, cases: int, villages: list[str], all_identified: bool = False) -> int:
+    """Write the workbook; returns how many person rows it holds. `all_identified`: every person
+    has an ID number and a phone (the most memory a row can take)."""
     import xlsxwriter
     from stdnum.cn import ric
 
@@ -99,13 +97,14 @@ def _generate(
             case_sheet.write_string(n + 1, column, value)
         # 1.5 persons a case on average; every other person has an ID number, drawn from a pool
         # a little smaller than the rows so some people recur across cases.
-        for k in range(1 + n % 2 if persons_per_case is None else persons_per_case):
-            has_id = person_row % 2 == 0
+        for k in range(1 + n % 2):
+            has_id = all_identified or person_row % 2 == 0
             id_number = ""
             if has_id:
                 body = f"110105{1960 + person_row % 40}{1 + person_row % 12:02d}{1 + person_row % 28:02d}{person_row % 997:03d}"
                 id_number = body + ric.calc_check_digit(body + "0")
-            phone = f"139{person_row % 100_000_000:08d}" if person_row % 3 == 0 else ""
+            has_phone = all_identified or person_row % 3 == 0
+            phone = f"139{person_row % 100_000_000:08d}" if has_phone else ""
             person = [number, f"人员{n}-{k}", id_number, phone, "港西镇", roles[person_row % 5]]
             for column, value in enumerate(person):
                 person_sheet.write_string(person_row, column, value)
@@ -210,11 +209,12 @@ def _import_in_child(path: Path) -> dict[str, object]:
 
 
 def bench_import_memory() -> None:
-    """The largest accepted workbook (rows at the cap on both sheets) and a bomb, each imported
-    in a child process; prints the child's resident memory before and at its peak."""
-    from saohei.common.officefiles import MAX_SHEET_ROWS
+    """The largest accepted workbook (MAX_IMPORT_ROWS data rows, every person with an ID number
+    and a phone) and a bomb, each imported in a child process; prints the child's resident
+    memory before and at its peak."""
+    from saohei.cases.importing import MAX_IMPORT_ROWS
 
-    cases = MAX_SHEET_ROWS - 1  # one header row
+    cases = MAX_IMPORT_ROWS * 2 // 5  # 1.5 persons a case: 100,000 cases, 150,000 persons
     with tempfile.TemporaryDirectory() as directory:
         largest, bomb = Path(directory) / "largest.xlsx", Path(directory) / "bomb.xlsx"
         started = time.perf_counter()
@@ -222,7 +222,7 @@ def bench_import_memory() -> None:
             persons = pool.apply(
                 _generate,
                 (largest,),
-                {"cases": cases, "villages": ["基准0村"], "persons_per_case": 1},
+                {"cases": cases, "villages": ["基准0村"], "all_identified": True},
             )
             pool.apply(_write_bomb, (bomb,))
         print(

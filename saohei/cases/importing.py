@@ -56,6 +56,9 @@ HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 2000
 # Every bad row is counted; this many are kept for the page and the command to list.
 MAX_STORED_ERRORS = 10_000
+# Every checked row is held until the write: this many data rows in both tables together keep
+# the worker under 300 MB (`make bench import-memory`), e.g. 100,000 cases and 150,000 persons.
+MAX_IMPORT_ROWS = 250_000
 # A CSV holds the same tables as a sheet: the same row and column caps, plus caps on a line and
 # a cell (Excel's own cell limit), so one endless line cannot fill the memory.
 MAX_CELL_CHARS = 32_767
@@ -494,6 +497,10 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
     indexes = [(column.key, positions.get(column.title)) for column in columns]
     for row_number, values in table.rows:
         context.parsed.processed_rows += 1
+        if context.parsed.processed_rows > MAX_IMPORT_ROWS:
+            raise UnreadableFile(
+                f"两张表合计超过 {MAX_IMPORT_ROWS} 行，请分批导入（每批的案件及其涉案人员放在一起）"
+            )
         if context.parsed.processed_rows % PROGRESS_EVERY == 0:
             context.progress(context.parsed.processed_rows)
         if _is_empty(values):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from openpyxl import load_workbook
 from stdnum.cn import ric
 
@@ -23,6 +24,7 @@ from saohei.cases.tests.helpers import (
 )
 from saohei.common import officefiles
 from saohei.common.errors import ServiceError
+from saohei.organisations.models import Unit
 
 pytestmark = pytest.mark.django_db
 ImportFile = Callable[..., ImportJob]
@@ -98,7 +100,9 @@ def test_a_csv_id_number_saved_in_scientific_notation_is_refused(import_file: Im
     assert _nothing_written()
 
 
-def test_a_decompression_bomb_workbook_is_refused_before_any_job(import_file: ImportFile) -> None:
+def _bomb() -> bytes:
+    """Well under 1 MB; one row of five million empty styled cells, which openpyxl would build
+    whole even in read-only mode."""
     good = xlsx_file(cases=[case_row()], persons=None).read()
     source = zipfile.ZipFile(io.BytesIO(good))
     bomb = io.BytesIO()
@@ -106,12 +110,26 @@ def test_a_decompression_bomb_workbook_is_refused_before_any_job(import_file: Im
         for entry in source.infolist():
             content = source.read(entry.filename)
             if entry.filename == "xl/worksheets/sheet1.xml":
-                # Millions of empty styled cells in one row: openpyxl would build it whole.
                 content = content.replace(b"</row>", b'<c s="0"/>' * 5_000_000 + b"</row>", 1)
             archive.writestr(entry.filename, content)
     assert len(bomb.getvalue()) < 1_000_000
+    return bomb.getvalue()
+
+
+def test_a_decompression_bomb_workbook_is_refused_before_any_job(import_file: ImportFile) -> None:
     with pytest.raises(ServiceError, match="压缩炸弹"):
-        import_file(ContentFile(bomb.getvalue(), name="案件.xlsx"))
+        import_file(ContentFile(_bomb(), name="案件.xlsx"))
+    assert not ImportJob.objects.exists()
+
+
+def test_a_bomb_uploaded_through_the_page_is_refused_beside_the_field(
+    client_as: Callable[[str], Client], town: Unit
+) -> None:
+    upload = io.BytesIO(_bomb())
+    upload.name = "案件.xlsx"
+    response = client_as("banshi").post("/cases/imports/", {"unit": town.pk, "file": upload})
+    assert response.status_code == 200
+    assert "压缩炸弹" in response.content.decode()
     assert not ImportJob.objects.exists()
 
 
@@ -165,3 +183,18 @@ def test_a_csv_with_a_field_the_csv_module_refuses_fails_with_a_message(
     job = import_file(ContentFile(text.encode(), name="案件.csv"))
     assert job.status == ImportStatus.FAILED
     assert "不是有效的 CSV 表格" in job.message
+
+
+def test_both_tables_together_are_capped_with_a_message(
+    import_file: ImportFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "MAX_IMPORT_ROWS", 3)
+    job = import_file(
+        xlsx_file(
+            cases=[case_row(number="GX-1"), case_row(number="GX-2")],
+            persons=[person_row(number="GX-1"), person_row(number="GX-2")],
+        )
+    )
+    assert job.status == ImportStatus.FAILED
+    assert "两张表合计超过 3 行" in job.message
+    assert _nothing_written()
