@@ -36,14 +36,7 @@ from saohei.common.officefiles import (
     OfficeFileRefused,
     check_office_file,
 )
-from saohei.common.pii import (
-    SealedValue,
-    clean_id_number,
-    clean_mobile,
-    mask_id_number,
-    mask_mobile,
-    seal,
-)
+from saohei.common.pii import SealedValue, clean_id_number, clean_mobile, seal
 from saohei.common.uploads import sniff_content_type
 
 CASE_TABLE = "案件"
@@ -140,12 +133,13 @@ class CaseRow:
 
 @dataclass(slots=True)
 class PersonRow:
+    """Identifiers are kept cleaned, not yet sealed: a sealed value with its index and mask
+    takes about ten times the memory, and every row is held until the write (decision 0012)."""
+
     case_number: str
     name: str
-    id_number: SealedValue | None
-    id_number_masked: str
-    phone: SealedValue | None
-    phone_masked: str
+    id_number: str  # cleaned; "" when absent
+    phone: str  # cleaned; "" when absent
     address: str
     role: str
 
@@ -433,8 +427,11 @@ def _moment_from_text(text: str, unreadable: InvalidDate) -> datetime:
 # --- Rows --------------------------------------------------------------------------------
 
 
-class _Sealer:
-    """Seals each distinct identifier once: the same person recurs across many cases."""
+class Sealer:
+    """Seals each distinct identifier once while it recurs (the same person across many cases);
+    the cache is emptied when full, so its memory stays bounded."""
+
+    MAX_CACHED = 20_000
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], SealedValue] = {}
@@ -443,6 +440,8 @@ class _Sealer:
         key = (kind, value)
         sealed = self._cache.get(key)
         if sealed is None:
+            if len(self._cache) >= self.MAX_CACHED:
+                self._cache.clear()
             sealed = self._cache[key] = seal(kind, value)
         return sealed
 
@@ -455,7 +454,6 @@ class _Context:
     stored_numbers: set[str]
     today: date
     progress: Callable[[int], None]
-    sealer: _Sealer = field(default_factory=_Sealer)
     file_numbers: dict[str, int] = field(default_factory=dict)
     case_table_usable: bool = True
 
@@ -608,33 +606,25 @@ def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | N
 
 # What Excel writes for a long number once it has become one: '1.10105E+17' in a CSV file.
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
-_SEALED_KIND = {"身份证号": "id_number", "手机号": "phone"}
 
 
 def _checked_identifier(
-    value: Any,
-    title: str,
-    clean: Callable[[str], str],
-    mask: Callable[[str], str],
-    sheet: str,
-    row: int,
-    context: _Context,
-) -> tuple[SealedValue | None, str]:
-    """An ID number or phone, sealed and masked; (None, '') if empty or after recording why not.
+    value: Any, title: str, clean: Callable[[str], str], sheet: str, row: int, context: _Context
+) -> str:
+    """An ID number or phone, cleaned; '' if empty or after recording why it is not usable.
     A number cell is never converted: Excel keeps 15 significant digits, so an 18-digit ID
     arrives with its last digits changed, and about 1 in 11 of those still passes the checksum."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, ""
+        return ""
     if isinstance(value, int | float) or _SCIENTIFIC.match(_code(value)):
         context.parsed.add_error(sheet, row, title, f"请将{title}列设置为文本格式后重新导入")
-        return None, ""
+        return ""
     try:
-        cleaned = clean(_text(value))
+        return clean(_text(value))
     except ServiceError as error:
         # The message never repeats the number itself: it would land in the job's record.
         context.parsed.add_error(sheet, row, title, error.message)
-        return None, ""
-    return context.sealer(_SEALED_KIND[title], cleaned), mask(cleaned)
+        return ""
 
 
 def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow | None:
@@ -658,21 +648,17 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
             "案件编号",
             f"案件编号“{_shown(case_number)}”既不在本次导入的案件表中，也未在{context.town_name}导入过",
         )
-    id_sealed, id_masked = _checked_identifier(
-        raw["id_number"], "身份证号", clean_id_number, mask_id_number, sheet, row, context
+    id_number = _checked_identifier(
+        raw["id_number"], "身份证号", clean_id_number, sheet, row, context
     )
-    phone_sealed, phone_masked = _checked_identifier(
-        raw["phone"], "手机号", clean_mobile, mask_mobile, sheet, row, context
-    )
+    phone = _checked_identifier(raw["phone"], "手机号", clean_mobile, sheet, row, context)
     if context.parsed.error_count != errors_before:
         return None
     return PersonRow(
         case_number=str(case_number),
         name=str(texts["name"]),
-        id_number=id_sealed,
-        id_number_masked=id_masked,
-        phone=phone_sealed,
-        phone_masked=phone_masked,
+        id_number=id_number,
+        phone=phone,
         address=str(texts["address"]),
         role=str(role),
     )
