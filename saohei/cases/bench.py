@@ -10,7 +10,6 @@ Prints, does not assert. `make bench` runs it on saohei.bench's throw-away test 
 `python -m saohei.cases.bench` runs it alone on one of its own.
 """
 
-import io
 import json
 import multiprocessing
 import os
@@ -20,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -176,24 +174,6 @@ def bench_case_import(*, cases: int = 100_000) -> None:
 MEMORY_TARGET_MB = 300
 
 
-def _write_bomb(path: Path) -> None:
-    """A workbook of well under 1 MB whose one row holds ten million empty styled cells."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.active.title = "案件"
-    workbook.active.append(["案件编号", "案由"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    source = zipfile.ZipFile(buffer)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in source.infolist():
-            content = source.read(entry.filename)
-            if entry.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</row>", b'<c s="0"/>' * 10_000_000 + b"</row>", 1)
-            archive.writestr(entry.filename, content)
-
-
 def _import_in_child(path: Path) -> dict[str, object]:
     """Run `python -m saohei.cases.bench --import-one PATH`: a fresh process, as the worker is."""
     completed = subprocess.run(  # noqa: S603 - our own interpreter and module
@@ -213,6 +193,7 @@ def bench_import_memory() -> None:
     and a phone) and a bomb, each imported in a child process; prints the child's resident
     memory before and at its peak."""
     from saohei.cases.importing import MAX_IMPORT_ROWS
+    from saohei.testing.officebombs import styled_cells_bomb
 
     cases = MAX_IMPORT_ROWS * 2 // 5  # 1.5 persons a case: 100,000 cases, 150,000 persons
     with tempfile.TemporaryDirectory() as directory:
@@ -224,7 +205,7 @@ def bench_import_memory() -> None:
                 (largest,),
                 {"cases": cases, "villages": ["基准0村"], "all_identified": True},
             )
-            pool.apply(_write_bomb, (bomb,))
+            bomb.write_bytes(styled_cells_bomb(cells=10_000_000))
         print(
             f"{'import memory: generate largest + bomb':<44} {cases + persons:>8} rows in "
             f"{time.perf_counter() - started:7.2f} s  ({largest.stat().st_size / 1e6:.1f} MB and "

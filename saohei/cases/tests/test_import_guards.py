@@ -2,7 +2,6 @@
 hold ID numbers or phones (Excel has already changed their digits)."""
 
 import io
-import zipfile
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +24,7 @@ from saohei.cases.tests.helpers import (
 from saohei.common import officefiles
 from saohei.common.errors import ServiceError
 from saohei.organisations.models import Unit
+from saohei.testing.officebombs import styled_cells_bomb
 
 pytestmark = pytest.mark.django_db
 ImportFile = Callable[..., ImportJob]
@@ -100,32 +100,18 @@ def test_a_csv_id_number_saved_in_scientific_notation_is_refused(import_file: Im
     assert _nothing_written()
 
 
-def _bomb() -> bytes:
-    """Well under 1 MB; one row of five million empty styled cells, which openpyxl would build
-    whole even in read-only mode."""
-    good = xlsx_file(cases=[case_row()], persons=None).read()
-    source = zipfile.ZipFile(io.BytesIO(good))
-    bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in source.infolist():
-            content = source.read(entry.filename)
-            if entry.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</row>", b'<c s="0"/>' * 5_000_000 + b"</row>", 1)
-            archive.writestr(entry.filename, content)
-    assert len(bomb.getvalue()) < 1_000_000
-    return bomb.getvalue()
-
-
 def test_a_decompression_bomb_workbook_is_refused_before_any_job(import_file: ImportFile) -> None:
+    bomb = styled_cells_bomb(cells=5_000_000)
+    assert len(bomb) < 1_000_000
     with pytest.raises(ServiceError, match="压缩炸弹"):
-        import_file(ContentFile(_bomb(), name="案件.xlsx"))
+        import_file(ContentFile(bomb, name="案件.xlsx"))
     assert not ImportJob.objects.exists()
 
 
 def test_a_bomb_uploaded_through_the_page_is_refused_beside_the_field(
     client_as: Callable[[str], Client], town: Unit
 ) -> None:
-    upload = io.BytesIO(_bomb())
+    upload = io.BytesIO(styled_cells_bomb(cells=5_000_000))
     upload.name = "案件.xlsx"
     response = client_as("banshi").post("/cases/imports/", {"unit": town.pk, "file": upload})
     assert response.status_code == 200

@@ -13,8 +13,7 @@ from saohei.common import officefiles
 from saohei.common.errors import ServiceError
 from saohei.common.officefiles import OfficeFileRefused, check_office_file
 from saohei.common.uploads import check_uploads
-
-SHEET_PART = "xl/worksheets/sheet1.xml"
+from saohei.testing.officebombs import SHEET_PART, replace_part
 
 
 def _workbook_bytes() -> bytes:
@@ -32,20 +31,6 @@ def _docx_bytes() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def _replace_part(
-    package: bytes, part: str, content: bytes, compression: int = zipfile.ZIP_DEFLATED
-) -> bytes:
-    """The same package with one part's content replaced (or added)."""
-    source = zipfile.ZipFile(io.BytesIO(package))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in source.infolist():
-            if entry.filename != part:
-                archive.writestr(entry.filename, source.read(entry.filename))
-        archive.writestr(part, content, compress_type=compression)
-    return target.getvalue()
 
 
 def _sheet_xml(rows: bytes, dimension: bytes = b"A1:B2") -> bytes:
@@ -74,7 +59,7 @@ def test_a_document_is_not_taken_for_a_workbook() -> None:
 def test_a_part_of_repeated_bytes_is_refused_by_its_compression_ratio() -> None:
     # 60 MB of styled empty cells deflate to about 60 KB.
     cells = b'<c r="A1" s="1"/>' * 3_500_000
-    bomb = _replace_part(
+    bomb = replace_part(
         _workbook_bytes(), SHEET_PART, _sheet_xml(b'<row r="1">' + cells + b"</row>")
     )
     assert len(bomb) < 1_000_000
@@ -87,7 +72,7 @@ def test_a_shared_strings_part_too_big_to_load_whole_is_refused(
 ) -> None:
     monkeypatch.setattr(officefiles, "MAX_WHOLE_PART_BYTES", 20_000)
     strings = b"<sst>" + b"<si><t>x</t></si>" * 2000 + b"</sst>"
-    package = _replace_part(_workbook_bytes(), "xl/sharedStrings.xml", strings)
+    package = replace_part(_workbook_bytes(), "xl/sharedStrings.xml", strings)
     with pytest.raises(OfficeFileRefused, match=r"xl/sharedStrings\.xml.*解压后超过"):
         _check(package)
 
@@ -101,7 +86,7 @@ def test_the_sum_of_the_parts_is_capped(monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_row_of_too_many_cells_is_refused_even_stored_without_compression() -> None:
     # Ratio 1: only counting the cells finds it. openpyxl builds a whole row before yielding it.
     cells = b"<c/>" * 20_000
-    package = _replace_part(
+    package = replace_part(
         _workbook_bytes(),
         SHEET_PART,
         _sheet_xml(b"<row>" + cells + b"</row>"),
@@ -112,7 +97,7 @@ def test_a_row_of_too_many_cells_is_refused_even_stored_without_compression() ->
 
 
 def test_a_declared_dimension_past_the_caps_is_refused() -> None:
-    package = _replace_part(
+    package = replace_part(
         _workbook_bytes(), SHEET_PART, _sheet_xml(b"<row/>", dimension=b"A1:B1048576")
     )
     with pytest.raises(OfficeFileRefused, match=f"超过 {officefiles.MAX_SHEET_ROWS} 行"):
@@ -129,15 +114,15 @@ def test_rows_are_counted_when_the_dimension_lies(monkeypatch: pytest.MonkeyPatc
         + b"</t></is></c></row>"
         for _ in range(1001)
     ]
-    package = _replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b"".join(rows)))
+    package = replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b"".join(rows)))
     with pytest.raises(OfficeFileRefused, match="超过 1000 行"):
         _check(package)
-    _check(_replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b"".join(rows[:1000]))))
+    _check(replace_part(_workbook_bytes(), SHEET_PART, _sheet_xml(b"".join(rows[:1000]))))
 
 
 def test_a_sheet_hidden_behind_another_content_type_is_still_scanned() -> None:
     cells = b"<c/>" * 20_000
-    package = _replace_part(
+    package = replace_part(
         _workbook_bytes(), "xl/elsewhere.xml", _sheet_xml(b"<row>" + cells + b"</row>")
     )
     with pytest.raises(OfficeFileRefused, match="列"):
@@ -174,7 +159,7 @@ def test_attachments_that_are_zips_but_not_office_documents_are_refused() -> Non
 
 def test_an_attached_document_bomb_is_refused() -> None:
     body = b"<w:document><w:body>" + b"<w:p/>" * 3_000_000 + b"</w:body></w:document>"
-    bomb = _replace_part(_docx_bytes(), "word/document.xml", body)
+    bomb = replace_part(_docx_bytes(), "word/document.xml", body)
     with pytest.raises(ServiceError, match="压缩比异常"):
         check_uploads([SimpleUploadedFile("材料.docx", bomb)])
 
