@@ -21,7 +21,7 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
-SECTIONS = ("foundation", "leads", "cases", "dashboard")
+SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard")
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
 def _run(client_class: type, sections: list[str]) -> None:
     from django.db import connection
 
-    from saohei.cases.bench import bench_case_import
+    from saohei.cases.bench import bench_case_import, bench_import_memory
     from saohei.demo.loader import load_demo_town
     from saohei.demo.town import DEMO_PASSWORD
     from saohei.home.bench import bench_dashboard
@@ -66,6 +66,8 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_lead_list()
     if "cases" in sections:
         bench_case_import()
+    if "import-memory" in sections:
+        bench_import_memory()
     if "dashboard" in sections:
         bench_dashboard(password=DEMO_PASSWORD)
         # On the same 100,000 leads: the pages that read across every context.

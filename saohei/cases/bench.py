@@ -2,13 +2,20 @@
 one .xlsx, imported through the real service, then imported again (every case updated), then
 exported as the ledger.
 
+The memory section (`bench_import_memory`) imports the largest workbook the guards accept, and
+a decompression bomb, each in a fresh Django process like the worker's, and prints its peak
+resident memory (target: under 300 MB).
+
 Prints, does not assert. `make bench` runs it on saohei.bench's throw-away test database;
 `python -m saohei.cases.bench` runs it alone on one of its own.
 """
 
+import json
 import multiprocessing
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -48,8 +55,9 @@ def _peak_rss() -> Iterator[Callable[[], float]]:
         peak[0] = max(peak[0], _rss_mb())
 
 
-def _generate(path: Path, *, cases: int, villages: list[str]) -> int:
-    """Write the workbook; returns how many person rows it holds."""
+def _generate(path: Path, *, cases: int, villages: list[str], all_identified: bool = False) -> int:
+    """Write the workbook; returns how many person rows it holds. `all_identified`: every person
+    has an ID number and a phone (the most memory a row can take)."""
     import xlsxwriter
     from stdnum.cn import ric
 
@@ -88,12 +96,13 @@ def _generate(path: Path, *, cases: int, villages: list[str]) -> int:
         # 1.5 persons a case on average; every other person has an ID number, drawn from a pool
         # a little smaller than the rows so some people recur across cases.
         for k in range(1 + n % 2):
-            has_id = person_row % 2 == 0
+            has_id = all_identified or person_row % 2 == 0
             id_number = ""
             if has_id:
                 body = f"110105{1960 + person_row % 40}{1 + person_row % 12:02d}{1 + person_row % 28:02d}{person_row % 997:03d}"
                 id_number = body + ric.calc_check_digit(body + "0")
-            phone = f"139{person_row % 100_000_000:08d}" if person_row % 3 == 0 else ""
+            has_phone = all_identified or person_row % 3 == 0
+            phone = f"139{person_row % 100_000_000:08d}" if has_phone else ""
             person = [number, f"人员{n}-{k}", id_number, phone, "港西镇", roles[person_row % 5]]
             for column, value in enumerate(person):
                 person_sheet.write_string(person_row, column, value)
@@ -162,9 +171,109 @@ def bench_case_import(*, cases: int = 100_000) -> None:
         )
 
 
+MEMORY_TARGET_MB = 300
+
+
+def _import_in_child(path: Path) -> dict[str, object]:
+    """Run `python -m saohei.cases.bench --import-one PATH`: a fresh process, as the worker is."""
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "saohei.cases.bench", "--import-one", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    if completed.returncode != 0:
+        return {"outcome": f"child failed: {completed.stderr.strip()[-300:]}"}
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def bench_import_memory() -> None:
+    """The largest accepted workbook (MAX_IMPORT_ROWS data rows, every person with an ID number
+    and a phone) and a bomb, each imported in a child process; prints the child's resident
+    memory before and at its peak."""
+    from saohei.cases.importing import MAX_IMPORT_ROWS
+    from saohei.testing.officebombs import styled_cells_bomb
+
+    cases = MAX_IMPORT_ROWS * 2 // 5  # 1.5 persons a case: 100,000 cases, 150,000 persons
+    with tempfile.TemporaryDirectory() as directory:
+        largest, bomb = Path(directory) / "largest.xlsx", Path(directory) / "bomb.xlsx"
+        started = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            persons = pool.apply(
+                _generate,
+                (largest,),
+                {"cases": cases, "villages": ["基准0村"], "all_identified": True},
+            )
+            bomb.write_bytes(styled_cells_bomb(cells=10_000_000))
+        print(
+            f"{'import memory: generate largest + bomb':<44} {cases + persons:>8} rows in "
+            f"{time.perf_counter() - started:7.2f} s  ({largest.stat().st_size / 1e6:.1f} MB and "
+            f"{bomb.stat().st_size / 1e3:.0f} KB)"
+        )
+        for label, path in (("largest accepted .xlsx", largest), ("decompression bomb", bomb)):
+            result = _import_in_child(path)
+            print(
+                f"{'import memory: ' + label:<44} {result.get('peak_mb', 0):8.0f} MB peak"
+                f" (before {result.get('before_mb', 0):.0f} MB, target < {MEMORY_TARGET_MB} MB,"
+                f" {result.get('seconds', 0):.1f} s): {result['outcome']}"
+            )
+
+
+def _import_one(path: Path) -> None:
+    """The child of bench_import_memory: a throw-away database of its own, one town, one import;
+    prints one JSON line."""
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import setup_test_environment
+
+    from saohei.cases.models import ImportStatus
+    from saohei.cases.services import import_cases_file
+    from saohei.common.errors import ServiceError
+    from saohei.organisations.models import UnitKind
+    from saohei.organisations.services import build_unit
+
+    setup_test_environment()
+    # Its own name: the parent's bench may hold the default test database. A file for SQLite,
+    # as in production: an in-memory database would count its own pages as the import's memory.
+    name = f"test_saohei_memory_{os.getpid()}"
+    if connection.vendor == "sqlite":
+        name = str(Path(tempfile.gettempdir()) / f"{name}.sqlite3")
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        town = build_unit(name="基准镇", kind=UnitKind.TOWN, parent=None, code="JZ")
+        build_unit(name="基准0村", kind=UnitKind.VILLAGE, parent=town)
+        with (
+            tempfile.TemporaryDirectory() as media,
+            override_settings(MEDIA_ROOT=media),
+            _peak_rss() as peak,
+            path.open("rb") as file,
+        ):
+            before = _rss_mb()
+            started = time.perf_counter()
+            try:
+                job = import_cases_file(actor=None, unit=town, file=file)
+                outcome = (
+                    f"{job.cases_created} cases, {job.persons_written} persons"
+                    if job.status == ImportStatus.SUCCEEDED
+                    else f"refused: {job.message}"
+                )
+            except ServiceError as error:
+                outcome = f"refused: {error.message}"
+            seconds = time.perf_counter() - started
+        result = {"before_mb": before, "peak_mb": peak(), "seconds": seconds, "outcome": outcome}
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+    print(json.dumps(result, ensure_ascii=False))
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    if sys.argv[1:2] == ["--import-one"]:
+        _import_one(Path(sys.argv[2]))
+        return
     from django.db import connection
     from django.test.utils import setup_test_environment
 

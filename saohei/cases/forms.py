@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from saohei.cases import queries
+from saohei.cases.importing import MAX_IMPORT_ROWS
 from saohei.cases.models import Nature, ReviewConclusion
 from saohei.common.forms import StyledForm
 from saohei.organisations.models import Unit
@@ -42,7 +43,10 @@ class ImportForm(StyledForm):
     unit = forms.ModelChoiceField(label="导入到", queryset=Unit.objects.none(), empty_label=None)
     file = forms.FileField(
         label="案件文件",
-        help_text="Excel 工作簿（.xlsx，含“案件”“涉案人员”两张工作表），或“案件”表的 CSV 文件",
+        help_text=(
+            "Excel 工作簿（.xlsx，含“案件”“涉案人员”两张工作表），或“案件”表的 CSV 文件；"
+            f"两表合计每次最多 {MAX_IMPORT_ROWS:,} 行，身份证号、手机号列须为文本格式"
+        ),
     )
     persons_file = forms.FileField(
         label="涉案人员 CSV",

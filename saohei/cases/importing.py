@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -28,14 +29,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from saohei.cases.models import Means, Motive, Nature, PersonRole
 from saohei.common.errors import ServiceError
-from saohei.common.pii import (
-    SealedValue,
-    clean_id_number,
-    clean_mobile,
-    mask_id_number,
-    mask_mobile,
-    seal,
+from saohei.common.officefiles import (
+    MAX_SHEET_COLUMNS,
+    MAX_SHEET_ROWS,
+    OLE2_MAGIC,
+    OfficeFileRefused,
+    check_office_file,
 )
+from saohei.common.pii import SealedValue, clean_id_number, clean_mobile, seal
 from saohei.common.uploads import sniff_content_type
 from saohei.common.validation import text_problem
 
@@ -49,7 +50,14 @@ HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 2000
 # Every bad row is counted; this many are kept for the page and the command to list.
 MAX_STORED_ERRORS = 10_000
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+# Every checked row is held until the write: this many data rows in both tables together keep
+# the worker under 300 MB (`make bench import-memory`), e.g. 100,000 cases and 150,000 persons.
+MAX_IMPORT_ROWS = 250_000
+# A CSV holds the same tables as a sheet: the same row and column caps, plus caps on a line and
+# a cell (Excel's own cell limit), so one endless line cannot fill the memory.
+MAX_CELL_CHARS = 32_767
+MAX_LINE_CHARS = 1024 * 1024
+CSV_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -128,12 +136,13 @@ class CaseRow:
 
 @dataclass(slots=True)
 class PersonRow:
+    """Identifiers are kept cleaned, not yet sealed: a sealed value with its index and mask
+    takes about ten times the memory, and every row is held until the write (decision 0012)."""
+
     case_number: str
     name: str
-    id_number: SealedValue | None
-    id_number_masked: str
-    phone: SealedValue | None
-    phone_masked: str
+    id_number: str  # cleaned; "" when absent
+    phone: str  # cleaned; "" when absent
     address: str
     role: str
 
@@ -181,11 +190,12 @@ def detect_kind(upload: IO[bytes], name: str, *, field: str = "file") -> str:
             f"文件“{name}”超过 {MAX_IMPORT_BYTES // 1024 // 1024}MB，请分批导入", field=field
         )
     lowered = name.lower()
-    if head.startswith(OLE2_MAGIC):
-        raise ServiceError(
-            "不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再导入", field=field
-        )
-    if sniff_content_type(head) == "application/zip" and lowered.endswith((".xlsx", ".xlsm")):
+    is_zip = sniff_content_type(head) == "application/zip"
+    if head.startswith(OLE2_MAGIC) or (is_zip and lowered.endswith((".xlsx", ".xlsm"))):
+        try:
+            check_office_file(upload, name=name, expected=XLSX)
+        except OfficeFileRefused as error:
+            raise ServiceError(error.message, field=field) from error
         return XLSX
     if lowered.endswith(".csv") and sniff_content_type(head) is None:
         return CSV
@@ -201,33 +211,80 @@ def sha256_of(upload: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; otherwise GB 18030, the superset of GBK."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+def _decodes_whole(handle: IO[bytes], encoding: str) -> bool:
+    """Whether the whole file decodes, read in chunks (the text is not kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    handle.seek(0)
     try:
-        return raw.decode("utf-8")
+        for chunk in iter(lambda: handle.read(CSV_CHUNK_BYTES), b""):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
+        return False
+    finally:
+        handle.seek(0)
+    return True
+
+
+def csv_encoding(handle: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM) first; otherwise GB 18030, the superset of GBK."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        if _decodes_whole(handle, encoding):
+            return encoding
+    raise UnreadableFile("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
+
+
+def _bounded_lines(text: IO[str], name: str) -> Iterator[str]:
+    """The file's lines, refusing one longer than MAX_LINE_CHARS before it is read whole."""
+    for number in itertools.count(1):
+        line = text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableFile(
+                f"{name}文件第{number}行超过 {MAX_LINE_CHARS} 个字符，不像正常的表格，请检查文件"
+            )
+        yield line
+
+
+def _csv_rows(handle: IO[bytes], name: str) -> Iterator[tuple[int, Sequence[Any]]]:
+    text = io.TextIOWrapper(handle, encoding=csv_encoding(handle), newline="")
+    reader = csv.reader(_bounded_lines(text, name))
     try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码") from error
+        for number, row in enumerate(reader, start=1):
+            _check_shape(name, number, row)
+            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                raise UnreadableFile(
+                    f"{name}表第{number}行有单元格超过 {MAX_CELL_CHARS} 个字，请检查文件"
+                )
+            yield number, row
+    except csv.Error as error:
+        raise UnreadableFile(f"{name}文件不是有效的 CSV 表格（第{reader.line_num}行）") from error
+    finally:
+        # The caller closes the file; an unfinished reader must not close it first.
+        if not handle.closed:
+            text.detach()
+
+
+def _check_shape(name: str, number: int, row: Sequence[Any]) -> None:
+    """Row and column caps while streaming: the same for a sheet and a CSV file."""
+    if number > MAX_SHEET_ROWS:
+        raise UnreadableFile(f"{name}表超过 {MAX_SHEET_ROWS} 行，请分批导入")
+    if len(row) > MAX_SHEET_COLUMNS:
+        raise UnreadableFile(f"{name}表第{number}行超过 {MAX_SHEET_COLUMNS} 列，请删除多余的列")
 
 
 def _csv_table(name: str, handle: IO[bytes]) -> Table:
-    text = decode_csv(handle.read())
-    reader = csv.reader(io.StringIO(text, newline=""))
-    return Table(
-        name=name,
-        rows=((number, row) for number, row in enumerate(reader, start=1)),
-        estimated_rows=max(0, text.count("\n") - 1),
-    )
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CSV_CHUNK_BYTES), b""))
+    handle.seek(0)
+    return Table(name=name, rows=_csv_rows(handle, name), estimated_rows=max(0, lines - 1))
 
 
-def _sheet_rows(sheet: Any) -> Iterator[tuple[int, Sequence[Any]]]:
+def _sheet_rows(sheet: Any, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            _check_shape(name, number, row)
+            yield number, row
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise UnreadableFile(f"工作表“{sheet.title}”已损坏，无法读取") from error
 
@@ -245,6 +302,11 @@ def open_tables(
         return
     with ExitStack() as stack:
         try:
+            # Checked again here: this is the process that parses, whatever stored the file.
+            check_office_file(file, name="上传的工作簿", expected=XLSX)
+        except OfficeFileRefused as error:
+            raise UnreadableFile(error.message) from error
+        try:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
             raise UnreadableFile("无法读取 Excel 文件，请确认是有效的 .xlsx 工作簿") from error
@@ -258,7 +320,7 @@ def open_tables(
             estimated = max(0, (sheet.max_row or 1) - 1)
             # Some writers store a wrong size; without it openpyxl reads whatever is there.
             sheet.reset_dimensions()
-            tables.append(Table(table_name, _sheet_rows(sheet), estimated))
+            tables.append(Table(table_name, _sheet_rows(sheet, table_name), estimated))
         if not tables:
             raise UnreadableFile(f"工作簿中没有名为“{CASE_TABLE}”或“{PERSON_TABLE}”的工作表")
         yield tables
@@ -368,8 +430,11 @@ def _moment_from_text(text: str, unreadable: InvalidDate) -> datetime:
 # --- Rows --------------------------------------------------------------------------------
 
 
-class _Sealer:
-    """Seals each distinct identifier once: the same person recurs across many cases."""
+class Sealer:
+    """Seals each distinct identifier once while it recurs (the same person across many cases);
+    the cache is emptied when full, so its memory stays bounded."""
+
+    MAX_CACHED = 20_000
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], SealedValue] = {}
@@ -378,6 +443,8 @@ class _Sealer:
         key = (kind, value)
         sealed = self._cache.get(key)
         if sealed is None:
+            if len(self._cache) >= self.MAX_CACHED:
+                self._cache.clear()
             sealed = self._cache[key] = seal(kind, value)
         return sealed
 
@@ -390,7 +457,6 @@ class _Context:
     stored_numbers: set[str]
     today: date
     progress: Callable[[int], None]
-    sealer: _Sealer = field(default_factory=_Sealer)
     file_numbers: dict[str, int] = field(default_factory=dict)
     case_table_usable: bool = True
 
@@ -432,6 +498,10 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
     indexes = [(column.key, positions.get(column.title)) for column in columns]
     for row_number, values in table.rows:
         context.parsed.processed_rows += 1
+        if context.parsed.processed_rows > MAX_IMPORT_ROWS:
+            raise UnreadableFile(
+                f"两张表合计超过 {MAX_IMPORT_ROWS} 行，请分批导入（每批的案件及其涉案人员放在一起）"
+            )
         if context.parsed.processed_rows % PROGRESS_EVERY == 0:
             context.progress(context.parsed.processed_rows)
         if _is_empty(values):
@@ -541,6 +611,29 @@ def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | N
     )
 
 
+# What Excel writes for a long number once it has become one: '1.10105E+17' in a CSV file.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+
+
+def _checked_identifier(
+    value: Any, title: str, clean: Callable[[str], str], sheet: str, row: int, context: _Context
+) -> str:
+    """An ID number or phone, cleaned; '' if empty or after recording why it is not usable.
+    A number cell is never converted: Excel keeps 15 significant digits, so an 18-digit ID
+    arrives with its last digits changed, and about 1 in 11 of those still passes the checksum."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, int | float) or _SCIENTIFIC.match(_code(value)):
+        context.parsed.add_error(sheet, row, title, f"请将{title}列设置为文本格式后重新导入")
+        return ""
+    try:
+        return clean(_text(value))
+    except ServiceError as error:
+        # The message never repeats the number itself: it would land in the job's record.
+        context.parsed.add_error(sheet, row, title, error.message)
+        return ""
+
+
 def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow | None:
     sheet, errors_before = PERSON_TABLE, context.parsed.error_count
     texts = {
@@ -562,34 +655,17 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
             "案件编号",
             f"案件编号“{_shown(case_number)}”既不在本次导入的案件表中，也未在{context.town_name}导入过",
         )
-    id_sealed: SealedValue | None = None
-    id_masked = ""
-    if _text(raw["id_number"]):
-        try:
-            number = clean_id_number(_text(raw["id_number"]))
-        except ServiceError as error:
-            # The message never repeats the number itself: it would land in the job's record.
-            context.parsed.add_error(sheet, row, "身份证号", error.message)
-        else:
-            id_sealed, id_masked = context.sealer("id_number", number), mask_id_number(number)
-    phone_sealed: SealedValue | None = None
-    phone_masked = ""
-    if _text(raw["phone"]):
-        try:
-            phone = clean_mobile(_text(raw["phone"]))
-        except ServiceError as error:
-            context.parsed.add_error(sheet, row, "手机号", error.message)
-        else:
-            phone_sealed, phone_masked = context.sealer("phone", phone), mask_mobile(phone)
+    id_number = _checked_identifier(
+        raw["id_number"], "身份证号", clean_id_number, sheet, row, context
+    )
+    phone = _checked_identifier(raw["phone"], "手机号", clean_mobile, sheet, row, context)
     if context.parsed.error_count != errors_before:
         return None
     return PersonRow(
         case_number=str(case_number),
         name=str(texts["name"]),
-        id_number=id_sealed,
-        id_number_masked=id_masked,
-        phone=phone_sealed,
-        phone_masked=phone_masked,
+        id_number=id_number,
+        phone=phone,
         address=str(texts["address"]),
         role=str(role),
     )

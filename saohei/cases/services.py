@@ -25,6 +25,7 @@ from saohei.cases.models import (
 )
 from saohei.cases.queries import CaseFilters
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.leads.models import (
     Channel,
     DictionaryEntry,
@@ -208,19 +209,21 @@ def _case(job: ImportJob, row: importing.CaseRow, pk: int | None = None) -> Case
     )
 
 
-def _person(case_id: int, row: importing.PersonRow) -> CasePerson:
+def _person(case_id: int, row: importing.PersonRow, sealer: importing.Sealer) -> CasePerson:
+    id_masked = mask_id_number(row.id_number) if row.id_number else ""
+    phone_masked = mask_mobile(row.phone) if row.phone else ""
     person = CasePerson(
         case_id=case_id,
         name=row.name,
         address=row.address,
         role=row.role,
-        id_number_masked=row.id_number_masked,
-        phone_masked=row.phone_masked,
+        id_number_masked=id_masked,
+        phone_masked=phone_masked,
     )
-    if row.id_number is not None:
-        person.set_id_number(row.id_number, masked=row.id_number_masked)
-    if row.phone is not None:
-        person.set_phone(row.phone, masked=row.phone_masked)
+    if row.id_number:
+        person.set_id_number(sealer("id_number", row.id_number), masked=id_masked)
+    if row.phone:
+        person.set_phone(sealer("phone", row.phone), masked=phone_masked)
     return person
 
 
@@ -267,9 +270,10 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
             stale = [existing[number] for number in touched if number in existing]
             for id_batch in _batches(stale, DELETE_BATCH):
                 CasePerson.objects.filter(case_id__in=id_batch).delete()
+            sealer = importing.Sealer()
             for person_batch in _batches(parsed.persons, WRITE_BATCH):
                 CasePerson.objects.bulk_create(
-                    [_person(case_ids[row.case_number], row) for row in person_batch]
+                    [_person(case_ids[row.case_number], row, sealer) for row in person_batch]
                 )
             persons_written = len(parsed.persons)
         _set(

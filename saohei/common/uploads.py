@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 
 from saohei.common.errors import ServiceError
+from saohei.common.officefiles import OfficeFileRefused, check_office_file
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 10
@@ -60,6 +61,12 @@ def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
                 f"文件“{upload.name}”的类型不受支持（可上传图片、PDF、Office文档、音视频）",
                 field="attachments",
             )
+        if content_type == "application/zip":
+            # Whoever downloads it opens it in Office: a real document, not a bomb.
+            try:
+                check_office_file(upload, name=str(upload.name))
+            except OfficeFileRefused as error:
+                raise ServiceError(error.message, field="attachments") from error
         digest = hashlib.sha256()
         upload.seek(0)
         for chunk in upload.chunks():

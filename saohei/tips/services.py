@@ -13,7 +13,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
-from saohei.common.uploads import CheckedUpload, check_uploads
+from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type
 from saohei.leads import services as lead_services
 from saohei.leads.models import (
     Channel,
@@ -109,14 +109,16 @@ def check_tip_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
                 f"附件“{upload.name}”超过 {MAX_TIP_FILE_BYTES // 1024 // 1024}MB，请压缩或分次上传",
                 field="attachments",
             )
-    checked = check_uploads(files)
-    for item in checked:
-        if item.content_type not in TIP_CONTENT_TYPES:
+        # By content, before check_uploads: the public portal never has an archive opened.
+        upload.seek(0)
+        content_type = sniff_content_type(upload.read(32))
+        if content_type is not None and content_type not in TIP_CONTENT_TYPES:
             raise ServiceError(
-                f"附件“{item.upload.name}”不是照片、录音或PDF文件（按文件内容识别），未能接收",
+                f"附件“{upload.name}”不是照片、录音或PDF文件（按文件内容识别），未能接收",
                 field="attachments",
             )
-    return checked
+        upload.seek(0)
+    return check_uploads(files)
 
 
 def _check_checked_uploads(uploads: list[CheckedUpload]) -> None:
