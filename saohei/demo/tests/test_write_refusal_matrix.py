@@ -34,6 +34,7 @@ from django.utils import timezone
 from saohei.accountability.access import visible_talks
 from saohei.accountability.models import Talk
 from saohei.accounts.models import UserSession
+from saohei.accounts.services import request_password_reset
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.api.views import _visible_tokens as visible_tokens
@@ -164,6 +165,11 @@ def _build_objects() -> Objects:
         proposed_at=timezone.now(),
     )
 
+    # A leader's reset waits for the 安全管理员's approval: an object for the decide page.
+    reset = request_password_reset(
+        actor=User.objects.get(username="xitong"), user=shuji, reason="矩阵测试"
+    ).reset
+
     def sees(queryset: Callable[[User], Any], pk: int) -> Callable[[User], bool]:
         return lambda user: queryset(user).filter(pk=pk).exists()
 
@@ -206,6 +212,8 @@ def _build_objects() -> Objects:
         "session_id": session.pk,
         "override_id": override.pk,
         "reward_id": reward.pk,
+        "reset_id": reset.pk,
+        "decision": "approve",
     }
     reachable: dict[str, Callable[[User], bool]] = {
         "lead_id": sees(lead_access.visible_leads, lead.pk),

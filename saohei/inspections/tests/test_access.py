@@ -182,7 +182,7 @@ class TestApi:
         )
 
         assert created.status_code == 201
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         listed = client.get("/api/v1/inspections", headers=self.headers("banshi")).json()
         assert [row["title"] for row in listed] == ["第二轮档案检查"]
 
