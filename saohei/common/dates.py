@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, WrapSerializer
 from pydantic_core import PydanticCustomError
 
 from saohei.common.errors import ServiceError
@@ -155,10 +155,10 @@ def _api_validator(kind: DateKind) -> Callable[[Any], Any]:
     return validate
 
 
-def _api_serialize(value: datetime.date | datetime.datetime) -> str:
-    if isinstance(value, datetime.datetime):
-        return format_date(value, "c")
-    return format_date(value, "Y-m-d")
+def _api_serialize(value: datetime.date | datetime.datetime, serialize: Any) -> Any:
+    if not is_displayable(value):
+        return format_date(value)  # the mark, logged
+    return serialize(value)
 
 
 EventDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.EVENT))]
@@ -166,9 +166,9 @@ EventMoment = Annotated[datetime.datetime, AfterValidator(_api_validator(DateKin
 HistoryDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.HISTORY))]
 DeadlineDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.DEADLINE))]
 PeriodDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.PERIOD))]
-# Output: Beijing time, or the mark when a stored value cannot be shown.
-ShownDay = Annotated[datetime.date, PlainSerializer(_api_serialize, return_type=str)]
-ShownMoment = Annotated[datetime.datetime, PlainSerializer(_api_serialize, return_type=str)]
+# Output: as pydantic writes it, or the mark when a stored value cannot be shown.
+ShownDay = Annotated[datetime.date, WrapSerializer(_api_serialize)]
+ShownMoment = Annotated[datetime.datetime, WrapSerializer(_api_serialize)]
 
 
 # Output: one formatter for templates (the `safe_date` filter), ledgers and the API.
@@ -187,9 +187,9 @@ def is_displayable(value: datetime.date | datetime.datetime) -> bool:
 def format_date(value: datetime.date | datetime.datetime | None, pattern: str = "Y-m-d") -> str:
     """`value` in Beijing time with Django's date-format `pattern`, or the mark when it cannot be
     shown (logged with the value only: no record, no person)."""
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, datetime.date) or not is_displayable(value):
+    if not isinstance(value, datetime.date):
+        return ""  # like Django's `date` filter: nothing to show
+    if not is_displayable(value):
         logger.warning("stored date cannot be shown: %r", value)
         return INVALID_DATE_MARK
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
