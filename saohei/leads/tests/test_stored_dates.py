@@ -1,4 +1,5 @@
-"""A lead whose dates were written past validation (an old bug, SQL by hand) breaks no page.
+"""A lead whose dates were written past validation (an old bug, SQL by hand) breaks no page,
+and the registration form refuses such dates in the first place.
 
 The cell shows 日期异常 and the incident is logged; every other lead still shows.
 """
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from saohei.api.services import create_api_token
 from saohei.common.dates import INVALID_DATE_MARK
 from saohei.leads.models import Lead
+from saohei.leads.tests.test_views import _form
 from saohei.organisations.models import User
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +130,22 @@ def test_the_lead_page_and_the_api_show_the_bad_lead_marked(
     assert detail.json()["received_at"] == INVALID_DATE_MARK
     assert page.status_code == 200
     assert INVALID_DATE_MARK in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"received_at": "0001-01-01T00:00"}, "受理时间不能早于2000年1月1日"),
+        ({"received_at": "2999-12-31T00:00"}, "受理时间不能晚于今天"),
+        ({"upstream_deadline": "0001-01-01"}, "上级要求办结日期不能早于2000年1月1日"),
+        ({"upstream_deadline": "2999-12-31"}, "上级要求办结日期不能晚于"),
+    ],
+)
+def test_the_registration_form_refuses_impossible_dates_and_writes_nothing(
+    client_as: Callable[[str], Client], overrides: dict[str, str], message: str
+) -> None:
+    response = client_as("banshi").post("/leads/new/", _form(**overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Lead.objects.exists()
