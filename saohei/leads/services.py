@@ -199,9 +199,9 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         data.village.parent_id != unit.pk or not data.village.is_village
     ):
         raise ServiceError("所属村不在本镇", field="village")
-    check_date(data.received_at, kind=DateKind.EVENT, label="受理时间", field="received_at")
     if data.received_at > timezone.now():
         raise ServiceError("受理时间不能晚于现在", field="received_at")
+    check_date(data.received_at, kind=DateKind.EVENT, label="受理时间", field="received_at")
     check_date(
         data.upstream_deadline,
         kind=DateKind.DEADLINE,
