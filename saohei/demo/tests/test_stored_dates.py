@@ -1,0 +1,131 @@
+"""No stored date breaks a page: one row of every dated table in the demo town, written past
+validation with a date Python cannot show in Beijing time, and every list, dashboard, ledger and
+API list still answers (the bad cell is marked 日期异常)."""
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+
+from saohei.api.services import create_api_token
+from saohei.demo.loader import load_demo_town
+from saohei.organisations.models import User
+
+pytestmark = pytest.mark.django_db
+
+# Contexts holding the records the office keeps (not accounts, sessions, tokens or the audit log).
+PLANTED_APPS = [
+    "leads",
+    "cases",
+    "tips",
+    "custody",
+    "rectifications",
+    "accountability",
+    "inspections",
+    "meetings",
+    "publicity",
+    "briefings",
+]
+EARLIEST = datetime.date(1, 1, 1)
+# Beijing is ahead of UTC: this moment has no local time Python can hold.
+LATEST = datetime.datetime(9999, 12, 31, 23, 0, tzinfo=datetime.UTC)
+
+PAGES = [
+    "/",
+    "/leads/",
+    "/leads/export.xlsx",
+    "/leads/stats/",
+    "/cases/",
+    "/cases/export.xlsx",
+    "/tips/",
+    "/rectifications/",
+    "/rectifications/summary/",
+    "/rectifications/export/",
+    "/talks/",
+    "/talks/coverage/",
+    "/inspections/",
+    "/meetings/",
+    "/meetings/tasks/",
+    "/meetings/schedules/",
+    "/meetings/self-inspections/",
+    "/publicity/",
+    "/publicity/totals/",
+    "/publicity/export/",
+    "/publicity/schedules/",
+    "/briefings/",
+    "/reports/",
+    "/reports/talks.xlsx",
+    "/reports/meetings.xlsx",
+    "/reports/inspections.xlsx",
+    "/reports/statistics/",
+    "/reports/statistics/export.xlsx",
+    "/notifications/",
+]
+API_LISTS = [
+    "/api/v1/leads",
+    "/api/v1/cases",
+    "/api/v1/rectifications",
+    "/api/v1/talks",
+    "/api/v1/inspections",
+    "/api/v1/meetings",
+    "/api/v1/meetings/tasks",
+    "/api/v1/publicity/activities",
+]
+
+
+def _dated_fields() -> Iterator[tuple[type[models.Model], str, object]]:
+    for label in PLANTED_APPS:
+        for model in apps.get_app_config(label).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField):
+                    yield model, field.name, LATEST
+                elif isinstance(field, models.DateField):
+                    yield model, field.name, EARLIEST
+
+
+@pytest.fixture(scope="module")
+def planted(django_db_setup: None, django_db_blocker: object) -> Iterator[list[str]]:
+    """The demo town with history, one row of each table given impossible dates (once)."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        from django.db import transaction
+
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        load_demo_town(with_history=True)
+        planted_fields = []
+        for model, name, value in _dated_fields():
+            row = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+            if row is not None:
+                model._default_manager.filter(pk=row).update(**{name: value})
+                planted_fields.append(f"{model._meta.label}.{name}")
+        try:
+            yield planted_fields
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def test_dates_were_planted_in_every_context(planted: list[str]) -> None:
+    planted_apps = {field.split(".")[0] for field in planted}
+    assert {"leads", "rectifications", "meetings", "publicity", "accountability"} <= planted_apps
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_list_dashboard_and_ledger_answers(planted: list[str], path: str) -> None:
+    from saohei.conftest import sign_in
+
+    response = sign_in(Client(), "banshi").get(path)
+
+    assert response.status_code == 200, path
+
+
+@pytest.mark.parametrize("path", API_LISTS)
+def test_every_api_list_answers(planted: list[str], path: str) -> None:
+    _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
+
+    response = Client().get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200, response.content.decode()[:500]
