@@ -29,9 +29,18 @@ PLANTED_APPS = [
     "publicity",
     "briefings",
 ]
-EARLIEST = datetime.date(1, 1, 1)
-# Beijing is ahead of UTC: this moment has no local time Python can hold.
-LATEST = datetime.datetime(9999, 12, 31, 23, 0, tzinfo=datetime.UTC)
+# (date, moment) written into every dated field. Beijing is ahead of UTC: 9999-12-31 23:00 UTC
+# has no local time Python can hold; year 1 is shown nowhere; date.max breaks date arithmetic.
+IMPOSSIBLE = {
+    "year_one_days": (
+        datetime.date(1, 1, 1),
+        datetime.datetime(9999, 12, 31, 23, tzinfo=datetime.UTC),
+    ),
+    "year_9999_days": (
+        datetime.date(9999, 12, 31),
+        datetime.datetime(1, 1, 1, tzinfo=datetime.UTC),
+    ),
+}
 
 PAGES = [
     "/",
@@ -76,18 +85,22 @@ API_LISTS = [
 ]
 
 
-def _dated_fields() -> Iterator[tuple[type[models.Model], str, object]]:
+def _dated_fields(
+    day: datetime.date, moment: datetime.datetime
+) -> Iterator[tuple[type[models.Model], str, object]]:
     for label in PLANTED_APPS:
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.DateTimeField):
-                    yield model, field.name, LATEST
+                    yield model, field.name, moment
                 elif isinstance(field, models.DateField):
-                    yield model, field.name, EARLIEST
+                    yield model, field.name, day
 
 
-@pytest.fixture(scope="module")
-def planted(django_db_setup: None, django_db_blocker: object) -> Iterator[list[str]]:
+@pytest.fixture(scope="module", params=sorted(IMPOSSIBLE))
+def planted(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: object
+) -> Iterator[list[str]]:
     """The demo town with history, one row of each table given impossible dates (once)."""
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         from django.db import transaction
@@ -96,7 +109,7 @@ def planted(django_db_setup: None, django_db_blocker: object) -> Iterator[list[s
         atomic.__enter__()
         load_demo_town(with_history=True)
         planted_fields = []
-        for model, name, value in _dated_fields():
+        for model, name, value in _dated_fields(*IMPOSSIBLE[request.param]):
             row = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
             if row is not None:
                 model._default_manager.filter(pk=row).update(**{name: value})
