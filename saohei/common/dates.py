@@ -119,6 +119,7 @@ def bound_form_field(field: forms.Field, kind: DateKind) -> None:
             raise ValidationError(f"{field.label or '日期'}{problem}", code="date_out_of_range")
 
     field.validators.append(validate)
+    field.date_bounded = True  # type: ignore[attr-defined]
     bounds = kind.value
     if isinstance(field, forms.DateTimeField):
         field.widget.attrs.setdefault("min", f"{bounds.floor.isoformat()}T00:00")

@@ -46,4 +46,3 @@ def _bound_date_field(field: forms.Field) -> None:
         field, "date_bounded", False
     ):
         bound_form_field(field, getattr(field, "date_kind", DateKind.PERIOD))
-        field.date_bounded = True  # type: ignore[attr-defined]
