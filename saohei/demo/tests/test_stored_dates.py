@@ -142,3 +142,15 @@ def test_every_api_list_answers(planted: list[str], path: str) -> None:
     response = Client().get(path, headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 200, response.content.decode()[:500]
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [("shuji", "/"), ("shiban", "/"), ("baoguan", "/vault/"), ("minjing", "/leads/")],
+)
+def test_other_roles_pages_answer(planted: list[str], username: str, path: str) -> None:
+    from saohei.conftest import sign_in
+
+    response = sign_in(Client(), username).get(path)
+
+    assert response.status_code == 200, path
