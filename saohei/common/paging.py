@@ -4,6 +4,7 @@ Django's Paginator counts and offsets, which at a million rows takes seconds (NO
 """
 
 import base64
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -30,8 +31,14 @@ def decode_cursor(cursor: str, parse: Callable[[str], Any]) -> tuple[Any, int] |
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         value, pk = raw.split("|")
-        return parse(value), int(pk)
-    except (ValueError, UnicodeDecodeError):
+        parsed = parse(value)
+        if isinstance(parsed, datetime.datetime):
+            # Cursors carry aware moments; in UTC, a year-1 moment cannot overflow the database.
+            if parsed.tzinfo is None:
+                return None
+            parsed = parsed.astimezone(datetime.UTC)
+        return parsed, int(pk)
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
 
 

@@ -4,6 +4,7 @@ and the registration form refuses such dates in the first place.
 The cell shows 日期异常 and the incident is logged; every other lead still shows.
 """
 
+import base64
 import datetime
 import io
 import logging
@@ -149,3 +150,22 @@ def test_the_registration_form_refuses_impossible_dates_and_writes_nothing(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00", "9999-12-31T23:00:00+00:00"]
+)
+def test_a_forged_cursor_with_an_impossible_moment_shows_the_first_page(
+    register: Callable[..., Lead], client_as: Callable[[str], Client], moment: str
+) -> None:
+    lead = register()
+    cursor = base64.urlsafe_b64encode(f"{moment}|{lead.pk}".encode()).decode().rstrip("=")
+    _, token = create_api_token(user=User.objects.get(username="banshi"), name="测试")
+
+    page = client_as("banshi").get("/leads/", {"after": cursor})
+    listing = Client().get(
+        "/api/v1/leads", {"after": cursor}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert page.status_code == 200
+    assert listing.status_code == 200, listing.content.decode()
