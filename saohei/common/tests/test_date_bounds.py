@@ -4,10 +4,13 @@ message below its floor and above its ceiling; the shared formatter marks what c
 import datetime
 import importlib
 import logging
+import pathlib
 import pkgutil
+import re
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -150,3 +153,17 @@ def test_a_good_moment_is_shown_in_beijing_time() -> None:
 
     assert format_date(moment, "Y-m-d H:i") == "2026-03-02 00:30"
     assert format_date(None) == ""
+
+
+def test_no_template_uses_djangos_date_filter() -> None:
+    # Django's `date` filter raises on a moment without a Beijing time; `safe_date` marks it.
+    root = pathlib.Path(settings.BASE_DIR)
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("templates", "saohei")
+        for path in (root / folder).rglob("*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\|\s*date\b", line)
+    ]
+
+    assert not offenders, offenders
