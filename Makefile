@@ -20,6 +20,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_demo_if_empty
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	HOST=$(HOST) PORT=$(PORT) bin/serve

@@ -7,6 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from saohei.common.keyfiles import (
+    create_private_directory,
     parse_data_keys,
     read_or_create_data_keys,
     read_or_create_secret_file,
@@ -14,6 +15,11 @@ from saohei.common.keyfiles import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SAOHEI_VAR_DIR", BASE_DIR / "var")).resolve()
+# Every process (gunicorn, db_worker, manage.py) loads this file first: whatever it creates —
+# the SQLite file and its WAL, uploads, key files, a briefing written with --output — is
+# readable by the service account only. Static files opt back in below.
+os.umask(0o077)
+create_private_directory(VAR_DIR)
 SAOHEI_ENV = os.environ.get("SAOHEI_ENV", "development")
 IS_PRODUCTION = SAOHEI_ENV == "production"
 
@@ -39,6 +45,11 @@ SAOHEI_AUDIT_KEY = bytes.fromhex(
     _required_in_production("SAOHEI_AUDIT_KEY")
     or read_or_create_secret_file(VAR_DIR / "audit_key", nbytes=32)
 )
+# Signed checkpoints of the audit chain's head (append-only, 0600 in a 0700 directory): kept
+# outside the database so that its owner cannot delete the newest events unnoticed.
+SAOHEI_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("SAOHEI_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit" / "checkpoints.log")
+)
 
 # Blind-index key for exact matching of encrypted identifiers; it never rotates with the data key.
 SAOHEI_INDEX_KEY = bytes.fromhex(
@@ -57,6 +68,26 @@ CSRF_TRUSTED_ORIGINS = [
     for origin in os.environ.get("SAOHEI_CSRF_TRUSTED_ORIGINS", "").split(",")
     if origin.strip()
 ]
+
+
+def _trusted_proxy_count() -> int:
+    # The old yes/no switch trusted the client-written first hop; refuse it rather than guess.
+    if os.environ.get("SAOHEI_TRUST_PROXY", "").strip().lower() not in ("", "false"):
+        raise ImproperlyConfigured(
+            "SAOHEI_TRUST_PROXY 已停用：请改为设置 SAOHEI_TRUSTED_PROXY_COUNT"
+            "（本站前面的反向代理层数，只有一层 nginx 时为 1），并删除 SAOHEI_TRUST_PROXY"
+        )
+    value = os.environ.get("SAOHEI_TRUSTED_PROXY_COUNT", "0").strip() or "0"
+    if not value.isdigit() or not value.isascii():
+        raise ImproperlyConfigured(
+            f"SAOHEI_TRUSTED_PROXY_COUNT 应为 0 或正整数（反向代理层数），现为 {value!r}"
+        )
+    return int(value)
+
+
+# How many reverse proxies stand in front of gunicorn, each appending to X-Forwarded-For; 0 (the
+# default, `make run`) ignores the header, since a client reaching gunicorn directly writes it.
+SAOHEI_TRUSTED_PROXY_COUNT = _trusted_proxy_count()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -147,7 +178,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Trigram search on Chinese needs a UTF-8 ctype; template0 lets the locale be chosen.
     DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
@@ -192,6 +222,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -199,7 +231,9 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if IS_PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        # The vendored scripts and styles are public, and a proxy may serve them directly.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 # Files are not collected in tests; serve them from the finders instead.
@@ -207,13 +241,22 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(exist_ok=True)
 
-# The public portal's rate limits and challenge nonces live here. Local memory is per process;
-# several gunicorn workers or app servers should share Redis or the database cache (README).
+# The public portal's rate limits and challenge nonces live here, so every gunicorn worker and
+# app server must see the same cache: Redis when SAOHEI_REDIS_URL is set, else a database table
+# (`manage.py createcachetable`, which `make run` runs). Per-process memory would multiply limits.
+_redis_url = os.environ.get("SAOHEI_REDIS_URL", "").strip()
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "saohei",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "saohei_cache",
+            # Django culls a third of the table past 300 entries; a crowd of clients must not
+            # wipe one guesser's counter that easily.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    )
 }
 
 TASKS = {
@@ -238,7 +281,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-SAOHEI_TRUST_PROXY = os.environ.get("SAOHEI_TRUST_PROXY", "false").lower() == "true"
+
 # Intranet host names cannot be on the browsers' HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"

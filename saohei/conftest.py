@@ -2,10 +2,14 @@
 
 from binascii import unhexlify
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.cache import cache
 from django.test import Client
+from django.test.signals import setting_changed
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -14,6 +18,15 @@ from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
 
 pytest_plugins = ["saohei.testing.browser"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests count rate limits in local memory (cleared per test, no table to create); the
+    shared caches that servers use are tested on their own (common/tests/test_shared_cache.py)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
@@ -27,6 +40,18 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["saohei.conftest.FastArgon2PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _own_checkpoint_file(settings: object, tmp_path: Path) -> None:
+    """Audit exports and the hourly job append checkpoints: never to the real var directory."""
+    settings.SAOHEI_AUDIT_CHECKPOINT_FILE = tmp_path / "audit" / "checkpoints.log"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters live in the cache: one test's failures must not limit the next."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from saohei.organisations.models import User
 
 # Paths that never carry a staff browser session, or that the policy gates must let through.
 _UNGATED_PREFIXES = ("/static/", "/api/", "/jubao/", "/healthz")
+# Under /api/ but read with the staff browser session too: the gates apply to that session.
+_GATED_API_PATHS = ("/api/v1/openapi.json",)
 
 
 class AccountPolicyMiddleware:
@@ -35,7 +37,10 @@ class AccountPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(_UNGATED_PREFIXES) or not request.user.is_authenticated:
+        ungated = (
+            request.path.startswith(_UNGATED_PREFIXES) and request.path not in _GATED_API_PATHS
+        )
+        if ungated or not request.user.is_authenticated:
             return self.get_response(request)
         redirect_response = self._enforce(request)
         if redirect_response is not None:

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from saohei.accounts.models import SecurityPolicy, UserSession
 from saohei.accounts.policy import get_policy
 from saohei.audit.models import AuditAction, AuditResult
-from saohei.audit.services import record_event
+from saohei.audit.services import record_event, record_failure
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.organisations.access import can_manage_unit
@@ -57,21 +57,24 @@ def check_password_attempt(*, username: str, password: str, ip_address: str | No
     now = timezone.now()
     user = User.objects.select_for_update().filter(username=username).order_by("pk").first()
     if user is not None and user.locked_until and user.locked_until > now:
-        record_event(
+        # Unbounded while the lock lasts (no password is checked): aggregated per address.
+        record_failure(
             action=AuditAction.LOGIN_FAILED,
+            address=ip_address,
+            store_address=True,
             actor=user,
             result=AuditResult.DENIED,
-            ip_address=ip_address,
             details={"reason": "locked"},
         )
         return LoginAttempt(None, lockout_message(user))
     authenticated = authenticate(username=username, password=password)
     if authenticated is None:
         if user is None:
-            record_event(
+            # Anyone can try any name: one event per address and minute, the rest counted.
+            record_failure(
                 action=AuditAction.LOGIN_FAILED,
-                result=AuditResult.FAILURE,
-                ip_address=ip_address,
+                address=ip_address,
+                store_address=True,
                 details={"reason": "unknown_user", "username": username[:150]},
             )
             return LoginAttempt(None, GENERIC_LOGIN_ERROR)

@@ -19,26 +19,58 @@ from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token
 from saohei.api.talks_api import router as talks_router
+from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
+from saohei.common.ratelimit import Limit
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
+
+# Guessing a token is hopeless (256 bits), so this only keeps a flood from costing a database
+# write per request; an honest client with a broken token sees 429 for at most a minute.
+FAILED_TOKENS = Limit("api_failed_token", 10, 60)
+
+
+class TooManyFailedTokens(Exception):
+    """The address has used too many bad tokens this minute."""
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = authenticate_token(plaintext=token, ip_address=client_ip(request), path=request.path)
-        if user is not None:
-            request.user = user
+        address = client_ip(request)
+        if ratelimit.is_limited(FAILED_TOKENS, address):
+            raise TooManyFailedTokens
+        user = authenticate_token(plaintext=token, ip_address=address, path=request.path)
+        if user is None:
+            ratelimit.count_hit(FAILED_TOKENS, address)
+            return None
+        request.user = user
         return user
+
+
+bearer_token = BearerToken()
+
+
+def signed_in_or_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema maps every endpoint and field of the office's records: it is for a signed-in
+    staff session (past the account policy's gates) or a valid bearer token only."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and bearer_token(request) is None:
+            return on_authentication_error(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 api = NinjaAPI(
     title="扫黑除恶工作平台 API",
     version="1",
     urls_namespace="api-v1",
-    auth=BearerToken(),
+    auth=bearer_token,
     docs_url=None,  # the interactive docs page loads scripts from a CDN; offline intranets can't
+    docs_decorator=signed_in_or_token,
 )
 
 
@@ -76,6 +108,18 @@ def on_authentication_error(request: HttpRequest, exc: Exception) -> HttpRespons
     return error_response(
         request, 401, "unauthorized", "未认证：请在 Authorization 头中提供有效的 Bearer 令牌"
     )
+
+
+@api.exception_handler(TooManyFailedTokens)
+def on_too_many_failed_tokens(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = error_response(
+        request,
+        429,
+        "too_many_requests",
+        "无效令牌次数过多，请一分钟后再试，并检查 Authorization 头中的令牌",
+    )
+    response["Retry-After"] = str(FAILED_TOKENS.window_seconds)
+    return response
 
 
 def _field_name(loc: list[Any]) -> str:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from saohei.api.models import ApiToken
 from saohei.audit.models import AuditAction, AuditResult
-from saohei.audit.services import record_event
+from saohei.audit.services import record_event, record_failure
 from saohei.common.crypto import sm3_hex
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
@@ -62,7 +62,8 @@ def revoke_api_token(*, actor: User, token: ApiToken, ip_address: str | None = N
 
 @transaction.atomic
 def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> User | None:
-    """Every use of a token is audited, and so is every rejected token."""
+    """Every use of a token is audited; rejected tokens are audited once per address and minute
+    and counted beyond that (`audit.services.record_failure`)."""
     token = (
         ApiToken.objects.select_related("user", "user__unit")
         .filter(digest=token_digest(plaintext))
@@ -78,11 +79,13 @@ def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> 
         and not (user.locked_until and user.locked_until > now)
     )
     if not usable:
-        record_event(
+        # A flood of made-up tokens writes one event per address and minute, plus a count.
+        record_failure(
             action=AuditAction.API_TOKEN_REJECTED,
+            address=ip_address,
+            store_address=True,
             actor=user,
             result=AuditResult.DENIED,
-            ip_address=ip_address,
             details={"path": path[:200], "reason": "revoked" if token is not None else "unknown"},
         )
         return None

@@ -1,9 +1,19 @@
-"""The audit log as a watermarked .xlsx, written by the one ledger writer (common.ledgers)."""
+"""The audit log as a watermarked .xlsx, written by the one ledger writer (common.ledgers).
+
+A second sheet carries the signed checkpoint of the chain's head taken at export time, so that
+the copy the 审计管理员 keeps can later prove the table's tail (`verify_audit --checkpoint-from`).
+"""
 
 import io
 from collections.abc import Iterable
 from typing import IO
 
+from saohei.audit.checkpoints import (
+    CHECKPOINT_COLUMNS,
+    CHECKPOINT_SHEET,
+    CHECKPOINT_WIDTHS,
+    Checkpoint,
+)
 from saohei.audit.models import AuditEvent
 from saohei.common import ledgers as common_ledgers
 from saohei.common.dates import format_date
@@ -25,29 +35,43 @@ WIDTHS = [8, 20, 14, 12, 16, 20, 24, 8, 16, 50]
 EXPORT_LIMIT = 100_000
 
 
-def write_events(events: Iterable[AuditEvent], output: IO[bytes], *, exported_by: str) -> int:
-    """The events into `output` in constant memory, every cell text; returns the rows written.
+def write_events(
+    events: Iterable[AuditEvent], output: IO[bytes], *, exported_by: str, checkpoint: Checkpoint
+) -> int:
+    """The events into `output` in constant memory, every cell text, and the checkpoint on its
+    own sheet; returns the event rows written.
 
     序号 is the event's place in the hash chain, not a running number, so gaps show.
     """
-    return common_ledgers.write_ledger(
-        output,
-        sheet_name="审计日志",
-        columns=COLUMNS,
-        widths=WIDTHS,
-        rows=(_values(event) for event in events),
-        exported_by=exported_by,
-        noun="审计记录",
-        limit=EXPORT_LIMIT,
-        freeze_columns=2,
-        numbered=False,
-    )
+    sheets = [
+        common_ledgers.LedgerSheet(
+            name="审计日志",
+            columns=COLUMNS,
+            widths=WIDTHS,
+            rows=(_values(event) for event in events),
+            noun="审计记录",
+            limit=EXPORT_LIMIT,
+            freeze_columns=2,
+            numbered=False,
+        ),
+        common_ledgers.LedgerSheet(
+            name=CHECKPOINT_SHEET,
+            columns=CHECKPOINT_COLUMNS,
+            widths=CHECKPOINT_WIDTHS,
+            rows=[checkpoint.cells()],
+            noun="检查点",
+            numbered=False,
+        ),
+    ]
+    return common_ledgers.write_tables(output, sheets=sheets, exported_by=exported_by)[0]
 
 
-def events_to_xlsx(events: Iterable[AuditEvent], *, exported_by: str) -> bytes:
+def events_to_xlsx(
+    events: Iterable[AuditEvent], *, exported_by: str, checkpoint: Checkpoint
+) -> bytes:
     """An .xlsx of the events (see `write_events`) as bytes."""
     buffer = io.BytesIO()
-    write_events(events, buffer, exported_by=exported_by)
+    write_events(events, buffer, exported_by=exported_by, checkpoint=checkpoint)
     return buffer.getvalue()
 
 
@@ -62,7 +86,7 @@ def _values(event: AuditEvent) -> list[str]:
         event.target_label,
         event.get_result_display(),
         event.ip_address or "",
-        _details_text(event.details),
+        _details_text(event.shown_details),
     ]
 
 

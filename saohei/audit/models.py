@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -120,6 +122,7 @@ class AuditAction(models.TextChoices):
     BRIEFING_DRAFT_SAVED = "briefing_draft_saved", "保存工作简报草稿"
     BRIEFING_DRAFT_REGENERATED = "briefing_draft_regenerated", "重新生成工作简报草稿"
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
+    FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
 
 
 class AuditResult(models.TextChoices):
@@ -130,17 +133,27 @@ class AuditResult(models.TextChoices):
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def login_events(self) -> "AuditEventQuerySet":
+        """Sign-in events, and the per-minute counts of failed sign-ins beyond the first."""
         return self.filter(
-            action__in=[
-                AuditAction.LOGIN_SUCCEEDED,
-                AuditAction.LOGIN_FAILED,
-                AuditAction.ACCOUNT_LOCKED,
-                AuditAction.OTP_FAILED,
-                AuditAction.LOGOUT,
-                AuditAction.SESSION_EXPIRED,
-                AuditAction.SESSION_TERMINATED,
-            ]
+            models.Q(
+                action__in=[
+                    AuditAction.LOGIN_SUCCEEDED,
+                    AuditAction.LOGIN_FAILED,
+                    AuditAction.ACCOUNT_LOCKED,
+                    AuditAction.OTP_FAILED,
+                    AuditAction.LOGOUT,
+                    AuditAction.SESSION_EXPIRED,
+                    AuditAction.SESSION_TERMINATED,
+                ]
+            )
+            | models.Q(
+                action=AuditAction.FAILURES_SUMMARIZED, details__action=AuditAction.LOGIN_FAILED
+            )
         )
+
+
+# What the log shows for a reveal reason written as free text before decision 0011.
+LEGACY_REVEAL_REASON_SHOWN = "（旧版自由填写的理由，可能含举报人身份信息，不予显示）"
 
 
 class AuditEvent(models.Model):
@@ -193,8 +206,49 @@ class AuditEvent(models.Model):
         return f"#{self.sequence} {self.action_label}"
 
     @property
+    def shown_details(self) -> dict[str, Any]:
+        """The details as the log and its export show them (the chain hashes `details`).
+
+        Before decision 0011 a reveal's reason was free text, and the probe found identities in
+        it. Those rows stay in the chain untouched; they read as category 其他, text withheld.
+        """
+        if self.action == AuditAction.IDENTITY_REVEALED and "reason" in self.details:
+            others = {key: value for key, value in self.details.items() if key != "reason"}
+            return {**others, "category": "其他", "note": LEGACY_REVEAL_REASON_SHOWN}
+        return self.details
+
+    @property
     def action_label(self) -> str:
         try:
             return AuditAction(self.action).label
         except ValueError:
             return self.action
+
+
+class FailureTally(models.Model):
+    """How often one address failed one way in one minute, beyond the first failure.
+
+    The first failure is a chain event; the rest only count here, outside the chain, until
+    `services.summarize_failures` writes the count as one summary event and deletes the row.
+    """
+
+    action = models.CharField("操作", max_length=64)
+    # A keyed hash of the address and the minute: links nothing across minutes, and a portal
+    # visitor's address is never stored.
+    address_key = models.CharField(max_length=64)
+    minute = models.DateTimeField("分钟")
+    # Staff-facing failures keep the address, as their single events do; the portal's do not.
+    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    count = models.PositiveIntegerField("次数", default=1)
+
+    class Meta:
+        verbose_name = "失败计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "address_key", "minute"], name="failure_tally_once_per_minute"
+            )
+        ]
+        indexes = [models.Index(fields=["minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.minute:%H:%M} ×{self.count}"

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,8 +8,8 @@ from django.utils import timezone
 from saohei.audit import queries
 from saohei.audit.exports import events_to_xlsx
 from saohei.audit.forms import AuditFilterForm
-from saohei.audit.models import AuditAction, AuditEventQuerySet
-from saohei.audit.services import record_event
+from saohei.audit.models import AuditEventQuerySet
+from saohei.audit.services import record_audit_export
 from saohei.common.access import role_required
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
@@ -41,7 +40,7 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.AUDIT_ADMIN)
 def chain_view(request: HttpRequest) -> HttpResponse:
-    report = queries.verify_chain()
+    report = queries.check_integrity()
     return render(request, "audit/chain.html", {"report": report, "checked_at": timezone.now()})
 
 
@@ -51,18 +50,12 @@ def event_export_view(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
     user = request.user
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.AUDIT_EXPORTED,
-            actor=user,
-            ip_address=client_ip(request),
-            details={
-                "filters": {
-                    k: str(v) for k, v in (form.cleaned_data if form.is_bound else {}).items() if v
-                }
-            },
-        )
-    content = events_to_xlsx(events[:EXPORT_LIMIT], exported_by=str(user))
+    checkpoint = record_audit_export(
+        actor=user,
+        ip_address=client_ip(request),
+        filters={k: str(v) for k, v in (form.cleaned_data if form.is_bound else {}).items() if v},
+    )
+    content = events_to_xlsx(events[:EXPORT_LIMIT], exported_by=str(user), checkpoint=checkpoint)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -518,13 +518,28 @@ def _publicity(writer: Writer) -> list[list[Part]]:
 # ——— 四、线索摸排 ———
 
 
+# How to say that every lead of a group is in one state: (one lead, several leads).
+WHOLE_GROUP_WORDING = {
+    "excluded": ("已排除涉黑涉恶可能", "现已全部排除涉黑涉恶可能"),
+    "unfounded": ("经核查线索不实", "经核查均为不实线索"),
+    "confirmed": ("已查实并依法处理", "均已查实并依法处理"),
+    "transferred": ("已移送有关部门处理", "均已移送有关部门处理"),
+    "unverifiable": ("暂无法核查，暂存待查", "暂无法核查，均暂存待查"),
+    "pending": ("已登记，正在研判交办", "均已登记，正在研判交办"),
+    "investigating": ("目前正在核查中", "目前均在核查中"),
+    "proposed": ("已核查完毕，正在审核办结", "均已核查完毕，正在审核办结"),
+}
+
+
 def _outcome_clause(writer: Writer, group: str, total: int) -> tuple[list[Part], str]:
-    """How a group of leads ended: "现已全部排除…", "目前均在核查中", or the mix
-    ("已排除涉黑涉恶可能N件、正在核查N件", which the caller introduces with 其中/中)."""
-    if writer.value(f"leads.{group}.excluded") == total:
-        return (["已排除涉黑涉恶可能"] if total == 1 else ["现已全部排除涉黑涉恶可能"]), "excluded"
-    if writer.value(f"leads.{group}.open") == total:
-        return (["目前正在核查中"] if total == 1 else ["目前均在核查中"]), "open"
+    """How a group of leads ended or stands, in the words true of its state: "现已全部排除…",
+    "均已登记，正在研判交办", "目前均在核查中", or the mix ("已排除涉黑涉恶可能N件、正在核查N件",
+    which the caller introduces with 其中/中). The kind returned is the one outcome's code or
+    "mixed"."""
+    for outcome in OUTCOMES:
+        if writer.value(f"leads.{group}.{outcome.code}") == total:
+            one, several = WHOLE_GROUP_WORDING[outcome.code]
+            return [one if total == 1 else several], outcome.code
     parts: list[list[Part]] = []
     for outcome in OUTCOMES:
         if writer.value(f"leads.{group}.{outcome.code}"):

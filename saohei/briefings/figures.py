@@ -27,7 +27,6 @@ from saohei.inspections import access as inspection_access
 from saohei.inspections.models import Finding, InspectionRound, Result
 from saohei.leads.access import visible_leads
 from saohei.leads.models import (
-    OPEN_STATUSES,
     SUBSTANTIATED_CONCLUSIONS,
     Conclusion,
     Lead,
@@ -395,7 +394,10 @@ OUTCOMES = (
         "移送有关部门",
     ),
     Outcome("unverifiable", Q(conclusion=Conclusion.UNVERIFIABLE), "暂存待查"),
-    Outcome("open", Q(status__in=OPEN_STATUSES), "正在核查"),
+    # Open leads, each state in its own words: a lead only registered is not yet "在核查".
+    Outcome("pending", Q(status__in=[Status.REGISTERED, Status.TRIAGED]), "已登记待交办"),
+    Outcome("investigating", Q(status__in=[Status.ASSIGNED, Status.INVESTIGATING]), "正在核查"),
+    Outcome("proposed", Q(status=Status.PROPOSED), "已核查待审核办结"),
 )
 
 

@@ -1,3 +1,4 @@
+import ipaddress
 import tempfile
 from collections.abc import Callable
 from typing import IO
@@ -9,15 +10,25 @@ from django.utils import timezone
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The staff client's address; behind the reverse proxy it is the first X-Forwarded-For hop.
+    """The client's address: REMOTE_ADDR, or behind SAOHEI_TRUSTED_PROXY_COUNT reverse proxies
+    the address the outermost trusted proxy saw, counted that many hops from the right of
+    X-Forwarded-For.
 
-    Only trusted when SAOHEI_TRUST_PROXY is set, because the header is client-controlled.
+    Every hop left of that one was written by the client and is never believed. A header with
+    fewer hops than trusted proxies, or a hop that is not an IP address, falls back to
+    REMOTE_ADDR: a misconfigured proxy must not let the client choose its own address.
     """
-    if getattr(settings, "SAOHEI_TRUST_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote_addr = request.META.get("REMOTE_ADDR") or None
+    trusted_proxies = getattr(settings, "SAOHEI_TRUSTED_PROXY_COUNT", 0)
+    if trusted_proxies <= 0:
+        return remote_addr
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(hops) < trusted_proxies:
+        return remote_addr
+    try:
+        return str(ipaddress.ip_address(hops[-trusted_proxies]))
+    except ValueError:
+        return remote_addr
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 
+def create_private_directory(path: Path) -> None:
+    """Create `path` (and parents) readable by this account only, and take group and other
+    access away from one that already exists, when it is ours to change."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
 def read_or_create_secret_file(path: Path, *, nbytes: int) -> str:
     """Return the hex secret stored at `path`, creating it (mode 0600) on first use."""
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_directory(path.parent)
     value = secrets.token_hex(nbytes)
     # O_EXCL: two processes starting together must not write two different keys.
     try:
@@ -85,7 +93,7 @@ def read_or_create_data_keys(path: Path) -> KeyFileDataKeys:
     if not path.exists():
         key_id = "k1"
         payload = {"current": key_id, "keys": {key_id: secrets.token_hex(16)}}
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_directory(path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:

@@ -4,7 +4,8 @@ from django import forms
 
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
-from saohei.custody.models import PaymentMethod
+from saohei.custody.models import PaymentMethod, RevealReason
+from saohei.custody.services import MAX_REVEAL_NOTE_LENGTH
 from saohei.leads.forms import DATE_INPUT
 from saohei.leads.models import Satisfaction
 
@@ -13,11 +14,14 @@ FOLLOW_UP_METHODS = [(label, label) for label in ("电话", "当面", "上门走
 
 
 class RevealForm(StyledForm):
-    reason = forms.CharField(
-        label="查看理由",
-        max_length=200,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="至少5个字，记入审计日志。请勿在理由中写举报人的姓名、电话等。",
+    category = forms.ChoiceField(label="查看理由", choices=RevealReason.choices)
+    note = forms.CharField(
+        label="说明",
+        required=False,
+        max_length=MAX_REVEAL_NOTE_LENGTH,
+        widget=forms.TextInput(),
+        help_text=f"不超过{MAX_REVEAL_NOTE_LENGTH}个字，选择“其他”时必填；与理由一起记入审计日志。"
+        "不得写举报人的姓名、电话、身份证号、住址或其片段。",
     )
 
 

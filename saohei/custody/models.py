@@ -11,6 +11,16 @@ from saohei.leads.models import Lead
 DEFAULT_REWARD_CAP = Decimal("20000")
 
 
+class RevealReason(models.TextChoices):
+    """Why the custodian opens an identity: a category others can read, plus a short note."""
+
+    VERIFICATION = "verification", "核查需要"
+    FOLLOW_UP = "follow_up", "回访"
+    REWARD = "reward", "奖励"
+    JUDICIAL_REQUEST = "judicial_request", "司法机关调取"
+    OTHER = "other", "其他"
+
+
 class RewardStatus(models.TextChoices):
     PROPOSED = "proposed", "待审批"
     RETURNED = "returned", "已退回"

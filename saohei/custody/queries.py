@@ -52,7 +52,7 @@ def list_reported_leads(
 def list_reward_cases(user: User) -> list[RewardCase]:
     """Awaiting approval first, then the newest."""
     rewards = visible_reward_cases(user).select_related(
-        "lead", "lead__unit", "proposed_by", "decided_by"
+        "lead", "lead__unit", "lead__merged_into", "proposed_by", "decided_by"
     )
     pending = Q(status=RewardStatus.PROPOSED)
     return list(rewards.filter(pending)) + list(rewards.exclude(pending)[:200])

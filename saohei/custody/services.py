@@ -4,7 +4,6 @@ A reporter's identity leaves the vault only through `reveal_reporter_identity`; 
 writes an identity into a record, an audit event or a notification.
 """
 
-import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -26,17 +25,21 @@ from saohei.common.roles import Role
 from saohei.custody.models import (
     DEFAULT_REWARD_CAP,
     PaymentMethod,
+    RevealReason,
     RewardCase,
     RewardStatus,
 )
 from saohei.leads import access as lead_access
-from saohei.leads.models import Lead, Status
+from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Lead, Status
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, User
 from saohei.vault.queries import ReporterDetails, open_reporter_identity
+from saohei.vault.screening import refuse_identity_in
 
 MIN_REASON_LENGTH = 5
+# The note sits beside the category in the audit log: a hint, not a narrative.
+MAX_REVEAL_NOTE_LENGTH = 100
 CONCLUDED = frozenset({Status.CONCLUDED, Status.ARCHIVED})
 
 
@@ -58,42 +61,44 @@ def _identity_of(lead: Lead) -> ReporterDetails:
     return details
 
 
-def _refuse_identity_in(text: str, details: ReporterDetails, *, field: str) -> None:
-    """Text that others will read (the audit log, a leader) must not carry the identity."""
-    compact = re.sub(r"\s", "", text)
-    for value in details.values():
-        value = re.sub(r"\s", "", value)
-        if len(value) >= 2 and value in compact:
-            raise ServiceError("此处填写的内容会被他人看到，不得包含举报人的身份信息", field=field)
-
-
 @transaction.atomic
 def reveal_reporter_identity(
-    *, actor: User, lead: Lead, reason: str, ip_address: str | None = None
+    *, actor: User, lead: Lead, category: str, note: str = "", ip_address: str | None = None
 ) -> ReporterDetails:
-    """Only the town's 举报信息保管员, stating a reason; audited (who, when, lead, reason)."""
+    """Only the town's 举报信息保管员, with a reason category and a short note free of the
+    identity; audited (who, when, lead, category, note)."""
     _require_custodian(actor, lead)
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ServiceError(f"请写明查看理由（至少{MIN_REASON_LENGTH}个字）", field="reason")
+    if category not in RevealReason.values:
+        raise ServiceError("请选择查看理由", field="category")
+    note = note.strip()
+    if len(note) > MAX_REVEAL_NOTE_LENGTH:
+        raise ServiceError(f"说明不能超过{MAX_REVEAL_NOTE_LENGTH}个字", field="note")
+    if category == RevealReason.OTHER and len(note) < MIN_REASON_LENGTH:
+        raise ServiceError(f"选择“其他”时请写明理由（至少{MIN_REASON_LENGTH}个字）", field="note")
     details = _identity_of(lead)
-    _refuse_identity_in(reason, details, field="reason")
+    refuse_identity_in(note, details, field="note")
     record_event(
         action=AuditAction.IDENTITY_REVEALED,
         actor=actor,
         unit=lead.unit,
         target=lead,
         ip_address=ip_address,
-        details={"reason": reason},
+        details={"category": RevealReason(category).label, "note": note},
     )
     return details
 
 
+def _matter_root(lead: Lead) -> Lead:
+    """The lead that carries the matter, following 并案 (the pages select_related the first hop)."""
+    root = lead
+    while root.status == Status.MERGED and root.merged_into is not None:
+        root = root.merged_into
+    return root
+
+
 def _matter_leads(lead: Lead) -> list[Lead]:
     """The lead that carries the matter (following 并案) and every lead merged into it."""
-    root = lead
-    while root.status == Status.MERGED and root.merged_into_id is not None:
-        root = Lead.objects.get(pk=root.merged_into_id)
+    root = _matter_root(lead)
     matter, frontier = [root], [root.pk]
     while frontier:
         merged = list(Lead.objects.filter(merged_into__in=frontier))
@@ -102,11 +107,33 @@ def _matter_leads(lead: Lead) -> list[Lead]:
     return matter
 
 
+def _substantiation_refusal(matter_root: Lead) -> str:
+    """Rewards are for substantiated reports only (DOMAIN.md §4): the matter must stand
+    concluded 查实 or 部分查实 at every step, since a reopened lead may end otherwise."""
+    if matter_root.status not in CONCLUDED:
+        return "线索办结后才能认定举报奖励；线索已重新打开的，待重新办结后再办理"
+    if matter_root.conclusion not in SUBSTANTIATED_CONCLUSIONS:
+        conclusion = matter_root.get_conclusion_display() or "无"
+        return f"举报奖励仅适用于结论为查实或部分查实的线索，该线索结论为“{conclusion}”"
+    return ""
+
+
+def reward_refusal(lead: Lead) -> str:
+    """Why the lead's matter cannot have a reward now ("" when it can); for the pages."""
+    return _substantiation_refusal(_matter_root(lead))
+
+
+def _require_substantiated(lead: Lead) -> None:
+    refusal = reward_refusal(lead)
+    if refusal:
+        raise ServiceError(refusal)
+
+
 def _check_first_reporter(lead: Lead) -> None:
     """One reward per matter, to its first real-name reporter (山东: 首报者)."""
     matter = _matter_leads(lead)
-    if matter[0].status not in CONCLUDED:
-        raise ServiceError("线索办结后才能认定举报奖励")
+    if refusal := _substantiation_refusal(matter[0]):
+        raise ServiceError(refusal)
     if RewardCase.objects.filter(lead__in=matter).exclude(lead=lead).exists():
         raise ServiceError("同一事项（含并案线索）已有举报奖励记录")
     first = min(
@@ -139,7 +166,7 @@ def propose_reward(
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ServiceError(f"请写明认定理由（至少{MIN_REASON_LENGTH}个字）", field="reason")
-    _refuse_identity_in(reason, details, field="reason")
+    refuse_identity_in(reason, details, field="reason")
     cap = reward_cap()
     if is_eligible and not (Decimal("0") < amount <= cap):
         raise ServiceError(f"奖励金额应大于0且不超过{cap:,.0f}元", field="amount")
@@ -187,6 +214,8 @@ def decide_reward(*, actor: User, reward: RewardCase, approve: bool, note: str =
         raise ActionNotAllowed("提出奖励的人不能审批自己的提议")
     if not approve and not note.strip():
         raise ServiceError("退回须写明理由", field="note")
+    if approve:
+        _require_substantiated(lead)
     reward.status = RewardStatus.APPROVED if approve else RewardStatus.RETURNED
     reward.decided_by = actor
     reward.decided_at = timezone.now()
@@ -218,12 +247,13 @@ def record_reward_payment(
     _require_custodian(actor, lead)
     if not reward.is_payable:
         raise ServiceError("只有已批准且金额大于0的奖励可以登记发放")
+    _require_substantiated(lead)
     if method not in PaymentMethod.values:
         raise ServiceError("请选择发放方式", field="method")
     reference = reference.strip()
     if not reference:
         raise ServiceError("请填写支付凭证号", field="reference")
-    _refuse_identity_in(reference, _identity_of(lead), field="reference")
+    refuse_identity_in(reference, _identity_of(lead), field="reference")
     check_date(paid_on, kind=DateKind.EVENT, label="发放日期", field="paid_on")
     assert reward.decided_at is not None
     if paid_on < timezone.localdate(reward.decided_at):

@@ -76,15 +76,16 @@ def _render_lead(
                 "amount": reward.amount,
             }
         )
-    concluded = lead.status in (Status.CONCLUDED, Status.ARCHIVED, Status.MERGED)
+    reward_refusal = services.reward_refusal(lead) if lead.is_real_name_report else ""
     context: dict[str, Any] = {
         "lead": lead,
         "reward": reward,
         "follow_ups": lead.follow_ups.order_by("contacted_on", "id"),
         "can_follow_up": lead.is_real_name_report
         and lead.status in (Status.CONCLUDED, Status.ARCHIVED),
+        "reward_refusal": reward_refusal,
         "can_propose_reward": lead.is_real_name_report
-        and concluded
+        and not reward_refusal
         and (reward is None or reward.status in (RewardStatus.PROPOSED, RewardStatus.RETURNED)),
         "reveal_form": reveal_form or RevealForm(),
         "follow_up_form": follow_up_form
@@ -112,7 +113,8 @@ def reveal_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             identity = services.reveal_reporter_identity(
                 actor=user,
                 lead=lead,
-                reason=form.cleaned_data["reason"],
+                category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"],
                 ip_address=client_ip(request),
             )
         except ServiceError as error:
@@ -171,17 +173,27 @@ def reward_list_view(request: HttpRequest) -> HttpResponse:
         .filter(pk__in=[reward.lead_id for reward in rewards])
         .values_list("pk", flat=True)
     )
-    rows = [
-        {
-            "reward": reward,
-            "can_decide": reward.status == RewardStatus.PROPOSED
-            and lead_access.can_sign_off(user, reward.lead),
-            "can_pay": reward.is_payable
-            and lead_access.is_identity_custodian(user, reward.lead.unit),
-            "can_open_lead": reward.lead_id in openable,
-        }
-        for reward in rewards
-    ]
+    rows = []
+    for reward in rewards:
+        refusal = (
+            services.reward_refusal(reward.lead)
+            if reward.status in (RewardStatus.PROPOSED, RewardStatus.APPROVED)
+            else ""
+        )
+        rows.append(
+            {
+                "reward": reward,
+                "refusal": refusal,
+                "can_decide": reward.status == RewardStatus.PROPOSED
+                and lead_access.can_sign_off(user, reward.lead),
+                # The leader may still return it; approval and payment wait for 查实.
+                "can_approve": not refusal,
+                "can_pay": reward.is_payable
+                and not refusal
+                and lead_access.is_identity_custodian(user, reward.lead.unit),
+                "can_open_lead": reward.lead_id in openable,
+            }
+        )
     return render(
         request,
         "custody/rewards.html",

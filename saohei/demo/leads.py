@@ -2,13 +2,26 @@
 all investigated with 港西派出所 and concluded 排除涉黑涉恶可能 — plus three open leads so
 deadlines show colour."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from saohei.leads import services
 from saohei.leads.defaults import seed_defaults
-from saohei.leads.models import Channel, DictionaryEntry, Lead, Source, SourceTimeLimit, SubjectRole
+from saohei.leads.models import (
+    Channel,
+    DictionaryEntry,
+    Feedback,
+    FollowUp,
+    InvestigationEntry,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    Source,
+    SourceTimeLimit,
+    SubjectRole,
+)
 from saohei.organisations.models import Unit, User
 from saohei.tips import services as tip_services
 from saohei.tips.models import Tip, TipMessage
@@ -44,6 +57,66 @@ EXCLUDED_BASIS = (
 
 def _at(day: date, hour: int = 9) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+@dataclass(frozen=True)
+class History:
+    """When each step of a seed lead really happened (the services stamp "now")."""
+
+    received: date
+    investigated: date
+    fed_back: date | None = None
+    followed_up: date | None = None
+
+    @property
+    def signed_off(self) -> date:
+        return self.investigated + timedelta(days=1)
+
+    @property
+    def archived(self) -> date:
+        return max(day for day in (self.signed_off, self.fed_back, self.followed_up) if day) + (
+            timedelta(days=1)
+        )
+
+
+def _backdate(lead: Lead, history: History) -> None:
+    """Moves a seed lead's timeline to the years it was worked in, so that statistics over 2019
+    or 2020 count it as concluded then. Audit events keep their real times: the audit log
+    records when the demo was loaded, and its chain must not be rewritten."""
+    step_times = {
+        LeadEventKind.REGISTERED: _at(history.received, 9),
+        LeadEventKind.TRIAGED: _at(history.received, 10),
+        LeadEventKind.ASSIGNED: _at(history.received, 10),
+        LeadEventKind.SHARED: _at(history.received, 10),
+        LeadEventKind.INVESTIGATION: _at(history.investigated, 16),
+        LeadEventKind.PROPOSED: _at(history.investigated, 17),
+        LeadEventKind.SIGNED_OFF: _at(history.signed_off, 10),
+        LeadEventKind.ARCHIVED: _at(history.archived, 9),
+    }
+    if history.fed_back:
+        step_times[LeadEventKind.FED_BACK] = _at(history.fed_back, 10)
+    if history.followed_up:
+        step_times[LeadEventKind.FOLLOWED_UP] = _at(history.followed_up, 10)
+    for kind, moment in step_times.items():
+        LeadEvent.objects.filter(lead=lead, kind=kind).update(occurred_at=moment)
+    Lead.objects.filter(pk=lead.pk).update(
+        assigned_at=step_times[LeadEventKind.ASSIGNED],
+        proposed_at=step_times[LeadEventKind.PROPOSED],
+        signed_off_at=step_times[LeadEventKind.SIGNED_OFF],
+        concluded_at=step_times[LeadEventKind.SIGNED_OFF],
+        fed_back_at=step_times.get(LeadEventKind.FED_BACK),
+        followed_up_at=step_times.get(LeadEventKind.FOLLOWED_UP),
+        archived_at=step_times[LeadEventKind.ARCHIVED],
+        created_at=step_times[LeadEventKind.REGISTERED],
+        updated_at=step_times[LeadEventKind.ARCHIVED],
+    )
+    InvestigationEntry.objects.filter(lead=lead).update(
+        created_at=step_times[LeadEventKind.INVESTIGATION]
+    )
+    if history.fed_back:
+        Feedback.objects.filter(lead=lead).update(created_at=step_times[LeadEventKind.FED_BACK])
+    if history.followed_up:
+        FollowUp.objects.filter(lead=lead).update(created_at=step_times[LeadEventKind.FOLLOWED_UP])
 
 
 def _conclude(lead: Lead, *, office: User, leader: User, police: Unit, on: date, what: str) -> None:
@@ -108,6 +181,14 @@ def load_demo_leads(town: Unit) -> tuple[int, str]:
             content="经核查，该线索反映问题不属实或属一般治安、民事问题，已排除涉黑涉恶可能。",
         )
         services.archive_lead(actor=office, lead=lead)
+        _backdate(
+            lead,
+            History(
+                received=received,
+                investigated=received + timedelta(days=7),
+                fed_back=received + timedelta(days=12),
+            ),
+        )
         created += 1
 
     tip_day = date(2020, 5, 11)
@@ -160,6 +241,15 @@ def load_demo_leads(town: Unit) -> tuple[int, str]:
         notes="举报人对核查结果表示认可。",
     )
     services.archive_lead(actor=office, lead=tip)
+    _backdate(
+        tip,
+        History(
+            received=tip_day,
+            investigated=tip_day + timedelta(days=5),
+            followed_up=tip_day + timedelta(days=20),
+        ),
+    )
+    Tip.objects.filter(pk=submitted.tip.pk).update(decided_at=_at(tip_day, 14))
     created += 1
 
     today = timezone.localdate()

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from django_tasks import task
 
+from saohei.audit.services import take_checkpoint
 from saohei.leads.deadlines import run_deadline_reminders
 from saohei.meetings.deadlines import run_task_reminders
 from saohei.publicity.services import accrue_schedules
@@ -10,13 +11,15 @@ from saohei.rectifications.deadlines import run_rectification_reminders
 @task()
 def send_deadline_reminders() -> dict[str, int]:
     """Hourly: reminders and escalations for leads, rectification items and meeting tasks
-    (idempotent)."""
+    (idempotent), then the audit log's failure summaries and a checkpoint of its head."""
     today = timezone.localdate()
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
     tasks = run_task_reminders(today=today)
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
     publicity = accrue_schedules(today=today)
+    # Last, so that the checkpoint's head covers everything this run wrote.
+    audit = take_checkpoint()
     return {
         "reminded": leads.reminded,
         "urged": leads.urged,
@@ -28,4 +31,6 @@ def send_deadline_reminders() -> dict[str, int]:
         "tasks_urged": tasks.urged,
         "tasks_supervised": tasks.supervised,
         "publicity_days_accrued": publicity.days,
+        "audit_failure_summaries": audit.summaries,
+        "audit_checkpoint_sequence": audit.checkpoint.sequence,
     }

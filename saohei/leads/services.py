@@ -41,6 +41,7 @@ from saohei.leads.models import (
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.vault.screening import refuse_sealed_identity_in
 from saohei.vault.services import store_reporter_identity
 from saohei.workdays.calendar import add_working_days
 
@@ -533,6 +534,11 @@ def record_follow_up(
         raise ServiceError("请选择满意度", field="satisfaction")
     if not method.strip():
         raise ServiceError("请填写回访方式", field="method")
+    if access.is_identity_custodian(actor, lead.unit):
+        # Handlers read these. Only the custodian knows the identity: for anyone else a refusal
+        # would confirm a guess at it (decision 0011).
+        for text, field in ((method, "method"), (notes, "notes")):
+            refuse_sealed_identity_in(text, reference=lead.reporter_reference, field=field)
     check_date(contacted_on, kind=DateKind.EVENT, label="回访日期", field="contacted_on")
     follow_up = FollowUp.objects.create(
         lead=lead,

@@ -1,5 +1,6 @@
-"""The one read that opens a sealed identity. Its only caller is the custodian's audited reveal
-(`saohei.custody.services.reveal_reporter_identity`); nothing else may decrypt an identity."""
+"""The one read that opens a sealed identity. Its callers are the custodian's audited reveal
+(`saohei.custody.services.reveal_reporter_identity`) and `screening`, which only compares;
+nothing else may decrypt an identity."""
 
 import json
 from dataclasses import dataclass

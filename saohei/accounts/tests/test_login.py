@@ -222,3 +222,23 @@ class TestSecondFactor:
         client = Client()
         assert _post_login(client, "banshi", DEMO_PASSWORD)["Location"] == "/"
         assert client.get("/")["Location"] == "/accounts/otp/setup/"
+
+
+def test_a_flood_of_unknown_usernames_writes_one_event_per_address_and_minute(demo: None) -> None:
+    client = Client()
+    for n in range(30):
+        _post_login(client, f"nobody{n}", "whatever1A!")
+    failures = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert failures.count() == 1
+    assert failures.get().details["username"] == "nobody0"
+    assert failures.get().ip_address == "127.0.0.1"
+
+
+def test_attempts_on_a_locked_account_write_one_event_per_address_and_minute(demo: None) -> None:
+    client = Client()
+    for _ in range(5):
+        _post_login(client, "banshi", "bad")
+    before = AuditEvent.objects.count()
+    for _ in range(20):
+        assert "锁定" in _post_login(client, "banshi", "bad").content.decode()
+    assert AuditEvent.objects.count() == before + 1

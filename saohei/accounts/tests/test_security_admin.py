@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.accounts.models import SecurityPolicy, UserSession
-from saohei.audit.models import AuditAction, AuditEvent
+from saohei.audit.models import AuditAction, AuditEvent, FailureTally
+from saohei.audit.services import summarize_failures
 from saohei.conftest import sign_in
 from saohei.organisations.models import User
 
@@ -101,3 +102,13 @@ def test_login_log_lists_failures_including_unknown_usernames(demo: None) -> Non
     page = sign_in(Client(), "anquan").get("/accounts/security/logins/").content.decode()
     assert "ghost" in page
     assert "登录失败" in page
+
+
+def test_login_log_shows_how_many_unknown_username_attempts_one_address_made(demo: None) -> None:
+    for n in range(7):
+        Client().post("/accounts/login/", {"username": f"ghost{n}", "password": "x"})
+    FailureTally.objects.update(minute=timezone.now() - timedelta(minutes=2))
+    summarize_failures()
+    page = sign_in(Client(), "anquan").get("/accounts/security/logins/").content.decode()
+    assert "ghost0" in page and "ghost3" not in page
+    assert "同一来源失败汇总" in page and "共 7 次" in page

@@ -89,8 +89,9 @@ def test_units_endpoint_returns_only_the_accounts_scope(user: UserGetter) -> Non
     assert names == [user("cun01").unit.name]  # type: ignore[union-attr]
 
 
-def test_openapi_document_is_served(demo: None) -> None:
-    response = Client().get("/api/v1/openapi.json")
+def test_openapi_document_is_served(user: UserGetter) -> None:
+    _, token = create_api_token(user=user("banshi"), name="对接")
+    response = _get("/api/v1/openapi.json", token)
     assert response.status_code == 200
     assert "/api/v1/me" in response.json()["paths"]
 

@@ -1,13 +1,12 @@
-from typing import Any
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from saohei.audit.models import AuditAction, AuditEvent, AuditResult
 from saohei.audit.queries import verify_chain
 from saohei.audit.services import record_event
+from saohei.audit.tests.tampering import without_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +19,6 @@ def _events(count: int) -> list[AuditEvent]:
         record_event(action=AuditAction.LOGIN_FAILED, result=AuditResult.FAILURE, details={"n": n})
         for n in range(count)
     ]
-
-
-def _without_triggers(sql: str, params: list[Any]) -> None:
-    """Tamper as a database administrator would: lift the triggers, change a row, restore them."""
-    from importlib import import_module
-
-    triggers = import_module("saohei.audit.migrations.0003_append_only_triggers")
-    triggers.run_statements(
-        connection, {"sqlite": triggers.SQLITE_DROP, "postgresql": triggers.POSTGRES_DROP}
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    triggers.run_statements(
-        connection, {"sqlite": triggers.SQLITE_CREATE, "postgresql": triggers.POSTGRES_CREATE}
-    )
 
 
 def test_events_form_an_intact_chain() -> None:
@@ -54,7 +38,7 @@ def test_verify_audit_command_succeeds_on_intact_chain(capsys: pytest.CaptureFix
 
 def test_edited_row_is_detected() -> None:
     events = _events(4)
-    _without_triggers(
+    without_triggers(
         "UPDATE audit_auditevent SET target_label = %s WHERE id = %s", ["改过", events[2].pk]
     )
     report = verify_chain()
@@ -66,7 +50,7 @@ def test_edited_row_is_detected() -> None:
 
 def test_edited_details_are_detected() -> None:
     events = _events(3)
-    _without_triggers(
+    without_triggers(
         "UPDATE audit_auditevent SET result = %s WHERE id = %s", ["success", events[0].pk]
     )
     assert verify_chain().broken_at_sequence == 1
@@ -74,7 +58,7 @@ def test_edited_details_are_detected() -> None:
 
 def test_deleted_row_is_detected() -> None:
     events = _events(4)
-    _without_triggers("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    without_triggers("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
     report = verify_chain()
     assert report.broken_at_sequence == 3
     with pytest.raises(CommandError):
@@ -84,17 +68,17 @@ def test_deleted_row_is_detected() -> None:
 def test_row_inserted_out_of_order_is_detected() -> None:
     events = _events(3)
     # Make room at sequence 2 by renumbering, then insert a forged event there.
-    _without_triggers(
+    without_triggers(
         "UPDATE audit_auditevent SET sequence = sequence + 100 WHERE sequence >= 2", []
     )
     forged = events[1]
-    _without_triggers(
+    without_triggers(
         "INSERT INTO audit_auditevent (sequence, occurred_at, actor_username, actor_display, action,"
         " target_type, target_id, target_label, result, details, previous_hash, chain_hash)"
         " VALUES (2, %s, '', '', 'logout', '', '', '', 'success', '{}', %s, %s)",
         [forged.occurred_at, events[0].chain_hash, "f" * 64],
     )
-    _without_triggers(
+    without_triggers(
         "UPDATE audit_auditevent SET sequence = sequence - 99 WHERE sequence >= 100", []
     )
     report = verify_chain()

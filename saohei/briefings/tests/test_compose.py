@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from saohei.briefings.compose import compose, period_label
 from saohei.cases.models import CaseReview, ReviewConclusion
-from saohei.leads.models import Conclusion, Lead, Source, Status
+from saohei.leads.models import OPEN_STATUSES, Conclusion, Lead, Source, Status
 from saohei.publicity.models import PublicityActivity
 from saohei.publicity.queries import kind_totals
 
@@ -36,7 +36,7 @@ LEADS = (
     "在前期宣传动员、线索摸排的基础上，港西镇协同派出所对2012年以来的15起治安案件进行深排查、挖根源，"
     "认真转办上级的10件交办线索，现已全部排除涉黑涉恶可能。通过线索摸排收到群众举报线索1起，"
     "与派出所联合调查后，已排除涉黑涉恶可能。此外，受理12337平台下发线索1件、自行摸排线索1件、"
-    "谈心谈话发现线索1件，目前均在核查中。"
+    "谈心谈话发现线索1件，其中已登记待交办1件、正在核查2件。"
 )
 
 
@@ -147,7 +147,8 @@ def test_a_recent_period_leaves_out_the_2019_leads_and_case_reviews(demo_history
 
     leads = _sections(briefing)["leads"].text
     assert leads == (
-        "港西镇受理12337平台下发线索1件、自行摸排线索1件、谈心谈话发现线索1件，目前均在核查中。"
+        "港西镇受理12337平台下发线索1件、自行摸排线索1件、谈心谈话发现线索1件，"
+        "其中已登记待交办1件、正在核查2件。"
     )
     assert briefing.period_label.endswith(f"至{today.year}年{today.month}月{today.day}日")
 
@@ -203,3 +204,35 @@ def test_mixed_outcomes_are_counted_one_by_one(demo_history):
         "认真转办上级的10件交办线索；倒查案件中排除涉黑涉恶可能14起，转为线索核查1起；"
         "上级交办线索中已排除涉黑涉恶可能8件、经核查线索不实1件、正在核查1件。"
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "wording"),
+    [
+        (Status.REGISTERED, "均已登记，正在研判交办"),
+        (Status.TRIAGED, "均已登记，正在研判交办"),
+        (Status.ASSIGNED, "目前均在核查中"),
+        (Status.INVESTIGATING, "目前均在核查中"),
+        (Status.PROPOSED, "均已核查完毕，正在审核办结"),
+    ],
+)
+def test_each_open_state_is_worded_as_what_it_is(demo_history, status, wording):
+    open_leads = Lead.objects.filter(unit=demo_history, status__in=OPEN_STATUSES)
+    assert open_leads.count() == 3
+    open_leads.update(status=status, conclusion="")
+
+    leads = _sections(compose(demo_history))["leads"].text
+
+    assert leads.endswith(f"谈心谈话发现线索1件，{wording}。")
+
+
+@pytest.mark.django_db
+def test_a_single_registered_tip_is_not_said_to_be_under_investigation(demo_history):
+    tip = Lead.objects.get(unit=demo_history, source=Source.PUBLIC_REPORT)
+    Lead.objects.filter(pk=tip.pk).update(status=Status.REGISTERED, conclusion="")
+
+    leads = _sections(compose(demo_history))["leads"].text
+
+    assert "通过线索摸排收到群众举报线索1起，已登记，正在研判交办。" in leads
+    assert "核查中" not in leads.split("此外")[0]

@@ -222,7 +222,9 @@ def test_planted_identity_reaches_no_one_but_the_custodian(
 
         # The custodian's reveal is the one place the identity appears.
         custodian = client_as("baoguan")
-        reveal = custodian.post(f"/vault/leads/{lead.pk}/reveal/", {"reason": "核对举报人联系方式"})
+        reveal = custodian.post(
+            f"/vault/leads/{lead.pk}/reveal/", {"category": "follow_up", "note": "核对联系方式"}
+        )
         assert _found(_body(reveal)) == set(PLANTED)
     finally:
         connection.force_debug_cursor = False

@@ -1,15 +1,21 @@
 """The custodian's pages and the audited reveal: who may, with what reason, and what is kept."""
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
-from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, user
+from saohei.audit.services import record_event
+from saohei.common.errors import ServiceError
+from saohei.custody import services
+from saohei.custody.models import RevealReason
+from saohei.custody.tests.conftest import IDENTITY_VARIANTS, NAME, PHONE, PLANTED, user
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, UnitKind
@@ -17,11 +23,13 @@ from saohei.organisations.services import build_unit
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
-REASON = "回访核实举报办理结果"
+NOTE = "核实举报办理结果"
 
 
-def _reveal(client: Client, lead: Lead, reason: str = REASON) -> Any:
-    return client.post(f"/vault/leads/{lead.pk}/reveal/", {"reason": reason})
+def _reveal(
+    client: Client, lead: Lead, note: str = NOTE, category: str = RevealReason.FOLLOW_UP
+) -> Any:
+    return client.post(f"/vault/leads/{lead.pk}/reveal/", {"category": category, "note": note})
 
 
 def test_custodian_lists_reported_leads_without_identity(
@@ -61,33 +69,59 @@ def test_custodian_reveals_with_a_reason_once_and_it_is_audited(
     assert event.actor == user("baoguan")
     assert event.target_id == str(real_name_lead.pk)
     assert event.target_label == real_name_lead.number
-    assert event.details == {"reason": REASON}
+    assert event.details == {"category": "回访", "note": NOTE}
     assert event.ip_address == "127.0.0.1"
     for planted in PLANTED:
         assert planted not in str(event.details)
         assert planted not in event.target_label
 
 
-@pytest.mark.parametrize("reason", ["", "看看", "    看一看  "])
+@pytest.mark.parametrize(
+    ("category", "note"),
+    [
+        ("", NOTE),
+        ("curiosity", NOTE),
+        (RevealReason.OTHER, ""),
+        (RevealReason.OTHER, "    看一看  "),
+        (RevealReason.VERIFICATION, "核" * 101),
+    ],
+)
 def test_reveal_without_a_real_reason_is_refused_and_writes_nothing(
-    client_as: ClientAs, real_name_lead: Lead, reason: str
+    client_as: ClientAs, real_name_lead: Lead, category: str, note: str
 ) -> None:
-    response = _reveal(client_as("baoguan"), real_name_lead, reason)
+    response = _reveal(client_as("baoguan"), real_name_lead, note, category)
     assert response.status_code == 400
     assert NAME not in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
 
 
-def test_a_reason_that_names_the_reporter_is_refused(
+def test_a_category_needs_no_note_and_the_audit_log_shows_category_and_note(
     client_as: ClientAs, real_name_lead: Lead
 ) -> None:
-    client = client_as("baoguan")
-    response = _reveal(client, real_name_lead, f"联系{NAME}回访办理结果")
+    assert _reveal(client_as("baoguan"), real_name_lead, "", RevealReason.REWARD).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.IDENTITY_REVEALED)
+    assert event.details == {"category": "奖励", "note": ""}
+    page = client_as("shenji").get("/audit/").content.decode()
+    assert "category=奖励" in page
+
+
+@pytest.mark.parametrize("note", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_a_note_carrying_the_identity_in_any_form_is_refused(
+    client_as: ClientAs, real_name_lead: Lead, note: str
+) -> None:
+    response = _reveal(client_as("baoguan"), real_name_lead, note)
     assert response.status_code == 400
     assert "不得包含举报人的身份信息" in response.content.decode()
-    response = _reveal(client, real_name_lead, f"拨打 {PHONE[:3]} {PHONE[3:]} 回访")
-    assert response.status_code == 400
     assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()
+
+
+@pytest.mark.parametrize(
+    "note", ["回访港西镇荣成市的举报人", "核查码头收费", "测试", "电话回访1次", "2026年12月回访"]
+)
+def test_a_note_about_the_town_or_the_matter_is_accepted(
+    client_as: ClientAs, real_name_lead: Lead, note: str
+) -> None:
+    assert _reveal(client_as("baoguan"), real_name_lead, note).status_code == 200
 
 
 def test_anonymous_report_has_nothing_to_reveal(
@@ -137,7 +171,7 @@ def test_custodian_of_another_town_gets_404(client_as: ClientAs, town: Unit) -> 
 def test_anonymous_visitor_is_sent_to_login(real_name_lead: Lead) -> None:
     for response in (
         Client().get("/vault/"),
-        Client().post(f"/vault/leads/{real_name_lead.pk}/reveal/", {"reason": REASON}),
+        _reveal(Client(), real_name_lead),
     ):
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
@@ -152,3 +186,45 @@ def test_lead_page_shows_real_name_or_anonymous_and_never_the_reference(
     assert "实名举报（身份已加密）" in page
     assert real_name_lead.reporter_reference not in page
     assert "匿名举报" in client.get(f"/leads/{anonymous.pk}/").content.decode()
+
+
+def test_a_free_text_reason_from_before_the_categories_is_withheld_from_the_log_and_export(
+    client_as: ClientAs, real_name_lead: Lead
+) -> None:
+    record_event(
+        action=AuditAction.IDENTITY_REVEALED,
+        actor=user("baoguan"),
+        unit=real_name_lead.unit,
+        target=real_name_lead,
+        details={"reason": f"回访{NAME}，电话139-1234-0000"},
+    )
+    client = client_as("shenji")
+
+    page = client.get("/audit/").content.decode()
+    export = client.get("/audit/export/")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    cells = " ".join(
+        str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value
+    )
+    for shown in (page, cells):
+        assert NAME not in shown
+        assert "139-1234-0000" not in shown
+        assert "category=其他" in shown
+    # The row itself is untouched: the chain still verifies.
+    assert "完整" in client.get("/audit/chain/").content.decode()
+
+
+@pytest.mark.parametrize("note", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_the_reveal_service_refuses_a_note_carrying_the_identity(
+    real_name_lead: Lead, note: str
+) -> None:
+    with pytest.raises(ServiceError, match="不得包含举报人的身份信息") as refused:
+        services.reveal_reporter_identity(
+            actor=user("baoguan"),
+            lead=real_name_lead,
+            category=RevealReason.VERIFICATION,
+            note=note,
+        )
+    assert refused.value.field == "note"
+    assert not AuditEvent.objects.filter(action=AuditAction.IDENTITY_REVEALED).exists()

@@ -1,10 +1,13 @@
 """举报奖励 and 回访 through the custodian: the rules, the audit, and what handlers never see."""
 
+import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,10 +17,9 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.custody import services
 from saohei.custody.models import PaymentMethod, RewardCase, RewardStatus
-from saohei.custody.tests.conftest import NAME, PHONE, PLANTED, user
+from saohei.custody.tests.conftest import IDENTITY_VARIANTS, NAME, PHONE, PLANTED, conclude, user
 from saohei.leads import services as lead_services
-from saohei.leads.models import FollowUp, Lead, Satisfaction
-from saohei.leads.tests.conftest import advance
+from saohei.leads.models import Conclusion, FollowUp, Lead, Satisfaction
 from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit
 
@@ -29,6 +31,22 @@ REASON = "举报内容经查属实，已立案侦查"
 def _propose(lead: Lead, amount: str = "5000", *, actor: str = "baoguan") -> RewardCase:
     return services.propose_reward(
         actor=user(actor), lead=lead, is_eligible=True, reason=REASON, amount=Decimal(amount)
+    )
+
+
+def _post_proposal(client: Client, lead: Lead, amount: str) -> Any:
+    return client.post(
+        f"/vault/leads/{lead.pk}/reward/", {"is_eligible": "on", "reason": REASON, "amount": amount}
+    )
+
+
+def _pay(reward: RewardCase) -> RewardCase:
+    return services.record_reward_payment(
+        actor=user("baoguan"),
+        reward=reward,
+        paid_on=timezone.localdate(),
+        method=PaymentMethod.CASH,
+        reference="QS-2",
     )
 
 
@@ -109,7 +127,7 @@ class TestRewardRules:
     ) -> None:
         with pytest.raises(ServiceError, match="办结后"):
             _propose(real_name_lead)
-        anonymous = advance(register(reporter=lead_services.ReporterInput()), "concluded")
+        anonymous = conclude(register(reporter=lead_services.ReporterInput()))
         with pytest.raises(ServiceError, match="匿名"):
             _propose(anonymous)
         assert not RewardCase.objects.exists()
@@ -157,7 +175,7 @@ class TestRewardRules:
         )
         # The later report was kept as the matter; the earlier one merged into it.
         lead_services.merge_lead(actor=user("banshi"), lead=earlier, into=later)
-        advance(later, "concluded")
+        conclude(later)
         earlier.refresh_from_db()
         with pytest.raises(ServiceError, match="首个实名举报人"):
             _propose(later)
@@ -213,10 +231,7 @@ class TestRewardPages:
     def test_invalid_proposal_rerenders_with_the_error(
         self, client_as: ClientAs, concluded_lead: Lead
     ) -> None:
-        response = client_as("baoguan").post(
-            f"/vault/leads/{concluded_lead.pk}/reward/",
-            {"is_eligible": "on", "reason": REASON, "amount": "99999"},
-        )
+        response = _post_proposal(client_as("baoguan"), concluded_lead, "99999")
         assert response.status_code == 400
         assert "奖励金额" in response.content.decode()
         assert not RewardCase.objects.exists()
@@ -228,7 +243,7 @@ class TestRewardPages:
         reporter: lead_services.ReporterInput,
     ) -> None:
         def add_reward() -> None:
-            lead = advance(register(reporter=reporter), "concluded")
+            lead = conclude(register(reporter=reporter))
             services.decide_reward(actor=user("shuji"), reward=_propose(lead), approve=True)
 
         add_reward()
@@ -314,3 +329,194 @@ class TestFollowUpThroughTheCustodian:
             satisfaction=Satisfaction.MOSTLY,
         )
         assert FollowUp.objects.get().satisfaction == Satisfaction.MOSTLY
+
+
+def _reopen(lead: Lead) -> None:
+    lead.refresh_from_db()
+    lead_services.reopen_lead(actor=user("shuji"), lead=lead, reason="出现新的情况，重新核查")
+
+
+def _conclude_again(lead: Lead, conclusion: str) -> None:
+    lead_services.propose_conclusion(
+        actor=user("banshi"), lead=lead, conclusion=conclusion, basis="重新核查后的结论依据"
+    )
+    lead_services.sign_off(actor=user("fushuji"), lead=lead, approve=True)
+
+
+class TestRewardsOnlyForSubstantiatedLeads:
+    @pytest.mark.parametrize(
+        "conclusion",
+        [
+            Conclusion.EXCLUDED,
+            Conclusion.UNFOUNDED,
+            Conclusion.TO_OTHER_DEPARTMENT,
+            Conclusion.UNVERIFIABLE,
+        ],
+    )
+    def test_a_lead_not_substantiated_gets_no_reward(
+        self, real_name_lead: Lead, conclusion: str
+    ) -> None:
+        lead = conclude(real_name_lead, conclusion)
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            _propose(lead, "2000")
+        assert not RewardCase.objects.exists()
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_PROPOSED).exists()
+
+    @pytest.mark.parametrize(
+        "conclusion",
+        [Conclusion.CONFIRMED_FILED, Conclusion.CONFIRMED_PUNISHED, Conclusion.PARTLY_CONFIRMED],
+    )
+    def test_a_substantiated_lead_may_have_a_reward(
+        self, real_name_lead: Lead, conclusion: str
+    ) -> None:
+        assert _propose(conclude(real_name_lead, conclusion)).status == RewardStatus.PROPOSED
+
+    def test_the_page_refuses_and_hides_the_form_on_an_excluded_lead(
+        self, client_as: ClientAs, real_name_lead: Lead
+    ) -> None:
+        lead = conclude(real_name_lead, Conclusion.EXCLUDED)
+        client = client_as("baoguan")
+        page = client.get(f"/vault/leads/{lead.pk}/").content.decode()
+        assert 'data-testid="reward-form"' not in page
+        assert "查实或部分查实" in page
+
+        response = _post_proposal(client, lead, "2000")
+
+        assert response.status_code == 400
+        assert "查实或部分查实" in response.content.decode()
+        assert not RewardCase.objects.exists()
+
+    def test_a_lead_reopened_and_excluded_after_the_proposal_cannot_be_approved(
+        self, client_as: ClientAs, concluded_lead: Lead
+    ) -> None:
+        reward = _propose(concluded_lead)
+        _reopen(concluded_lead)
+        _conclude_again(concluded_lead, Conclusion.EXCLUDED)
+        page = client_as("shuji").get("/vault/rewards/").content.decode()
+        assert '<option value="approve">' not in page
+        assert "查实或部分查实" in page
+
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            services.decide_reward(actor=user("shuji"), reward=reward, approve=True)
+        response = client_as("shuji").post(
+            f"/vault/rewards/{reward.pk}/decide/", {"decision": "approve"}, follow=True
+        )
+
+        assert "查实或部分查实" in response.content.decode()
+        reward.refresh_from_db()
+        assert reward.status == RewardStatus.PROPOSED
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_APPROVED).exists()
+        # Returning it stays possible, so the proposal does not hang in the queue.
+        services.decide_reward(actor=user("shuji"), reward=reward, approve=False, note="已改为查否")
+
+    def test_a_lead_reopened_after_approval_cannot_be_paid(
+        self, client_as: ClientAs, concluded_lead: Lead
+    ) -> None:
+        reward = _propose(concluded_lead)
+        services.decide_reward(actor=user("shuji"), reward=reward, approve=True)
+        _reopen(concluded_lead)
+        page = client_as("baoguan").get("/vault/rewards/").content.decode()
+        assert 'data-testid="payment-form"' not in page
+
+        with pytest.raises(ServiceError, match="重新打开"):
+            _pay(reward)
+        _conclude_again(concluded_lead, Conclusion.UNFOUNDED)
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            _pay(reward)
+        reward.refresh_from_db()
+        assert reward.status == RewardStatus.APPROVED
+        assert not AuditEvent.objects.filter(action=AuditAction.REWARD_PAID).exists()
+
+    def test_a_merged_lead_follows_the_conclusion_of_its_matter(
+        self, register: Callable[..., Lead], reporter: lead_services.ReporterInput
+    ) -> None:
+        earlier = register(
+            reporter=reporter, received_at=timezone.now() - timedelta(days=2), summary="码头强收费"
+        )
+        later = register(summary="码头强行收取停靠费")
+        lead_services.merge_lead(actor=user("banshi"), lead=earlier, into=later)
+        conclude(later, Conclusion.EXCLUDED)
+        earlier.refresh_from_db()
+        with pytest.raises(ServiceError, match="查实或部分查实"):
+            _propose(earlier)
+
+
+@pytest.mark.parametrize("reason", IDENTITY_VARIANTS.values(), ids=IDENTITY_VARIANTS.keys())
+def test_a_reward_reason_carrying_the_identity_in_any_form_is_refused(
+    concluded_lead: Lead, reason: str
+) -> None:
+    with pytest.raises(ServiceError, match="不得包含举报人的身份信息"):
+        services.propose_reward(
+            actor=user("baoguan"),
+            lead=concluded_lead,
+            is_eligible=True,
+            reason=f"举报属实。{reason}",
+            amount=Decimal("2000"),
+        )
+    assert not RewardCase.objects.exists()
+
+
+def _follow_up(lead: Lead, actor: str, *, method: str = "电话", notes: str = "") -> None:
+    lead_services.record_follow_up(
+        actor=user(actor),
+        lead=lead,
+        contacted_on=timezone.localdate(),
+        method=method,
+        satisfaction=Satisfaction.SATISFIED,
+        notes=notes,
+    )
+
+
+FOLLOW_UP_VARIANTS = {
+    key: IDENTITY_VARIANTS[key]
+    for key in (
+        "hyphenated phone",
+        "full-width phone",
+        "seventeen of the eighteen ID digits",
+        "address without the town",
+        "three characters of the name",
+    )
+}
+
+
+@pytest.mark.parametrize("notes", FOLLOW_UP_VARIANTS.values(), ids=FOLLOW_UP_VARIANTS.keys())
+def test_the_custodians_follow_up_notes_may_not_carry_the_identity(
+    concluded_lead: Lead, notes: str
+) -> None:
+    for method, text in (("电话", notes), (notes, "举报人表示满意")):
+        with pytest.raises(ServiceError, match="不得包含举报人的身份信息"):
+            _follow_up(concluded_lead, "baoguan", method=method, notes=text)
+    assert not FollowUp.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.LEAD_FOLLOWED_UP).exists()
+
+
+def test_an_office_members_follow_up_notes_are_not_an_oracle_for_the_identity(
+    concluded_lead: Lead,
+) -> None:
+    # The office cannot see the vault: refusing its guess would tell it the guess was right.
+    _follow_up(concluded_lead, "banshi", notes=f"是不是{NAME}？")
+    assert FollowUp.objects.count() == 1
+
+
+def test_reward_texts_written_before_the_new_check_are_withheld_when_they_carry_the_identity(
+    concluded_lead: Lead,
+    register: Callable[..., Lead],
+    reporter: lead_services.ReporterInput,
+) -> None:
+    migration = importlib.import_module(
+        "saohei.custody.migrations.0002_withhold_identity_in_reward_texts"
+    )
+    leaky = _propose(concluded_lead)
+    # Texts the weaker check let through: a hyphenated phone, a full-width one.
+    RewardCase.objects.filter(pk=leaky.pk).update(
+        eligibility_reason="举报属实，电话139-1234-0000", payment_reference="１３９１２３４００００"
+    )
+    clean = _propose(conclude(register(reporter=reporter)))
+
+    migration.withhold_identity_in_reward_texts(django_apps, None)
+
+    leaky.refresh_from_db()
+    clean.refresh_from_db()
+    assert leaky.eligibility_reason == migration.WITHHELD
+    assert leaky.payment_reference == migration.WITHHELD
+    assert clean.eligibility_reason == REASON

@@ -89,3 +89,42 @@ def test_demo_lead_history_matches_the_seed() -> None:
     assert tip.conclusion == "excluded"
     assert tip.police_unit is not None and tip.police_unit.name == "港西派出所"
     assert Lead.objects.filter(status__in=[Status.REGISTERED, Status.ASSIGNED]).count() == 3
+
+
+def test_seed_years_statistics_count_every_lead_as_concluded_then() -> None:
+    from datetime import date
+
+    from saohei.leads.stats import get_lead_statistics
+
+    call_command("load_demo", stdout=io.StringIO())
+    town = Unit.objects.get(name="港西镇")
+    in_2019 = get_lead_statistics(
+        towns=[town], date_from=date(2019, 1, 1), date_to=date(2019, 12, 31)
+    ).total
+    assert (in_2019.received, in_2019.closed, in_2019.overdue, in_2019.open) == (10, 10, 0, 0)
+    assert in_2019.clearance_rate == "100.0%"
+    in_2020 = get_lead_statistics(
+        towns=[town], date_from=date(2020, 1, 1), date_to=date(2020, 12, 31)
+    ).total
+    assert (in_2020.received, in_2020.closed, in_2020.overdue) == (1, 1, 0)
+
+
+def test_seed_leads_timeline_stays_in_the_years_they_were_worked() -> None:
+    from saohei.audit.models import AuditEvent
+    from saohei.leads.models import Lead, LeadEvent, Source
+
+    call_command("load_demo", stdout=io.StringIO())
+    for lead in Lead.objects.filter(source__in=[Source.UPPER_ASSIGNED, Source.PUBLIC_REPORT]):
+        steps = [
+            lead.received_at,
+            lead.assigned_at,
+            lead.proposed_at,
+            lead.signed_off_at,
+            lead.archived_at,
+        ]
+        timeline = list(LeadEvent.objects.filter(lead=lead).values_list("occurred_at", flat=True))
+        for moment in [*steps, lead.concluded_at, *timeline]:
+            assert moment is not None and moment.year in (2019, 2020), lead.number
+        assert steps == sorted(steps), lead.number
+    # Audit events record when the demo was really loaded; the chain is not rewritten.
+    assert not AuditEvent.objects.filter(occurred_at__year__lt=2021).exists()

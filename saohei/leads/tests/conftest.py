@@ -39,7 +39,9 @@ def register(town: Unit) -> Callable[..., Lead]:
     return make
 
 
-def advance(lead: Lead, to: str, *, village: Unit | None = None) -> Lead:
+def advance(
+    lead: Lead, to: str, *, village: Unit | None = None, conclusion: str = "excluded"
+) -> Lead:
     """Walk a lead through the workflow with the demo's people, up to `to`."""
     office, leader = User.objects.get(username="banshi"), User.objects.get(username="shuji")
     handling_unit = village or Unit.objects.get(name="港西镇")
@@ -57,7 +59,7 @@ def advance(lead: Lead, to: str, *, village: Unit | None = None) -> Lead:
     services.propose_conclusion(
         actor=office,
         lead=lead,
-        conclusion="excluded",
+        conclusion=conclusion,
         basis="经走访核实，系正常管理收费，排除涉黑涉恶可能",
     )
     if to == "proposed":

@@ -385,7 +385,7 @@ def test_nothing_about_the_reporter_reaches_logs_audit_or_cache(
     events = AuditEvent.objects.filter(action__startswith="tip_")
     assert events.count() == 2 and all(event.actor is None for event in events)
     cached = "\n".join(str(key) for key in cache._cache)  # type: ignore[attr-defined]
-    assert "portal-rate:" in cached and address not in cached
+    assert ":rate:" in cached and address not in cached
 
 
 def test_a_signed_in_staff_member_sees_the_portal_without_staff_navigation(
@@ -412,3 +412,37 @@ def test_the_portal_serves_several_towns(town: Unit) -> None:
     receipt_on(_submit(client, town=str(other.pk)))
     assert Tip.objects.get().unit == other
     assert not Lead.objects.exists()
+
+
+def test_rotating_a_spoofed_forwarded_hop_does_not_escape_the_receipt_limit(
+    town: Unit, settings: Any
+) -> None:
+    settings.SAOHEI_TRUSTED_PROXY_COUNT = 1
+    # One client behind nginx (REMOTE_ADDR is the proxy), inventing a new first hop each time.
+    client = Client(REMOTE_ADDR="127.0.0.1")
+    statuses = [
+        client.post(
+            "/jubao/check/",
+            {"receipt": f"{n:016d}"},
+            HTTP_X_FORWARDED_FOR=f"203.0.{n // 256}.{n % 256}, 198.51.100.7",
+        ).status_code
+        for n in range(300)
+    ]
+    assert statuses[: WRONG_RECEIPT.max_hits] == [200] * WRONG_RECEIPT.max_hits
+    assert statuses[WRONG_RECEIPT.max_hits :] == [429] * (300 - WRONG_RECEIPT.max_hits)
+    # The next client behind the same proxy is counted on its own.
+    other = client.post("/jubao/check/", {"receipt": "0" * 16}, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other.status_code == 200
+
+
+def test_an_uploaded_attachment_and_its_folders_are_readable_by_the_service_account_only(
+    town: Unit,
+) -> None:
+    _submit(Client(), attachments=[_file(PNG, "车.png")])
+    stored = Path(TipAttachment.objects.get().file.path)
+    assert stored.stat().st_mode & 0o777 == 0o600
+    media_root = Path(settings.MEDIA_ROOT)
+    folder = stored.parent
+    while folder != media_root.parent:
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+        folder = folder.parent

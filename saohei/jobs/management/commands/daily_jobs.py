@@ -6,7 +6,7 @@ from saohei.jobs.tasks import send_deadline_reminders
 
 
 class Command(BaseCommand):
-    help = "运行定时任务（线索与整改事项的到期提醒、催办督办，常态化宣传每日累计）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
+    help = "运行定时任务（线索与整改事项的到期提醒、催办督办，常态化宣传每日累计，审计日志检查点）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -23,5 +23,6 @@ class Command(BaseCommand):
             f"线索：提醒 {outcome['reminded']} 条，催办 {outcome['urged']} 条，督办 {outcome['supervised']} 条；"
             f"整改事项：提醒 {outcome['rectifications_reminded']} 条，催办 {outcome['rectifications_urged']} 条，"
             f"督办 {outcome['rectifications_supervised']} 条；"
-            f"常态化宣传累计 {outcome['publicity_days_accrued']} 天。"
+            f"常态化宣传累计 {outcome['publicity_days_accrued']} 天；"
+            f"审计日志检查点：链头第 {outcome['audit_checkpoint_sequence']} 条。"
         )

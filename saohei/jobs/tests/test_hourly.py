@@ -1,0 +1,22 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from saohei.audit.models import AuditAction, AuditEvent
+from saohei.audit.services import record_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_hourly_job_ends_with_a_checkpoint_of_the_audit_head(demo: None) -> None:
+    record_event(action=AuditAction.LOGOUT)
+    output = io.StringIO()
+    call_command("daily_jobs", stdout=output)
+    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+    lines = Path(settings.SAOHEI_AUDIT_CHECKPOINT_FILE).read_text().splitlines()
+    assert json.loads(lines[-1])["sequence"] == head
+    assert f"链头第 {head} 条" in output.getvalue()
