@@ -157,6 +157,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "saohei.home.context_processors.navigation",
             ],
+            # `safe_date` in every template: a stored date that cannot be shown is marked.
+            "builtins": ["saohei.common.templatetags.safe_dates"],
         },
     },
 ]

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from saohei.accountability.models import TalkKind, Topic
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
@@ -26,7 +27,9 @@ class _PeopleChoice(forms.ModelMultipleChoiceField):
 
 
 class TalkForm(_ServiceErrorMixin):
-    talked_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    talked_on = date_field(
+        DateKind.EVENT, label="谈话日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
     place = forms.CharField(label="谈话地点", max_length=100)
     interviewer = _PersonChoice(label="谈话人", queryset=User.objects.none())
     interviewees = _PeopleChoice(
@@ -90,7 +93,9 @@ class TalkForm(_ServiceErrorMixin):
 class TalkEditForm(_ServiceErrorMixin):
     """更正谈话记录: what the office may correct after saving (not the interviewer)."""
 
-    talked_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    talked_on = date_field(
+        DateKind.EVENT, label="谈话日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
     place = forms.CharField(label="谈话地点", max_length=100)
     interviewees = _PeopleChoice(
         label="谈话对象",
@@ -137,7 +142,9 @@ def leaders_of(town: Unit) -> list[User]:
 
 
 class ReviewForm(_ServiceErrorMixin):
-    covers_until = forms.DateField(label="梳理截至", widget=forms.DateInput(attrs={"type": "date"}))
+    covers_until = date_field(
+        DateKind.EVENT, label="梳理截至", widget=forms.DateInput(attrs={"type": "date"})
+    )
     opinion = forms.CharField(label="梳理意见", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from saohei.accountability import access
 from saohei.accountability.models import Talk, TalkKind, TalkReview, Topic
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.leads.models import Channel, Source
@@ -104,8 +105,7 @@ def _check_details(
         raise ServiceError("谈话类型不正确", field="kind")
     if any(code not in Topic.values for code in topics):
         raise ServiceError("谈话主题不正确", field="topics")
-    if talked_on > timezone.localdate():
-        raise ServiceError("谈话日期不能晚于今天", field="talked_on")
+    check_date(talked_on, kind=DateKind.EVENT, label="谈话日期", field="talked_on")
     _text(place, "place", "谈话地点")
     _text(content, "content", "谈话内容")
     _text(follow_up, "follow_up", "后续跟进", required=False)

@@ -4,7 +4,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -73,6 +74,28 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs page loads scripts from a CDN; offline intranets can't
     docs_decorator=signed_in_or_token,
 )
+
+
+def _atomic_writes(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A writing request is one transaction with its response: if anything after the service
+    fails (building or serialising the answer), the write is undone, never a 500 after a save.
+    Refusals (4xx) keep what they wrote on purpose, such as audit events of failed tokens."""
+
+    @wraps(run)
+    def run_atomically(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return run(request, *args, **kwargs)
+        with transaction.atomic():
+            response = run(request, *args, **kwargs)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response
+
+    return run_atomically
+
+
+# "view" mode wraps the whole operation: checks, the endpoint, its response and error handlers.
+api.add_decorator(_atomic_writes, mode="view")
 
 
 def error_response(

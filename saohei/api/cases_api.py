@@ -1,6 +1,6 @@
 """/api/v1/cases — 治安案件倒查. Same access rules as the pages (the context's access module)."""
 
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,6 +10,7 @@ from pydantic import Field
 from saohei.api.schemas import ErrorResponse
 from saohei.cases import access, queries, services
 from saohei.cases.models import Case, CasePerson, CaseReview, ImportJob, Nature
+from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed
 from saohei.organisations.models import User
 
@@ -30,7 +31,7 @@ class ReviewOut(Schema):
     is_gang: bool
     organiser: str
     notes: str
-    reviewed_on: date
+    reviewed_on: ShownDay
     reviewer: str
     lead_number: str | None
 
@@ -42,7 +43,7 @@ class CaseOut(Schema):
     cause: str
     nature: str
     nature_label: str
-    occurred_on: date
+    occurred_on: ShownDay
     occurred_time: time | None
     place: str
     village: str | None
@@ -75,7 +76,7 @@ class CaseFilterIn(Schema):
 
 class ReviewIn(Schema):
     conclusion: str
-    reviewed_on: date
+    reviewed_on: EventDay
     notes: str
     is_gang: bool = False
     organiser: str = ""

@@ -7,12 +7,11 @@ finding that is not 合格 lands on the village's on-site rectification list (it
 returned). Photos are uploaded through the pages (from a phone), not the API.
 """
 
-from datetime import date
-
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
@@ -34,7 +33,7 @@ class RoundSummaryOut(Schema):
     unit_id: int
     title: str
     deployed_by: str
-    inspected_on: date
+    inspected_on: ShownDay
     working_days: int
 
 
@@ -72,7 +71,7 @@ class RoundIn(Schema):
     unit_id: int
     title: str
     deployed_by: str = ""
-    inspected_on: date
+    inspected_on: EventDay
     inspector_ids: list[int]
     village_ids: list[int]
     working_days: int = 10

@@ -1,11 +1,11 @@
 """Shapes of /api/v1/leads. Subjects appear with masked identifiers only; reporters never."""
 
-from datetime import date, datetime
 from typing import Self
 
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
+from saohei.common.dates import DeadlineDay, EventDay, EventMoment, PeriodDay, ShownDay, ShownMoment
 from saohei.leads.models import Source, Status, SubjectRole
 
 LIST_STATUSES = frozenset({"", "open", *Status.values})
@@ -43,7 +43,7 @@ class LeadSummaryOut(Schema):
     id: int
     number: str
     unit: UnitRef
-    received_at: datetime
+    received_at: ShownMoment
     channel: str
     channel_label: str
     source: str
@@ -57,19 +57,19 @@ class LeadSummaryOut(Schema):
     handling_unit: UnitRef | None
     handler: PersonRef | None
     police_unit: UnitRef | None
-    assigned_at: datetime | None
-    due_on: date | None
+    assigned_at: ShownMoment | None
+    due_on: ShownDay | None
     due_state: str = Field(description="'' 无时限或已办结，ok，soon 即将到期，overdue 已逾期")
     conclusion: str
     conclusion_label: str
-    concluded_at: datetime | None
+    concluded_at: ShownMoment | None
     subjects: list[SubjectOut]
 
 
 class EventOut(Schema):
     kind: str
     kind_label: str
-    occurred_at: datetime
+    occurred_at: ShownMoment
     actor: PersonRef | None
     actor_unit: UnitRef | None
     from_status: str
@@ -79,34 +79,34 @@ class EventOut(Schema):
 
 class InvestigationOut(Schema):
     id: int
-    occurred_on: date
+    occurred_on: ShownDay
     content: str
     author: PersonRef
     author_unit: UnitRef | None
-    created_at: datetime
+    created_at: ShownMoment
 
 
 class InstructionOut(Schema):
     id: int
     author: PersonRef
     content: str
-    created_at: datetime
+    created_at: ShownMoment
     acknowledged_by: PersonRef | None
-    acknowledged_at: datetime | None
+    acknowledged_at: ShownMoment | None
     answer: str
-    answered_at: datetime | None
+    answered_at: ShownMoment | None
 
 
 class FeedbackOut(Schema):
     id: int
-    fed_back_on: date
+    fed_back_on: ShownDay
     recipient: str
     content: str
 
 
 class FollowUpOut(Schema):
     id: int
-    contacted_on: date
+    contacted_on: ShownDay
     method: str
     satisfaction: str
     satisfaction_label: str
@@ -117,17 +117,17 @@ class LeadDetailOut(LeadSummaryOut):
     place: str
     upstream_office: str
     upstream_reference: str
-    upstream_deadline: date | None
+    upstream_deadline: ShownDay | None
     offence_types: list[EntryRef]
     is_real_name_report: bool
     triage_opinion: str
     conclusion_basis: str
-    proposed_at: datetime | None
+    proposed_at: ShownMoment | None
     signed_off_by: PersonRef | None
-    signed_off_at: datetime | None
-    fed_back_at: datetime | None
-    followed_up_at: datetime | None
-    archived_at: datetime | None
+    signed_off_at: ShownMoment | None
+    fed_back_at: ShownMoment | None
+    followed_up_at: ShownMoment | None
+    archived_at: ShownMoment | None
     merged_into: str | None = Field(description="并入线索的编号")
     escalation_level: int
     events: list[EventOut]
@@ -151,8 +151,8 @@ class LeadListQuery(Schema):
     village_id: int | None = None
     category_id: int | None = None
     due_state: str = Field("", description="overdue 已逾期，soon 即将到期")
-    date_from: date | None = Field(None, description="受理日期起（含）")
-    date_to: date | None = Field(None, description="受理日期止（含）")
+    date_from: PeriodDay | None = Field(None, description="受理日期起（含）")
+    date_to: PeriodDay | None = Field(None, description="受理日期止（含）")
     q: str = Field("", max_length=50, description="编号、内容、被反映人姓名或绰号")
     after: str = ""
     before: str = ""
@@ -214,7 +214,7 @@ class ReporterIn(Schema):
 
 class LeadIn(Schema):
     unit_id: int = Field(description="登记到的镇（街道）")
-    received_at: datetime = Field(description="受理时间；不带时区的按北京时间")
+    received_at: EventMoment = Field(description="受理时间；不带时区的按北京时间")
     channel: str
     source: str
     summary: str = Field(min_length=1, max_length=500)
@@ -226,7 +226,7 @@ class LeadIn(Schema):
     involves_official: bool = False
     upstream_office: str = Field("", max_length=100)
     upstream_reference: str = Field("", max_length=100)
-    upstream_deadline: date | None = None
+    upstream_deadline: DeadlineDay | None = None
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=20)
     reporter: ReporterIn | None = None
 
@@ -239,12 +239,12 @@ class AssignIn(Schema):
     handling_unit_id: int
     handler_id: int | None = None
     police_unit_id: int | None = None
-    due_on: date | None = None
+    due_on: DeadlineDay | None = None
     note: str = Field("", max_length=2000)
 
 
 class InvestigationIn(Schema):
-    occurred_on: date
+    occurred_on: EventDay
     content: str = Field(max_length=10000)
 
 
@@ -259,13 +259,13 @@ class SignOffIn(Schema):
 
 
 class FeedbackIn(Schema):
-    fed_back_on: date
+    fed_back_on: EventDay
     recipient: str = Field(max_length=100)
     content: str = Field(max_length=10000)
 
 
 class FollowUpIn(Schema):
-    contacted_on: date
+    contacted_on: EventDay
     method: str = Field(max_length=50)
     satisfaction: str
     notes: str = Field("", max_length=2000)

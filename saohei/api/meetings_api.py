@@ -7,13 +7,12 @@ attended only, and their own tasks; an 上级督导 reads the whole record of th
 writes nothing. Attachments are uploaded through the pages.
 """
 
-from datetime import date, datetime
-
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.meetings import access, queries, services
 from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
@@ -36,7 +35,7 @@ class MeetingSummaryOut(Schema):
     kind: str
     kind_label: str
     title: str
-    held_on: date
+    held_on: ShownDay
     place: str
 
 
@@ -45,7 +44,7 @@ class DecisionOut(Schema):
     text: str
     owner_id: int
     owner: str
-    due_on: date
+    due_on: ShownDay
     rectification_item_id: int | None
     task_id: int | None
     # Why it can no longer be edited or handed on ("" while it still can).
@@ -61,13 +60,13 @@ class TaskOut(Schema):
     text: str
     assignee_id: int
     assignee: str
-    due_on: date
+    due_on: ShownDay
     due_state: str
     status: str
     status_label: str
     result: str
     done_by: str
-    done_at: datetime | None
+    done_at: ShownMoment | None
 
 
 class MeetingDetailOut(MeetingSummaryOut):
@@ -89,7 +88,7 @@ class MeetingIn(Schema):
     unit_id: int
     kind: str
     title: str
-    held_on: date
+    held_on: EventDay
     place: str
     chair_id: int
     recorder_id: int
@@ -102,13 +101,13 @@ class MeetingIn(Schema):
 class DecisionIn(Schema):
     text: str
     owner_id: int
-    due_on: date | None = None
+    due_on: DeadlineDay | None = None
     working_days: int | None = None
 
 
 class ToTaskIn(Schema):
     assignee_id: int | None = None
-    due_on: date | None = None
+    due_on: DeadlineDay | None = None
     working_days: int | None = None
 
 

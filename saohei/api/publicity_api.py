@@ -5,13 +5,13 @@ date_to); a bad value is a 400 with a Chinese message. Photos are uploaded throu
 a phone), not the API.
 """
 
-from datetime import date
 from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import User
 from saohei.publicity import access, queries, services
@@ -34,7 +34,7 @@ class ActivityOut(Schema):
     town_id: int
     village_id: int | None
     village: str
-    occurred_on: date
+    occurred_on: ShownDay
     kind: str
     kind_label: str
     unit_label: str
@@ -78,7 +78,7 @@ class ActivityListQuery(Schema):
 
 
 class ActivityIn(Schema):
-    occurred_on: date
+    occurred_on: EventDay
     kind: str
     village_id: int | None = None
     place_type: str

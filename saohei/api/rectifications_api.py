@@ -4,7 +4,6 @@ An item the account may not see is 404, a refused action 403, a refused input 40
 are uploaded through the pages (from a phone), not the API.
 """
 
-from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications import access, queries, services
@@ -38,7 +38,7 @@ class ItemSummaryOut(Schema):
     description: str
     responsible_person_id: int
     responsible_person: str
-    due_on: date
+    due_on: ShownDay
     due_state: str
     status: str
     status_label: str
@@ -54,7 +54,7 @@ class EvidenceOut(Schema):
 
 class ProgressOut(Schema):
     id: int
-    occurred_on: date
+    occurred_on: ShownDay
     content: str
     author: str
     evidence: list[EvidenceOut]
@@ -66,12 +66,12 @@ class ItemDetailOut(ItemSummaryOut):
     measures: str
     responsible_leader: str
     responsible_unit: str
-    requested_at: datetime | None
-    verified_at: datetime | None
+    requested_at: ShownMoment | None
+    verified_at: ShownMoment | None
     verified_by: str
     is_verification_accepted: bool | None
     verification_reason: str
-    closed_at: datetime | None
+    closed_at: ShownMoment | None
     recheck_result: str
     recheck_reason: str
     progress: list[ProgressOut]
@@ -102,12 +102,12 @@ class ItemIn(Schema):
     responsible_leader_id: int
     responsible_unit_id: int
     responsible_person_id: int
-    due_on: date | None = None
+    due_on: DeadlineDay | None = None
     working_days: int | None = None
 
 
 class ProgressIn(Schema):
-    occurred_on: date
+    occurred_on: EventDay
     content: str
 
 

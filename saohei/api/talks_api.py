@@ -6,7 +6,6 @@ Problems found go onto the rectification ledger and leads into the lead register
 same services as the pages; a correction of a reviewed talk puts it back in the review queue.
 """
 
-from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +16,7 @@ from saohei.accountability import access, services
 from saohei.accountability.models import Talk
 from saohei.accountability.queries import found_in_talk
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.rectifications.access import LEADER_ROLES
@@ -35,7 +35,7 @@ ERRORS = {
 class TalkSummaryOut(Schema):
     id: int
     unit_id: int
-    talked_on: date
+    talked_on: ShownDay
     kind: str
     kind_label: str
     interviewer_id: int
@@ -55,12 +55,12 @@ class TalkDetailOut(TalkSummaryOut):
     lead_ids: list[int]
     review_opinion: str
     is_edited_after_review: bool
-    edited_at: datetime | None
+    edited_at: ShownMoment | None
 
 
 class TalkIn(Schema):
     unit_id: int
-    talked_on: date
+    talked_on: EventDay
     place: str
     interviewer_id: int
     interviewee_ids: list[int]
@@ -75,7 +75,7 @@ class TalkIn(Schema):
 class TalkEditIn(Schema):
     """更正谈话记录: the fields sent replace the saved ones; the others stay as they are."""
 
-    talked_on: date | None = None
+    talked_on: EventDay | None = None
     place: str | None = None
     interviewee_ids: list[int] | None = None
     kind: str | None = None

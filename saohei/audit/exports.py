@@ -8,8 +8,6 @@ import io
 from collections.abc import Iterable
 from typing import IO
 
-from django.utils import timezone
-
 from saohei.audit.checkpoints import (
     CHECKPOINT_COLUMNS,
     CHECKPOINT_SHEET,
@@ -18,6 +16,7 @@ from saohei.audit.checkpoints import (
 )
 from saohei.audit.models import AuditEvent
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date
 
 COLUMNS = [
     "序号",
@@ -79,7 +78,7 @@ def events_to_xlsx(
 def _values(event: AuditEvent) -> list[str]:
     return [
         str(event.sequence),
-        f"{timezone.localtime(event.occurred_at):%Y-%m-%d %H:%M:%S}",
+        format_date(event.occurred_at, "Y-m-d H:i:s"),
         event.actor_username,
         event.actor_display,
         event.unit.name if event.unit else "",

@@ -23,6 +23,7 @@ from saohei.accountability.queries import police_leaders
 from saohei.briefings.numbers import Style, plain
 from saohei.cases.access import visible_cases
 from saohei.cases.models import Case, ReviewConclusion
+from saohei.common.dates import format_date
 from saohei.common.roles import Role
 from saohei.inspections import access as inspection_access
 from saohei.inspections.models import Finding, InspectionRound, Result
@@ -87,10 +88,6 @@ def _dates(queryset: QuerySet[Any], name: str, scope: Scope) -> QuerySet[Any]:
     if scope.date_to is not None:
         queryset = queryset.filter(**{f"{name}__lte": scope.date_to})
     return queryset
-
-
-def _day(value: date | None) -> str:
-    return f"{value:%Y-%m-%d}" if value else ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ def _meeting_figure(key: str, kind: MeetingKind, label: str) -> Figure:
         records=_meetings(kind),
         columns=("日期", "类型", "名称", "地点"),
         row=lambda meeting: [
-            _day(meeting.held_on),
+            format_date(meeting.held_on),
             meeting.get_kind_display(),
             meeting.title,
             meeting.place,
@@ -197,7 +194,7 @@ def _material_figure(key: str, kind: MaterialKind, label: str, measure_word: str
         records=_materials(kind),
         columns=("会议日期", "类别", "标题", "会议"),
         row=lambda material: [
-            _day(material.meeting.held_on),
+            format_date(material.meeting.held_on),
             material.get_kind_display(),
             material.title,
             material.meeting.title,
@@ -305,12 +302,12 @@ def _openable_villages(viewer: User, scope: Scope) -> QuerySet[Any]:
 
 def _item_row(item: RectificationItem) -> list[str]:
     return [
-        _day(item.created_at.date()),
+        format_date(item.created_at.date()),
         item.village.name if item.village else "全镇",
         item.get_source_kind_display(),
         item.description,
         item.get_status_display(),
-        _day(item.due_on),
+        format_date(item.due_on),
     ]
 
 
@@ -364,7 +361,7 @@ def publicity_figure(kind: PublicityKind) -> Figure:
         records=_publicity(kind.code),
         columns=("日期", "村居", "地点", "数量", "单位"),
         row=lambda activity: [
-            _day(activity.occurred_on),
+            format_date(activity.occurred_on),
             activity.village.name if activity.village else "全镇",
             activity.place,
             plain(activity.quantity),
@@ -399,9 +396,9 @@ def _case_figure(key: str, label: str, conclusion: str | None) -> Figure:
         row=lambda case: [
             case.number,
             case.cause,
-            _day(case.occurred_on),
+            format_date(case.occurred_on),
             case.review.get_conclusion_display(),
-            _day(case.review.reviewed_on),
+            format_date(case.review.reviewed_on),
         ],
         target=lambda case: ("cases:detail", case.pk),
         openable=lambda viewer, scope: visible_cases(viewer),
@@ -460,7 +457,7 @@ def _lead_figure(key: str, label: str, condition: Q, measure_word: str) -> Figur
         row=lambda lead: [
             lead.number,
             lead.get_source_display(),
-            _day(lead.received_at.date()),
+            format_date(lead.received_at.date()),
             lead.get_status_display(),
             lead.get_conclusion_display() if lead.conclusion else "",
         ],
@@ -519,7 +516,7 @@ def _static_figures() -> list[Figure]:
             records=_self_inspections,
             columns=("自查日期", "上级文件", "文号"),
             row=lambda inspection: [
-                _day(inspection.inspected_on),
+                format_date(inspection.inspected_on),
                 inspection.document_title,
                 inspection.document_number,
             ],
@@ -534,7 +531,7 @@ def _static_figures() -> list[Figure]:
             records=_self_inspection_problems,
             columns=("自查日期", "上级文件", "问题描述"),
             row=lambda problem: [
-                _day(problem.inspection.inspected_on),
+                format_date(problem.inspection.inspected_on),
                 problem.inspection.document_title,
                 problem.description,
             ],
@@ -562,7 +559,7 @@ def _static_figures() -> list[Figure]:
             records=_cadre_talks,
             columns=("谈话日期", "谈话人", "谈话对象", "谈话类型"),
             row=lambda talk: [
-                _day(talk.talked_on),
+                format_date(talk.talked_on),
                 talk.interviewer.real_name,
                 "、".join(person.real_name for person in talk.interviewees.all()),
                 talk.get_kind_display(),
@@ -578,9 +575,9 @@ def _static_figures() -> list[Figure]:
             records=_talk_reviews,
             columns=("梳理日期", "梳理人", "梳理截至", "梳理意见"),
             row=lambda review: [
-                _day(review.reviewed_at.date()),
+                format_date(review.reviewed_at.date()),
                 review.reviewer.real_name,
-                _day(review.covers_until),
+                format_date(review.covers_until),
                 review.opinion,
             ],
         ),
@@ -597,7 +594,7 @@ def _static_figures() -> list[Figure]:
             records=_rounds,
             columns=("检查日期", "检查名称", "部署单位"),
             row=lambda inspection: [
-                _day(inspection.inspected_on),
+                format_date(inspection.inspected_on),
                 inspection.title,
                 inspection.deployed_by,
             ],
@@ -623,7 +620,7 @@ def _static_figures() -> list[Figure]:
             records=_onsite_findings,
             columns=("检查日期", "村居", "档案类别", "检查结果", "说明"),
             row=lambda finding: [
-                _day(finding.round.inspected_on),
+                format_date(finding.round.inspected_on),
                 finding.village.name,
                 finding.folder.name,
                 finding.get_result_display(),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.organisations.models import Unit
@@ -13,11 +14,13 @@ def parse_day(raw: str, label: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ServiceError(
             f"{label}格式不正确，应为 YYYY-MM-DD（如 2026-01-31）：{raw[:20]}"
         ) from None
+    check_date(day, kind=DateKind.PERIOD, label=label, field=label)
+    return day
 
 
 def parse_period(raw_from: str, raw_to: str) -> tuple[date | None, date | None]:

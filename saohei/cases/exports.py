@@ -10,6 +10,7 @@ import xlsxwriter
 from saohei.cases.importing import CASE_COLUMNS, CASE_TABLE, PERSON_COLUMNS, PERSON_TABLE
 from saohei.cases.models import Case, Means, Motive, Nature, PersonRole
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date
 
 # DOMAIN.md §5, in that order.
 LEDGER_COLUMNS = [
@@ -28,7 +29,7 @@ EXPORT_LIMIT = 100_000
 
 
 def _occurred(case: Case) -> str:
-    when = f"{case.occurred_on:%Y-%m-%d}" + (
+    when = format_date(case.occurred_on) + (
         f" {case.occurred_time:%H:%M}" if case.occurred_time else ""
     )
     where = " ".join(
@@ -83,7 +84,7 @@ def _values(case: Case) -> list[str]:
         gang,
         review.get_conclusion_display() if review else "未倒查",
         review.reviewer.real_name if review else "",
-        f"{review.reviewed_on:%Y-%m-%d}" if review else "",
+        format_date(review.reviewed_on) if review else "",
     ]
 
 

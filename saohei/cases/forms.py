@@ -6,6 +6,7 @@ from django.utils import timezone
 from saohei.cases import queries
 from saohei.cases.importing import MAX_IMPORT_ROWS
 from saohei.cases.models import Nature, ReviewConclusion
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.organisations.models import Unit
 
@@ -67,7 +68,7 @@ class ReviewForm(StyledForm):
     organiser = forms.CharField(
         label="纠集者", required=False, max_length=50, help_text="团伙作案时填写纠集者姓名"
     )
-    reviewed_on = forms.DateField(label="倒查日期", widget=DATE_INPUT)
+    reviewed_on = date_field(DateKind.EVENT, label="倒查日期", widget=DATE_INPUT)
     notes = forms.CharField(
         label="倒查意见",
         max_length=5000,

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from saohei.cases.models import Means, Motive, Nature, PersonRole
+from saohei.common.dates import DateKind, date_problem
 from saohei.common.errors import ServiceError
 from saohei.common.officefiles import (
     MAX_SHEET_COLUMNS,
@@ -377,7 +378,6 @@ _DATE_TEXT = re.compile(
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # a calendar reference, not a moment
-EARLIEST_YEAR = 1950
 
 
 class InvalidDate(ValueError):
@@ -410,8 +410,8 @@ def parse_occurred(value: Any, *, today: date) -> tuple[date, time | None]:
     day, clock = moment.date(), moment.time().replace(microsecond=0)
     if day > today:
         raise InvalidDate("发案时间晚于今天")
-    if day.year < EARLIEST_YEAR:
-        raise InvalidDate(f"发案时间早于{EARLIEST_YEAR}年，请核对")
+    if problem := date_problem(day, DateKind.HISTORY):
+        raise InvalidDate(f"发案时间{problem}，请核对")
     return day, (None if clock == time(0, 0) else clock)
 
 

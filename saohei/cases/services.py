@@ -24,6 +24,7 @@ from saohei.cases.models import (
     ReviewConclusion,
 )
 from saohei.cases.queries import CaseFilters
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.leads.models import (
@@ -339,8 +340,7 @@ def review_case(
         raise ServiceError("该案件已转为线索，倒查结论不能再修改", field="conclusion")
     if conclusion not in ReviewConclusion.values:
         raise ServiceError("请选择倒查结论", field="conclusion")
-    if reviewed_on > timezone.localdate():
-        raise ServiceError("倒查日期不能晚于今天", field="reviewed_on")
+    check_date(reviewed_on, kind=DateKind.EVENT, label="倒查日期", field="reviewed_on")
     if reviewed_on < case.occurred_on:
         raise ServiceError("倒查日期不能早于发案日期", field="reviewed_on")
     if len(notes.strip()) < 10:

@@ -5,16 +5,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from saohei.common.dates import DateKind, bound_form_field
 from saohei.common.errors import ServiceError
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
 
 class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, so templates render fields with one include."""
+    """Bootstrap classes on every widget, so templates render fields with one include; every
+    date field bounded by its kind (`common.dates.date_field`; a plain one gets PERIOD)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _bound_date_field(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
@@ -24,6 +27,12 @@ class StyledForm(forms.Form):
                 css = "form-control"
             widget.attrs.setdefault("class", css)
             guard_hostile_input(field)
+
+    def full_clean(self) -> None:
+        # Fields a subclass added after __init__ are bounded too: no form can forget.
+        for field in self.fields.values():
+            _bound_date_field(field)
+        super().full_clean()
 
     def set_queryset(self, name: str, queryset: Any) -> None:
         """Limit a model-choice field to what this user may pick."""
@@ -75,3 +84,10 @@ def _refusing_out_of_range_ids(
         return clean(value)
 
     return checked
+
+
+def _bound_date_field(field: forms.Field) -> None:
+    if isinstance(field, forms.DateField | forms.DateTimeField) and not getattr(
+        field, "date_bounded", False
+    ):
+        bound_form_field(field, getattr(field, "date_kind", DateKind.PERIOD))

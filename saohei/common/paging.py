@@ -4,6 +4,7 @@ Django's Paginator counts and offsets, which at a million rows takes seconds (NO
 """
 
 import base64
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -33,8 +34,16 @@ def decode_cursor(cursor: str, parse: Callable[[str], Any]) -> tuple[Any, int] |
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         value, pk_text = raw.split("|")
         pk = parse_id(pk_text)
-        return (parse(value), pk) if pk else None
-    except (ValueError, UnicodeDecodeError):
+        if not pk:
+            return None
+        parsed = parse(value)
+        if isinstance(parsed, datetime.datetime):
+            # Cursors carry aware moments; in UTC, a year-1 moment cannot overflow the database.
+            if parsed.tzinfo is None:
+                return None
+            parsed = parsed.astimezone(datetime.UTC)
+        return parsed, pk
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
 
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.custody.models import PaymentMethod, RevealReason
 from saohei.custody.services import MAX_REVEAL_NOTE_LENGTH
@@ -25,7 +26,7 @@ class RevealForm(StyledForm):
 
 
 class FollowUpForm(StyledForm):
-    contacted_on = forms.DateField(label="回访日期", widget=DATE_INPUT)
+    contacted_on = date_field(DateKind.EVENT, label="回访日期", widget=DATE_INPUT)
     method = forms.ChoiceField(label="回访方式", choices=FOLLOW_UP_METHODS)
     satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices)
 
@@ -57,7 +58,7 @@ class RewardDecisionForm(StyledForm):
 
 
 class PaymentForm(StyledForm):
-    paid_on = forms.DateField(label="发放日期", widget=DATE_INPUT)
+    paid_on = date_field(DateKind.EVENT, label="发放日期", widget=DATE_INPUT)
     method = forms.ChoiceField(label="发放方式", choices=PaymentMethod.choices)
     reference = forms.CharField(
         label="支付凭证号",

@@ -18,6 +18,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common import sealing
 from saohei.common.crypto import current_data_key_id
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.keyfiles import KeyFileDataKeys, add_current_data_key, key_file_lock
 from saohei.common.roles import Role
@@ -253,8 +254,7 @@ def record_reward_payment(
     if not reference:
         raise ServiceError("请填写支付凭证号", field="reference")
     refuse_identity_in(reference, _identity_of(lead), field="reference")
-    if paid_on > timezone.localdate():
-        raise ServiceError("发放日期不能晚于今天", field="paid_on")
+    check_date(paid_on, kind=DateKind.EVENT, label="发放日期", field="paid_on")
     assert reward.decided_at is not None
     if paid_on < timezone.localdate(reward.decided_at):
         raise ServiceError("发放日期不能早于批准日期", field="paid_on")

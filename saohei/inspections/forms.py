@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
 from saohei.organisations.models import Unit, UnitKind, User
@@ -21,7 +22,9 @@ class _People(forms.ModelMultipleChoiceField):
 class RoundForm(_ServiceErrorMixin):
     title = forms.CharField(label="检查名称", max_length=200)
     deployed_by = forms.CharField(label="部署单位", max_length=100, required=False)
-    inspected_on = forms.DateField(label="检查日期", widget=forms.DateInput(attrs={"type": "date"}))
+    inspected_on = date_field(
+        DateKind.EVENT, label="检查日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
     inspectors = _People(
         label="检查人员",
         queryset=User.objects.none(),

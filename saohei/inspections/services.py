@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
@@ -63,6 +64,7 @@ def create_round(
         )
     if working_days < 1 or working_days > 60:
         raise ServiceError("整改时限应为1至60个工作日", field="working_days")
+    check_date(inspected_on, kind=DateKind.EVENT, label="检查日期", field="inspected_on")
     inspection = InspectionRound.objects.create(
         unit=unit,
         title=title[:200],

@@ -1,13 +1,12 @@
 """线索台账 as .xlsx (DOMAIN.md §5): names of subjects only, never an ID number or a reporter."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import IO
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date, format_moment
 from saohei.leads.models import FollowUp, Lead, LeadQuerySet, Status, Subject
 
 COLUMNS = [
@@ -81,21 +80,21 @@ def _values(lead: Lead) -> list[str]:
     return [
         lead.number,
         lead.get_source_display(),
-        _when(lead.received_at),
+        format_moment(lead.received_at),
         "、".join(str(subject) for subject in lead.subjects.all()),
         lead.village.name if lead.village else "",
         _category(lead),
         lead.summary,
         _handling(lead),
-        _when(lead.assigned_at),
-        _day(lead.due_on),
+        format_moment(lead.assigned_at),
+        format_date(lead.due_on),
         conclusion,
-        _when(lead.concluded_at),
-        _when(lead.fed_back_at),
-        _when(lead.followed_up_at),
+        format_moment(lead.concluded_at),
+        format_moment(lead.fed_back_at),
+        format_moment(lead.followed_up_at),
         (
             f"{last_follow_up.get_satisfaction_display()}（{last_follow_up.method}，"
-            f"{last_follow_up.contacted_on:%Y-%m-%d}）"
+            f"{format_date(last_follow_up.contacted_on)}）"
             if last_follow_up
             else ""
         ),
@@ -129,11 +128,3 @@ def _remarks(lead: Lead) -> str:
     if lead.escalation_level:
         parts.append("已督办" if lead.escalation_level >= 2 else "已催办")
     return "；".join(parts)
-
-
-def _when(moment: datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
-
-
-def _day(day: date | None) -> str:
-    return f"{day:%Y-%m-%d}" if day else ""

@@ -4,6 +4,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
+from saohei.common.dates import DateKind, date_field, datetime_field
 from saohei.common.forms import StyledForm
 from saohei.leads.models import (
     Channel,
@@ -39,7 +40,8 @@ class MultipleFileField(forms.FileField):
 
 
 class LeadForm(StyledForm):
-    received_at = forms.DateTimeField(
+    received_at = datetime_field(
+        DateKind.EVENT,
         label="受理时间",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -49,7 +51,9 @@ class LeadForm(StyledForm):
         label="交办单位", max_length=100, required=False, help_text="上级交办时必填"
     )
     upstream_reference = forms.CharField(label="交办文号", max_length=100, required=False)
-    upstream_deadline = forms.DateField(label="上级要求办结日期", required=False, widget=DATE_INPUT)
+    upstream_deadline = date_field(
+        DateKind.DEADLINE, label="上级要求办结日期", required=False, widget=DATE_INPUT
+    )
     village = forms.ModelChoiceField(
         label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
     )
@@ -251,8 +255,12 @@ class AssignForm(StyledForm):
     police_unit = forms.ModelChoiceField(
         label="会同派出所", queryset=Unit.objects.none(), required=False, empty_label="（不会同）"
     )
-    due_on = forms.DateField(
-        label="办理时限", required=False, widget=DATE_INPUT, help_text="留空则按来源默认工作日时限"
+    due_on = date_field(
+        DateKind.DEADLINE,
+        label="办理时限",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="留空则按来源默认工作日时限",
     )
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
@@ -264,7 +272,7 @@ class AssignForm(StyledForm):
 
 
 class InvestigationForm(StyledForm):
-    occurred_on = forms.DateField(label="日期", widget=DATE_INPUT)
+    occurred_on = date_field(DateKind.EVENT, label="日期", widget=DATE_INPUT)
     content = forms.CharField(
         label="核查情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
     )
@@ -291,7 +299,7 @@ class SignOffForm(StyledForm):
 
 
 class FeedbackForm(StyledForm):
-    fed_back_on = forms.DateField(label="反馈日期", widget=DATE_INPUT)
+    fed_back_on = date_field(DateKind.EVENT, label="反馈日期", widget=DATE_INPUT)
     recipient = forms.CharField(label="反馈对象", max_length=100)
     content = forms.CharField(
         label="反馈内容", widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
@@ -299,7 +307,7 @@ class FeedbackForm(StyledForm):
 
 
 class FollowUpForm(StyledForm):
-    contacted_on = forms.DateField(label="回访日期", widget=DATE_INPUT)
+    contacted_on = date_field(DateKind.EVENT, label="回访日期", widget=DATE_INPUT)
     method = forms.CharField(label="方式", max_length=50, help_text="如：电话、当面")
     satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices)
     notes = forms.CharField(
@@ -308,7 +316,7 @@ class FollowUpForm(StyledForm):
 
 
 class ExtendForm(StyledForm):
-    new_due_on = forms.DateField(label="新的时限", widget=DATE_INPUT)
+    new_due_on = date_field(DateKind.DEADLINE, label="新的时限", widget=DATE_INPUT)
     reason = forms.CharField(
         label="延期理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )

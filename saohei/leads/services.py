@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
@@ -202,6 +203,13 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         raise ServiceError("所属村不在本镇", field="village")
     if data.received_at > timezone.now():
         raise ServiceError("受理时间不能晚于现在", field="received_at")
+    check_date(data.received_at, kind=DateKind.EVENT, label="受理时间", field="received_at")
+    check_date(
+        data.upstream_deadline,
+        kind=DateKind.DEADLINE,
+        label="上级要求办结日期",
+        field="upstream_deadline",
+    )
     subjects = [_clean_subject(subject) for subject in data.subjects]
 
     reporter_reference, is_real_name = data.reporter_reference, data.is_real_name_report
@@ -302,6 +310,7 @@ def assign_lead(
         raise ServiceError(
             "该线索涉及公职人员或该村干部，不能交由该村办理（利益冲突）", field="handling_unit"
         )
+    check_date(due_on, kind=DateKind.DEADLINE, label="办理时限", field="due_on")
     if due_on is not None and due_on < timezone.localdate():
         raise ServiceError("办理时限不能早于今天", field="due_on")
     previous = lead.status
@@ -385,8 +394,7 @@ def record_investigation(
     _require_status(lead, {Status.ASSIGNED, Status.INVESTIGATING}, "录入核查情况")
     if not content.strip():
         raise ServiceError("请填写核查情况", field="content")
-    if occurred_on > timezone.localdate():
-        raise ServiceError("核查日期不能晚于今天", field="occurred_on")
+    check_date(occurred_on, kind=DateKind.EVENT, label="核查日期", field="occurred_on")
     entry = InvestigationEntry.objects.create(
         lead=lead,
         occurred_on=occurred_on,
@@ -489,8 +497,7 @@ def record_feedback(
     _require_status(lead, {Status.CONCLUDED}, "反馈上级（须先办结）")
     if not content.strip() or not recipient.strip():
         raise ServiceError("请填写反馈对象和反馈内容", field="content")
-    if fed_back_on > timezone.localdate():
-        raise ServiceError("反馈日期不能晚于今天", field="fed_back_on")
+    check_date(fed_back_on, kind=DateKind.EVENT, label="反馈日期", field="fed_back_on")
     feedback = Feedback.objects.create(
         lead=lead,
         fed_back_on=fed_back_on,
@@ -535,6 +542,7 @@ def record_follow_up(
         # would confirm a guess at it (decision 0011).
         for text, field in ((method, "method"), (notes, "notes")):
             refuse_sealed_identity_in(text, reference=lead.reporter_reference, field=field)
+    check_date(contacted_on, kind=DateKind.EVENT, label="回访日期", field="contacted_on")
     follow_up = FollowUp.objects.create(
         lead=lead,
         contacted_on=contacted_on,
@@ -651,6 +659,7 @@ def extend_deadline(*, actor: User, lead: Lead, new_due_on: date, reason: str) -
         raise ActionNotAllowed("延期须由领导小组组长、副组长批准")
     if not lead.is_open:
         raise ServiceError("已办结的线索无需延期")
+    check_date(new_due_on, kind=DateKind.DEADLINE, label="新的时限", field="new_due_on")
     if lead.due_on is None or new_due_on <= lead.due_on:
         raise ServiceError("新的时限应晚于原时限", field="new_due_on")
     if not reason.strip():

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.leads.forms import DATE_INPUT
 from saohei.leads.models import Lead
@@ -26,7 +27,7 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-ar
 class MeetingForm(StyledForm):
     kind = forms.ChoiceField(label="会议类型", choices=MeetingKind.choices)
     title = forms.CharField(label="名称", max_length=200)
-    held_on = forms.DateField(label="时间", widget=DATE_INPUT)
+    held_on = date_field(DateKind.EVENT, label="时间", widget=DATE_INPUT)
     place = forms.CharField(label="地点", max_length=200)
     chair = PersonChoiceField(label="主持人", queryset=User.objects.none())
     recorder = PersonChoiceField(label="记录人", queryset=User.objects.none())
@@ -67,7 +68,7 @@ WORKING_DAYS_HELP = "日期和工作日数只填一项；工作日数按工作�
 class DecisionForm(StyledForm):
     text = forms.CharField(label="决定事项", widget=forms.Textarea(attrs={"rows": 2}))
     owner = PersonChoiceField(label="责任人", queryset=User.objects.none())
-    due_on = forms.DateField(label="时限", widget=DATE_INPUT, required=False)
+    due_on = date_field(DateKind.DEADLINE, label="时限", widget=DATE_INPUT, required=False)
     working_days = forms.IntegerField(
         label="或：会后几个工作日内",
         required=False,
@@ -88,7 +89,7 @@ class ToTaskForm(StyledForm):
         required=False,
         empty_label="（决定事项的责任人）",
     )
-    due_on = forms.DateField(label="完成时限", widget=DATE_INPUT, required=False)
+    due_on = date_field(DateKind.DEADLINE, label="完成时限", widget=DATE_INPUT, required=False)
     working_days = forms.IntegerField(
         label="或：几个工作日内完成",
         required=False,
@@ -142,8 +143,8 @@ class LeadOpinionForm(StyledForm):
 class SelfInspectionForm(StyledForm):
     document_title = forms.CharField(label="上级文件", max_length=200)
     document_number = forms.CharField(label="文号", max_length=100, required=False)
-    document_on = forms.DateField(label="发文日期", widget=DATE_INPUT)
-    inspected_on = forms.DateField(label="自查日期", widget=DATE_INPUT)
+    document_on = date_field(DateKind.HISTORY, label="发文日期", widget=DATE_INPUT)
+    inspected_on = date_field(DateKind.EVENT, label="自查日期", widget=DATE_INPUT)
     requirements = forms.CharField(
         label="上级要求",
         help_text="每行一项",
@@ -167,7 +168,7 @@ class ProblemForm(StyledForm):
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
     responsible_leader = PersonChoiceField(label="责任领导", queryset=User.objects.none())
     responsible_person = PersonChoiceField(label="责任人", queryset=User.objects.none())
-    due_on = forms.DateField(label="整改时限", widget=DATE_INPUT, required=False)
+    due_on = date_field(DateKind.DEADLINE, label="整改时限", widget=DATE_INPUT, required=False)
 
     def __init__(self, *args: Any, town: Unit, requirements: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,5 +191,5 @@ class ScheduleForm(StyledForm):
         initial=10,
         help_text="按月：每月第几日；按周：星期几",
     )
-    starts_on = forms.DateField(label="起始日期", widget=DATE_INPUT)
+    starts_on = date_field(DateKind.DEADLINE, label="起始日期", widget=DATE_INPUT)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)

@@ -1,9 +1,11 @@
 """Reads: the schedule's due and missed periods, computed from the meetings held (no cron),
 and the task list with its amber/red deadlines."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from saohei.common.dates import is_displayable
 from saohei.leads.queries import AMBER_WORKING_DAYS
 from saohei.meetings import access
 from saohei.meetings.models import (
@@ -16,6 +18,8 @@ from saohei.meetings.models import (
 )
 from saohei.organisations.models import User
 from saohei.workdays.calendar import add_working_days
+
+logger = logging.getLogger(__name__)
 
 # How many missed periods a schedule lists at most (the most recent ones).
 MISSED_LIMIT = 12
@@ -99,6 +103,10 @@ def list_schedule_statuses(user: User, *, today: date) -> list[ScheduleStatus]:
         "unit"
     )
     for schedule in schedules:
+        if not is_displayable(schedule.starts_on):
+            # A start written past validation: its periods cannot be counted (logged, skipped).
+            logger.warning("meeting schedule %s has an impossible start date", schedule.pk)
+            continue
         held = list(
             Meeting.objects.filter(
                 unit=schedule.unit,

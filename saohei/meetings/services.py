@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload
 from saohei.leads.access import visible_leads
@@ -172,8 +173,7 @@ def record_meeting(
     _require_office(actor, unit)
     if kind not in MeetingKind.values:
         raise ServiceError("会议类型不正确", field="kind")
-    if held_on > timezone.localdate():
-        raise ServiceError("会议时间不能晚于今天", field="held_on")
+    check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
     _check_people(unit, chair, recorder, attendees)
     meeting = Meeting.objects.create(
         unit=unit,
@@ -219,8 +219,7 @@ def update_meeting(
 ) -> Meeting:
     """修改会议记录: the office corrects the record; the kind stays what it was."""
     _require_office(actor, meeting.unit)
-    if held_on > timezone.localdate():
-        raise ServiceError("会议时间不能晚于今天", field="held_on")
+    check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
     _check_people(meeting.unit, chair, recorder, attendees)
     before = _meeting_snapshot(meeting)
     meeting.title = _text(title, "title", "会议名称", limit=200)
@@ -274,6 +273,7 @@ def _decision_due(meeting: Meeting, due_on: date | None, working_days: int | Non
         if not 1 <= working_days <= MAX_WORKING_DAYS:
             raise ServiceError(f"时限应为1至{MAX_WORKING_DAYS}个工作日", field="working_days")
         due_on = add_working_days(meeting.held_on, working_days)
+    check_date(due_on, kind=DateKind.DEADLINE, label="时限", field="due_on")
     if due_on < meeting.held_on:
         raise ServiceError("时限不能早于会议时间", field="due_on")
     return due_on
@@ -420,6 +420,7 @@ def decision_to_task(
     if due_on is not None and working_days is not None:
         raise ServiceError(ONE_DEADLINE, field="working_days")
     if due_on is not None:
+        check_date(due_on, kind=DateKind.DEADLINE, label="完成时限", field="due_on")
         if due_on < today:
             raise ServiceError("完成时限不能早于今天", field="due_on")
     elif working_days is not None:
@@ -588,6 +589,7 @@ def set_schedule(
         raise ServiceError("按月时间隔为1至12个月，日期为1至28日", field="day")
     if frequency == Frequency.WEEKLY and not 1 <= day <= 7:
         raise ServiceError("按周时星期几应为1至7", field="day")
+    check_date(starts_on, kind=DateKind.DEADLINE, label="起始日期", field="starts_on")
     schedule, _ = MeetingSchedule.objects.update_or_create(
         unit=unit,
         kind=kind,
@@ -625,8 +627,8 @@ def record_self_inspection(
     texts = [text.strip() for text in requirements if text.strip()]
     if not texts:
         raise ServiceError("请至少列出一项上级要求", field="requirements")
-    if inspected_on > timezone.localdate():
-        raise ServiceError("自查日期不能晚于今天", field="inspected_on")
+    check_date(inspected_on, kind=DateKind.EVENT, label="自查日期", field="inspected_on")
+    check_date(document_on, kind=DateKind.HISTORY, label="发文日期", field="document_on")
     if inspected_on < document_on:
         raise ServiceError("自查日期不能早于发文日期", field="inspected_on")
     inspection = SelfInspection.objects.create(

@@ -7,6 +7,7 @@ from typing import IO
 from django.db.models import Prefetch
 
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date
 from saohei.publicity.models import PublicityActivity, PublicityActivityQuerySet, PublicityPhoto
 
 COLUMNS = ["序号", "日期", "村/地点", "形式", "数量", "单位", "覆盖人数", "经办人", "照片"]
@@ -73,7 +74,7 @@ def _values(activity: PublicityActivity) -> list[str]:
         f"{photo.original_name}（SHA-256 {photo.sha256[:12]}…）" for photo in photos
     )
     return [
-        f"{activity.occurred_on:%Y-%m-%d}",
+        format_date(activity.occurred_on),
         place_text(activity),
         kind.name,
         quantity,

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit, User
@@ -13,8 +14,9 @@ DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD，如 2026-03-01"}
 
 
-def date_field(label: str, *, required: bool = False) -> forms.DateField:
-    return forms.DateField(
+def day_field(label: str, kind: DateKind, *, required: bool = False) -> forms.DateField:
+    return date_field(
+        kind,
         label=label,
         required=required,
         input_formats=[DATE_FORMAT],
@@ -50,8 +52,8 @@ class FilterForm(StyledForm):
         choices=[("", "全部"), *PlaceType.choices],
         error_messages={"invalid_choice": "地点类型“%(value)s”不正确"},
     )
-    date_from = date_field("日期起")
-    date_to = date_field("日期止")
+    date_from = day_field("日期起", DateKind.PERIOD)
+    date_to = day_field("日期止", DateKind.PERIOD)
     origin = forms.ChoiceField(
         label="来源",
         required=False,
@@ -96,7 +98,7 @@ class FilterForm(StyledForm):
 
 
 class ActivityForm(StyledForm):
-    occurred_on = date_field("日期", required=True)
+    occurred_on = day_field("日期", DateKind.EVENT, required=True)
     kind = forms.ModelChoiceField(
         label="形式", queryset=PublicityKind.objects.none(), empty_label="请选择"
     )
@@ -198,8 +200,8 @@ class ScheduleForm(StyledForm):
         label="每屏每天小时数", min_value=Decimal("0.1"), max_value=24, decimal_places=1
     )
     screens = forms.IntegerField(label="屏幕/终端数", min_value=1, max_value=1000, initial=1)
-    starts_on = date_field("开始日期", required=True)
-    ends_on = date_field("结束日期（不填则长期）")
+    starts_on = day_field("开始日期", DateKind.DEADLINE, required=True)
+    ends_on = day_field("结束日期（不填则长期）", DateKind.DEADLINE)
     handler = PersonChoiceField(label="经办人", queryset=User.objects.none())
 
     def __init__(self, *args: Any, kinds: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
@@ -210,5 +212,5 @@ class ScheduleForm(StyledForm):
 
 
 class StopForm(StyledForm):
-    ends_on = date_field("停止日期（最后播放日）", required=True)
+    ends_on = day_field("停止日期（最后播放日）", DateKind.DEADLINE, required=True)
     reason = forms.CharField(label="原因", max_length=200, required=False)

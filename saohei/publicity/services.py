@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload
 from saohei.organisations.models import Unit, UnitKind, User
@@ -447,6 +448,8 @@ def create_schedule(
         raise ServiceError("屏幕/终端数应为1至1000", field="screens")
     if starts_on < EARLIEST_DATE:
         raise ServiceError(f"开始日期不能早于{EARLIEST_DATE:%Y年%-m月%-d日}", field="starts_on")
+    check_date(starts_on, kind=DateKind.DEADLINE, label="开始日期", field="starts_on")
+    check_date(ends_on, kind=DateKind.DEADLINE, label="结束日期", field="ends_on")
     if ends_on is not None and ends_on < starts_on:
         raise ServiceError("结束日期不能早于开始日期", field="ends_on")
     schedule = PublicitySchedule.objects.create(

@@ -1,13 +1,12 @@
 """问题整改台账 as .xlsx, in the layout of DOMAIN.md §5, written in constant memory."""
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import IO
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date
 from saohei.rectifications.models import (
     Evidence,
     RectificationItem,
@@ -81,7 +80,7 @@ def _values(item: RectificationItem) -> list[str]:
         source += f"（{item.source_label}）"
     place = f"【{item.village.name}】" if item.village else ""
     progress = "\n".join(
-        f"{entry.occurred_on:%Y-%m-%d} {entry.content}" for entry in item.progress_updates.all()
+        f"{format_date(entry.occurred_on)} {entry.content}" for entry in item.progress_updates.all()
     )
     evidence = "\n".join(
         f"{file.original_name}（SHA-256 {file.sha256[:12]}…）" for file in item.evidence.all()
@@ -93,7 +92,7 @@ def _values(item: RectificationItem) -> list[str]:
         item.responsible_leader.real_name,
         item.responsible_unit.name,
         item.responsible_person.real_name,
-        f"{item.due_on:%Y-%m-%d}",
+        format_date(item.due_on),
         progress,
         evidence,
         _closure(item),
@@ -104,15 +103,15 @@ def _values(item: RectificationItem) -> list[str]:
 def _closure(item: RectificationItem) -> str:
     parts = []
     if item.requested_at and item.requested_by:
-        parts.append(f"申请：{item.requested_by.real_name} {_when(item.requested_at)}")
+        parts.append(f"申请：{item.requested_by.real_name} {format_date(item.requested_at)}")
     if item.verified_at and item.verified_by:
         verdict = "通过" if item.is_verification_accepted else "退回"
         reason = f"（{item.verification_reason}）" if item.verification_reason else ""
         parts.append(
-            f"审核：{item.verified_by.real_name} {verdict}{reason} {_when(item.verified_at)}"
+            f"审核：{item.verified_by.real_name} {verdict}{reason} {format_date(item.verified_at)}"
         )
     if item.status == Status.CLOSED and item.closed_at:
-        parts.append(f"销号日期：{timezone.localtime(item.closed_at):%Y-%m-%d}")
+        parts.append(f"销号日期：{format_date(item.closed_at)}")
     else:
         parts.append(f"状态：{item.get_status_display()}")
     return "\n".join(parts)
@@ -125,9 +124,5 @@ def _recheck(item: RectificationItem) -> str:
     if item.recheck_reason:
         text += f"：{item.recheck_reason}"
     if item.rechecked_by and item.rechecked_at:
-        text += f"（{item.rechecked_by.real_name} {_when(item.rechecked_at)}）"
+        text += f"（{item.rechecked_by.real_name} {format_date(item.rechecked_at)}）"
     return text
-
-
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d}"

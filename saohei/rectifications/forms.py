@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
@@ -84,7 +85,7 @@ class ItemForm(StyledForm):
         required=False,
         help_text="填写工作日数，或直接选择截止日期",
     )
-    due_on = forms.DateField(label="截止日期", required=False, widget=DATE_INPUT)
+    due_on = date_field(DateKind.DEADLINE, label="截止日期", required=False, widget=DATE_INPUT)
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +103,7 @@ class ItemForm(StyledForm):
 
 
 class ProgressForm(StyledForm):
-    occurred_on = forms.DateField(label="日期", widget=DATE_INPUT)
+    occurred_on = date_field(DateKind.EVENT, label="日期", widget=DATE_INPUT)
     content = forms.CharField(
         label="整改进展", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
@@ -143,4 +144,6 @@ class RecheckForm(StyledForm):
         max_length=5000,
         required=False,
     )
-    due_on = forms.DateField(label="新整改时限（重新整改时）", required=False, widget=DATE_INPUT)
+    due_on = date_field(
+        DateKind.DEADLINE, label="新整改时限（重新整改时）", required=False, widget=DATE_INPUT
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
@@ -134,6 +135,7 @@ def open_item(
         due_on = add_working_days(today, days)
     elif due_on < today:
         raise ServiceError("整改时限不能早于今天", field="due_on")
+    check_date(due_on, kind=DateKind.DEADLINE, label="整改时限", field="due_on")
     item = RectificationItem.objects.create(
         unit=unit,
         village=village,
@@ -179,8 +181,7 @@ def record_progress(
     if not access.can_update(actor, item):
         raise ActionNotAllowed("只有责任人、本村负责人或扫黑办可以填报整改进展")
     _require_status(item, Status.OPEN, "填报进展")
-    if occurred_on > timezone.localdate():
-        raise ServiceError("进展日期不能晚于今天", field="occurred_on")
+    check_date(occurred_on, kind=DateKind.EVENT, label="进展日期", field="occurred_on")
     progress = RectificationProgress.objects.create(
         item=item,
         occurred_on=occurred_on,
@@ -311,6 +312,7 @@ def recheck(
         today = timezone.localdate()
         if due_on is not None and due_on < today:
             raise ServiceError("整改时限不能早于今天", field="due_on")
+        check_date(due_on, kind=DateKind.DEADLINE, label="整改时限", field="due_on")
         item.status = Status.OPEN
         item.closed_at = None
         item.escalation_level = 0

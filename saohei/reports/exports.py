@@ -7,15 +7,15 @@ ID number or a phone: people appear by name, village and position only.
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import IO
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
 from saohei.accountability import access as talk_access
 from saohei.accountability.models import Talk
 from saohei.common import ledgers as common_ledgers
+from saohei.common.dates import format_date
 from saohei.inspections import access as inspection_access
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.leads.access import visible_leads
@@ -108,9 +108,9 @@ def _talk_values(talk: Talk) -> list[str]:
     review = talk.review
     opinion = review.opinion if review else "待梳理"
     if review and talk.edited_after_review_at:
-        opinion += f"（{_when(talk.edited_after_review_at)} 审阅后修改，待重新梳理）"
+        opinion += f"（{format_date(talk.edited_after_review_at)} 审阅后修改，待重新梳理）"
     return [
-        _day(talk.talked_on),
+        format_date(talk.talked_on),
         talk.place,
         talk.interviewer.real_name,
         "、".join(_person(person) for person in talk.interviewees.all()),
@@ -120,7 +120,7 @@ def _talk_values(talk: Talk) -> list[str]:
         "\n".join(found),
         talk.follow_up,
         review.reviewer.real_name if review else "",
-        _day(timezone.localtime(review.reviewed_at).date()) if review else "",
+        format_date(review.reviewed_at) if review else "",
         opinion,
     ]
 
@@ -207,7 +207,7 @@ def _meeting_values(meeting: Meeting) -> list[str]:
     return [
         meeting.title,
         meeting.get_kind_display(),
-        _day(meeting.held_on),
+        format_date(meeting.held_on),
         meeting.place,
         meeting.chair.real_name,
         "、".join(person.real_name for person in meeting.attendees.all()),
@@ -216,7 +216,7 @@ def _meeting_values(meeting: Meeting) -> list[str]:
         "\n".join(f"{entry.lead.number}：{entry.opinion}" for entry in meeting.lead_opinions.all()),
         lines([decision.text for decision in decisions]),
         lines([decision.owner.real_name for decision in decisions]),
-        lines([_day(decision.due_on) for decision in decisions]),
+        lines([format_date(decision.due_on) for decision in decisions]),
         meeting.recorder.real_name,
     ]
 
@@ -291,14 +291,14 @@ def _finding_values(inspection: InspectionRound, inspectors: str, finding: Findi
     return [
         inspection.title,
         inspection.deployed_by,
-        _day(inspection.inspected_on),
+        format_date(inspection.inspected_on),
         inspectors,
         finding.village.name,
         finding.folder.name,
         finding.get_result_display(),
         finding.note,
         item.description if item else "",
-        _day(item.due_on) if item else "",
+        format_date(item.due_on) if item else "",
         _item_state(item),
     ]
 
@@ -308,7 +308,7 @@ def _item_state(item: RectificationItem | None) -> str:
         return ""
     state = item.get_status_display()
     if item.closed_at:
-        state += f"（{_when(item.closed_at)}）"
+        state += f"（{format_date(item.closed_at)}）"
     return state
 
 
@@ -333,8 +333,8 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
     """Four sheets (线索, 线索来源, 问题整改, 宣传发动), one row per town and the total."""
     title = (
         f"{report.period.label}扫黑除恶工作{report.period.report_name}"
-        f"（{_day(report.period.date_from)} 至 {_day(report.period.date_to)}，"
-        f"统计截止 {_day(report.as_of)}）"
+        f"（{format_date(report.period.date_from)} 至 {format_date(report.period.date_to)}，"
+        f"统计截止 {format_date(report.as_of)}）"
     )
     rows = report.rows
     sheet = common_ledgers.LedgerSheet
@@ -428,11 +428,3 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
         ],
         exported_by=exported_by,
     )
-
-
-def _day(day: date | None) -> str:
-    return f"{day:%Y-%m-%d}" if day else ""
-
-
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d}"

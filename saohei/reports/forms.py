@@ -3,14 +3,15 @@ from typing import Any
 
 from django import forms
 
+from saohei.common.dates import DateKind
 from saohei.common.forms import StyledForm
 from saohei.meetings.models import MeetingKind
 from saohei.organisations.models import Unit
 from saohei.reports.statistics import Period, PeriodKind
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# Earlier dates mean a typing error (and would not convert to a time zone safely).
-EARLIEST_YEAR = 2000
+# A report's year: from the floor of the dates the platform reasons about (common.dates).
+EARLIEST_YEAR = DateKind.PERIOD.value.floor.year
 
 
 class LedgerFilterForm(StyledForm):
@@ -34,9 +35,6 @@ class LedgerFilterForm(StyledForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        for name, day in (("date_from", date_from), ("date_to", date_to)):
-            if day and day.year < EARLIEST_YEAR:
-                self.add_error(name, f"日期不能早于{EARLIEST_YEAR}年")
         if date_from and date_to and date_from > date_to:
             self.add_error("date_to", "截止日期不能早于起始日期")
         return cleaned

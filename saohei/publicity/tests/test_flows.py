@@ -438,7 +438,7 @@ def test_api_create_by_the_office_and_by_a_village_head(village: Unit, other_vil
     ("overrides", "status"),
     [
         ({"kind": "nonsense"}, 400),
-        ({"occurred_on": (date.today() + timedelta(days=3)).isoformat()}, 400),
+        ({"occurred_on": (date.today() + timedelta(days=3)).isoformat()}, 422),
         ({"quantity": 0}, 400),
         ({"place_type": "moon"}, 400),
         ({"quantity": "many"}, 422),

@@ -139,7 +139,7 @@ def test_editors_add_an_override_and_see_it(client_as: ClientFor, username: str)
         ({"day": "2027-02-08", "is_working_day": "maybe", "reason": "x"}, "有效的选项"),
         ({"day": "2027-02-08", "is_working_day": "0", "reason": ""}, "这个字段是必填项"),
         ({"day": "2027-02-08", "is_working_day": "0", "reason": "长" * 101}, "100"),
-        ({"day": "1999-02-08", "is_working_day": "0", "reason": "x"}, "2000年至2099年"),
+        ({"day": "1999-02-08", "is_working_day": "0", "reason": "x"}, "日期不能早于2000年1月1日"),
         ({"day": "2026-02-16", "is_working_day": "0", "reason": "x"}, "无需调整"),
     ],
 )
