@@ -1,5 +1,6 @@
 """The REST API, /api/v1/. Every error has one shape: {"error": {"code", "message", "fields"}}."""
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -27,6 +28,8 @@ from saohei.common.ratelimit import Limit
 from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
+
+logger = logging.getLogger(__name__)
 
 # Guessing a token is hopeless (256 bits), so this only keeps a flood from costing a database
 # write per request; an honest client with a broken token sees 429 for at most a minute.
@@ -166,6 +169,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
         return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A client of the API reads the error shape even for our own faults; the traceback goes to
+    # the server log (the request path only: bodies may carry names), and a write is undone by
+    # `_atomic_writes` because the answer is a 500.
+    logger.error("API 内部错误：%s %s", request.method, request.path, exc_info=exc)
+    return error_response(request, 500, "server_error", "服务器内部错误，请稍后重试或联系管理员")
 
 
 def _unit_out(unit: Unit) -> UnitOut:
