@@ -24,7 +24,7 @@ from saohei.rectifications.models import (
     ReminderLog,
     Status,
 )
-from saohei.rectifications.services import item_url
+from saohei.rectifications.services import item_label, item_url
 from saohei.workdays.calendar import WorkingCalendar
 
 
@@ -63,12 +63,12 @@ def _remind(
     if not _once(item, kind):
         return False
     owner = [item.responsible_person]
-    place = f"（{item.village.name}）" if item.village else ""
+    label = item_label(item)
     if kind in (ReminderKind.THREE_DAYS, ReminderKind.DUE_TODAY):
         notify(
             recipients=owner,
-            title=f"整改事项{place}"
-            + ("还有3个工作日到期" if kind == ReminderKind.THREE_DAYS else "今日到期"),
+            title=("还有3个工作日到期：" if kind == ReminderKind.THREE_DAYS else "今日到期：")
+            + label,
             body=f"整改时限 {item.due_on:%Y-%m-%d}，请及时填报进展、申请销号",
             url=item_url(item),
             kind=NotificationKind.REMINDER,
@@ -78,18 +78,18 @@ def _remind(
     recipients = owner + _office_staff(item)
     if level == 2:
         recipients += [*_leaders(item), item.responsible_leader]
-    label = "催办" if level == 1 else "督办"
+    ladder = "催办" if level == 1 else "督办"
     overdue = calendar.working_days_between(item.due_on, today)
     notify(
         recipients=recipients,
-        title=f"【{label}】整改事项{place}已逾期",
+        title=f"【{ladder}】已逾期：{label}",
         body=f"整改时限 {item.due_on:%Y-%m-%d}，已逾期 {overdue} 个工作日",
         url=item_url(item),
         kind=NotificationKind.ESCALATION if level == 2 else NotificationKind.OVERDUE,
     )
     RectificationItem.objects.filter(pk=item.pk).update(escalation_level=level)
     RectificationEvent.objects.create(
-        item=item, kind=EventKind.ESCALATED, note=f"系统{label}：已逾期"
+        item=item, kind=EventKind.ESCALATED, note=f"系统{ladder}：已逾期"
     )
     record_event(
         action=AuditAction.RECTIFICATION_ESCALATED,

@@ -18,6 +18,7 @@ from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
+from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import access
@@ -46,6 +47,12 @@ TEXT_LIMIT = 5000
 
 def item_url(item: RectificationItem) -> str:
     return f"/rectifications/{item.pk}/"
+
+
+def item_label(item: RectificationItem) -> str:
+    """The item as a notice names it: its number, village (or unit) and what is to be fixed."""
+    place = item.village or item.responsible_unit
+    return name_item(f"整改事项{item.pk}号", place=place.name, summary=item.description)
 
 
 def _event(
@@ -160,7 +167,7 @@ def open_item(
     )
     notify(
         recipients=[responsible_person],
-        title="新的整改事项已列入台账",
+        title=f"新的整改事项已列入台账：{item_label(item)}",
         body=f"整改时限 {due_on:%Y-%m-%d}",
         url=item_url(item),
         kind=NotificationKind.INFO,
@@ -232,7 +239,7 @@ def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> 
     _audit(AuditAction.RECTIFICATION_REQUESTED, actor, item)
     notify(
         recipients=[user for user in _office_staff(item) if user.pk != actor.pk],
-        title="整改事项申请销号，请审核",
+        title=f"申请销号，请审核：{item_label(item)}",
         url=item_url(item),
         kind=NotificationKind.REMINDER,
     )
@@ -279,7 +286,7 @@ def verify_closure(
     )
     notify(
         recipients=[item.responsible_person] + ([item.requested_by] if item.requested_by else []),
-        title="整改事项已销号" if accept else "整改事项销号申请被退回",
+        title=f"{'已销号' if accept else '销号申请被退回'}：{item_label(item)}",
         body=reason[:200],
         url=item_url(item),
         kind=NotificationKind.REMINDER,
@@ -331,7 +338,7 @@ def recheck(
     if not passed:
         notify(
             recipients=[item.responsible_person],
-            title="整改事项复查未通过，需重新整改",
+            title=f"复查未通过，需重新整改：{item_label(item)}",
             body=reason[:200],
             url=item_url(item),
             kind=NotificationKind.REMINDER,
