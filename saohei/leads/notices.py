@@ -17,7 +17,7 @@ def lead_url(lead: Lead) -> str:
 
 
 def lead_label(lead: Lead) -> str:
-    """"XJ2026-0001（柳树庄村）“欺行霸市”": number, village and category, never the content."""
+    """ "XJ2026-0001（柳树庄村）“欺行霸市”": number, village and category, never the content."""
     place = lead.village or lead.handling_unit
     category = lead.target_category.name if lead.target_category else lead.get_source_display()
     return name_item(lead.number, place=place.name if place else "", summary=category)
@@ -50,9 +50,7 @@ def handling_side_for(lead: Lead) -> list[User]:
         heads = User.objects.filter(
             unit=lead.handling_unit, is_active=True, role_grants__role=Role.VILLAGE_HEAD
         ).distinct()
-        people += [
-            user for user in heads if access.visible_leads(user).filter(pk=lead.pk).exists()
-        ]
+        people += [user for user in heads if access.visible_leads(user).filter(pk=lead.pk).exists()]
     return unique(people) or office_staff_for(lead)
 
 

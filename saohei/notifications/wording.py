@@ -15,7 +15,7 @@ def excerpt(text: str, *, limit: int = EXCERPT_LENGTH) -> str:
 
 
 def name_item(number: str, *, place: str = "", summary: str = "") -> str:
-    """"XJ2026-0001（柳树庄村）“欺行霸市”": the item as its reader will find it in a list."""
+    """ "XJ2026-0001（柳树庄村）“欺行霸市”": the item as its reader will find it in a list."""
     label = number
     if place:
         label += f"（{place}）"
