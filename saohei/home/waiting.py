@@ -21,7 +21,7 @@ from saohei.leads.models import FOLLOW_UP_STATUSES, Instruction, Lead, Status
 from saohei.leads.notices import lead_label, lead_url
 from saohei.meetings.access import visible_tasks
 from saohei.meetings.models import TaskStatus
-from saohei.meetings.services import task_url
+from saohei.meetings.services import task_label, task_url
 from saohei.notifications.wording import excerpt
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import User
@@ -199,12 +199,7 @@ def my_tasks(user: User) -> WaitingKind:
     return WaitingKind(
         label="待办任务",
         count=tasks.count(),
-        items=[
-            WaitingItem(
-                f"会议任务{task.pk}号“{excerpt(task.decision.text)}”", task_url(task), task.due_on
-            )
-            for task in rows
-        ],
+        items=[WaitingItem(task_label(task), task_url(task), task.due_on) for task in rows],
     )
 
 
