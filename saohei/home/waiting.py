@@ -9,22 +9,24 @@ one page of rows), whatever the number of items.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
+from typing import Any, TypeVar
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet, Window
 from django.db.models.expressions import OrderBy
 
 from saohei.common.roles import Role
-from saohei.custody.access import reported_leads, visible_reward_cases
+from saohei.custody.access import CUSTODIAN_ROLES, reported_leads, visible_reward_cases
 from saohei.custody.models import RewardStatus
 from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES, visible_leads
-from saohei.leads.models import FOLLOW_UP_STATUSES, Instruction, Lead, Status
+from saohei.leads.models import FOLLOW_UP_STATUSES, Instruction, Lead, LeadQuerySet, Status
 from saohei.leads.notices import lead_label, lead_url
 from saohei.meetings.access import visible_tasks
 from saohei.meetings.models import TaskStatus
 from saohei.meetings.services import task_label, task_url
 from saohei.notifications.wording import excerpt
-from saohei.organisations.access import grant_paths, units_within
-from saohei.organisations.models import User
+from saohei.organisations.access import units_within
+from saohei.organisations.models import UnitQuerySet, User
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import Status as ItemStatus
 from saohei.rectifications.services import item_label, item_url
@@ -32,6 +34,7 @@ from saohei.tips.access import visible_tips
 from saohei.tips.models import TipStatus
 
 ROWS_PER_KIND = 5
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 def _due_first(path: str = "due_on") -> OrderBy:
@@ -55,203 +58,203 @@ class WaitingKind:
     more_url: str = ""
 
 
-def _town_ids(user: User, roles: frozenset[Role]) -> list[int]:
-    return list(units_within(grant_paths(user, roles)).values_list("pk", flat=True))
+class Viewer:
+    """The user, with the reads every kind shares computed once."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    @cached_property
+    def leads(self) -> LeadQuerySet:
+        return visible_leads(self.user)
+
+    @cached_property
+    def grants(self) -> list[tuple[str, str]]:
+        """(role, unit path) of every grant, read once for all the kinds."""
+        return list(self.user.role_grants.values_list("role", "unit__path"))
+
+    def paths(self, roles: frozenset[Role]) -> list[str]:
+        return [path for role, path in self.grants if role in roles]
+
+    def holds(self, roles: frozenset[Role]) -> bool:
+        return bool(self.paths(roles))
+
+    def units(self, roles: frozenset[Role]) -> UnitQuerySet:
+        """A subquery, not a list: no query of its own."""
+        return units_within(self.paths(roles))
+
+
+def _first_rows(queryset: QuerySet[ModelT], *ordering: Any) -> tuple[int, list[ModelT]]:
+    """The first rows and the total in one query: the count is a window over the same rows."""
+    rows = list(
+        queryset.annotate(waiting_total=Window(Count("pk"))).order_by(*ordering)[:ROWS_PER_KIND]
+    )
+    return (rows[0].waiting_total if rows else 0), rows  # type: ignore[attr-defined]
 
 
 def _lead_rows(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     return leads.select_related("village", "handling_unit", "target_category")
 
 
-def leads_to_sign_off(user: User) -> WaitingKind:
+def leads_to_sign_off(viewer: Viewer) -> WaitingKind:
     """审核: 拟办结 waiting for a leader of the town, never one's own proposal."""
-    leads = visible_leads(user).filter(
-        status=Status.PROPOSED, unit_id__in=_town_ids(user, SIGN_OFF_ROLES)
+    if not viewer.holds(SIGN_OFF_ROLES):
+        return WaitingKind("待审核办结", 0)
+    leads = viewer.leads.filter(status=Status.PROPOSED, unit__in=viewer.units(SIGN_OFF_ROLES))
+    count, rows = _first_rows(
+        _lead_rows(leads.exclude(proposed_by=viewer.user)), _due_first(), "proposed_at", "id"
     )
-    leads = leads.exclude(proposed_by=user)
-    rows = _lead_rows(leads).order_by(_due_first(), "proposed_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待审核办结",
-        count=leads.count(),
-        items=[
-            WaitingItem(lead_label(lead), lead_url(lead), lead.due_on, lead.proposed_at)
-            for lead in rows
-        ],
-        more_url="/leads/?status=proposed",
-    )
+    items = [WaitingItem(lead_label(x), lead_url(x), x.due_on, x.proposed_at) for x in rows]
+    return WaitingKind("待审核办结", count, items, "/leads/?status=proposed")
 
 
-def instructions_to_answer(user: User) -> WaitingKind:
+def instructions_to_answer(viewer: Viewer) -> WaitingKind:
     """批示 to answer: on leads the user handles, or that the office works without a handler."""
-    office_towns = _town_ids(user, OFFICE_ROLES)
+    on_my_leads = Q(lead__handler=viewer.user)
+    if viewer.holds(OFFICE_ROLES):
+        on_my_leads |= Q(lead__in=viewer.leads, lead__unit__in=viewer.units(OFFICE_ROLES))
     instructions = (
         Instruction.objects.filter(answered_at__isnull=True)
-        .filter(
-            Q(lead__handler=user) | Q(lead__in=visible_leads(user), lead__unit_id__in=office_towns)
+        .filter(on_my_leads)
+        .exclude(author=viewer.user)
+        .select_related("author", "lead__village", "lead__handling_unit", "lead__target_category")
+    )
+    count, rows = _first_rows(instructions, _due_first("lead__due_on"), "created_at", "id")
+    items = [
+        WaitingItem(
+            f"{lead_label(i.lead)} {i.author.real_name}：{excerpt(i.content)}",
+            lead_url(i.lead),
+            i.lead.due_on,
+            i.created_at,
         )
-        .exclude(author=user)
-    )
-    rows = instructions.select_related(
-        "author", "lead__village", "lead__handling_unit", "lead__target_category"
-    ).order_by(_due_first("lead__due_on"), "created_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待落实批示",
-        count=instructions.count(),
-        items=[
-            WaitingItem(
-                f"{lead_label(i.lead)} {i.author.real_name}：{excerpt(i.content)}",
-                lead_url(i.lead),
-                i.lead.due_on,
-                i.created_at,
-            )
-            for i in rows
-        ],
-    )
-
-
-def leads_to_triage(user: User) -> WaitingKind:
-    """研判: leads registered and not yet 研判分流, for the office of the town."""
-    leads = visible_leads(user).filter(
-        status=Status.REGISTERED, unit_id__in=_town_ids(user, OFFICE_ROLES)
-    )
-    rows = _lead_rows(leads).order_by("received_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待研判线索",
-        count=leads.count(),
-        items=[
-            WaitingItem(lead_label(lead), lead_url(lead), None, lead.received_at) for lead in rows
-        ],
-        more_url="/leads/?status=registered",
-    )
-
-
-def leads_to_follow_up(user: User) -> WaitingKind:
-    """回访: real-name leads concluded or archived and not yet called back. The custodian's rows
-    open the vault page (number only); the office's the lead."""
-    waiting = Q(
-        is_real_name_report=True, status__in=FOLLOW_UP_STATUSES, followed_up_at__isnull=True
-    )
-    vault = reported_leads(user).filter(waiting)
-    if vault.exists():
-        rows = vault.order_by("concluded_at", "id")[:ROWS_PER_KIND]
-        return WaitingKind(
-            label="待回访",
-            count=vault.count(),
-            items=[
-                WaitingItem(
-                    f"线索 {lead.number}", f"/vault/leads/{lead.pk}/", None, lead.concluded_at
-                )
-                for lead in rows
-            ],
-            more_url="/vault/?awaiting=1",
-        )
-    leads = visible_leads(user).filter(waiting, unit_id__in=_town_ids(user, OFFICE_ROLES))
-    rows = _lead_rows(leads).order_by("concluded_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待回访",
-        count=leads.count(),
-        items=[
-            WaitingItem(lead_label(lead), lead_url(lead), None, lead.concluded_at) for lead in rows
-        ],
-    )
-
-
-def items_to_verify(user: User) -> WaitingKind:
-    """销号: requests the office verifies, never the requester's own or their village's."""
-    village_ids = _town_ids(user, frozenset({Role.VILLAGE_HEAD}))
-    items = (
-        visible_items(user)
-        .filter(status=ItemStatus.REQUESTED, unit_id__in=_town_ids(user, OFFICE_ROLES))
-        .exclude(responsible_person=user)
-        .exclude(village_id__in=village_ids)
-    )
-    rows = items.select_related("village", "responsible_unit").order_by(
-        "due_on", "requested_at", "id"
-    )[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待审核销号",
-        count=items.count(),
-        items=[
-            WaitingItem(item_label(item), item_url(item), item.due_on, item.requested_at)
-            for item in rows
-        ],
-        more_url="/rectifications/?status=requested",
-    )
-
-
-def my_rectification_items(user: User) -> WaitingKind:
-    """整改: open items the user is responsible for."""
-    items = visible_items(user).filter(status=ItemStatus.OPEN, responsible_person=user)
-    rows = items.select_related("village", "responsible_unit").order_by("due_on", "id")[
-        :ROWS_PER_KIND
+        for i in rows
     ]
-    return WaitingKind(
-        label="待整改事项",
-        count=items.count(),
-        items=[WaitingItem(item_label(item), item_url(item), item.due_on) for item in rows],
+    return WaitingKind("待落实批示", count, items)
+
+
+def leads_to_triage(viewer: Viewer) -> WaitingKind:
+    """研判: leads registered and not yet 研判分流, for the office of the town."""
+    if not viewer.holds(OFFICE_ROLES):
+        return WaitingKind("待研判线索", 0)
+    leads = viewer.leads.filter(status=Status.REGISTERED, unit__in=viewer.units(OFFICE_ROLES))
+    count, rows = _first_rows(_lead_rows(leads), "received_at", "id")
+    items = [WaitingItem(lead_label(x), lead_url(x), None, x.received_at) for x in rows]
+    return WaitingKind("待研判线索", count, items, "/leads/?status=registered")
+
+
+FOLLOW_UP_WAITING = Q(
+    is_real_name_report=True, status__in=FOLLOW_UP_STATUSES, followed_up_at__isnull=True
+)
+
+
+def leads_to_follow_up(viewer: Viewer) -> WaitingKind:
+    """回访 for the office: real-name leads concluded or archived and not yet called back."""
+    if not viewer.holds(OFFICE_ROLES):
+        return WaitingKind("待回访", 0)
+    leads = viewer.leads.filter(FOLLOW_UP_WAITING, unit__in=viewer.units(OFFICE_ROLES))
+    count, rows = _first_rows(_lead_rows(leads), "concluded_at", "id")
+    items = [WaitingItem(lead_label(x), lead_url(x), None, x.concluded_at) for x in rows]
+    return WaitingKind("待回访", count, items)
+
+
+def vault_follow_ups(viewer: Viewer) -> WaitingKind:
+    """回访 for the custodian: the vault page of each lead, by number only (no content)."""
+    if not viewer.holds(CUSTODIAN_ROLES):
+        return WaitingKind("待回访（保管员）", 0)
+    leads = (
+        reported_leads(viewer.user).filter(FOLLOW_UP_WAITING).only("pk", "number", "concluded_at")
     )
+    count, rows = _first_rows(leads, "concluded_at", "id")
+    items = [
+        WaitingItem(f"线索 {x.number}", f"/vault/leads/{x.pk}/", None, x.concluded_at) for x in rows
+    ]
+    return WaitingKind("待回访（保管员）", count, items, "/vault/?awaiting=1")
 
 
-def my_tasks(user: User) -> WaitingKind:
+def items_to_verify(viewer: Viewer) -> WaitingKind:
+    """销号: requests the office verifies, never the requester's own or their village's."""
+    if not viewer.holds(OFFICE_ROLES):
+        return WaitingKind("待审核销号", 0)
+    items = (
+        visible_items(viewer.user)
+        .filter(status=ItemStatus.REQUESTED, unit__in=viewer.units(OFFICE_ROLES))
+        .exclude(responsible_person=viewer.user)
+        .exclude(village__in=viewer.units(frozenset({Role.VILLAGE_HEAD})))
+        .select_related("village", "responsible_unit")
+    )
+    count, rows = _first_rows(items, _due_first(), "requested_at", "id")
+    entries = [WaitingItem(item_label(x), item_url(x), x.due_on, x.requested_at) for x in rows]
+    return WaitingKind("待审核销号", count, entries, "/rectifications/?status=requested")
+
+
+def my_rectification_items(viewer: Viewer) -> WaitingKind:
+    """整改: open items the user is responsible for."""
+    items = (
+        visible_items(viewer.user)
+        .filter(status=ItemStatus.OPEN, responsible_person=viewer.user)
+        .select_related("village", "responsible_unit")
+    )
+    count, rows = _first_rows(items, _due_first(), "id")
+    entries = [WaitingItem(item_label(x), item_url(x), x.due_on) for x in rows]
+    return WaitingKind("待整改事项", count, entries)
+
+
+def my_tasks(viewer: Viewer) -> WaitingKind:
     """任务: open meeting tasks assigned to the user."""
-    tasks = visible_tasks(user).filter(status=TaskStatus.OPEN, assignee=user)
-    rows = tasks.select_related("decision__meeting").order_by("due_on", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待办任务",
-        count=tasks.count(),
-        items=[WaitingItem(task_label(task), task_url(task), task.due_on) for task in rows],
+    tasks = (
+        visible_tasks(viewer.user)
+        .filter(status=TaskStatus.OPEN, assignee=viewer.user)
+        .select_related("decision")
     )
+    count, rows = _first_rows(tasks, "due_on", "id")
+    items = [WaitingItem(task_label(x), task_url(x), x.due_on) for x in rows]
+    return WaitingKind("待办任务", count, items)
 
 
-def tips_to_accept(user: User) -> WaitingKind:
+def tips_to_accept(viewer: Viewer) -> WaitingKind:
     """受理: pending tips; the clerks take the ordinary ones, the leaders those about officials."""
-    staff_towns = _town_ids(user, frozenset({Role.OFFICE_STAFF}))
-    leader_towns = _town_ids(user, SIGN_OFF_ROLES)
+    if not viewer.holds(OFFICE_ROLES):
+        return WaitingKind("待受理举报", 0)
     tips = (
-        visible_tips(user)
+        visible_tips(viewer.user)
         .filter(status=TipStatus.PENDING)
         .filter(
-            Q(unit_id__in=staff_towns, concerns_officials=False)
-            | Q(unit_id__in=leader_towns, concerns_officials=True)
+            Q(unit__in=viewer.units(frozenset({Role.OFFICE_STAFF})), concerns_officials=False)
+            | Q(unit__in=viewer.units(SIGN_OFF_ROLES), concerns_officials=True)
         )
+        .select_related("village")
     )
-    rows = tips.select_related("village").order_by("submitted_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待受理举报",
-        count=tips.count(),
-        items=[
-            WaitingItem(
-                f"{tip}（{tip.village.name}）" if tip.village else str(tip),
-                f"/tips/{tip.pk}/",
-                None,
-                tip.submitted_at,
-            )
-            for tip in rows
-        ],
-        more_url="/tips/",
-    )
+    count, rows = _first_rows(tips, "submitted_at", "id")
+    items = [
+        WaitingItem(
+            f"{x}（{x.village.name}）" if x.village else str(x),
+            f"/tips/{x.pk}/",
+            None,
+            x.submitted_at,
+        )
+        for x in rows
+    ]
+    return WaitingKind("待受理举报", count, items, "/tips/")
 
 
-def rewards_to_approve(user: User) -> WaitingKind:
+def rewards_to_approve(viewer: Viewer) -> WaitingKind:
     """举报奖励: proposals a leader of the town approves, never their own."""
+    if not viewer.holds(SIGN_OFF_ROLES):
+        return WaitingKind("待审批举报奖励", 0)
     rewards = (
-        visible_reward_cases(user)
-        .filter(status=RewardStatus.PROPOSED, lead__unit_id__in=_town_ids(user, SIGN_OFF_ROLES))
-        .exclude(proposed_by=user)
+        visible_reward_cases(viewer.user)
+        .filter(status=RewardStatus.PROPOSED, lead__unit__in=viewer.units(SIGN_OFF_ROLES))
+        .exclude(proposed_by=viewer.user)
+        .select_related("lead")
     )
-    rows = rewards.select_related("lead").order_by("proposed_at", "id")[:ROWS_PER_KIND]
-    return WaitingKind(
-        label="待审批举报奖励",
-        count=rewards.count(),
-        items=[
-            WaitingItem(f"线索 {reward.lead.number}", "/vault/rewards/", None, reward.proposed_at)
-            for reward in rows
-        ],
-        more_url="/vault/rewards/",
-    )
+    count, rows = _first_rows(rewards, "proposed_at", "id")
+    items = [
+        WaitingItem(f"线索 {x.lead.number}", "/vault/rewards/", None, x.proposed_at) for x in rows
+    ]
+    return WaitingKind("待审批举报奖励", count, items, "/vault/rewards/")
 
 
-KINDS: list[Callable[[User], WaitingKind]] = [
+KINDS: list[Callable[[Viewer], WaitingKind]] = [
     leads_to_sign_off,
     instructions_to_answer,
     items_to_verify,
@@ -261,6 +264,7 @@ KINDS: list[Callable[[User], WaitingKind]] = [
     my_tasks,
     my_rectification_items,
     leads_to_follow_up,
+    vault_follow_ups,
 ]
 
 
@@ -269,4 +273,5 @@ def waiting_for(user: User) -> list[WaitingKind]:
     (the earliest deadline; without one, the longest waiting)."""
     if not user.is_authenticated:
         return []
-    return [kind for kind in (build(user) for build in KINDS) if kind.count]
+    viewer = Viewer(user)
+    return [kind for kind in (build(viewer) for build in KINDS) if kind.count]

@@ -67,7 +67,7 @@ def test_custodian_sees_only_the_follow_up_of_the_vault() -> None:
 
     custodian = waiting_for(user("baoguan"))
 
-    assert [kind.label for kind in custodian] == ["待回访"]
+    assert [kind.label for kind in custodian] == ["待回访（保管员）"]
     assert custodian[0].items[0].url == f"/vault/leads/{lead.pk}/"
     assert custodian[0].items[0].title == f"线索 {lead.number}"
 
