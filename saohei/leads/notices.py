@@ -10,6 +10,7 @@ from saohei.leads import access
 from saohei.leads.models import Lead
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_people_granted
 
 
 def lead_url(lead: Lead) -> str:
@@ -25,21 +26,13 @@ def lead_label(lead: Lead) -> str:
 
 def office_staff_for(lead: Lead) -> list[User]:
     """The town's 扫黑办 who may open this lead (not those of a lead about an official)."""
-    staff = User.objects.filter(
-        is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=lead.unit
-    ).distinct()
+    staff = list_people_granted(unit=lead.unit, roles=frozenset({Role.OFFICE_STAFF}))
     return [user for user in staff if access.can_manage_lead(user, lead)]
 
 
 def leaders_for(lead: Lead) -> list[User]:
     """The town's 组长 and 副组长: they sign off, and see every lead of the town."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=lead.unit,
-        ).distinct()
-    )
+    return list_people_granted(unit=lead.unit, roles=access.SIGN_OFF_ROLES)
 
 
 def handling_side_for(lead: Lead) -> list[User]:

@@ -19,17 +19,12 @@ from saohei.meetings.services import task_label, task_url
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_people_granted
 from saohei.workdays.calendar import WorkingCalendar
 
 
 def _leaders(task: Task) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=task.unit,
-        ).distinct()
-    )
+    return list_people_granted(unit=task.unit, roles=frozenset({Role.LEADER, Role.DEPUTY_LEADER}))
 
 
 def _once(task: Task, kind: ReminderKind) -> bool:

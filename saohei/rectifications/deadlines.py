@@ -17,6 +17,7 @@ from saohei.leads.models import ReminderKind
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_people_granted
 from saohei.rectifications.models import (
     EventKind,
     RectificationEvent,
@@ -24,26 +25,12 @@ from saohei.rectifications.models import (
     ReminderLog,
     Status,
 )
-from saohei.rectifications.services import item_label, item_url
+from saohei.rectifications.services import item_label, item_url, office_staff_of
 from saohei.workdays.calendar import WorkingCalendar
 
 
-def _office_staff(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=item.unit
-        ).distinct()
-    )
-
-
 def _leaders(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=item.unit,
-        ).distinct()
-    )
+    return list_people_granted(unit=item.unit, roles=frozenset({Role.LEADER, Role.DEPUTY_LEADER}))
 
 
 def _once(item: RectificationItem, kind: ReminderKind) -> bool:
@@ -75,7 +62,7 @@ def _remind(
         )
         return True
     level = 1 if kind == ReminderKind.URGE else 2
-    recipients = owner + _office_staff(item)
+    recipients = owner + office_staff_of(item)
     if level == 2:
         recipients += [*_leaders(item), item.responsible_leader]
     ladder = "催办" if level == 1 else "督办"

@@ -20,7 +20,7 @@ from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import is_case_worker_under, list_people_granted
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -81,12 +81,9 @@ def _text(value: str, field: str, label: str, *, required: bool = True) -> str:
     return value
 
 
-def _office_staff(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=item.unit
-        ).distinct()
-    )
+def office_staff_of(item: RectificationItem) -> list[User]:
+    """The town's 扫黑办 clerks: they verify a 销号 request and hear of an overdue item."""
+    return list_people_granted(unit=item.unit, roles=frozenset({Role.OFFICE_STAFF}))
 
 
 def _in_town(unit: Unit, town: Unit) -> bool:
@@ -238,7 +235,7 @@ def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> 
     _event(item, actor, EventKind.REQUESTED, item.closure_note)
     _audit(AuditAction.RECTIFICATION_REQUESTED, actor, item)
     notify(
-        recipients=[user for user in _office_staff(item) if user.pk != actor.pk],
+        recipients=[user for user in office_staff_of(item) if user.pk != actor.pk],
         title=f"申请销号，请审核：{item_label(item)}",
         url=item_url(item),
         kind=NotificationKind.REMINDER,

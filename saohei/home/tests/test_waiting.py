@@ -36,6 +36,13 @@ def register(actor: str = "banshi", **overrides: object) -> Lead:
     )
 
 
+def concluded_real_name_lead() -> Lead:
+    reporter = lead_services.ReporterInput(
+        name="测试实名人", phone="13900001111", id_number="", address=""
+    )
+    return advance(register(reporter=reporter), "concluded")
+
+
 def counts(username: str) -> dict[str, int]:
     return {kind.label: kind.count for kind in waiting_for(user(username))}
 
@@ -56,14 +63,7 @@ def test_office_staff_never_sees_a_lead_about_an_official_waiting() -> None:
 
 @pytest.mark.usefixtures("demo")
 def test_custodian_sees_only_the_follow_up_of_the_vault() -> None:
-    lead = advance(
-        register(
-            reporter=lead_services.ReporterInput(
-                name="测试实名人", phone="13900001111", id_number="", address=""
-            )
-        ),
-        "concluded",
-    )
+    lead = concluded_real_name_lead()
 
     custodian = waiting_for(user("baoguan"))
 
@@ -74,14 +74,7 @@ def test_custodian_sees_only_the_follow_up_of_the_vault() -> None:
 
 @pytest.mark.usefixtures("demo")
 def test_followed_up_lead_no_longer_waits() -> None:
-    lead = advance(
-        register(
-            reporter=lead_services.ReporterInput(
-                name="测试实名人", phone="13900001111", id_number="", address=""
-            )
-        ),
-        "concluded",
-    )
+    lead = concluded_real_name_lead()
     lead_services.record_follow_up(
         actor=user("baoguan"),
         lead=lead,
