@@ -7,7 +7,7 @@ from django.db.models import Q
 from saohei.common.paging import KeysetPage, keyset_page
 from saohei.custody.access import reported_leads, visible_reward_cases
 from saohei.custody.models import RewardCase, RewardStatus
-from saohei.leads.models import Lead, Status
+from saohei.leads.models import FOLLOW_UP_STATUSES, Lead
 from saohei.organisations.models import User
 
 PAGE_SIZE = 50
@@ -36,7 +36,7 @@ def list_reported_leads(
     if awaiting_follow_up:
         leads = leads.filter(
             is_real_name_report=True,
-            status__in=[Status.CONCLUDED, Status.ARCHIVED],
+            status__in=FOLLOW_UP_STATUSES,
             followed_up_at__isnull=True,
         )
     return keyset_page(

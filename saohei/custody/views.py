@@ -29,7 +29,7 @@ from saohei.custody.forms import (
 from saohei.custody.models import RewardCase, RewardStatus
 from saohei.leads import access as lead_access
 from saohei.leads import services as lead_services
-from saohei.leads.models import Lead, Status
+from saohei.leads.models import Lead
 from saohei.organisations.models import User
 
 CUSTODIAN = tuple(access.CUSTODIAN_ROLES)
@@ -82,8 +82,7 @@ def _render_lead(
         "lead": lead,
         "reward": reward,
         "follow_ups": lead.follow_ups.order_by("contacted_on", "id"),
-        "can_follow_up": lead.is_real_name_report
-        and lead.status in (Status.CONCLUDED, Status.ARCHIVED),
+        "can_follow_up": lead.accepts_follow_up,
         "reward_refusal": reward_refusal,
         "can_propose_reward": lead.is_real_name_report
         and not reward_refusal

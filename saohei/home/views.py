@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from saohei.home import queries
 from saohei.home.dashboard import get_dashboard
+from saohei.home.waiting import waiting_for
 from saohei.leads.queries import open_instructions_for, work_summary
 from saohei.organisations.models import User
 
@@ -17,6 +18,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     group = queries.visible_group(user)
     dashboard = get_dashboard(user)
     context: dict[str, Any] = {
+        "waiting": waiting_for(user),
         "previous_login": last,
         "failed_since": queries.failed_logins_since_last(user, last),
         "colleagues": queries.unit_colleagues(user),

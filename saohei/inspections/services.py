@@ -18,7 +18,7 @@ from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications.models import RectificationItem, SourceKind, Status
-from saohei.rectifications.services import open_item
+from saohei.rectifications.services import item_label, open_item
 
 TEXT_LIMIT = 2000
 
@@ -298,7 +298,7 @@ def edit_finding(
     if item is not None and changes:
         notify(
             recipients=[item.responsible_person],
-            title="档案检查结果已更正，整改事项内容未改变",
+            title=f"档案检查结果已更正，整改事项内容未改变：{item_label(item)}",
             body=f"“{finding.folder.name}”：{note}"[:200],
             url=f"/rectifications/{item.pk}/",
             kind=NotificationKind.INFO,

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
-from saohei.common.roles import Role
 from saohei.leads.models import (
     OPEN_STATUSES,
     Lead,
@@ -18,9 +17,16 @@ from saohei.leads.models import (
     ReminderKind,
     ReminderLog,
 )
+from saohei.leads.notices import (
+    handling_side_for,
+    lead_label,
+    lead_url,
+    leaders_for,
+    office_staff_for,
+    unique,
+)
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
-from saohei.organisations.models import User
 from saohei.workdays.calendar import WorkingCalendar
 
 # Overdue this many working days, a 催办 becomes a 督办 to the leaders (configurable later).
@@ -68,22 +74,6 @@ def climb_ladder(
     return run
 
 
-def _office_staff(lead: Lead) -> list[User]:
-    return list(
-        User.objects.filter(unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF)
-    )
-
-
-def _leaders(lead: Lead) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=lead.unit,
-        ).distinct()
-    )
-
-
 def _once(lead: Lead, kind: ReminderKind) -> bool:
     """Record the reminder; False when it was already sent for this deadline."""
     assert lead.due_on is not None
@@ -99,33 +89,33 @@ def _once(lead: Lead, kind: ReminderKind) -> bool:
 def _remind(lead: Lead, kind: ReminderKind, today: date, calendar: WorkingCalendar) -> bool:
     if not _once(lead, kind):
         return False
-    handler_side = [lead.handler] if lead.handler else _office_staff(lead)
+    handler_side = handling_side_for(lead)
     if kind == ReminderKind.THREE_DAYS:
         notify(
             recipients=handler_side,
-            title=f"线索 {lead.number} 还有3个工作日到期",
+            title=f"还有3个工作日到期：线索 {lead_label(lead)}",
             body=f"办理时限 {lead.due_on:%Y-%m-%d}",
-            url=f"/leads/{lead.pk}/",
+            url=lead_url(lead),
             kind=NotificationKind.REMINDER,
         )
         return True
     if kind == ReminderKind.DUE_TODAY:
         notify(
             recipients=handler_side,
-            title=f"线索 {lead.number} 今日到期",
+            title=f"今日到期：线索 {lead_label(lead)}",
             body="请及时办结或申请延期",
-            url=f"/leads/{lead.pk}/",
+            url=lead_url(lead),
             kind=NotificationKind.REMINDER,
         )
         return True
     level = 1 if kind == ReminderKind.URGE else 2
-    recipients = handler_side + _office_staff(lead) + (_leaders(lead) if level == 2 else [])
+    recipients = handler_side + office_staff_for(lead) + (leaders_for(lead) if level == 2 else [])
     label = "催办" if level == 1 else "督办"
     notify(
-        recipients=list({user.pk: user for user in recipients}.values()),
-        title=f"【{label}】线索 {lead.number} 已逾期",
+        recipients=unique(recipients),
+        title=f"【{label}】已逾期：线索 {lead_label(lead)}",
         body=f"办理时限 {lead.due_on:%Y-%m-%d}，已逾期 {calendar.working_days_between(lead.due_on, today)} 个工作日",  # type: ignore[arg-type]
-        url=f"/leads/{lead.pk}/",
+        url=lead_url(lead),
         kind=NotificationKind.ESCALATION if level == 2 else NotificationKind.OVERDUE,
     )
     Lead.objects.filter(pk=lead.pk).update(escalation_level=level)

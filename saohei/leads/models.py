@@ -43,6 +43,9 @@ OPEN_STATUSES = frozenset(
     {Status.REGISTERED, Status.TRIAGED, Status.ASSIGNED, Status.INVESTIGATING, Status.PROPOSED}
 )
 CLOSED_STATUSES = frozenset({Status.CONCLUDED, Status.ARCHIVED, Status.MERGED})
+# 回访 follows the conclusion, so it stays possible after 归档 (a real-name lead is archived only
+# once followed up, but the reporter may be called again).
+FOLLOW_UP_STATUSES = frozenset({Status.CONCLUDED, Status.ARCHIVED})
 
 
 class Conclusion(models.TextChoices):
@@ -248,6 +251,11 @@ class Lead(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def accepts_follow_up(self) -> bool:
+        """回访 can be recorded now: a real-name report, concluded or archived."""
+        return self.is_real_name_report and self.status in FOLLOW_UP_STATUSES
 
 
 class SubjectRole(models.TextChoices):

@@ -16,6 +16,7 @@ from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
 from saohei.leads import access
 from saohei.leads.models import (
+    FOLLOW_UP_STATUSES,
     SOURCES_NEEDING_FEEDBACK,
     Attachment,
     Channel,
@@ -37,6 +38,14 @@ from saohei.leads.models import (
     Status,
     Subject,
     SubjectRole,
+)
+from saohei.leads.notices import (
+    handling_side_for,
+    instruction_recipients,
+    lead_label,
+    lead_url,
+    leaders_for,
+    unique,
 )
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
@@ -345,24 +354,18 @@ def assign_lead(
         handler_id=handler.pk if handler else None,
         police_unit_id=police_unit.pk if police_unit else None,
     )
-    recipients = [handler] if handler else []
+    recipients = handling_side_for(lead)
     if police_unit is not None:
         recipients += list(
             User.objects.filter(
                 unit=police_unit, is_active=True, role_grants__role=Role.POLICE_OFFICER
             )
         )
-    if handling_unit.is_village:
-        recipients += list(
-            User.objects.filter(
-                unit=handling_unit, is_active=True, role_grants__role=Role.VILLAGE_HEAD
-            )
-        )
     notify(
-        recipients=list({user.pk: user for user in recipients}.values()),
-        title=f"新交办线索 {lead.number}",
+        recipients=unique(recipients),
+        title=f"新交办线索：{lead_label(lead)}",
         body=f"办理时限 {lead.due_on:%Y-%m-%d}" if lead.due_on else "",
-        url=f"/leads/{lead.pk}/",
+        url=lead_url(lead),
         kind=NotificationKind.INFO,
     )
     return lead
@@ -455,6 +458,14 @@ def propose_conclusion(*, actor: User, lead: Lead, conclusion: str, basis: str) 
         note=lead.get_conclusion_display(),
     )
     _audit(AuditAction.LEAD_PROPOSED, actor, lead, conclusion=conclusion)
+    # The sign-off waits for a leader; the proposer cannot sign his own (see sign_off).
+    notify(
+        recipients=[user for user in leaders_for(lead) if user.pk != actor.pk],
+        title=f"拟办结，请审核：线索 {lead_label(lead)}",
+        body=f"{actor.real_name}提出拟办结意见：{lead.get_conclusion_display()}",
+        url=lead_url(lead),
+        kind=NotificationKind.REMINDER,
+    )
     return lead
 
 
@@ -485,6 +496,14 @@ def sign_off(*, actor: User, lead: Lead, approve: bool, note: str = "") -> Lead:
         lead.save(update_fields=["status", "updated_at"])
         _event(lead, actor, LeadEventKind.RETURNED, from_status=Status.PROPOSED, note=note.strip())
         _audit(AuditAction.LEAD_RETURNED, actor, lead)
+    proposer = [lead.proposed_by] if lead.proposed_by else []
+    notify(
+        recipients=unique(proposer + handling_side_for(lead)),
+        title=f"{'拟办结已审核通过' if approve else '拟办结被退回'}：线索 {lead_label(lead)}",
+        body=note.strip()[:200],
+        url=lead_url(lead),
+        kind=NotificationKind.INFO if approve else NotificationKind.REMINDER,
+    )
     return lead
 
 
@@ -530,7 +549,7 @@ def record_follow_up(
         access.is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)
     ):
         raise ActionNotAllowed("只有本镇扫黑办、领导小组组长、副组长或举报信息保管员可以记录回访")
-    _require_status(lead, {Status.CONCLUDED}, "回访（须先办结）")
+    _require_status(lead, set(FOLLOW_UP_STATUSES), "回访（须先办结）")
     if not lead.is_real_name_report:
         raise ServiceError("匿名举报无法回访")
     if satisfaction not in Satisfaction.values:
@@ -695,19 +714,11 @@ def give_instruction(*, actor: User, lead: Lead, content: str) -> Instruction:
     instruction = Instruction.objects.create(lead=lead, author=actor, content=content.strip())
     _event(lead, actor, LeadEventKind.INSTRUCTION, from_status=lead.status, note=content.strip())
     _audit(AuditAction.LEAD_INSTRUCTED, actor, lead, instruction_id=instruction.pk)
-    office = User.objects.filter(
-        unit=lead.unit, is_active=True, role_grants__role=Role.OFFICE_STAFF
-    )
-    # Only people who may open the lead are told what the 批示 says (officials' leads stay with
-    # the leaders).
-    recipients = (
-        [lead.handler] if lead.handler else [u for u in office if access.can_manage_lead(u, lead)]
-    )
     notify(
-        recipients=recipients,
-        title=f"{actor.real_name}对线索 {lead.number} 作出批示",
+        recipients=instruction_recipients(lead, author=actor),
+        title=f"{actor.real_name}批示：线索 {lead_label(lead)}",
         body=content.strip()[:200],
-        url=f"/leads/{lead.pk}/",
+        url=lead_url(lead),
         kind=NotificationKind.INSTRUCTION,
     )
     return instruction
@@ -739,9 +750,9 @@ def answer_instruction(*, actor: User, instruction: Instruction, answer: str) ->
     _audit(AuditAction.LEAD_INSTRUCTION_ANSWERED, actor, lead, instruction_id=instruction.pk)
     notify(
         recipients=[instruction.author],
-        title=f"线索 {lead.number} 的批示已回复",
+        title=f"批示已回复：线索 {lead_label(lead)}",
         body=answer.strip()[:200],
-        url=f"/leads/{lead.pk}/",
+        url=lead_url(lead),
         kind=NotificationKind.INSTRUCTION,
     )
     return instruction

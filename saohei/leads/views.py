@@ -33,6 +33,7 @@ from saohei.leads.forms import (
     village_filter,
 )
 from saohei.leads.models import Lead, Status
+from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
 from saohei.organisations.models import User
 from saohei.workdays.calendar import deadline_warning
@@ -417,7 +418,7 @@ def extend_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 def instruct_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.give_instruction(actor=user, lead=lead, content=data["text"])
-        return "批示已送达承办人。"
+        return delivery_message(instruction_recipients(lead, author=user))
 
     return _lead_action(
         request, lead_id, lambda *a, **k: TextForm(*a, prefix="instruction", **k), perform

@@ -15,21 +15,16 @@ from saohei.common.roles import Role
 from saohei.leads.deadlines import ReminderRun, climb_ladder
 from saohei.leads.models import ReminderKind
 from saohei.meetings.models import Task, TaskReminder, TaskStatus
-from saohei.meetings.services import task_url
+from saohei.meetings.services import task_label, task_url
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_people_granted
 from saohei.workdays.calendar import WorkingCalendar
 
 
 def _leaders(task: Task) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=task.unit,
-        ).distinct()
-    )
+    return list_people_granted(unit=task.unit, roles=frozenset({Role.LEADER, Role.DEPUTY_LEADER}))
 
 
 def _once(task: Task, kind: ReminderKind) -> bool:
@@ -50,7 +45,8 @@ def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalend
     if kind in (ReminderKind.THREE_DAYS, ReminderKind.DUE_TODAY):
         notify(
             recipients=[task.assignee],
-            title="任务" + ("还有3个工作日到期" if kind == ReminderKind.THREE_DAYS else "今日到期"),
+            title=("还有3个工作日到期：" if kind == ReminderKind.THREE_DAYS else "今日到期：")
+            + task_label(task),
             body=f"{subject}；完成时限 {task.due_on:%Y-%m-%d}",
             url=task_url(task),
             kind=NotificationKind.REMINDER,
@@ -61,7 +57,7 @@ def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalend
     label = "督办" if supervise else "催办"
     notify(
         recipients=recipients,
-        title=f"【{label}】任务已逾期",
+        title=f"【{label}】已逾期：{task_label(task)}",
         body=f"{subject}；完成时限 {task.due_on:%Y-%m-%d}，已逾期 "
         f"{calendar.working_days_between(task.due_on, today)} 个工作日",
         url=task_url(task),

@@ -37,6 +37,7 @@ from saohei.meetings.models import (
 )
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
+from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import services as rectifications
@@ -77,6 +78,16 @@ def self_inspection_url(inspection: SelfInspection) -> str:
 
 def task_url(task: Task) -> str:
     return f"/meetings/tasks/{task.pk}/"
+
+
+def task_label(task: Task) -> str:
+    """The task as a notice names it: its number and what was decided."""
+    return name_item(f"会议任务{task.pk}号", summary=task.decision.text)
+
+
+def decision_label(meeting: Meeting, text: str) -> str:
+    """A decision as a notice names it: its meeting and what was decided."""
+    return name_item(meeting.title[:40], summary=text)
 
 
 def task_of(decision: MeetingDecision) -> Task | None:
@@ -324,7 +335,7 @@ def add_decision(
     )
     notify(
         recipients=[owner],
-        title="会议决定事项由您负责",
+        title=f"会议决定事项由您负责：{decision_label(meeting, decision.text)}",
         body=f"{meeting.title}，时限 {due_on:%Y-%m-%d}",
         url=_meeting_link_for(owner, meeting),
         kind=NotificationKind.INFO,
@@ -385,7 +396,7 @@ def edit_decision(
     if owner.pk != previous_owner_id:
         notify(
             recipients=[owner],
-            title="会议决定事项改由您负责",
+            title=f"会议决定事项改由您负责：{decision_label(meeting, new_text)}",
             body=f"{meeting.title}，时限 {new_due:%Y-%m-%d}",
             url=_meeting_link_for(owner, meeting),
             kind=NotificationKind.INFO,
@@ -452,7 +463,7 @@ def decision_to_task(
     )
     notify(
         recipients=[assignee],
-        title="会议决定事项已交办给您",
+        title=f"会议决定事项已交办给您：{task_label(task)}",
         body=f"{locked.text[:60]}，完成时限 {due_on:%Y-%m-%d}",
         url=task_url(task),
         kind=NotificationKind.INFO,
@@ -488,7 +499,7 @@ def complete_task(*, actor: User, task: Task, result: str) -> Task:
     if task.created_by_id != actor.pk:
         notify(
             recipients=[task.created_by],
-            title="会议任务已办结",
+            title=f"会议任务已办结：{task_label(task)}",
             body=f"{task.decision.text[:60]}：{result[:60]}",
             url=task_url(task),
             kind=NotificationKind.INFO,

@@ -96,3 +96,13 @@ def is_case_worker_under(person: User, unit: Unit) -> bool:
         and person.unit.path.startswith(unit.path)
         and person.is_case_worker
     )
+
+
+def list_people_granted(*, unit: Unit, roles: frozenset[Role]) -> list[User]:
+    """Active people holding one of `roles` on this very unit (the town's leaders, its clerks):
+    who a notice about the unit's records is sent to."""
+    return list(
+        User.objects.filter(
+            is_active=True, role_grants__role__in=roles, role_grants__unit=unit
+        ).distinct()
+    )

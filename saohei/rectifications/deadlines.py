@@ -17,6 +17,7 @@ from saohei.leads.models import ReminderKind
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_people_granted
 from saohei.rectifications.models import (
     EventKind,
     RectificationEvent,
@@ -24,26 +25,12 @@ from saohei.rectifications.models import (
     ReminderLog,
     Status,
 )
-from saohei.rectifications.services import item_url
+from saohei.rectifications.services import item_label, item_url, office_staff_of
 from saohei.workdays.calendar import WorkingCalendar
 
 
-def _office_staff(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=item.unit
-        ).distinct()
-    )
-
-
 def _leaders(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit=item.unit,
-        ).distinct()
-    )
+    return list_people_granted(unit=item.unit, roles=frozenset({Role.LEADER, Role.DEPUTY_LEADER}))
 
 
 def _once(item: RectificationItem, kind: ReminderKind) -> bool:
@@ -63,33 +50,33 @@ def _remind(
     if not _once(item, kind):
         return False
     owner = [item.responsible_person]
-    place = f"（{item.village.name}）" if item.village else ""
+    label = item_label(item)
     if kind in (ReminderKind.THREE_DAYS, ReminderKind.DUE_TODAY):
         notify(
             recipients=owner,
-            title=f"整改事项{place}"
-            + ("还有3个工作日到期" if kind == ReminderKind.THREE_DAYS else "今日到期"),
+            title=("还有3个工作日到期：" if kind == ReminderKind.THREE_DAYS else "今日到期：")
+            + label,
             body=f"整改时限 {item.due_on:%Y-%m-%d}，请及时填报进展、申请销号",
             url=item_url(item),
             kind=NotificationKind.REMINDER,
         )
         return True
     level = 1 if kind == ReminderKind.URGE else 2
-    recipients = owner + _office_staff(item)
+    recipients = owner + office_staff_of(item)
     if level == 2:
         recipients += [*_leaders(item), item.responsible_leader]
-    label = "催办" if level == 1 else "督办"
+    ladder = "催办" if level == 1 else "督办"
     overdue = calendar.working_days_between(item.due_on, today)
     notify(
         recipients=recipients,
-        title=f"【{label}】整改事项{place}已逾期",
+        title=f"【{ladder}】已逾期：{label}",
         body=f"整改时限 {item.due_on:%Y-%m-%d}，已逾期 {overdue} 个工作日",
         url=item_url(item),
         kind=NotificationKind.ESCALATION if level == 2 else NotificationKind.OVERDUE,
     )
     RectificationItem.objects.filter(pk=item.pk).update(escalation_level=level)
     RectificationEvent.objects.create(
-        item=item, kind=EventKind.ESCALATED, note=f"系统{label}：已逾期"
+        item=item, kind=EventKind.ESCALATED, note=f"系统{ladder}：已逾期"
     )
     record_event(
         action=AuditAction.RECTIFICATION_ESCALATED,

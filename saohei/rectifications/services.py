@@ -18,8 +18,9 @@ from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
+from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import is_case_worker_under, list_people_granted
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -48,6 +49,12 @@ def item_url(item: RectificationItem) -> str:
     return f"/rectifications/{item.pk}/"
 
 
+def item_label(item: RectificationItem) -> str:
+    """The item as a notice names it: its number, village (or unit) and what is to be fixed."""
+    place = item.village or item.responsible_unit
+    return name_item(f"整改事项{item.pk}号", place=place.name, summary=item.description)
+
+
 def _event(
     item: RectificationItem, actor: User | None, kind: EventKind, note: str = ""
 ) -> RectificationEvent:
@@ -74,12 +81,9 @@ def _text(value: str, field: str, label: str, *, required: bool = True) -> str:
     return value
 
 
-def _office_staff(item: RectificationItem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=item.unit
-        ).distinct()
-    )
+def office_staff_of(item: RectificationItem) -> list[User]:
+    """The town's 扫黑办 clerks: they verify a 销号 request and hear of an overdue item."""
+    return list_people_granted(unit=item.unit, roles=frozenset({Role.OFFICE_STAFF}))
 
 
 def _in_town(unit: Unit, town: Unit) -> bool:
@@ -160,7 +164,7 @@ def open_item(
     )
     notify(
         recipients=[responsible_person],
-        title="新的整改事项已列入台账",
+        title=f"新的整改事项已列入台账：{item_label(item)}",
         body=f"整改时限 {due_on:%Y-%m-%d}",
         url=item_url(item),
         kind=NotificationKind.INFO,
@@ -231,8 +235,8 @@ def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> 
     _event(item, actor, EventKind.REQUESTED, item.closure_note)
     _audit(AuditAction.RECTIFICATION_REQUESTED, actor, item)
     notify(
-        recipients=[user for user in _office_staff(item) if user.pk != actor.pk],
-        title="整改事项申请销号，请审核",
+        recipients=[user for user in office_staff_of(item) if user.pk != actor.pk],
+        title=f"申请销号，请审核：{item_label(item)}",
         url=item_url(item),
         kind=NotificationKind.REMINDER,
     )
@@ -279,7 +283,7 @@ def verify_closure(
     )
     notify(
         recipients=[item.responsible_person] + ([item.requested_by] if item.requested_by else []),
-        title="整改事项已销号" if accept else "整改事项销号申请被退回",
+        title=f"{'已销号' if accept else '销号申请被退回'}：{item_label(item)}",
         body=reason[:200],
         url=item_url(item),
         kind=NotificationKind.REMINDER,
@@ -331,7 +335,7 @@ def recheck(
     if not passed:
         notify(
             recipients=[item.responsible_person],
-            title="整改事项复查未通过，需重新整改",
+            title=f"复查未通过，需重新整改：{item_label(item)}",
             body=reason[:200],
             url=item_url(item),
             kind=NotificationKind.REMINDER,

@@ -375,7 +375,8 @@ def test_dashboard_queries_do_not_grow_with_data(
     with CaptureQueriesContext(connection) as large:
         client.get("/")
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
-    assert len(large) <= 70
+    # The page also reads the 待办: one query per kind and the scopes (decision 0015).
+    assert len(large) <= 90
 
 
 @pytest.mark.parametrize("username", ["shuji", "cun02", "shiban"])

@@ -65,7 +65,8 @@ def test_home_page_query_count_does_not_grow_with_work(client_as: Callable[[str]
         page = client.get("/").content.decode()
     assert "线索7" in page
     assert len(busy) == len(empty)
-    assert len(busy) <= 70
+    # The page also reads the 待办: one query per kind and the scopes (decision 0015).
+    assert len(busy) <= 90
 
 
 def test_pages_carry_a_strict_content_security_policy(client_as: Callable[[str], Client]) -> None:

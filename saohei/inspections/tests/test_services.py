@@ -139,7 +139,8 @@ class TestEditFinding:
         }
         assert event.details["rectification_item_opened"] is False
         assert Notification.objects.filter(
-            recipient__username="cun02", title="档案检查结果已更正，整改事项内容未改变"
+            recipient__username="cun02",
+            title__startswith="档案检查结果已更正，整改事项内容未改变：",
         ).exists()
 
     def test_a_passed_folder_found_wanting_opens_its_item_now(

@@ -224,7 +224,11 @@ def test_decision_notice_links_the_meeting_only_for_someone_who_may_open_it(
     )
     services.add_decision(actor=office, meeting=meeting, text="制作展板", owner=office, due_on=due)
 
-    head_notice = Notification.objects.get(recipient=absent_head, title="会议决定事项由您负责")
-    office_notice = Notification.objects.get(recipient=office, title="会议决定事项由您负责")
+    head_notice = Notification.objects.get(
+        recipient=absent_head, title__startswith="会议决定事项由您负责："
+    )
+    office_notice = Notification.objects.get(
+        recipient=office, title__startswith="会议决定事项由您负责："
+    )
     assert head_notice.url == ""
     assert office_notice.url == f"/meetings/{meeting.pk}/"

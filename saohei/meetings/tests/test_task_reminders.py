@@ -17,11 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(username: str) -> list[str]:
-    return list(
-        Notification.objects.filter(recipient__username=username)
-        .order_by("id")
-        .values_list("title", flat=True)
-    )
+    """What each notice says, without the task it names (every title ends "：会议任务N号…")."""
+    notices = Notification.objects.filter(recipient__username=username).order_by("id")
+    return [title.split("：")[0] for title in notices.values_list("title", flat=True)]
 
 
 def test_due_today_reminds_the_assignee_once(make_task: MakeTask) -> None:
@@ -30,14 +28,24 @@ def test_due_today_reminds_the_assignee_once(make_task: MakeTask) -> None:
     first = run_task_reminders(today=today)
     again = run_task_reminders(today=today)
     assert (first.reminded, again.reminded) == (1, 0)
-    assert titles("cun02").count("任务今日到期") == 1
+    assert titles("cun02").count("今日到期") == 1
+
+
+def test_every_task_notice_names_the_task_and_its_decision(make_task: MakeTask) -> None:
+    task = make_task()
+    run_task_reminders(today=task.due_on)
+
+    for notice in Notification.objects.filter(recipient__username="cun02"):
+        assert f"会议任务{task.pk}号" in notice.title
+        assert task.decision.text[:10] in notice.title
+        assert notice.url == f"/meetings/tasks/{task.pk}/"
 
 
 def test_three_working_days_ahead_reminds_the_assignee(make_task: MakeTask) -> None:
     today = timezone.localdate()
     make_task(due_on=WorkingCalendar().add_working_days(today, 3))
     assert run_task_reminders(today=today).reminded == 1
-    assert titles("cun02").count("任务还有3个工作日到期") == 1
+    assert titles("cun02").count("还有3个工作日到期") == 1
 
 
 def test_overdue_task_is_urged_then_supervised_with_the_leaders(make_task: MakeTask) -> None:
@@ -46,14 +54,14 @@ def test_overdue_task_is_urged_then_supervised_with_the_leaders(make_task: MakeT
     one_day_late = calendar.add_working_days(task.due_on, 1)
     urged = run_task_reminders(today=one_day_late)
     assert urged.urged == 1
-    assert "【催办】任务已逾期" in titles("cun02")
-    assert "【催办】任务已逾期" in titles("banshi")  # who handed the task on
-    assert "【催办】任务已逾期" not in titles("shuji")
+    assert "【催办】已逾期" in titles("cun02")
+    assert "【催办】已逾期" in titles("banshi")  # who handed the task on
+    assert "【催办】已逾期" not in titles("shuji")
 
     week_late = calendar.add_working_days(task.due_on, 6)
     supervised = run_task_reminders(today=week_late)
     assert supervised.supervised == 1
-    assert "【督办】任务已逾期" in titles("shuji")
+    assert "【督办】已逾期" in titles("shuji")
     levels = [
         event.details["level"]
         for event in AuditEvent.objects.filter(action=AuditAction.MEETING_TASK_ESCALATED).order_by(

@@ -212,3 +212,23 @@ def test_village_head_cannot_recheck(open_item: OpenItem) -> None:
 def test_recheck_only_of_a_closed_item(open_item: OpenItem) -> None:
     with pytest.raises(ServiceError):
         services.recheck(actor=User.objects.get(username="shuji"), item=open_item(), passed=True)
+
+
+def test_every_notice_of_an_item_names_its_number_village_and_problem(
+    open_item: OpenItem, village: Unit
+) -> None:
+    item = requested(with_evidence(open_item()))
+    services.verify_closure(
+        actor=User.objects.get(username="banshi"), item=item, accept=False, reason="佐证不足"
+    )
+
+    notices = list(Notification.objects.all())
+    assert {notice.title.split("：")[0] for notice in notices} >= {
+        "新的整改事项已列入台账",
+        "申请销号，请审核",
+        "销号申请被退回",
+    }
+    for notice in notices:
+        assert f"整改事项{item.pk}号" in notice.title and village.name in notice.title
+        assert item.description[:10] in notice.title
+        assert notice.url == f"/rectifications/{item.pk}/"

@@ -1,0 +1,109 @@
+"""The 待办 on the home page: each person's waiting work, within what they may open (issue 11)."""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from saohei.home.waiting import waiting_for
+from saohei.leads import services as lead_services
+from saohei.leads.models import Channel, Lead, Satisfaction, Source
+from saohei.leads.tests.conftest import advance
+from saohei.organisations.models import Unit, User
+
+ClientAs = Callable[[str], Client]
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def register(actor: str = "banshi", **overrides: object) -> Lead:
+    values: dict[str, object] = {
+        "received_at": timezone.now(),
+        "channel": Channel.PHONE,
+        "source": Source.PUBLIC_REPORT,
+        "summary": "有人在码头强行收取渔船停靠费",
+    }
+    values.update(overrides)
+    return lead_services.register_lead(
+        actor=user(actor),
+        unit=Unit.objects.get(name="港西镇"),
+        data=lead_services.LeadInput(**values),  # type: ignore[arg-type]
+    )
+
+
+def concluded_real_name_lead() -> Lead:
+    reporter = lead_services.ReporterInput(
+        name="测试实名人", phone="13900001111", id_number="", address=""
+    )
+    return advance(register(reporter=reporter), "concluded")
+
+
+def counts(username: str) -> dict[str, int]:
+    return {kind.label: kind.count for kind in waiting_for(user(username))}
+
+
+@pytest.mark.usefixtures("demo")
+def test_office_staff_never_sees_a_lead_about_an_official_waiting() -> None:
+    ordinary = register()
+    # Registered by a leader: the clerk who registers one keeps it until 研判 (leads.access).
+    register("shuji", involves_official=True)
+
+    staff = waiting_for(user("banshi"))
+    leader = counts("shuji")
+
+    triage = next(kind for kind in staff if kind.label == "待研判线索")
+    assert triage.count == 1 and ordinary.number in triage.items[0].title
+    assert leader["待研判线索"] == 2
+
+
+@pytest.mark.usefixtures("demo")
+def test_custodian_sees_only_the_follow_up_of_the_vault() -> None:
+    lead = concluded_real_name_lead()
+
+    custodian = waiting_for(user("baoguan"))
+
+    assert [kind.label for kind in custodian] == ["待回访（保管员）"]
+    assert custodian[0].items[0].url == f"/vault/leads/{lead.pk}/"
+    assert custodian[0].items[0].title == f"线索 {lead.number}"
+
+
+@pytest.mark.usefixtures("demo")
+def test_followed_up_lead_no_longer_waits() -> None:
+    lead = concluded_real_name_lead()
+    lead_services.record_follow_up(
+        actor=user("baoguan"),
+        lead=lead,
+        contacted_on=timezone.localdate(),
+        method="电话",
+        satisfaction=Satisfaction.SATISFIED,
+    )
+
+    assert waiting_for(user("baoguan")) == []
+
+
+def test_home_page_says_when_nothing_waits(client_as: ClientAs) -> None:
+    page = client_as("shuji").get("/").content.decode()
+
+    assert "暂无等待您处理的事项" in page
+
+
+@pytest.mark.usefixtures("demo")
+def test_waiting_list_queries_do_not_grow_with_the_items() -> None:
+    village = Unit.objects.get(name="柳树庄村")
+    advance(register(), "proposed", village=village)
+    register()
+    with CaptureQueriesContext(connection) as few:
+        waiting_for(user("shuji"))
+    for _ in range(6):
+        advance(register(), "proposed", village=village)
+        register()
+    with CaptureQueriesContext(connection) as many:
+        kinds = waiting_for(user("shuji"))
+
+    assert {kind.label: kind.count for kind in kinds}["待审核办结"] == 7
+    assert len(many) == len(few)
