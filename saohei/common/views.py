@@ -41,9 +41,18 @@ def submit_action_form(
         except ServiceError as error:
             form.add_service_error(error)
     ask_for_files_again(request, form)
+    messages.error(request, summarise_errors(form))
     response = render_page(form)
     response.status_code = 400
     return response
+
+
+def summarise_errors(form: forms.Form) -> str:
+    """The banner above the page: which fields to look at; the reasons stand beside them."""
+    labels = [str(form.fields[name].label or name) for name in form.errors if name in form.fields]
+    if not labels:
+        return "未能提交：" + "；".join(str(error) for error in form.non_field_errors())
+    return f"提交的内容有误，请查看标出的栏目：{'、'.join(labels)}。"
 
 
 def ask_for_files_again(request: HttpRequest, form: forms.Form) -> None:

@@ -244,6 +244,10 @@ class TextForm(StyledForm):
 
     text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
+    def __init__(self, *args: Any, label: str = "内容", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label
+
 
 class AssignForm(StyledForm):
     handling_unit = forms.ModelChoiceField(
