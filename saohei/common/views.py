@@ -47,12 +47,18 @@ def submit_action_form(
     return response
 
 
-def summarise_errors(form: forms.Form) -> str:
+def summarise_errors(*forms_shown: forms.Form) -> str:
     """The banner above the page: which fields to look at; the reasons stand beside them."""
-    labels = [str(form.fields[name].label or name) for name in form.errors if name in form.fields]
+    labels = [
+        str(form.fields[name].label or name)
+        for form in forms_shown
+        for name in form.errors
+        if name in form.fields
+    ]
     if not labels:
-        return "未能提交：" + "；".join(str(error) for error in form.non_field_errors())
-    return f"提交的内容有误，请查看标出的栏目：{'、'.join(labels)}。"
+        reasons = [str(e) for form in forms_shown for e in form.non_field_errors()]
+        return "未能提交：" + "；".join(reasons)
+    return f"提交的内容有误，请查看标出的栏目：{'、'.join(dict.fromkeys(labels))}。"
 
 
 def ask_for_files_again(request: HttpRequest, form: forms.Form) -> None:
@@ -73,4 +79,6 @@ def place_bound_form(
     if slot in context:
         context[slot] = form
     else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(
+            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+        )

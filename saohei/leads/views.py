@@ -15,7 +15,12 @@ from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import (
+    ask_for_files_again,
+    place_bound_form,
+    submit_action_form,
+    summarise_errors,
+)
 from saohei.leads import access, queries, services
 from saohei.leads.documents import feedback_docx
 from saohei.leads.exports import ledger_rows, write_ledger
@@ -170,10 +175,15 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"线索已登记，编号 {lead.number}。")
             return redirect("leads:detail", lead_id=lead.pk)
+    refused = request.method == "POST"
+    if refused:
+        ask_for_files_again(request, form)
+        messages.error(request, summarise_errors(form, *subject_forms))
     return render(
         request,
         "leads/lead_form.html",
         {"form": form, "subject_forms": subject_forms, "town": town, "towns": towns},
+        status=400 if refused else 200,
     )
 
 

@@ -73,7 +73,7 @@ def test_supervisor_cannot_register_a_lead_of_another_source(
     response = client_as("shiban").post(
         "/leads/new/", _form(source="public_report", upstream_office="荣成市扫黑办")
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "source" in response.context["form"].errors
     assert not Lead.objects.exists()
 
@@ -113,8 +113,45 @@ def test_bad_registration_input_writes_nothing(
     client_as: Callable[[str], Client], overrides: dict[str, object], message: str
 ) -> None:
     response = client_as("banshi").post("/leads/new/", _form(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_wrong_id_check_digit_is_marked_on_the_subjects_field(
+    client_as: Callable[[str], Client],
+) -> None:
+    response = client_as("banshi").post(
+        "/leads/new/", _form(**{"subjects-0-id_number": "110105194912310021"})
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    id_number = page.get_element_by_id("id_subjects-0-id_number")
+    assert id_number.get("value") == "110105194912310021"
+    assert id_number.get("aria-invalid") == "true"
+    error = page.get_element_by_id(id_number.get("aria-describedby"))
+    assert "校验位不正确" in error.text_content()
+    # The banner names the field; the reason stands beside it.
+    assert "请查看标出的栏目：身份证号" in response.content.decode()
+    assert page.get_element_by_id("id_summary").text.strip() == "村民反映有人在码头收保护费"
+    assert not Lead.objects.exists()
+
+
+def test_refused_registration_asks_for_the_files_again(
+    client_as: Callable[[str], Client],
+) -> None:
+    upload = io.BytesIO(b"%PDF-1.4 test")
+    upload.name = "笔录.pdf"
+    response = client_as("banshi").post(
+        "/leads/new/", {**_form(summary=""), "attachments": [upload]}
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    assert "id_attachments_error" in page.get_element_by_id("id_attachments").get(
+        "aria-describedby"
+    )
+    error = page.get_element_by_id("id_attachments_error")
+    assert "请重新选择文件" in error.text_content()
     assert not Lead.objects.exists()
 
 

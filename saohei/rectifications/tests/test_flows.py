@@ -276,7 +276,9 @@ def test_refused_progress_keeps_the_note_and_marks_the_file_field(
     head = client_as("cun02")
     events_before = AuditEvent.objects.count()
     note = "已召开村两委会议研究整改措施，补齐两期零报告并由村负责人签字确认存档备查"
-    document = SimpleUploadedFile("说明.doc", b"\xd0\xcf\x11\xe0 old word file", "application/msword")
+    document = SimpleUploadedFile(
+        "说明.doc", b"\xd0\xcf\x11\xe0 old word file", "application/msword"
+    )
     response = head.post(
         f"/rectifications/{item.pk}/progress/",
         {"occurred_on": timezone.localdate(), "content": note, "evidence": document},
