@@ -61,11 +61,17 @@ def summarise_errors(*forms_shown: forms.Form) -> str:
     return f"提交的内容有误，请查看标出的栏目：{'、'.join(dict.fromkeys(labels))}。"
 
 
-def ask_for_files_again(request: HttpRequest, form: forms.Form) -> None:
-    """Beside each file field whose files were sent with a refused form: choose them again."""
+def ask_for_files_again(
+    request: HttpRequest, form: forms.Form, *, message: str = CHOOSE_FILES_AGAIN
+) -> bool:
+    """Beside each file field whose files were sent with a refused form: choose them again.
+    True when there was such a field."""
+    asked = False
     for name, field in form.fields.items():
         if isinstance(field, forms.FileField) and request.FILES.getlist(form.add_prefix(name)):
-            form.add_error(name, CHOOSE_FILES_AGAIN)
+            form.add_error(name, message)
+            asked = True
+    return asked
 
 
 def place_bound_form(
