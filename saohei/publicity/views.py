@@ -14,9 +14,11 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
@@ -217,7 +219,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 town=town,
                 data=_activity_input(form.cleaned_data),
-                photos=check_uploads(form.cleaned_data["photos"]),
+                photos=check_uploads(form.cleaned_data["photos"], field="photos"),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -232,18 +234,26 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*READ_ROLES)
 def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     user = _actor(request)
-    activity = access.get_activity_for_user(user, activity_id)
+    return _activity_page(request, user, access.get_activity_for_user(user, activity_id))
+
+
+def _activity_page(
+    request: HttpRequest,
+    user: User,
+    activity: PublicityActivity,
+    *,
+    void_form: StyledForm | None = None,
+) -> HttpResponse:
+    """The activity; `void_form` is a refused 作废, shown with its reason and errors."""
     can_correct = access.can_correct(user, activity) and not activity.is_voided
-    return _render(
-        request,
-        "publicity/activity_detail.html",
-        {
-            "activity": activity,
-            "photos": list(activity.photos.all()),
-            "can_correct": can_correct,
-            "void_form": VoidForm() if can_correct else None,
-        },
-    )
+    context: dict[str, Any] = {
+        "activity": activity,
+        "photos": list(activity.photos.all()),
+        "can_correct": can_correct,
+        "void_form": VoidForm() if can_correct else None,
+    }
+    place_bound_form(request, context, ("void_form", void_form) if void_form else None)
+    return _render(request, "publicity/activity_detail.html", context)
 
 
 @role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
@@ -281,7 +291,7 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=user,
                 activity=activity,
                 data=_activity_input(form.cleaned_data),
-                photos=check_uploads(form.cleaned_data["photos"]),
+                photos=check_uploads(form.cleaned_data["photos"], field="photos"),
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
@@ -299,19 +309,18 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     user = _actor(request)
     activity = access.get_activity_for_user(user, activity_id)
-    form = VoidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写作废原因。")
-    else:
-        try:
-            services.void_activity(
-                actor=user, activity=activity, reason=form.cleaned_data["reason"]
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "已作废，该记录不再计入合计。")
-    return redirect("publicity:detail", activity_id=activity.pk)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.void_activity(actor=user, activity=activity, reason=data["reason"])
+        messages.success(request, "已作废，该记录不再计入合计。")
+        return redirect("publicity:detail", activity_id=activity.pk)
+
+    return submit_action_form(
+        request,
+        VoidForm(request.POST),
+        perform=perform,
+        render_page=lambda form: _activity_page(request, user, activity, void_form=form),
+    )
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -505,3 +506,19 @@ def test_office_sets_stops_and_accrues_a_schedule_through_the_page(client_as: Cl
         f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": "nonsense"}, follow=True
     )
     assert "停止日期有误" in bad.content.decode()
+
+
+def test_refused_void_keeps_the_reason_beside_its_field(
+    client_as: ClientAs, record: Record
+) -> None:
+    activity = record()
+    reason = "重复登记" * 60
+    response = client_as("cun02").post(f"/publicity/{activity.pk}/void/", {"reason": reason})
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    field = page.get_element_by_id("id_reason")
+    assert field.get("value") == reason
+    assert field.get("aria-invalid") == "true"
+    assert "200" in page.get_element_by_id("id_reason_error").text_content()
+    activity.refresh_from_db()
+    assert activity.void_reason == ""
