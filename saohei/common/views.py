@@ -77,14 +77,20 @@ def ask_for_files_again(
 def place_bound_form(
     request: HttpRequest, context: dict[str, Any], bound_form: tuple[str, StyledForm] | None
 ) -> None:
-    """Put the refused form, as (context name, form), in its place on the page; when the page
-    no longer offers that form (the record moved on meanwhile), its errors become a message."""
+    """Put the refused form, as (context name, form), in its place on the page. When the page
+    does not show that form (a bare button, or the record moved on meanwhile), its field errors
+    become a message; its other errors are already in the banner (`summarise_errors`)."""
     if bound_form is None:
         return
     slot, form = bound_form
     if slot in context:
         context[slot] = form
-    else:
-        messages.error(
-            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
-        )
+        return
+    field_errors = [
+        f"{form.fields[name].label}：{error}"
+        for name, errors in form.errors.items()
+        if name in form.fields
+        for error in errors
+    ]
+    if field_errors:
+        messages.error(request, "；".join(field_errors))

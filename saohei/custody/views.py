@@ -186,7 +186,7 @@ def _rewards_page(
         .filter(pk__in=[reward.lead_id for reward in rewards])
         .values_list("pk", flat=True)
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for reward in rewards:
         refusal = (
             services.reward_refusal(reward.lead)

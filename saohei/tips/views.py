@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
-from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.views import place_bound_form, submit_action_form
@@ -103,8 +102,7 @@ def _tip_action(
     form_kwargs: Callable[[Tip], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """POST a form to one service call; a refusal re-renders the tip's page with this form
-    (in `form_slot`) as it was typed and the error beside its field. A bare button has nothing
-    typed to keep: its refusal is a message on the tip's page."""
+    (in `form_slot`) as it was typed and the error beside its field."""
     user = _actor(request)
     tip = access.get_tip_for_user(user, tip_id)
 
@@ -112,15 +110,10 @@ def _tip_action(
         messages.success(request, perform(user, tip, data))
         return redirect("tips:detail", tip_id=tip.pk)
 
-    if form_class is None:
-        try:
-            return done({})
-        except ServiceError as error:
-            messages.error(request, error.message)
-            return redirect("tips:detail", tip_id=tip.pk)
     return submit_action_form(
         request,
-        form_class(request.POST, **(form_kwargs(tip) if form_kwargs else {})),
+        # A bare button (恢复) is an empty form: its refusal is the banner on the tip's page.
+        (form_class or StyledForm)(request.POST, **(form_kwargs(tip) if form_kwargs else {})),
         perform=done,
         render_page=lambda form: _tip_page(request, tip, bound_form=(form_slot, form)),
     )
