@@ -500,12 +500,20 @@ def test_office_sets_stops_and_accrues_a_schedule_through_the_page(client_as: Cl
     client.post("/publicity/schedules/accrue/")
     assert schedule.activities.count() == 4
     assert "120 小时（4 天）" in client.get("/publicity/schedules/").content.decode()
+    bad = client.post(
+        f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": "nonsense", "reason": "换屏"}
+    )
+    # Refused in its row: the reason kept, the date marked, the new-schedule form still there.
+    assert bad.status_code == 400
+    page = lxml.html.fromstring(bad.content.decode())
+    assert page.get_element_by_id(f"id_stop{schedule.pk}_reason").get("value") == "换屏"
+    ends_on = page.get_element_by_id(f"id_stop{schedule.pk}_ends_on")
+    assert ends_on.get("aria-invalid") == "true"
+    assert page.get_element_by_id(ends_on.get("aria-describedby")).text_content().strip()
+    assert page.get_element_by_id("id_kind") is not None
     client.post(f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": days_ago(3).isoformat()})
     assert schedule.activities.current().count() == 2
-    bad = client.post(
-        f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": "nonsense"}, follow=True
-    )
-    assert "停止日期有误" in bad.content.decode()
+    assert "已停止" in client.get("/publicity/schedules/").content.decode()
 
 
 def test_refused_void_keeps_the_reason_beside_its_field(
