@@ -7,6 +7,7 @@ from django.db import models
 
 from saohei.common.dates import DateKind, bound_form_field
 from saohei.common.errors import ServiceError
+from saohei.common.pii import clean_id_number, clean_mobile
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
 
@@ -44,6 +45,24 @@ class StyledForm(forms.Form):
         """Show a refused service call beside its field (or above the form)."""
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
+
+
+def id_number_validator(value: str) -> None:
+    """The services' own 居民身份证号 check (length, birth date, check digit), at the field, so
+    that a wrong digit is marked where it was typed."""
+    _refused_at_field(clean_id_number, value)
+
+
+def mobile_validator(value: str) -> None:
+    """The services' own mobile-number check, at the field."""
+    _refused_at_field(clean_mobile, value)
+
+
+def _refused_at_field(check: Callable[[str], str], value: str) -> None:
+    try:
+        check(value)
+    except ServiceError as error:
+        raise ValidationError(error.message, code="invalid") from error
 
 
 def guard_hostile_input(field: forms.Field) -> None:

@@ -41,32 +41,33 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
-    """Refuse the whole batch if any file is too big or not of an allowed type."""
+def check_uploads(files: list[UploadedFile], *, field: str = "attachments") -> list[CheckedUpload]:
+    """Refuse the whole batch if any file is too big or not of an allowed type; the refusal
+    names `field`, the form field the files came in, so that it is shown beside it."""
     if len(files) > MAX_FILES:
-        raise ServiceError(f"一次最多上传 {MAX_FILES} 个文件", field="attachments")
+        raise ServiceError(f"一次最多上传 {MAX_FILES} 个文件", field=field)
     checked = []
     for upload in files:
         size = upload.size or 0
         if size > MAX_FILE_BYTES:
             raise ServiceError(
-                f"文件“{upload.name}”超过 {MAX_FILE_BYTES // 1024 // 1024}MB", field="attachments"
+                f"文件“{upload.name}”超过 {MAX_FILE_BYTES // 1024 // 1024}MB", field=field
             )
         if size == 0:
-            raise ServiceError(f"文件“{upload.name}”是空文件", field="attachments")
+            raise ServiceError(f"文件“{upload.name}”是空文件", field=field)
         upload.seek(0)
         content_type = sniff_content_type(upload.read(32))
         if content_type is None:
             raise ServiceError(
                 f"文件“{upload.name}”的类型不受支持（可上传图片、PDF、Office文档、音视频）",
-                field="attachments",
+                field=field,
             )
         if content_type == "application/zip":
             # Whoever downloads it opens it in Office: a real document, not a bomb.
             try:
                 check_office_file(upload, name=str(upload.name))
             except OfficeFileRefused as error:
-                raise ServiceError(error.message, field="attachments") from error
+                raise ServiceError(error.message, field=field) from error
         digest = hashlib.sha256()
         upload.seek(0)
         for chunk in upload.chunks():

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip
 from saohei.common.validation import safe_text
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.custody import access, queries, services
 from saohei.custody.forms import (
     FollowUpForm,
@@ -166,14 +168,24 @@ def reward_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @role_required(*REWARD_ROLES)
 def reward_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    return _rewards_page(request, _actor(request))
+
+
+def _rewards_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    refused: tuple[int, str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The reward cases with their forms; `refused` is (reward id, "decision_form" or
+    "payment_form", form) for a refused submit, shown in its row as typed with its errors."""
     rewards = queries.list_reward_cases(user)
     openable = set(
         lead_access.visible_leads(user)
         .filter(pk__in=[reward.lead_id for reward in rewards])
         .values_list("pk", flat=True)
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for reward in rewards:
         refusal = (
             services.reward_refusal(reward.lead)
@@ -192,25 +204,20 @@ def reward_list_view(request: HttpRequest) -> HttpResponse:
                 and not refusal
                 and lead_access.is_identity_custodian(user, reward.lead.unit),
                 "can_open_lead": reward.lead_id in openable,
+                "decision_form": RewardDecisionForm(auto_id=f"id_decide{reward.pk}_%s"),
+                "payment_form": PaymentForm(
+                    auto_id=f"id_pay{reward.pk}_%s", initial={"paid_on": timezone.localdate()}
+                ),
             }
         )
+    if refused is not None:
+        reward_id, slot, form = refused
+        row = next((row for row in rows if row["reward"].pk == reward_id), {})
+        place_bound_form(request, row, (slot, form))
     return render(
         request,
         "custody/rewards.html",
-        {
-            "rows": rows,
-            "is_custodian": user.has_any_role(access.CUSTODIAN_ROLES),
-            "decision_form": RewardDecisionForm(),
-            "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
-        },
-    )
-
-
-def _form_errors(form: Any) -> str:
-    return "；".join(
-        f"{form.fields[f].label if f in form.fields else ''}{e}"
-        for f, es in form.errors.items()
-        for e in es
+        {"rows": rows, "is_custodian": user.has_any_role(access.CUSTODIAN_ROLES)},
     )
 
 
@@ -219,20 +226,21 @@ def _form_errors(form: Any) -> str:
 def decide_view(request: HttpRequest, reward_id: int) -> HttpResponse:
     user = _actor(request)
     reward = access.get_reward_case_for_user(user, reward_id)
-    form = RewardDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-        return redirect("vault:rewards")
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
-        services.decide_reward(
-            actor=user, reward=reward, approve=approve, note=form.cleaned_data["note"]
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        approve = data["decision"] == "approve"
+        services.decide_reward(actor=user, reward=reward, approve=approve, note=data["note"])
         messages.success(request, "已批准。" if approve else "已退回。")
-    return redirect("vault:rewards")
+        return redirect("vault:rewards")
+
+    return submit_action_form(
+        request,
+        RewardDecisionForm(request.POST, auto_id=f"id_decide{reward.pk}_%s"),
+        perform=perform,
+        render_page=lambda form: _rewards_page(
+            request, user, refused=(reward.pk, "decision_form", form)
+        ),
+    )
 
 
 @require_POST
@@ -240,14 +248,17 @@ def decide_view(request: HttpRequest, reward_id: int) -> HttpResponse:
 def payment_view(request: HttpRequest, reward_id: int) -> HttpResponse:
     user = _actor(request)
     reward = access.get_reward_case_for_user(user, reward_id)
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-        return redirect("vault:rewards")
-    try:
-        services.record_reward_payment(actor=user, reward=reward, **form.cleaned_data)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.record_reward_payment(actor=user, reward=reward, **data)
         messages.success(request, "已登记发放。")
-    return redirect("vault:rewards")
+        return redirect("vault:rewards")
+
+    return submit_action_form(
+        request,
+        PaymentForm(request.POST, auto_id=f"id_pay{reward.pk}_%s"),
+        perform=perform,
+        render_page=lambda form: _rewards_page(
+            request, user, refused=(reward.pk, "payment_form", form)
+        ),
+    )

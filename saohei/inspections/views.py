@@ -122,7 +122,7 @@ def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
                 folder=data["folder"],
                 result=data["result"],
                 note=data["note"],
-                photos=check_uploads(request.FILES.getlist("photos")),
+                photos=check_uploads(request.FILES.getlist("photos"), field="photos"),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -158,7 +158,7 @@ def finding_edit_view(request: HttpRequest, round_id: int, finding_id: int) -> H
                 finding=finding,
                 result=form.cleaned_data["result"],
                 note=form.cleaned_data["note"],
-                photos=check_uploads(request.FILES.getlist("photos")),
+                photos=check_uploads(request.FILES.getlist("photos"), field="photos"),
             )
         except ServiceError as error:
             form.add_service_error(error)

@@ -5,7 +5,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, id_number_validator, mobile_validator
 from saohei.leads.models import (
     Channel,
     Conclusion,
@@ -81,8 +81,12 @@ class LeadForm(StyledForm):
     )
     involves_official = forms.BooleanField(label="涉及公职人员（保护伞）", required=False)
     reporter_name = forms.CharField(label="举报人姓名", max_length=50, required=False)
-    reporter_phone = forms.CharField(label="举报人电话", max_length=20, required=False)
-    reporter_id_number = forms.CharField(label="举报人身份证号", max_length=20, required=False)
+    reporter_phone = forms.CharField(
+        label="举报人电话", max_length=20, required=False, validators=[mobile_validator]
+    )
+    reporter_id_number = forms.CharField(
+        label="举报人身份证号", max_length=20, required=False, validators=[id_number_validator]
+    )
     reporter_address = forms.CharField(label="举报人住址", max_length=200, required=False)
     attachments = MultipleFileField(
         label="附件", help_text="图片、PDF、Office文档、音视频；单个不超过20MB，最多10个"
@@ -113,8 +117,12 @@ class LeadForm(StyledForm):
 class SubjectForm(StyledForm):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     alias = forms.CharField(label="绰号", max_length=50, required=False)
-    id_number = forms.CharField(label="身份证号", max_length=20, required=False)
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    id_number = forms.CharField(
+        label="身份证号", max_length=20, required=False, validators=[id_number_validator]
+    )
+    phone = forms.CharField(
+        label="手机号", max_length=20, required=False, validators=[mobile_validator]
+    )
     address = forms.CharField(label="住址", max_length=200, required=False)
     village = forms.ModelChoiceField(
         label="所属村", queryset=Unit.objects.none(), required=False, empty_label="—"
@@ -243,6 +251,10 @@ class TextForm(StyledForm):
     """One required text box; the label comes from the view."""
 
     text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def __init__(self, *args: Any, label: str = "内容", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label
 
 
 class AssignForm(StyledForm):

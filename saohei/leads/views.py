@@ -11,9 +11,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
+from saohei.common.views import (
+    ask_for_files_again,
+    place_bound_form,
+    submit_action_form,
+    summarise_errors,
+)
 from saohei.leads import access, queries, services
 from saohei.leads.documents import feedback_docx
 from saohei.leads.exports import ledger_rows, write_ledger
@@ -169,10 +176,15 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"线索已登记，编号 {lead.number}。")
             return redirect("leads:detail", lead_id=lead.pk)
+    refused = request.method == "POST"
+    if refused:
+        ask_for_files_again(request, form)
+        messages.error(request, summarise_errors(form, *subject_forms))
     return render(
         request,
         "leads/lead_form.html",
         {"form": form, "subject_forms": subject_forms, "town": town, "towns": towns},
+        status=400 if refused else 200,
     )
 
 
@@ -181,6 +193,18 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     user = _actor(request)
     lead = access.get_lead_for_user(user, lead_id)
     services.record_lead_viewed(actor=user, lead=lead, ip_address=client_ip(request))
+    return _lead_page(request, user, lead)
+
+
+def _lead_page(
+    request: HttpRequest,
+    user: User,
+    lead: Lead,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The lead with the forms this user may submit; `bound_form` is the one just refused, as
+    (context name, form), shown with what was typed and its errors."""
     is_office = access.is_office_member(user, lead.unit)
     can_sign = access.can_sign_off(user, lead)
     can_investigate = access.can_investigate(user, lead)
@@ -229,6 +253,8 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             follow_up_form=FollowUpForm(initial={"contacted_on": today}),
             other_form=OtherLeadForm(),
         )
+    if context["is_police"]:
+        context["police_form"] = TextForm(prefix="police", label="反馈内容")
     if can_investigate:
         context.update(
             investigation_form=InvestigationForm(initial={"occurred_on": today}),
@@ -238,43 +264,52 @@ def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         context.update(
             sign_off_form=SignOffForm(),
             extend_form=ExtendForm(),
-            instruction_form=TextForm(prefix="instruction"),
+            instruction_form=TextForm(prefix="instruction", label="批示内容"),
+            reopen_form=TextForm(prefix="reopen", label="理由"),
         )
+    for instruction in context["instructions"]:
+        if not instruction.answered_at:
+            instruction.answer_form = TextForm(prefix=f"answer{instruction.pk}", label="落实情况")
+    if bound_form is not None and bound_form[0].startswith("answer"):
+        # An instruction's answer form lives on the instruction in the list.
+        answered = next(
+            (i for i in context["instructions"] if f"answer{i.pk}" == bound_form[0]), None
+        )
+        if answered is not None and hasattr(answered, "answer_form"):
+            answered.answer_form = bound_form[1]
+            bound_form = None
+    place_bound_form(request, context, bound_form)
     return render(request, "leads/lead_detail.html", context)
 
 
 def _lead_action(
     request: HttpRequest,
     lead_id: int,
-    form_class: Callable[..., Any] | None,
+    form_class: Callable[..., StyledForm] | None,
     perform: Callable[[User, Lead, dict[str, Any]], str],
     *,
+    form_slot: str = "",
     form_kwargs: Callable[[Lead], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """POST a form to one service call; errors come back as a message on the lead's page."""
+    """POST a form to one service call; a refusal re-renders the lead's page with this form
+    (in `form_slot`) as it was typed and the error beside its field."""
     user = _actor(request)
     lead = access.get_lead_for_user(user, lead_id)
-    data: dict[str, Any] = {}
-    if form_class is not None:
-        form = form_class(
-            request.POST, request.FILES or None, **(form_kwargs(lead) if form_kwargs else {})
-        )
-        if not form.is_valid():
-            errors = "；".join(
-                f"{form.fields[f].label if f in form.fields else ''}{' ' if f in form.fields else ''}{e}"
-                for f, es in form.errors.items()
-                for e in es
-            )
-            messages.error(request, f"提交的内容有误：{errors}")
-            return redirect("leads:detail", lead_id=lead.pk)
-        data = form.cleaned_data
-    try:
-        message = perform(user, lead, data)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, message)
-    return redirect("leads:detail", lead_id=lead.pk)
+
+    def done(data: dict[str, Any]) -> HttpResponse:
+        messages.success(request, perform(user, lead, data))
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    # A bare button (归档) is an empty form: its refusal is the banner on the lead's page.
+    form = (form_class or StyledForm)(
+        request.POST, request.FILES or None, **(form_kwargs(lead) if form_kwargs else {})
+    )
+    return submit_action_form(
+        request,
+        form,
+        perform=done,
+        render_page=lambda bound: _lead_page(request, user, lead, bound_form=(form_slot, bound)),
+    )
 
 
 @require_POST
@@ -285,7 +320,11 @@ def triage_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return "已记录研判意见。"
 
     return _lead_action(
-        request, lead_id, lambda *a, **k: TextForm(*a, prefix="triage", **k), perform
+        request,
+        lead_id,
+        lambda *a, **k: TextForm(*a, prefix="triage", **k),
+        perform,
+        form_slot="triage_form",
     )
 
 
@@ -304,7 +343,12 @@ def assign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return "已交办。"
 
     return _lead_action(
-        request, lead_id, AssignForm, perform, form_kwargs=lambda lead: {"town": lead.unit}
+        request,
+        lead_id,
+        AssignForm,
+        perform,
+        form_kwargs=lambda lead: {"town": lead.unit},
+        form_slot="assign_form",
     )
 
 
@@ -317,11 +361,13 @@ def investigate_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             lead=lead,
             occurred_on=data["occurred_on"],
             content=data["content"],
-            evidence=check_uploads(data["evidence"]),
+            evidence=check_uploads(data["evidence"], field="evidence"),
         )
         return "已录入核查情况。"
 
-    return _lead_action(request, lead_id, InvestigationForm, perform)
+    return _lead_action(
+        request, lead_id, InvestigationForm, perform, form_slot="investigation_form"
+    )
 
 
 @require_POST
@@ -332,7 +378,11 @@ def police_feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return "已反馈。"
 
     return _lead_action(
-        request, lead_id, lambda *a, **k: TextForm(*a, prefix="police", **k), perform
+        request,
+        lead_id,
+        lambda *a, **k: TextForm(*a, prefix="police", label="反馈内容", **k),
+        perform,
+        form_slot="police_form",
     )
 
 
@@ -345,7 +395,7 @@ def propose_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         )
         return "已提交拟办结意见，等待领导审核。"
 
-    return _lead_action(request, lead_id, ProposeForm, perform)
+    return _lead_action(request, lead_id, ProposeForm, perform, form_slot="propose_form")
 
 
 @require_POST
@@ -356,7 +406,7 @@ def sign_off_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         services.sign_off(actor=user, lead=lead, approve=approve, note=data["note"])
         return "已审核通过，线索办结。" if approve else "已退回重新核查。"
 
-    return _lead_action(request, lead_id, SignOffForm, perform)
+    return _lead_action(request, lead_id, SignOffForm, perform, form_slot="sign_off_form")
 
 
 @require_POST
@@ -366,7 +416,7 @@ def feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         services.record_feedback(actor=user, lead=lead, **data)
         return "已记录反馈上级。"
 
-    return _lead_action(request, lead_id, FeedbackForm, perform)
+    return _lead_action(request, lead_id, FeedbackForm, perform, form_slot="feedback_form")
 
 
 @require_POST
@@ -376,7 +426,7 @@ def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         services.record_follow_up(actor=user, lead=lead, **data)
         return "已记录回访。"
 
-    return _lead_action(request, lead_id, FollowUpForm, perform)
+    return _lead_action(request, lead_id, FollowUpForm, perform, form_slot="follow_up_form")
 
 
 @require_POST
@@ -397,7 +447,11 @@ def reopen_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return "线索已重新打开。"
 
     return _lead_action(
-        request, lead_id, lambda *a, **k: TextForm(*a, prefix="reopen", **k), perform
+        request,
+        lead_id,
+        lambda *a, **k: TextForm(*a, prefix="reopen", label="理由", **k),
+        perform,
+        form_slot="reopen_form",
     )
 
 
@@ -410,7 +464,7 @@ def extend_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         )
         return "已延期。"
 
-    return _lead_action(request, lead_id, ExtendForm, perform)
+    return _lead_action(request, lead_id, ExtendForm, perform, form_slot="extend_form")
 
 
 @require_POST
@@ -421,7 +475,11 @@ def instruct_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return delivery_message(instruction_recipients(lead, author=user))
 
     return _lead_action(
-        request, lead_id, lambda *a, **k: TextForm(*a, prefix="instruction", **k), perform
+        request,
+        lead_id,
+        lambda *a, **k: TextForm(*a, prefix="instruction", label="批示内容", **k),
+        perform,
+        form_slot="instruction_form",
     )
 
 
@@ -440,8 +498,9 @@ def answer_instruction_view(
     return _lead_action(
         request,
         lead_id,
-        lambda *a, **k: TextForm(*a, prefix=f"answer{instruction_id}", **k),
+        lambda *a, **k: TextForm(*a, prefix=f"answer{instruction_id}", label="落实情况", **k),
         perform,
+        form_slot=f"answer{instruction_id}",
     )
 
 
@@ -460,7 +519,7 @@ def merge_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         services.merge_lead(actor=user, lead=lead, into=into, note=data["note"])
         return f"已并入 {into.number}。"
 
-    return _lead_action(request, lead_id, OtherLeadForm, perform)
+    return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
 @require_POST
@@ -471,7 +530,7 @@ def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         services.link_leads(actor=user, lead=lead, other=other, note=data["note"])
         return f"已关联 {other.number}。"
 
-    return _lead_action(request, lead_id, OtherLeadForm, perform)
+    return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
 @require_POST

@@ -15,6 +15,7 @@ from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads.access import visible_leads
 from saohei.meetings import access, queries, services
 from saohei.meetings.forms import (
@@ -202,7 +203,18 @@ def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @role_required(*access.READ_ROLES)
 def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
-    meeting = access.get_meeting_for_user(user, meeting_id)
+    return _meeting_page(request, user, access.get_meeting_for_user(user, meeting_id))
+
+
+def _meeting_page(
+    request: HttpRequest,
+    user: User,
+    meeting: Meeting,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The meeting with the forms the office may submit; `bound_form` is the one just refused,
+    as (context name, form), shown with what was typed and its errors."""
     is_office = access.is_office_member(user, meeting.unit)
     reads_record = access.reads_full_record(user, meeting.unit)
     context: dict[str, Any] = {
@@ -239,15 +251,8 @@ def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
             if meeting.kind == MeetingKind.ANALYSIS
             else None,
         )
+    place_bound_form(request, context, bound_form)
     return render(request, "meetings/meeting_detail.html", context)
-
-
-def _form_errors(form: Any) -> str:
-    return "；".join(
-        f"{form.fields[name].label if name in form.fields else ''} {error}"
-        for name, errors in form.errors.items()
-        for error in errors
-    )
 
 
 @require_POST
@@ -255,17 +260,20 @@ def _form_errors(form: Any) -> str:
 def decision_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = _office_meeting(user, meeting_id)
-    form = DecisionForm(request.POST, town=meeting.unit)
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-    else:
-        try:
-            services.add_decision(actor=user, meeting=meeting, **form.cleaned_data)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "决定事项已登记。")
-    return redirect("meetings:detail", meeting_id=meeting.pk)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.add_decision(actor=user, meeting=meeting, **data)
+        messages.success(request, "决定事项已登记。")
+        return redirect("meetings:detail", meeting_id=meeting.pk)
+
+    return submit_action_form(
+        request,
+        DecisionForm(request.POST, town=meeting.unit),
+        perform=perform,
+        render_page=lambda form: _meeting_page(
+            request, user, meeting, bound_form=("decision_form", form)
+        ),
+    )
 
 
 def _decision_page(
@@ -273,7 +281,6 @@ def _decision_page(
     decision: MeetingDecision,
     *,
     bound_form: tuple[str, StyledForm] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     """The decision with what the office may still do with it: edit, hand on as a task, or put
     it on the ledger; once handed on, why it can no longer change. `bound_form` is the one
@@ -296,10 +303,8 @@ def _decision_page(
             task_form=ToTaskForm(town=meeting.unit, prefix="task"),
             rectification_form=ToRectificationForm(town=meeting.unit, prefix="rectify"),
         )
-        if bound_form is not None:
-            name, form = bound_form
-            context[name] = form
-    return render(request, "meetings/decision_detail.html", context, status=status)
+    place_bound_form(request, context, bound_form)
+    return render(request, "meetings/decision_detail.html", context)
 
 
 @role_required(*OFFICE)
@@ -319,21 +324,15 @@ def _decision_action(
     perform: Callable[[User, MeetingDecision, dict[str, Any]], HttpResponse],
 ) -> HttpResponse:
     """One POST on a decision: validate, call the service through `perform` (which answers with
-    its redirect); a refusal tied to a field goes back beside it, any other as a message."""
+    its redirect); a refusal re-renders the decision with this form as typed."""
     user = _actor(request)
     decision = _office_decision(user, meeting_id, decision_id)
-    form = form_class(request.POST, town=decision.meeting.unit, prefix=prefix)
-    if form.is_valid():
-        try:
-            return perform(user, decision, form.cleaned_data)
-        except ServiceError as error:
-            if error.field is None:
-                messages.error(request, error.message)
-                return redirect(
-                    "meetings:decision", meeting_id=decision.meeting_id, decision_id=decision.pk
-                )
-            form.add_service_error(error)
-    return _decision_page(request, decision, bound_form=(form_slot, form), status=400)
+    return submit_action_form(
+        request,
+        form_class(request.POST, town=decision.meeting.unit, prefix=prefix),
+        perform=lambda data: perform(user, decision, data),
+        render_page=lambda form: _decision_page(request, decision, bound_form=(form_slot, form)),
+    )
 
 
 @require_POST
@@ -437,9 +436,7 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _task_page(
-    request: HttpRequest, task: Task, *, form: CompleteTaskForm | None = None, status: int = 200
-) -> HttpResponse:
+def _task_page(request: HttpRequest, task: Task, *, form: StyledForm | None = None) -> HttpResponse:
     user = _actor(request)
     today = timezone.localdate()
     can_complete = not task.is_done and access.can_complete_task(user, task)
@@ -459,7 +456,6 @@ def _task_page(
             .filter(pk=task.decision.meeting_id)
             .exists(),
         },
-        status=status,
     )
 
 
@@ -475,19 +471,18 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
     task = access.get_task_for_user(user, task_id)
     if not access.can_complete_task(user, task):
         raise PermissionDenied("只有承办人或本镇扫黑办、领导小组可以办结任务")
-    form = CompleteTaskForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complete_task(actor=user, task=task, result=form.cleaned_data["result"])
-        except ServiceError as error:
-            if error.field is None:
-                messages.error(request, error.message)
-                return redirect("meetings:task", task_id=task.pk)
-            form.add_service_error(error)
-        else:
-            messages.success(request, "任务已办结。")
-            return redirect("meetings:task", task_id=task.pk)
-    return _task_page(request, task, form=form, status=400)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.complete_task(actor=user, task=task, result=data["result"])
+        messages.success(request, "任务已办结。")
+        return redirect("meetings:task", task_id=task.pk)
+
+    return submit_action_form(
+        request,
+        CompleteTaskForm(request.POST),
+        perform=perform,
+        render_page=lambda form: _task_page(request, task, form=form),
+    )
 
 
 @require_POST
@@ -495,17 +490,20 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
 def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = _office_meeting(user, meeting_id)
-    form = LeadOpinionForm(request.POST, leads=visible_leads(user))
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-    else:
-        try:
-            services.record_lead_opinion(actor=user, meeting=meeting, **form.cleaned_data)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "研判意见已登记。")
-    return redirect("meetings:detail", meeting_id=meeting.pk)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.record_lead_opinion(actor=user, meeting=meeting, **data)
+        messages.success(request, "研判意见已登记。")
+        return redirect("meetings:detail", meeting_id=meeting.pk)
+
+    return submit_action_form(
+        request,
+        LeadOpinionForm(request.POST, leads=visible_leads(user)),
+        perform=perform,
+        render_page=lambda form: _meeting_page(
+            request, user, meeting, bound_form=("opinion_form", form)
+        ),
+    )
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
@@ -577,38 +575,53 @@ def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*RECORD)
 def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _actor(request)
-    inspection = access.get_self_inspection_for_user(user, inspection_id)
+    return _self_inspection_page(
+        request, user, access.get_self_inspection_for_user(user, inspection_id)
+    )
+
+
+def _self_inspection_page(
+    request: HttpRequest,
+    user: User,
+    inspection: SelfInspection,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The checklist with a self-assessment form per requirement and the problem form;
+    `bound_form` is the one just refused (`r<id>` for a requirement's, or `problem_form`)."""
     is_office = access.is_office_member(user, inspection.unit)
     requirements = list(inspection.requirements.all())
+    refused = dict([bound_form]) if bound_form else {}
     rows = [
         (
             requirement,
-            AssessForm(
-                prefix=f"r{requirement.pk}",
-                initial={"assessment": requirement.assessment, "note": requirement.note},
+            refused.pop(
+                f"r{requirement.pk}",
+                AssessForm(
+                    prefix=f"r{requirement.pk}",
+                    initial={"assessment": requirement.assessment, "note": requirement.note},
+                ),
             )
             if is_office
             else None,
         )
         for requirement in requirements
     ]
-    return render(
-        request,
-        "meetings/self_inspection_detail.html",
-        {
-            "inspection": inspection,
-            "is_office": is_office,
-            "rows": rows,
-            "problems": inspection.problems.select_related(
-                "requirement", "rectification_item__responsible_person"
-            ),
-            "problem_form": ProblemForm(
-                town=inspection.unit, requirements=inspection.requirements.all()
-            )
-            if is_office
-            else None,
-        },
-    )
+    context: dict[str, Any] = {
+        "inspection": inspection,
+        "is_office": is_office,
+        "rows": rows,
+        "problems": inspection.problems.select_related(
+            "requirement", "rectification_item__responsible_person"
+        ),
+        "problem_form": ProblemForm(
+            town=inspection.unit, requirements=inspection.requirements.all()
+        )
+        if is_office
+        else None,
+    }
+    place_bound_form(request, context, next(iter(refused.items()), None))
+    return render(request, "meetings/self_inspection_detail.html", context)
 
 
 @require_POST
@@ -619,17 +632,20 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
     requirement = inspection.requirements.filter(pk=requirement_id).first()
     if requirement is None:
         raise Http404("要求不存在")
-    form = AssessForm(request.POST, prefix=f"r{requirement.pk}")
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-    else:
-        try:
-            services.assess_requirement(actor=user, requirement=requirement, **form.cleaned_data)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"第{requirement.position}项自评已保存。")
-    return redirect("meetings:self_inspection", inspection_id=inspection.pk)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.assess_requirement(actor=user, requirement=requirement, **data)
+        messages.success(request, f"第{requirement.position}项自评已保存。")
+        return redirect("meetings:self_inspection", inspection_id=inspection.pk)
+
+    return submit_action_form(
+        request,
+        AssessForm(request.POST, prefix=f"r{requirement.pk}"),
+        perform=perform,
+        render_page=lambda form: _self_inspection_page(
+            request, user, inspection, bound_form=(f"r{requirement.pk}", form)
+        ),
+    )
 
 
 @require_POST
@@ -637,19 +653,20 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
 def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = _office_inspection(user, inspection_id)
-    form = ProblemForm(
-        request.POST, town=inspection.unit, requirements=inspection.requirements.all()
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.record_problem(actor=user, inspection=inspection, **data)
+        messages.success(request, "问题已列入整改台账。")
+        return redirect("meetings:self_inspection", inspection_id=inspection.pk)
+
+    return submit_action_form(
+        request,
+        ProblemForm(request.POST, town=inspection.unit, requirements=inspection.requirements.all()),
+        perform=perform,
+        render_page=lambda form: _self_inspection_page(
+            request, user, inspection, bound_form=("problem_form", form)
+        ),
     )
-    if not form.is_valid():
-        messages.error(request, f"提交的内容有误：{_form_errors(form)}")
-    else:
-        try:
-            services.record_problem(actor=user, inspection=inspection, **form.cleaned_data)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "问题已列入整改台账。")
-    return redirect("meetings:self_inspection", inspection_id=inspection.pk)
 
 
 @role_required(*OFFICE)

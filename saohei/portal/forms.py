@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, id_number_validator, mobile_validator
 from saohei.leads.forms import MultipleFileField
 from saohei.leads.models import DictionaryEntry, DictionaryKind, SubjectRole
 from saohei.organisations.models import Unit, UnitQuerySet
@@ -98,12 +98,14 @@ class TipForm(StyledForm):
         label="联系电话",
         max_length=20,
         required=False,
+        validators=[mobile_validator],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     reporter_id_number = forms.CharField(
         label="身份证号（可不填）",
         max_length=20,
         required=False,
+        validators=[id_number_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     reporter_address = forms.CharField(label="住址（可不填）", max_length=200, required=False)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.defaults import server_error
 
 from saohei.common.errors import ServiceError
+from saohei.common.views import ask_for_files_again
 from saohei.leads.defaults import TARGET_CATEGORIES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, SubjectRole
 from saohei.leads.services import ReporterInput
@@ -116,6 +117,9 @@ def notice_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/notice.html", {"categories": categories or TARGET_CATEGORIES})
 
 
+FILES_NOT_SENT = "举报尚未提交，您选择的附件没有上传也没有保存。请重新选择附件后再提交。"
+
+
 def _tip_form_page(
     request: HttpRequest,
     form: TipForm,
@@ -126,6 +130,9 @@ def _tip_form_page(
     error: str = "",
 ) -> HttpResponse:
     person_rows = list(persons)
+    if form.is_bound:
+        # A refused submit: the browser cannot send the files again, and they are not kept.
+        ask_for_files_again(request, form, message=FILES_NOT_SENT)
     return render(
         request,
         "portal/tip_form.html",
@@ -179,7 +186,13 @@ def submit_view(request: HttpRequest) -> HttpResponse:
         verify_challenge(data["challenge_token"], data["challenge_answer"])
     except ChallengeFailed as failure:
         form.add_error("challenge_answer", str(failure))
-        return _tip_form_page(request, form, persons, towns=towns, error="验证题未通过。")
+        return _tip_form_page(
+            request,
+            form,
+            persons,
+            towns=towns,
+            error=f"{failure}。举报尚未提交；您填写的文字都已保留，请回答新的验证题后再提交。",
+        )
     try:
         submitted = submit_tip(unit=data["town"], data=_tip_input(data, persons))
     except ServiceError as error:

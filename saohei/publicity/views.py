@@ -14,9 +14,11 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
@@ -217,7 +219,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 town=town,
                 data=_activity_input(form.cleaned_data),
-                photos=check_uploads(form.cleaned_data["photos"]),
+                photos=check_uploads(form.cleaned_data["photos"], field="photos"),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -232,18 +234,26 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*READ_ROLES)
 def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     user = _actor(request)
-    activity = access.get_activity_for_user(user, activity_id)
+    return _activity_page(request, user, access.get_activity_for_user(user, activity_id))
+
+
+def _activity_page(
+    request: HttpRequest,
+    user: User,
+    activity: PublicityActivity,
+    *,
+    void_form: StyledForm | None = None,
+) -> HttpResponse:
+    """The activity; `void_form` is a refused 作废, shown with its reason and errors."""
     can_correct = access.can_correct(user, activity) and not activity.is_voided
-    return _render(
-        request,
-        "publicity/activity_detail.html",
-        {
-            "activity": activity,
-            "photos": list(activity.photos.all()),
-            "can_correct": can_correct,
-            "void_form": VoidForm() if can_correct else None,
-        },
-    )
+    context: dict[str, Any] = {
+        "activity": activity,
+        "photos": list(activity.photos.all()),
+        "can_correct": can_correct,
+        "void_form": VoidForm() if can_correct else None,
+    }
+    place_bound_form(request, context, ("void_form", void_form) if void_form else None)
+    return _render(request, "publicity/activity_detail.html", context)
 
 
 @role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
@@ -281,7 +291,7 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
                 actor=user,
                 activity=activity,
                 data=_activity_input(form.cleaned_data),
-                photos=check_uploads(form.cleaned_data["photos"]),
+                photos=check_uploads(form.cleaned_data["photos"], field="photos"),
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
@@ -299,19 +309,18 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     user = _actor(request)
     activity = access.get_activity_for_user(user, activity_id)
-    form = VoidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写作废原因。")
-    else:
-        try:
-            services.void_activity(
-                actor=user, activity=activity, reason=form.cleaned_data["reason"]
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "已作废，该记录不再计入合计。")
-    return redirect("publicity:detail", activity_id=activity.pk)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.void_activity(actor=user, activity=activity, reason=data["reason"])
+        messages.success(request, "已作废，该记录不再计入合计。")
+        return redirect("publicity:detail", activity_id=activity.pk)
+
+    return submit_action_form(
+        request,
+        VoidForm(request.POST),
+        perform=perform,
+        render_page=lambda form: _activity_page(request, user, activity, void_form=form),
+    )
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
@@ -367,16 +376,8 @@ def schedule_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     towns = access.office_towns(user)
     town = towns[0] if towns else None
-    form = None
-    if town is not None:
-        form = ScheduleForm(
-            request.POST or None,
-            initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
-            kinds=_schedule_kinds(),
-            villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
-            handlers=_handlers(user, town, []),
-        )
-    elif request.method == "POST":
+    form = _schedule_form(user, town, request.POST or None) if town is not None else None
+    if town is None and request.method == "POST":
         raise PermissionDenied("只有扫黑办可以设置常态化宣传")
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
         data = form.cleaned_data
@@ -387,6 +388,31 @@ def schedule_list_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "常态化宣传已设置，每天结束后自动计入台账。")
             return redirect("publicity:schedules")
+    return _schedules_page(request, user, form=form)
+
+
+def _schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
+    return ScheduleForm(
+        data,
+        initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
+        kinds=_schedule_kinds(),
+        villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
+        handlers=_handlers(user, town, []),
+    )
+
+
+def _schedules_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    form: StyledForm | None,
+    refused_stop: tuple[int, StyledForm] | None = None,
+) -> HttpResponse:
+    """The schedules with their totals, a stop form on each running one and the new-schedule
+    form; `refused_stop` is (schedule id, form) for a refused 停止, shown in its row as typed."""
+    towns = access.office_towns(user)
+    if form is None and towns:
+        form = _schedule_form(user, towns[0], None)
     schedules = access.visible_schedules(user)
     accrued: dict[int, dict[str, Any]] = {
         row["schedule"]: dict(row)
@@ -397,24 +423,31 @@ def schedule_list_view(request: HttpRequest) -> HttpResponse:
         .annotate(quantity=Sum("quantity"), days=Count("id"))
     }
     office_town_ids = {town.pk for town in towns}
+    rows: list[dict[str, Any]] = []
+    for schedule in schedules:
+        is_running = schedule.ends_on is None or schedule.ends_on >= timezone.localdate()
+        can_stop = is_running and schedule.town_id in office_town_ids
+        row = {
+            "schedule": schedule,
+            "quantity": accrued.get(schedule.pk, {}).get("quantity", 0),
+            "days": accrued.get(schedule.pk, {}).get("days", 0),
+            "can_stop": can_stop,
+            "is_running": is_running,
+        }
+        if can_stop:
+            row["stop_form"] = StopForm(
+                auto_id=f"id_stop{schedule.pk}_%s", initial={"ends_on": timezone.localdate()}
+            )
+        rows.append(row)
+        if refused_stop and refused_stop[0] == schedule.pk:
+            place_bound_form(request, row, ("stop_form", refused_stop[1]))
+            refused_stop = None
+    if refused_stop:
+        place_bound_form(request, {}, ("stop_form", refused_stop[1]))
     return _render(
         request,
         "publicity/schedules.html",
-        {
-            "rows": [
-                {
-                    "schedule": schedule,
-                    "quantity": accrued.get(schedule.pk, {}).get("quantity", 0),
-                    "days": accrued.get(schedule.pk, {}).get("days", 0),
-                    "can_stop": schedule.town_id in office_town_ids,
-                    "is_running": schedule.ends_on is None
-                    or schedule.ends_on >= timezone.localdate(),
-                }
-                for schedule in schedules
-            ],
-            "form": form,
-            "today": timezone.localdate(),
-        },
+        {"rows": rows, "form": form, "today": timezone.localdate()},
     )
 
 
@@ -423,24 +456,22 @@ def schedule_list_view(request: HttpRequest) -> HttpResponse:
 def schedule_stop_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
     user = _actor(request)
     schedule = access.get_schedule_for_office(user, schedule_id)
-    form = StopForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request, f"停止日期有误：{'；'.join(str(e) for es in form.errors.values() for e in es)}"
-        )
-        return redirect("publicity:schedules")
-    try:
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
         services.stop_schedule(
-            actor=user,
-            schedule=schedule,
-            ends_on=form.cleaned_data["ends_on"],
-            reason=form.cleaned_data["reason"],
+            actor=user, schedule=schedule, ends_on=data["ends_on"], reason=data["reason"]
         )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"已设置停止日期 {form.cleaned_data['ends_on']:%Y-%m-%d}。")
-    return redirect("publicity:schedules")
+        messages.success(request, f"已设置停止日期 {data['ends_on']:%Y-%m-%d}。")
+        return redirect("publicity:schedules")
+
+    return submit_action_form(
+        request,
+        StopForm(request.POST, auto_id=f"id_stop{schedule.pk}_%s"),
+        perform=perform,
+        render_page=lambda form: _schedules_page(
+            request, user, form=None, refused_stop=(schedule.pk, form)
+        ),
+    )
 
 
 @require_POST

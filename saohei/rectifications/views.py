@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads.forms import village_filter
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, UnitKind, User
@@ -165,7 +167,18 @@ def item_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*READ_ROLES)
 def item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _actor(request)
-    item = access.get_item_for_user(user, item_id)
+    return _item_page(request, user, access.get_item_for_user(user, item_id))
+
+
+def _item_page(
+    request: HttpRequest,
+    user: User,
+    item: RectificationItem,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The item with the forms this user may submit; `bound_form` is the one just refused, as
+    (context name, form), shown with what was typed and its errors."""
     today = timezone.localdate()
     can_update = access.can_update(user, item)
     can_verify = access.can_verify(user, item)
@@ -190,34 +203,32 @@ def item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
         context["verify_form"] = VerifyForm()
     if context["can_recheck"]:
         context["recheck_form"] = RecheckForm()
+    place_bound_form(request, context, bound_form)
     return render(request, "rectifications/item_detail.html", context)
 
 
 def _item_action(
     request: HttpRequest,
     item_id: int,
-    form_class: Callable[..., Any],
+    form_class: type[StyledForm],
+    form_slot: str,
     perform: Callable[[User, RectificationItem, dict[str, Any]], str],
 ) -> HttpResponse:
-    """POST a form to one service call; errors come back as a message on the item's page."""
+    """POST a form to one service call; a refusal re-renders the item's page with this form
+    as it was typed and the error beside its field."""
     user = _actor(request)
     item = access.get_item_for_user(user, item_id)
-    form = form_class(request.POST, request.FILES or None)
-    if not form.is_valid():
-        errors = "；".join(
-            f"{form.fields[f].label if f in form.fields else ''} {e}"
-            for f, es in form.errors.items()
-            for e in es
-        )
-        messages.error(request, f"提交的内容有误：{errors}")
+
+    def done(data: dict[str, Any]) -> HttpResponse:
+        messages.success(request, perform(user, item, data))
         return redirect("rectifications:detail", item_id=item.pk)
-    try:
-        message = perform(user, item, form.cleaned_data)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, message)
-    return redirect("rectifications:detail", item_id=item.pk)
+
+    return submit_action_form(
+        request,
+        form_class(request.POST, request.FILES or None),
+        perform=done,
+        render_page=lambda form: _item_page(request, user, item, bound_form=(form_slot, form)),
+    )
 
 
 @require_POST
@@ -229,11 +240,11 @@ def progress_view(request: HttpRequest, item_id: int) -> HttpResponse:
             item=item,
             occurred_on=data["occurred_on"],
             content=data["content"],
-            evidence=check_uploads(data["evidence"]),
+            evidence=check_uploads(data["evidence"], field="evidence"),
         )
         return "已填报整改进展。"
 
-    return _item_action(request, item_id, ProgressForm, perform)
+    return _item_action(request, item_id, ProgressForm, "progress_form", perform)
 
 
 @require_POST
@@ -243,7 +254,7 @@ def request_closure_view(request: HttpRequest, item_id: int) -> HttpResponse:
         services.request_closure(actor=user, item=item, note=data["note"])
         return "已申请销号，等待扫黑办审核。"
 
-    return _item_action(request, item_id, ClosureRequestForm, perform)
+    return _item_action(request, item_id, ClosureRequestForm, "closure_form", perform)
 
 
 @require_POST
@@ -254,7 +265,7 @@ def verify_view(request: HttpRequest, item_id: int) -> HttpResponse:
         services.verify_closure(actor=user, item=item, accept=accept, reason=data["reason"])
         return "审核通过，已销号。" if accept else "已退回继续整改。"
 
-    return _item_action(request, item_id, VerifyForm, perform)
+    return _item_action(request, item_id, VerifyForm, "verify_form", perform)
 
 
 @require_POST
@@ -267,7 +278,7 @@ def recheck_view(request: HttpRequest, item_id: int) -> HttpResponse:
         )
         return "已记录复查通过。" if passed else "已重新打开，继续整改。"
 
-    return _item_action(request, item_id, RecheckForm, perform)
+    return _item_action(request, item_id, RecheckForm, "recheck_form", perform)
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
-from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
 from saohei.tips.forms import AcceptForm, MessageForm, SpamForm
@@ -59,6 +60,14 @@ def tip_detail_view(request: HttpRequest, tip_id: int) -> HttpResponse:
     user = _actor(request)
     tip = access.get_tip_for_user(user, tip_id)
     services.record_tip_viewed(actor=user, tip=tip, ip_address=client_ip(request))
+    return _tip_page(request, tip)
+
+
+def _tip_page(
+    request: HttpRequest, tip: Tip, *, bound_form: tuple[str, StyledForm] | None = None
+) -> HttpResponse:
+    """The tip with the forms the office may submit; `bound_form` is the one just refused, as
+    (context name, form), shown with what was typed and its errors."""
     context: dict[str, Any] = {
         "tip": tip,
         "persons": tip.persons.select_related("village"),
@@ -79,57 +88,58 @@ def tip_detail_view(request: HttpRequest, tip_id: int) -> HttpResponse:
             ),
             spam_form=SpamForm(),
         )
+    place_bound_form(request, context, bound_form)
     return render(request, "tips/tip_detail.html", context)
 
 
 def _tip_action(
     request: HttpRequest,
     tip_id: int,
-    form_class: Callable[..., Any] | None,
+    form_class: Callable[..., StyledForm] | None,
     perform: Callable[[User, Tip, dict[str, Any]], str],
+    *,
+    form_slot: str = "",
+    form_kwargs: Callable[[Tip], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """POST a form to one service call; errors come back as a message on the tip's page."""
+    """POST a form to one service call; a refusal re-renders the tip's page with this form
+    (in `form_slot`) as it was typed and the error beside its field."""
     user = _actor(request)
     tip = access.get_tip_for_user(user, tip_id)
-    data: dict[str, Any] = {}
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            errors = "；".join(str(error) for errors in form.errors.values() for error in errors)
-            messages.error(request, f"提交的内容有误：{errors}")
-            return redirect("tips:detail", tip_id=tip.pk)
-        data = form.cleaned_data
-    try:
-        message = perform(user, tip, data)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, message)
-    return redirect("tips:detail", tip_id=tip.pk)
+
+    def done(data: dict[str, Any]) -> HttpResponse:
+        messages.success(request, perform(user, tip, data))
+        return redirect("tips:detail", tip_id=tip.pk)
+
+    return submit_action_form(
+        request,
+        # A bare button (恢复) is an empty form: its refusal is the banner on the tip's page.
+        (form_class or StyledForm)(request.POST, **(form_kwargs(tip) if form_kwargs else {})),
+        perform=done,
+        render_page=lambda form: _tip_page(request, tip, bound_form=(form_slot, form)),
+    )
 
 
 @require_POST
 @role_required(*access.INTAKE_ROLES)
 def accept_view(request: HttpRequest, tip_id: int) -> HttpResponse:
-    user = _actor(request)
-    tip = access.get_tip_for_user(user, tip_id)
-    form = AcceptForm(request.POST, town=tip.unit)
-    if not form.is_valid():
-        messages.error(request, "请填写线索简要内容。")
-        return redirect("tips:detail", tip_id=tip.pk)
-    try:
+    def perform(user: User, tip: Tip, data: dict[str, Any]) -> str:
         lead = services.accept_tip(
             actor=user,
             tip=tip,
-            summary=form.cleaned_data["summary"],
-            target_category=form.cleaned_data["target_category"],
-            village=form.cleaned_data["village"],
+            summary=data["summary"],
+            target_category=data["target_category"],
+            village=data["village"],
         )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("tips:detail", tip_id=tip.pk)
-    messages.success(request, f"已受理，登记为线索 {lead.number}。")
-    return redirect("tips:detail", tip_id=tip.pk)
+        return f"已受理，登记为线索 {lead.number}。"
+
+    return _tip_action(
+        request,
+        tip_id,
+        AcceptForm,
+        perform,
+        form_slot="accept_form",
+        form_kwargs=lambda tip: {"town": tip.unit},
+    )
 
 
 @require_POST
@@ -139,7 +149,7 @@ def spam_view(request: HttpRequest, tip_id: int) -> HttpResponse:
         services.mark_spam(actor=user, tip=tip, reason=data["reason"])
         return "已列为垃圾信息，可在“垃圾信息”中恢复。"
 
-    return _tip_action(request, tip_id, SpamForm, perform)
+    return _tip_action(request, tip_id, SpamForm, perform, form_slot="spam_form")
 
 
 @require_POST
@@ -159,7 +169,7 @@ def message_view(request: HttpRequest, tip_id: int) -> HttpResponse:
         services.send_message_to_reporter(actor=user, tip=tip, body=data["body"])
         return "留言已发送，举报人凭查询码可以看到。"
 
-    return _tip_action(request, tip_id, MessageForm, perform)
+    return _tip_action(request, tip_id, MessageForm, perform, form_slot="message_form")
 
 
 # login_required, not role_required: the response streams a file; the access check answers 404.

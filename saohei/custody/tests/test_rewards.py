@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import lxml.html
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
@@ -198,6 +199,29 @@ class TestRewardRules:
 
 
 class TestRewardPages:
+    def test_refused_payment_keeps_what_was_typed_in_its_row(
+        self, client_as: ClientAs, concluded_lead: Lead
+    ) -> None:
+        custodian = client_as("baoguan")
+        custodian.post(
+            f"/vault/leads/{concluded_lead.pk}/reward/",
+            {"is_eligible": "on", "reason": REASON, "amount": "8000"},
+        )
+        reward = RewardCase.objects.get()
+        client_as("shuji").post(f"/vault/rewards/{reward.pk}/decide/", {"decision": "approve"})
+        response = custodian.post(
+            f"/vault/rewards/{reward.pk}/payment/",
+            {"paid_on": "not-a-date", "method": PaymentMethod.CASH, "reference": "ZZ-778"},
+        )
+        assert response.status_code == 400
+        page = lxml.html.fromstring(response.content.decode())
+        assert page.get_element_by_id(f"id_pay{reward.pk}_reference").get("value") == "ZZ-778"
+        paid_on = page.get_element_by_id(f"id_pay{reward.pk}_paid_on")
+        assert paid_on.get("aria-invalid") == "true"
+        assert page.get_element_by_id(paid_on.get("aria-describedby")).text_content().strip()
+        reward.refresh_from_db()
+        assert reward.status == RewardStatus.APPROVED
+
     def test_leader_approves_on_the_page_and_never_sees_the_identity(
         self, client_as: ClientAs, concluded_lead: Lead
     ) -> None:

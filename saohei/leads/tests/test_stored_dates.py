@@ -147,7 +147,7 @@ def test_the_registration_form_refuses_impossible_dates_and_writes_nothing(
 ) -> None:
     response = client_as("banshi").post("/leads/new/", _form(**overrides))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Lead.objects.exists()
 

@@ -2,6 +2,7 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test import Client
@@ -10,9 +11,10 @@ from django.utils import timezone
 from docx import Document
 
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.leads import services
 from saohei.leads.models import Attachment, Lead, Status
 from saohei.leads.tests.conftest import advance
-from saohei.organisations.models import Unit
+from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
 Register = Callable[..., Lead]
@@ -71,7 +73,7 @@ def test_supervisor_cannot_register_a_lead_of_another_source(
     response = client_as("shiban").post(
         "/leads/new/", _form(source="public_report", upstream_office="荣成市扫黑办")
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "source" in response.context["form"].errors
     assert not Lead.objects.exists()
 
@@ -111,8 +113,45 @@ def test_bad_registration_input_writes_nothing(
     client_as: Callable[[str], Client], overrides: dict[str, object], message: str
 ) -> None:
     response = client_as("banshi").post("/leads/new/", _form(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_wrong_id_check_digit_is_marked_on_the_subjects_field(
+    client_as: Callable[[str], Client],
+) -> None:
+    response = client_as("banshi").post(
+        "/leads/new/", _form(**{"subjects-0-id_number": "110105194912310021"})
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    id_number = page.get_element_by_id("id_subjects-0-id_number")
+    assert id_number.get("value") == "110105194912310021"
+    assert id_number.get("aria-invalid") == "true"
+    error = page.get_element_by_id(id_number.get("aria-describedby"))
+    assert "校验位不正确" in error.text_content()
+    # The banner names the field; the reason stands beside it.
+    assert "请查看标出的栏目：身份证号" in response.content.decode()
+    assert page.get_element_by_id("id_summary").text.strip() == "村民反映有人在码头收保护费"
+    assert not Lead.objects.exists()
+
+
+def test_refused_registration_asks_for_the_files_again(
+    client_as: Callable[[str], Client],
+) -> None:
+    upload = io.BytesIO(b"%PDF-1.4 test")
+    upload.name = "笔录.pdf"
+    response = client_as("banshi").post(
+        "/leads/new/", {**_form(summary=""), "attachments": [upload]}
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    assert "id_attachments_error" in page.get_element_by_id("id_attachments").get(
+        "aria-describedby"
+    )
+    error = page.get_element_by_id("id_attachments_error")
+    assert "请重新选择文件" in error.text_content()
     assert not Lead.objects.exists()
 
 
@@ -188,16 +227,42 @@ def test_refused_action_shows_a_chinese_message(
     assert "不能归档" in response.content.decode()
 
 
-def test_invalid_action_form_shows_a_message(
+def test_invalid_action_form_keeps_the_text_and_marks_the_field(
     client_as: Callable[[str], Client], register: Register
 ) -> None:
     lead = advance(register(), "assigned")
     response = client_as("banshi").post(
-        f"/leads/{lead.pk}/investigate/", {"occurred_on": "bad", "content": ""}, follow=True
+        f"/leads/{lead.pk}/investigate/", {"occurred_on": "bad", "content": "走访了三户村民"}
     )
-    body = response.content.decode()
-    assert "提交的内容有误" in body
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    assert "提交的内容有误" in response.content.decode()
+    assert page.get_element_by_id("id_content").text.strip() == "走访了三户村民"
+    date_input = page.get_element_by_id("id_occurred_on")
+    assert date_input.get("aria-invalid") == "true"
+    assert page.get_element_by_id(date_input.get("aria-describedby")).text_content().strip()
     assert lead.investigation_entries.count() == 0
+
+
+def test_refused_instruction_answer_keeps_the_text_beside_its_instruction(
+    client_as: Callable[[str], Client], register: Register
+) -> None:
+    lead = advance(register(), "assigned")
+    leader = User.objects.get(username="shuji")
+    services.give_instruction(actor=leader, lead=lead, content="限期查清")
+    instruction = lead.instructions.get()
+    too_long = "已" * 5001
+    response = client_as("banshi").post(
+        f"/leads/{lead.pk}/instructions/{instruction.pk}/answer/",
+        {f"answer{instruction.pk}-text": too_long},
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    answer = page.get_element_by_id(f"id_answer{instruction.pk}-text")
+    assert answer.text.strip() == too_long
+    assert answer.get("aria-invalid") == "true"
+    instruction.refresh_from_db()
+    assert instruction.answered_at is None
 
 
 def test_village_head_cannot_download_another_villages_attachment(

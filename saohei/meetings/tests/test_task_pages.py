@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -356,9 +357,15 @@ def test_office_adds_a_decision_in_working_days_through_the_meeting_page(
     client = client_as("banshi")
     owner = person("cun02").pk
     response = client.post(
-        f"/meetings/{meeting.pk}/decisions/", {"text": "补齐档案", "owner": owner}, follow=True
+        f"/meetings/{meeting.pk}/decisions/", {"text": "补齐档案", "owner": owner}
     )
-    assert "请填写时限" in response.content.decode()
+    # Refused beside the deadline field, on the meeting's page, with the text still there.
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    assert page.get_element_by_id("id_text").text.strip() == "补齐档案"
+    due_on = page.get_element_by_id("id_due_on")
+    assert due_on.get("aria-invalid") == "true"
+    assert "请填写时限" in page.get_element_by_id("id_due_on_error").text_content()
     assert not meeting.decisions.exists()
     response = client.post(
         f"/meetings/{meeting.pk}/decisions/",

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -257,6 +258,31 @@ def test_a_wrong_challenge_answer_writes_nothing(town: Unit) -> None:
     assert _nothing_written()
     # The page comes back with a new question to answer.
     assert solve_challenge(page)["challenge_token"] != data["challenge_token"]
+
+
+def test_a_wrong_answer_keeps_the_text_and_says_the_photo_must_be_chosen_again(
+    town: Unit,
+) -> None:
+    client = Client()
+    data = tip_form(client)
+    data["challenge_answer"] = str(int(data["challenge_answer"]) + 1)
+    photo = io.BytesIO(PNG)
+    photo.name = "现场.png"
+    response = client.post("/jubao/new/", {**data, "attachments": [photo]})
+    page = lxml.html.fromstring(response.content.decode())
+    assert page.get_element_by_id("id_content").text.strip() == data["content"]
+    banner = page.find_class("alert-danger")[0].text_content()
+    assert "举报尚未提交" in banner and "文字都已保留" in banner
+    attachments = page.get_element_by_id("id_attachments")
+    assert attachments.get("aria-invalid") == "true"
+    assert "id_attachments_error" in attachments.get("aria-describedby").split()
+    error = page.get_element_by_id("id_attachments_error").text_content()
+    assert "附件没有上传" in error and "请重新选择" in error
+    answer = page.get_element_by_id("id_challenge_answer")
+    assert answer.get("aria-invalid") == "true"
+    assert "验证题答案不正确" in page.get_element_by_id("id_challenge_answer_error").text_content()
+    assert _nothing_written()
+    assert not TipAttachment.objects.exists()
 
 
 def test_a_challenge_cannot_be_used_twice(town: Unit) -> None:

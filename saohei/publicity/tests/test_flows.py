@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -499,9 +500,33 @@ def test_office_sets_stops_and_accrues_a_schedule_through_the_page(client_as: Cl
     client.post("/publicity/schedules/accrue/")
     assert schedule.activities.count() == 4
     assert "120 小时（4 天）" in client.get("/publicity/schedules/").content.decode()
+    bad = client.post(
+        f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": "nonsense", "reason": "换屏"}
+    )
+    # Refused in its row: the reason kept, the date marked, the new-schedule form still there.
+    assert bad.status_code == 400
+    page = lxml.html.fromstring(bad.content.decode())
+    assert page.get_element_by_id(f"id_stop{schedule.pk}_reason").get("value") == "换屏"
+    ends_on = page.get_element_by_id(f"id_stop{schedule.pk}_ends_on")
+    assert ends_on.get("aria-invalid") == "true"
+    assert page.get_element_by_id(ends_on.get("aria-describedby")).text_content().strip()
+    assert page.get_element_by_id("id_kind") is not None
     client.post(f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": days_ago(3).isoformat()})
     assert schedule.activities.current().count() == 2
-    bad = client.post(
-        f"/publicity/schedules/{schedule.pk}/stop/", {"ends_on": "nonsense"}, follow=True
-    )
-    assert "停止日期有误" in bad.content.decode()
+    assert "已停止" in client.get("/publicity/schedules/").content.decode()
+
+
+def test_refused_void_keeps_the_reason_beside_its_field(
+    client_as: ClientAs, record: Record
+) -> None:
+    activity = record()
+    reason = "重复登记" * 60
+    response = client_as("cun02").post(f"/publicity/{activity.pk}/void/", {"reason": reason})
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    field = page.get_element_by_id("id_reason")
+    assert field.get("value") == reason
+    assert field.get("aria-invalid") == "true"
+    assert "200" in page.get_element_by_id("id_reason_error").text_content()
+    activity.refresh_from_db()
+    assert activity.void_reason == ""

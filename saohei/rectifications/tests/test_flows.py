@@ -4,6 +4,7 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -266,3 +267,29 @@ def test_hourly_task_runs_the_ledgers_reminders(open_item: OpenItem) -> None:
     )
     outcome = send_deadline_reminders.call()
     assert outcome["rectifications_supervised"] == 1
+
+
+def test_refused_progress_keeps_the_note_and_marks_the_file_field(
+    client_as: ClientAs, open_item: OpenItem
+) -> None:
+    item = open_item()
+    head = client_as("cun02")
+    events_before = AuditEvent.objects.count()
+    note = "已召开村两委会议研究整改措施，补齐两期零报告并由村负责人签字确认存档备查"
+    document = SimpleUploadedFile(
+        "说明.doc", b"\xd0\xcf\x11\xe0 old word file", "application/msword"
+    )
+    response = head.post(
+        f"/rectifications/{item.pk}/progress/",
+        {"occurred_on": timezone.localdate(), "content": note, "evidence": document},
+    )
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    assert page.get_element_by_id("id_content").text.strip() == note
+    file_input = page.get_element_by_id("id_evidence")
+    assert file_input.get("aria-invalid") == "true"
+    error = page.get_element_by_id(file_input.get("aria-describedby"))
+    assert "类型不受支持" in error.text_content()
+    assert "请重新选择文件" in error.text_content()
+    assert not item.progress_updates.exists()
+    assert AuditEvent.objects.count() == events_before

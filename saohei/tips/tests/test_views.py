@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test import Client
@@ -166,3 +167,21 @@ def test_queue_query_count_does_not_grow_with_tips(client_as: ClientAs, submit: 
         response = client.get("/tips/")
     assert response.content.decode().count('href="/tips/') >= 13
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_refused_acceptance_keeps_the_summary_and_says_what_is_wrong_beside_it(
+    client_as: ClientAs, submit: Submit
+) -> None:
+    tip = submit().tip
+    too_long = "村民举报龙泉村有人拦车收费" * 40
+    response = client_as("banshi").post(f"/tips/{tip.pk}/accept/", {"summary": too_long})
+    assert response.status_code == 400
+    page = lxml.html.fromstring(response.content.decode())
+    summary = page.get_element_by_id("id_summary")
+    assert summary.text.strip() == too_long
+    assert summary.get("aria-invalid") == "true"
+    described_by = summary.get("aria-describedby").split()
+    assert "id_summary_error" in described_by
+    assert "500" in page.get_element_by_id("id_summary_error").text_content()
+    assert not Lead.objects.exists()
+    assert Tip.objects.get().status == TipStatus.PENDING
