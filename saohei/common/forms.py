@@ -120,7 +120,8 @@ def _shown_value(field: forms.Field, value: Any) -> str:
         return format_date(value)
     if isinstance(value, list | tuple | models.QuerySet):
         return "、".join(_shown_value(field, item) for item in value)
-    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+    # A plain choice, or a sentinel of a record choice ("未指定村"), is shown by its label.
+    if isinstance(field, forms.ChoiceField) and not isinstance(value, models.Model):
         labels = {str(key): label for key, label in _flat_choices(field.choices)}
         return str(labels.get(str(value), value))
     if isinstance(field, forms.CharField):
