@@ -130,7 +130,7 @@ def _shown_value(field: forms.Field, value: Any) -> str:
 
 
 def _flat_choices(choices: Any) -> list[tuple[Any, Any]]:
-    flat = []
+    flat: list[tuple[Any, Any]] = []
     for key, label in choices:
         if isinstance(label, list | tuple):
             flat.extend(label)
