@@ -1,4 +1,5 @@
-"""The lead ledger on the office's screens (1366 and 1280 px) and on paper (decision 0017)."""
+"""The lead ledger and the tip queue on the office's screens (1366 and 1280 px) and the lead
+ledger on paper (decision 0017)."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from saohei.leads import services
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, User
 from saohei.testing.browser import sign_in
+from saohei.tips import services as tip_services
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +72,28 @@ def test_long_summary_leaves_short_columns_on_one_line(
     assert row.bounding_box()["height"] <= MAX_ROW_HEIGHT  # type: ignore[index]
     # The table fits the window: nothing to scroll sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", [1366, 1280])
+def test_long_tip_leaves_the_queues_short_columns_on_one_line(
+    page: Page, demo_live: str, width: int
+) -> None:
+    tip_services.submit_tip(
+        unit=Unit.objects.get(name="港西镇"),
+        data=tip_services.TipInput(content=LONG_SUMMARY, village=Unit.objects.get(name="东岛村")),
+    )
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, demo_live, "banshi")
+
+    page.goto(f"{demo_live}/tips/")
+
+    row = page.get_by_test_id("tip-table").locator("tbody tr").first
+    cells = row.locator("td")
+    for column in (0, 1, 2):  # 编号, 时间, 村
+        assert cells.nth(column).inner_text().strip()
+        assert cells.nth(column).evaluate(TEXT_LINES) < 1.5
+    assert cells.nth(4).get_attribute("title") == LONG_SUMMARY
+    assert row.bounding_box()["height"] <= MAX_ROW_HEIGHT  # type: ignore[index]
 
 
 def test_printed_list_hides_navigation_says_its_filters_and_fits_a4_landscape(
