@@ -11,12 +11,10 @@ from typing import IO
 from saohei.audit.checkpoints import (
     CHECKPOINT_COLUMNS,
     CHECKPOINT_SHEET,
-    CHECKPOINT_WIDTHS,
     Checkpoint,
 )
 from saohei.audit.models import AuditEvent
 from saohei.common import ledgers as common_ledgers
-from saohei.common.dates import format_date
 
 COLUMNS = [
     "序号",
@@ -30,16 +28,20 @@ COLUMNS = [
     "IP地址",
     "详情",
 ]
-WIDTHS = [8, 20, 14, 12, 16, 20, 24, 8, 16, 50]
 # The view passes at most this many events; the sheet says so when there were more.
 EXPORT_LIMIT = 100_000
 
 
 def write_events(
-    events: Iterable[AuditEvent], output: IO[bytes], *, exported_by: str, checkpoint: Checkpoint
+    events: Iterable[AuditEvent],
+    output: IO[bytes],
+    *,
+    exported_by: str,
+    filters: str,
+    checkpoint: Checkpoint,
 ) -> int:
-    """The events into `output` in constant memory, every cell text, and the checkpoint on its
-    own sheet; returns the event rows written.
+    """The events into `output` in constant memory, titled with `filters` in words, every cell
+    text but the moment, and the checkpoint on its own sheet; returns the event rows written.
 
     序号 is the event's place in the hash chain, not a running number, so gaps show.
     """
@@ -47,17 +49,17 @@ def write_events(
         common_ledgers.LedgerSheet(
             name="审计日志",
             columns=COLUMNS,
-            widths=WIDTHS,
             rows=(_values(event) for event in events),
             noun="审计记录",
             limit=EXPORT_LIMIT,
             freeze_columns=2,
             numbered=False,
+            title=common_ledgers.ledger_title("审计日志", filters),
+            moment_format="yyyy-mm-dd hh:mm:ss",
         ),
         common_ledgers.LedgerSheet(
             name=CHECKPOINT_SHEET,
             columns=CHECKPOINT_COLUMNS,
-            widths=CHECKPOINT_WIDTHS,
             rows=[checkpoint.cells()],
             noun="检查点",
             numbered=False,
@@ -67,18 +69,18 @@ def write_events(
 
 
 def events_to_xlsx(
-    events: Iterable[AuditEvent], *, exported_by: str, checkpoint: Checkpoint
+    events: Iterable[AuditEvent], *, exported_by: str, filters: str, checkpoint: Checkpoint
 ) -> bytes:
     """An .xlsx of the events (see `write_events`) as bytes."""
     buffer = io.BytesIO()
-    write_events(events, buffer, exported_by=exported_by, checkpoint=checkpoint)
+    write_events(events, buffer, exported_by=exported_by, filters=filters, checkpoint=checkpoint)
     return buffer.getvalue()
 
 
-def _values(event: AuditEvent) -> list[str]:
+def _values(event: AuditEvent) -> list[common_ledgers.Cell]:
     return [
         str(event.sequence),
-        format_date(event.occurred_at, "Y-m-d H:i:s"),
+        event.occurred_at,
         event.actor_username,
         event.actor_display,
         event.unit.name if event.unit else "",

@@ -11,6 +11,7 @@ from saohei.audit.forms import AuditFilterForm
 from saohei.audit.models import AuditEventQuerySet
 from saohei.audit.services import record_audit_export
 from saohei.common.access import role_required
+from saohei.common.forms import describe_filters
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
 
@@ -55,7 +56,12 @@ def event_export_view(request: HttpRequest) -> HttpResponse:
         ip_address=client_ip(request),
         filters={k: str(v) for k, v in (form.cleaned_data if form.is_bound else {}).items() if v},
     )
-    content = events_to_xlsx(events[:EXPORT_LIMIT], exported_by=str(user), checkpoint=checkpoint)
+    content = events_to_xlsx(
+        events[:EXPORT_LIMIT],
+        exported_by=str(user),
+        filters=describe_filters(form),
+        checkpoint=checkpoint,
+    )
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -162,7 +162,7 @@ def bench_case_import(*, cases: int = 100_000) -> None:
         with _peak_rss() as peak, tempfile.TemporaryFile() as target:
             started = time.perf_counter()
             count = write_ledger(
-                ledger.iterator(chunk_size=2000), exported_by="基准", target=target
+                ledger.iterator(chunk_size=2000), exported_by="基准", filters="", target=target
             )
             elapsed = time.perf_counter() - started
         print(

@@ -14,15 +14,15 @@ from saohei.common.dates import format_date
 
 # DOMAIN.md §5, in that order.
 LEDGER_COLUMNS = [
-    ("案件编号", 22),
-    ("案由", 14),
-    ("发案时间/地点", 30),
-    ("涉案人员", 48),
-    ("处理结果", 30),
-    ("是否团伙/纠集者", 16),
-    ("倒查结论", 16),
-    ("倒查人", 10),
-    ("日期", 12),
+    "案件编号",
+    "案由",
+    "发案时间/地点",
+    "涉案人员",
+    "处理结果",
+    "是否团伙/纠集者",
+    "倒查结论",
+    "倒查人",
+    "日期",
 ]
 # More cases than any town keeps; past it the sheet says so and the user narrows the filters.
 EXPORT_LIMIT = 100_000
@@ -49,16 +49,19 @@ def _persons(case: Case) -> str:
     return "；".join(parts)
 
 
-def write_ledger(cases: Iterable[Case], *, exported_by: str, target: IO[bytes]) -> int:
+def write_ledger(
+    cases: Iterable[Case], *, exported_by: str, filters: str, target: IO[bytes]
+) -> int:
     """Stream the ledger in constant memory into `target`; returns the number of cases.
-    Every cell is text (ID numbers must never become numbers); row 1 says who exported it."""
+    Every cell but the date is text (ID numbers must never become numbers); row 1 says who
+    exported it, row 2 the ledger and `filters` (the list's filters in words)."""
     return common_ledgers.write_ledger(
         target,
         sheet_name="案件倒查台账",
-        columns=[title for title, _ in LEDGER_COLUMNS],
-        widths=[width for _, width in LEDGER_COLUMNS],
+        columns=LEDGER_COLUMNS,
         rows=(_values(case) for case in cases),
         exported_by=exported_by,
+        filters=filters,
         noun="案件",
         limit=EXPORT_LIMIT,
         freeze_columns=1,
@@ -68,7 +71,7 @@ def write_ledger(cases: Iterable[Case], *, exported_by: str, target: IO[bytes]) 
     )
 
 
-def _values(case: Case) -> list[str]:
+def _values(case: Case) -> list[common_ledgers.Cell]:
     review = getattr(case, "review", None)
     gang = ""
     if review is not None:
@@ -84,7 +87,7 @@ def _values(case: Case) -> list[str]:
         gang,
         review.get_conclusion_display() if review else "未倒查",
         review.reviewer.real_name if review else "",
-        format_date(review.reviewed_on) if review else "",
+        review.reviewed_on if review else "",
     ]
 
 

@@ -15,6 +15,7 @@ from saohei.cases.forms import CaseFilterForm, ImportForm, ReviewForm
 from saohei.cases.models import Case
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
@@ -207,15 +208,21 @@ def export_view(request: HttpRequest) -> FileResponse:
     if not user_has_any_role(user, access.CASE_ROLES):
         raise PermissionDenied("您没有导出案件倒查台账的权限")
     _towns_or_403(user)
-    _, filters = _filters(request, user)
+    form, filters = _filters(request, user)
     if filters is None:
         filters = queries.CaseFilters()
+    described = describe_filters(form)
     cases = queries.with_listing_relations(queries.filter_cases(user, filters)).order_by(
         "-occurred_on", "-id"
     )
 
     def write(target: IO[bytes]) -> None:
-        count = write_ledger(cases.iterator(chunk_size=2000), exported_by=str(user), target=target)
+        count = write_ledger(
+            cases.iterator(chunk_size=2000),
+            exported_by=str(user),
+            filters=described,
+            target=target,
+        )
         services.record_ledger_export(
             actor=user, count=count, filters=filters, ip_address=client_ip(request)
         )

@@ -1,3 +1,4 @@
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -5,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from saohei.common.dates import DateKind, bound_form_field
+from saohei.common.dates import DateKind, bound_form_field, format_date
 from saohei.common.errors import ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
 from saohei.common.validation import CleanTextValidator, is_valid_id
@@ -110,3 +111,48 @@ def _bound_date_field(field: forms.Field) -> None:
         field, "date_bounded", False
     ):
         bound_form_field(field, getattr(field, "date_kind", DateKind.PERIOD))
+
+
+def describe_filters(form: forms.Form) -> str:
+    """A valid filter form's chosen filters in words, `状态 待核查；所属村 东岛村`, for the title of
+    an export and of a printed list; "" when nothing was filtered.
+
+    Read from the form itself (labels, choice labels, chosen records), so a new filter field is
+    described without anyone remembering to.
+    """
+    if not form.is_bound or not form.is_valid():
+        return ""
+    parts = []
+    for name, field in form.fields.items():
+        shown = _shown_value(field, form.cleaned_data.get(name))
+        if shown:
+            parts.append(f"{field.label or name} {shown}")
+    return "；".join(parts)
+
+
+def _shown_value(field: forms.Field, value: Any) -> str:
+    if value in (None, "", [], ()) or value is False:
+        return ""
+    if value is True:
+        return "是"
+    if isinstance(value, datetime.date):
+        return format_date(value)
+    if isinstance(value, list | tuple | models.QuerySet):
+        return "、".join(_shown_value(field, item) for item in value)
+    # A plain choice, or a sentinel of a record choice ("未指定村"), is shown by its label.
+    if isinstance(field, forms.ChoiceField) and not isinstance(value, models.Model):
+        labels = {str(key): label for key, label in _flat_choices(field.choices)}
+        return str(labels.get(str(value), value))
+    if isinstance(field, forms.CharField):
+        return f"“{value}”"
+    return str(value)
+
+
+def _flat_choices(choices: Any) -> list[tuple[Any, Any]]:
+    flat: list[tuple[Any, Any]] = []
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            flat.extend(label)
+        else:
+            flat.append((key, label))
+    return flat

@@ -6,7 +6,7 @@ from typing import IO
 from django.db.models import Prefetch
 
 from saohei.common import ledgers as common_ledgers
-from saohei.common.dates import format_date, format_moment
+from saohei.common.dates import format_date
 from saohei.leads.models import FollowUp, Lead, LeadQuerySet, Status, Subject
 
 COLUMNS = [
@@ -28,7 +28,6 @@ COLUMNS = [
     "回访结果",
     "备注",
 ]
-WIDTHS = [6, 16, 14, 17, 20, 12, 22, 50, 24, 17, 11, 22, 17, 17, 17, 24, 30]
 # More rows than any town keeps; past it the sheet says so and the user narrows the filters.
 EXPORT_LIMIT = 100_000
 # Rows fetched (with their subjects, offence types and follow-ups) per round trip.
@@ -55,15 +54,19 @@ def ledger_rows(leads: LeadQuerySet) -> Iterable[Lead]:
     )
 
 
-def write_ledger(leads: Iterable[Lead], output: IO[bytes], *, exported_by: str) -> int:
-    """Write the 线索台账 to `output` in constant memory; returns the number of rows."""
+def write_ledger(
+    leads: Iterable[Lead], output: IO[bytes], *, exported_by: str, filters: str
+) -> int:
+    """Write the 线索台账 to `output` in constant memory; returns the number of rows.
+
+    `filters` is the list's filters in words, for the title row."""
     return common_ledgers.write_ledger(
         output,
         sheet_name="线索台账",
         columns=COLUMNS,
-        widths=WIDTHS,
         rows=(_values(lead) for lead in leads),
         exported_by=exported_by,
+        filters=filters,
         noun="线索",
         limit=EXPORT_LIMIT,
         freeze_columns=2,
@@ -71,7 +74,7 @@ def write_ledger(leads: Iterable[Lead], output: IO[bytes], *, exported_by: str) 
     )
 
 
-def _values(lead: Lead) -> list[str]:
+def _values(lead: Lead) -> list[common_ledgers.Cell]:
     conclusion = lead.get_conclusion_display() if lead.conclusion else ""
     if conclusion and lead.status == Status.PROPOSED:
         conclusion += "（拟，待审核）"
@@ -80,18 +83,18 @@ def _values(lead: Lead) -> list[str]:
     return [
         lead.number,
         lead.get_source_display(),
-        format_moment(lead.received_at),
+        lead.received_at,
         "、".join(str(subject) for subject in lead.subjects.all()),
         lead.village.name if lead.village else "",
         _category(lead),
         lead.summary,
         _handling(lead),
-        format_moment(lead.assigned_at),
-        format_date(lead.due_on),
+        lead.assigned_at or "",
+        lead.due_on or "",
         conclusion,
-        format_moment(lead.concluded_at),
-        format_moment(lead.fed_back_at),
-        format_moment(lead.followed_up_at),
+        lead.concluded_at or "",
+        lead.fed_back_at or "",
+        lead.followed_up_at or "",
         (
             f"{last_follow_up.get_satisfaction_display()}（{last_follow_up.method}，"
             f"{format_date(last_follow_up.contacted_on)}）"

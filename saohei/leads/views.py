@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
@@ -607,14 +607,17 @@ def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
     never sits in memory whole.
     """
     user = _actor(request)
-    _, filters = _list_filters(request, user)
+    form, filters = _list_filters(request, user)
     if filters is None:
         messages.error(request, "筛选条件有误，未导出。请修改后重新导出。")
         return redirect(f"{reverse('leads:list')}?{request.GET.urlencode()}")
 
     def write(output: IO[bytes]) -> None:
         rows = write_ledger(
-            ledger_rows(queries.filter_leads(user, filters)), output, exported_by=str(user)
+            ledger_rows(queries.filter_leads(user, filters)),
+            output,
+            exported_by=str(user),
+            filters=describe_filters(form),
         )
         services.record_lead_export(
             actor=user,

@@ -7,11 +7,9 @@ from typing import IO
 from django.db.models import Prefetch
 
 from saohei.common import ledgers as common_ledgers
-from saohei.common.dates import format_date
 from saohei.publicity.models import PublicityActivity, PublicityActivityQuerySet, PublicityPhoto
 
 COLUMNS = ["序号", "日期", "村/地点", "形式", "数量", "单位", "覆盖人数", "经办人", "照片"]
-WIDTHS = [6, 11, 32, 16, 14, 8, 14, 10, 40]
 EXPORT_LIMIT = 100_000
 CHUNK_SIZE = 500
 
@@ -37,16 +35,16 @@ def ledger_rows(activities: PublicityActivityQuerySet) -> Iterable[PublicityActi
 
 
 def write_ledger(
-    activities: Iterable[PublicityActivity], output: IO[bytes], *, exported_by: str
+    activities: Iterable[PublicityActivity], output: IO[bytes], *, exported_by: str, filters: str
 ) -> int:
-    """Write the 宣传台账 to `output`; returns the number of rows."""
+    """Write the 宣传台账 to `output`, titled with `filters` in words; returns the rows."""
     return common_ledgers.write_ledger(
         output,
         sheet_name="宣传台账",
         columns=COLUMNS,
-        widths=WIDTHS,
         rows=(_values(activity) for activity in activities),
         exported_by=exported_by,
+        filters=filters,
         noun="宣传活动",
         limit=EXPORT_LIMIT,
         freeze_columns=2,
@@ -60,7 +58,7 @@ def place_text(activity: PublicityActivity) -> str:
     return f"{village}（{activity.get_place_type_display()}）{place}"
 
 
-def _values(activity: PublicityActivity) -> list[str]:
+def _values(activity: PublicityActivity) -> list[common_ledgers.Cell]:
     kind = activity.kind
     quantity = amount(activity.quantity)
     if activity.hours is not None:
@@ -74,7 +72,7 @@ def _values(activity: PublicityActivity) -> list[str]:
         f"{photo.original_name}（SHA-256 {photo.sha256[:12]}…）" for photo in photos
     )
     return [
-        format_date(activity.occurred_on),
+        activity.occurred_on,
         place_text(activity),
         kind.name,
         quantity,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
@@ -346,14 +346,17 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
     user = _actor(request)
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有导出宣传台账的权限")
-    _, filters = _filter_form(request, user, _kinds())
+    form, filters = _filter_form(request, user, _kinds())
     if filters is None:
         # Never export more than was asked for: back to the list, which shows what was wrong.
         return redirect(f"{reverse('publicity:list')}?{request.GET.urlencode()}")
 
     def write(output: IO[bytes]) -> None:
         rows = write_ledger(
-            ledger_rows(queries.filter_activities(user, filters)), output, exported_by=str(user)
+            ledger_rows(queries.filter_activities(user, filters)),
+            output,
+            exported_by=str(user),
+            filters=describe_filters(form),
         )
         services.record_ledger_export(
             actor=user, rows=rows, filters=filters.as_query(), ip_address=client_ip(request)

@@ -29,7 +29,6 @@ COLUMNS = [
     "销号（申请/审核/日期）",
     "复查结论",
 ]
-WIDTHS = [6, 18, 40, 40, 10, 16, 10, 11, 50, 30, 36, 24]
 EXPORT_LIMIT = 100_000
 CHUNK_SIZE = 500
 
@@ -58,15 +57,18 @@ def ledger_rows(items: RectificationItemQuerySet) -> Iterable[RectificationItem]
     )
 
 
-def write_ledger(items: Iterable[RectificationItem], output: IO[bytes], *, exported_by: str) -> int:
-    """Write the 问题整改台账 to `output` in constant memory; returns the number of rows."""
+def write_ledger(
+    items: Iterable[RectificationItem], output: IO[bytes], *, exported_by: str, filters: str
+) -> int:
+    """Write the 问题整改台账 to `output` in constant memory, titled with `filters` in words;
+    returns the number of rows."""
     return common_ledgers.write_ledger(
         output,
         sheet_name="问题整改台账",
         columns=COLUMNS,
-        widths=WIDTHS,
         rows=(_values(item) for item in items),
         exported_by=exported_by,
+        filters=filters,
         noun="事项",
         limit=EXPORT_LIMIT,
         freeze_columns=1,
@@ -74,7 +76,7 @@ def write_ledger(items: Iterable[RectificationItem], output: IO[bytes], *, expor
     )
 
 
-def _values(item: RectificationItem) -> list[str]:
+def _values(item: RectificationItem) -> list[common_ledgers.Cell]:
     source = item.get_source_kind_display()
     if item.source_label:
         source += f"（{item.source_label}）"
@@ -92,7 +94,7 @@ def _values(item: RectificationItem) -> list[str]:
         item.responsible_leader.real_name,
         item.responsible_unit.name,
         item.responsible_person.real_name,
-        format_date(item.due_on),
+        item.due_on,
         progress,
         evidence,
         _closure(item),

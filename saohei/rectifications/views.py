@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
@@ -306,12 +306,16 @@ def export_view(request: HttpRequest) -> FileResponse:
     user = _actor(request)
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有导出问题整改台账的权限")
-    _, filters = _filters(request, user)
+    form, filters = _filters(request, user)
     filters = filters or queries.ItemFilters()
+    described = describe_filters(form)
 
     def write(output: IO[bytes]) -> None:
         rows = write_ledger(
-            ledger_rows(queries.filter_items(user, filters)), output, exported_by=str(user)
+            ledger_rows(queries.filter_items(user, filters)),
+            output,
+            exported_by=str(user),
+            filters=described,
         )
         services.record_ledger_export(
             actor=user,

@@ -48,7 +48,6 @@ TALK_COLUMNS = [
     "查阅时间",
     "查阅意见",
 ]
-TALK_WIDTHS = [6, 11, 16, 10, 30, 10, 10, 50, 36, 30, 10, 11, 30]
 
 
 def talk_rows(
@@ -79,14 +78,14 @@ def talk_rows(
     )
 
 
-def write_talks(talks: Iterable[Talk], output: IO[bytes], *, exported_by: str) -> int:
+def write_talks(talks: Iterable[Talk], output: IO[bytes], *, exported_by: str, filters: str) -> int:
     return common_ledgers.write_ledger(
         output,
         sheet_name="谈心谈话记录",
         columns=TALK_COLUMNS,
-        widths=TALK_WIDTHS,
         rows=(_talk_values(talk) for talk in talks),
         exported_by=exported_by,
+        filters=filters,
         noun="谈话记录",
         limit=EXPORT_LIMIT,
         freeze_columns=2,
@@ -101,7 +100,7 @@ def _person(person: User) -> str:
     return f"{person.real_name}（{details}）" if details else person.real_name
 
 
-def _talk_values(talk: Talk) -> list[str]:
+def _talk_values(talk: Talk) -> list[common_ledgers.Cell]:
     topics = "、".join(talk.topic_labels)
     found = [f"问题：{item.description}" for item in talk.rectification_items.all()]
     found += [f"线索：{lead.number}" for lead in talk.leads.all()]
@@ -110,7 +109,7 @@ def _talk_values(talk: Talk) -> list[str]:
     if review and talk.edited_after_review_at:
         opinion += f"（{format_date(talk.edited_after_review_at)} 审阅后修改，待重新梳理）"
     return [
-        format_date(talk.talked_on),
+        talk.talked_on,
         talk.place,
         talk.interviewer.real_name,
         "、".join(_person(person) for person in talk.interviewees.all()),
@@ -120,7 +119,7 @@ def _talk_values(talk: Talk) -> list[str]:
         "\n".join(found),
         talk.follow_up,
         review.reviewer.real_name if review else "",
-        format_date(review.reviewed_at) if review else "",
+        review.reviewed_at if review else "",
         opinion,
     ]
 
@@ -143,7 +142,6 @@ MEETING_COLUMNS = [
     "时限",
     "记录人",
 ]
-MEETING_WIDTHS = [6, 24, 12, 11, 16, 10, 30, 36, 36, 36, 36, 16, 11, 10]
 
 
 def meeting_rows(
@@ -180,14 +178,16 @@ def meeting_rows(
     )
 
 
-def write_meetings(meetings: Iterable[Meeting], output: IO[bytes], *, exported_by: str) -> int:
+def write_meetings(
+    meetings: Iterable[Meeting], output: IO[bytes], *, exported_by: str, filters: str
+) -> int:
     return common_ledgers.write_ledger(
         output,
         sheet_name="研判会议记录",
         columns=MEETING_COLUMNS,
-        widths=MEETING_WIDTHS,
         rows=(_meeting_values(meeting) for meeting in meetings),
         exported_by=exported_by,
+        filters=filters,
         noun="会议",
         limit=EXPORT_LIMIT,
         freeze_columns=2,
@@ -195,7 +195,7 @@ def write_meetings(meetings: Iterable[Meeting], output: IO[bytes], *, exported_b
     )
 
 
-def _meeting_values(meeting: Meeting) -> list[str]:
+def _meeting_values(meeting: Meeting) -> list[common_ledgers.Cell]:
     decisions = list(meeting.decisions.all())
     numbered = len(decisions) > 1
 
@@ -207,7 +207,7 @@ def _meeting_values(meeting: Meeting) -> list[str]:
     return [
         meeting.title,
         meeting.get_kind_display(),
-        format_date(meeting.held_on),
+        meeting.held_on,
         meeting.place,
         meeting.chair.real_name,
         "、".join(person.real_name for person in meeting.attendees.all()),
@@ -237,7 +237,6 @@ INSPECTION_COLUMNS = [
     "整改时限",
     "整改状态",
 ]
-INSPECTION_WIDTHS = [6, 24, 14, 11, 20, 12, 18, 10, 36, 36, 11, 14]
 
 
 def inspection_rounds(
@@ -270,15 +269,19 @@ def finding_rows(
 
 
 def write_findings(
-    rows: Iterable[tuple[InspectionRound, str, Finding]], output: IO[bytes], *, exported_by: str
+    rows: Iterable[tuple[InspectionRound, str, Finding]],
+    output: IO[bytes],
+    *,
+    exported_by: str,
+    filters: str,
 ) -> int:
     return common_ledgers.write_ledger(
         output,
         sheet_name="村级档案检查",
         columns=INSPECTION_COLUMNS,
-        widths=INSPECTION_WIDTHS,
         rows=(_finding_values(*row) for row in rows),
         exported_by=exported_by,
+        filters=filters,
         noun="检查结果",
         limit=EXPORT_LIMIT,
         freeze_columns=2,
@@ -286,19 +289,21 @@ def write_findings(
     )
 
 
-def _finding_values(inspection: InspectionRound, inspectors: str, finding: Finding) -> list[str]:
+def _finding_values(
+    inspection: InspectionRound, inspectors: str, finding: Finding
+) -> list[common_ledgers.Cell]:
     item = finding.rectification_item
     return [
         inspection.title,
         inspection.deployed_by,
-        format_date(inspection.inspected_on),
+        inspection.inspected_on,
         inspectors,
         finding.village.name,
         finding.folder.name,
         finding.get_result_display(),
         finding.note,
         item.description if item else "",
-        format_date(item.due_on) if item else "",
+        item.due_on if item else "",
         _item_state(item),
     ]
 
@@ -345,7 +350,6 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
                 name="线索办理",
                 title=title,
                 columns=LEAD_COLUMNS,
-                widths=[16, 8, 8, 9, 8, 9, 8, 8, 10],
                 numbered=False,
                 rows=(
                     [
@@ -366,7 +370,6 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
                 name="线索来源",
                 title=title,
                 columns=SOURCE_COLUMNS,
-                widths=[16, 16, 8, 8, 9, 8, 9, 8],
                 numbered=False,
                 freeze_columns=2,
                 rows=(
@@ -388,7 +391,6 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
                 name="问题整改",
                 title=title,
                 columns=RECTIFICATION_COLUMNS,
-                widths=[16, 10, 10, 10, 10, 11, 10, 11],
                 numbered=False,
                 rows=(
                     [
@@ -408,7 +410,6 @@ def write_statistics(report: PeriodReport, output: IO[bytes], *, exported_by: st
                 name="宣传发动",
                 title=title,
                 columns=PUBLICITY_COLUMNS,
-                widths=[16, 14, 10, 10, 12, 10, 10],
                 numbered=False,
                 freeze_columns=2,
                 rows=(

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from saohei.common.access import role_required, user_has_any_role
+from saohei.common.forms import describe_filters
 from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
@@ -74,7 +75,7 @@ def _export(
     request: HttpRequest,
     *,
     ledger: Ledger,
-    write: Callable[[User, LedgerFilters, IO[bytes]], int],
+    write: Callable[[User, LedgerFilters, str, IO[bytes]], int],
     filename: str,
 ) -> HttpResponse | FileResponse:
     """Check the role, validate the filters, stream the ledger from a temporary file, audit it."""
@@ -86,7 +87,7 @@ def _export(
         return _centre(request, user, form, filters)
 
     def write_and_audit(output: IO[bytes]) -> None:
-        rows = write(user, filters, output)
+        rows = write(user, filters, describe_filters(form), output)
         services.record_ledger_export(
             actor=user,
             ledger=ledger,
@@ -101,11 +102,11 @@ def _export(
 # login_required, not role_required: the responses stream a file rather than an HttpResponse.
 @login_required
 def talks_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: LedgerFilters, output: IO[bytes]) -> int:
+    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
         talks = exports.talk_rows(
             user, date_from=filters.date_from, date_to=filters.date_to, village=filters.village
         )
-        return exports.write_talks(talks, output, exported_by=str(user))
+        return exports.write_talks(talks, output, exported_by=str(user), filters=described)
 
     return _export(request, ledger=Ledger.TALKS, write=write, filename="谈心谈话记录")
 
@@ -116,23 +117,23 @@ def meetings_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
     if user_has_any_role(user, access.MEETING_ROLES) and not access.may_export_meetings(user):
         raise PermissionDenied("您的授权范围内没有可导出会议记录的镇（街道）")
 
-    def write(user: User, filters: LedgerFilters, output: IO[bytes]) -> int:
+    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
         meetings = exports.meeting_rows(
             user, date_from=filters.date_from, date_to=filters.date_to, kind=filters.kind
         )
-        return exports.write_meetings(meetings, output, exported_by=str(user))
+        return exports.write_meetings(meetings, output, exported_by=str(user), filters=described)
 
     return _export(request, ledger=Ledger.MEETINGS, write=write, filename="研判会议记录")
 
 
 @login_required
 def inspections_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: LedgerFilters, output: IO[bytes]) -> int:
+    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
         rounds = exports.inspection_rounds(
             user, date_from=filters.date_from, date_to=filters.date_to
         )
         rows = exports.finding_rows(user, rounds, village=filters.village)
-        return exports.write_findings(rows, output, exported_by=str(user))
+        return exports.write_findings(rows, output, exported_by=str(user), filters=described)
 
     return _export(request, ledger=Ledger.INSPECTIONS, write=write, filename="村级档案检查台账")
 

@@ -37,8 +37,8 @@ def test_export_is_a_real_xlsx_and_is_itself_audited(client_as: Callable[[str], 
     sheet = workbook.active
     assert sheet is not None
     assert "导出人" in str(sheet.cell(1, 1).value)
-    assert sheet.cell(2, 1).value == "序号"
-    actions = [sheet.cell(row, 6).value for row in range(3, sheet.max_row + 1)]
+    assert sheet.cell(3, 1).value == "序号"
+    actions = [sheet.cell(row, 6).value for row in range(4, sheet.max_row + 1)]
     assert "登录成功" in actions
     assert AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
 

@@ -119,7 +119,7 @@ def test_export_leaves_out_another_towns_cases(
     from openpyxl import load_workbook
 
     sheet = load_workbook(BytesIO(body)).active
-    numbers = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    numbers = [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert sorted(numbers) == ["A-001", "A-002"]
 
 

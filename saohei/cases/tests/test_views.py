@@ -3,7 +3,7 @@
 import io
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -322,7 +322,7 @@ def test_export_is_a_ledger_with_masked_text_ids_and_is_audited(
     sheet = load_workbook(io.BytesIO(body)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert "导出人：孙志远（shuji）" in rows[0][0] and "导出时间：" in rows[0][0]
-    assert list(rows[1]) == [
+    assert list(rows[2]) == [
         "案件编号",
         "案由",
         "发案时间/地点",
@@ -333,8 +333,8 @@ def test_export_is_a_ledger_with_masked_text_ids_and_is_audited(
         "倒查人",
         "日期",
     ]
-    assert len(rows) == 3
-    number, cause, occurred, persons, outcome, gang, conclusion, reviewer, day = rows[2]
+    assert len(rows) == 4
+    number, cause, occurred, persons, outcome, gang, conclusion, reviewer, day = rows[3]
     assert (number, cause, outcome, gang, conclusion, reviewer, day) == (
         "A-001",
         "寻衅滋事",
@@ -342,11 +342,11 @@ def test_export_is_a_ledger_with_masked_text_ids_and_is_audited(
         "是，纠集者：王某",
         "排除涉黑涉恶可能",
         "李晓静",
-        "2020-03-01",
+        datetime(2020, 3, 1),  # a real date, not text
     )
     assert occurred.startswith("2012-05-03 东岛村")
     assert "王某（纠集者，110105********002X）" in persons and VALID_ID not in persons
-    assert sheet.cell(row=3, column=4).data_type == "s"
+    assert sheet.cell(row=4, column=4).data_type == "s"
     event = AuditEvent.objects.get(action=AuditAction.CASES_EXPORTED)
     assert event.actor is not None and event.actor.username == "shuji"
     assert event.details == {"cases": 1, "filters": {"reviewed": "yes"}}

@@ -39,7 +39,7 @@ def _rows(response: Any) -> list[tuple[str, ...]]:
 
 
 def _numbers(rows: list[tuple[str, ...]]) -> list[str]:
-    return [row[1] for row in rows[2:]]
+    return [row[1] for row in rows[3:]]
 
 
 def _subject(**overrides: Any) -> services.SubjectInput:
@@ -62,9 +62,10 @@ def test_ledger_has_the_watermark_the_columns_and_a_row_per_lead(
     rows = _rows(client_as("banshi").get("/leads/export.xlsx"))
 
     assert rows[0][0].startswith("导出人：李晓静（banshi） 导出时间：")
-    assert list(rows[1][: len(COLUMNS)]) == COLUMNS
+    assert rows[1][0] == "线索台账（全部）"
+    assert list(rows[2][: len(COLUMNS)]) == COLUMNS
     assert _numbers(rows) == [second.number, first.number]  # newest first, like the list
-    by_number = {row[1]: dict(zip(COLUMNS, row, strict=False)) for row in rows[2:]}
+    by_number = {row[1]: dict(zip(COLUMNS, row, strict=False)) for row in rows[3:]}
     assert by_number[first.number]["序号"] == "2"
     assert by_number[first.number]["被反映人(绰号)"] == "张三（三哥）"
     assert by_number[first.number]["所属村"] == "东岛村"
@@ -112,7 +113,7 @@ def test_follow_up_and_feedback_times_are_in_the_ledger(
         actor=office, lead=lead, contacted_on=today, method="电话", satisfaction="satisfied"
     )
 
-    row = dict(zip(COLUMNS, _rows(client_as("banshi").get("/leads/export.xlsx"))[2], strict=False))
+    row = dict(zip(COLUMNS, _rows(client_as("banshi").get("/leads/export.xlsx"))[3], strict=False))
 
     assert row["反馈上级时间"].startswith(f"{today:%Y-%m-%d}")
     assert row["反馈举报人时间"].startswith(f"{today:%Y-%m-%d}")
@@ -207,5 +208,5 @@ def test_export_query_count_does_not_grow_with_rows(
         register(summary=f"更多线索{n}", subjects=[_subject(id_number="", phone="")])
     with CaptureQueriesContext(connection) as many:
         rows = _rows(client.get("/leads/export.xlsx"))
-    assert len(rows) == 2 + 23
+    assert len(rows) == 3 + 23
     assert len(many) == len(few)

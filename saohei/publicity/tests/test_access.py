@@ -145,7 +145,7 @@ def test_export_contains_only_activities_in_scope(
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0].startswith("导出人：")
-    assert (len(rows) == 3) is SEES[username]
+    assert (len(rows) == 4) is SEES[username]
     assert AuditEvent.objects.filter(action=AuditAction.PUBLICITY_EXPORTED).count() == 1
 
 
@@ -205,7 +205,7 @@ def test_another_towns_office_sees_nothing_of_this_town(
     sheet = load_workbook(
         io.BytesIO(b"".join(client.get("/publicity/export/").streaming_content))  # type: ignore[attr-defined]
     ).active
-    assert len(list(sheet.iter_rows(values_only=True))) == 2  # watermark and header only
+    assert len(list(sheet.iter_rows(values_only=True))) == 3  # watermark, title and header only
     assert Api("gdbanshi").get().json()["items"] == []
     assert (
         Api("gdbanshi")

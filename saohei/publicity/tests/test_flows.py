@@ -2,7 +2,7 @@
 
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -375,11 +375,13 @@ def test_export_has_the_ledger_columns_and_follows_the_filters(
     response = client.get("/publicity/export/?kind=slogan")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[1]) == COLUMNS
-    assert len(rows) == 5  # watermark, header, three current slogans (the voided one left out)
-    newest = rows[2]
+    assert list(rows[2]) == COLUMNS
+    assert (
+        len(rows) == 6
+    )  # watermark, title, header, three current slogans (the voided one left out)
+    newest = rows[3]
     assert newest[1:8] == (
-        "2026-03-01",
+        datetime(2026, 3, 1),  # a real date, not text
         "东岛村（农村） 村委会门前",
         "宣传标语",
         "12",
@@ -394,7 +396,7 @@ def test_export_has_the_ledger_columns_and_follows_the_filters(
             values_only=True
         )
     )
-    assert car_rows[2][2:7] == ("镇本级（企业） 村委会门前", "宣传车", "4（6.5 小时）", "次", "900")
+    assert car_rows[3][2:7] == ("镇本级（企业） 村委会门前", "宣传车", "4（6.5 小时）", "次", "900")
 
 
 # API ----------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_export_contains_only_items_in_scope(
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0].startswith("导出人：")
-    assert (len(rows) == 3) is SEES[username]
+    assert (len(rows) == 4) is SEES[username]
     assert AuditEvent.objects.filter(action=AuditAction.RECTIFICATIONS_EXPORTED).count() == 1
 
 

@@ -218,9 +218,9 @@ def test_export_has_the_ledger_layout(client_as: ClientAs, known_ledger: None) -
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0].startswith("导出人：李晓静")
-    assert list(rows[1]) == COLUMNS
-    assert len(rows) == 3
-    row = rows[2]
+    assert list(rows[2]) == COLUMNS
+    assert len(rows) == 4
+    row = rows[3]
     assert row[1].startswith("档案检查")
     assert row[2].startswith("【东岛村】")
     assert row[6] == "李海滨"  # 东岛村 head, cun02

@@ -118,18 +118,19 @@ def test_write_ledger_says_when_it_stopped_at_the_limit() -> None:
         output,
         sheet_name="测试",
         columns=["序号", "身份证号"],
-        widths=[6, 20],
         rows=([f"11010519491231002{index}"] for index in range(5)),
         exported_by="测试员（test）",
+        filters="",
         noun="记录",
         limit=3,
     )
     sheet = load_workbook(io.BytesIO(output.getvalue())).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert written == 3
-    assert rows[2] == [1, "110105194912310020"]
-    assert sheet.cell(3, 2).data_type == "s"  # an ID number stays text
-    assert "超过 3 条，仅导出前 3 条" in rows[5][0]
+    assert rows[1][0] == "测试（全部）"
+    assert rows[3] == [1, "110105194912310020"]
+    assert sheet.cell(4, 2).data_type == "s"  # an ID number stays text
+    assert "超过 3 条，仅导出前 3 条" in rows[6][0]
 
 
 def test_write_tables_writes_every_sheet_with_the_stamp_and_numbers_as_numbers() -> None:
@@ -140,14 +141,11 @@ def test_write_tables_writes_every_sheet_with_the_stamp_and_numbers_as_numbers()
             LedgerSheet(
                 name="甲",
                 columns=["单位", "受理"],
-                widths=[10, 6],
                 rows=[["港西镇", 4]],
                 numbered=False,
                 title="月报",
             ),
-            LedgerSheet(
-                name="乙", columns=["序号", "名称"], widths=[6, 10], rows=[["会议"], ["学习"]]
-            ),
+            LedgerSheet(name="乙", columns=["序号", "名称"], rows=[["会议"], ["学习"]]),
         ],
         exported_by="测试员（test）",
     )

@@ -33,7 +33,7 @@ def _rows(response: object) -> list[list]:
 
 def _column(rows: list[list], columns: list[str], title: str) -> list:
     index = columns.index(title)
-    return [row[index] for row in rows[2:]]
+    return [row[index] for row in rows[3:]]
 
 
 # --- 谈心谈话记录 ----------------------------------------------------------------------------
@@ -94,12 +94,12 @@ def test_talk_ledger_has_the_domain_columns_and_is_watermarked_and_audited(
     rows = _rows(response)
 
     assert "导出人：李晓静（banshi）" in rows[0][0] and "导出时间：" in rows[0][0]
-    assert rows[1] == TALK_COLUMNS
-    assert len(rows) == 4  # watermark, header, the town's two talks (newest first)
-    newest, older = rows[2], rows[3]
+    assert rows[2] == TALK_COLUMNS
+    assert len(rows) == 5  # watermark, title, header, the town's two talks (newest first)
+    newest, older = rows[3], rows[4]
     assert newest[3] == "于春梅" and older[3] == "孙志远"
     record = dict(zip(TALK_COLUMNS, older, strict=True))
-    assert record["时间"] == "2025-03-10"
+    assert record["时间"] == datetime.datetime(2025, 3, 10)  # a real date
     assert record["谈话对象（村/职务）"] == "李海滨（东岛村，东岛村党支部书记）"
     assert record["记录人"] == "李晓静"
     assert record["类型"] == "提醒谈话"
@@ -108,13 +108,13 @@ def test_talk_ledger_has_the_domain_columns_and_is_watermarked_and_audited(
     assert "线索：T-" in record["发现问题/线索"]
     assert record["后续措施"] == "一个月后回访"
     assert (record["定期查阅人"], record["查阅意见"]) == ("孙志远", "记录规范，跟进及时")
-    assert record["查阅时间"] == f"{timezone.localdate():%Y-%m-%d}"
+    assert record["查阅时间"].date() == timezone.localdate()  # a real moment
     assert dict(zip(TALK_COLUMNS, newest, strict=True))["查阅意见"] == "待梳理"
-    # Every cell after 序号 is text; no phone number anywhere.
+    # Every cell after 序号 is text or a real date; no phone number anywhere.
     sheet = workbook_of(client_as("banshi").get("/reports/talks.xlsx")).active
     assert all(
-        cell.data_type == "s"
-        for row in sheet.iter_rows(min_row=3, min_col=2)
+        cell.data_type == "s" or cell.is_date
+        for row in sheet.iter_rows(min_row=4, min_col=2)
         for cell in row
         if cell.value
     )
@@ -224,14 +224,14 @@ def test_meeting_ledger_has_the_domain_columns_and_is_audited(
     rows = _rows(client_as("banshi").get("/reports/meetings.xlsx", {"kind": "analysis"}))
 
     assert "导出人：李晓静（banshi）" in rows[0][0]
-    assert rows[1] == MEETING_COLUMNS
-    assert len(rows) == 3
-    record = dict(zip(MEETING_COLUMNS, rows[2], strict=True))
+    assert rows[2] == MEETING_COLUMNS
+    assert len(rows) == 4
+    record = dict(zip(MEETING_COLUMNS, rows[3], strict=True))
     assert record["序号"] == 1
     assert (record["名称"], record["会议类型"], record["时间"]) == (
         "三月线索研判会",
         "研判会",
-        "2025-03-10",
+        datetime.datetime(2025, 3, 10),
     )
     assert (record["地点"], record["主持人"], record["记录人"]) == (
         "镇政府三楼会议室",
@@ -354,8 +354,8 @@ def test_inspection_ledger_lists_round_village_folder_and_item_state(
     rows = _rows(client_as("banshi").get("/reports/inspections.xlsx"))
 
     assert "导出人：李晓静（banshi）" in rows[0][0]
-    assert rows[1] == INSPECTION_COLUMNS
-    records = [dict(zip(INSPECTION_COLUMNS, row, strict=True)) for row in rows[2:]]
+    assert rows[2] == INSPECTION_COLUMNS
+    records = [dict(zip(INSPECTION_COLUMNS, row, strict=True)) for row in rows[3:]]
     assert [(record["村居"], record["检查结果"]) for record in records] == [
         ("港西村", "合格"),
         ("东岛村", "缺失"),
@@ -363,12 +363,15 @@ def test_inspection_ledger_lists_round_village_folder_and_item_state(
     ]
     missing = records[1]
     assert missing["检查名称"] == "2025年第一季度村级档案检查"
-    assert (missing["部署单位"], missing["检查日期"]) == ("荣成市扫黑办", "2025-03-10")
+    assert (missing["部署单位"], missing["检查日期"]) == (
+        "荣成市扫黑办",
+        datetime.datetime(2025, 3, 10),
+    )
     assert set(missing["检查人员"].split("、")) == {"李晓静", "于春梅"}
     assert missing["说明"] == "未见上级文件汇编"
     assert (missing["整改事项"], missing["整改时限"], missing["整改状态"]) == (
         "缺少上级文件",
-        "2025-03-24",
+        datetime.datetime(2025, 3, 24),
         "整改中",
     )
     assert AuditEvent.objects.get(action=AuditAction.INSPECTIONS_EXPORTED).details["rows"] == 3
@@ -382,7 +385,7 @@ def test_inspection_ledger_filters_by_village_and_period(
     rows = _rows(client.get("/reports/inspections.xlsx", {"village": east.pk}))
     assert _column(rows, INSPECTION_COLUMNS, "村居") == ["东岛村", "东岛村"]
     rows = _rows(client.get("/reports/inspections.xlsx", {"date_from": "2025-04-01"}))
-    assert len(rows) == 2  # watermark and header only
+    assert len(rows) == 3  # watermark, title and header only
 
 
 @pytest.mark.parametrize(
