@@ -27,6 +27,7 @@ from saohei.briefings.figures import (
     value,
 )
 from saohei.briefings.numbers import written
+from saohei.common.dates import chinese_date
 from saohei.leads.models import Source
 from saohei.meetings.models import MeetingKind, MeetingSchedule
 from saohei.organisations.models import GroupMembership, GroupRole, LeadingGroup, Unit
@@ -103,17 +104,13 @@ NOTHING_TO_REPORT = {
 ORGAN_PREFIXES = ("镇党委", "镇政府", "镇人大", "镇纪委", "派出所")
 
 
-def _date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def period_label(date_from: date | None, date_to: date | None) -> str:
     if date_from and date_to:
-        return f"{_date(date_from)}至{_date(date_to)}"
+        return f"{chinese_date(date_from)}至{chinese_date(date_to)}"
     if date_from:
-        return f"{_date(date_from)}以来"
+        return f"{chinese_date(date_from)}以来"
     if date_to:
-        return f"截至{_date(date_to)}"
+        return f"截至{chinese_date(date_to)}"
     return "截至目前"
 
 

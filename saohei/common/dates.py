@@ -63,7 +63,8 @@ class DateKind(enum.Enum):
     PERIOD = Bounds(floor=datetime.date(2000, 1, 1), ceiling=datetime.date(2099, 12, 31))
 
 
-def _day(value: datetime.date) -> str:
+def chinese_date(value: datetime.date) -> str:
+    """2026年1月5日: how documents and messages write a day."""
     return f"{value.year}年{value.month}月{value.day}日"
 
 
@@ -85,10 +86,10 @@ def date_problem(value: datetime.date | datetime.datetime, kind: DateKind) -> st
     day = _local_day(value)
     today = timezone.localdate()
     if day < bounds.floor:
-        return f"不能早于{_day(bounds.floor)}"
+        return f"不能早于{chinese_date(bounds.floor)}"
     latest = bounds.latest(today)
     if day > latest:
-        return "不能晚于今天" if bounds.not_in_future else f"不能晚于{_day(latest)}"
+        return "不能晚于今天" if bounds.not_in_future else f"不能晚于{chinese_date(latest)}"
     if bounds.not_in_future and isinstance(value, datetime.datetime):
         moment = value if timezone.is_aware(value) else timezone.make_aware(value)
         if moment > timezone.now() + CLOCK_SKEW:
