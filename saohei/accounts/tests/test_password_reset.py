@@ -333,6 +333,26 @@ class TestResetPagesAccess:
         assert response.status_code == 403
         assert PasswordReset.objects.get().status == PasswordResetStatus.PENDING
 
+    def test_anonymous_visitor_is_sent_to_sign_in_and_changes_nothing(
+        self, user: UserGetter
+    ) -> None:
+        outcome = services.request_password_reset(
+            actor=user("xitong"), user=user("fushuji"), reason="忘记密码"
+        )
+        client = Client()
+        pages = [
+            client.get("/accounts/security/password-resets/"),
+            *(
+                client.post(f"/accounts/security/password-resets/{outcome.reset.pk}/{decision}/")
+                for decision in ("approve", "reject", "collect")
+            ),
+            _request_reset(client, user("cun01")),
+        ]
+        for response in pages:
+            assert response.status_code == 302
+            assert "/accounts/login/" in response["Location"]
+        assert PasswordReset.objects.get().status == PasswordResetStatus.PENDING
+
     def test_an_unknown_decision_is_not_found_and_changes_nothing(
         self, client_as: ClientMaker, user: UserGetter
     ) -> None:
