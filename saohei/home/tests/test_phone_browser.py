@@ -174,6 +174,9 @@ def test_village_heads_home_opens_with_the_work_waiting_before_any_chart(
         assert card.is_visible() == (value not in ("0", "—")), value
     page.set_viewport_size({"width": 1280, "height": 800})
     assert all(card.is_visible() for card in cards.all())
+    # The office's navbar is as before: one 通知 link, inside the expanded menu.
+    assert page.get_by_test_id("notification-link").is_visible()
+    assert not page.get_by_test_id("notification-link-compact").is_visible()
 
 
 def test_clerks_lists_and_dashboard_fit_a_phone(new_page: NewPage, town_live: str) -> None:
