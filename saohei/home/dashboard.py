@@ -265,7 +265,7 @@ class _Board:
         }
         item_counts = {point["key"]: point["value"] for point in items["series"][0]["data"]}
         stats_url = "" if self.scope.kind == VILLAGE else _url("leads:stats")
-        return [
+        cards = [
             {
                 "label": "未办结线索",
                 "value": sum(by_due.values()),
@@ -305,6 +305,10 @@ class _Board:
                 "tone": "danger" if item_counts["overdue"] else "",
             },
         ]
+        # A card reading 0 or — tells a village head nothing; on a phone it is folded away.
+        for card in cards:
+            card["blank"] = card["value"] in (0, "—")
+        return cards
 
     def lead_states(self) -> dict[str, Any]:
         """Open leads by state, stacked by time limit: one grouped query per time-limit state."""
