@@ -17,7 +17,9 @@ REWRITE_AFTER_SECONDS = 30
 
 def is_idle(*, session: SessionBase, policy: SecurityPolicy, now: float) -> bool:
     last_activity = session.get("last_activity")
-    return bool(last_activity) and now - last_activity > policy.idle_timeout_minutes * 60
+    if not last_activity:
+        return False
+    return bool(now - last_activity > policy.idle_timeout_minutes * 60)
 
 
 def seconds_left(*, session: SessionBase, policy: SecurityPolicy, now: float) -> int:

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from saohei.accounts import activity
-from saohei.accounts.policy import get_policy
+from saohei.accounts.policy import policy_for
 
 
 def idle_timer(request: HttpRequest) -> dict[str, Any]:
@@ -15,7 +15,7 @@ def idle_timer(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "idle_seconds_left": activity.seconds_left(
-            session=request.session, policy=get_policy(), now=timezone.now().timestamp()
+            session=request.session, policy=policy_for(request), now=timezone.now().timestamp()
         ),
         "idle_warning_seconds": settings.SAOHEI_IDLE_WARNING_SECONDS,
     }

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from saohei.accounts.activity import is_idle, mark_active
-from saohei.accounts.policy import get_policy
+from saohei.accounts.policy import policy_for
 from saohei.accounts.services import (
     confirmed_totp_device,
     end_session,
@@ -47,7 +47,7 @@ class AccountPolicyMiddleware:
         return self.get_response(request)
 
     def _enforce(self, request: HttpRequest) -> HttpResponse | None:
-        policy = get_policy()
+        policy = policy_for(request)
         now = timezone.now()
         # The keepalive and the timed-out page read the idle clock themselves (decision 0019).
         own_clock = {reverse("accounts:keepalive"), reverse("accounts:timed_out")}

@@ -127,3 +127,12 @@ def test_timed_out_without_a_draft_says_so_plainly(demo: None) -> None:
     html = response.content.decode()
     assert "因长时间未操作已退出，请重新登录。" in html
     assert "草稿" not in html
+
+
+def test_public_portal_loads_no_draft_script_even_for_a_signed_in_clerk(demo: None) -> None:
+    client = sign_in(Client(), "banshi")
+    pages = [client.get(url).content.decode() for url in ("/jubao/", "/jubao/new/")]
+    html = "".join(pages)
+    assert "举报" in html
+    assert "idle.js" not in html
+    assert "data-draft" not in html
