@@ -183,3 +183,23 @@ def test_a_refused_submit_keeps_the_draft(page: Page, demo_live: str) -> None:
 
     expect(page.locator('input[name="received_at"]')).to_have_attribute("aria-invalid", "true")
     assert SUMMARY in draft_storage(page)
+
+
+def test_continue_working_in_one_tab_closes_the_warning_in_the_other(
+    page: Page, one_minute: str, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SAOHEI_IDLE_WARNING_SECONDS = 50
+    sign_in(page, one_minute, "banshi")
+    pass_server_time(page, 15)  # under 30 s: loading a page does not restart the clock
+    # The home page shared its (now 15 s too late) deadline; the same 15 s passed for it too.
+    page.evaluate("localStorage.clear()")
+    page.goto(f"{one_minute}/leads/")
+    other = page.context.new_page()
+    other.goto(f"{one_minute}/rectifications/")
+    expect(page.get_by_test_id("idle-warning")).to_be_visible()
+    expect(other.get_by_test_id("idle-warning")).to_be_visible()
+
+    other.get_by_test_id("idle-continue").click()
+
+    expect(other.get_by_test_id("idle-warning")).to_be_hidden()
+    expect(page.get_by_test_id("idle-warning")).to_be_hidden()
