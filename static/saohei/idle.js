@@ -10,7 +10,7 @@
  *    typed; the page offers 恢复草稿 when the form comes back. A draft is removed after the
  *    submit that the next page confirms with a success message, and on sign-out.
  *    Passwords, files, hidden fields and anything inside [data-draft-skip] are never stored.
- * No inline script, no eval, no innerHTML: the strict CSP allows this file only.
+ * No inline script, no eval, no innerHTML (strict CSP).
  */
 (function () {
   "use strict";
@@ -80,6 +80,8 @@
   var ownDeadline = Date.now() + Number(body.dataset.idleSecondsLeft || "0") * 1000;
   var focusBefore = null;
   var leaving = false;
+  // After 退出 nothing may write a draft again, not even a save still waiting for its delay.
+  var signedOut = false;
 
   function sharedDeadline() {
     var stored = Number(storageGet(window.localStorage, DEADLINE_KEY));
@@ -194,6 +196,13 @@
   if (dialog) {
     publishDeadline(ownDeadline, false);
     continueButton.addEventListener("click", keepAlive);
+    // The dialog is modal and has one button: Tab stays on it instead of the page behind.
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Tab") {
+        event.preventDefault();
+        continueButton.focus();
+      }
+    });
     window.setInterval(tick, 1000);
     window.addEventListener("storage", function (event) {
       if (event.key === DEADLINE_KEY) {
@@ -279,6 +288,9 @@
   function saveDraft(form) {
     window.clearTimeout(timers.get(form));
     timers.delete(form);
+    if (signedOut) {
+      return;
+    }
     var values = snapshot(form);
     // Back to what the page came with: nothing worth keeping.
     if (pristine.has(form) && sameValues(values, pristine.get(form))) {
@@ -448,8 +460,9 @@
     var form = event.target;
     if (form.hasAttribute("data-sign-out")) {
       // A shared office PC keeps nothing of this user after 退出.
-      forgetUserDrafts();
+      signedOut = true;
       leaving = true;
+      forgetUserDrafts();
       return;
     }
     if (form.hasAttribute("data-draft")) {
