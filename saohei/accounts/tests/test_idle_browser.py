@@ -203,3 +203,26 @@ def test_continue_working_in_one_tab_closes_the_warning_in_the_other(
 
     expect(other.get_by_test_id("idle-warning")).to_be_hidden()
     expect(page.get_by_test_id("idle-warning")).to_be_hidden()
+
+
+def test_a_draft_older_than_seven_days_is_not_offered_and_is_removed(
+    page: Page, demo_live: str
+) -> None:
+    sign_in(page, demo_live, "banshi")
+    page.goto(f"{demo_live}/leads/new/")
+    page.locator('textarea[name="summary"]').fill(SUMMARY)
+    wait_for_draft(page)
+    page.evaluate(
+        """() => {
+            const key = Object.keys(localStorage).find(k => k.startsWith('saohei.draft.'));
+            const draft = JSON.parse(localStorage.getItem(key));
+            draft.savedAt -= 8 * 24 * 60 * 60 * 1000;
+            localStorage.setItem(key, JSON.stringify(draft));
+        }"""
+    )
+
+    page.reload()
+
+    expect(page.locator('textarea[name="summary"]')).to_have_value("")
+    expect(page.get_by_test_id("draft-offer")).to_have_count(0)
+    assert "saohei.draft." not in draft_storage(page)
