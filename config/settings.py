@@ -156,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "saohei.home.context_processors.navigation",
+                "saohei.accounts.context_processors.idle_timer",
             ],
             # `safe_date` in every template: a stored date that cannot be shown is marked.
             "builtins": ["saohei.common.templatetags.safe_dates"],
@@ -289,3 +290,5 @@ CSRF_FAILURE_VIEW = "saohei.common.views.csrf_failure_view"
 SAOHEI_REWARD_CAP = int(os.environ.get("SAOHEI_REWARD_CAP", "20000"))
 # How long a one-time password from a reset or a new account stays usable (it works only once).
 SAOHEI_ONE_TIME_PASSWORD_MINUTES = int(os.environ.get("SAOHEI_ONE_TIME_PASSWORD_MINUTES", "60"))
+# How long before the idle timeout a signed-in page warns and offers 继续工作 (decision 0019).
+SAOHEI_IDLE_WARNING_SECONDS = int(os.environ.get("SAOHEI_IDLE_WARNING_SECONDS", "60"))

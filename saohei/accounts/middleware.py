@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -7,8 +6,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from saohei.accounts.models import UserSession
-from saohei.accounts.policy import get_policy
+from saohei.accounts.activity import is_idle, mark_active
+from saohei.accounts.policy import policy_for
 from saohei.accounts.services import (
     confirmed_totp_device,
     end_session,
@@ -48,25 +47,26 @@ class AccountPolicyMiddleware:
         return self.get_response(request)
 
     def _enforce(self, request: HttpRequest) -> HttpResponse | None:
-        policy = get_policy()
+        policy = policy_for(request)
         now = timezone.now()
-        last_activity = request.session.get("last_activity")
-        if last_activity and now.timestamp() - last_activity > policy.idle_timeout_minutes * 60:
-            end_session(
-                request=request, ip_address=client_ip(request), reason=AuditAction.SESSION_EXPIRED
-            )
-            messages.warning(
-                request,
-                f"您已超过 {policy.idle_timeout_minutes} 分钟未操作，为安全起见已退出，请重新登录。",
-            )
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
-        # Writing the session on every request would cost a query each; 30 s precision is enough.
-        if not last_activity or now.timestamp() - last_activity >= 30:
-            request.session["last_activity"] = int(now.timestamp())
-            self._touch_session_record(request, now)
+        # The keepalive and the timed-out page read the idle clock themselves (decision 0019).
+        own_clock = {reverse("accounts:keepalive"), reverse("accounts:timed_out")}
+        if request.path not in own_clock:
+            if is_idle(session=request.session, policy=policy, now=now.timestamp()):
+                end_session(
+                    request=request,
+                    ip_address=client_ip(request),
+                    reason=AuditAction.SESSION_EXPIRED,
+                )
+                messages.warning(
+                    request,
+                    f"您已超过 {policy.idle_timeout_minutes} 分钟未操作，为安全起见已退出，请重新登录。",
+                )
+                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            mark_active(request=request, now=now.timestamp())
 
         user: User = request.user  # type: ignore[assignment]
-        allowed = {reverse("accounts:logout")}
+        allowed = {reverse("accounts:logout")} | own_clock
         if requires_totp(user) and not user.is_verified():  # type: ignore[attr-defined]
             if confirmed_totp_device(user) is None:
                 target = reverse("accounts:otp_setup")
@@ -84,6 +84,3 @@ class AccountPolicyMiddleware:
             if request.path not in allowed | {target}:
                 return redirect(target)
         return None
-
-    def _touch_session_record(self, request: HttpRequest, now: datetime) -> None:
-        UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=now)

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from saohei.accounts import queries, services
+from saohei.accounts import activity, queries, services
 from saohei.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -18,6 +19,7 @@ from saohei.accounts.forms import (
 )
 from saohei.accounts.models import PasswordReset
 from saohei.accounts.policy import get_policy
+from saohei.audit.models import AuditAction
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
@@ -143,6 +145,50 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     services.end_session(request=request, ip_address=client_ip(request))
     messages.info(request, "您已安全退出。")
     return redirect("accounts:login")
+
+
+# Said on the login page when the page's idle timer ran out; `draft=1` when a draft was kept.
+TIMED_OUT_MESSAGE = "因长时间未操作已退出，请重新登录。"
+TIMED_OUT_WITH_DRAFT_MESSAGE = "因长时间未操作已退出，您填写的内容已保存在本机草稿中"
+
+
+@require_POST
+def keepalive_view(request: HttpRequest) -> HttpResponse:
+    """继续工作: restart the idle clock and answer the seconds left. Not audited (decision 0019)."""
+    policy = get_policy()
+    now = timezone.now().timestamp()
+    if request.user.is_authenticated and activity.is_idle(
+        session=request.session, policy=policy, now=now
+    ):
+        services.end_session(
+            request=request, ip_address=client_ip(request), reason=AuditAction.SESSION_EXPIRED
+        )
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "登录已失效，请重新登录。"}, status=401)
+    activity.mark_active(request=request, now=now, force=True)
+    return JsonResponse(
+        {"seconds_left": activity.seconds_left(session=request.session, policy=policy, now=now)}
+    )
+
+
+def timed_out_view(request: HttpRequest) -> HttpResponse:
+    """Where the page's idle timer sends the browser: the server's clock decides.
+
+    A session another tab kept alive goes straight back to its page; a GET never ends a
+    session that is still in use, so a link from elsewhere cannot sign anyone out.
+    """
+    next_url = _safe_next(request, request.GET.get("next"))
+    if request.user.is_authenticated:
+        if not activity.is_idle(
+            session=request.session, policy=get_policy(), now=timezone.now().timestamp()
+        ):
+            return redirect(next_url)
+        services.end_session(
+            request=request, ip_address=client_ip(request), reason=AuditAction.SESSION_EXPIRED
+        )
+    kept_draft = request.GET.get("draft") == "1"
+    messages.warning(request, TIMED_OUT_WITH_DRAFT_MESSAGE if kept_draft else TIMED_OUT_MESSAGE)
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
 
 @login_required

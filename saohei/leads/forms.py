@@ -39,6 +39,11 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+# The browser's local draft (static/saohei/idle.js, decision 0019) never holds these: a
+# reporter's identity and a subject's sealed numbers stay off a shared office PC's disk.
+NOT_IN_DRAFTS = {"data-draft-skip": ""}
+
+
 class LeadForm(StyledForm):
     received_at = datetime_field(
         DateKind.EVENT,
@@ -112,6 +117,8 @@ class LeadForm(StyledForm):
             DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE, is_active=True),
         )
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        for name in self.REPORTER_FIELDS:
+            self.fields[name].widget.attrs.update(NOT_IN_DRAFTS)
 
 
 class SubjectForm(StyledForm):
@@ -135,6 +142,8 @@ class SubjectForm(StyledForm):
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+        for name in ("id_number", "phone"):
+            self.fields[name].widget.attrs.update(NOT_IN_DRAFTS)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
