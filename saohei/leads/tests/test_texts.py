@@ -2,8 +2,6 @@
 that verifies evidence; 匿名举报 and 绰号 said in words."""
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,14 +14,9 @@ from saohei.leads.models import Attachment, Lead, Source, person_label
 from saohei.organisations.models import Unit, User
 from saohei.testing.images import checked_image
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_media")]
 ClientAs = Callable[[str], Client]
 PDF = b"%PDF-1.4\n" + b"0" * 64
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 digests or kind codes on the pages, and the recording form headed with the recorder's unit."""
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -17,13 +15,8 @@ from saohei.publicity.tests.conftest import Record
 from saohei.publicity.tests.test_access import NO_PAGE, SEES
 from saohei.testing.images import checked_image
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_media")]
 ClientAs = Callable[[str], Client]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 them, not for the village that uploaded them."""
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,13 +13,8 @@ from saohei.rectifications.models import Evidence, RectificationItem
 from saohei.rectifications.tests.conftest import OpenItem
 from saohei.testing.images import checked_image
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tmp_media")]
 ClientAs = Callable[[str], Client]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
