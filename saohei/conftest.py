@@ -77,3 +77,10 @@ def client_as(demo: None) -> Callable[[str], Client]:
         return sign_in(Client(), username)
 
     return make
+
+
+@pytest.fixture
+def tmp_media(settings: object, tmp_path: Path) -> Path:
+    """Uploads (and their thumbnails) into a temporary directory, never the real var one."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    return tmp_path / "media"

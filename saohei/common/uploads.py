@@ -4,9 +4,11 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 
 from saohei.common.errors import ServiceError
 from saohei.common.officefiles import OfficeFileRefused, check_office_file
+from saohei.common.thumbnails import make_thumbnail
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 10
@@ -75,3 +77,9 @@ def check_uploads(files: list[UploadedFile], *, field: str = "attachments") -> l
         upload.seek(0)
         checked.append(CheckedUpload(upload, content_type, digest.hexdigest(), size))
     return checked
+
+
+def store_upload(file: FieldFile, checked: CheckedUpload) -> None:
+    """Save a checked upload under its digest and, for a picture, its thumbnail beside it."""
+    file.save(checked.sha256, checked.upload, save=False)
+    make_thumbnail(file, checked.content_type)

@@ -6,11 +6,13 @@ standing schedule (2 screens × 6 h/day × 153 days) with a fixed end date, accr
 so the total never drifts. A few IP 广播 and 集中宣传活动 records complete the picture.
 """
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, check_uploads
@@ -18,8 +20,18 @@ from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import services
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
-# A minimal PNG: the demo's 现场照片.
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _scene() -> bytes:
+    """The demo's 现场照片: a red banner on a wall, a real picture so that it has a thumbnail."""
+    image = Image.new("RGB", (640, 400), (214, 208, 196))
+    image.paste((178, 34, 34), (60, 130, 580, 230))
+    image.paste((240, 220, 120), (90, 170, 550, 190))
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    return output.getvalue()
+
+
+PNG = _scene()
 
 LED_SCREENS = 2
 LED_HOURS_PER_DAY = Decimal(6)

@@ -10,7 +10,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
-from saohei.common.uploads import CheckedUpload
+from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.inspections import access
 from saohei.inspections.models import ArchiveFolder, Finding, FindingPhoto, InspectionRound, Result
 from saohei.notifications.models import NotificationKind
@@ -148,7 +148,7 @@ def _store_photos(finding: Finding, photos: list[CheckedUpload]) -> None:
             size=checked.size,
             sha256=checked.sha256,
         )
-        photo.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(photo.file, checked)
         photo.save()
 
 

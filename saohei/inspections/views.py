@@ -12,6 +12,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
 from saohei.inspections import access, queries, services
@@ -227,6 +228,8 @@ def photo_view(request: HttpRequest, round_id: int, photo_id: int) -> FileRespon
     if finding is None:
         raise Http404("照片不存在")
     photo = finding.photos.get(pk=photo_id)
+    if wants_thumbnail(request):
+        return thumbnail_response(photo.file, photo.content_type)
     services.record_photo_downloaded(
         actor=user, inspection=inspection, photo=photo, ip_address=client_ip(request)
     )

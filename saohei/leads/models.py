@@ -24,6 +24,9 @@ class Source(models.TextChoices):
     TRANSFER = "transfer", "部门移送"
 
 
+# Sources where someone reported: without a sealed identity such a lead is an anonymous report.
+REPORT_SOURCES = frozenset({Source.PUBLIC_REPORT, Source.PLATFORM_12337})
+
 # Leads from these sources must be reported back upward (反馈上级) before archiving.
 SOURCES_NEEDING_FEEDBACK = frozenset({Source.UPPER_ASSIGNED, Source.PLATFORM_12337})
 
@@ -253,9 +256,27 @@ class Lead(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def reporter_label(self) -> str:
+        """举报人 as the detail page says it; an anonymous report has no sealed identity at all."""
+        if self.reporter_reference and self.is_real_name_report:
+            return "实名举报（身份已加密）"
+        if self.reporter_reference or self.source in REPORT_SOURCES:
+            return "匿名举报"
+        return f"无（线索来源：{self.get_source_display()}）"
+
+    @property
     def accepts_follow_up(self) -> bool:
         """回访 can be recorded now: a real-name report, concluded or archived."""
         return self.is_real_name_report and self.status in FOLLOW_UP_STATUSES
+
+
+def person_label(name: str, alias: str) -> str:
+    """张三（刀疤）; a person known only by a nickname is 刀疤（绰号）, not 刀疤（刀疤）: a tip's
+    nickname-only person becomes a subject whose required name is that nickname."""
+    if alias and (not name or name == alias):
+        return f"{alias}（绰号）"
+    label = name or "姓名不详"
+    return f"{label}（{alias}）" if alias else label
 
 
 class SubjectRole(models.TextChoices):
@@ -290,7 +311,7 @@ class Subject(SealedIdentity):
         indexes = [models.Index(fields=["name", "village"])]
 
     def __str__(self) -> str:
-        return self.name + (f"（{self.alias}）" if self.alias else "")
+        return person_label(self.name, self.alias)
 
     @property
     def is_cadre_or_official(self) -> bool:

@@ -13,7 +13,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
-from saohei.common.uploads import CheckedUpload
+from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.leads import access
 from saohei.leads.models import (
     FOLLOW_UP_STATUSES,
@@ -184,7 +184,7 @@ def _store_attachments(
             sha256=checked.sha256,
             uploaded_by=actor,
         )
-        attachment.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(attachment.file, checked)
         attachment.save()
 
 

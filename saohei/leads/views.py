@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
 from saohei.common.views import (
@@ -564,6 +565,8 @@ def attachment_download_view(
     attachment = lead.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在")
+    if wants_thumbnail(request):
+        return thumbnail_response(attachment.file, attachment.content_type)
     services.record_attachment_downloaded(
         actor=user,
         lead=lead,

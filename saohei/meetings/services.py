@@ -15,7 +15,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.uploads import CheckedUpload
+from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.leads.access import visible_leads
 from saohei.leads.models import Lead
 from saohei.meetings import access
@@ -158,7 +158,7 @@ def _add_material(meeting: Meeting, material: MaterialIn) -> MeetingMaterial:
         stored.content_type = checked.content_type
         stored.size = checked.size
         stored.sha256 = checked.sha256
-        stored.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(stored.file, checked)
     stored.save()
     return stored
 

@@ -14,6 +14,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads.access import visible_leads
@@ -518,6 +519,8 @@ def material_download_view(request: HttpRequest, meeting_id: int, material_id: i
     material = meeting.materials.filter(pk=material_id).exclude(file="").first()
     if material is None:
         raise Http404("材料不存在")
+    if wants_thumbnail(request):
+        return thumbnail_response(material.file, material.content_type)
     services.record_material_downloaded(
         actor=user, meeting=meeting, material=material, ip_address=client_ip(request)
     )

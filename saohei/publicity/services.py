@@ -17,7 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.uploads import CheckedUpload
+from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.publicity import access
@@ -167,7 +167,7 @@ def _store_photos(
             sha256=checked.sha256,
             uploaded_by=actor,
         )
-        photo.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(photo.file, checked)
         photo.save()
         digests.append(checked.sha256)
     return digests

@@ -17,6 +17,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
@@ -226,8 +227,12 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "宣传活动已登记。")
             return redirect("publicity:detail", activity_id=activity.pk)
+    # A village head records for their village: the heading names it, not the town (issue 11).
+    unit_name = town.name if is_office else "、".join(village.name for village in villages)
     return _render(
-        request, "publicity/activity_form.html", {"form": form, "town": town, "editing": None}
+        request,
+        "publicity/activity_form.html",
+        {"form": form, "unit_name": unit_name or town.name, "editing": None},
     )
 
 
@@ -299,8 +304,11 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         else:
             messages.success(request, "已更正。")
             return redirect("publicity:detail", activity_id=activity.pk)
+    unit_name = activity.village.name if activity.village else town.name
     return _render(
-        request, "publicity/activity_form.html", {"form": form, "town": town, "editing": activity}
+        request,
+        "publicity/activity_form.html",
+        {"form": form, "unit_name": unit_name, "editing": activity},
     )
 
 
@@ -333,6 +341,8 @@ def photo_view(request: HttpRequest, activity_id: int, photo_id: int) -> FileRes
     photo = activity.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404("照片不存在")
+    if wants_thumbnail(request):
+        return thumbnail_response(photo.file, photo.content_type)
     photo.activity = activity
     services.record_photo_downloaded(actor=user, photo=photo, ip_address=client_ip(request))
     return stored_file_download(

@@ -15,7 +15,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
-from saohei.common.uploads import CheckedUpload
+from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
@@ -203,7 +203,7 @@ def record_progress(
             sha256=checked.sha256,
             uploaded_by=actor,
         )
-        stored.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(stored.file, checked)
         stored.save()
         digests.append(checked.sha256)
     _event(item, actor, EventKind.PROGRESS, progress.content[:200])

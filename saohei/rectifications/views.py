@@ -15,6 +15,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads.forms import village_filter
@@ -193,6 +194,8 @@ def _item_page(
         "can_verify": can_verify and item.status == Status.REQUESTED,
         "can_recheck": can_verify and item.status == Status.CLOSED,
         "Status": Status,
+        # The digest is for the office that verifies evidence, not for the village (0022).
+        "shows_digests": access.is_office_member(user, item.unit),
     }
     if context["can_update"]:
         context.update(
@@ -291,6 +294,8 @@ def evidence_download_view(request: HttpRequest, item_id: int, evidence_id: int)
     evidence = item.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("佐证材料不存在")
+    if wants_thumbnail(request):
+        return thumbnail_response(evidence.file, evidence.content_type)
     evidence.item = item
     services.record_evidence_downloaded(
         actor=user, evidence=evidence, ip_address=client_ip(request)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from saohei.leads.models import DictionaryEntry, Lead, SubjectRole
+from saohei.leads.models import DictionaryEntry, Lead, SubjectRole, person_label
 from saohei.leads.models import Status as LeadStatus
 from saohei.organisations.models import Unit
 
@@ -168,8 +168,7 @@ class TipPerson(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        label = self.name or "姓名不详"
-        return label + (f"（{self.alias}）" if self.alias else "")
+        return person_label(self.name, self.alias)
 
     @property
     def is_cadre_or_official(self) -> bool:

@@ -13,7 +13,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
-from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type
+from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type, store_upload
 from saohei.leads import services as lead_services
 from saohei.leads.models import (
     Channel,
@@ -141,7 +141,7 @@ def _store_attachments(
             size=checked.size,
             sha256=checked.sha256,
         )
-        attachment.file.save(checked.sha256, checked.upload, save=False)
+        store_upload(attachment.file, checked)
         attachment.save()
 
 

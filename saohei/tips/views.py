@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stored_file_download
+from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
@@ -181,6 +182,8 @@ def attachment_view(request: HttpRequest, tip_id: int, attachment_id: int) -> Fi
     attachment = tip.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在")
+    if wants_thumbnail(request):
+        return thumbnail_response(attachment.file, attachment.content_type)
     services.record_attachment_downloaded(
         actor=user,
         tip=tip,
