@@ -69,7 +69,7 @@ def _values(activity: PublicityActivity) -> list[common_ledgers.Cell]:
         reach = str(activity.reach) if label == "覆盖人数" else f"{label} {activity.reach}"
     photos = list(activity.photos.all())
     photo_text = "\n".join(
-        f"{photo.original_name}（SHA-256 {photo.sha256[:12]}…）" for photo in photos
+        photo.original_name for photo in photos
     )
     return [
         activity.occurred_on,

@@ -85,7 +85,7 @@ def _values(item: RectificationItem) -> list[common_ledgers.Cell]:
         f"{format_date(entry.occurred_on)} {entry.content}" for entry in item.progress_updates.all()
     )
     evidence = "\n".join(
-        f"{file.original_name}（SHA-256 {file.sha256[:12]}…）" for file in item.evidence.all()
+        file.original_name for file in item.evidence.all()
     )
     return [
         source,
