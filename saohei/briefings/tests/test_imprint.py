@@ -35,7 +35,7 @@ def _settings_url(town) -> str:  # type: ignore[no-untyped-def]
 def _save_draft(client, town) -> BriefingDraft:  # type: ignore[no-untyped-def]
     response = client.post(reverse("briefings:draft_create"), {"unit": town.pk})
     assert response.status_code == 302
-    return BriefingDraft.objects.order_by("-id").first()
+    return BriefingDraft.objects.order_by("-id")[0]
 
 
 # ——— issue numbers ———
@@ -48,7 +48,7 @@ def test_each_saved_briefing_takes_the_towns_next_number_of_the_year(town, clien
 
     assert (first.issue_year, first.issue_number, first.issued_on) == (today.year, 1, today)
     assert (second.issue_year, second.issue_number) == (today.year, 2)
-    event = AuditEvent.objects.filter(action=AuditAction.BRIEFING_DRAFT_SAVED).order_by("id").last()
+    event = AuditEvent.objects.filter(action=AuditAction.BRIEFING_DRAFT_SAVED).order_by("-id")[0]
     assert event.details["issue"] == f"{today.year}-2"
 
 
