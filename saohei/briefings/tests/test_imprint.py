@@ -3,9 +3,11 @@ and 版记 (报/送/发, 共印N份), in the page, the .docx and the .pdf; issue
 the town's settings edited by its office only."""
 
 import io
+import threading
+import time
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -16,7 +18,8 @@ from saohei.briefings import services
 from saohei.briefings.models import BriefingDraft, BriefingSettings
 from saohei.common.dates import chinese_date
 from saohei.common.errors import ActionNotAllowed
-from saohei.organisations.models import User
+from saohei.demo.loader import load_demo_town
+from saohei.organisations.models import Unit, User
 
 SETTINGS = {
     "issuing_unit": "港西镇扫黑办",
@@ -221,3 +224,42 @@ def test_an_issue_keeps_the_imprint_it_was_saved_with(town, client_as):
     exported = client.get(reverse("briefings:draft_export", args=[draft.pk, "docx"]))
     texts = [p.text for p in Document(io.BytesIO(exported.content)).paragraphs]
     assert "（共印50份）" in texts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_offices_saving_at_once_take_two_numbers(monkeypatch):
+    # Both saves compute their number and then pause: without the town's row locked they would
+    # both read "no issue yet" and take 第1期; with it, the second waits for the first to commit.
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers at BEGIN")
+    load_demo_town(with_history=False)
+    town = Unit.objects.get(name="港西镇")
+    numbering = services._next_issue_number
+
+    def slow_numbering(unit, year):  # type: ignore[no-untyped-def]
+        number = numbering(unit, year)
+        time.sleep(0.5)
+        return number
+
+    monkeypatch.setattr(services, "_next_issue_number", slow_numbering)
+    errors: list[Exception] = []
+
+    def save(username: str) -> None:
+        try:
+            services.create_draft(
+                actor=User.objects.get(username=username), unit=town, date_from=None, date_to=None
+            )
+        except Exception as error:  # whatever a save raised is the failure to report
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("banshi", "shuji")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors, errors
+    numbers = sorted(BriefingDraft.objects.values_list("issue_number", flat=True))
+    assert numbers == [1, 2]
