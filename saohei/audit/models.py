@@ -126,6 +126,7 @@ class AuditAction(models.TextChoices):
     BRIEFING_DRAFT_SAVED = "briefing_draft_saved", "保存工作简报草稿"
     BRIEFING_DRAFT_REGENERATED = "briefing_draft_regenerated", "重新生成工作简报草稿"
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
+    BRIEFING_SETTINGS_CHANGED = "briefing_settings_changed", "修改工作简报版头版记"
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
 
 

@@ -1,6 +1,7 @@
 """Who may generate, read and edit which town's briefing, decided here and nowhere else.
 
 - 组长/副组长/扫黑办工作人员: their towns' briefings; they save and edit drafts.
+- 扫黑办工作人员/组长 (not 副组长): their towns' masthead and closing lines (版头、版记).
 - 上级督导: the briefings of the towns under their grant (their subtree), read and export only.
 - everyone else (村负责人, 派出所民警, the 保管员, the 三员): 403.
 
@@ -15,6 +16,8 @@ from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 
 OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+# The masthead and closing lines are the office's: its staff and the 组长, not the 副组长.
+SETTINGS_ROLES = frozenset({Role.LEADER, Role.OFFICE_STAFF})
 READ_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
 
 
@@ -40,6 +43,10 @@ def get_town_for_user(user: User, unit_id: object) -> Unit:
 def can_edit(user: User, town: Unit) -> bool:
     """Drafts are the town's own documents: its office and leaders edit them."""
     return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
+
+
+def can_edit_settings(user: User, town: Unit) -> bool:
+    return user.is_authenticated and unit_in_paths(town, grant_paths(user, SETTINGS_ROLES))
 
 
 def visible_drafts(user: User) -> "list[BriefingDraft]":

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 
 from saohei.accountability.models import Topic
@@ -66,6 +67,8 @@ class Briefing:
     title: str
     period_label: str
     sections: list[Section]
+    # The day it was written: the end of an open period and the date of its masthead.
+    today: date
     values: dict[str, int | Decimal] = field(default_factory=dict)
 
     @property
@@ -84,6 +87,8 @@ class Num:
     """A number in a sentence, by figure key."""
 
     key: str
+    # A measure word other than the figure's own ("2轮" for the rounds counted as 次 elsewhere).
+    measure_word: str | None = None
 
 
 Part = str | Num
@@ -104,14 +109,13 @@ NOTHING_TO_REPORT = {
 ORGAN_PREFIXES = ("镇党委", "镇政府", "镇人大", "镇纪委", "派出所")
 
 
-def period_label(date_from: date | None, date_to: date | None) -> str:
-    if date_from and date_to:
-        return f"{chinese_date(date_from)}至{chinese_date(date_to)}"
+def period_label(date_from: date | None, date_to: date | None, *, today: date) -> str:
+    """The period in words; an open end is the day the briefing was written ("截至2026年12月4日"),
+    never "目前", so a printed briefing still says when its figures were true."""
+    end = date_to or today
     if date_from:
-        return f"{chinese_date(date_from)}以来"
-    if date_to:
-        return f"截至{chinese_date(date_to)}"
-    return "截至目前"
+        return f"{chinese_date(date_from)}至{chinese_date(end)}"
+    return f"截至{chinese_date(end)}"
 
 
 def elide_organs(titles: Iterable[str], said: set[str]) -> list[str]:
@@ -190,7 +194,7 @@ class Writer:
                 Segment(
                     written(self.value(part.key), figure.style),
                     figure=part.key,
-                    measure_word=figure.measure_word,
+                    measure_word=part.measure_word or figure.measure_word,
                 )
             )
         if text:
@@ -356,12 +360,29 @@ def _responsibility(writer: Writer) -> list[list[Part]]:
         sentence = []
         if deployers:
             sentence.append(f"根据{'、'.join(deployers)}的统一部署要求，")
-        sentence += [
-            f"{subject()}组织机关干部对",
-            Num("inspections.villages"),
-            "村居的扫黑除恶档案设立情况开展检查",
-            Num("inspections.rounds"),
-        ]
+        # "对M个村居…开展检查N次" says each village was checked N times: true only when every
+        # round covered all M villages; otherwise rounds and villages are said apart.
+        rounds = FIGURES["inspections.rounds"].records(scope)
+        every_round_covers_all = (
+            not rounds.annotate(covered=Count("villages"))
+            .exclude(covered=writer.value("inspections.villages"))
+            .exists()
+        )
+        if every_round_covers_all:
+            sentence += [
+                f"{subject()}组织机关干部对",
+                Num("inspections.villages"),
+                "村居的扫黑除恶档案设立情况开展检查",
+                Num("inspections.rounds"),
+            ]
+        else:
+            sentence += [
+                f"{subject()}组织机关干部对村居扫黑除恶档案设立情况开展检查",
+                Num("inspections.rounds", "轮"),
+                "，覆盖",
+                Num("inspections.villages"),
+                "村居",
+            ]
         if writer.has("inspections.onsite_findings"):
             sentence += [
                 "，对开展不深入、没有落到实处的",
@@ -374,7 +395,7 @@ def _responsibility(writer: Writer) -> list[list[Part]]:
     if writer.has("rectifications.items"):
         verb = "共列入" if scope.date_from is None else "新列入"
         sentence = [
-            f"{period_label(scope.date_from, scope.date_to)}，{subject()}问题整改台账{verb}整改事项",
+            f"{period_label(scope.date_from, scope.date_to, today=scope.today)}，{subject()}问题整改台账{verb}整改事项",
             Num("rectifications.items"),
         ]
         parts: list[list[Part]] = []
@@ -383,7 +404,13 @@ def _responsibility(writer: Writer) -> list[list[Part]]:
         if writer.has("rectifications.not_closed"):
             parts.append(["尚未销号", Num("rectifications.not_closed")])
         if parts:
-            sentence += ["，", *_joined(parts, "，")]
+            # Statuses are today's: a period ending earlier says so rather than dating them back.
+            now = (
+                f"截至{chinese_date(scope.today)}"
+                if scope.date_to is not None and scope.date_to < scope.today
+                else ""
+            )
+            sentence += ["，", now, *_joined(parts, "，")]
         if writer.has("rectifications.overdue"):
             sentence += ["，其中超过整改期限", Num("rectifications.overdue"), "，已督促限期整改"]
         sentence.append("。")
@@ -453,7 +480,8 @@ def _publicity(writer: Writer) -> list[list[Part]]:
     methods: list[list[Part]] = []
     posted = [code for code in ("banner", "slogan") if code in present]
     if posted:
-        where = set().union(*(places.get(code, set()) for code in ("banner", "slogan", "board")))
+        # Only where banners and slogans were put up: the sentence names no other material.
+        where = set().union(*(places.get(code, set()) for code in posted))
         named = [PLACE_NAMES[place] for place in PlaceType if place in where]
         action = "和".join(
             {"banner": "悬挂横幅", "slogan": "张贴标语公告"}[code] for code in posted
@@ -505,7 +533,7 @@ def _publicity(writer: Writer) -> list[list[Part]]:
     if "led" in present:
         figures.append(["LED屏每天滚动播放扫黑除恶宣传标语已达", Num(key("led"))])
     paragraph += [
-        f"{period_label(scope.date_from, scope.date_to)}，",
+        f"{period_label(scope.date_from, scope.date_to, today=scope.today)}，",
         *_joined(figures, "，"),
         "。",
     ]
@@ -646,9 +674,12 @@ def _source_phrase(source: Source) -> str:
     }.get(source, f"{source.label}线索")
 
 
-def _intro(unit: Unit, date_from: date | None, date_to: date | None) -> list[Part]:
+def _intro(scope: Scope) -> list[Part]:
+    unit = scope.unit
     opening = (
-        "自扫黑除恶专项斗争开展以来" if date_from is None else period_label(date_from, date_to)
+        "自扫黑除恶专项斗争开展以来"
+        if scope.date_from is None
+        else period_label(scope.date_from, scope.date_to, today=scope.today)
     )
     return [
         f"{opening}，{unit.name}认真贯彻上级关于扫黑除恶专项斗争的决策部署，以高标准、严措施、"
@@ -677,7 +708,7 @@ def compose(
     sections = []
     for key, heading in SECTION_HEADINGS:
         if key == "intro":
-            paragraphs = [_intro(unit, date_from, date_to)]
+            paragraphs = [_intro(scope)]
         else:
             paragraphs = writers[key](writer) or [[NOTHING_TO_REPORT[key]]]
         sections.append(
@@ -688,7 +719,8 @@ def compose(
         date_from=date_from,
         date_to=date_to,
         title=f"{unit.name}扫黑除恶专项斗争工作简报",
-        period_label=period_label(date_from, date_to),
+        period_label=period_label(date_from, date_to, today=scope.today),
         sections=sections,
+        today=scope.today,
         values=writer.values,
     )

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Min, Q, QuerySet, Sum
 from django.urls import reverse
 
 from saohei.accountability.access import visible_talks
@@ -161,7 +161,11 @@ def _meetings(kind: MeetingKind) -> Callable[[Scope], QuerySet[Any]]:
 def _materials(kind: MaterialKind) -> Callable[[Scope], QuerySet[Any]]:
     def records(scope: Scope) -> QuerySet[Any]:
         materials = MeetingMaterial.objects.filter(meeting__unit=scope.unit, kind=kind)
-        return _dates(materials, "meeting__held_on", scope).select_related("meeting")
+        materials = _dates(materials, "meeting__held_on", scope)
+        # "学习文件N份" counts documents: one studied at two meetings is one document (its first
+        # study stands for it), not two.
+        first = materials.order_by().values("title").annotate(first=Min("id")).values("first")
+        return MeetingMaterial.objects.filter(pk__in=first).select_related("meeting")
 
     return records
 
@@ -417,16 +421,22 @@ class Outcome:
     phrase: str  # "已排除涉黑涉恶可能N件"
 
 
+# A conclusion counts once signed off (已办结/已归档): a 待审核 lead carries its proposed
+# conclusion too, and is not yet "已排除" — it is counted as 待审核办结. The outcomes partition
+# the leads (merged ones excluded), so the parts of a mix add up to the group's number.
+SIGNED_OFF = Q(status__in=[Status.CONCLUDED, Status.ARCHIVED])
 OUTCOMES = (
-    Outcome("excluded", Q(conclusion=Conclusion.EXCLUDED), "已排除涉黑涉恶可能"),
-    Outcome("unfounded", Q(conclusion=Conclusion.UNFOUNDED), "经核查线索不实"),
-    Outcome("confirmed", Q(conclusion__in=SUBSTANTIATED_CONCLUSIONS), "查实并依法处理"),
+    Outcome("excluded", SIGNED_OFF & Q(conclusion=Conclusion.EXCLUDED), "已排除涉黑涉恶可能"),
+    Outcome("unfounded", SIGNED_OFF & Q(conclusion=Conclusion.UNFOUNDED), "经核查线索不实"),
+    Outcome(
+        "confirmed", SIGNED_OFF & Q(conclusion__in=SUBSTANTIATED_CONCLUSIONS), "查实并依法处理"
+    ),
     Outcome(
         "transferred",
-        Q(conclusion__in=[Conclusion.TO_DISCIPLINE, Conclusion.TO_OTHER_DEPARTMENT]),
+        SIGNED_OFF & Q(conclusion__in=[Conclusion.TO_DISCIPLINE, Conclusion.TO_OTHER_DEPARTMENT]),
         "移送有关部门",
     ),
-    Outcome("unverifiable", Q(conclusion=Conclusion.UNVERIFIABLE), "暂存待查"),
+    Outcome("unverifiable", SIGNED_OFF & Q(conclusion=Conclusion.UNVERIFIABLE), "暂存待查"),
     # Open leads, each state in its own words: a lead only registered is not yet "在核查".
     Outcome("pending", Q(status__in=[Status.REGISTERED, Status.TRIAGED]), "已登记待交办"),
     Outcome("investigating", Q(status__in=[Status.ASSIGNED, Status.INVESTIGATING]), "正在核查"),

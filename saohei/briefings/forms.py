@@ -78,3 +78,33 @@ class DraftForm(StyledForm):
 
     def texts(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(f"section_{key}", "") for key in self.section_keys}
+
+
+class BriefingSettingsForm(StyledForm):
+    """版头、版记: who issues the town's briefing and to whom it goes."""
+
+    issuing_unit = forms.CharField(
+        label="编发单位",
+        max_length=100,
+        help_text="印在版头左侧，如“港西镇扫黑除恶专项斗争领导小组办公室”",
+        error_messages={"required": "请填写编发单位"},
+    )
+    report_to = forms.CharField(
+        label="报", max_length=300, required=False, help_text="上级机关，多个用顿号分隔"
+    )
+    copy_to = forms.CharField(label="送", max_length=300, required=False, help_text="同级机关")
+    distribute_to = forms.CharField(
+        label="发", max_length=300, required=False, help_text="下级单位，如“各村（社区）”"
+    )
+    copies = forms.IntegerField(
+        label="共印份数",
+        required=False,
+        min_value=1,
+        max_value=9999,
+        help_text="留空则不印“共印N份”",
+        error_messages={
+            "invalid": "共印份数应为整数",
+            "min_value": "共印份数至少为 1",
+            "max_value": "共印份数不能超过 9999",
+        },
+    )

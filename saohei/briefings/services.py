@@ -2,14 +2,16 @@
 
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.briefings import access
 from saohei.briefings.compose import Briefing, compose
-from saohei.briefings.models import BriefingDraft
+from saohei.briefings.imprint import current_imprint
+from saohei.briefings.models import BriefingDraft, BriefingSettings
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, User
 
@@ -29,28 +31,49 @@ def _require_editor(actor: User, town: Unit) -> None:
         raise ActionNotAllowed("只有本镇扫黑办工作人员和领导小组组长、副组长可以保存和修改简报草稿")
 
 
+def _next_issue_number(unit: Unit, year: int) -> int:
+    # The town's row is locked first, so two saves in one town wait for each other on
+    # PostgreSQL (SQLite takes its write lock at BEGIN); the unique constraint is the backstop.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    last = BriefingDraft.objects.filter(unit=unit, issue_year=year).aggregate(
+        last=Max("issue_number")
+    )["last"]
+    return (last or 0) + 1
+
+
 @transaction.atomic
 def create_draft(
     *, actor: User, unit: Unit, date_from: date | None, date_to: date | None
 ) -> BriefingDraft:
-    """Save the briefing as generated now, to be edited before export."""
+    """Save the briefing as generated now, to be edited before export: it becomes the town's
+    next issue of the year (第N期), dated today, with the town's imprint as it stands."""
     _require_editor(actor, unit)
-    briefing = compose(unit, date_from, date_to)
-    draft = BriefingDraft.objects.create(
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-        title=briefing.title,
-        sections=_sections_of(briefing),
-        generated_at=timezone.now(),
-        created_by=actor,
-    )
+    today = timezone.localdate()
+    briefing = compose(unit, date_from, date_to, today=today)
+    number = _next_issue_number(unit, today.year)
+    try:
+        with transaction.atomic():
+            draft = BriefingDraft.objects.create(
+                unit=unit,
+                date_from=date_from,
+                date_to=date_to,
+                title=briefing.title,
+                sections=_sections_of(briefing),
+                generated_at=timezone.now(),
+                created_by=actor,
+                issue_year=today.year,
+                issue_number=number,
+                issued_on=today,
+                imprint=current_imprint(unit).as_json(),
+            )
+    except IntegrityError:
+        raise ServiceError("期号被同时保存的另一期简报占用，请重新保存") from None
     record_event(
         action=AuditAction.BRIEFING_DRAFT_SAVED,
         actor=actor,
         unit=unit,
         target=draft,
-        details={"created": True},
+        details={"created": True, "issue": f"{today.year}-{number}"},
     )
     return draft
 
@@ -93,15 +116,19 @@ def edit_draft(
 
 @transaction.atomic
 def regenerate_draft(*, actor: User, draft: BriefingDraft) -> BriefingDraft:
-    """Write the draft again from today's records; the edits made so far are replaced."""
+    """Write the draft again from today's records; the edits made so far are replaced, and the
+    imprint is the town's current one. The issue keeps its number and date."""
     _require_editor(actor, draft.unit)
     briefing = compose(draft.unit, draft.date_from, draft.date_to)
     draft.title = briefing.title
     draft.sections = _sections_of(briefing)
+    draft.imprint = current_imprint(draft.unit).as_json()
     draft.generated_at = timezone.now()
     draft.edited_by = actor
     draft.edited_at = draft.generated_at
-    draft.save(update_fields=["title", "sections", "generated_at", "edited_by", "edited_at"])
+    draft.save(
+        update_fields=["title", "sections", "imprint", "generated_at", "edited_by", "edited_at"]
+    )
     record_event(
         action=AuditAction.BRIEFING_DRAFT_REGENERATED, actor=actor, unit=draft.unit, target=draft
     )
@@ -136,3 +163,54 @@ def record_export(
             "via": via,
         },
     )
+
+
+SETTINGS_FIELDS = ("issuing_unit", "report_to", "copy_to", "distribute_to", "copies")
+SETTINGS_TEXT_MAX = {"issuing_unit": 100, "report_to": 300, "copy_to": 300, "distribute_to": 300}
+COPIES_MAX = 9999
+
+
+@transaction.atomic
+def update_briefing_settings(
+    *,
+    actor: User,
+    unit: Unit,
+    issuing_unit: str,
+    report_to: str,
+    copy_to: str,
+    distribute_to: str,
+    copies: int | None,
+) -> BriefingSettings:
+    """The town's masthead and closing lines; only its 扫黑办工作人员 and 组长 change them."""
+    if not access.can_edit_settings(actor, unit):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    values: dict[str, str | int | None] = {
+        "issuing_unit": issuing_unit.strip(),
+        "report_to": report_to.strip(),
+        "copy_to": copy_to.strip(),
+        "distribute_to": distribute_to.strip(),
+        "copies": copies,
+    }
+    if not values["issuing_unit"]:
+        raise ServiceError("请填写编发单位", field="issuing_unit")
+    for name, limit in SETTINGS_TEXT_MAX.items():
+        if len(str(values[name])) > limit:
+            raise ServiceError(f"不能超过 {limit} 个字", field=name)
+    if copies is not None and not 1 <= copies <= COPIES_MAX:
+        raise ServiceError(f"共印份数应为 1 至 {COPIES_MAX} 的整数", field="copies")
+    found = BriefingSettings.objects.select_for_update().filter(unit=unit).first()
+    before = {name: getattr(found, name) for name in SETTINGS_FIELDS} if found else {}
+    if found is None:
+        found = BriefingSettings(unit=unit)
+    for name, new in values.items():
+        setattr(found, name, new)
+    found.updated_by = actor
+    found.save()
+    record_event(
+        action=AuditAction.BRIEFING_SETTINGS_CHANGED,
+        actor=actor,
+        unit=unit,
+        target=found,
+        details={"changed": sorted(n for n in SETTINGS_FIELDS if before.get(n) != values[n])},
+    )
+    return found

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index_view, name="index"),
     path("export.<str:file_format>", views.export_view, name="export"),
     path("figures/<str:key>/", views.figure_view, name="figure"),
+    path("settings/<int:unit_id>/", views.settings_view, name="settings"),
     path("drafts/new/", views.draft_create_view, name="draft_create"),
     path("drafts/<int:draft_id>/", views.draft_view, name="draft"),
     path("drafts/<int:draft_id>/regenerate/", views.draft_regenerate_view, name="draft_regenerate"),

@@ -12,13 +12,22 @@ from django.views.decorators.http import require_POST
 
 from saohei.briefings import access, services
 from saohei.briefings.compose import compose, period_label
-from saohei.briefings.documents import BriefingDocument, from_briefing, from_draft, to_docx, to_pdf
+from saohei.briefings.documents import (
+    BriefingDocument,
+    draft_period_label,
+    from_briefing,
+    from_draft,
+    to_docx,
+    to_pdf,
+)
 from saohei.briefings.figures import Scope, drill_down, get_figure, value
-from saohei.briefings.forms import BriefingForm, DraftForm, parse_period
+from saohei.briefings.forms import BriefingForm, BriefingSettingsForm, DraftForm, parse_period
+from saohei.briefings.imprint import current_imprint
 from saohei.briefings.models import BriefingDraft
 from saohei.briefings.numbers import plain
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
 READ_ROLES = tuple(access.READ_ROLES)
@@ -80,8 +89,11 @@ def index_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             unit = form.cleaned_data["unit"]
             date_from, date_to = form.cleaned_data["from"], form.cleaned_data["to"]
+            briefing = compose(unit, date_from, date_to)
             context.update(
-                briefing=compose(unit, date_from, date_to),
+                briefing=briefing,
+                document=from_briefing(briefing),
+                can_edit_settings=access.can_edit_settings(user, unit),
                 query=_query(unit, date_from, date_to),
                 can_edit=access.can_edit(user, unit),
                 unit=unit,
@@ -108,7 +120,8 @@ def figure_view(request: HttpRequest, key: str) -> HttpResponse:
         unit, date_from, date_to = _scope_from(request, user)
     except ServiceError as error:
         return _bad_request(request, error.message)
-    scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=timezone.localdate())
+    today = timezone.localdate()
+    scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=today)
     shown = drill_down(figure, scope, user)
     rows = [
         {"id": row.record.pk, "cells": figure.row(row.record), "url": row.url} for row in shown.rows
@@ -117,7 +130,7 @@ def figure_view(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "figure": figure,
         "unit": unit,
-        "period_label": period_label(date_from, date_to),
+        "period_label": period_label(date_from, date_to, today=today),
         "rows": rows,
         "restricted": shown.restricted,
         "total": plain(total),
@@ -186,7 +199,7 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         "draft": draft,
         "form": form,
         "can_edit": can_edit,
-        "period_label": period_label(draft.date_from, draft.date_to),
+        "period_label": draft_period_label(draft),
         "document": from_draft(draft),
         "query": _query(draft.unit, draft.date_from, draft.date_to),
     }
@@ -220,3 +233,25 @@ def draft_export_view(request: HttpRequest, draft_id: int, file_format: str) -> 
         draft=draft,
     )
     return export_response(from_draft(draft), file_format, _exporter(user))
+
+
+@role_required(Role.LEADER, Role.OFFICE_STAFF)
+def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The town's masthead and closing lines (版头、版记), edited by its office."""
+    user = _actor(request)
+    unit = access.get_town_for_user(user, unit_id)
+    if not access.can_edit_settings(user, unit):
+        raise PermissionDenied("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    imprint = current_imprint(unit)
+    form = BriefingSettingsForm(
+        request.POST if request.method == "POST" else None, initial=imprint.as_json()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_briefing_settings(actor=user, unit=unit, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "版头版记已保存，此后保存的简报按此印制")
+            return redirect(reverse("briefings:settings", args=[unit.pk]))
+    return render(request, "briefings/settings.html", {"unit": unit, "form": form})

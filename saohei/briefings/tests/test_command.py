@@ -2,10 +2,12 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.common.dates import chinese_date
 
 
 def _run(*args: str) -> str:
@@ -18,8 +20,12 @@ def test_txt_goes_to_stdout(town):
     text = _run("--unit", "港西镇")
 
     lines = text.splitlines()
-    assert lines[0] == "港西镇扫黑除恶专项斗争工作简报"
-    assert lines[1] == "（截至目前）"
+    today = chinese_date(timezone.localdate())
+    # The masthead: series, an issue not yet numbered (only a saved issue takes a number), the
+    # issuing unit and the day; then the title and the period ending on that day.
+    assert lines[:3] == ["工作简报", "第　　期", f"港西镇扫黑除恶专项斗争领导小组办公室　　{today}"]
+    assert lines[4] == "港西镇扫黑除恶专项斗争工作简报"
+    assert lines[5] == f"（截至{today}）"
     assert "一、组织领导" in lines
     assert "本期未受理线索，也未开展治安案件倒查。" in lines
     event = AuditEvent.objects.get(action=AuditAction.BRIEFING_EXPORTED)
@@ -48,7 +54,8 @@ def test_docx_and_pdf_go_to_the_output_file(town, tmp_path):
     _run("--unit", "港西镇", "--format", "pdf", "--output", str(pdf_path))
 
     paragraphs = [p.text for p in Document(str(docx_path)).paragraphs]
-    assert paragraphs[0] == "港西镇扫黑除恶专项斗争工作简报"
+    assert paragraphs[0] == "工作简报"
+    assert paragraphs[4] == "港西镇扫黑除恶专项斗争工作简报"
     pdf_text = "".join(page.extract_text() for page in PdfReader(str(pdf_path)).pages)
     assert "工作简报" in pdf_text
     assert "组织领导" in pdf_text

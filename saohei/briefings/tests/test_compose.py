@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from saohei.briefings.compose import compose, period_label
 from saohei.cases.models import CaseReview, ReviewConclusion
+from saohei.common.dates import chinese_date
 from saohei.leads.models import OPEN_STATUSES, Conclusion, Lead, Source, Status
 from saohei.publicity.models import PublicityActivity
 from saohei.publicity.queries import kind_totals
@@ -24,11 +25,11 @@ RESPONSIBILITY = (
     "要求每个村居负责人对照清单查摆扫黑除恶专项斗争工作中存在的问题，明确整改措施和整改期限，"
     "做到问题清单化、清单责任化。根据荣成市扫黑办的统一部署要求，组织机关干部对21个村居的"
     "扫黑除恶档案设立情况开展检查1次，对开展不深入、没有落到实处的5项工作，现场列出整改清单，"
-    "要求限期整改完善，确保扫黑除恶工作在基层得以高效推进。截至目前，问题整改台账共列入整改事项15项，"
+    "要求限期整改完善，确保扫黑除恶工作在基层得以高效推进。截至{end}，问题整改台账共列入整改事项15项，"
     "已销号1项，尚未销号14项，其中超过整改期限2项，已督促限期整改。"
 )
 PUBLICITY_TOTALS = (
-    "截至目前，张贴各类宣传标语450条，制作宣传横幅120条、宣传板180张，"
+    "截至{end}，张贴各类宣传标语450条，制作宣传横幅120条、宣传板180张，"
     "安排宣传车进社区、进农村、进园区共计200余次，发放各类宣传明白纸6800份，发布微信公众号推送文章6期，"
     "开展IP网络广播12次，举办集中宣传活动3场，LED屏每天滚动播放扫黑除恶宣传标语已达1800多个小时。"
 )
@@ -46,7 +47,9 @@ def _sections(briefing):
 
 @pytest.mark.django_db
 def test_demo_briefing_reads_like_the_founding_report(demo_history):
-    briefing = compose(demo_history)
+    today = timezone.localdate()
+    end = chinese_date(today)
+    briefing = compose(demo_history, today=today)
 
     sections = _sections(briefing)
     assert [s.heading for s in briefing.sections] == [
@@ -58,13 +61,13 @@ def test_demo_briefing_reads_like_the_founding_report(demo_history):
     ]
     assert briefing.title == "港西镇扫黑除恶专项斗争工作简报"
     assert sections["organisation"].text == ORGANISATION
-    assert sections["responsibility"].text == RESPONSIBILITY
+    assert sections["responsibility"].text == RESPONSIBILITY.format(end=end)
     assert sections["leads"].text == LEADS
     publicity = sections["publicity"].text
     assert publicity.startswith(
         "港西镇采取集中宣传与日常宣传相结合的方法，进一步营造浓厚的扫黑除恶专项斗争氛围。"
     )
-    assert publicity.endswith(PUBLICITY_TOTALS)
+    assert publicity.endswith(PUBLICITY_TOTALS.format(end=end))
 
 
 @pytest.mark.django_db
@@ -168,11 +171,15 @@ def test_an_old_period_has_only_the_seeds_lead_history(demo_history):
     assert sections["intro"].text.startswith("2019年1月1日至2020年12月31日，港西镇认真贯彻")
 
 
-def test_period_labels():
-    assert period_label(None, None) == "截至目前"
-    assert period_label(None, date(2026, 6, 30)) == "截至2026年6月30日"
-    assert period_label(date(2026, 1, 1), None) == "2026年1月1日以来"
-    assert period_label(date(2026, 1, 1), date(2026, 6, 30)) == "2026年1月1日至2026年6月30日"
+def test_period_labels_end_on_a_day_never_at_an_unnamed_now():
+    today = date(2026, 12, 4)
+    assert period_label(None, None, today=today) == "截至2026年12月4日"
+    assert period_label(None, date(2026, 6, 30), today=today) == "截至2026年6月30日"
+    assert period_label(date(2026, 1, 1), None, today=today) == "2026年1月1日至2026年12月4日"
+    assert (
+        period_label(date(2026, 1, 1), date(2026, 6, 30), today=today)
+        == "2026年1月1日至2026年6月30日"
+    )
 
 
 def test_group_titles_are_not_repeated_within_the_sentence():

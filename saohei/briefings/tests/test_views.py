@@ -81,7 +81,7 @@ def test_supervisor_sees_the_number_but_not_the_cases_it_may_not_list(demo_histo
 @pytest.mark.django_db
 def test_page_queries_do_not_grow_with_records(demo_history, client, django_assert_max_num_queries):
     sign_in(client, "banshi")
-    with django_assert_max_num_queries(100):
+    with django_assert_max_num_queries(105):
         assert client.get(INDEX, {"unit": demo_history.pk}).status_code == 200
     with django_assert_max_num_queries(20):
         page = client.get(
@@ -170,11 +170,12 @@ def test_word_export_is_an_official_document_with_the_chinese_text(town, client_
     assert response.status_code == 200
     document = Document(io.BytesIO(response.content))
     texts = [paragraph.text for paragraph in document.paragraphs]
-    assert texts[0] == "港西镇扫黑除恶专项斗争工作简报"
+    title_index = texts.index("港西镇扫黑除恶专项斗争工作简报")
+    assert texts[0] == "工作简报"
     assert "一、组织领导" in texts
     assert any("副书记、派出所教导员任副组长" in text for text in texts)
     assert "本期未录入宣传活动记录。" in texts
-    title_run = document.paragraphs[0].runs[0]
+    title_run = document.paragraphs[title_index].runs[0]
     assert title_run.font.size == Pt(22)
     assert _east_asian_font(title_run) == "方正小标宋简体"
     heading = document.paragraphs[texts.index("一、组织领导")].runs[0]
@@ -231,7 +232,7 @@ def test_office_saves_edits_and_exports_a_draft(town, client_as):
 
     exported = client.get(reverse("briefings:draft_export", args=[draft.pk, "docx"]))
     texts = [paragraph.text for paragraph in Document(io.BytesIO(exported.content)).paragraphs]
-    assert texts[0] == "港西镇扫黑除恶工作简报（第1期）"
+    assert texts[4] == "港西镇扫黑除恶工作简报（第1期）"
     assert "组织集中宣传一次。" in texts
 
     client.post(reverse("briefings:draft_regenerate", args=[draft.pk]))
