@@ -68,9 +68,7 @@ def _values(activity: PublicityActivity) -> list[common_ledgers.Cell]:
         label = kind.reach_label or "覆盖人数"
         reach = str(activity.reach) if label == "覆盖人数" else f"{label} {activity.reach}"
     photos = list(activity.photos.all())
-    photo_text = "\n".join(
-        photo.original_name for photo in photos
-    )
+    photo_text = "\n".join(photo.original_name for photo in photos)
     return [
         activity.occurred_on,
         place_text(activity),

@@ -84,9 +84,7 @@ def _values(item: RectificationItem) -> list[common_ledgers.Cell]:
     progress = "\n".join(
         f"{format_date(entry.occurred_on)} {entry.content}" for entry in item.progress_updates.all()
     )
-    evidence = "\n".join(
-        file.original_name for file in item.evidence.all()
-    )
+    evidence = "\n".join(file.original_name for file in item.evidence.all())
     return [
         source,
         place + item.description,
