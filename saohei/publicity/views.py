@@ -18,7 +18,7 @@ from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.roles import Role
 from saohei.common.uploads import check_uploads
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
@@ -226,6 +226,8 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "宣传活动已登记。")
             return redirect("publicity:detail", activity_id=activity.pk)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return _render(
         request, "publicity/activity_form.html", {"form": form, "town": town, "editing": None}
     )
@@ -299,6 +301,8 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
         else:
             messages.success(request, "已更正。")
             return redirect("publicity:detail", activity_id=activity.pk)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return _render(
         request, "publicity/activity_form.html", {"form": form, "town": town, "editing": activity}
     )

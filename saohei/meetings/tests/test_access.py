@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.tests.conftest import Api, RecordMeeting, people
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
@@ -145,6 +147,34 @@ def test_form_errors_rerender_beside_the_fields(client_as: ClientAs) -> None:
     response = client_as("banshi").post("/meetings/new/", {"kind": MeetingKind.STUDY})
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_refused_meeting_keeps_the_text_and_asks_for_its_file_again(
+    client_as: ClientAs,
+) -> None:
+    material = SimpleUploadedFile("学习材料.exe", b"MZ\x90\x00 not a document")
+    response = client_as("banshi").post(
+        "/meetings/new/",
+        {
+            "kind": MeetingKind.STUDY,
+            "title": "集中学习",
+            "held_on": str(timezone.localdate() - timedelta(days=2)),
+            "place": "会议室",
+            "chair": User.objects.get(username="shuji").pk,
+            "recorder": User.objects.get(username="banshi").pk,
+            "attendees": [u.pk for u in people("shuji", "banshi")],
+            "topics": "学习文件",
+            "material_kind": "document",
+            "material_title": "上级文件",
+            "material_file": material,
+        },
+    )
+    assert response.status_code == 200
+    _, error = refused_field(response, "id_material_file")
+    assert "不受支持" in error
+    assert "请重新选择文件" in error
+    assert 'value="集中学习"' in response.content.decode()
     assert not Meeting.objects.exists()
 
 
