@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,8 +26,10 @@ from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
+from saohei.common.views import submit_action_form
 from saohei.organisations.access import get_managed_account
 from saohei.organisations.models import User
+from saohei.organisations.views import account_detail_page
 
 _PENDING_USER = "otp_pending_user"
 _PENDING_AT = "otp_pending_at"
@@ -312,26 +316,27 @@ def _render_issued(request: HttpRequest, credential: object) -> HttpResponse:
 def password_reset_request_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
-    form = PasswordResetRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写重置密码的原因（不超过200字）。")
-        return redirect("organisations:account_detail", user_id=account.pk)
-    try:
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
         outcome = services.request_password_reset(
-            actor=actor,
-            user=account,
-            reason=form.cleaned_data["reason"],
-            ip_address=client_ip(request),
+            actor=actor, user=account, reason=data["reason"], ip_address=client_ip(request)
         )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect("organisations:account_detail", user_id=account.pk)
-    if outcome.credential is not None:
-        return _render_issued(request, outcome.credential)
-    messages.success(
-        request, "该账号须经安全管理员批准后才能重置，申请已提交；批准后请在本页领取。"
+        if outcome.credential is not None:
+            return _render_issued(request, outcome.credential)
+        messages.success(
+            request, "该账号须经安全管理员批准后才能重置，申请已提交；批准后请在本页领取。"
+        )
+        return redirect("accounts:password_resets")
+
+    # A refusal comes back on the account's page with the reason as typed.
+    return submit_action_form(
+        request,
+        PasswordResetRequestForm(request.POST),
+        perform=perform,
+        render_page=lambda form: account_detail_page(
+            request, actor, account, bound_form=("reset_form", form)
+        ),
     )
-    return redirect("accounts:password_resets")
 
 
 @role_required(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)

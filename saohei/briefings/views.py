@@ -27,7 +27,9 @@ from saohei.briefings.models import BriefingDraft
 from saohei.briefings.numbers import plain
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
+from saohei.common.views import submit_action_form
 from saohei.organisations.models import Unit, User
 
 READ_ROLES = tuple(access.READ_ROLES)
@@ -80,17 +82,15 @@ def export_response(document: BriefingDocument, file_format: str, exported_by: s
 def index_view(request: HttpRequest) -> HttpResponse:
     """Choose a town and period; with ?unit= the briefing is generated with linked numbers."""
     user = _actor(request)
-    towns = access.briefing_towns(user)
-    if not towns:
-        raise Http404("您没有可以查看简报的镇（街道）")
-    context: dict[str, Any] = {"towns": towns, "drafts": access.visible_drafts(user)}
+    towns = _towns_or_404(user)
+    shown: dict[str, Any] = {}
     if "unit" in request.GET:
         form = BriefingForm(request.GET, towns=towns)
         if form.is_valid():
             unit = form.cleaned_data["unit"]
             date_from, date_to = form.cleaned_data["from"], form.cleaned_data["to"]
             briefing = compose(unit, date_from, date_to)
-            context.update(
+            shown.update(
                 briefing=briefing,
                 document=from_briefing(briefing),
                 can_edit_settings=access.can_edit_settings(user, unit),
@@ -104,7 +104,31 @@ def index_view(request: HttpRequest) -> HttpResponse:
             raise Http404("镇（街道）不存在或您无权查看")
     else:
         form = BriefingForm(initial={"unit": towns[0].pk}, towns=towns)
-    context["form"] = form
+    return _index_page(request, user, towns, form, shown)
+
+
+def _towns_or_404(user: User) -> list[Unit]:
+    towns = access.briefing_towns(user)
+    if not towns:
+        raise Http404("您没有可以查看简报的镇（街道）")
+    return towns
+
+
+def _index_page(
+    request: HttpRequest,
+    user: User,
+    towns: list[Unit],
+    form: StyledForm,
+    shown: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The period form (refused input beside its field), the briefing when one is `shown`,
+    and the saved drafts."""
+    context: dict[str, Any] = {
+        "towns": towns,
+        "drafts": access.visible_drafts(user),
+        "form": form,
+        **(shown or {}),
+    }
     return render(request, "briefings/index.html", context)
 
 
@@ -162,14 +186,22 @@ def draft_create_view(request: HttpRequest) -> HttpResponse:
     unit = access.get_town_for_user(user, request.POST.get("unit"))
     if not access.can_edit(user, unit):
         raise PermissionDenied(EDIT_REFUSED)
-    try:
-        date_from, date_to = parse_period(request.POST.get("from", ""), request.POST.get("to", ""))
-        draft = services.create_draft(actor=user, unit=unit, date_from=date_from, date_to=date_to)
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return redirect(reverse("briefings:index"))
-    messages.success(request, "已保存为草稿，可在下方修改后导出")
-    return redirect(reverse("briefings:draft", args=[draft.pk]))
+    towns = _towns_or_404(user)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        draft = services.create_draft(
+            actor=user, unit=unit, date_from=data["from"], date_to=data["to"]
+        )
+        messages.success(request, "已保存为草稿，可在下方修改后导出")
+        return redirect(reverse("briefings:draft", args=[draft.pk]))
+
+    # A refused period comes back in the period form, as sent, with the reason beside it.
+    return submit_action_form(
+        request,
+        BriefingForm(request.POST, towns=towns),
+        perform=perform,
+        render_page=lambda form: _index_page(request, user, towns, form),
+    )
 
 
 @role_required(*READ_ROLES)

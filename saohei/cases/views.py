@@ -17,6 +17,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
+from saohei.common.views import ask_for_files_again
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
 # The page lists this many of a failed import's errors; the command prints them all.
@@ -162,6 +163,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "文件已上传，正在后台校验和导入。")
             return redirect("cases:import_job", job_id=job.pk)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return render(
         request,
         "cases/import.html",

@@ -90,6 +90,12 @@ def decision_label(meeting: Meeting, text: str) -> str:
     return name_item(meeting.title[:40], summary=text)
 
 
+def decision_topic(decision: MeetingDecision) -> str:
+    """The notices' topic for a decision and the task or 整改事项 it becomes: one piece of work,
+    so the later notice replaces an unread earlier one (decision 0025)."""
+    return f"meeting-decision:{decision.pk}"
+
+
 def task_of(decision: MeetingDecision) -> Task | None:
     """The decision's task, if it became one (no query when loaded with select_related)."""
     try:
@@ -339,6 +345,7 @@ def add_decision(
         body=f"{meeting.title}，时限 {due_on:%Y-%m-%d}",
         url=_meeting_link_for(owner, meeting),
         kind=NotificationKind.INFO,
+        topic=decision_topic(decision),
     )
     return decision
 
@@ -400,6 +407,7 @@ def edit_decision(
             body=f"{meeting.title}，时限 {new_due:%Y-%m-%d}",
             url=_meeting_link_for(owner, meeting),
             kind=NotificationKind.INFO,
+            topic=decision_topic(decision),
         )
     return decision
 
@@ -467,6 +475,7 @@ def decision_to_task(
         body=f"{locked.text[:60]}，完成时限 {due_on:%Y-%m-%d}",
         url=task_url(task),
         kind=NotificationKind.INFO,
+        topic=decision_topic(locked),
     )
     return task
 
@@ -540,6 +549,8 @@ def decision_to_rectification(
         responsible_unit=village or meeting.unit,
         responsible_person=locked.owner,
         due_on=locked.due_on if locked.due_on >= today else None,
+        # The owner was told of the decision; the notice naming the item replaces that one.
+        notice_topic=decision_topic(locked),
     )
     decision.rectification_item = item
     decision.save(update_fields=["rectification_item"])

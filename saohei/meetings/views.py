@@ -16,7 +16,7 @@ from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
 from saohei.leads.access import visible_leads
 from saohei.meetings import access, queries, services
 from saohei.meetings.forms import (
@@ -113,7 +113,7 @@ def _materials(form: MeetingForm) -> list[services.MaterialIn]:
     if not data["material_title"]:
         return []
     upload = data["material_file"]
-    checked = check_uploads([upload])[0] if upload else None
+    checked = check_uploads([upload], field="material_file")[0] if upload else None
     return [
         services.MaterialIn(data["material_kind"] or "document", data["material_title"], checked)
     ]
@@ -147,6 +147,8 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "会议已登记。")
             return redirect("meetings:detail", meeting_id=meeting.pk)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return render(request, "meetings/meeting_form.html", {"form": form, "town": town})
 
 
@@ -194,6 +196,8 @@ def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, "会议记录已修改。")
             return redirect("meetings:detail", meeting_id=meeting.pk)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return render(
         request,
         "meetings/meeting_form.html",

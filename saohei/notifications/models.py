@@ -31,6 +31,9 @@ class Notification(models.Model):
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
     kind = models.CharField("类型", max_length=16, choices=NotificationKind.choices)
+    # The piece of work the notice is about ("meeting-decision:12"); a later notice on the same
+    # piece replaces an unread earlier one, so one decision never waits twice in an inbox.
+    topic = models.CharField("事项", max_length=100, blank=True, default="")
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 

@@ -16,6 +16,7 @@ from saohei.organisations.models import User
 
 TITLE_MAX_LENGTH = 100
 URL_MAX_LENGTH = 300
+TOPIC_MAX_LENGTH = 100
 
 
 @transaction.atomic
@@ -26,8 +27,14 @@ def notify(
     body: str = "",
     url: str = "",
     kind: NotificationKind,
+    topic: str = "",
 ) -> list[Notification]:
-    """One notification per distinct recipient; call it inside the action's own transaction."""
+    """One notification per distinct recipient; call it inside the action's own transaction.
+
+    With a `topic` (the piece of work, e.g. "meeting-decision:12"), it replaces each
+    recipient's unread notices of that topic: one piece of work, one notice per person, and
+    the one kept is the latest word (a decision put on the ledger names its 整改事项). Read
+    notices stay as they were."""
     title = title.strip()
     if not title:
         raise ServiceError("通知标题不能为空", field="title")
@@ -37,9 +44,15 @@ def notify(
         raise ServiceError("通知链接只能是本系统内以“/”开头的地址", field="url")
     if kind not in NotificationKind.values:
         raise ServiceError("通知类型不正确", field="kind")
+    if len(topic) > TOPIC_MAX_LENGTH:
+        raise ServiceError(f"通知事项标识不能超过{TOPIC_MAX_LENGTH}个字符", field="topic")
     unique_recipients = {user.pk: user for user in recipients if user.pk is not None}
+    if topic:
+        Notification.objects.unread().filter(
+            recipient_id__in=list(unique_recipients), topic=topic
+        ).delete()
     return Notification.objects.bulk_create(
-        Notification(recipient=user, title=title, body=body, url=url, kind=kind)
+        Notification(recipient=user, title=title, body=body, url=url, kind=kind, topic=topic)
         for user in unique_recipients.values()
     )
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip
 from saohei.common.roles import Role
 from saohei.common.validation import parse_id, safe_text
+from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations import queries, services
 from saohei.organisations.access import (
     can_edit_group,
@@ -28,7 +32,7 @@ from saohei.organisations.forms import (
     UnitCreateForm,
     UnitEditForm,
 )
-from saohei.organisations.models import GroupMembership, Unit, User
+from saohei.organisations.models import GroupMembership, LeadingGroup, Unit, User
 
 ACCOUNT_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 
@@ -130,15 +134,32 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*ACCOUNT_ADMIN_ROLES)
 def account_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
     viewer: User = request.user  # type: ignore[assignment]
+    account = get_managed_account(viewer, user_id, _admin_role(viewer))
+    return account_detail_page(request, viewer, account)
+
+
+def account_detail_page(
+    request: HttpRequest,
+    viewer: User,
+    account: User,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    """The account with the forms the viewer may submit; `bound_form` is the one just refused,
+    as (context name, form), shown with what was typed and its errors (accounts' password
+    reset request is refused onto this page too)."""
     role = _admin_role(viewer)
-    account = get_managed_account(viewer, user_id, role)
-    context = {
+    context: dict[str, Any] = {
         "account": account,
         "grants": account.role_grants.select_related("unit", "granted_by"),
         "is_system_admin": role == Role.SYSTEM_ADMIN,
         "is_security_admin": role == Role.SECURITY_ADMIN,
         "grant_form": RoleGrantForm(units=managed_units(viewer, Role.SECURITY_ADMIN)),
     }
+    if role == Role.SYSTEM_ADMIN:
+        # Laid out by hand in the template; only a refused request puts a bound form here.
+        context["reset_form"] = None
+    place_bound_form(request, context, bound_form)
     return render(request, "organisations/account_detail.html", context)
 
 
@@ -192,25 +213,23 @@ def account_set_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
 def role_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     account = get_managed_account(actor, user_id, Role.SECURITY_ADMIN)
-    form = RoleGrantForm(request.POST, units=managed_units(actor, Role.SECURITY_ADMIN))
-    if not form.is_valid():
-        messages.error(
-            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        role = Role(data["role"])
+        services.grant_role(
+            actor=actor, user=account, role=role, unit=data["unit"], ip_address=client_ip(request)
         )
-    else:
-        try:
-            services.grant_role(
-                actor=actor,
-                user=account,
-                role=Role(form.cleaned_data["role"]),
-                unit=form.cleaned_data["unit"],
-                ip_address=client_ip(request),
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"已授予“{Role(form.cleaned_data['role']).label}”。")
-    return redirect("organisations:account_detail", user_id=account.pk)
+        messages.success(request, f"已授予“{role.label}”。")
+        return redirect("organisations:account_detail", user_id=account.pk)
+
+    return submit_action_form(
+        request,
+        RoleGrantForm(request.POST, units=managed_units(actor, Role.SECURITY_ADMIN)),
+        perform=perform,
+        render_page=lambda form: account_detail_page(
+            request, actor, account, bound_form=("grant_form", form)
+        ),
+    )
 
 
 @require_POST
@@ -252,6 +271,16 @@ def group_view(request: HttpRequest) -> HttpResponse:
             if not groups:
                 raise
             return render(request, "organisations/group_choice.html", {"groups": groups})
+    return _group_page(request, viewer, group)
+
+
+def _group_page(
+    request: HttpRequest,
+    viewer: User,
+    group: LeadingGroup,
+    *,
+    bound_form: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
     can_edit = can_edit_group(viewer, group)
     memberships = list(queries.list_group_memberships(group=group))
     context = {
@@ -263,6 +292,7 @@ def group_view(request: HttpRequest) -> HttpResponse:
         if can_edit
         else None,
     }
+    place_bound_form(request, context, bound_form)
     return render(request, "organisations/group.html", context)
 
 
@@ -273,21 +303,18 @@ def group_member_add_view(request: HttpRequest) -> HttpResponse:
     group = get_group_for_user(actor)
     if not can_edit_group(actor, group):
         raise PermissionDenied("您没有维护该领导小组的权限")
-    form = GroupMemberForm(request.POST, candidates=queries.list_group_candidates(group=group))
-    if not form.is_valid():
-        messages.error(
-            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
-        )
-    else:
-        try:
-            services.add_group_member(
-                actor=actor, group=group, ip_address=client_ip(request), **form.cleaned_data
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "已增加成员。")
-    return redirect("organisations:group")
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.add_group_member(actor=actor, group=group, ip_address=client_ip(request), **data)
+        messages.success(request, "已增加成员。")
+        return redirect("organisations:group")
+
+    return submit_action_form(
+        request,
+        GroupMemberForm(request.POST, candidates=queries.list_group_candidates(group=group)),
+        perform=perform,
+        render_page=lambda form: _group_page(request, actor, group, bound_form=("form", form)),
+    )
 
 
 @require_POST

@@ -118,6 +118,8 @@ def notice_view(request: HttpRequest) -> HttpResponse:
 
 
 FILES_NOT_SENT = "举报尚未提交，您选择的附件没有上传也没有保存。请重新选择附件后再提交。"
+REPLY_NOT_SENT = "补充尚未提交；您填写的文字都已保留，请按提示修改后再提交。"
+REPLY_FILES_NOT_SENT = "补充尚未提交，您选择的材料没有上传也没有保存。请重新选择材料后再提交。"
 
 
 def _tip_form_page(
@@ -265,6 +267,11 @@ def _progress_page(
     reply_form: ReplyForm | None = None,
     notice: str = "",
 ) -> HttpResponse:
+    reply_error = ""
+    if reply_form is not None and reply_form.is_bound:
+        # A refused reply: the text stays, and the page says plainly that nothing was sent.
+        ask_for_files_again(request, reply_form, message=REPLY_FILES_NOT_SENT)
+        reply_error = REPLY_NOT_SENT
     status = tip.reporter_status
     position = list(ReporterStatus).index(status)
     return render(
@@ -280,6 +287,7 @@ def _progress_page(
             "conversation": queries.list_messages_for_reporter(tip),
             "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}),
             "notice": notice,
+            "reply_error": reply_error,
         },
     )
 

@@ -19,7 +19,7 @@ from saohei.common.http import client_ip, stamped_name, stored_file_download, st
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
@@ -229,6 +229,8 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
             return redirect("publicity:detail", activity_id=activity.pk)
     # A village head records for their village: the heading names it, not the town (issue 11).
     unit_name = town.name if is_office else "、".join(village.name for village in villages)
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return _render(
         request,
         "publicity/activity_form.html",
@@ -305,6 +307,8 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
             messages.success(request, "已更正。")
             return redirect("publicity:detail", activity_id=activity.pk)
     unit_name = activity.village.name if activity.village else town.name
+    # A refused form cannot get its files back from the browser: say so beside each.
+    ask_for_files_again(request, form)
     return _render(
         request,
         "publicity/activity_form.html",

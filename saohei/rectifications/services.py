@@ -106,8 +106,11 @@ def open_item(
     responsible_person: User,
     due_on: date | None = None,
     working_days: int | None = None,
+    notice_topic: str = "",
 ) -> RectificationItem:
-    """列入台账: the town's office or leaders put a problem on the ledger with owner and deadline."""
+    """列入台账: the town's office or leaders put a problem on the ledger with owner and deadline.
+    `notice_topic` names the piece of work the item continues (a meeting decision), so that its
+    owner's notice replaces the earlier unread one instead of arriving as a second."""
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("整改事项应登记在镇（街道）", field="unit")
     if not access.is_office_member(actor, unit):
@@ -165,9 +168,12 @@ def open_item(
     notify(
         recipients=[responsible_person],
         title=f"新的整改事项已列入台账：{item_label(item)}",
-        body=f"整改时限 {due_on:%Y-%m-%d}",
+        body=f"{item.source_label}，整改时限 {due_on:%Y-%m-%d}"
+        if item.source_label
+        else f"整改时限 {due_on:%Y-%m-%d}",
         url=item_url(item),
         kind=NotificationKind.INFO,
+        topic=notice_topic,
     )
     return item
 

@@ -1,8 +1,10 @@
 import datetime
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +13,9 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip
+from saohei.common.views import submit_action_form
 from saohei.organisations.models import User
 from saohei.workdays import queries, services
 from saohei.workdays.access import CALENDAR_EDITOR_ROLES, can_change_calendar
@@ -44,7 +48,7 @@ def _render_index(
     request: HttpRequest,
     *,
     first: datetime.date,
-    form: OverrideForm | None,
+    form: StyledForm | None,
     month_error: str = "",
 ) -> HttpResponse:
     calendar = WorkingCalendar()
@@ -87,20 +91,26 @@ def index_view(request: HttpRequest) -> HttpResponse:
 def override_add_view(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     form = OverrideForm(request.POST)
-    first = timezone.localdate().replace(day=1)
-    if form.is_valid():
-        day: datetime.date = form.cleaned_data["day"]
-        if services.EARLIEST_DAY <= day <= services.LATEST_DAY:
-            first = day.replace(day=1)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.add_override(actor=actor, ip_address=client_ip(request), **data)
+        state = "上班" if data["is_working_day"] else "放假"
+        messages.success(request, f"已将 {data['day']:%Y-%m-%d} 调整为{state}。")
+        return redirect(_month_link(data["day"]))
+
+    def refused(form: StyledForm) -> HttpResponse:
+        # The month of the refused day stays on screen when that day could be shown.
+        first = timezone.localdate().replace(day=1)
         try:
-            services.add_override(actor=actor, ip_address=client_ip(request), **form.cleaned_data)
-        except ServiceError as error:
-            form.add_service_error(error)
-        else:
-            state = "上班" if form.cleaned_data["is_working_day"] else "放假"
-            messages.success(request, f"已将 {day:%Y-%m-%d} 调整为{state}。")
-            return redirect(_month_link(day))
-    return _render_index(request, first=first, form=form)
+            # Read again: a refusal beside the day takes it out of cleaned_data.
+            day = form.fields["day"].clean(form["day"].data)
+        except ValidationError:
+            day = None
+        if day is not None and services.EARLIEST_DAY <= day <= services.LATEST_DAY:
+            first = day.replace(day=1)
+        return _render_index(request, first=first, form=form)
+
+    return submit_action_form(request, form, perform=perform, render_page=refused)
 
 
 @require_POST

@@ -18,6 +18,7 @@ from saohei.conftest import sign_in
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.notifications.models import Notification
 from saohei.organisations.models import User
+from saohei.testing.forms import refused_field
 from saohei.testing.totp import current_totp
 
 pytestmark = pytest.mark.django_db
@@ -383,3 +384,30 @@ def test_security_admins_home_counts_resets_waiting_for_approval(
     page = client_as("anquan").get("/").content.decode()
     assert "待批准的密码重置" in page
     assert "/accounts/security/password-resets/" in page
+
+
+class TestARefusedRequestKeepsTheReason:
+    def test_a_second_open_request_comes_back_with_the_reason_beside_its_error(
+        self, user: UserGetter, client_as: ClientMaker
+    ) -> None:
+        services.request_password_reset(actor=user("xitong"), user=user("shuji"), reason="一")
+        client = client_as("xitong")
+        before = (PasswordReset.objects.count(), AuditEvent.objects.count())
+        response = _request_reset(client, user("shuji"), reason="书记换了新手机，忘记密码")
+        assert response.status_code == 400
+        reason, error = refused_field(response, "id_reset_reason")
+        assert reason.get("value") == "书记换了新手机，忘记密码"
+        assert "尚未办结" in error
+        assert (PasswordReset.objects.count(), AuditEvent.objects.count()) == before
+
+    def test_a_reason_too_long_is_marked_and_nothing_written(
+        self, user: UserGetter, client_as: ClientMaker
+    ) -> None:
+        client = client_as("xitong")
+        response = _request_reset(client, user("banshi"), reason="长" * 201)
+        assert response.status_code == 400
+        reason, error = refused_field(response, "id_reset_reason")
+        assert reason.get("value") == "长" * 201
+        assert "200" in error
+        assert not PasswordReset.objects.exists()
+        assert user("banshi").check_password(DEMO_PASSWORD)

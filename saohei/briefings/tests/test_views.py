@@ -14,6 +14,7 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.briefings.figures import Scope, get_figure
 from saohei.briefings.models import BriefingDraft
 from saohei.conftest import sign_in
+from saohei.testing.forms import refused_field
 
 INDEX = "/briefings/"
 
@@ -340,3 +341,23 @@ def test_anonymous_visitors_cannot_reach_or_change_drafts(town, user, client):
     assert BriefingDraft.objects.count() == 1
     draft.refresh_from_db()
     assert draft.title == title
+
+
+def test_a_refused_draft_keeps_the_period_beside_its_error(town, client_as):
+    client = client_as("banshi")
+    before = (BriefingDraft.objects.count(), AuditEvent.objects.count())
+    response = client.post(
+        reverse("briefings:draft_create"), {"unit": town.pk, "from": "2026-13-01", "to": ""}
+    )
+    assert response.status_code == 400
+    date_from, error = refused_field(response, "id_from")
+    assert date_from.get("value") == "2026-13-01"
+    assert "起始日期格式不正确" in error
+    response = client.post(
+        reverse("briefings:draft_create"),
+        {"unit": town.pk, "from": "2026-02-01", "to": "2026-01-01"},
+    )
+    assert response.status_code == 400
+    assert "起始日期不能晚于截止日期" in response.content.decode()
+    assert 'value="2026-02-01"' in response.content.decode()
+    assert (BriefingDraft.objects.count(), AuditEvent.objects.count()) == before

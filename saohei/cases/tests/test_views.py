@@ -17,6 +17,7 @@ from saohei.cases import services
 from saohei.cases.models import Case, CaseReview, ImportJob, ImportStatus
 from saohei.cases.tests.helpers import VALID_ID, case_row, person_row, xlsx_file
 from saohei.organisations.models import Unit, User
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
@@ -253,6 +254,9 @@ def test_upload_of_a_wrong_file_type_shows_the_message_beside_the_field(
     response = client_as("banshi").post("/cases/imports/", {"unit": town.pk, "file": upload})
     assert response.status_code == 200
     assert "不是 .xlsx 工作簿或 .csv 文件" in response.content.decode()
+    # The browser cannot send the file again: the page says to choose it again.
+    _, error = refused_field(response, "id_file")
+    assert "请重新选择文件" in error
     assert not ImportJob.objects.exists()
 
 

@@ -7,6 +7,7 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.leads.defaults import seed_defaults
 from saohei.leads.models import DictionaryEntry, SourceTimeLimit
 from saohei.leads.services import time_limit_for
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,33 @@ def test_other_roles_cannot_edit(client_as: Callable[[str], Client], username: s
 
 def test_anonymous_is_sent_to_login(db: None) -> None:
     assert Client().get("/leads/settings/")["Location"].startswith("/accounts/login/")
+
+
+def test_refused_entry_keeps_the_typed_name_beside_its_error(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as("banshi")
+    before = (DictionaryEntry.objects.count(), AuditEvent.objects.count())
+    response = client.post("/leads/settings/entries/", {"kind": "offence_type", "name": "寻衅滋事"})
+    assert response.status_code == 400
+    name, error = refused_field(response, "id_name")
+    assert name.get("value") == "寻衅滋事"
+    assert "已有同名" in error
+    assert (DictionaryEntry.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_refused_time_limit_keeps_the_typed_days_in_its_row(
+    client_as: Callable[[str], Client],
+) -> None:
+    before = time_limit_for("talk")
+    response = client_as("banshi").post(
+        "/leads/settings/time-limits/", {"source": "talk", "working_days": "400"}
+    )
+    assert response.status_code == 400
+    days, error = refused_field(response, "id_working_days")
+    assert days.get("value") == "400"
+    assert "小于或等于365" in error
+    # Only the row of the source that was refused holds the typed value.
+    row = days.getparent().getparent()
+    assert row.xpath(".//input[@name='source']")[0].get("value") == "talk"
+    assert time_limit_for("talk") == before

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.tests.conftest import Api, RecordMeeting, people
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
@@ -115,24 +117,27 @@ def test_village_head_cannot_edit_or_add_decisions(client_as: ClientAs, analysis
     assert not analysis.decisions.exists()
 
 
+def _study_meeting(**extra: object) -> dict[str, object]:
+    """The new-meeting form as the office fills it in, with one material."""
+    return {
+        "kind": MeetingKind.STUDY,
+        "title": "集中学习",
+        "held_on": str(timezone.localdate() - timedelta(days=2)),
+        "place": "会议室",
+        "chair": User.objects.get(username="shuji").pk,
+        "recorder": User.objects.get(username="banshi").pk,
+        "attendees": [u.pk for u in people("shuji", "banshi")],
+        "topics": "学习文件",
+        "material_kind": "document",
+        "material_title": "上级文件",
+        **extra,
+    }
+
+
 def test_office_records_a_meeting_through_the_form(client_as: ClientAs) -> None:
     client = client_as("banshi")
     assert client.get("/meetings/new/").status_code == 200
-    response = client.post(
-        "/meetings/new/",
-        {
-            "kind": MeetingKind.STUDY,
-            "title": "集中学习",
-            "held_on": str(timezone.localdate() - timedelta(days=2)),
-            "place": "会议室",
-            "chair": User.objects.get(username="shuji").pk,
-            "recorder": User.objects.get(username="banshi").pk,
-            "attendees": [u.pk for u in people("shuji", "banshi")],
-            "topics": "学习文件",
-            "material_kind": "document",
-            "material_title": "上级文件",
-        },
-    )
+    response = client.post("/meetings/new/", _study_meeting())
     assert response.status_code == 302, response.content.decode()[:3000]
     meeting = Meeting.objects.get(title="集中学习")
     assert meeting.materials.count() == 1
@@ -145,6 +150,19 @@ def test_form_errors_rerender_beside_the_fields(client_as: ClientAs) -> None:
     response = client_as("banshi").post("/meetings/new/", {"kind": MeetingKind.STUDY})
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_refused_meeting_keeps_the_text_and_asks_for_its_file_again(
+    client_as: ClientAs,
+) -> None:
+    material = SimpleUploadedFile("学习材料.exe", b"MZ\x90\x00 not a document")
+    response = client_as("banshi").post("/meetings/new/", _study_meeting(material_file=material))
+    assert response.status_code == 200
+    _, error = refused_field(response, "id_material_file")
+    assert "不受支持" in error
+    assert "请重新选择文件" in error
+    assert 'value="集中学习"' in response.content.decode()
     assert not Meeting.objects.exists()
 
 

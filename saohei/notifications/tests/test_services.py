@@ -22,6 +22,26 @@ def _send(
 
 
 class TestNotify:
+    def test_a_notice_on_a_topic_replaces_only_the_unread_one_of_that_person_and_topic(
+        self, user: UserGetter
+    ) -> None:
+        owner, other = user("cun05"), user("cun01")
+        first = _send(owner, "会议决定事项由您负责", topic="meeting-decision:1")
+        read = _send(owner, "更早的决定事项", topic="meeting-decision:1")
+        services.mark_read(user=owner, notification=read)
+        elsewhere = _send(owner, "另一决定事项", topic="meeting-decision:2")
+        plain = _send(owner, "无事项的通知")
+        someone_else = _send(other, "会议决定事项由您负责", topic="meeting-decision:1")
+        latest = _send(owner, "新的整改事项已列入台账", topic="meeting-decision:1")
+        kept = set(Notification.objects.values_list("pk", flat=True))
+        assert first.pk not in kept
+        assert {read.pk, elsewhere.pk, plain.pk, someone_else.pk, latest.pk} <= kept
+
+    def test_a_topic_too_long_is_refused(self, user: UserGetter) -> None:
+        with pytest.raises(ServiceError, match="事项标识"):
+            _send(user("cun05"), topic="x" * 101)
+        assert not Notification.objects.exists()
+
     def test_one_notification_per_distinct_recipient(self, user: UserGetter) -> None:
         audit_before = AuditEvent.objects.count()
         sent = services.notify(

@@ -1,11 +1,13 @@
 import re
 from collections.abc import Callable
 
+import lxml.html
 import pytest
 from django.test import Client
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.organisations.models import GroupMembership, Unit, User
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,41 @@ def test_office_staff_adds_a_member_through_the_form(client_as: Callable[[str], 
         "/org/group/members/add/", {"user": 999999, "group_role": "member"}, follow=True
     )
     assert "有效的选项" in response.content.decode()
+
+
+def test_refused_role_grant_keeps_the_choice_beside_its_error(
+    client_as: Callable[[str], Client],
+) -> None:
+    account = User.objects.get(username="minjing")
+    client = client_as("anquan")
+    before = (account.role_grants.count(), AuditEvent.objects.count())
+    response = client.post(
+        f"/org/accounts/{account.pk}/roles/grant/", {"role": "audit_admin", "unit": _town().pk}
+    )
+    assert response.status_code == 400
+    role, error = refused_field(response, "id_role")
+    assert role.xpath(".//option[@selected]")[0].get("value") == "audit_admin"
+    assert "专用账号" in error
+    unit = lxml.html.fromstring(response.content.decode()).get_element_by_id("id_unit")
+    assert unit.xpath(".//option[@selected]")[0].get("value") == str(_town().pk)
+    assert (account.role_grants.count(), AuditEvent.objects.count()) == before
+
+
+def test_refused_group_member_keeps_what_was_typed_beside_the_error(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as("banshi")
+    minjing = User.objects.get(username="minjing")
+    before = (GroupMembership.objects.count(), AuditEvent.objects.count())
+    response = client.post(
+        "/org/group/members/add/",
+        {"user": minjing.pk, "group_role": "emperor", "title": "派出所副所长"},
+    )
+    assert response.status_code == 400
+    _, error = refused_field(response, "id_group_role")
+    assert "有效的选项" in error
+    page = lxml.html.fromstring(response.content.decode())
+    person = page.get_element_by_id("id_user")
+    assert person.xpath(".//option[@selected]")[0].get("value") == str(minjing.pk)
+    assert page.get_element_by_id("id_title").get("value") == "派出所副所长"
+    assert (GroupMembership.objects.count(), AuditEvent.objects.count()) == before

@@ -212,6 +212,51 @@ def test_a_reply_with_a_wrong_receipt_writes_nothing(town: Unit) -> None:
     assert not TipMessage.objects.exists() and TipAttachment.objects.count() == 0
 
 
+def _refused_reply(client: Client, receipt: str, **data: object) -> lxml.html.HtmlElement:
+    files_before = sorted(Path(settings.MEDIA_ROOT).rglob("*"))
+    response = client.post("/jubao/check/reply/", {"receipt": receipt, **data})
+    assert response.status_code == 200
+    assert not TipMessage.objects.exists()
+    assert sorted(Path(settings.MEDIA_ROOT).rglob("*")) == files_before
+    page = lxml.html.fromstring(response.content.decode())
+    banner = page.find_class("alert-danger")[0].text_content()
+    assert "补充尚未提交" in banner and "文字都已保留" in banner
+    return page
+
+
+def test_a_reply_with_a_disguised_file_keeps_the_text_and_says_the_file_was_not_sent(
+    town: Unit,
+) -> None:
+    client = Client()
+    receipt = receipt_on(_submit(client))
+    page = _refused_reply(
+        client,
+        receipt,
+        body="补充：收费的人今天又来了",
+        attachments=[_file(b"MZ\x90\x00" + b"\x00" * 60, "照片.jpg")],
+    )
+    assert page.get_element_by_id("id_body").text.strip() == "补充：收费的人今天又来了"
+    attachments = page.get_element_by_id("id_attachments")
+    assert attachments.get("aria-invalid") == "true"
+    assert "id_attachments_error" in attachments.get("aria-describedby").split()
+    error = page.get_element_by_id("id_attachments_error").text_content()
+    assert "类型不受支持" in error
+    assert "材料没有上传也没有保存" in error and "请重新选择" in error
+
+
+def test_a_refused_reply_text_says_the_good_photo_must_be_chosen_again(town: Unit) -> None:
+    client = Client()
+    receipt = receipt_on(_submit(client))
+    too_long = "长" * (tip_services.MAX_TEXT_CHARS + 1)
+    page = _refused_reply(client, receipt, body=too_long, attachments=[_file(PNG, "车.png")])
+    body = page.get_element_by_id("id_body")
+    assert body.text.strip() == too_long
+    assert body.get("aria-invalid") == "true"
+    assert page.get_element_by_id("id_body_error").text_content()
+    error = page.get_element_by_id("id_attachments_error").text_content()
+    assert "材料没有上传也没有保存" in error
+
+
 def test_an_oversized_attachment_is_refused_in_chinese_and_nothing_written(town: Unit) -> None:
     big = _file(PNG + b"\x00" * tip_services.MAX_TIP_FILE_BYTES, "大照片.png")
     page = _submit(Client(), attachments=[big])

@@ -25,6 +25,7 @@ from saohei.publicity.models import (
 )
 from saohei.publicity.tests.conftest import PNG, Record, days_ago, kind, photo
 from saohei.publicity.tests.test_access import Api
+from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]
@@ -127,6 +128,19 @@ def test_upload_refuses_oversized_and_disguised_files(
     response = client.post("/publicity/new/", {**_form(village), "photos": too_many})
     assert "最多上传" in response.content.decode()
     assert not PublicityActivity.objects.exists()
+    assert not PublicityPhoto.objects.exists()
+
+
+def test_a_refused_activity_asks_for_its_good_photo_again(
+    client_as: ClientAs, village: Unit
+) -> None:
+    photo = SimpleUploadedFile("车.png", PNG, "image/png")
+    response = client_as("cun02").post(
+        "/publicity/new/", {**_form(village), "occurred_on": "2026-13-01", "photos": photo}
+    )
+    assert response.status_code == 200
+    _, error = refused_field(response, "id_photos")
+    assert "请重新选择文件" in error
     assert not PublicityPhoto.objects.exists()
 
 

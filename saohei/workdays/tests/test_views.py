@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.organisations.models import User
+from saohei.testing.forms import refused_field
 from saohei.workdays import services
 from saohei.workdays.models import CalendarOverride
 
@@ -147,7 +148,7 @@ def test_bad_input_is_shown_beside_the_form_and_nothing_is_written(
     client_as: ClientFor, data: dict[str, str], message: str
 ) -> None:
     response = client_as("banshi").post("/workdays/overrides/add/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not CalendarOverride.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.CALENDAR_CHANGED).exists()
@@ -162,8 +163,11 @@ def test_a_duplicate_day_is_refused_beside_the_date_field(
         {"day": "2027-02-08", "is_working_day": "1", "reason": "改"},
     )
     page = response.content.decode()
-    assert response.status_code == 200
-    assert "已有调整记录" in page
+    assert response.status_code == 400
+    day, error = refused_field(response, "id_day")
+    assert day.get("value") == "2027-02-08"
+    assert "已有调整记录" in error
+    assert 'value="改"' in page
     assert "2027年2月" in page  # the month of the refused day stays on screen
     assert CalendarOverride.objects.count() == 1
 
