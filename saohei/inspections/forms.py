@@ -1,22 +1,16 @@
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
-from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import list_case_workers_under
+from saohei.organisations.models import Unit, UnitKind
+from saohei.organisations.pickers import PeopleChoiceField, people_for
 
 
 class _ServiceErrorMixin(StyledForm):
     """Refused service calls shown beside their field (StyledForm's, kept for the name)."""
-
-
-class _People(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
 
 
 class RoundForm(_ServiceErrorMixin):
@@ -25,11 +19,7 @@ class RoundForm(_ServiceErrorMixin):
     inspected_on = date_field(
         DateKind.EVENT, label="检查日期", widget=forms.DateInput(attrs={"type": "date"})
     )
-    inspectors = _People(
-        label="检查人员",
-        queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    inspectors = PeopleChoiceField(label="检查人员")
     villages = forms.ModelMultipleChoiceField(
         label="检查村居", queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -37,11 +27,10 @@ class RoundForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["inspectors"].queryset = list_case_workers_under(town)  # type: ignore[attr-defined]
+        self.set_queryset("inspectors", people_for(town))
         self.fields["villages"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             parent=town, is_active=True, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]
         ).order_by("sort_order", "path")
-        self.fields["inspected_on"].initial = timezone.localdate()
         self.fields["working_days"].initial = 10
 
 
