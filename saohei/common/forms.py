@@ -30,17 +30,12 @@ class StyledForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._cross_checks: list[Callable[[Any], None]] = []
         for field in self.fields.values():
-            _bound_date_field(field)
-            _default_choice_and_day(field)
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
-            guard_hostile_input(field)
+            _prepare_field(field)
+
+    def add_field(self, name: str, field: forms.Field) -> None:
+        """Add a field after `__init__` (one per row of a checklist), styled and guarded alike."""
+        _prepare_field(field)
+        self.fields[name] = field
 
     def full_clean(self) -> None:
         # Fields a subclass added after __init__ are bounded too: no form can forget.
@@ -124,6 +119,20 @@ def _refusing_out_of_range_ids(
         return clean(value)
 
     return checked
+
+
+def _prepare_field(field: forms.Field) -> None:
+    _bound_date_field(field)
+    _default_choice_and_day(field)
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    widget.attrs.setdefault("class", css)
+    guard_hostile_input(field)
 
 
 def _default_choice_and_day(field: forms.Field) -> None:

@@ -5,6 +5,7 @@ from django import forms
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
+from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit, UnitKind
 from saohei.organisations.pickers import PeopleChoiceField, people_for
 
@@ -46,6 +47,59 @@ class FindingForm(_ServiceErrorMixin):
         self.fields["folder"].queryset = ArchiveFolder.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         )
+
+
+# A refused checklist row names the service's field; the page shows it beside that row's input.
+CHECKLIST_FIELDS = {"result": "result", "folder": "result", "note": "note", "photos": "photos"}
+
+
+class ChecklistForm(_ServiceErrorMixin):
+    """检查清单: one row per folder still to record, 合格 unless marked; note and photos per row."""
+
+    def __init__(self, *args: Any, folders: list[ArchiveFolder], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folders = folders
+        for folder in folders:
+            self.add_field(
+                self.row_field("result", folder),
+                forms.ChoiceField(
+                    label=folder.name,
+                    choices=Result.choices,
+                    initial=Result.PASSED,
+                    widget=forms.RadioSelect,
+                ),
+            )
+            self.add_field(
+                self.row_field("note", folder),
+                forms.CharField(
+                    label=f"{folder.name}说明",
+                    required=False,
+                    max_length=2000,
+                    widget=forms.TextInput(attrs={"placeholder": "不合格时必填：问题所在"}),
+                ),
+            )
+            self.add_field(
+                self.row_field("photos", folder),
+                MultipleFileField(
+                    label=f"{folder.name}照片",
+                    widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+                ),
+            )
+
+    @staticmethod
+    def row_field(kind: str, folder: ArchiveFolder) -> str:
+        return f"{CHECKLIST_FIELDS.get(kind, 'result')}_{folder.pk}"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "folder": folder,
+                "result": self[self.row_field("result", folder)],
+                "note": self[self.row_field("note", folder)],
+                "photos": self[self.row_field("photos", folder)],
+            }
+            for folder in self.folders
+        ]
 
 
 class FindingEditForm(_ServiceErrorMixin):
