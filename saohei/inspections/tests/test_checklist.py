@@ -28,9 +28,9 @@ def url(inspection: InspectionRound, village: Unit) -> str:
 
 
 def all_passed(folders: list[ArchiveFolder]) -> dict[str, object]:
-    return {f"result_{item.pk}": "passed" for item in folders} | {
-        f"note_{item.pk}": "" for item in folders
-    }
+    data: dict[str, object] = {f"result_{item.pk}": "passed" for item in folders}
+    data.update({f"note_{item.pk}": "" for item in folders})
+    return data
 
 
 def test_service_records_the_whole_checklist_in_one_call(

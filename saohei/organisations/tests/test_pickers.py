@@ -2,17 +2,14 @@
 is tied to the chosen unit, and what a form starts on."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from saohei.common.errors import ServiceError
 from saohei.inspections.forms import FindingForm, RoundForm
-from saohei.leads import services as lead_services
 from saohei.leads.forms import AssignForm, InvestigationForm, LeadForm
-from saohei.leads.models import Channel, Source
+from saohei.leads.models import Source
 from saohei.meetings.forms import MeetingForm
 from saohei.organisations.models import Unit, User
 from saohei.organisations.pickers import people_for
@@ -77,29 +74,6 @@ def test_handler_outside_the_chosen_unit_is_refused_beside_the_field(
     assert not outside.is_valid()
     assert outside.errors["handler"] == [OUTSIDE_UNIT]
     assert inside.is_valid() and below.is_valid()
-
-
-def test_assign_service_refuses_a_handler_outside_the_handling_unit(
-    town: Unit, village: Unit
-) -> None:
-    clerk = User.objects.get(username="banshi")
-    lead = lead_services.register_lead(
-        actor=clerk,
-        unit=town,
-        data=lead_services.LeadInput(
-            received_at=timezone.now() - timedelta(hours=1),
-            channel=Channel.PHONE,
-            source=Source.PUBLIC_REPORT,
-            summary="有人在东岛村码头强行收取渔船停靠费",
-        ),
-    )
-
-    with pytest.raises(ServiceError) as refused:
-        lead_services.assign_lead(actor=clerk, lead=lead, handling_unit=village, handler=clerk)
-
-    assert refused.value.field == "handler"
-    lead.refresh_from_db()
-    assert lead.handler is None
 
 
 def test_person_options_carry_their_units_for_the_browser(town: Unit, village: Unit) -> None:
