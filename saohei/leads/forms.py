@@ -1,7 +1,6 @@
 from typing import Any
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
@@ -18,7 +17,13 @@ from saohei.leads.models import (
     SubjectRole,
 )
 from saohei.organisations.models import Unit
-from saohei.organisations.pickers import PersonChoiceField, narrow_by_unit, people_for
+from saohei.organisations.pickers import (
+    PersonChoiceField,
+    TreeOrderedChoices,
+    UnitChoiceField,
+    narrow_by_unit,
+    people_for,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -55,9 +60,7 @@ class LeadForm(StyledForm):
     upstream_deadline = date_field(
         DateKind.DEADLINE, label="上级要求办结日期", required=False, widget=DATE_INPUT
     )
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
-    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
     place = forms.CharField(label="地点", max_length=200, required=False)
     target_category = forms.ModelChoiceField(
         label="线索类别",
@@ -154,7 +157,7 @@ SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validat
 NO_VILLAGE = "none"
 
 
-class _VillageChoices(ModelChoiceIterator):
+class _VillageChoices(TreeOrderedChoices):
     def __iter__(self) -> Any:
         choices = super().__iter__()
         if self.field.empty_label is not None:
@@ -257,18 +260,14 @@ class TextForm(StyledForm):
 
 
 class AssignForm(StyledForm):
-    handling_unit = forms.ModelChoiceField(
-        label="承办单位", queryset=Unit.objects.none(), empty_label="请选择"
-    )
+    handling_unit = UnitChoiceField(label="承办单位")
     handler = PersonChoiceField(
         label="承办人",
         required=False,
         empty_label="（不指定）",
         help_text="只列出所选承办单位的办案人员",
     )
-    police_unit = forms.ModelChoiceField(
-        label="会同派出所", queryset=Unit.objects.none(), required=False, empty_label="（不会同）"
-    )
+    police_unit = UnitChoiceField(label="会同派出所", required=False, empty_label="（不会同）")
     due_on = date_field(
         DateKind.DEADLINE,
         label="办理时限",

@@ -10,7 +10,12 @@ from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
 from saohei.meetings.queries import TASK_STATES
 from saohei.organisations.models import Unit
-from saohei.organisations.pickers import PeopleChoiceField, PersonChoiceField, people_for
+from saohei.organisations.pickers import (
+    PeopleChoiceField,
+    PersonChoiceField,
+    UnitChoiceField,
+    people_for,
+)
 
 
 def town_people(town: Unit) -> Any:
@@ -109,9 +114,7 @@ class TaskFilterForm(StyledForm):
 class ToRectificationForm(StyledForm):
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
     responsible_leader = PersonChoiceField(label="责任领导")
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
-    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

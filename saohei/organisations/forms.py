@@ -7,6 +7,7 @@ from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import GroupRole, Unit, UnitKind, UnitQuerySet
 from saohei.organisations.pickers import PersonChoiceField
+from saohei.organisations.pickers import UnitChoiceField as TreeOrderedUnitChoiceField
 
 phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
@@ -18,7 +19,9 @@ username_validator = RegexValidator(
 )
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(TreeOrderedUnitChoiceField):
+    """A unit of the org tree, indented by its depth, in the tree's order."""
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'　' * obj.depth}{obj.name}"
 

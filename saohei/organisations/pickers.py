@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 
 from saohei.common.forms import PICK_ONE, StyledForm
 from saohei.common.roles import Role
@@ -21,12 +22,54 @@ from saohei.organisations.queries import OUTSIDE_UNIT, list_case_workers_under
 
 
 def people_for(under: Unit, *, roles: Iterable[Role] | None = None) -> QuerySet[User]:
-    """Whom a person picker offers: case workers under `under`, holding one of `roles` if given,
-    ordered by the org tree (unit path) and then by name."""
+    """Whom a person picker offers: case workers under `under`, holding one of `roles` if given
+    (the picker fields show them in the org tree's order)."""
     people = list_case_workers_under(under)
     if roles is not None:
         people = people.filter(role_grants__role__in=[str(role) for role in roles]).distinct()
     return people.order_by("unit__path", "real_name", "username")
+
+
+def _path_ids(unit: Unit | None) -> list[int]:
+    return [int(part) for part in unit.path.strip("/").split("/")] if unit else []
+
+
+def tree_ordered(records: list[Any]) -> list[Any]:
+    """Units, or people by their unit, in the org tree's order: siblings by their 排序 and then
+    id, each unit before what is under it. (`path` alone sorts "/1/2/10/" before "/1/2/3/".)"""
+    units = [record if isinstance(record, Unit) else record.unit for record in records]
+    ancestor_ids = {pk for unit in units for pk in _path_ids(unit)}
+    order = dict(Unit.objects.filter(pk__in=ancestor_ids).values_list("pk", "sort_order"))
+
+    def key(pair: tuple[Any, Unit | None]) -> tuple[Any, ...]:
+        record, unit = pair
+        tree = tuple((order.get(pk, 0), pk) for pk in _path_ids(unit))
+        if isinstance(record, User):
+            return (tree, record.real_name, record.username)
+        return (tree,)
+
+    return [record for record, _unit in sorted(zip(records, units, strict=True), key=key)]
+
+
+class TreeOrderedChoices(ModelChoiceIterator):
+    """A record choice's options in the org tree's order (see `tree_ordered`)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for record in tree_ordered(list(self.queryset)):
+            yield self.choice(record)
+
+
+class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """One unit (承办单位, 责任单位, 所属村), in the org tree's order."""
+
+    iterator = TreeOrderedChoices
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Unit.objects.none())
+        kwargs.setdefault("empty_label", PICK_ONE)
+        super().__init__(*args, **kwargs)
 
 
 def person_label(person: User) -> str:
@@ -51,9 +94,10 @@ class PersonSelect(forms.Select):
 
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """One person: labelled `单位·姓名`, "请选择" when nothing is chosen."""
+    """One person: labelled `单位·姓名`, in the org tree's order, "请选择" when nothing is chosen."""
 
     widget = PersonSelect
+    iterator = TreeOrderedChoices
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", User.objects.none())
@@ -92,9 +136,10 @@ class PeopleCheckboxes(forms.CheckboxSelectMultiple):
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    """Several people, chosen with `PeopleCheckboxes`."""
+    """Several people, chosen with `PeopleCheckboxes`, grouped by unit in the org tree's order."""
 
     widget = PeopleCheckboxes
+    iterator = TreeOrderedChoices
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", User.objects.none())

@@ -7,7 +7,7 @@ from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit
-from saohei.organisations.pickers import PersonChoiceField
+from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.publicity.queries import ORIGIN_CHOICES, ActivityFilters
 
@@ -97,9 +97,7 @@ class ActivityForm(StyledForm):
     kind = forms.ModelChoiceField(
         label="形式", queryset=PublicityKind.objects.none(), empty_label="请选择"
     )
-    village = forms.ModelChoiceField(
-        label="村（社区）", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="村（社区）", required=False, empty_label="镇本级")
     place_type = forms.ChoiceField(label="地点类型", choices=PlaceType.choices)
     place = forms.CharField(
         label="具体地点", max_length=200, required=False, help_text="如：村委会门前、镇政府广场"
@@ -185,9 +183,7 @@ class ScheduleForm(StyledForm):
     kind = forms.ModelChoiceField(
         label="形式", queryset=PublicityKind.objects.none(), empty_label="请选择"
     )
-    village = forms.ModelChoiceField(
-        label="村（社区）", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="村（社区）", required=False, empty_label="镇本级")
     place_type = forms.ChoiceField(label="地点类型", choices=PlaceType.choices)
     place = forms.CharField(label="地点", max_length=200, help_text="如：镇政府门前 LED 屏")
     description = forms.CharField(label="播放内容", max_length=200, required=False)

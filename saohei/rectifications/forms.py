@@ -7,7 +7,12 @@ from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
 from saohei.organisations.models import Unit
-from saohei.organisations.pickers import PersonChoiceField, narrow_by_unit, people_for
+from saohei.organisations.pickers import (
+    PersonChoiceField,
+    UnitChoiceField,
+    narrow_by_unit,
+    people_for,
+)
 from saohei.rectifications.models import SourceKind, Status
 
 
@@ -54,9 +59,7 @@ class ItemForm(StyledForm):
         required=False,
         help_text="如：市督导组反馈意见（2026年第3期）",
     )
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="镇本级")
     description = forms.CharField(
         label="问题描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
@@ -64,7 +67,7 @@ class ItemForm(StyledForm):
         label="整改措施", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
     responsible_leader = PersonChoiceField(label="责任领导")
-    responsible_unit = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.none())
+    responsible_unit = UnitChoiceField(label="责任单位")
     responsible_person = PersonChoiceField(label="责任人", help_text="只列出所选责任单位的人员")
     working_days = forms.IntegerField(
         label="整改时限（工作日）",

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from saohei.demo.town import VILLAGES
 from saohei.inspections.forms import FindingForm, RoundForm
 from saohei.leads.forms import AssignForm, InvestigationForm, LeadForm
 from saohei.leads.models import Source
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 # The 三员, the custodian and the city's supervisor: never a handler, attendee or inspector.
 NEVER_OFFERED = {"周宁", "吴敏", "郑华", "陈淑芳", "赵建民"}
+VILLAGES_IN_ORDER = [name for name, _kind in VILLAGES]
 
 
 @pytest.fixture
@@ -49,10 +51,23 @@ def test_handler_picker_offers_only_case_workers_labelled_unit_and_name_in_tree_
     assert labels[0] == "（不指定）"
     assert "港西镇·李晓静" in labels and "东岛村·李海滨" in labels
     assert not any(name in label for label in labels for name in NEVER_OFFERED)
-    paths = [person.unit.path for person in people]
-    assert paths == sorted(paths)
-    # 21 villages, the town and the station, in the org tree's order, not by username.
-    assert [person.unit.name for person in people][:1] == ["港西镇"]
+    assert len(labels) - 1 == len(people)
+
+
+def test_people_and_units_come_in_the_org_trees_order_not_by_id_text(town: Unit) -> None:
+    form = AssignForm(town=town)
+
+    units = []
+    for label in option_labels(str(form["handler"]), "handler")[1:]:
+        unit = label.split("·")[0]
+        if not units or units[-1] != unit:
+            units.append(unit)
+    unit_options = option_labels(str(form["handling_unit"]), "handling_unit")[1:]
+
+    # The town, its station (排序 5), then the villages as the town numbers them (排序 101…),
+    # not "/1/2/10/" before "/1/2/3/".
+    assert units == ["港西镇", "港西派出所", *VILLAGES_IN_ORDER]
+    assert unit_options == ["港西镇", "港西镇党政办公室", *VILLAGES_IN_ORDER]
 
 
 def test_people_for_filters_by_role(town: Unit) -> None:
