@@ -79,7 +79,7 @@ def person_label(person: User) -> str:
 
 def _unit_ids(person: User) -> str:
     # The person's unit and all its ancestors: a unit chosen anywhere above keeps the person.
-    return " ".join(person.unit.path.strip("/").split("/")) if person.unit else ""
+    return " ".join(str(pk) for pk in _path_ids(person.unit))
 
 
 class PersonSelect(forms.Select):
