@@ -57,7 +57,7 @@ def test_handler_picker_offers_only_case_workers_labelled_unit_and_name_in_tree_
 def test_people_and_units_come_in_the_org_trees_order_not_by_id_text(town: Unit) -> None:
     form = AssignForm(town=town)
 
-    units = []
+    units: list[str] = []
     for label in option_labels(str(form["handler"]), "handler")[1:]:
         unit = label.split("·")[0]
         if not units or units[-1] != unit:
