@@ -9,21 +9,11 @@ from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_case_workers_under
+from saohei.organisations.pickers import PeopleChoiceField, PersonChoiceField, people_for
 
 
 class _ServiceErrorMixin(StyledForm):
     """Refused service calls shown beside their field (StyledForm's, kept for the name)."""
-
-
-class _PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
-
-
-class _PeopleChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
 
 
 class TalkForm(_ServiceErrorMixin):
@@ -31,13 +21,9 @@ class TalkForm(_ServiceErrorMixin):
         DateKind.EVENT, label="谈话日期", widget=forms.DateInput(attrs={"type": "date"})
     )
     place = forms.CharField(label="谈话地点", max_length=100)
-    interviewer = _PersonChoice(label="谈话人", queryset=User.objects.none())
-    interviewees = _PeopleChoice(
-        label="谈话对象",
-        queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-    recorder = _PersonChoice(label="记录人", queryset=User.objects.none(), required=False)
+    interviewer = PersonChoiceField(label="谈话人")
+    interviewees = PeopleChoiceField(label="谈话对象")
+    recorder = PersonChoiceField(label="记录人", required=False)
     kind = forms.ChoiceField(label="谈话类型", choices=TalkKind.choices)
     topics = forms.MultipleChoiceField(
         label="谈话主题",
@@ -60,9 +46,7 @@ class TalkForm(_ServiceErrorMixin):
     problem_village = forms.ModelChoiceField(
         label="问题所属村", queryset=Unit.objects.none(), required=False
     )
-    responsible_person = _PersonChoice(
-        label="整改责任人", queryset=User.objects.none(), required=False
-    )
+    responsible_person = PersonChoiceField(label="整改责任人", required=False)
     leads = forms.CharField(
         label="发现线索",
         required=False,
@@ -72,13 +56,12 @@ class TalkForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = list_case_workers_under(town)
+        people = people_for(town)
         for name in ("interviewer", "interviewees", "recorder", "responsible_person"):
             self.fields[name].queryset = people  # type: ignore[attr-defined]
         self.fields["problem_village"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             parent=town, is_active=True
         ).order_by("sort_order", "path")
-        self.fields["talked_on"].initial = timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -97,11 +80,7 @@ class TalkEditForm(_ServiceErrorMixin):
         DateKind.EVENT, label="谈话日期", widget=forms.DateInput(attrs={"type": "date"})
     )
     place = forms.CharField(label="谈话地点", max_length=100)
-    interviewees = _PeopleChoice(
-        label="谈话对象",
-        queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
+    interviewees = PeopleChoiceField(label="谈话对象")
     kind = forms.ChoiceField(label="谈话类型", choices=TalkKind.choices)
     topics = forms.MultipleChoiceField(
         label="谈话主题",
@@ -117,7 +96,7 @@ class TalkEditForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("interviewees", list_case_workers_under(town))
+        self.set_queryset("interviewees", people_for(town))
 
     @staticmethod
     def initial_for(talk: Any) -> dict[str, Any]:

@@ -5,36 +5,51 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from saohei.common.dates import DateKind, bound_form_field, format_date
 from saohei.common.errors import ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
+# Django's "---------" means nothing to a user; every unchosen select says this (decision 0020).
+PICK_ONE = "请选择"
+DJANGO_EMPTY_LABEL = "---------"
+
 
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget, so templates render fields with one include; every
-    date field bounded by its kind (`common.dates.date_field`; a plain one gets PERIOD)."""
+    date field bounded by its kind (`common.dates.date_field`; a plain one gets PERIOD).
+
+    Choosing without a manual (decision 0020): an empty select says "请选择", a required record
+    choice with a single option starts on it, and a date of something that happened (EVENT)
+    starts on today.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._cross_checks: list[Callable[[Any], None]] = []
         for field in self.fields.values():
-            _bound_date_field(field)
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
-            guard_hostile_input(field)
+            _prepare_field(field)
+
+    def add_field(self, name: str, field: forms.Field) -> None:
+        """Add a field after `__init__` (one per row of a checklist), styled and guarded alike."""
+        _prepare_field(field)
+        self.fields[name] = field
 
     def full_clean(self) -> None:
         # Fields a subclass added after __init__ are bounded too: no form can forget.
         for field in self.fields.values():
             _bound_date_field(field)
         super().full_clean()
+        if hasattr(self, "cleaned_data"):
+            for check in self._cross_checks:
+                check(self)
+
+    def add_cross_check(self, check: Callable[[Any], None]) -> None:
+        """Run `check(form)` after the form's own cleaning, to add errors beside fields that
+        depend on each other (a person and the unit they must belong to)."""
+        self._cross_checks.append(check)
 
     def set_queryset(self, name: str, queryset: Any) -> None:
         """Limit a model-choice field to what this user may pick."""
@@ -104,6 +119,53 @@ def _refusing_out_of_range_ids(
         return clean(value)
 
     return checked
+
+
+def _prepare_field(field: forms.Field) -> None:
+    _bound_date_field(field)
+    _default_choice_and_day(field)
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    widget.attrs.setdefault("class", css)
+    guard_hostile_input(field)
+
+
+def _default_choice_and_day(field: forms.Field) -> None:
+    if isinstance(field, forms.ModelChoiceField):
+        if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
+            field.empty_label = PICK_ONE
+        if (
+            field.required
+            and field.initial is None
+            and not isinstance(field, forms.ModelMultipleChoiceField)
+        ):
+            field.initial = _only_choice(field)
+    kind = getattr(field, "date_kind", None)
+    if kind is DateKind.EVENT and field.initial is None:
+        if isinstance(field, forms.DateTimeField):
+            field.initial = _this_minute
+        elif isinstance(field, forms.DateField):
+            field.initial = timezone.localdate
+
+
+def _only_choice(field: forms.ModelChoiceField) -> Callable[[], Any]:  # type: ignore[type-arg]
+    # Evaluated when the form is shown (a callable initial), after the view set the queryset.
+    def only() -> Any:
+        if field.queryset is None:
+            return None
+        first_two = list(field.queryset[:2])
+        return first_two[0].pk if len(first_two) == 1 else None
+
+    return only
+
+
+def _this_minute() -> datetime.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
 
 
 def _bound_date_field(field: forms.Field) -> None:

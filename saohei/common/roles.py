@@ -49,5 +49,9 @@ CONTENT_ROLES = frozenset(
     }
 )
 
+# Roles of the people who do a town's case work: handle a lead, take a task, answer for an item.
+# (The 上级督导 oversees from above; the 三员 and the custodian never work cases.)
+WORKING_ROLES = CONTENT_ROLES - {Role.SUPERVISOR}
+
 # Roles that may edit the leading group's membership (business data, not system administration).
 GROUP_EDITOR_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})

@@ -1,22 +1,17 @@
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
-from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import list_case_workers_under
+from saohei.leads.forms import MultipleFileField, MultipleFileInput
+from saohei.organisations.models import Unit, UnitKind
+from saohei.organisations.pickers import PeopleChoiceField, people_for
 
 
 class _ServiceErrorMixin(StyledForm):
     """Refused service calls shown beside their field (StyledForm's, kept for the name)."""
-
-
-class _People(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.real_name}（{obj.position}）" if obj.position else obj.real_name
 
 
 class RoundForm(_ServiceErrorMixin):
@@ -25,11 +20,7 @@ class RoundForm(_ServiceErrorMixin):
     inspected_on = date_field(
         DateKind.EVENT, label="检查日期", widget=forms.DateInput(attrs={"type": "date"})
     )
-    inspectors = _People(
-        label="检查人员",
-        queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    inspectors = PeopleChoiceField(label="检查人员")
     villages = forms.ModelMultipleChoiceField(
         label="检查村居", queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -37,11 +28,10 @@ class RoundForm(_ServiceErrorMixin):
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["inspectors"].queryset = list_case_workers_under(town)  # type: ignore[attr-defined]
+        self.set_queryset("inspectors", people_for(town))
         self.fields["villages"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             parent=town, is_active=True, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]
         ).order_by("sort_order", "path")
-        self.fields["inspected_on"].initial = timezone.localdate()
         self.fields["working_days"].initial = 10
 
 
@@ -57,6 +47,59 @@ class FindingForm(_ServiceErrorMixin):
         self.fields["folder"].queryset = ArchiveFolder.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         )
+
+
+# A refused checklist row names the service's field; the page shows it beside that row's input.
+CHECKLIST_FIELDS = {"result": "result", "folder": "result", "note": "note", "photos": "photos"}
+
+
+class ChecklistForm(_ServiceErrorMixin):
+    """检查清单: one row per folder still to record, 合格 unless marked; note and photos per row."""
+
+    def __init__(self, *args: Any, folders: list[ArchiveFolder], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folders = folders
+        for folder in folders:
+            self.add_field(
+                self.row_field("result", folder),
+                forms.ChoiceField(
+                    label=folder.name,
+                    choices=Result.choices,
+                    initial=Result.PASSED,
+                    widget=forms.RadioSelect,
+                ),
+            )
+            self.add_field(
+                self.row_field("note", folder),
+                forms.CharField(
+                    label=f"{folder.name}说明",
+                    required=False,
+                    max_length=2000,
+                    widget=forms.TextInput(attrs={"placeholder": "不合格时必填：问题所在"}),
+                ),
+            )
+            self.add_field(
+                self.row_field("photos", folder),
+                MultipleFileField(
+                    label=f"{folder.name}照片",
+                    widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+                ),
+            )
+
+    @staticmethod
+    def row_field(kind: str, folder: ArchiveFolder) -> str:
+        return f"{CHECKLIST_FIELDS.get(kind, 'result')}_{folder.pk}"
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "folder": folder,
+                "result": self[self.row_field("result", folder)],
+                "note": self[self.row_field("note", folder)],
+                "photos": self[self.row_field("photos", folder)],
+            }
+            for folder in self.folders
+        ]
 
 
 class FindingEditForm(_ServiceErrorMixin):

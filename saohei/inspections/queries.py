@@ -17,6 +17,12 @@ def onsite_list(inspection: InspectionRound, village: Unit) -> OnsiteList:
     return OnsiteList(inspection=inspection, village=village, findings=findings)
 
 
+def list_folders_to_record(inspection: InspectionRound, village: Unit) -> list[ArchiveFolder]:
+    """The active folders of the checklist with no result yet for this village in this round."""
+    recorded = inspection.findings.filter(village=village).values("folder_id")
+    return list(ArchiveFolder.objects.filter(is_active=True).exclude(pk__in=recorded))
+
+
 @dataclass
 class RoundStatus:
     inspection: InspectionRound

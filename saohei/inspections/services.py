@@ -1,5 +1,6 @@
 """Every state change of the archive inspections: one transaction each, checked, audited."""
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -175,35 +176,106 @@ def record_finding(
     photos: list[CheckedUpload] | None = None,
 ) -> Finding:
     """检查结果: one per village and folder; not 合格 puts an item on the on-site list."""
+    _require_recorder(actor, inspection)
+    note = _check_note(result, note)
+    _check_village(inspection, village)
+    _check_folder(inspection, village, folder)
+    return _record(
+        actor=actor,
+        inspection=inspection,
+        village=village,
+        row=ChecklistRow(folder=folder, result=result, note=note, photos=photos or []),
+    )
+
+
+@dataclass
+class ChecklistRow:
+    """One folder of a village's checklist as submitted: result, note and photos."""
+
+    folder: ArchiveFolder
+    result: str = Result.PASSED
+    note: str = ""
+    photos: list[CheckedUpload] = field(default_factory=list)
+
+
+class ChecklistRefused(ServiceError):
+    """Some rows of a checklist were refused; `row_errors` maps folder id → (field, message)."""
+
+    def __init__(self, row_errors: dict[int, tuple[str, str]]) -> None:
+        super().__init__(
+            f"有 {len(row_errors)} 项未能登记，请按提示修改后重新提交；本次未登记任何一项"
+        )
+        self.row_errors = row_errors
+
+
+@transaction.atomic
+def record_checklist(
+    *, actor: User, inspection: InspectionRound, village: Unit, rows: list[ChecklistRow]
+) -> list[Finding]:
+    """检查清单: a village's folders in one submit; any refused row refuses them all."""
+    _require_recorder(actor, inspection)
+    _check_village(inspection, village)
+    if not rows:
+        raise ServiceError("该村居没有待登记的档案类别")
+    row_errors: dict[int, tuple[str, str]] = {}
+    checked: list[ChecklistRow] = []
+    for row in rows:
+        try:
+            note = _check_note(row.result, row.note)
+            _check_folder(inspection, village, row.folder)
+        except ServiceError as error:
+            row_errors[row.folder.pk] = (error.field or "note", error.message)
+            continue
+        checked.append(ChecklistRow(row.folder, row.result, note, row.photos))
+    if len({row.folder.pk for row in rows}) != len(rows):
+        raise ServiceError("同一档案类别提交了两次，请刷新页面后重新填写")
+    if row_errors:
+        raise ChecklistRefused(row_errors)
+    return [
+        _record(actor=actor, inspection=inspection, village=village, row=row) for row in checked
+    ]
+
+
+def _require_recorder(actor: User, inspection: InspectionRound) -> None:
     if not access.is_office_member(actor, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
-    note = _check_note(result, note)
+
+
+def _check_village(inspection: InspectionRound, village: Unit) -> None:
     if not inspection.villages.filter(pk=village.pk).exists():
         raise ServiceError("该村居不在本次检查范围内", field="village")
+
+
+def _check_folder(inspection: InspectionRound, village: Unit, folder: ArchiveFolder) -> None:
     if not folder.is_active:
         raise ServiceError("该档案类别已停用", field="folder")
     if Finding.objects.filter(round=inspection, village=village, folder=folder).exists():
         raise ServiceError("该村居的这一类档案已登记检查结果", field="folder")
+
+
+def _record(
+    *, actor: User, inspection: InspectionRound, village: Unit, row: ChecklistRow
+) -> Finding:
     item = None
-    if result != Result.PASSED:
+    if row.result != Result.PASSED:
         item = _open_onsite_item(
             actor=actor,
             inspection=inspection,
             village=village,
-            folder=folder,
-            result=result,
-            note=note,
+            folder=row.folder,
+            result=row.result,
+            note=row.note,
         )
     finding = Finding.objects.create(
         round=inspection,
         village=village,
-        folder=folder,
-        result=result,
-        note=note,
+        folder=row.folder,
+        result=row.result,
+        note=row.note,
         rectification_item=item,
         recorded_by=actor,
     )
-    _store_photos(finding, photos or [])
+    _store_photos(finding, row.photos)
     record_event(
         action=AuditAction.INSPECTION_RECORDED,
         actor=actor,
@@ -212,9 +284,9 @@ def record_finding(
         details={
             "round_id": inspection.pk,
             "village_id": village.pk,
-            "result": result,
+            "result": row.result,
             "rectification_item_id": item.pk if item else None,
-            "photos": [checked.sha256 for checked in photos or []],
+            "photos": [checked.sha256 for checked in row.photos],
         },
     )
     return finding

@@ -15,6 +15,7 @@ urlpatterns = [
         views.finding_edit_view,
         name="finding_edit",
     ),
+    path("<int:round_id>/checklist/<int:village_id>/", views.checklist_view, name="checklist"),
     path("<int:round_id>/photos/<int:photo_id>/", views.photo_view, name="photo"),
     path("<int:round_id>/onsite/<int:village_id>/", views.onsite_view, name="onsite"),
     path(

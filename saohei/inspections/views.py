@@ -17,9 +17,15 @@ from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
 from saohei.inspections import access, queries, services
 from saohei.inspections.documents import onsite_docx, onsite_pdf
-from saohei.inspections.forms import FindingEditForm, FindingForm, FolderForm, RoundForm
+from saohei.inspections.forms import (
+    ChecklistForm,
+    FindingEditForm,
+    FindingForm,
+    FolderForm,
+    RoundForm,
+)
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
-from saohei.organisations.models import User
+from saohei.organisations.models import Unit, User
 
 READ_ROLES = (
     Role.LEADER,
@@ -138,6 +144,71 @@ def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
         "form": form,
     }
     return render(request, "inspections/round_detail.html", context, status=400)
+
+
+@role_required(*OFFICE)
+def checklist_view(request: HttpRequest, round_id: int, village_id: int) -> HttpResponse:
+    """检查清单: a village's whole checklist on one page, 合格 by default, one submit."""
+    user = _actor(request)
+    inspection = access.get_round_for_user(user, round_id)
+    if not access.is_office_member(user, inspection.unit):
+        raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
+    village = access.get_village_for_user(user, inspection, village_id)
+    folders = queries.list_folders_to_record(inspection, village)
+    form = ChecklistForm(request.POST or None, request.FILES or None, folders=folders)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _record_checklist(user, inspection, village, form)
+    ):
+        messages.success(request, f"{village.name}的检查清单已登记（{len(folders)} 项）。")
+        return redirect("inspections:detail", round_id=inspection.pk)
+    context = {
+        "inspection": inspection,
+        "village": village,
+        "form": form,
+        "recorded": _findings_for_page(user, inspection).filter(village=village),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "inspections/checklist.html", context, status=status)
+
+
+def _record_checklist(
+    user: User, inspection: InspectionRound, village: Unit, form: ChecklistForm
+) -> bool:
+    """Check every row's photos, then record the rows; errors go beside their row."""
+    rows = []
+    for folder in form.folders:
+        photos_field = form.row_field("photos", folder)
+        try:
+            photos = check_uploads(form.cleaned_data[photos_field], field=photos_field)
+        except ServiceError as error:
+            form.add_error(photos_field, error.message)
+            continue
+        rows.append(
+            services.ChecklistRow(
+                folder=folder,
+                result=form.cleaned_data[form.row_field("result", folder)],
+                note=form.cleaned_data[form.row_field("note", folder)],
+                photos=photos,
+            )
+        )
+    if form.errors:
+        form.add_error(None, "有照片未通过检查，本次未登记任何一项")
+        return False
+    try:
+        services.record_checklist(actor=user, inspection=inspection, village=village, rows=rows)
+    except services.ChecklistRefused as refused:
+        for folder in form.folders:
+            if folder.pk in refused.row_errors:
+                field, message = refused.row_errors[folder.pk]
+                form.add_error(form.row_field(field, folder), message)
+        form.add_error(None, refused.message)
+        return False
+    except ServiceError as error:
+        form.add_error(None, error.message)
+        return False
+    return True
 
 
 @role_required(*OFFICE)

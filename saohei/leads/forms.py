@@ -1,11 +1,11 @@
 from typing import Any
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
 from saohei.common.forms import StyledForm, id_number_validator, mobile_validator
+from saohei.common.roles import WORKING_ROLES
 from saohei.leads.models import (
     Channel,
     Conclusion,
@@ -16,8 +16,14 @@ from saohei.leads.models import (
     Status,
     SubjectRole,
 )
-from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_case_workers_under
+from saohei.organisations.models import Unit
+from saohei.organisations.pickers import (
+    PersonChoiceField,
+    TreeOrderedChoices,
+    UnitChoiceField,
+    narrow_by_unit,
+    people_for,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -59,9 +65,7 @@ class LeadForm(StyledForm):
     upstream_deadline = date_field(
         DateKind.DEADLINE, label="上级要求办结日期", required=False, widget=DATE_INPUT
     )
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
-    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
     place = forms.CharField(label="地点", max_length=200, required=False)
     target_category = forms.ModelChoiceField(
         label="线索类别",
@@ -162,7 +166,7 @@ SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validat
 NO_VILLAGE = "none"
 
 
-class _VillageChoices(ModelChoiceIterator):
+class _VillageChoices(TreeOrderedChoices):
     def __iter__(self) -> Any:
         choices = super().__iter__()
         if self.field.empty_label is not None:
@@ -228,9 +232,7 @@ class LeadFilterForm(StyledForm):
         required=False,
         empty_label="全部类别",
     )
-    handler = forms.ModelChoiceField(
-        label="承办人", queryset=User.objects.none(), required=False, empty_label="全部承办人"
-    )
+    handler = PersonChoiceField(label="承办人", required=False, empty_label="全部承办人")
     due = forms.ChoiceField(label="时限", required=False, choices=DUE_CHOICES)
     date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
@@ -267,15 +269,14 @@ class TextForm(StyledForm):
 
 
 class AssignForm(StyledForm):
-    handling_unit = forms.ModelChoiceField(
-        label="承办单位", queryset=Unit.objects.none(), empty_label="请选择"
+    handling_unit = UnitChoiceField(label="承办单位")
+    handler = PersonChoiceField(
+        label="承办人",
+        required=False,
+        empty_label="（不指定）",
+        help_text="只列出所选承办单位的办案人员",
     )
-    handler = forms.ModelChoiceField(
-        label="承办人", queryset=User.objects.none(), required=False, empty_label="（不指定）"
-    )
-    police_unit = forms.ModelChoiceField(
-        label="会同派出所", queryset=Unit.objects.none(), required=False, empty_label="（不会同）"
-    )
+    police_unit = UnitChoiceField(label="会同派出所", required=False, empty_label="（不会同）")
     due_on = date_field(
         DateKind.DEADLINE,
         label="办理时限",
@@ -289,7 +290,8 @@ class AssignForm(StyledForm):
         units = Unit.objects.subtree_of(town).active()
         self.set_queryset("handling_unit", units.exclude(kind="police_station"))
         self.set_queryset("police_unit", units.filter(kind="police_station"))
-        self.set_queryset("handler", list_case_workers_under(town).filter(unit__in=units))
+        self.set_queryset("handler", people_for(town, roles=WORKING_ROLES).filter(unit__in=units))
+        narrow_by_unit(self, person="handler", unit="handling_unit")
 
 
 class InvestigationForm(StyledForm):

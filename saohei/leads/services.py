@@ -50,7 +50,7 @@ from saohei.leads.notices import (
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import NOT_A_CASE_WORKER
+from saohei.organisations.queries import NOT_A_CASE_WORKER, OUTSIDE_UNIT
 from saohei.vault.screening import refuse_sealed_identity_in
 from saohei.vault.services import store_reporter_identity
 from saohei.workdays.calendar import add_working_days
@@ -310,6 +310,12 @@ def assign_lead(
         raise ServiceError("承办人须为本镇人员", field="handler")
     if handler is not None and not handler.is_case_worker:
         raise ServiceError(NOT_A_CASE_WORKER, field="handler")
+    if (
+        handler is not None
+        and handler.unit is not None
+        and not handler.unit.path.startswith(handling_unit.path)
+    ):
+        raise ServiceError(OUTSIDE_UNIT, field="handler")
     if police_unit is not None and (
         police_unit.kind != UnitKind.POLICE_STATION
         or not police_unit.path.startswith(lead.unit.path)

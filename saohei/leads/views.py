@@ -60,9 +60,12 @@ def _list_filters(
     towns = access.registrable_towns(user)
     # Any village the viewer works in: a village head filters (and drills down) too.
     villages = content_units(user).villages()
-    handlers = User.objects.filter(
-        is_active=True, unit__in=units_within([town.path for town in towns])
-    ).order_by("unit__path", "username")
+    handlers = (
+        User.objects.filter(is_active=True, unit__in=units_within([town.path for town in towns]))
+        .case_workers()
+        .select_related("unit")
+        .order_by("unit__path", "real_name", "username")
+    )
     form = LeadFilterForm(request.GET or None, villages=villages, handlers=handlers)
     if not form.is_bound:
         return form, queries.LeadFilters()

@@ -9,19 +9,17 @@ from saohei.leads.models import Lead
 from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
 from saohei.meetings.queries import TASK_STATES
-from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_case_workers_under
-from saohei.rectifications.forms import PersonChoiceField
+from saohei.organisations.models import Unit
+from saohei.organisations.pickers import (
+    PeopleChoiceField,
+    PersonChoiceField,
+    UnitChoiceField,
+    people_for,
+)
 
 
 def town_people(town: Unit) -> Any:
-    return list_case_workers_under(town)
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        unit = f"（{obj.unit.name}）" if obj.unit else ""
-        return f"{obj.real_name}{unit}"
+    return people_for(town)
 
 
 class MeetingForm(StyledForm):
@@ -29,13 +27,9 @@ class MeetingForm(StyledForm):
     title = forms.CharField(label="名称", max_length=200)
     held_on = date_field(DateKind.EVENT, label="时间", widget=DATE_INPUT)
     place = forms.CharField(label="地点", max_length=200)
-    chair = PersonChoiceField(label="主持人", queryset=User.objects.none())
-    recorder = PersonChoiceField(label="记录人", queryset=User.objects.none())
-    attendees = PeopleChoiceField(
-        label="参会人",
-        queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-    )
+    chair = PersonChoiceField(label="主持人")
+    recorder = PersonChoiceField(label="记录人")
+    attendees = PeopleChoiceField(label="参会人")
     topics = forms.CharField(label="议题", widget=forms.Textarea(attrs={"rows": 3}))
     reported = forms.CharField(
         label="通报情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -59,7 +53,7 @@ class MeetingForm(StyledForm):
 
 
 def assignable_people(town: Unit) -> Any:
-    return town_people(town).filter(role_grants__role__in=ASSIGNEE_ROLES).distinct()
+    return people_for(town, roles=ASSIGNEE_ROLES)
 
 
 WORKING_DAYS_HELP = "日期和工作日数只填一项；工作日数按工作日历推算，跳过节假日"
@@ -67,7 +61,7 @@ WORKING_DAYS_HELP = "日期和工作日数只填一项；工作日数按工作�
 
 class DecisionForm(StyledForm):
     text = forms.CharField(label="决定事项", widget=forms.Textarea(attrs={"rows": 2}))
-    owner = PersonChoiceField(label="责任人", queryset=User.objects.none())
+    owner = PersonChoiceField(label="责任人")
     due_on = date_field(DateKind.DEADLINE, label="时限", widget=DATE_INPUT, required=False)
     working_days = forms.IntegerField(
         label="或：会后几个工作日内",
@@ -85,7 +79,6 @@ class DecisionForm(StyledForm):
 class ToTaskForm(StyledForm):
     assignee = PersonChoiceField(
         label="承办人",
-        queryset=User.objects.none(),
         required=False,
         empty_label="（决定事项的责任人）",
     )
@@ -120,10 +113,8 @@ class TaskFilterForm(StyledForm):
 
 class ToRectificationForm(StyledForm):
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
-    responsible_leader = PersonChoiceField(label="责任领导", queryset=User.objects.none())
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="（不限）"
-    )
+    responsible_leader = PersonChoiceField(label="责任领导")
+    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -166,8 +157,8 @@ class ProblemForm(StyledForm):
     )
     description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 2}))
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
-    responsible_leader = PersonChoiceField(label="责任领导", queryset=User.objects.none())
-    responsible_person = PersonChoiceField(label="责任人", queryset=User.objects.none())
+    responsible_leader = PersonChoiceField(label="责任领导")
+    responsible_person = PersonChoiceField(label="责任人")
     due_on = date_field(DateKind.DEADLINE, label="整改时限", widget=DATE_INPUT, required=False)
 
     def __init__(self, *args: Any, town: Unit, requirements: Any, **kwargs: Any) -> None:

@@ -5,7 +5,9 @@ from django.core.validators import RegexValidator
 
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
-from saohei.organisations.models import GroupRole, Unit, UnitKind, UnitQuerySet, User
+from saohei.organisations.models import GroupRole, Unit, UnitKind, UnitQuerySet
+from saohei.organisations.pickers import PersonChoiceField
+from saohei.organisations.pickers import UnitChoiceField as TreeOrderedUnitChoiceField
 
 phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
@@ -17,7 +19,9 @@ username_validator = RegexValidator(
 )
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(TreeOrderedUnitChoiceField):
+    """A unit of the org tree, indented by its depth, in the tree's order."""
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{'　' * obj.depth}{obj.name}"
 
@@ -82,7 +86,7 @@ class RoleGrantForm(StyledForm):
 
 
 class GroupMemberForm(StyledForm):
-    user = forms.ModelChoiceField(label="人员", queryset=User.objects.none(), empty_label="请选择")
+    user = PersonChoiceField(label="人员")
     group_role = forms.ChoiceField(label="小组职务", choices=GroupRole.choices)
     title = forms.CharField(
         label="本职", max_length=100, required=False, help_text="留空则取其职务"

@@ -74,6 +74,10 @@ def list_dedicated_role_conflicts() -> QuerySet[User]:
 NOT_A_CASE_WORKER = "系统管理员、安全管理员、审计管理员和举报信息保管员不参与办案，不能选为此项人员"
 
 
+# A person picked for a unit (承办人 of the 承办单位, 责任人 of the 责任单位) belongs to it.
+OUTSIDE_UNIT = "所选人员不属于所选单位，请重新选择"
+
+
 def list_case_workers_under(unit: Unit) -> QuerySet[User]:
     """Whom a picker may offer for case work under `unit`: active, in its subtree, no 三员/custodian.
 

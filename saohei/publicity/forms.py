@@ -6,7 +6,8 @@ from django import forms
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.leads.forms import MultipleFileField, MultipleFileInput
-from saohei.organisations.models import Unit, User
+from saohei.organisations.models import Unit
+from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.publicity.queries import ORIGIN_CHOICES, ActivityFilters
 
@@ -23,12 +24,6 @@ def day_field(label: str, kind: DateKind, *, required: bool = False) -> forms.Da
         widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
         error_messages=DATE_ERRORS,
     )
-
-
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        unit = f"（{obj.unit.name}）" if obj.unit else ""
-        return f"{obj.real_name}{unit}"
 
 
 class FilterForm(StyledForm):
@@ -102,9 +97,7 @@ class ActivityForm(StyledForm):
     kind = forms.ModelChoiceField(
         label="形式", queryset=PublicityKind.objects.none(), empty_label="请选择"
     )
-    village = forms.ModelChoiceField(
-        label="村（社区）", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="村（社区）", required=False, empty_label="镇本级")
     place_type = forms.ChoiceField(label="地点类型", choices=PlaceType.choices)
     place = forms.CharField(
         label="具体地点", max_length=200, required=False, help_text="如：村委会门前、镇政府广场"
@@ -130,7 +123,7 @@ class ActivityForm(StyledForm):
         min_value=0,
         max_value=99_999_999,
     )
-    handler = PersonChoiceField(label="经办人", queryset=User.objects.none())
+    handler = PersonChoiceField(label="经办人")
     notes = forms.CharField(
         label="备注", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -190,9 +183,7 @@ class ScheduleForm(StyledForm):
     kind = forms.ModelChoiceField(
         label="形式", queryset=PublicityKind.objects.none(), empty_label="请选择"
     )
-    village = forms.ModelChoiceField(
-        label="村（社区）", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="村（社区）", required=False, empty_label="镇本级")
     place_type = forms.ChoiceField(label="地点类型", choices=PlaceType.choices)
     place = forms.CharField(label="地点", max_length=200, help_text="如：镇政府门前 LED 屏")
     description = forms.CharField(label="播放内容", max_length=200, required=False)
@@ -202,7 +193,7 @@ class ScheduleForm(StyledForm):
     screens = forms.IntegerField(label="屏幕/终端数", min_value=1, max_value=1000, initial=1)
     starts_on = day_field("开始日期", DateKind.DEADLINE, required=True)
     ends_on = day_field("结束日期（不填则长期）", DateKind.DEADLINE)
-    handler = PersonChoiceField(label="经办人", queryset=User.objects.none())
+    handler = PersonChoiceField(label="经办人")
 
     def __init__(self, *args: Any, kinds: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -163,7 +163,7 @@ def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
         people = people.filter(unit__path__startswith=town.path)
     else:
         people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
-    return people.order_by("unit__path", "username")
+    return people.order_by("unit__path", "real_name", "username")
 
 
 def _town_for(user: User, villages: list[Unit]) -> Unit | None:

@@ -6,19 +6,14 @@ from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
-from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_case_workers_under
+from saohei.organisations.models import Unit
+from saohei.organisations.pickers import (
+    PersonChoiceField,
+    UnitChoiceField,
+    narrow_by_unit,
+    people_for,
+)
 from saohei.rectifications.models import SourceKind, Status
-
-
-def _people(town: Unit) -> Any:
-    return list_case_workers_under(town)
-
-
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        unit = f"（{obj.unit.name}）" if obj.unit else ""
-        return f"{obj.real_name}{unit}"
 
 
 class FilterForm(StyledForm):
@@ -38,9 +33,7 @@ class FilterForm(StyledForm):
     status = forms.ChoiceField(
         label="状态", choices=[("", "全部"), *Status.choices], required=False
     )
-    person = PersonChoiceField(
-        label="责任人", queryset=User.objects.none(), required=False, empty_label="全部"
-    )
+    person = PersonChoiceField(label="责任人", required=False, empty_label="全部")
     due = forms.ChoiceField(
         label="时限",
         choices=[("", "全部"), ("soon", "即将到期"), ("overdue", "已逾期")],
@@ -66,18 +59,16 @@ class ItemForm(StyledForm):
         required=False,
         help_text="如：市督导组反馈意见（2026年第3期）",
     )
-    village = forms.ModelChoiceField(
-        label="所属村", queryset=Unit.objects.none(), required=False, empty_label="镇本级"
-    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="镇本级")
     description = forms.CharField(
         label="问题描述", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
     measures = forms.CharField(
         label="整改措施", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
-    responsible_leader = PersonChoiceField(label="责任领导", queryset=User.objects.none())
-    responsible_unit = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.none())
-    responsible_person = PersonChoiceField(label="责任人", queryset=User.objects.none())
+    responsible_leader = PersonChoiceField(label="责任领导")
+    responsible_unit = UnitChoiceField(label="责任单位")
+    responsible_person = PersonChoiceField(label="责任人", help_text="只列出所选责任单位的人员")
     working_days = forms.IntegerField(
         label="整改时限（工作日）",
         min_value=1,
@@ -92,14 +83,15 @@ class ItemForm(StyledForm):
         self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
         self.set_queryset(
             "responsible_leader",
-            _people(town).filter(
-                role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER], role_grants__unit=town
-            ),
+            people_for(town)
+            .filter(role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER], role_grants__unit=town)
+            .distinct(),
         )
         self.set_queryset(
             "responsible_unit", Unit.objects.subtree_of(town).active().order_by("path")
         )
-        self.set_queryset("responsible_person", _people(town))
+        self.set_queryset("responsible_person", people_for(town))
+        narrow_by_unit(self, person="responsible_person", unit="responsible_unit")
 
 
 class ProgressForm(StyledForm):

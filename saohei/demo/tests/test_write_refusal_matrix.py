@@ -47,7 +47,7 @@ from saohei.conftest import sign_in
 from saohei.custody.access import visible_reward_cases
 from saohei.custody.models import RewardCase
 from saohei.demo.loader import load_demo_town
-from saohei.inspections.access import visible_rounds
+from saohei.inspections.access import visible_rounds, visible_villages
 from saohei.inspections.models import Finding
 from saohei.leads import access as lead_access
 from saohei.leads import services as lead_services
@@ -195,6 +195,7 @@ def _build_objects() -> Objects:
         "item_id": RectificationItem.objects.order_by("id").values_list("pk", flat=True)[0],
         "talk_id": Talk.objects.order_by("id").values_list("pk", flat=True)[0],
         "round_id": finding.round_id,
+        "village_id": finding.village_id,
         "finding_id": finding.pk,
         "meeting_id": decision.meeting_id,
         "decision_id": decision.pk,
@@ -222,6 +223,9 @@ def _build_objects() -> Objects:
         "item_id": sees(visible_items, ids["item_id"]),
         "talk_id": sees(visible_talks, ids["talk_id"]),
         "round_id": sees(visible_rounds, ids["round_id"]),
+        "village_id": lambda user: (
+            visible_villages(user, finding.round).filter(pk=finding.village_id).exists()
+        ),
         "meeting_id": sees(visible_meetings, ids["meeting_id"]),
         "inspection_id": sees(visible_self_inspections, ids["inspection_id"]),
         "activity_id": sees(visible_activities, ids["activity_id"]),

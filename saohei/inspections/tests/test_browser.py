@@ -43,7 +43,7 @@ def test_failed_folder_to_closed_item_through_the_pages(new_page: NewPage, demo_
     office.locator("#id_title").fill("市扫黑办部署村级档案检查")
     office.locator("#id_deployed_by").fill("荣成市扫黑办")
     office.locator("#id_inspected_on").fill(timezone.localdate().isoformat())
-    office.locator("#id_inspectors").select_option(str(banshi.pk))
+    office.locator(f"input[name=inspectors][value='{banshi.pk}']").check()
     office.get_by_label("东岛村", exact=True).check()
     office.locator("#id_working_days").fill("10")
     office.get_by_role("button", name="登记", exact=True).click()

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from saohei.common.roles import Role
 from saohei.leads import services
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, User
@@ -45,7 +46,13 @@ def advance(
     """Walk a lead through the workflow with the demo's people, up to `to`."""
     office, leader = User.objects.get(username="banshi"), User.objects.get(username="shuji")
     handling_unit = village or Unit.objects.get(name="港西镇")
-    services.assign_lead(actor=office, lead=lead, handling_unit=handling_unit, handler=office)
+    # The handler belongs to the handling unit: the village's head, or the office clerk.
+    handler = (
+        User.objects.filter(role_grants__role=Role.VILLAGE_HEAD, role_grants__unit=village).first()
+        if village
+        else office
+    )
+    services.assign_lead(actor=office, lead=lead, handling_unit=handling_unit, handler=handler)
     if to == "assigned":
         return lead
     services.record_investigation(

@@ -11,6 +11,7 @@ from saohei.leads.models import Lead, LeadEventKind, Source, Status, Subject, Su
 from saohei.leads.tests.conftest import advance
 from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OUTSIDE_UNIT
 from saohei.vault.models import ReporterIdentity
 from saohei.workdays.calendar import add_working_days
 
@@ -412,5 +413,20 @@ def test_administrators_and_the_custodian_are_never_handlers(
             handler=dedicated,
         )
     assert error.value.field == "handler"
+    lead.refresh_from_db()
+    assert lead.handler is None and lead.status == Status.REGISTERED
+
+
+def test_assign_refuses_a_handler_outside_the_handling_unit(
+    register: Register, village: Unit
+) -> None:
+    lead = register()
+    clerk = User.objects.get(username="banshi")
+
+    with pytest.raises(ServiceError) as refused:
+        services.assign_lead(actor=clerk, lead=lead, handling_unit=village, handler=clerk)
+
+    assert refused.value.field == "handler"
+    assert refused.value.message == OUTSIDE_UNIT
     lead.refresh_from_db()
     assert lead.handler is None and lead.status == Status.REGISTERED
