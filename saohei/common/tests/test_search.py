@@ -25,7 +25,8 @@ def test_a_chinese_phrase_without_spaces_is_taken_as_its_two_character_words() -
 
 
 @pytest.mark.parametrize(
-    "typed", [ID_NUMBER, ID_NUMBER.lower(), "110105 19491231 002x", "１１０１０５１９４９１２３１００２Ｘ"]
+    "typed",
+    [ID_NUMBER, ID_NUMBER.lower(), "110105 19491231 002x", "１１０１０５１９４９１２３１００２Ｘ"],
 )
 def test_an_id_number_is_recognised_however_it_is_typed(typed: str) -> None:
     (term,) = parse_query(typed)

@@ -84,9 +84,7 @@ def test_village_head_searching_a_person_outside_their_leads_finds_nothing(
         assert numbers(found(client, query)) == set()
 
 
-def test_the_query_is_kept_in_the_next_page_link(
-    client_as: ClientAs, register: Register
-) -> None:
+def test_the_query_is_kept_in_the_next_page_link(client_as: ClientAs, register: Register) -> None:
     for _ in range(51):
         register(summary="强揽工程的同一类反映")
     page = found(client_as("banshi"), "强揽 工程")

@@ -1,0 +1,80 @@
+"""Issue 11: every ledger list has the same search (common.search): all terms, any order, the
+searched record found, a miss said in words with ID numbers masked, and a 400-free page."""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import models
+from django.test import Client
+
+from saohei.accountability.models import Talk
+from saohei.demo.loader import load_demo_town
+from saohei.inspections.models import InspectionRound
+from saohei.meetings.models import Meeting
+from saohei.publicity.models import PublicityActivity
+from saohei.rectifications.models import RectificationItem
+from saohei.tips.models import Tip
+
+pytestmark = pytest.mark.django_db
+
+ClientAs = Callable[[str], Client]
+
+# list url, model, text the search covers, the row's link, a user who reads the whole list
+LEDGERS = [
+    ("/rectifications/", RectificationItem, "description", "/rectifications/{}/", "banshi"),
+    ("/tips/", Tip, "content", "/tips/{}/", "banshi"),
+    ("/talks/", Talk, "content", "/talks/{}/", "banshi"),
+    ("/meetings/", Meeting, "title", "/meetings/{}/", "banshi"),
+    ("/inspections/", InspectionRound, "title", "/inspections/{}/", "banshi"),
+    ("/publicity/", PublicityActivity, "place", None, "banshi"),
+]
+
+
+@pytest.fixture
+def history(db: None) -> None:
+    load_demo_town(with_history=True)
+
+
+def _words(text: str) -> str:
+    """Two separated pieces of a record's text, typed in reverse order."""
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    assert len(han) >= 4, text
+    return f"{''.join(han[2:4])} {''.join(han[:2])}"
+
+
+@pytest.mark.parametrize(("url", "model", "field", "link", "username"), LEDGERS)
+def test_every_ledger_finds_a_record_by_words_in_any_order(
+    history: None,
+    client_as: ClientAs,
+    url: str,
+    model: type[models.Model],
+    field: str,
+    link: str | None,
+    username: str,
+) -> None:
+    record = model._default_manager.exclude(**{field: ""}).order_by("-pk").first()
+    assert record is not None
+    query = {"q": _words(getattr(record, field))}
+    if isinstance(record, Tip):
+        query["status"] = record.status  # the queue shows one tab at a time
+    page = client_as(username).get(url, query).content.decode()
+    assert 'name="q"' in page
+    assert 'data-testid="no-results"' not in page
+    if link:
+        assert f'href="{link.format(record.pk)}"' in page
+
+
+@pytest.mark.parametrize(("url", "model", "field", "link", "username"), LEDGERS)
+def test_every_ledger_says_when_nothing_matches_and_masks_an_id_number(
+    history: None,
+    client_as: ClientAs,
+    url: str,
+    model: type[models.Model],
+    field: str,
+    link: str | None,
+    username: str,
+) -> None:
+    response = client_as(username).get(url, {"q": "11010519491231002X 强揽工程"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "没有找到与“110105********002X 强揽工程”相符的" in page
