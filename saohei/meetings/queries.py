@@ -5,8 +5,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
-
 from saohei.common.dates import is_displayable
 from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.queries import AMBER_WORKING_DAYS
@@ -14,6 +12,7 @@ from saohei.meetings import access
 from saohei.meetings.models import (
     Frequency,
     Meeting,
+    MeetingQuerySet,
     MeetingSchedule,
     Task,
     TaskQuerySet,
@@ -163,5 +162,5 @@ MEETING_SEARCH = SearchFields(
 )
 
 
-def search_meetings(meetings: QuerySet[Meeting], text: str) -> QuerySet[Meeting]:
+def search_meetings(meetings: MeetingQuerySet, text: str) -> MeetingQuerySet:
     return apply_search(meetings, text, MEETING_SEARCH)
