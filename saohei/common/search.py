@@ -223,5 +223,8 @@ def _people_by_index(fields: SearchFields, id_index: str, phone_index: str, *, s
         match = Q(**{id_field: id_index}) if id_index else Q(pk__in=[])
         if phone_index:
             match |= Q(**{phone_field: phone_index})
-        condition |= Q(pk__in=people.model._default_manager.filter(match).values(people.owner))
+        # Ids first, through the index (few rows): as a subquery the planner would rather walk
+        # the whole scoped list and test each row against it.
+        owners = people.model._default_manager.filter(match).values_list(people.owner, flat=True)
+        condition |= Q(pk__in=set(owners))
     return condition

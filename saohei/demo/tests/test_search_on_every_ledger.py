@@ -30,9 +30,17 @@ LEDGERS = [
 ]
 
 
+Ledger = tuple[str, type[models.Model], str, str | None, str]
+
+
 @pytest.fixture
 def history(db: None) -> None:
     load_demo_town(with_history=True)
+
+
+@pytest.fixture(params=LEDGERS, ids=[row[0] for row in LEDGERS])
+def ledger(request: pytest.FixtureRequest, history: None) -> Ledger:
+    return request.param  # type: ignore[no-any-return]
 
 
 def _words(text: str) -> str:
@@ -42,16 +50,10 @@ def _words(text: str) -> str:
     return f"{''.join(han[2:4])} {''.join(han[:2])}"
 
 
-@pytest.mark.parametrize(("url", "model", "field", "link", "username"), LEDGERS)
 def test_every_ledger_finds_a_record_by_words_in_any_order(
-    history: None,
-    client_as: ClientAs,
-    url: str,
-    model: type[models.Model],
-    field: str,
-    link: str | None,
-    username: str,
+    ledger: Ledger, client_as: ClientAs
 ) -> None:
+    url, model, field, link, username = ledger
     record = model._default_manager.exclude(**{field: ""}).order_by("-pk").first()
     assert record is not None
     query = {"q": _words(getattr(record, field))}
@@ -64,16 +66,10 @@ def test_every_ledger_finds_a_record_by_words_in_any_order(
         assert f'href="{link.format(record.pk)}"' in page
 
 
-@pytest.mark.parametrize(("url", "model", "field", "link", "username"), LEDGERS)
 def test_every_ledger_says_when_nothing_matches_and_masks_an_id_number(
-    history: None,
-    client_as: ClientAs,
-    url: str,
-    model: type[models.Model],
-    field: str,
-    link: str | None,
-    username: str,
+    ledger: Ledger, client_as: ClientAs
 ) -> None:
+    url, _model, _field, _link, username = ledger
     response = client_as(username).get(url, {"q": "11010519491231002X 强揽工程"})
     page = response.content.decode()
     assert response.status_code == 200
