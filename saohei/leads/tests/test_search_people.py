@@ -1,10 +1,12 @@
 """Issue 11: the lead list finds what people type — a subject's ID number (whole or its last
 four), a mobile in any format, words apart in the text — and never beyond the viewer's scope."""
 
+import io
 import re
 from collections.abc import Callable
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from saohei.common.models import fill_suffix_indexes
@@ -101,3 +103,16 @@ def test_suffix_index_is_filled_for_subjects_sealed_before_it_existed(
     subject = Subject.objects.get(name="王某强")
     assert subject.id_number_suffix_index and subject.phone_suffix_index
     assert set(search(Lead.objects.all(), "002X")) == {leads["works"]}
+
+
+def test_fill_suffix_indexes_command_fills_what_is_missing_and_can_run_again(
+    leads: dict[str, Lead],
+) -> None:
+    Subject.objects.update(id_number_suffix_index="", phone_suffix_index="")
+    output = io.StringIO()
+    call_command("fill_suffix_indexes", stdout=output)
+    assert "被反映人：补建 2 个" in output.getvalue()
+    again = io.StringIO()
+    call_command("fill_suffix_indexes", stdout=again)
+    assert "被反映人：补建 0 个" in again.getvalue()
+    assert set(search(Lead.objects.all(), "5678")) == {leads["works"]}
