@@ -11,6 +11,7 @@ from saohei.accountability.models import Talk
 from saohei.demo.loader import load_demo_town
 from saohei.inspections.models import InspectionRound
 from saohei.meetings.models import Meeting
+from saohei.organisations.models import Unit
 from saohei.publicity.models import PublicityActivity
 from saohei.rectifications.models import RectificationItem
 from saohei.tips.models import Tip
@@ -74,3 +75,20 @@ def test_every_ledger_says_when_nothing_matches_and_masks_an_id_number(
     page = response.content.decode()
     assert response.status_code == 200
     assert "没有找到与“110105********002X 强揽工程”相符的" in page
+
+
+def test_a_village_head_searching_another_villages_item_finds_nothing(
+    history: None, client_as: ClientAs
+) -> None:
+    own = Unit.objects.get(name="东岛村")
+    item = (
+        RectificationItem.objects.exclude(village=own).exclude(village=None).order_by("pk").first()
+    )
+    assert item is not None
+    words = _words(item.description)
+    assert f'href="/rectifications/{item.pk}/"' in (
+        client_as("banshi").get("/rectifications/", {"q": words}).content.decode()
+    )
+    response = client_as("cun02").get("/rectifications/", {"q": words})
+    assert response.status_code == 200  # the village head reads the list: only their items
+    assert f'href="/rectifications/{item.pk}/"' not in response.content.decode()
