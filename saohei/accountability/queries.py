@@ -5,8 +5,9 @@ from datetime import date
 
 from django.db.models import Q
 
-from saohei.accountability.models import Talk
+from saohei.accountability.models import Talk, TalkQuerySet
 from saohei.common.roles import Role
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.access import visible_leads
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
@@ -124,3 +125,14 @@ def get_coverage(town: Unit, *, start: date, end: date) -> Coverage:
         for person in police_leaders(town)
     ]
     return Coverage(start=start, end=end, villages=villages, police=police)
+
+
+# Who talked with whom is the point of the ledger: people by their names, the rest by its text.
+TALK_SEARCH = SearchFields(
+    text=("place", "content", "follow_up", "other_topics", "interviewer__real_name"),
+    people=(People(Talk.interviewees.through, "talk_id", ("user__real_name",)),),
+)
+
+
+def search_talks(talks: TalkQuerySet, text: str) -> TalkQuerySet:
+    return apply_search(talks, text, TALK_SEARCH)

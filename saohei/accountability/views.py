@@ -16,6 +16,7 @@ from saohei.accountability.forms import (
 from saohei.accountability.models import TalkReview
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
+from saohei.common.forms import SearchForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
@@ -63,10 +64,15 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
     only_unreviewed = request.GET.get("unreviewed") == "1"
     if only_unreviewed:
         talks = talks.unreviewed()
+    search_form, text = SearchForm.read(request.GET, placeholder="谈话内容、地点、谈话人或谈话对象")
+    talks = queries.search_talks(talks, text)
     towns = access.office_towns(user)
     context: dict[str, Any] = {
         "talks": talks.prefetch_related("interviewees")[:200],
         "only_unreviewed": only_unreviewed,
+        "search_form": search_form,
+        "keep": [("unreviewed", "1")] if only_unreviewed else [],
+        "query": text,
         "unreviewed_count": access.visible_talks(user).unreviewed().count(),
         "is_office": bool(towns),
         "is_town_reader": bool(access.reader_towns(user)),

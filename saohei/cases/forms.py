@@ -7,7 +7,7 @@ from saohei.cases import queries
 from saohei.cases.importing import MAX_IMPORT_ROWS
 from saohei.cases.models import Nature, ReviewConclusion
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import SearchField, StyledForm
 from saohei.organisations.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,12 +31,11 @@ class CaseFilterForm(StyledForm):
         min_value=queries.EARLIEST_CASE_YEAR,
         max_value=queries.LATEST_CASE_YEAR,
     )
-    q = forms.CharField(label="搜索", required=False, max_length=50)
+    q = SearchField(placeholder="案件编号、案由、涉案人员、身份证号或手机号（可输后四位）")
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("village", villages)
-        self.fields["q"].widget.attrs["placeholder"] = "案件编号、案由"
         self.fields["year"].widget.attrs["placeholder"] = "如 2015"
 
 

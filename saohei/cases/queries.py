@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from saohei.cases.access import case_towns, visible_cases
 from saohei.cases.models import Case, CasePerson, CaseQuerySet, ImportJob
 from saohei.common.paging import keyset_page
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
 PAGE_SIZE = 50
@@ -42,10 +43,15 @@ def filter_cases(user: User, filters: CaseFilters) -> CaseQuerySet:
         cases = cases.filter(
             occurred_on__gte=date(filters.year, 1, 1), occurred_on__lte=date(filters.year, 12, 31)
         )
-    if filters.text:
-        term = filters.text.strip()[:50]
-        cases = cases.filter(Q(number__contains=term) | Q(cause__contains=term))
-    return cases
+    return apply_search(cases, filters.text, SEARCH_FIELDS)
+
+
+# A case's persons by name, ID number or mobile, as a lead's subjects are found.
+SEARCH_FIELDS = SearchFields(
+    text=("cause", "place", "summary"),
+    codes=("number",),
+    people=(People(CasePerson, "case_id", ("name",), sealed=True),),
+)
 
 
 def villages_for(user: User) -> UnitQuerySet:

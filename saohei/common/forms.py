@@ -10,6 +10,7 @@ from django.utils import timezone
 from saohei.common.dates import DateKind, bound_form_field, format_date
 from saohei.common.errors import ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
+from saohei.common.search import MAX_QUERY_LENGTH, masked_query
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
 # Django's "---------" means nothing to a user; every unchosen select says this (decision 0020).
@@ -61,6 +62,36 @@ class StyledForm(forms.Form):
         """Show a refused service call beside its field (or above the form)."""
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
+
+
+class SearchField(forms.CharField):
+    """The search box of every ledger list (`common.search`): one label, one length, one hint;
+    an export's title row and a printed list show it with ID numbers and mobiles masked."""
+
+    def __init__(self, *, placeholder: str, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "搜索")
+        super().__init__(required=False, max_length=MAX_QUERY_LENGTH, **kwargs)
+        self.widget.attrs.update(
+            placeholder=placeholder, title=f"{placeholder}；多个词用空格分开，须同时包含"
+        )
+
+
+class SearchForm(StyledForm):
+    """The search of a list that has no other filters (`includes/search_box.html`)."""
+
+    q = SearchField(placeholder="")
+
+    def __init__(self, *args: Any, placeholder: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            placeholder=placeholder, title=f"{placeholder}；多个词用空格分开，须同时包含"
+        )
+
+    @classmethod
+    def read(cls, data: Any, *, placeholder: str) -> tuple["SearchForm", str]:
+        """The form and the query to search ("" when there is none or it was refused)."""
+        form = cls({"q": data["q"]} if data.get("q") else None, placeholder=placeholder)
+        return form, form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
 
 
 def id_number_validator(value: str) -> None:
@@ -205,6 +236,8 @@ def _shown_value(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.ChoiceField) and not isinstance(value, models.Model):
         labels = {str(key): label for key, label in _flat_choices(field.choices)}
         return str(labels.get(str(value), value))
+    if isinstance(field, SearchField):
+        return f"“{masked_query(value)}”"
     if isinstance(field, forms.CharField):
         return f"“{value}”"
     return str(value)

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from saohei.common.crypto import DecryptionError
 from saohei.common.pii import (
     SealedValue,
     clean_id_number,
@@ -9,6 +10,7 @@ from saohei.common.pii import (
     mask_id_number,
     mask_mobile,
     seal,
+    suffix_index,
     unseal,
 )
 from saohei.common.sealing import SealedField
@@ -27,10 +29,13 @@ class SealedIdentity(models.Model):
     id_number_key = models.CharField(max_length=16, blank=True)
     id_number_sealed = models.TextField(blank=True)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Keyed digest of the last four characters (`pii.suffix_index`): search by an ID's ending.
+    id_number_suffix_index = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
     phone_key = models.CharField(max_length=16, blank=True)
     phone_sealed = models.TextField(blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_suffix_index = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField("手机号", max_length=11, blank=True)
     address = models.CharField("住址", max_length=200, blank=True)
 
@@ -53,12 +58,14 @@ class SealedIdentity(models.Model):
         self.id_number_key = sealed.key_id
         self.id_number_sealed = sealed.ciphertext
         self.id_number_index = sealed.index
+        self.id_number_suffix_index = sealed.suffix_index
         self.id_number_masked = masked
 
     def set_phone(self, sealed: SealedValue, *, masked: str) -> None:
         self.phone_key = sealed.key_id
         self.phone_sealed = sealed.ciphertext
         self.phone_index = sealed.index
+        self.phone_suffix_index = sealed.suffix_index
         self.phone_masked = masked
 
     def seal_id_number(self, raw: str) -> None:
@@ -80,3 +87,36 @@ class SealedIdentity(models.Model):
         if not self.phone_sealed:
             return ""
         return unseal("phone", self.phone_key, self.phone_sealed)
+
+
+def fill_suffix_indexes(model: type[models.Model], *, batch_size: int = 500) -> tuple[int, int]:
+    """Fill the suffix indexes of a `SealedIdentity` model's rows sealed before they existed
+    (migration and `fill_suffix_indexes`); returns (filled, unreadable). Works on a migration's
+    historical model too: it reads and writes fields by name only."""
+    filled = unreadable = 0
+    for kind in SEALED_KINDS:
+        suffix_field = f"{kind}_suffix_index"
+        rows = (
+            model._default_manager.exclude(**{f"{kind}_sealed": ""})
+            .filter(**{suffix_field: ""})
+            .only("pk", f"{kind}_key", f"{kind}_sealed")
+            .order_by("pk")
+        )
+        last_pk = 0
+        while batch := list(rows.filter(pk__gt=last_pk)[:batch_size]):
+            last_pk = batch[-1].pk
+            changed = []
+            for row in batch:
+                try:
+                    value = unseal(
+                        kind, getattr(row, f"{kind}_key"), getattr(row, f"{kind}_sealed")
+                    )
+                except DecryptionError:
+                    # Left empty and counted: the command fills it once the key is configured.
+                    unreadable += 1
+                    continue
+                setattr(row, suffix_field, suffix_index(kind, value))
+                changed.append(row)
+            model._default_manager.bulk_update(changed, [suffix_field])
+            filled += len(changed)
+    return filled, unreadable

@@ -76,17 +76,29 @@ def blind_index(kind: str, value: str) -> str:
     return hmac_sm3_hex(settings.SAOHEI_INDEX_KEY, f"{kind}:{value}".encode())
 
 
+def suffix_index(kind: str, value: str) -> str:
+    """Keyed digest of the last four characters, for "search by the last four digits": the
+    ending in clear (or unkeyed) would be guessed from 10,000 candidates by anyone with a copy."""
+    return blind_index(f"{kind}_suffix", value[-4:])
+
+
 @dataclass(frozen=True)
 class SealedValue:
     key_id: str
     ciphertext: str
     index: str
+    suffix_index: str
 
 
 def seal(kind: str, value: str) -> SealedValue:
     """Encrypt a cleaned identifier; `kind` is bound into the ciphertext as associated data."""
     key_id, ciphertext = encrypt_text(value, associated_data=kind.encode())
-    return SealedValue(key_id=key_id, ciphertext=ciphertext, index=blind_index(kind, value))
+    return SealedValue(
+        key_id=key_id,
+        ciphertext=ciphertext,
+        index=blind_index(kind, value),
+        suffix_index=suffix_index(kind, value),
+    )
 
 
 def unseal(kind: str, key_id: str, ciphertext: str) -> str:

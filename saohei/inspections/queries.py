@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.inspections.documents import OnsiteList
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound, Result
 from saohei.organisations.models import Unit
@@ -48,3 +51,16 @@ def village_status(village: Unit) -> tuple[list[ArchiveFolder], list[RoundStatus
         problems = sum(1 for finding in by_folder.values() if finding.result != Result.PASSED)
         rows.append(RoundStatus(inspection=inspection, results=results, problems=problems))
     return folders, rows
+
+
+ROUND_SEARCH = SearchFields(
+    text=("title", "deployed_by"),
+    people=(
+        People(InspectionRound.villages.through, "inspectionround_id", ("unit__name",)),
+        People(InspectionRound.inspectors.through, "inspectionround_id", ("user__real_name",)),
+    ),
+)
+
+
+def search_rounds(rounds: QuerySet[InspectionRound], text: str) -> QuerySet[InspectionRound]:
+    return apply_search(rounds, text, ROUND_SEARCH)

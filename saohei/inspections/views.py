@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
+from saohei.common.forms import SearchForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
@@ -51,8 +52,14 @@ def _attachment(content: bytes, filename: str, content_type: str) -> HttpRespons
 @role_required(*READ_ROLES)
 def round_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
+    search_form, text = SearchForm.read(request.GET, placeholder="检查名称、部署单位、村居、检查人")
     context = {
-        "rounds": access.visible_rounds(user).prefetch_related("villages"),
+        "rounds": queries.search_rounds(access.visible_rounds(user), text).prefetch_related(
+            "villages"
+        ),
+        "search_form": search_form,
+        "keep": [],
+        "query": text,
         "is_office": bool(access.office_towns(user)),
         "villages": access.headed_villages(user),
     }

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from stdnum.cn import ric
 
+from saohei.common.pii import blind_index, suffix_index
 from saohei.leads.models import Channel, Lead, Source, Subject
 from saohei.leads.queries import LeadFilters, capped_count, filter_leads, page_of_leads
 from saohei.organisations.models import Unit, User
@@ -40,6 +42,11 @@ def _median_ms(action: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(timings) * 1000
 
 
+def _bench_id_number() -> str:
+    body = "37108219800101123"
+    return body + ric.calc_check_digit(body + "0")
+
+
 def bench_lead_list(count: int = 100_000) -> None:
     town = Unit.objects.get(name="港西镇")
     office = User.objects.get(username="banshi")
@@ -68,6 +75,11 @@ def bench_lead_list(count: int = 100_000) -> None:
                     Subject(
                         lead=lead,
                         name=rng.choice("张王李赵刘陈杨") + rng.choice("建国海军志强秀英"),
+                        # Index digests only (no ciphertext): the search reads nothing else.
+                        id_number_index=blind_index("id_number", f"bench-{lead.number}"),
+                        id_number_suffix_index=suffix_index(
+                            "id_number", f"{rng.randrange(10_000):04d}"
+                        ),
                     )
                     for lead in created
                 ]
@@ -97,6 +109,26 @@ def bench_lead_list(count: int = 100_000) -> None:
     def search_short() -> None:
         page_of_leads(filter_leads(office, LeadFilters(text="沙场")))
 
+    wanted_id = _bench_id_number()
+    Subject.objects.filter(lead__number="BENCH-0050000").update(
+        id_number_index=blind_index("id_number", wanted_id)
+    )
+
+    def search_id_number() -> None:
+        page_of_leads(filter_leads(office, LeadFilters(text=wanted_id)))
+
+    def search_last_four() -> None:
+        page_of_leads(filter_leads(office, LeadFilters(text=wanted_id[-4:])))
+
+    # The search resolves identifiers to lead ids first: that lookup must use its index.
+    for label, field, digest in [
+        ("ID number", "id_number_index", blind_index("id_number", wanted_id)),
+        ("last four", "id_number_suffix_index", suffix_index("id_number", wanted_id)),
+    ]:
+        lookup = Subject.objects.filter(**{field: digest}).values_list("lead_id", flat=True)
+        uses = field in lookup.explain()
+        print(f"{'lead list: ' + label + ' lookup uses its index':<44} {uses}")
+
     def overdue() -> None:
         page_of_leads(filter_leads(office, LeadFilters(due_state="overdue")))
 
@@ -108,6 +140,8 @@ def bench_lead_list(count: int = 100_000) -> None:
         ("lead list: page 201 by keyset", deep_page),
         ("lead list: search 5-char term (trigram)", search_long),
         ("lead list: search 2-char term (scan)", search_short),
+        ("lead list: search subject ID number (index)", search_id_number),
+        ("lead list: search ID's last four (index)", search_last_four),
         ("lead list: overdue filter", overdue),
         ("lead list: capped count (1000+)", count_capped),
     ]:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
-from saohei.common.forms import StyledForm, id_number_validator, mobile_validator
+from saohei.common.forms import SearchField, StyledForm, id_number_validator, mobile_validator
 from saohei.common.roles import WORKING_ROLES
 from saohei.leads.models import (
     Channel,
@@ -236,7 +236,7 @@ class LeadFilterForm(StyledForm):
     due = forms.ChoiceField(label="时限", required=False, choices=DUE_CHOICES)
     date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
-    q = forms.CharField(label="搜索", required=False, max_length=50)
+    q = SearchField(placeholder="编号、内容、被反映人、身份证号或手机号（可输后四位）")
 
     def __init__(self, *args: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -245,7 +245,6 @@ class LeadFilterForm(StyledForm):
             "category", DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY)
         )
         self.set_queryset("handler", handlers)
-        self.fields["q"].widget.attrs["placeholder"] = "编号、内容、被反映人"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

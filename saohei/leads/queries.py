@@ -12,6 +12,7 @@ from django.utils import timezone
 from saohei.common.errors import ServiceError
 from saohei.common.paging import keyset_page
 from saohei.common.pii import blind_index, clean_id_number, clean_mobile
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.access import visible_leads
 from saohei.leads.models import OPEN_STATUSES, Lead, LeadQuerySet, Status, Subject
 from saohei.organisations.models import Unit, User
@@ -92,31 +93,31 @@ def apply_filters(leads: LeadQuerySet, filters: LeadFilters) -> LeadQuerySet:
     return leads
 
 
-def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
-    """Substring search over number, summary, narrative and subject names and aliases.
-
-    Terms of 3+ characters use the trigram index (SQLite FTS5 / PostgreSQL pg_trgm, migration
-    0004); shorter ones scan, because a trigram index silently finds nothing for them.
-    Case-sensitive `__contains` on purpose: `__icontains` compiles to UPPER(x) LIKE, which the
-    PostgreSQL trigram indexes cannot serve (NOTES.md); Chinese has no case anyway.
-    """
-    term = text.strip()[:50]
-    if not term:
-        return leads
-    matching_subjects = Subject.objects.filter(
-        Q(name__contains=term) | Q(alias__contains=term)
-    ).values("lead_id")
-    by_number = Q(number__contains=term.upper())
-    if connection.vendor == "sqlite" and len(term) >= 3:
-        phrase = '"' + term.replace('"', '""') + '"'
-        in_text = Q(
+def _summary_or_narrative(word: str) -> Q:
+    """Terms of 3+ characters use the trigram index (SQLite FTS5 / PostgreSQL pg_trgm, migration
+    0004); shorter ones scan, because a trigram index silently finds nothing for them."""
+    if connection.vendor == "sqlite" and len(word) >= 3:
+        phrase = '"' + word.replace('"', '""') + '"'
+        return Q(
             pk__in=RawSQL(
                 "SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]
             )
         )
-    else:
-        in_text = Q(summary__contains=term) | Q(narrative__contains=term)
-    return leads.filter(by_number | in_text | Q(pk__in=matching_subjects))
+    return Q(summary__contains=word) | Q(narrative__contains=word)
+
+
+SEARCH_FIELDS = SearchFields(
+    text=("summary", "narrative"),
+    codes=("number",),
+    people=(People(Subject, "lead_id", ("name", "alias"), sealed=True),),
+    text_match=_summary_or_narrative,
+)
+
+
+def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
+    """Number, summary, narrative, subjects' names and aliases; a subject's ID number or mobile
+    (whole, or its last four) through the blind indexes (`common.search`)."""
+    return apply_search(leads, text, SEARCH_FIELDS)
 
 
 @dataclass(frozen=True)

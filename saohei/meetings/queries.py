@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from saohei.common.dates import is_displayable
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.queries import AMBER_WORKING_DAYS
 from saohei.meetings import access
 from saohei.meetings.models import (
     Frequency,
     Meeting,
+    MeetingQuerySet,
     MeetingSchedule,
     Task,
     TaskQuerySet,
@@ -152,3 +154,13 @@ def list_tasks(user: User, *, state: str = "", mine: bool = True, today: date) -
     elif state == "done":
         tasks = tasks.done()
     return tasks.select_related("unit", "assignee__unit", "decision__meeting")
+
+
+MEETING_SEARCH = SearchFields(
+    text=("title", "place", "topics", "reported", "minutes", "chair__real_name"),
+    people=(People(Meeting.attendees.through, "meeting_id", ("user__real_name",)),),
+)
+
+
+def search_meetings(meetings: MeetingQuerySet, text: str) -> MeetingQuerySet:
+    return apply_search(meetings, text, MEETING_SEARCH)

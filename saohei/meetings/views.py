@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
@@ -91,6 +91,8 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in MeetingKind.values:
         meetings = meetings.filter(kind=kind)
+    search_form, text = SearchForm.read(request.GET, placeholder="名称、地点、议题、纪要、参会人")
+    meetings = queries.search_meetings(meetings, text)
     statuses = queries.list_schedule_statuses(user, today=timezone.localdate())
     record_towns = access.record_towns(user)
     return render(
@@ -100,6 +102,9 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
             "meetings": meetings[:200],
             "kinds": MeetingKind.choices,
             "kind": kind,
+            "search_form": search_form,
+            "keep": [("kind", kind)] if kind in MeetingKind.values else [],
+            "query": text,
             "statuses": statuses,
             "is_office": bool(access.office_towns(user)),
             "reads_record": bool(record_towns),

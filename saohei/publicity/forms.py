@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import SearchField, StyledForm
 from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
@@ -55,6 +55,7 @@ class FilterForm(StyledForm):
         choices=[("", "全部"), *ORIGIN_CHOICES],
         error_messages={"invalid_choice": "来源“%(value)s”不正确"},
     )
+    q = SearchField(placeholder="地点、备注、形式、村、经办人")
 
     def __init__(
         self, *args: Any, kinds: list[PublicityKind], villages: list[Unit], **kwargs: Any
@@ -82,6 +83,7 @@ class FilterForm(StyledForm):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             origin=data.get("origin") or "",
+            text=data.get("q") or "",
         )
 
     def error_text(self) -> str:

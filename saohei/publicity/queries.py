@@ -13,6 +13,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 
 from saohei.common.paging import KeysetPage, keyset_page
+from saohei.common.search import SearchFields, apply_search
 from saohei.organisations.models import User
 from saohei.publicity.access import visible_activities
 from saohei.publicity.models import (
@@ -95,9 +96,11 @@ class ActivityFilters:
     date_from: date | None = None
     date_to: date | None = None
     origin: str = ""
+    text: str = ""
 
     def as_query(self) -> dict[str, str]:
-        """The same filters as GET parameters, for drill-down links and the audit log."""
+        """The same filters as GET parameters, for drill-down links and the audit log; never the
+        search text, which may name a person."""
         query = {
             "kind": self.kind_code,
             "village": str(self.village_id or ""),
@@ -122,7 +125,13 @@ def apply_filters(
         activities = activities.filter(schedule__isnull=True)
     elif filters.origin == ORIGIN_SCHEDULED:
         activities = activities.filter(schedule__isnull=False)
-    return in_period(activities, date_from=filters.date_from, date_to=filters.date_to)
+    activities = in_period(activities, date_from=filters.date_from, date_to=filters.date_to)
+    return apply_search(activities, filters.text, SEARCH_FIELDS)
+
+
+SEARCH_FIELDS = SearchFields(
+    text=("place", "notes", "kind__name", "village__name", "handler__real_name")
+)
 
 
 def filter_activities(user: User, filters: ActivityFilters) -> PublicityActivityQuerySet:

@@ -36,7 +36,7 @@ from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
 OFFICE_ROLES = tuple(access.OFFICE_ROLES)
-FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin")
+FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin", "q")
 
 
 def _actor(request: HttpRequest) -> User:

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import SearchField, StyledForm
 from saohei.common.roles import Role
 from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
 from saohei.organisations.models import Unit
@@ -39,6 +39,7 @@ class FilterForm(StyledForm):
         choices=[("", "全部"), ("soon", "即将到期"), ("overdue", "已逾期")],
         required=False,
     )
+    q = SearchField(placeholder="问题描述、整改措施、来源、责任人")
 
     def __init__(self, *args: Any, towns: Any, villages: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from saohei.common.paging import KeysetPage, keyset_page
+from saohei.common.search import SearchFields, apply_search
 from saohei.leads.queries import AMBER_WORKING_DAYS
 from saohei.organisations.models import User
 from saohei.rectifications.access import visible_items
@@ -32,6 +33,19 @@ class ItemFilters:
     status: str = ""
     responsible_person_id: int | None = None
     due_state: str = ""  # overdue | soon
+    text: str = ""
+
+
+SEARCH_FIELDS = SearchFields(
+    text=(
+        "description",
+        "measures",
+        "source_label",
+        "closure_note",
+        "responsible_person__real_name",
+        "responsible_unit__name",
+    )
+)
 
 
 def amber_threshold(today: date) -> date:
@@ -74,7 +88,7 @@ def apply_filters(
         items = items.overdue(today)
     elif filters.due_state == "soon":
         items = items.due_soon(today, amber_threshold(today))
-    return items
+    return apply_search(items, filters.text, SEARCH_FIELDS)
 
 
 def page_of_items(

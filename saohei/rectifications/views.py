@@ -71,6 +71,7 @@ def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.Item
         status=data["status"],
         responsible_person_id=data["person"].pk if data["person"] else None,
         due_state=data["due"],
+        text=data["q"],
     )
 
 
@@ -325,7 +326,12 @@ def export_view(request: HttpRequest) -> FileResponse:
         services.record_ledger_export(
             actor=user,
             rows=rows,
-            filters={key: value for key, value in vars(filters).items() if value},
+            # A search term may name a person: the audit log records only that one was used.
+            filters={
+                key: True if key == "text" else value
+                for key, value in vars(filters).items()
+                if value
+            },
             ip_address=client_ip(request),
         )
 

@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from saohei.common.paging import KeysetPage, keyset_page
+from saohei.common.search import People, SearchFields, apply_search
 from saohei.organisations.models import User
 from saohei.tips.access import visible_tips
-from saohei.tips.models import Tip, TipMessage, TipQuerySet, TipStatus
+from saohei.tips.models import Tip, TipMessage, TipPerson, TipQuerySet, TipStatus
 from saohei.tips.receipts import clean_receipt, receipt_digest
 
 COUNT_CAP = 1000
@@ -28,9 +29,17 @@ def list_messages_for_reporter(tip: Tip) -> list[TipMessage]:
     return list(tip.messages.only("direction", "body", "created_at", "tip_id"))
 
 
-def filter_tips(user: User, status: str) -> TipQuerySet:
+# The reporter is never searchable: only what the tip says and the people it names.
+SEARCH_FIELDS = SearchFields(
+    text=("content", "place", "occurred_when", "victims", "witnesses"),
+    people=(People(TipPerson, "tip_id", ("name", "alias", "position")),),
+)
+
+
+def filter_tips(user: User, status: str, text: str = "") -> TipQuerySet:
     tips = visible_tips(user)
-    return tips.filter(status=status) if status in TipStatus.values else tips.pending()
+    tips = tips.filter(status=status) if status in TipStatus.values else tips.pending()
+    return apply_search(tips, text, SEARCH_FIELDS)
 
 
 def page_of_tips(tips: TipQuerySet, *, after: str = "", before: str = "") -> KeysetPage[Tip]:

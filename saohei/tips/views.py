@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
-from saohei.common.forms import StyledForm
+from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.views import place_bound_form, submit_action_form
@@ -34,8 +34,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", TipStatus.PENDING)
     if status not in TipStatus.values:
         status = TipStatus.PENDING
+    search_form, text = SearchForm.read(request.GET, placeholder="主要问题、地点、被举报人")
     page = queries.page_of_tips(
-        queries.filter_tips(user, status),
+        queries.filter_tips(user, status, text),
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
@@ -51,7 +52,10 @@ def queue_view(request: HttpRequest) -> HttpResponse:
                     TipStatus.choices, queries.count_by_status(user).values(), strict=True
                 )
             ],
-            "base_query": urlencode({"status": status}),
+            "base_query": urlencode({"status": status, "q": text}),
+            "search_form": search_form,
+            "keep": [("status", status)],
+            "query": text,
         },
     )
 

@@ -210,3 +210,18 @@ def test_export_query_count_does_not_grow_with_rows(
         rows = _rows(client.get("/leads/export.xlsx"))
     assert len(rows) == 3 + 23
     assert len(many) == len(few)
+
+
+def test_export_searched_by_an_id_number_masks_it_in_the_title_row(
+    client_as: ClientAs, register: Register
+) -> None:
+    wanted = register(summary="被反映人有身份证号", subjects=[_subject()])
+    register(summary="另一条线索")
+    rows = _rows(
+        client_as("banshi").get("/leads/export.xlsx", {"q": f"+86 {PHONE[:3]} {PHONE[3:]}"})
+    )
+    assert _numbers(rows) == [wanted.number]
+    rows = _rows(client_as("banshi").get("/leads/export.xlsx", {"q": ID_NUMBER}))
+    assert _numbers(rows) == [wanted.number]
+    assert "搜索 “110105********002X”" in rows[1][0]
+    assert not any(ID_NUMBER in cell or PHONE in cell for row in rows for cell in row)
