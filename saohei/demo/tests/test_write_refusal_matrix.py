@@ -82,13 +82,14 @@ ACCOUNTS = (
     "cun02",
 )
 # Each account's own business or nobody's: signing in and out, one's own password and TOTP,
-# one's own notifications and API tokens, and the public reporting site (no account at all).
+# one's own session, notifications and API tokens, and the public reporting site (no account at all).
 SELF_SERVICE = {
     "accounts:login",
     "accounts:otp_verify",
     "accounts:otp_setup",
     "accounts:logout",
     "accounts:password_change",
+    "accounts:keepalive",  # renews one's own session (decision 0019)
     "notifications:mark_all_read",
     "portal:submit",
     "portal:check",
