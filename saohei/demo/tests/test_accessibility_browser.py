@@ -75,6 +75,9 @@ EXCLUDED = {
 # How many URLs of one route a role opens: the office, first, sees the most states of a record
 # (its detail pages show other forms in each); later roles look for the forms only they get.
 SAMPLES = {True: 4, False: 1}
+# Forms also checked as sent back with errors: the shared field template draws every form's
+# messages, so one staff form and the portal's stand for all.
+ERROR_STATES = {"访客": "/jubao/new/", ROLES[0]: "/leads/new/"}
 # Prefixes that are not HTML pages at all.
 NOT_PAGES = ("/api/", "/static/")
 
@@ -220,6 +223,15 @@ class Findings:
         page.goto(url)
         self.check(page, who)
 
+    def check_errors(self, page: Page, url: str, who: str) -> None:
+        """The form sent back with its messages beside the fields (the browser's own checks off,
+        as on a browser without them)."""
+        page.goto(url)
+        page.evaluate("document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
+        page.locator('main form[method="post"] button[type="submit"]').last.click()
+        expect(page.get_by_test_id("field-error").first).to_be_visible()
+        self.check(page, f"{who} 出错")
+
 
 def test_every_page_type_has_no_axe_violations(
     transactional_db: None, live_server: LiveServer, browser: Browser
@@ -265,6 +277,7 @@ def test_every_page_type_has_no_axe_violations(
     page.locator('form button[type="submit"]').last.click()
     expect(page.get_by_role("heading", name="办理进度")).to_be_visible()
     findings.check(page, "访客 回执")
+    findings.check_errors(page, f"{base}{ERROR_STATES['访客']}", "访客")
     context.close()
 
     # 3. Each role in its own context: the TOTP step (once), the home page, whose dashboard and
@@ -276,6 +289,8 @@ def test_every_page_type_has_no_axe_violations(
         findings.check(page, username)
         for url in urls:
             findings.visit(page, f"{base}{url}", username)
+        if username in ERROR_STATES:
+            findings.check_errors(page, f"{base}{ERROR_STATES[username]}", username)
         context.close()
 
     assert findings.token_page_checked, "no role of the demo town signs in with TOTP"
