@@ -73,6 +73,11 @@ OFFICE_SAMPLES, OTHER_SAMPLES = 4, 1
 # Forms also checked as sent back with errors: the shared field template draws every form's
 # messages, so one staff form and the portal's stand for all.
 ERROR_STATES = {"访客": "/jubao/new/", ROLES[0]: "/leads/new/"}
+# The refusal pages (templates/403.html, 404.html and the portal's own), not in the URLconf.
+REFUSALS = {
+    "访客": [("/jubao/no-such-page/", 404)],
+    ROLES[0]: [("/no-such-page/", 404), ("/audit/", 403)],
+}
 # Prefixes that are not HTML pages at all.
 NOT_PAGES = ("/api/", "/static/")
 
@@ -214,9 +219,10 @@ class Findings:
             self.token_page_checked = True
             self.check(page, "动态口令")
 
-    def visit(self, page: Page, url: str, who: str) -> None:
-        page.goto(url)
-        self.check(page, who)
+    def visit(self, page: Page, url: str, who: str, status: int = 200) -> None:
+        response = page.goto(url)
+        assert response is not None and response.status == status, (url, who)
+        self.check(page, who if status == 200 else f"{who} {status}")
 
     def check_errors(self, page: Page, url: str, who: str) -> None:
         """The form sent back with its messages beside the fields (the browser's own checks off,
@@ -276,6 +282,8 @@ def test_every_page_type_has_no_axe_violations(
     expect(page.get_by_role("heading", name="办理进度")).to_be_visible()
     findings.check(page, "访客 回执")
     findings.check_errors(page, f"{base}{ERROR_STATES['访客']}", "访客")
+    for url, status in REFUSALS["访客"]:
+        findings.visit(page, f"{base}{url}", "访客", status)
     context.close()
 
     # 3. Each role in its own context: the TOTP step (once), the home page, whose dashboard and
@@ -289,6 +297,8 @@ def test_every_page_type_has_no_axe_violations(
             findings.visit(page, f"{base}{url}", username)
         if username in ERROR_STATES:
             findings.check_errors(page, f"{base}{ERROR_STATES[username]}", username)
+        for url, status in REFUSALS.get(username, []):
+            findings.visit(page, f"{base}{url}", username, status)
         context.close()
 
     assert findings.token_page_checked, "no role of the demo town signs in with TOTP"
