@@ -113,8 +113,12 @@ def demo_live(transactional_db: None, live_server: LiveServer) -> str:
     return live_server.url
 
 
-def sign_in(page: Page, base: str, username: str) -> None:
-    """Sign in through the login page, entering the TOTP step when the account has one."""
+def sign_in(
+    page: Page, base: str, username: str, on_token_page: Callable[[Page], None] | None = None
+) -> None:
+    """Sign in through the login page, entering the TOTP step when the account has one.
+
+    `on_token_page` looks at the TOTP step before the token is entered (the axe walk)."""
     page.goto(f"{base}/accounts/login/")
     page.locator('input[name="username"]').fill(username)
     page.locator('input[name="password"]').fill(DEMO_PASSWORD)
@@ -123,6 +127,8 @@ def sign_in(page: Page, base: str, username: str) -> None:
     token = page.locator('input[name="token"]')
     expect(welcome.or_(token)).to_be_visible()
     if token.is_visible():
+        if on_token_page is not None:
+            on_token_page(page)
         token.fill(current_totp(User.objects.get(username=username)))
         page.get_by_role("button", name="验证并登录").click()
     expect(welcome).to_be_visible()
