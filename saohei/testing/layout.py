@@ -87,8 +87,12 @@ def assert_fits_a_phone(page: Page, what: str) -> None:
     measured = measure_phone_fit(page)
     width = page.viewport_size["width"] if page.viewport_size else PHONE_WIDTH
     assert measured["scrollWidth"] <= width, f"{what}: {measured['scrollWidth']}px wide"
-    assert measured["smallText"] == [], what
-    assert measured["smallTargets"] == [], what
+    assert measured["smallText"] == [], (
+        f"{what}: text under {MIN_TEXT_PX} px: {measured['smallText']}"
+    )
+    assert measured["smallTargets"] == [], (
+        f"{what}: targets under {MIN_TARGET_PX} px: {measured['smallTargets']}"
+    )
 
 
 def tall_rows(page: Page, max_height: int = MAX_ROW_HEIGHT) -> list[str]:
