@@ -68,10 +68,12 @@ TEXT_LINES = """cell => {
   return range.getBoundingClientRect().height / line;
 }"""
 
-# The rows of the page's ledgers (tables named `…-table`) taller than the bound.
-TALL_ROWS = """maxHeight => [...document.querySelectorAll('table[data-testid$="-table"] tbody tr')]
+# The rows of the page's lists (the tables that become cards on a phone) taller than the bound.
+TALL_ROWS = """maxHeight => [...document.querySelectorAll(
+    ':is(table.table-dense, table.app-cards) > tbody > tr')]
   .filter(row => row.checkVisibility())
-  .map(row => [row.closest('table').dataset.testid, Math.round(row.getBoundingClientRect().height)])
+  .map(row => [row.closest('table').dataset.testid || row.closest('table').className,
+               Math.round(row.getBoundingClientRect().height)])
   .filter(([, height]) => height > maxHeight)
   .map(([table, height]) => `${table}: ${height}px`)"""
 
@@ -96,6 +98,6 @@ def assert_fits_a_phone(page: Page, what: str) -> None:
 
 
 def tall_rows(page: Page, max_height: int = MAX_ROW_HEIGHT) -> list[str]:
-    """The ledger rows of the page taller than `max_height`, as `table: height`."""
+    """The list rows of the page taller than `max_height`, as `table: height`."""
     rows: list[str] = page.evaluate(TALL_ROWS, max_height)
     return rows
