@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.widgets import DateTimeBaseInput
 from django.utils import dateformat, timezone
 from pydantic import AfterValidator, WrapSerializer
 from pydantic_core import PydanticCustomError
@@ -111,6 +112,9 @@ def check_date(
 # Forms: StyledForm bounds every DateField and DateTimeField it holds; `date_kind` picks the kind.
 
 
+BROWSER_FORMATS = {"date": "%Y-%m-%d", "datetime-local": "%Y-%m-%dT%H:%M"}
+
+
 def bound_form_field(field: forms.Field, kind: DateKind) -> None:
     """Give a form's date field its kind's validator and the browser's min/max hints."""
 
@@ -121,6 +125,11 @@ def bound_form_field(field: forms.Field, kind: DateKind) -> None:
 
     field.validators.append(validate)
     field.date_bounded = True  # type: ignore[attr-defined]
+    # The browser's date boxes read ISO 8601 only: a date in the locale's format (2026/12/05)
+    # shows as an empty box, and the form comes back refused for a date the user never cleared.
+    widget = field.widget
+    if isinstance(widget, DateTimeBaseInput) and widget.input_type in BROWSER_FORMATS:
+        widget.format = BROWSER_FORMATS[widget.input_type]
     bounds = kind.value
     if isinstance(field, forms.DateTimeField):
         field.widget.attrs.setdefault("min", f"{bounds.floor.isoformat()}T00:00")

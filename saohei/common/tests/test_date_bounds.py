@@ -90,6 +90,27 @@ def test_every_form_date_is_refused_outside_its_bounds_in_chinese(
     assert message.startswith(str(field.label)) and problem in message, message
 
 
+@pytest.mark.parametrize(
+    ("form_class", "name"),
+    DATE_FIELDS,
+    ids=[f"{form.__module__.split('.')[1]}.{form.__name__}.{name}" for form, name in DATE_FIELDS],
+)
+def test_every_browser_date_box_is_given_its_value_in_iso_format(
+    form_class: type[StyledForm], name: str
+) -> None:
+    # Chromium shows an empty <input type=date> for "2026/12/05" (zh-hans), so a date that
+    # defaults to today was refused as missing (issue 11's walk, 谈心谈话).
+    field = _bare_form(form_class).fields[name]
+    box = field.widget.input_type
+    if box not in ("date", "datetime-local"):
+        pytest.skip("not a browser date box")
+    moment = datetime.datetime(2026, 12, 5, 8, 30)
+
+    shown = field.widget.format_value(moment if box == "datetime-local" else moment.date())
+
+    assert shown == ("2026-12-05T08:30" if box == "datetime-local" else "2026-12-05")
+
+
 def test_a_date_field_added_after_init_is_bounded_too() -> None:
     class LateForm(StyledForm):
         def __init__(self, *args: object, **kwargs: object) -> None:

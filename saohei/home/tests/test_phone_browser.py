@@ -3,7 +3,6 @@ without sideways scrolling, no text under 14 px, every control at least 44×44 p
 badge beside the menu button, and a village head's home page opens with 我的待办."""
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -16,13 +15,10 @@ from saohei.notifications.models import NotificationKind
 from saohei.notifications.queries import count_unread
 from saohei.organisations.models import User
 from saohei.testing.browser import NewPage, sign_in
+from saohei.testing.layout import PHONE, assert_fits_a_phone
 
 pytestmark = pytest.mark.browser
 
-PHONE_WIDTH = 360
-PHONE = {"width": PHONE_WIDTH, "height": 740}
-MIN_TEXT_PX = 14
-MIN_TARGET_PX = 44
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "phone"
 
 VILLAGE_HEAD_PAGES = [
@@ -58,53 +54,6 @@ CLERK_PAGES = [
 ]
 CUSTODIAN_PAGES = ["/vault/", "/vault/rewards/"]
 
-# What a person reads or taps on the page, measured the way the tester did: each visible text
-# node's computed font size, and each visible control's box. A checkbox's target includes its
-# label (a tap on the label ticks it); a link inside a sentence is excepted (WCAG 2.5.8).
-MEASURE = """([minText, minTarget]) => {
-  const shown = el => el.checkVisibility({visibilityProperty: true, opacityProperty: true});
-  const onScreen = r => r.width > 1 && r.height > 1 && r.right > 0 && r.bottom > 0;
-  const describe = el => {
-    const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
-    return `${el.tagName.toLowerCase()}.${el.className} "${text.slice(0, 30)}"`;
-  };
-  const smallText = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const parent = node.parentElement;
-    if (!node.textContent.trim() || !parent || parent.closest('script, style, noscript')) continue;
-    if (!shown(parent)) continue;
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    if (![...range.getClientRects()].some(onScreen)) continue;
-    const size = parseFloat(getComputedStyle(parent).fontSize);
-    if (size < minText) smallText.push(`${size}px ${describe(parent)}`);
-  }
-  const inSentence = el => el.tagName === 'A' && [...el.parentElement.childNodes].some(
-    n => n !== el && n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-  const smallTargets = [];
-  const controls = document.querySelectorAll(
-    'a[href], button, input:not([type=hidden]), select, textarea, summary');
-  for (const control of controls) {
-    if (!shown(control) || inSentence(control)) continue;
-    let box = control.getBoundingClientRect();
-    if (!onScreen(box)) continue;
-    if (control.type === 'checkbox' || control.type === 'radio') {
-      const label = control.closest('label') || control.closest('.form-check');
-      if (label) box = label.getBoundingClientRect();
-    }
-    if (box.width < minTarget - 0.5 || box.height < minTarget - 0.5) {
-      smallTargets.push(`${Math.round(box.width)}×${Math.round(box.height)} ${describe(control)}`);
-    }
-  }
-  return {
-    scrollWidth: document.scrollingElement.scrollWidth,
-    smallText: smallText,
-    smallTargets: smallTargets,
-  };
-}"""
-
 
 @pytest.fixture
 def town_live(transactional_db: None, live_server: LiveServer) -> str:
@@ -120,14 +69,11 @@ def _screenshot(page: Page, name: str) -> None:
 
 def _assert_fits_a_phone(page: Page, name: str) -> None:
     _screenshot(page, name)
-    measured: dict[str, Any] = page.evaluate(MEASURE, [MIN_TEXT_PX, MIN_TARGET_PX])
-    assert measured["scrollWidth"] <= PHONE_WIDTH, name
-    assert measured["smallText"] == [], name
-    assert measured["smallTargets"] == [], name
+    assert_fits_a_phone(page, name)
 
 
 def _phone(new_page: NewPage, base: str, username: str) -> Page:
-    page = new_page(PHONE)  # type: ignore[arg-type]
+    page = new_page(PHONE)
     sign_in(page, base, username)
     return page
 
@@ -196,7 +142,7 @@ def test_custodians_lists_fit_a_phone(new_page: NewPage, town_live: str) -> None
 
 
 def test_public_tip_form_fits_a_phone(new_page: NewPage, town_live: str) -> None:
-    page = new_page(PHONE)  # type: ignore[arg-type]
+    page = new_page(PHONE)
 
     for path in PUBLIC_PAGES:
         page.goto(f"{town_live}{path}")

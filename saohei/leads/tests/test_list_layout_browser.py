@@ -11,6 +11,7 @@ from saohei.leads import services
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, User
 from saohei.testing.browser import sign_in
+from saohei.testing.layout import MAX_ROW_HEIGHT, TEXT_LINES
 from saohei.tips import services as tip_services
 
 pytestmark = pytest.mark.browser
@@ -18,15 +19,6 @@ pytestmark = pytest.mark.browser
 LONG_SUMMARY = (
     "群众反映东岛村码头有人长期强行收取渔船停靠费，不交就砸船扣网，并纠集多人威胁渔民。" * 6
 )
-# One line of the dense table is about 30 px: two lines of summary and the padding stay under 70.
-MAX_ROW_HEIGHT = 70
-# How many lines a cell's text takes: its laid-out height over the cell's line height.
-TEXT_LINES = """cell => {
-  const range = document.createRange();
-  range.selectNodeContents(cell);
-  const line = parseFloat(getComputedStyle(cell).lineHeight);
-  return range.getBoundingClientRect().height / line;
-}"""
 
 
 def _lead_with_long_summary() -> Lead:
