@@ -19,7 +19,14 @@ from saohei.common.roles import Role
 from saohei.custody.access import CUSTODIAN_ROLES, reported_leads, visible_reward_cases
 from saohei.custody.models import RewardStatus
 from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES, visible_leads
-from saohei.leads.models import FOLLOW_UP_STATUSES, Instruction, Lead, LeadQuerySet, Status
+from saohei.leads.models import (
+    FOLLOW_UP_STATUSES,
+    Instruction,
+    Lead,
+    LeadEventKind,
+    LeadQuerySet,
+    Status,
+)
 from saohei.leads.notices import lead_label, lead_url
 from saohei.meetings.access import visible_tasks
 from saohei.meetings.models import TaskStatus
@@ -142,6 +149,24 @@ def leads_to_triage(viewer: Viewer) -> WaitingKind:
     return WaitingKind("待研判线索", count, items, "/leads/?status=registered")
 
 
+def leads_to_assist(viewer: Viewer) -> WaitingKind:
+    """协查: open leads shared with the officer's station that the station has not answered yet —
+    neither a 核查 entry nor a 派出所反馈 from it (either is what the office waits for)."""
+    police = frozenset({Role.POLICE_OFFICER})
+    if not viewer.holds(police):
+        return WaitingKind("待协查线索", 0)
+    stations = viewer.units(police)
+    leads = viewer.leads.filter(
+        police_unit__in=stations, status__in=(Status.ASSIGNED, Status.INVESTIGATING)
+    ).exclude(
+        Q(investigation_entries__author_unit__in=stations)
+        | Q(events__kind=LeadEventKind.POLICE_FEEDBACK, events__actor_unit__in=stations)
+    )
+    count, rows = _first_rows(_lead_rows(leads), _due_first(), "assigned_at", "id")
+    items = [WaitingItem(lead_label(x), lead_url(x), x.due_on, x.assigned_at) for x in rows]
+    return WaitingKind("待协查线索", count, items)
+
+
 FOLLOW_UP_WAITING = Q(
     is_real_name_report=True, status__in=FOLLOW_UP_STATUSES, followed_up_at__isnull=True
 )
@@ -261,6 +286,7 @@ KINDS: list[Callable[[Viewer], WaitingKind]] = [
     rewards_to_approve,
     tips_to_accept,
     leads_to_triage,
+    leads_to_assist,
     my_tasks,
     my_rectification_items,
     leads_to_follow_up,

@@ -107,3 +107,50 @@ def test_waiting_list_queries_do_not_grow_with_the_items() -> None:
 
     assert {kind.label: kind.count for kind in kinds}["待审核办结"] == 7
     assert len(many) == len(few)
+
+
+@pytest.mark.usefixtures("demo")
+def test_police_officer_is_told_of_a_lead_shared_with_the_station_until_it_answers() -> None:
+    station = Unit.objects.get(name="港西派出所")
+    village = Unit.objects.get(name="柳树庄村")
+    shared, not_shared = register(), register()
+    for lead in (shared, not_shared):
+        lead_services.assign_lead(
+            actor=user("banshi"),
+            lead=lead,
+            handling_unit=village,
+            handler=user("cun14"),
+            police_unit=station if lead is shared else None,
+        )
+
+    assist = next(kind for kind in waiting_for(user("minjing")) if kind.label == "待协查线索")
+    assert assist.count == 1 and shared.number in assist.items[0].title
+    assert "待协查线索" not in counts("cun14")  # the village works it; the station assists
+
+    lead_services.record_police_feedback(
+        actor=user("minjing"), lead=shared, content="经查辖区内近期无相关警情"
+    )
+    assert "待协查线索" not in counts("minjing")
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_station_entry_in_the_investigation_answers_the_assist_request() -> None:
+    shared = register()
+    lead_services.assign_lead(
+        actor=user("banshi"),
+        lead=shared,
+        handling_unit=Unit.objects.get(name="港西镇"),
+        handler=user("banshi"),
+        police_unit=Unit.objects.get(name="港西派出所"),
+    )
+    lead_services.record_investigation(
+        actor=user("banshi"), lead=shared, occurred_on=timezone.localdate(), content="走访五户"
+    )
+    assert counts("minjing").get("待协查线索") == 1  # the office's own entry answers nothing
+    lead_services.record_investigation(
+        actor=user("suozhang"),
+        lead=shared,
+        occurred_on=timezone.localdate(),
+        content="调取警情记录",
+    )
+    assert "待协查线索" not in counts("minjing")
