@@ -24,8 +24,7 @@ SUMMARY = (
 )
 
 
-@pytest.fixture
-def lead(demo: None) -> Lead:
+def _register(summary: str, reporter: ReporterInput | None = None) -> Lead:
     return services.register_lead(
         actor=User.objects.get(username="banshi"),
         unit=Unit.objects.get(name="港西镇"),
@@ -33,9 +32,15 @@ def lead(demo: None) -> Lead:
             received_at=timezone.now() - timedelta(hours=1),
             channel=Channel.PHONE,
             source=Source.PUBLIC_REPORT,
-            summary=SUMMARY,
+            summary=summary,
+            reporter=reporter,
         ),
     )
+
+
+@pytest.fixture
+def lead(demo: None) -> Lead:
+    return _register(SUMMARY)
 
 
 def test_the_office_sees_suggestions_with_links_that_carry_no_values(
@@ -117,16 +122,9 @@ def test_a_tips_suggestions_never_include_its_reporter(
 def test_a_leads_suggestions_never_include_its_reporter(
     demo: None, client_as: Callable[[str], Client]
 ) -> None:
-    lead = services.register_lead(
-        actor=User.objects.get(username="banshi"),
-        unit=Unit.objects.get(name="港西镇"),
-        data=services.LeadInput(
-            received_at=timezone.now() - timedelta(hours=1),
-            channel=Channel.PHONE,
-            source=Source.PUBLIC_REPORT,
-            summary="来电人于长福（13605317792）反映东岛村申屠亮强收卸货费。",
-            reporter=services.ReporterInput(name="于长福", phone="13605317792"),
-        ),
+    lead = _register(
+        "来电人于长福（13605317792）反映东岛村申屠亮强收卸货费。",
+        ReporterInput(name="于长福", phone="13605317792"),
     )
     page = client_as("banshi").get(f"/analysis/leads/{lead.pk}/suggestions/").content.decode()
     table = page.split("<tbody>", 1)[1]
