@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "saohei.inspections",
     "saohei.meetings",
     "saohei.publicity",
+    "saohei.analysis",
     "saohei.reports",
     "saohei.briefings",
     "saohei.portal",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("publicity/", include("saohei.publicity.urls")),
     path("briefings/", include("saohei.briefings.urls")),
     path("reports/", include("saohei.reports.urls")),
+    path("analysis/", include("saohei.analysis.urls")),
     path("jubao/", include("saohei.portal.urls")),
     path("vault/", include("saohei.custody.urls")),
     path("workdays/", include("saohei.workdays.urls")),

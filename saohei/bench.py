@@ -21,7 +21,7 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
-SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard")
+SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard", "extraction")
 
 
 def main() -> None:
@@ -32,6 +32,14 @@ def main() -> None:
         sys.exit(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    if "extraction" in sections:
+        # Pure text work: no database to build for it.
+        from saohei.analysis.bench import bench_extraction
+
+        bench_extraction()
+        sections = [name for name in sections if name != "extraction"]
+        if not sections:
+            return
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import BaseModel
 
+from saohei.api.analysis_api import router as analysis_router
 from saohei.api.cases_api import router as cases_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
@@ -138,12 +139,31 @@ def _field_name(loc: list[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
+# pydantic's commonest complaints, in the language of the rest of the answer.
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+}
+
+
+def _chinese_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "string_too_long":
+        return f"不能超过{error.get('ctx', {}).get('max_length', '')}字"
+    return _PYDANTIC_MESSAGES.get(kind) or error.get("msg", "格式不正确")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         location = _field_name(error.get("loc", []))
-        fields.setdefault(location or "_", []).append(error.get("msg", "格式不正确"))
+        fields.setdefault(location or "_", []).append(_chinese_message(error))
     return error_response(request, 422, "validation_error", "请求数据格式不正确", fields)
 
 
@@ -240,6 +260,7 @@ api.add_router("/talks", talks_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
+api.add_router("/analysis", analysis_router)
 
 # Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
 fallback_router = Router()

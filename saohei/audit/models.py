@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     LEAD_POLICE_FEEDBACK = "lead_police_feedback", "派出所反馈"
     LEAD_ESCALATED = "lead_escalated", "催办督办"
     LEAD_EXPORTED = "lead_exported", "导出线索"
+    LEAD_SUBJECT_ADDED = "lead_subject_added", "添加被反映人"
     SUBJECT_REVEALED = "subject_revealed", "查看完整身份证号/手机号"
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", "下载附件"
     DICTIONARY_CHANGED = "dictionary_changed", "修改字典"

@@ -267,6 +267,25 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
 
 
 @transaction.atomic
+def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
+    """被反映人 added to an open lead by its office; identifiers sealed as at 登记."""
+    _require_office(actor, lead)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能添加被反映人")
+    if subject.village is not None and subject.village.parent_id != lead.unit_id:
+        raise ServiceError("所属村不在本镇", field="village")
+    cleaned = _clean_subject(subject)
+    cleaned.lead = lead
+    cleaned.save()
+    if cleaned.role == SubjectRole.OFFICIAL and not lead.involves_official:
+        # A lead about an official stays with the leaders, however the official was added.
+        lead.involves_official = True
+        lead.save(update_fields=["involves_official", "updated_at"])
+    _audit(AuditAction.LEAD_SUBJECT_ADDED, actor, lead, subject_id=cleaned.pk)
+    return cleaned
+
+
+@transaction.atomic
 def triage_lead(*, actor: User, lead: Lead, opinion: str) -> Lead:
     """研判分流: the office's opinion on how to handle the lead."""
     _require_office(actor, lead)

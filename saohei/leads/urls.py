@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("<int:lead_id>/merge/", views.merge_view, name="merge"),
     path("<int:lead_id>/link/", views.link_view, name="link"),
+    path("<int:lead_id>/subjects/add/", views.add_subject_view, name="add_subject"),
     path(
         "<int:lead_id>/subjects/<int:subject_id>/reveal/",
         views.reveal_subject_view,

@@ -1,3 +1,5 @@
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import urlencode
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
@@ -36,6 +39,7 @@ from saohei.leads.forms import (
     OtherLeadForm,
     ProposeForm,
     SignOffForm,
+    SubjectForm,
     SubjectFormSet,
     TextForm,
     village_filter,
@@ -535,6 +539,60 @@ def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return f"已关联 {other.number}。"
 
     return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
+
+
+# Where a suggestion may come from: the lead's own texts, named in the link, never the value.
+SUGGESTION_SOURCES = ("summary", "narrative")
+
+
+def _suggested_initial(lead: Lead, query: Any) -> dict[str, str]:
+    """The form's first values from `?field=name&source=summary&start=3&end=5`: a span of the
+    lead's own text (识别建议), so that no ID number or phone ever travels in a URL."""
+    field, source = query.get("field", ""), query.get("source", "")
+    start, end = parse_id(query.get("start", "")), parse_id(query.get("end", ""))
+    if field not in ("name", "alias", "id_number", "phone") or source not in SUGGESTION_SOURCES:
+        return {}
+    text = getattr(lead, source)
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return {}
+    value = text[start:end]
+    if field in ("id_number", "phone"):
+        # As typed in the narrative ("１３９ ０５３１-２４６８"); the form wants the bare number.
+        value = re.sub(r"[^0-9Xx+]", "", unicodedata.normalize("NFKC", value))
+    return {field: value}
+
+
+@role_required(*access.OFFICE_ROLES)
+def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """添加被反映人: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    if not access.can_manage_lead(user, lead):
+        return HttpResponse(
+            "只有本镇扫黑办工作人员或领导小组组长、副组长可以添加被反映人", status=403
+        )
+    form = SubjectForm(
+        request.POST or None, town=lead.unit, initial=_suggested_initial(lead, request.GET)
+    )
+    form.fields["name"].required = True
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.add_subject(
+            actor=user,
+            lead=lead,
+            subject=services.SubjectInput(
+                **{k: v or "" for k, v in data.items() if k != "village"}, village=data["village"]
+            ),
+        )
+        messages.success(request, f"已添加被反映人 {data['name']}。")
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    def render_page(bound: StyledForm) -> HttpResponse:
+        return render(request, "leads/subject_add.html", {"lead": lead, "form": bound})
+
+    if request.method != "POST":
+        return render_page(form)
+    return submit_action_form(request, form, perform=perform, render_page=render_page)
 
 
 @require_POST

@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from saohei.common.errors import ServiceError
+from saohei.common.surnames import COMPOUND_SURNAMES
 from saohei.vault.queries import ReporterDetails, open_reporter_identity
 
 MIN_NUMBER_RUN = 6
@@ -29,28 +30,7 @@ REFUSAL = (
 # Spoken and written forms of the digits: "一三九" must not slip past "139".
 _CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 # Two-character surnames, so that 欧阳建国's given name is 建国 and not 阳建国.
-_COMPOUND_SURNAMES = frozenset(
-    [
-        "欧阳",
-        "司马",
-        "诸葛",
-        "上官",
-        "东方",
-        "皇甫",
-        "尉迟",
-        "公孙",
-        "慕容",
-        "长孙",
-        "宇文",
-        "司徒",
-        "夏侯",
-        "令狐",
-        "端木",
-        "西门",
-        "南宫",
-        "独孤",
-    ]
-)
+_COMPOUND_SURNAMES = frozenset(COMPOUND_SURNAMES)
 # Province, city, county and town, in that order, each optional: what follows names a place a
 # stranger could knock at. 小区 is a housing estate, not a district.
 _ABOVE_STREET = re.compile(

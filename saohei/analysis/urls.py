@@ -1,0 +1,11 @@
+from django.urls import path
+
+from saohei.analysis import views
+
+app_name = "analysis"
+
+urlpatterns = [
+    path("leads/<int:lead_id>/suggestions/", views.lead_suggestions_view, name="lead_suggestions"),
+    path("tips/<int:tip_id>/suggestions/", views.tip_suggestions_view, name="tip_suggestions"),
+    path("cases/<int:case_id>/suggestions/", views.case_suggestions_view, name="case_suggestions"),
+]

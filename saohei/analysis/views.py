@@ -1,0 +1,138 @@
+"""识别建议 pages: what extraction finds in a record's own texts. On a lead, a name, ID number or
+mobile links to the add form it pre-fills; the link carries offsets, never the values. Nothing is
+written here. Suggestions never include the reporter: a lead's or tip's sealed reporter identity
+is checked server-side (`vault.screening`) and matching suggestions are left out."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from saohei.analysis.extraction import extract
+from saohei.cases import access as case_access
+from saohei.common.access import role_required
+from saohei.leads import access as lead_access
+from saohei.organisations.access import content_units
+from saohei.organisations.models import User
+from saohei.tips import access as tip_access
+from saohei.vault.queries import open_reporter_identity
+from saohei.vault.screening import carries_identity
+
+# What a suggestion of each kind fills in on a lead's add form.
+FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone"}
+KIND_LABELS = {
+    "persons": "人名",
+    "id_numbers": "身份证号",
+    "phones": "手机号",
+    "plates": "车牌",
+    "places": "地名",
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str
+    kind_label: str
+    text: str
+    source_label: str
+    add_url: str  # "" when there is no add form for it
+    is_valid: bool | None = None
+
+
+def _suggestions(
+    user: User,
+    texts: list[tuple[str, str, str]],
+    *,
+    reporter_reference: str = "",
+    add_url: Callable[[str, str, int, int], str] | None = None,
+) -> list[Suggestion]:
+    """Suggestions from (source, label, text) triples, without any matching the reporter."""
+    places = list(content_units(user).values_list("name", flat=True))
+    reporter = open_reporter_identity(reporter_reference) if reporter_reference else None
+    suggestions: list[Suggestion] = []
+    for source, source_label, text in texts:
+        found = extract(text, local_places=places)
+        for kind, label in KIND_LABELS.items():
+            for span in getattr(found, kind):
+                if reporter is not None and carries_identity(span.text, reporter):
+                    continue
+                field = FIELDS.get(kind)
+                suggestions.append(
+                    Suggestion(
+                        kind=kind,
+                        kind_label=label,
+                        text=span.text,
+                        source_label=source_label,
+                        add_url=add_url(field, source, span.start, span.end)
+                        if add_url and field
+                        else "",
+                        is_valid=getattr(span, "valid", None),
+                    )
+                )
+    return suggestions
+
+
+def _page(
+    request: HttpRequest,
+    record: str,
+    back_url: str,
+    suggestions: list[Suggestion],
+    *,
+    add_label: str = "",
+) -> HttpResponse:
+    context = {
+        "record": record,
+        "back_url": back_url,
+        "suggestions": suggestions,
+        "add_label": add_label,
+    }
+    return render(request, "analysis/suggestions.html", context)
+
+
+@require_GET
+@role_required(*lead_access.OFFICE_ROLES)
+def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    lead = lead_access.get_lead_for_user(user, lead_id)
+    if not lead_access.can_manage_lead(user, lead):
+        return HttpResponse(
+            "只有本镇扫黑办工作人员或领导小组组长、副组长可以使用识别建议", status=403
+        )
+    base = reverse("leads:add_subject", args=[lead.pk])
+
+    def add_url(field: str, source: str, start: int, end: int) -> str:
+        query = {"field": field, "source": source, "start": start, "end": end}
+        return f"{base}?{urlencode(query)}"
+
+    suggestions = _suggestions(
+        user,
+        [("summary", "摘要", lead.summary), ("narrative", "详细情况", lead.narrative)],
+        reporter_reference=lead.reporter_reference,
+        add_url=add_url if lead.is_open else None,
+    )
+    back = reverse("leads:detail", args=[lead.pk])
+    return _page(request, f"线索 {lead.number}", back, suggestions, add_label="加入被反映人")
+
+
+@require_GET
+@role_required(*tip_access.INTAKE_ROLES)
+def tip_suggestions_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    tip = tip_access.get_tip_for_user(user, tip_id)
+    suggestions = _suggestions(
+        user, [("content", "主要问题", tip.content)], reporter_reference=tip.reporter_reference
+    )
+    return _page(request, "群众举报", reverse("tips:detail", args=[tip.pk]), suggestions)
+
+
+@require_GET
+@role_required(*case_access.CASE_ROLES)
+def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    case = case_access.get_case_for_user(user, case_id)
+    suggestions = _suggestions(user, [("summary", "简要案情", case.summary)])
+    return _page(request, f"案件 {case}", reverse("cases:detail", args=[case.pk]), suggestions)
