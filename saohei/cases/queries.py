@@ -61,7 +61,7 @@ def villages_for(user: User) -> UnitQuerySet:
 def with_listing_relations(cases: CaseQuerySet) -> CaseQuerySet:
     """What a list row or a ledger row shows, in a fixed number of queries."""
     return cases.select_related("unit", "village", "review", "review__reviewer").prefetch_related(
-        Prefetch("persons", queryset=CasePerson.objects.order_by("id"))
+        Prefetch("persons", queryset=CasePerson.objects.order_by("id").prefetch_related("plates"))
     )
 
 

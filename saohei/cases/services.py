@@ -18,6 +18,7 @@ from saohei.cases.models import (
     PERPETRATOR_ROLES,
     Case,
     CasePerson,
+    CasePersonPlate,
     CaseReview,
     ImportJob,
     ImportStatus,
@@ -264,7 +265,7 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
             _update_in_place(old)
             case_ids.update((case.number, case.pk) for case in new)
             created, updated = created + len(new), updated + len(old)
-        persons_written = 0
+        persons_written = plates_written = 0
         if parsed.has_person_table:
             touched = {row.number for row in parsed.cases}
             touched.update(person.case_number for person in parsed.persons)
@@ -273,9 +274,16 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
                 CasePerson.objects.filter(case_id__in=id_batch).delete()
             sealer = importing.Sealer()
             for person_batch in _batches(parsed.persons, WRITE_BATCH):
-                CasePerson.objects.bulk_create(
+                persons = CasePerson.objects.bulk_create(
                     [_person(case_ids[row.case_number], row, sealer) for row in person_batch]
                 )
+                # bulk_create gives back the new ids (RETURNING on SQLite and PostgreSQL).
+                CasePersonPlate.objects.bulk_create(
+                    CasePersonPlate(person=person, number=number)
+                    for person, row in zip(persons, person_batch, strict=True)
+                    for number in row.plates
+                )
+                plates_written += sum(len(row.plates) for row in person_batch)
             persons_written = len(parsed.persons)
         _set(
             job,
@@ -295,6 +303,7 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
                 "created": created,
                 "updated": updated,
                 "persons": persons_written,
+                "plates": plates_written,
                 "file_sha256": job.file_sha256,
             },
         )
@@ -388,8 +397,9 @@ def _register_lead_from(*, actor: User, case: Case, review: CaseReview) -> Lead:
             village=case.village,
             role=SubjectRole.INVOLVED,
             position=person.get_role_display(),
+            plates=[plate.number for plate in person.plates.all()],
         )
-        for person in case.persons.filter(role__in=PERPETRATOR_ROLES)
+        for person in case.persons.filter(role__in=PERPETRATOR_ROLES).prefetch_related("plates")
     ]
     occurred = f"{case.occurred_on:%Y-%m-%d}" + (
         f" {case.occurred_time:%H:%M}" if case.occurred_time else ""
