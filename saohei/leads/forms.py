@@ -249,7 +249,7 @@ class LeadFilterForm(StyledForm):
     due = forms.ChoiceField(label="时限", required=False, choices=DUE_CHOICES)
     date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
-    q = SearchField(placeholder="编号、内容、被反映人、身份证号或手机号（可输后四位）")
+    q = SearchField(placeholder="编号、内容、被反映人、车牌号、身份证号或手机号（可输后四位）")
 
     def __init__(self, *args: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

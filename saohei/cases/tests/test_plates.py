@@ -141,7 +141,7 @@ def test_the_case_page_and_the_ledger_show_plates(
     page = office.get(f"/cases/{case.pk}/").content.decode()
     assert "鲁K12345、鲁KD12345、鲁K1234挂" in page
     download = office.get("/cases/export.xlsx")
-    ledger = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    ledger = load_workbook(io.BytesIO(b"".join(download.streaming_content)))  # type: ignore[attr-defined]
     text = " ".join(str(cell) for row in ledger.active.iter_rows(values_only=True) for cell in row)
     assert "鲁KD12345" in text
 
