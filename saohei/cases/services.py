@@ -249,6 +249,14 @@ def _update_in_place(cases: Sequence[Case]) -> None:
         cursor.executemany(sql, rows)
 
 
+def _delete_persons_of(case_ids: Sequence[int]) -> None:
+    """Plates, then persons, one statement each: Django's cascade would first fetch every person
+    row to find its plates (measured: a re-import of 10,000 cases took twice as long)."""
+    CasePersonPlate.objects.filter(person__case_id__in=case_ids).delete()
+    persons = CasePerson.objects.filter(case_id__in=case_ids)
+    persons._raw_delete(persons.db)
+
+
 def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
     """One transaction: cases created or updated by (town, 案件编号); the persons of every case
     the import touches are replaced when it carries a 涉案人员 table."""
@@ -271,7 +279,7 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
             touched.update(person.case_number for person in parsed.persons)
             stale = [existing[number] for number in touched if number in existing]
             for id_batch in _batches(stale, DELETE_BATCH):
-                CasePerson.objects.filter(case_id__in=id_batch).delete()
+                _delete_persons_of(id_batch)
             sealer = importing.Sealer()
             for person_batch in _batches(parsed.persons, WRITE_BATCH):
                 persons = CasePerson.objects.bulk_create(
