@@ -23,6 +23,7 @@ class PersonOut(Schema):
     role_label: str
     id_number_masked: str
     phone_masked: str
+    plates: list[str]
 
 
 class ReviewOut(Schema):
@@ -122,6 +123,7 @@ def _person_out(person: CasePerson) -> PersonOut:
         role_label=person.get_role_display(),
         id_number_masked=person.id_number_masked,
         phone_masked=person.phone_masked,
+        plates=[plate.number for plate in person.plates.all()],
     )
 
 

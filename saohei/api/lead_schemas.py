@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
 from saohei.common.dates import DeadlineDay, EventDay, EventMoment, PeriodDay, ShownDay, ShownMoment
+from saohei.common.plates import MAX_PLATES, Plate
 from saohei.leads.models import Source, Status, SubjectRole
 
 LIST_STATUSES = frozenset({"", "open", *Status.values})
@@ -36,6 +37,7 @@ class SubjectOut(Schema):
     position: str
     id_number_masked: str = Field(description="脱敏身份证号，如 110105********002X")
     phone_masked: str = Field(description="脱敏手机号，如 139****5678")
+    plates: list[str] = Field(description="车牌号（规范写法，如 鲁KD12345）")
     village: UnitRef | None
 
 
@@ -194,6 +196,11 @@ class SubjectIn(Schema):
     village_id: int | None = None
     role: str = SubjectRole.REPORTED.value
     position: str = Field("", max_length=100)
+    plates: list[Plate] = Field(
+        default_factory=list,
+        max_length=MAX_PLATES,
+        description="车牌号：普通7位、新能源8位、挂/学/警等；空格和点可有可无",
+    )
 
     @field_validator("role")
     @classmethod

@@ -78,6 +78,7 @@ def _subject(subject: Subject) -> SubjectOut:
         position=subject.position,
         id_number_masked=subject.id_number_masked,
         phone_masked=subject.phone_masked,
+        plates=[plate.number for plate in subject.plates.all()],
         village=_unit(subject.village),
     )
 
@@ -214,7 +215,11 @@ def list_leads(request: HttpRequest, filters: Query[LeadListQuery]) -> LeadPageO
     ).select_related("unit", "police_unit")
     page = queries.page_of_leads(leads, after=filters.after, before=filters.before)
     prefetch_related_objects(
-        page.leads, Prefetch("subjects", queryset=Subject.objects.select_related("village"))
+        page.leads,
+        Prefetch(
+            "subjects",
+            queryset=Subject.objects.select_related("village").prefetch_related("plates"),
+        ),
     )
     today = timezone.localdate()
     threshold = queries.amber_threshold(today)
@@ -300,6 +305,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
                     village=villages.get(s.village_id) if s.village_id else None,
                     role=s.role,
                     position=s.position,
+                    plates=s.plates,
                 )
                 for s in payload.subjects
             ],

@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     LEAD_EXPORTED = "lead_exported", "导出线索"
     LEAD_SUBJECT_ADDED = "lead_subject_added", "添加被反映人"
     SUBJECT_REVEALED = "subject_revealed", "查看完整身份证号/手机号"
+    SUBJECT_PLATES_CHANGED = "subject_plates_changed", "修改被反映人车牌号"
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", "下载附件"
     DICTIONARY_CHANGED = "dictionary_changed", "修改字典"
     CASES_IMPORTED = "cases_imported", "导入治安案件"

@@ -39,12 +39,13 @@ def _occurred(case: Case) -> str:
 
 
 def _persons(case: Case) -> str:
-    """Each person with role and masked ID, e.g. 王某（纠集者，371082********1234）."""
+    """Each person with role, masked ID and plates, e.g. 王某（纠集者，371082********1234，鲁K12345）."""
     parts = []
     for person in case.persons.all():
         details = [person.get_role_display()]
         if person.id_number_masked:
             details.append(person.id_number_masked)
+        details.extend(plate.number for plate in person.plates.all())
         parts.append(f"{person.name}（{'，'.join(details)}）")
     return "；".join(parts)
 
@@ -110,6 +111,7 @@ EXAMPLE_PERSON = {
     "手机号": "13800000000",
     "住址": "港西镇港西村",
     "角色": "纠集者",
+    "车牌号": "鲁K12345、鲁KD12345",
 }
 HINTS = {
     "案件编号": "必填，同一文件内不得重复；再次导入同一编号会更新该案件",
@@ -117,6 +119,7 @@ HINTS = {
     "所属村": "填写本镇的村（社区）全称，可留空",
     "身份证号": "18位（15位旧号自动转换）；请保持“文本”格式",
     "手机号": "11位手机号",
+    "车牌号": "可留空；多个车牌用顿号或逗号分开，如 鲁K12345、鲁KD12345（新能源）、鲁K1234挂",
 }
 CHOICES = {
     "案件性质": Nature,

@@ -31,7 +31,7 @@ class CaseFilterForm(StyledForm):
         min_value=queries.EARLIEST_CASE_YEAR,
         max_value=queries.LATEST_CASE_YEAR,
     )
-    q = SearchField(placeholder="案件编号、案由、涉案人员、身份证号或手机号（可输后四位）")
+    q = SearchField(placeholder="案件编号、案由、涉案人员、车牌号、身份证号或手机号（可输后四位）")
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -38,6 +38,7 @@ from saohei.common.officefiles import (
     check_office_file,
 )
 from saohei.common.pii import SealedValue, clean_id_number, clean_mobile, seal
+from saohei.common.plates import parse_plates
 from saohei.common.uploads import sniff_content_type
 from saohei.common.validation import text_problem
 
@@ -89,6 +90,8 @@ PERSON_COLUMNS = (
     Column("手机号", "phone"),
     Column("住址", "address", max_length=200),
     Column("角色", "role", required=True, choices=PersonRole),
+    # Optional: several plates in one cell, separated by 、 or ，(`common.plates.parse_plates`).
+    Column("车牌号", "plates", max_length=120),
 )
 # Free text that may hold line breaks; every other text cell is one line.
 MULTILINE_COLUMNS = frozenset({"summary", "outcome"})
@@ -146,6 +149,7 @@ class PersonRow:
     phone: str  # cleaned; "" when absent
     address: str
     role: str
+    plates: list[str]  # normal forms; [] when absent
 
 
 @dataclass
@@ -634,6 +638,9 @@ def _checked_identifier(
         return ""
 
 
+_ROLE_COLUMN = next(column for column in PERSON_COLUMNS if column.key == "role")
+
+
 def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow | None:
     sheet, errors_before = PERSON_TABLE, context.parsed.error_count
     texts = {
@@ -641,7 +648,7 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
         for column in PERSON_COLUMNS
         if column.choices is None and column.key not in ("id_number", "phone")
     }
-    role = _checked_choice(raw, PERSON_COLUMNS[-1], sheet, row, context)
+    role = _checked_choice(raw, _ROLE_COLUMN, sheet, row, context)
     case_number = texts["case_number"]
     if (
         case_number
@@ -659,6 +666,12 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
         raw["id_number"], "身份证号", clean_id_number, sheet, row, context
     )
     phone = _checked_identifier(raw["phone"], "手机号", clean_mobile, sheet, row, context)
+    plates: list[str] = []
+    if texts["plates"]:
+        try:
+            plates = parse_plates(texts["plates"])
+        except ServiceError as error:
+            context.parsed.add_error(sheet, row, "车牌号", error.message)
     if context.parsed.error_count != errors_before:
         return None
     return PersonRow(
@@ -668,6 +681,7 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
         phone=phone,
         address=str(texts["address"]),
         role=str(role),
+        plates=plates,
     )
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from saohei.common.models import SealedIdentity
+from saohei.common.models import SealedIdentity, VehiclePlate
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit
 
@@ -198,6 +198,18 @@ class CasePerson(SealedIdentity):
     @property
     def is_perpetrator(self) -> bool:
         return self.role in PERPETRATOR_ROLES
+
+
+class CasePersonPlate(VehiclePlate):
+    """A vehicle plate of a case's 涉案人员 (the import's 车牌号 column)."""
+
+    person = models.ForeignKey(CasePerson, on_delete=models.CASCADE, related_name="plates")
+
+    class Meta(VehiclePlate.Meta):
+        verbose_name = "涉案人员车牌号"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="case_person_plate_once")
+        ]
 
 
 class ReviewConclusion(models.TextChoices):

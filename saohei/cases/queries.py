@@ -46,11 +46,11 @@ def filter_cases(user: User, filters: CaseFilters) -> CaseQuerySet:
     return apply_search(cases, filters.text, SEARCH_FIELDS)
 
 
-# A case's persons by name, ID number or mobile, as a lead's subjects are found.
+# A case's persons by name, plate, ID number or mobile, as a lead's subjects are found.
 SEARCH_FIELDS = SearchFields(
     text=("cause", "place", "summary"),
     codes=("number",),
-    people=(People(CasePerson, "case_id", ("name",), sealed=True),),
+    people=(People(CasePerson, "case_id", ("name",), sealed=True, codes=("plates__number",)),),
 )
 
 
@@ -61,7 +61,7 @@ def villages_for(user: User) -> UnitQuerySet:
 def with_listing_relations(cases: CaseQuerySet) -> CaseQuerySet:
     """What a list row or a ledger row shows, in a fixed number of queries."""
     return cases.select_related("unit", "village", "review", "review__reviewer").prefetch_related(
-        Prefetch("persons", queryset=CasePerson.objects.order_by("id"))
+        Prefetch("persons", queryset=CasePerson.objects.order_by("id").prefetch_related("plates"))
     )
 
 

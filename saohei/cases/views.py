@@ -92,7 +92,7 @@ def _render_detail(
                 "notes": review.notes,
             }
         form = ReviewForm(initial=initial)
-    persons = list(case.persons.all())
+    persons = list(case.persons.prefetch_related("plates"))
     others = queries.other_cases_of_persons(case)
     return render(
         request,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from saohei.common.dates import DateKind, bound_form_field, format_date
 from saohei.common.errors import ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
+from saohei.common.plates import EXAMPLE, MAX_PLATES, PLATE_MAX_LENGTH, parse_plates
 from saohei.common.search import MAX_QUERY_LENGTH, masked_query
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
@@ -103,6 +104,28 @@ def id_number_validator(value: str) -> None:
 def mobile_validator(value: str) -> None:
     """The services' own mobile-number check, at the field."""
     _refused_at_field(clean_mobile, value)
+
+
+class PlatesField(forms.CharField):
+    """One or more vehicle plates in one box (`common.plates`): cleaned to a list of plates in
+    their normal form; a bad one is named beside the field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "车牌号")
+        kwargs.setdefault("help_text", f"多个车牌用顿号或逗号分开，{EXAMPLE}")
+        # Room for every plate with separators and the dots and spaces people type.
+        super().__init__(required=False, max_length=MAX_PLATES * (PLATE_MAX_LENGTH + 4), **kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        # The text checks (length, hostile characters) first, on what was typed.
+        text = super().clean(value)
+        try:
+            return parse_plates(text)
+        except ServiceError as error:
+            raise ValidationError(error.message, code="invalid") from error
+
+    def prepare_value(self, value: Any) -> Any:
+        return "、".join(value) if isinstance(value, list | tuple) else value
 
 
 def _refused_at_field(check: Callable[[str], str], value: str) -> None:

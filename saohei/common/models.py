@@ -120,3 +120,17 @@ def fill_suffix_indexes(model: type[models.Model], *, batch_size: int = 500) -> 
             model._default_manager.bulk_update(changed, [suffix_field])
             filled += len(changed)
     return filled, unreadable
+
+
+class VehiclePlate(models.Model):
+    """One plate of a person, in its normal form (`common.plates.clean_plate`), indexed: the
+    person registry links people by plate. Not sealed (decision 0027)."""
+
+    number = models.CharField("车牌号", max_length=8, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -5,7 +5,10 @@
 2. Digit groups that together form an ID number or a mobile ("+86 138 0000 1234") are joined
    first; an ID number or mobile matches people through the blind index only (exact), never
    as text, and a 4-character ID/phone ending through the keyed suffix index (or as text).
-3. A Chinese term of 4+ characters typed without spaces ("强揽工程") is taken as its 2-character
+3. Groups that together form a vehicle plate ("鲁K 123 45", "鲁K·12345") are joined into the
+   plate's normal form (`common.plates`), and a partial plate ("鲁k·123") is folded the same way;
+   people's plates are matched upper-cased, as codes are.
+4. A Chinese term of 4+ characters typed without spaces ("强揽工程") is taken as its 2-character
    words (most Chinese words have two): it matches a row holding all of them, or the phrase.
 
 Terms of 1–2 characters are matched by a scan (`__contains`), never only through a trigram
@@ -33,6 +36,7 @@ from saohei.common.pii import (
     mask_mobile,
     suffix_index,
 )
+from saohei.common.plates import PROVINCES, normalise_plate, plate_problem
 
 QuerySetT = TypeVar("QuerySetT", bound=models.QuerySet[Any])
 
@@ -42,8 +46,10 @@ _SEPARATORS = re.compile(r"[\s，、,;；]+")
 _DIGIT_GROUP = re.compile(r"^\+?[\dXx\-]+$")
 _SUFFIX = re.compile(r"^\d{3}[\dXx]$")
 _HAN = re.compile(r"^[\u3400-\u9fff]+$")
-# An ID number spans at most four typed groups (6-8-4), a mobile four (+86 3-4-4).
+# An ID number spans at most four typed groups (6-8-4), a mobile four (+86 3-4-4), a plate
+# four ("鲁 K 123 45").
 _MAX_GROUPS = 4
+_PARTIAL_PLATE = re.compile(rf"^[{PROVINCES}][A-Z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ def parse_query(text: str) -> list[Term]:
     while start < len(groups) and len(terms) < MAX_TERMS:
         term, used = _identifier_at(groups, start)
         if term is None:
+            term, used = _plate_at(groups, start)
+        if term is None:
             term, used = _plain_term(groups[start]), 1
         terms.append(term)
         start += used
@@ -87,6 +95,17 @@ def _identifier_at(groups: list[str], start: int) -> tuple[Term | None, int]:
         term = _identifier("".join(run).replace("-", ""))
         if term is not None:
             return term, end - start
+    return None, 0
+
+
+def _plate_at(groups: list[str], start: int) -> tuple[Term | None, int]:
+    """The longest run of groups from `start` that is a vehicle plate, in its normal form."""
+    if not normalise_plate(groups[start]).startswith((*PROVINCES, "使")):
+        return None, 0
+    for end in range(min(len(groups), start + _MAX_GROUPS), start, -1):
+        plate = normalise_plate("".join(groups[start:end]))
+        if plate_problem(plate) is None:
+            return Term(text=plate, words=(plate,), shown=plate), end - start
     return None, 0
 
 
@@ -114,6 +133,9 @@ def _identifier(value: str) -> Term | None:
 
 
 def _plain_term(group: str) -> Term:
+    # A partial plate typed with a dot or in lower case ("鲁k·123") is searched as stored.
+    if _PARTIAL_PLATE.match(normalise_plate(group)):
+        group = normalise_plate(group)
     words: tuple[str, ...] = (group,)
     if _HAN.match(group) and len(group) >= 4:
         # 2-character words; an odd last character stays with the word before it.
@@ -147,12 +169,14 @@ def masked_query(text: str) -> str:
 @dataclass(frozen=True)
 class People:
     """People listed under a row: `owner` names the row (`lead_id`); `sealed` when the model
-    holds `common.models.SealedIdentity` (ID number and mobile with their indexes)."""
+    holds `common.models.SealedIdentity` (ID number and mobile with their indexes); `codes`
+    matched upper-cased (their plates, `plates__number`)."""
 
     model: type[models.Model]
     owner: str
     text_fields: tuple[str, ...] = ("name",)
     sealed: bool = False
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +229,8 @@ def _word_filter(word: str, fields: SearchFields) -> Q:
     parts += [Q(**{f"{name}__contains": word.upper()}) for name in fields.codes]
     for people in fields.people:
         named = reduce(or_, (Q(**{f"{name}__contains": word}) for name in people.text_fields))
+        for name in people.codes:
+            named |= Q(**{f"{name}__contains": word.upper()})
         parts.append(Q(pk__in=people.model._default_manager.filter(named).values(people.owner)))
     return reduce(or_, parts, Q(pk__in=[]))
 

@@ -257,6 +257,15 @@ EXCLUDED_NOTES = (
     "排除涉黑涉恶可能。"
 )
 FIRST_REVIEW_DAY = date(2019, 3, 4)
+# The vehicles the station recorded for a few persons (the import's 车牌号 column), written as
+# the station types them. No plate recurs across cases: the seed found no one coming back.
+PLATES = {
+    ("GXPCS-2012-031", "于某强"): "鲁K·3M215",
+    ("GXPCS-2013-102", "王某"): "鲁K 7B806、鲁K0912挂",
+    ("GXPCS-2014-044", "郑某"): "鲁KD28517",
+    ("GXPCS-2016-015", "朱某"): "鲁K·5T3C9",
+    ("GXPCS-2018-097", "华某"): "鲁K62315F，鲁KFX3271",
+}
 
 
 def _workbook() -> bytes:
@@ -274,7 +283,7 @@ def _workbook() -> bytes:
         for column, value in enumerate(case[:10]):
             cases.write_string(row, column, str(value))
         for name, role, id_number in case[10]:
-            values = [case[0], name, id_number, "", "", role]
+            values = [case[0], name, id_number, "", "", role, PLATES.get((case[0], name), "")]
             for column, value in enumerate(values):
                 persons.write_string(person_row, column, value)
             person_row += 1

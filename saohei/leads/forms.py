@@ -4,7 +4,13 @@ from django import forms
 from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
-from saohei.common.forms import SearchField, StyledForm, id_number_validator, mobile_validator
+from saohei.common.forms import (
+    PlatesField,
+    SearchField,
+    StyledForm,
+    id_number_validator,
+    mobile_validator,
+)
 from saohei.common.roles import WORKING_ROLES
 from saohei.leads.models import (
     Channel,
@@ -142,6 +148,7 @@ class SubjectForm(StyledForm):
         label="身份", choices=SubjectRole.choices, initial=SubjectRole.REPORTED
     )
     position = forms.CharField(label="职务", max_length=100, required=False)
+    plates = PlatesField()
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,7 +159,7 @@ class SubjectForm(StyledForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         has_other = any(
-            cleaned.get(f) for f in ("alias", "id_number", "phone", "address", "position")
+            cleaned.get(f) for f in ("alias", "id_number", "phone", "address", "position", "plates")
         )
         if has_other and not cleaned.get("name"):
             self.add_error("name", "填写了被反映人信息时须填写姓名")
@@ -160,6 +167,12 @@ class SubjectForm(StyledForm):
 
 
 SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validate_max=True)
+
+
+class SubjectPlatesForm(StyledForm):
+    """A registered subject's plates, replaced as a whole (`services.set_subject_plates`)."""
+
+    plates = PlatesField()
 
 
 # The village filter's value for records tied to no village (镇本级), e.g. from a home-page chart.
@@ -236,7 +249,7 @@ class LeadFilterForm(StyledForm):
     due = forms.ChoiceField(label="时限", required=False, choices=DUE_CHOICES)
     date_from = forms.DateField(label="受理起", required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label="受理止", required=False, widget=DATE_INPUT)
-    q = SearchField(placeholder="编号、内容、被反映人、身份证号或手机号（可输后四位）")
+    q = SearchField(placeholder="编号、内容、被反映人、车牌号、身份证号或手机号（可输后四位）")
 
     def __init__(self, *args: Any, villages: Any, handlers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from saohei.common.models import SealedIdentity
+from saohei.common.models import SealedIdentity, VehiclePlate
 from saohei.organisations.models import Unit
 
 
@@ -316,6 +316,18 @@ class Subject(SealedIdentity):
     @property
     def is_cadre_or_official(self) -> bool:
         return self.role in (SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL)
+
+
+class SubjectPlate(VehiclePlate):
+    """A vehicle plate of a lead's subject."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="plates")
+
+    class Meta(VehiclePlate.Meta):
+        verbose_name = "被反映人车牌号"
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "number"], name="subject_plate_once")
+        ]
 
 
 class LeadEventKind(models.TextChoices):

@@ -109,13 +109,13 @@ def _summary_or_narrative(word: str) -> Q:
 SEARCH_FIELDS = SearchFields(
     text=("summary", "narrative"),
     codes=("number",),
-    people=(People(Subject, "lead_id", ("name", "alias"), sealed=True),),
+    people=(People(Subject, "lead_id", ("name", "alias"), sealed=True, codes=("plates__number",)),),
     text_match=_summary_or_narrative,
 )
 
 
 def search(leads: LeadQuerySet, text: str) -> LeadQuerySet:
-    """Number, summary, narrative, subjects' names and aliases; a subject's ID number or mobile
+    """Number, summary, narrative, subjects' names, aliases and plates; a subject's ID number or mobile
     (whole, or its last four) through the blind indexes (`common.search`)."""
     return apply_search(leads, text, SEARCH_FIELDS)
 

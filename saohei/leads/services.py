@@ -1,5 +1,6 @@
 """Every state change of a lead: one transaction each, checked against role and state, audited."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.plates import MAX_PLATES, clean_plate
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.leads import access
@@ -37,6 +39,7 @@ from saohei.leads.models import (
     SourceTimeLimit,
     Status,
     Subject,
+    SubjectPlate,
     SubjectRole,
 )
 from saohei.leads.notices import (
@@ -76,6 +79,8 @@ class SubjectInput:
     village: Unit | None = None
     role: str = SubjectRole.REPORTED
     position: str = ""
+    # Vehicle plates as typed or already cleaned; stored in their normal form.
+    plates: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,13 @@ def _clean_subject(subject: SubjectInput) -> Subject:
     return cleaned
 
 
+def _clean_plates(plates: Sequence[str]) -> list[str]:
+    """Each plate valid (GA 36-2018) and in its normal form, repeats dropped."""
+    if len(plates) > MAX_PLATES:
+        raise ServiceError(f"车牌号最多填写{MAX_PLATES}个", field="plates")
+    return list(dict.fromkeys(clean_plate(plate) for plate in plates))
+
+
 def _store_attachments(
     lead: Lead, actor: User, uploads: list[CheckedUpload], entry: InvestigationEntry | None = None
 ) -> None:
@@ -220,6 +232,7 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         field="upstream_deadline",
     )
     subjects = [_clean_subject(subject) for subject in data.subjects]
+    plates = [_clean_plates(subject.plates) for subject in data.subjects]
 
     reporter_reference, is_real_name = data.reporter_reference, data.is_real_name_report
     if data.reporter is not None:
@@ -258,10 +271,21 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
     for subject in subjects:
         subject.lead = lead
     Subject.objects.bulk_create(subjects)
+    SubjectPlate.objects.bulk_create(
+        SubjectPlate(subject=subject, number=number)
+        for subject, numbers in zip(subjects, plates, strict=True)
+        for number in numbers
+    )
     _store_attachments(lead, actor, data.attachments)
     _event(lead, actor, LeadEventKind.REGISTERED)
+    # Counts only: plates, like every identifier, stay out of the audit log.
     _audit(
-        AuditAction.LEAD_REGISTERED, actor, lead, source=str(data.source), subjects=len(subjects)
+        AuditAction.LEAD_REGISTERED,
+        actor,
+        lead,
+        source=str(data.source),
+        subjects=len(subjects),
+        plates=sum(map(len, plates)),
     )
     return lead
 
@@ -275,14 +299,40 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     if subject.village is not None and subject.village.parent_id != lead.unit_id:
         raise ServiceError("所属村不在本镇", field="village")
     cleaned = _clean_subject(subject)
+    numbers = _clean_plates(subject.plates)
     cleaned.lead = lead
     cleaned.save()
+    SubjectPlate.objects.bulk_create(SubjectPlate(subject=cleaned, number=n) for n in numbers)
     if cleaned.role == SubjectRole.OFFICIAL and not lead.involves_official:
         # A lead about an official stays with the leaders, however the official was added.
         lead.involves_official = True
         lead.save(update_fields=["involves_official", "updated_at"])
-    _audit(AuditAction.LEAD_SUBJECT_ADDED, actor, lead, subject_id=cleaned.pk)
+    # Counts only: plates, like every identifier, stay out of the audit log.
+    _audit(AuditAction.LEAD_SUBJECT_ADDED, actor, lead, subject_id=cleaned.pk, plates=len(numbers))
     return cleaned
+
+
+def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) -> list[str]:
+    """The office replaces a subject's plates while the lead is open; audited with counts."""
+    lead = subject.lead
+    _require_office(actor, lead)
+    if not lead.is_open:
+        raise ServiceError("线索已办结，不能修改车牌号", field="plates")
+    numbers = _clean_plates(plates)
+    before = set(subject.plates.values_list("number", flat=True))
+    subject.plates.exclude(number__in=numbers).delete()
+    SubjectPlate.objects.bulk_create(
+        SubjectPlate(subject=subject, number=number) for number in numbers if number not in before
+    )
+    _audit(
+        AuditAction.SUBJECT_PLATES_CHANGED,
+        actor,
+        lead,
+        subject_id=subject.pk,
+        added=len(set(numbers) - before),
+        removed=len(before - set(numbers)),
+    )
+    return numbers
 
 
 @transaction.atomic

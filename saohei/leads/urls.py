@@ -44,6 +44,11 @@ urlpatterns = [
     path("<int:lead_id>/link/", views.link_view, name="link"),
     path("<int:lead_id>/subjects/add/", views.add_subject_view, name="add_subject"),
     path(
+        "<int:lead_id>/subjects/<int:subject_id>/plates/",
+        views.subject_plates_view,
+        name="subject_plates",
+    ),
+    path(
         "<int:lead_id>/subjects/<int:subject_id>/reveal/",
         views.reveal_subject_view,
         name="reveal_subject",

@@ -41,10 +41,11 @@ from saohei.leads.forms import (
     SignOffForm,
     SubjectForm,
     SubjectFormSet,
+    SubjectPlatesForm,
     TextForm,
     village_filter,
 )
-from saohei.leads.models import Lead, Status
+from saohei.leads.models import Lead, Status, Subject
 from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
 from saohei.organisations.models import User
@@ -177,7 +178,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ServiceError as error:
-            if error.field in ("id_number", "phone", "subjects"):
+            if error.field in ("id_number", "phone", "plates", "subjects"):
                 messages.error(request, f"被反映人信息有误：{error.message}")
             else:
                 form.add_service_error(error)
@@ -221,7 +222,7 @@ def _lead_page(
         "lead": lead,
         "due_state": queries.due_state(lead, today=today, threshold=queries.amber_threshold(today)),
         "deadline_warning": deadline_warning(lead.due_on) if lead.due_on and lead.is_open else "",
-        "subjects": lead.subjects.select_related("village"),
+        "subjects": list(lead.subjects.select_related("village").prefetch_related("plates")),
         "offence_types": lead.offence_types.all(),
         "events": lead.events.select_related("actor", "actor_unit"),
         "entries": lead.investigation_entries.select_related(
@@ -278,6 +279,18 @@ def _lead_page(
     for instruction in context["instructions"]:
         if not instruction.answered_at:
             instruction.answer_form = TextForm(prefix=f"answer{instruction.pk}", label="落实情况")
+    if is_office and lead.is_open:
+        for subject in context["subjects"]:
+            subject.plates_form = SubjectPlatesForm(
+                prefix=f"plates{subject.pk}",
+                initial={"plates": [plate.number for plate in subject.plates.all()]},
+            )
+    if bound_form is not None and bound_form[0].startswith("plates"):
+        # A subject's plates form lives on the subject in the table.
+        edited = next((s for s in context["subjects"] if f"plates{s.pk}" == bound_form[0]), None)
+        if edited is not None:
+            edited.plates_form = bound_form[1]
+            bound_form = None
     if bound_form is not None and bound_form[0].startswith("answer"):
         # An instruction's answer form lives on the instruction in the list.
         answered = next(
@@ -581,7 +594,9 @@ def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             actor=user,
             lead=lead,
             subject=services.SubjectInput(
-                **{k: v or "" for k, v in data.items() if k != "village"}, village=data["village"]
+                **{k: v or "" for k, v in data.items() if k not in ("village", "plates")},
+                village=data["village"],
+                plates=data.get("plates") or [],
             ),
         )
         messages.success(request, f"已添加被反映人 {data['name']}。")
@@ -595,15 +610,20 @@ def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     return submit_action_form(request, form, perform=perform, render_page=render_page)
 
 
+def _subject_of(lead: Lead, subject_id: int) -> Subject:
+    subject = lead.subjects.filter(pk=subject_id).first()
+    if subject is None:
+        raise Http404("被反映人不存在")
+    return subject
+
+
 @require_POST
 @login_required
 def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> HttpResponse:
     """Full ID number and phone, for roles allowed to see them; every reveal is audited."""
     user = _actor(request)
     lead = access.get_lead_for_user(user, lead_id)
-    subject = lead.subjects.filter(pk=subject_id).first()
-    if subject is None:
-        raise Http404("被反映人不存在")
+    subject = _subject_of(lead, subject_id)
     if not access.can_see_full_identifiers(user, lead):
         return HttpResponse("您无权查看完整身份信息", status=403)
     services.record_subject_revealed(
@@ -614,6 +634,32 @@ def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> 
         request,
         "leads/subject_reveal.html",
         {"lead": lead, "subject": subject, "revealed": revealed},
+    )
+
+
+@require_POST
+@login_required
+def subject_plates_view(request: HttpRequest, lead_id: int, subject_id: int) -> HttpResponse:
+    """修改车牌号: the office replaces a subject's plates; a bad plate is shown beside the field."""
+    user = _actor(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    subject = _subject_of(lead, subject_id)
+    if not access.can_manage_lead(user, lead):
+        return HttpResponse(
+            "只有本镇扫黑办工作人员或领导小组组长、副组长可以修改车牌号", status=403
+        )
+    slot = f"plates{subject.pk}"
+
+    def done(data: dict[str, Any]) -> HttpResponse:
+        services.set_subject_plates(actor=user, subject=subject, plates=data["plates"])
+        messages.success(request, f"已保存{subject.name}的车牌号。")
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    return submit_action_form(
+        request,
+        SubjectPlatesForm(request.POST, prefix=slot),
+        perform=done,
+        render_page=lambda bound: _lead_page(request, user, lead, bound_form=(slot, bound)),
     )
 
 

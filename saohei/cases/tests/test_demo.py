@@ -3,7 +3,7 @@
 import pytest
 
 from saohei.audit.models import AuditEvent
-from saohei.cases.models import Case, CaseReview, ImportJob, ReviewConclusion
+from saohei.cases.models import Case, CasePersonPlate, CaseReview, ImportJob, ReviewConclusion
 from saohei.demo.cases import load_demo_cases
 from saohei.organisations.models import Unit
 
@@ -34,3 +34,11 @@ def test_demo_cases_load_once(town: Unit) -> None:
     assert load_demo_cases(town) == 0
     assert Case.objects.count() == 15
     assert AuditEvent.objects.count() == events
+
+
+def test_demo_cases_carry_a_few_plates_none_shared(town: Unit) -> None:
+    load_demo_cases(town)
+    plates = list(CasePersonPlate.objects.values_list("number", flat=True))
+    assert len(plates) == 7
+    assert len(set(plates)) == len(plates)
+    assert "鲁KD28517" in plates and "鲁K0912挂" in plates

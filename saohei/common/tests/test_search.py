@@ -72,3 +72,26 @@ def test_an_export_title_never_prints_a_searched_id_number() -> None:
 
     described = describe_filters(Form({"q": f"王某 {ID_NUMBER}"}))
     assert described == "搜索 “王某 110105********002X”"
+
+
+@pytest.mark.parametrize(
+    "typed", ["鲁K12345", "鲁k12345", "鲁K 12345", "鲁 K 123 45", "鲁K·12345", "鲁Ｋ１２３４５"]
+)
+def test_a_plate_is_recognised_however_it_is_typed(typed: str) -> None:
+    [term] = parse_query(typed)
+    assert term.words == ("鲁K12345",)
+    assert not term.is_identifier
+
+
+def test_a_plate_beside_other_terms_takes_only_its_own_groups() -> None:
+    terms = parse_query("张三 鲁K 12345 码头")
+    assert [term.text for term in terms] == ["张三", "鲁K12345", "码头"]
+
+
+def test_a_partial_plate_is_folded_as_plates_are_stored() -> None:
+    [term] = parse_query("鲁k·123")
+    assert term.words == ("鲁K123",)
+
+
+def test_chinese_beginning_with_a_province_is_left_alone() -> None:
+    assert [term.text for term in parse_query("鲁 张三")] == ["鲁", "张三"]

@@ -30,7 +30,30 @@ def test_office_adds_a_subject_with_sealed_identifiers_and_an_audit_event(lead: 
     assert subject.lead == lead and subject.unsealed_id_number() == "370281200307268626"
     assert "370281200307268626" not in subject.id_number_masked
     event = AuditEvent.objects.get(action=AuditAction.LEAD_SUBJECT_ADDED)
-    assert event.details == {"subject_id": subject.pk}
+    assert event.details == {"subject_id": subject.pk, "plates": 0}
+
+
+def test_plates_added_with_the_subject_are_stored_normalised_and_counted_only(lead: Lead) -> None:
+    subject = services.add_subject(
+        actor=User.objects.get(username="banshi"),
+        lead=lead,
+        subject=services.SubjectInput(
+            name="申屠亮", plates=["鲁k 12345", "鲁K·12345", "鲁KD12345"]
+        ),
+    )
+    assert sorted(subject.plates.values_list("number", flat=True)) == ["鲁K12345", "鲁KD12345"]
+    event = AuditEvent.objects.get(action=AuditAction.LEAD_SUBJECT_ADDED)
+    assert event.details == {"subject_id": subject.pk, "plates": 2}
+
+
+def test_a_bad_plate_refuses_the_whole_subject(lead: Lead) -> None:
+    with pytest.raises(ServiceError):
+        services.add_subject(
+            actor=User.objects.get(username="banshi"),
+            lead=lead,
+            subject=services.SubjectInput(name="申屠亮", plates=["鲁K1234"]),
+        )
+    assert not lead.subjects.exists()
 
 
 def test_adding_an_official_puts_the_lead_with_the_leaders(lead: Lead) -> None:
@@ -104,10 +127,17 @@ def test_offsets_outside_the_text_or_unknown_fields_prefill_nothing(
 def test_posting_the_form_adds_the_subject(lead: Lead, client_as: Callable[[str], Client]) -> None:
     response = client_as("banshi").post(
         f"/leads/{lead.pk}/subjects/add/",
-        {"name": "申屠亮", "phone": "13905312468", "role": SubjectRole.REPORTED},
+        {
+            "name": "申屠亮",
+            "phone": "13905312468",
+            "plates": "鲁K12345、鲁KD12345",
+            "role": SubjectRole.REPORTED,
+        },
     )
     assert response.status_code == 302
-    assert lead.subjects.get().unsealed_phone() == "13905312468"
+    subject = lead.subjects.get()
+    assert subject.unsealed_phone() == "13905312468"
+    assert sorted(subject.plates.values_list("number", flat=True)) == ["鲁K12345", "鲁KD12345"]
 
 
 def test_a_bad_phone_is_shown_beside_the_field(
