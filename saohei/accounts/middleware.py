@@ -1,10 +1,12 @@
 from collections.abc import Callable
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from saohei.accounts.activity import is_idle, mark_active
 from saohei.accounts.policy import policy_for
@@ -62,7 +64,8 @@ class AccountPolicyMiddleware:
                     request,
                     f"您已超过 {policy.idle_timeout_minutes} 分钟未操作，为安全起见已退出，请重新登录。",
                 )
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+                query = urlencode({"next": _page_to_return_to(request)})
+                return redirect(f"{reverse('accounts:login')}?{query}")
             mark_active(request=request, now=now.timestamp())
 
         user: User = request.user  # type: ignore[assignment]
@@ -84,3 +87,16 @@ class AccountPolicyMiddleware:
             if request.path not in allowed | {target}:
                 return redirect(target)
         return None
+
+
+def _page_to_return_to(request: HttpRequest) -> str:
+    """Where to go after signing in again: the page asked for, or — for a form sent after the
+    timeout — the page the form was on (its action may be POST-only); never another site."""
+    if request.method in ("GET", "HEAD"):
+        return request.path
+    referer = request.headers.get("referer", "")
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return urlsplit(referer).path or "/"
+    return "/"

@@ -242,3 +242,33 @@ def test_attempts_on_a_locked_account_write_one_event_per_address_and_minute(dem
     for _ in range(20):
         assert "锁定" in _post_login(client, "banshi", "bad").content.decode()
     assert AuditEvent.objects.count() == before + 1
+
+
+def _idle_client(username: str) -> Client:
+    client = sign_in(Client(), username)
+    session = client.session
+    session["last_activity"] = int((timezone.now() - timedelta(minutes=31)).timestamp())
+    session.save()
+    return client
+
+
+def test_a_form_sent_after_the_timeout_returns_to_the_page_it_was_on(demo: None) -> None:
+    lead_page = "http://testserver/leads/1/?tab=核查"
+    response = _idle_client("banshi").post(
+        "/leads/1/investigate/", {"content": "x"}, HTTP_REFERER=lead_page
+    )
+    assert response.status_code == 302
+    # The form's page, not its POST-only action; the path encoded, its query left behind.
+    assert response["Location"] == "/accounts/login/?next=%2Fleads%2F1%2F"
+
+
+def test_a_form_sent_after_the_timeout_from_another_site_returns_home(demo: None) -> None:
+    response = _idle_client("banshi").post(
+        "/leads/1/investigate/", {}, HTTP_REFERER="https://evil.example/leads/1/"
+    )
+    assert response["Location"] == "/accounts/login/?next=%2F"
+
+
+def test_a_page_asked_for_after_the_timeout_is_encoded_in_next(demo: None) -> None:
+    response = _idle_client("banshi").get("/leads/")
+    assert response["Location"] == "/accounts/login/?next=%2Fleads%2F"
