@@ -85,7 +85,10 @@ def test_warning_counts_down_the_last_seconds(page: Page, one_minute: str) -> No
     first = int(countdown.inner_text())
     assert 5 <= first <= 15
     page.clock.fast_forward(3_000)
-    expect(countdown).to_have_text(str(first - 3))
+    # The installed clock also runs on by itself, so on a loaded machine more than the three
+    # forwarded seconds may have passed: the countdown shows at least three fewer, never below 0.
+    after = int(countdown.inner_text())
+    assert 0 <= after <= first - 3
 
 
 def test_continue_working_renews_the_server_session(page: Page, one_minute: str) -> None:
