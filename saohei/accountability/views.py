@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from saohei.accountability.models import TalkReview
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm
+from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
@@ -66,9 +68,19 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
         talks = talks.unreviewed()
     search_form, text = SearchForm.read(request.GET, placeholder="谈话内容、地点、谈话人或谈话对象")
     talks = queries.search_talks(talks, text)
+    # Newest first, one page at a time: a page costs the same however many talks there are.
+    page = keyset_page(
+        talks.prefetch_related("interviewees"),
+        field="talked_on",
+        parse=date.fromisoformat,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     towns = access.office_towns(user)
     context: dict[str, Any] = {
-        "talks": talks.prefetch_related("interviewees")[:200],
+        "talks": page.rows,
+        "page": page,
+        "base_query": query_without_cursor(request),
         "only_unreviewed": only_unreviewed,
         "search_form": search_form,
         "keep": [("unreviewed", "1")] if only_unreviewed else [],

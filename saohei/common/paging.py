@@ -8,8 +8,10 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 
 from saohei.common.validation import parse_id
 
@@ -82,3 +84,8 @@ def keyset_page(
         if page and has_more_before
         else "",
     )
+
+
+def query_without_cursor(request: HttpRequest) -> str:
+    """The list's own filters, for the next and previous page links to carry on."""
+    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])

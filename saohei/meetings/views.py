@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
+from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
@@ -95,11 +97,21 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
     meetings = queries.search_meetings(meetings, text)
     statuses = queries.list_schedule_statuses(user, today=timezone.localdate())
     record_towns = access.record_towns(user)
+    # Newest first, one page at a time: a page costs the same however many meetings there are.
+    page = keyset_page(
+        meetings,
+        field="held_on",
+        parse=date.fromisoformat,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     return render(
         request,
         "meetings/meeting_list.html",
         {
-            "meetings": meetings[:200],
+            "meetings": page.rows,
+            "page": page,
+            "base_query": query_without_cursor(request),
             "kinds": MeetingKind.choices,
             "kind": kind,
             "search_form": search_form,
