@@ -20,6 +20,8 @@ def test_village_head_records_an_activity_with_a_photo_from_a_phone(
     phone.goto(f"{demo_live}/publicity/")
     phone.get_by_test_id("record-link").click()
     form = phone.get_by_test_id("activity-form")
+    # Measured once the form's page has arrived (a page mid-navigation has no document element).
+    expect(form).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     # The form names the village the head records for, not the town (issue 11).
     expect(phone.get_by_test_id("form-unit")).to_have_text("东岛村")
