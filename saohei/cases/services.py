@@ -25,6 +25,7 @@ from saohei.cases.models import (
     ReviewConclusion,
 )
 from saohei.cases.queries import CaseFilters
+from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import mask_id_number, mask_mobile
@@ -293,6 +294,8 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
                 )
                 plates_written += sum(len(row.plates) for row in person_batch)
             persons_written = len(parsed.persons)
+        numbers = {row.number for row in parsed.cases} | {p.case_number for p in parsed.persons}
+        people_changed("case", (case_ids[number] for number in numbers if number in case_ids))
         _set(
             job,
             status=ImportStatus.SUCCEEDED,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.plates import MAX_PLATES, clean_plate
@@ -277,6 +278,7 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         for number in numbers
     )
     _store_attachments(lead, actor, data.attachments)
+    people_changed("lead", [lead.pk])
     _event(lead, actor, LeadEventKind.REGISTERED)
     # Counts only: plates, like every identifier, stay out of the audit log.
     _audit(
@@ -307,11 +309,13 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
         # A lead about an official stays with the leaders, however the official was added.
         lead.involves_official = True
         lead.save(update_fields=["involves_official", "updated_at"])
+    people_changed("lead", [lead.pk])
     # Counts only: plates, like every identifier, stay out of the audit log.
     _audit(AuditAction.LEAD_SUBJECT_ADDED, actor, lead, subject_id=cleaned.pk, plates=len(numbers))
     return cleaned
 
 
+@transaction.atomic
 def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) -> list[str]:
     """The office replaces a subject's plates while the lead is open; audited with counts."""
     lead = subject.lead
@@ -324,6 +328,7 @@ def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) 
     SubjectPlate.objects.bulk_create(
         SubjectPlate(subject=subject, number=number) for number in numbers if number not in before
     )
+    people_changed("lead", [lead.pk])
     _audit(
         AuditAction.SUBJECT_PLATES_CHANGED,
         actor,
@@ -711,6 +716,7 @@ def merge_lead(*, actor: User, lead: Lead, into: Lead, note: str = "") -> Lead:
     lead.merged_into = into
     lead.concluded_at = timezone.now()
     lead.save()
+    people_changed("lead", [lead.pk])  # a merged lead's subjects are its target's to count
     LeadLink.objects.get_or_create(
         lead=lead, other=into, defaults={"note": "并案", "created_by": actor}
     )

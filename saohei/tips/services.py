@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
+from saohei.common.changes import people_changed
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
 from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type, store_upload
@@ -239,6 +240,7 @@ def submit_tip(*, unit: Unit, data: TipInput) -> SubmittedTip:
         is_real_name=is_real_name,
     )
     TipPerson.objects.bulk_create([TipPerson(tip=tip, **person) for person in persons])
+    people_changed("tip", [tip.pk])
     _store_attachments(tip, data.attachments)
     record_event(
         action=AuditAction.TIP_SUBMITTED,
@@ -403,6 +405,7 @@ def accept_tip(
     tip.decided_by = actor
     tip.decided_at = timezone.now()
     tip.save(update_fields=["status", "lead", "decided_by", "decided_at"])
+    people_changed("tip", [tip.pk])
     record_event(
         action=AuditAction.TIP_ACCEPTED,
         actor=actor,
@@ -428,6 +431,7 @@ def mark_spam(*, actor: User, tip: Tip, reason: str) -> Tip:
     tip.decided_by = actor
     tip.decided_at = timezone.now()
     tip.save(update_fields=["status", "spam_reason", "decided_by", "decided_at"])
+    people_changed("tip", [tip.pk])
     record_event(action=AuditAction.TIP_MARKED_SPAM, actor=actor, unit=tip.unit, target=tip)
     return tip
 
@@ -444,6 +448,7 @@ def restore_from_spam(*, actor: User, tip: Tip) -> Tip:
     tip.decided_by = actor
     tip.decided_at = timezone.now()
     tip.save(update_fields=["status", "spam_reason", "decided_by", "decided_at"])
+    people_changed("tip", [tip.pk])
     record_event(action=AuditAction.TIP_RESTORED, actor=actor, unit=tip.unit, target=tip)
     return tip
 

@@ -1,0 +1,320 @@
+"""The person registry: appearances of people in incidents, resolved into persons.
+
+Nothing here is typed in by hand except the office's decisions (merges, splits, exclusions,
+settings, 疑似同一人 answers): appearances, persons and identifier links are derived from the
+leads, cases and tips by `registry.refresh` and can be rebuilt from scratch (`analyse`).
+There is no incident–incident table: incidents are linked only through persons (decision 0028).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from saohei.organisations.models import Unit
+
+
+class IncidentKind(models.TextChoices):
+    CASE = "case", "治安案件"
+    LEAD = "lead", "线索"
+    TIP = "tip", "群众举报"
+
+
+class AppearanceRole(models.TextChoices):
+    GATHERER = "gatherer", "纠集者"
+    ORGANISER = "organiser", "组织者"
+    PARTICIPANT = "participant", "参与者"
+    VICTIM = "victim", "被害人"
+    WITNESS = "witness", "证人"
+    REPORTED = "reported", "被举报人"
+
+
+RINGLEADER_ROLES = frozenset({AppearanceRole.GATHERER, AppearanceRole.ORGANISER})
+
+
+class Appearance(models.Model):
+    """One person named in one incident: a case's 涉案人员, a lead's 被反映人 or a tip's 被举报人.
+
+    A copy of what resolution and the prompts need, refreshed from the source row; `source_id`
+    is that row (CasePerson, Subject or TipPerson), `incident_id` its case, lead or tip.
+    """
+
+    incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
+    incident_id = models.PositiveBigIntegerField()
+    source_id = models.PositiveBigIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    village = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_on = models.DateField()
+    role = models.CharField(max_length=16, choices=AppearanceRole.choices)
+    is_perpetrator = models.BooleanField(default=False)
+    # The incident's 刑事/治安, 手段 and 起因 as the cases context stores them ("" on leads/tips).
+    nature = models.CharField(max_length=16, blank=True)
+    means = models.CharField(max_length=16, blank=True)
+    motive = models.CharField(max_length=16, blank=True)
+    name = models.CharField(max_length=50, blank=True)
+    name_key = models.CharField(max_length=50, blank=True)
+    alias = models.CharField(max_length=50, blank=True)
+    id_number_index = models.CharField(max_length=64, blank=True)
+    id_number_masked = models.CharField(max_length=18, blank=True)
+    phone_index = models.CharField(max_length=64, blank=True)
+    phone_masked = models.CharField(max_length=11, blank=True)
+    # Who the record's own identifiers say it is (`registry`), and the person after the
+    # office's merges: both are kept so that undoing a merge needs no source rows.
+    identity_key = models.CharField(max_length=140, blank=True)
+    person_key = models.CharField(max_length=140, blank=True)
+    person = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="appearances"
+    )
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident_kind", "source_id"], name="appearance_once_per_source"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["incident_kind", "incident_id"]),
+            models.Index(fields=["id_number_index"]),
+            models.Index(fields=["phone_index"]),
+            models.Index(fields=["person_key"]),
+            models.Index(fields=["identity_key"]),
+            models.Index(fields=["person", "occurred_on"]),
+            models.Index(fields=["name_key", "village"]),
+            models.Index(fields=["unit", "occurred_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_incident_kind_display()} {self.incident_id})"
+
+
+class Person(models.Model):
+    """A person as resolved from appearances: one ID number, or one mobile that is not
+    over-shared, or one appearance alone; the office's merges and splits apply on top."""
+
+    person_key = models.CharField(max_length=140, unique=True)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    name_key = models.CharField(max_length=50, blank=True, db_index=True)
+    aliases = models.CharField("绰号", max_length=200, blank=True)
+    # The town of the latest appearance: where the person page's figures are first looked for.
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.SET_NULL, related_name="+")
+    village = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appearance_count = models.PositiveIntegerField(default=0)
+    perpetrator_count = models.PositiveIntegerField(default=0)
+    first_seen = models.DateField(null=True)
+    last_seen = models.DateField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "人员"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or "（无名）"
+
+
+class IdentifierKind(models.TextChoices):
+    ID_NUMBER = "id_number", "身份证号"
+    PHONE = "phone", "手机号"
+    PLATE = "plate", "车牌号"
+
+
+class PersonIdentifier(models.Model):
+    """An identifier a person was given with: ID number and mobile by blind index (masked copy
+    for display), a plate as it is (plates are not sealed, decision 0027)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
+    value = models.CharField(max_length=64)
+    masked = models.CharField(max_length=18, blank=True)
+    appearance_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "value"], name="person_identifier_once"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.masked}"
+
+
+class SharedIdentifier(models.Model):
+    """An identifier given for more distinct people than the cap (a village committee's phone,
+    a hotline): it stops linking and waits here for the office's review."""
+
+    kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
+    value = models.CharField(max_length=64)
+    masked = models.CharField(max_length=18, blank=True)
+    distinct_names = models.PositiveIntegerField(default=0)
+    appearance_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-distinct_names", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="shared_identifier_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.masked}（{self.distinct_names} 个姓名）"
+
+
+class IdentifierExclusion(models.Model):
+    """An identifier the office says never links people (排除清单)."""
+
+    kind = models.CharField("类别", max_length=16, choices=IdentifierKind.choices)
+    value = models.CharField(max_length=64)
+    masked = models.CharField("号码", max_length=18, blank=True)
+    reason = models.CharField("理由", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "排除清单"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identifier_exclusion_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.masked}"
+
+
+class MergeRule(models.Model):
+    """The office's decision that two persons are one (合并); undone by setting `undone_at`."""
+
+    first_key = models.CharField(max_length=140)
+    second_key = models.CharField(max_length=140)
+    reason = models.CharField("理由", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["first_key"]), models.Index(fields=["second_key"])]
+
+    def __str__(self) -> str:
+        return f"合并 {self.first_key} + {self.second_key}"
+
+
+class SplitRule(models.Model):
+    """The office's decision that one appearance is not the person it resolved to (拆分)."""
+
+    incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
+    source_id = models.PositiveBigIntegerField()
+    reason = models.CharField("理由", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["incident_kind", "source_id"])]
+
+    def __str__(self) -> str:
+        return f"拆分 {self.incident_kind}:{self.source_id}"
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", "待确认"
+    CONFIRMED = "confirmed", "已确认为同一人"
+    REJECTED = "rejected", "已否定"
+
+
+class SamePersonSuggestion(models.Model):
+    """疑似同一人: the same name in the same village without a shared ID number or mobile."""
+
+    first_key = models.CharField(max_length=140)
+    second_key = models.CharField(max_length=140)
+    name = models.CharField(max_length=50)
+    village = models.ForeignKey(Unit, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_key", "second_key"], name="same_person_suggestion_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"疑似同一人 {self.name}"
+
+
+class AnalysisSettings(models.Model):
+    """The office's thresholds (DOMAIN.md §3.1 defaults); one row for the deployment."""
+
+    identifier_share_cap = models.PositiveSmallIntegerField(
+        "同一号码关联人数上限",
+        default=5,
+        help_text="一个手机号或车牌号对应的不同姓名超过此数即停止关联，列入待审清单",
+    )
+    common_names = models.TextField(
+        "常见姓名（不按姓名提示疑似同一人）", blank=True, help_text="每行一个或以顿号分隔"
+    )
+    window_days = models.PositiveSmallIntegerField("研判时间窗（天）", default=730)
+    min_members = models.PositiveSmallIntegerField("恶势力：最少成员数", default=3)
+    min_incidents = models.PositiveSmallIntegerField("恶势力：最少违法犯罪次数", default=3)
+    min_criminal = models.PositiveSmallIntegerField("恶势力：最少刑事案件数", default=1)
+    min_recurring_members = models.PositiveSmallIntegerField(
+        "恶势力：无固定纠集者时最少重复参与成员数", default=2
+    )
+    group_min_criminal = models.PositiveSmallIntegerField(
+        "恶势力犯罪集团：纠集者参与的最少刑事案件数", default=3
+    )
+    heijie_min_members = models.PositiveSmallIntegerField("需研判涉黑：最少成员数", default=10)
+    heijie_note_members = models.PositiveSmallIntegerField(
+        "需研判涉黑：说明中提示的成员数", default=7
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "研判设置"
+
+    def __str__(self) -> str:
+        return "研判设置"
+
+
+class PendingChange(models.Model):
+    """An incident whose people changed and whose links are not yet refreshed (the outbox the
+    background task drains; see `registry.refresh_pending`)."""
+
+    incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
+    incident_id = models.PositiveBigIntegerField()
+    noted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_kind}:{self.incident_id}"

@@ -1,0 +1,646 @@
+"""Resolution of appearances into persons, set-wise in SQL (decision 0028).
+
+One code path serves the incremental refresh after a save and the full rebuild (`analyse`):
+`refresh(incidents)` re-reads the people of the given incidents from their source rows and
+re-resolves every appearance that shares an ID number or a mobile with them; `rebuild()` does
+the same for every incident. Nothing here runs per row in Python except the office's merge
+rules, which are few.
+
+Identity, in order (the first that applies):
+1. an appearance the office split off (`SplitRule`) is a person of its own;
+2. the same ID number (blind index) is the same person;
+3. a mobile that is neither excluded nor over-shared joins appearances with the same name: to
+   the one person with an ID number who was given that mobile under that name, or, when nobody
+   was, into a person of that mobile and name (a family's shared phone does not make husband and
+   wife one person, decision 0028);
+4. otherwise the appearance is a person of its own; the same name in the same village is only
+   a 疑似同一人 suggestion.
+The office's merges (`MergeRule`) then join persons; the smallest key of a group names it, and
+ID-number keys sort first.
+"""
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from saohei.analysis.models import (
+    AnalysisSettings,
+    Appearance,
+    IdentifierExclusion,
+    IdentifierKind,
+    IncidentKind,
+    MergeRule,
+    Person,
+    PersonIdentifier,
+    SamePersonSuggestion,
+    SharedIdentifier,
+    SplitRule,
+    SuggestionStatus,
+)
+from saohei.cases.models import PERPETRATOR_ROLES, Case, CasePerson, CasePersonPlate
+from saohei.leads.models import Lead, Subject, SubjectPlate
+from saohei.organisations.models import Unit
+from saohei.tips.models import Tip, TipPerson, TipStatus
+
+# The commonest full names: they never make a 疑似同一人 suggestion by name alone. The office adds
+# its own in the settings (a village where every third man is 王建国).
+COMMON_NAMES = frozenset(
+    [
+        "张伟",
+        "王伟",
+        "王芳",
+        "李伟",
+        "李娜",
+        "张敏",
+        "李静",
+        "王静",
+        "刘伟",
+        "王秀英",
+        "张丽",
+        "李秀英",
+        "王丽",
+        "张静",
+        "张秀英",
+        "李强",
+        "王敏",
+        "李敏",
+        "王磊",
+        "刘洋",
+        "王艳",
+        "王勇",
+        "李军",
+        "张勇",
+        "李杰",
+        "张杰",
+        "张磊",
+        "王强",
+        "李娟",
+        "王军",
+        "张艳",
+        "张涛",
+        "王涛",
+        "李明",
+        "李艳",
+        "王超",
+        "李勇",
+        "王娟",
+        "刘杰",
+        "刘敏",
+        "李霞",
+        "李丽",
+        "张军",
+        "王杰",
+        "张强",
+        "王秀兰",
+        "王刚",
+        "王平",
+        "刘芳",
+        "张燕",
+        "刘艳",
+        "刘军",
+        "李平",
+        "王辉",
+        "王燕",
+        "陈静",
+        "刘勇",
+        "李玲",
+        "李桂英",
+        "王丹",
+        "李刚",
+        "李丹",
+        "李萍",
+        "王鹏",
+        "刘涛",
+        "陈伟",
+        "张华",
+        "刘静",
+        "李涛",
+        "王桂英",
+        "张秀兰",
+        "李红",
+        "李超",
+        "刘丽",
+        "张桂英",
+        "王玉兰",
+        "李燕",
+        "张鹏",
+        "李秀兰",
+        "张超",
+        "王霞",
+        "张玲",
+    ]
+)
+
+# A name shared by more persons than this in one village suggests nobody: it is a local
+# common name, and pairing them all would bury the clerk.
+MAX_NAMESAKES_SUGGESTED = 5
+
+A = Appearance._meta.db_table
+P = Person._meta.db_table
+PI = PersonIdentifier._meta.db_table
+
+# The incidents being refreshed, and every appearance that shares an ID number or a mobile
+# with them: the rows whose identity may change.
+IN_WORK_SET = "(incident_kind, incident_id) IN (SELECT kind, id FROM an_incidents)"
+AFFECTED = (
+    f"(id_number_index IN (SELECT v FROM an_ids) OR phone_index IN (SELECT v FROM an_phones) "
+    f"OR {IN_WORK_SET})"
+)
+
+# Run after every refresh with the keys of the persons it touched (the prompts register here).
+AfterRefresh = Callable[[set[str], bool], None]
+_after_refresh: list[AfterRefresh] = []
+
+
+def after_refresh(hook: AfterRefresh) -> AfterRefresh:
+    if hook not in _after_refresh:
+        _after_refresh.append(hook)
+    return hook
+
+
+@dataclass
+class RefreshResult:
+    appearances: int = 0
+    persons: int = 0
+    affected_persons: int = 0
+    seconds: float = 0.0
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def current_settings() -> AnalysisSettings:
+    found = AnalysisSettings.objects.order_by("id").first()
+    return found if found is not None else AnalysisSettings()
+
+
+def common_names(analysis_settings: AnalysisSettings) -> frozenset[str]:
+    extra = analysis_settings.common_names.replace("、", "\n").replace(",", "\n").split()
+    return COMMON_NAMES | {name.strip() for name in extra if name.strip()}
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL helpers
+
+
+def _run(sql: str, params: Sequence[str | int | None] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _rows(sql: str, params: Sequence[str | int | None] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_WORK_TABLES = {
+    # incidents to re-read
+    "an_incidents": "kind VARCHAR(8) NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (kind, id)",
+    # ID-number indexes and mobiles whose appearances are re-resolved
+    "an_ids": "v VARCHAR(64) PRIMARY KEY",
+    "an_phones": "v VARCHAR(64) PRIMARY KEY",
+    # persons (by key) whose rows, identifiers and suggestions are refreshed
+    "an_keys": "k VARCHAR(140) PRIMARY KEY",
+    "an_phone_names": "phone VARCHAR(64) PRIMARY KEY, names INTEGER NOT NULL",
+    "an_phone_owner": (
+        "phone VARCHAR(64) NOT NULL, name_key VARCHAR(50) NOT NULL, owners INTEGER NOT NULL, "
+        "owner VARCHAR(64) NOT NULL, PRIMARY KEY (phone, name_key)"
+    ),
+    "an_alias": "raw VARCHAR(140) PRIMARY KEY, canonical VARCHAR(140) NOT NULL",
+}
+
+
+def _prepare_work_tables() -> None:
+    for name, columns in _WORK_TABLES.items():
+        _run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({columns})")
+        _run(f"DELETE FROM {name}")
+
+
+def _insert_ignore(table: str, select_sql: str, params: Sequence[str | int | None] = ()) -> None:
+    """INSERT … SELECT that skips values already there (both databases' dialects)."""
+    conflict = " ON CONFLICT DO NOTHING"
+    _run(f"INSERT INTO {table} {select_sql}{conflict}", params)
+
+
+def _local_date(column: str) -> str:
+    """The local calendar date of a stored aware datetime (China has no summer time)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(({column} AT TIME ZONE '{settings.TIME_ZONE}') AS DATE)"
+    offset = ZoneInfo(settings.TIME_ZONE).utcoffset(None)
+    hours = int(offset.total_seconds() // 3600) if offset else 8
+    return f"DATE({column}, '{hours:+d} hours')"
+
+
+def _name_key(column: str) -> str:
+    return f"REPLACE(REPLACE(TRIM({column}), ' ', ''), '　', '')"
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+
+def _insert_appearances(only_work_set: bool) -> int:
+    """Appearances of the incidents in `an_incidents` (or of every incident) from their sources:
+    case persons of every case; subjects of leads that were not merged into another; persons
+    named in tips still waiting for 受理 (an accepted tip's persons are its lead's subjects)."""
+    perpetrators = ", ".join(f"'{role}'" for role in sorted(PERPETRATOR_ROLES))
+    columns = (
+        "incident_kind, incident_id, source_id, unit_id, village_id, occurred_on, role, "
+        "is_perpetrator, nature, means, motive, name, name_key, alias, id_number_index, "
+        "id_number_masked, phone_index, phone_masked, identity_key, person_key"
+    )
+    case, person = Case._meta.db_table, CasePerson._meta.db_table
+    lead, subject = Lead._meta.db_table, Subject._meta.db_table
+    tip, tip_person = Tip._meta.db_table, TipPerson._meta.db_table
+
+    def work(kind: str, column: str) -> str:
+        if not only_work_set:
+            return ""
+        return f" AND {column} IN (SELECT id FROM an_incidents WHERE kind = '{kind}')"
+
+    written = _run(
+        f"INSERT INTO {A} ({columns}) "
+        f"SELECT 'case', c.id, p.id, c.unit_id, c.village_id, c.occurred_on, p.role, "
+        f"CASE WHEN p.role IN ({perpetrators}) THEN TRUE ELSE FALSE END, "
+        f"c.nature, c.means, c.motive, p.name, {_name_key('p.name')}, '', p.id_number_index, "
+        f"p.id_number_masked, p.phone_index, p.phone_masked, '', '' "
+        f"FROM {person} p JOIN {case} c ON c.id = p.case_id WHERE 1 = 1{work('case', 'c.id')}"
+    )
+    written += _run(
+        f"INSERT INTO {A} ({columns}) "
+        f"SELECT 'lead', l.id, s.id, l.unit_id, COALESCE(s.village_id, l.village_id), "
+        f"{_local_date('l.received_at')}, 'reported', FALSE, '', '', '', s.name, "
+        f"{_name_key('s.name')}, s.alias, s.id_number_index, s.id_number_masked, s.phone_index, "
+        f"s.phone_masked, '', '' "
+        f"FROM {subject} s JOIN {lead} l ON l.id = s.lead_id "
+        f"WHERE l.merged_into_id IS NULL{work('lead', 'l.id')}"
+    )
+    written += _run(
+        f"INSERT INTO {A} ({columns}) "
+        f"SELECT 'tip', t.id, p.id, t.unit_id, COALESCE(p.village_id, t.village_id), "
+        f"{_local_date('t.submitted_at')}, 'reported', FALSE, '', '', '', p.name, "
+        f"{_name_key('p.name')}, p.alias, '', '', '', '', '', '' "
+        f"FROM {tip_person} p JOIN {tip} t ON t.id = p.tip_id "
+        f"WHERE t.status = %s AND t.lead_id IS NULL{work('tip', 't.id')}",
+        [TipStatus.PENDING],
+    )
+    return written
+
+
+def _resolve_identities(only_work_set: bool, share_cap: int) -> None:
+    """identity_key of every affected appearance (rules 1–4 of the module's docstring)."""
+    phone_filter = " AND phone_index IN (SELECT v FROM an_phones)" if only_work_set else ""
+    _run(
+        f"INSERT INTO an_phone_names (phone, names) "
+        f"SELECT phone_index, COUNT(DISTINCT name_key) FROM {A} "
+        f"WHERE phone_index <> ''{phone_filter} GROUP BY phone_index"
+    )
+    _run(
+        f"INSERT INTO an_phone_owner (phone, name_key, owners, owner) "
+        f"SELECT phone_index, name_key, COUNT(DISTINCT id_number_index), MIN(id_number_index) "
+        f"FROM {A} WHERE phone_index <> '' AND id_number_index <> ''{phone_filter} "
+        f"GROUP BY phone_index, name_key"
+    )
+    exclusion = IdentifierExclusion._meta.db_table
+    split = SplitRule._meta.db_table
+    own = f"'3:' || {A}.incident_kind || ':' || CAST({A}.source_id AS TEXT)"
+    usable_phone = (
+        f"{A}.phone_index <> '' "
+        f"AND NOT EXISTS (SELECT 1 FROM {exclusion} x WHERE x.kind = 'phone' "
+        f"AND x.value = {A}.phone_index) "
+        f"AND (SELECT names FROM an_phone_names n WHERE n.phone = {A}.phone_index) <= %s"
+    )
+    same_phone_and_name = (
+        f"FROM an_phone_owner o WHERE o.phone = {A}.phone_index AND o.name_key = {A}.name_key"
+    )
+    where = f" WHERE {AFFECTED}" if only_work_set else ""
+    _run(
+        f"UPDATE {A} SET identity_key = CASE "
+        f"WHEN EXISTS (SELECT 1 FROM {split} r WHERE r.undone_at IS NULL "
+        f"AND r.incident_kind = {A}.incident_kind AND r.source_id = {A}.source_id) THEN {own} "
+        f"WHEN {A}.id_number_index <> '' THEN '1:' || {A}.id_number_index "
+        f"WHEN {usable_phone} THEN CASE "
+        f"WHEN (SELECT owners {same_phone_and_name}) > 1 THEN {own} "
+        f"ELSE COALESCE((SELECT '1:' || owner {same_phone_and_name}), "
+        f"'2:' || {A}.phone_index || ':' || {A}.name_key) END "
+        f"ELSE {own} END{where}",
+        [share_cap],
+    )
+    aliases = _merge_aliases()
+    for start in range(0, len(aliases), 400):
+        chunk = aliases[start : start + 400]
+        _run(
+            "INSERT INTO an_alias (raw, canonical) VALUES " + ", ".join(["(%s, %s)"] * len(chunk)),
+            [value for pair in chunk for value in pair],
+        )
+    _run(
+        f"UPDATE {A} SET person_key = COALESCE("
+        f"(SELECT canonical FROM an_alias WHERE raw = {A}.identity_key), identity_key){where}"
+    )
+
+
+def _merge_aliases() -> list[tuple[str, str]]:
+    """raw key → the group's key for every key named in an active merge (union–find; the
+    rules are the office's decisions, a handful, never the data)."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for first, second in MergeRule.objects.filter(undone_at__isnull=True).values_list(
+        "first_key", "second_key"
+    ):
+        a, b = find(first), find(second)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return [(key, find(key)) for key in parent if find(key) != key]
+
+
+def _refresh_persons(only_work_set: bool) -> int:
+    """Person rows for the affected keys: new ones created, vanished ones deleted, each one's
+    name, village and counts taken from its appearances (the latest names it)."""
+    key_filter = " AND person_key IN (SELECT k FROM an_keys)" if only_work_set else ""
+    person_filter = " AND person_key IN (SELECT k FROM an_keys)" if only_work_set else ""
+    _run(f"DELETE FROM {PI} WHERE person_id IN (SELECT id FROM {P} WHERE 1 = 1{person_filter})")
+    _run(
+        f"UPDATE {A} SET person_id = NULL WHERE person_id IN "
+        f"(SELECT id FROM {P} WHERE 1 = 1{person_filter} AND NOT EXISTS "
+        f"(SELECT 1 FROM {A} a WHERE a.person_key = {P}.person_key))"
+    )
+    _run(
+        f"DELETE FROM {P} WHERE 1 = 1{person_filter} AND NOT EXISTS "
+        f"(SELECT 1 FROM {A} a WHERE a.person_key = {P}.person_key)"
+    )
+    _insert_ignore(
+        P,
+        f"(person_key, name, name_key, aliases, appearance_count, perpetrator_count, updated_at) "
+        f"SELECT DISTINCT person_key, '', '', '', 0, 0, CURRENT_TIMESTAMP FROM {A} "
+        f"WHERE person_key <> ''{key_filter}",
+    )
+    latest = (
+        f"SELECT person_key, name, name_key, unit_id, village_id, occurred_on, is_perpetrator, "
+        f"ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY occurred_on DESC, id DESC) AS rn "
+        f"FROM {A} WHERE person_key <> ''{key_filter}"
+    )
+    _run(
+        f"UPDATE {P} SET name = s.name, name_key = s.name_key, unit_id = s.unit_id, "
+        f"village_id = s.village_id, appearance_count = s.n, perpetrator_count = s.perpetrator, "
+        f"first_seen = s.first_seen, last_seen = s.last_seen, updated_at = CURRENT_TIMESTAMP "
+        f"FROM (SELECT person_key, "
+        f"MAX(CASE WHEN rn = 1 THEN name END) AS name, "
+        f"MAX(CASE WHEN rn = 1 THEN name_key END) AS name_key, "
+        f"MAX(CASE WHEN rn = 1 THEN unit_id END) AS unit_id, "
+        f"MAX(CASE WHEN rn = 1 THEN village_id END) AS village_id, COUNT(*) AS n, "
+        f"SUM(CASE WHEN is_perpetrator THEN 1 ELSE 0 END) AS perpetrator, "
+        f"MIN(occurred_on) AS first_seen, MAX(occurred_on) AS last_seen "
+        f"FROM ({latest}) x GROUP BY person_key) s WHERE {P}.person_key = s.person_key"
+    )
+    # Aliases are rare (绰号): gathered in Python, which also keeps the join dialect-free.
+    aliases: dict[str, list[str]] = {}
+    for key, alias in _rows(
+        f"SELECT person_key, alias FROM {A} WHERE alias <> ''{key_filter} ORDER BY occurred_on, id"
+    ):
+        if alias not in aliases.setdefault(key, []):
+            aliases[key].append(alias)
+    for key, names in aliases.items():
+        Person.objects.filter(person_key=key).update(aliases="、".join(names)[:200])
+    _run(
+        f"UPDATE {A} SET person_id = (SELECT id FROM {P} WHERE {P}.person_key = {A}.person_key) "
+        f"WHERE person_key <> ''{key_filter}"
+    )
+    return _rows(f"SELECT COUNT(*) FROM {P}")[0][0]
+
+
+def _refresh_identifiers(only_work_set: bool) -> None:
+    key_filter = " AND a.person_key IN (SELECT k FROM an_keys)" if only_work_set else ""
+    columns = "(person_id, kind, value, masked, appearance_count)"
+    for kind, value, masked in (
+        (IdentifierKind.ID_NUMBER, "id_number_index", "id_number_masked"),
+        (IdentifierKind.PHONE, "phone_index", "phone_masked"),
+    ):
+        _run(
+            f"INSERT INTO {PI} {columns} "
+            f"SELECT a.person_id, '{kind}', a.{value}, MAX(a.{masked}), COUNT(*) FROM {A} a "
+            f"WHERE a.{value} <> '' AND a.person_id IS NOT NULL{key_filter} "
+            f"GROUP BY a.person_id, a.{value}"
+        )
+    plates = (
+        (IncidentKind.CASE, CasePersonPlate._meta.db_table, "person_id"),
+        (IncidentKind.LEAD, SubjectPlate._meta.db_table, "subject_id"),
+    )
+    union = " UNION ALL ".join(
+        f"SELECT a.person_id, x.number FROM {A} a JOIN {table} x ON x.{owner} = a.source_id "
+        f"WHERE a.incident_kind = '{kind}' AND a.person_id IS NOT NULL{key_filter}"
+        for kind, table, owner in plates
+    )
+    _run(
+        f"INSERT INTO {PI} {columns} "
+        f"SELECT person_id, 'plate', number, number, COUNT(*) FROM ({union}) p "
+        f"GROUP BY person_id, number"
+    )
+
+
+def _refresh_shared(only_work_set: bool, share_cap: int) -> None:
+    """Mobiles given for more distinct names than the cap: listed for review, not linking."""
+    table = SharedIdentifier._meta.db_table
+    phone_filter = " AND value IN (SELECT v FROM an_phones)" if only_work_set else ""
+    _run(f"DELETE FROM {table} WHERE kind = 'phone'{phone_filter}")
+    phones = " AND phone_index IN (SELECT v FROM an_phones)" if only_work_set else ""
+    _run(
+        f"INSERT INTO {table} (kind, value, masked, distinct_names, appearance_count) "
+        f"SELECT 'phone', phone_index, MAX(phone_masked), COUNT(DISTINCT name_key), COUNT(*) "
+        f"FROM {A} WHERE phone_index <> ''{phones} GROUP BY phone_index "
+        f"HAVING COUNT(DISTINCT name_key) > %s",
+        [share_cap],
+    )
+
+
+def _refresh_suggestions(only_work_set: bool, names_never_suggested: frozenset[str]) -> None:
+    """疑似同一人: persons with the same name in the same village, at least one of them without
+    an ID number (two different ID numbers are two people). Open suggestions whose persons are
+    gone are dropped; decided ones stay as the office's record."""
+    table = SamePersonSuggestion._meta.db_table
+    _run(
+        f"DELETE FROM {table} WHERE status = %s AND (NOT EXISTS "
+        f"(SELECT 1 FROM {P} p WHERE p.person_key = first_key) OR NOT EXISTS "
+        f"(SELECT 1 FROM {P} p WHERE p.person_key = second_key))",
+        [SuggestionStatus.OPEN],
+    )
+    touched = (
+        " AND (a.person_key IN (SELECT k FROM an_keys) OR b.person_key IN (SELECT k FROM an_keys))"
+        if only_work_set
+        else ""
+    )
+    crowded = (
+        f"SELECT name_key, village_id FROM {P} WHERE name_key <> '' AND village_id IS NOT NULL "
+        f"GROUP BY name_key, village_id HAVING COUNT(*) > {MAX_NAMESAKES_SUGGESTED}"
+    )
+    placeholders = ", ".join(["%s"] * len(names_never_suggested)) or "''"
+    _insert_ignore(
+        table,
+        f"(first_key, second_key, name, village_id, status, reason, created_at) "
+        f"SELECT a.person_key, b.person_key, a.name, a.village_id, %s, '', CURRENT_TIMESTAMP "
+        f"FROM {P} a JOIN {P} b ON b.name_key = a.name_key AND b.village_id = a.village_id "
+        f"AND a.person_key < b.person_key WHERE a.name_key <> '' AND a.village_id IS NOT NULL "
+        f"AND NOT (a.person_key LIKE '1:%%' AND b.person_key LIKE '1:%%') "
+        f"AND a.name_key NOT LIKE '%%某%%' AND a.name_key NOT IN ({placeholders}) "
+        f"AND NOT EXISTS (SELECT 1 FROM ({crowded}) c WHERE c.name_key = a.name_key "
+        f"AND c.village_id = a.village_id){touched}",
+        [SuggestionStatus.OPEN, *sorted(names_never_suggested)],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+def refresh(incidents: Iterable[tuple[str, int]]) -> RefreshResult:
+    """Re-read the people of these (kind, id) incidents and re-resolve everything they touch."""
+    work = sorted(set(incidents))
+    if not work:
+        return RefreshResult()
+    return _refresh(work=work)
+
+
+def refresh_persons(person_keys: Iterable[str]) -> RefreshResult:
+    """Re-resolve the incidents of these persons (after a merge, split or exclusion)."""
+    keys = list(set(person_keys))
+    incidents: set[tuple[str, int]] = set()
+    for start in range(0, len(keys), 500):
+        incidents.update(
+            Appearance.objects.filter(person_key__in=keys[start : start + 500]).values_list(
+                "incident_kind", "incident_id"
+            )
+        )
+    return refresh(incidents)
+
+
+def refresh_identifier(kind: str, value: str) -> RefreshResult:
+    """Re-resolve everyone given this ID number or mobile (an exclusion added or lifted)."""
+    column = "id_number_index" if kind == IdentifierKind.ID_NUMBER else "phone_index"
+    incidents = set(
+        Appearance.objects.filter(**{column: value}).values_list("incident_kind", "incident_id")
+    )
+    return refresh(incidents)
+
+
+def rebuild(*, unit: Unit | None = None, progress: Progress | None = None) -> RefreshResult:
+    """Everything from scratch (or every incident of `unit`'s subtree)."""
+    if unit is None:
+        return _refresh(work=None, progress=progress)
+    work: list[tuple[str, int]] = []
+    for kind, model in (
+        (IncidentKind.CASE, Case),
+        (IncidentKind.LEAD, Lead),
+        (IncidentKind.TIP, Tip),
+    ):
+        ids = model.objects.filter(unit__path__startswith=unit.path).values_list("id", flat=True)
+        work.extend((kind, pk) for pk in ids)
+    return _refresh(work=work, progress=progress)
+
+
+def _note_identifiers_of_work_set() -> None:
+    for table, column in (("an_ids", "id_number_index"), ("an_phones", "phone_index")):
+        _insert_ignore(
+            table,
+            f"SELECT DISTINCT {column} FROM {A} WHERE {column} <> '' AND {IN_WORK_SET}",
+        )
+
+
+def _note_keys(condition: str) -> None:
+    _insert_ignore(
+        "an_keys",
+        f"SELECT DISTINCT person_key FROM {A} WHERE person_key <> '' AND {condition}",
+    )
+
+
+def _refresh(
+    *, work: list[tuple[str, int]] | None, progress: Progress | None = None
+) -> RefreshResult:
+    analysis_settings = current_settings()
+    cap = analysis_settings.identifier_share_cap
+    only = work is not None
+    result = RefreshResult()
+    started = time.monotonic()
+    steps: list[tuple[str, Callable[[], object]]] = []
+
+    def step(label: str) -> Callable[[Callable[[], object]], Callable[[], object]]:
+        def add(fn: Callable[[], object]) -> Callable[[], object]:
+            steps.append((label, fn))
+            return fn
+
+        return add
+
+    @step("准备")
+    def _prepare() -> None:
+        _prepare_work_tables()
+        if work is None:
+            return
+        for start in range(0, len(work), 400):
+            chunk = work[start : start + 400]
+            _run(
+                "INSERT INTO an_incidents (kind, id) VALUES "
+                + ", ".join(["(%s, %s)"] * len(chunk)),
+                [value for pair in chunk for value in pair],
+            )
+        _note_identifiers_of_work_set()
+
+    @step("读取涉案人员、被反映人和被举报人")
+    def _appearances() -> None:
+        if work is None:
+            _run(f"DELETE FROM {A}")
+        else:
+            _note_keys(IN_WORK_SET)  # the persons they were: refreshed even if they vanish
+            _run(f"DELETE FROM {A} WHERE {IN_WORK_SET}")
+        result.appearances = _insert_appearances(only)
+        if work is not None:
+            _note_identifiers_of_work_set()
+
+    @step("按身份证号、手机号归并人员")
+    def _identities() -> None:
+        if work is not None:
+            _note_keys(AFFECTED)
+        _resolve_identities(only, cap)
+        if work is not None:
+            _note_keys(AFFECTED)
+
+    @step("更新人员")
+    def _persons() -> None:
+        result.persons = _refresh_persons(only)
+
+    @step("更新号码关联")
+    def _identifiers() -> None:
+        _refresh_identifiers(only)
+        _refresh_shared(only, cap)
+
+    @step("疑似同一人")
+    def _suggestions() -> None:
+        _refresh_suggestions(only, common_names(analysis_settings))
+
+    @step("研判提示")
+    def _hooks() -> None:
+        keys = {row[0] for row in _rows("SELECT k FROM an_keys")} if only else set()
+        result.affected_persons = len(keys)
+        for hook in _after_refresh:
+            hook(keys, not only)
+
+    with transaction.atomic():
+        for number, (label, fn) in enumerate(steps, start=1):
+            began = time.monotonic()
+            fn()
+            result.steps.append((label, time.monotonic() - began))
+            if progress is not None:
+                progress(number, len(steps), label)
+    result.seconds = time.monotonic() - started
+    return result

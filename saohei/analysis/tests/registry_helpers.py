@@ -1,0 +1,101 @@
+"""Cases written straight into the cases tables (as an import would), for the registry's tests."""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+
+from stdnum.cn import ric
+
+from saohei.analysis.models import Appearance, Person, PersonIdentifier, SamePersonSuggestion
+from saohei.analysis.models import SharedIdentifier as Shared
+from saohei.cases.models import Case, CasePerson, CasePersonPlate, Nature
+from saohei.common.changes import people_changed
+from saohei.organisations.models import Unit
+
+_numbers = itertools.count(1)
+
+
+def id_number(serial: int, born: str = "19800101") -> str:
+    body = f"370982{born}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def mobile(serial: int) -> str:
+    return f"139{serial:08d}"
+
+
+@dataclass
+class P:
+    name: str
+    role: str = "participant"
+    id_number: str = ""
+    phone: str = ""
+    village: Unit | None = None
+    plates: list[str] = field(default_factory=list)
+
+
+def make_case(
+    town: Unit,
+    *persons: P,
+    on: date = date(2024, 5, 1),
+    nature: str = Nature.CRIMINAL,
+    village: Unit | None = None,
+    motive: str = "",
+    means: str = "",
+) -> Case:
+    case = Case.objects.create(
+        unit=town,
+        number=f"T{next(_numbers):06d}",
+        cause="寻衅滋事",
+        nature=nature,
+        occurred_on=on,
+        village=village or next((p.village for p in persons if p.village), None),
+        motive=motive,
+        means=means,
+    )
+    for person in persons:
+        set_person(case, person)
+    people_changed("case", [case.pk])
+    return case
+
+
+def set_person(case: Case, person: P) -> CasePerson:
+    row = CasePerson(case=case, name=person.name, role=person.role)
+    if person.id_number:
+        row.seal_id_number(person.id_number)
+    if person.phone:
+        row.seal_phone(person.phone)
+    row.save()
+    for plate in person.plates:
+        CasePersonPlate.objects.create(person=row, number=plate)
+    return row
+
+
+def registry_state() -> dict[str, object]:
+    """Everything the registry derives, by keys (row ids differ between runs)."""
+    return {
+        "appearances": sorted(
+            Appearance.objects.values_list("incident_kind", "source_id", "person_key")
+        ),
+        "linked": Appearance.objects.filter(person__isnull=True).count(),
+        "persons": sorted(
+            Person.objects.values_list(
+                "person_key",
+                "name",
+                "village_id",
+                "appearance_count",
+                "perpetrator_count",
+                "first_seen",
+                "last_seen",
+            )
+        ),
+        "identifiers": sorted(
+            PersonIdentifier.objects.values_list(
+                "person__person_key", "kind", "value", "appearance_count"
+            )
+        ),
+        "shared": sorted(Shared.objects.values_list("kind", "value", "distinct_names")),
+        "suggestions": sorted(
+            SamePersonSuggestion.objects.values_list("first_key", "second_key", "status")
+        ),
+    }
