@@ -34,6 +34,7 @@ from saohei.analysis.models import (
     IdentifierKind,
     IncidentKind,
     MergeRule,
+    PendingChange,
     Person,
     PersonIdentifier,
     SamePersonSuggestion,
@@ -636,11 +637,15 @@ def _refresh(
             hook(keys, not only)
 
     with transaction.atomic():
+        # A full rebuild covers whatever waited in the outbox when it began; later rows stay.
+        covered = PendingChange.objects.order_by("-id").values_list("id", flat=True).first()
         for number, (label, fn) in enumerate(steps, start=1):
             began = time.monotonic()
             fn()
             result.steps.append((label, time.monotonic() - began))
             if progress is not None:
                 progress(number, len(steps), label)
+        if work is None and covered is not None:
+            PendingChange.objects.filter(id__lte=covered).delete()
     result.seconds = time.monotonic() - started
     return result
