@@ -121,6 +121,7 @@ def test_the_same_name_in_one_village_is_only_a_suggestion(
     assert person_of(a, "孙七") != person_of(b, "孙七")
     suggestion = SamePersonSuggestion.objects.get()
     assert suggestion.name == "孙七" and suggestion.village == here
+    assert suggestion.status == "open"
     assert {suggestion.first_key, suggestion.second_key} == {
         person_of(a, "孙七").person_key,
         person_of(b, "孙七").person_key,
