@@ -2,7 +2,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
+from saohei.common.paging import query_without_cursor
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
@@ -105,7 +105,6 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     rows = [
         (lead, queries.due_state(lead, today=today, threshold=threshold)) for lead in page.leads
     ]
-    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
     return render(
         request,
         "leads/lead_list.html",
@@ -114,7 +113,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "count": queries.capped_count(leads),
-            "base_query": base_query,
+            "base_query": query_without_cursor(request),
             "can_register": bool(access.registrable_towns(user)),
         },
     )
