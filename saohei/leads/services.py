@@ -309,6 +309,7 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     return cleaned
 
 
+@transaction.atomic
 def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) -> list[str]:
     """The office replaces a subject's plates while the lead is open; audited with counts."""
     lead = subject.lead
