@@ -5,7 +5,6 @@ is checked server-side (`vault.screening`) and matching suggestions are left out
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 from saohei.analysis.extraction import extract
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
+from saohei.common.suggestions import suggestion_query
 from saohei.leads import access as lead_access
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
@@ -105,8 +105,7 @@ def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     base = reverse("leads:add_subject", args=[lead.pk])
 
     def add_url(field: str, source: str, start: int, end: int) -> str:
-        query = {"field": field, "source": source, "start": start, "end": end}
-        return f"{base}?{urlencode(query)}"
+        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
 
     suggestions = _suggestions(
         user,
