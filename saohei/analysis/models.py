@@ -110,6 +110,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = "人员"
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name_key", "village"])]
 
     def __str__(self) -> str:
         return self.name or "（无名）"

@@ -144,13 +144,15 @@ A = Appearance._meta.db_table
 P = Person._meta.db_table
 PI = PersonIdentifier._meta.db_table
 
-# The incidents being refreshed, and every appearance that shares an ID number or a mobile
-# with them: the rows whose identity may change.
-IN_WORK_SET = "(incident_kind, incident_id) IN (SELECT kind, id FROM an_incidents)"
-AFFECTED = (
-    f"(id_number_index IN (SELECT v FROM an_ids) OR phone_index IN (SELECT v FROM an_phones) "
-    f"OR {IN_WORK_SET})"
+# The appearances of the incidents being refreshed (a join: SQLite plans it on the
+# (incident_kind, incident_id) index, where a row-value IN may scan), and the appearances whose
+# identity may change: those, and every one sharing an ID number or a mobile with them, gathered
+# into `an_apps` by three indexed statements rather than one OR that could scan the table.
+IN_WORK_SET = (
+    f"id IN (SELECT a.id FROM an_incidents w JOIN {A} a "
+    f"ON a.incident_kind = w.kind AND a.incident_id = w.id)"
 )
+AFFECTED = "id IN (SELECT id FROM an_apps)"
 
 # Run after every refresh with the keys of the persons it touched (the prompts register here).
 AfterRefresh = Callable[[set[str], bool], None]
@@ -209,6 +211,7 @@ _WORK_TABLES = {
     "an_phones": "v VARCHAR(64) PRIMARY KEY",
     # persons (by key) whose rows, identifiers and suggestions are refreshed
     "an_keys": "k VARCHAR(140) PRIMARY KEY",
+    "an_apps": "id BIGINT PRIMARY KEY",
     "an_phone_names": "phone VARCHAR(64) PRIMARY KEY, names INTEGER NOT NULL",
     "an_phone_owner": (
         "phone VARCHAR(64) NOT NULL, name_key VARCHAR(50) NOT NULL, owners INTEGER NOT NULL, "
@@ -569,6 +572,12 @@ def _note_identifiers_of_work_set() -> None:
         )
 
 
+def _gather_affected_appearances() -> None:
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE {IN_WORK_SET}")
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE id_number_index IN (SELECT v FROM an_ids)")
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE phone_index IN (SELECT v FROM an_phones)")
+
+
 def _note_keys(condition: str) -> None:
     _insert_ignore(
         "an_keys",
@@ -621,6 +630,7 @@ def _refresh(
     @step("按身份证号、手机号归并人员")
     def _identities() -> None:
         if work is not None:
+            _gather_affected_appearances()
             _note_keys(AFFECTED)
         _resolve_identities(only, cap)
         if work is not None:
