@@ -40,9 +40,11 @@ class Appearance(models.Model):
     incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
     incident_id = models.PositiveBigIntegerField()
     source_id = models.PositiveBigIntegerField()
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: (unit, occurred_on) and (person, occurred_on) below serve every
+    # read, and each index costs the bulk rebuild of millions of rows (decision 0028).
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     village = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     occurred_on = models.DateField()
     role = models.CharField(max_length=16, choices=AppearanceRole.choices)
@@ -63,7 +65,12 @@ class Appearance(models.Model):
     identity_key = models.CharField(max_length=140, blank=True)
     person_key = models.CharField(max_length=140, blank=True)
     person = models.ForeignKey(
-        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="appearances"
+        "Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appearances",
+        db_index=False,
     )
 
     class Meta:
@@ -78,9 +85,7 @@ class Appearance(models.Model):
             models.Index(fields=["id_number_index"]),
             models.Index(fields=["phone_index"]),
             models.Index(fields=["person_key"]),
-            models.Index(fields=["identity_key"]),
             models.Index(fields=["person", "occurred_on"]),
-            models.Index(fields=["name_key", "village"]),
             models.Index(fields=["unit", "occurred_on"]),
         ]
 
