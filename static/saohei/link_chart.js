@@ -30,9 +30,9 @@
   function layoutFor(count) {
     var crowded = count > 80;
     return {
-      repulsion: crowded ? 90 : 220,
-      edgeLength: crowded ? [25, 70] : [60, 140],
-      gravity: crowded ? 0.08 : 0.05,
+      repulsion: crowded ? 60 : 260,
+      edgeLength: crowded ? [15, 45] : [70, 150],
+      gravity: crowded ? 0.15 : 0.05,
       friction: 0.4,
       initLayout: "circular",
       layoutAnimation: count <= 120,
@@ -62,7 +62,8 @@
         symbolSize: node.category === "case" || node.category === "phone" || node.category === "plate"
           ? [size * 1.2, size * 0.8]
           : size,
-        label: { show: layout.showLabels || node.seed },
+        // Crowded: names only of the seeds and the hubs (the rest on hover and in the table).
+        label: { show: layout.showLabels || node.seed || node.degree >= 4 },
         itemStyle: node.seed ? { borderColor: "#212529", borderWidth: 3 } : undefined,
         cursor: node.url ? "pointer" : "default",
       };
