@@ -13,10 +13,10 @@ chart always shows the lead. Phones are shown masked; plates as they are (decisi
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -32,12 +32,13 @@ from saohei.analysis.models import (
     SharedIdentifier,
 )
 from saohei.cases.access import visible_cases
-from saohei.cases.models import CasePersonPlate, Nature
+from saohei.cases.models import Case, CasePersonPlate, Nature
 from saohei.common.dates import format_date
 from saohei.leads.access import visible_leads
-from saohei.leads.models import SubjectPlate
+from saohei.leads.models import Lead, SubjectPlate
 from saohei.organisations.models import User
 from saohei.tips.access import visible_tips
+from saohei.tips.models import Tip
 
 DEFAULT_LIMIT = 200
 # Seeds and their neighbours are drawn, and the neighbours' neighbours; no further.
@@ -393,59 +394,60 @@ def _role_category(role: str) -> str:
     return _ROLE_CATEGORY.get(AppearanceRole(role), "participant") if role else "participant"
 
 
-def _visible_incidents(viewer: User, requested: set[Key]) -> set[Key]:
-    visible: set[Key] = set()
-    for kind, queryset in (
-        (IncidentKind.CASE, visible_cases(viewer)),
-        (IncidentKind.LEAD, visible_leads(viewer)),
-        (IncidentKind.TIP, visible_tips(viewer)),
-    ):
-        ids = [int(pk) for key_kind, pk in requested if key_kind == kind]
+def _describe_case(case: Case) -> tuple[str, str]:
+    nature = "刑事" if case.nature == Nature.CRIMINAL else "治安"
+    return f"{case.cause} {case.number}", f"{format_date(case.occurred_on)} {nature}"
+
+
+def _describe_lead(lead: Lead) -> tuple[str, str]:
+    return f"线索 {lead.number}", f"{format_date(lead.received_at)} {lead.get_status_display()}"
+
+
+def _describe_tip(tip: Tip) -> tuple[str, str]:
+    return f"群众举报 {format_date(tip.submitted_at)}", tip.get_status_display()
+
+
+# Each kind of incident: who may see it, its label and detail, its page and its chart (if any).
+_INCIDENTS: tuple[
+    tuple[str, Callable[[User], "QuerySet[Any]"], Callable[[Any], tuple[str, str]], str, str],
+    ...,
+] = (
+    (IncidentKind.CASE, visible_cases, _describe_case, "cases:detail", "analysis:case_chart"),
+    (IncidentKind.LEAD, visible_leads, _describe_lead, "leads:detail", "analysis:lead_chart"),
+    (IncidentKind.TIP, visible_tips, _describe_tip, "tips:detail", ""),
+)
+
+
+def _visible_records(viewer: User, keys: Iterable[Key]) -> Iterable[tuple[Key, Any]]:
+    """The records behind these incident keys that the viewer may see, each with its key."""
+    wanted = list(keys)
+    for kind, visible, _, _, _ in _INCIDENTS:
+        ids = [int(pk) for key_kind, pk in wanted if key_kind == kind]
         for chunk in _chunks(ids):
-            visible.update(
-                (kind.value, pk)
-                for pk in queryset.filter(pk__in=chunk).values_list("pk", flat=True)
-            )
-    return visible
+            for record in visible(viewer).filter(pk__in=chunk):
+                yield (kind, record.pk), record
+
+
+def _visible_incidents(viewer: User, requested: set[Key]) -> set[Key]:
+    return {key for key, _ in _visible_records(viewer, requested)}
 
 
 def _incident_nodes(viewer: User, keys: list[Key]) -> dict[Key, Node]:
     """Incident nodes labelled from their own records, read through the viewer's access."""
+    kinds = {kind: (describe, page, chart) for kind, _, describe, page, chart in _INCIDENTS}
     nodes: dict[Key, Node] = {}
-    ids = {kind: [int(pk) for key_kind, pk in keys if key_kind == kind] for kind in IncidentKind}
-    for chunk in _chunks(ids[IncidentKind.CASE]):
-        for case in visible_cases(viewer).filter(pk__in=chunk):
-            nature = "刑事" if case.nature == Nature.CRIMINAL else "治安"
-            nodes[("case", case.pk)] = Node(
-                id=f"case-{case.pk}",
-                kind="case",
-                category="case",
-                label=f"{case.cause} {case.number}",
-                detail=f"{format_date(case.occurred_on)} {nature}",
-                url=reverse("cases:detail", args=[case.pk]),
-                chart_url=reverse("analysis:case_chart", args=[case.pk]),
-            )
-    for chunk in _chunks(ids[IncidentKind.LEAD]):
-        for lead in visible_leads(viewer).filter(pk__in=chunk):
-            nodes[("lead", lead.pk)] = Node(
-                id=f"lead-{lead.pk}",
-                kind="lead",
-                category="lead",
-                label=f"线索 {lead.number}",
-                detail=f"{format_date(lead.received_at)} {lead.get_status_display()}",
-                url=reverse("leads:detail", args=[lead.pk]),
-                chart_url=reverse("analysis:lead_chart", args=[lead.pk]),
-            )
-    for chunk in _chunks(ids[IncidentKind.TIP]):
-        for tip in visible_tips(viewer).filter(pk__in=chunk):
-            nodes[("tip", tip.pk)] = Node(
-                id=f"tip-{tip.pk}",
-                kind="tip",
-                category="tip",
-                label=f"群众举报 {format_date(tip.submitted_at)}",
-                detail=tip.get_status_display(),
-                url=reverse("tips:detail", args=[tip.pk]),
-            )
+    for key, record in _visible_records(viewer, keys):
+        describe, page, chart = kinds[key[0]]
+        label, detail = describe(record)
+        nodes[key] = Node(
+            id=f"{key[0]}-{record.pk}",
+            kind=str(key[0]),
+            category=str(key[0]),
+            label=label,
+            detail=detail,
+            url=reverse(page, args=[record.pk]),
+            chart_url=reverse(chart, args=[record.pk]) if chart else "",
+        )
     return nodes
 
 

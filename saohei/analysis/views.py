@@ -194,21 +194,18 @@ def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
 @role_required(*REGISTRY_ROLES)
 def lead_chart_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = lead_access.get_lead_for_user(request.user, lead_id)  # type: ignore[arg-type]
-    return _chart_page(
-        request,
-        title=f"线索 {lead.number}",
-        back_url=reverse("leads:detail", args=[lead.pk]),
-        incidents=[("lead", lead.pk)],
-    )
+    return _incident_chart_page(request, "lead", lead.pk, f"线索 {lead.number}", "leads:detail")
 
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
 def case_chart_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_access.get_case_for_user(request.user, case_id)  # type: ignore[arg-type]
-    return _chart_page(
-        request,
-        title=f"案件 {case.number}",
-        back_url=reverse("cases:detail", args=[case.pk]),
-        incidents=[("case", case.pk)],
-    )
+    return _incident_chart_page(request, "case", case.pk, f"案件 {case.number}", "cases:detail")
+
+
+def _incident_chart_page(
+    request: HttpRequest, kind: str, pk: int, title: str, page: str
+) -> HttpResponse:
+    back_url = reverse(page, args=[pk])
+    return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
