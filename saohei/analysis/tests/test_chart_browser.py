@@ -84,7 +84,10 @@ def test_two_hundred_nodes_draw_and_the_table_lists_them(page: Page, demo_live: 
         make_case(
             town,
             P("张三", "gatherer", id_number=id_number(1)),
-            *(P(f"同伙{number:02d}{other}", phone=mobile(number * 10 + other)) for other in range(5)),
+            *(
+                P(f"同伙{number:02d}{other}", phone=mobile(number * 10 + other))
+                for other in range(5)
+            ),
             on=date(2022, 1, 1) + timedelta(days=number * 7),
         )
     refresh_pending()
