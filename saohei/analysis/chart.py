@@ -243,6 +243,12 @@ class _Builder:
             found.append(row)
             self.rows[(row.kind, row.source_id)] = row
         self._read_plates(found)
+        # Which of their identifiers may link, asked once for the lot (not once a row).
+        self.usable(IdentifierKind.PHONE, {row.phone_index for row in found if row.phone_index})
+        plates = {
+            number for row in found for number in self.plates.get((row.kind, row.source_id), ())
+        }
+        self.usable(IdentifierKind.PLATE, plates)
         return found
 
     def _read_plates(self, rows: list[_Row]) -> None:

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from saohei.analysis.changes import refresh_pending
@@ -185,6 +187,32 @@ def test_the_chart_is_cut_to_the_limit_nearest_first_with_a_note(town: Unit, off
     assert "共找到 25 个节点，只显示离起点最近的 10 个" in chart.notes[0]
     drawn = {node.id for node in chart.nodes}
     assert all(edge.source in drawn and edge.target in drawn for edge in chart.edges)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_chart(town: Unit, office: User) -> None:
+    def add_cases(first: int, count: int) -> None:
+        for number in range(first, first + count):
+            make_case(
+                town,
+                P("张三", id_number=id_number(1), plates=["鲁K12345"]),
+                *(
+                    P(f"同伙{number}{other}", phone=mobile(number * 10 + other))
+                    for other in range(3)
+                ),
+            )
+        refresh_pending()
+
+    def queries() -> int:
+        zhang = Person.objects.get(name="张三")
+        with CaptureQueriesContext(connection) as captured:
+            chart_for(office, person=zhang.pk)
+        return len(captured)
+
+    add_cases(0, 2)
+    queries()  # the viewer's grants are read once and kept on the user
+    small = queries()
+    add_cases(2, 12)
+    assert queries() == small
 
 
 def test_the_date_window_bounds_every_incident_but_the_seed(town: Unit, office: User) -> None:
