@@ -73,7 +73,7 @@ OTHER_CATEGORIES = (
     Category("plate", "车牌"),
 )
 CATEGORIES = PERSON_CATEGORIES + OTHER_CATEGORIES
-_ROLE_CATEGORY = {
+_ROLE_CATEGORY: dict[str, str] = {
     AppearanceRole.GATHERER: "ringleader",
     AppearanceRole.ORGANISER: "ringleader",
     AppearanceRole.PARTICIPANT: "participant",
@@ -397,7 +397,7 @@ def _role_label(row: _Row) -> str:
 
 
 def _role_category(role: str) -> str:
-    return _ROLE_CATEGORY.get(AppearanceRole(role), "participant") if role else "participant"
+    return _ROLE_CATEGORY.get(role, "participant")
 
 
 def _describe_case(case: Case) -> tuple[str, str]:
@@ -485,7 +485,7 @@ def _person_nodes(
             kind="person",
             category=category,
             label=own[-1].name if own else "（无名）",
-            detail=f"图中时间范围内 {len(incidents)} 起" if incidents else "时间范围内无记录",
+            detail=f"图中 {len(incidents)} 起" if incidents else "所选时间范围内无记录",
             url=person_url(pk),
             chart_url=reverse("analysis:person_chart", args=[pk]),
         )
