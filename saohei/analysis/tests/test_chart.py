@@ -255,6 +255,22 @@ def test_office_staff_do_not_see_an_officials_lead_which_the_leader_does(town: U
     assert ("张三", "被反映人", f"线索 {lead.number}") in links(as_leader)
 
 
+def test_the_police_see_the_cases_but_not_the_offices_lead_nor_tips(town: Unit) -> None:
+    case = make_case(town, P("张三", id_number=id_number(1)))
+    lead = register_lead(
+        "banshi", town, lead_services.SubjectInput(name="张三", id_number=id_number(1))
+    )
+    refresh_pending()
+
+    chart = chart_for(User.objects.get(username="minjing"), person=person_of(case, "张三").pk)
+
+    assert {node.id for node in chart.nodes} == {
+        f"person-{person_of(case, '张三').pk}",
+        f"case-{case.pk}",
+    }
+    assert f"lead-{lead.pk}" not in {node.id for node in chart.nodes}
+
+
 def test_another_towns_incidents_never_appear(town: Unit, office: User) -> None:
     city = Unit.objects.get(name="荣成市扫黑办")
     other_town = build_unit(name="柳林镇", kind=UnitKind.TOWN, parent=city, code="LL")
