@@ -229,7 +229,8 @@ def _chunks(values: Iterable[T]) -> Iterable[list[T]]:
 class _Builder:
     visible: "QuerySet[Appearance]"
     windowed: "QuerySet[Appearance]"
-    rows: dict[tuple[str, int], _Row] = field(default_factory=dict)
+    # The latest date each incident and person was seen on: the newest first when cut.
+    latest: dict[Key, date] = field(default_factory=dict)
     plates: dict[tuple[str, int], set[str]] = field(default_factory=lambda: defaultdict(set))
     blocked: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     checked: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -241,7 +242,9 @@ class _Builder:
         for values in queryset.filter(person__isnull=False).values_list(*_ROW_FIELDS):
             row = _Row(*values)
             found.append(row)
-            self.rows[(row.kind, row.source_id)] = row
+            for key in (row.incident, row.person):
+                if key not in self.latest or self.latest[key] < row.occurred_on:
+                    self.latest[key] = row.occurred_on
         self._read_plates(found)
         # Which of their identifiers may link, asked once for the lot (not once a row).
         self.usable(IdentifierKind.PHONE, {row.phone_index for row in found if row.phone_index})
@@ -379,13 +382,24 @@ def _walk(
     return hops, parents, False
 
 
-def _keep(hops: dict[Key, int], parents: dict[Key, int], limit: int) -> list[Key]:
-    """The nearest `limit` nodes (seeds always): by hops, then the most linked to nearer nodes."""
+Rank = Callable[[Key], tuple[int, int, int, int, str]]
 
-    def order(key: Key) -> tuple[int, int, int, str]:
-        return (hops[key], -parents[key], _KIND_ORDER[key[0]], str(key[1]))
 
-    ranked = sorted(hops, key=order)
+def _ranking(hops: dict[Key, int], parents: dict[Key, int], latest: dict[Key, date]) -> Rank:
+    """Nearest first; then the most linked to nearer nodes, incidents before identifiers, the
+    most recently seen first."""
+
+    def rank(key: Key) -> tuple[int, int, int, int, str]:
+        seen = latest.get(key)
+        recency = -seen.toordinal() if seen else 0
+        return (hops[key], -parents[key], _KIND_ORDER[key[0]], recency, str(key[1]))
+
+    return rank
+
+
+def _keep(hops: dict[Key, int], rank: Rank, limit: int) -> list[Key]:
+    """The best-ranked `limit` nodes, seeds always."""
+    ranked = sorted(hops, key=rank)
     seeds = [key for key in ranked if hops[key] == 0]
     return seeds + [key for key in ranked if hops[key] > 0][: max(limit - len(seeds), 0)]
 
@@ -541,7 +555,8 @@ def chart_for(
 
     # 2. Two hops out; the nearest `limit` nodes are kept.
     hops, parents, stopped = _walk(builder, seeds, seed_rows, limit)
-    kept = set(_keep(hops, parents, limit))
+    rank = _ranking(hops, parents, builder.latest)
+    kept = set(_keep(hops, rank, limit))
 
     # 3. Every link among the kept nodes; a phone or plate beyond joins two kept persons.
     persons = sorted((key for key in kept if key[0] == "person"), key=lambda key: int(key[1]))
@@ -574,9 +589,7 @@ def chart_for(
                 links[(holder, identifier)] = (label, identifier[0])
 
     # 4. Nodes in reading order: seeds first, then by distance and links.
-    ordered = sorted(
-        kept, key=lambda key: (hops[key], -parents[key], _KIND_ORDER[key[0]], str(key[1]))
-    )
+    ordered = sorted(kept, key=rank)
     drawn_incidents = {key for key in kept if key[0] in IncidentKind.values}
     nodes = _incident_nodes(viewer, [key for key in ordered if key in drawn_incidents])
     outside = []

@@ -187,6 +187,14 @@ def test_the_chart_is_cut_to_the_limit_nearest_first_with_a_note(town: Unit, off
     assert "共找到 25 个节点，只显示离起点最近的 10 个" in chart.notes[0]
     drawn = {node.id for node in chart.nodes}
     assert all(edge.source in drawn and edge.target in drawn for edge in chart.edges)
+    # Cut among the cases themselves, the newest stay.
+    newest = chart_for(office, person=zhang.pk, limit=4)
+    assert [node.detail.split()[0] for node in newest.nodes[1:]] == [
+        "2024-01-06",
+        "2024-01-05",
+        "2024-01-04",
+    ]
+    assert newest.stopped_early and "共找到 7 个以上节点" in newest.notes[0]
 
 
 def test_the_number_of_queries_does_not_grow_with_the_chart(town: Unit, office: User) -> None:
