@@ -8,4 +8,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/suggestions/", views.lead_suggestions_view, name="lead_suggestions"),
     path("tips/<int:tip_id>/suggestions/", views.tip_suggestions_view, name="tip_suggestions"),
     path("cases/<int:case_id>/suggestions/", views.case_suggestions_view, name="case_suggestions"),
+    path("chart/person/<int:person_id>/", views.person_chart_view, name="person_chart"),
+    path("chart/lead/<int:lead_id>/", views.lead_chart_view, name="lead_chart"),
+    path("chart/case/<int:case_id>/", views.case_chart_view, name="case_chart"),
 ]
