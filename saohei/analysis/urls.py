@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saohei.analysis import views
+from saohei.analysis import vetting_views, views
 
 app_name = "analysis"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/suggestions/", views.lead_suggestions_view, name="lead_suggestions"),
     path("tips/<int:tip_id>/suggestions/", views.tip_suggestions_view, name="tip_suggestions"),
     path("cases/<int:case_id>/suggestions/", views.case_suggestions_view, name="case_suggestions"),
+    path("vetting/", vetting_views.vetting_view, name="vetting"),
+    path("vetting/<int:run_id>/", vetting_views.vetting_run_view, name="vetting_run"),
+    path("vetting/<int:run_id>/export/", vetting_views.vetting_export_view, name="vetting_export"),
 ]
