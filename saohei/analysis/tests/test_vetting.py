@@ -22,11 +22,12 @@ from saohei.audit.models import AuditAction, AuditEvent, AuditResult
 from saohei.cases.importing import CSV, XLSX
 from saohei.cases.models import Nature
 from saohei.common.changes import people_changed
-from saohei.common.errors import ActionNotAllowed
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import mask_id_number
 from saohei.leads.models import Channel, Conclusion, Lead, Source, Status, Subject, SubjectRole
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
+from saohei.testing.officebombs import styled_cells_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +175,19 @@ def test_a_list_without_the_columns_is_refused(town: Unit) -> None:
     assert refused.value.errors[0].message == "未找到表头：前10行中没有“身份证号”列"
 
 
+def test_a_styled_cells_bomb_is_refused_before_it_is_parsed(town: Unit) -> None:
+    bomb = SimpleUploadedFile("名单.xlsx", styled_cells_bomb(cells=100_000, title="候选人"))
+    with pytest.raises(ServiceError) as refused:
+        run("banshi", bomb, town)
+    assert refused.value.message == "文件“名单.xlsx”的工作表超过 256 列，请删除多余的列"
+    assert VettingRun.objects.count() == 0
+
+
+def test_a_utf8_csv_with_a_byte_order_mark_is_read(town: Unit) -> None:
+    file = csv_file([["东岛村", "王建设", id_number(11), "委员"]], encoding="utf-8-sig")
+    assert run("banshi", file, town).candidate_count == 1
+
+
 # --- Checking against the registry -------------------------------------------------------
 
 
@@ -242,9 +256,7 @@ def test_each_candidate_is_checked_against_cases_and_leads(
     assert result == VettingResult.REVIEW
     assert reason["text"] == f"线索 {open_lead.number} 被反映人，线索办理中（核查中）"
     result, [reason] = found["吴查实"]
-    assert reason["text"] == (
-        f"线索 {confirmed.number} 被反映人，核查结论：查实-治安处罚/行政处理"
-    )
+    assert reason["text"] == (f"线索 {confirmed.number} 被反映人，核查结论：查实-治安处罚/行政处理")
     assert found["郑查否"] == (VettingResult.CLEAR, [])  # 查否 is no record
     result, [reason] = found["钱同名"]
     assert result == VettingResult.REVIEW and reason["kind"] == FindingKind.NAMESAKE
@@ -382,7 +394,9 @@ def test_the_export_opens_in_openpyxl_with_masked_ids_and_the_exporters_stamp(
     values = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     text = repr(values)
     assert "于春梅" in str(values[0][0])  # the exporter's stamp
-    header = values.index(["序号", "行号", "村", "姓名", "身份证号", "拟任职务", "联审结果", "原因及记录编号"])
+    header = values.index(
+        ["序号", "行号", "村", "姓名", "身份证号", "拟任职务", "联审结果", "原因及记录编号"]
+    )
     rows = {row[3]: row for row in values[header + 1 :]}
     assert rows["黄大勇"][4] == mask_id_number(id_number(21))
     assert rows["黄大勇"][6] == "需复核" and records_number(sheet, "黄大勇") in rows["黄大勇"][7]
@@ -423,9 +437,7 @@ def test_other_roles_may_not_open_upload_or_export(
     assert VettingRun.objects.count() == 1
 
 
-def test_a_run_of_another_town_is_not_found(
-    client_as: Callable[[str], Client], town: Unit
-) -> None:
+def test_a_run_of_another_town_is_not_found(client_as: Callable[[str], Client], town: Unit) -> None:
     city = Unit.objects.get(name="荣成市扫黑办")
     other = build_unit(name="柳林镇", kind=UnitKind.TOWN, parent=city, code="LL")
     elsewhere = VettingRun.objects.create(
