@@ -463,3 +463,18 @@ def test_anonymous_visitors_are_sent_to_sign_in(sheet: VettingRun) -> None:
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_sheet_page_costs_the_same_queries_for_two_candidates_as_for_many(
+    client_as: Callable[[str], Client], sheet: VettingRun, town: Unit
+) -> None:
+    # A case and a lead: the records behind the reasons are looked up once per kind.
+    small = run("shuji", csv_file([CANDIDATES[0], CANDIDATES[2]]), town)
+    client = client_as("shuji")
+    client.get(f"/analysis/vetting/{small.pk}/")  # the session's first request reads more
+    counts = []
+    for vetting_run in (small, sheet):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/analysis/vetting/{vetting_run.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
