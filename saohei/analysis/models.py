@@ -346,6 +346,8 @@ class VettingRun(models.Model):
     file_sha256 = models.CharField(max_length=64)
     candidate_count = models.PositiveIntegerField("候选人数", default=0)
     review_count = models.PositiveIntegerField("需复核人数", default=0)
+    # The check sees what its runner may see: office staff do not see leads about officials.
+    covers_officials_leads = models.BooleanField("含涉及公职人员的线索", default=False)
 
     class Meta:
         verbose_name = "候选人资格联审"

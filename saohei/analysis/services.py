@@ -14,6 +14,8 @@ from saohei.audit.services import record_event
 from saohei.cases import importing
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import mask_id_number, seal
+from saohei.leads.access import SIGN_OFF_ROLES
+from saohei.organisations.access import grant_paths, unit_in_paths
 from saohei.organisations.models import Unit, UnitKind, User
 
 
@@ -70,6 +72,7 @@ def run_vetting(
             file_sha256=sha256,
             candidate_count=len(candidates.candidates),
             review_count=review_count,
+            covers_officials_leads=unit_in_paths(unit, grant_paths(actor, SIGN_OFF_ROLES)),
         )
         rows = []
         for candidate, found in zip(candidates.candidates, findings, strict=True):

@@ -30,6 +30,7 @@ from saohei.organisations.models import User
 # The page lists this many of a refused list's errors (a list has at most a few thousand rows).
 ERRORS_SHOWN = 500
 RUNS_SHOWN = 100
+NOT_COVERED_NOTE = "由扫黑办工作人员联审，涉及公职人员的线索未参与比对"
 HIDDEN_NOTE = "另有 {} 条记录您无权查看，请向组长、副组长了解"
 EXPORT_COLUMNS = [
     "序号",
@@ -160,6 +161,11 @@ def vetting_export_view(request: HttpRequest, run_id: int) -> FileResponse:
             row.reasons,
         ]
 
+    when = timezone.localtime(run.uploaded_at)
+    described = f"{run.unit.name}，{run.file_name}，联审于 {when:%Y-%m-%d %H:%M}"
+    if not run.covers_officials_leads:
+        described += f"，{NOT_COVERED_NOTE}"
+
     def write(target: IO[bytes]) -> None:
         count = write_ledger(
             target,
@@ -167,7 +173,7 @@ def vetting_export_view(request: HttpRequest, run_id: int) -> FileResponse:
             columns=EXPORT_COLUMNS,
             rows=(values(row) for row in rows),
             exported_by=str(user),
-            filters=f"{run.unit.name}，{run.file_name}，联审于 {timezone.localtime(run.uploaded_at):%Y-%m-%d %H:%M}",
+            filters=described,
             noun="人",
             limit=len(rows) + 1,
             wrap=True,

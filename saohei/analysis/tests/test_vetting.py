@@ -419,9 +419,20 @@ def test_an_officials_lead_stays_with_the_leaders_on_the_sheet(
     assert vetting_run.review_count == 1
     leader_page = client_as("shuji").get(f"/analysis/vetting/{vetting_run.pk}/").content.decode()
     assert lead.number in leader_page
+    assert "未参与比对" not in leader_page
     staff_page = client_as("banshi").get(f"/analysis/vetting/{vetting_run.pk}/").content.decode()
     assert lead.number not in staff_page
     assert "另有 1 条记录您无权查看" in staff_page
+
+
+def test_a_run_by_office_staff_says_leads_about_officials_were_not_compared(
+    client_as: Callable[[str], Client], town: Unit, dongdao: Unit
+) -> None:
+    make_lead(town, dongdao, "高官员", id_number(51), role=SubjectRole.OFFICIAL)
+    vetting_run = run("banshi", csv_file([["东岛村", "高官员", id_number(51), "委员"]]), town)
+    assert (vetting_run.review_count, vetting_run.covers_officials_leads) == (0, False)
+    page = client_as("banshi").get(f"/analysis/vetting/{vetting_run.pk}/").content.decode()
+    assert "涉及公职人员（保护伞）的线索不在其可查范围内，未参与比对" in page
 
 
 @pytest.mark.parametrize("username", ["cun01", "minjing", "shiban", "baoguan", "xitong"])
