@@ -7,16 +7,19 @@ with the intake roles (each context's own `visible_*` decides; nothing is re-dec
 - The registry's pages (persons, lists, prompts, the link chart): the office roles and police
   (`REGISTRY_ROLES`), within their scope; others 403.
 - "also appears in" on a record's page: whoever may see the record, filtered the same way.
+- 村"两委"候选人资格联审: the 组长/副组长 and the office of the town (`VETTING_ROLES`); a run of
+  another town is a 404. Each reason on the sheet is shown only to a viewer who may see its record.
 """
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from saohei.analysis.models import Appearance, IncidentKind, Person
+from saohei.analysis.models import Appearance, IncidentKind, Person, VettingRun
 from saohei.cases.access import CASE_ROLES, visible_cases
-from saohei.leads.access import visible_leads
-from saohei.organisations.models import User
+from saohei.leads.access import OFFICE_ROLES, visible_leads
+from saohei.organisations.access import grant_paths, units_within
+from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
 from saohei.tips.access import visible_tips
 
 REGISTRY_ROLES = CASE_ROLES
@@ -43,3 +46,26 @@ def get_person_for_user(user: User, person_id: int) -> Person:
     if person is None:
         raise Http404("人员不存在或您无权查看")
     return person
+
+
+# 组长/副组长 (SIGN_OFF_ROLES) and the office staff: the 2021 换届 联审 is the township's own.
+VETTING_ROLES = OFFICE_ROLES
+
+
+def vetting_towns(user: User) -> UnitQuerySet:
+    """Towns whose candidates the user may vet: where they hold a `VETTING_ROLES` role."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    return units_within(grant_paths(user, VETTING_ROLES)).filter(kind=UnitKind.TOWN)
+
+
+def visible_vetting_runs(user: User) -> "models.QuerySet[VettingRun]":
+    return VettingRun.objects.filter(unit__in=vetting_towns(user))
+
+
+def get_vetting_run_for_user(user: User, run_id: int) -> VettingRun:
+    """The run if it is of one of the user's towns; otherwise 404, so ids cannot be probed."""
+    run = visible_vetting_runs(user).filter(pk=run_id).select_related("unit", "uploaded_by").first()
+    if run is None:
+        raise Http404("联审记录不存在或您无权查看")
+    return run

@@ -130,6 +130,8 @@ class AuditAction(models.TextChoices):
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
     BRIEFING_SETTINGS_CHANGED = "briefing_settings_changed", "修改工作简报版头版记"
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
+    VETTING_RUN = "vetting_run", "村“两委”候选人资格联审"
+    VETTING_EXPORTED = "vetting_exported", "导出候选人资格联审表"
 
 
 class AuditResult(models.TextChoices):
