@@ -26,7 +26,7 @@ from saohei.vault.queries import open_reporter_identity
 from saohei.vault.screening import carries_identity
 
 # What a suggestion of each kind fills in on a lead's add form.
-FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone"}
+FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone", "plates": "plates"}
 KIND_LABELS = {
     "persons": "人名",
     "id_numbers": "身份证号",

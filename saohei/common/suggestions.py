@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 OFFSET = re.compile(r"[0-9]{1,7}")
 
 # The add form's fields a suggestion may fill.
-SUGGESTED_FIELDS = ("name", "alias", "id_number", "phone")
+SUGGESTED_FIELDS = ("name", "alias", "id_number", "phone", "plates")
 
 
 def suggestion_query(*, field: str, source: str, start: int, end: int) -> str:
