@@ -17,6 +17,7 @@ from saohei.analysis.generator import (
     CaseRecord,
     DecoyKind,
     GroupLevel,
+    HistoryRecord,
     expected_level,
     generate_history,
     numbered_towns,
@@ -28,18 +29,23 @@ from saohei.cases.models import Case, CasePerson, CasePersonPlate, Means, Motive
 from saohei.common.pii import blind_index
 from saohei.common.plates import plate_problem
 
-SMALL = {
-    "seed": 11,
-    "towns": numbered_towns(2, villages_per_town=6),
-    "years": range(2019, 2024),
-    "cases_per_town_year": 40,
-    "groups": 3,
-    "decoys": 1,
-}
+TOWNS = numbered_towns(2, villages_per_town=6)
 
 
-def _history(**changes: object) -> list[object]:
-    return list(generate_history(**{**SMALL, **changes}))  # type: ignore[arg-type]
+def _history(
+    *, seed: int = 11, years: range = range(2019, 2024), groups: int = 3, decoys: int = 1
+) -> list[HistoryRecord]:
+    """Small on purpose: 2 towns, 40 background cases a town and year."""
+    return list(
+        generate_history(
+            seed=seed,
+            towns=TOWNS,
+            years=years,
+            cases_per_town_year=40,
+            groups=groups,
+            decoys=decoys,
+        )
+    )
 
 
 def _qualifying(case: CaseRecord) -> bool:
@@ -249,7 +255,7 @@ def test_a_spread_out_decoy_is_left_out_of_a_two_year_history() -> None:
 def test_write_history_writes_every_case_person_and_plate_sealed_once_per_identity() -> None:
     records = _history()
     cases, _, _ = split_history(records)
-    unit_for_town, village_for_name = town_units(SMALL["towns"], parent=None)  # type: ignore[arg-type]
+    unit_for_town, village_for_name = town_units(TOWNS, parent=None)
 
     report = write_history(
         records, unit_for_town=unit_for_town, village_for_name=village_for_name, batch_size=50
