@@ -935,15 +935,19 @@ def generate_history(
                 yield decoy.truth(spec.name)
 
 
-def reserved_identity(index: int, *, seed: int, village: str, name: str) -> Identity:
+def reserved_identity(index: int, *, seed: int, village: str, name: str, male: bool) -> Identity:
     """Someone who appears in no generated case (a candidate with a clean record): keys from
-    the reserved range, so the ID number and mobile differ from everyone in the history."""
-    key = RESERVED_KEYS_FROM + index
+    the reserved range, so the ID number and mobile differ from everyone in the history. Each
+    index owns 32 keys; the first whose ID number carries the wanted sex is taken."""
     offsets = (seed * 104_729 % ID_SPACE, seed * 1_299_709 % MOBILE_SPACE)
-    return Identity(
-        key=key,
-        name=name,
-        id_number=id_number_for(key, offset=offsets[0]),
-        phone=mobile_for(key, offset=offsets[1]),
-        village=village,
-    )
+    for key in range(RESERVED_KEYS_FROM + 32 * index, RESERVED_KEYS_FROM + 32 * (index + 1)):
+        id_number = id_number_for(key, offset=offsets[0])
+        if is_male(id_number) == male:
+            return Identity(
+                key=key,
+                name=name,
+                id_number=id_number,
+                phone=mobile_for(key, offset=offsets[1]),
+                village=village,
+            )
+    raise ValueError("预留编号内找不到相应性别的身份证号")

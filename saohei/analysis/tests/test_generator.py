@@ -1,7 +1,9 @@
+import csv
 import io
 from collections import defaultdict
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from stdnum.cn import ric
@@ -28,6 +30,10 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases.models import Case, CasePerson, CasePersonPlate, Means, Motive, Nature, PersonRole
 from saohei.common.pii import blind_index
 from saohei.common.plates import plate_problem
+from saohei.common.roles import Role
+from saohei.demo import example_town
+from saohei.leads.models import Lead, Subject
+from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
 
 TOWNS = numbered_towns(2, villages_per_town=6)
 
@@ -290,3 +296,70 @@ def test_generate_cases_command_writes_and_prints_rows_per_second() -> None:
     assert Case.objects.count() >= 60
     with pytest.raises(Exception, match="已有案件"):
         call_command("generate_cases", towns=1, cases=20, years=3, seed=5, stdout=io.StringIO())
+
+
+def test_candidate_files_are_the_ones_the_example_town_builds() -> None:
+    gbk = example_town.CANDIDATE_FILE.with_suffix(".csv").read_bytes()
+    assert gbk == example_town.candidate_csv()
+    rows = list(csv.reader(io.StringIO(gbk.decode("gbk"))))
+    assert tuple(rows[0]) == example_town.CANDIDATE_COLUMNS
+    workbook = openpyxl.load_workbook(example_town.CANDIDATE_FILE.with_suffix(".xlsx"))
+    cells = [[str(cell) for cell in row] for row in workbook.active.iter_rows(values_only=True)]  # type: ignore[union-attr]
+    assert cells == rows and len(rows) == 13
+
+
+def test_example_towns_history_plants_one_criminal_group_among_decoys() -> None:
+    cases, groups, decoys = split_history(example_town.example_history())
+    (group,) = groups
+    assert group.expected_level == GroupLevel.CRIMINAL_GROUP
+    assert {decoy.kind for decoy in decoys} == set(example_town.DECOY_KINDS)
+    assert _prompting_clusters(cases) == [set(group.case_numbers)]
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_example_town_with_its_cases_lead_and_candidates() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    town = Unit.objects.get(name=example_town.TOWN.name, kind=UnitKind.TOWN)
+    assert town.parent is not None and town.parent.name == "荣成市扫黑办"
+    assert sorted(Unit.objects.filter(parent=town).values_list("name", flat=True)) == sorted(
+        [*example_town.TOWN.villages, example_town.POLICE_STATION]
+    )
+    for username, *_ in example_town.STAFF:
+        assert User.objects.get(username=username).check_password("Saohei@2026")
+    assert RoleGrant.objects.filter(
+        user__username="shili_banshi", role=Role.OFFICE_STAFF, unit=town
+    ).exists()
+    cases, group, _ = split_history(example_town.example_history())
+    assert Case.objects.filter(unit=town).count() == len(cases)
+    # 港西镇 stays as the seed had it.
+    gangxi = Unit.objects.get(name="港西镇")
+    assert Case.objects.filter(unit=gangxi).count() == 15
+    assert Lead.objects.filter(unit=gangxi).count() == 14
+    assert Lead.objects.filter(unit=town).count() == 1
+
+    def perpetrator_cases(id_number: str) -> set[str]:
+        index = blind_index("id_number", id_number)
+        return set(
+            CasePerson.objects.filter(
+                id_number_index=index, role__in=PERPETRATOR_ROLES, case__unit=town
+            ).values_list("case__number", flat=True)
+        )
+
+    candidates = example_town.candidate_rows()
+    in_group = [row for row in candidates if perpetrator_cases(row[2])]
+    assert len(in_group) == 2
+    assert all(perpetrator_cases(row[2]) <= set(group[0].case_numbers) for row in in_group)
+    subjects = [
+        row
+        for row in candidates
+        if Subject.objects.filter(
+            lead__unit=town, id_number_index=blind_index("id_number", row[2])
+        ).exists()
+    ]
+    assert [row[1] for row in subjects] == [example_town.LEAD_SUBJECT[1]]
+    clean = [row for row in candidates if row not in in_group and row not in subjects]
+    assert len(clean) == 9
+    for row in clean:
+        index = blind_index("id_number", row[2])
+        assert not CasePerson.objects.filter(id_number_index=index).exists()
+        assert not Subject.objects.filter(id_number_index=index).exists()
