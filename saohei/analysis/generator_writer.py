@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from saohei.analysis.generator import CaseRecord, HistoryRecord, TownSpec
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
-from saohei.cases.importing import PersonRow, Sealer
+from saohei.cases.importing import Sealer
 from saohei.cases.models import Case, CasePerson, CasePersonPlate
-from saohei.cases.services import new_case_person
+from saohei.cases.services import CASE_UPDATE_FIELDS
+from saohei.common.bulk import insert_rows
+from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.organisations.models import Unit, UnitKind
 from saohei.organisations.services import build_unit
 
@@ -89,6 +92,34 @@ def write_history(
     return report
 
 
+# The import's updatable columns (without its job), and what a new row needs besides.
+CASE_FIELDS = (
+    "unit",
+    "number",
+    *(name for name in CASE_UPDATE_FIELDS if name != "import_job"),
+    "created_at",
+)
+PERSON_FIELDS = (
+    "case",
+    "name",
+    "role",
+    "address",
+    *(f"id_number_{part}" for part in ("key", "sealed", "index", "suffix_index", "masked")),
+    *(f"phone_{part}" for part in ("key", "sealed", "index", "suffix_index", "masked")),
+)
+
+
+def _sealed_columns(
+    sealer: Sealer, kind: str, value: str, mask: Callable[[str], str]
+) -> tuple[str, ...]:
+    """key, ciphertext, index, suffix index and mask, as `SealedIdentity.set_id_number` and
+    `set_phone` store them; all empty when the case did not record the identifier."""
+    if not value:
+        return ("",) * 5
+    sealed = sealer(kind, value)
+    return (sealed.key_id, sealed.ciphertext, sealed.index, sealed.suffix_index, mask(value))
+
+
 def _write_batch(
     batch: list[CaseRecord],
     unit_for_town: Mapping[str, Unit],
@@ -96,47 +127,62 @@ def _write_batch(
     sealer: Sealer,
     report: WriteReport,
 ) -> None:
-    cases = Case.objects.bulk_create(
-        Case(
-            unit=unit_for_town[record.town],
-            number=record.number,
-            cause=record.cause,
-            nature=record.nature,
-            occurred_on=record.occurred_on,
-            occurred_time=record.occurred_time,
-            place=record.place,
-            village=village_for_name[(record.town, record.village)],
-            summary=record.summary,
-            outcome=record.outcome,
-            means=record.means,
-            motive=record.motive,
-        )
-        for record in batch
-    )
-    persons: list[CasePerson] = []
-    plates: list[tuple[int, tuple[str, ...]]] = []
-    for case, record in zip(cases, batch, strict=True):
+    # Rows as tuples, not model instances: building instances cost more than the inserts.
+    now = timezone.now()
+    rows = []
+    for record in batch:
+        values = {
+            "unit": unit_for_town[record.town].pk,
+            "number": record.number,
+            "cause": record.cause,
+            "nature": record.nature,
+            "occurred_on": record.occurred_on,
+            "occurred_time": record.occurred_time,
+            "place": record.place,
+            "village": village_for_name[(record.town, record.village)].pk,
+            "summary": record.summary,
+            "outcome": record.outcome,
+            "means": record.means,
+            "motive": record.motive,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append(tuple(values[name] for name in CASE_FIELDS))
+    insert_rows(Case, CASE_FIELDS, rows)
+    case_ids: dict[tuple[str, str], int] = {}
+    for town in {record.town for record in batch}:
+        numbers = [record.number for record in batch if record.town == town]
+        stored = Case.objects.filter(unit=unit_for_town[town], number__in=numbers)
+        case_ids.update(((town, number), pk) for number, pk in stored.values_list("number", "pk"))
+    plain: list[tuple[object, ...]] = []
+    with_plates: list[tuple[CasePerson, tuple[str, ...]]] = []
+    for record in batch:
+        case_id = case_ids[(record.town, record.number)]
         for person in record.persons:
-            row = PersonRow(
-                case_number=record.number,
-                name=person.name,
-                id_number=person.id_number,
-                phone=person.phone,
-                address="",
-                role=person.role,
-                plates=list(person.plates),
+            row = (
+                case_id,
+                person.name,
+                person.role,
+                "",
+                *_sealed_columns(sealer, "id_number", person.id_number, mask_id_number),
+                *_sealed_columns(sealer, "phone", person.phone, mask_mobile),
             )
-            persons.append(new_case_person(case.pk, row, sealer))
-            plates.append((len(persons) - 1, person.plates))
-    CasePerson.objects.bulk_create(persons)
+            if person.plates:
+                fields = dict(zip(PERSON_FIELDS[1:], row[1:], strict=True))
+                with_plates.append((CasePerson(case_id=case_id, **fields), person.plates))
+            else:
+                plain.append(row)
+    insert_rows(CasePerson, PERSON_FIELDS, plain)
+    # The few persons with a vehicle need their ids back for the plates.
+    CasePerson.objects.bulk_create(person for person, _ in with_plates)
     new_plates = [
-        CasePersonPlate(person_id=persons[index].pk, number=number)
-        for index, numbers in plates
+        CasePersonPlate(person_id=person.pk, number=number)
+        for person, numbers in with_plates
         for number in numbers
     ]
     CasePersonPlate.objects.bulk_create(new_plates)
-    report.cases += len(cases)
-    report.persons += len(persons)
+    report.cases += len(batch)
+    report.persons += len(plain) + len(with_plates)
     report.plates += len(new_plates)
     for record in batch:
         report.cases_per_town[record.town] = report.cases_per_town.get(record.town, 0) + 1

@@ -211,9 +211,7 @@ def _case(job: ImportJob, row: importing.CaseRow, pk: int | None = None) -> Case
     )
 
 
-def new_case_person(case_id: int, row: importing.PersonRow, sealer: importing.Sealer) -> CasePerson:
-    """An unsaved person with identifiers sealed and masked (the import and the generator's
-    writer bulk-create them)."""
+def _person(case_id: int, row: importing.PersonRow, sealer: importing.Sealer) -> CasePerson:
     id_masked = mask_id_number(row.id_number) if row.id_number else ""
     phone_masked = mask_mobile(row.phone) if row.phone else ""
     person = CasePerson(
@@ -285,10 +283,7 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
             sealer = importing.Sealer()
             for person_batch in _batches(parsed.persons, WRITE_BATCH):
                 persons = CasePerson.objects.bulk_create(
-                    [
-                        new_case_person(case_ids[row.case_number], row, sealer)
-                        for row in person_batch
-                    ]
+                    [_person(case_ids[row.case_number], row, sealer) for row in person_batch]
                 )
                 # bulk_create gives back the new ids (RETURNING on SQLite and PostgreSQL).
                 CasePersonPlate.objects.bulk_create(

@@ -137,7 +137,8 @@ def _example_town(city: Unit, report: DemoReport) -> Unit:
 
 @transaction.atomic
 def load_demo_town(*, with_history: bool = True) -> DemoReport:
-    """The org and people; with `with_history`, also the seed's lead history (tests opt out)."""
+    """The org and people; with `with_history`, also the seed's lead history and the second
+    town, 示例镇（虚构）, with its generated cases (tests opt out)."""
     report = DemoReport()
     # Reference lists normally come from data migrations; a flush (test teardown, a wiped demo)
     # empties them, so put back whatever is missing. Never changes an edited entry.
@@ -159,7 +160,6 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
 
     group = _leading_group(town, report)
     _staff(STAFF, group, units, report)
-    example = _example_town(city, report)
 
     leads, report.tip_receipt = load_demo_leads(town) if with_history else (0, "")
     if leads:
@@ -179,11 +179,14 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     publicity = load_demo_publicity(town) if with_history else 0
     if publicity:
         report.created.append(f"宣传活动 {publicity} 条")
-    example_cases = load_example_cases(example) if with_history else 0
-    if example_cases:
-        report.created.append(f"{EXAMPLE_TOWN.name}治安案件 {example_cases} 起")
-    if with_history and load_example_lead(example):
-        report.created.append(f"{EXAMPLE_TOWN.name}线索 1 条")
+    if with_history:
+        # The 研判 demo town comes with the history: tests without it keep one town.
+        example = _example_town(city, report)
+        example_cases = load_example_cases(example)
+        if example_cases:
+            report.created.append(f"{EXAMPLE_TOWN.name}治安案件 {example_cases} 起")
+        if load_example_lead(example):
+            report.created.append(f"{EXAMPLE_TOWN.name}线索 1 条")
 
     if report.created:
         record_event(

@@ -284,6 +284,8 @@ def test_write_history_writes_every_case_person_and_plate_sealed_once_per_identi
     case = Case.objects.get(number=first.number, unit=unit_for_town[first.town])
     assert case.village == village_for_name[(first.town, first.village)]
     assert (case.nature, case.means, case.motive) == (first.nature, first.means, first.motive)
+    assert (case.occurred_on, case.occurred_time) == (first.occurred_on, first.occurred_time)
+    assert case.summary == first.summary and case.created_at is not None
     events = AuditEvent.objects.filter(action=AuditAction.CASES_IMPORTED)
     assert events.count() == 2 and all(event.details["generated"] for event in events)
 
