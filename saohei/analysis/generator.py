@@ -576,6 +576,12 @@ class _Town:
         crews: list[list[Identity]] = [[] for _ in range(incidents)]
         for who in others:
             crews[rng.randrange(incidents)].append(who)
+        # The lieutenant joins every incident without the ringleader and one with him, so all
+        # the incidents hang together through shared perpetrators.
+        lieutenant = others[0]
+        for index in [*set(range(incidents)) - with_ringleader, min(with_ringleader)]:
+            if lieutenant not in crews[index]:
+                crews[index].append(lieutenant)
         for crew in crews:
             wanted = rng.randint(1, min(4, len(others)))
             for who in rng.sample(others, len(others)):

@@ -204,9 +204,11 @@ def test_members_vary_in_what_each_case_records_but_each_appearance_is_identifia
     assert complete == members
 
 
-def test_exactly_the_planted_groups_prompt_under_perfect_identity() -> None:
-    cases, groups, decoys = split_history(_history(groups=6, decoys=2))
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_exactly_the_planted_groups_prompt_under_perfect_identity(seed: int) -> None:
+    cases, groups, decoys = split_history(_history(seed=seed, groups=10, decoys=2))
     assert {decoy.kind for decoy in decoys} == set(DecoyKind)
+    # Each group's incidents form one cluster: none of its members acts apart from the rest.
     prompting = _prompting_clusters(cases)
     assert sorted(map(sorted, prompting)) == sorted(sorted(g.case_numbers) for g in groups)
 
