@@ -1,4 +1,4 @@
-"""示例镇（虚构）: a second town under 荣成市扫黑办, fictional by its name, with six years of
+"""虚构镇: a second town under 荣成市扫黑办, fictional by its name, with six years of
 generated police cases (`analysis.generator`, a fixed seed) in which exactly one group meeting
 疑似恶势力犯罪集团 is planted among a few decoys and ordinary cases; an open lead; and the
 村"两委"候选人 list for the 联审 (`data/`), two of whose candidates are perpetrators in the
@@ -32,54 +32,54 @@ from saohei.organisations.models import Unit, User
 from saohei.workdays.calendar import add_working_days
 
 TOWN = TownSpec(
-    name="示例镇（虚构）",
-    code="SLPCS",
-    villages=("示例东村", "示例西村", "示例南村", "示例北村", "示例港村", "示例湾社区"),
+    name="虚构镇",
+    code="XGPCS",
+    villages=("虚构东村", "虚构西村", "虚构南村", "虚构北村", "虚构港村", "虚构湾社区"),
 )
-POLICE_STATION = "示例派出所（虚构）"
+POLICE_STATION = "虚构派出所"
 SEED = 2026
 YEARS = range(2019, 2025)
 CASES_PER_YEAR = 30
 DECOY_KINDS = (DecoyKind.DISPUTE_BRAWLS, DecoyKind.PUBLIC_SECURITY_ONLY, DecoyKind.COMMON_NAMES)
 
 # username, real name, position, unit key, roles (with the unit key each role covers), group role
-# (as town.STAFF; "shili" = 示例).
+# (as town.STAFF; "2" for the second town).
 STAFF = [
-    ("shili_shuji", "钱卫东", "示例镇党委书记", "town", [("leader", "town")], ("leader", 10)),
+    ("shuji2", "钱卫东", "虚构镇党委书记", "town", [("leader", "town")], ("leader", 10)),
     (
-        "shili_banshi",
+        "banshi2",
         "孙雅琴",
-        "示例镇扫黑办工作人员",
+        "虚构镇扫黑办工作人员",
         "town",
         [("office_staff", "town")],
         ("office_member", 70),
     ),
     (
-        "shili_minjing",
+        "minjing2",
         "周海峰",
-        "示例派出所民警",
+        "虚构派出所民警",
         "police",
         [("police_officer", "police")],
         None,
     ),
 ]
 
-CANDIDATE_FILE = Path(__file__).resolve().parent / "data" / "示例镇村两委候选人名单"
+CANDIDATE_FILE = Path(__file__).resolve().parent / "data" / "虚构镇村两委候选人名单"
 CANDIDATE_COLUMNS = ("村", "姓名", "身份证号", "拟任职务")
 # Candidates with a clean record: drawn outside the generated history, so no case knows them.
 # 村, 姓名, 拟任职务, male.
 CLEAN_CANDIDATES = (
-    ("示例东村", "郑文静", "村委会委员", False),
-    ("示例东村", "冯建华", "村务监督委员会主任", True),
-    ("示例西村", "陈立军", "村党支部书记", True),
-    ("示例西村", "蒋丽萍", "村委会委员", False),
-    ("示例南村", "韩志强", "村委会主任", True),
-    ("示例南村", "杨秀梅", "村委会委员", False),
-    ("示例北村", "朱德明", "村党支部书记", True),
-    ("示例港村", "秦海波", "村委会主任", True),
-    ("示例湾社区", "许春燕", "社区居委会委员", False),
+    ("虚构东村", "郑文静", "村委会委员", False),
+    ("虚构东村", "冯建华", "村务监督委员会主任", True),
+    ("虚构西村", "陈立军", "村党支部书记", True),
+    ("虚构西村", "蒋丽萍", "村委会委员", False),
+    ("虚构南村", "韩志强", "村委会主任", True),
+    ("虚构南村", "杨秀梅", "村委会委员", False),
+    ("虚构北村", "朱德明", "村党支部书记", True),
+    ("虚构港村", "秦海波", "村委会主任", True),
+    ("虚构湾社区", "许春燕", "社区居委会委员", False),
 )
-LEAD_SUBJECT = ("示例北村", "尤大勇", "村委会主任", True)
+LEAD_SUBJECT = ("虚构北村", "尤大勇", "村委会主任", True)
 # Received this many working days before the demo is loaded: open, not yet overdue.
 LEAD_WORKING_DAYS_AGO = 3
 
@@ -180,7 +180,7 @@ def load_example_lead(town: Unit) -> int:
     """An open lead (自行摸排) whose subject stands as a candidate; 0 when the town has leads."""
     if Lead.objects.filter(unit=town).exists():
         return 0
-    office = User.objects.get(username="shili_banshi")
+    office = User.objects.get(username="banshi2")
     subject = lead_subject()
     village = Unit.objects.get(parent=town, name=subject.village)
     received = add_working_days(timezone.localdate(), -LEAD_WORKING_DAYS_AGO)

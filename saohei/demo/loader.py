@@ -124,9 +124,9 @@ def _staff(
 
 
 def _example_town(city: Unit, report: DemoReport) -> Unit:
-    """示例镇（虚构）: its villages, police station, leading group and accounts."""
-    town = _unit(EXAMPLE_TOWN.name, UnitKind.TOWN, city, "SL", 20, report)
-    police = _unit(EXAMPLE_POLICE_STATION, UnitKind.POLICE_STATION, town, "SLPCS", 5, report)
+    """虚构镇: its villages, police station, leading group and accounts."""
+    town = _unit(EXAMPLE_TOWN.name, UnitKind.TOWN, city, "XG", 20, report)
+    police = _unit(EXAMPLE_POLICE_STATION, UnitKind.POLICE_STATION, town, "XGPCS", 5, report)
     for order, name in enumerate(EXAMPLE_TOWN.villages, start=1):
         kind = UnitKind.COMMUNITY if name.endswith("社区") else UnitKind.VILLAGE
         _unit(name, kind, town, "", 100 + order, report)
@@ -138,7 +138,7 @@ def _example_town(city: Unit, report: DemoReport) -> Unit:
 @transaction.atomic
 def load_demo_town(*, with_history: bool = True) -> DemoReport:
     """The org and people; with `with_history`, also the seed's lead history and the second
-    town, 示例镇（虚构）, with its generated cases (tests opt out)."""
+    town, 虚构镇, with its generated cases (tests opt out)."""
     report = DemoReport()
     # Reference lists normally come from data migrations; a flush (test teardown, a wiped demo)
     # empties them, so put back whatever is missing. Never changes an edited entry.

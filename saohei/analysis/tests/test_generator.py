@@ -331,7 +331,7 @@ def test_demo_loads_the_example_town_with_its_cases_lead_and_candidates() -> Non
     for username, *_ in example_town.STAFF:
         assert User.objects.get(username=username).check_password("Saohei@2026")
     assert RoleGrant.objects.filter(
-        user__username="shili_banshi", role=Role.OFFICE_STAFF, unit=town
+        user__username="banshi2", role=Role.OFFICE_STAFF, unit=town
     ).exists()
     cases, group, _ = split_history(example_town.example_history())
     assert Case.objects.filter(unit=town).count() == len(cases)
