@@ -21,7 +21,15 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
-SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard", "extraction")
+SECTIONS = (
+    "foundation",
+    "leads",
+    "cases",
+    "import-memory",
+    "dashboard",
+    "extraction",
+    "generator",
+)
 
 
 def main() -> None:
@@ -67,7 +75,7 @@ def _run(client_class: type, sections: list[str]) -> None:
     print(f"database: {connection.vendor}")
     started = time.perf_counter()
     load_demo_town()
-    print(f"{'load_demo (33 accounts, Argon2)':<44} {time.perf_counter() - started:8.2f} s")
+    print(f"{'load_demo (36 accounts, Argon2)':<44} {time.perf_counter() - started:8.2f} s")
     if "foundation" in sections:
         _bench_foundation(client_class)
     if "leads" in sections:
@@ -76,6 +84,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_case_import()
     if "import-memory" in sections:
         bench_import_memory()
+    if "generator" in sections:
+        from saohei.analysis.bench import bench_generator
+
+        bench_generator()
     if "dashboard" in sections:
         bench_dashboard(password=DEMO_PASSWORD)
         # On the same 100,000 leads: the pages that read across every context.

@@ -103,3 +103,11 @@ def bench_extraction() -> None:
 
 if __name__ == "__main__":
     bench_extraction()
+
+
+def bench_generator(*, towns: int = 4, cases: int = 2000, years: int = 10) -> None:
+    """Generated history written through `generate_cases`: it prints rows per second."""
+    from django.core.management import call_command
+
+    print(f"generate_cases: {towns} towns x {cases} cases x {years} years")
+    call_command("generate_cases", towns=towns, cases=cases, years=years, seed=1)

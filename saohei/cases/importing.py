@@ -464,16 +464,20 @@ class Sealer:
 
     MAX_CACHED = 20_000
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_cached: int = MAX_CACHED) -> None:
         self._cache: dict[tuple[str, str], SealedValue] = {}
+        self._max_cached = max_cached
+        # How many values were actually sealed (the rest came from the cache).
+        self.sealed = 0
 
     def __call__(self, kind: str, value: str) -> SealedValue:
         key = (kind, value)
         sealed = self._cache.get(key)
         if sealed is None:
-            if len(self._cache) >= self.MAX_CACHED:
+            if len(self._cache) >= self._max_cached:
                 self._cache.clear()
             sealed = self._cache[key] = seal(kind, value)
+            self.sealed += 1
         return sealed
 
 

@@ -13,6 +13,10 @@ from saohei.audit.services import record_event
 from saohei.common.roles import Role
 from saohei.demo.accountability import load_demo_accountability
 from saohei.demo.cases import load_demo_cases
+from saohei.demo.example_town import POLICE_STATION as EXAMPLE_POLICE_STATION
+from saohei.demo.example_town import STAFF as EXAMPLE_STAFF
+from saohei.demo.example_town import TOWN as EXAMPLE_TOWN
+from saohei.demo.example_town import load_example_cases, load_example_lead
 from saohei.demo.leads import load_demo_leads
 from saohei.demo.meetings import load_demo_meetings
 from saohei.demo.publicity import load_demo_publicity
@@ -72,9 +76,69 @@ def _grant(user: User, role: Role, unit: Unit) -> None:
     RoleGrant.objects.get_or_create(user=user, role=role, defaults={"unit": unit})
 
 
+def _leading_group(town: Unit, report: DemoReport) -> LeadingGroup:
+    group = LeadingGroup.objects.filter(unit=town).first()
+    if group is None:
+        group = LeadingGroup.objects.create(
+            unit=town,
+            name=f"{town.name}扫黑除恶专项斗争领导小组",
+            office_name="领导小组办公室",
+            established_on=date(2018, 2, 1),
+        )
+        report.created.append(f"{town.name}领导小组")
+    return group
+
+
+StaffRow = tuple[str, str, str, str, list[tuple[str, str]], tuple[str, int] | None]
+
+
+def _staff(
+    staff: list[StaffRow], group: LeadingGroup, units: dict[str, Unit], report: DemoReport
+) -> None:
+    """The accounts, their role grants and group memberships; every account whose role the
+    policy puts behind TOTP gets a device (leaders too)."""
+    for username, real_name, position, unit_key, grants, membership in staff:
+        user = _user(username, real_name, position, units[unit_key], report)
+        for role, scope_key in grants:
+            _grant(user, Role(role), units[scope_key])
+        if membership is not None:
+            group_role, order = membership
+            GroupMembership.objects.get_or_create(
+                group=group,
+                user=user,
+                defaults={
+                    "group_role": GroupRole(group_role),
+                    "title": position,
+                    "sort_order": order,
+                },
+            )
+    for username, *_ in staff:
+        user = User.objects.get(username=username)
+        if not requires_totp(user):
+            continue
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="演示动态口令", confirmed=True)
+            report.created.append(f"动态口令 {username}")
+        report.totp_secrets[username] = device.key
+
+
+def _example_town(city: Unit, report: DemoReport) -> Unit:
+    """虚构镇: its villages, police station, leading group and accounts."""
+    town = _unit(EXAMPLE_TOWN.name, UnitKind.TOWN, city, "XG", 20, report)
+    police = _unit(EXAMPLE_POLICE_STATION, UnitKind.POLICE_STATION, town, "XGPCS", 5, report)
+    for order, name in enumerate(EXAMPLE_TOWN.villages, start=1):
+        kind = UnitKind.COMMUNITY if name.endswith("社区") else UnitKind.VILLAGE
+        _unit(name, kind, town, "", 100 + order, report)
+    group = _leading_group(town, report)
+    _staff(EXAMPLE_STAFF, group, {"city": city, "town": town, "police": police}, report)
+    return town
+
+
 @transaction.atomic
 def load_demo_town(*, with_history: bool = True) -> DemoReport:
-    """The org and people; with `with_history`, also the seed's lead history (tests opt out)."""
+    """The org and people; with `with_history`, also the seed's lead history and the second
+    town, 虚构镇, with its generated cases (tests opt out)."""
     report = DemoReport()
     # Reference lists normally come from data migrations; a flush (test teardown, a wiped demo)
     # empties them, so put back whatever is missing. Never changes an edited entry.
@@ -94,42 +158,8 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
         head = _user(f"cun{order:02d}", head_name, f"{name}党支部书记", village, report)
         _grant(head, Role.VILLAGE_HEAD, village)
 
-    group = LeadingGroup.objects.filter(unit=town).first()
-    if group is None:
-        group = LeadingGroup.objects.create(
-            unit=town,
-            name="港西镇扫黑除恶专项斗争领导小组",
-            office_name="领导小组办公室",
-            established_on=date(2018, 2, 1),
-        )
-        report.created.append("领导小组")
-
-    for username, real_name, position, unit_key, grants, membership in STAFF:
-        user = _user(username, real_name, position, units[unit_key], report)
-        for role, scope_key in grants:
-            _grant(user, Role(role), units[scope_key])
-        if membership is not None:
-            group_role, order = membership
-            GroupMembership.objects.get_or_create(
-                group=group,
-                user=user,
-                defaults={
-                    "group_role": GroupRole(group_role),
-                    "title": position,
-                    "sort_order": order,
-                },
-            )
-
-    # Every demo account whose role the policy puts behind TOTP gets a device (leaders too).
-    for username, *_ in STAFF:
-        user = User.objects.get(username=username)
-        if not requires_totp(user):
-            continue
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="演示动态口令", confirmed=True)
-            report.created.append(f"动态口令 {username}")
-        report.totp_secrets[username] = device.key
+    group = _leading_group(town, report)
+    _staff(STAFF, group, units, report)
 
     leads, report.tip_receipt = load_demo_leads(town) if with_history else (0, "")
     if leads:
@@ -149,6 +179,14 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     publicity = load_demo_publicity(town) if with_history else 0
     if publicity:
         report.created.append(f"宣传活动 {publicity} 条")
+    if with_history:
+        # The 研判 demo town comes with the history: tests without it keep one town.
+        example = _example_town(city, report)
+        example_cases = load_example_cases(example)
+        if example_cases:
+            report.created.append(f"{EXAMPLE_TOWN.name}治安案件 {example_cases} 起")
+        if load_example_lead(example):
+            report.created.append(f"{EXAMPLE_TOWN.name}线索 1 条")
 
     if report.created:
         record_event(
