@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.accounts.services import requires_totp
+from saohei.analysis.registry import rebuild
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.roles import Role
@@ -188,6 +189,11 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
         if load_example_lead(example):
             report.created.append(f"{EXAMPLE_TOWN.name}线索 1 条")
 
+    if with_history and report.created:
+        # The person registry as the background worker would leave it, built at once so that
+        # `make run` opens with persons, links and prompts (a bulk rebuild, one transaction).
+        registry = rebuild()
+        report.created.append(f"人员库 {registry.persons} 人")
     if report.created:
         record_event(
             action=AuditAction.DEMO_LOADED,
