@@ -7,7 +7,11 @@ class AnalysisConfig(AppConfig):
 
     def ready(self) -> None:
         from saohei.analysis.changes import note_people_changed
+        from saohei.analysis.prompts import refresh_prompts
+        from saohei.analysis.registry import after_refresh
         from saohei.common.changes import listen_for_people_changes
 
         # The contexts below call `people_changed` in their services; the registry listens.
         listen_for_people_changes(note_people_changed)
+        # Every refresh (incremental and `analyse`) updates the 研判提示 of the touched clusters.
+        after_refresh(refresh_prompts)

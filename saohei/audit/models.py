@@ -130,6 +130,9 @@ class AuditAction(models.TextChoices):
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
     BRIEFING_SETTINGS_CHANGED = "briefing_settings_changed", "修改工作简报版头版记"
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
+    PROMPT_CONFIRMED = "prompt_confirmed", "研判会确认研判提示"
+    PROMPT_DISMISSED = "prompt_dismissed", "研判会排除研判提示"
+    ANALYSIS_SETTINGS_CHANGED = "analysis_settings_changed", "修改研判设置"
 
 
 class AuditResult(models.TextChoices):

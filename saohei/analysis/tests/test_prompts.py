@@ -1,0 +1,269 @@
+"""研判提示: each criterion of DOMAIN.md §3.1 just on and just off its threshold, the exclusions,
+the window's edge, the levels, and the prompt's identity across refreshes."""
+
+import pytest
+
+from saohei.analysis.changes import refresh_pending
+from saohei.analysis.models import AnalysisSettings, Prompt, PromptStatus
+from saohei.analysis.registry import rebuild
+from saohei.analysis.tests.prompt_helpers import (
+    CRIMINAL,
+    PUBLIC,
+    crew,
+    days,
+    gatherer,
+    member,
+)
+from saohei.analysis.tests.registry_helpers import P, id_number, make_case
+from saohei.cases.models import DISPUTE_MOTIVES, Means, Motive
+from saohei.organisations.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def town(demo: None) -> Unit:
+    return Unit.objects.get(name="港西镇")
+
+
+def current() -> list[Prompt]:
+    return list(Prompt.objects.filter(is_current=True).order_by("id"))
+
+
+def only_prompt() -> Prompt:
+    prompts = current()
+    assert len(prompts) == 1, [p.explanation for p in prompts]
+    return prompts[0]
+
+
+def plant(town: Unit, *cases: tuple[int, str, list[P]], **extra: str) -> None:
+    for day, nature, people in cases:
+        make_case(town, *people, on=days(day), nature=nature, **extra)
+    refresh_pending()
+
+
+def three_cases(town: Unit, people: list[P] | None = None) -> None:
+    people = people or crew()
+    plant(town, (0, CRIMINAL, people), (30, PUBLIC, people), (60, PUBLIC, people))
+
+
+def test_three_members_three_incidents_one_crime_and_a_recurring_gatherer_are_a_suspected_gang(
+    town: Unit,
+) -> None:
+    three_cases(town)
+    prompt = only_prompt()
+    assert prompt.get_level_display() == "疑似恶势力"
+    assert prompt.status == PromptStatus.OPEN
+    assert prompt.members.count() == 3 and prompt.incidents.count() == 3
+    assert (prompt.window_start, prompt.window_end) == (days(0), days(60))
+    assert prompt.criteria["met"]["group"] is False
+    text = prompt.explanation
+    assert "张大虎（纠集者，3 起）" in text and "李二狗（参与者，3 起）" in text
+    assert "已满足：成员不少于 3 人（3 人）" in text
+    assert "未满足：疑似恶势力犯罪集团" in text
+    assert "不是认定结论" in text
+
+
+def test_two_members_are_not_enough(town: Unit) -> None:
+    three_cases(town, crew()[:2])
+    assert current() == []
+
+
+def test_two_incidents_are_not_enough(town: Unit) -> None:
+    plant(town, (0, CRIMINAL, crew()), (30, PUBLIC, crew()))
+    assert current() == []
+
+
+def test_no_crime_among_the_incidents_is_not_enough(town: Unit) -> None:
+    plant(town, (0, PUBLIC, crew()), (30, PUBLIC, crew()), (60, PUBLIC, crew()))
+    assert current() == []
+
+
+def test_one_recurring_member_without_a_gatherer_is_not_enough(town: Unit) -> None:
+    a, b, c, d = (member(n, name) for n, name in ((1, "甲"), (2, "乙"), (3, "丙"), (4, "丁")))
+    plant(town, (0, CRIMINAL, [a, b]), (30, PUBLIC, [a, c]), (60, PUBLIC, [a, d]))
+    assert current() == []
+
+
+def test_two_recurring_members_without_a_gatherer_are_enough(town: Unit) -> None:
+    a, b, c, d = (member(n, name) for n, name in ((1, "甲"), (2, "乙"), (3, "丙"), (4, "丁")))
+    plant(town, (0, CRIMINAL, [a, b]), (30, PUBLIC, [a, c]), (60, PUBLIC, [a, b, d]))
+    assert only_prompt().criteria["recurring_members"] == 2
+
+
+def test_a_recurring_gatherer_alone_is_enough(town: Unit) -> None:
+    g, b, c, d = gatherer(), member(2, "乙"), member(3, "丙"), member(4, "丁")
+    plant(town, (0, CRIMINAL, [g, b]), (30, PUBLIC, [g, c]), (60, PUBLIC, [g, d]))
+    prompt = only_prompt()
+    assert prompt.criteria["recurring_members"] == 1
+    assert prompt.criteria["recurring_ringleaders"] == 1
+
+
+def test_three_crimes_led_by_the_recurring_gatherer_are_a_suspected_criminal_group(
+    town: Unit,
+) -> None:
+    plant(town, (0, CRIMINAL, crew()), (30, CRIMINAL, crew()), (60, CRIMINAL, crew()))
+    prompt = only_prompt()
+    assert prompt.get_level_display() == "疑似恶势力犯罪集团"
+    assert prompt.criteria["ringleader_criminal"] == 3
+
+
+def test_two_crimes_led_by_the_gatherer_stay_a_suspected_gang(town: Unit) -> None:
+    plant(town, (0, CRIMINAL, crew()), (30, CRIMINAL, crew()), (60, PUBLIC, crew()))
+    assert only_prompt().get_level_display() == "疑似恶势力"
+
+
+def big_crew(size: int) -> list[P]:
+    return [gatherer(), *(member(n, f"成员{n}") for n in range(2, size + 1))]
+
+
+def test_ten_members_of_a_criminal_group_need_review_for_heishehui(town: Unit) -> None:
+    people = big_crew(10)
+    plant(town, (0, CRIMINAL, people), (30, CRIMINAL, people), (60, CRIMINAL, people))
+    prompt = only_prompt()
+    assert prompt.get_level_display() == "需研判涉黑"
+    assert "注意：成员已有" not in prompt.explanation
+
+
+def test_nine_members_stay_a_criminal_group_with_a_note(town: Unit) -> None:
+    people = big_crew(9)
+    plant(town, (0, CRIMINAL, people), (30, CRIMINAL, people), (60, CRIMINAL, people))
+    prompt = only_prompt()
+    assert prompt.get_level_display() == "疑似恶势力犯罪集团"
+    assert "注意：成员已有 9 人" in prompt.explanation
+
+
+def test_six_members_get_no_note(town: Unit) -> None:
+    people = big_crew(6)
+    plant(town, (0, CRIMINAL, people), (30, CRIMINAL, people), (60, CRIMINAL, people))
+    assert "注意：成员已有" not in only_prompt().explanation
+
+
+def test_the_level_is_one_of_three_strings(town: Unit) -> None:
+    three_cases(town)
+    assert {label for _, label in Prompt._meta.get_field("level").choices} == {
+        "疑似恶势力",
+        "疑似恶势力犯罪集团",
+        "需研判涉黑",
+    }
+
+
+@pytest.mark.parametrize("motive", sorted(DISPUTE_MOTIVES))
+def test_an_incident_arising_from_a_dispute_does_not_count(town: Unit, motive: str) -> None:
+    make_case(town, *crew(), on=days(0), motive=motive)
+    plant(town, (30, CRIMINAL, crew()), (60, PUBLIC, crew()))
+    assert current() == []
+
+
+@pytest.mark.parametrize("motive", sorted(DISPUTE_MOTIVES))
+def test_an_excluded_dispute_is_named_in_the_explanation(town: Unit, motive: str) -> None:
+    make_case(town, *crew(), on=days(10), motive=motive)
+    three_cases(town)
+    prompt = only_prompt()
+    assert prompt.incidents.count() == 3
+    assert f"起因为{Motive(motive).label}纠纷" in prompt.explanation
+
+
+def test_profit_without_violence_threat_or_soft_violence_does_not_count(town: Unit) -> None:
+    make_case(town, *crew(), on=days(0), motive=Motive.PROFIT, means=Means.OTHER)
+    plant(town, (30, CRIMINAL, crew()), (60, PUBLIC, crew()))
+    assert current() == []
+
+
+@pytest.mark.parametrize("means", [Means.VIOLENCE, Means.THREAT, Means.SOFT_VIOLENCE])
+def test_profit_with_bullying_means_counts(town: Unit, means: str) -> None:
+    make_case(town, *crew(), on=days(0), motive=Motive.PROFIT, means=means)
+    plant(town, (30, CRIMINAL, crew()), (60, PUBLIC, crew()))
+    assert only_prompt().incidents.count() == 3
+
+
+def test_victims_and_witnesses_never_link(town: Unit) -> None:
+    victim = P("赵受害", role="victim", id_number=id_number(90))
+    witness = P("钱证人", role="witness", id_number=id_number(91))
+    pairs = [(member(1, "甲"), member(2, "乙")), (member(3, "丙"), member(4, "丁"))]
+    pairs.append((member(5, "戊"), member(6, "己")))
+    plant(
+        town,
+        *((30 * n, CRIMINAL, [*pair, victim, witness]) for n, pair in enumerate(pairs)),
+    )
+    assert current() == []
+
+
+def test_incidents_730_days_apart_are_in_one_window(town: Unit) -> None:
+    plant(town, (0, CRIMINAL, crew()), (300, PUBLIC, crew()), (730, PUBLIC, crew()))
+    prompt = only_prompt()
+    assert (prompt.window_end - prompt.window_start).days == 730
+
+
+def test_incidents_731_days_apart_are_not(town: Unit) -> None:
+    plant(town, (0, CRIMINAL, crew()), (300, PUBLIC, crew()), (731, PUBLIC, crew()))
+    assert current() == []
+
+
+def test_the_office_window_setting_applies(town: Unit) -> None:
+    AnalysisSettings.objects.create(window_days=365)
+    plant(town, (0, CRIMINAL, crew()), (300, PUBLIC, crew()), (400, PUBLIC, crew()))
+    assert current() == []
+
+
+def test_a_rebuild_keeps_the_prompt_and_its_identity(town: Unit) -> None:
+    three_cases(town)
+    before = only_prompt()
+    rebuild()
+    after = only_prompt()
+    assert after.pk == before.pk
+    assert after.explanation == before.explanation
+
+
+def dismiss(prompt: Prompt) -> None:
+    keys = [
+        f"{kind}:{pk}" for kind, pk in prompt.incidents.values_list("incident_kind", "incident_id")
+    ]
+    Prompt.objects.filter(pk=prompt.pk).update(
+        status=PromptStatus.DISMISSED, decided_incidents=keys
+    )
+
+
+def test_a_dismissed_prompt_stays_dismissed_through_refreshes(town: Unit) -> None:
+    three_cases(town)
+    dismiss(only_prompt())
+    rebuild()
+    make_case(town, P("路人", id_number=id_number(77)), on=days(90))
+    refresh_pending()
+    assert only_prompt().status == PromptStatus.DISMISSED
+
+
+def test_a_new_incident_reopens_a_dismissed_prompt_and_says_why(town: Unit) -> None:
+    three_cases(town)
+    dismiss(only_prompt())
+    joined = make_case(town, *crew(), on=days(90))
+    refresh_pending()
+    prompt = only_prompt()
+    assert prompt.status == PromptStatus.OPEN
+    assert prompt.incidents.count() == 4
+    assert joined.number in prompt.reopened_reason
+
+
+def test_a_prompt_no_longer_met_leaves_the_current_list(town: Unit) -> None:
+    three_cases(town)
+    prompt = only_prompt()
+    from saohei.cases.models import Case
+
+    case = Case.objects.filter(number=prompt.incidents.last().number).get()  # type: ignore[union-attr]
+    case.persons.all().delete()
+    from saohei.common.changes import people_changed
+
+    people_changed("case", [case.pk])
+    refresh_pending()
+    assert current() == []
+    assert Prompt.objects.get(pk=prompt.pk).is_current is False
+
+
+def test_incremental_refreshes_give_what_a_rebuild_gives(town: Unit) -> None:
+    three_cases(town)
+    plant(town, (90, CRIMINAL, [gatherer(), member(8, "孙八")]))
+    incremental = sorted((p.level, p.explanation) for p in Prompt.objects.filter(is_current=True))
+    rebuild()
+    assert incremental == sorted(
+        (p.level, p.explanation) for p in Prompt.objects.filter(is_current=True)
+    )
