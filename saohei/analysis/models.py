@@ -431,6 +431,9 @@ class PromptMember(models.Model):
         ]
         indexes = [models.Index(fields=["person_key"])]
 
+    def __str__(self) -> str:
+        return f"{self.person_key}（{self.get_role_display()}）"
+
 
 class PromptIncident(models.Model):
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="incidents")
@@ -448,3 +451,6 @@ class PromptIncident(models.Model):
             )
         ]
         indexes = [models.Index(fields=["incident_kind", "incident_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_kind_display()} {self.number}"

@@ -19,7 +19,7 @@ Runs inside every registry refresh (`registry.after_refresh`), after persons are
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -41,6 +41,7 @@ from saohei.analysis.models import (
     PromptMember,
     PromptStatus,
 )
+from saohei.analysis.registry import _rows, _run, current_settings
 from saohei.cases.models import DISPUTE_MOTIVES, Case, Means, Motive, Nature
 from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Conclusion, Lead, Source, Status
 
@@ -88,22 +89,10 @@ def exclusion_reason(motive: str, means: str) -> str:
     return ""
 
 
-def _run(sql: str, params: Sequence[object] = ()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def _rows(sql: str, params: Sequence[object] = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _fill(table: str, values: Iterable[object]) -> None:
+def _fill(table: str, values: Iterable[int]) -> None:
     _run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} (id BIGINT PRIMARY KEY)")
     _run(f"DELETE FROM {table}")
-    chunk: list[object] = []
+    chunk: list[int] = []
     for value in values:
         chunk.append(value)
         if len(chunk) == 500:
@@ -112,7 +101,7 @@ def _fill(table: str, values: Iterable[object]) -> None:
     _insert_ids(table, chunk)
 
 
-def _insert_ids(table: str, ids: list[object]) -> None:
+def _insert_ids(table: str, ids: list[int]) -> None:
     if ids:
         _run(
             f"INSERT INTO {table} (id) VALUES {', '.join(['(%s)'] * len(ids))} "
@@ -670,8 +659,6 @@ def refresh_prompts(person_keys: set[str], full_rebuild: bool) -> None:
     rebuild), in the refresh's transaction."""
     # The registry deletes vanished persons in SQL: their member rows go before the commit.
     _run(f"DELETE FROM {MEMBER} WHERE NOT EXISTS (SELECT 1 FROM {P} p WHERE p.id = person_id)")
-    from saohei.analysis.registry import current_settings
-
     analysis_settings = current_settings()
     if full_rebuild:
         person_ids = _candidate_persons_everywhere(analysis_settings)

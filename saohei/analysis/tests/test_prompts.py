@@ -4,7 +4,7 @@ the window's edge, the levels, and the prompt's identity across refreshes."""
 import pytest
 
 from saohei.analysis.changes import refresh_pending
-from saohei.analysis.models import AnalysisSettings, Prompt, PromptStatus
+from saohei.analysis.models import AnalysisSettings, Prompt, PromptLevel, PromptStatus
 from saohei.analysis.registry import rebuild
 from saohei.analysis.tests.prompt_helpers import (
     CRIMINAL,
@@ -36,9 +36,9 @@ def only_prompt() -> Prompt:
     return prompts[0]
 
 
-def plant(town: Unit, *cases: tuple[int, str, list[P]], **extra: str) -> None:
+def plant(town: Unit, *cases: tuple[int, str, list[P]]) -> None:
     for day, nature, people in cases:
-        make_case(town, *people, on=days(day), nature=nature, **extra)
+        make_case(town, *people, on=days(day), nature=nature)
     refresh_pending()
 
 
@@ -141,7 +141,7 @@ def test_six_members_get_no_note(town: Unit) -> None:
 
 def test_the_level_is_one_of_three_strings(town: Unit) -> None:
     three_cases(town)
-    assert {label for _, label in Prompt._meta.get_field("level").choices} == {
+    assert set(PromptLevel.labels) == {
         "疑似恶势力",
         "疑似恶势力犯罪集团",
         "需研判涉黑",
