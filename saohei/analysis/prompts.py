@@ -133,22 +133,22 @@ def connected_components(left: np.ndarray, right: np.ndarray, nodes: int) -> np.
 
 def _candidate_persons_everywhere(analysis_settings: AnalysisSettings) -> list[int]:
     """Persons in components with enough members and incidents to be worth measuring."""
-    person_ids: list[int] = []
-    incident_codes: list[int] = []
+    chunks: list[np.ndarray] = []
     with connection.cursor() as cursor:
         # Lead ids are odd, case ids even: one integer per incident.
         cursor.execute(
             f"SELECT a.person_id, a.incident_id * 2 + CASE WHEN a.incident_kind = "
             f"'{IncidentKind.LEAD}' THEN 1 ELSE 0 END FROM {A} a WHERE {LINKING}"
         )
-        while batch := cursor.fetchmany(100_000):
-            for person_id, code in batch:
-                person_ids.append(person_id)
-                incident_codes.append(code)
-    if not person_ids:
+        # Whole batches into integer arrays: no Python object per edge survives the batch.
+        while batch := cursor.fetchmany(200_000):
+            chunks.append(np.array(batch, dtype=np.int64))
+    if not chunks:
         return []
-    persons, left = np.unique(np.asarray(person_ids, dtype=np.int64), return_inverse=True)
-    incidents, right = np.unique(np.asarray(incident_codes, dtype=np.int64), return_inverse=True)
+    edges = np.concatenate(chunks)
+    persons, left = np.unique(edges[:, 0], return_inverse=True)
+    incidents, right = np.unique(edges[:, 1], return_inverse=True)
+    del edges, chunks
     labels = connected_components(left, right + len(persons), len(persons) + len(incidents))
     members = np.bincount(labels[: len(persons)], minlength=len(labels))
     events = np.bincount(labels[len(persons) :], minlength=len(labels))

@@ -36,6 +36,7 @@ MENU: list[MenuEntry | MenuGroup] = [
             MenuEntry("举报受理", "tips:queue", OFFICE),
             MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
+            MenuEntry("研判提示", "analysis:prompts", OFFICE | {Role.POLICE_OFFICER}),
         ),
     ),
     MenuGroup(

@@ -1,7 +1,10 @@
 """研判提示: each criterion of DOMAIN.md §3.1 just on and just off its threshold, the exclusions,
 the window's edge, the levels, and the prompt's identity across refreshes."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import AnalysisSettings, Prompt, PromptLevel, PromptStatus
@@ -16,7 +19,10 @@ from saohei.analysis.tests.prompt_helpers import (
 )
 from saohei.analysis.tests.registry_helpers import P, id_number, make_case
 from saohei.cases.models import DISPUTE_MOTIVES, Means, Motive
-from saohei.organisations.models import Unit
+from saohei.leads.models import Channel, Conclusion, Lead, Source, Status
+from saohei.leads.services import LeadInput, SubjectInput, register_lead
+from saohei.leads.tests.conftest import advance
+from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +273,65 @@ def test_incremental_refreshes_give_what_a_rebuild_gives(town: Unit) -> None:
     assert incremental == sorted(
         (p.level, p.explanation) for p in Prompt.objects.filter(is_current=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "counted"),
+    [
+        (Conclusion.CONFIRMED_FILED, True),
+        (Conclusion.CONFIRMED_PUNISHED, True),
+        (Conclusion.PARTLY_CONFIRMED, True),
+        (Conclusion.EXCLUDED, False),
+        (Conclusion.UNFOUNDED, False),
+    ],
+)
+def test_subjects_of_a_lead_concluded_substantiated_count_as_perpetrators(
+    town: Unit, conclusion: str, counted: bool
+) -> None:
+    today = timezone.localdate()
+    for back, nature in ((100, CRIMINAL), (50, PUBLIC)):
+        make_case(town, *crew(), on=today - timedelta(days=back), nature=nature)
+    lead = register_lead(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        data=LeadInput(
+            received_at=timezone.now() - timedelta(hours=1),
+            channel=Channel.PHONE,
+            source=Source.SELF_FOUND,
+            summary="张大虎等人在码头强收看场费",
+            subjects=[SubjectInput(name=p.name, id_number=p.id_number) for p in crew()],
+        ),
+    )
+    refresh_pending()
+    assert current() == []  # an open lead is an allegation, not an incident
+    advance(lead, "concluded", conclusion=conclusion)
+    refresh_pending()
+    if not counted:
+        assert current() == []
+        return
+    prompt = only_prompt()
+    assert prompt.incidents.filter(incident_kind="lead", incident_id=lead.pk).exists()
+    assert prompt.incidents.get(incident_kind="lead").is_criminal is (
+        conclusion == Conclusion.CONFIRMED_FILED
+    )
+    assert prompt.members.get(person__name="张大虎").role == "gatherer"
+
+
+def test_a_lead_registered_from_a_prompt_never_counts(town: Unit) -> None:
+    plant(town, (0, CRIMINAL, crew()), (30, PUBLIC, crew()))
+    lead = register_lead(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        data=LeadInput(
+            received_at=timezone.now() - timedelta(hours=1),
+            channel=Channel.IN_PERSON,
+            source=Source.ANALYSIS,
+            summary="研判发现",
+            subjects=[SubjectInput(name=p.name, id_number=p.id_number) for p in crew()],
+        ),
+    )
+    Lead.objects.filter(pk=lead.pk).update(
+        status=Status.CONCLUDED, conclusion=Conclusion.CONFIRMED_FILED
+    )
+    rebuild()
+    assert current() == []
