@@ -14,7 +14,8 @@ class ConfirmPromptForm(StyledForm):
     note = forms.CharField(label="研判意见", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Both decision forms stand on one page: their ids must differ (the names may not).
+        super().__init__(*args, auto_id="confirm_%s", **kwargs)
         self.set_queryset("meeting", meetings)
 
 
@@ -24,7 +25,7 @@ class DismissPromptForm(StyledForm):
     reason = forms.CharField(label="排除理由", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="dismiss_%s", **kwargs)
         self.set_queryset("meeting", meetings)
 
 

@@ -53,7 +53,7 @@ MEMBER = PromptMember._meta.db_table
 
 BULLYING_MEANS = (Means.VIOLENCE, Means.THREAT, Means.SOFT_VIOLENCE)
 CONCLUDED = (Status.CONCLUDED, Status.ARCHIVED)
-# Persons with more names than this on one prompt's explanation are summarised.
+# Incidents beyond this many are summarised in a prompt's explanation (the table lists them all).
 EXPLAINED_INCIDENTS = 60
 
 IncidentKey = tuple[str, int]
@@ -361,10 +361,10 @@ def best_finding(
     for involvement in involvements:
         by_incident[involvement.incident].append(involvement)
     best: Finding | None = None
-    last_end = -1
+    last_end = end = -1
     for start, opening in enumerate(ordered):
         limit = opening.occurred_on + timedelta(days=s.window_days)
-        end = start
+        end = max(end, start)  # windows only move forward: one pass over the incidents
         while end + 1 < len(ordered) and ordered[end + 1].occurred_on <= limit:
             end += 1
         # A window whose last incident is the previous window's holds a subset of it: no better.
@@ -569,14 +569,36 @@ def _town_of(found: Finding) -> int:
     return min(counts, key=lambda unit_id: (-counts[unit_id], unit_id))
 
 
-def _write(prompt: Prompt, found: Finding, names: dict[int, str], keys: dict[int, str]) -> None:
+def _write(
+    prompt: Prompt,
+    found: Finding,
+    names: dict[int, str],
+    keys: dict[int, str],
+    old_incidents: set[IncidentKey],
+    old_members: set[str],
+    *,
+    reopened: bool,
+) -> None:
+    explanation = explain(found, names)
+    unchanged = (
+        not reopened
+        and prompt.pk is not None
+        and prompt.is_current
+        and prompt.level == found.level
+        and prompt.explanation == explanation
+        and prompt.criteria == found.criteria
+        and old_incidents == found.incident_keys
+        and old_members == {keys[person] for person in found.members}
+    )
+    if unchanged:
+        return  # `updated_at` (the lists' order) moves only when the prompt does
     prompt.level = found.level
     prompt.is_current = True
     prompt.unit_id = _town_of(found)
     prompt.window_start = found.incidents[0].occurred_on
     prompt.window_end = found.incidents[-1].occurred_on
     prompt.criteria = found.criteria
-    prompt.explanation = explain(found, names)
+    prompt.explanation = explanation
     prompt.save()
     prompt.members.all().delete()
     prompt.incidents.all().delete()
@@ -607,24 +629,34 @@ def _reconcile(findings: list[Finding], candidates: list[Prompt]) -> None:
     person_ids = {person for found in findings for person in found.members}
     persons = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))
     keys = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "person_key"))
+    by_id = {prompt.pk: prompt for prompt in candidates}
     old_incidents: dict[int, set[IncidentKey]] = defaultdict(set)
+    holding_incident: dict[IncidentKey, set[int]] = defaultdict(set)
     for prompt_id, kind, incident_id in PromptIncident.objects.filter(
         prompt__in=candidates
     ).values_list("prompt_id", "incident_kind", "incident_id"):
         old_incidents[prompt_id].add((kind, incident_id))
+        holding_incident[(kind, incident_id)].add(prompt_id)
     old_members: dict[int, set[str]] = defaultdict(set)
+    holding_member: dict[str, set[int]] = defaultdict(set)
     for prompt_id, key in PromptMember.objects.filter(prompt__in=candidates).values_list(
         "prompt_id", "person_key"
     ):
         old_members[prompt_id].add(key)
+        holding_member[key].add(prompt_id)
+    # Pairs by overlap, the largest first: each cluster takes over at most one prompt.
     pairs = []
     for index, found in enumerate(findings):
         found_keys = {keys[person] for person in found.members}
-        for prompt in candidates:
-            shared = len(found.incident_keys & old_incidents[prompt.pk])
-            same_people = len(found_keys & old_members[prompt.pk])
-            if shared or same_people:
-                pairs.append((shared, same_people, prompt.is_current, -prompt.pk, index, prompt))
+        near = set().union(
+            *(holding_incident[key] for key in found.incident_keys),
+            *(holding_member[key] for key in found_keys),
+        )
+        for prompt_id in near:
+            prompt = by_id[prompt_id]
+            shared = len(found.incident_keys & old_incidents[prompt_id])
+            same_people = len(found_keys & old_members[prompt_id])
+            pairs.append((shared, same_people, prompt.is_current, -prompt_id, index, prompt))
     pairs.sort(key=lambda pair: pair[:4], reverse=True)
     matched: dict[int, Prompt] = {}
     taken: set[int] = set()
@@ -634,24 +666,38 @@ def _reconcile(findings: list[Finding], candidates: list[Prompt]) -> None:
             taken.add(prompt.pk)
     for index, found in enumerate(findings):
         prompt = matched.get(index) or Prompt(status=PromptStatus.OPEN)
-        if prompt.status == PromptStatus.DISMISSED:
-            seen = set(prompt.decided_incidents)
-            joined = [
-                incident
-                for incident in found.incidents
-                if _incident_key_text(incident.kind, incident.id) not in seen
-            ]
-            if joined:
-                prompt.status = PromptStatus.OPEN
-                kind_label = dict(IncidentKind.choices)
-                prompt.reopened_reason = (
-                    f"{timezone.localdate():%Y-%m-%d} 研判会排除后有新事件加入："
-                    + "、".join(f"{kind_label[i.kind]} {i.number}" for i in joined[:20])
-                    + "，重新提示研判。"
-                )[:500]
-        _write(prompt, found, persons, keys)
+        reopened = prompt.status == PromptStatus.DISMISSED and _reopen_if_joined(prompt, found)
+        _write(
+            prompt,
+            found,
+            persons,
+            keys,
+            old_incidents.get(prompt.pk or 0, set()),
+            old_members.get(prompt.pk or 0, set()),
+            reopened=reopened,
+        )
     gone = [prompt.pk for prompt in candidates if prompt.pk not in taken and prompt.is_current]
     Prompt.objects.filter(pk__in=gone).update(is_current=False, updated_at=timezone.now())
+
+
+def _reopen_if_joined(prompt: Prompt, found: Finding) -> bool:
+    """A dismissed prompt reopens when an incident the 研判会 did not see has joined it."""
+    seen = set(prompt.decided_incidents)
+    joined = [
+        incident
+        for incident in found.incidents
+        if _incident_key_text(incident.kind, incident.id) not in seen
+    ]
+    if not joined:
+        return False
+    kind_label = dict(IncidentKind.choices)
+    prompt.status = PromptStatus.OPEN
+    prompt.reopened_reason = (
+        f"{timezone.localdate():%Y-%m-%d} 研判会排除后有新事件加入："
+        + "、".join(f"{kind_label[i.kind]} {i.number}" for i in joined[:20])
+        + "，重新提示研判。"
+    )[:500]
+    return True
 
 
 def refresh_prompts(person_keys: set[str], full_rebuild: bool) -> None:

@@ -28,11 +28,11 @@ from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases.models import Case
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
-from saohei.demo.town import DEMO_PASSWORD
 from saohei.leads.models import Lead, Source
 from saohei.meetings import services as meeting_services
 from saohei.meetings.models import Meeting, MeetingKind, MeetingLeadOpinion
-from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.meetings.tests.conftest import make_account
+from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +74,7 @@ def meeting(town: Unit) -> Meeting:
 
 
 def _account(username: str, unit: Unit, role: Role) -> User:
-    account = User(username=username, real_name=username, unit=unit)
-    account.set_password(DEMO_PASSWORD)
-    account.must_change_password = False
-    account.password_changed_at = timezone.now()
-    account.save()
-    RoleGrant.objects.create(user=account, role=role, unit=unit)
+    account = make_account(username, username, unit, role)
     # Leaders sign in with a second factor, as the demo's do.
     TOTPDevice.objects.create(user=account, name="手机", confirmed=True)
     return account

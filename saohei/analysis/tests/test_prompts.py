@@ -335,3 +335,12 @@ def test_a_lead_registered_from_a_prompt_never_counts(town: Unit) -> None:
     )
     rebuild()
     assert current() == []
+
+
+def test_a_refresh_that_changes_nothing_leaves_the_prompt_untouched(town: Unit) -> None:
+    three_cases(town)
+    before = only_prompt().updated_at
+    rebuild()
+    make_case(town, P("路人", id_number=id_number(77)), on=days(90))
+    refresh_pending()
+    assert only_prompt().updated_at == before

@@ -25,9 +25,8 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from saohei.analysis.models import Prompt, PromptIncident, PromptLevel
+from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.briefings.services import create_draft
-from saohei.cases.models import Case
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.meetings import services
@@ -254,22 +253,7 @@ def test_every_page_type_has_no_axe_violations(
     )
     # The demo's cases yield no 研判提示 (issue 12): one is written as the registry would, so
     # that its page (and the 研判会's forms on it) is crawled.
-    case = Case.objects.filter(unit__name="港西镇").order_by("id").first()
-    assert case is not None
-    prompt = Prompt.objects.create(
-        level=PromptLevel.GANG,
-        unit=case.unit,
-        window_start=case.occurred_on,
-        window_end=case.occurred_on,
-        explanation="疑似恶势力（浏览器检查）",
-    )
-    PromptIncident.objects.create(
-        prompt=prompt,
-        incident_kind="case",
-        incident_id=case.pk,
-        number=case.number,
-        occurred_on=case.occurred_on,
-    )
+    prompt_on_first_case()
     crawl = Crawl()
     # The visitor first, so the login page and the portal are checked as a visitor sees them.
     visitor_pages = _crawl(Client(), ["/accounts/login/", "/jubao/"], crawl, samples=1)

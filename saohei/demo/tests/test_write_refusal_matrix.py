@@ -36,7 +36,7 @@ from saohei.accountability.models import Talk
 from saohei.accounts.models import UserSession
 from saohei.accounts.services import request_password_reset
 from saohei.analysis.access import visible_prompts
-from saohei.analysis.models import Prompt, PromptIncident, PromptLevel
+from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.api.views import _visible_tokens as visible_tokens
@@ -190,22 +190,7 @@ def _build_objects() -> Objects:
         return True
 
     # The demo yields no 研判提示 (issue 12): one is written as the registry would, on a case.
-    prompt_case = Case.objects.filter(unit=town).order_by("id").first()
-    assert prompt_case is not None
-    prompt = Prompt.objects.create(
-        level=PromptLevel.GANG,
-        unit=town,
-        window_start=prompt_case.occurred_on,
-        window_end=prompt_case.occurred_on,
-        explanation="矩阵测试",
-    )
-    PromptIncident.objects.create(
-        prompt=prompt,
-        incident_kind="case",
-        incident_id=prompt_case.pk,
-        number=prompt_case.number,
-        occurred_on=prompt_case.occurred_on,
-    )
+    prompt = prompt_on_first_case()
 
     ids = {
         "prompt_id": prompt.pk,
