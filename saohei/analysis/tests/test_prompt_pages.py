@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -466,3 +468,33 @@ def test_the_demo_towns_cases_and_leads_yield_no_prompt(db: None) -> None:
 def test_id_numbers_in_cases_are_not_shown_outside(prompt: Prompt, client_as: ClientAs) -> None:
     page = client_as("banshi").get(f"/analysis/prompts/{prompt.pk}/").content.decode()
     assert id_number(1) not in page
+
+
+def test_the_list_costs_the_same_queries_for_two_prompts_or_ten(
+    client_as: ClientAs, town: Unit
+) -> None:
+    client = client_as("banshi")
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/analysis/prompts/").status_code == 200
+        return len(captured.captured_queries)
+
+    for n in range(2):
+        Prompt.objects.create(
+            level=PromptLevel.GANG,
+            unit=town,
+            window_start=days(n),
+            window_end=days(n),
+            explanation="x",
+        )
+    few = queries_for_list()
+    for n in range(8):
+        Prompt.objects.create(
+            level=PromptLevel.GANG,
+            unit=town,
+            window_start=days(n),
+            window_end=days(n),
+            explanation="x",
+        )
+    assert queries_for_list() == few

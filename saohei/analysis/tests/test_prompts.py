@@ -7,8 +7,15 @@ import pytest
 from django.utils import timezone
 
 from saohei.analysis.changes import refresh_pending
-from saohei.analysis.models import AnalysisSettings, Prompt, PromptLevel, PromptStatus
-from saohei.analysis.registry import rebuild
+from saohei.analysis.models import (
+    AnalysisSettings,
+    MergeRule,
+    Person,
+    Prompt,
+    PromptLevel,
+    PromptStatus,
+)
+from saohei.analysis.registry import rebuild, refresh_persons
 from saohei.analysis.tests.prompt_helpers import (
     CRIMINAL,
     PUBLIC,
@@ -17,7 +24,7 @@ from saohei.analysis.tests.prompt_helpers import (
     gatherer,
     member,
 )
-from saohei.analysis.tests.registry_helpers import P, id_number, make_case
+from saohei.analysis.tests.registry_helpers import P, id_number, make_case, mobile
 from saohei.cases.models import DISPUTE_MOTIVES, Means, Motive
 from saohei.leads.models import Channel, Conclusion, Lead, Source, Status
 from saohei.leads.services import LeadInput, SubjectInput, register_lead
@@ -344,3 +351,51 @@ def test_a_refresh_that_changes_nothing_leaves_the_prompt_untouched(town: Unit) 
     make_case(town, P("路人", id_number=id_number(77)), on=days(90))
     refresh_pending()
     assert only_prompt().updated_at == before
+
+
+def test_a_member_whose_person_a_merge_deletes_is_carried_to_the_merged_person(
+    town: Unit,
+) -> None:
+    # 王三 is known by his mobile only, so his person's key sorts after any ID number's and a
+    # merge with an ID-numbered person deletes his person row (in SQL, inside the refresh).
+    by_phone = P("王三", phone=mobile(3))
+    people = [gatherer(), member(2, "李二狗"), by_phone]
+    plant(town, (0, CRIMINAL, people), (30, PUBLIC, people), (60, PUBLIC, people))
+    prompt = only_prompt()
+    make_case(town, P("王三", id_number=id_number(60)), on=days(400))
+    refresh_pending()
+    phone_key = prompt.members.get(person__name="王三").person_key
+    id_key = Person.objects.exclude(person_key=phone_key).get(name="王三").person_key
+    MergeRule.objects.create(
+        first_key=phone_key,
+        second_key=id_key,
+        reason="同一人",
+        created_by=User.objects.get(username="banshi"),
+    )
+    refresh_persons([phone_key, id_key])
+    assert not Person.objects.filter(person_key=phone_key).exists()
+    prompt = only_prompt()
+    assert prompt.members.get(person__name="王三").person_key == id_key
+    assert prompt.members.count() == 3
+
+
+def test_a_prompt_that_a_merge_undoes_keeps_no_member_of_a_deleted_person(town: Unit) -> None:
+    by_phone = P("王三", phone=mobile(3))
+    people = [gatherer(), member(2, "李二狗"), by_phone]
+    plant(town, (0, CRIMINAL, people), (30, PUBLIC, people), (60, PUBLIC, people))
+    prompt = only_prompt()
+    phone_key = prompt.members.get(person__name="王三").person_key
+    id_key = prompt.members.get(person__name="李二狗").person_key
+    MergeRule.objects.create(
+        first_key=phone_key,
+        second_key=id_key,
+        reason="同一人",
+        created_by=User.objects.get(username="banshi"),
+    )
+    refresh_persons([phone_key, id_key])
+    assert current() == []  # two persons are not a 恶势力
+    kept = Prompt.objects.get(pk=prompt.pk)
+    # The record keeps its members who still exist; the deleted person's row is gone (the
+    # foreign keys are checked when the test's transaction ends).
+    assert phone_key not in set(kept.members.values_list("person_key", flat=True))
+    assert kept.members.count() == 2
