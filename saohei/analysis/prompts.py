@@ -53,6 +53,10 @@ MEMBER = PromptMember._meta.db_table
 
 BULLYING_MEANS = (Means.VIOLENCE, Means.THREAT, Means.SOFT_VIOLENCE)
 CONCLUDED = (Status.CONCLUDED, Status.ARCHIVED)
+# Components with more incidents than this are measured in windows opened every STRIDE_DAYS
+# (decision 0029); smaller ones in a window opened by every incident (exact).
+EXACT_WINDOWS_UP_TO = 400
+STRIDE_DAYS = 15
 # Incidents beyond this many are summarised in a prompt's explanation (the table lists them all).
 EXPLAINED_INCIDENTS = 60
 
@@ -362,7 +366,13 @@ def best_finding(
         by_incident[involvement.incident].append(involvement)
     best: Finding | None = None
     last_end = end = -1
+    # A large component (a hub linking hundreds of incidents) is measured in windows opened at
+    # most every STRIDE_DAYS, not at every incident: windows × incidents would be quadratic.
+    stride = timedelta(days=STRIDE_DAYS if len(ordered) > EXACT_WINDOWS_UP_TO else 0)
+    opened: date | None = None
     for start, opening in enumerate(ordered):
+        if opened is not None and opening.occurred_on < opened + stride:
+            continue
         limit = opening.occurred_on + timedelta(days=s.window_days)
         end = max(end, start)  # windows only move forward: one pass over the incidents
         while end + 1 < len(ordered) and ordered[end + 1].occurred_on <= limit:
@@ -372,9 +382,12 @@ def best_finding(
             last_end = max(last_end, end)
             continue
         last_end = end
+        opened = opening.occurred_on
         window = ordered[start : end + 1]
         joined = [item for incident in window for item in by_incident[incident.key]]
         for part_incidents, part_involvements in _split(window, joined):
+            if len(part_incidents) < s.min_incidents:
+                continue  # most parts of a window are one incident: nothing to measure
             found = measure(part_incidents, part_involvements, s)
             if found is not None and (best is None or found.score() > best.score()):
                 best = found
@@ -438,25 +451,27 @@ def find_clusters(person_ids: list[int], s: AnalysisSettings) -> list[Finding]:
         key: incident for key, incident in incidents.items() if not incident.excluded_because
     }
     counted = [item for item in involvements if item.incident in linking]
+    excluded_of: dict[int, set[IncidentKey]] = defaultdict(set)
+    for item in involvements:
+        if item.incident not in linking:
+            excluded_of[item.person_id].add(item.incident)
     findings = []
     for part_incidents, part_involvements in _split(list(linking.values()), counted):
+        if len(part_incidents) < s.min_incidents:
+            continue
         found = best_finding(part_incidents, part_involvements, s)
         if found is not None:
-            found.criteria["excluded"] = _excluded_near(found, incidents, involvements)
+            found.criteria["excluded"] = _excluded_near(found, incidents, excluded_of)
             findings.append(found)
     return findings
 
 
 def _excluded_near(
-    found: Finding, incidents: dict[IncidentKey, Incident], involvements: list[Involvement]
+    found: Finding, incidents: dict[IncidentKey, Incident], excluded_of: dict[int, set[IncidentKey]]
 ) -> list[dict[str, object]]:
     """The members' excluded incidents within the window, with the reason (for the explanation)."""
     start, end = found.incidents[0].occurred_on, found.incidents[-1].occurred_on
-    keys = {
-        item.incident
-        for item in involvements
-        if item.person_id in found.members and incidents[item.incident].excluded_because
-    }
+    keys = set().union(*(excluded_of.get(person, set()) for person in found.members))
     chosen = sorted(
         (incidents[key] for key in keys if start <= incidents[key].occurred_on <= end),
         key=lambda incident: (incident.occurred_on, incident.key),

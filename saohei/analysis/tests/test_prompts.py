@@ -15,6 +15,7 @@ from saohei.analysis.models import (
     PromptLevel,
     PromptStatus,
 )
+from saohei.analysis.prompts import EXACT_WINDOWS_UP_TO, Incident, Involvement, best_finding
 from saohei.analysis.registry import rebuild, refresh_persons
 from saohei.analysis.tests.prompt_helpers import (
     CRIMINAL,
@@ -399,3 +400,28 @@ def test_a_prompt_that_a_merge_undoes_keeps_no_member_of_a_deleted_person(town: 
     # foreign keys are checked when the test's transaction ends).
     assert phone_key not in set(kept.members.values_list("person_key", flat=True))
     assert kept.members.count() == 2
+
+
+def test_a_large_component_is_measured_in_strided_windows_and_still_finds_the_group() -> None:
+    """A hub in 450 incidents over five years links everyone: windows open every STRIDE_DAYS
+    (not at each incident), and the crew's three crimes are still in the strongest window."""
+    hub, crew_ids = 1, (2, 3, 4)
+    incidents, involvements = [], []
+    for n in range(450):
+        key = ("case", n)
+        incidents.append(Incident("case", n, f"H{n}", days(4 * n), False, 1, ""))
+        involvements += [
+            Involvement(hub, key, "participant"),
+            Involvement(1000 + n, key, "participant"),
+        ]
+    for n, day in enumerate((900, 930, 960)):
+        key = ("case", 10_000 + n)
+        incidents.append(Incident("case", 10_000 + n, f"C{n}", days(day), True, 1, ""))
+        roles = ("gatherer", "participant", "participant")
+        involvements += [Involvement(p, key, r) for p, r in zip(crew_ids, roles, strict=True)]
+    involvements.append(Involvement(hub, ("case", 10_000), "participant"))
+    assert len(incidents) > EXACT_WINDOWS_UP_TO
+    found = best_finding(incidents, involvements, AnalysisSettings())
+    assert found is not None
+    assert {("case", 10_000 + n) for n in range(3)} <= found.incident_keys
+    assert found.criteria["ringleader_criminal"] == 3
