@@ -39,7 +39,17 @@ def _check_decision(actor: User, prompt: Prompt, meeting: Meeting) -> None:
         raise ServiceError("请选择本镇的研判会", field="meeting")
 
 
-def _decided(prompt: Prompt, actor: User, meeting: Meeting, status: str, note: str) -> None:
+def _decide(
+    prompt: Prompt,
+    actor: User,
+    meeting: Meeting,
+    status: str,
+    note: str,
+    *,
+    action: AuditAction,
+    details: dict[str, object],
+) -> None:
+    """The 研判会's decision on the prompt, saved and audited (never the members' identifiers)."""
     prompt.status = status
     prompt.meeting = meeting
     prompt.decision_note = note
@@ -48,6 +58,14 @@ def _decided(prompt: Prompt, actor: User, meeting: Meeting, status: str, note: s
     prompt.decided_incidents = [
         f"{kind}:{pk}" for kind, pk in prompt.incidents.values_list("incident_kind", "incident_id")
     ]
+    prompt.save()
+    record_event(
+        action=action,
+        actor=actor,
+        unit=prompt.unit,
+        target=prompt,
+        details={"meeting": meeting.pk, "level": prompt.level, **details},
+    )
 
 
 def _subjects_of(prompt: Prompt) -> list[SubjectInput]:
@@ -103,15 +121,15 @@ def confirm_prompt(*, actor: User, prompt: Prompt, meeting: Meeting, note: str) 
         ),
     )
     record_lead_opinion(actor=actor, meeting=meeting, lead=lead, opinion=note)
-    _decided(prompt, actor, meeting, PromptStatus.CONFIRMED, note)
     prompt.lead = lead
-    prompt.save()
-    record_event(
+    _decide(
+        prompt,
+        actor,
+        meeting,
+        PromptStatus.CONFIRMED,
+        note,
         action=AuditAction.PROMPT_CONFIRMED,
-        actor=actor,
-        unit=prompt.unit,
-        target=prompt,
-        details={"meeting": meeting.pk, "lead": lead.pk, "level": prompt.level},
+        details={"lead": lead.pk},
     )
     return lead
 
@@ -129,15 +147,15 @@ def dismiss_prompt(
     reason = reason.strip()
     if len(reason) < 5:
         raise ServiceError("请写明排除理由（至少5个字）", field="reason")
-    _decided(prompt, actor, meeting, PromptStatus.DISMISSED, reason)
     prompt.failed_element = failed_element
-    prompt.save()
-    record_event(
+    _decide(
+        prompt,
+        actor,
+        meeting,
+        PromptStatus.DISMISSED,
+        reason,
         action=AuditAction.PROMPT_DISMISSED,
-        actor=actor,
-        unit=prompt.unit,
-        target=prompt,
-        details={"meeting": meeting.pk, "failed_element": failed_element},
+        details={"failed_element": failed_element},
     )
     return prompt
 

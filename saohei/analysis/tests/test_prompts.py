@@ -283,6 +283,21 @@ def test_incremental_refreshes_give_what_a_rebuild_gives(town: Unit) -> None:
     )
 
 
+def crew_lead(town: Unit, source: str) -> Lead:
+    """A lead the office registered about the crew (their ID numbers as the cases have them)."""
+    return register_lead(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        data=LeadInput(
+            received_at=timezone.now() - timedelta(hours=1),
+            channel=Channel.PHONE,
+            source=source,
+            summary="张大虎等人在码头强收看场费",
+            subjects=[SubjectInput(name=p.name, id_number=p.id_number) for p in crew()],
+        ),
+    )
+
+
 @pytest.mark.parametrize(
     ("conclusion", "counted"),
     [
@@ -299,17 +314,7 @@ def test_subjects_of_a_lead_concluded_substantiated_count_as_perpetrators(
     today = timezone.localdate()
     for back, nature in ((100, CRIMINAL), (50, PUBLIC)):
         make_case(town, *crew(), on=today - timedelta(days=back), nature=nature)
-    lead = register_lead(
-        actor=User.objects.get(username="banshi"),
-        unit=town,
-        data=LeadInput(
-            received_at=timezone.now() - timedelta(hours=1),
-            channel=Channel.PHONE,
-            source=Source.SELF_FOUND,
-            summary="张大虎等人在码头强收看场费",
-            subjects=[SubjectInput(name=p.name, id_number=p.id_number) for p in crew()],
-        ),
-    )
+    lead = crew_lead(town, Source.SELF_FOUND)
     refresh_pending()
     assert current() == []  # an open lead is an allegation, not an incident
     advance(lead, "concluded", conclusion=conclusion)
@@ -327,17 +332,7 @@ def test_subjects_of_a_lead_concluded_substantiated_count_as_perpetrators(
 
 def test_a_lead_registered_from_a_prompt_never_counts(town: Unit) -> None:
     plant(town, (0, CRIMINAL, crew()), (30, PUBLIC, crew()))
-    lead = register_lead(
-        actor=User.objects.get(username="banshi"),
-        unit=town,
-        data=LeadInput(
-            received_at=timezone.now() - timedelta(hours=1),
-            channel=Channel.IN_PERSON,
-            source=Source.ANALYSIS,
-            summary="研判发现",
-            subjects=[SubjectInput(name=p.name, id_number=p.id_number) for p in crew()],
-        ),
-    )
+    lead = crew_lead(town, Source.ANALYSIS)
     Lead.objects.filter(pk=lead.pk).update(
         status=Status.CONCLUDED, conclusion=Conclusion.CONFIRMED_FILED
     )
