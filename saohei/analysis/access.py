@@ -12,13 +12,20 @@ with the intake roles (each context's own `visible_*` decides; nothing is re-dec
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from saohei.analysis.models import Appearance, IncidentKind, Person, VettingRun
-from saohei.cases.access import CASE_ROLES, visible_cases
-from saohei.leads.access import OFFICE_ROLES, visible_leads
-from saohei.organisations.access import grant_paths, units_within
+from saohei.analysis.models import (
+    Appearance,
+    IncidentKind,
+    Person,
+    Prompt,
+    PromptIncident,
+    VettingRun,
+)
+from saohei.cases.access import CASE_ROLES, case_towns, visible_cases
+from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES, visible_leads
+from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
 from saohei.tips.access import visible_tips
 
@@ -69,3 +76,30 @@ def get_vetting_run_for_user(user: User, run_id: int) -> VettingRun:
     if run is None:
         raise Http404("联审记录不存在或您无权查看")
     return run
+
+
+# 研判提示: a prompt is visible only to whom every one of its incidents is visible, so that
+# nobody reads an explanation naming records they may not open (a cross-town cluster is seen by
+# the county; a prompt that rests on an official's lead stays with the leaders).
+
+
+def visible_prompts(user: User) -> "models.QuerySet[Prompt]":
+    if not user.is_authenticated or not user.has_any_role(REGISTRY_ROLES):
+        return Prompt.objects.none()
+    seen = visible_appearances(user).filter(
+        incident_kind=OuterRef("incident_kind"), incident_id=OuterRef("incident_id")
+    )
+    hidden = PromptIncident.objects.filter(prompt=OuterRef("pk")).exclude(Exists(seen))
+    return Prompt.objects.filter(unit__in=case_towns(user)).exclude(Exists(hidden))
+
+
+def get_prompt_for_user(user: User, prompt_id: int) -> Prompt:
+    prompt = visible_prompts(user).filter(pk=prompt_id).select_related("unit", "lead").first()
+    if prompt is None:
+        raise Http404("研判提示不存在或您无权查看")
+    return prompt
+
+
+def can_decide_prompt(user: User, prompt: Prompt) -> bool:
+    """The 研判会's decision is signed by a 组长/副组长 of the prompt's town."""
+    return unit_in_paths(prompt.unit, grant_paths(user, SIGN_OFF_ROLES))

@@ -1,10 +1,14 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 
+from saohei.analysis.models import AnalysisSettings, FailedElement
+from saohei.analysis.services import SETTING_BOUNDS
 from saohei.analysis.vetting import MAX_CANDIDATES
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import StyledForm
+from saohei.meetings.models import Meeting
 from saohei.organisations.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -47,3 +51,60 @@ class VettingForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.set_queryset("unit", towns)
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+
+
+class ConfirmPromptForm(StyledForm):
+    meeting = forms.ModelChoiceField(label="研判会", queryset=Meeting.objects.none())
+    note = forms.CharField(label="研判意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
+        # Both decision forms stand on one page: their ids must differ (the names may not).
+        super().__init__(*args, auto_id="confirm_%s", **kwargs)
+        self.set_queryset("meeting", meetings)
+
+
+class DismissPromptForm(StyledForm):
+    meeting = forms.ModelChoiceField(label="研判会", queryset=Meeting.objects.none())
+    failed_element = forms.ChoiceField(label="不符合的认定要素", choices=FailedElement.choices)
+    reason = forms.CharField(label="排除理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, meetings: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="dismiss_%s", **kwargs)
+        self.set_queryset("meeting", meetings)
+
+
+def _bounded(name: str) -> forms.IntegerField:
+    low, high = SETTING_BOUNDS[name]
+    field = AnalysisSettings._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return forms.IntegerField(
+        label=str(field.verbose_name),
+        min_value=low,
+        max_value=high,
+        help_text=str(field.help_text or f"{low}—{high}"),
+        error_messages={
+            "required": "请填写此项",
+            "invalid": "请输入整数",
+            "min_value": f"不能小于 {low}",
+            "max_value": f"不能大于 {high}",
+        },
+    )
+
+
+class SettingsForm(StyledForm):
+    window_days = _bounded("window_days")
+    min_members = _bounded("min_members")
+    min_incidents = _bounded("min_incidents")
+    min_criminal = _bounded("min_criminal")
+    min_recurring_members = _bounded("min_recurring_members")
+    group_min_criminal = _bounded("group_min_criminal")
+    heijie_min_members = _bounded("heijie_min_members")
+    heijie_note_members = _bounded("heijie_note_members")
+    identifier_share_cap = _bounded("identifier_share_cap")
+    common_names = forms.CharField(
+        label="常见姓名（不按姓名提示疑似同一人）",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个或以顿号分隔",
+    )

@@ -385,3 +385,139 @@ class VettingCandidate(SealedIdentity):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# 研判提示 (恶势力-pattern prompts, `prompts.py`; decision 0029)
+
+
+class PromptLevel(models.TextChoices):
+    GANG = "gang", "疑似恶势力"
+    CRIMINAL_GROUP = "criminal_group", "疑似恶势力犯罪集团"
+    HEIJIE = "heijie", "需研判涉黑"
+
+
+LEVEL_RANK = {PromptLevel.GANG: 1, PromptLevel.CRIMINAL_GROUP: 2, PromptLevel.HEIJIE: 3}
+
+
+class PromptStatus(models.TextChoices):
+    OPEN = "open", "待研判"
+    CONFIRMED = "confirmed", "研判会确认"
+    DISMISSED = "dismissed", "研判会排除"
+
+
+class FailedElement(models.TextChoices):
+    """The element of DOMAIN.md §3.1 a 研判会 found missing when it dismissed a prompt."""
+
+    MEMBERS = "members", "人数不足或成员不固定"
+    ORGANISER = "organiser", "无相对固定的纠集者"
+    REPEATED = "repeated", "不属于多次实施违法犯罪"
+    CRIMINAL = "criminal", "无刑事犯罪"
+    BULLYING = "bullying", "不具有为非作恶、欺压百姓特征"
+    DISPUTE = "dispute", "系婚恋家庭邻里劳动债务纠纷引发"
+    PROFIT = "profit", "单纯牟利，无暴力、威胁或软暴力"
+    IDENTITY = "identity", "人员身份关联有误"
+
+
+class Prompt(models.Model):
+    """A cluster of persons who offended together often enough to meet DOMAIN.md §3.1: a prompt
+    for the 研判会, never a determination. Recomputed by every refresh; the 研判会's decision
+    (status, reason, lead) is the office's and survives recomputation."""
+
+    level = models.CharField("提示级别", max_length=16, choices=PromptLevel.choices)
+    status = models.CharField(
+        "状态", max_length=16, choices=PromptStatus.choices, default=PromptStatus.OPEN
+    )
+    # False once the cluster no longer meets the criteria (a case corrected, a person split):
+    # kept as the record of what was shown and decided, out of the current lists.
+    is_current = models.BooleanField("当前仍满足条件", default=True)
+    # The town with most of the incidents: whose 研判会 decides it.
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属镇", on_delete=models.PROTECT, related_name="+"
+    )
+    window_start = models.DateField("时间窗起")
+    window_end = models.DateField("时间窗止")
+    criteria = models.JSONField("认定要素", default=dict)
+    explanation = models.TextField("提示说明")
+    reopened_reason = models.CharField("重新提示原因", max_length=500, blank=True)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name="研判会",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name="登记线索",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    failed_element = models.CharField(
+        "不符合的要素", max_length=16, choices=FailedElement.choices, blank=True
+    )
+    decision_note = models.TextField("研判意见", blank=True)
+    # "case:12"-style keys of the incidents the decision saw: a dismissed prompt reopens only
+    # when an incident outside this set joins it.
+    decided_incidents = models.JSONField(default=list)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField("首次提示时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "研判提示"
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["is_current", "status", "unit"]),
+            models.Index(fields=["updated_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}（{self.window_start}—{self.window_end}）"
+
+
+class PromptMember(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="members")
+    # Persons are deleted by the registry's SQL; `prompts.refresh_prompts` removes the rows
+    # pointing at them in the same transaction (the key stays for the record).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="prompt_members")
+    person_key = models.CharField(max_length=140)
+    role = models.CharField("角色", max_length=16, choices=AppearanceRole.choices)
+    incident_count = models.PositiveIntegerField("参与次数", default=0)
+
+    class Meta:
+        ordering = ["-incident_count", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "person"], name="prompt_member_once")
+        ]
+        indexes = [models.Index(fields=["person_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_key}（{self.get_role_display()}）"
+
+
+class PromptIncident(models.Model):
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="incidents")
+    incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
+    incident_id = models.PositiveBigIntegerField()
+    number = models.CharField("编号", max_length=64)
+    occurred_on = models.DateField("日期")
+    is_criminal = models.BooleanField("刑事", default=False)
+
+    class Meta:
+        ordering = ["occurred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "incident_kind", "incident_id"], name="prompt_incident_once"
+            )
+        ]
+        indexes = [models.Index(fields=["incident_kind", "incident_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_kind_display()} {self.number}"

@@ -14,4 +14,9 @@ urlpatterns = [
     path("vetting/", vetting_views.vetting_view, name="vetting"),
     path("vetting/<int:run_id>/", vetting_views.vetting_run_view, name="vetting_run"),
     path("vetting/<int:run_id>/export/", vetting_views.vetting_export_view, name="vetting_export"),
+    path("prompts/", views.prompt_list_view, name="prompts"),
+    path("prompts/<int:prompt_id>/", views.prompt_detail_view, name="prompt"),
+    path("prompts/<int:prompt_id>/confirm/", views.prompt_confirm_view, name="prompt_confirm"),
+    path("prompts/<int:prompt_id>/dismiss/", views.prompt_dismiss_view, name="prompt_dismiss"),
+    path("settings/", views.settings_view, name="settings"),
 ]

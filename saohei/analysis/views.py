@@ -5,20 +5,38 @@ is checked server-side (`vault.screening`) and matching suggestions are left out
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from saohei.analysis import access, queries, services
 from saohei.analysis import chart as link_chart
 from saohei.analysis.access import REGISTRY_ROLES, get_person_for_user
 from saohei.analysis.extraction import extract
-from saohei.analysis.forms import ChartWindowForm
+from saohei.analysis.forms import (
+    ChartWindowForm,
+    ConfirmPromptForm,
+    DismissPromptForm,
+    SettingsForm,
+)
+from saohei.analysis.models import Prompt, PromptLevel, PromptStatus
+from saohei.analysis.registry import current_settings
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
+from saohei.common.forms import StyledForm
+from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.suggestions import suggestion_query
+from saohei.common.views import submit_action_form
 from saohei.leads import access as lead_access
+from saohei.leads.access import SIGN_OFF_ROLES
+from saohei.meetings.access import visible_meetings
+from saohei.meetings.models import MeetingKind
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
 from saohei.tips import access as tip_access
@@ -176,6 +194,14 @@ def _chart_page(
     return render(request, "analysis/chart.html", context, status=200 if chart else 400)
 
 
+# ---------------------------------------------------------------------------------------------
+# 研判提示 and 研判设置
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
 @require_GET
 @role_required(*REGISTRY_ROLES)
 def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -208,3 +234,142 @@ def _incident_chart_page(
 ) -> HttpResponse:
     back_url = reverse(page, args=[pk])
     return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
+
+
+def prompt_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    filters = queries.PromptFilters(
+        level=request.GET.get("level", ""),
+        status=request.GET.get("status", ""),
+        include_past=request.GET.get("past") == "1",
+    )
+    prompts = queries.filter_prompts(user, filters).select_related("unit")
+    page = keyset_page(
+        prompts,
+        field="updated_at",
+        parse=datetime.fromisoformat,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    prefetch_related_objects(page.rows, "members__person")
+    return render(
+        request,
+        "analysis/prompt_list.html",
+        {
+            "prompts": page.rows,
+            "page": page,
+            "base_query": query_without_cursor(request),
+            "filters": filters,
+            "levels": PromptLevel.choices,
+            "statuses": PromptStatus.choices,
+            "can_change_settings": services.can_change_settings(user),
+        },
+    )
+
+
+def _decision_meetings(user: User, prompt: Prompt) -> Any:
+    return (
+        visible_meetings(user)
+        .filter(unit=prompt.unit, kind=MeetingKind.ANALYSIS)
+        .order_by("-held_on", "-id")
+    )
+
+
+def _prompt_page(
+    request: HttpRequest,
+    user: User,
+    prompt: Prompt,
+    *,
+    bound: tuple[str, StyledForm] | None = None,
+) -> HttpResponse:
+    members = list(prompt.members.select_related("person").order_by("-incident_count", "id"))
+    incidents = list(prompt.incidents.all())
+    context: dict[str, Any] = {
+        "prompt": prompt,
+        "members": [(member, queries.person_url(member.person_id)) for member in members],
+        "incidents": [
+            (incident, queries.incident_url(incident.incident_kind, incident.incident_id))
+            for incident in incidents
+        ],
+        "explanation_lines": prompt.explanation.splitlines(),
+        "can_decide": prompt.status == PromptStatus.OPEN
+        and prompt.is_current
+        and access.can_decide_prompt(user, prompt),
+    }
+    if context["can_decide"]:
+        meetings = _decision_meetings(user, prompt)
+        context["confirm_form"] = ConfirmPromptForm(meetings=meetings)
+        context["dismiss_form"] = DismissPromptForm(meetings=meetings)
+        context["has_meetings"] = meetings.exists()
+        if bound is not None:
+            context[bound[0]] = bound[1]
+    return render(request, "analysis/prompt_detail.html", context)
+
+
+@require_GET
+@role_required(*REGISTRY_ROLES)
+def prompt_detail_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    user = _actor(request)
+    return _prompt_page(request, user, access.get_prompt_for_user(user, prompt_id))
+
+
+@require_POST
+@role_required(*SIGN_OFF_ROLES)
+def prompt_confirm_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    user = _actor(request)
+    prompt = access.get_prompt_for_user(user, prompt_id)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        lead = services.confirm_prompt(
+            actor=user, prompt=prompt, meeting=data["meeting"], note=data["note"]
+        )
+        messages.success(request, f"研判会已确认，已登记线索 {lead.number}。")
+        return redirect("analysis:prompt", prompt_id=prompt.pk)
+
+    return submit_action_form(
+        request,
+        ConfirmPromptForm(request.POST, meetings=_decision_meetings(user, prompt)),
+        perform=perform,
+        render_page=lambda form: _prompt_page(request, user, prompt, bound=("confirm_form", form)),
+    )
+
+
+@require_POST
+@role_required(*SIGN_OFF_ROLES)
+def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    user = _actor(request)
+    prompt = access.get_prompt_for_user(user, prompt_id)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.dismiss_prompt(actor=user, prompt=prompt, **data)
+        messages.success(request, "研判会已排除该提示。")
+        return redirect("analysis:prompt", prompt_id=prompt.pk)
+
+    return submit_action_form(
+        request,
+        DismissPromptForm(request.POST, meetings=_decision_meetings(user, prompt)),
+        perform=perform,
+        render_page=lambda form: _prompt_page(request, user, prompt, bound=("dismiss_form", form)),
+    )
+
+
+@role_required(*lead_access.OFFICE_ROLES)
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    current = current_settings()
+    initial = {name: getattr(current, name) for name in SettingsForm.base_fields}
+
+    def page(form: StyledForm) -> HttpResponse:
+        return render(request, "analysis/settings.html", {"form": form, "current": current})
+
+    if request.method != "POST":
+        return page(SettingsForm(initial=initial))
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.update_settings(actor=user, data=services.SettingsInput(**data))
+        messages.success(request, "研判设置已保存，将按新标准重新比对全部人员和研判提示。")
+        return redirect("analysis:settings")
+
+    return submit_action_form(
+        request, SettingsForm(request.POST), perform=perform, render_page=page
+    )

@@ -2,12 +2,21 @@
 stores nothing; the token's use is audited as every call is (`services.authenticate_token`),
 never the text, which may name people."""
 
+from datetime import date as date_type
+from datetime import datetime
+from typing import Any
+
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import StrictStr
 
+from saohei.analysis import queries
 from saohei.analysis.extraction import extract
+from saohei.analysis.services import record_prompt_identifiers_revealed
 from saohei.api.schemas import ErrorResponse
+from saohei.common.http import client_ip
+from saohei.common.paging import keyset_page
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
 
@@ -67,3 +76,97 @@ def extract_from_text(request: HttpRequest, payload: ExtractIn) -> ExtractionOut
         plates=[SpanOut(**vars(span)) for span in found.plates],
         places=[PlaceOut(**vars(span)) for span in found.places],
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 研判提示
+
+
+class FlagMemberOut(Schema):
+    person_id: int
+    name: str
+    role: str = Field(description="纠集者、组织者、参与者或被反映人")
+    id_number: str = Field(
+        description="身份证号：本镇扫黑办、领导小组可见全号（每次记入审计日志），其他人脱敏"
+    )
+
+
+class FlagIncidentOut(Schema):
+    kind: str = Field(description='"case"（治安案件）或 "lead"（查实的线索）')
+    number: str
+    date: date_type
+
+
+class FlagOut(Schema):
+    id: int
+    level: str = Field(description="疑似恶势力、疑似恶势力犯罪集团或需研判涉黑")
+    status: str = Field(description="open 待研判、confirmed 研判会确认、dismissed 研判会排除")
+    members: list[FlagMemberOut]
+    incidents: list[FlagIncidentOut]
+    window_start: date_type
+    window_end: date_type
+    criteria: dict[str, Any]
+    explanation: str
+
+
+class FlagPageOut(Schema):
+    items: list[FlagOut]
+    next: str | None = Field(description="下一页游标，作为 after 参数传回；没有更多时为 null")
+
+
+class FlagListQuery(Schema):
+    level: str = Field("", description="gang、criminal_group 或 heijie")
+    status: str = Field("", description="open、confirmed 或 dismissed")
+    after: str = ""
+
+
+@router.get("/flags", response={200: FlagPageOut, **ERRORS}, summary="研判提示列表")
+def list_flags(request: HttpRequest, filters: Query[FlagListQuery]) -> FlagPageOut:
+    """The current prompts the account may see (all of whose incidents it may see), most
+    recently updated first, 50 a page. Prompts only: the 研判会 decides."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    prompts = queries.filter_prompts(
+        user, queries.PromptFilters(level=filters.level, status=filters.status)
+    ).select_related("unit")
+    page = keyset_page(
+        prompts, field="updated_at", parse=datetime.fromisoformat, after=filters.after
+    )
+    prefetch_related_objects(page.rows, "members__person", "incidents")
+    items = []
+    for prompt in page.rows:
+        members = list(prompt.members.all())
+        full = queries.may_see_full_id_numbers(user, prompt)
+        id_numbers = queries.member_id_numbers({m.person_id for m in members}, full=full)
+        if full and id_numbers:
+            record_prompt_identifiers_revealed(
+                actor=user, prompt=prompt, persons=len(id_numbers), ip_address=client_ip(request)
+            )
+        items.append(
+            FlagOut(
+                id=prompt.pk,
+                level=prompt.get_level_display(),
+                status=prompt.status,
+                members=[
+                    FlagMemberOut(
+                        person_id=member.person_id,
+                        name=member.person.name,
+                        role=member.get_role_display(),
+                        id_number=id_numbers.get(member.person_id, ""),
+                    )
+                    for member in members
+                ],
+                incidents=[
+                    FlagIncidentOut(
+                        kind=incident.incident_kind,
+                        number=incident.number,
+                        date=incident.occurred_on,
+                    )
+                    for incident in prompt.incidents.all()
+                ],
+                window_start=prompt.window_start,
+                window_end=prompt.window_end,
+                criteria=prompt.criteria,
+                explanation=prompt.explanation,
+            )
+        )
+    return FlagPageOut(items=items, next=page.next_cursor or None)

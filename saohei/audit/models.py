@@ -132,6 +132,9 @@ class AuditAction(models.TextChoices):
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
     VETTING_RUN = "vetting_run", "村“两委”候选人资格联审"
     VETTING_EXPORTED = "vetting_exported", "导出候选人资格联审表"
+    PROMPT_CONFIRMED = "prompt_confirmed", "研判会确认研判提示"
+    PROMPT_DISMISSED = "prompt_dismissed", "研判会排除研判提示"
+    ANALYSIS_SETTINGS_CHANGED = "analysis_settings_changed", "修改研判设置"
 
 
 class AuditResult(models.TextChoices):

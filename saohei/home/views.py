@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from saohei.analysis import queries as analysis_queries
 from saohei.home import queries
 from saohei.home.dashboard import get_dashboard
 from saohei.home.waiting import waiting_for
+from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.queries import open_instructions_for, work_summary
 from saohei.organisations.models import User
 
@@ -29,6 +31,12 @@ def index_view(request: HttpRequest) -> HttpResponse:
         "work": work_summary(user),
         "open_instructions": open_instructions_for(user),
         "dashboard": dashboard,
+        # 研判提示: the town's leaders and office see open prompts by level; a 上级督导 counts
+        # per town below (never the prompts, which name people).
+        "prompt_levels": analysis_queries.open_prompt_levels(user)
+        if user.has_any_role(OFFICE_ROLES)
+        else [],
+        "prompt_towns": analysis_queries.open_prompts_by_town(user),
     }
     if dashboard is not None:
         charts = dashboard["charts"]

@@ -22,6 +22,7 @@ class Source(models.TextChoices):
     CASE_REVIEW = "case_review", "治安案件倒查"
     TALK = "talk", "谈心谈话"
     TRANSFER = "transfer", "部门移送"
+    ANALYSIS = "analysis", "研判发现"
 
 
 # Sources where someone reported: without a sealed identity such a lead is an anonymous report.

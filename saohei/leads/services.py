@@ -68,6 +68,7 @@ DEFAULT_TIME_LIMITS = {
     Source.CASE_REVIEW: 20,
     Source.TALK: 30,
     Source.TRANSFER: 15,
+    Source.ANALYSIS: 30,
 }
 
 
@@ -564,6 +565,8 @@ def sign_off(*, actor: User, lead: Lead, approve: bool, note: str = "") -> Lead:
             lead, actor, LeadEventKind.SIGNED_OFF, from_status=Status.PROPOSED, note=note.strip()
         )
         _audit(AuditAction.LEAD_SIGNED_OFF, actor, lead, conclusion=lead.conclusion)
+        # Subjects of a lead concluded 查实 count as perpetrators in the 研判提示.
+        people_changed("lead", [lead.pk])
     else:
         if not note.strip():
             raise ServiceError("退回须写明理由", field="note")
@@ -693,6 +696,7 @@ def reopen_lead(*, actor: User, lead: Lead, reason: str) -> Lead:
     lead.save()
     _event(lead, actor, LeadEventKind.REOPENED, from_status=previous, note=reason.strip())
     _audit(AuditAction.LEAD_REOPENED, actor, lead)
+    people_changed("lead", [lead.pk])  # a 查实 lead's subjects counted in the 研判提示
     return lead
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0001_person_registry"),
+        ("analysis", "0002_prompts"),
         ("organisations", "0002_user_one_time_password_expires_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -35,6 +35,8 @@ from saohei.accountability.access import visible_talks
 from saohei.accountability.models import Talk
 from saohei.accounts.models import UserSession
 from saohei.accounts.services import request_password_reset
+from saohei.analysis.access import visible_prompts
+from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.api.views import _visible_tokens as visible_tokens
@@ -187,7 +189,11 @@ def _build_objects() -> Objects:
             return False
         return True
 
+    # The demo yields no 研判提示 (issue 12): one is written as the registry would, on a case.
+    prompt = prompt_on_first_case()
+
     ids = {
+        "prompt_id": prompt.pk,
         "lead_id": lead.pk,
         "subject_id": subject.pk,
         "instruction_id": instruction.pk,
@@ -218,6 +224,7 @@ def _build_objects() -> Objects:
         "decision": "approve",
     }
     reachable: dict[str, Callable[[User], bool]] = {
+        "prompt_id": sees(visible_prompts, prompt.pk),
         "lead_id": sees(lead_access.visible_leads, lead.pk),
         "case_id": sees(visible_cases, ids["case_id"]),
         "tip_id": sees(visible_tips, ids["tip_id"]),
