@@ -194,14 +194,6 @@ def _chart_page(
     return render(request, "analysis/chart.html", context, status=200 if chart else 400)
 
 
-# ---------------------------------------------------------------------------------------------
-# 研判提示 and 研判设置
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @require_GET
 @role_required(*REGISTRY_ROLES)
 def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -236,6 +228,16 @@ def _incident_chart_page(
     return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
 
 
+# ---------------------------------------------------------------------------------------------
+# 研判提示 and 研判设置
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_GET
+@role_required(*REGISTRY_ROLES)
 def prompt_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     filters = queries.PromptFilters(

@@ -459,10 +459,16 @@ def test_the_demo_towns_cases_and_leads_yield_no_prompt(db: None) -> None:
     from saohei.demo.loader import load_demo_town
 
     load_demo_town(with_history=True)
-    assert Case.objects.count() >= 15 and Lead.objects.count() >= 10
+    seed_town = Unit.objects.get(name="港西镇")
+    assert Case.objects.filter(unit=seed_town).count() >= 15
+    assert Lead.objects.filter(unit=seed_town).count() >= 10
     rebuild()
-    assert Appearance.objects.filter(is_perpetrator=True).exists()
-    assert not Prompt.objects.exists()
+    assert Appearance.objects.filter(is_perpetrator=True, unit=seed_town).exists()
+    # The seed concluded every one excluded; only the fictional town's planted group prompts.
+    assert not Prompt.objects.filter(unit=seed_town).exists()
+    planted = Prompt.objects.get()
+    assert planted.unit.name == "虚构镇"
+    assert planted.get_level_display() == "疑似恶势力犯罪集团"
 
 
 def test_id_numbers_in_cases_are_not_shown_outside(prompt: Prompt, client_as: ClientAs) -> None:
