@@ -9,17 +9,34 @@ with the intake roles (each context's own `visible_*` decides; nothing is re-dec
 - "also appears in" on a record's page: whoever may see the record, filtered the same way.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from saohei.analysis.models import Appearance, IncidentKind, Person
+from saohei.analysis.models import (
+    Appearance,
+    IncidentKind,
+    MergeRule,
+    Person,
+    SamePersonSuggestion,
+    SharedIdentifier,
+    SplitRule,
+)
 from saohei.cases.access import CASE_ROLES, visible_cases
 from saohei.leads.access import visible_leads
 from saohei.organisations.models import User
 from saohei.tips.access import visible_tips
 
 REGISTRY_ROLES = CASE_ROLES
+
+_VISIBLE_BY_KIND: "dict[str, Callable[[User], models.QuerySet]]" = {
+    IncidentKind.CASE: visible_cases,
+    IncidentKind.LEAD: visible_leads,
+    IncidentKind.TIP: visible_tips,
+}
 
 
 def visible_appearances(user: User) -> "models.QuerySet[Appearance]":
@@ -43,3 +60,80 @@ def get_person_for_user(user: User, person_id: int) -> Person:
     if person is None:
         raise Http404("人员不存在或您无权查看")
     return person
+
+
+def visible_incidents(user: User, incidents: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of these (kind, id) incidents the user may open: one primary-key query per kind, so
+    the cost follows how many are asked about, never the size of the tables."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, incident_id in incidents:
+        wanted[kind].add(incident_id)
+    seen: set[tuple[str, int]] = set()
+    for kind, visible in _VISIBLE_BY_KIND.items():
+        if ids := wanted.get(kind):
+            found = visible(user).filter(pk__in=ids).values_list("pk", flat=True)
+            seen.update((kind, pk) for pk in found)
+    return seen
+
+
+def among_visible(user: User, appearances: Iterable[Appearance]) -> list[Appearance]:
+    """The appearances (already fetched, e.g. one person's) in records the user may see."""
+    rows = list(appearances)
+    seen = visible_incidents(user, ((row.incident_kind, row.incident_id) for row in rows))
+    return [row for row in rows if (row.incident_kind, row.incident_id) in seen]
+
+
+def may_use_registry(user: User) -> bool:
+    """The registry's own pages (persons, search): office roles and police."""
+    return user.is_authenticated and user.has_any_role(REGISTRY_ROLES)
+
+
+def _sees_any(user: User, rows: "models.QuerySet[Appearance]") -> bool:
+    return bool(among_visible(user, rows.only("id", "incident_kind", "incident_id")[:500]))
+
+
+def get_merge_rule_for_user(user: User, rule_id: int) -> MergeRule:
+    """A merge of persons the user may see (through either side); otherwise 404."""
+    rule = MergeRule.objects.filter(pk=rule_id).first()
+    if rule is None or not _sees_any(
+        user, Appearance.objects.filter(identity_key__in=[rule.first_key, rule.second_key])
+    ):
+        raise Http404("合并记录不存在或您无权查看")
+    return rule
+
+
+def get_split_rule_for_user(user: User, rule_id: int) -> SplitRule:
+    rule = SplitRule.objects.filter(pk=rule_id).first()
+    if rule is None or not _sees_any(
+        user,
+        Appearance.objects.filter(incident_kind=rule.incident_kind, source_id=rule.source_id),
+    ):
+        raise Http404("拆分记录不存在或您无权查看")
+    return rule
+
+
+def get_appearance_for_user(user: User, person: Person, appearance_id: int) -> Appearance:
+    rows = Appearance.objects.filter(pk=appearance_id, person=person)
+    appearance = next(iter(among_visible(user, rows)), None)
+    if appearance is None:
+        raise Http404("记录不存在或您无权查看")
+    return appearance
+
+
+def get_suggestion_for_user(user: User, suggestion_id: int) -> SamePersonSuggestion:
+    """A 疑似同一人 suggestion whose two persons the user may both see; otherwise 404."""
+    suggestion = SamePersonSuggestion.objects.filter(pk=suggestion_id).first()
+    if suggestion is None or not all(
+        _sees_any(user, Appearance.objects.filter(person_key=key))
+        for key in (suggestion.first_key, suggestion.second_key)
+    ):
+        raise Http404("提示不存在或您无权查看")
+    return suggestion
+
+
+def get_shared_for_user(user: User, shared_id: int) -> SharedIdentifier:
+    """An over-shared mobile given in a record the user may see; otherwise 404."""
+    shared = SharedIdentifier.objects.filter(pk=shared_id).first()
+    if shared is None or not _sees_any(user, Appearance.objects.filter(phone_index=shared.value)):
+        raise Http404("号码不存在或您无权查看")
+    return shared

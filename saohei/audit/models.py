@@ -130,6 +130,14 @@ class AuditAction(models.TextChoices):
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
     BRIEFING_SETTINGS_CHANGED = "briefing_settings_changed", "修改工作简报版头版记"
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
+    PERSONS_MERGED = "persons_merged", "合并人员"
+    PERSONS_MERGE_UNDONE = "persons_merge_undone", "撤销合并人员"
+    APPEARANCE_SPLIT = "appearance_split", "拆分人员"
+    APPEARANCE_SPLIT_UNDONE = "appearance_split_undone", "撤销拆分人员"
+    SAME_PERSON_CONFIRMED = "same_person_confirmed", "确认疑似同一人"
+    SAME_PERSON_REJECTED = "same_person_rejected", "否定疑似同一人"
+    IDENTIFIER_EXCLUDED = "identifier_excluded", "号码列入排除清单"
+    IDENTIFIER_EXCLUSION_REMOVED = "identifier_exclusion_removed", "号码移出排除清单"
 
 
 class AuditResult(models.TextChoices):

@@ -35,6 +35,7 @@ MENU: list[MenuEntry | MenuGroup] = [
             MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
             MenuEntry("举报受理", "tips:queue", OFFICE),
             MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("人员库", "analysis:person_search", OFFICE | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
         ),
     ),
