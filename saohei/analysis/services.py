@@ -161,10 +161,17 @@ def split_appearance(*, actor: User, appearance: Appearance, reason: str) -> Per
         },
     )
     registry.refresh_persons([appearance.person_key])
-    appearance.refresh_from_db()
-    if appearance.person is None:
+    person = _person_of_source(rule.incident_kind, rule.source_id)
+    if person is None:
         raise ServiceError("拆分后未能建立人员，请稍后重试")
-    return appearance.person
+    return person
+
+
+def _person_of_source(incident_kind: str, source_id: int) -> Person | None:
+    """The person a source row resolves to now (a refresh re-creates appearance rows)."""
+    return Person.objects.filter(
+        appearances__incident_kind=incident_kind, appearances__source_id=source_id
+    ).first()
 
 
 @transaction.atomic
@@ -189,8 +196,7 @@ def undo_split(*, actor: User, rule: SplitRule) -> Person | None:
         details={"split_rule": rule.pk},
     )
     registry.refresh_persons([appearance.person_key])
-    appearance.refresh_from_db()
-    return appearance.person
+    return _person_of_source(rule.incident_kind, rule.source_id)
 
 
 def _open_suggestion(suggestion: SamePersonSuggestion) -> tuple[Person, Person]:
@@ -214,8 +220,9 @@ def confirm_same_person(
     """确认为同一人: the suggestion becomes a merge rule (undone like any merge)."""
     first, second = _open_suggestion(suggestion)
     reason = _reason(reason, required=False) or "确认疑似同一人"
-    rule, unit = _merge(actor=actor, person=first, other=second, reason=reason)
+    # Answered before the merge: the refresh drops open suggestions whose persons are gone.
     _decide(suggestion, actor, SuggestionStatus.CONFIRMED, reason)
+    rule, unit = _merge(actor=actor, person=first, other=second, reason=reason)
     record_event(
         action=AuditAction.SAME_PERSON_CONFIRMED,
         actor=actor,
