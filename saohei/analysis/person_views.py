@@ -372,9 +372,7 @@ def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
 def _related(request: HttpRequest, kind: str, incident_id: int, title: str) -> HttpResponse:
     user = _actor(request)
     may_use_registry = access.may_use_registry(user)
-    related = queries.related_for_incident(
-        user, kind, incident_id, show_hidden_count=may_use_registry
-    )
+    related = queries.related_for_incident(user, kind, incident_id, for_registry=may_use_registry)
     template = "analysis/related.html"
     if request.headers.get("HX-Request") == "true":
         template += "#related"

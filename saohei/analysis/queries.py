@@ -468,10 +468,12 @@ class RelatedPerson:
 
 
 def related_for_incident(
-    user: User, kind: str, incident_id: int, *, show_hidden_count: bool
+    user: User, kind: str, incident_id: int, *, for_registry: bool
 ) -> list[RelatedPerson]:
-    """For each person of this record, the other records they appear in that the user may open
-    and, when `show_hidden_count`, how many others exist. A handful of indexed queries whatever
+    """For each person of this record, the other records they appear in that the user may open.
+    `for_registry` (office roles and police): every person of the record is listed (a way to the
+    person page) and the records they may not open are counted; for anyone else only persons
+    with other visible records, and nothing about hidden ones. A handful of indexed queries whatever
     the size of the registry: the record's appearances, the other appearances of its persons
     (by the person index), one primary-key visibility query per kind and the records' numbers."""
     own = list(
@@ -503,8 +505,8 @@ def related_for_incident(
     related = []
     for person_id, name in names.items():
         pairs = per_person.get(person_id, [])
-        count_hidden = len(hidden.get(person_id, ())) if show_hidden_count else 0
-        if not pairs and not count_hidden:
+        count_hidden = len(hidden.get(person_id, ())) if for_registry else 0
+        if not pairs and not for_registry:
             continue
         related.append(
             RelatedPerson(
