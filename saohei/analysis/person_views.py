@@ -247,12 +247,13 @@ def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpRe
     user = _actor(request)
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
     form = OptionalReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     if not form.is_valid():
         return _refused(request, form, "analysis:same_person")
 
     def confirm() -> str:
-        merged = services.confirm_same_person(actor=user, suggestion=suggestion, reason=reason)
+        merged = services.confirm_same_person(
+            actor=user, suggestion=suggestion, reason=form.cleaned_data["reason"]
+        )
         messages.success(request, "已确认为同一人并合并；可在人员页撤销。")
         return reverse("analysis:person", args=[merged.pk])
 

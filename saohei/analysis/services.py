@@ -123,17 +123,29 @@ def undo_merge(*, actor: User, rule: MergeRule) -> None:
         )
     )
     unit = _office_unit(actor, sorted(keys))
+    _mark_undone(rule, actor, unit, AuditAction.PERSONS_MERGE_UNDONE, "合并", "merge_rule")
+    registry.refresh_persons(keys | {rule.first_key, rule.second_key})
+
+
+def _mark_undone(
+    rule: MergeRule | SplitRule,
+    actor: User,
+    unit: Unit,
+    action: AuditAction,
+    label: str,
+    detail_key: str,
+) -> None:
+    """An undo keeps the rule as the office's record, marked undone, and audits it."""
     rule.undone_by = actor
     rule.undone_at = timezone.now()
     rule.save(update_fields=["undone_by", "undone_at"])
     record_event(
-        action=AuditAction.PERSONS_MERGE_UNDONE,
+        action=action,
         actor=actor,
         unit=unit,
-        target_label=f"合并 #{rule.pk}",
-        details={"merge_rule": rule.pk},
+        target_label=f"{label} #{rule.pk}",
+        details={detail_key: rule.pk},
     )
-    registry.refresh_persons(keys | {rule.first_key, rule.second_key})
 
 
 @transaction.atomic
@@ -185,16 +197,7 @@ def undo_split(*, actor: User, rule: SplitRule) -> Person | None:
     if appearance is None:
         raise ServiceError("该记录已不在人员库中")
     unit = _office_unit(actor, [appearance.person_key])
-    rule.undone_by = actor
-    rule.undone_at = timezone.now()
-    rule.save(update_fields=["undone_by", "undone_at"])
-    record_event(
-        action=AuditAction.APPEARANCE_SPLIT_UNDONE,
-        actor=actor,
-        unit=unit,
-        target_label=f"拆分 #{rule.pk}",
-        details={"split_rule": rule.pk},
-    )
+    _mark_undone(rule, actor, unit, AuditAction.APPEARANCE_SPLIT_UNDONE, "拆分", "split_rule")
     registry.refresh_persons([appearance.person_key])
     return _person_of_source(rule.incident_kind, rule.source_id)
 

@@ -14,13 +14,12 @@ from saohei.analysis.models import (
     Appearance,
     IdentifierExclusion,
     MergeRule,
-    Person,
     SamePersonSuggestion,
     SharedIdentifier,
     SplitRule,
     SuggestionStatus,
 )
-from saohei.analysis.tests.registry_helpers import P, id_number, make_case, mobile
+from saohei.analysis.tests.registry_helpers import P, id_number, make_case, mobile, person_of
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases.models import Case, CasePerson
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -39,13 +38,6 @@ def town(demo: None) -> Unit:
 @pytest.fixture
 def village(town: Unit) -> Unit:
     return Unit.objects.get(name="港西村")
-
-
-def person_of(case: Case, name: str) -> Person:
-    source = CasePerson.objects.get(case=case, name=name)
-    person = Appearance.objects.get(incident_kind="case", source_id=source.pk).person
-    assert person is not None
-    return person
 
 
 def office() -> User:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import Appearance, Person
-from saohei.analysis.tests.registry_helpers import P, id_number, make_case, mobile
+from saohei.analysis.tests.registry_helpers import P, id_number, make_case, mobile, person_of
 from saohei.audit.models import AuditAction, AuditEvent
-from saohei.cases.models import Case, CasePerson
+from saohei.cases.models import Case
 from saohei.common.roles import Role
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Lead, Source
@@ -58,13 +58,6 @@ def register_lead(
             subjects=list(subjects),
         ),
     )
-
-
-def person_of(case: Case, name: str) -> Person:
-    source = CasePerson.objects.get(case=case, name=name)
-    person = Appearance.objects.get(incident_kind="case", source_id=source.pk).person
-    assert person is not None
-    return person
 
 
 def page(client: Client, url: str) -> tuple[int, str]:
