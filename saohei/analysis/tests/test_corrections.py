@@ -83,7 +83,14 @@ def test_merge_through_the_page_after_a_search(
         f"/analysis/persons/{one.pk}/merge/?q=赵铁柱", {"other": other.pk, "reason": "核实为同一人"}
     )
     assert done.status_code == 302
-    assert person_of(first, "赵铁柱") == person_of(second, "赵铁柱")
+    merged = person_of(first, "赵铁柱")
+    assert merged == person_of(second, "赵铁柱") and done["Location"].endswith(f"/{merged.pk}/")
+    rule = MergeRule.objects.get()
+    html = client.get(f"/analysis/persons/{merged.pk}/").content.decode()
+    assert f"/analysis/merges/{rule.pk}/undo/" in html and "核实为同一人" in html
+    assert client_as("minjing").post(f"/analysis/merges/{rule.pk}/undo/").status_code == 403
+    assert client.post(f"/analysis/merges/{rule.pk}/undo/").status_code == 302
+    assert person_of(first, "赵铁柱") != person_of(second, "赵铁柱")
 
 
 def test_merge_and_split_are_refused_to_police_and_to_another_towns_office(

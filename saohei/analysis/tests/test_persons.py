@@ -21,6 +21,7 @@ from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
+from saohei.tips.services import PersonInput, TipInput, submit_tip
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +369,38 @@ def test_also_appears_in_costs_the_same_few_queries_however_big_the_registry(
         html = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert len(big) == len(small) <= 16
     assert "另有" in html  # more than ten other cases: the rest are on the person page
+
+
+def test_search_is_for_the_office_and_police_only(
+    ringleader: Person, village: Unit, client_as: Callable[[str], Client]
+) -> None:
+    for username in ("banshi", "shuji", "minjing"):
+        _, html = page(client_as(username), "/analysis/persons/?q=杨老四")
+        assert f"/analysis/persons/{ringleader.pk}/" in html, username
+    assert client_as(head_of(village)).get("/analysis/persons/?q=杨老四").status_code == 403
+    response = Client().get("/analysis/persons/?q=杨老四")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_tip_page_loads_the_other_records_of_its_persons_for_the_intake_roles(
+    town: Unit, village: Unit, client_as: Callable[[str], Client]
+) -> None:
+    case = make_case(town, P("韩老三", id_number=id_number(80)))
+    tip = submit_tip(
+        unit=town,
+        data=TipInput(
+            content="韩老三在村里强收保护费，天天堵在路口要钱，大家都怕他。",
+            persons=[PersonInput(name="韩老三")],
+        ),
+    ).tip
+    refresh_pending()
+    tip_id = tip.pk
+    status, html = page(client_as("banshi"), f"/analysis/tips/{tip_id}/related/")
+    assert status == 200 and "韩老三" in html
+    assert case.number not in html  # a name alone never makes the same person
+    assert (
+        f'hx-get="/analysis/tips/{tip_id}/related/"'
+        in page(client_as("banshi"), f"/tips/{tip_id}/")[1]
+    )
+    assert client_as("minjing").get(f"/analysis/tips/{tip_id}/related/").status_code == 403
+    assert client_as(head_of(village)).get(f"/analysis/tips/{tip_id}/related/").status_code == 403
