@@ -18,6 +18,7 @@ from django.http import Http404
 
 from saohei.analysis.models import (
     Appearance,
+    IdentifierExclusion,
     IncidentKind,
     MergeRule,
     Person,
@@ -26,7 +27,8 @@ from saohei.analysis.models import (
     SplitRule,
 )
 from saohei.cases.access import CASE_ROLES, visible_cases
-from saohei.leads.access import visible_leads
+from saohei.leads.access import OFFICE_ROLES, visible_leads
+from saohei.organisations.access import grant_paths
 from saohei.organisations.models import User
 from saohei.tips.access import visible_tips
 
@@ -137,3 +139,11 @@ def get_shared_for_user(user: User, shared_id: int) -> SharedIdentifier:
     if shared is None or not _sees_any(user, Appearance.objects.filter(phone_index=shared.value)):
         raise Http404("号码不存在或您无权查看")
     return shared
+
+
+def get_exclusion_for_user(user: User, exclusion_id: int) -> IdentifierExclusion:
+    """The exclusion list is the deployment's: any town's office keeps it (decision 0030)."""
+    exclusion = IdentifierExclusion.objects.filter(pk=exclusion_id).first()
+    if exclusion is None or not grant_paths(user, OFFICE_ROLES):
+        raise Http404("排除清单中没有该号码")
+    return exclusion

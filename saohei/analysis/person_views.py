@@ -25,13 +25,8 @@ from saohei.analysis.forms import (
     ReasonForm,
 )
 from saohei.analysis.models import (
-    Appearance,
     IdentifierExclusion,
     IncidentKind,
-    Person,
-    SamePersonSuggestion,
-    SharedIdentifier,
-    SuggestionStatus,
 )
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
@@ -40,7 +35,6 @@ from saohei.common.forms import StyledForm
 from saohei.common.paging import query_without_cursor
 from saohei.common.views import submit_action_form
 from saohei.leads import access as lead_access
-from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import User
 from saohei.tips import access as tip_access
 
@@ -210,34 +204,14 @@ def split_undo_view(request: HttpRequest, split_id: int) -> HttpResponse:
 # 疑似同一人
 
 
-def _office_villages(user: User) -> Any:
-    return units_within(grant_paths(user, OFFICE_ROLES))
-
-
 @require_GET
 @role_required(*OFFICE_ROLES)
 def same_person_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
-    suggestions = list(
-        SamePersonSuggestion.objects.filter(
-            status=SuggestionStatus.OPEN, village__in=_office_villages(user)
-        )
-        .select_related("village")
-        .order_by("-created_at", "-id")[:200]
-    )
-    keys = {key for s in suggestions for key in (s.first_key, s.second_key)}
-    persons = {p.person_key: p for p in Person.objects.filter(person_key__in=keys)}
-    rows = queries.person_rows(user, list(persons.values()))
-    seen = {row.person.person_key: row for row in rows}
-    pairs = [
-        (s, seen[s.first_key], seen[s.second_key])
-        for s in suggestions
-        if s.first_key in seen and s.second_key in seen
-    ]
+    pairs = queries.open_same_person_pairs(_actor(request))
     return render(
         request,
         "analysis/same_person.html",
-        {"pairs": pairs, "reject_form": ReasonForm(), "confirm_form": OptionalReasonForm()},
+        {"pairs": pairs},
     )
 
 
@@ -315,9 +289,7 @@ def exclusion_list_view(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICE_ROLES)
 def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpResponse:
     user = _actor(request)
-    exclusion = IdentifierExclusion.objects.filter(pk=exclusion_id).first()
-    if exclusion is None:
-        raise Http404("排除清单中没有该号码")
+    exclusion = access.get_exclusion_for_user(user, exclusion_id)
 
     def remove() -> str:
         services.remove_exclusion(actor=user, exclusion=exclusion)
@@ -331,22 +303,8 @@ def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpRespon
 @role_required(*OFFICE_ROLES)
 def shared_list_view(request: HttpRequest) -> HttpResponse:
     """Over-shared mobiles given in records the user may see, each with how often it is seen."""
-    user = _actor(request)
-    shared = list(SharedIdentifier.objects.order_by("-distinct_names", "id")[:500])
-    visible = access.among_visible(
-        user,
-        Appearance.objects.filter(phone_index__in=[s.value for s in shared]).only(
-            "id", "incident_kind", "incident_id", "phone_index"
-        ),
-    )
-    seen: dict[str, int] = {}
-    for row in visible:
-        seen[row.phone_index] = seen.get(row.phone_index, 0) + 1
-    excluded = set(
-        IdentifierExclusion.objects.filter(value__in=list(seen)).values_list("value", flat=True)
-    )
-    rows = [(s, seen[s.value], s.value in excluded) for s in shared if s.value in seen]
-    return render(request, "analysis/shared.html", {"rows": rows, "form": ReasonForm()})
+    rows = queries.shared_mobiles_seen(_actor(request))
+    return render(request, "analysis/shared.html", {"rows": rows})
 
 
 @require_POST

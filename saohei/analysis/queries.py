@@ -22,10 +22,14 @@ from django.urls import reverse
 from saohei.analysis.access import among_visible, visible_appearances, visible_incidents
 from saohei.analysis.models import (
     Appearance,
+    IdentifierExclusion,
     IncidentKind,
     MergeRule,
     Person,
+    SamePersonSuggestion,
+    SharedIdentifier,
     SplitRule,
+    SuggestionStatus,
 )
 from saohei.cases.models import Case, CasePerson, CasePersonPlate, Means, Motive, Nature
 from saohei.common.errors import ServiceError
@@ -34,6 +38,7 @@ from saohei.common.pii import blind_index, clean_id_number, clean_mobile, suffix
 from saohei.common.plates import PROVINCES, normalise_plate, plate_problem
 from saohei.leads import access as lead_access
 from saohei.leads.models import Lead, Subject, SubjectPlate
+from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, User
 
 # A person page lists at most this many appearances (newest first); beyond it the page says so.
@@ -518,3 +523,45 @@ def related_for_incident(
             )
         )
     return related
+
+
+# ---------------------------------------------------------------------------------------------
+# The office's review lists
+
+
+def open_same_person_pairs(user: User) -> list[tuple[SamePersonSuggestion, PersonRow, PersonRow]]:
+    """Open 疑似同一人 suggestions in the villages of the user's office towns whose two persons
+    the user may both see, each person as a list row (newest 200)."""
+    villages = units_within(grant_paths(user, lead_access.OFFICE_ROLES))
+    suggestions = list(
+        SamePersonSuggestion.objects.filter(status=SuggestionStatus.OPEN, village__in=villages)
+        .select_related("village")
+        .order_by("-created_at", "-id")[:200]
+    )
+    keys = {key for s in suggestions for key in (s.first_key, s.second_key)}
+    rows = person_rows(user, list(Person.objects.filter(person_key__in=keys)))
+    seen = {row.person.person_key: row for row in rows}
+    return [
+        (s, seen[s.first_key], seen[s.second_key])
+        for s in suggestions
+        if s.first_key in seen and s.second_key in seen
+    ]
+
+
+def shared_mobiles_seen(user: User) -> list[tuple[SharedIdentifier, int, bool]]:
+    """Over-shared mobiles given in records the user may see: (mobile, records seen, whether
+    already on the exclusion list)."""
+    shared = list(SharedIdentifier.objects.order_by("-distinct_names", "id")[:500])
+    visible = among_visible(
+        user,
+        Appearance.objects.filter(phone_index__in=[s.value for s in shared]).only(
+            "id", "incident_kind", "incident_id", "phone_index"
+        ),
+    )
+    seen: dict[str, int] = defaultdict(int)
+    for row in visible:
+        seen[row.phone_index] += 1
+    excluded = set(
+        IdentifierExclusion.objects.filter(value__in=list(seen)).values_list("value", flat=True)
+    )
+    return [(s, seen[s.value], s.value in excluded) for s in shared if s.value in seen]
