@@ -7,6 +7,7 @@
   may not open is shown to the registry's roles only (a village head learns nothing of them).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -156,13 +157,20 @@ def appearance_split_view(request: HttpRequest, person_id: int, appearance_id: i
     )
 
 
-def _refused(request: HttpRequest, form: StyledForm, back: str) -> HttpResponse:
-    """A one-field form (a reason) sent from a list row: its errors as a message above the list."""
-    messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(back)
+def _with_reason(
+    request: HttpRequest, form: StyledForm, action: Callable[[str], str], back: str
+) -> HttpResponse:
+    """A button with a reason, sent from a list row: a bad reason or a refused service call
+    comes back as a message above the list; success goes where `action` says."""
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+        return redirect(back)
+    return _answer(request, lambda: action(form.cleaned_data["reason"]), reverse(back))
 
 
-def _answer(request: HttpRequest, action: Any, back: str) -> HttpResponse:
+def _answer(request: HttpRequest, action: Callable[[], str], back: str) -> HttpResponse:
     """Run one service call that needs no form; a refusal comes back as a message."""
     try:
         target = action()
@@ -220,18 +228,13 @@ def same_person_list_view(request: HttpRequest) -> HttpResponse:
 def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     user = _actor(request)
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
-    form = OptionalReasonForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, form, "analysis:same_person")
 
-    def confirm() -> str:
-        merged = services.confirm_same_person(
-            actor=user, suggestion=suggestion, reason=form.cleaned_data["reason"]
-        )
+    def confirm(reason: str) -> str:
+        merged = services.confirm_same_person(actor=user, suggestion=suggestion, reason=reason)
         messages.success(request, "已确认为同一人并合并；可在人员页撤销。")
         return reverse("analysis:person", args=[merged.pk])
 
-    return _answer(request, confirm, reverse("analysis:same_person"))
+    return _with_reason(request, OptionalReasonForm(request.POST), confirm, "analysis:same_person")
 
 
 @require_POST
@@ -239,18 +242,13 @@ def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpRe
 def same_person_reject_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     user = _actor(request)
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, form, "analysis:same_person")
 
-    def reject() -> str:
-        services.reject_same_person(
-            actor=user, suggestion=suggestion, reason=form.cleaned_data["reason"]
-        )
+    def reject(reason: str) -> str:
+        services.reject_same_person(actor=user, suggestion=suggestion, reason=reason)
         messages.success(request, "已否定：不是同一人。")
         return reverse("analysis:same_person")
 
-    return _answer(request, reject, reverse("analysis:same_person"))
+    return _with_reason(request, ReasonForm(request.POST), reject, "analysis:same_person")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,16 +310,13 @@ def shared_list_view(request: HttpRequest) -> HttpResponse:
 def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
     user = _actor(request)
     shared = access.get_shared_for_user(user, shared_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, form, "analysis:shared")
 
-    def exclude() -> str:
-        services.exclude_mobile(actor=user, shared=shared, reason=form.cleaned_data["reason"])
+    def exclude(reason: str) -> str:
+        services.exclude_mobile(actor=user, shared=shared, reason=reason)
         messages.success(request, "已列入排除清单：该号码不再用于归并人员。")
         return reverse("analysis:exclusions")
 
-    return _answer(request, exclude, reverse("analysis:shared"))
+    return _with_reason(request, ReasonForm(request.POST), exclude, "analysis:shared")
 
 
 # ---------------------------------------------------------------------------------------------

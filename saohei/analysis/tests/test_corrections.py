@@ -30,16 +30,6 @@ from saohei.organisations.services import build_unit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
-def village(town: Unit) -> Unit:
-    return Unit.objects.get(name="港西村")
-
-
 def office() -> User:
     return User.objects.get(username="banshi")
 

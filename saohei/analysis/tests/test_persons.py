@@ -26,16 +26,6 @@ from saohei.tips.services import PersonInput, TipInput, submit_tip
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
-def village(town: Unit) -> Unit:
-    return Unit.objects.get(name="港西村")
-
-
 def head_of(village: Unit) -> str:
     return User.objects.get(unit=village, role_grants__role=Role.VILLAGE_HEAD).username
 
