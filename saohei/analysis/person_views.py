@@ -55,15 +55,16 @@ def _search(request: HttpRequest, user: User) -> dict[str, Any]:
     context: dict[str, Any] = {"form": form, "page": None, "rows": [], "query": None}
     if form.is_bound and form.is_valid() and form.cleaned_data["q"] is not None:
         query = form.cleaned_data["q"]
-        page = queries.search_persons(
+        result = queries.search_persons(
             user,
             query,
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
         )
         context.update(
-            page=page,
-            rows=queries.person_rows(user, page.rows),
+            page=result.page,
+            truncated=result.truncated,
+            rows=queries.person_rows(user, result.page.rows),
             query=query,
             base_query=query_without_cursor(request),
         )

@@ -19,7 +19,7 @@ from operator import or_
 from django.db.models import Q, QuerySet, TextChoices
 from django.urls import reverse
 
-from saohei.analysis.access import among_visible, visible_appearances, visible_incidents
+from saohei.analysis.access import among_visible, visible_incidents
 from saohei.analysis.models import (
     Appearance,
     IdentifierExclusion,
@@ -46,7 +46,7 @@ APPEARANCES_SHOWN = 500
 # "also appears in": the other appearances read per record, and the incidents shown per person.
 RELATED_READ = 1_000
 RELATED_SHOWN = 10
-# An identifier search never reads more candidate rows than this.
+# A search never reads more candidate rows than this (a surname alone may match more).
 CANDIDATES_READ = 2_000
 MAX_QUERY_LENGTH = 50
 
@@ -349,41 +349,50 @@ def _mask(value: str, head: int) -> str:
     return value[:head] + "*" * (len(value) - head - 4) + value[-4:]
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    page: KeysetPage[Person]
+    # More appearances matched than are read (a surname alone): the list is not complete.
+    truncated: bool
+
+
 def search_persons(
     user: User, query: PersonQuery, *, after: str = "", before: str = ""
-) -> KeysetPage[Person]:
+) -> SearchResult:
     """Persons matching the query through appearances the user may see, most recently seen
-    first, by cursor."""
-    if query.kind == "name":
-        # A range on the index (name_key, village) for the prefix: LIKE 'x%' cannot use it on
-        # SQLite (case-insensitive LIKE) nor on PostgreSQL under a non-C collation.
-        named = visible_appearances(user).filter(
-            name_key__gte=query.value,
-            name_key__lt=query.value + "\U0010ffff",
-            name_key__startswith=query.value,
-        )
-        persons = Person.objects.filter(pk__in=named.values("person_id"))
-    else:
-        candidates = list(
-            _candidates(query).only("id", "incident_kind", "incident_id", "person_id")[
-                :CANDIDATES_READ
-            ]
-        )
-        ids = {row.person_id for row in among_visible(user, candidates) if row.person_id}
-        persons = Person.objects.filter(pk__in=ids)
-    return keyset_page(
+    first, by cursor. Candidates are read through the indexes first and their records checked
+    for visibility by primary key: the other way round, the database would walk every record
+    the user may see (measured: 1.6 s for a name at 100,000 cases on SQLite, decision 0030)."""
+    candidates = list(
+        _candidates(query).only("id", "incident_kind", "incident_id", "person_id")[
+            : CANDIDATES_READ + 1
+        ]
+    )
+    truncated = len(candidates) > CANDIDATES_READ
+    visible = among_visible(user, candidates[:CANDIDATES_READ])
+    persons = Person.objects.filter(pk__in={row.person_id for row in visible if row.person_id})
+    page = keyset_page(
         persons.filter(last_seen__isnull=False),
         field="last_seen",
         parse=datetime.date.fromisoformat,
         after=after,
         before=before,
     )
+    return SearchResult(page, truncated)
 
 
 def _candidates(query: PersonQuery) -> "QuerySet[Appearance]":
     """Appearances holding the identifier (indexed lookups only; a blind index has no prefix,
     so a partial ID number is matched by its keyed last four and its masked form)."""
     rows = Appearance.objects.all()
+    if query.kind == "name":
+        # A range on the (name_key, village) index for the prefix: LIKE 'x%' cannot use it on
+        # SQLite (case-insensitive LIKE) nor on PostgreSQL under a non-C collation.
+        return rows.filter(
+            name_key__gte=query.value,
+            name_key__lt=query.value + "\U0010ffff",
+            name_key__startswith=query.value,
+        )
     if query.kind == "id_number":
         return rows.filter(id_number_index=query.value)
     if query.kind == "phone":

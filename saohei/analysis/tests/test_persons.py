@@ -394,3 +394,13 @@ def test_a_tip_page_loads_the_other_records_of_its_persons_for_the_intake_roles(
     )
     assert client_as("minjing").get(f"/analysis/tips/{tip_id}/related/").status_code == 403
     assert client_as(head_of(village)).get(f"/analysis/tips/{tip_id}/related/").status_code == 403
+
+
+def test_a_search_matching_too_many_records_says_it_is_incomplete(
+    ringleader: Person, client_as: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("saohei.analysis.queries.CANDIDATES_READ", 1)
+    _, html = page(client_as("banshi"), "/analysis/persons/?q=杨")
+    assert 'data-testid="search-truncated"' in html
+    _, html = page(client_as("banshi"), f"/analysis/persons/?q={id_number(7)}")
+    assert 'data-testid="search-truncated"' in html  # two records hold the number
