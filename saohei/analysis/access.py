@@ -7,6 +7,8 @@ with the intake roles (each context's own `visible_*` decides; nothing is re-dec
 - The registry's pages (persons, lists, prompts, the link chart): the office roles and police
   (`REGISTRY_ROLES`), within their scope; others 403.
 - "also appears in" on a record's page: whoever may see the record, filtered the same way.
+- 村"两委"候选人资格联审: the 组长/副组长 and the office of the town (`VETTING_ROLES`); a run of
+  another town is a 404. Each reason on the sheet is shown only to a viewer who may see its record.
 """
 
 from collections import defaultdict
@@ -25,11 +27,12 @@ from saohei.analysis.models import (
     SamePersonSuggestion,
     SharedIdentifier,
     SplitRule,
+    VettingRun,
 )
 from saohei.cases.access import CASE_ROLES, visible_cases
 from saohei.leads.access import OFFICE_ROLES, visible_leads
-from saohei.organisations.access import grant_paths
-from saohei.organisations.models import User
+from saohei.organisations.access import grant_paths, units_within
+from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
 from saohei.tips.access import visible_tips
 
 REGISTRY_ROLES = CASE_ROLES
@@ -103,11 +106,24 @@ def _sees_any(user: User, rows: "models.QuerySet[Appearance]") -> bool:
     return bool(among_visible(user, rows.only("id", "incident_kind", "incident_id")[:500]))
 
 
+def merged_person_keys(rule: MergeRule) -> set[str]:
+    """The keys of the persons a merge's two sides belong to now (one while it holds)."""
+    sides = [rule.first_key, rule.second_key]
+    keys = set(Appearance.objects.filter(person_key__in=sides).values_list("person_key", flat=True))
+    if not keys:
+        # Merged on into a third person since: found by the records' own keys (not indexed:
+        # the bulk rebuild writes fewer indexes, and this is a rare correction).
+        keys = set(
+            Appearance.objects.filter(identity_key__in=sides).values_list("person_key", flat=True)
+        )
+    return keys
+
+
 def get_merge_rule_for_user(user: User, rule_id: int) -> MergeRule:
     """A merge of persons the user may see (through either side); otherwise 404."""
     rule = MergeRule.objects.filter(pk=rule_id).first()
     if rule is None or not _sees_any(
-        user, Appearance.objects.filter(identity_key__in=[rule.first_key, rule.second_key])
+        user, Appearance.objects.filter(person_key__in=merged_person_keys(rule))
     ):
         raise Http404("合并记录不存在或您无权查看")
     return rule
@@ -156,3 +172,26 @@ def get_exclusion_for_user(user: User, exclusion_id: int) -> IdentifierExclusion
     if exclusion is None or not grant_paths(user, OFFICE_ROLES):
         raise Http404("排除清单中没有该号码")
     return exclusion
+
+
+# 组长/副组长 (SIGN_OFF_ROLES) and the office staff: the 2021 换届 联审 is the township's own.
+VETTING_ROLES = OFFICE_ROLES
+
+
+def vetting_towns(user: User) -> UnitQuerySet:
+    """Towns whose candidates the user may vet: where they hold a `VETTING_ROLES` role."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    return units_within(grant_paths(user, VETTING_ROLES)).filter(kind=UnitKind.TOWN)
+
+
+def visible_vetting_runs(user: User) -> "models.QuerySet[VettingRun]":
+    return VettingRun.objects.filter(unit__in=vetting_towns(user))
+
+
+def get_vetting_run_for_user(user: User, run_id: int) -> VettingRun:
+    """The run if it is of one of the user's towns; otherwise 404, so ids cannot be probed."""
+    run = visible_vetting_runs(user).filter(pk=run_id).select_related("unit", "uploaded_by").first()
+    if run is None:
+        raise Http404("联审记录不存在或您无权查看")
+    return run

@@ -7,7 +7,12 @@ class AnalysisConfig(AppConfig):
 
     def ready(self) -> None:
         from saohei.analysis.changes import note_people_changed
+        from saohei.analysis.models import VettingCandidate
         from saohei.common.changes import listen_for_people_changes
+        from saohei.common.sealing import register_sealed_field
 
         # The contexts below call `people_changed` in their services; the registry listens.
         listen_for_people_changes(note_people_changed)
+        # Candidates' ID numbers are sealed by `SealedIdentity`; `rotate_data_key` re-encrypts them.
+        for sealed_field in VettingCandidate.sealed_fields():
+            register_sealed_field(sealed_field)

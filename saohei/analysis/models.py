@@ -9,6 +9,7 @@ There is no incident–incident table: incidents are linked only through persons
 from django.conf import settings
 from django.db import models
 
+from saohei.common.models import SealedIdentity
 from saohei.organisations.models import Unit
 
 
@@ -40,9 +41,11 @@ class Appearance(models.Model):
     incident_kind = models.CharField(max_length=8, choices=IncidentKind.choices)
     incident_id = models.PositiveBigIntegerField()
     source_id = models.PositiveBigIntegerField()
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: (unit, occurred_on) and (person, occurred_on) below serve every
+    # read, and each index costs the bulk rebuild of millions of rows (decision 0028).
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     village = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     occurred_on = models.DateField()
     role = models.CharField(max_length=16, choices=AppearanceRole.choices)
@@ -63,7 +66,12 @@ class Appearance(models.Model):
     identity_key = models.CharField(max_length=140, blank=True)
     person_key = models.CharField(max_length=140, blank=True)
     person = models.ForeignKey(
-        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="appearances"
+        "Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appearances",
+        db_index=False,
     )
 
     class Meta:
@@ -78,9 +86,7 @@ class Appearance(models.Model):
             models.Index(fields=["id_number_index"]),
             models.Index(fields=["phone_index"]),
             models.Index(fields=["person_key"]),
-            models.Index(fields=["identity_key"]),
             models.Index(fields=["person", "occurred_on"]),
-            models.Index(fields=["name_key", "village"]),
             models.Index(fields=["unit", "occurred_on"]),
         ]
 
@@ -110,6 +116,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = "人员"
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name_key", "village"])]
 
     def __str__(self) -> str:
         return self.name or "（无名）"
@@ -318,3 +325,63 @@ class PendingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_kind}:{self.incident_id}"
+
+
+class VettingResult(models.TextChoices):
+    CLEAR = "clear", "无记录"
+    REVIEW = "review", "需复核"
+
+
+class FindingKind(models.TextChoices):
+    CASE = "case", "治安案件"
+    LEAD = "lead", "线索"
+    PROMPT = "prompt", "研判提示"
+    NAMESAKE = "namesake", "同名"
+
+
+class VettingRun(models.Model):
+    """One 村"两委"候选人资格联审: a town's candidate list checked against the registry. The
+    sheet keeps what the records said at that moment; the uploaded file itself is not kept."""
+
+    unit = models.ForeignKey(Unit, verbose_name="镇", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="联审人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("联审时间")
+    file_name = models.CharField("文件", max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    candidate_count = models.PositiveIntegerField("候选人数", default=0)
+    review_count = models.PositiveIntegerField("需复核人数", default=0)
+    # The check sees what its runner may see: office staff do not see leads about officials.
+    covers_officials_leads = models.BooleanField("含涉及公职人员的线索", default=False)
+
+    class Meta:
+        verbose_name = "候选人资格联审"
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["unit", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"候选人资格联审 {self.file_name}"
+
+
+class VettingCandidate(SealedIdentity):
+    """A candidate of a run: the ID number sealed as every other, and what was found.
+
+    `findings` is a list of {"kind": FindingKind, "incident_id", "number", "text"}: the record a
+    reason rests on, so the sheet shows each viewer only the records they may see.
+    """
+
+    run = models.ForeignKey(VettingRun, on_delete=models.CASCADE, related_name="candidates")
+    row_number = models.PositiveIntegerField("行号")
+    village = models.ForeignKey(Unit, verbose_name="村", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("姓名", max_length=50)
+    position = models.CharField("拟任职务", max_length=50)
+    result = models.CharField("联审结果", max_length=8, choices=VettingResult.choices)
+    findings = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = "联审候选人"
+        ordering = ["run", "row_number", "id"]
+
+    def __str__(self) -> str:
+        return self.name

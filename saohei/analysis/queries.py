@@ -386,13 +386,16 @@ def _candidates(query: PersonQuery) -> "QuerySet[Appearance]":
     so a partial ID number is matched by its keyed last four and its masked form)."""
     rows = Appearance.objects.all()
     if query.kind == "name":
-        # A range on the (name_key, village) index for the prefix: LIKE 'x%' cannot use it on
-        # SQLite (case-insensitive LIKE) nor on PostgreSQL under a non-C collation.
-        return rows.filter(
+        # Persons by their name (a range on the person's name index: LIKE 'x%' cannot use it on
+        # SQLite nor on PostgreSQL under a non-C collation), then their appearances under that
+        # name, which the caller checks for visibility: appearances have no name index (the
+        # bulk rebuild writes as few indexes as it can), persons do.
+        persons = Person.objects.filter(
             name_key__gte=query.value,
             name_key__lt=query.value + "\U0010ffff",
             name_key__startswith=query.value,
-        )
+        ).values_list("pk", flat=True)[:CANDIDATES_READ]
+        return rows.filter(person_id__in=list(persons), name_key__startswith=query.value)
     if query.kind == "id_number":
         return rows.filter(id_number_index=query.value)
     if query.kind == "phone":

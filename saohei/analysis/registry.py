@@ -20,7 +20,8 @@ ID-number keys sort first.
 """
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from saohei.analysis.models import (
     IdentifierKind,
     IncidentKind,
     MergeRule,
+    PendingChange,
     Person,
     PersonIdentifier,
     SamePersonSuggestion,
@@ -143,13 +145,15 @@ A = Appearance._meta.db_table
 P = Person._meta.db_table
 PI = PersonIdentifier._meta.db_table
 
-# The incidents being refreshed, and every appearance that shares an ID number or a mobile
-# with them: the rows whose identity may change.
-IN_WORK_SET = "(incident_kind, incident_id) IN (SELECT kind, id FROM an_incidents)"
-AFFECTED = (
-    f"(id_number_index IN (SELECT v FROM an_ids) OR phone_index IN (SELECT v FROM an_phones) "
-    f"OR {IN_WORK_SET})"
+# The appearances of the incidents being refreshed (a join: SQLite plans it on the
+# (incident_kind, incident_id) index, where a row-value IN may scan), and the appearances whose
+# identity may change: those, and every one sharing an ID number or a mobile with them, gathered
+# into `an_apps` by three indexed statements rather than one OR that could scan the table.
+IN_WORK_SET = (
+    f"id IN (SELECT a.id FROM an_incidents w JOIN {A} a "
+    f"ON a.incident_kind = w.kind AND a.incident_id = w.id)"
 )
+AFFECTED = "id IN (SELECT id FROM an_apps)"
 
 # Run after every refresh with the keys of the persons it touched (the prompts register here).
 AfterRefresh = Callable[[set[str], bool], None]
@@ -208,6 +212,7 @@ _WORK_TABLES = {
     "an_phones": "v VARCHAR(64) PRIMARY KEY",
     # persons (by key) whose rows, identifiers and suggestions are refreshed
     "an_keys": "k VARCHAR(140) PRIMARY KEY",
+    "an_apps": "id BIGINT PRIMARY KEY",
     "an_phone_names": "phone VARCHAR(64) PRIMARY KEY, names INTEGER NOT NULL",
     "an_phone_owner": (
         "phone VARCHAR(64) NOT NULL, name_key VARCHAR(50) NOT NULL, owners INTEGER NOT NULL, "
@@ -246,16 +251,43 @@ def _name_key(column: str) -> str:
 # Steps
 
 
-def _insert_appearances(only_work_set: bool) -> int:
+# What an appearance copies from its source row, in the order `_insert_appearances` writes it.
+SOURCE_COLUMNS = (
+    "incident_kind",
+    "incident_id",
+    "source_id",
+    "unit_id",
+    "village_id",
+    "occurred_on",
+    "role",
+    "is_perpetrator",
+    "nature",
+    "means",
+    "motive",
+    "name",
+    "name_key",
+    "alias",
+    "id_number_index",
+    "id_number_masked",
+    "phone_index",
+    "phone_masked",
+)
+STAGE_COLUMNS = (
+    "incident_kind VARCHAR(8), incident_id BIGINT, source_id BIGINT, unit_id BIGINT, "
+    "village_id BIGINT, occurred_on DATE, role VARCHAR(16), is_perpetrator BOOLEAN, "
+    "nature VARCHAR(16), means VARCHAR(16), motive VARCHAR(16), name VARCHAR(50), "
+    "name_key VARCHAR(50), alias VARCHAR(50), id_number_index VARCHAR(64), "
+    "id_number_masked VARCHAR(18), phone_index VARCHAR(64), phone_masked VARCHAR(11), "
+    "identity_key VARCHAR(140), person_key VARCHAR(140)"
+)
+
+
+def _insert_appearances(only_work_set: bool, *, into: str = A) -> int:
     """Appearances of the incidents in `an_incidents` (or of every incident) from their sources:
     case persons of every case; subjects of leads that were not merged into another; persons
     named in tips still waiting for 受理 (an accepted tip's persons are its lead's subjects)."""
     perpetrators = ", ".join(f"'{role}'" for role in sorted(PERPETRATOR_ROLES))
-    columns = (
-        "incident_kind, incident_id, source_id, unit_id, village_id, occurred_on, role, "
-        "is_perpetrator, nature, means, motive, name, name_key, alias, id_number_index, "
-        "id_number_masked, phone_index, phone_masked, identity_key, person_key"
-    )
+    columns = ", ".join((*SOURCE_COLUMNS, "identity_key", "person_key"))
     case, person = Case._meta.db_table, CasePerson._meta.db_table
     lead, subject = Lead._meta.db_table, Subject._meta.db_table
     tip, tip_person = Tip._meta.db_table, TipPerson._meta.db_table
@@ -266,7 +298,7 @@ def _insert_appearances(only_work_set: bool) -> int:
         return f" AND {column} IN (SELECT id FROM an_incidents WHERE kind = '{kind}')"
 
     written = _run(
-        f"INSERT INTO {A} ({columns}) "
+        f"INSERT INTO {into} ({columns}) "
         f"SELECT 'case', c.id, p.id, c.unit_id, c.village_id, c.occurred_on, p.role, "
         f"CASE WHEN p.role IN ({perpetrators}) THEN TRUE ELSE FALSE END, "
         f"c.nature, c.means, c.motive, p.name, {_name_key('p.name')}, '', p.id_number_index, "
@@ -274,7 +306,7 @@ def _insert_appearances(only_work_set: bool) -> int:
         f"FROM {person} p JOIN {case} c ON c.id = p.case_id WHERE 1 = 1{work('case', 'c.id')}"
     )
     written += _run(
-        f"INSERT INTO {A} ({columns}) "
+        f"INSERT INTO {into} ({columns}) "
         f"SELECT 'lead', l.id, s.id, l.unit_id, COALESCE(s.village_id, l.village_id), "
         f"{_local_date('l.received_at')}, 'reported', FALSE, '', '', '', s.name, "
         f"{_name_key('s.name')}, s.alias, s.id_number_index, s.id_number_masked, s.phone_index, "
@@ -283,7 +315,7 @@ def _insert_appearances(only_work_set: bool) -> int:
         f"WHERE l.merged_into_id IS NULL{work('lead', 'l.id')}"
     )
     written += _run(
-        f"INSERT INTO {A} ({columns}) "
+        f"INSERT INTO {into} ({columns}) "
         f"SELECT 'tip', t.id, p.id, t.unit_id, COALESCE(p.village_id, t.village_id), "
         f"{_local_date('t.submitted_at')}, 'reported', FALSE, '', '', '', p.name, "
         f"{_name_key('p.name')}, p.alias, '', '', '', '', '', '' "
@@ -294,45 +326,50 @@ def _insert_appearances(only_work_set: bool) -> int:
     return written
 
 
-def _resolve_identities(only_work_set: bool, share_cap: int) -> None:
-    """identity_key of every affected appearance (rules 1–4 of the module's docstring)."""
-    phone_filter = " AND phone_index IN (SELECT v FROM an_phones)" if only_work_set else ""
+def _count_phones(source: str, phone_filter: str = "") -> None:
+    """For each mobile in `source`: how many distinct names were given with it, and for each
+    (mobile, name) the ID-numbered persons given it under that name."""
     _run(
         f"INSERT INTO an_phone_names (phone, names) "
-        f"SELECT phone_index, COUNT(DISTINCT name_key) FROM {A} "
+        f"SELECT phone_index, COUNT(DISTINCT name_key) FROM {source} "
         f"WHERE phone_index <> ''{phone_filter} GROUP BY phone_index"
     )
     _run(
         f"INSERT INTO an_phone_owner (phone, name_key, owners, owner) "
         f"SELECT phone_index, name_key, COUNT(DISTINCT id_number_index), MIN(id_number_index) "
-        f"FROM {A} WHERE phone_index <> '' AND id_number_index <> ''{phone_filter} "
+        f"FROM {source} WHERE phone_index <> '' AND id_number_index <> ''{phone_filter} "
         f"GROUP BY phone_index, name_key"
     )
+
+
+def _identity_expression(row: str) -> str:
+    """The SQL for the identity key of the appearance `row` (rules 1–4 of the module's
+    docstring); one parameter, the share cap. Lookups by primary key into `_count_phones`."""
     exclusion = IdentifierExclusion._meta.db_table
     split = SplitRule._meta.db_table
-    own = f"'3:' || {A}.incident_kind || ':' || CAST({A}.source_id AS TEXT)"
+    own = f"'3:' || {row}.incident_kind || ':' || CAST({row}.source_id AS TEXT)"
     usable_phone = (
-        f"{A}.phone_index <> '' "
+        f"{row}.phone_index <> '' "
         f"AND NOT EXISTS (SELECT 1 FROM {exclusion} x WHERE x.kind = 'phone' "
-        f"AND x.value = {A}.phone_index) "
-        f"AND (SELECT names FROM an_phone_names n WHERE n.phone = {A}.phone_index) <= %s"
+        f"AND x.value = {row}.phone_index) "
+        f"AND (SELECT names FROM an_phone_names n WHERE n.phone = {row}.phone_index) <= %s"
     )
     same_phone_and_name = (
-        f"FROM an_phone_owner o WHERE o.phone = {A}.phone_index AND o.name_key = {A}.name_key"
+        f"FROM an_phone_owner o WHERE o.phone = {row}.phone_index AND o.name_key = {row}.name_key"
     )
-    where = f" WHERE {AFFECTED}" if only_work_set else ""
-    _run(
-        f"UPDATE {A} SET identity_key = CASE "
-        f"WHEN EXISTS (SELECT 1 FROM {split} r WHERE r.undone_at IS NULL "
-        f"AND r.incident_kind = {A}.incident_kind AND r.source_id = {A}.source_id) THEN {own} "
-        f"WHEN {A}.id_number_index <> '' THEN '1:' || {A}.id_number_index "
+    return (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {split} r WHERE r.undone_at IS NULL "
+        f"AND r.incident_kind = {row}.incident_kind AND r.source_id = {row}.source_id) THEN {own} "
+        f"WHEN {row}.id_number_index <> '' THEN '1:' || {row}.id_number_index "
         f"WHEN {usable_phone} THEN CASE "
         f"WHEN (SELECT owners {same_phone_and_name}) > 1 THEN {own} "
         f"ELSE COALESCE((SELECT '1:' || owner {same_phone_and_name}), "
-        f"'2:' || {A}.phone_index || ':' || {A}.name_key) END "
-        f"ELSE {own} END{where}",
-        [share_cap],
+        f"'2:' || {row}.phone_index || ':' || {row}.name_key) END "
+        f"ELSE {own} END"
     )
+
+
+def _fill_aliases() -> None:
     aliases = _merge_aliases()
     for start in range(0, len(aliases), 400):
         chunk = aliases[start : start + 400]
@@ -340,9 +377,20 @@ def _resolve_identities(only_work_set: bool, share_cap: int) -> None:
             "INSERT INTO an_alias (raw, canonical) VALUES " + ", ".join(["(%s, %s)"] * len(chunk)),
             [value for pair in chunk for value in pair],
         )
+
+
+def _resolve_identities(share_cap: int) -> None:
+    """identity_key and person_key of the affected appearances (an incremental refresh)."""
+    _count_phones(A, " AND phone_index IN (SELECT v FROM an_phones)")
+    _run(
+        f"UPDATE {A} SET identity_key = {_identity_expression(A)} WHERE {AFFECTED}",
+        [share_cap],
+    )
+    _fill_aliases()
     _run(
         f"UPDATE {A} SET person_key = COALESCE("
-        f"(SELECT canonical FROM an_alias WHERE raw = {A}.identity_key), identity_key){where}"
+        f"(SELECT canonical FROM an_alias WHERE raw = {A}.identity_key), identity_key) "
+        f"WHERE {AFFECTED}"
     )
 
 
@@ -367,59 +415,68 @@ def _merge_aliases() -> list[tuple[str, str]]:
     return [(key, find(key)) for key in parent if find(key) != key]
 
 
-def _refresh_persons(only_work_set: bool) -> int:
-    """Person rows for the affected keys: new ones created, vanished ones deleted, each one's
-    name, village and counts taken from its appearances (the latest names it)."""
+def _refresh_persons(*, source: str, only_work_set: bool) -> int:
+    """Person rows for the affected keys, from the appearances in `source` (the appearance
+    table, or the bulk path's keyed staging table): new ones created, vanished ones deleted, each
+    one's name, village and counts taken from its appearances (the latest names it). Ties on a
+    date are broken by the source row, so both paths name a person alike."""
     key_filter = " AND person_key IN (SELECT k FROM an_keys)" if only_work_set else ""
-    person_filter = " AND person_key IN (SELECT k FROM an_keys)" if only_work_set else ""
-    _run(f"DELETE FROM {PI} WHERE person_id IN (SELECT id FROM {P} WHERE 1 = 1{person_filter})")
+    _run(f"DELETE FROM {PI} WHERE person_id IN (SELECT id FROM {P} WHERE 1 = 1{key_filter})")
     _run(
         f"UPDATE {A} SET person_id = NULL WHERE person_id IN "
-        f"(SELECT id FROM {P} WHERE 1 = 1{person_filter} AND NOT EXISTS "
-        f"(SELECT 1 FROM {A} a WHERE a.person_key = {P}.person_key))"
+        f"(SELECT id FROM {P} WHERE 1 = 1{key_filter} AND NOT EXISTS "
+        f"(SELECT 1 FROM {source} a WHERE a.person_key = {P}.person_key))"
     )
     _run(
-        f"DELETE FROM {P} WHERE 1 = 1{person_filter} AND NOT EXISTS "
-        f"(SELECT 1 FROM {A} a WHERE a.person_key = {P}.person_key)"
-    )
-    _insert_ignore(
-        P,
-        f"(person_key, name, name_key, aliases, appearance_count, perpetrator_count, updated_at) "
-        f"SELECT DISTINCT person_key, '', '', '', 0, 0, CURRENT_TIMESTAMP FROM {A} "
-        f"WHERE person_key <> ''{key_filter}",
+        f"DELETE FROM {P} WHERE 1 = 1{key_filter} AND NOT EXISTS "
+        f"(SELECT 1 FROM {source} a WHERE a.person_key = {P}.person_key)"
     )
     latest = (
         f"SELECT person_key, name, name_key, unit_id, village_id, occurred_on, is_perpetrator, "
-        f"ROW_NUMBER() OVER (PARTITION BY person_key ORDER BY occurred_on DESC, id DESC) AS rn "
-        f"FROM {A} WHERE person_key <> ''{key_filter}"
+        f"ROW_NUMBER() OVER (PARTITION BY person_key "
+        f"ORDER BY occurred_on DESC, incident_kind DESC, source_id DESC) AS rn "
+        f"FROM {source} WHERE person_key <> ''{key_filter}"
     )
-    _run(
-        f"UPDATE {P} SET name = s.name, name_key = s.name_key, unit_id = s.unit_id, "
-        f"village_id = s.village_id, appearance_count = s.n, perpetrator_count = s.perpetrator, "
-        f"first_seen = s.first_seen, last_seen = s.last_seen, updated_at = CURRENT_TIMESTAMP "
-        f"FROM (SELECT person_key, "
+    summary = (
+        f"SELECT person_key, "
         f"MAX(CASE WHEN rn = 1 THEN name END) AS name, "
         f"MAX(CASE WHEN rn = 1 THEN name_key END) AS name_key, "
         f"MAX(CASE WHEN rn = 1 THEN unit_id END) AS unit_id, "
         f"MAX(CASE WHEN rn = 1 THEN village_id END) AS village_id, COUNT(*) AS n, "
         f"SUM(CASE WHEN is_perpetrator THEN 1 ELSE 0 END) AS perpetrator, "
         f"MIN(occurred_on) AS first_seen, MAX(occurred_on) AS last_seen "
-        f"FROM ({latest}) x GROUP BY person_key) s WHERE {P}.person_key = s.person_key"
+        f"FROM ({latest}) x GROUP BY person_key"
+    )
+    # One upsert: persons keep their row (and their page's address) across refreshes.
+    _run(
+        f"INSERT INTO {P} (person_key, name, name_key, aliases, unit_id, village_id, "
+        f"appearance_count, perpetrator_count, first_seen, last_seen, updated_at) "
+        f"SELECT person_key, name, name_key, '', unit_id, village_id, n, perpetrator, "
+        f"first_seen, last_seen, CURRENT_TIMESTAMP FROM ({summary}) s WHERE TRUE "
+        f"ON CONFLICT (person_key) DO UPDATE SET name = excluded.name, "
+        f"name_key = excluded.name_key, unit_id = excluded.unit_id, "
+        f"village_id = excluded.village_id, appearance_count = excluded.appearance_count, "
+        f"perpetrator_count = excluded.perpetrator_count, first_seen = excluded.first_seen, "
+        f"last_seen = excluded.last_seen, aliases = '', updated_at = excluded.updated_at"
     )
     # Aliases are rare (绰号): gathered in Python, which also keeps the join dialect-free.
     aliases: dict[str, list[str]] = {}
     for key, alias in _rows(
-        f"SELECT person_key, alias FROM {A} WHERE alias <> ''{key_filter} ORDER BY occurred_on, id"
+        f"SELECT person_key, alias FROM {source} WHERE alias <> ''{key_filter} "
+        f"ORDER BY occurred_on, incident_kind, source_id"
     ):
         if alias not in aliases.setdefault(key, []):
             aliases[key].append(alias)
     for key, names in aliases.items():
         Person.objects.filter(person_key=key).update(aliases="、".join(names)[:200])
+    return _rows(f"SELECT COUNT(*) FROM {P}")[0][0]
+
+
+def _link_appearances_to_persons() -> None:
     _run(
         f"UPDATE {A} SET person_id = (SELECT id FROM {P} WHERE {P}.person_key = {A}.person_key) "
-        f"WHERE person_key <> ''{key_filter}"
+        f"WHERE person_key IN (SELECT k FROM an_keys)"
     )
-    return _rows(f"SELECT COUNT(*) FROM {P}")[0][0]
 
 
 def _refresh_identifiers(only_work_set: bool) -> None:
@@ -469,34 +526,44 @@ def _refresh_shared(only_work_set: bool, share_cap: int) -> None:
 def _refresh_suggestions(only_work_set: bool, names_never_suggested: frozenset[str]) -> None:
     """疑似同一人: persons with the same name in the same village, at least one of them without
     an ID number (two different ID numbers are two people). Open suggestions whose persons are
-    gone are dropped; decided ones stay as the office's record."""
+    gone are dropped; decided ones stay as the office's record.
+
+    Only name groups of two to `MAX_NAMESAKES_SUGGESTED` persons are paired, and the groups are
+    found before the join, so a village full of 王建国 costs one GROUP BY, not its square; an
+    incremental refresh looks only at the groups of the persons it touched."""
     table = SamePersonSuggestion._meta.db_table
+    touched_suggestions = (
+        " AND (first_key IN (SELECT k FROM an_keys) OR second_key IN (SELECT k FROM an_keys))"
+        if only_work_set
+        else ""
+    )
     _run(
-        f"DELETE FROM {table} WHERE status = %s AND (NOT EXISTS "
+        f"DELETE FROM {table} WHERE status = %s{touched_suggestions} AND (NOT EXISTS "
         f"(SELECT 1 FROM {P} p WHERE p.person_key = first_key) OR NOT EXISTS "
         f"(SELECT 1 FROM {P} p WHERE p.person_key = second_key))",
         [SuggestionStatus.OPEN],
     )
-    touched = (
-        " AND (a.person_key IN (SELECT k FROM an_keys) OR b.person_key IN (SELECT k FROM an_keys))"
+    touched_groups = (
+        f" AND (name_key, village_id) IN (SELECT name_key, village_id FROM {P} "
+        f"WHERE person_key IN (SELECT k FROM an_keys))"
         if only_work_set
         else ""
     )
-    crowded = (
-        f"SELECT name_key, village_id FROM {P} WHERE name_key <> '' AND village_id IS NOT NULL "
-        f"GROUP BY name_key, village_id HAVING COUNT(*) > {MAX_NAMESAKES_SUGGESTED}"
-    )
     placeholders = ", ".join(["%s"] * len(names_never_suggested)) or "''"
+    groups = (
+        f"SELECT name_key, village_id FROM {P} WHERE name_key <> '' AND village_id IS NOT NULL "
+        f"AND name_key NOT LIKE '%%某%%' AND name_key NOT IN ({placeholders}){touched_groups} "
+        f"GROUP BY name_key, village_id HAVING COUNT(*) BETWEEN 2 AND {MAX_NAMESAKES_SUGGESTED}"
+    )
     _insert_ignore(
         table,
         f"(first_key, second_key, name, village_id, status, reason, created_at) "
         f"SELECT a.person_key, b.person_key, a.name, a.village_id, %s, '', CURRENT_TIMESTAMP "
-        f"FROM {P} a JOIN {P} b ON b.name_key = a.name_key AND b.village_id = a.village_id "
-        f"AND a.person_key < b.person_key WHERE a.name_key <> '' AND a.village_id IS NOT NULL "
-        f"AND NOT (a.person_key LIKE '1:%%' AND b.person_key LIKE '1:%%') "
-        f"AND a.name_key NOT LIKE '%%某%%' AND a.name_key NOT IN ({placeholders}) "
-        f"AND NOT EXISTS (SELECT 1 FROM ({crowded}) c WHERE c.name_key = a.name_key "
-        f"AND c.village_id = a.village_id){touched}",
+        f"FROM ({groups}) g "
+        f"JOIN {P} a ON a.name_key = g.name_key AND a.village_id = g.village_id "
+        f"JOIN {P} b ON b.name_key = g.name_key AND b.village_id = g.village_id "
+        f"AND a.person_key < b.person_key "
+        f"WHERE NOT (a.person_key LIKE '1:%%' AND b.person_key LIKE '1:%%')",
         [SuggestionStatus.OPEN, *sorted(names_never_suggested)],
     )
 
@@ -558,6 +625,12 @@ def _note_identifiers_of_work_set() -> None:
         )
 
 
+def _gather_affected_appearances() -> None:
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE {IN_WORK_SET}")
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE id_number_index IN (SELECT v FROM an_ids)")
+    _insert_ignore("an_apps", f"SELECT id FROM {A} WHERE phone_index IN (SELECT v FROM an_phones)")
+
+
 def _note_keys(condition: str) -> None:
     _insert_ignore(
         "an_keys",
@@ -565,28 +638,19 @@ def _note_keys(condition: str) -> None:
     )
 
 
-def _refresh(
-    *, work: list[tuple[str, int]] | None, progress: Progress | None = None
-) -> RefreshResult:
-    analysis_settings = current_settings()
-    cap = analysis_settings.identifier_share_cap
-    only = work is not None
-    result = RefreshResult()
-    started = time.monotonic()
-    steps: list[tuple[str, Callable[[], object]]] = []
+Step = tuple[str, Callable[[], None]]
 
-    def step(label: str) -> Callable[[Callable[[], object]], Callable[[], object]]:
-        def add(fn: Callable[[], object]) -> Callable[[], object]:
-            steps.append((label, fn))
-            return fn
 
-        return add
+def _refresh_links(*, only_work_set: bool, cap: int) -> None:
+    _refresh_identifiers(only_work_set)
+    _refresh_shared(only_work_set, cap)
 
-    @step("准备")
-    def _prepare() -> None:
+
+def _incremental_steps(
+    work: list[tuple[str, int]], cap: int, names: frozenset[str], result: RefreshResult
+) -> list[Step]:
+    def prepare() -> None:
         _prepare_work_tables()
-        if work is None:
-            return
         for start in range(0, len(work), 400):
             chunk = work[start : start + 400]
             _run(
@@ -596,51 +660,170 @@ def _refresh(
             )
         _note_identifiers_of_work_set()
 
-    @step("读取涉案人员、被反映人和被举报人")
-    def _appearances() -> None:
-        if work is None:
-            _run(f"DELETE FROM {A}")
+    def appearances() -> None:
+        _note_keys(IN_WORK_SET)  # the persons they were: refreshed even if they vanish
+        _run(f"DELETE FROM {A} WHERE {IN_WORK_SET}")
+        result.appearances = _insert_appearances(True)
+        _note_identifiers_of_work_set()
+
+    def identities() -> None:
+        _gather_affected_appearances()
+        _note_keys(AFFECTED)
+        _resolve_identities(cap)
+        _note_keys(AFFECTED)
+
+    def persons() -> None:
+        result.persons = _refresh_persons(source=A, only_work_set=True)
+        _link_appearances_to_persons()
+
+    return [
+        ("准备", prepare),
+        ("读取涉案人员、被反映人和被举报人", appearances),
+        ("按身份证号、手机号归并人员", identities),
+        ("更新人员", persons),
+        ("更新号码关联", lambda: _refresh_links(only_work_set=True, cap=cap)),
+        ("疑似同一人", lambda: _refresh_suggestions(True, names)),
+        ("研判提示", lambda: _run_hooks(result, full=False)),
+    ]
+
+
+def _bulk_steps(cap: int, names: frozenset[str], result: RefreshResult) -> list[Step]:
+    """Everything from scratch, each table written once: the sources are read into a staging
+    table, keyed into a second one, persons upserted from it, and the appearances written with
+    their person in one INSERT while the table's other indexes are set aside (building an index
+    once is far cheaper than keeping it up to date through millions of inserts)."""
+
+    def read() -> None:
+        _prepare_work_tables()
+        for table in ("an_stage", "an_keyed"):
+            _run(f"DROP TABLE IF EXISTS {table}")
+        _run(f"CREATE TEMPORARY TABLE an_stage ({STAGE_COLUMNS})")
+        result.appearances = _insert_appearances(False, into="an_stage")
+
+    def identities() -> None:
+        _count_phones("an_stage")
+        _fill_aliases()
+        plain = ", ".join(f"s.{column}" for column in SOURCE_COLUMNS)
+        _run(
+            f"CREATE TEMPORARY TABLE an_keyed AS SELECT k.*, "
+            f"COALESCE(al.canonical, k.identity_key) AS person_key FROM "
+            f"(SELECT {plain}, {_identity_expression('s')} AS identity_key FROM an_stage s) k "
+            f"LEFT JOIN an_alias al ON al.raw = k.identity_key",
+            [cap],
+        )
+        _run("CREATE INDEX an_keyed_person ON an_keyed (person_key)")
+
+    def write() -> None:
+        columns = ", ".join((*SOURCE_COLUMNS, "identity_key", "person_key"))
+        keyed = ", ".join(
+            f"k.{column}" for column in (*SOURCE_COLUMNS, "identity_key", "person_key")
+        )
+        with _secondary_indexes_set_aside(A, PI, P):
+            _empty(PI)
+            _empty(A)
+            result.persons = _refresh_persons(source="an_keyed", only_work_set=False)
+            _run(
+                f"INSERT INTO {A} ({columns}, person_id) SELECT {keyed}, p.id FROM an_keyed k "
+                f"JOIN {P} p ON p.person_key = k.person_key"
+            )
+        for table in ("an_stage", "an_keyed"):
+            _run(f"DROP TABLE {table}")
+
+    return [
+        ("读取涉案人员、被反映人和被举报人", read),
+        ("按身份证号、手机号归并人员", identities),
+        ("写入人员和出现记录", write),
+        ("更新号码关联", lambda: _refresh_links(only_work_set=False, cap=cap)),
+        ("疑似同一人", lambda: _refresh_suggestions(False, names)),
+        ("研判提示", lambda: _run_hooks(result, full=True)),
+    ]
+
+
+@contextmanager
+def _secondary_indexes_set_aside(*tables: str) -> Iterator[None]:
+    """Drop the tables' non-unique indexes and create them again, exactly as they were (the
+    database's own definitions), around a bulk write; all inside the caller's transaction."""
+    found: list[tuple[str, str]] = []
+    for table in tables:
+        if connection.vendor == "postgresql":
+            found += _rows(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
         else:
-            _note_keys(IN_WORK_SET)  # the persons they were: refreshed even if they vanish
-            _run(f"DELETE FROM {A} WHERE {IN_WORK_SET}")
-        result.appearances = _insert_appearances(only)
-        if work is not None:
-            _note_identifiers_of_work_set()
+            found += _rows(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        # PostgreSQL refuses index DDL on a table with deferred foreign-key checks pending:
+        # check each statement's rows as it ends while the indexes are away.
+        _run("SET CONSTRAINTS ALL IMMEDIATE")
+    for name, _ in found:
+        _run(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in found:
+        _run(definition)
+    if postgres:
+        _run("SET CONSTRAINTS ALL DEFERRED")
 
-    @step("按身份证号、手机号归并人员")
-    def _identities() -> None:
-        if work is not None:
-            _note_keys(AFFECTED)
-        _resolve_identities(only, cap)
-        if work is not None:
-            _note_keys(AFFECTED)
 
-    @step("更新人员")
-    def _persons() -> None:
-        result.persons = _refresh_persons(only)
+def _empty(table: str) -> None:
+    """Every row out: TRUNCATE on PostgreSQL (transactional there); a plain DELETE on SQLite,
+    cheap once the indexes are set aside."""
+    if connection.vendor == "postgresql":
+        _run(f"TRUNCATE {table}")
+    else:
+        _run(f"DELETE FROM {table}")
 
-    @step("更新号码关联")
-    def _identifiers() -> None:
-        _refresh_identifiers(only)
-        _refresh_shared(only, cap)
 
-    @step("疑似同一人")
-    def _suggestions() -> None:
-        _refresh_suggestions(only, common_names(analysis_settings))
+@contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """SQLite's default page cache is 2 MB; a rebuild of millions of rows sorts and builds
+    indexes far faster with 256 MB (well inside the 2 GB the rebuild may use)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    before = _rows("PRAGMA cache_size")[0][0]
+    _run("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        _run(f"PRAGMA cache_size = {int(before)}")
 
-    @step("研判提示")
-    def _hooks() -> None:
-        keys = {row[0] for row in _rows("SELECT k FROM an_keys")} if only else set()
-        result.affected_persons = len(keys)
-        for hook in _after_refresh:
-            hook(keys, not only)
 
-    with transaction.atomic():
-        for number, (label, fn) in enumerate(steps, start=1):
+def _run_hooks(result: RefreshResult, *, full: bool) -> None:
+    keys = set() if full else {row[0] for row in _rows("SELECT k FROM an_keys")}
+    result.affected_persons = len(keys)
+    for hook in _after_refresh:
+        hook(keys, full)
+
+
+def _refresh(
+    *, work: list[tuple[str, int]] | None, progress: Progress | None = None
+) -> RefreshResult:
+    analysis_settings = current_settings()
+    cap = analysis_settings.identifier_share_cap
+    names = common_names(analysis_settings)
+    result = RefreshResult()
+    started = time.monotonic()
+    if work is None:
+        steps = _bulk_steps(cap, names, result)
+    else:
+        steps = _incremental_steps(work, cap, names, result)
+    with transaction.atomic(), _large_page_cache():
+        # A full rebuild covers whatever waited in the outbox when it began; later rows stay.
+        covered = PendingChange.objects.order_by("-id").values_list("id", flat=True).first()
+        for number, (label, run_step) in enumerate(steps, start=1):
             began = time.monotonic()
-            fn()
+            run_step()
             result.steps.append((label, time.monotonic() - began))
             if progress is not None:
                 progress(number, len(steps), label)
+        if work is None and covered is not None:
+            PendingChange.objects.filter(id__lte=covered).delete()
     result.seconds = time.monotonic() - started
     return result

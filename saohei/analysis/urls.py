@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saohei.analysis import person_views, views
+from saohei.analysis import person_views, vetting_views, views
 
 app_name = "analysis"
 
@@ -42,4 +42,10 @@ urlpatterns = [
     path("leads/<int:lead_id>/related/", person_views.lead_related_view, name="lead_related"),
     path("cases/<int:case_id>/related/", person_views.case_related_view, name="case_related"),
     path("tips/<int:tip_id>/related/", person_views.tip_related_view, name="tip_related"),
+    path("chart/person/<int:person_id>/", views.person_chart_view, name="person_chart"),
+    path("chart/lead/<int:lead_id>/", views.lead_chart_view, name="lead_chart"),
+    path("chart/case/<int:case_id>/", views.case_chart_view, name="case_chart"),
+    path("vetting/", vetting_views.vetting_view, name="vetting"),
+    path("vetting/<int:run_id>/", vetting_views.vetting_run_view, name="vetting_run"),
+    path("vetting/<int:run_id>/export/", vetting_views.vetting_export_view, name="vetting_export"),
 ]

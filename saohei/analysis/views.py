@@ -5,16 +5,19 @@ is checked server-side (`vault.screening`) and matching suggestions are left out
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from saohei.analysis import chart as link_chart
+from saohei.analysis.access import REGISTRY_ROLES, get_person_for_user
 from saohei.analysis.extraction import extract
+from saohei.analysis.forms import ChartWindowForm
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
+from saohei.common.suggestions import suggestion_query
 from saohei.leads import access as lead_access
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
@@ -23,7 +26,7 @@ from saohei.vault.queries import open_reporter_identity
 from saohei.vault.screening import carries_identity
 
 # What a suggestion of each kind fills in on a lead's add form.
-FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone"}
+FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone", "plates": "plates"}
 KIND_LABELS = {
     "persons": "人名",
     "id_numbers": "身份证号",
@@ -105,8 +108,7 @@ def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     base = reverse("leads:add_subject", args=[lead.pk])
 
     def add_url(field: str, source: str, start: int, end: int) -> str:
-        query = {"field": field, "source": source, "start": start, "end": end}
-        return f"{base}?{urlencode(query)}"
+        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
 
     suggestions = _suggestions(
         user,
@@ -136,3 +138,73 @@ def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_access.get_case_for_user(user, case_id)
     suggestions = _suggestions(user, [("summary", "简要案情", case.summary)])
     return _page(request, f"案件 {case}", reverse("cases:detail", args=[case.pk]), suggestions)
+
+
+# The link chart (关系图): one page for a person, a lead or a case; `chart.chart_for` draws it
+# from what the viewer may see, the page passes it to `static/saohei/link_chart.js` as JSON and
+# lists every node and link in tables that need no script.
+
+
+def _chart_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    back_url: str,
+    person: int | None = None,
+    incidents: list[tuple[str, int]] | None = None,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = ChartWindowForm(request.GET or None)
+    chart = None
+    if not form.is_bound or form.is_valid():
+        window = form.cleaned_data if form.is_bound else {}
+        chart = link_chart.chart_for(
+            user,
+            person=person,
+            incidents=incidents,
+            start=window.get("from"),
+            end=window.get("to"),
+        )
+    context = {
+        "title": title,
+        "back_url": back_url,
+        "form": form,
+        "chart": chart,
+        "chart_data": chart.as_data() if chart else None,
+        "categories": link_chart.CATEGORIES,
+    }
+    return render(request, "analysis/chart.html", context, status=200 if chart else 400)
+
+
+@require_GET
+@role_required(*REGISTRY_ROLES)
+def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    person = get_person_for_user(user, person_id)
+    return _chart_page(
+        request,
+        title=f"人员 {person.name or '（无名）'}",
+        back_url=link_chart.person_url(person.pk),
+        person=person.pk,
+    )
+
+
+@require_GET
+@role_required(*REGISTRY_ROLES)
+def lead_chart_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = lead_access.get_lead_for_user(request.user, lead_id)  # type: ignore[arg-type]
+    return _incident_chart_page(request, "lead", lead.pk, f"线索 {lead.number}", "leads:detail")
+
+
+@require_GET
+@role_required(*REGISTRY_ROLES)
+def case_chart_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_access.get_case_for_user(request.user, case_id)  # type: ignore[arg-type]
+    return _incident_chart_page(request, "case", case.pk, f"案件 {case.number}", "cases:detail")
+
+
+def _incident_chart_page(
+    request: HttpRequest, kind: str, pk: int, title: str, page: str
+) -> HttpResponse:
+    back_url = reverse(page, args=[pk])
+    return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])

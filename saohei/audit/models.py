@@ -138,6 +138,8 @@ class AuditAction(models.TextChoices):
     SAME_PERSON_REJECTED = "same_person_rejected", "否定疑似同一人"
     IDENTIFIER_EXCLUDED = "identifier_excluded", "号码列入排除清单"
     IDENTIFIER_EXCLUSION_REMOVED = "identifier_exclusion_removed", "号码移出排除清单"
+    VETTING_RUN = "vetting_run", "村“两委”候选人资格联审"
+    VETTING_EXPORTED = "vetting_exported", "导出候选人资格联审表"
 
 
 class AuditResult(models.TextChoices):

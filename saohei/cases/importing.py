@@ -18,7 +18,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any
@@ -305,30 +305,54 @@ def open_tables(
             tables.append(_csv_table(PERSON_TABLE, persons_file))
         yield tables
         return
-    with ExitStack() as stack:
-        try:
-            # Checked again here: this is the process that parses, whatever stored the file.
-            check_office_file(file, name="上传的工作簿", expected=XLSX)
-        except OfficeFileRefused as error:
-            raise UnreadableFile(error.message) from error
-        try:
-            workbook = load_workbook(file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
-            raise UnreadableFile("无法读取 Excel 文件，请确认是有效的 .xlsx 工作簿") from error
-        stack.callback(workbook.close)
+    with _workbook(file) as workbook:
         sheets = {_header_key(name): name for name in workbook.sheetnames}
-        tables = []
-        for table_name in (CASE_TABLE, PERSON_TABLE):
-            if table_name not in sheets:
-                continue
-            sheet = workbook[sheets[table_name]]
-            estimated = max(0, (sheet.max_row or 1) - 1)
-            # Some writers store a wrong size; without it openpyxl reads whatever is there.
-            sheet.reset_dimensions()
-            tables.append(Table(table_name, _sheet_rows(sheet, table_name), estimated))
+        tables = [
+            _sheet_table(workbook[sheets[table_name]], table_name)
+            for table_name in (CASE_TABLE, PERSON_TABLE)
+            if table_name in sheets
+        ]
         if not tables:
             raise UnreadableFile(f"工作簿中没有名为“{CASE_TABLE}”或“{PERSON_TABLE}”的工作表")
         yield tables
+
+
+@contextmanager
+def open_single_table(file: IO[bytes], kind: str, *, name: str) -> Iterator[Table]:
+    """The one table of an upload that holds one (the 村"两委" candidate list): a CSV file, or
+    the workbook's sheet called `name`, else its first sheet. The same checks as `open_tables`."""
+    if kind == CSV:
+        yield _csv_table(name, file)
+        return
+    with _workbook(file) as workbook:
+        sheets = {_header_key(sheet_name): sheet_name for sheet_name in workbook.sheetnames}
+        sheet = workbook[sheets[name]] if name in sheets else workbook.worksheets[0]
+        yield _sheet_table(sheet, name)
+
+
+@contextmanager
+def _workbook(file: IO[bytes]) -> Iterator[Any]:
+    """An .xlsx opened read-only after the hostile-file checks, closed on leaving."""
+    try:
+        # Checked again here: this is the process that parses, whatever stored the file.
+        check_office_file(file, name="上传的工作簿", expected=XLSX)
+    except OfficeFileRefused as error:
+        raise UnreadableFile(error.message) from error
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+        raise UnreadableFile("无法读取 Excel 文件，请确认是有效的 .xlsx 工作簿") from error
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _sheet_table(sheet: Any, table_name: str) -> Table:
+    estimated = max(0, (sheet.max_row or 1) - 1)
+    # Some writers store a wrong size; without it openpyxl reads whatever is there.
+    sheet.reset_dimensions()
+    return Table(table_name, _sheet_rows(sheet, table_name), estimated)
 
 
 # --- Values ------------------------------------------------------------------------------
@@ -465,20 +489,28 @@ class _Context:
     case_table_usable: bool = True
 
 
-def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] | None:
+def find_header(table: Table, title: str) -> tuple[int, dict[str, int]] | None:
+    """(row number, column position per title) of the first of the top rows that has a column
+    `title`; None when none has. The table's rows are read up to that row."""
     for row_number, values in table.rows:
         keys = [_header_key(value) for value in values]
-        if "案件编号" in keys:
+        if title in keys:
             positions: dict[str, int] = {}
             for position, key in enumerate(keys):
                 positions.setdefault(key, position)
             return row_number, positions
         if row_number >= HEADER_SEARCH_ROWS:
             break
-    context.parsed.add_error(
-        table.name, 1, "案件编号", f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”列"
-    )
     return None
+
+
+def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] | None:
+    header = find_header(table, "案件编号")
+    if header is None:
+        context.parsed.add_error(
+            table.name, 1, "案件编号", f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”列"
+        )
+    return header
 
 
 def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -622,20 +654,24 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 def _checked_identifier(
     value: Any, title: str, clean: Callable[[str], str], sheet: str, row: int, context: _Context
 ) -> str:
-    """An ID number or phone, cleaned; '' if empty or after recording why it is not usable.
+    """An ID number or phone, cleaned; '' if empty or after recording why it is not usable."""
+    try:
+        return identifier_from_cell(value, title, clean)
+    except ServiceError as error:
+        # The message never repeats the number itself: it would land in the job's record.
+        context.parsed.add_error(sheet, row, title, error.message)
+        return ""
+
+
+def identifier_from_cell(value: Any, title: str, clean: Callable[[str], str]) -> str:
+    """An ID number or phone cell, cleaned by `clean`; '' if empty; ServiceError if unusable.
     A number cell is never converted: Excel keeps 15 significant digits, so an 18-digit ID
     arrives with its last digits changed, and about 1 in 11 of those still passes the checksum."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if isinstance(value, int | float) or _SCIENTIFIC.match(_code(value)):
-        context.parsed.add_error(sheet, row, title, f"请将{title}列设置为文本格式后重新导入")
-        return ""
-    try:
-        return clean(_text(value))
-    except ServiceError as error:
-        # The message never repeats the number itself: it would land in the job's record.
-        context.parsed.add_error(sheet, row, title, error.message)
-        return ""
+        raise ServiceError(f"请将{title}列设置为文本格式后重新导入")
+    return clean(_text(value))
 
 
 _ROLE_COLUMN = next(column for column in PERSON_COLUMNS if column.key == "role")
@@ -720,3 +756,10 @@ def parse_tables(
         parsed.add_error(tables[0].name, 0, "", "文件中没有可导入的数据行")
     progress(parsed.processed_rows)
     return parsed
+
+
+# Cell readings shared with the other uploads that read a table the same way (analysis.vetting).
+cell_text = _text
+cell_code = _code
+shown = _shown
+is_empty_row = _is_empty

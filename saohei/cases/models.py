@@ -204,6 +204,7 @@ class CasePersonPlate(VehiclePlate):
     """A vehicle plate of a case's 涉案人员 (the import's 车牌号 column)."""
 
     person = models.ForeignKey(CasePerson, on_delete=models.CASCADE, related_name="plates")
+    owner_field = "person"
 
     class Meta(VehiclePlate.Meta):
         verbose_name = "涉案人员车牌号"

@@ -28,6 +28,7 @@ from saohei.cases.queries import CaseFilters
 from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.models import store_plates
 from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.leads.models import (
     Channel,
@@ -287,12 +288,9 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
                     [_person(case_ids[row.case_number], row, sealer) for row in person_batch]
                 )
                 # bulk_create gives back the new ids (RETURNING on SQLite and PostgreSQL).
-                CasePersonPlate.objects.bulk_create(
-                    CasePersonPlate(person=person, number=number)
-                    for person, row in zip(persons, person_batch, strict=True)
-                    for number in row.plates
+                plates_written += store_plates(
+                    CasePersonPlate, zip(persons, [row.plates for row in person_batch], strict=True)
                 )
-                plates_written += sum(len(row.plates) for row in person_batch)
             persons_written = len(parsed.persons)
         numbers = {row.number for row in parsed.cases} | {p.case_number for p in parsed.persons}
         people_changed("case", (case_ids[number] for number in numbers if number in case_ids))

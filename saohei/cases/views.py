@@ -1,5 +1,4 @@
 from typing import IO, Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
+from saohei.common.paging import query_without_cursor
 from saohei.common.views import ask_for_files_again
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
@@ -62,7 +62,6 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     page = queries.page_of_cases(
         cases, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
-    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
     return render(
         request,
         "cases/case_list.html",
@@ -71,7 +70,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "count": queries.capped_count(cases),
             "progress": queries.review_progress(user),
-            "base_query": base_query,
+            "base_query": query_without_cursor(request),
         },
     )
 

@@ -1,5 +1,8 @@
 """Abstract field sets shared by contexts; no tables of their own."""
 
+from collections.abc import Iterable
+from typing import ClassVar
+
 from django.db import models
 
 from saohei.common.crypto import DecryptionError
@@ -127,6 +130,8 @@ class VehiclePlate(models.Model):
     person registry links people by plate. Not sealed (decision 0027)."""
 
     number = models.CharField("车牌号", max_length=8, db_index=True)
+    # The name of the concrete model's foreign key to its person, for `store_plates`.
+    owner_field: ClassVar[str]
 
     class Meta:
         abstract = True
@@ -134,3 +139,17 @@ class VehiclePlate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+def store_plates(
+    model: type[VehiclePlate], plates_by_owner: Iterable[tuple[models.Model, Iterable[str]]]
+) -> int:
+    """Write one `model` row per person and plate (plates already clean, in normal form) in one
+    bulk insert; returns how many. The calling service holds the transaction and the audit."""
+    rows = [
+        model(**{model.owner_field: owner, "number": number})
+        for owner, numbers in plates_by_owner
+        for number in numbers
+    ]
+    model._default_manager.bulk_create(rows)
+    return len(rows)

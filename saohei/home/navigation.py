@@ -37,6 +37,7 @@ MENU: list[MenuEntry | MenuGroup] = [
             MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
             MenuEntry("人员库", "analysis:person_search", OFFICE | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
+            MenuEntry("候选人资格联审", "analysis:vetting", OFFICE),
         ),
     ),
     MenuGroup(

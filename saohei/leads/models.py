@@ -322,6 +322,7 @@ class SubjectPlate(VehiclePlate):
     """A vehicle plate of a lead's subject."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="plates")
+    owner_field = "subject"
 
     class Meta(VehiclePlate.Meta):
         verbose_name = "被反映人车牌号"

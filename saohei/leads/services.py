@@ -14,6 +14,7 @@ from saohei.audit.services import record_event
 from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.models import store_plates
 from saohei.common.plates import MAX_PLATES, clean_plate
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
@@ -272,11 +273,7 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
     for subject in subjects:
         subject.lead = lead
     Subject.objects.bulk_create(subjects)
-    SubjectPlate.objects.bulk_create(
-        SubjectPlate(subject=subject, number=number)
-        for subject, numbers in zip(subjects, plates, strict=True)
-        for number in numbers
-    )
+    store_plates(SubjectPlate, zip(subjects, plates, strict=True))
     _store_attachments(lead, actor, data.attachments)
     people_changed("lead", [lead.pk])
     _event(lead, actor, LeadEventKind.REGISTERED)
@@ -304,7 +301,7 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     numbers = _clean_plates(subject.plates)
     cleaned.lead = lead
     cleaned.save()
-    SubjectPlate.objects.bulk_create(SubjectPlate(subject=cleaned, number=n) for n in numbers)
+    store_plates(SubjectPlate, [(cleaned, numbers)])
     if cleaned.role == SubjectRole.OFFICIAL and not lead.involves_official:
         # A lead about an official stays with the leaders, however the official was added.
         lead.involves_official = True
@@ -325,9 +322,7 @@ def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) 
     numbers = _clean_plates(plates)
     before = set(subject.plates.values_list("number", flat=True))
     subject.plates.exclude(number__in=numbers).delete()
-    SubjectPlate.objects.bulk_create(
-        SubjectPlate(subject=subject, number=number) for number in numbers if number not in before
-    )
+    store_plates(SubjectPlate, [(subject, [number for number in numbers if number not in before])])
     people_changed("lead", [lead.pk])
     _audit(
         AuditAction.SUBJECT_PLATES_CHANGED,

@@ -1,8 +1,5 @@
-import re
-import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +13,8 @@ from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
+from saohei.common.paging import query_without_cursor
+from saohei.common.suggestions import suggested_initial
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
@@ -105,7 +104,6 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     rows = [
         (lead, queries.due_state(lead, today=today, threshold=threshold)) for lead in page.leads
     ]
-    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
     return render(
         request,
         "leads/lead_list.html",
@@ -114,7 +112,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "count": queries.capped_count(leads),
-            "base_query": base_query,
+            "base_query": query_without_cursor(request),
             "can_register": bool(access.registrable_towns(user)),
         },
     )
@@ -554,27 +552,6 @@ def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
-# Where a suggestion may come from: the lead's own texts, named in the link, never the value.
-SUGGESTION_SOURCES = ("summary", "narrative")
-
-
-def _suggested_initial(lead: Lead, query: Any) -> dict[str, str]:
-    """The form's first values from `?field=name&source=summary&start=3&end=5`: a span of the
-    lead's own text (识别建议), so that no ID number or phone ever travels in a URL."""
-    field, source = query.get("field", ""), query.get("source", "")
-    start, end = parse_id(query.get("start", "")), parse_id(query.get("end", ""))
-    if field not in ("name", "alias", "id_number", "phone") or source not in SUGGESTION_SOURCES:
-        return {}
-    text = getattr(lead, source)
-    if start is None or end is None or not 0 <= start < end <= len(text):
-        return {}
-    value = text[start:end]
-    if field in ("id_number", "phone"):
-        # As typed in the narrative ("１３９ ０５３１-２４６８"); the form wants the bare number.
-        value = re.sub(r"[^0-9Xx+]", "", unicodedata.normalize("NFKC", value))
-    return {field: value}
-
-
 @role_required(*access.OFFICE_ROLES)
 def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     """添加被反映人: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
@@ -585,7 +562,13 @@ def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             "只有本镇扫黑办工作人员或领导小组组长、副组长可以添加被反映人", status=403
         )
     form = SubjectForm(
-        request.POST or None, town=lead.unit, initial=_suggested_initial(lead, request.GET)
+        request.POST or None,
+        town=lead.unit,
+        initial=suggested_initial(
+            # A suggestion may cut only the lead's own texts, named in the link.
+            {"summary": lead.summary, "narrative": lead.narrative},
+            request.GET,
+        ),
     )
     form.fields["name"].required = True
 

@@ -16,6 +16,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
+from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
@@ -79,7 +80,6 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     page = queries.page_of_activities(
         activities, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
-    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
     return _render(
         request,
         "publicity/activity_list.html",
@@ -88,7 +88,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "count": queries.capped_count(activities),
             "totals": [row for row in queries.kind_totals(activities) if row.activities],
-            "base_query": base_query,
+            "base_query": query_without_cursor(request),
             "can_record": bool(access.recordable_villages(user) or access.office_towns(user)),
         },
     )

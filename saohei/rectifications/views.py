@@ -1,6 +1,5 @@
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm, describe_filters
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
+from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
@@ -90,7 +90,6 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     threshold = queries.amber_threshold(today)
     rows = [(item, queries.due_state(item, today=today, threshold=threshold)) for item in page.rows]
-    base_query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("after", "before")])
     return render(
         request,
         "rectifications/item_list.html",
@@ -99,7 +98,7 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "count": queries.capped_count(items),
-            "base_query": base_query,
+            "base_query": query_without_cursor(request),
             "can_open": bool(access.openable_towns(user)),
         },
     )

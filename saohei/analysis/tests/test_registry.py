@@ -121,6 +121,7 @@ def test_the_same_name_in_one_village_is_only_a_suggestion(
     assert person_of(a, "孙七") != person_of(b, "孙七")
     suggestion = SamePersonSuggestion.objects.get()
     assert suggestion.name == "孙七" and suggestion.village == here
+    assert suggestion.status == "open"
     assert {suggestion.first_key, suggestion.second_key} == {
         person_of(a, "孙七").person_key,
         person_of(b, "孙七").person_key,
@@ -271,3 +272,26 @@ def test_incremental_updates_equal_a_full_rebuild(
     incremental = registry_state()
     rebuild()
     assert registry_state() == incremental
+
+
+def test_a_full_rebuild_takes_over_what_waited_in_the_outbox(town: Unit) -> None:
+    make_case(town, P("秦三", id_number=id_number(31)))
+    assert PendingChange.objects.count() == 1
+    rebuild()
+    assert not PendingChange.objects.exists()
+    assert Person.objects.filter(name="秦三").count() == 1
+
+
+def test_analyse_rebuilds_one_town_and_prints_its_progress(town: Unit) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_case(town, P("尤四", id_number=id_number(32)))
+    out = StringIO()
+    call_command("analyse", "--unit", "港西镇", stdout=out)
+    assert Person.objects.filter(name="尤四").exists()
+    text = out.getvalue()
+    assert "7/7" in text and "完成：出现记录 1 条" in text
+    with pytest.raises(Exception, match="没有名为"):
+        call_command("analyse", "--unit", "不存在镇", stdout=out)

@@ -58,10 +58,14 @@ def test_the_office_sees_suggestions_with_links_that_carry_no_values(
     ):
         assert text in page
     links = [part.split('"', 1)[0] for part in page.split('href="')[1:] if "subjects/add" in part]
-    assert len(links) == 3  # name, phone, ID number; plates and places have no field to fill
-    assert not any("139" in link or "370281" in link or "申屠" in link for link in links)
+    assert len(links) == 4  # name, phone, ID number, plate; places have no field to fill
+    assert not any(
+        "139" in link or "370281" in link or "申屠" in link or "5R321" in link for link in links
+    )
     prefilled = client.get(links[0]).content.decode()
     assert 'value="申屠亮"' in prefilled
+    plate_link = next(link for link in links if "field=plates" in link)
+    assert "鲁K·5R321" in unescape(client.get(plate_link).content.decode())
 
 
 def test_the_lead_page_links_to_the_suggestions_for_the_office(

@@ -73,6 +73,21 @@ def test_the_office_replaces_a_subjects_plates_with_an_audit_event(
     assert event.actor == _user("banshi")
 
 
+def test_plates_stay_as_they_were_when_the_audit_event_cannot_be_written(
+    lead_with_plates: Lead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject = lead_with_plates.subjects.get()
+
+    def audit_fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services, "_audit", audit_fails)
+    with pytest.raises(RuntimeError):
+        services.set_subject_plates(actor=_user("banshi"), subject=subject, plates=["粤B12345D"])
+
+    assert _plates(subject) == ["鲁K12345", "鲁KD12345"]
+
+
 @pytest.mark.parametrize("username", ["cun02", "suozhang", "shiban"])
 def test_only_the_office_may_change_plates(lead_with_plates: Lead, username: str) -> None:
     subject = lead_with_plates.subjects.get()

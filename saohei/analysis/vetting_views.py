@@ -1,0 +1,185 @@
+"""村"两委"候选人资格联审 pages: upload and past runs, the 联审 sheet, its .xlsx export.
+
+Only the 组长/副组长 and the office of the run's town (`access.VETTING_ROLES`); others 403, a
+run of another town 404. ID numbers appear masked only: on the page, in the export, in the log.
+"""
+
+from dataclasses import dataclass
+from typing import IO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from saohei.analysis import access, services
+from saohei.analysis.forms import VettingForm
+from saohei.analysis.models import IncidentKind, VettingCandidate, VettingRun
+from saohei.analysis.vetting import Finding, ShownFindings, findings_for_viewer
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import client_ip, stamped_name, streamed_download
+from saohei.common.ledgers import Cell, write_ledger
+from saohei.common.views import ask_for_files_again
+from saohei.organisations.models import User
+
+# The page lists this many of a refused list's errors (a list has at most a few thousand rows).
+ERRORS_SHOWN = 500
+RUNS_SHOWN = 100
+NOT_COVERED_NOTE = "由扫黑办工作人员联审，涉及公职人员的线索未参与比对"
+HIDDEN_NOTE = "另有 {} 条记录您无权查看，请向组长、副组长了解"
+EXPORT_COLUMNS = [
+    "序号",
+    "行号",
+    "村",
+    "姓名",
+    "身份证号",
+    "拟任职务",
+    "联审结果",
+    "原因及记录编号",
+]
+DETAIL_URLS: dict[str, str] = {IncidentKind.CASE: "cases:detail", IncidentKind.LEAD: "leads:detail"}
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@role_required(*access.VETTING_ROLES)
+def vetting_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    towns = access.vetting_towns(user).order_by("path")
+    if not towns.exists():
+        raise PermissionDenied("您没有可联审的镇（街道）")
+    form = VettingForm(
+        request.POST or None, request.FILES or None, towns=towns, initial={"unit": towns.first()}
+    )
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_vetting(
+                actor=user,
+                unit=form.cleaned_data["unit"],
+                file=form.cleaned_data["file"],
+                ip_address=client_ip(request),
+            )
+        except ActionNotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except services.CandidateListRefused as error:
+            form.add_service_error(error)
+            errors = error.errors[:ERRORS_SHOWN]
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request, f"联审完成：{run.candidate_count} 人中 {run.review_count} 人需复核。"
+            )
+            return redirect("analysis:vetting_run", run_id=run.pk)
+    # A refused form cannot get its file back from the browser: say so beside it.
+    ask_for_files_again(request, form)
+    runs = access.visible_vetting_runs(user).select_related("unit", "uploaded_by")
+    return render(
+        request,
+        "analysis/vetting.html",
+        {
+            "form": form,
+            "errors": errors,
+            "runs": runs[:RUNS_SHOWN],
+            "runs_shown": RUNS_SHOWN,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    candidate: VettingCandidate
+    findings: list[tuple[Finding, str]]  # each reason with the link to its record
+    hidden: int
+
+    @property
+    def reasons(self) -> str:
+        """The reasons in one cell of the export."""
+        texts = [finding.text for finding, _ in self.findings]
+        if self.hidden:
+            texts.append(HIDDEN_NOTE.format(self.hidden))
+        return "；".join(texts)
+
+
+def _sheet(user: User, run: VettingRun) -> list[SheetRow]:
+    candidates = list(run.candidates.select_related("village"))
+    shown = findings_for_viewer(user, candidates)
+
+    def linked(found: ShownFindings) -> list[tuple[Finding, str]]:
+        return [
+            (finding, reverse(DETAIL_URLS[finding.record], args=[finding.record_id]))
+            if finding.record in DETAIL_URLS
+            else (finding, "")
+            for finding in found.findings
+        ]
+
+    return [
+        SheetRow(
+            candidate=candidate,
+            findings=linked(shown[candidate.pk]),
+            hidden=shown[candidate.pk].hidden,
+        )
+        for candidate in candidates
+    ]
+
+
+@require_GET
+@role_required(*access.VETTING_ROLES)
+def vetting_run_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    user = _actor(request)
+    run = access.get_vetting_run_for_user(user, run_id)
+    return render(request, "analysis/vetting_run.html", {"run": run, "rows": _sheet(user, run)})
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@require_GET
+@login_required
+def vetting_export_view(request: HttpRequest, run_id: int) -> FileResponse:
+    user = _actor(request)
+    if not user_has_any_role(user, access.VETTING_ROLES):
+        raise PermissionDenied("您没有导出联审表的权限")
+    run = access.get_vetting_run_for_user(user, run_id)
+    rows = _sheet(user, run)
+
+    def values(row: SheetRow) -> list[Cell]:
+        candidate = row.candidate
+        return [
+            candidate.row_number,
+            candidate.village.name,
+            candidate.name,
+            candidate.id_number_masked,
+            candidate.position,
+            candidate.get_result_display(),
+            row.reasons,
+        ]
+
+    when = timezone.localtime(run.uploaded_at)
+    described = f"{run.unit.name}，{run.file_name}，联审于 {when:%Y-%m-%d %H:%M}"
+    if not run.covers_officials_leads:
+        described += f"，{NOT_COVERED_NOTE}"
+
+    def write(target: IO[bytes]) -> None:
+        count = write_ledger(
+            target,
+            sheet_name="候选人资格联审表",
+            columns=EXPORT_COLUMNS,
+            rows=(values(row) for row in rows),
+            exported_by=str(user),
+            filters=described,
+            noun="人",
+            limit=len(rows) + 1,
+            wrap=True,
+        )
+        services.record_vetting_export(
+            actor=user, run=run, count=count, ip_address=client_ip(request)
+        )
+
+    return streamed_download(write, filename=stamped_name("候选人资格联审表"))
