@@ -1,6 +1,9 @@
-"""State changes of the analysis context that people make: the 村"两委"候选人资格联审 and its
-export, the 研判会's decision on a prompt, and the office's thresholds. Each is one transaction
-with its audit event."""
+"""State changes of the analysis context that people make, each one transaction with its audit
+event: the 村"两委"候选人资格联审 and its export; the office's corrections to the person registry
+(decision 0030: merge two persons, split one appearance off, undo either, answer a 疑似同一人
+suggestion, keep the exclusion list — the registry re-resolved for the persons concerned before
+the transaction commits, so no page shows a half-applied correction); the 研判会's decision on a
+prompt; and the office's thresholds."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,14 +12,23 @@ from typing import IO
 from django.db import transaction
 from django.utils import timezone
 
-from saohei.analysis import access, vetting
+from saohei.analysis import access, registry, vetting
+from saohei.analysis.access import among_visible
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import (
     AnalysisSettings,
     Appearance,
     FailedElement,
+    IdentifierExclusion,
+    IdentifierKind,
+    MergeRule,
+    Person,
     Prompt,
     PromptStatus,
+    SamePersonSuggestion,
+    SharedIdentifier,
+    SplitRule,
+    SuggestionStatus,
     VettingCandidate,
     VettingResult,
     VettingRun,
@@ -27,7 +39,7 @@ from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event
 from saohei.cases import importing
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.pii import mask_id_number, seal
+from saohei.common.pii import blind_index, clean_mobile, mask_id_number, mask_mobile, seal
 from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES
 from saohei.leads.models import Channel, Lead, Source
 from saohei.leads.services import LeadInput, SubjectInput, register_lead
@@ -369,3 +381,280 @@ def record_prompt_identifiers_revealed(
         ip_address=ip_address,
         details={"prompt": prompt.pk, "persons": persons, "via": "api"},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections to the person registry
+
+REASON_MAX_LENGTH = 200
+
+NOT_OFFICE = "只有该人员所在镇的扫黑办工作人员或领导小组组长、副组长可以修正人员归并"
+
+
+def _reason(reason: str, *, required: bool = True) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ServiceError("请填写理由", field="reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ServiceError(f"理由不能超过 {REASON_MAX_LENGTH} 个字", field="reason")
+    return reason
+
+
+def _office_unit(actor: User, person_keys: list[str]) -> Unit:
+    """The town in which the actor, as its office, sees the persons of these keys (every key
+    must be seen so); refused otherwise."""
+    office = grant_paths(actor, OFFICE_ROLES)
+    unit = None
+    for key in dict.fromkeys(person_keys):
+        rows = among_visible(
+            actor, Appearance.objects.filter(person_key=key).select_related("unit")[:500]
+        )
+        mine = [row.unit for row in rows if unit_in_paths(row.unit, office)]
+        if not mine:
+            raise ActionNotAllowed(NOT_OFFICE)
+        unit = unit or mine[0]
+    if unit is None:
+        raise ActionNotAllowed(NOT_OFFICE)
+    return unit
+
+
+def _require_office_anywhere(actor: User) -> None:
+    if not grant_paths(actor, OFFICE_ROLES):
+        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以维护排除清单")
+
+
+def _merge(*, actor: User, person: Person, other: Person, reason: str) -> tuple[MergeRule, Unit]:
+    if person.pk == other.pk or person.person_key == other.person_key:
+        raise ServiceError("不能与同一人员合并", field="other")
+    unit = _office_unit(actor, [person.person_key, other.person_key])
+    rule = MergeRule.objects.create(
+        first_key=person.person_key,
+        second_key=other.person_key,
+        reason=reason,
+        created_by=actor,
+    )
+    registry.refresh_persons([person.person_key, other.person_key])
+    return rule, unit
+
+
+@transaction.atomic
+def merge_persons(*, actor: User, person: Person, other: Person, reason: str) -> Person:
+    """与…合并: the office says two persons are one; the merged person is returned."""
+    reason = _reason(reason)
+    rule, unit = _merge(actor=actor, person=person, other=other, reason=reason)
+    record_event(
+        action=AuditAction.PERSONS_MERGED,
+        actor=actor,
+        unit=unit,
+        target_label=f"人员 {person.pk} + {other.pk}",
+        details={"merge_rule": rule.pk, "persons": [person.pk, other.pk]},
+    )
+    return merged_person(rule)
+
+
+def merged_person(rule: MergeRule) -> Person:
+    """The person a merge rule's keys resolve to now (the first side's after an undo)."""
+    found = (
+        Person.objects.filter(person_key__in=access.merged_person_keys(rule))
+        .order_by("person_key")
+        .first()
+    )
+    if found is None:
+        raise ServiceError("该人员已不在人员库中")
+    return found
+
+
+@transaction.atomic
+def undo_merge(*, actor: User, rule: MergeRule) -> None:
+    """撤销合并: the two persons are resolved apart again (other merges stay)."""
+    if rule.undone_at is not None:
+        raise ServiceError("该合并已撤销")
+    keys = access.merged_person_keys(rule)
+    unit = _office_unit(actor, sorted(keys))
+    _mark_undone(rule, actor, unit, AuditAction.PERSONS_MERGE_UNDONE, "合并", "merge_rule")
+    registry.refresh_persons(keys | {rule.first_key, rule.second_key})
+
+
+def _mark_undone(
+    rule: MergeRule | SplitRule,
+    actor: User,
+    unit: Unit,
+    action: AuditAction,
+    label: str,
+    detail_key: str,
+) -> None:
+    """An undo keeps the rule as the office's record, marked undone, and audits it."""
+    rule.undone_by = actor
+    rule.undone_at = timezone.now()
+    rule.save(update_fields=["undone_by", "undone_at"])
+    record_event(
+        action=action,
+        actor=actor,
+        unit=unit,
+        target_label=f"{label} #{rule.pk}",
+        details={detail_key: rule.pk},
+    )
+
+
+@transaction.atomic
+def split_appearance(*, actor: User, appearance: Appearance, reason: str) -> Person:
+    """拆分: this appearance is not the person it resolved to; it becomes a person of its own."""
+    reason = _reason(reason)
+    unit = _office_unit(actor, [appearance.person_key])
+    if Appearance.objects.filter(person_key=appearance.person_key).count() < 2:
+        raise ServiceError("该人员只有这一条记录，无需拆分")
+    rule = SplitRule.objects.create(
+        incident_kind=appearance.incident_kind,
+        source_id=appearance.source_id,
+        reason=reason,
+        created_by=actor,
+    )
+    record_event(
+        action=AuditAction.APPEARANCE_SPLIT,
+        actor=actor,
+        unit=unit,
+        target_label=f"人员 {appearance.person_id}",
+        details={
+            "split_rule": rule.pk,
+            "person": appearance.person_id,
+            "incident": f"{appearance.incident_kind}:{appearance.incident_id}",
+        },
+    )
+    registry.refresh_persons([appearance.person_key])
+    person = _person_of_source(rule.incident_kind, rule.source_id)
+    if person is None:
+        raise ServiceError("拆分后未能建立人员，请稍后重试")
+    return person
+
+
+def _person_of_source(incident_kind: str, source_id: int) -> Person | None:
+    """The person a source row resolves to now (a refresh re-creates appearance rows)."""
+    return Person.objects.filter(
+        appearances__incident_kind=incident_kind, appearances__source_id=source_id
+    ).first()
+
+
+@transaction.atomic
+def undo_split(*, actor: User, rule: SplitRule) -> Person | None:
+    """撤销拆分: the appearance is resolved by its identifiers again."""
+    if rule.undone_at is not None:
+        raise ServiceError("该拆分已撤销")
+    appearance = Appearance.objects.filter(
+        incident_kind=rule.incident_kind, source_id=rule.source_id
+    ).first()
+    if appearance is None:
+        raise ServiceError("该记录已不在人员库中")
+    unit = _office_unit(actor, [appearance.person_key])
+    _mark_undone(rule, actor, unit, AuditAction.APPEARANCE_SPLIT_UNDONE, "拆分", "split_rule")
+    registry.refresh_persons([appearance.person_key])
+    return _person_of_source(rule.incident_kind, rule.source_id)
+
+
+def _open_suggestion(suggestion: SamePersonSuggestion) -> tuple[Person, Person]:
+    if suggestion.status != SuggestionStatus.OPEN:
+        raise ServiceError("该疑似同一人提示已处理")
+    persons = {
+        person.person_key: person
+        for person in Person.objects.filter(
+            person_key__in=[suggestion.first_key, suggestion.second_key]
+        )
+    }
+    if len(persons) != 2:
+        raise ServiceError("提示中的人员已变化，请刷新后再处理")
+    return persons[suggestion.first_key], persons[suggestion.second_key]
+
+
+@transaction.atomic
+def confirm_same_person(
+    *, actor: User, suggestion: SamePersonSuggestion, reason: str = ""
+) -> Person:
+    """确认为同一人: the suggestion becomes a merge rule (undone like any merge)."""
+    first, second = _open_suggestion(suggestion)
+    reason = _reason(reason, required=False) or "确认疑似同一人"
+    # Answered before the merge: the refresh drops open suggestions whose persons are gone.
+    _decide_suggestion(suggestion, actor, SuggestionStatus.CONFIRMED, reason)
+    rule, unit = _merge(actor=actor, person=first, other=second, reason=reason)
+    record_event(
+        action=AuditAction.SAME_PERSON_CONFIRMED,
+        actor=actor,
+        unit=unit,
+        target_label=f"疑似同一人 #{suggestion.pk}",
+        details={"suggestion": suggestion.pk, "merge_rule": rule.pk},
+    )
+    return merged_person(rule)
+
+
+@transaction.atomic
+def reject_same_person(*, actor: User, suggestion: SamePersonSuggestion, reason: str) -> None:
+    """否定: not the same person; the suggestion stays answered and is not made again."""
+    first, second = _open_suggestion(suggestion)
+    reason = _reason(reason)
+    unit = _office_unit(actor, [first.person_key, second.person_key])
+    _decide_suggestion(suggestion, actor, SuggestionStatus.REJECTED, reason)
+    record_event(
+        action=AuditAction.SAME_PERSON_REJECTED,
+        actor=actor,
+        unit=unit,
+        target_label=f"疑似同一人 #{suggestion.pk}",
+        details={"suggestion": suggestion.pk},
+    )
+
+
+def _decide_suggestion(
+    suggestion: SamePersonSuggestion, actor: User, status: SuggestionStatus, reason: str
+) -> None:
+    suggestion.status = status
+    suggestion.decided_by = actor
+    suggestion.decided_at = timezone.now()
+    suggestion.reason = reason
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+
+
+@transaction.atomic
+def exclude_mobile(
+    *,
+    actor: User,
+    reason: str,
+    mobile: str = "",
+    shared: SharedIdentifier | None = None,
+) -> IdentifierExclusion:
+    """排除清单: a mobile (typed, or from the over-shared list) that never links people."""
+    _require_office_anywhere(actor)
+    reason = _reason(reason)
+    if shared is not None:
+        if shared.kind != IdentifierKind.PHONE:
+            raise ServiceError("只能排除手机号")
+        value, masked = shared.value, shared.masked
+    else:
+        phone = clean_mobile(mobile)
+        value, masked = blind_index("phone", phone), mask_mobile(phone)
+    if IdentifierExclusion.objects.filter(kind=IdentifierKind.PHONE, value=value).exists():
+        raise ServiceError("该号码已在排除清单中", field="mobile")
+    exclusion = IdentifierExclusion.objects.create(
+        kind=IdentifierKind.PHONE, value=value, masked=masked, reason=reason, created_by=actor
+    )
+    record_event(
+        action=AuditAction.IDENTIFIER_EXCLUDED,
+        actor=actor,
+        unit=actor.unit,
+        target_label=f"手机号 {masked}",
+        details={"exclusion": exclusion.pk},
+    )
+    registry.refresh_identifier(IdentifierKind.PHONE, value)
+    return exclusion
+
+
+@transaction.atomic
+def remove_exclusion(*, actor: User, exclusion: IdentifierExclusion) -> None:
+    """移出排除清单: the mobile links people again."""
+    _require_office_anywhere(actor)
+    kind, value, masked, pk = exclusion.kind, exclusion.value, exclusion.masked, exclusion.pk
+    exclusion.delete()
+    record_event(
+        action=AuditAction.IDENTIFIER_EXCLUSION_REMOVED,
+        actor=actor,
+        unit=actor.unit,
+        target_label=f"手机号 {masked}",
+        details={"exclusion": pk},
+    )
+    registry.refresh_identifier(kind, value)

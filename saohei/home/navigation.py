@@ -35,6 +35,7 @@ MENU: list[MenuEntry | MenuGroup] = [
             MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
             MenuEntry("举报受理", "tips:queue", OFFICE),
             MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("人员库", "analysis:person_search", OFFICE | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
             MenuEntry("候选人资格联审", "analysis:vetting", OFFICE),
             MenuEntry("研判提示", "analysis:prompts", OFFICE | {Role.POLICE_OFFICER}),

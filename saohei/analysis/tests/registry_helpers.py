@@ -99,3 +99,11 @@ def registry_state() -> dict[str, object]:
             SamePersonSuggestion.objects.values_list("first_key", "second_key", "status")
         ),
     }
+
+
+def person_of(case: Case, name: str) -> Person:
+    """The person the case's row of this name resolved to."""
+    source = CasePerson.objects.get(case=case, name=name)
+    person = Appearance.objects.get(incident_kind="case", source_id=source.pk).person
+    assert person is not None
+    return person

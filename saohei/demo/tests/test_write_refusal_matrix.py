@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
+from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -35,7 +36,18 @@ from saohei.accountability.access import visible_talks
 from saohei.accountability.models import Talk
 from saohei.accounts.models import UserSession
 from saohei.accounts.services import request_password_reset
+from saohei.analysis import access as analysis_access
 from saohei.analysis.access import visible_prompts
+from saohei.analysis.changes import refresh_pending
+from saohei.analysis.models import (
+    Appearance,
+    IdentifierExclusion,
+    MergeRule,
+    Person,
+    SamePersonSuggestion,
+    SharedIdentifier,
+    SplitRule,
+)
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.api import api
 from saohei.api.services import create_api_token
@@ -246,12 +258,81 @@ def _build_objects() -> Objects:
         "leads:create": lambda user: bool(lead_access.registrable_towns(user)),
         "organisations:group_member_add": group_editor,
     }
+    ids_of_registry, reachable_in_registry = _registry_objects()
+    ids.update(ids_of_registry)
+    reachable.update(reachable_in_registry)
     if task is not None:
         ids["task_id"] = task.pk
         reachable["task_id"] = sees(visible_tasks, task.pk)
     if schedule is not None:
         ids["schedule_id"] = schedule.pk
     return Objects(ids=ids, reachable=reachable)
+
+
+def _registry_objects() -> tuple[dict[str, int], dict[str, Callable[[User], bool]]]:
+    """Two persons of the demo town's cases, and one of each office correction."""
+    refresh_pending()
+    person, other = (
+        Person.objects.filter(appearances__incident_kind="case").distinct().order_by("id")[:2]
+    )
+    appearance = Appearance.objects.filter(person=person).order_by("id").first()
+    assert appearance is not None
+    # The demo's people have no mobile: one appearance is given a (derived) one to be shared.
+    Appearance.objects.filter(pk=appearance.pk).update(
+        phone_index="矩阵测试", phone_masked="139****0000"
+    )
+    office = User.objects.get(username="banshi")
+    merge = MergeRule.objects.create(
+        first_key=person.person_key,
+        second_key=other.person_key,
+        reason="矩阵测试",
+        created_by=office,
+    )
+    split = SplitRule.objects.create(
+        incident_kind=appearance.incident_kind,
+        source_id=appearance.source_id,
+        reason="矩阵测试",
+        created_by=office,
+    )
+    suggestion = SamePersonSuggestion.objects.create(
+        first_key=person.person_key, second_key=other.person_key, name=person.name
+    )
+    exclusion = IdentifierExclusion.objects.create(
+        kind="phone",
+        value="矩阵测试排除",
+        masked="139****0001",
+        reason="矩阵测试",
+        created_by=office,
+    )
+    shared = SharedIdentifier.objects.create(kind="phone", value="矩阵测试", masked="139****0000")
+
+    def finds(get: Callable[[User, int], Any], pk: int) -> Callable[[User], bool]:
+        def reach(user: User) -> bool:
+            try:
+                get(user, pk)
+            except Http404:
+                return False
+            return True
+
+        return reach
+
+    ids = {
+        "person_id": person.pk,
+        "appearance_id": appearance.pk,
+        "merge_id": merge.pk,
+        "split_id": split.pk,
+        "suggestion_id": suggestion.pk,
+        "exclusion_id": exclusion.pk,
+        "shared_id": shared.pk,
+    }
+    reachable = {
+        "person_id": finds(analysis_access.get_person_for_user, person.pk),
+        "merge_id": finds(analysis_access.get_merge_rule_for_user, merge.pk),
+        "split_id": finds(analysis_access.get_split_rule_for_user, split.pk),
+        "suggestion_id": finds(analysis_access.get_suggestion_for_user, suggestion.pk),
+        "shared_id": finds(analysis_access.get_shared_for_user, shared.pk),
+    }
+    return ids, reachable
 
 
 def _page_patterns(

@@ -1,0 +1,359 @@
+"""Person pages, person search, "also appears in" fragments and the office's corrections
+(decision 0030). Views fetch through `access`, read through `queries`, write through `services`.
+
+- Person pages and search: office roles and police (`REGISTRY_ROLES`); others 403.
+- Corrections (merge, split, undo, 疑似同一人, exclusions, over-shared mobiles): the office.
+- "also appears in" under a record: whoever may open the record; the number of records they
+  may not open is shown to the registry's roles only (a village head learns nothing of them).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from saohei.analysis import access, queries, services
+from saohei.analysis.forms import (
+    ExclusionForm,
+    MergeForm,
+    OptionalReasonForm,
+    PersonSearchForm,
+    ReasonForm,
+)
+from saohei.analysis.models import (
+    IdentifierExclusion,
+    IncidentKind,
+)
+from saohei.cases import access as case_access
+from saohei.common.access import role_required
+from saohei.common.errors import ServiceError
+from saohei.common.forms import StyledForm
+from saohei.common.paging import query_without_cursor
+from saohei.common.views import submit_action_form
+from saohei.leads import access as lead_access
+from saohei.organisations.models import User
+from saohei.tips import access as tip_access
+
+OFFICE_ROLES = lead_access.OFFICE_ROLES
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
+# Person search and person page
+
+
+def _search(request: HttpRequest, user: User) -> dict[str, Any]:
+    form = PersonSearchForm(request.GET if request.GET.get("q") else None)
+    context: dict[str, Any] = {"form": form, "page": None, "rows": [], "query": None}
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"] is not None:
+        query = form.cleaned_data["q"]
+        result = queries.search_persons(
+            user,
+            query,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+        context.update(
+            page=result.page,
+            truncated=result.truncated,
+            rows=queries.person_rows(user, result.page.rows),
+            query=query,
+            base_query=query_without_cursor(request),
+        )
+    return context
+
+
+@require_GET
+@role_required(*access.REGISTRY_ROLES)
+def person_search_view(request: HttpRequest) -> HttpResponse:
+    context = _search(request, _actor(request))
+    status = 400 if context["form"].errors else 200
+    return render(request, "analysis/person_search.html", context, status=status)
+
+
+def _person_page(
+    request: HttpRequest, person_id: int, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    user = _actor(request)
+    person = access.get_person_for_user(user, person_id)
+    view = queries.person_view(user, person)
+    if view is None:
+        raise Http404("人员不存在或您无权查看")
+    is_office = user.has_any_role(OFFICE_ROLES)
+    context = {
+        "view": view,
+        "is_office": is_office,
+        "split_form": extra.pop("split_form", None) or ReasonForm(),
+        "split_target": extra.pop("split_target", None),
+        **extra,
+    }
+    return render(request, "analysis/person_detail.html", context, status=status)
+
+
+@require_GET
+@role_required(*access.REGISTRY_ROLES)
+def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    return _person_page(request, person_id)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def person_merge_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """与…合并: find the other person by the search, choose them, give the reason."""
+    user = _actor(request)
+    person = access.get_person_for_user(user, person_id)
+    if queries.person_view(user, person) is None:
+        raise Http404("人员不存在或您无权查看")
+
+    def render_page(form: StyledForm | None = None) -> HttpResponse:
+        context = _search(request, user)
+        context["rows"] = [row for row in context["rows"] if row.person.pk != person.pk]
+        context.update(person=person, merge_form=form or MergeForm())
+        return render(request, "analysis/person_merge.html", context)
+
+    if request.method != "POST":
+        return render_page()
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        try:
+            other = access.get_person_for_user(user, data["other"])
+        except Http404 as error:
+            raise ServiceError("请选择要合并的人员", field="other") from error
+        merged = services.merge_persons(
+            actor=user, person=person, other=other, reason=data["reason"]
+        )
+        messages.success(request, "已合并为同一人员；可在人员页撤销。")
+        return redirect("analysis:person", merged.pk)
+
+    return submit_action_form(
+        request, MergeForm(request.POST), perform=perform, render_page=render_page
+    )
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def appearance_split_view(request: HttpRequest, person_id: int, appearance_id: int) -> HttpResponse:
+    user = _actor(request)
+    person = access.get_person_for_user(user, person_id)
+    appearance = access.get_appearance_for_user(user, person, appearance_id)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        alone = services.split_appearance(actor=user, appearance=appearance, reason=data["reason"])
+        messages.success(request, "已拆分为单独的人员；可在该人员页撤销。")
+        return redirect("analysis:person", alone.pk)
+
+    def render_page(form: StyledForm) -> HttpResponse:
+        return _person_page(request, person_id, split_form=form, split_target=appearance.pk)
+
+    return submit_action_form(
+        request, ReasonForm(request.POST), perform=perform, render_page=render_page
+    )
+
+
+def _with_reason(
+    request: HttpRequest, form: StyledForm, action: Callable[[str], str], back: str
+) -> HttpResponse:
+    """A button with a reason, sent from a list row: a bad reason or a refused service call
+    comes back as a message above the list; success goes where `action` says."""
+    if not form.is_valid():
+        messages.error(
+            request, "；".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+        return redirect(back)
+    return _answer(request, lambda: action(form.cleaned_data["reason"]), reverse(back))
+
+
+def _answer(request: HttpRequest, action: Callable[[], str], back: str) -> HttpResponse:
+    """Run one service call that needs no form; a refusal comes back as a message."""
+    try:
+        target = action()
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    return redirect(target or back)
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def merge_undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
+    user = _actor(request)
+    rule = access.get_merge_rule_for_user(user, merge_id)
+
+    def undo() -> str:
+        services.undo_merge(actor=user, rule=rule)
+        messages.success(request, "已撤销合并。")
+        return reverse("analysis:person", args=[services.merged_person(rule).pk])
+
+    return _answer(request, undo, reverse("analysis:person_search"))
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def split_undo_view(request: HttpRequest, split_id: int) -> HttpResponse:
+    user = _actor(request)
+    rule = access.get_split_rule_for_user(user, split_id)
+
+    def undo() -> str:
+        person = services.undo_split(actor=user, rule=rule)
+        messages.success(request, "已撤销拆分。")
+        return reverse("analysis:person", args=[person.pk]) if person else ""
+
+    return _answer(request, undo, reverse("analysis:person_search"))
+
+
+# ---------------------------------------------------------------------------------------------
+# 疑似同一人
+
+
+@require_GET
+@role_required(*OFFICE_ROLES)
+def same_person_list_view(request: HttpRequest) -> HttpResponse:
+    pairs = queries.open_same_person_pairs(_actor(request))
+    return render(
+        request,
+        "analysis/same_person.html",
+        {"pairs": pairs},
+    )
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    user = _actor(request)
+    suggestion = access.get_suggestion_for_user(user, suggestion_id)
+
+    def confirm(reason: str) -> str:
+        merged = services.confirm_same_person(actor=user, suggestion=suggestion, reason=reason)
+        messages.success(request, "已确认为同一人并合并；可在人员页撤销。")
+        return reverse("analysis:person", args=[merged.pk])
+
+    return _with_reason(request, OptionalReasonForm(request.POST), confirm, "analysis:same_person")
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def same_person_reject_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    user = _actor(request)
+    suggestion = access.get_suggestion_for_user(user, suggestion_id)
+
+    def reject(reason: str) -> str:
+        services.reject_same_person(actor=user, suggestion=suggestion, reason=reason)
+        messages.success(request, "已否定：不是同一人。")
+        return reverse("analysis:same_person")
+
+    return _with_reason(request, ReasonForm(request.POST), reject, "analysis:same_person")
+
+
+# ---------------------------------------------------------------------------------------------
+# 排除清单 and over-shared mobiles
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def exclusion_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+
+    def render_page(form: StyledForm | None = None) -> HttpResponse:
+        exclusions = IdentifierExclusion.objects.select_related("created_by").order_by(
+            "-created_at", "-id"
+        )
+        return render(
+            request,
+            "analysis/exclusions.html",
+            {"exclusions": exclusions, "form": form or ExclusionForm()},
+        )
+
+    if request.method != "POST":
+        return render_page()
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.exclude_mobile(actor=user, mobile=data["mobile"], reason=data["reason"])
+        messages.success(request, "已列入排除清单：该号码不再用于归并人员。")
+        return redirect("analysis:exclusions")
+
+    return submit_action_form(
+        request, ExclusionForm(request.POST), perform=perform, render_page=render_page
+    )
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpResponse:
+    user = _actor(request)
+    exclusion = access.get_exclusion_for_user(user, exclusion_id)
+
+    def remove() -> str:
+        services.remove_exclusion(actor=user, exclusion=exclusion)
+        messages.success(request, "已移出排除清单。")
+        return reverse("analysis:exclusions")
+
+    return _answer(request, remove, reverse("analysis:exclusions"))
+
+
+@require_GET
+@role_required(*OFFICE_ROLES)
+def shared_list_view(request: HttpRequest) -> HttpResponse:
+    """Over-shared mobiles given in records the user may see, each with how often it is seen."""
+    rows = queries.shared_mobiles_seen(_actor(request))
+    return render(request, "analysis/shared.html", {"rows": rows})
+
+
+@require_POST
+@role_required(*OFFICE_ROLES)
+def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
+    user = _actor(request)
+    shared = access.get_shared_for_user(user, shared_id)
+
+    def exclude(reason: str) -> str:
+        services.exclude_mobile(actor=user, shared=shared, reason=reason)
+        messages.success(request, "已列入排除清单：该号码不再用于归并人员。")
+        return reverse("analysis:exclusions")
+
+    return _with_reason(request, ReasonForm(request.POST), exclude, "analysis:shared")
+
+
+# ---------------------------------------------------------------------------------------------
+# "also appears in" under a lead, case or tip
+
+
+def _related(request: HttpRequest, kind: str, incident_id: int, title: str) -> HttpResponse:
+    user = _actor(request)
+    may_use_registry = access.may_use_registry(user)
+    related = queries.related_for_incident(user, kind, incident_id, for_registry=may_use_registry)
+    template = "analysis/related.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#related"
+    return render(
+        request,
+        template,
+        {"related": related, "title": title, "may_use_registry": may_use_registry},
+    )
+
+
+@require_GET
+@login_required
+def lead_related_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = lead_access.get_lead_for_user(_actor(request), lead_id)
+    return _related(request, IncidentKind.LEAD, lead.pk, f"线索 {lead.number}")
+
+
+@require_GET
+@role_required(*case_access.CASE_ROLES)
+def case_related_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_access.get_case_for_user(_actor(request), case_id)
+    return _related(request, IncidentKind.CASE, case.pk, f"案件 {case.number}")
+
+
+@require_GET
+@role_required(*tip_access.INTAKE_ROLES)
+def tip_related_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+    tip = tip_access.get_tip_for_user(_actor(request), tip_id)
+    return _related(request, IncidentKind.TIP, tip.pk, str(tip))
