@@ -130,6 +130,8 @@ class AuditAction(models.TextChoices):
     BRIEFING_EXPORTED = "briefing_exported", "导出工作简报"
     BRIEFING_SETTINGS_CHANGED = "briefing_settings_changed", "修改工作简报版头版记"
     FAILURES_SUMMARIZED = "failures_summarized", "同一来源失败汇总"
+    KEY_PERSONS_EXPORTED = "key_persons_exported", "导出重点人员名单"
+    CO_OFFENDERS_EXPORTED = "co_offenders_exported", "导出同案人员名单"
 
 
 class AuditResult(models.TextChoices):
