@@ -21,7 +21,7 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
-SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard", "extraction")
+SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard", "extraction", "lists")
 
 
 def main() -> None:
@@ -80,6 +80,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_dashboard(password=DEMO_PASSWORD)
         # On the same 100,000 leads: the pages that read across every context.
         _bench_reports(client_class, password=DEMO_PASSWORD)
+    if "lists" in sections:
+        from saohei.analysis.bench import bench_lists
+
+        bench_lists(client_class, password=DEMO_PASSWORD)
 
 
 def _median_ms(action: Callable[[], object], runs: int = 3) -> float:

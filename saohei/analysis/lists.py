@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Max, Min, When
+from django.db.models import Exists, Max, Min, OuterRef, When
 
 from saohei.analysis.access import visible_appearances
 from saohei.analysis.models import RINGLEADER_ROLES, Appearance, IncidentKind
@@ -76,7 +76,11 @@ def perpetrator_appearances(user: User, filters: ListFilters) -> "models.QuerySe
     towns = case_towns(user)
     if filters.town_id:
         towns = towns.filter(pk=filters.town_id)
-    rows = visible_appearances(user).filter(
+    # The window drives the query through the (unit, occurred_on) index; visibility is checked
+    # on each of its rows. Filtered directly, the OR of `visible_appearances` makes SQLite read
+    # every appearance of every visible incident of all years (decision 0031).
+    rows = Appearance.objects.filter(
+        Exists(visible_appearances(user).filter(pk=OuterRef("pk"))),
         unit__in=towns,
         occurred_on__gte=filters.date_from,
         occurred_on__lte=filters.date_to,
