@@ -137,16 +137,17 @@ def _bench_cases(town: "Unit", *, appearances: int, years: tuple[int, int], seed
     from saohei.organisations.models import Unit
 
     generator = random.Random(seed)  # noqa: S311 (benchmark data, not secrets)
-    villages = list(Unit.objects.filter(parent=town).villages()) or [None]
+    villages: list[Unit | None] = [*Unit.objects.filter(parent=town).villages()] or [None]
     pool = []
     for serial in range(appearances // 5):
         body = f"37098219{70 + serial % 30:02d}0101{serial % 1000:03d}"
-        number = body + ric.calc_check_digit(body + "0")
+        id_number = body + ric.calc_check_digit(body + "0")
+        # The index is made unique per person; the masked form only shows.
         pool.append(
             (
                 f"人员{seed}{serial}",
-                blind_index("id_number", number + str(serial)),
-                mask_id_number(number),
+                blind_index("id_number", id_number + str(serial)),
+                mask_id_number(id_number),
             )
         )
     causes = ["寻衅滋事", "故意伤害", "聚众斗殴", "故意毁坏财物", "敲诈勒索", "非法拘禁"]
@@ -232,6 +233,7 @@ def bench_lists(client_class: type, *, password: str) -> None:
     user = User.objects.get(username="banshi")
     start, end = default_window(timezone.localdate())
     village = Unit.objects.filter(parent=town).villages().first()
+    assert village is not None, "the demo town has villages"
 
     def measure(label: str) -> None:
         print(f"-- {label}: {Appearance.objects.count():,} appearances in the registry")

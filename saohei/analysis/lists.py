@@ -144,16 +144,17 @@ class PersonShown:
 
 
 def shown_persons(
-    rows: "models.QuerySet[Appearance]", person_ids: Iterable[int]
+    rows: "models.QuerySet[Appearance]", person_ids: Iterable[int] | None = None
 ) -> dict[int, PersonShown]:
     """Name and village of each person's latest appearance among `rows`, and the latest masked
-    ID number given there (never a clear one, never one from a record the viewer cannot see)."""
+    ID number given there (never a clear one, never one from a record the viewer cannot see).
+    Without `person_ids`, every person among `rows` (one pass, for a ledger)."""
     shown: dict[int, PersonShown] = {}
     masked: dict[int, str] = {}
-    latest_first = (
-        rows.filter(person_id__in=list(person_ids))
-        .order_by("person_id", "-occurred_on", "-id")
-        .values_list("person_id", "name", "village__name", "id_number_masked")
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=list(person_ids))
+    latest_first = rows.order_by("person_id", "-occurred_on", "-id").values_list(
+        "person_id", "name", "village__name", "id_number_masked"
     )
     for person_id, name, village, id_masked in latest_first:
         if person_id not in shown:
@@ -219,9 +220,12 @@ def decode_rank_cursor(cursor: str) -> tuple[int, int, int] | None:
 
 
 def _key_persons(
-    rows: "models.QuerySet[Appearance]", ranked: list[tuple[Any, ...]]
+    rows: "models.QuerySet[Appearance]",
+    ranked: list[tuple[Any, ...]],
+    shown: dict[int, PersonShown] | None = None,
 ) -> list[KeyPerson]:
-    shown = shown_persons(rows, [row[0] for row in ranked])
+    if shown is None:
+        shown = shown_persons(rows, [row[0] for row in ranked])
     return [
         KeyPerson(
             person=shown.get(person_id, PersonShown(person_id, "")),
@@ -274,18 +278,18 @@ def rank_key_persons(
 
 
 def all_key_persons(user: User, filters: ListFilters) -> Iterator[KeyPerson]:
-    """The whole ranking, for the ledger: read and named a chunk at a time."""
+    """The whole ranking, for the ledger; every person named in one pass over the window."""
     rows = perpetrator_appearances(user, filters)
     ranking, params = _ranking_sql(rows)
     sql = f"SELECT * FROM ({ranking}) r ORDER BY incidents DESC, criminal DESC, person_id"
+    shown = shown_persons(rows)
     chunk: list[tuple[Any, ...]] = []
     for row in _rows(sql, params):
         chunk.append(row)
         if len(chunk) == EXPORT_CHUNK:
-            yield from _key_persons(rows, chunk)
+            yield from _key_persons(rows, chunk, shown)
             chunk = []
-    if chunk:
-        yield from _key_persons(rows, chunk)
+    yield from _key_persons(rows, chunk, shown)
 
 
 # ---------------------------------------------------------------------------------------------
