@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Exists, Max, Min, OuterRef, When
+from django.db.models.lookups import Exact
 
 from saohei.analysis.access import visible_appearances
 from saohei.analysis.models import RINGLEADER_ROLES, Appearance, IncidentKind
@@ -93,11 +94,16 @@ def perpetrator_appearances(user: User, filters: ListFilters) -> "models.QuerySe
         rows = rows.filter(nature=filters.nature)
     if filters.offence:
         # 案由 is a police case's: with an offence chosen, only cases count.
+        # Checked inside the row's own subquery, as visibility is: as conditions on the row,
+        # SQLite walked every case appearance, or every case of that cause, of all years.
         rows = rows.filter(
-            incident_kind=IncidentKind.CASE,
-            incident_id__in=visible_cases(user)
-            .filter(cause__contains=filters.offence)
-            .values("pk"),
+            Exists(
+                visible_cases(user).filter(
+                    Exact(OuterRef("incident_kind"), IncidentKind.CASE),
+                    pk=OuterRef("incident_id"),
+                    cause__contains=filters.offence,
+                )
+            )
         )
     return rows.order_by()
 
@@ -126,10 +132,13 @@ def _as_date(value: Any) -> datetime.date:
 def of_persons(
     rows: "models.QuerySet[Appearance]", person_ids: Iterable[int]
 ) -> "models.QuerySet[Appearance]":
-    """`rows` of these persons only. Their appearances are found by the person index first:
-    filtered by person alone, SQLite still walks the whole window (decision 0031)."""
+    """`rows` of these persons only: their own appearances, found by the person index, each
+    checked against `rows` by its id. Filtered by person, `rows` made SQLite walk the whole
+    window or every case of a 案由 (decision 0031)."""
     own = Appearance.objects.filter(person_id__in=list(person_ids)).values_list("pk", flat=True)
-    return rows.filter(pk__in=list(own))
+    return Appearance.objects.filter(
+        Exists(rows.filter(pk=OuterRef("pk"))), pk__in=list(own)
+    ).order_by()
 
 
 # ---------------------------------------------------------------------------------------------
