@@ -29,6 +29,7 @@ SECTIONS = (
     "dashboard",
     "extraction",
     "generator",
+    "lists",
 )
 
 
@@ -92,6 +93,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_dashboard(password=DEMO_PASSWORD)
         # On the same 100,000 leads: the pages that read across every context.
         _bench_reports(client_class, password=DEMO_PASSWORD)
+    if "lists" in sections:
+        from saohei.analysis.bench import bench_lists
+
+        bench_lists(client_class, password=DEMO_PASSWORD)
 
 
 def _median_ms(action: Callable[[], object], runs: int = 3) -> float:

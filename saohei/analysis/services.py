@@ -3,17 +3,18 @@ event: the 村"两委"候选人资格联审 and its export; the office's correct
 (decision 0030: merge two persons, split one appearance off, undo either, answer a 疑似同一人
 suggestion, keep the exclusion list — the registry re-resolved for the persons concerned before
 the transaction commits, so no page shows a half-applied correction); the 研判会's decision on a
-prompt; and the office's thresholds."""
+prompt; the office's thresholds; and the audit of the 重点人员/同案人员 exports."""
 
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from saohei.analysis import access, registry, vetting
-from saohei.analysis.access import among_visible
+from saohei.analysis.access import REGISTRY_ROLES, among_visible
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import (
     AnalysisSettings,
@@ -658,3 +659,31 @@ def remove_exclusion(*, actor: User, exclusion: IdentifierExclusion) -> None:
         details={"exclusion": pk},
     )
     registry.refresh_identifier(kind, value)
+
+
+class PersonList(Enum):
+    """The registry's lists that export a ledger, each with its audit action."""
+
+    KEY_PERSONS = AuditAction.KEY_PERSONS_EXPORTED
+    CO_OFFENDERS = AuditAction.CO_OFFENDERS_EXPORTED
+
+
+@transaction.atomic
+def record_list_export(
+    *,
+    actor: User,
+    person_list: PersonList,
+    rows: int,
+    filters: dict[str, Any],
+    ip_address: str | None = None,
+) -> None:
+    """Every export of 重点人员 or 同案人员 is audited with its row count and filters (never a
+    name: the filters are dates, units, a nature, a 案由 and a threshold)."""
+    if not actor.is_authenticated or not actor.has_any_role(REGISTRY_ROLES):
+        raise ActionNotAllowed("您没有导出研判名单的权限")
+    record_event(
+        action=person_list.value,
+        actor=actor,
+        ip_address=ip_address,
+        details={"rows": rows, "filters": filters},
+    )

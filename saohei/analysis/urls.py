@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saohei.analysis import person_views, vetting_views, views
+from saohei.analysis import list_views, person_views, vetting_views, views
 
 app_name = "analysis"
 
@@ -53,4 +53,16 @@ urlpatterns = [
     path("prompts/<int:prompt_id>/confirm/", views.prompt_confirm_view, name="prompt_confirm"),
     path("prompts/<int:prompt_id>/dismiss/", views.prompt_dismiss_view, name="prompt_dismiss"),
     path("settings/", views.settings_view, name="settings"),
+    path("key-persons/", list_views.key_persons_view, name="key_persons"),
+    path(
+        "key-persons/export.xlsx",
+        list_views.key_persons_export_view,
+        name="key_persons_export",
+    ),
+    path("co-offenders/", list_views.co_offenders_view, name="co_offenders"),
+    path(
+        "co-offenders/export.xlsx",
+        list_views.co_offenders_export_view,
+        name="co_offenders_export",
+    ),
 ]

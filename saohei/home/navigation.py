@@ -67,6 +67,14 @@ MENU: list[MenuEntry | MenuGroup] = [
         ),
     ),
     MenuEntry("宣传发动", "publicity:list", OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD}),
+    # 研判 reads across the records of the towns whose cases one sees (analysis.REGISTRY_ROLES).
+    MenuGroup(
+        "研判",
+        (
+            MenuEntry("重点人员", "analysis:key_persons", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("同案人员", "analysis:co_offenders", OFFICE | {Role.POLICE_OFFICER}),
+        ),
+    ),
     MenuGroup(
         "简报报表",
         (

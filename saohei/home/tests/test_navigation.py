@@ -43,7 +43,7 @@ def test_only_the_most_specific_entry_and_its_group_are_active(
 def test_a_leader_sees_the_four_pillars_as_groups(client_as: Callable[[str], Client]) -> None:
     page = client_as("shuji").get("/").content.decode()
     groups = re.findall(r'data-testid="menu-group">([^<]+)<', page)
-    assert groups == ["线索摸排", "组织领导", "压实责任", "简报报表"]
+    assert groups == ["线索摸排", "组织领导", "压实责任", "研判", "简报报表"]
     # Nine top-level items at most, so the bar stays on one line at 1280px.
     assert page.count('<li class="nav-item') <= 9
 
