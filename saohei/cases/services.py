@@ -518,8 +518,8 @@ def add_case_person(*, actor: User, case: Case, person: CasePersonInput) -> Case
         details={
             "person_id": added.pk,
             "role": added.role,
-            "id_number": bool(added.id_number_index),
-            "phone": bool(added.phone_index),
+            "has_id_number": bool(added.id_number_index),
+            "has_mobile": bool(added.phone_index),
             "plates": len(numbers),
         },
     )
