@@ -194,9 +194,9 @@ def add_person_view(request: HttpRequest, tip_id: int) -> HttpResponse:
     )
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.add_tip_person(actor=user, tip=tip, person=services.PersonInput(**data))
+        added = services.add_tip_person(actor=user, tip=tip, person=services.PersonInput(**data))
         messages.success(request, f"已添加被举报人 {data['name'] or data['alias']}。")
-        if not access.can_handle(user, tip):
+        if not access.can_handle(user, added.tip):
             # A cadre or an official named: the tip is now the leaders' alone.
             messages.info(request, "该举报涉及干部或公职人员，已转由组长、副组长处理。")
             return redirect("tips:queue")
