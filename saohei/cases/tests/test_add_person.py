@@ -62,9 +62,11 @@ def test_the_office_gets_the_form_prefilled_from_the_summary(
 
 
 def test_a_span_outside_the_summary_prefills_nothing(client_as: ClientAs, case: Case) -> None:
-    page = client_as("banshi").get(
-        _url(case, field="name", source="outcome", start=1, end=3)
-    ).content.decode()
+    page = (
+        client_as("banshi")
+        .get(_url(case, field="name", source="outcome", start=1, end=3))
+        .content.decode()
+    )
     assert 'name="name" value=' not in page
 
 
@@ -115,9 +117,7 @@ def test_bad_input_is_refused_in_chinese_and_writes_nothing(
 
 
 @pytest.mark.parametrize("username", ["minjing", "cun02", "shiban", "baoguan", "shenji"])
-def test_police_and_other_roles_are_refused(
-    client_as: ClientAs, case: Case, username: str
-) -> None:
+def test_police_and_other_roles_are_refused(client_as: ClientAs, case: Case, username: str) -> None:
     client = client_as(username)
     assert client.get(_url(case)).status_code == 403
     assert client.post(_url(case), GOOD).status_code == 403
