@@ -14,11 +14,11 @@ from saohei.cases.forms import CaseFilterForm, CasePersonForm, ImportForm, Revie
 from saohei.cases.models import Case
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.forms import StyledForm, describe_filters
+from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.suggestions import suggested_initial
-from saohei.common.views import ask_for_files_again, submit_action_form
+from saohei.common.views import ask_for_files_again, form_page
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
 # The page lists this many of a failed import's errors; the command prints them all.
@@ -166,12 +166,9 @@ def add_person_view(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.success(request, f"已添加涉案人员 {data['name']}。")
         return redirect("cases:detail", case_id=case.pk)
 
-    def render_page(bound: StyledForm) -> HttpResponse:
-        return render(request, "cases/person_add.html", {"case": case, "form": bound})
-
-    if request.method != "POST":
-        return render_page(form)
-    return submit_action_form(request, form, perform=perform, render_page=render_page)
+    return form_page(
+        request, form, template="cases/person_add.html", context={"case": case}, perform=perform
+    )
 
 
 @role_required(*access.CASE_ROLES)

@@ -16,7 +16,7 @@ from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.suggestions import suggested_initial
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import form_page, place_bound_form, submit_action_form
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
 from saohei.tips.forms import AcceptForm, MessageForm, SpamForm, TipPersonForm
@@ -202,12 +202,9 @@ def add_person_view(request: HttpRequest, tip_id: int) -> HttpResponse:
             return redirect("tips:queue")
         return redirect("tips:detail", tip_id=tip.pk)
 
-    def render_page(bound: StyledForm) -> HttpResponse:
-        return render(request, "tips/person_add.html", {"tip": tip, "form": bound})
-
-    if request.method != "POST":
-        return render_page(form)
-    return submit_action_form(request, form, perform=perform, render_page=render_page)
+    return form_page(
+        request, form, template="tips/person_add.html", context={"tip": tip}, perform=perform
+    )
 
 
 # login_required, not role_required: the response streams a file; the access check answers 404.
