@@ -1,6 +1,6 @@
-"""识别建议 pages: what extraction finds in a record's own texts. On a lead, a name, ID number or
-mobile links to the add form it pre-fills; the link carries offsets, never the values. Nothing is
-written here. Suggestions never include the reporter: a lead's or tip's sealed reporter identity
+"""识别建议 pages: what extraction finds in a record's own texts. A suggestion links to the add
+form it pre-fills (a lead's 被反映人, a case's 涉案人员, a pending tip's 被举报人 by name); the
+link carries offsets, never the values. Nothing is written here. Suggestions never include the reporter: a lead's or tip's sealed reporter identity
 is checked server-side (`vault.screening`) and matching suggestions are left out."""
 
 from collections.abc import Callable
@@ -40,6 +40,7 @@ from saohei.meetings.models import MeetingKind
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
 from saohei.tips import access as tip_access
+from saohei.tips.models import TipStatus
 from saohei.vault.queries import open_reporter_identity
 from saohei.vault.screening import carries_identity
 
@@ -62,6 +63,7 @@ class Suggestion:
     source_label: str
     add_url: str  # "" when there is no add form for it
     is_valid: bool | None = None
+    note: str = ""  # instead of a link: where it can be added instead
 
 
 def _suggestions(
@@ -70,8 +72,11 @@ def _suggestions(
     *,
     reporter_reference: str = "",
     add_url: Callable[[str, str, int, int], str] | None = None,
+    unlinked_note: str = "",
 ) -> list[Suggestion]:
-    """Suggestions from (source, label, text) triples, without any matching the reporter."""
+    """Suggestions from (source, label, text) triples, without any matching the reporter.
+    `add_url(field, source, start, end)` may answer "" for a field its form lacks; such a
+    suggestion then carries `unlinked_note`."""
     places = list(content_units(user).values_list("name", flat=True))
     reporter = open_reporter_identity(reporter_reference) if reporter_reference else None
     suggestions: list[Suggestion] = []
@@ -82,16 +87,16 @@ def _suggestions(
                 if reporter is not None and carries_identity(span.text, reporter):
                     continue
                 field = FIELDS.get(kind)
+                url = add_url(field, source, span.start, span.end) if add_url and field else ""
                 suggestions.append(
                     Suggestion(
                         kind=kind,
                         kind_label=label,
                         text=span.text,
                         source_label=source_label,
-                        add_url=add_url(field, source, span.start, span.end)
-                        if add_url and field
-                        else "",
+                        add_url=url,
                         is_valid=getattr(span, "valid", None),
+                        note=unlinked_note if field and not url else "",
                     )
                 )
     return suggestions
@@ -104,12 +109,14 @@ def _page(
     suggestions: list[Suggestion],
     *,
     add_label: str = "",
+    explanation: str = "",
 ) -> HttpResponse:
     context = {
         "record": record,
         "back_url": back_url,
         "suggestions": suggestions,
         "add_label": add_label,
+        "explanation": explanation,
     }
     return render(request, "analysis/suggestions.html", context)
 
@@ -123,16 +130,11 @@ def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         return HttpResponse(
             "只有本镇扫黑办工作人员或领导小组组长、副组长可以使用识别建议", status=403
         )
-    base = reverse("leads:add_subject", args=[lead.pk])
-
-    def add_url(field: str, source: str, start: int, end: int) -> str:
-        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
-
     suggestions = _suggestions(
         user,
         [("summary", "摘要", lead.summary), ("narrative", "详细情况", lead.narrative)],
         reporter_reference=lead.reporter_reference,
-        add_url=add_url if lead.is_open else None,
+        add_url=_form_link(reverse("leads:add_subject", args=[lead.pk])) if lead.is_open else None,
     )
     back = reverse("leads:detail", args=[lead.pk])
     return _page(request, f"线索 {lead.number}", back, suggestions, add_label="加入被反映人")
@@ -143,10 +145,38 @@ def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 def tip_suggestions_view(request: HttpRequest, tip_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     tip = tip_access.get_tip_for_user(user, tip_id)
+    add_url: Callable[[str, str, int, int], str] | None = None
+    add_label = explanation = unlinked_note = ""
+    if tip.status == TipStatus.PENDING:
+        # A tip holds names only; its identifiers reach a lead's subjects after 受理.
+        name_link = _form_link(reverse("tips:add_person", args=[tip.pk]))
+
+        def add_url(field: str, source: str, start: int, end: int) -> str:
+            return name_link(field, source, start, end) if field == "name" else ""
+
+        add_label, unlinked_note = "加入被举报人", "受理后可在线索中加入"
+    elif tip.lead_id is not None:
+        # The tip's text is in its lead's 详细情况 now: the lead's own page links each one.
+        lead_page = reverse("analysis:lead_suggestions", args=[tip.lead_id])
+
+        def add_url(field: str, source: str, start: int, end: int) -> str:
+            return lead_page
+
+        add_label = "到线索中加入"
+        explanation = (
+            "该举报已受理，举报内容已写入线索的详细情况，请在线索的识别建议中加入被反映人。"
+        )
     suggestions = _suggestions(
-        user, [("content", "主要问题", tip.content)], reporter_reference=tip.reporter_reference
+        user,
+        [("content", "主要问题", tip.content)],
+        reporter_reference=tip.reporter_reference,
+        add_url=add_url,
+        unlinked_note=unlinked_note,
     )
-    return _page(request, "群众举报", reverse("tips:detail", args=[tip.pk]), suggestions)
+    back = reverse("tips:detail", args=[tip.pk])
+    return _page(
+        request, "群众举报", back, suggestions, add_label=add_label, explanation=explanation
+    )
 
 
 @require_GET
@@ -154,8 +184,26 @@ def tip_suggestions_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     case = case_access.get_case_for_user(user, case_id)
-    suggestions = _suggestions(user, [("summary", "简要案情", case.summary)])
-    return _page(request, f"案件 {case}", reverse("cases:detail", args=[case.pk]), suggestions)
+    # Police see the suggestions; adding a 涉案人员 by hand is the office's (decision 0035).
+    can_add = case_access.can_add_person(user, case)
+    suggestions = _suggestions(
+        user,
+        [("summary", "简要案情", case.summary)],
+        add_url=_form_link(reverse("cases:add_person", args=[case.pk])) if can_add else None,
+    )
+    back = reverse("cases:detail", args=[case.pk])
+    return _page(
+        request, f"案件 {case}", back, suggestions, add_label="加入涉案人员" if can_add else ""
+    )
+
+
+def _form_link(base: str) -> Callable[[str, str, int, int], str]:
+    """Links to the add form at `base` that pre-fill one field by offsets into one source."""
+
+    def add_url(field: str, source: str, start: int, end: int) -> str:
+        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
+
+    return add_url
 
 
 # The link chart (关系图): one page for a person, a lead or a case; `chart.chart_for` draws it

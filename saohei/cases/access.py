@@ -70,3 +70,9 @@ def can_import(user: User, unit: Unit) -> bool:
 def can_review(user: User, case: Case) -> bool:
     """倒查 is the office's judgement: staff or leaders of the case's town."""
     return is_office_member(user, case.unit)
+
+
+def can_add_person(user: User, case: Case) -> bool:
+    """涉案人员 taken from the 简要案情 by hand are the office's reading of the case, like the
+    倒查 itself: the police supply their persons through the import (decision 0035)."""
+    return is_office_member(user, case.unit)

@@ -5,9 +5,15 @@ from django.utils import timezone
 
 from saohei.cases import queries
 from saohei.cases.importing import MAX_IMPORT_ROWS
-from saohei.cases.models import Nature, ReviewConclusion
+from saohei.cases.models import Nature, PersonRole, ReviewConclusion
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import SearchField, StyledForm
+from saohei.common.forms import (
+    PlatesField,
+    SearchField,
+    StyledForm,
+    id_number_validator,
+    mobile_validator,
+)
 from saohei.organisations.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -78,3 +84,18 @@ class ReviewForm(StyledForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reviewed_on"].initial = timezone.localdate()
+
+
+class CasePersonForm(StyledForm):
+    """涉案人员 added by hand (`services.add_case_person`), pre-filled from a 识别建议."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    role = forms.ChoiceField(label="角色", choices=PersonRole.choices)
+    id_number = forms.CharField(
+        label="身份证号", max_length=20, required=False, validators=[id_number_validator]
+    )
+    phone = forms.CharField(
+        label="手机号", max_length=20, required=False, validators=[mobile_validator]
+    )
+    address = forms.CharField(label="住址", max_length=200, required=False)
+    plates = PlatesField()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("imports/<int:job_id>/", views.import_job_view, name="import_job"),
     path("<int:case_id>/", views.case_detail_view, name="detail"),
     path("<int:case_id>/review/", views.review_view, name="review"),
+    path("<int:case_id>/persons/add/", views.add_person_view, name="add_person"),
 ]

@@ -10,14 +10,15 @@ from django.views.decorators.http import require_POST
 
 from saohei.cases import access, queries, services
 from saohei.cases.exports import import_template, write_ledger
-from saohei.cases.forms import CaseFilterForm, ImportForm, ReviewForm
+from saohei.cases.forms import CaseFilterForm, CasePersonForm, ImportForm, ReviewForm
 from saohei.cases.models import Case
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.common.paging import query_without_cursor
-from saohei.common.views import ask_for_files_again
+from saohei.common.suggestions import suggested_initial
+from saohei.common.views import ask_for_files_again, form_page
 from saohei.organisations.models import Unit, UnitQuerySet, User
 
 # The page lists this many of a failed import's errors; the command prints them all.
@@ -102,6 +103,7 @@ def _render_detail(
             "rows": [(person, others.get(person.pk, [])) for person in persons],
             "perpetrators": sum(1 for person in persons if person.is_perpetrator),
             "can_review": can_review,
+            "can_add_person": access.can_add_person(user, case),
             "form": form,
         },
         status=status,
@@ -142,6 +144,31 @@ def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, "已记录倒查结论。")
             return redirect("cases:detail", case_id=case.pk)
     return _render_detail(request, case, form=form)
+
+
+@role_required(*access.OFFICE_ROLES)
+def add_person_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """加入涉案人员: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
+    user = _actor(request)
+    case = access.get_case_for_user(user, case_id)
+    if not access.can_add_person(user, case):
+        raise PermissionDenied("只有本镇扫黑办工作人员或领导小组组长、副组长可以添加涉案人员")
+    # A suggestion may cut only the case's own 简要案情, named in the link.
+    initial = suggested_initial({"summary": case.summary}, request.GET)
+    form = CasePersonForm(request.POST or None, initial=initial)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.add_case_person(
+            actor=user,
+            case=case,
+            person=services.CasePersonInput(**data),
+        )
+        messages.success(request, f"已添加涉案人员 {data['name']}。")
+        return redirect("cases:detail", case_id=case.pk)
+
+    return form_page(
+        request, form, template="cases/person_add.html", context={"case": case}, perform=perform
+    )
 
 
 @role_required(*access.CASE_ROLES)

@@ -16,7 +16,7 @@ Accepted shapes, after the province abbreviation and the issuing letter (发牌�
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -55,6 +55,13 @@ def clean_plate(value: str) -> str:
     if problem:
         raise ServiceError(problem, field="plates")
     return plate
+
+
+def clean_plates(plates: Sequence[str]) -> list[str]:
+    """Each plate valid and in its normal form, repeats dropped: what a service stores."""
+    if len(plates) > MAX_PLATES:
+        raise ServiceError(f"车牌号最多填写{MAX_PLATES}个", field="plates")
+    return list(dict.fromkeys(clean_plate(plate) for plate in plates))
 
 
 def plate_problem(plate: str) -> str | None:

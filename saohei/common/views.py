@@ -47,6 +47,25 @@ def submit_action_form(
     return response
 
 
+def form_page(
+    request: HttpRequest,
+    form: StyledForm,
+    *,
+    template: str,
+    context: dict[str, Any],
+    perform: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """A page of its own for one form: a GET shows it (pre-filled or empty), a POST goes
+    through `submit_action_form`, which shows it again with the errors beside the fields."""
+
+    def render_page(bound: StyledForm) -> HttpResponse:
+        return render(request, template, {**context, "form": bound})
+
+    if request.method != "POST":
+        return render_page(form)
+    return submit_action_form(request, form, perform=perform, render_page=render_page)
+
+
 def summarise_errors(*forms_shown: forms.Form) -> str:
     """The banner above the page: which fields to look at; the reasons stand beside them."""
     labels = [

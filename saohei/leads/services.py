@@ -15,7 +15,7 @@ from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
-from saohei.common.plates import MAX_PLATES, clean_plate
+from saohei.common.plates import clean_plates
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.leads import access
@@ -179,13 +179,6 @@ def _clean_subject(subject: SubjectInput) -> Subject:
     return cleaned
 
 
-def _clean_plates(plates: Sequence[str]) -> list[str]:
-    """Each plate valid (GA 36-2018) and in its normal form, repeats dropped."""
-    if len(plates) > MAX_PLATES:
-        raise ServiceError(f"车牌号最多填写{MAX_PLATES}个", field="plates")
-    return list(dict.fromkeys(clean_plate(plate) for plate in plates))
-
-
 def _store_attachments(
     lead: Lead, actor: User, uploads: list[CheckedUpload], entry: InvestigationEntry | None = None
 ) -> None:
@@ -235,7 +228,7 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         field="upstream_deadline",
     )
     subjects = [_clean_subject(subject) for subject in data.subjects]
-    plates = [_clean_plates(subject.plates) for subject in data.subjects]
+    plates = [clean_plates(subject.plates) for subject in data.subjects]
 
     reporter_reference, is_real_name = data.reporter_reference, data.is_real_name_report
     if data.reporter is not None:
@@ -299,7 +292,7 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     if subject.village is not None and subject.village.parent_id != lead.unit_id:
         raise ServiceError("所属村不在本镇", field="village")
     cleaned = _clean_subject(subject)
-    numbers = _clean_plates(subject.plates)
+    numbers = clean_plates(subject.plates)
     cleaned.lead = lead
     cleaned.save()
     store_plates(SubjectPlate, [(cleaned, numbers)])
@@ -320,7 +313,7 @@ def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) 
     _require_office(actor, lead)
     if not lead.is_open:
         raise ServiceError("线索已办结，不能修改车牌号", field="plates")
-    numbers = _clean_plates(plates)
+    numbers = clean_plates(plates)
     before = set(subject.plates.values_list("number", flat=True))
     subject.plates.exclude(number__in=numbers).delete()
     store_plates(SubjectPlate, [(subject, [number for number in numbers if number not in before])])

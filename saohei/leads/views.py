@@ -20,6 +20,7 @@ from saohei.common.uploads import check_uploads
 from saohei.common.validation import parse_id
 from saohei.common.views import (
     ask_for_files_again,
+    form_page,
     place_bound_form,
     submit_action_form,
     summarise_errors,
@@ -585,12 +586,9 @@ def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         messages.success(request, f"已添加被反映人 {data['name']}。")
         return redirect("leads:detail", lead_id=lead.pk)
 
-    def render_page(bound: StyledForm) -> HttpResponse:
-        return render(request, "leads/subject_add.html", {"lead": lead, "form": bound})
-
-    if request.method != "POST":
-        return render_page(form)
-    return submit_action_form(request, form, perform=perform, render_page=render_page)
+    return form_page(
+        request, form, template="leads/subject_add.html", context={"lead": lead}, perform=perform
+    )
 
 
 def _subject_of(lead: Lead, subject_id: int) -> Subject:

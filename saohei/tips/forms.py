@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.forms import StyledForm
-from saohei.leads.models import DictionaryEntry, DictionaryKind
+from saohei.leads.models import DictionaryEntry, DictionaryKind, SubjectRole
 from saohei.organisations.models import Unit
 
 
@@ -43,3 +43,24 @@ class MessageForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="举报人凭查询码可见；不要写入承办人姓名、被举报人信息或内部意见",
     )
+
+
+class TipPersonForm(StyledForm):
+    """被举报人 added by the intake handler (`services.add_tip_person`), pre-filled from a
+    识别建议. Identifiers have no place on a tip: they go on the lead after 受理."""
+
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    alias = forms.CharField(label="绰号", max_length=50, required=False)
+    village = forms.ModelChoiceField(
+        label="所在村（社区）", queryset=Unit.objects.none(), required=False, empty_label="—"
+    )
+    role = forms.ChoiceField(
+        label="身份",
+        choices=SubjectRole.choices,
+        initial=SubjectRole.REPORTED,
+        help_text="选村干部或公职人员后，该举报仅限组长、副组长处理",
+    )
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())

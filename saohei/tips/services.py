@@ -45,6 +45,8 @@ MAX_TIP_FILES = 5
 MAX_TIP_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_TIP = 20
 MAX_TIP_PERSONS = 5
+# With those the intake handler adds from the text (the lead's subject form takes 20 too).
+MAX_PERSONS_WITH_ADDED = 20
 MAX_TEXT_CHARS = 5000
 MIN_CONTENT_CHARS = 10
 TIP_CONTENT_TYPES = frozenset(
@@ -153,25 +155,31 @@ def _clean_text(value: str, label: str, name: str, limit: int) -> str:
     return text
 
 
-def _clean_person(person: PersonInput, unit: Unit) -> dict[str, Any]:
+def _clean_person(person: PersonInput, unit: Unit, *, one_form: bool = False) -> dict[str, Any]:
+    """The person's stored fields; an error names the tip form's 被举报人 block, or with
+    `one_form` (a single person's form) the field itself."""
+
+    def field(name: str) -> str:
+        return name if one_form else "persons"
+
     if person.village is not None and (
         person.village.parent_id != unit.pk or not person.village.is_village
     ):
-        raise ServiceError("被举报人所在村（社区）不在该镇", field="persons")
+        raise ServiceError("被举报人所在村（社区）不在该镇", field=field("village"))
     if person.role not in SubjectRole.values:
-        raise ServiceError("被举报人身份不正确", field="persons")
+        raise ServiceError("被举报人身份不正确", field=field("role"))
     role = SubjectRole(person.role)
     # A position given without saying cadre or official: assume official, the protective
     # reading (leaders only); the leaders can correct it on the lead.
     if person.position.strip() and role not in (SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL):
         role = SubjectRole.OFFICIAL
     return {
-        "name": _clean_text(person.name, "被举报人姓名", "persons", 50),
-        "alias": _clean_text(person.alias, "被举报人绰号", "persons", 50),
+        "name": _clean_text(person.name, "被举报人姓名", field("name"), 50),
+        "alias": _clean_text(person.alias, "被举报人绰号", field("alias"), 50),
         "village": person.village,
         "role": role,
-        "position": _clean_text(person.position, "被举报人职务", "persons", 100),
-        "description": _clean_text(person.description, "被举报人情况", "persons", 2000),
+        "position": _clean_text(person.position, "被举报人职务", field("position"), 100),
+        "description": _clean_text(person.description, "被举报人情况", field("description"), 2000),
     }
 
 
@@ -414,6 +422,37 @@ def accept_tip(
         details={"lead": lead.number},
     )
     return lead
+
+
+@transaction.atomic
+def add_tip_person(*, actor: User, tip: Tip, person: PersonInput) -> TipPerson:
+    """被举报人 the intake handler reads in a pending tip's text (受理 then makes it a subject of
+    the lead). Naming a cadre or an official puts the tip with the leaders, as at submission."""
+    tip = _locked(tip)
+    _require_handler(actor, tip)
+    if tip.status != TipStatus.PENDING:
+        raise ServiceError(
+            f"该举报当前为“{tip.get_status_display()}”，不能再添加被举报人；已受理的请在线索中添加"
+        )
+    cleaned = _clean_person(person, tip.unit, one_form=True)
+    if not cleaned["name"] and not cleaned["alias"]:
+        raise ServiceError("请填写被举报人姓名或绰号", field="name")
+    if tip.persons.count() >= MAX_PERSONS_WITH_ADDED:
+        raise ServiceError(f"一件举报最多记录 {MAX_PERSONS_WITH_ADDED} 名被举报人")
+    added = TipPerson.objects.create(tip=tip, **cleaned)
+    if added.role != SubjectRole.REPORTED and not tip.concerns_officials:
+        tip.concerns_officials = True
+        tip.save(update_fields=["concerns_officials"])
+    people_changed("tip", [tip.pk])
+    # No names: the audit log says that a person was added, not who.
+    record_event(
+        action=AuditAction.TIP_PERSON_ADDED,
+        actor=actor,
+        unit=tip.unit,
+        target=tip,
+        details={"person_id": added.pk, "role": added.role},
+    )
+    return added
 
 
 @transaction.atomic

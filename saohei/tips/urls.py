@@ -16,4 +16,5 @@ urlpatterns = [
         views.attachment_view,
         name="attachment",
     ),
+    path("<int:tip_id>/persons/add/", views.add_person_view, name="add_person"),
 ]

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 from saohei.common.access import role_required
 from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
+from saohei.common.suggestions import suggested_initial
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
-from saohei.common.views import place_bound_form, submit_action_form
+from saohei.common.views import form_page, place_bound_form, submit_action_form
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
-from saohei.tips.forms import AcceptForm, MessageForm, SpamForm
+from saohei.tips.forms import AcceptForm, MessageForm, SpamForm, TipPersonForm
 from saohei.tips.models import Tip, TipStatus
 
 
@@ -175,6 +176,35 @@ def message_view(request: HttpRequest, tip_id: int) -> HttpResponse:
         return "留言已发送，举报人凭查询码可以看到。"
 
     return _tip_action(request, tip_id, MessageForm, perform, form_slot="message_form")
+
+
+@role_required(*access.INTAKE_ROLES)
+def add_person_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """添加被举报人 to a pending tip: a form, pre-filled from a 识别建议 link (offsets into the
+    tip's 主要问题, never the value); nothing is written until it is sent."""
+    user = _actor(request)
+    tip = access.get_tip_for_user(user, tip_id)
+    if tip.status != TipStatus.PENDING:
+        messages.error(request, f"该举报当前为“{tip.get_status_display()}”，不能再添加被举报人。")
+        return redirect("tips:detail", tip_id=tip.pk)
+    form = TipPersonForm(
+        request.POST or None,
+        town=tip.unit,
+        initial=suggested_initial({"content": tip.content}, request.GET),
+    )
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        added = services.add_tip_person(actor=user, tip=tip, person=services.PersonInput(**data))
+        messages.success(request, f"已添加被举报人 {data['name'] or data['alias']}。")
+        if not access.can_handle(user, added.tip):
+            # A cadre or an official named: the tip is now the leaders' alone.
+            messages.info(request, "该举报涉及干部或公职人员，已转由组长、副组长处理。")
+            return redirect("tips:queue")
+        return redirect("tips:detail", tip_id=tip.pk)
+
+    return form_page(
+        request, form, template="tips/person_add.html", context={"tip": tip}, perform=perform
+    )
 
 
 # login_required, not role_required: the response streams a file; the access check answers 404.
