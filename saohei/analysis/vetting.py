@@ -22,13 +22,14 @@ from typing import IO, Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from saohei.analysis.access import visible_appearances
+from saohei.analysis.access import visible_appearances, visible_prompts
 from saohei.analysis.models import (
     Appearance,
     FindingKind,
     IdentifierKind,
     IncidentKind,
     PersonIdentifier,
+    PromptMember,
     VettingCandidate,
 )
 from saohei.cases.access import visible_cases
@@ -394,10 +395,46 @@ def _row(found: dict[str, Any], finding: Finding) -> _Row:
 def _prompt_reasons(
     user: User, candidates: Sequence[CandidateRow], indexes_of_person: dict[int, set[str]]
 ) -> list[list[Finding]]:
-    """Per candidate, the 研判提示 whose members include the candidate's person (a `Finding` of
-    kind PROMPT, record PROMPT, its number and level). The prompts are built in parallel; until
-    the Prompt model exists there are none — to be wired at merge with one query for the list."""
-    return [[] for _ in candidates]
+    """Per candidate, the current 研判提示 the viewer may see whose members include the candidate's
+    person (found by ID number): one query for the whole list."""
+    persons_of_index: dict[str, set[int]] = defaultdict(set)
+    for person_id, person_indexes in indexes_of_person.items():
+        for index in person_indexes:
+            persons_of_index[index].add(person_id)
+    memberships: dict[int, list[Finding]] = defaultdict(list)
+    if indexes_of_person:
+        members = (
+            PromptMember.objects.filter(
+                person_id__in=list(indexes_of_person),
+                prompt__in=visible_prompts(user).filter(is_current=True),
+            )
+            .select_related("prompt")
+            .order_by("-prompt__window_end", "prompt_id")
+        )
+        for member in members:
+            prompt = member.prompt
+            memberships[member.person_id].append(
+                Finding(
+                    kind=FindingKind.PROMPT,
+                    record=FindingKind.PROMPT,
+                    record_id=prompt.pk,
+                    number=f"研判提示 {prompt.pk}",
+                    text=(
+                        f"{prompt.get_level_display()}（{prompt.get_status_display()}）成员，"
+                        f"角色：{member.get_role_display()}，"
+                        f"{format_date(prompt.window_start)}至{format_date(prompt.window_end)}"
+                    ),
+                    on=prompt.window_end,
+                )
+            )
+    return [
+        [
+            finding
+            for person_id in sorted(persons_of_index.get(candidate.id_index, ()))
+            for finding in memberships.get(person_id, [])
+        ]
+        for candidate in candidates
+    ]
 
 
 # --- Showing ------------------------------------------------------------------------------
@@ -413,8 +450,8 @@ def findings_for_viewer(
     user: User, candidates: Sequence[VettingCandidate]
 ) -> dict[int, ShownFindings]:
     """Each candidate's stored reasons that rest on records `user` may see now (one query per
-    kind of record); the others are only counted. A prompt's reasons stay hidden until prompts
-    have their own visibility rule."""
+    kind of record: cases, leads, prompts — `access.visible_prompts`); the others are only
+    counted."""
     stored = {
         candidate.pk: [Finding.from_dict(item) for item in candidate.findings]
         for candidate in candidates
@@ -433,6 +470,13 @@ def findings_for_viewer(
             visible_leads(user).filter(pk__in=ids[IncidentKind.LEAD]).values_list("pk", flat=True)
         )
         if ids[IncidentKind.LEAD]
+        else set(),
+        FindingKind.PROMPT: set(
+            visible_prompts(user)
+            .filter(pk__in=ids[FindingKind.PROMPT])
+            .values_list("pk", flat=True)
+        )
+        if ids[FindingKind.PROMPT]
         else set(),
     }
     shown_findings = {}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from saohei.analysis import access, services
 from saohei.analysis.forms import VettingForm
-from saohei.analysis.models import IncidentKind, VettingCandidate, VettingRun
+from saohei.analysis.models import FindingKind, IncidentKind, VettingCandidate, VettingRun
 from saohei.analysis.vetting import Finding, ShownFindings, findings_for_viewer
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -42,7 +42,11 @@ EXPORT_COLUMNS = [
     "联审结果",
     "原因及记录编号",
 ]
-DETAIL_URLS: dict[str, str] = {IncidentKind.CASE: "cases:detail", IncidentKind.LEAD: "leads:detail"}
+DETAIL_URLS: dict[str, str] = {
+    IncidentKind.CASE: "cases:detail",
+    IncidentKind.LEAD: "leads:detail",
+    FindingKind.PROMPT: "analysis:prompt",
+}
 
 
 def _actor(request: HttpRequest) -> User:

@@ -489,3 +489,26 @@ def test_the_sheet_page_costs_the_same_queries_for_two_candidates_as_for_many(
             assert client.get(f"/analysis/vetting/{vetting_run.pk}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_member_of_a_prompt_is_named_with_the_prompt(
+    town: Unit, dongdao: Unit, client_as: Callable[[str], Client]
+) -> None:
+    """Three cases of one crew within the window make a 疑似恶势力; its members are 需复核 with the
+    prompt among the reasons, shown to those who may see the prompt."""
+    from saohei.analysis.models import Prompt
+    from saohei.analysis.tests.prompt_helpers import crew, days
+
+    for offset in (0, 100, 200):
+        make_case(town, *crew(), on=days(offset), nature=Nature.CRIMINAL, village=dongdao)
+    vetting_run = run("shuji", csv_file([["东岛村", "张大虎", id_number(1), "村委会主任"]]), town)
+    prompt = Prompt.objects.get()
+    result, reasons = results(vetting_run)["张大虎"]
+    assert result == VettingResult.REVIEW
+    [prompt_reason] = [reason for reason in reasons if reason["kind"] == FindingKind.PROMPT]
+    assert prompt_reason["record_id"] == prompt.pk
+    assert prompt_reason["text"].startswith(
+        f"{prompt.get_level_display()}（待研判）成员，角色：纠集者"
+    )
+    page = client_as("shuji").get(f"/analysis/vetting/{vetting_run.pk}/").content.decode()
+    assert f"/analysis/prompts/{prompt.pk}/" in page
