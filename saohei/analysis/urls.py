@@ -45,6 +45,7 @@ urlpatterns = [
     path("chart/person/<int:person_id>/", views.person_chart_view, name="person_chart"),
     path("chart/lead/<int:lead_id>/", views.lead_chart_view, name="lead_chart"),
     path("chart/case/<int:case_id>/", views.case_chart_view, name="case_chart"),
+    path("chart/prompt/<int:prompt_id>/", views.prompt_chart_view, name="prompt_chart"),
     path("vetting/", vetting_views.vetting_view, name="vetting"),
     path("vetting/<int:run_id>/", vetting_views.vetting_run_view, name="vetting_run"),
     path("vetting/<int:run_id>/export/", vetting_views.vetting_export_view, name="vetting_export"),

@@ -269,6 +269,21 @@ def case_chart_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _incident_chart_page(request, "case", case.pk, f"案件 {case.number}", "cases:detail")
 
 
+@require_GET
+@role_required(*REGISTRY_ROLES)
+def prompt_chart_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    """A prompt's chart: its incidents as the seeds (a prompt is seen only by those who may see
+    every one of them, `access.visible_prompts`)."""
+    prompt = access.get_prompt_for_user(_actor(request), prompt_id)
+    incidents = list(prompt.incidents.values_list("incident_kind", "incident_id"))
+    return _chart_page(
+        request,
+        title=f"研判提示 {prompt.get_level_display()}",
+        back_url=reverse("analysis:prompt", args=[prompt.pk]),
+        incidents=incidents,
+    )
+
+
 def _incident_chart_page(
     request: HttpRequest, kind: str, pk: int, title: str, page: str
 ) -> HttpResponse:

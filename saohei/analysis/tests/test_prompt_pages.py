@@ -504,3 +504,27 @@ def test_the_list_costs_the_same_queries_for_two_prompts_or_ten(
             explanation="x",
         )
     assert queries_for_list() == few
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("shuji", 200), ("banshi", 200), ("minjing", 200), ("cun02", 403), ("gdzuzhang", 404)],
+)
+def test_a_prompts_link_chart_by_role_and_town(
+    client_as: ClientAs, prompt: Prompt, other_town: Unit, username: str, status: int
+) -> None:
+    url = f"/analysis/chart/prompt/{prompt.pk}/"
+    response = client_as(username).get(url)
+    assert response.status_code == status
+    if status == 200:
+        page = response.content.decode()
+        for incident in prompt.incidents.all():
+            assert incident.number in page  # every incident of the prompt is a node
+        assert "张大虎" in page
+        detail = client_as(username).get(f"/analysis/prompts/{prompt.pk}/").content.decode()
+        assert url in detail
+
+
+def test_a_prompts_chart_sends_an_anonymous_visitor_to_sign_in(prompt: Prompt) -> None:
+    response = Client().get(f"/analysis/chart/prompt/{prompt.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
