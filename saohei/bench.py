@@ -30,6 +30,7 @@ SECTIONS = (
     "extraction",
     "generator",
     "lists",
+    "prompts",
 )
 
 
@@ -97,6 +98,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         from saohei.analysis.bench import bench_lists
 
         bench_lists(client_class, password=DEMO_PASSWORD)
+    if "prompts" in sections:
+        from saohei.analysis.bench_prompts import bench_prompts
+
+        bench_prompts()
 
 
 def _median_ms(action: Callable[[], object], runs: int = 3) -> float:
