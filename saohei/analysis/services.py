@@ -319,7 +319,14 @@ SETTING_BOUNDS = {
 
 
 def can_change_settings(user: User) -> bool:
-    return bool(grant_paths(user, OFFICE_ROLES))
+    """The thresholds are one set for every town of the deployment: only an office whose scope
+    covers every active town may change them (a county's or city's office; a township's own
+    office only while it is the only town), so no town moves the bar for its neighbours."""
+    paths = grant_paths(user, OFFICE_ROLES)
+    if not paths:
+        return False
+    towns = Unit.objects.filter(kind=UnitKind.TOWN, is_active=True)
+    return all(unit_in_paths(town, paths) for town in towns)
 
 
 @transaction.atomic
@@ -327,7 +334,10 @@ def update_settings(*, actor: User, data: SettingsInput) -> AnalysisSettings:
     """研判设置: the office's thresholds; the old and new values are audited and everything is
     recomputed with them (prompts included)."""
     if not can_change_settings(actor):
-        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以修改研判设置")
+        raise ActionNotAllowed(
+            "研判设置适用于所有镇（街道）：只有管辖全部镇（街道）的扫黑办工作人员或领导小组"
+            "组长、副组长可以修改"
+        )
     labels = {f.name: str(f.verbose_name) for f in AnalysisSettings._meta.fields}
     for name, (low, high) in SETTING_BOUNDS.items():
         value = getattr(data, name)

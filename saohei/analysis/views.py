@@ -327,7 +327,8 @@ def prompt_list_view(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "levels": PromptLevel.choices,
             "statuses": PromptStatus.choices,
-            "can_change_settings": services.can_change_settings(user),
+            # The office reads the thresholds; changing them needs every town in scope.
+            "can_open_settings": user.has_any_role(lead_access.OFFICE_ROLES),
         },
     )
 
@@ -425,7 +426,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     initial = {name: getattr(current, name) for name in SettingsForm.base_fields}
 
     def page(form: StyledForm) -> HttpResponse:
-        return render(request, "analysis/settings.html", {"form": form, "current": current})
+        context = {
+            "form": form,
+            "current": current,
+            "can_change": services.can_change_settings(user),
+        }
+        return render(request, "analysis/settings.html", context)
 
     if request.method != "POST":
         return page(SettingsForm(initial=initial))

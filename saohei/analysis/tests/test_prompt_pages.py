@@ -442,6 +442,16 @@ def test_only_the_office_opens_the_settings(client_as: ClientAs, username: str) 
     assert not AnalysisSettings.objects.exists()
 
 
+def test_a_towns_office_may_not_move_the_bar_for_its_neighbours(
+    client_as: ClientAs, other_town: Unit
+) -> None:
+    """With a second town the thresholds are no longer 港西镇's alone: its office is refused."""
+    response = client_as("banshi").post("/analysis/settings/", SETTINGS)
+    assert "只有管辖全部镇（街道）的扫黑办" in response.content.decode()
+    assert not AnalysisSettings.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.ANALYSIS_SETTINGS_CHANGED).exists()
+
+
 def test_a_new_window_applies_on_the_next_rebuild(town: Unit, prompt: Prompt) -> None:
     services.update_settings(
         actor=User.objects.get(username="banshi"),
