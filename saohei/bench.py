@@ -21,7 +21,15 @@ def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     return elapsed
 
 
-SECTIONS = ("foundation", "leads", "cases", "import-memory", "dashboard", "extraction")
+SECTIONS = (
+    "foundation",
+    "leads",
+    "cases",
+    "import-memory",
+    "dashboard",
+    "extraction",
+    "registry",
+)
 
 
 def main() -> None:
@@ -46,6 +54,11 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    if "registry" in sections and connection.vendor == "sqlite":
+        # Millions of rows: a file, not the in-memory database SQLite tests default to.
+        connection.settings_dict["TEST"]["NAME"] = os.environ.get(
+            "SAOHEI_BENCH_SQLITE", "/tmp/saohei-bench-registry.sqlite3"
+        )
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     # The dashboard's warm numbers come from the shared cache, as on a server (`make run`).
     call_command("createcachetable", verbosity=0)
@@ -80,6 +93,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_dashboard(password=DEMO_PASSWORD)
         # On the same 100,000 leads: the pages that read across every context.
         _bench_reports(client_class, password=DEMO_PASSWORD)
+    if "registry" in sections:
+        from saohei.analysis.bench_registry import bench_registry
+
+        bench_registry()
 
 
 def _median_ms(action: Callable[[], object], runs: int = 3) -> float:
