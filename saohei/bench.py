@@ -6,6 +6,7 @@ Prints, does not assert: targets are judged by people reading the numbers.
 import os
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -57,7 +58,8 @@ def main() -> None:
     if "registry" in sections and connection.vendor == "sqlite":
         # Millions of rows: a file, not the in-memory database SQLite tests default to.
         connection.settings_dict["TEST"]["NAME"] = os.environ.get(
-            "SAOHEI_BENCH_SQLITE", "/tmp/saohei-bench-registry.sqlite3"
+            "SAOHEI_BENCH_SQLITE",
+            os.path.join(tempfile.gettempdir(), "saohei-bench-registry.sqlite3"),
         )
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     # The dashboard's warm numbers come from the shared cache, as on a server (`make run`).
