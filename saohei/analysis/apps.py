@@ -15,8 +15,10 @@ class AnalysisConfig(AppConfig):
 
         # The contexts below call `people_changed` in their services; the registry listens.
         listen_for_people_changes(note_people_changed)
-        # Candidates' ID numbers are sealed by `SealedIdentity`; `rotate_data_key` re-encrypts them.
+        # Candidates' ID numbers are sealed by `SealedIdentity`; `rotate_data_key` re-encrypts them
+        # (a candidate list has no mobiles: only the ID number field is registered).
         for sealed_field in VettingCandidate.sealed_fields():
-            register_sealed_field(sealed_field)
+            if sealed_field.ciphertext_field == "id_number_sealed":
+                register_sealed_field(sealed_field)
         # Every refresh (incremental and `analyse`) updates the 研判提示 of the touched clusters.
         after_refresh(refresh_prompts)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from saohei.analysis.models import VettingCandidate, VettingRun
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases.models import Case, CasePerson, Nature, PersonRole
 from saohei.common import sealing
@@ -21,7 +22,7 @@ from saohei.common.pii import seal
 from saohei.custody import services
 from saohei.leads import services as lead_services
 from saohei.leads.models import Lead
-from saohei.organisations.models import Unit
+from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
 Values = dict[str, dict[int, tuple[str, str]]]
@@ -67,6 +68,24 @@ def _seal_some_of_everything(register: Callable[..., Lead], town: Unit) -> None:
         )
     # A subject without a phone: empty sealed fields are left alone.
     register(subjects=[lead_services.SubjectInput(name="无号码")])
+    # A 村"两委" candidate's ID number (analysis registers it for rotation).
+    run = VettingRun.objects.create(
+        unit=town,
+        uploaded_by=User.objects.get(username="banshi"),
+        uploaded_at=timezone.now(),
+        file_name="名单.xlsx",
+        file_sha256="0" * 64,
+    )
+    candidate = VettingCandidate(
+        run=run,
+        row_number=2,
+        village=Unit.objects.filter(parent=town).villages().first(),
+        name="候选人",
+        position="委员",
+        result="clear",
+    )
+    candidate.seal_id_number("11010519491231002X")
+    candidate.save()
 
 
 def _values() -> Values:
