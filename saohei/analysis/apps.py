@@ -15,10 +15,8 @@ class AnalysisConfig(AppConfig):
 
         # The contexts below call `people_changed` in their services; the registry listens.
         listen_for_people_changes(note_people_changed)
-        # Candidates' ID numbers are sealed by `SealedIdentity`; `rotate_data_key` re-encrypts them
-        # (a candidate list has no mobiles: only the ID number field is registered).
+        # Candidates' ID numbers are sealed by `SealedIdentity`; `rotate_data_key` re-encrypts them.
         for sealed_field in VettingCandidate.sealed_fields():
-            if sealed_field.ciphertext_field == "id_number_sealed":
-                register_sealed_field(sealed_field)
+            register_sealed_field(sealed_field)
         # Every refresh (incremental and `analyse`) updates the 研判提示 of the touched clusters.
         after_refresh(refresh_prompts)

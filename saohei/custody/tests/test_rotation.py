@@ -68,7 +68,8 @@ def _seal_some_of_everything(register: Callable[..., Lead], town: Unit) -> None:
         )
     # A subject without a phone: empty sealed fields are left alone.
     register(subjects=[lead_services.SubjectInput(name="无号码")])
-    # A 村"两委" candidate's ID number (analysis registers it for rotation).
+    # A 村"两委" candidate (analysis registers its sealed fields; a list has no mobiles, but the
+    # field is there and is rotated like every other).
     run = VettingRun.objects.create(
         unit=town,
         uploaded_by=User.objects.get(username="banshi"),
@@ -85,6 +86,7 @@ def _seal_some_of_everything(register: Callable[..., Lead], town: Unit) -> None:
         result="clear",
     )
     candidate.seal_id_number("11010519491231002X")
+    candidate.seal_phone("13800001111")
     candidate.save()
 
 
