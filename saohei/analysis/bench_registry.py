@@ -21,9 +21,10 @@ import hashlib
 import os
 import random
 import resource
-import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
+from saohei.common.timing import median_ms
 
 # One chunk of cases written at a time: the generator's memory stays small, whatever the size.
 CHUNK = 50_000
@@ -217,15 +218,6 @@ def generate(*, cases: int, per_case: int, seed: int) -> int:
     return links
 
 
-def _median_ms(action: Callable[[], object], runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def also_appears_in(user: object, kind: str, incident_id: int) -> list:
     """The query a record's page runs: the other appearances, visible to the viewer, of the
     persons named in this record (newest first, one page)."""
@@ -288,12 +280,12 @@ def bench_registry() -> None:
         .first()
     )
     assert case_id is not None
-    incremental = _median_ms(lambda: refresh([("case", case_id)]))
+    incremental = median_ms(lambda: refresh([("case", case_id)]), runs=5)
     print(
         f"{'incremental refresh, one case (median of 5)':<44} {incremental:8.0f} ms  "
         f"(its busiest person: {busiest.appearance_count} appearances; {_load()})"
     )
     leader = User.objects.get(username="shuji")
     found = len(also_appears_in(leader, "case", case_id))
-    query = _median_ms(lambda: also_appears_in(leader, "case", case_id))
+    query = median_ms(lambda: also_appears_in(leader, "case", case_id), runs=5)
     print(f"{'also appears in (town leader, median of 5)':<44} {query:8.1f} ms  ({found} rows)")
