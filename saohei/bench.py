@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import django
 
-from saohei.common.timing import median_ms
+from saohei.common.timing import median_fetch_ms, median_ms
 
 
 def _timed(label: str, count: int, action: Callable[[], object]) -> float:
@@ -142,13 +142,7 @@ def _bench_reports(client_class: type, *, password: str) -> None:
         ("publicity totals page", "/publicity/totals/"),
         ("briefing page (generated, with links)", f"/briefings/?unit={town.pk}"),
     ]:
-
-        def fetch(url: str = url) -> None:
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            b"".join(response.streaming_content) if response.streaming else response.content
-
-        print(f"{label:<44} {median_ms(fetch, runs=3):8.1f} ms median")
+        print(f"{label:<44} {median_fetch_ms(client, url, runs=3):8.1f} ms median")
 
 
 def _bench_foundation(client_class: type) -> None:

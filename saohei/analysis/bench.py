@@ -22,7 +22,7 @@ from saohei.analysis.extraction.evaluation import (
 )
 from saohei.analysis.extraction.places import resolve
 from saohei.analysis.extraction.text import normalise
-from saohei.common.timing import median_ms
+from saohei.common.timing import median_fetch_ms, median_ms
 
 # 20 texts written after the rules were settled and never tuned against: the optimism of the
 # labelled set's own figures, measured.
@@ -276,13 +276,7 @@ def bench_lists(client_class: type, *, password: str) -> None:
             ("同案人员 page, rendered", "/analysis/co-offenders/"),
             ("重点人员 .xlsx (whole ranking)", "/analysis/key-persons/export.xlsx"),
         ]:
-
-            def fetch(url: str = url) -> None:
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-                b"".join(response.streaming_content) if response.streaming else response.content
-
-            print(f"{name:<44} {median_ms(fetch, runs=5):8.1f} ms median")
+            print(f"{name:<44} {median_fetch_ms(client, url, runs=5):8.1f} ms median")
         sql, params = _ranking_sql(perpetrator_appearances(user, window))
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:

@@ -1,3 +1,5 @@
+import pytest
+
 from saohei.common import timing
 
 
@@ -11,3 +13,10 @@ def test_the_median_of_the_runs_is_given_in_milliseconds(monkeypatch):
 
     assert len(calls) == 3
     assert elapsed == 2000.0
+
+
+@pytest.mark.django_db
+def test_a_fetch_that_is_not_answered_200_stops_the_benchmark(client):
+    assert timing.median_fetch_ms(client, "/accounts/login/", runs=1) > 0
+    with pytest.raises(AssertionError):
+        timing.median_fetch_ms(client, "/no-such-page/", runs=1)
