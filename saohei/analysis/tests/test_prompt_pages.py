@@ -42,11 +42,6 @@ ClientAs = Callable[[str], Client]
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def prompt(town: Unit) -> Prompt:
     for day, nature in ((0, CRIMINAL), (30, PUBLIC), (60, PUBLIC)):
         make_case(town, *crew(), on=days(day), nature=nature)

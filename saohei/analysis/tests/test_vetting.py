@@ -36,11 +36,6 @@ _lead_numbers = itertools.count(1)
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def dongdao(town: Unit) -> Unit:
     return Unit.objects.get(name="东岛村")
 
