@@ -1,9 +1,10 @@
 """State changes of the analysis context that people make, each one transaction with its audit
-event: the 村"两委"候选人资格联审 and its export; the office's corrections to the person registry
-(decision 0030: merge two persons, split one appearance off, undo either, answer a 疑似同一人
-suggestion, keep the exclusion list — the registry re-resolved for the persons concerned before
-the transaction commits, so no page shows a half-applied correction); the 研判会's decision on a
-prompt; the office's thresholds; and the audit of the 重点人员/同案人员 exports."""
+event: the 村"两委"候选人资格联审 and its export; the 研判会's decision on a prompt and the audit
+of the flags API's full ID numbers; the office's thresholds; the office's corrections to the
+person registry (decision 0030: merge two persons, split one appearance off, undo either, answer
+a 疑似同一人 suggestion, keep the exclusion list — the registry re-resolved for the persons
+concerned before the transaction commits, so no page shows a half-applied correction); and the
+audit of the 重点人员/同案人员 exports."""
 
 from dataclasses import dataclass
 from enum import Enum
@@ -48,6 +49,9 @@ from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.services import record_lead_opinion
 from saohei.organisations.access import grant_paths, unit_in_paths
 from saohei.organisations.models import Unit, UnitKind, User
+
+# ---------------------------------------------------------------------------------------------
+# 村"两委"候选人资格联审
 
 
 class CandidateListRefused(ServiceError):
@@ -152,6 +156,10 @@ def record_vetting_export(
         ip_address=ip_address,
         details={"candidates": count},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 研判提示: the 研判会's decision, and the flags API's full ID numbers
 
 
 def _check_decision(actor: User, prompt: Prompt, meeting: Meeting) -> None:
@@ -286,6 +294,21 @@ def dismiss_prompt(
     return prompt
 
 
+@transaction.atomic
+def record_prompt_identifiers_revealed(
+    *, actor: User, prompt: Prompt, persons: int, ip_address: str | None
+) -> None:
+    """Members' full ID numbers given out (the flags API): audited per prompt, never the values."""
+    record_event(
+        action=AuditAction.SUBJECT_REVEALED,
+        actor=actor,
+        unit=prompt.unit,
+        target=prompt,
+        ip_address=ip_address,
+        details={"prompt": prompt.pk, "persons": persons, "via": "api"},
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # 研判设置
 
@@ -379,21 +402,6 @@ def _enqueue_rebuild() -> None:
     rebuild_task.enqueue()
 
 
-@transaction.atomic
-def record_prompt_identifiers_revealed(
-    *, actor: User, prompt: Prompt, persons: int, ip_address: str | None
-) -> None:
-    """Members' full ID numbers given out (the flags API): audited per prompt, never the values."""
-    record_event(
-        action=AuditAction.SUBJECT_REVEALED,
-        actor=actor,
-        unit=prompt.unit,
-        target=prompt,
-        ip_address=ip_address,
-        details={"prompt": prompt.pk, "persons": persons, "via": "api"},
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Corrections to the person registry
 
@@ -427,11 +435,6 @@ def _office_unit(actor: User, person_keys: list[str]) -> Unit:
     if unit is None:
         raise ActionNotAllowed(NOT_OFFICE)
     return unit
-
-
-def _require_office_anywhere(actor: User) -> None:
-    if not grant_paths(actor, OFFICE_ROLES):
-        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以维护排除清单")
 
 
 def _merge(*, actor: User, person: Person, other: Person, reason: str) -> tuple[MergeRule, Unit]:
@@ -621,6 +624,11 @@ def _decide_suggestion(
     suggestion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
 
 
+def _require_office_anywhere(actor: User) -> None:
+    if not grant_paths(actor, OFFICE_ROLES):
+        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以维护排除清单")
+
+
 @transaction.atomic
 def exclude_mobile(
     *,
@@ -669,6 +677,10 @@ def remove_exclusion(*, actor: User, exclusion: IdentifierExclusion) -> None:
         details={"exclusion": pk},
     )
     registry.refresh_identifier(kind, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# 重点人员 and 同案人员 exports
 
 
 class PersonList(Enum):
