@@ -196,10 +196,12 @@ def get_exclusion_for_user(user: User, exclusion_id: int) -> IdentifierExclusion
 # the county; a prompt that rests on an official's lead stays with the leaders).
 
 
-def visible_prompts(user: User) -> "models.QuerySet[Prompt]":
+def visible_prompts(user: User, *, few: bool = False) -> "models.QuerySet[Prompt]":
+    """`few`: the caller narrows to one prompt or a handful first (its page, a decision on it),
+    so each incident's appearances are checked by key (`visible_appearances`)."""
     if not user.is_authenticated or not user.has_any_role(REGISTRY_ROLES):
         return Prompt.objects.none()
-    seen = visible_appearances(user).filter(
+    seen = visible_appearances(user, few=few).filter(
         incident_kind=OuterRef("incident_kind"), incident_id=OuterRef("incident_id")
     )
     hidden = PromptIncident.objects.filter(prompt=OuterRef("pk")).exclude(Exists(seen))
@@ -207,7 +209,9 @@ def visible_prompts(user: User) -> "models.QuerySet[Prompt]":
 
 
 def get_prompt_for_user(user: User, prompt_id: int) -> Prompt:
-    prompt = visible_prompts(user).filter(pk=prompt_id).select_related("unit", "lead").first()
+    prompt = (
+        visible_prompts(user, few=True).filter(pk=prompt_id).select_related("unit", "lead").first()
+    )
     if prompt is None:
         raise Http404("研判提示不存在或您无权查看")
     return prompt

@@ -165,7 +165,7 @@ def record_vetting_export(
 def _check_decision(actor: User, prompt: Prompt, meeting: Meeting) -> None:
     if not access.can_decide_prompt(actor, prompt):
         raise ActionNotAllowed("只有本镇领导小组组长、副组长可以在研判会上确认或排除研判提示")
-    if not access.visible_prompts(actor).filter(pk=prompt.pk).exists():
+    if not access.visible_prompts(actor, few=True).filter(pk=prompt.pk).exists():
         raise ActionNotAllowed("您无权查看该研判提示涉及的全部事件")
     if prompt.status != PromptStatus.OPEN or not prompt.is_current:
         raise ServiceError("该研判提示已研判或已不再满足条件，不能再次确认或排除")
