@@ -341,6 +341,12 @@ SETTING_BOUNDS = {
 }
 
 
+SETTINGS_FOR_EVERY_TOWN = (
+    "研判设置适用于所有镇（街道）：只有管辖全部镇（街道）的扫黑办工作人员或领导小组"
+    "组长、副组长可以修改"
+)
+
+
 def can_change_settings(user: User) -> bool:
     """The thresholds are one set for every town of the deployment: only an office whose scope
     covers every active town may change them (a county's or city's office; a township's own
@@ -357,10 +363,7 @@ def update_settings(*, actor: User, data: SettingsInput) -> AnalysisSettings:
     """研判设置: the office's thresholds; the old and new values are audited and everything is
     recomputed with them (prompts included)."""
     if not can_change_settings(actor):
-        raise ActionNotAllowed(
-            "研判设置适用于所有镇（街道）：只有管辖全部镇（街道）的扫黑办工作人员或领导小组"
-            "组长、副组长可以修改"
-        )
+        raise ActionNotAllowed(SETTINGS_FOR_EVERY_TOWN)
     labels = {f.name: str(f.verbose_name) for f in AnalysisSettings._meta.fields}
     for name, (low, high) in SETTING_BOUNDS.items():
         value = getattr(data, name)

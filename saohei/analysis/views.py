@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from saohei.analysis import access, queries, services
 from saohei.analysis import chart as link_chart
@@ -428,6 +429,7 @@ def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(*lead_access.OFFICE_ROLES)
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
@@ -444,6 +446,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return page(SettingsForm(initial=initial))
+    if not services.can_change_settings(user):
+        # A refusal, not a form to correct: whatever is typed, this office may not change them.
+        raise PermissionDenied(services.SETTINGS_FOR_EVERY_TOWN)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
         services.update_settings(actor=user, data=services.SettingsInput(**data))

@@ -447,6 +447,16 @@ def test_a_towns_office_may_not_move_the_bar_for_its_neighbours(
     assert not AuditEvent.objects.filter(action=AuditAction.ANALYSIS_SETTINGS_CHANGED).exists()
 
 
+def test_a_refused_office_gets_403_whatever_it_sends(client_as: ClientAs, other_town: Unit) -> None:
+    """Not the form again to correct: no value would be accepted from this office."""
+    for data in (SETTINGS, {**SETTINGS, "window_days": "两年"}):
+        response = client_as("banshi").post("/analysis/settings/", data)
+        assert response.status_code == 403
+    assert client_as("banshi").get("/analysis/settings/").status_code == 200
+    assert client_as("banshi").put("/analysis/settings/").status_code == 405
+    assert not AnalysisSettings.objects.exists()
+
+
 def test_a_new_window_applies_on_the_next_rebuild(town: Unit, prompt: Prompt) -> None:
     services.update_settings(
         actor=User.objects.get(username="banshi"),
