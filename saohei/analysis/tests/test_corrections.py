@@ -233,3 +233,47 @@ def test_an_over_shared_mobile_is_excluded_from_the_review_list(
     assert IdentifierExclusion.objects.get().value == shared.value
     duplicate = client.post("/analysis/exclusions/", {"mobile": mobile(9), "reason": "再来"})
     assert "已在排除清单中" in duplicate.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused forms keep what was typed (decision 0016)
+
+TOO_LONG = "父子同名，" * 41  # 205 characters
+
+
+def _field_kept(page: str, typed: str, message: str) -> bool:
+    """The reason as typed in its input, the error in the block the input points to."""
+    return f'value="{typed}"' in page and 'id="id_reason_error"' in page and message in page
+
+
+def test_a_refused_rejection_shows_the_row_again_with_the_reason_typed(
+    two_zhaos: tuple[Case, Case], client_as: Callable[[str], Client]
+) -> None:
+    suggestion = SamePersonSuggestion.objects.get()
+    response = client_as("banshi").post(
+        f"/analysis/same-person/{suggestion.pk}/reject/", {"reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page and "赵铁柱" in page
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.OPEN
+    assert not AuditEvent.objects.filter(action=AuditAction.SAME_PERSON_REJECTED).exists()
+
+
+def test_a_refused_exclusion_from_the_shared_list_keeps_the_reason_typed(
+    town: Unit, client_as: Callable[[str], Client]
+) -> None:
+    for n in range(7):
+        make_case(town, P(f"住户{n}", phone=mobile(9)))
+    refresh_pending()
+    shared = SharedIdentifier.objects.get()
+    response = client_as("banshi").post(
+        f"/analysis/shared/{shared.pk}/exclude/", {"reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page and "139****0009" in page
+    assert not IdentifierExclusion.objects.exists()
