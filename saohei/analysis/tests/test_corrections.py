@@ -277,3 +277,16 @@ def test_a_refused_exclusion_from_the_shared_list_keeps_the_reason_typed(
     assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
     assert "<details open>" in page and "139****0009" in page
     assert not IdentifierExclusion.objects.exists()
+
+
+def test_a_refused_exclusion_keeps_the_mobile_and_reason_typed(
+    demo: None, client_as: Callable[[str], Client]
+) -> None:
+    response = client_as("banshi").post(
+        "/analysis/exclusions/", {"mobile": "1390000000", "reason": "村委会公用电话"}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert 'value="1390000000"' in page and 'value="村委会公用电话"' in page
+    assert 'id="id_mobile_error"' in page
+    assert not IdentifierExclusion.objects.exists()
