@@ -290,3 +290,36 @@ def test_a_refused_exclusion_keeps_the_mobile_and_reason_typed(
     assert 'value="1390000000"' in page and 'value="村委会公用电话"' in page
     assert 'id="id_mobile_error"' in page
     assert not IdentifierExclusion.objects.exists()
+
+
+def test_a_refused_merge_keeps_the_person_chosen_and_the_reason_typed(
+    two_zhaos: tuple[Case, Case], client_as: Callable[[str], Client]
+) -> None:
+    first, second = two_zhaos
+    one, other = person_of(first, "赵铁柱"), person_of(second, "赵铁柱")
+    response = client_as("banshi").post(
+        f"/analysis/persons/{one.pk}/merge/?q=赵铁柱", {"other": other.pk, "reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert f'value="{other.pk}" id="other-{other.pk}" checked' in page
+    assert not MergeRule.objects.exists()
+
+
+def test_a_refused_split_shows_its_row_open_with_the_reason_typed(
+    town: Unit, client_as: Callable[[str], Client]
+) -> None:
+    first = make_case(town, P("钱大宝", id_number=id_number(3)))
+    make_case(town, P("钱大宝", id_number=id_number(3)))
+    refresh_pending()
+    person = person_of(first, "钱大宝")
+    appearance = Appearance.objects.filter(person=person).order_by("id").first()
+    assert appearance is not None
+    url = f"/analysis/persons/{person.pk}/appearances/{appearance.pk}/split/"
+    response = client_as("banshi").post(url, {"reason": TOO_LONG})
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page
+    assert not SplitRule.objects.exists()

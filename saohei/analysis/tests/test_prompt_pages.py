@@ -225,6 +225,22 @@ def test_a_confirmation_without_an_opinion_writes_nothing(
     assert Prompt.objects.get().status == PromptStatus.OPEN
 
 
+def test_a_refused_dismissal_keeps_the_meeting_element_and_reason(
+    client_as: ClientAs, prompt: Prompt, meeting: Meeting
+) -> None:
+    response = client_as("shuji").post(
+        f"/analysis/prompts/{prompt.pk}/dismiss/",
+        {"meeting": meeting.pk, "failed_element": FailedElement.BULLYING, "reason": "不欺压"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="dismiss_reason_error"' in page and "至少5个字" in page
+    assert ">\n不欺压</textarea>" in page
+    assert f'<option value="{meeting.pk}" selected>' in page
+    assert f'<option value="{FailedElement.BULLYING}" selected>' in page
+    assert Prompt.objects.get().status == PromptStatus.OPEN
+
+
 def test_only_an_analysis_meeting_of_the_town_decides(town: Unit, prompt: Prompt) -> None:
     joint = _meeting(town, MeetingKind.JOINT)
     with pytest.raises(ServiceError, match="研判会"):
@@ -455,6 +471,17 @@ def test_a_refused_office_gets_403_whatever_it_sends(client_as: ClientAs, other_
     assert client_as("banshi").get("/analysis/settings/").status_code == 200
     assert client_as("banshi").put("/analysis/settings/").status_code == 405
     assert not AnalysisSettings.objects.exists()
+
+
+def test_refused_settings_come_back_as_typed_with_the_error_beside_the_field(
+    client_as: ClientAs, demo: None
+) -> None:
+    typed = {**SETTINGS, "window_days": "两年", "min_members": "4", "common_names": "张伟"}
+    response = client_as("banshi").post("/analysis/settings/", typed)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="两年"' in page and 'value="4"' in page and "张伟" in page
+    assert 'id="id_window_days_error"' in page and "请输入整数" in page
 
 
 def test_a_new_window_applies_on_the_next_rebuild(town: Unit, prompt: Prompt) -> None:

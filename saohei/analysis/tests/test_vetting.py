@@ -369,6 +369,19 @@ def test_a_refused_list_lists_its_rows_on_the_page(
     assert VettingRun.objects.count() == 0
 
 
+def test_a_refused_list_keeps_the_town_and_asks_for_the_file_again(
+    client_as: Callable[[str], Client], town: Unit
+) -> None:
+    response = client_as("banshi").post(
+        "/analysis/vetting/",
+        {"unit": town.pk, "file": csv_file([["月亮村", "李四", id_number(13), "委员"]])},
+    )
+    page = response.content.decode()
+    assert f'<option value="{town.pk}" selected>' in page
+    assert 'id="id_file_error"' in page and "请重新选择文件" in page
+    assert VettingRun.objects.count() == 0
+
+
 def test_a_broken_workbook_is_refused_with_a_message(
     client_as: Callable[[str], Client], town: Unit
 ) -> None:
