@@ -28,15 +28,14 @@ from saohei.analysis.models import (
     SplitRule,
     VettingRun,
 )
-from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days
+from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days, decision_meeting
 from saohei.analysis.tests.registry_helpers import id_number, make_case
+from saohei.analysis.tests.test_prompt_pages import SETTINGS
 from saohei.common.roles import Role
 from saohei.conftest import sign_in
 from saohei.demo.tests.test_write_refusal_matrix import _row_counts as row_counts
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Source
-from saohei.meetings import services as meeting_services
-from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.tests.conftest import make_account
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.services import build_unit
@@ -143,24 +142,9 @@ def world(town: Unit, village: Unit) -> World:
         "shared": shared.pk,
         "exclusion": exclusion.pk,
         "run": run.pk,
-        "meeting": _analysis_meeting(town).pk,
+        "meeting": decision_meeting(town).pk,
     }
     return World(ids=ids, heads=heads)
-
-
-def _analysis_meeting(town: Unit) -> Meeting:
-    return meeting_services.record_meeting(
-        actor=User.objects.get(username="banshi"),
-        unit=town,
-        kind=MeetingKind.ANALYSIS,
-        title="研判提示研判会",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=User.objects.get(username="shuji"),
-        recorder=User.objects.get(username="banshi"),
-        attendees=list(User.objects.filter(username__in=["shuji", "banshi"])),
-        topics="研判系统提示",
-    )
 
 
 def _head_of(village: Unit) -> str:
@@ -350,15 +334,7 @@ FILLED = {
     "failed_element": "bullying",
     "name": "王某某",
     "role": "participant",
-    "window_days": 365,
-    "min_members": 3,
-    "min_incidents": 3,
-    "min_criminal": 1,
-    "min_recurring_members": 2,
-    "group_min_criminal": 3,
-    "heijie_min_members": 10,
-    "heijie_note_members": 7,
-    "identifier_share_cap": 5,
+    **SETTINGS,
 }
 
 

@@ -3,13 +3,11 @@ may do what (every role, another town, anonymous), what is written, and what is 
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.analysis import services
@@ -23,7 +21,7 @@ from saohei.analysis.models import (
     PromptStatus,
 )
 from saohei.analysis.registry import current_settings, rebuild
-from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days
+from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days, decision_meeting
 from saohei.analysis.tests.registry_helpers import id_number, make_case
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
@@ -31,7 +29,6 @@ from saohei.cases.models import Case
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.leads.models import Lead, Source
-from saohei.meetings import services as meeting_services
 from saohei.meetings.models import Meeting, MeetingKind, MeetingLeadOpinion
 from saohei.meetings.tests.conftest import make_account
 from saohei.organisations.models import Unit, UnitKind, User
@@ -49,25 +46,9 @@ def prompt(town: Unit) -> Prompt:
     return Prompt.objects.get()
 
 
-def _meeting(town: Unit, kind: str = MeetingKind.ANALYSIS) -> Meeting:
-    people = list(User.objects.filter(username__in=["shuji", "banshi"]))
-    return meeting_services.record_meeting(
-        actor=User.objects.get(username="banshi"),
-        unit=town,
-        kind=kind,
-        title="研判提示研判会",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=User.objects.get(username="shuji"),
-        recorder=User.objects.get(username="banshi"),
-        attendees=people,
-        topics="研判系统提示",
-    )
-
-
 @pytest.fixture
 def meeting(town: Unit) -> Meeting:
-    return _meeting(town)
+    return decision_meeting(town)
 
 
 def _account(username: str, unit: Unit, role: Role) -> User:
@@ -242,7 +223,7 @@ def test_a_refused_dismissal_keeps_the_meeting_element_and_reason(
 
 
 def test_only_an_analysis_meeting_of_the_town_decides(town: Unit, prompt: Prompt) -> None:
-    joint = _meeting(town, MeetingKind.JOINT)
+    joint = decision_meeting(town, MeetingKind.JOINT)
     with pytest.raises(ServiceError, match="研判会"):
         services.dismiss_prompt(
             actor=User.objects.get(username="shuji"),
