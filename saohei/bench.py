@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import django
 
+from saohei.common.timing import median_fetch_ms, median_ms
+
 
 def _timed(label: str, count: int, action: Callable[[], object]) -> float:
     started = time.perf_counter()
@@ -116,15 +118,6 @@ def _run(client_class: type, sections: list[str]) -> None:
         bench_registry()
 
 
-def _median_ms(action: Callable[[], object], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def _bench_reports(client_class: type, *, password: str) -> None:
     from saohei.briefings.compose import compose
     from saohei.briefings.documents import from_briefing, to_docx, to_pdf
@@ -139,7 +132,7 @@ def _bench_reports(client_class: type, *, password: str) -> None:
         ("briefing .docx", lambda: to_docx(document, exported_by="bench")),
         ("briefing .pdf (WeasyPrint)", lambda: to_pdf(document, exported_by="bench")),
     ]:
-        print(f"{label:<44} {_median_ms(action):8.1f} ms median")
+        print(f"{label:<44} {median_ms(action, runs=3):8.1f} ms median")
     client = client_class()
     # The leader signs in with the second factor, as the policy requires.
     sign_in_client(client, "shuji", password)
@@ -149,13 +142,7 @@ def _bench_reports(client_class: type, *, password: str) -> None:
         ("publicity totals page", "/publicity/totals/"),
         ("briefing page (generated, with links)", f"/briefings/?unit={town.pk}"),
     ]:
-
-        def fetch(url: str = url) -> None:
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            b"".join(response.streaming_content) if response.streaming else response.content
-
-        print(f"{label:<44} {_median_ms(fetch):8.1f} ms median")
+        print(f"{label:<44} {median_fetch_ms(client, url, runs=3):8.1f} ms median")
 
 
 def _bench_foundation(client_class: type) -> None:

@@ -39,6 +39,9 @@ from saohei.tips.access import visible_tips
 
 REGISTRY_ROLES = CASE_ROLES
 
+# ---------------------------------------------------------------------------------------------
+# Appearances, records and persons as the user may see them
+
 
 def visible_appearances(user: User, *, few: bool = False) -> "models.QuerySet[Appearance]":
     """`few`: the caller narrows the appearances to a handful first (one person's, one record's
@@ -58,77 +61,6 @@ def visible_appearances(user: User, *, few: bool = False) -> "models.QuerySet[Ap
         else:
             condition |= Q(incident_kind=kind, incident_id__in=visible.values("pk"))
     return Appearance.objects.filter(condition)
-
-
-def visible_persons(user: User) -> "models.QuerySet[Person]":
-    return Person.objects.filter(pk__in=visible_appearances(user).values("person_id"))
-
-
-def get_person_for_user(user: User, person_id: int) -> Person:
-    """The person if any of their appearances is visible to this user; otherwise 404.
-
-    The person's own records are checked by primary key (`visible_incidents`): through
-    `visible_persons` the database walks every record the user may see (2 s for one person at
-    100,000 cases on SQLite, decision 0030)."""
-    person = Person.objects.filter(pk=person_id).select_related("village", "unit").first()
-    incidents = (
-        Appearance.objects.filter(person=person).values_list("incident_kind", "incident_id")
-        if person is not None
-        else []
-    )
-    if person is None or not visible_incidents(user, incidents):
-        raise Http404("人员不存在或您无权查看")
-    return person
-
-
-# 组长/副组长 (SIGN_OFF_ROLES) and the office staff: the 2021 换届 联审 is the township's own.
-VETTING_ROLES = OFFICE_ROLES
-
-
-def vetting_towns(user: User) -> UnitQuerySet:
-    """Towns whose candidates the user may vet: where they hold a `VETTING_ROLES` role."""
-    if not user.is_authenticated:
-        return Unit.objects.none()
-    return units_within(grant_paths(user, VETTING_ROLES)).filter(kind=UnitKind.TOWN)
-
-
-def visible_vetting_runs(user: User) -> "models.QuerySet[VettingRun]":
-    return VettingRun.objects.filter(unit__in=vetting_towns(user))
-
-
-def get_vetting_run_for_user(user: User, run_id: int) -> VettingRun:
-    """The run if it is of one of the user's towns; otherwise 404, so ids cannot be probed."""
-    run = visible_vetting_runs(user).filter(pk=run_id).select_related("unit", "uploaded_by").first()
-    if run is None:
-        raise Http404("联审记录不存在或您无权查看")
-    return run
-
-
-# 研判提示: a prompt is visible only to whom every one of its incidents is visible, so that
-# nobody reads an explanation naming records they may not open (a cross-town cluster is seen by
-# the county; a prompt that rests on an official's lead stays with the leaders).
-
-
-def visible_prompts(user: User) -> "models.QuerySet[Prompt]":
-    if not user.is_authenticated or not user.has_any_role(REGISTRY_ROLES):
-        return Prompt.objects.none()
-    seen = visible_appearances(user).filter(
-        incident_kind=OuterRef("incident_kind"), incident_id=OuterRef("incident_id")
-    )
-    hidden = PromptIncident.objects.filter(prompt=OuterRef("pk")).exclude(Exists(seen))
-    return Prompt.objects.filter(unit__in=case_towns(user)).exclude(Exists(hidden))
-
-
-def get_prompt_for_user(user: User, prompt_id: int) -> Prompt:
-    prompt = visible_prompts(user).filter(pk=prompt_id).select_related("unit", "lead").first()
-    if prompt is None:
-        raise Http404("研判提示不存在或您无权查看")
-    return prompt
-
-
-def can_decide_prompt(user: User, prompt: Prompt) -> bool:
-    """The 研判会's decision is signed by a 组长/副组长 of the prompt's town."""
-    return unit_in_paths(prompt.unit, grant_paths(user, SIGN_OFF_ROLES))
 
 
 _VISIBLE_BY_KIND: "dict[str, Callable[[User], models.QuerySet]]" = {
@@ -162,6 +94,36 @@ def among_visible(user: User, appearances: Iterable[Appearance]) -> list[Appeara
 def may_use_registry(user: User) -> bool:
     """The registry's own pages (persons, search): office roles and police."""
     return user.is_authenticated and user.has_any_role(REGISTRY_ROLES)
+
+
+def get_person_for_user(user: User, person_id: int) -> Person:
+    """The person if any of their appearances is visible to this user; otherwise 404.
+
+    The person's own records are checked by primary key (`visible_incidents`): through
+    `visible_persons` the database walks every record the user may see (2 s for one person at
+    100,000 cases on SQLite, decision 0030)."""
+    person = Person.objects.filter(pk=person_id).select_related("village", "unit").first()
+    incidents = (
+        Appearance.objects.filter(person=person).values_list("incident_kind", "incident_id")
+        if person is not None
+        else []
+    )
+    if person is None or not visible_incidents(user, incidents):
+        raise Http404("人员不存在或您无权查看")
+    return person
+
+
+def get_appearance_for_user(user: User, person: Person, appearance_id: int) -> Appearance:
+    rows = Appearance.objects.filter(pk=appearance_id, person=person)
+    appearance = next(iter(among_visible(user, rows)), None)
+    if appearance is None:
+        raise Http404("记录不存在或您无权查看")
+    return appearance
+
+
+# ---------------------------------------------------------------------------------------------
+# The office's corrections (decision 0030): a rule, suggestion or shared mobile is reached only
+# through records the user may see.
 
 
 def _sees_any(user: User, rows: "models.QuerySet[Appearance]") -> bool:
@@ -201,14 +163,6 @@ def get_split_rule_for_user(user: User, rule_id: int) -> SplitRule:
     return rule
 
 
-def get_appearance_for_user(user: User, person: Person, appearance_id: int) -> Appearance:
-    rows = Appearance.objects.filter(pk=appearance_id, person=person)
-    appearance = next(iter(among_visible(user, rows)), None)
-    if appearance is None:
-        raise Http404("记录不存在或您无权查看")
-    return appearance
-
-
 def get_suggestion_for_user(user: User, suggestion_id: int) -> SamePersonSuggestion:
     """A 疑似同一人 suggestion whose two persons the user may both see; otherwise 404."""
     suggestion = SamePersonSuggestion.objects.filter(pk=suggestion_id).first()
@@ -234,3 +188,61 @@ def get_exclusion_for_user(user: User, exclusion_id: int) -> IdentifierExclusion
     if exclusion is None or not grant_paths(user, OFFICE_ROLES):
         raise Http404("排除清单中没有该号码")
     return exclusion
+
+
+# ---------------------------------------------------------------------------------------------
+# 研判提示: a prompt is visible only to whom every one of its incidents is visible, so that
+# nobody reads an explanation naming records they may not open (a cross-town cluster is seen by
+# the county; a prompt that rests on an official's lead stays with the leaders).
+
+
+def visible_prompts(user: User, *, few: bool = False) -> "models.QuerySet[Prompt]":
+    """`few`: the caller narrows to one prompt or a handful first (its page, a decision on it),
+    so each incident's appearances are checked by key (`visible_appearances`)."""
+    if not user.is_authenticated or not user.has_any_role(REGISTRY_ROLES):
+        return Prompt.objects.none()
+    seen = visible_appearances(user, few=few).filter(
+        incident_kind=OuterRef("incident_kind"), incident_id=OuterRef("incident_id")
+    )
+    hidden = PromptIncident.objects.filter(prompt=OuterRef("pk")).exclude(Exists(seen))
+    return Prompt.objects.filter(unit__in=case_towns(user)).exclude(Exists(hidden))
+
+
+def get_prompt_for_user(user: User, prompt_id: int) -> Prompt:
+    prompt = (
+        visible_prompts(user, few=True).filter(pk=prompt_id).select_related("unit", "lead").first()
+    )
+    if prompt is None:
+        raise Http404("研判提示不存在或您无权查看")
+    return prompt
+
+
+def can_decide_prompt(user: User, prompt: Prompt) -> bool:
+    """The 研判会's decision is signed by a 组长/副组长 of the prompt's town."""
+    return unit_in_paths(prompt.unit, grant_paths(user, SIGN_OFF_ROLES))
+
+
+# ---------------------------------------------------------------------------------------------
+# 村"两委"候选人资格联审
+
+# 组长/副组长 (SIGN_OFF_ROLES) and the office staff: the 2021 换届 联审 is the township's own.
+VETTING_ROLES = OFFICE_ROLES
+
+
+def vetting_towns(user: User) -> UnitQuerySet:
+    """Towns whose candidates the user may vet: where they hold a `VETTING_ROLES` role."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    return units_within(grant_paths(user, VETTING_ROLES)).filter(kind=UnitKind.TOWN)
+
+
+def visible_vetting_runs(user: User) -> "models.QuerySet[VettingRun]":
+    return VettingRun.objects.filter(unit__in=vetting_towns(user))
+
+
+def get_vetting_run_for_user(user: User, run_id: int) -> VettingRun:
+    """The run if it is of one of the user's towns; otherwise 404, so ids cannot be probed."""
+    run = visible_vetting_runs(user).filter(pk=run_id).select_related("unit", "uploaded_by").first()
+    if run is None:
+        raise Http404("联审记录不存在或您无权查看")
+    return run

@@ -10,7 +10,6 @@ import io
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from saohei.analysis.extraction.evaluation import (
@@ -23,6 +22,7 @@ from saohei.analysis.extraction.evaluation import (
 )
 from saohei.analysis.extraction.places import resolve
 from saohei.analysis.extraction.text import normalise
+from saohei.common.timing import median_fetch_ms, median_ms
 
 # 20 texts written after the rules were settled and never tuned against: the optimism of the
 # labelled set's own figures, measured.
@@ -266,7 +266,7 @@ def bench_lists(client_class: type, *, password: str) -> None:
             ("同案人员 (≥ 2 together)", lambda: find_co_offenders(user, window)),
         ]
         for name, action in timings:
-            print(f"{name:<44} {_median_ms(action):8.1f} ms median")
+            print(f"{name:<44} {median_ms(action, runs=5):8.1f} ms median")
         found = find_co_offenders(user, window)
         print(f"{'  pairs found / groups of 3+':<44} {found.total_pairs:>8} / {len(found.groups)}")
         client = client_class()
@@ -276,13 +276,7 @@ def bench_lists(client_class: type, *, password: str) -> None:
             ("同案人员 page, rendered", "/analysis/co-offenders/"),
             ("重点人员 .xlsx (whole ranking)", "/analysis/key-persons/export.xlsx"),
         ]:
-
-            def fetch(url: str = url) -> None:
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-                b"".join(response.streaming_content) if response.streaming else response.content
-
-            print(f"{name:<44} {_median_ms(fetch):8.1f} ms median")
+            print(f"{name:<44} {median_fetch_ms(client, url, runs=5):8.1f} ms median")
         sql, params = _ranking_sql(perpetrator_appearances(user, window))
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
@@ -309,15 +303,3 @@ def bench_lists(client_class: type, *, password: str) -> None:
     rebuild()
     print(f"{'rebuild the registry':<44} {time.perf_counter() - started:8.1f} s")
     measure("plus another town and 20 older years (same window)")
-
-
-def _median_ms(action: Callable[[], object], runs: int = 5) -> float:
-    # Not saohei.bench's: the contexts may not import the dispatcher above them (import-linter).
-    import statistics
-
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000

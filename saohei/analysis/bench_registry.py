@@ -303,13 +303,13 @@ def bench_registry() -> None:
     office = User.objects.get(username="shiban")
     for kind_of_person in ("busiest", "ordinary"):
         case_id, seen = _busiest_case(kind_of_person)
-        incremental = median_ms(partial(refresh, [("case", case_id)]))
+        incremental = median_ms(partial(refresh, [("case", case_id)]), runs=5)
         print(
             f"{'incremental refresh, one case (median of 5)':<44} {incremental:8.0f} ms  "
             f"({kind_of_person}: its person has {seen:,} appearances; {_load()})"
         )
         for who, user in (("town leader", _leader_of(case_id)), ("city supervisor", office)):
             query = median_ms(
-                partial(related_for_incident, user, "case", case_id, for_registry=True)
+                partial(related_for_incident, user, "case", case_id, for_registry=True), runs=5
             )
             print(f"{'also appears in (' + who + ', median of 5)':<44} {query:8.1f} ms")

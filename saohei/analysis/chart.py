@@ -534,7 +534,8 @@ def chart_for(
     viewer may see; seeds the viewer may not see are not drawn (the pages 404 first)."""
     if (person is None) == (incidents is None):
         raise ValueError("chart_for takes a person or incidents")
-    visible = visible_appearances(viewer)
+    # Every read below is narrowed to a few persons, incidents or identifiers first.
+    visible = visible_appearances(viewer, few=True)
     windowed = visible
     if start is not None:
         windowed = windowed.filter(occurred_on__gte=start)

@@ -10,7 +10,7 @@ from saohei.analysis.services import REASON_MAX_LENGTH, SETTING_BOUNDS
 from saohei.analysis.vetting import MAX_CANDIDATES
 from saohei.common.dates import DateKind, date_field
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, mobile_validator
 from saohei.meetings.models import Meeting
 from saohei.organisations.models import Unit
 
@@ -166,5 +166,7 @@ class ExclusionForm(StyledForm):
         label="手机号",
         max_length=20,
         error_messages={"required": "请填写手机号", "max_length": "手机号应为以1开头的11位数字"},
+        # The service's own check, so that a wrong number is marked where it was typed.
+        validators=[mobile_validator],
     )
     reason = _reason_field()

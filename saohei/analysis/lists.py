@@ -24,6 +24,7 @@ from django.db.models.lookups import Exact
 
 from saohei.analysis.access import visible_appearances
 from saohei.analysis.models import RINGLEADER_ROLES, Appearance, IncidentKind
+from saohei.analysis.union_find import UnionFind
 from saohei.cases.access import case_towns, visible_cases
 from saohei.cases.models import Nature
 from saohei.common.validation import parse_id
@@ -405,21 +406,10 @@ def _incidents_of(
 
 def _groups(pairs: list[tuple[Any, ...]]) -> list[set[int]]:
     """Persons connected through qualifying pairs (union–find), the larger groups first."""
-    parent: dict[int, int] = {}
-
-    def find(person_id: int) -> int:
-        parent.setdefault(person_id, person_id)
-        while parent[person_id] != person_id:
-            parent[person_id] = parent[parent[person_id]]
-            person_id = parent[person_id]
-        return person_id
-
+    persons: UnionFind[int] = UnionFind()
     for first, second, *_ in pairs:
-        parent[find(first)] = find(second)
-    components: dict[int, set[int]] = defaultdict(set)
-    for person_id in list(parent):
-        components[find(person_id)].add(person_id)
-    groups = [members for members in components.values() if len(members) >= MIN_GROUP_MEMBERS]
+        persons.union(first, second)
+    groups = [members for members in persons.sets() if len(members) >= MIN_GROUP_MEMBERS]
     return sorted(groups, key=lambda members: (-len(members), min(members)))
 
 

@@ -161,8 +161,8 @@ def appearance_split_view(request: HttpRequest, person_id: int, appearance_id: i
 def _with_reason(
     request: HttpRequest, form: StyledForm, action: Callable[[str], str], back: str
 ) -> HttpResponse:
-    """A button with a reason, sent from a list row: a bad reason or a refused service call
-    comes back as a message above the list; success goes where `action` says."""
+    """A bare button of a list row (确认为同一人: its reason is optional and not typed on the page):
+    a refused call comes back as a message above the list; success goes where `action` says."""
     if not form.is_valid():
         messages.error(
             request, "；".join(str(e) for errors in form.errors.values() for e in errors)
@@ -213,15 +213,24 @@ def split_undo_view(request: HttpRequest, split_id: int) -> HttpResponse:
 # 疑似同一人
 
 
-@require_GET
-@role_required(*OFFICE_ROLES)
-def same_person_list_view(request: HttpRequest) -> HttpResponse:
+def _same_person_page(
+    request: HttpRequest, *, reject: tuple[int, StyledForm] | None = None
+) -> HttpResponse:
+    """The open suggestions; `reject`: a refused 否定 (suggestion id, its bound form) shown open
+    in its row with the reason as typed and the error beside it."""
     pairs = queries.open_same_person_pairs(_actor(request))
+    target, form = reject or (None, None)
     return render(
         request,
         "analysis/same_person.html",
-        {"pairs": pairs},
+        {"pairs": pairs, "reject_target": target, "reject_form": form},
     )
+
+
+@require_GET
+@role_required(*OFFICE_ROLES)
+def same_person_list_view(request: HttpRequest) -> HttpResponse:
+    return _same_person_page(request)
 
 
 @require_POST
@@ -244,12 +253,17 @@ def same_person_reject_view(request: HttpRequest, suggestion_id: int) -> HttpRes
     user = _actor(request)
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
 
-    def reject(reason: str) -> str:
-        services.reject_same_person(actor=user, suggestion=suggestion, reason=reason)
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.reject_same_person(actor=user, suggestion=suggestion, reason=data["reason"])
         messages.success(request, "已否定：不是同一人。")
-        return reverse("analysis:same_person")
+        return redirect("analysis:same_person")
 
-    return _with_reason(request, ReasonForm(request.POST), reject, "analysis:same_person")
+    return submit_action_form(
+        request,
+        ReasonForm(request.POST),
+        perform=perform,
+        render_page=lambda form: _same_person_page(request, reject=(suggestion.pk, form)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,12 +312,24 @@ def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpRespon
     return _answer(request, remove, reverse("analysis:exclusions"))
 
 
+def _shared_page(
+    request: HttpRequest, *, exclude: tuple[int, StyledForm] | None = None
+) -> HttpResponse:
+    """Over-shared mobiles given in records the user may see, each with how often it is seen;
+    `exclude`: a refused 列入排除清单 (shared id, its bound form) shown open in its row."""
+    rows = queries.shared_mobiles_seen(_actor(request))
+    target, form = exclude or (None, None)
+    return render(
+        request,
+        "analysis/shared.html",
+        {"rows": rows, "exclude_target": target, "exclude_form": form},
+    )
+
+
 @require_GET
 @role_required(*OFFICE_ROLES)
 def shared_list_view(request: HttpRequest) -> HttpResponse:
-    """Over-shared mobiles given in records the user may see, each with how often it is seen."""
-    rows = queries.shared_mobiles_seen(_actor(request))
-    return render(request, "analysis/shared.html", {"rows": rows})
+    return _shared_page(request)
 
 
 @require_POST
@@ -312,12 +338,17 @@ def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
     user = _actor(request)
     shared = access.get_shared_for_user(user, shared_id)
 
-    def exclude(reason: str) -> str:
-        services.exclude_mobile(actor=user, shared=shared, reason=reason)
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.exclude_mobile(actor=user, shared=shared, reason=data["reason"])
         messages.success(request, "已列入排除清单：该号码不再用于归并人员。")
-        return reverse("analysis:exclusions")
+        return redirect("analysis:exclusions")
 
-    return _with_reason(request, ReasonForm(request.POST), exclude, "analysis:shared")
+    return submit_action_form(
+        request,
+        ReasonForm(request.POST),
+        perform=perform,
+        render_page=lambda form: _shared_page(request, exclude=(shared.pk, form)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from saohei.analysis.models import (
     PromptStatus,
 )
 from saohei.analysis.registry import _rows, _run, current_settings
+from saohei.analysis.union_find import UnionFind
 from saohei.cases.models import DISPUTE_MOTIVES, Case, Means, Motive, Nature
 from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Conclusion, Lead, Source, Status
 
@@ -332,27 +333,18 @@ def _split(
     incidents: list[Incident], involvements: list[Involvement]
 ) -> list[tuple[list[Incident], list[Involvement]]]:
     """The linked sets among these incidents (union–find over the few incidents of a window)."""
-    parent: dict[IncidentKey, IncidentKey] = {incident.key: incident.key for incident in incidents}
-
-    def find(key: IncidentKey) -> IncidentKey:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    linked = UnionFind(incident.key for incident in incidents)
     first_seen: dict[int, IncidentKey] = {}
     for involvement in involvements:
         earlier = first_seen.setdefault(involvement.person_id, involvement.incident)
-        a, b = find(earlier), find(involvement.incident)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        linked.union(earlier, involvement.incident)
     groups: dict[IncidentKey, tuple[list[Incident], list[Involvement]]] = defaultdict(
         lambda: ([], [])
     )
     for incident in incidents:
-        groups[find(incident.key)][0].append(incident)
+        groups[linked.find(incident.key)][0].append(incident)
     for involvement in involvements:
-        groups[find(involvement.incident)][1].append(involvement)
+        groups[linked.find(involvement.incident)][1].append(involvement)
     return list(groups.values())
 
 

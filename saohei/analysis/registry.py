@@ -43,6 +43,7 @@ from saohei.analysis.models import (
     SplitRule,
     SuggestionStatus,
 )
+from saohei.analysis.union_find import UnionFind
 from saohei.cases.models import PERPETRATOR_ROLES, Case, CasePerson, CasePersonPlate
 from saohei.leads.models import Lead, Subject, SubjectPlate
 from saohei.organisations.models import Unit
@@ -428,22 +429,12 @@ def _resolve_identities(share_cap: int) -> None:
 def _merge_aliases() -> list[tuple[str, str]]:
     """raw key → the group's key for every key named in an active merge (union–find; the
     rules are the office's decisions, a handful, never the data)."""
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    keys: UnionFind[str] = UnionFind()
     for first, second in MergeRule.objects.filter(undone_at__isnull=True).values_list(
         "first_key", "second_key"
     ):
-        a, b = find(first), find(second)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return [(key, find(key)) for key in parent if find(key) != key]
+        keys.union(first, second)
+    return [(key, keys.find(key)) for key in keys if keys.find(key) != key]
 
 
 # A person's appearances, newest first (ties broken by the source row, so that both paths name

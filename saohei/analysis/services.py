@@ -1,9 +1,10 @@
 """State changes of the analysis context that people make, each one transaction with its audit
-event: the 村"两委"候选人资格联审 and its export; the office's corrections to the person registry
-(decision 0030: merge two persons, split one appearance off, undo either, answer a 疑似同一人
-suggestion, keep the exclusion list — the registry re-resolved for the persons concerned before
-the transaction commits, so no page shows a half-applied correction); the 研判会's decision on a
-prompt; the office's thresholds; and the audit of the 重点人员/同案人员 exports."""
+event: the 村"两委"候选人资格联审 and its export; the 研判会's decision on a prompt and the audit
+of the flags API's full ID numbers; the office's thresholds; the office's corrections to the
+person registry (decision 0030: merge two persons, split one appearance off, undo either, answer
+a 疑似同一人 suggestion, keep the exclusion list — the registry re-resolved for the persons
+concerned before the transaction commits, so no page shows a half-applied correction); and the
+audit of the 重点人员/同案人员 exports."""
 
 from dataclasses import dataclass
 from enum import Enum
@@ -48,6 +49,9 @@ from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.services import record_lead_opinion
 from saohei.organisations.access import grant_paths, unit_in_paths
 from saohei.organisations.models import Unit, UnitKind, User
+
+# ---------------------------------------------------------------------------------------------
+# 村"两委"候选人资格联审
 
 
 class CandidateListRefused(ServiceError):
@@ -154,10 +158,14 @@ def record_vetting_export(
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# 研判提示: the 研判会's decision, and the flags API's full ID numbers
+
+
 def _check_decision(actor: User, prompt: Prompt, meeting: Meeting) -> None:
     if not access.can_decide_prompt(actor, prompt):
         raise ActionNotAllowed("只有本镇领导小组组长、副组长可以在研判会上确认或排除研判提示")
-    if not access.visible_prompts(actor).filter(pk=prompt.pk).exists():
+    if not access.visible_prompts(actor, few=True).filter(pk=prompt.pk).exists():
         raise ActionNotAllowed("您无权查看该研判提示涉及的全部事件")
     if prompt.status != PromptStatus.OPEN or not prompt.is_current:
         raise ServiceError("该研判提示已研判或已不再满足条件，不能再次确认或排除")
@@ -286,6 +294,21 @@ def dismiss_prompt(
     return prompt
 
 
+@transaction.atomic
+def record_prompt_identifiers_revealed(
+    *, actor: User, prompt: Prompt, persons: int, ip_address: str | None
+) -> None:
+    """Members' full ID numbers given out (the flags API): audited per prompt, never the values."""
+    record_event(
+        action=AuditAction.SUBJECT_REVEALED,
+        actor=actor,
+        unit=prompt.unit,
+        target=prompt,
+        ip_address=ip_address,
+        details={"prompt": prompt.pk, "persons": persons, "via": "api"},
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # 研判设置
 
@@ -318,6 +341,12 @@ SETTING_BOUNDS = {
 }
 
 
+SETTINGS_FOR_EVERY_TOWN = (
+    "研判设置适用于所有镇（街道）：只有管辖全部镇（街道）的扫黑办工作人员或领导小组"
+    "组长、副组长可以修改"
+)
+
+
 def can_change_settings(user: User) -> bool:
     """The thresholds are one set for every town of the deployment: only an office whose scope
     covers every active town may change them (a county's or city's office; a township's own
@@ -334,10 +363,7 @@ def update_settings(*, actor: User, data: SettingsInput) -> AnalysisSettings:
     """研判设置: the office's thresholds; the old and new values are audited and everything is
     recomputed with them (prompts included)."""
     if not can_change_settings(actor):
-        raise ActionNotAllowed(
-            "研判设置适用于所有镇（街道）：只有管辖全部镇（街道）的扫黑办工作人员或领导小组"
-            "组长、副组长可以修改"
-        )
+        raise ActionNotAllowed(SETTINGS_FOR_EVERY_TOWN)
     labels = {f.name: str(f.verbose_name) for f in AnalysisSettings._meta.fields}
     for name, (low, high) in SETTING_BOUNDS.items():
         value = getattr(data, name)
@@ -379,21 +405,6 @@ def _enqueue_rebuild() -> None:
     rebuild_task.enqueue()
 
 
-@transaction.atomic
-def record_prompt_identifiers_revealed(
-    *, actor: User, prompt: Prompt, persons: int, ip_address: str | None
-) -> None:
-    """Members' full ID numbers given out (the flags API): audited per prompt, never the values."""
-    record_event(
-        action=AuditAction.SUBJECT_REVEALED,
-        actor=actor,
-        unit=prompt.unit,
-        target=prompt,
-        ip_address=ip_address,
-        details={"prompt": prompt.pk, "persons": persons, "via": "api"},
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Corrections to the person registry
 
@@ -427,11 +438,6 @@ def _office_unit(actor: User, person_keys: list[str]) -> Unit:
     if unit is None:
         raise ActionNotAllowed(NOT_OFFICE)
     return unit
-
-
-def _require_office_anywhere(actor: User) -> None:
-    if not grant_paths(actor, OFFICE_ROLES):
-        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以维护排除清单")
 
 
 def _merge(*, actor: User, person: Person, other: Person, reason: str) -> tuple[MergeRule, Unit]:
@@ -621,6 +627,11 @@ def _decide_suggestion(
     suggestion.save(update_fields=["status", "decided_by", "decided_at", "reason"])
 
 
+def _require_office_anywhere(actor: User) -> None:
+    if not grant_paths(actor, OFFICE_ROLES):
+        raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以维护排除清单")
+
+
 @transaction.atomic
 def exclude_mobile(
     *,
@@ -669,6 +680,10 @@ def remove_exclusion(*, actor: User, exclusion: IdentifierExclusion) -> None:
         details={"exclusion": pk},
     )
     registry.refresh_identifier(kind, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# 重点人员 and 同案人员 exports
 
 
 class PersonList(Enum):

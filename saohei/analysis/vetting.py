@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from saohei.analysis.access import visible_appearances, visible_prompts
 from saohei.analysis.models import (
@@ -228,9 +228,9 @@ def check_candidates(user: User, candidates: Sequence[CandidateRow]) -> list[lis
     # 1. Persons given these ID numbers, seen through the viewer's appearances.
     indexes_of_person: dict[int, set[str]] = defaultdict(set)
     for person_id, index in PersonIdentifier.objects.filter(
+        Exists(visible_appearances(user, few=True).filter(person_id=OuterRef("person_id"))),
         kind=IdentifierKind.ID_NUMBER,
         value__in=indexes,
-        person__in=visible_appearances(user).values("person_id"),
     ).values_list("person_id", "value"):
         indexes_of_person[person_id].add(index)
     names = {(candidate.name_key, candidate.village_id) for candidate in candidates}
@@ -241,7 +241,7 @@ def check_candidates(user: User, candidates: Sequence[CandidateRow]) -> list[lis
         village_id__in={village for _, village in names},
         id_number_index="",
     ) & ~Q(person_key__startswith="1:")
-    rows = visible_appearances(user).filter(matching | namesake)
+    rows = visible_appearances(user, few=True).filter(matching | namesake)
     # 2. and 3.
     found = [*_case_rows(rows), *_lead_rows(rows)]
 
@@ -472,7 +472,7 @@ def findings_for_viewer(
         if ids[IncidentKind.LEAD]
         else set(),
         FindingKind.PROMPT: set(
-            visible_prompts(user)
+            visible_prompts(user, few=True)
             .filter(pk__in=ids[FindingKind.PROMPT])
             .values_list("pk", flat=True)
         )

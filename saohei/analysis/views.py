@@ -1,7 +1,11 @@
-"""识别建议 pages: what extraction finds in a record's own texts. A suggestion links to the add
-form it pre-fills (a lead's 被反映人, a case's 涉案人员, a pending tip's 被举报人 by name); the
-link carries offsets, never the values. Nothing is written here. Suggestions never include the reporter: a lead's or tip's sealed reporter identity
-is checked server-side (`vault.screening`) and matching suggestions are left out."""
+"""The analysis pages of records and prompts: 识别建议, the link chart (关系图), the 研判提示 with
+the 研判会's decision, and 研判设置.
+
+识别建议 show what extraction finds in a record's own texts. A suggestion links to the add form it
+pre-fills (a lead's 被反映人, a case's 涉案人员, a pending tip's 被举报人 by name); the link carries
+offsets, never the values. Nothing is written there. Suggestions never include the reporter: a
+lead's or tip's sealed reporter identity is checked server-side (`vault.screening`) and matching
+suggestions are left out."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from saohei.analysis import access, queries, services
 from saohei.analysis import chart as link_chart
@@ -43,6 +48,14 @@ from saohei.tips import access as tip_access
 from saohei.tips.models import TipStatus
 from saohei.vault.queries import open_reporter_identity
 from saohei.vault.screening import carries_identity
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
+# 识别建议
 
 # What a suggestion of each kind fills in on a lead's add form.
 FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone", "plates": "plates"}
@@ -100,6 +113,15 @@ def _suggestions(
                     )
                 )
     return suggestions
+
+
+def _form_link(base: str) -> Callable[[str, str, int, int], str]:
+    """Links to the add form at `base` that pre-fill one field by offsets into one source."""
+
+    def add_url(field: str, source: str, start: int, end: int) -> str:
+        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
+
+    return add_url
 
 
 def _page(
@@ -197,18 +219,10 @@ def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-def _form_link(base: str) -> Callable[[str, str, int, int], str]:
-    """Links to the add form at `base` that pre-fill one field by offsets into one source."""
-
-    def add_url(field: str, source: str, start: int, end: int) -> str:
-        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
-
-    return add_url
-
-
-# The link chart (关系图): one page for a person, a lead or a case; `chart.chart_for` draws it
-# from what the viewer may see, the page passes it to `static/saohei/link_chart.js` as JSON and
-# lists every node and link in tables that need no script.
+# ---------------------------------------------------------------------------------------------
+# The link chart (关系图): one page for a person, a lead, a case or a prompt; `chart.chart_for`
+# draws it from what the viewer may see, the page passes it to `static/saohei/link_chart.js` as
+# JSON and lists every node and link in tables that need no script.
 
 
 def _chart_page(
@@ -240,6 +254,13 @@ def _chart_page(
         "categories": link_chart.CATEGORIES,
     }
     return render(request, "analysis/chart.html", context, status=200 if chart else 400)
+
+
+def _incident_chart_page(
+    request: HttpRequest, kind: str, pk: int, title: str, page: str
+) -> HttpResponse:
+    back_url = reverse(page, args=[pk])
+    return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
 
 
 @require_GET
@@ -284,19 +305,8 @@ def prompt_chart_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
     )
 
 
-def _incident_chart_page(
-    request: HttpRequest, kind: str, pk: int, title: str, page: str
-) -> HttpResponse:
-    back_url = reverse(page, args=[pk])
-    return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
-
-
 # ---------------------------------------------------------------------------------------------
 # 研判提示 and 研判设置
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @require_GET
@@ -419,6 +429,7 @@ def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(*lead_access.OFFICE_ROLES)
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
@@ -435,6 +446,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
     if request.method != "POST":
         return page(SettingsForm(initial=initial))
+    if not services.can_change_settings(user):
+        # A refusal, not a form to correct: whatever is typed, this office may not change them.
+        raise PermissionDenied(services.SETTINGS_FOR_EVERY_TOWN)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
         services.update_settings(actor=user, data=services.SettingsInput(**data))

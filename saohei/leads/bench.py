@@ -1,9 +1,7 @@
 """Lead list at scale: 100,000 leads, keyset pages, search with long and short terms."""
 
 import random
-import statistics
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -11,6 +9,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from saohei.common.pii import blind_index, suffix_index
+from saohei.common.timing import median_ms
 from saohei.leads.models import Channel, Lead, Source, Subject
 from saohei.leads.queries import LeadFilters, capped_count, filter_leads, page_of_leads
 from saohei.organisations.models import Unit, User
@@ -31,15 +30,6 @@ WORDS = [
     "村霸",
     "宗族",
 ]
-
-
-def _median_ms(action: Callable[[], object], repeat: int = 5) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
 
 
 def _bench_id_number() -> str:
@@ -145,4 +135,4 @@ def bench_lead_list(count: int = 100_000) -> None:
         ("lead list: overdue filter", overdue),
         ("lead list: capped count (1000+)", count_capped),
     ]:
-        print(f"{label:<44} {_median_ms(action):8.1f} ms median")
+        print(f"{label:<44} {median_ms(action, runs=5):8.1f} ms median")

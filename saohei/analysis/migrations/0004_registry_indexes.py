@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analysis', '0003_candidate_vetting'),
-        ('organisations', '0002_user_one_time_password_expires_at'),
+        ("analysis", "0003_candidate_vetting"),
+        ("organisations", "0002_user_one_time_password_expires_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='name_key',
+            model_name="person",
+            name="name_key",
             field=models.CharField(blank=True, max_length=50),
         ),
         migrations.AddIndex(
-            model_name='samepersonsuggestion',
-            index=models.Index(fields=['second_key'], name='analysis_sa_second__074362_idx'),
+            model_name="samepersonsuggestion",
+            index=models.Index(fields=["second_key"], name="analysis_sa_second__074362_idx"),
         ),
     ]

@@ -2,10 +2,15 @@
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import Prompt, PromptIncident, PromptLevel
 from saohei.analysis.tests.registry_helpers import P, id_number
 from saohei.cases.models import Case, Nature
+from saohei.meetings import services as meeting_services
+from saohei.meetings.models import Meeting, MeetingKind
+from saohei.organisations.models import Unit, User
 
 DAY0 = date(2023, 3, 1)
 
@@ -51,3 +56,20 @@ def prompt_on_first_case(town_name: str = "港西镇") -> Prompt:
         occurred_on=case.occurred_on,
     )
     return prompt
+
+
+def decision_meeting(town: Unit, kind: str = MeetingKind.ANALYSIS) -> Meeting:
+    """Yesterday's meeting of the town (a 研判会 by default), chaired by its leader."""
+    people = list(User.objects.filter(username__in=["shuji", "banshi"]))
+    return meeting_services.record_meeting(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        kind=kind,
+        title="研判提示研判会",
+        held_on=timezone.localdate() - timedelta(days=1),
+        place="镇政府会议室",
+        chair=User.objects.get(username="shuji"),
+        recorder=User.objects.get(username="banshi"),
+        attendees=people,
+        topics="研判系统提示",
+    )

@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def office(demo: None) -> User:
     return User.objects.get(username="banshi")
 

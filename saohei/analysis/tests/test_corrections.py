@@ -217,13 +217,18 @@ def test_a_bad_mobile_is_refused_with_a_chinese_message(
     assert not IdentifierExclusion.objects.exists()
 
 
-def test_an_over_shared_mobile_is_excluded_from_the_review_list(
-    town: Unit, client_as: Callable[[str], Client]
-) -> None:
+@pytest.fixture
+def shared(town: Unit) -> SharedIdentifier:
+    """139****0009, given by seven different names: over-shared, no longer linking."""
     for n in range(7):
         make_case(town, P(f"住户{n}", phone=mobile(9)))
     refresh_pending()
-    shared = SharedIdentifier.objects.get()
+    return SharedIdentifier.objects.get()
+
+
+def test_an_over_shared_mobile_is_excluded_from_the_review_list(
+    shared: SharedIdentifier, client_as: Callable[[str], Client]
+) -> None:
     client = client_as("banshi")
     assert "139****0009" in client.get("/analysis/shared/").content.decode()
     assert (
@@ -233,3 +238,89 @@ def test_an_over_shared_mobile_is_excluded_from_the_review_list(
     assert IdentifierExclusion.objects.get().value == shared.value
     duplicate = client.post("/analysis/exclusions/", {"mobile": mobile(9), "reason": "再来"})
     assert "已在排除清单中" in duplicate.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused forms keep what was typed (decision 0016)
+
+TOO_LONG = "父子同名，" * 41  # 205 characters
+
+
+def _field_kept(page: str, typed: str, message: str) -> bool:
+    """The reason as typed in its input, the error in the block the input points to."""
+    return f'value="{typed}"' in page and 'id="id_reason_error"' in page and message in page
+
+
+def test_a_refused_rejection_shows_the_row_again_with_the_reason_typed(
+    two_zhaos: tuple[Case, Case], client_as: Callable[[str], Client]
+) -> None:
+    suggestion = SamePersonSuggestion.objects.get()
+    response = client_as("banshi").post(
+        f"/analysis/same-person/{suggestion.pk}/reject/", {"reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page and "赵铁柱" in page
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.OPEN
+    assert not AuditEvent.objects.filter(action=AuditAction.SAME_PERSON_REJECTED).exists()
+
+
+def test_a_refused_exclusion_from_the_shared_list_keeps_the_reason_typed(
+    shared: SharedIdentifier, client_as: Callable[[str], Client]
+) -> None:
+    response = client_as("banshi").post(
+        f"/analysis/shared/{shared.pk}/exclude/", {"reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page and "139****0009" in page
+    assert not IdentifierExclusion.objects.exists()
+
+
+def test_a_refused_exclusion_keeps_the_mobile_and_reason_typed(
+    demo: None, client_as: Callable[[str], Client]
+) -> None:
+    response = client_as("banshi").post(
+        "/analysis/exclusions/", {"mobile": "1390000000", "reason": "村委会公用电话"}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert 'value="1390000000"' in page and 'value="村委会公用电话"' in page
+    assert 'id="id_mobile_error"' in page
+    assert not IdentifierExclusion.objects.exists()
+
+
+def test_a_refused_merge_keeps_the_person_chosen_and_the_reason_typed(
+    two_zhaos: tuple[Case, Case], client_as: Callable[[str], Client]
+) -> None:
+    first, second = two_zhaos
+    one, other = person_of(first, "赵铁柱"), person_of(second, "赵铁柱")
+    response = client_as("banshi").post(
+        f"/analysis/persons/{one.pk}/merge/?q=赵铁柱", {"other": other.pk, "reason": TOO_LONG}
+    )
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert f'value="{other.pk}" id="other-{other.pk}" checked' in page
+    assert not MergeRule.objects.exists()
+
+
+def test_a_refused_split_shows_its_row_open_with_the_reason_typed(
+    town: Unit, client_as: Callable[[str], Client]
+) -> None:
+    first = make_case(town, P("钱大宝", id_number=id_number(3)))
+    make_case(town, P("钱大宝", id_number=id_number(3)))
+    refresh_pending()
+    person = person_of(first, "钱大宝")
+    appearance = Appearance.objects.filter(person=person).order_by("id").first()
+    assert appearance is not None
+    url = f"/analysis/persons/{person.pk}/appearances/{appearance.pk}/split/"
+    response = client_as("banshi").post(url, {"reason": TOO_LONG})
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    assert _field_kept(page, TOO_LONG, "理由不能超过 200 个字")
+    assert "<details open>" in page
+    assert not SplitRule.objects.exists()

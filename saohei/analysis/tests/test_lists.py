@@ -30,11 +30,6 @@ ClientAs = Callable[[str], Client]
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def villages(town: Unit) -> list[Unit]:
     return list(Unit.objects.filter(parent=town, kind="village").order_by("sort_order")[:2])
 

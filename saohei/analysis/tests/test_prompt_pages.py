@@ -3,13 +3,11 @@ may do what (every role, another town, anonymous), what is written, and what is 
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.analysis import services
@@ -23,7 +21,7 @@ from saohei.analysis.models import (
     PromptStatus,
 )
 from saohei.analysis.registry import current_settings, rebuild
-from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days
+from saohei.analysis.tests.prompt_helpers import CRIMINAL, PUBLIC, crew, days, decision_meeting
 from saohei.analysis.tests.registry_helpers import id_number, make_case
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
@@ -31,7 +29,6 @@ from saohei.cases.models import Case
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.leads.models import Lead, Source
-from saohei.meetings import services as meeting_services
 from saohei.meetings.models import Meeting, MeetingKind, MeetingLeadOpinion
 from saohei.meetings.tests.conftest import make_account
 from saohei.organisations.models import Unit, UnitKind, User
@@ -42,11 +39,6 @@ ClientAs = Callable[[str], Client]
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def prompt(town: Unit) -> Prompt:
     for day, nature in ((0, CRIMINAL), (30, PUBLIC), (60, PUBLIC)):
         make_case(town, *crew(), on=days(day), nature=nature)
@@ -54,25 +46,9 @@ def prompt(town: Unit) -> Prompt:
     return Prompt.objects.get()
 
 
-def _meeting(town: Unit, kind: str = MeetingKind.ANALYSIS) -> Meeting:
-    people = list(User.objects.filter(username__in=["shuji", "banshi"]))
-    return meeting_services.record_meeting(
-        actor=User.objects.get(username="banshi"),
-        unit=town,
-        kind=kind,
-        title="研判提示研判会",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=User.objects.get(username="shuji"),
-        recorder=User.objects.get(username="banshi"),
-        attendees=people,
-        topics="研判系统提示",
-    )
-
-
 @pytest.fixture
 def meeting(town: Unit) -> Meeting:
-    return _meeting(town)
+    return decision_meeting(town)
 
 
 def _account(username: str, unit: Unit, role: Role) -> User:
@@ -230,8 +206,24 @@ def test_a_confirmation_without_an_opinion_writes_nothing(
     assert Prompt.objects.get().status == PromptStatus.OPEN
 
 
+def test_a_refused_dismissal_keeps_the_meeting_element_and_reason(
+    client_as: ClientAs, prompt: Prompt, meeting: Meeting
+) -> None:
+    response = client_as("shuji").post(
+        f"/analysis/prompts/{prompt.pk}/dismiss/",
+        {"meeting": meeting.pk, "failed_element": FailedElement.BULLYING, "reason": "不欺压"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="dismiss_reason_error"' in page and "至少5个字" in page
+    assert ">\n不欺压</textarea>" in page
+    assert f'<option value="{meeting.pk}" selected>' in page
+    assert f'<option value="{FailedElement.BULLYING}" selected>' in page
+    assert Prompt.objects.get().status == PromptStatus.OPEN
+
+
 def test_only_an_analysis_meeting_of_the_town_decides(town: Unit, prompt: Prompt) -> None:
-    joint = _meeting(town, MeetingKind.JOINT)
+    joint = decision_meeting(town, MeetingKind.JOINT)
     with pytest.raises(ServiceError, match="研判会"):
         services.dismiss_prompt(
             actor=User.objects.get(username="shuji"),
@@ -450,6 +442,27 @@ def test_a_towns_office_may_not_move_the_bar_for_its_neighbours(
     assert "只有管辖全部镇（街道）的扫黑办" in response.content.decode()
     assert not AnalysisSettings.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.ANALYSIS_SETTINGS_CHANGED).exists()
+
+
+def test_a_refused_office_gets_403_whatever_it_sends(client_as: ClientAs, other_town: Unit) -> None:
+    """Not the form again to correct: no value would be accepted from this office."""
+    for data in (SETTINGS, {**SETTINGS, "window_days": "两年"}):
+        response = client_as("banshi").post("/analysis/settings/", data)
+        assert response.status_code == 403
+    assert client_as("banshi").get("/analysis/settings/").status_code == 200
+    assert client_as("banshi").put("/analysis/settings/").status_code == 405
+    assert not AnalysisSettings.objects.exists()
+
+
+def test_refused_settings_come_back_as_typed_with_the_error_beside_the_field(
+    client_as: ClientAs, demo: None
+) -> None:
+    typed = {**SETTINGS, "window_days": "两年", "min_members": "4", "common_names": "张伟"}
+    response = client_as("banshi").post("/analysis/settings/", typed)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="两年"' in page and 'value="4"' in page and "张伟" in page
+    assert 'id="id_window_days_error"' in page and "请输入整数" in page
 
 
 def test_a_new_window_applies_on_the_next_rebuild(town: Unit, prompt: Prompt) -> None:

@@ -35,11 +35,6 @@ from saohei.organisations.models import Unit, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
 def current() -> list[Prompt]:
     return list(Prompt.objects.filter(is_current=True).order_by("id"))
 

@@ -37,11 +37,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def villages(town: Unit) -> list[Unit]:
     return list(Unit.objects.filter(parent=town, kind="village").order_by("sort_order")[:3])
 

@@ -6,11 +6,15 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from saohei.analysis.access import visible_appearances
+from saohei.analysis.access import visible_appearances, visible_prompts
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.registry import rebuild
+from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.analysis.tests.registry_helpers import P, id_number, make_case
-from saohei.organisations.models import Unit, User
+from saohei.common.roles import Role
+from saohei.meetings.tests.conftest import make_account
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.services import build_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +39,20 @@ def test_checking_each_record_shows_what_the_set_wise_form_shows(demo: None) -> 
         for user in User.objects.all()
     )
     assert not visible_appearances(AnonymousUser(), few=True).exists()  # type: ignore[arg-type]
+
+
+def test_a_prompt_checked_by_key_is_seen_by_whom_the_set_wise_form_shows_it(demo: None) -> None:
+    town = Unit.objects.get(name="港西镇")
+    other = build_unit(name="港东镇", kind=UnitKind.TOWN, parent=town.parent, code="GD")
+    make_account("gdzuzhang", "港东镇组长", other, Role.LEADER)
+    for unit in (town, other):
+        make_case(unit, P("张三", id_number=id_number(1)), on=date(2024, 1, 1))
+        prompt_on_first_case(unit.name)
+    seen = {}
+    for user in User.objects.all():
+        set_wise = set(visible_prompts(user).values_list("id", flat=True))
+        assert set(visible_prompts(user, few=True).values_list("id", flat=True)) == set_wise
+        seen[user.username] = len(set_wise)
+    # Not vacuous: each town's leader sees their town's prompt only; a village head none.
+    assert seen["shuji"] == seen["gdzuzhang"] == 1
+    assert seen["cun01"] == 0

@@ -36,11 +36,6 @@ _lead_numbers = itertools.count(1)
 
 
 @pytest.fixture
-def town(demo: None) -> Unit:
-    return Unit.objects.get(name="港西镇")
-
-
-@pytest.fixture
 def dongdao(town: Unit) -> Unit:
     return Unit.objects.get(name="东岛村")
 
@@ -371,6 +366,19 @@ def test_a_refused_list_lists_its_rows_on_the_page(
     page = response.content.decode()
     assert "名单中有 1 处错误，未进行联审" in page
     assert "“月亮村”不是港西镇的村（社区）" in page
+    assert VettingRun.objects.count() == 0
+
+
+def test_a_refused_list_keeps_the_town_and_asks_for_the_file_again(
+    client_as: Callable[[str], Client], town: Unit
+) -> None:
+    response = client_as("banshi").post(
+        "/analysis/vetting/",
+        {"unit": town.pk, "file": csv_file([["月亮村", "李四", id_number(13), "委员"]])},
+    )
+    page = response.content.decode()
+    assert f'<option value="{town.pk}" selected>' in page
+    assert 'id="id_file_error"' in page and "请重新选择文件" in page
     assert VettingRun.objects.count() == 0
 
 

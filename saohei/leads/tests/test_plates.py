@@ -14,11 +14,14 @@ from django.utils import timezone
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.roles import Role
 from saohei.leads import services
 from saohei.leads.models import Lead, Subject, SubjectPlate
 from saohei.leads.tests.conftest import advance
 from saohei.leads.tests.test_views import _form
-from saohei.organisations.models import Unit, User
+from saohei.meetings.tests.conftest import make_account
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.services import build_unit
 
 pytestmark = pytest.mark.django_db
 Register = Callable[..., Lead]
@@ -210,6 +213,21 @@ def test_another_villages_head_and_an_anonymous_visitor_are_refused(
         == 404
     )
     assert len(_plates(subject)) == 2
+
+
+def test_another_towns_office_and_the_police_get_404_and_change_nothing(
+    client_as: Callable[[str], Client], lead_with_plates: Lead
+) -> None:
+    town = Unit.objects.get(name="港西镇")
+    other = build_unit(name="港东镇", kind=UnitKind.TOWN, parent=town.parent, code="GD")
+    make_account("gdbanshi", "港东镇扫黑办", other, Role.OFFICE_STAFF)
+    subject = lead_with_plates.subjects.get()
+    path = f"/leads/{lead_with_plates.pk}/subjects/{subject.pk}/plates/"
+    body = {f"plates{subject.pk}-plates": "粤B12345D"}
+    for username in ("gdbanshi", "minjing"):
+        assert client_as(username).post(path, body).status_code == 404, username
+    assert len(_plates(subject)) == 2
+    assert not AuditEvent.objects.filter(action=AuditAction.SUBJECT_PLATES_CHANGED).exists()
 
 
 def test_the_lead_list_finds_a_plate_typed_with_or_without_spaces(
