@@ -730,19 +730,38 @@ def _reopen_if_joined(prompt: Prompt, found: Finding) -> bool:
 def refresh_prompts(person_keys: set[str], full_rebuild: bool) -> None:
     """The `registry.after_refresh` hook: prompts of the touched persons' clusters (all on a full
     rebuild), in the refresh's transaction."""
-    # The registry deletes vanished persons in SQL: their member rows go before the commit.
-    _run(f"DELETE FROM {MEMBER} WHERE NOT EXISTS (SELECT 1 FROM {P} p WHERE p.id = person_id)")
     analysis_settings = current_settings()
     if full_rebuild:
+        _drop_members_of_vanished_persons("")
         person_ids = _candidate_persons_everywhere(analysis_settings)
         candidates = list(Prompt.objects.all())
     else:
         if not person_keys:
             return
         person_ids = _closure_of(person_keys)
+        # A person vanishes only in a refresh that touched their key.
+        _drop_members_of_vanished_persons(" AND person_key IN (SELECT k FROM an_prompt_keys)")
         candidates = list(_touched_prompts(person_keys, person_ids))
     findings = find_clusters(person_ids, analysis_settings) if person_ids else []
     _reconcile(findings, candidates)
+
+
+def _drop_members_of_vanished_persons(key_filter: str) -> None:
+    """The registry deletes vanished persons in SQL: their member rows go before the commit.
+    Members are few (thousands at a province's scale): their persons are looked up by primary
+    key, whatever the planner thinks of a join (an anti-join walked the whole person index, 420
+    ms at 6 million links, on every incremental refresh). An incremental refresh looks only at
+    the touched keys' members."""
+    member_persons = [
+        row[0] for row in _rows(f"SELECT DISTINCT person_id FROM {MEMBER} WHERE 1 = 1{key_filter}")
+    ]
+    gone: list[int] = []
+    for start in range(0, len(member_persons), 500):
+        chunk = member_persons[start : start + 500]
+        found = set(Person.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+        gone.extend(pk for pk in chunk if pk not in found)
+    for start in range(0, len(gone), 500):
+        PromptMember.objects.filter(person_id__in=gone[start : start + 500]).delete()
 
 
 def _touched_prompts(person_keys: set[str], person_ids: list[int]) -> Iterable[Prompt]:
