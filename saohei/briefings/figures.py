@@ -341,10 +341,6 @@ def _publicity(code: str) -> Callable[[Scope], QuerySet[Any]]:
     return records
 
 
-def _publicity_target(activity: PublicityActivity) -> tuple[str, int] | None:
-    return ("publicity:detail", activity.pk)
-
-
 # Kinds whose quantity counts times or trips (余 when large); the others are material items
 # (exact, as the seed writes 6800份) or hours (多).
 TIMES_KIND_CODES = frozenset({"car", "broadcast", "event"})
@@ -372,7 +368,7 @@ def publicity_figure(kind: PublicityKind) -> Figure:
             activity.kind.unit_label,
         ],
         sum_field="quantity",
-        target=_publicity_target,
+        target=lambda activity: ("publicity:detail", activity.pk),
         openable=lambda viewer, scope: visible_activities(viewer),
     )
 
