@@ -32,6 +32,7 @@ from saohei.common.dates import chinese_date
 from saohei.leads.models import Source
 from saohei.meetings.models import MeetingKind, MeetingSchedule
 from saohei.organisations.models import GroupMembership, GroupRole, LeadingGroup, Unit
+from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 from saohei.publicity.queries import in_period, kind_totals
 
@@ -438,17 +439,6 @@ CAR_PLACE_ORDER = [
     PlaceType.ENTERPRISE,
     PlaceType.TOWN_CENTRE,
 ]
-KNOWN_KIND_CODES = {
-    "slogan",
-    "banner",
-    "board",
-    "car",
-    "leaflet",
-    "wechat",
-    "led",
-    "broadcast",
-    "event",
-}
 
 
 def _publicity(writer: Writer) -> list[list[Part]]:
@@ -478,27 +468,29 @@ def _publicity(writer: Writer) -> list[list[Part]]:
         f"{unit.name}采取集中宣传与日常宣传相结合的方法，进一步营造浓厚的扫黑除恶专项斗争氛围。"
     ]
     methods: list[list[Part]] = []
-    posted = [code for code in ("banner", "slogan") if code in present]
+    posted = [code for code in (KindCode.BANNER, KindCode.SLOGAN) if code in present]
     if posted:
         # Only where banners and slogans were put up: the sentence names no other material.
         where = set().union(*(places.get(code, set()) for code in posted))
         named = [PLACE_NAMES[place] for place in PlaceType if place in where]
         action = "和".join(
-            {"banner": "悬挂横幅", "slogan": "张贴标语公告"}[code] for code in posted
+            {KindCode.BANNER: "悬挂横幅", KindCode.SLOGAN: "张贴标语公告"}[code] for code in posted
         )
         methods.append([f"在{'、'.join(named)}显著位置{action}" if named else action])
-    if "led" in present:
+    if KindCode.LED in present:
         methods.append(["在镇域内LED屏滚动播出扫黑除恶标语"])
     car_places = "、".join(
-        f"进{PLACE_NAMES[place]}" for place in CAR_PLACE_ORDER if place in places.get("car", set())
+        f"进{PLACE_NAMES[place]}"
+        for place in CAR_PLACE_ORDER
+        if place in places.get(KindCode.CAR, set())
     )
-    if "car" in present:
+    if KindCode.CAR in present:
         methods.append([f"安排扫黑除恶宣传车{car_places}开展宣传"])
     if methods:
         paragraph += [*_joined(methods, "，"), "。"]
     channels = [
         name
-        for code, name in (("wechat", "微信公众号"), ("broadcast", "IP网络广播"))
+        for code, name in ((KindCode.WECHAT, "微信公众号"), (KindCode.BROADCAST, "IP网络广播"))
         if code in present
     ]
     if channels:
@@ -508,30 +500,31 @@ def _publicity(writer: Writer) -> list[list[Part]]:
         )
 
     figures: list[list[Part]] = []
-    if "slogan" in present:
-        figures.append(["张贴各类宣传标语", Num(key("slogan"))])
+    if KindCode.SLOGAN in present:
+        figures.append(["张贴各类宣传标语", Num(key(KindCode.SLOGAN))])
     made: list[list[Part]] = [
         [name, Num(key(code))]
-        for code, name in (("banner", "宣传横幅"), ("board", "宣传板"))
+        for code, name in ((KindCode.BANNER, "宣传横幅"), (KindCode.BOARD, "宣传板"))
         if code in present
     ]
     if made:
         figures.append(["制作", *_joined(made, "、")])
-    if "car" in present:
-        figures.append([f"安排宣传车{car_places}共计", Num(key("car"))])
-    if "leaflet" in present:
-        figures.append(["发放各类宣传明白纸", Num(key("leaflet"))])
-    if "wechat" in present:
-        figures.append(["发布微信公众号推送文章", Num(key("wechat"))])
-    if "broadcast" in present:
-        figures.append(["开展IP网络广播", Num(key("broadcast"))])
-    if "event" in present:
-        figures.append(["举办集中宣传活动", Num(key("event"))])
+    if KindCode.CAR in present:
+        figures.append([f"安排宣传车{car_places}共计", Num(key(KindCode.CAR))])
+    if KindCode.LEAFLET in present:
+        figures.append(["发放各类宣传明白纸", Num(key(KindCode.LEAFLET))])
+    if KindCode.WECHAT in present:
+        figures.append(["发布微信公众号推送文章", Num(key(KindCode.WECHAT))])
+    if KindCode.BROADCAST in present:
+        figures.append(["开展IP网络广播", Num(key(KindCode.BROADCAST))])
+    if KindCode.EVENT in present:
+        figures.append(["举办集中宣传活动", Num(key(KindCode.EVENT))])
+    # Kinds an office added have no sentence of their own: they are said by their name.
     for code, kind in present.items():
-        if code not in KNOWN_KIND_CODES:
+        if code not in KindCode.values:
             figures.append([f"开展{kind.name}", Num(key(code))])
-    if "led" in present:
-        figures.append(["LED屏每天滚动播放扫黑除恶宣传标语已达", Num(key("led"))])
+    if KindCode.LED in present:
+        figures.append(["LED屏每天滚动播放扫黑除恶宣传标语已达", Num(key(KindCode.LED))])
     paragraph += [
         f"{period_label(scope.date_from, scope.date_to, today=scope.today)}，",
         *_joined(figures, "，"),

@@ -46,6 +46,7 @@ from saohei.meetings.models import (
 )
 from saohei.organisations.models import GroupMembership, GroupRole, Unit, User
 from saohei.publicity.access import visible_activities
+from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.publicity.queries import in_period
 from saohei.rectifications.access import visible_items
@@ -341,13 +342,9 @@ def _publicity(code: str) -> Callable[[Scope], QuerySet[Any]]:
     return records
 
 
-def _publicity_target(activity: PublicityActivity) -> tuple[str, int] | None:
-    return ("publicity:detail", activity.pk)
-
-
 # Kinds whose quantity counts times or trips (余 when large); the others are material items
 # (exact, as the seed writes 6800份) or hours (多).
-TIMES_KIND_CODES = frozenset({"car", "broadcast", "event"})
+TIMES_KIND_CODES = frozenset({KindCode.CAR, KindCode.BROADCAST, KindCode.EVENT})
 
 
 def publicity_figure(kind: PublicityKind) -> Figure:
@@ -372,7 +369,7 @@ def publicity_figure(kind: PublicityKind) -> Figure:
             activity.kind.unit_label,
         ],
         sum_field="quantity",
-        target=_publicity_target,
+        target=lambda activity: ("publicity:detail", activity.pk),
         openable=lambda viewer, scope: visible_activities(viewer),
     )
 

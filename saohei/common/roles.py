@@ -1,4 +1,5 @@
-"""The shared vocabulary of roles. Who holds which role is decided in `accounts`."""
+"""The shared vocabulary of roles. Who holds which role, and where, is decided in
+`organisations` (`RoleGrant`)."""
 
 from django.db import models
 

@@ -8,14 +8,18 @@ from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
 
 logger = logging.getLogger(__name__)
+
+# iPhone photos (HEIC) are decoded for their thumbnail like any other picture (decision 0037).
+register_heif_opener()
 
 # The longer side of a thumbnail, in pixels: the 96 px preview stays sharp on a 2x screen.
 THUMBNAIL_SIZE = 256
 THUMBNAIL_SUFFIX = ".thumb.jpg"
-# Only what check_uploads lets in as a picture; HEIC and the rest get a type label instead.
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+# What check_uploads reads as a picture; the rest get a type label instead.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/heic", "image/heif"})
 # A phone photo is ~12-50 MP; anything far larger is refused before it is decoded.
 _MAX_PIXELS = 80_000_000
 

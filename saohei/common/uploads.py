@@ -25,6 +25,12 @@ _SIGNATURES: list[tuple[bytes, str, str]] = [
     (b"RIFF", "audio/wav", "WAV音频"),
 ]
 
+# Major brands of the `ftyp` box that mark a still picture (decision 0037): an iPhone writes
+# `heic` (or `mif1` with `heic` among the compatible brands); the sequences are bursts and live
+# photos. Anything else in an `ftyp` box is still read as MP4 video or M4A audio.
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
+_HEIF_BRANDS = frozenset({b"mif1", b"msf1"})
+
 
 @dataclass(frozen=True)
 class CheckedUpload:
@@ -38,7 +44,12 @@ def sniff_content_type(head: bytes) -> str | None:
     for magic, content_type, _ in _SIGNATURES:
         if head.startswith(magic):
             return content_type
-    if head[4:8] == b"ftyp":  # MP4 / M4A / HEIC containers
+    if head[4:8] == b"ftyp":  # ISO base media: MP4 / M4A, and HEIC / HEIF photos
+        brand = head[8:12]
+        if brand in _HEIC_BRANDS:
+            return "image/heic"
+        if brand in _HEIF_BRANDS:
+            return "image/heif"
         return "video/mp4" if b"mp4" in head[8:16] or b"isom" in head[8:16] else "audio/mp4"
     return None
 

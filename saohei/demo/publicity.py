@@ -18,6 +18,7 @@ from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.publicity import services
+from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 
@@ -110,7 +111,7 @@ def load_demo_publicity(town: Unit) -> int:
         zip(villages, _split(450, len(villages)), strict=True)
     ):
         record(
-            code="slogan",
+            code=KindCode.SLOGAN,
             on=_day(today, index, len(villages)),
             village=village,
             place_type=village_place(village),
@@ -122,7 +123,7 @@ def load_demo_publicity(town: Unit) -> int:
         zip(villages, _split(180, len(villages)), strict=True)
     ):
         record(
-            code="board",
+            code=KindCode.BOARD,
             on=_day(today, index, len(villages), offset=3),
             village=village,
             place_type=village_place(village),
@@ -138,7 +139,7 @@ def load_demo_publicity(town: Unit) -> int:
     for index, banners in enumerate(_split(120, 12)):
         place_type, place = banner_places[index % len(banner_places)]
         record(
-            code="banner",
+            code=KindCode.BANNER,
             on=_day(today, index, 12, offset=1),
             village=None,
             place_type=place_type,
@@ -150,7 +151,7 @@ def load_demo_publicity(town: Unit) -> int:
     for index, trips in enumerate(_split(206, 12)):
         toured = None if index % 4 == 3 else villages[(index * 5) % len(villages)]
         record(
-            code="car",
+            code=KindCode.CAR,
             on=_day(today, index, 12, offset=2),
             village=toured,
             place_type=village_place(toured) if toured else PlaceType.PARK,
@@ -163,7 +164,7 @@ def load_demo_publicity(town: Unit) -> int:
     leaflet_parts = _split(6300, len(villages))
     for index, (village, leaflets) in enumerate(zip(villages, leaflet_parts, strict=True)):
         record(
-            code="leaflet",
+            code=KindCode.LEAFLET,
             on=_day(today, index, len(villages), offset=5),
             village=village,
             place_type=village_place(village),
@@ -172,7 +173,7 @@ def load_demo_publicity(town: Unit) -> int:
             reach=leaflets * 2,
         )
     record(
-        code="leaflet",
+        code=KindCode.LEAFLET,
         on=_day(today, 4, 12, offset=4),
         village=None,
         place_type=PlaceType.ENTERPRISE,
@@ -181,7 +182,7 @@ def load_demo_publicity(town: Unit) -> int:
         reach=900,
     )
     record(
-        code="leaflet",
+        code=KindCode.LEAFLET,
         on=_day(today, 9, 12, offset=4),
         village=None,
         place_type=PlaceType.PARK,
@@ -192,7 +193,7 @@ def load_demo_publicity(town: Unit) -> int:
     # 微信公众号推文 6 期 with their reads, every other month.
     for index, reads in enumerate([1860, 2412, 1538, 3105, 1977, 2260]):
         record(
-            code="wechat",
+            code=KindCode.WECHAT,
             on=_day(today, index, 6, offset=6),
             village=None,
             place_type=PlaceType.TOWN_CENTRE,
@@ -203,7 +204,7 @@ def load_demo_publicity(town: Unit) -> int:
     # A few IP 网络广播 (次 and 小时) and 集中宣传活动 (场, participants).
     for index, village in enumerate(villages[:4]):
         record(
-            code="broadcast",
+            code=KindCode.BROADCAST,
             on=_day(today, index, 4, offset=8),
             village=village,
             place_type=village_place(village),
@@ -218,7 +219,7 @@ def load_demo_publicity(town: Unit) -> int:
     ]
     for index, (place_type, event_village, place, participants, notes) in enumerate(events):
         record(
-            code="event",
+            code=KindCode.EVENT,
             on=_day(today, index, 3, offset=9),
             village=event_village,
             place_type=place_type,
@@ -235,7 +236,7 @@ def load_demo_publicity(town: Unit) -> int:
         actor=office,
         town=town,
         village=None,
-        kind=kinds["led"],
+        kind=kinds[KindCode.LED],
         place_type=PlaceType.TOWN_CENTRE,
         place="镇政府广场、港西商贸街 LED 屏",
         description="扫黑除恶专项斗争宣传标语滚动播放",

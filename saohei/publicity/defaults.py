@@ -2,21 +2,44 @@
 
 from typing import Any
 
-# code, name, unit label, hours label ("" when the kind has no hours), reach label, order
+from django.db import models
+
+
+class KindCode(models.TextChoices):
+    """The default kinds' codes, the one place they are spelt: the briefing writes a sentence
+    for each by these names, and the rows in every database carry them (renaming one needs a
+    data migration of the rows as well)."""
+
+    SLOGAN = "slogan", "宣传标语"
+    BANNER = "banner", "宣传横幅"
+    BOARD = "board", "宣传板"
+    CAR = "car", "宣传车"
+    LEAFLET = "leaflet", "宣传明白纸"
+    WECHAT = "wechat", "微信公众号推文"
+    LED = "led", "LED 屏滚动播放"
+    BROADCAST = "broadcast", "IP 网络广播"
+    EVENT = "event", "集中宣传活动"
+
+
+# code, name (the code's label), unit label, hours label ("" when the kind has no hours),
+# reach label, order
 DEFAULT_KINDS: list[tuple[str, str, str, str, str, int]] = [
-    ("slogan", "宣传标语", "条", "", "", 10),
-    ("banner", "宣传横幅", "条", "", "", 20),
-    ("board", "宣传板", "张", "", "", 30),
-    ("car", "宣传车", "次", "小时", "覆盖人数", 40),
-    ("leaflet", "宣传明白纸", "份", "", "覆盖人数", 50),
-    ("wechat", "微信公众号推文", "期", "", "阅读量", 60),
-    ("led", "LED 屏滚动播放", "小时", "", "", 70),
-    ("broadcast", "IP 网络广播", "次", "小时", "", 80),
-    ("event", "集中宣传活动", "场", "", "参与人数", 90),
+    (code, code.label, unit_label, hours_label, reach_label, order)
+    for code, unit_label, hours_label, reach_label, order in [
+        (KindCode.SLOGAN, "条", "", "", 10),
+        (KindCode.BANNER, "条", "", "", 20),
+        (KindCode.BOARD, "张", "", "", 30),
+        (KindCode.CAR, "次", "小时", "覆盖人数", 40),
+        (KindCode.LEAFLET, "份", "", "覆盖人数", 50),
+        (KindCode.WECHAT, "期", "", "阅读量", 60),
+        (KindCode.LED, "小时", "", "", 70),
+        (KindCode.BROADCAST, "次", "小时", "", 80),
+        (KindCode.EVENT, "场", "", "参与人数", 90),
+    ]
 ]
 
 # Kinds whose quantity is itself hours, so a standing schedule accrues hours/day × screens.
-HOURLY_KIND_CODES = frozenset({"led"})
+HOURLY_KIND_CODES = frozenset({KindCode.LED})
 
 
 def seed_default_kinds(kind_model: Any) -> None:

@@ -153,7 +153,8 @@ def _store_photos(
     for checked in photos:
         if not checked.content_type.startswith("image/"):
             raise ServiceError(
-                f"“{checked.upload.name}”不是照片，请上传 JPG、PNG 或 GIF 图片", field="photos"
+                f"“{checked.upload.name}”不是照片，请上传 JPG、PNG、GIF 或 HEIC 图片",
+                field="photos",
             )
     if activity.photos.count() + len(photos) > MAX_PHOTOS:
         raise ServiceError(f"每条宣传活动最多 {MAX_PHOTOS} 张照片", field="photos")

@@ -12,16 +12,18 @@ EXIF_MAKE = 0x010F
 
 
 def image_bytes(image_format: str = "JPEG", size: tuple[int, int] = (1200, 800)) -> bytes:
-    """A striped picture of `size` with an EXIF Make tag (JPEG) or transparency (PNG)."""
+    """A striped picture of `size` with an EXIF Make tag (JPEG, HEIF) or transparency (PNG).
+    "HEIF" is an iPhone photo as the phone writes it (brand `heic`, HEVC inside), written by
+    pillow-heif, which `common.thumbnails` registers with Pillow."""
     mode = "RGBA" if image_format == "PNG" else "RGB"
     image = Image.new(mode, size, (200, 30, 30, 0) if mode == "RGBA" else (200, 30, 30))
     for x in range(0, size[0], 40):
         image.paste((20, 90, 160) if mode == "RGB" else (20, 90, 160, 255), (x, 0, x + 20, size[1]))
     output = io.BytesIO()
-    if image_format == "JPEG":
+    if image_format in ("JPEG", "HEIF"):
         exif = Image.Exif()
         exif[EXIF_MAKE] = "TestPhone"
-        image.save(output, "JPEG", exif=exif)
+        image.save(output, image_format, exif=exif)
     else:
         image.save(output, image_format)
     return output.getvalue()

@@ -217,6 +217,8 @@ _EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/gif": "gif",
+    "image/heic": "heic",
+    "image/heif": "heif",
     "audio/mpeg": "mp3",
     "audio/wav": "wav",
     "audio/mp4": "m4a",

@@ -54,6 +54,8 @@ TIP_CONTENT_TYPES = frozenset(
         "image/jpeg",
         "image/png",
         "image/gif",
+        "image/heic",
+        "image/heif",
         "audio/mpeg",
         "audio/wav",
         "audio/mp4",

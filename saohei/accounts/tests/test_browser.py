@@ -217,10 +217,9 @@ def test_pages_load_no_external_resources(page: Page, demo_live: str) -> None:
 
     # The vendored scripts ran under the CSP, and the stylesheets applied.
     loaded = page.evaluate(
-        "[typeof window.htmx, typeof window.Alpine, typeof window.bootstrap]"
-        " .map((t) => t !== 'undefined')"
+        "[typeof window.htmx, typeof window.bootstrap].map((t) => t !== 'undefined')"
     )
-    assert loaded == [True, True, True], "htmx, Alpine, Bootstrap JS: " + str(loaded)
+    assert loaded == [True, True], "htmx, Bootstrap JS: " + str(loaded)
     navbar_colour = page.locator("nav.app-navbar").evaluate(
         "(el) => getComputedStyle(el).backgroundColor"
     )
@@ -228,7 +227,7 @@ def test_pages_load_no_external_resources(page: Page, demo_live: str) -> None:
 
     own_host = urlsplit(demo_live).netloc
     static = [url for url in requested if urlsplit(url).path.startswith("/static/")]
-    assert len(static) >= 5, requested  # bootstrap css+js, app.css, htmx, alpine
+    assert len(static) >= 5, requested  # bootstrap css+js, app.css, htmx, our scripts
     foreign = [
         url
         for url in requested

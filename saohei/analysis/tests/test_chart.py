@@ -205,17 +205,18 @@ def test_the_number_of_queries_does_not_grow_with_the_chart(town: Unit, office: 
             )
         refresh_pending()
 
-    def queries() -> int:
+    def queries(cases: int) -> int:
         zhang = Person.objects.get(name="张三")
         with CaptureQueriesContext(connection) as captured:
-            chart_for(office, person=zhang.pk)
+            chart = chart_for(office, person=zhang.pk)
+        assert chart.found == len(chart.nodes) > cases  # the cases and their people are drawn
         return len(captured)
 
     add_cases(0, 2)
-    queries()  # the viewer's grants are read once and kept on the user
-    small = queries()
+    queries(2)  # the viewer's grants are read once and kept on the user
+    small = queries(2)
     add_cases(2, 12)
-    assert queries() == small
+    assert queries(14) == small
 
 
 def test_the_date_window_bounds_every_incident_but_the_seed(town: Unit, office: User) -> None:

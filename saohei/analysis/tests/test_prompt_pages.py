@@ -2,6 +2,7 @@
 may do what (every role, another town, anonymous), what is written, and what is not."""
 
 import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -504,9 +505,13 @@ def test_the_list_costs_the_same_queries_for_two_prompts_or_ten(
 ) -> None:
     client = client_as("banshi")
 
-    def queries_for_list() -> int:
+    def queries_for_list(prompts: int) -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert client.get("/analysis/prompts/").status_code == 200
+            response = client.get("/analysis/prompts/")
+        assert response.status_code == 200
+        assert (
+            len(re.findall(r'href="/analysis/prompts/\d+/"', response.content.decode())) == prompts
+        )
         return len(captured.captured_queries)
 
     for n in range(2):
@@ -517,7 +522,7 @@ def test_the_list_costs_the_same_queries_for_two_prompts_or_ten(
             window_end=days(n),
             explanation="x",
         )
-    few = queries_for_list()
+    few = queries_for_list(2)
     for n in range(8):
         Prompt.objects.create(
             level=PromptLevel.GANG,
@@ -526,7 +531,7 @@ def test_the_list_costs_the_same_queries_for_two_prompts_or_ten(
             window_end=days(n),
             explanation="x",
         )
-    assert queries_for_list() == few
+    assert queries_for_list(10) == few
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound, R
 from saohei.leads.models import Conclusion, Lead, Source, Status
 from saohei.meetings.models import MaterialKind, Meeting, MeetingKind, MeetingMaterial
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 from saohei.rectifications.models import RectificationItem
 
@@ -224,6 +225,65 @@ def test_places_named_are_where_banners_and_slogans_went_up(town):
     assert "在农村显著位置悬挂横幅" in text
     assert "企业" not in text
     assert "制作宣传横幅3条、宣传板3张" in text
+
+
+# Each default kind's own words in the briefing, for three of it put up in a community.
+KIND_SENTENCES = {
+    KindCode.SLOGAN: "张贴各类宣传标语3条",
+    KindCode.BANNER: "制作宣传横幅3条",
+    KindCode.BOARD: "宣传板3张",
+    KindCode.CAR: "安排宣传车进社区共计3次",
+    KindCode.LEAFLET: "发放各类宣传明白纸3份",
+    KindCode.WECHAT: "发布微信公众号推送文章3期",
+    KindCode.LED: "LED屏每天滚动播放扫黑除恶宣传标语已达3个小时",
+    KindCode.BROADCAST: "开展IP网络广播3次",
+    KindCode.EVENT: "举办集中宣传活动3场",
+}
+
+
+def test_the_kind_codes_are_those_the_databases_hold():
+    # Rows in every database carry these codes (migration 0002 seeded them): renaming or
+    # dropping one silently drops its sentence from the briefing unless a data migration
+    # renames the rows too. Change this list only together with such a migration.
+    shipped = ["slogan", "banner", "board", "car", "leaflet", "wechat", "led", "broadcast", "event"]
+    assert KindCode.values == shipped
+    assert set(PublicityKind.objects.values_list("code", flat=True)) >= set(shipped)
+
+
+@pytest.mark.parametrize("code", list(KindCode))
+def test_every_default_kind_has_its_own_sentence_in_the_briefing(town, code):
+    handler = User.objects.get(username="banshi")
+    PublicityActivity.objects.create(
+        town=town,
+        occurred_on=timezone.localdate(),
+        kind=PublicityKind.objects.get(code=code),
+        place_type=PlaceType.COMMUNITY,
+        quantity=Decimal(3),
+        handler=handler,
+        created_by=handler,
+    )
+
+    text = _section(town, "publicity")
+
+    assert KIND_SENTENCES[code] in text, text
+    # Not the words for a kind an office added, which the briefing knows only by its name.
+    assert f"开展{PublicityKind.objects.get(code=code).name}" not in text
+
+
+def test_a_kind_an_office_added_is_said_by_its_name(town):
+    handler = User.objects.get(username="banshi")
+    kind = PublicityKind.objects.create(code="k-quiz", name="有奖问答", unit_label="场")
+    PublicityActivity.objects.create(
+        town=town,
+        occurred_on=timezone.localdate(),
+        kind=kind,
+        place_type=PlaceType.COMMUNITY,
+        quantity=Decimal(2),
+        handler=handler,
+        created_by=handler,
+    )
+
+    assert "开展有奖问答2场" in _section(town, "publicity")
 
 
 # ——— 四、线索摸排 ———

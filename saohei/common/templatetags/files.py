@@ -14,6 +14,8 @@ _KINDS: dict[str, tuple[str, str]] = {
     "image/jpeg": ("JPEG 图片", "图片"),
     "image/png": ("PNG 图片", "图片"),
     "image/gif": ("GIF 图片", "图片"),
+    "image/heic": ("HEIC 图片", "图片"),
+    "image/heif": ("HEIF 图片", "图片"),
     "application/pdf": ("PDF 文件", "PDF"),
     "audio/mpeg": ("MP3 录音", "录音"),
     "audio/wav": ("WAV 录音", "录音"),

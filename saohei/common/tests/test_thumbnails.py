@@ -45,6 +45,16 @@ def test_a_photo_gets_a_jpeg_thumbnail_within_the_size_without_its_exif() -> Non
         assert EXIF_MAKE not in thumbnail.getexif()
 
 
+def test_an_iphone_photo_gets_a_jpeg_thumbnail_of_its_picture_without_its_exif() -> None:
+    stored = _store(image_bytes("HEIF", (1200, 800)))
+    assert make_thumbnail(stored, "image/heic")
+    with default_storage.open(thumbnail_name(stored)) as file, Image.open(file) as thumbnail:
+        assert thumbnail.format == "JPEG" and thumbnail.size[0] == THUMBNAIL_SIZE
+        assert EXIF_MAKE not in thumbnail.getexif()
+        red, _, blue = thumbnail.convert("RGB").getpixel((1, 1))  # type: ignore[misc]
+        assert blue > 120 and red < 80  # the photo's blue stripe, not a blank tile
+
+
 def test_a_transparent_png_gets_a_thumbnail_on_white() -> None:
     stored = _store(image_bytes("PNG", (300, 600)))
     assert make_thumbnail(stored, "image/png")

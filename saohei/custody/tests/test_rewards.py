@@ -272,6 +272,10 @@ class TestRewardPages:
 
         add_reward()
         clients = {name: client_as(name) for name in ("baoguan", "fushuji")}
+        tables = {
+            "/vault/": 'data-testid="reported-leads"',
+            "/vault/rewards/": 'data-testid="reward-table"',
+        }
         counts = {}
         for path, name in (
             ("/vault/", "baoguan"),
@@ -279,13 +283,16 @@ class TestRewardPages:
             ("/vault/rewards/", "fushuji"),
         ):
             with CaptureQueriesContext(connection) as one:
-                assert clients[name].get(path).status_code == 200
+                response = clients[name].get(path)
+            assert response.status_code == 200 and tables[path] in response.content.decode()
             counts[(path, name)] = len(one)
         add_reward()
         add_reward()
         for (path, name), expected in counts.items():
             with CaptureQueriesContext(connection) as many:
-                clients[name].get(path)
+                response = clients[name].get(path)
+            assert response.status_code == 200 and tables[path] in response.content.decode()
+            assert "暂无举报奖励记录" not in response.content.decode()
             assert len(many) == expected, (path, name)
 
     @pytest.mark.parametrize("username", ["banshi", "minjing", "cun02", "shiban", "xitong"])

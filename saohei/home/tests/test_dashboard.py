@@ -358,7 +358,8 @@ def test_dashboard_queries_do_not_grow_with_data(
     client = client_as(username)
     cache.clear()
     with CaptureQueriesContext(connection) as small:
-        client.get("/")
+        response = client.get("/")
+    assert response.status_code == 200 and 'data-testid="dashboard"' in response.content.decode()
     for n in range(12):
         village = known.dongdao if n % 2 else known.beigang
         make_lead(
@@ -373,7 +374,8 @@ def test_dashboard_queries_do_not_grow_with_data(
         make_activity(known.town, village, "board", known.today)
     cache.clear()
     with CaptureQueriesContext(connection) as large:
-        client.get("/")
+        response = client.get("/")
+    assert response.status_code == 200 and 'data-testid="dashboard"' in response.content.decode()
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
     # The page also reads the 待办: one query per kind and the scopes (decision 0015).
     assert len(large) <= 90
@@ -385,9 +387,12 @@ def test_a_second_view_is_served_from_the_cache(
 ) -> None:
     client = client_as(username)
     with CaptureQueriesContext(connection) as cold:
-        client.get("/")
+        first = client.get("/")
     with django_assert_max_num_queries(len(cold) - 20):
-        client.get("/")
+        second = client.get("/")
+    for response in (first, second):
+        assert response.status_code == 200
+        assert 'data-testid="dashboard"' in response.content.decode()
 
 
 def test_cache_is_per_user_and_follows_role_grants(client_as: ClientAs, known: KnownData) -> None:

@@ -136,6 +136,7 @@ def test_every_page_stays_under_its_limit_with_many_rounds(
         with django_assert_max_num_queries(LIMITS[kind_of(path)]):
             response = clients[username].get(path)
         assert response.status_code == 200, (username, path)
+        assert "档案检查" in response.content.decode(), (username, path)
 
     status = clients["banshi"].get(f"/inspections/villages/{village.pk}/").content.decode()
     assert status.count("轮档案检查") == ROUNDS
@@ -150,7 +151,9 @@ def test_counts_are_the_same_for_few_and_many(
         measured = []
         for username, path in pages(latest, village):
             with CaptureQueriesContext(connection) as context:
-                clients[username].get(path)
+                response = clients[username].get(path)
+            assert response.status_code == 200, (username, path)
+            assert "档案检查" in response.content.decode(), (username, path)
             measured.append(len(context))
         return measured
 

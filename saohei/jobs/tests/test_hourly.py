@@ -19,4 +19,4 @@ def test_the_hourly_job_ends_with_a_checkpoint_of_the_audit_head(demo: None) -> 
     head = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
     lines = Path(settings.SAOHEI_AUDIT_CHECKPOINT_FILE).read_text().splitlines()
     assert json.loads(lines[-1])["sequence"] == head
-    assert f"链头第 {head} 条" in output.getvalue()
+    assert f"检查点为链头第 {head} 条" in output.getvalue()

@@ -327,12 +327,15 @@ def test_page_query_count_does_not_grow_with_leads(client_as: ClientAs, register
         lead = register(summary=f"线索{n}")
         Lead.objects.filter(pk=lead.pk).update(due_on=past_due)
     with CaptureQueriesContext(connection) as few:
-        client.get("/leads/stats/", _period())
+        response = client.get("/leads/stats/", _period())
+    assert response.status_code == 200 and lead.number in response.content.decode()
+    assert len(response.context["statistics"].open_leads) == 3
     for n in range(20):
         lead = register(summary=f"更多线索{n}")
         Lead.objects.filter(pk=lead.pk).update(due_on=past_due - timedelta(days=n))
     with CaptureQueriesContext(connection) as many:
         response = client.get("/leads/stats/", _period())
+    assert response.status_code == 200 and lead.number in response.content.decode()
     assert len(response.context["statistics"].open_leads) == 23
     assert len(many) == len(few)
 

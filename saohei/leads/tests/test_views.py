@@ -342,11 +342,13 @@ def test_list_query_count_does_not_grow_with_rows(
     for n in range(3):
         register(summary=f"线索{n}")
     with CaptureQueriesContext(connection) as few:
-        client.get("/leads/")
+        response = client.get("/leads/")
+    assert response.status_code == 200 and "线索2" in response.content.decode()
     for n in range(20):
         register(summary=f"更多线索{n}")
     with CaptureQueriesContext(connection) as many:
-        client.get("/leads/")
+        response = client.get("/leads/")
+    assert response.status_code == 200 and "更多线索19" in response.content.decode()
     assert len(many) == len(few)
 
 

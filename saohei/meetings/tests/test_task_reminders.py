@@ -1,6 +1,9 @@
 """The hourly ladder over meeting tasks: T-3/T-0 to the assignee, 催办, 督办; never twice."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
@@ -28,6 +31,14 @@ def test_due_today_reminds_the_assignee_once(make_task: MakeTask) -> None:
     first = run_task_reminders(today=today)
     again = run_task_reminders(today=today)
     assert (first.reminded, again.reminded) == (1, 0)
+    assert titles("cun02").count("今日到期") == 1
+
+
+def test_the_hourly_command_says_how_many_meeting_tasks_it_reminded(make_task: MakeTask) -> None:
+    make_task(due_on=timezone.localdate())
+    output = io.StringIO()
+    call_command("daily_jobs", stdout=output)
+    assert "会议任务：提醒 1 条，催办 0 条，督办 0 条" in output.getvalue()
     assert titles("cun02").count("今日到期") == 1
 
 

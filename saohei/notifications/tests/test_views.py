@@ -164,13 +164,17 @@ class TestViews:
         client = client_as("cun01")
         _send(user("cun01"))
         with CaptureQueriesContext(connection) as few:
-            client.get("/notifications/")
+            response = client.get("/notifications/")
+        assert response.status_code == 200
+        assert response.content.decode().count('data-testid="notification"') == 1
         Notification.objects.bulk_create(
             Notification(recipient=user("cun01"), title=f"第{n}条", kind=NotificationKind.INFO)
             for n in range(80)
         )
         with CaptureQueriesContext(connection) as many:
-            client.get("/notifications/")
+            response = client.get("/notifications/")
+        assert response.status_code == 200
+        assert response.content.decode().count('data-testid="notification"') == 50
         assert len(many) == len(few)
         assert len(many) <= 15
 

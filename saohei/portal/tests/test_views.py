@@ -17,6 +17,7 @@ from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.portal.ratelimit import SUBMIT, WRONG_RECEIPT
 from saohei.portal.tests.conftest import receipt_on, solve_challenge, tip_form
+from saohei.testing.images import image_bytes
 from saohei.tips import services as tip_services
 from saohei.tips.models import MessageDirection, Tip, TipAttachment, TipMessage
 from saohei.tips.tests.conftest import PDF, PNG, tables_containing
@@ -106,6 +107,13 @@ def test_anonymous_tip_is_submitted_without_javascript(town: Unit) -> None:
     ]
     assert not ReporterIdentity.objects.exists()
     assert tables_containing(receipt) == []
+
+
+def test_an_iphone_photo_is_received_as_a_photo(town: Unit) -> None:
+    page = _submit(Client(), attachments=[_file(image_bytes("HEIF"), "IMG_0001.HEIC")])
+    assert len(receipt_on(page)) == 16
+    attachment = TipAttachment.objects.get()
+    assert attachment.content_type == "image/heic" and attachment.display_name.endswith(".heic")
 
 
 def test_the_receipt_is_shown_once_in_groups_of_four(town: Unit) -> None:

@@ -363,9 +363,13 @@ def test_list_and_totals_query_counts_do_not_grow_with_rows(
     assert response.status_code == 200
     assert 'data-testid="next-page"' in response.content.decode()
     with django_assert_max_num_queries(22):
-        assert client.get("/publicity/totals/?period=month").status_code == 200
+        response = client.get("/publicity/totals/?period=month")
+    assert response.status_code == 200 and 'data-testid="kind-totals"' in response.content.decode()
     with django_assert_max_num_queries(22):
-        assert client.get("/publicity/?kind=slogan&date_from=2026-01-01").status_code == 200
+        response = client.get("/publicity/?kind=slogan&date_from=2026-01-01")
+    assert (
+        response.status_code == 200 and 'data-testid="activity-table"' in response.content.decode()
+    )
 
 
 def test_keyset_paging_walks_every_row_once(client_as: ClientAs, record: Record) -> None:

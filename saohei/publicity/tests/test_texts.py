@@ -75,6 +75,17 @@ def test_detail_shows_the_photo_as_a_thumbnail_without_its_digest(
     assert "SHA-256" not in page and PublicityPhoto.objects.get().sha256[:12] not in page
 
 
+def test_an_iphone_photo_is_kept_and_shown_as_a_photo(client_as: ClientAs, record: Record) -> None:
+    activity = record(photos=checked_image("IMG_0001.HEIC", "HEIF"))
+    assert PublicityPhoto.objects.get().content_type == "image/heic"
+    client = client_as("banshi")
+    page = client.get(f"/publicity/{activity.pk}/").content.decode()
+    assert f'src="{_thumb_url(activity)}"' in page and "HEIC 图片" in page
+    response = client.get(_thumb_url(activity))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")  # type: ignore[attr-defined]
+
+
 def test_kinds_page_names_kinds_in_chinese_without_their_codes(client_as: ClientAs) -> None:
     client = client_as("banshi")
     page = client.get("/publicity/kinds/").content.decode()

@@ -193,17 +193,25 @@ def test_summary_pages_use_a_constant_number_of_queries(
     for by in ("village", "person", "source"):
         assert client.get(f"/rectifications/summary/?by={by}").status_code == 200
     with CaptureQueriesContext(connection) as before:
-        client.get("/rectifications/summary/?by=village")
+        response = client.get("/rectifications/summary/?by=village")
+    assert response.status_code == 200
+    rows = response.content.decode().count('data-testid="summary-row"')
     for name in ("西岛村", "南岭村", "海埠村"):
         open_item(village=Unit.objects.get(name=name))
     with CaptureQueriesContext(connection) as after:
-        client.get("/rectifications/summary/?by=village")
+        response = client.get("/rectifications/summary/?by=village")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="summary-row"') == rows + 3
     assert len(after) == len(before)
     with CaptureQueriesContext(connection) as listing:
-        client.get("/rectifications/")
+        response = client.get("/rectifications/")
+    assert response.status_code == 200
+    count = RectificationItem.objects.count()
+    assert f"共 {count} 项" in response.content.decode()
     open_item()
     with CaptureQueriesContext(connection) as listing_more:
-        client.get("/rectifications/")
+        response = client.get("/rectifications/")
+    assert response.status_code == 200 and f"共 {count + 1} 项" in response.content.decode()
     assert len(listing_more) == len(listing)
 
 

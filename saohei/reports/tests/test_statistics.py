@@ -352,13 +352,15 @@ def test_page_query_count_does_not_grow_with_records(
     client = client_as("shiban")
     client.get("/reports/statistics/", MARCH)  # warm the session and caches
     with django_assert_max_num_queries(20):  # type: ignore[operator]
-        client.get("/reports/statistics/", MARCH)
+        response = client.get("/reports/statistics/", MARCH)
+    assert response.status_code == 200 and 'data-testid="leads-table"' in response.content.decode()
     for day in range(1, 20):
         make_lead(town, received=f"2025-03-{day:02d}")
         make_item(town, created=f"2025-03-{day:02d}", due="2025-03-31")
         make_activity(town, day=f"2025-03-{day:02d}", code="banner", quantity="1")
     with django_assert_max_num_queries(20):  # type: ignore[operator]
-        client.get("/reports/statistics/", MARCH)
+        response = client.get("/reports/statistics/", MARCH)
+    assert response.status_code == 200 and 'data-testid="leads-table"' in response.content.decode()
 
 
 def test_anonymous_user_gets_no_rows(town: Unit) -> None:

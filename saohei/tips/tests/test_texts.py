@@ -35,6 +35,21 @@ def test_tip_page_names_the_files_type_and_shows_its_thumbnail(
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
 
 
+def test_an_iphone_photo_is_shown_to_intake_staff_as_a_photo_not_a_recording(
+    client_as: ClientAs, submit: Submit
+) -> None:
+    tip = submit(attachments=checked(image_bytes("HEIF"), "IMG_0001.HEIC")).tip
+    attachment = tip.attachments.get()
+    client = client_as("banshi")
+    page = client.get(f"/tips/{tip.pk}/").content.decode()
+    assert "HEIC 图片" in page and "录音" not in page
+    thumb = f"/tips/{tip.pk}/attachments/{attachment.pk}/?thumb=1"
+    assert f'src="{thumb}"' in page
+    response = client.get(thumb)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("username", OUTSIDERS)
 def test_outsiders_get_no_thumbnail_of_a_reporters_photo(
     client_as: ClientAs, submit: Submit, username: str

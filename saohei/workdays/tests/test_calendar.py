@@ -185,8 +185,11 @@ class TestQueries:
 
     def test_counting_across_years_reads_the_overrides_in_one_query(self) -> None:
         with CaptureQueriesContext(connection) as queries:
-            calendar.working_days_between(D(2024, 1, 1), D(2028, 12, 31))
+            result = calendar.working_days_between(D(2024, 1, 1), D(2028, 12, 31))
         assert len(queries) == 1
+        assert result == WorkingCalendar(overrides={}).working_days_between(
+            D(2024, 1, 1), D(2028, 12, 31)
+        )
 
     def test_a_walk_past_its_estimate_fetches_more_and_stays_right(self, clerk: User) -> None:
         # Ninety days off in a row: far beyond the estimate of a 3-day walk.
@@ -202,8 +205,10 @@ class TestQueries:
 
     def test_a_month_grid_is_at_most_two_queries(self) -> None:
         with CaptureQueriesContext(connection) as queries:
-            WorkingCalendar().month_weeks(2027, 2)
+            weeks = WorkingCalendar().month_weeks(2027, 2)
         assert len(queries) <= 2
+        # February 2027 begins on a Monday and has 28 days: exactly four weeks.
+        assert [week[0].day for week in weeks] == [D(2027, 2, day) for day in (1, 8, 15, 22)]
 
 
 def test_walking_off_the_end_of_the_calendar_is_a_clear_error(db: None) -> None:

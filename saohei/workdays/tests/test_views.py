@@ -230,12 +230,15 @@ def test_the_calendar_page_query_count_does_not_grow_with_overrides(
 ) -> None:
     client = client_as("banshi")
     with CaptureQueriesContext(connection) as few:
-        client.get("/workdays/?month=2027-02")
+        response = client.get("/workdays/?month=2027-02")
+    assert response.status_code == 200
+    assert 'data-testid="override-row"' not in response.content.decode()
     for day in range(1, 29):
         if datetime.date(2027, 2, day).weekday() < 5:
             _add(user, datetime.date(2027, 2, day))
     with CaptureQueriesContext(connection) as many:
         response = client.get("/workdays/?month=2027-02")
+    assert response.status_code == 200
     assert response.content.decode().count('data-testid="override-row"') == 20
     assert len(many) <= len(few)
     assert len(many) <= 20

@@ -11,7 +11,7 @@ from saohei.custody.services import plan_rotation, rotate_data_key
 
 class Command(BaseCommand):
     help = (
-        "把全部加密数据（举报人身份、被反映人和涉案人员的身份证号、手机号）重新加密到新的数据密钥。"
+        "把全部加密数据（举报人身份，被反映人、涉案人员和联审候选人的身份证号、手机号）重新加密到新的数据密钥。"
         "使用密钥文件时自动生成新密钥并保留旧密钥；使用环境变量 SAOHEI_DATA_KEY 时须先把新密钥放在首位。"
         "分批提交，运行期间新旧数据均可读；中断后再次运行即可继续。"
     )

@@ -6,7 +6,11 @@ from saohei.jobs.tasks import send_deadline_reminders
 
 
 class Command(BaseCommand):
-    help = "运行定时任务（线索与整改事项的到期提醒、催办督办，常态化宣传每日累计，审计日志检查点）。--enqueue 交给后台任务进程执行。可每小时运行，不会重复提醒。"
+    help = (
+        "运行每小时的定时任务：线索、整改事项和会议任务的到期提醒与催办、督办，"
+        "常态化宣传每日累计，审计日志失败汇总与检查点。"
+        "--enqueue 交给后台任务进程执行。应每小时运行一次；重复运行不会重复提醒。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -23,6 +27,9 @@ class Command(BaseCommand):
             f"线索：提醒 {outcome['reminded']} 条，催办 {outcome['urged']} 条，督办 {outcome['supervised']} 条；"
             f"整改事项：提醒 {outcome['rectifications_reminded']} 条，催办 {outcome['rectifications_urged']} 条，"
             f"督办 {outcome['rectifications_supervised']} 条；"
+            f"会议任务：提醒 {outcome['tasks_reminded']} 条，催办 {outcome['tasks_urged']} 条，"
+            f"督办 {outcome['tasks_supervised']} 条；"
             f"常态化宣传累计 {outcome['publicity_days_accrued']} 天；"
-            f"审计日志检查点：链头第 {outcome['audit_checkpoint_sequence']} 条。"
+            f"审计日志：失败汇总 {outcome['audit_failure_summaries']} 条，"
+            f"检查点为链头第 {outcome['audit_checkpoint_sequence']} 条。"
         )
