@@ -279,6 +279,8 @@ def bench_registry() -> None:
         f"{cases:,} cases, {links:,} links, {len(groups)} planted groups, {len(decoys)} decoys"
     )
     print(f"{'peak RSS before the rebuild':<44} {_max_rss_mb():8.0f} MB  ({_load()})")
+    if connection.vendor == "postgresql":
+        print("  (CPU and RSS are this process's: the PostgreSQL server's are not counted)")
     began, cpu = time.perf_counter(), _cpu_seconds()
 
     def progress(number: int, total: int, label: str) -> None:
