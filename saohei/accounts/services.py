@@ -22,6 +22,7 @@ from saohei.accounts.models import (
     UserSession,
 )
 from saohei.accounts.policy import get_policy
+from saohei.accounts.queries import confirmed_totp_device
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event, record_failure
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -47,14 +48,6 @@ class LoginAttempt:
     @property
     def succeeded(self) -> bool:
         return self.user is not None and not self.error
-
-
-def requires_totp(user: User) -> bool:
-    return user.has_any_role(Role(role) for role in get_policy().totp_required_roles)
-
-
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def lockout_message(user: User) -> str:
@@ -307,13 +300,6 @@ def change_password(
     record_event(
         action=AuditAction.PASSWORD_CHANGED, actor=user, target=user, ip_address=ip_address
     )
-
-
-def password_expired(user: User) -> bool:
-    max_age = get_policy().password_max_age_days
-    if not max_age or user.password_changed_at is None:
-        return False
-    return user.password_changed_at + timedelta(days=max_age) < timezone.now()
 
 
 @transaction.atomic

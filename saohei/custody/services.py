@@ -23,12 +23,12 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.keyfiles import KeyFileDataKeys, add_current_data_key, key_file_lock
 from saohei.common.roles import Role
 from saohei.custody.models import (
-    DEFAULT_REWARD_CAP,
     PaymentMethod,
     RevealReason,
     RewardCase,
     RewardStatus,
 )
+from saohei.custody.queries import reward_cap
 from saohei.leads import access as lead_access
 from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Lead, Status
 from saohei.notifications.models import NotificationKind
@@ -41,10 +41,6 @@ MIN_REASON_LENGTH = 5
 # The note sits beside the category in the audit log: a hint, not a narrative.
 MAX_REVEAL_NOTE_LENGTH = 100
 CONCLUDED = frozenset({Status.CONCLUDED, Status.ARCHIVED})
-
-
-def reward_cap() -> Decimal:
-    return Decimal(str(getattr(settings, "SAOHEI_REWARD_CAP", DEFAULT_REWARD_CAP)))
 
 
 def _require_custodian(actor: User, lead: Lead) -> None:

@@ -319,11 +319,6 @@ def _locked(tip: Tip) -> Tip:
     return Tip.objects.select_for_update().select_related("unit").get(pk=tip.pk)
 
 
-def default_summary(tip: Tip) -> str:
-    first_line = " ".join(tip.content.split())
-    return f"群众网络举报：{first_line[:100]}{'…' if len(first_line) > 100 else ''}"
-
-
 def _narrative(tip: Tip, persons: list[TipPerson]) -> str:
     """The tip's four blocks as one text for the lead (the lead has no fields for them)."""
     lines = [f"【群众网络举报】提交时间：{timezone.localtime(tip.submitted_at):%Y-%m-%d %H:%M}"]
@@ -388,7 +383,7 @@ def accept_tip(
                 received_at=tip.submitted_at,
                 channel=Channel.ONLINE,
                 source=Source.PUBLIC_REPORT,
-                summary=(summary.strip() or default_summary(tip))[:500],
+                summary=(summary.strip() or queries.default_summary(tip))[:500],
                 narrative=_narrative(tip, persons),
                 village=village or tip.village,
                 place=tip.place,
