@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -440,7 +441,7 @@ def request_password_reset(
             recipients=_security_admins_over(user),
             title=f"密码重置待批准：{user}",
             body=f"系统管理员 {actor} 申请重置该账号的密码，原因：{reason}",
-            url="/accounts/security/password-resets/",
+            url=reverse("accounts:password_resets"),
             kind=NotificationKind.INFO,
         )
         return ResetOutcome(reset)
@@ -526,7 +527,7 @@ def _decide(
         recipients=[reset.requested_by],
         title=title,
         body=body,
-        url="/accounts/security/password-resets/",
+        url=reverse("accounts:password_resets"),
         kind=NotificationKind.INFO,
     )
     return reset

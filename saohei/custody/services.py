@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -192,7 +193,7 @@ def propose_reward(
         recipients=_leaders_of(lead.unit),
         title=f"举报奖励待审批：线索 {lead.number}",
         body=f"拟奖励 {amount} 元" if is_eligible else "拟认定不符合奖励条件",
-        url="/vault/rewards/",
+        url=reverse("vault:rewards"),
         kind=NotificationKind.INFO,
     )
     return reward
@@ -228,7 +229,7 @@ def decide_reward(*, actor: User, reward: RewardCase, approve: bool, note: str =
         recipients=[reward.proposed_by],
         title=f"举报奖励{'已批准' if approve else '被退回'}：线索 {lead.number}",
         body=note.strip()[:200],
-        url=f"/vault/leads/{lead.pk}/",
+        url=reverse("vault:lead", args=[lead.pk]),
         kind=NotificationKind.INFO,
     )
     return reward

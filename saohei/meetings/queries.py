@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.urls import reverse
+
 from saohei.common.dates import is_displayable
 from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.queries import AMBER_WORKING_DAYS
@@ -168,7 +170,7 @@ def search_meetings(meetings: MeetingQuerySet, text: str) -> MeetingQuerySet:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return f"/meetings/{meeting.pk}/"
+    return reverse("meetings:detail", args=[meeting.pk])
 
 
 def task_of(decision: MeetingDecision) -> Task | None:

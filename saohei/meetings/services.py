@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -70,11 +71,11 @@ def _meeting_link_for(person: User, meeting: Meeting) -> str:
 
 
 def self_inspection_url(inspection: SelfInspection) -> str:
-    return f"/meetings/self-inspections/{inspection.pk}/"
+    return reverse("meetings:self_inspection", args=[inspection.pk])
 
 
 def task_url(task: Task) -> str:
-    return f"/meetings/tasks/{task.pk}/"
+    return reverse("meetings:task", args=[task.pk])
 
 
 def task_label(task: Task) -> str:

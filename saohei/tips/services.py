@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -261,7 +262,7 @@ def submit_tip(*, unit: Unit, data: TipInput) -> SubmittedTip:
     notify(
         recipients=access.intake_recipients(tip),
         title=f"收到新的群众举报（{tip}）",
-        url=f"/tips/{tip.pk}/",
+        url=reverse("tips:detail", args=[tip.pk]),
         kind=NotificationKind.INFO,
     )
     return SubmittedTip(tip=tip, receipt=receipt)
@@ -300,7 +301,7 @@ def follow_up_with_receipt(
     notify(
         recipients=access.intake_recipients(tip),
         title=f"{tip} 的举报人补充了材料",
-        url=f"/tips/{tip.pk}/",
+        url=reverse("tips:detail", args=[tip.pk]),
         kind=NotificationKind.INFO,
     )
     return message
