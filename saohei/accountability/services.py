@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.accountability import access
@@ -72,7 +73,7 @@ class TalkEdit:
 
 
 def talk_url(talk: Talk) -> str:
-    return f"/talks/{talk.pk}/"
+    return reverse("accountability:detail", args=[talk.pk])
 
 
 def _in_town(user: User, town: Unit) -> bool:
@@ -393,7 +394,7 @@ def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -
         recipients=staff,
         title="谈心谈话记录已完成定期梳理",
         body=f"{actor.real_name}梳理了{count}份谈话记录",
-        url="/talks/",
+        url=reverse("accountability:list"),
         kind=NotificationKind.INFO,
     )
     return review

@@ -10,12 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from saohei.accounts.activity import is_idle, mark_active
 from saohei.accounts.policy import policy_for
-from saohei.accounts.services import (
-    confirmed_totp_device,
-    end_session,
-    password_expired,
-    requires_totp,
-)
+from saohei.accounts.queries import confirmed_totp_device, password_expired, requires_totp
+from saohei.accounts.services import end_session
 from saohei.audit.models import AuditAction
 from saohei.common.http import client_ip
 from saohei.organisations.models import User

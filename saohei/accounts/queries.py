@@ -1,5 +1,6 @@
 from base64 import b32encode
 from binascii import unhexlify
+from datetime import timedelta
 from urllib.parse import quote
 
 import segno
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saohei.accounts.models import PasswordReset, UserSession
+from saohei.accounts.policy import get_policy
 from saohei.audit.models import AuditEvent, AuditEventQuerySet
 from saohei.common.roles import Role
 from saohei.organisations.access import managed_units
@@ -62,3 +64,18 @@ def totp_uri(device: TOTPDevice) -> str:
 def totp_qr_svg(device: TOTPDevice) -> str:
     """An inline SVG, so nothing leaves the intranet to draw the code."""
     return segno.make(totp_uri(device), error="m").svg_inline(scale=4)
+
+
+def requires_totp(user: User) -> bool:
+    return user.has_any_role(Role(role) for role in get_policy().totp_required_roles)
+
+
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def password_expired(user: User) -> bool:
+    max_age = get_policy().password_max_age_days
+    if not max_age or user.password_changed_at is None:
+        return False
+    return user.password_changed_at + timedelta(days=max_age) < timezone.now()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +23,7 @@ from saohei.accounts.models import (
     UserSession,
 )
 from saohei.accounts.policy import get_policy
+from saohei.accounts.queries import confirmed_totp_device
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event, record_failure
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -47,14 +49,6 @@ class LoginAttempt:
     @property
     def succeeded(self) -> bool:
         return self.user is not None and not self.error
-
-
-def requires_totp(user: User) -> bool:
-    return user.has_any_role(Role(role) for role in get_policy().totp_required_roles)
-
-
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def lockout_message(user: User) -> str:
@@ -309,13 +303,6 @@ def change_password(
     )
 
 
-def password_expired(user: User) -> bool:
-    max_age = get_policy().password_max_age_days
-    if not max_age or user.password_changed_at is None:
-        return False
-    return user.password_changed_at + timedelta(days=max_age) < timezone.now()
-
-
 @transaction.atomic
 def unlock_account(*, actor: User, user: User, ip_address: str | None = None) -> None:
     _require_security_admin(actor, user)
@@ -454,7 +441,7 @@ def request_password_reset(
             recipients=_security_admins_over(user),
             title=f"密码重置待批准：{user}",
             body=f"系统管理员 {actor} 申请重置该账号的密码，原因：{reason}",
-            url="/accounts/security/password-resets/",
+            url=reverse("accounts:password_resets"),
             kind=NotificationKind.INFO,
         )
         return ResetOutcome(reset)
@@ -540,7 +527,7 @@ def _decide(
         recipients=[reset.requested_by],
         title=title,
         body=body,
-        url="/accounts/security/password-resets/",
+        url=reverse("accounts:password_resets"),
         kind=NotificationKind.INFO,
     )
     return reset

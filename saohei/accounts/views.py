@@ -67,9 +67,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, attempt.error)
         else:
             assert attempt.user is not None
-            if services.requires_totp(attempt.user) and services.confirmed_totp_device(
-                attempt.user
-            ):
+            if queries.requires_totp(attempt.user) and queries.confirmed_totp_device(attempt.user):
                 request.session[_PENDING_USER] = attempt.user.pk
                 request.session[_PENDING_AT] = int(timezone.now().timestamp())
                 request.session[_PENDING_NEXT] = next_url
@@ -105,7 +103,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
                 request=request,
                 user=user,
                 ip_address=ip_address,
-                totp_device=services.confirmed_totp_device(user),
+                totp_device=queries.confirmed_totp_device(user),
             )
             _show_notices(request, notices)
             return redirect(next_url)
@@ -116,7 +114,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
 def otp_setup_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    if services.confirmed_totp_device(user) is not None:
+    if queries.confirmed_totp_device(user) is not None:
         return redirect("home:index")
     device = services.start_totp_enrolment(user=user)
     form = TokenForm(request.POST or None)
@@ -217,7 +215,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     reason = ""
     if user.must_change_password:
         reason = "这是初始密码或被重置的密码，请先设置您自己的新密码。"
-    elif services.password_expired(user):
+    elif queries.password_expired(user):
         reason = f"您的密码已超过 {get_policy().password_max_age_days} 天未修改，请设置新密码。"
     return render(request, "accounts/password_change.html", {"form": form, "reason": reason})
 

@@ -472,8 +472,7 @@ def _incident_nodes(viewer: User, keys: list[Key]) -> dict[Key, Node]:
 
 
 def person_url(person_id: int) -> str:
-    # The person page belongs to the registry's person views; linked by its path.
-    return f"/analysis/persons/{person_id}/"
+    return reverse("analysis:person", args=[person_id])
 
 
 def _person_nodes(

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import Exists, Max, Min, OuterRef, When
 from django.db.models.lookups import Exact
+from django.urls import reverse
 
 from saohei.analysis.access import visible_appearances
 from saohei.analysis.models import RINGLEADER_ROLES, Appearance, IncidentKind
@@ -155,11 +156,11 @@ class PersonShown:
 
     @property
     def url(self) -> str:
-        return f"/analysis/persons/{self.person_id}/"
+        return reverse("analysis:person", args=[self.person_id])
 
     @property
     def chart_url(self) -> str:
-        return f"/analysis/chart/person/{self.person_id}/"
+        return reverse("analysis:person_chart", args=[self.person_id])
 
 
 def shown_persons(
@@ -389,14 +390,18 @@ def _incidents_of(
         numbers[(IncidentKind.CASE, pk)] = f"案件 {number}"
     for pk, number in visible_leads(user).filter(pk__in=lead_ids).values_list("pk", "number"):
         numbers[(IncidentKind.LEAD, pk)] = f"线索 {number}"
-    paths = {IncidentKind.CASE: "/cases/", IncidentKind.LEAD: "/leads/", IncidentKind.TIP: "/tips/"}
+    url_names = {
+        IncidentKind.CASE: "cases:detail",
+        IncidentKind.LEAD: "leads:detail",
+        IncidentKind.TIP: "tips:detail",
+    }
     incidents = {
         key: Incident(
             kind=key[0],
             incident_id=key[1],
             occurred_on=day,
             label=numbers.get(key, IncidentKind(key[0]).label),
-            url=f"{paths[IncidentKind(key[0])]}{key[1]}/",
+            url=reverse(url_names[IncidentKind(key[0])], args=[key[1]]),
             is_criminal=is_criminal,
         )
         for key, (day, is_criminal) in days.items()

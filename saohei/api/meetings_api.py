@@ -159,7 +159,7 @@ def _office_decision(user: User, meeting_id: int, decision_id: int) -> MeetingDe
 
 
 def _decision_out(decision: MeetingDecision) -> DecisionOut:
-    task = services.task_of(decision)
+    task = queries.task_of(decision)
     return DecisionOut(
         id=decision.pk,
         text=decision.text,
@@ -168,7 +168,7 @@ def _decision_out(decision: MeetingDecision) -> DecisionOut:
         due_on=decision.due_on,
         rectification_item_id=decision.rectification_item_id,
         task_id=task.pk if task else None,
-        lock_reason=services.decision_lock_reason(decision),
+        lock_reason=queries.decision_lock_reason(decision),
     )
 
 

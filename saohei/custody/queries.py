@@ -1,12 +1,14 @@
 """Reads for the custody pages, always starting from `access` (the custodian's towns)."""
 
 from datetime import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 
 from saohei.common.paging import KeysetPage, keyset_page
 from saohei.custody.access import reported_leads, visible_reward_cases
-from saohei.custody.models import RewardCase, RewardStatus
+from saohei.custody.models import DEFAULT_REWARD_CAP, RewardCase, RewardStatus
 from saohei.leads.models import FOLLOW_UP_STATUSES, Lead
 from saohei.organisations.models import User
 
@@ -56,3 +58,7 @@ def list_reward_cases(user: User) -> list[RewardCase]:
     )
     pending = Q(status=RewardStatus.PROPOSED)
     return list(rewards.filter(pending)) + list(rewards.exclude(pending)[:200])
+
+
+def reward_cap() -> Decimal:
+    return Decimal(str(getattr(settings, "SAOHEI_REWARD_CAP", DEFAULT_REWARD_CAP)))

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -23,12 +24,12 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.keyfiles import KeyFileDataKeys, add_current_data_key, key_file_lock
 from saohei.common.roles import Role
 from saohei.custody.models import (
-    DEFAULT_REWARD_CAP,
     PaymentMethod,
     RevealReason,
     RewardCase,
     RewardStatus,
 )
+from saohei.custody.queries import reward_cap
 from saohei.leads import access as lead_access
 from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Lead, Status
 from saohei.notifications.models import NotificationKind
@@ -41,10 +42,6 @@ MIN_REASON_LENGTH = 5
 # The note sits beside the category in the audit log: a hint, not a narrative.
 MAX_REVEAL_NOTE_LENGTH = 100
 CONCLUDED = frozenset({Status.CONCLUDED, Status.ARCHIVED})
-
-
-def reward_cap() -> Decimal:
-    return Decimal(str(getattr(settings, "SAOHEI_REWARD_CAP", DEFAULT_REWARD_CAP)))
 
 
 def _require_custodian(actor: User, lead: Lead) -> None:
@@ -196,7 +193,7 @@ def propose_reward(
         recipients=_leaders_of(lead.unit),
         title=f"举报奖励待审批：线索 {lead.number}",
         body=f"拟奖励 {amount} 元" if is_eligible else "拟认定不符合奖励条件",
-        url="/vault/rewards/",
+        url=reverse("vault:rewards"),
         kind=NotificationKind.INFO,
     )
     return reward
@@ -232,7 +229,7 @@ def decide_reward(*, actor: User, reward: RewardCase, approve: bool, note: str =
         recipients=[reward.proposed_by],
         title=f"举报奖励{'已批准' if approve else '被退回'}：线索 {lead.number}",
         body=note.strip()[:200],
-        url=f"/vault/leads/{lead.pk}/",
+        url=reverse("vault:lead", args=[lead.pk]),
         kind=NotificationKind.INFO,
     )
     return reward

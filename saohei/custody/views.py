@@ -93,7 +93,7 @@ def _render_lead(
         "follow_up_form": follow_up_form
         or FollowUpForm(initial={"contacted_on": timezone.localdate()}),
         "reward_form": reward_form or RewardProposalForm(),
-        "reward_cap": services.reward_cap(),
+        "reward_cap": queries.reward_cap(),
     }
     return render(request, "custody/lead.html", context, status=status)
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from saohei.accounts.services import requires_totp
+from saohei.accounts.queries import requires_totp
 from saohei.analysis.registry import rebuild
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event

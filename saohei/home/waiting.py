@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Count, F, Model, Q, QuerySet, Window
 from django.db.models.expressions import OrderBy
+from django.urls import reverse
 
 from saohei.common.roles import Role
 from saohei.custody.access import CUSTODIAN_ROLES, reported_leads, visible_reward_cases
@@ -112,7 +113,7 @@ def leads_to_sign_off(viewer: Viewer) -> WaitingKind:
         _lead_rows(leads.exclude(proposed_by=viewer.user)), _due_first(), "proposed_at", "id"
     )
     items = [WaitingItem(lead_label(x), lead_url(x), x.due_on, x.proposed_at) for x in rows]
-    return WaitingKind("待审核办结", count, items, "/leads/?status=proposed")
+    return WaitingKind("待审核办结", count, items, reverse("leads:list") + "?status=proposed")
 
 
 def instructions_to_answer(viewer: Viewer) -> WaitingKind:
@@ -146,7 +147,7 @@ def leads_to_triage(viewer: Viewer) -> WaitingKind:
     leads = viewer.leads.filter(status=Status.REGISTERED, unit__in=viewer.units(OFFICE_ROLES))
     count, rows = _first_rows(_lead_rows(leads), "received_at", "id")
     items = [WaitingItem(lead_label(x), lead_url(x), None, x.received_at) for x in rows]
-    return WaitingKind("待研判线索", count, items, "/leads/?status=registered")
+    return WaitingKind("待研判线索", count, items, reverse("leads:list") + "?status=registered")
 
 
 def leads_to_assist(viewer: Viewer) -> WaitingKind:
@@ -191,9 +192,10 @@ def vault_follow_ups(viewer: Viewer) -> WaitingKind:
     )
     count, rows = _first_rows(leads, "concluded_at", "id")
     items = [
-        WaitingItem(f"线索 {x.number}", f"/vault/leads/{x.pk}/", None, x.concluded_at) for x in rows
+        WaitingItem(f"线索 {x.number}", reverse("vault:lead", args=[x.pk]), None, x.concluded_at)
+        for x in rows
     ]
-    return WaitingKind("待回访（保管员）", count, items, "/vault/?awaiting=1")
+    return WaitingKind("待回访（保管员）", count, items, reverse("vault:index") + "?awaiting=1")
 
 
 def items_to_verify(viewer: Viewer) -> WaitingKind:
@@ -209,7 +211,9 @@ def items_to_verify(viewer: Viewer) -> WaitingKind:
     )
     count, rows = _first_rows(items, _due_first(), "requested_at", "id")
     entries = [WaitingItem(item_label(x), item_url(x), x.due_on, x.requested_at) for x in rows]
-    return WaitingKind("待审核销号", count, entries, "/rectifications/?status=requested")
+    return WaitingKind(
+        "待审核销号", count, entries, reverse("rectifications:list") + "?status=requested"
+    )
 
 
 def my_rectification_items(viewer: Viewer) -> WaitingKind:
@@ -253,13 +257,13 @@ def tips_to_accept(viewer: Viewer) -> WaitingKind:
     items = [
         WaitingItem(
             f"{x}（{x.village.name}）" if x.village else str(x),
-            f"/tips/{x.pk}/",
+            reverse("tips:detail", args=[x.pk]),
             None,
             x.submitted_at,
         )
         for x in rows
     ]
-    return WaitingKind("待受理举报", count, items, "/tips/")
+    return WaitingKind("待受理举报", count, items, reverse("tips:queue"))
 
 
 def rewards_to_approve(viewer: Viewer) -> WaitingKind:
@@ -274,9 +278,10 @@ def rewards_to_approve(viewer: Viewer) -> WaitingKind:
     )
     count, rows = _first_rows(rewards, "proposed_at", "id")
     items = [
-        WaitingItem(f"线索 {x.lead.number}", "/vault/rewards/", None, x.proposed_at) for x in rows
+        WaitingItem(f"线索 {x.lead.number}", reverse("vault:rewards"), None, x.proposed_at)
+        for x in rows
     ]
-    return WaitingKind("待审批举报奖励", count, items, "/vault/rewards/")
+    return WaitingKind("待审批举报奖励", count, items, reverse("vault:rewards"))
 
 
 KINDS: list[Callable[[Viewer], WaitingKind]] = [

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -30,7 +31,7 @@ MEASURES = {
 
 
 def round_url(inspection: InspectionRound) -> str:
-    return f"/inspections/{inspection.pk}/"
+    return reverse("inspections:detail", args=[inspection.pk])
 
 
 @transaction.atomic
@@ -372,7 +373,7 @@ def edit_finding(
             recipients=[item.responsible_person],
             title=f"档案检查结果已更正，整改事项内容未改变：{item_label(item)}",
             body=f"“{finding.folder.name}”：{note}"[:200],
-            url=f"/rectifications/{item.pk}/",
+            url=reverse("rectifications:detail", args=[item.pk]),
             kind=NotificationKind.INFO,
         )
     return finding

@@ -5,6 +5,8 @@ a subject or the reporter) and reaches only people who may open the lead: a lead
 official stays with the leaders.
 """
 
+from django.urls import reverse
+
 from saohei.common.roles import Role
 from saohei.leads import access
 from saohei.leads.models import Lead
@@ -14,7 +16,7 @@ from saohei.organisations.queries import list_people_granted
 
 
 def lead_url(lead: Lead) -> str:
-    return f"/leads/{lead.pk}/"
+    return reverse("leads:detail", args=[lead.pk])
 
 
 def lead_label(lead: Lead) -> str:

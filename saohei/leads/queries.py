@@ -14,7 +14,15 @@ from saohei.common.paging import keyset_page
 from saohei.common.pii import blind_index, clean_id_number, clean_mobile
 from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.access import visible_leads
-from saohei.leads.models import OPEN_STATUSES, Lead, LeadQuerySet, Status, Subject
+from saohei.leads.models import (
+    OPEN_STATUSES,
+    Lead,
+    LeadQuerySet,
+    Source,
+    SourceTimeLimit,
+    Status,
+    Subject,
+)
 from saohei.organisations.models import Unit, User
 from saohei.workdays.calendar import add_working_days
 
@@ -272,3 +280,22 @@ def exchange_log(lead: Lead) -> list:  # type: ignore[type-arg]
         .select_related("actor", "actor_unit")
         .order_by("occurred_at", "id")
     )
+
+
+DEFAULT_TIME_LIMITS = {
+    Source.UPPER_ASSIGNED: 15,
+    Source.PLATFORM_12337: 30,
+    Source.PUBLIC_REPORT: 30,
+    Source.SELF_FOUND: 30,
+    Source.CASE_REVIEW: 20,
+    Source.TALK: 30,
+    Source.TRANSFER: 15,
+    Source.ANALYSIS: 30,
+}
+
+
+def time_limit_for(source: str) -> int:
+    configured = (
+        SourceTimeLimit.objects.filter(source=source).values_list("working_days", flat=True).first()
+    )
+    return configured if configured is not None else DEFAULT_TIME_LIMITS[Source(source)]

@@ -38,7 +38,6 @@ from saohei.leads.models import (
     LeadNumberCounter,
     Satisfaction,
     Source,
-    SourceTimeLimit,
     Status,
     Subject,
     SubjectPlate,
@@ -52,6 +51,7 @@ from saohei.leads.notices import (
     leaders_for,
     unique,
 )
+from saohei.leads.queries import time_limit_for
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
@@ -59,17 +59,6 @@ from saohei.organisations.queries import NOT_A_CASE_WORKER, OUTSIDE_UNIT
 from saohei.vault.screening import refuse_sealed_identity_in
 from saohei.vault.services import store_reporter_identity
 from saohei.workdays.calendar import add_working_days
-
-DEFAULT_TIME_LIMITS = {
-    Source.UPPER_ASSIGNED: 15,
-    Source.PLATFORM_12337: 30,
-    Source.PUBLIC_REPORT: 30,
-    Source.SELF_FOUND: 30,
-    Source.CASE_REVIEW: 20,
-    Source.TALK: 30,
-    Source.TRANSFER: 15,
-    Source.ANALYSIS: 30,
-}
 
 
 @dataclass(frozen=True)
@@ -115,13 +104,6 @@ class LeadInput:
     reporter_reference: str = ""
     is_real_name_report: bool = False
     attachments: list[CheckedUpload] = field(default_factory=list)
-
-
-def time_limit_for(source: str) -> int:
-    configured = (
-        SourceTimeLimit.objects.filter(source=source).values_list("working_days", flat=True).first()
-    )
-    return configured if configured is not None else DEFAULT_TIME_LIMITS[Source(source)]
 
 
 def _next_number(unit: Unit, year: int) -> str:

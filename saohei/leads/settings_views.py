@@ -13,7 +13,7 @@ from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads import settings_services
 from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, Source, SourceTimeLimit
-from saohei.leads.services import time_limit_for
+from saohei.leads.queries import time_limit_for
 from saohei.organisations.models import User
 
 

@@ -5,6 +5,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.urls import reverse
+
 from saohei.common.dates import is_displayable
 from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.queries import AMBER_WORKING_DAYS
@@ -12,6 +14,7 @@ from saohei.meetings import access
 from saohei.meetings.models import (
     Frequency,
     Meeting,
+    MeetingDecision,
     MeetingQuerySet,
     MeetingSchedule,
     Task,
@@ -164,3 +167,28 @@ MEETING_SEARCH = SearchFields(
 
 def search_meetings(meetings: MeetingQuerySet, text: str) -> MeetingQuerySet:
     return apply_search(meetings, text, MEETING_SEARCH)
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return reverse("meetings:detail", args=[meeting.pk])
+
+
+def task_of(decision: MeetingDecision) -> Task | None:
+    """The decision's task, if it became one (no query when loaded with select_related)."""
+    try:
+        return decision.task
+    except Task.DoesNotExist:
+        return None
+
+
+def decision_lock_reason(decision: MeetingDecision) -> str:
+    """Why a decision can no longer be edited or handed on, in Chinese; "" while it still can."""
+    if decision.rectification_item_id is not None:
+        return (
+            f"该决定事项已列入整改台账（整改事项 {decision.rectification_item_id}），"
+            "请在整改台账中跟进，决定事项本身不能再修改"
+        )
+    task = task_of(decision)
+    if task is not None:
+        return f"该决定事项已转为任务（任务 {task.pk}），请在任务中跟进，决定事项本身不能再修改"
+    return ""

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -35,6 +36,7 @@ from saohei.meetings.models import (
     Task,
     TaskStatus,
 )
+from saohei.meetings.queries import decision_lock_reason, meeting_url, task_of
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
@@ -68,16 +70,12 @@ def _meeting_link_for(person: User, meeting: Meeting) -> str:
     return ""
 
 
-def meeting_url(meeting: Meeting) -> str:
-    return f"/meetings/{meeting.pk}/"
-
-
 def self_inspection_url(inspection: SelfInspection) -> str:
-    return f"/meetings/self-inspections/{inspection.pk}/"
+    return reverse("meetings:self_inspection", args=[inspection.pk])
 
 
 def task_url(task: Task) -> str:
-    return f"/meetings/tasks/{task.pk}/"
+    return reverse("meetings:task", args=[task.pk])
 
 
 def task_label(task: Task) -> str:
@@ -94,27 +92,6 @@ def decision_topic(decision: MeetingDecision) -> str:
     """The notices' topic for a decision and the task or 整改事项 it becomes: one piece of work,
     so the later notice replaces an unread earlier one (decision 0025)."""
     return f"meeting-decision:{decision.pk}"
-
-
-def task_of(decision: MeetingDecision) -> Task | None:
-    """The decision's task, if it became one (no query when loaded with select_related)."""
-    try:
-        return decision.task
-    except Task.DoesNotExist:
-        return None
-
-
-def decision_lock_reason(decision: MeetingDecision) -> str:
-    """Why a decision can no longer be edited or handed on, in Chinese; "" while it still can."""
-    if decision.rectification_item_id is not None:
-        return (
-            f"该决定事项已列入整改台账（整改事项 {decision.rectification_item_id}），"
-            "请在整改台账中跟进，决定事项本身不能再修改"
-        )
-    task = task_of(decision)
-    if task is not None:
-        return f"该决定事项已转为任务（任务 {task.pk}），请在任务中跟进，决定事项本身不能再修改"
-    return ""
 
 
 def _text(

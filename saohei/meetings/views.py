@@ -252,7 +252,7 @@ def _meeting_page(
         )
         rows = []
         for decision in decisions:
-            task = services.task_of(decision)
+            task = queries.task_of(decision)
             due = queries.task_due_state(task, today=today, threshold=threshold) if task else ""
             rows.append((decision, task, due))
         context.update(
@@ -308,11 +308,11 @@ def _decision_page(
     it on the ledger; once handed on, why it can no longer change. `bound_form` is the one
     just submitted with its errors, as (context name, form)."""
     meeting = decision.meeting
-    lock_reason = services.decision_lock_reason(decision)
+    lock_reason = queries.decision_lock_reason(decision)
     context: dict[str, Any] = {
         "meeting": meeting,
         "decision": decision,
-        "task": services.task_of(decision),
+        "task": queries.task_of(decision),
         "lock_reason": lock_reason,
     }
     if not lock_reason:

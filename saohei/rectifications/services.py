@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -46,7 +47,7 @@ TEXT_LIMIT = 5000
 
 
 def item_url(item: RectificationItem) -> str:
-    return f"/rectifications/{item.pk}/"
+    return reverse("rectifications:detail", args=[item.pk])
 
 
 def item_label(item: RectificationItem) -> str:

@@ -65,3 +65,8 @@ def count_by_status(user: User) -> dict[str, str]:
 def list_conversation(tip: Tip) -> list[TipMessage]:
     """The office's view of the conversation, with authors and each message's files."""
     return list(tip.messages.select_related("author").prefetch_related("attachments"))
+
+
+def default_summary(tip: Tip) -> str:
+    first_line = " ".join(tip.content.split())
+    return f"群众网络举报：{first_line[:100]}{'…' if len(first_line) > 100 else ''}"

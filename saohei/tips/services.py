@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -261,7 +262,7 @@ def submit_tip(*, unit: Unit, data: TipInput) -> SubmittedTip:
     notify(
         recipients=access.intake_recipients(tip),
         title=f"收到新的群众举报（{tip}）",
-        url=f"/tips/{tip.pk}/",
+        url=reverse("tips:detail", args=[tip.pk]),
         kind=NotificationKind.INFO,
     )
     return SubmittedTip(tip=tip, receipt=receipt)
@@ -300,7 +301,7 @@ def follow_up_with_receipt(
     notify(
         recipients=access.intake_recipients(tip),
         title=f"{tip} 的举报人补充了材料",
-        url=f"/tips/{tip.pk}/",
+        url=reverse("tips:detail", args=[tip.pk]),
         kind=NotificationKind.INFO,
     )
     return message
@@ -317,11 +318,6 @@ def _require_handler(actor: User, tip: Tip) -> None:
 def _locked(tip: Tip) -> Tip:
     """Re-read the tip under a row lock, so two clerks cannot accept it twice."""
     return Tip.objects.select_for_update().select_related("unit").get(pk=tip.pk)
-
-
-def default_summary(tip: Tip) -> str:
-    first_line = " ".join(tip.content.split())
-    return f"群众网络举报：{first_line[:100]}{'…' if len(first_line) > 100 else ''}"
 
 
 def _narrative(tip: Tip, persons: list[TipPerson]) -> str:
@@ -388,7 +384,7 @@ def accept_tip(
                 received_at=tip.submitted_at,
                 channel=Channel.ONLINE,
                 source=Source.PUBLIC_REPORT,
-                summary=(summary.strip() or default_summary(tip))[:500],
+                summary=(summary.strip() or queries.default_summary(tip))[:500],
                 narrative=_narrative(tip, persons),
                 village=village or tip.village,
                 place=tip.place,

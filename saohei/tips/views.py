@@ -87,7 +87,7 @@ def _tip_page(
             accept_form=AcceptForm(
                 town=tip.unit,
                 initial={
-                    "summary": services.default_summary(tip),
+                    "summary": queries.default_summary(tip),
                     "target_category": tip.category,
                     "village": tip.village,
                 },

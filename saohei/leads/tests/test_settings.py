@@ -6,7 +6,7 @@ from django.test import Client
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.leads.defaults import seed_defaults
 from saohei.leads.models import DictionaryEntry, SourceTimeLimit
-from saohei.leads.services import time_limit_for
+from saohei.leads.queries import time_limit_for
 from saohei.testing.forms import refused_field
 
 pytestmark = pytest.mark.django_db
