@@ -14,6 +14,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
+from saohei.common.validation import checked_text
 from saohei.leads.models import Channel, Source
 from saohei.leads.services import LeadInput, register_lead
 from saohei.notifications.models import NotificationKind
@@ -80,15 +81,6 @@ def _in_town(user: User, town: Unit) -> bool:
     return is_case_worker_under(user, town)
 
 
-def _text(value: str, name: str, label: str, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}", field=name)
-    if len(value) > TEXT_LIMIT:
-        raise ServiceError(f"{label}不能超过{TEXT_LIMIT}个字", field=name)
-    return value
-
-
 def _check_details(
     *,
     town: Unit,
@@ -107,9 +99,9 @@ def _check_details(
     if any(code not in Topic.values for code in topics):
         raise ServiceError("谈话主题不正确", field="topics")
     check_date(talked_on, kind=DateKind.EVENT, label="谈话日期", field="talked_on")
-    _text(place, "place", "谈话地点")
-    _text(content, "content", "谈话内容")
-    _text(follow_up, "follow_up", "后续跟进", required=False)
+    checked_text(place, field="place", label="谈话地点", limit=TEXT_LIMIT, required=True)
+    checked_text(content, field="content", label="谈话内容", limit=TEXT_LIMIT, required=True)
+    checked_text(follow_up, field="follow_up", label="后续跟进", limit=TEXT_LIMIT)
     if not _in_town(interviewer, town):
         raise ServiceError(
             "谈话人须为本镇在岗人员（三员、举报信息保管员除外）", field="interviewer"
@@ -361,7 +353,9 @@ def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -
     """定期梳理: a leader of the town signs off every unreviewed talk up to a date."""
     if not access.can_review(actor, unit):
         raise ActionNotAllowed("只有本镇领导小组组长、副组长可以梳理谈话记录")
-    opinion = _text(opinion, "opinion", "梳理意见")
+    opinion = checked_text(
+        opinion, field="opinion", label="梳理意见", limit=TEXT_LIMIT, required=True
+    )
     talks = (
         Talk.objects.select_for_update().unreviewed().filter(unit=unit, talked_on__lte=covers_until)
     )

@@ -33,6 +33,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
 from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.common.plates import clean_plates
+from saohei.common.validation import checked_text
 from saohei.leads.models import (
     Channel,
     DictionaryEntry,
@@ -477,20 +478,13 @@ class CasePersonInput:
     plates: Sequence[str] = ()
 
 
-def _checked_text(value: str, *, label: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        raise ServiceError(f"{label}不能超过{limit}个字", field=field)
-    return text
-
-
 @transaction.atomic
 def add_case_person(*, actor: User, case: Case, person: CasePersonInput) -> CasePerson:
     """A 涉案人员 the office reads in the 简要案情, sealed like an imported one. A later import
     that carries a 涉案人员 table for this case replaces it with the police's rows."""
     if not access.can_add_person(actor, case):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以添加涉案人员")
-    name = _checked_text(person.name, label="姓名", field="name", limit=50)
+    name = checked_text(person.name, field="name", label="姓名", limit=50)
     if not name:
         raise ServiceError("请填写涉案人员姓名", field="name")
     if person.role not in PersonRole.values:
@@ -499,7 +493,7 @@ def add_case_person(*, actor: User, case: Case, person: CasePersonInput) -> Case
         case=case,
         name=name,
         role=person.role,
-        address=_checked_text(person.address, label="住址", field="address", limit=200),
+        address=checked_text(person.address, field="address", label="住址", limit=200),
     )
     if person.id_number.strip():
         added.seal_id_number(person.id_number)

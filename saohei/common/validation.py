@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
+from saohei.common.errors import ServiceError
+
 MAX_ID = 2**63 - 1
 MIN_DATABASE_INTEGER = -(2**63)
 MULTILINE_CONTROLS = frozenset("\t\n\r")
@@ -63,6 +65,19 @@ def safe_text(value: object, *, limit: int) -> str:
     refuses, since one NUL makes PostgreSQL refuse the whole query or JSON value."""
     text = "".join(c for c in str(value or "") if text_problem(c, multiline=False) is None)
     return text.strip()[:limit]
+
+
+def checked_text(
+    value: str | None, *, field: str, label: str, limit: int, required: bool = False
+) -> str:
+    """Typed text as a service stores it: trimmed, present when `required`, at most `limit`
+    characters. The refusal names the form field, so the form shows it beside the input."""
+    text = (value or "").strip()
+    if required and not text:
+        raise ServiceError(f"请填写{label}", field=field)
+    if len(text) > limit:
+        raise ServiceError(f"{label}不能超过{limit}个字", field=field)
+    return text
 
 
 def fits_database_integer(value: int) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from saohei.common.uploads import check_uploads
 from saohei.leads.access import visible_leads
-from saohei.meetings import services
+from saohei.meetings import self_inspection, services
 from saohei.meetings.models import (
     Assessment,
     Frequency,
@@ -186,7 +186,7 @@ def load_demo_meetings(town: Unit) -> int:
     load_demo_tasks(town)
 
     if not SelfInspection.objects.filter(unit=town).exists():
-        inspection = services.record_self_inspection(
+        inspection = self_inspection.record_self_inspection(
             actor=office,
             unit=town,
             document_title="关于开展扫黑除恶常态化自查自纠工作的通知",
@@ -203,10 +203,10 @@ def load_demo_meetings(town: Unit) -> int:
         ]
         requirements = list(inspection.requirements.all())
         for requirement, (assessment, note) in zip(requirements, results, strict=True):
-            services.assess_requirement(
+            self_inspection.assess_requirement(
                 actor=office, requirement=requirement, assessment=assessment, note=note
             )
-        services.record_problem(
+        self_inspection.record_problem(
             actor=office,
             inspection=inspection,
             requirement=requirements[1],
@@ -218,7 +218,7 @@ def load_demo_meetings(town: Unit) -> int:
         )
         village = Unit.objects.get(name="西岛村", parent=town)
         head = User.objects.filter(unit=village).order_by("username").first() or office
-        services.record_problem(
+        self_inspection.record_problem(
             actor=office,
             inspection=inspection,
             requirement=requirements[2],

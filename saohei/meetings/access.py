@@ -14,6 +14,7 @@ A record outside a user's scope answers 404, whatever the reason.
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.meetings.models import (
     Meeting,
@@ -26,6 +27,7 @@ from saohei.meetings.models import (
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 
+NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
 OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
 # Roles that read the whole record (minutes, decisions, self-inspections) of their towns.
 RECORD_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
@@ -74,6 +76,14 @@ def get_meeting_for_user(user: User, meeting_id: int) -> Meeting:
 def is_office_member(user: User, unit: Unit) -> bool:
     """Office staff or leader over this town: sees the whole record and writes."""
     return user.is_authenticated and unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
+
+
+def require_office(actor: User, unit: Unit) -> None:
+    """Only the town's office records and edits meetings, schedules, tasks and self-inspections."""
+    if unit.kind != UnitKind.TOWN:
+        raise ServiceError("应登记在镇（街道）", field="unit")
+    if not is_office_member(actor, unit):
+        raise ActionNotAllowed(NOT_OFFICE)
 
 
 def reads_full_record(user: User, unit: Unit) -> bool:

@@ -1,6 +1,7 @@
-"""Every state change of meetings, schedules and self-inspections: one transaction each, audited.
+"""Every state change of meetings, their decisions and tasks, and schedules: one transaction
+each, audited. Self-inspections (自查自纠) have their own module, `self_inspection`.
 
-Decisions and self-inspection problems reach the ledger through `rectifications.services`, in the
+Decisions reach the ledger through `rectifications.services`, in the
 same transaction as the link kept here.
 """
 
@@ -17,11 +18,11 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload, store_upload
+from saohei.common.validation import checked_text
 from saohei.leads.access import visible_leads
 from saohei.leads.models import Lead
 from saohei.meetings import access
 from saohei.meetings.models import (
-    Assessment,
     Frequency,
     MaterialKind,
     Meeting,
@@ -30,9 +31,6 @@ from saohei.meetings.models import (
     MeetingLeadOpinion,
     MeetingMaterial,
     MeetingSchedule,
-    Requirement,
-    SelfInspection,
-    SelfInspectionProblem,
     Task,
     TaskStatus,
 )
@@ -40,14 +38,13 @@ from saohei.meetings.queries import decision_lock_reason, meeting_url, task_of
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import RectificationItem, SourceKind
 from saohei.workdays.calendar import add_working_days
 
 TEXT_LIMIT = 5000
-NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
 # A working-day limit longer than a year is a typo, as on the ledger.
 MAX_WORKING_DAYS = 365
 ONE_DEADLINE = "时限请填日期或工作日数，二者只填一项"
@@ -70,10 +67,6 @@ def _meeting_link_for(person: User, meeting: Meeting) -> str:
     return ""
 
 
-def self_inspection_url(inspection: SelfInspection) -> str:
-    return reverse("meetings:self_inspection", args=[inspection.pk])
-
-
 def task_url(task: Task) -> str:
     return reverse("meetings:task", args=[task.pk])
 
@@ -92,24 +85,6 @@ def decision_topic(decision: MeetingDecision) -> str:
     """The notices' topic for a decision and the task or 整改事项 it becomes: one piece of work,
     so the later notice replaces an unread earlier one (decision 0025)."""
     return f"meeting-decision:{decision.pk}"
-
-
-def _text(
-    value: str, field: str, label: str, *, required: bool = True, limit: int = TEXT_LIMIT
-) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}", field=field)
-    if len(value) > limit:
-        raise ServiceError(f"{label}不能超过{limit}个字", field=field)
-    return value
-
-
-def _require_office(actor: User, unit: Unit) -> None:
-    if unit.kind != UnitKind.TOWN:
-        raise ServiceError("应登记在镇（街道）", field="unit")
-    if not access.is_office_member(actor, unit):
-        raise ActionNotAllowed(NOT_OFFICE)
 
 
 def _in_town(person: User, town: Unit) -> bool:
@@ -133,7 +108,9 @@ def _add_material(meeting: Meeting, material: MaterialIn) -> MeetingMaterial:
     stored = MeetingMaterial(
         meeting=meeting,
         kind=material.kind,
-        title=_text(material.title, "materials", "材料标题", limit=200),
+        title=checked_text(
+            material.title, field="materials", label="材料标题", limit=200, required=True
+        ),
     )
     if material.upload is not None:
         checked = material.upload
@@ -164,7 +141,7 @@ def record_meeting(
     materials: list[MaterialIn] | None = None,
 ) -> Meeting:
     """登记会议: the town's office or leaders record a meeting held (not one in the future)."""
-    _require_office(actor, unit)
+    access.require_office(actor, unit)
     if kind not in MeetingKind.values:
         raise ServiceError("会议类型不正确", field="kind")
     check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
@@ -172,14 +149,14 @@ def record_meeting(
     meeting = Meeting.objects.create(
         unit=unit,
         kind=kind,
-        title=_text(title, "title", "会议名称", limit=200),
+        title=checked_text(title, field="title", label="会议名称", limit=200, required=True),
         held_on=held_on,
-        place=_text(place, "place", "地点", limit=200),
+        place=checked_text(place, field="place", label="地点", limit=200, required=True),
         chair=chair,
         recorder=recorder,
-        topics=_text(topics, "topics", "议题"),
-        reported=_text(reported, "reported", "通报情况", required=False),
-        minutes=_text(minutes, "minutes", "会议纪要", required=False),
+        topics=checked_text(topics, field="topics", label="议题", limit=TEXT_LIMIT, required=True),
+        reported=checked_text(reported, field="reported", label="通报情况", limit=TEXT_LIMIT),
+        minutes=checked_text(minutes, field="minutes", label="会议纪要", limit=TEXT_LIMIT),
         created_by=actor,
     )
     meeting.attendees.set(attendees)
@@ -212,18 +189,20 @@ def update_meeting(
     materials: list[MaterialIn] | None = None,
 ) -> Meeting:
     """修改会议记录: the office corrects the record; the kind stays what it was."""
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
     _check_people(meeting.unit, chair, recorder, attendees)
     before = _meeting_snapshot(meeting)
-    meeting.title = _text(title, "title", "会议名称", limit=200)
+    meeting.title = checked_text(title, field="title", label="会议名称", limit=200, required=True)
     meeting.held_on = held_on
-    meeting.place = _text(place, "place", "地点", limit=200)
+    meeting.place = checked_text(place, field="place", label="地点", limit=200, required=True)
     meeting.chair = chair
     meeting.recorder = recorder
-    meeting.topics = _text(topics, "topics", "议题")
-    meeting.reported = _text(reported, "reported", "通报情况", required=False)
-    meeting.minutes = _text(minutes, "minutes", "会议纪要", required=False)
+    meeting.topics = checked_text(
+        topics, field="topics", label="议题", limit=TEXT_LIMIT, required=True
+    )
+    meeting.reported = checked_text(reported, field="reported", label="通报情况", limit=TEXT_LIMIT)
+    meeting.minutes = checked_text(minutes, field="minutes", label="会议纪要", limit=TEXT_LIMIT)
     meeting.save()
     meeting.attendees.set(attendees)
     for material in materials or []:
@@ -302,12 +281,15 @@ def add_decision(
 ) -> MeetingDecision:
     """决定事项 with owner and deadline (a date, or working days from the meeting); the owner
     is told."""
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     if not _in_town(owner, meeting.unit):
         raise ServiceError("责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="owner")
     due_on = _decision_due(meeting, due_on, working_days)
     decision = MeetingDecision.objects.create(
-        meeting=meeting, text=_text(text, "text", "决定事项"), owner=owner, due_on=due_on
+        meeting=meeting,
+        text=checked_text(text, field="text", label="决定事项", limit=TEXT_LIMIT, required=True),
+        owner=owner,
+        due_on=due_on,
     )
     record_event(
         action=AuditAction.MEETING_DECISION_ADDED,
@@ -340,14 +322,14 @@ def edit_decision(
     """修改决定事项: the office corrects text, owner or deadline until it became a task or an
     item of the ledger; from then on the task or item is what is followed."""
     meeting = decision.meeting
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
     reason = decision_lock_reason(locked)
     if reason:
         raise ServiceError(reason)
     if not _in_town(owner, meeting.unit):
         raise ServiceError("责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="owner")
-    new_text = _text(text, "text", "决定事项")
+    new_text = checked_text(text, field="text", label="决定事项", limit=TEXT_LIMIT, required=True)
     new_due = _decision_due(meeting, due_on, working_days)
     before = _decision_summary(locked)
     changed = [
@@ -401,7 +383,7 @@ def decision_to_task(
     """转为任务: once per decision (and not if it is on the ledger), to a person of the town;
     the deadline is a date, N working days from today, or the decision's own if still ahead."""
     meeting = decision.meeting
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
     if locked.rectification_item_id is not None:
         raise ServiceError("该决定事项已列入整改台账，不能再转为任务")
@@ -465,7 +447,7 @@ def complete_task(*, actor: User, task: Task, result: str) -> Task:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if locked.status != TaskStatus.OPEN:
         raise ServiceError("任务已办结，不能重复办结")
-    result = _text(result, "result", "办理结果")
+    result = checked_text(result, field="result", label="办理结果", limit=TEXT_LIMIT, required=True)
     now = timezone.now()
     Task.objects.filter(pk=task.pk).update(
         status=TaskStatus.DONE, result=result, done_by=actor, done_at=now
@@ -504,7 +486,7 @@ def decision_to_rectification(
 ) -> RectificationItem:
     """A decision goes on the ledger once, owner and deadline as decided."""
     meeting = decision.meeting
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
     if locked.rectification_item_id is not None:
         raise ServiceError("该决定事项已列入整改台账")
@@ -546,7 +528,7 @@ def record_lead_opinion(
     *, actor: User, meeting: Meeting, lead: Lead, opinion: str
 ) -> MeetingLeadOpinion:
     """研判意见 on a lead: only at a 研判会, only on a lead the actor may see."""
-    _require_office(actor, meeting.unit)
+    access.require_office(actor, meeting.unit)
     if meeting.kind != MeetingKind.ANALYSIS:
         raise ServiceError("只有研判会可以关联线索")
     if not visible_leads(actor).filter(pk=lead.pk).exists():
@@ -554,7 +536,11 @@ def record_lead_opinion(
     if meeting.lead_opinions.filter(lead=lead).exists():
         raise ServiceError("该线索已有研判意见", field="lead")
     entry = MeetingLeadOpinion.objects.create(
-        meeting=meeting, lead=lead, opinion=_text(opinion, "opinion", "研判意见")
+        meeting=meeting,
+        lead=lead,
+        opinion=checked_text(
+            opinion, field="opinion", label="研判意见", limit=TEXT_LIMIT, required=True
+        ),
     )
     record_event(
         action=AuditAction.MEETING_UPDATED,
@@ -579,7 +565,7 @@ def set_schedule(
     is_active: bool = True,
 ) -> MeetingSchedule:
     """例会安排: one schedule per meeting kind and town, replaced when set again."""
-    _require_office(actor, unit)
+    access.require_office(actor, unit)
     if kind not in MeetingKind.values:
         raise ServiceError("会议类型不正确", field="kind")
     if frequency not in Frequency.values:
@@ -608,124 +594,6 @@ def set_schedule(
         details={"kind": kind, "frequency": frequency, "interval": interval, "day": day},
     )
     return schedule
-
-
-@transaction.atomic
-def record_self_inspection(
-    *,
-    actor: User,
-    unit: Unit,
-    document_title: str,
-    document_number: str,
-    document_on: date,
-    inspected_on: date,
-    requirements: list[str],
-) -> SelfInspection:
-    """自查自纠: the office lists the upper document's requirements to assess one by one."""
-    _require_office(actor, unit)
-    texts = [text.strip() for text in requirements if text.strip()]
-    if not texts:
-        raise ServiceError("请至少列出一项上级要求", field="requirements")
-    check_date(inspected_on, kind=DateKind.EVENT, label="自查日期", field="inspected_on")
-    check_date(document_on, kind=DateKind.HISTORY, label="发文日期", field="document_on")
-    if inspected_on < document_on:
-        raise ServiceError("自查日期不能早于发文日期", field="inspected_on")
-    inspection = SelfInspection.objects.create(
-        unit=unit,
-        document_title=_text(document_title, "document_title", "上级文件", limit=200),
-        document_number=_text(
-            document_number, "document_number", "文号", required=False, limit=100
-        ),
-        document_on=document_on,
-        inspected_on=inspected_on,
-        created_by=actor,
-    )
-    Requirement.objects.bulk_create(
-        Requirement(inspection=inspection, position=index, text=_text(text, "requirements", "要求"))
-        for index, text in enumerate(texts, start=1)
-    )
-    record_event(
-        action=AuditAction.SELF_INSPECTION_RECORDED,
-        actor=actor,
-        unit=unit,
-        target=inspection,
-        details={"requirements": len(texts)},
-    )
-    return inspection
-
-
-@transaction.atomic
-def assess_requirement(
-    *, actor: User, requirement: Requirement, assessment: str, note: str = ""
-) -> Requirement:
-    """自评 of one requirement; anything short of 达标 needs a note saying why."""
-    inspection = requirement.inspection
-    _require_office(actor, inspection.unit)
-    if assessment not in Assessment.values:
-        raise ServiceError("请选择自评结果", field="assessment")
-    note = _text(note, "note", "说明", required=assessment != Assessment.MET)
-    requirement.assessment = assessment
-    requirement.note = note
-    requirement.assessed_by = actor
-    requirement.assessed_at = timezone.now()
-    requirement.save(update_fields=["assessment", "note", "assessed_by", "assessed_at"])
-    record_event(
-        action=AuditAction.SELF_INSPECTION_ASSESSED,
-        actor=actor,
-        unit=inspection.unit,
-        target=inspection,
-        details={"requirement": requirement.pk, "assessment": assessment},
-    )
-    return requirement
-
-
-@transaction.atomic
-def record_problem(
-    *,
-    actor: User,
-    inspection: SelfInspection,
-    requirement: Requirement | None,
-    description: str,
-    measures: str,
-    responsible_leader: User,
-    responsible_person: User,
-    village: Unit | None = None,
-    due_on: date | None = None,
-    working_days: int | None = None,
-) -> SelfInspectionProblem:
-    """A problem found by the self-inspection, put on the ledger in the same step."""
-    _require_office(actor, inspection.unit)
-    if requirement is not None and requirement.inspection_id != inspection.pk:
-        raise ServiceError("要求不属于本次自查", field="requirement")
-    extra: dict[str, Any] = {"due_on": due_on, "working_days": working_days}
-    item = rectifications.open_item(
-        actor=actor,
-        unit=inspection.unit,
-        village=village,
-        source_kind=SourceKind.SELF_INSPECTION,
-        source_label=f"对照《{inspection.document_title}》自查自纠"[:200],
-        source_url=self_inspection_url(inspection),
-        description=description,
-        measures=measures,
-        responsible_leader=responsible_leader,
-        responsible_unit=village or inspection.unit,
-        responsible_person=responsible_person,
-        **extra,
-    )
-    problem = SelfInspectionProblem.objects.create(
-        inspection=inspection,
-        requirement=requirement,
-        description=item.description,
-        rectification_item=item,
-    )
-    record_event(
-        action=AuditAction.SELF_INSPECTION_PROBLEM_TO_RECTIFICATION,
-        actor=actor,
-        unit=inspection.unit,
-        target=inspection,
-        details={"problem": problem.pk, "item": item.pk},
-    )
-    return problem
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
 from saohei.leads.access import visible_leads
-from saohei.meetings import access, queries, services
+from saohei.meetings import access, queries, self_inspection, services
 from saohei.meetings.forms import (
     AssessForm,
     CompleteTaskForm,
@@ -579,7 +579,7 @@ def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            inspection = services.record_self_inspection(
+            inspection = self_inspection.record_self_inspection(
                 actor=user,
                 unit=town,
                 document_title=data["document_title"],
@@ -658,7 +658,7 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
         raise Http404("要求不存在")
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.assess_requirement(actor=user, requirement=requirement, **data)
+        self_inspection.assess_requirement(actor=user, requirement=requirement, **data)
         messages.success(request, f"第{requirement.position}项自评已保存。")
         return redirect("meetings:self_inspection", inspection_id=inspection.pk)
 
@@ -679,7 +679,7 @@ def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _office_inspection(user, inspection_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.record_problem(actor=user, inspection=inspection, **data)
+        self_inspection.record_problem(actor=user, inspection=inspection, **data)
         messages.success(request, "问题已列入整改台账。")
         return redirect("meetings:self_inspection", inspection_id=inspection.pk)
 

@@ -18,6 +18,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload, store_upload
+from saohei.common.validation import checked_text
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.publicity import access
@@ -67,15 +68,6 @@ def _audit(
     action: AuditAction, actor: User | None, unit: Unit, target: Any, **details: Any
 ) -> None:
     record_event(action=action, actor=actor, unit=unit, target=target, details=details)
-
-
-def _text(value: str, name: str, label: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}", field=name)
-    if len(value) > limit:
-        raise ServiceError(f"{label}不能超过{limit}个字", field=name)
-    return value
 
 
 def _amount(value: Decimal | None, name: str, label: str, *, required: bool) -> Decimal | None:
@@ -135,12 +127,12 @@ def _clean_input(town: Unit, data: ActivityInput) -> dict[str, Any]:
         "kind": kind,
         "village": data.village,
         "place_type": _check_place_type(data.place_type),
-        "place": _text(data.place, "place", "地点", PLACE_LIMIT),
+        "place": checked_text(data.place, field="place", label="地点", limit=PLACE_LIMIT),
         "quantity": _amount(data.quantity, "quantity", "数量", required=True),
         "hours": hours,
         "reach": data.reach,
         "handler": data.handler,
-        "notes": _text(data.notes, "notes", "备注", TEXT_LIMIT),
+        "notes": checked_text(data.notes, field="notes", label="备注", limit=TEXT_LIMIT),
     }
 
 
@@ -260,7 +252,7 @@ def correct_activity(
         activity,
         changes=changes,
         photos=digests,
-        reason=_text(reason, "reason", "更正说明", REASON_LIMIT),
+        reason=checked_text(reason, field="reason", label="更正说明", limit=REASON_LIMIT),
     )
     return activity
 
@@ -275,7 +267,9 @@ def void_activity(*, actor: User, activity: PublicityActivity, reason: str) -> P
         raise ActionNotAllowed("只有本镇扫黑办或本村负责人可以作废本村的宣传活动")
     if activity.is_voided:
         raise ServiceError("该记录已作废")
-    activity.void_reason = _text(reason, "reason", "作废原因", REASON_LIMIT, required=True)
+    activity.void_reason = checked_text(
+        reason, field="reason", label="作废原因", limit=REASON_LIMIT, required=True
+    )
     activity.voided_at = timezone.now()
     activity.voided_by = actor
     activity.save(update_fields=["void_reason", "voided_at", "voided_by", "updated_at"])
@@ -345,10 +339,12 @@ def save_kind(
     """Add or edit a kind (name, units, order, 启用): any town's office; kinds are shared."""
     if not access.is_office_anywhere(actor):
         raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以修改宣传形式")
-    name = _text(name, "name", "形式名称", 50, required=True)
-    unit_label = _text(unit_label, "unit_label", "计量单位", 10, required=True)
-    hours_label = _text(hours_label, "hours_label", "时长单位", 10)
-    reach_label = _text(reach_label, "reach_label", "覆盖口径", 10)
+    name = checked_text(name, field="name", label="形式名称", limit=50, required=True)
+    unit_label = checked_text(
+        unit_label, field="unit_label", label="计量单位", limit=10, required=True
+    )
+    hours_label = checked_text(hours_label, field="hours_label", label="时长单位", limit=10)
+    reach_label = checked_text(reach_label, field="reach_label", label="覆盖口径", limit=10)
     if not 0 <= order <= 10_000:
         raise ServiceError("排序应为0至10000", field="order")
     same_name = PublicityKind.objects.filter(name=name)
@@ -458,8 +454,8 @@ def create_schedule(
         village=village,
         kind=kind,
         place_type=_check_place_type(place_type),
-        place=_text(place, "place", "地点", PLACE_LIMIT, required=True),
-        description=_text(description, "description", "内容", 200),
+        place=checked_text(place, field="place", label="地点", limit=PLACE_LIMIT, required=True),
+        description=checked_text(description, field="description", label="内容", limit=200),
         hours_per_day=hours,
         screens=screens,
         starts_on=starts_on,
@@ -495,7 +491,7 @@ def stop_schedule(
         raise ServiceError("结束日期不能早于开始日期", field="ends_on")
     if schedule.ends_on is not None and ends_on > schedule.ends_on:
         raise ServiceError("结束日期不能晚于原定结束日期", field="ends_on")
-    reason = _text(reason, "reason", "停止原因", REASON_LIMIT)
+    reason = checked_text(reason, field="reason", label="停止原因", limit=REASON_LIMIT)
     voided = 0
     if schedule.accrued_through is not None and schedule.accrued_through > ends_on:
         voided = schedule.activities.filter(occurred_on__gt=ends_on, voided_at__isnull=True).update(

@@ -17,6 +17,7 @@ from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
+from saohei.common.validation import checked_text
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
@@ -71,15 +72,6 @@ def _audit(
 def _require_status(item: RectificationItem, allowed: Status, doing: str) -> None:
     if item.status != allowed:
         raise ServiceError(f"整改事项当前状态为“{item.get_status_display()}”，不能{doing}")
-
-
-def _text(value: str, field: str, label: str, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}", field=field)
-    if len(value) > TEXT_LIMIT:
-        raise ServiceError(f"{label}不能超过{TEXT_LIMIT}个字", field=field)
-    return value
 
 
 def office_staff_of(item: RectificationItem) -> list[User]:
@@ -150,8 +142,12 @@ def open_item(
         source_kind=source_kind,
         source_label=source_label.strip()[:200],
         source_url=source_url.strip()[:300],
-        description=_text(description, "description", "问题描述"),
-        measures=_text(measures, "measures", "整改措施"),
+        description=checked_text(
+            description, field="description", label="问题描述", limit=TEXT_LIMIT, required=True
+        ),
+        measures=checked_text(
+            measures, field="measures", label="整改措施", limit=TEXT_LIMIT, required=True
+        ),
         responsible_leader=responsible_leader,
         responsible_unit=responsible_unit,
         responsible_person=responsible_person,
@@ -196,7 +192,9 @@ def record_progress(
     progress = RectificationProgress.objects.create(
         item=item,
         occurred_on=occurred_on,
-        content=_text(content, "content", "整改进展"),
+        content=checked_text(
+            content, field="content", label="整改进展", limit=TEXT_LIMIT, required=True
+        ),
         author=actor,
     )
     digests = []
@@ -235,7 +233,7 @@ def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> 
     item.status = Status.REQUESTED
     item.requested_by = actor
     item.requested_at = timezone.now()
-    item.closure_note = _text(note, "note", "申请说明", required=False)
+    item.closure_note = checked_text(note, field="note", label="申请说明", limit=TEXT_LIMIT)
     item.save(
         update_fields=["status", "requested_by", "requested_at", "closure_note", "updated_at"]
     )
@@ -260,7 +258,9 @@ def verify_closure(
             "只有扫黑办工作人员或领导小组组长、副组长可以审核销号，且不能审核本人或本村的事项"
         )
     _require_status(item, Status.REQUESTED, "审核销号")
-    reason = _text(reason, "reason", "退回理由", required=not accept)
+    reason = checked_text(
+        reason, field="reason", label="退回理由", limit=TEXT_LIMIT, required=not accept
+    )
     now = timezone.now()
     item.verified_by = actor
     item.verified_at = now
@@ -313,7 +313,9 @@ def recheck(
             "只有扫黑办工作人员或领导小组组长、副组长可以复查，且不能复查本人或本村的事项"
         )
     _require_status(item, Status.CLOSED, "复查")
-    reason = _text(reason, "reason", "复查意见", required=not passed)
+    reason = checked_text(
+        reason, field="reason", label="复查意见", limit=TEXT_LIMIT, required=not passed
+    )
     item.recheck_result = RecheckResult.PASSED if passed else RecheckResult.REOPENED
     item.recheck_reason = reason
     item.rechecked_by = actor

@@ -16,6 +16,7 @@ from saohei.common.changes import people_changed
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
 from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type, store_upload
+from saohei.common.validation import checked_text
 from saohei.leads import services as lead_services
 from saohei.leads.models import (
     Channel,
@@ -151,13 +152,6 @@ def _store_attachments(
         attachment.save()
 
 
-def _clean_text(value: str, label: str, name: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        raise ServiceError(f"{label}不能超过{limit}个字", field=name)
-    return text
-
-
 def _clean_person(person: PersonInput, unit: Unit, *, one_form: bool = False) -> dict[str, Any]:
     """The person's stored fields; an error names the tip form's 被举报人 block, or with
     `one_form` (a single person's form) the field itself."""
@@ -177,12 +171,16 @@ def _clean_person(person: PersonInput, unit: Unit, *, one_form: bool = False) ->
     if person.position.strip() and role not in (SubjectRole.VILLAGE_CADRE, SubjectRole.OFFICIAL):
         role = SubjectRole.OFFICIAL
     return {
-        "name": _clean_text(person.name, "被举报人姓名", field("name"), 50),
-        "alias": _clean_text(person.alias, "被举报人绰号", field("alias"), 50),
+        "name": checked_text(person.name, field=field("name"), label="被举报人姓名", limit=50),
+        "alias": checked_text(person.alias, field=field("alias"), label="被举报人绰号", limit=50),
         "village": person.village,
         "role": role,
-        "position": _clean_text(person.position, "被举报人职务", field("position"), 100),
-        "description": _clean_text(person.description, "被举报人情况", field("description"), 2000),
+        "position": checked_text(
+            person.position, field=field("position"), label="被举报人职务", limit=100
+        ),
+        "description": checked_text(
+            person.description, field=field("description"), label="被举报人情况", limit=2000
+        ),
     }
 
 
@@ -193,10 +191,10 @@ def _seal_reporter(reporter: ReporterInput) -> tuple[str, bool]:
     phone = clean_mobile(reporter.phone)
     id_number = clean_id_number(reporter.id_number) if reporter.id_number.strip() else ""
     identity = store_reporter_identity(
-        name=_clean_text(reporter.name, "姓名", "reporter_name", 50),
+        name=checked_text(reporter.name, field="reporter_name", label="姓名", limit=50),
         phone=phone,
         id_number=id_number,
-        address=_clean_text(reporter.address, "住址", "reporter_address", 200),
+        address=checked_text(reporter.address, field="reporter_address", label="住址", limit=200),
     )
     return identity.reference, not identity.is_anonymous
 
@@ -215,7 +213,7 @@ def submit_tip(*, unit: Unit, data: TipInput) -> SubmittedTip:
     """A tip from the public: stored with a fresh receipt that is returned once and never kept."""
     if unit.kind != UnitKind.TOWN or not unit.is_active:
         raise ServiceError("请选择举报事项所在的镇（街道）", field="unit")
-    content = _clean_text(data.content, "主要问题", "content", MAX_TEXT_CHARS)
+    content = checked_text(data.content, field="content", label="主要问题", limit=MAX_TEXT_CHARS)
     if len(content) < MIN_CONTENT_CHARS:
         raise ServiceError(
             f"请写明举报的主要问题（至少{MIN_CONTENT_CHARS}个字）：什么人、做了什么、什么后果",
@@ -239,11 +237,17 @@ def submit_tip(*, unit: Unit, data: TipInput) -> SubmittedTip:
         receipt_digest=digest,
         category=data.category,
         village=data.village,
-        occurred_when=_clean_text(data.occurred_when, "事发时间", "occurred_when", 100),
-        place=_clean_text(data.place, "事发地点", "place", 200),
+        occurred_when=checked_text(
+            data.occurred_when, field="occurred_when", label="事发时间", limit=100
+        ),
+        place=checked_text(data.place, field="place", label="事发地点", limit=200),
         content=content,
-        victims=_clean_text(data.victims, "受害人情况", "victims", MAX_TEXT_CHARS),
-        witnesses=_clean_text(data.witnesses, "知情人、证人", "witnesses", MAX_TEXT_CHARS),
+        victims=checked_text(
+            data.victims, field="victims", label="受害人情况", limit=MAX_TEXT_CHARS
+        ),
+        witnesses=checked_text(
+            data.witnesses, field="witnesses", label="知情人、证人", limit=MAX_TEXT_CHARS
+        ),
         involves_official=data.involves_official,
         concerns_officials=data.involves_official
         or any(person["role"] != SubjectRole.REPORTED for person in persons),
@@ -277,7 +281,7 @@ def follow_up_with_receipt(
     if tip is None:
         raise ServiceError(WRONG_RECEIPT_MESSAGE, field="receipt")
     uploads = attachments or []
-    text = _clean_text(body, "补充内容", "body", MAX_TEXT_CHARS)
+    text = checked_text(body, field="body", label="补充内容", limit=MAX_TEXT_CHARS)
     if not text and not uploads:
         raise ServiceError("请填写补充内容或选择要上传的材料", field="body")
     _check_checked_uploads(uploads)
@@ -460,7 +464,7 @@ def mark_spam(*, actor: User, tip: Tip, reason: str) -> Tip:
     _require_handler(actor, tip)
     if tip.status != TipStatus.PENDING:
         raise ServiceError("只有待受理的举报可以列为垃圾信息")
-    text = _clean_text(reason, "理由", "reason", 200)
+    text = checked_text(reason, field="reason", label="理由", limit=200)
     if len(text) < 2:
         raise ServiceError("请写明列为垃圾信息的理由", field="reason")
     tip.status = TipStatus.SPAM
@@ -495,7 +499,7 @@ def send_message_to_reporter(*, actor: User, tip: Tip, body: str) -> TipMessage:
     """The office writes to the reporter through the receipt channel (asks for more, tells the
     outcome); the reporter sees “扫黑办”, never the writer's name."""
     _require_handler(actor, tip)
-    text = _clean_text(body, "留言", "body", 2000)
+    text = checked_text(body, field="body", label="留言", limit=2000)
     if not text:
         raise ServiceError("请填写留言内容", field="body")
     now = timezone.now()

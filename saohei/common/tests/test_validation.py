@@ -5,9 +5,11 @@ from typing import Any
 import pytest
 from django import forms
 
+from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.validation import (
     MAX_ID,
+    checked_text,
     find_unsafe_value,
     is_valid_id,
     parse_id,
@@ -115,3 +117,14 @@ def test_text_fields_refuse_control_characters_and_line_breaks_only_where_single
     assert "控制字符" in form.errors["minutes"][0]
     form = _MeetingLikeForm(data={"title": "会议", "minutes": "一\r\n二\t三"})
     assert form.is_valid(), form.errors
+
+
+def test_checked_text_trims_and_refuses_what_is_missing_or_too_long() -> None:
+    assert checked_text("  村东砂场 ", field="place", label="地点", limit=4) == "村东砂场"
+    assert checked_text(None, field="place", label="地点", limit=4) == ""
+    with pytest.raises(ServiceError) as missing:
+        checked_text(" \n ", field="place", label="地点", limit=4, required=True)
+    assert (missing.value.message, missing.value.field) == ("请填写地点", "place")
+    with pytest.raises(ServiceError) as too_long:
+        checked_text("村东头砂场", field="place", label="地点", limit=4)
+    assert (too_long.value.message, too_long.value.field) == ("地点不能超过4个字", "place")

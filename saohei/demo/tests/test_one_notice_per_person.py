@@ -16,6 +16,7 @@ from saohei.accountability import services as talks
 from saohei.accountability.models import TalkKind
 from saohei.leads import services as leads
 from saohei.leads.models import Channel, Source
+from saohei.meetings import self_inspection
 from saohei.meetings import services as meetings
 from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind
 from saohei.notifications.models import Notification
@@ -137,7 +138,7 @@ def test_a_self_inspection_problem_tells_its_owner_once(
     town: Unit, nanling: Unit, user: UserGetter
 ) -> None:
     today = timezone.localdate()
-    inspection = meetings.record_self_inspection(
+    inspection = self_inspection.record_self_inspection(
         actor=user("banshi"),
         unit=town,
         document_title="关于开展自查自纠的通知",
@@ -147,7 +148,7 @@ def test_a_self_inspection_problem_tells_its_owner_once(
         requirements=["研判会按月召开"],
     )
     with one_event() as sent:
-        problem = meetings.record_problem(
+        problem = self_inspection.record_problem(
             actor=user("banshi"),
             inspection=inspection,
             requirement=None,

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from saohei.meetings import services
+from saohei.meetings import self_inspection, services
 from saohei.meetings.models import MaterialKind, Meeting, MeetingKind, Task
 from saohei.meetings.tests.conftest import RecordMeeting
 from saohei.organisations.models import Unit, User
@@ -102,7 +102,7 @@ def test_self_inspection_list(
     office, leader = person("banshi"), person("shuji")
     today = timezone.localdate()
     for number in range(ROWS):
-        inspection = services.record_self_inspection(
+        inspection = self_inspection.record_self_inspection(
             actor=office,
             unit=town,
             document_title=f"通知{number}",
@@ -112,7 +112,7 @@ def test_self_inspection_list(
             requirements=["要求一", "要求二", "要求三"],
         )
         if number % 5 == 0:
-            services.record_problem(
+            self_inspection.record_problem(
                 actor=office,
                 inspection=inspection,
                 requirement=None,

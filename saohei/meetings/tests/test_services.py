@@ -9,7 +9,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import check_uploads
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Source
-from saohei.meetings import services
+from saohei.meetings import self_inspection, services
 from saohei.meetings.forms import MeetingForm
 from saohei.meetings.models import (
     Assessment,
@@ -155,7 +155,7 @@ def test_lead_opinion_only_at_analysis_meetings_on_visible_leads(
 def test_self_inspection_assessment_and_problems(town: Unit) -> None:
     office = User.objects.get(username="banshi")
     today = timezone.localdate()
-    inspection = services.record_self_inspection(
+    inspection = self_inspection.record_self_inspection(
         actor=office,
         unit=town,
         document_title="上级通知",
@@ -167,13 +167,13 @@ def test_self_inspection_assessment_and_problems(town: Unit) -> None:
     requirements = list(inspection.requirements.all())
     assert [r.text for r in requirements] == ["要求一", "要求二"]
     with pytest.raises(ServiceError):
-        services.assess_requirement(
+        self_inspection.assess_requirement(
             actor=office, requirement=requirements[1], assessment=Assessment.NOT_MET
         )
-    services.assess_requirement(
+    self_inspection.assess_requirement(
         actor=office, requirement=requirements[1], assessment=Assessment.NOT_MET, note="缺期"
     )
-    problem = services.record_problem(
+    problem = self_inspection.record_problem(
         actor=office,
         inspection=inspection,
         requirement=requirements[1],
@@ -197,7 +197,7 @@ def test_self_inspection_assessment_and_problems(town: Unit) -> None:
 def test_self_inspection_refused_for_village_head(town: Unit) -> None:
     today = timezone.localdate()
     with pytest.raises(ActionNotAllowed):
-        services.record_self_inspection(
+        self_inspection.record_self_inspection(
             actor=User.objects.get(username="cun02"),
             unit=town,
             document_title="上级通知",

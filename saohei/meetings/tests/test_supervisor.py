@@ -11,7 +11,7 @@ from django.utils import timezone
 from saohei.common.uploads import check_uploads
 from saohei.leads import services as lead_services
 from saohei.leads.models import Channel, Source
-from saohei.meetings import services
+from saohei.meetings import self_inspection, services
 from saohei.meetings.models import Meeting, MeetingKind, SelfInspection
 from saohei.meetings.tests.conftest import MakeDecision, RecordMeeting
 from saohei.organisations.models import Unit, User
@@ -33,7 +33,7 @@ def meeting(record_meeting: RecordMeeting) -> Meeting:
 @pytest.fixture
 def inspection(town: Unit) -> SelfInspection:
     today = timezone.localdate()
-    return services.record_self_inspection(
+    return self_inspection.record_self_inspection(
         actor=User.objects.get(username="banshi"),
         unit=town,
         document_title="自查通知",
