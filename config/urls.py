@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", include("saohei.cases.urls")),
     path("tips/", include("saohei.tips.urls")),
     path("rectifications/", include("saohei.rectifications.urls")),
+    # 压实责任 · 谈心谈话: the context is named for the pillar, the URL for the record.
     path("talks/", include("saohei.accountability.urls")),
     path("inspections/", include("saohei.inspections.urls")),
     path("meetings/", include("saohei.meetings.urls")),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("reports/", include("saohei.reports.urls")),
     path("analysis/", include("saohei.analysis.urls")),
     path("jubao/", include("saohei.portal.urls")),
+    # The custodian's pages (namespace "vault") are the `custody` context; the app `vault` is
+    # the sealed store below it and has no pages (decision 0041).
     path("vault/", include("saohei.custody.urls")),
     path("workdays/", include("saohei.workdays.urls")),
     path("notifications/", include("saohei.notifications.urls")),
