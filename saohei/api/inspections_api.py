@@ -10,12 +10,13 @@ returned). Photos are uploaded through the pages (from a phone), not the API.
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.models import Unit, User
 
 router = Router(tags=["档案检查"])
 
@@ -128,9 +129,11 @@ def list_rounds(request: HttpRequest) -> list[RoundSummaryOut]:
 @router.post("", response={201: RoundDetailOut, **ERRORS}, summary="登记档案检查")
 def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOut]:
     user = _user(request)
-    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.is_office_member(user, town):
-        raise ActionNotAllowed("只能为本镇登记档案检查", field="unit_id")
+    town = recording_town(
+        payload.unit_id,
+        may_record=lambda town: access.is_office_member(user, town),
+        refusal="只能为本镇登记档案检查",
+    )
     villages = list(Unit.objects.filter(parent=town, pk__in=payload.village_ids))
     if len(villages) != len(set(payload.village_ids)):
         raise ServiceError("检查村居须为本镇的村（社区）", field="village_ids")
@@ -168,12 +171,15 @@ def record_finding(request: HttpRequest, round_id: int, payload: FindingIn) -> S
     user = _user(request)
     inspection = access.get_round_for_user(user, round_id)
     _require_office(user, inspection)
-    village = inspection.villages.filter(pk=payload.village_id).first()
-    if village is None:
-        raise ServiceError("该村居不在本次检查范围内", field="village_id")
-    folder = ArchiveFolder.objects.filter(pk=payload.folder_id).first()
-    if folder is None:
-        raise ServiceError("档案类别不存在", field="folder_id")
+    village = one_of(
+        inspection.villages.all(),
+        payload.village_id,
+        field="village_id",
+        refusal="该村居不在本次检查范围内",
+    )
+    folder = one_of(
+        ArchiveFolder.objects.all(), payload.folder_id, field="folder_id", refusal="档案类别不存在"
+    )
     finding = services.record_finding(
         actor=user,
         inspection=inspection,

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from saohei.api.ids import all_of, one_of
 from saohei.api.lead_schemas import (
     AssignIn,
     EntryRef,
@@ -266,18 +267,18 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
         raise ServiceError("被反映人所属村不在本镇", field="subjects")
     category = None
     if payload.target_category_id is not None:
-        category = DictionaryEntry.objects.filter(
-            pk=payload.target_category_id, kind=DictionaryKind.TARGET_CATEGORY, is_active=True
-        ).first()
-        if category is None:
-            raise ServiceError("线索类别不存在", field="target_category_id")
-    offence_types = list(
-        DictionaryEntry.objects.filter(
-            pk__in=payload.offence_type_ids, kind=DictionaryKind.OFFENCE_TYPE, is_active=True
+        category = one_of(
+            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+            payload.target_category_id,
+            field="target_category_id",
+            refusal="线索类别不存在",
         )
+    offence_types = all_of(
+        DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE, is_active=True),
+        payload.offence_type_ids,
+        field="offence_type_ids",
+        refusal="涉嫌违法犯罪类型不存在",
     )
-    if len(offence_types) != len(set(payload.offence_type_ids)):
-        raise ServiceError("涉嫌违法犯罪类型不存在", field="offence_type_ids")
     lead = services.register_lead(
         actor=user,
         unit=town,
@@ -351,25 +352,28 @@ def assign(request: HttpRequest, lead_id: int, payload: AssignIn) -> LeadDetailO
 
     def perform(user: User, lead: Lead) -> object:
         units = Unit.objects.subtree_of(lead.unit).active()
-        handling_unit = (
-            units.exclude(kind=UnitKind.POLICE_STATION).filter(pk=payload.handling_unit_id).first()
+        handling_unit = one_of(
+            units.exclude(kind=UnitKind.POLICE_STATION),
+            payload.handling_unit_id,
+            field="handling_unit_id",
+            refusal="承办单位须为本镇或本镇下属单位",
         )
-        if handling_unit is None:
-            raise ServiceError("承办单位须为本镇或本镇下属单位", field="handling_unit_id")
         handler = None
         if payload.handler_id is not None:
-            handler = User.objects.filter(
-                pk=payload.handler_id, unit__in=units, is_active=True
-            ).first()
-            if handler is None:
-                raise ServiceError("承办人须为本镇人员", field="handler_id")
+            handler = one_of(
+                User.objects.filter(unit__in=units, is_active=True),
+                payload.handler_id,
+                field="handler_id",
+                refusal="承办人须为本镇人员",
+            )
         police_unit = None
         if payload.police_unit_id is not None:
-            police_unit = units.filter(
-                pk=payload.police_unit_id, kind=UnitKind.POLICE_STATION
-            ).first()
-            if police_unit is None:
-                raise ServiceError("协查单位须为本镇派出所", field="police_unit_id")
+            police_unit = one_of(
+                units.filter(kind=UnitKind.POLICE_STATION),
+                payload.police_unit_id,
+                field="police_unit_id",
+                refusal="协查单位须为本镇派出所",
+            )
         return services.assign_lead(
             actor=user,
             lead=lead,

@@ -11,12 +11,13 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.meetings import access, queries, services
 from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.models import Unit, User
 
 router = Router(tags=["会议与自查"])
 
@@ -131,10 +132,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def _town_person(town: Unit, person_id: int, field: str, label: str) -> User:
-    person = User.objects.filter(unit__in=Unit.objects.subtree_of(town), pk=person_id).first()
-    if person is None:
-        raise ServiceError(f"{label}须为本镇人员", field=field)
-    return person
+    people = User.objects.filter(unit__in=Unit.objects.subtree_of(town))
+    return one_of(people, person_id, field=field, refusal=f"{label}须为本镇人员")
 
 
 def _office_meeting(user: User, meeting_id: int) -> Meeting:
@@ -255,19 +254,19 @@ def get_meeting(request: HttpRequest, meeting_id: int) -> MeetingDetailOut:
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingDetailOut]:
     """People are looked up within the town only; the service checks the actor."""
     user = _user(request)
-    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.is_office_member(user, town):
-        raise ActionNotAllowed("只能为本镇登记会议", field="unit_id")
+    town = recording_town(
+        payload.unit_id,
+        may_record=lambda town: access.is_office_member(user, town),
+        refusal="只能为本镇登记会议",
+    )
     people = User.objects.filter(unit__in=Unit.objects.subtree_of(town))
-    chair = people.filter(pk=payload.chair_id).first()
-    if chair is None:
-        raise ServiceError("主持人须为本镇人员", field="chair_id")
-    recorder = people.filter(pk=payload.recorder_id).first()
-    if recorder is None:
-        raise ServiceError("记录人须为本镇人员", field="recorder_id")
-    attendees = list(people.filter(pk__in=payload.attendee_ids))
-    if len(attendees) != len(set(payload.attendee_ids)):
-        raise ServiceError("参会人须为本镇人员", field="attendee_ids")
+    chair = one_of(people, payload.chair_id, field="chair_id", refusal="主持人须为本镇人员")
+    recorder = one_of(
+        people, payload.recorder_id, field="recorder_id", refusal="记录人须为本镇人员"
+    )
+    attendees = all_of(
+        people, payload.attendee_ids, field="attendee_ids", refusal="参会人须为本镇人员"
+    )
     meeting = services.record_meeting(
         actor=user,
         unit=town,
@@ -362,9 +361,12 @@ def decision_to_rectification(
     town = decision.meeting.unit
     village = None
     if payload.village_id is not None:
-        village = Unit.objects.filter(pk=payload.village_id, parent=town).first()
-        if village is None:
-            raise ServiceError("所属村须为本镇的村（社区）", field="village_id")
+        village = one_of(
+            Unit.objects.filter(parent=town),
+            payload.village_id,
+            field="village_id",
+            refusal="所属村须为本镇的村（社区）",
+        )
     services.decision_to_rectification(
         actor=user,
         decision=decision,

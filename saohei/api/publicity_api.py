@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from saohei.api.ids import one_of
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -176,10 +177,12 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     assert town is not None
     handler = user
     if payload.handler_id is not None:
-        found = User.objects.select_related("unit").filter(pk=payload.handler_id).first()
-        if found is None:
-            raise ServiceError("经办人须为本镇在岗人员", field="handler_id")
-        handler = found
+        handler = one_of(
+            User.objects.select_related("unit"),
+            payload.handler_id,
+            field="handler_id",
+            refusal="经办人须为本镇在岗人员",
+        )
     activity = services.record_activity(
         actor=user,
         town=town,

@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
-from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.models import Unit, User
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.models import RectificationItem
 
@@ -204,25 +204,36 @@ def list_items(request: HttpRequest, filters: Query[ItemListQuery]) -> ItemPageO
 def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     """Units and people are looked up within the town only; the service checks the actor."""
     user = _user(request)
-    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.is_office_member(user, town):
-        raise ActionNotAllowed("只能为本镇登记整改事项", field="unit_id")
+    town = recording_town(
+        payload.unit_id,
+        may_record=lambda town: access.is_office_member(user, town),
+        refusal="只能为本镇登记整改事项",
+    )
     units = Unit.objects.subtree_of(town)
     people = User.objects.filter(unit__in=units)
     village = None
     if payload.village_id is not None:
-        village = units.filter(pk=payload.village_id).first()
-        if village is None:
-            raise ServiceError("所属村须为本镇的村（社区）", field="village_id")
-    responsible_unit = units.filter(pk=payload.responsible_unit_id).first()
-    if responsible_unit is None:
-        raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit_id")
-    leader = people.filter(pk=payload.responsible_leader_id).first()
-    if leader is None:
-        raise ServiceError("责任领导须为本镇人员", field="responsible_leader_id")
-    person = people.filter(pk=payload.responsible_person_id).first()
-    if person is None:
-        raise ServiceError("责任人须为本镇人员", field="responsible_person_id")
+        village = one_of(
+            units, payload.village_id, field="village_id", refusal="所属村须为本镇的村（社区）"
+        )
+    responsible_unit = one_of(
+        units,
+        payload.responsible_unit_id,
+        field="responsible_unit_id",
+        refusal="责任单位须为本镇或本镇下属单位",
+    )
+    leader = one_of(
+        people,
+        payload.responsible_leader_id,
+        field="responsible_leader_id",
+        refusal="责任领导须为本镇人员",
+    )
+    person = one_of(
+        people,
+        payload.responsible_person_id,
+        field="responsible_person_id",
+        refusal="责任人须为本镇人员",
+    )
     item = services.open_item(
         actor=user,
         unit=town,

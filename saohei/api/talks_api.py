@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from saohei.accountability import access, services
 from saohei.accountability.models import Talk
 from saohei.accountability.queries import found_in_talk
+from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -154,21 +155,23 @@ def list_talks(request: HttpRequest, unreviewed: bool = False) -> list[TalkSumma
 def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
     """People are looked up within the town only; the service checks the actor."""
     user = _user(request)
-    town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.can_record(user, town):
-        raise ActionNotAllowed("只能为本镇登记谈心谈话", field="unit_id")
+    town = recording_town(
+        payload.unit_id,
+        may_record=lambda town: access.can_record(user, town),
+        refusal="只能为本镇登记谈心谈话",
+    )
     people = User.objects.filter(is_active=True, unit__path__startswith=town.path)
-    interviewer = people.filter(pk=payload.interviewer_id).first()
-    if interviewer is None:
-        raise ServiceError("谈话人须为本镇人员", field="interviewer_id")
-    interviewees = list(people.filter(pk__in=payload.interviewee_ids))
-    if len(interviewees) != len(set(payload.interviewee_ids)):
-        raise ServiceError("谈话对象须为本镇人员", field="interviewee_ids")
+    interviewer = one_of(
+        people, payload.interviewer_id, field="interviewer_id", refusal="谈话人须为本镇人员"
+    )
+    interviewees = all_of(
+        people, payload.interviewee_ids, field="interviewee_ids", refusal="谈话对象须为本镇人员"
+    )
     recorder = None
     if payload.recorder_id is not None:
-        recorder = people.filter(pk=payload.recorder_id).first()
-        if recorder is None:
-            raise ServiceError("记录人须为本镇人员", field="recorder_id")
+        recorder = one_of(
+            people, payload.recorder_id, field="recorder_id", refusal="记录人须为本镇人员"
+        )
     talk = services.record_talk(
         actor=user,
         unit=town,
@@ -201,12 +204,8 @@ def _town_people(town: Unit) -> QuerySet[User]:
 def _village_of(town: Unit, village_id: int | None, field: str) -> Unit | None:
     if village_id is None:
         return None
-    village = Unit.objects.filter(
-        pk=village_id, parent=town, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY]
-    ).first()
-    if village is None:
-        raise ServiceError("所属村须为本镇的村（社区）", field=field)
-    return village
+    villages = Unit.objects.filter(parent=town, kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY])
+    return one_of(villages, village_id, field=field, refusal="所属村须为本镇的村（社区）")
 
 
 def _writable_talk(user: User, talk_id: int) -> Talk:
@@ -223,9 +222,12 @@ def edit_talk(request: HttpRequest, talk_id: int, payload: TalkEditIn) -> TalkDe
     talk = _writable_talk(user, talk_id)
     interviewees = list(talk.interviewees.all())
     if payload.interviewee_ids is not None:
-        interviewees = list(_town_people(talk.unit).filter(pk__in=payload.interviewee_ids))
-        if len(interviewees) != len(set(payload.interviewee_ids)):
-            raise ServiceError("谈话对象须为本镇人员", field="interviewee_ids")
+        interviewees = all_of(
+            _town_people(talk.unit),
+            payload.interviewee_ids,
+            field="interviewee_ids",
+            refusal="谈话对象须为本镇人员",
+        )
     services.edit_talk(
         actor=user,
         talk=talk,
@@ -265,11 +267,12 @@ def add_problems(request: HttpRequest, talk_id: int, payload: ProblemsIn) -> Sta
     )
     problems = []
     for number, problem in enumerate(payload.problems):
-        person = people.filter(pk=problem.responsible_person_id).first()
-        if person is None:
-            raise ServiceError(
-                "整改责任人须为本镇人员", field=f"problems.{number}.responsible_person_id"
-            )
+        person = one_of(
+            people,
+            problem.responsible_person_id,
+            field=f"problems.{number}.responsible_person_id",
+            refusal="整改责任人须为本镇人员",
+        )
         if problem.responsible_leader_id is not None:
             leader = next((p for p in leaders if p.pk == problem.responsible_leader_id), None)
             if leader is None:
