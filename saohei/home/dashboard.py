@@ -20,7 +20,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -72,6 +72,103 @@ DUE_SERIES = [
 NO_VILLAGE = "none"
 
 
+class Point(TypedDict):
+    """One bar or dot: its value, the list it opens, and (rarely) its own colour."""
+
+    value: int | float | None
+    url: str
+    itemStyle: NotRequired[dict[str, str]]  # ECharts' own key for a bar's colour
+    key: NotRequired[str]
+
+
+class Series(TypedDict):
+    name: str
+    data: list[Point]
+    key: str
+    stack: NotRequired[str]
+    color: NotRequired[str]
+    line: NotRequired[bool]
+    percent: NotRequired[bool]
+
+
+class Chart(TypedDict):
+    """What `home/dashboard.html` hands to ECharts (and to the table read without it)."""
+
+    id: str
+    title: str
+    kind: str
+    horizontal: bool
+    categories: list[str]
+    series: list[Series]
+    empty: bool
+    note: str
+    height: int
+
+
+class Card(TypedDict):
+    label: str
+    value: int | str
+    url: str
+    tone: str
+    detail: NotRequired[str]
+    # A card reading 0 or — tells a village head nothing; on a phone it is folded away.
+    blank: bool
+
+
+class TownCoverage(TypedDict):
+    start: datetime.date
+    end: datetime.date
+    villages: int
+    villages_covered: int
+    missing: list[str]
+    url: str
+
+
+class VillageCoverage(TypedDict):
+    start: datetime.date
+    end: datetime.date
+    talked_on: datetime.date | None
+    interviewers: list[str]
+    url: str
+
+
+class PublicityTotal(TypedDict):
+    name: str
+    quantity: str
+    unit_label: str
+    hours: str
+    hours_label: str
+    activities: int
+    url: str
+
+
+class RankingRow(TypedDict):
+    rank: int
+    town: str
+    received: int
+    closed: int
+    clearance_rate: str
+    substantiation_rate: str
+    overdue_leads: int
+    items: int
+    completion_rate: str
+    overdue_items: int
+    coverage: str
+    stats_url: str
+    items_url: str
+
+
+class Dashboard(TypedDict):
+    kind: str
+    scope_label: str
+    generated_at: str
+    kpis: list[Card]
+    charts: list[Chart]
+    coverage: TownCoverage | VillageCoverage | None
+    publicity_totals: list[PublicityTotal]
+    ranking: list[RankingRow]
+
+
 @dataclass(frozen=True)
 class DashboardScope:
     kind: str
@@ -103,13 +200,13 @@ def _towns(paths: list[str]) -> list[Unit]:
     )
 
 
-def get_dashboard(user: User) -> dict[str, Any] | None:
+def get_dashboard(user: User) -> Dashboard | None:
     """The dashboard's figures for this user, from the cache when counted in the last minutes."""
     grants = sorted(user.role_grants.values_list("role", "unit_id"))
     # The key changes with the day and with any role grant, so a revoked grant shows nothing.
     signature = f"{user.pk}:{grants}:{timezone.localdate().isoformat()}"
     key = "home:dashboard:" + hashlib.sha256(signature.encode()).hexdigest()
-    cached = cache.get(key)
+    cached: dict[str, Dashboard | None] | None = cache.get(key)
     if cached is not None:
         return cached.get("dashboard")
     scope = dashboard_scope(user)
@@ -120,7 +217,7 @@ def get_dashboard(user: User) -> dict[str, Any] | None:
 
 def build_dashboard(
     user: User, scope: DashboardScope, *, today: datetime.date | None = None
-) -> dict[str, Any]:
+) -> Dashboard:
     today = today or timezone.localdate()
     board = _Board(user, scope, today)
     return board.build()
@@ -159,13 +256,13 @@ def _chart(
     chart_id: str,
     title: str,
     categories: list[str],
-    series: list[dict[str, Any]],
+    series: list[Series],
     *,
     kind: str = "bar",
     horizontal: bool = False,
     note: str = "",
     empty: bool | None = None,
-) -> dict[str, Any]:
+) -> Chart:
     """`empty` defaults to "every value is zero"; a chart of rates passes its own answer, since
     a town with leads and none closed yet is a 0% bar, not "no data"."""
     if empty is None:
@@ -185,15 +282,41 @@ def _chart(
     }
 
 
-def _series(name: str, points: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"name": name, "data": points, **extra}
+def _series(
+    name: str,
+    points: list[Point],
+    *,
+    key: str,
+    stack: str = "",
+    color: str = "",
+    line: bool = False,
+    percent: bool = False,
+) -> Series:
+    """A series carries only the options it sets, as ECharts reads them."""
+    series = Series(name=name, data=points, key=key)
+    if stack:
+        series["stack"] = stack
+    if color:
+        series["color"] = color
+    if line:
+        series["line"] = True
+    if percent:
+        series["percent"] = True
+    return series
 
 
-def _point(value: Any, url: str = "", color: str = "") -> dict[str, Any]:
-    point: dict[str, Any] = {"value": value, "url": url if value else ""}
+def _point(value: int | float | None, url: str = "", color: str = "") -> Point:
+    point = Point(value=value, url=url if value else "")
     if color:
         point["itemStyle"] = {"color": color}
     return point
+
+
+def _card(label: str, value: int | str, url: str, *, tone: str = "", detail: str = "") -> Card:
+    card = Card(label=label, value=value, url=url, tone=tone, blank=value in (0, "—"))
+    if detail:
+        card["detail"] = detail
+    return card
 
 
 class _Board:
@@ -223,7 +346,7 @@ class _Board:
             return _url("leads:stats", **(period if len(period) == 2 else {}))
         return _url("leads:list", **params)
 
-    def build(self) -> dict[str, Any]:
+    def build(self) -> Dashboard:
         lead_states = self.lead_states()
         trend, year = self.trend()
         items = self.rectification_states()
@@ -231,7 +354,7 @@ class _Board:
         if self.scope.kind == TOWN:
             charts.append(self.overdue_by_village())
         charts += [items, trend]
-        coverage = None
+        coverage: TownCoverage | VillageCoverage | None = None
         if self.scope.kind == TOWN:
             coverage_chart, coverage = self.town_coverage()
             charts.append(coverage_chart)
@@ -239,78 +362,66 @@ class _Board:
             coverage = self.village_coverage()
         publicity_chart, publicity_totals = self.publicity()
         charts.append(publicity_chart)
-        ranking: list[dict[str, Any]] = []
+        ranking: list[RankingRow] = []
         if self.scope.kind == SUPERVISOR:
             ranking_chart, ranking = self.ranking()
             charts.insert(0, ranking_chart)
-        return {
-            "kind": self.scope.kind,
-            "scope_label": "、".join(
-                unit.name for unit in (self.scope.villages or self.scope.towns)
-            ),
-            "generated_at": timezone.localtime().strftime("%H:%M"),
-            "kpis": self.kpis(lead_states, items, year),
-            "charts": charts,
-            "coverage": coverage,
-            "publicity_totals": publicity_totals,
-            "ranking": ranking,
-        }
+        return Dashboard(
+            kind=self.scope.kind,
+            scope_label="、".join(unit.name for unit in (self.scope.villages or self.scope.towns)),
+            generated_at=timezone.localtime().strftime("%H:%M"),
+            kpis=self.kpis(lead_states, items, year),
+            charts=charts,
+            coverage=coverage,
+            publicity_totals=publicity_totals,
+            ranking=ranking,
+        )
 
-    def kpis(
-        self, lead_states: dict[str, Any], items: dict[str, Any], year: Tally
-    ) -> list[dict[str, Any]]:
+    def kpis(self, lead_states: Chart, items: Chart, year: Tally) -> list[Card]:
         by_due = {
-            entry["key"]: sum(point["value"] for point in entry["data"])
+            entry["key"]: sum(int(point["value"] or 0) for point in entry["data"])
             for entry in lead_states["series"]
         }
-        item_counts = {point["key"]: point["value"] for point in items["series"][0]["data"]}
+        item_counts = {
+            point.get("key", ""): int(point["value"] or 0) for point in items["series"][0]["data"]
+        }
         stats_url = "" if self.scope.kind == VILLAGE else _url("leads:stats")
         cards = [
-            {
-                "label": "未办结线索",
-                "value": sum(by_due.values()),
-                "url": _url("leads:list", status="open"),
-                "tone": "",
-            },
-            {
-                "label": "逾期线索",
-                "value": by_due["overdue"],
-                "url": _url("leads:list", due="overdue"),
-                "tone": "danger" if by_due["overdue"] else "",
-            },
-            {
-                "label": "即将到期",
-                "value": by_due["soon"],
-                "url": _url("leads:list", due="soon"),
-                "tone": "warning" if by_due["soon"] else "",
-            },
-            {
-                "label": f"{self.today.year}年查结率",
-                "value": year.clearance_rate,
-                "url": stats_url,
-                "tone": "",
-                "detail": f"受理 {year.received} · 办结 {year.closed}",
-            },
-            {
-                "label": f"{self.today.year}年查实率",
-                "value": year.substantiation_rate,
-                "url": stats_url,
-                "tone": "",
-                "detail": f"查实 {year.substantiated}",
-            },
-            {
-                "label": "逾期整改事项",
-                "value": item_counts["overdue"],
-                "url": _url("rectifications:list", due="overdue"),
-                "tone": "danger" if item_counts["overdue"] else "",
-            },
+            _card("未办结线索", sum(by_due.values()), _url("leads:list", status="open")),
+            _card(
+                "逾期线索",
+                by_due["overdue"],
+                _url("leads:list", due="overdue"),
+                tone="danger" if by_due["overdue"] else "",
+            ),
+            _card(
+                "即将到期",
+                by_due["soon"],
+                _url("leads:list", due="soon"),
+                tone="warning" if by_due["soon"] else "",
+            ),
+            _card(
+                f"{self.today.year}年查结率",
+                year.clearance_rate,
+                stats_url,
+                detail=f"受理 {year.received} · 办结 {year.closed}",
+            ),
+            _card(
+                f"{self.today.year}年查实率",
+                year.substantiation_rate,
+                stats_url,
+                detail=f"查实 {year.substantiated}",
+            ),
+            _card(
+                "逾期整改事项",
+                item_counts["overdue"],
+                _url("rectifications:list", due="overdue"),
+                tone="danger" if item_counts["overdue"] else "",
+            ),
         ]
-        # A card reading 0 or — tells a village head nothing; on a phone it is folded away.
-        for card in cards:
-            card["blank"] = card["value"] in (0, "—")
         return cards
 
-    def lead_states(self) -> dict[str, Any]:
+    def lead_states(self) -> Chart:
         """Open leads by state, stacked by time limit: one grouped query per time-limit state."""
         statuses = [status for status in Status if status in OPEN_STATUSES]
         series = []
@@ -332,7 +443,7 @@ class _Board:
             "lead-states", "未办结线索（按状态与时限）", [s.label for s in statuses], series
         )
 
-    def overdue_by_village(self) -> dict[str, Any]:
+    def overdue_by_village(self) -> Chart:
         """Overdue leads and rectification items per village (the town's own last)."""
         leads = (
             apply_filters(self.leads, LeadFilters(due_state="overdue"))
@@ -379,7 +490,7 @@ class _Board:
             horizontal=True,
         )
 
-    def rectification_states(self) -> dict[str, Any]:
+    def rectification_states(self) -> Chart:
         """The ledger by state, with the overdue part of 整改中: two queries."""
         counts = dict(
             apply_item_filters(self.items, ItemFilters())
@@ -400,10 +511,11 @@ class _Board:
             ),
             ("closed", "已销号", counts.get(ItemStatus.CLOSED, 0), {"status": "closed"}, GREEN),
         ]
-        points = [
-            {**_point(value, _url("rectifications:list", **params), color), "key": key}
-            for key, _, value, params, color in entries
-        ]
+        points = []
+        for key, _, value, params, color in entries:
+            point = _point(value, _url("rectifications:list", **params), color)
+            point["key"] = key
+            points.append(point)
         return _chart(
             "rectification-states",
             "问题整改台账",
@@ -411,7 +523,7 @@ class _Board:
             [_series("整改事项", points, key="items")],
         )
 
-    def trend(self) -> tuple[dict[str, Any], Tally]:
+    def trend(self) -> tuple[Chart, Tally]:
         """受理 per month with 查结率 and 查实率 (线索统计's definitions), and this year's tally.
 
         One query per month on the month's own received_at range (the (unit, received_at)
@@ -474,7 +586,7 @@ class _Board:
             ),
         )
 
-    def town_coverage(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def town_coverage(self) -> tuple[Chart, TownCoverage]:
         """谈心谈话 coverage over the coverage page's default period, per town then summed."""
         start, end = PeriodForm.default_period()
         coverages = [get_coverage(town, start=start, end=end) for town in self.scope.towns]
@@ -510,16 +622,16 @@ class _Board:
             note=f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}",
         )
         missing = [name for c in coverages for name in c.villages_missing]
-        return chart, {
-            "start": start,
-            "end": end,
-            "villages": villages,
-            "villages_covered": villages_covered,
-            "missing": missing,
-            "url": url,
-        }
+        return chart, TownCoverage(
+            start=start,
+            end=end,
+            villages=villages,
+            villages_covered=villages_covered,
+            missing=missing,
+            url=url,
+        )
 
-    def village_coverage(self) -> dict[str, Any]:
+    def village_coverage(self) -> VillageCoverage:
         """Whether this village's head was talked with; only their own row, never the others'."""
         start, end = PeriodForm.default_period()
         names = {village.name for village in self.scope.villages}
@@ -532,15 +644,15 @@ class _Board:
                 if row.label in names:
                     talked_on += row.talked_on
                     interviewers += row.interviewers
-        return {
-            "start": start,
-            "end": end,
-            "talked_on": max(talked_on) if talked_on else None,
-            "interviewers": sorted(set(interviewers)),
-            "url": _url("accountability:list"),
-        }
+        return VillageCoverage(
+            start=start,
+            end=end,
+            talked_on=max(talked_on) if talked_on else None,
+            interviewers=sorted(set(interviewers)),
+            url=_url("accountability:list"),
+        )
 
-    def publicity(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def publicity(self) -> tuple[Chart, list[PublicityTotal]]:
         """Activities recorded by hand per month and kind (one grouped query), and the running
         totals per kind. Rows a standing schedule accrues (an LED screen's every day) would bury
         everything else in the monthly chart; their hours are in the totals."""
@@ -585,21 +697,21 @@ class _Board:
             series,
         )
         totals = [
-            {
-                "name": total.kind.name,
-                "quantity": _number(total.quantity),
-                "unit_label": total.kind.unit_label,
-                "hours": _number(total.hours) if total.kind.hours_label else "",
-                "hours_label": total.kind.hours_label,
-                "activities": total.activities,
-                "url": _url("publicity:list", kind=total.kind.code),
-            }
+            PublicityTotal(
+                name=total.kind.name,
+                quantity=_number(total.quantity),
+                unit_label=total.kind.unit_label,
+                hours=_number(total.hours) if total.kind.hours_label else "",
+                hours_label=total.kind.hours_label,
+                activities=total.activities,
+                url=_url("publicity:list", kind=total.kind.code),
+            )
             for total in all_totals
             if total.activities
         ]
         return chart, totals
 
-    def ranking(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def ranking(self) -> tuple[Chart, list[RankingRow]]:
         """For a 上级督导: each town's 查结率/查实率 this year, overdue leads and the ledger."""
         towns = self.scope.towns
         year = tally_counts(date_from=self.year_start, as_of=self.today)
@@ -618,7 +730,7 @@ class _Board:
         item_closed = _grouped(items.closed())
         item_overdue = _grouped(items.overdue(self.today))
         start, end = PeriodForm.default_period()
-        rows: list[dict[str, Any]] = []
+        ranked: list[tuple[tuple[float, int, str], RankingRow]] = []
         for town in towns:
             tally_row = tallies.get(town.pk, {})
             tally = Tally(
@@ -637,38 +749,38 @@ class _Board:
                 overdue=item_overdue.get(town.pk, 0),
             )
             coverage = get_coverage(town, start=start, end=end)
-            rows.append(
-                {
-                    "town": town.name,
-                    "received": tally.received,
-                    "closed": tally.closed,
-                    "clearance_rate": tally.clearance_rate,
-                    "substantiation_rate": tally.substantiation_rate,
-                    "overdue_leads": overdue_leads.get(town.pk, 0),
-                    "items": ledger.total,
-                    "completion_rate": ledger.completion_rate,
-                    "overdue_items": ledger.overdue,
-                    "coverage": f"{coverage.villages_covered}/{len(coverage.villages)}",
-                    "stats_url": _url(
-                        "leads:stats",
-                        date_from=self.year_start.isoformat(),
-                        date_to=self.today.isoformat(),
-                        town=town.pk,
-                    ),
-                    "items_url": _url("rectifications:list", town=town.pk, due="overdue")
-                    if len(towns) > 1
-                    else _url("rectifications:list", due="overdue"),
-                    "sort": (
-                        -(_percent(tally.clearance_rate) or -1.0),
-                        overdue_leads.get(town.pk, 0),
-                        town.path,
-                    ),
-                }
+            row = RankingRow(
+                rank=0,
+                town=town.name,
+                received=tally.received,
+                closed=tally.closed,
+                clearance_rate=tally.clearance_rate,
+                substantiation_rate=tally.substantiation_rate,
+                overdue_leads=overdue_leads.get(town.pk, 0),
+                items=ledger.total,
+                completion_rate=ledger.completion_rate,
+                overdue_items=ledger.overdue,
+                coverage=f"{coverage.villages_covered}/{len(coverage.villages)}",
+                stats_url=_url(
+                    "leads:stats",
+                    date_from=self.year_start.isoformat(),
+                    date_to=self.today.isoformat(),
+                    town=town.pk,
+                ),
+                items_url=_url("rectifications:list", town=town.pk, due="overdue")
+                if len(towns) > 1
+                else _url("rectifications:list", due="overdue"),
             )
-        rows.sort(key=lambda row: row["sort"])
+            order = (
+                -(_percent(tally.clearance_rate) or -1.0),
+                overdue_leads.get(town.pk, 0),
+                town.path,
+            )
+            ranked.append((order, row))
+        ranked.sort(key=lambda entry: entry[0])
+        rows = [row for _, row in ranked]
         for rank, row in enumerate(rows, start=1):
             row["rank"] = rank
-            del row["sort"]
         chart = _chart(
             "ranking",
             f"各镇（街道）{self.today.year}年查结率排名",

@@ -1,5 +1,5 @@
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q
 from django.http import Http404
@@ -9,6 +9,7 @@ from saohei.accounts.models import PasswordResetStatus
 from saohei.accounts.queries import list_active_sessions, list_password_resets
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.roles import Role
+from saohei.home.dashboard import Chart, Series
 from saohei.organisations.access import content_units, get_group_for_user, managed_units
 from saohei.organisations.models import (
     GroupMembership,
@@ -160,11 +161,21 @@ def supervised_towns(user: User) -> list[dict[str, Any]]:
     return result
 
 
-def chart_table(chart: dict[str, Any]) -> dict[str, Any]:
+class TableCell(TypedDict):
+    text: str
+    url: str
+
+
+class ChartTable(TypedDict):
+    head: list[str]
+    rows: list[tuple[str, list[TableCell]]]
+
+
+def chart_table(chart: Chart) -> ChartTable:
     """A chart's figures as a table with the same links: read without JavaScript or a mouse."""
     series = chart["series"]
 
-    def cell(entry: dict[str, Any], index: int) -> dict[str, Any]:
+    def cell(entry: Series, index: int) -> TableCell:
         point = entry["data"][index]
         value = point["value"]
         if value is None:
@@ -173,12 +184,12 @@ def chart_table(chart: dict[str, Any]) -> dict[str, Any]:
             text = f"{value}%"
         else:
             text = str(value)
-        return {"text": text, "url": point["url"]}
+        return TableCell(text=text, url=point["url"])
 
-    return {
-        "head": [entry["name"] for entry in series],
-        "rows": [
+    return ChartTable(
+        head=[entry["name"] for entry in series],
+        rows=[
             (label, [cell(entry, index) for entry in series])
             for index, label in enumerate(chart["categories"])
         ],
-    }
+    )

@@ -5,7 +5,7 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from saohei.home.dashboard import get_dashboard
+from saohei.home.dashboard import Chart, Dashboard, TownCoverage, get_dashboard
 from saohei.home.tests.conftest import KnownData, make_activity, make_item, make_lead
 from saohei.leads.models import Status
 from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
@@ -38,7 +38,7 @@ def chart_data(page: str) -> dict[str, Any]:
     return json.loads(found.group(1))
 
 
-def values(chart: dict[str, Any], series: str) -> dict[str, Any]:
+def values(chart: Chart, series: str) -> dict[str, Any]:
     entry = next(entry for entry in chart["series"] if entry["name"] == series)
     return {
         category: point["value"]
@@ -46,13 +46,13 @@ def values(chart: dict[str, Any], series: str) -> dict[str, Any]:
     }
 
 
-def dashboard_of(username: str) -> dict[str, Any]:
+def dashboard_of(username: str) -> Dashboard:
     board = get_dashboard(User.objects.get(username=username))
     assert board is not None
     return board
 
 
-def chart(board: dict[str, Any], chart_id: str) -> dict[str, Any]:
+def chart(board: Dashboard, chart_id: str) -> Chart:
     return next(chart for chart in board["charts"] if chart["id"] == chart_id)
 
 
@@ -180,7 +180,8 @@ def test_talk_coverage_counts_the_towns_villages(known: KnownData) -> None:
     coverage = chart(board, "coverage")
     assert values(coverage, "已谈")["村（社区）负责人"] == 0
     assert values(coverage, "未谈")["村（社区）负责人"] == 21
-    assert "东岛村" in board["coverage"]["missing"]
+    assert board["coverage"] is not None
+    assert "东岛村" in cast(TownCoverage, board["coverage"])["missing"]
 
 
 # Scope
@@ -296,7 +297,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(known: KnownData) -> None:
 # Drill-down: every bar opens exactly the records it counted
 
 
-def _drill_down(client: Client, board: dict[str, Any], chart_ids: list[str]) -> int:
+def _drill_down(client: Client, board: Dashboard, chart_ids: list[str]) -> int:
     checked = 0
     for chart_id in chart_ids:
         figure = chart(board, chart_id)
