@@ -33,6 +33,7 @@ from saohei.cases import access as case_access
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
+from saohei.common.http import client_ip
 from saohei.common.paging import query_without_cursor
 from saohei.common.views import submit_action_form
 from saohei.leads import access as lead_access
@@ -80,13 +81,22 @@ def person_search_view(request: HttpRequest) -> HttpResponse:
 
 
 def _person_page(
-    request: HttpRequest, person_id: int, *, status: int = 200, **extra: Any
+    request: HttpRequest,
+    person_id: int,
+    *,
+    status: int = 200,
+    audit_view: bool = False,
+    **extra: Any,
 ) -> HttpResponse:
+    """The person's page; `audit_view` on the GET that opens it (a refused form shown again
+    after a POST is the same visit)."""
     user = _actor(request)
     person = access.get_person_for_user(user, person_id)
     view = queries.person_view(user, person)
     if view is None:
         raise Http404("人员不存在或您无权查看")
+    if audit_view:
+        services.record_person_viewed(actor=user, person=person, ip_address=client_ip(request))
     is_office = user.has_any_role(OFFICE_ROLES)
     context = {
         "view": view,
@@ -101,7 +111,7 @@ def _person_page(
 @require_GET
 @role_required(*access.REGISTRY_ROLES)
 def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    return _person_page(request, person_id)
+    return _person_page(request, person_id, audit_view=True)
 
 
 @require_http_methods(["GET", "POST"])

@@ -35,6 +35,7 @@ from saohei.analysis.registry import current_settings
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
+from saohei.common.http import client_ip
 from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.suggestions import suggestion_query
 from saohei.common.views import submit_action_form
@@ -268,6 +269,9 @@ def _incident_chart_page(
 def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     person = get_person_for_user(user, person_id)
+    services.record_person_viewed(
+        actor=user, person=person, ip_address=client_ip(request), via="chart"
+    )
     return _chart_page(
         request,
         title=f"人员 {person.name or '（无名）'}",

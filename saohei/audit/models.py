@@ -146,6 +146,7 @@ class AuditAction(models.TextChoices):
     PROMPT_DISMISSED = "prompt_dismissed", "研判会排除研判提示"
     ANALYSIS_SETTINGS_CHANGED = "analysis_settings_changed", "修改研判设置"
     KEY_PERSONS_EXPORTED = "key_persons_exported", "导出重点人员名单"
+    PERSON_VIEWED = "person_viewed", "查看人员档案"
     CO_OFFENDERS_EXPORTED = "co_offenders_exported", "导出同案人员名单"
 
 

@@ -408,3 +408,24 @@ def test_a_search_matching_too_many_records_says_it_is_incomplete(
     assert 'data-testid="search-truncated"' in html
     _, html = page(client_as("banshi"), f"/analysis/persons/?q={id_number(7)}")
     assert 'data-testid="search-truncated"' in html  # two records hold the number
+
+
+def test_opening_a_person_is_audited_by_number_and_a_refused_visit_is_not(
+    ringleader: Person, village: Unit, client_as: Callable[[str], Client]
+) -> None:
+    viewed = AuditEvent.objects.filter(action=AuditAction.PERSON_VIEWED)
+    client_as(head_of(village)).get(f"/analysis/persons/{ringleader.pk}/")
+    Client().get(f"/analysis/persons/{ringleader.pk}/")
+    client_as("banshi").get("/analysis/persons/999999999/")
+    assert not viewed.exists()
+
+    page(client_as("banshi"), f"/analysis/persons/{ringleader.pk}/")
+    client_as("minjing").get(f"/analysis/chart/person/{ringleader.pk}/")
+
+    events = list(viewed.order_by("sequence"))
+    assert [(e.actor_username, e.target_id, e.details) for e in events] == [
+        ("banshi", str(ringleader.pk), {}),
+        ("minjing", str(ringleader.pk), {"via": "chart"}),
+    ]
+    assert all(e.target_label == f"人员 {ringleader.pk}" for e in events)
+    assert all("杨老四" not in e.target_label for e in events)
