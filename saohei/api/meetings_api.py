@@ -271,15 +271,17 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingDe
         actor=user,
         unit=town,
         kind=payload.kind,
-        title=payload.title,
-        held_on=payload.held_on,
-        place=payload.place,
-        chair=chair,
-        recorder=recorder,
-        attendees=attendees,
-        topics=payload.topics,
-        reported=payload.reported,
-        minutes=payload.minutes,
+        record=services.MeetingRecord(
+            title=payload.title,
+            held_on=payload.held_on,
+            place=payload.place,
+            chair=chair,
+            recorder=recorder,
+            attendees=attendees,
+            topics=payload.topics,
+            reported=payload.reported,
+            minutes=payload.minutes,
+        ),
     )
     return Status(201, _detail(user, access.get_meeting_for_user(user, meeting.pk)))
 

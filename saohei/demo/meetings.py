@@ -109,15 +109,17 @@ def load_demo_meetings(town: Unit) -> int:
             actor=office,
             unit=town,
             kind=MeetingKind.ANALYSIS,
-            title=f"{held_on:%Y年%-m月}扫黑除恶线索研判会",
-            held_on=held_on,
-            place="镇政府三楼会议室",
-            chair=leader,
-            recorder=office,
-            attendees=_people([*OFFICE_PEOPLE, "suozhang"]),
-            topics="研判本月新受理线索；通报在办线索进展",
-            reported="本月新受理线索均已按时转办，在办线索无超期",
-            minutes="逐条研判线索，明确核查责任人和时限",
+            record=services.MeetingRecord(
+                title=f"{held_on:%Y年%-m月}扫黑除恶线索研判会",
+                held_on=held_on,
+                place="镇政府三楼会议室",
+                chair=leader,
+                recorder=office,
+                attendees=_people([*OFFICE_PEOPLE, "suozhang"]),
+                topics="研判本月新受理线索；通报在办线索进展",
+                reported="本月新受理线索均已按时转办，在办线索无超期",
+                minutes="逐条研判线索，明确核查责任人和时限",
+            ),
         )
         created += 1
         if months_back == 1:
@@ -134,14 +136,16 @@ def load_demo_meetings(town: Unit) -> int:
         actor=office,
         unit=town,
         kind=MeetingKind.JOINT,
-        title="镇扫黑办与派出所情报联动联席会议",
-        held_on=joint_on,
-        place="港西派出所会议室",
-        chair=User.objects.get(username="jiaodaoyuan"),
-        recorder=office,
-        attendees=_people(["jiaodaoyuan", "suozhang", "minjing", "banshi", "fushuji"]),
-        topics="线索信息互通；治安案件倒查情况",
-        reported="派出所通报近期治安案件倒查情况",
+        record=services.MeetingRecord(
+            title="镇扫黑办与派出所情报联动联席会议",
+            held_on=joint_on,
+            place="港西派出所会议室",
+            chair=User.objects.get(username="jiaodaoyuan"),
+            recorder=office,
+            attendees=_people(["jiaodaoyuan", "suozhang", "minjing", "banshi", "fushuji"]),
+            topics="线索信息互通；治安案件倒查情况",
+            reported="派出所通报近期治安案件倒查情况",
+        ),
     )
     created += 1
 
@@ -153,21 +157,23 @@ def load_demo_meetings(town: Unit) -> int:
         actor=office,
         unit=town,
         kind=MeetingKind.TOPIC,
-        title="扫黑除恶常态化专题会议暨典型案例学习",
-        held_on=study_on,
-        place="镇政府三楼会议室",
-        chair=leader,
-        recorder=office,
-        attendees=_people([*OFFICE_PEOPLE, "cun01", "cun02"]),
-        topics="学习上级文件；剖析典型案例；部署下阶段工作",
-        reported="全镇21个村居线索摸排零报告按月报送",
-        minutes="会议要求各村居对照典型案例开展自查，补齐档案短板",
-        materials=[
-            services.MaterialIn(
-                MaterialKind.DOCUMENT, "关于常态化开展扫黑除恶斗争的通知", document
-            ),
-            services.MaterialIn(MaterialKind.CASE, "某县“村霸”把持基层组织典型案例"),
-        ],
+        record=services.MeetingRecord(
+            title="扫黑除恶常态化专题会议暨典型案例学习",
+            held_on=study_on,
+            place="镇政府三楼会议室",
+            chair=leader,
+            recorder=office,
+            attendees=_people([*OFFICE_PEOPLE, "cun01", "cun02"]),
+            topics="学习上级文件；剖析典型案例；部署下阶段工作",
+            reported="全镇21个村居线索摸排零报告按月报送",
+            minutes="会议要求各村居对照典型案例开展自查，补齐档案短板",
+            materials=[
+                services.MaterialIn(
+                    MaterialKind.DOCUMENT, "关于常态化开展扫黑除恶斗争的通知", document
+                ),
+                services.MaterialIn(MaterialKind.CASE, "某县“村霸”把持基层组织典型案例"),
+            ],
+        ),
     )
     created += 1
     decision = services.add_decision(

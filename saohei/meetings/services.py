@@ -5,7 +5,7 @@ Decisions reach the ledger through `rectifications.services`, in the
 same transaction as the link kept here.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -123,90 +123,84 @@ def _add_material(meeting: Meeting, material: MaterialIn) -> MeetingMaterial:
     return stored
 
 
+@dataclass(frozen=True)
+class MeetingRecord:
+    """What the office writes down about a meeting held: the same for recording and correcting."""
+
+    title: str
+    held_on: date
+    place: str
+    chair: User
+    recorder: User
+    attendees: list[User]
+    topics: str
+    reported: str = ""
+    minutes: str = ""
+    materials: list[MaterialIn] = field(default_factory=list)
+
+
+def _write_record(meeting: Meeting, record: MeetingRecord) -> None:
+    """Check the record against the meeting's town and copy it onto the meeting (unsaved)."""
+    check_date(record.held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
+    _check_people(meeting.unit, record.chair, record.recorder, record.attendees)
+    meeting.title = checked_text(
+        record.title, field="title", label="会议名称", limit=200, required=True
+    )
+    meeting.held_on = record.held_on
+    meeting.place = checked_text(
+        record.place, field="place", label="地点", limit=200, required=True
+    )
+    meeting.chair = record.chair
+    meeting.recorder = record.recorder
+    meeting.topics = checked_text(
+        record.topics, field="topics", label="议题", limit=TEXT_LIMIT, required=True
+    )
+    meeting.reported = checked_text(
+        record.reported, field="reported", label="通报情况", limit=TEXT_LIMIT
+    )
+    meeting.minutes = checked_text(
+        record.minutes, field="minutes", label="会议纪要", limit=TEXT_LIMIT
+    )
+
+
+def _store_attendees_and_materials(meeting: Meeting, record: MeetingRecord) -> None:
+    meeting.attendees.set(record.attendees)
+    for material in record.materials:
+        _add_material(meeting, material)
+
+
 @transaction.atomic
-def record_meeting(
-    *,
-    actor: User,
-    unit: Unit,
-    kind: str,
-    title: str,
-    held_on: date,
-    place: str,
-    chair: User,
-    recorder: User,
-    attendees: list[User],
-    topics: str,
-    reported: str = "",
-    minutes: str = "",
-    materials: list[MaterialIn] | None = None,
-) -> Meeting:
+def record_meeting(*, actor: User, unit: Unit, kind: str, record: MeetingRecord) -> Meeting:
     """登记会议: the town's office or leaders record a meeting held (not one in the future)."""
     access.require_office(actor, unit)
     if kind not in MeetingKind.values:
         raise ServiceError("会议类型不正确", field="kind")
-    check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
-    _check_people(unit, chair, recorder, attendees)
-    meeting = Meeting.objects.create(
-        unit=unit,
-        kind=kind,
-        title=checked_text(title, field="title", label="会议名称", limit=200, required=True),
-        held_on=held_on,
-        place=checked_text(place, field="place", label="地点", limit=200, required=True),
-        chair=chair,
-        recorder=recorder,
-        topics=checked_text(topics, field="topics", label="议题", limit=TEXT_LIMIT, required=True),
-        reported=checked_text(reported, field="reported", label="通报情况", limit=TEXT_LIMIT),
-        minutes=checked_text(minutes, field="minutes", label="会议纪要", limit=TEXT_LIMIT),
-        created_by=actor,
-    )
-    meeting.attendees.set(attendees)
-    for material in materials or []:
-        _add_material(meeting, material)
+    meeting = Meeting(unit=unit, kind=kind, created_by=actor)
+    _write_record(meeting, record)
+    meeting.save()
+    _store_attendees_and_materials(meeting, record)
     record_event(
         action=AuditAction.MEETING_RECORDED,
         actor=actor,
         unit=unit,
         target=meeting,
-        details={"kind": kind, "held_on": held_on.isoformat(), "materials": len(materials or [])},
+        details={
+            "kind": kind,
+            "held_on": record.held_on.isoformat(),
+            "materials": len(record.materials),
+        },
     )
     return meeting
 
 
 @transaction.atomic
-def update_meeting(
-    *,
-    actor: User,
-    meeting: Meeting,
-    title: str,
-    held_on: date,
-    place: str,
-    chair: User,
-    recorder: User,
-    attendees: list[User],
-    topics: str,
-    reported: str = "",
-    minutes: str = "",
-    materials: list[MaterialIn] | None = None,
-) -> Meeting:
+def update_meeting(*, actor: User, meeting: Meeting, record: MeetingRecord) -> Meeting:
     """修改会议记录: the office corrects the record; the kind stays what it was."""
     access.require_office(actor, meeting.unit)
-    check_date(held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
-    _check_people(meeting.unit, chair, recorder, attendees)
     before = _meeting_snapshot(meeting)
-    meeting.title = checked_text(title, field="title", label="会议名称", limit=200, required=True)
-    meeting.held_on = held_on
-    meeting.place = checked_text(place, field="place", label="地点", limit=200, required=True)
-    meeting.chair = chair
-    meeting.recorder = recorder
-    meeting.topics = checked_text(
-        topics, field="topics", label="议题", limit=TEXT_LIMIT, required=True
-    )
-    meeting.reported = checked_text(reported, field="reported", label="通报情况", limit=TEXT_LIMIT)
-    meeting.minutes = checked_text(minutes, field="minutes", label="会议纪要", limit=TEXT_LIMIT)
+    _write_record(meeting, record)
     meeting.save()
-    meeting.attendees.set(attendees)
-    for material in materials or []:
-        _add_material(meeting, material)
+    _store_attendees_and_materials(meeting, record)
     after = _meeting_snapshot(meeting)
     record_event(
         action=AuditAction.MEETING_UPDATED,
@@ -215,7 +209,7 @@ def update_meeting(
         target=meeting,
         details={
             "changed": [name for name in after if after[name] != before[name]],
-            "materials": len(materials or []),
+            "materials": len(record.materials),
         },
     )
     return meeting

@@ -148,16 +148,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 unit=town,
                 kind=data["kind"],
-                title=data["title"],
-                held_on=data["held_on"],
-                place=data["place"],
-                chair=data["chair"],
-                recorder=data["recorder"],
-                attendees=list(data["attendees"]),
-                topics=data["topics"],
-                reported=data["reported"],
-                minutes=data["minutes"],
-                materials=_materials(form),
+                record=_meeting_record(form),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -167,6 +158,22 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
     # A refused form cannot get its files back from the browser: say so beside each.
     ask_for_files_again(request, form)
     return render(request, "meetings/meeting_form.html", {"form": form, "town": town})
+
+
+def _meeting_record(form: MeetingForm) -> services.MeetingRecord:
+    data = form.cleaned_data
+    return services.MeetingRecord(
+        title=data["title"],
+        held_on=data["held_on"],
+        place=data["place"],
+        chair=data["chair"],
+        recorder=data["recorder"],
+        attendees=list(data["attendees"]),
+        topics=data["topics"],
+        reported=data["reported"],
+        minutes=data["minutes"],
+        materials=_materials(form),
+    )
 
 
 @role_required(*OFFICE)
@@ -192,21 +199,11 @@ def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.update_meeting(
                 actor=user,
                 meeting=meeting,
-                title=data["title"],
-                held_on=data["held_on"],
-                place=data["place"],
-                chair=data["chair"],
-                recorder=data["recorder"],
-                attendees=list(data["attendees"]),
-                topics=data["topics"],
-                reported=data["reported"],
-                minutes=data["minutes"],
-                materials=_materials(form),
+                record=_meeting_record(form),
             )
         except ServiceError as error:
             form.add_service_error(error)

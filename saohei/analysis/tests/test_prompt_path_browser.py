@@ -58,13 +58,15 @@ def test_import_then_prompt_then_chart_then_the_meeting_confirms_it(
         actor=User.objects.get(username="banshi"),
         unit=town,
         kind=MeetingKind.ANALYSIS,
-        title="第四季度研判会",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=leader,
-        recorder=User.objects.get(username="banshi"),
-        attendees=[leader],
-        topics="研判系统提示",
+        record=meeting_services.MeetingRecord(
+            title="第四季度研判会",
+            held_on=timezone.localdate() - timedelta(days=1),
+            place="镇政府会议室",
+            chair=leader,
+            recorder=User.objects.get(username="banshi"),
+            attendees=[leader],
+            topics="研判系统提示",
+        ),
     )
 
     # The clerk uploads the station's workbook.

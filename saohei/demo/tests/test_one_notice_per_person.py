@@ -62,15 +62,17 @@ def meeting(town: Unit, user: UserGetter) -> Meeting:
         actor=user("banshi"),
         unit=town,
         kind=MeetingKind.ANALYSIS,
-        title="线索研判会",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=user("shuji"),
-        recorder=user("banshi"),
-        attendees=[user("shuji"), user("banshi"), user("cun05")],
-        topics="研判线索",
-        reported="通报情况",
-        minutes="纪要",
+        record=meetings.MeetingRecord(
+            title="线索研判会",
+            held_on=timezone.localdate() - timedelta(days=1),
+            place="镇政府会议室",
+            chair=user("shuji"),
+            recorder=user("banshi"),
+            attendees=[user("shuji"), user("banshi"), user("cun05")],
+            topics="研判线索",
+            reported="通报情况",
+            minutes="纪要",
+        ),
     )
 
 

@@ -53,7 +53,13 @@ def record_meeting(town: Unit) -> RecordMeeting:
             "minutes": "纪要",
         }
         values.update(overrides)
-        return services.record_meeting(actor=User.objects.get(username=actor), **values)
+        unit, kind = values.pop("unit"), values.pop("kind")
+        return services.record_meeting(
+            actor=User.objects.get(username=actor),
+            unit=unit,
+            kind=kind,
+            record=services.MeetingRecord(**values),
+        )
 
     return make
 

@@ -23,13 +23,15 @@ def test_decision_becomes_a_task_the_village_head_completes(
         actor=office_user,
         unit=Unit.objects.get(name="港西镇"),
         kind=MeetingKind.TOPIC,
-        title="专题会议",
-        held_on=timezone.localdate() - timedelta(days=1),
-        place="镇政府会议室",
-        chair=User.objects.get(username="shuji"),
-        recorder=office_user,
-        attendees=[office_user, User.objects.get(username="cun02")],
-        topics="部署宣传",
+        record=services.MeetingRecord(
+            title="专题会议",
+            held_on=timezone.localdate() - timedelta(days=1),
+            place="镇政府会议室",
+            chair=User.objects.get(username="shuji"),
+            recorder=office_user,
+            attendees=[office_user, User.objects.get(username="cun02")],
+            topics="部署宣传",
+        ),
     )
     decision = services.add_decision(
         actor=office_user,

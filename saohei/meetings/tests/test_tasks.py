@@ -347,15 +347,17 @@ def test_update_meeting_names_the_changed_fields(record_meeting: RecordMeeting) 
     services.update_meeting(
         actor=person("banshi"),
         meeting=meeting,
-        title="专题会议（更正）",
-        held_on=meeting.held_on,
-        place=meeting.place,
-        chair=meeting.chair,
-        recorder=meeting.recorder,
-        attendees=list(meeting.attendees.all()),
-        topics=meeting.topics,
-        reported=meeting.reported,
-        minutes="补充纪要",
+        record=services.MeetingRecord(
+            title="专题会议（更正）",
+            held_on=meeting.held_on,
+            place=meeting.place,
+            chair=meeting.chair,
+            recorder=meeting.recorder,
+            attendees=list(meeting.attendees.all()),
+            topics=meeting.topics,
+            reported=meeting.reported,
+            minutes="补充纪要",
+        ),
     )
     (event,) = events(AuditAction.MEETING_UPDATED)
     assert event.details["changed"] == ["title", "minutes"]
