@@ -22,7 +22,7 @@ from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications.models import SourceKind
-from saohei.rectifications.services import open_item
+from saohei.rectifications.services import ItemInput, ItemSource, open_item
 
 TEXT_LIMIT = 5000
 # Long texts are cut to this in the audit's before/after summary: the record keeps the whole.
@@ -128,16 +128,16 @@ def _open_problems(*, actor: User, talk: Talk, problems: list[ProblemInput]) -> 
         item = open_item(
             actor=actor,
             unit=talk.unit,
-            village=problem.village,
-            source_kind=SourceKind.TALK,
-            source_label=label,
-            source_url=talk_url(talk),
-            description=problem.description,
-            measures=problem.measures,
-            responsible_leader=problem.responsible_leader,
-            responsible_unit=problem.village or talk.unit,
-            responsible_person=problem.responsible_person,
-            working_days=problem.working_days,
+            source=ItemSource(kind=SourceKind.TALK, label=label, url=talk_url(talk)),
+            data=ItemInput(
+                village=problem.village,
+                description=problem.description,
+                measures=problem.measures,
+                responsible_leader=problem.responsible_leader,
+                responsible_unit=problem.village or talk.unit,
+                responsible_person=problem.responsible_person,
+                working_days=problem.working_days,
+            ),
         )
         talk.rectification_items.add(item)
         opened.append(item.pk)

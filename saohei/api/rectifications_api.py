@@ -237,17 +237,19 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     item = services.open_item(
         actor=user,
         unit=town,
-        village=village,
-        source_kind=payload.source_kind,
-        source_label=payload.source_label,
-        source_url=payload.source_url,
-        description=payload.description,
-        measures=payload.measures,
-        responsible_leader=leader,
-        responsible_unit=responsible_unit,
-        responsible_person=person,
-        due_on=payload.due_on,
-        working_days=payload.working_days,
+        source=services.ItemSource(
+            kind=payload.source_kind, label=payload.source_label, url=payload.source_url
+        ),
+        data=services.ItemInput(
+            village=village,
+            description=payload.description,
+            measures=payload.measures,
+            responsible_leader=leader,
+            responsible_unit=responsible_unit,
+            responsible_person=person,
+            due_on=payload.due_on,
+            working_days=payload.working_days,
+        ),
     )
     return Status(201, _detail(access.get_item_for_user(user, item.pk)))
 

@@ -88,16 +88,16 @@ def load_demo_rectifications(town: Unit) -> int:
         item = services.open_item(
             actor=office,
             unit=town,
-            village=village,
-            source_kind=source,
-            source_label=label,
-            source_url="",
-            description=description,
-            measures=measures,
-            responsible_leader=leader,
-            responsible_unit=village or town,
-            responsible_person=head or office,
-            working_days=10,
+            source=services.ItemSource(kind=source, label=label, url=""),
+            data=services.ItemInput(
+                village=village,
+                description=description,
+                measures=measures,
+                responsible_leader=leader,
+                responsible_unit=village or town,
+                responsible_person=head or office,
+                working_days=10,
+            ),
         )
         created += 1
         worker = head or office

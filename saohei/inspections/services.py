@@ -20,7 +20,7 @@ from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications.models import RectificationItem, SourceKind, Status
-from saohei.rectifications.services import item_label, open_item
+from saohei.rectifications.services import ItemInput, ItemSource, item_label, open_item
 
 TEXT_LIMIT = 2000
 
@@ -128,16 +128,20 @@ def _open_onsite_item(
     return open_item(
         actor=actor,
         unit=inspection.unit,
-        village=village,
-        source_kind=SourceKind.ARCHIVE_INSPECTION,
-        source_label=f"{inspection.title}·{village.name}"[:200],
-        source_url=round_url(inspection),
-        description=f"档案“{folder.name}”{label}：{note}",
-        measures=MEASURES[Result(result)].format(folder=folder.name),
-        responsible_leader=_town_leader(inspection.unit, actor),
-        responsible_unit=village,
-        responsible_person=head,
-        working_days=inspection.working_days,
+        source=ItemSource(
+            kind=SourceKind.ARCHIVE_INSPECTION,
+            label=f"{inspection.title}·{village.name}"[:200],
+            url=round_url(inspection),
+        ),
+        data=ItemInput(
+            village=village,
+            description=f"档案“{folder.name}”{label}：{note}",
+            measures=MEASURES[Result(result)].format(folder=folder.name),
+            responsible_leader=_town_leader(inspection.unit, actor),
+            responsible_unit=village,
+            responsible_person=head,
+            working_days=inspection.working_days,
+        ),
     )
 
 

@@ -3,7 +3,6 @@ it finds on the rectification ledger. Every state change here is one transaction
 """
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -123,20 +122,24 @@ def record_problem(
     access.require_office(actor, inspection.unit)
     if requirement is not None and requirement.inspection_id != inspection.pk:
         raise ServiceError("要求不属于本次自查", field="requirement")
-    extra: dict[str, Any] = {"due_on": due_on, "working_days": working_days}
     item = rectifications.open_item(
         actor=actor,
         unit=inspection.unit,
-        village=village,
-        source_kind=SourceKind.SELF_INSPECTION,
-        source_label=f"对照《{inspection.document_title}》自查自纠"[:200],
-        source_url=self_inspection_url(inspection),
-        description=description,
-        measures=measures,
-        responsible_leader=responsible_leader,
-        responsible_unit=village or inspection.unit,
-        responsible_person=responsible_person,
-        **extra,
+        source=rectifications.ItemSource(
+            kind=SourceKind.SELF_INSPECTION,
+            label=f"对照《{inspection.document_title}》自查自纠"[:200],
+            url=self_inspection_url(inspection),
+        ),
+        data=rectifications.ItemInput(
+            village=village,
+            description=description,
+            measures=measures,
+            responsible_leader=responsible_leader,
+            responsible_unit=village or inspection.unit,
+            responsible_person=responsible_person,
+            due_on=due_on,
+            working_days=working_days,
+        ),
     )
     problem = SelfInspectionProblem.objects.create(
         inspection=inspection,

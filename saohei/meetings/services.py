@@ -490,20 +490,23 @@ def decision_to_rectification(
     item = rectifications.open_item(
         actor=actor,
         unit=meeting.unit,
-        village=village,
-        source_kind=SourceKind.MEETING,
-        source_label=f"{meeting.get_kind_display()}：{meeting.title}（{meeting.held_on:%Y-%m-%d}）"[
-            :200
-        ],
-        source_url=meeting_url(meeting),
-        description=locked.text,
-        measures=measures,
-        responsible_leader=responsible_leader,
-        responsible_unit=village or meeting.unit,
-        responsible_person=locked.owner,
-        due_on=locked.due_on if locked.due_on >= today else None,
-        # The owner was told of the decision; the notice naming the item replaces that one.
         notice_topic=decision_topic(locked),
+        source=rectifications.ItemSource(
+            kind=SourceKind.MEETING,
+            label=f"{meeting.get_kind_display()}：{meeting.title}（{meeting.held_on:%Y-%m-%d}）"[
+                :200
+            ],
+            url=meeting_url(meeting),
+        ),
+        data=rectifications.ItemInput(
+            village=village,
+            description=locked.text,
+            measures=measures,
+            responsible_leader=responsible_leader,
+            responsible_unit=village or meeting.unit,
+            responsible_person=locked.owner,
+            due_on=locked.due_on if locked.due_on >= today else None,
+        ),
     )
     decision.rectification_item = item
     decision.save(update_fields=["rectification_item"])

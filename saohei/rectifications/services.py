@@ -4,6 +4,7 @@
 the reason; a closed item can be re-checked: confirmed (复查通过) or re-opened with a reason.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -83,53 +84,74 @@ def _in_town(unit: Unit, town: Unit) -> bool:
     return unit.path.startswith(town.path)
 
 
+@dataclass(frozen=True)
+class ItemSource:
+    """Where a problem was found: a `SourceKind`, its name as the ledger shows it, and a link
+    inside the system to the record it came from (a meeting, a talk, an inspection)."""
+
+    kind: str
+    label: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """A problem as it goes on the ledger: what, how to fix it, who answers for it, by when
+    (a date, or N working days from today; neither: the source's default)."""
+
+    description: str
+    measures: str
+    responsible_leader: User
+    responsible_unit: Unit
+    responsible_person: User
+    village: Unit | None = None
+    due_on: date | None = None
+    working_days: int | None = None
+
+
 @transaction.atomic
 def open_item(
     *,
     actor: User,
     unit: Unit,
-    village: Unit | None,
-    source_kind: str,
-    source_label: str,
-    source_url: str,
-    description: str,
-    measures: str,
-    responsible_leader: User,
-    responsible_unit: Unit,
-    responsible_person: User,
-    due_on: date | None = None,
-    working_days: int | None = None,
+    source: ItemSource,
+    data: ItemInput,
     notice_topic: str = "",
 ) -> RectificationItem:
     """列入台账: the town's office or leaders put a problem on the ledger with owner and deadline.
     `notice_topic` names the piece of work the item continues (a meeting decision), so that its
     owner's notice replaces the earlier unread one instead of arriving as a second."""
+    village, due_on = data.village, data.due_on
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("整改事项应登记在镇（街道）", field="unit")
     if not access.is_office_member(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以列入整改台账")
-    if source_kind not in SourceKind.values:
+    if source.kind not in SourceKind.values:
         raise ServiceError("问题来源不正确", field="source_kind")
     if village is not None and (
         village.kind not in (UnitKind.VILLAGE, UnitKind.COMMUNITY) or village.parent_id != unit.pk
     ):
         raise ServiceError("所属村须为本镇的村（社区）", field="village")
-    if source_url and not source_url.startswith("/"):
+    if source.url and not source.url.startswith("/"):
         raise ServiceError("来源链接只能是本系统内以“/”开头的地址", field="source_url")
-    if not _in_town(responsible_unit, unit):
+    if not _in_town(data.responsible_unit, unit):
         raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit")
     if not (
-        responsible_leader.is_active
-        and responsible_leader.role_grants.filter(role__in=access.LEADER_ROLES, unit=unit).exists()
+        data.responsible_leader.is_active
+        and data.responsible_leader.role_grants.filter(
+            role__in=access.LEADER_ROLES, unit=unit
+        ).exists()
     ):
         raise ServiceError("责任领导须为本镇领导小组组长或副组长", field="responsible_leader")
-    if not (is_case_worker_under(responsible_person, unit)):
+    if not (is_case_worker_under(data.responsible_person, unit)):
         raise ServiceError(
             "责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="responsible_person"
         )
     today = timezone.localdate()
     if due_on is None:
-        days = working_days if working_days is not None else DEFAULT_WORKING_DAYS[source_kind]  # type: ignore[index]
+        days = data.working_days
+        if days is None:
+            days = DEFAULT_WORKING_DAYS[SourceKind(source.kind)]
         if days < 1 or days > 365:
             raise ServiceError("整改时限应为1至365个工作日", field="working_days")
         due_on = add_working_days(today, days)
@@ -139,18 +161,18 @@ def open_item(
     item = RectificationItem.objects.create(
         unit=unit,
         village=village,
-        source_kind=source_kind,
-        source_label=source_label.strip()[:200],
-        source_url=source_url.strip()[:300],
+        source_kind=source.kind,
+        source_label=source.label.strip()[:200],
+        source_url=source.url.strip()[:300],
         description=checked_text(
-            description, field="description", label="问题描述", limit=TEXT_LIMIT, required=True
+            data.description, field="description", label="问题描述", limit=TEXT_LIMIT, required=True
         ),
         measures=checked_text(
-            measures, field="measures", label="整改措施", limit=TEXT_LIMIT, required=True
+            data.measures, field="measures", label="整改措施", limit=TEXT_LIMIT, required=True
         ),
-        responsible_leader=responsible_leader,
-        responsible_unit=responsible_unit,
-        responsible_person=responsible_person,
+        responsible_leader=data.responsible_leader,
+        responsible_unit=data.responsible_unit,
+        responsible_person=data.responsible_person,
         due_on=due_on,
         created_by=actor,
     )
@@ -159,11 +181,11 @@ def open_item(
         AuditAction.RECTIFICATION_OPENED,
         actor,
         item,
-        source_kind=source_kind,
+        source_kind=source.kind,
         due_on=due_on.isoformat(),
     )
     notify(
-        recipients=[responsible_person],
+        recipients=[data.responsible_person],
         title=f"新的整改事项已列入台账：{item_label(item)}",
         body=f"{item.source_label}，整改时限 {due_on:%Y-%m-%d}"
         if item.source_label

@@ -145,17 +145,19 @@ def item_create_view(request: HttpRequest) -> HttpResponse:
             item = services.open_item(
                 actor=user,
                 unit=town,
-                village=data["village"],
-                source_kind=data["source_kind"],
-                source_label=data["source_label"],
-                source_url="",
-                description=data["description"],
-                measures=data["measures"],
-                responsible_leader=data["responsible_leader"],
-                responsible_unit=data["responsible_unit"],
-                responsible_person=data["responsible_person"],
-                due_on=data["due_on"],
-                working_days=data["working_days"],
+                source=services.ItemSource(
+                    kind=data["source_kind"], label=data["source_label"], url=""
+                ),
+                data=services.ItemInput(
+                    village=data["village"],
+                    description=data["description"],
+                    measures=data["measures"],
+                    responsible_leader=data["responsible_leader"],
+                    responsible_unit=data["responsible_unit"],
+                    responsible_person=data["responsible_person"],
+                    due_on=data["due_on"],
+                    working_days=data["working_days"],
+                ),
             )
         except ServiceError as error:
             form.add_service_error(error)

@@ -224,16 +224,18 @@ def _arrange(town: Unit) -> Arranged:
         rectification_services.open_item(
             actor=office,
             unit=town,
-            village=village,
-            source_kind=SourceKind.ARCHIVE_INSPECTION,
-            source_label="村级档案检查",
-            source_url="",
-            description=description,
-            measures="补齐并由村负责人签字确认",
-            responsible_leader=leader,
-            responsible_unit=village,
-            responsible_person=head,
-            working_days=10,
+            source=rectification_services.ItemSource(
+                kind=SourceKind.ARCHIVE_INSPECTION, label="村级档案检查", url=""
+            ),
+            data=rectification_services.ItemInput(
+                village=village,
+                description=description,
+                measures="补齐并由村负责人签字确认",
+                responsible_leader=leader,
+                responsible_unit=village,
+                responsible_person=head,
+                working_days=10,
+            ),
         )
         for description in ("线索摸排零报告缺两期", "宣传发动记录缺少照片")
     ]

@@ -60,7 +60,18 @@ def open_item(town: Unit, village: Unit) -> OpenItem:
             "working_days": 10,
         }
         values.update(overrides)
-        return services.open_item(actor=User.objects.get(username=actor), **values)
+        unit = values.pop("unit")
+        source = services.ItemSource(
+            kind=values.pop("source_kind"),
+            label=values.pop("source_label"),
+            url=values.pop("source_url"),
+        )
+        return services.open_item(
+            actor=User.objects.get(username=actor),
+            unit=unit,
+            source=source,
+            data=services.ItemInput(**values),
+        )
 
     return make
 

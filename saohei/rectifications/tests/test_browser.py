@@ -19,16 +19,18 @@ def _item_for_cun02() -> RectificationItem:
     return services.open_item(
         actor=User.objects.get(username="banshi"),
         unit=town,
-        village=village,
-        source_kind=SourceKind.ARCHIVE_INSPECTION,
-        source_label="村级档案检查",
-        source_url="",
-        description="谈心谈话记录缺少谈话对象签字",
-        measures="补签并规范记录格式",
-        responsible_leader=User.objects.get(username="shuji"),
-        responsible_unit=village,
-        responsible_person=User.objects.get(username="cun02"),
-        working_days=10,
+        source=services.ItemSource(
+            kind=SourceKind.ARCHIVE_INSPECTION, label="村级档案检查", url=""
+        ),
+        data=services.ItemInput(
+            village=village,
+            description="谈心谈话记录缺少谈话对象签字",
+            measures="补签并规范记录格式",
+            responsible_leader=User.objects.get(username="shuji"),
+            responsible_unit=village,
+            responsible_person=User.objects.get(username="cun02"),
+            working_days=10,
+        ),
     )
 
 
