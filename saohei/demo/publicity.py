@@ -235,16 +235,18 @@ def load_demo_publicity(town: Unit) -> int:
     services.create_schedule(
         actor=office,
         town=town,
-        village=None,
-        kind=kinds[KindCode.LED],
-        place_type=PlaceType.TOWN_CENTRE,
-        place="镇政府广场、港西商贸街 LED 屏",
-        description="扫黑除恶专项斗争宣传标语滚动播放",
-        hours_per_day=LED_HOURS_PER_DAY,
-        screens=LED_SCREENS,
-        starts_on=led_end - timedelta(days=LED_DAYS - 1),
-        ends_on=led_end,
-        handler=office,
+        data=services.ScheduleInput(
+            village=None,
+            kind=kinds[KindCode.LED],
+            place_type=PlaceType.TOWN_CENTRE,
+            place="镇政府广场、港西商贸街 LED 屏",
+            description="扫黑除恶专项斗争宣传标语滚动播放",
+            hours_per_day=LED_HOURS_PER_DAY,
+            screens=LED_SCREENS,
+            starts_on=led_end - timedelta(days=LED_DAYS - 1),
+            ends_on=led_end,
+            handler=office,
+        ),
     )
     created += services.accrue_schedules(today=today, town=town).days
     return created

@@ -57,6 +57,23 @@ class ActivityInput:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class ScheduleInput:
+    """常态化宣传 as the office sets it: a kind counted in hours, where, how many hours a day on
+    how many screens, from when (and until when)."""
+
+    village: Unit | None
+    kind: PublicityKind
+    place_type: str
+    place: str
+    description: str
+    hours_per_day: Decimal
+    screens: int
+    starts_on: date
+    ends_on: date | None
+    handler: User
+
+
 @dataclass
 class AccrualResult:
     schedules: int = 0
@@ -410,57 +427,45 @@ def _accrued_amounts(schedule: PublicitySchedule) -> tuple[Decimal, Decimal | No
 
 
 @transaction.atomic
-def create_schedule(
-    *,
-    actor: User,
-    town: Unit,
-    village: Unit | None,
-    kind: PublicityKind,
-    place_type: str,
-    place: str,
-    description: str,
-    hours_per_day: Decimal,
-    screens: int,
-    starts_on: date,
-    ends_on: date | None,
-    handler: User,
-) -> PublicitySchedule:
+def create_schedule(*, actor: User, town: Unit, data: ScheduleInput) -> PublicitySchedule:
     """常态化宣传 (e.g. LED 10 h/day on 3 screens from a date): the town's office only."""
     if not access.is_office_member(actor, town):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以设置常态化宣传")
-    _check_village(town, village)
-    _check_handler(town, handler)
-    if not (kind.counted_in_hours or kind.hours_label):
+    _check_village(town, data.village)
+    _check_handler(town, data.handler)
+    if not (data.kind.counted_in_hours or data.kind.hours_label):
         raise ServiceError(
-            f"“{kind.name}”不按时长计量，不能设置为每天自动累计（适用于 LED 屏、IP 广播等）",
+            f"“{data.kind.name}”不按时长计量，不能设置为每天自动累计（适用于 LED 屏、IP 广播等）",
             field="kind",
         )
-    if not kind.active:
+    if not data.kind.active:
         raise ServiceError("该宣传形式已停用", field="kind")
-    hours = _amount(hours_per_day, "hours_per_day", "每天小时数", required=True)
+    hours = _amount(data.hours_per_day, "hours_per_day", "每天小时数", required=True)
     assert hours is not None
     if hours > 24:
         raise ServiceError("每天小时数不能超过24", field="hours_per_day")
-    if not 1 <= screens <= 1000:
+    if not 1 <= data.screens <= 1000:
         raise ServiceError("屏幕/终端数应为1至1000", field="screens")
-    if starts_on < EARLIEST_DATE:
+    if data.starts_on < EARLIEST_DATE:
         raise ServiceError(f"开始日期不能早于{EARLIEST_DATE:%Y年%-m月%-d日}", field="starts_on")
-    check_date(starts_on, kind=DateKind.DEADLINE, label="开始日期", field="starts_on")
-    check_date(ends_on, kind=DateKind.DEADLINE, label="结束日期", field="ends_on")
-    if ends_on is not None and ends_on < starts_on:
+    check_date(data.starts_on, kind=DateKind.DEADLINE, label="开始日期", field="starts_on")
+    check_date(data.ends_on, kind=DateKind.DEADLINE, label="结束日期", field="ends_on")
+    if data.ends_on is not None and data.ends_on < data.starts_on:
         raise ServiceError("结束日期不能早于开始日期", field="ends_on")
     schedule = PublicitySchedule.objects.create(
         town=town,
-        village=village,
-        kind=kind,
-        place_type=_check_place_type(place_type),
-        place=checked_text(place, field="place", label="地点", limit=PLACE_LIMIT, required=True),
-        description=checked_text(description, field="description", label="内容", limit=200),
+        village=data.village,
+        kind=data.kind,
+        place_type=_check_place_type(data.place_type),
+        place=checked_text(
+            data.place, field="place", label="地点", limit=PLACE_LIMIT, required=True
+        ),
+        description=checked_text(data.description, field="description", label="内容", limit=200),
         hours_per_day=hours,
-        screens=screens,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        handler=handler,
+        screens=data.screens,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        handler=data.handler,
         created_by=actor,
     )
     _audit(
@@ -468,11 +473,11 @@ def create_schedule(
         actor,
         town,
         schedule,
-        kind=kind.code,
+        kind=data.kind.code,
         hours_per_day=str(hours),
-        screens=screens,
-        starts_on=starts_on.isoformat(),
-        ends_on=ends_on.isoformat() if ends_on else None,
+        screens=data.screens,
+        starts_on=data.starts_on.isoformat(),
+        ends_on=data.ends_on.isoformat() if data.ends_on else None,
     )
     return schedule
 

@@ -399,7 +399,7 @@ def schedule_list_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_schedule(actor=user, town=town, **data)
+            services.create_schedule(actor=user, town=town, data=services.ScheduleInput(**data))
         except ServiceError as error:
             form.add_service_error(error)
         else:

@@ -31,16 +31,18 @@ def _schedule(
     return services.create_schedule(
         actor=office,
         town=town,
-        village=None,
-        kind=kind(code),
-        place_type=PlaceType.TOWN_CENTRE,
-        place="镇政府广场 LED 屏",
-        description="扫黑除恶宣传标语",
-        hours_per_day=Decimal(hours),
-        screens=screens,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        handler=office,
+        data=services.ScheduleInput(
+            village=None,
+            kind=kind(code),
+            place_type=PlaceType.TOWN_CENTRE,
+            place="镇政府广场 LED 屏",
+            description="扫黑除恶宣传标语",
+            hours_per_day=Decimal(hours),
+            screens=screens,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            handler=office,
+        ),
     )
 
 

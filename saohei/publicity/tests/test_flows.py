@@ -171,16 +171,18 @@ def test_village_head_cannot_correct_an_accrued_row(
     services.create_schedule(
         actor=office,
         town=town,
-        village=village,
-        kind=kind("led"),
-        place_type=PlaceType.RURAL,
-        place="村委会 LED 屏",
-        description="",
-        hours_per_day=Decimal(8),
-        screens=1,
-        starts_on=days_ago(2),
-        ends_on=None,
-        handler=office,
+        data=services.ScheduleInput(
+            village=village,
+            kind=kind("led"),
+            place_type=PlaceType.RURAL,
+            place="村委会 LED 屏",
+            description="",
+            hours_per_day=Decimal(8),
+            screens=1,
+            starts_on=days_ago(2),
+            ends_on=None,
+            handler=office,
+        ),
     )
     services.accrue_schedules(today=days_ago(0))
     accrued = PublicityActivity.objects.filter(schedule__isnull=False).first()
@@ -201,16 +203,18 @@ def test_origin_separates_hand_records_from_accrued_days(
     services.create_schedule(
         actor=office,
         town=town,
-        village=village,
-        kind=kind("led"),
-        place_type=PlaceType.RURAL,
-        place="村委会 LED 屏",
-        description="",
-        hours_per_day=Decimal(8),
-        screens=1,
-        starts_on=days_ago(3),
-        ends_on=None,
-        handler=office,
+        data=services.ScheduleInput(
+            village=village,
+            kind=kind("led"),
+            place_type=PlaceType.RURAL,
+            place="村委会 LED 屏",
+            description="",
+            hours_per_day=Decimal(8),
+            screens=1,
+            starts_on=days_ago(3),
+            ends_on=None,
+            handler=office,
+        ),
     )
     services.accrue_schedules(today=days_ago(0))
     manual = set(
