@@ -15,13 +15,13 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
+from saohei.deadlines.queries import list_office_staff
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under, list_people_granted
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -84,7 +84,7 @@ def _text(value: str, field: str, label: str, *, required: bool = True) -> str:
 
 def office_staff_of(item: RectificationItem) -> list[User]:
     """The town's 扫黑办 clerks: they verify a 销号 request and hear of an overdue item."""
-    return list_people_granted(unit=item.unit, roles=frozenset({Role.OFFICE_STAFF}))
+    return list_office_staff(unit=item.unit)
 
 
 def _in_town(unit: Unit, town: Unit) -> bool:
