@@ -7,6 +7,7 @@ the ladder decides which step is due and logs it once (decision 0038).
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TypeVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -49,19 +50,16 @@ def climb_ladder(
     in_three = calendar.add_working_days(today, REMIND_AHEAD_WORKING_DAYS)
     for record in records:
         due = due_on(record)
-
-        def send(kind: ReminderKind, record: Chased = record, due: date = due) -> bool:
-            return _send_once(record, kind=kind, due_on=due, remind=remind)
-
-        if (due == in_three and send(ReminderKind.THREE_DAYS)) or (
-            due == today and send(ReminderKind.DUE_TODAY)
+        send = partial(_send_once, record, due_on=due, remind=remind)
+        if (due == in_three and send(kind=ReminderKind.THREE_DAYS)) or (
+            due == today and send(kind=ReminderKind.DUE_TODAY)
         ):
             run.reminded += 1
         elif due < today:
             if calendar.working_days_between(due, today) >= SUPERVISE_AFTER_WORKING_DAYS:
-                if send(ReminderKind.SUPERVISE):
+                if send(kind=ReminderKind.SUPERVISE):
                     run.supervised += 1
-            elif send(ReminderKind.URGE):
+            elif send(kind=ReminderKind.URGE):
                 run.urged += 1
     return run
 
