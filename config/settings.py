@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "saohei.workdays",
     "saohei.notifications",
     "saohei.vault",
+    "saohei.deadlines",
     "saohei.leads",
     "saohei.cases",
     "saohei.tips",

@@ -8,6 +8,7 @@ from saohei.cases.importing import MAX_IMPORT_ROWS
 from saohei.cases.models import Nature, PersonRole, ReviewConclusion
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import (
+    DATE_INPUT,
     PlatesField,
     SearchField,
     StyledForm,
@@ -15,8 +16,6 @@ from saohei.common.forms import (
     mobile_validator,
 )
 from saohei.organisations.models import Unit
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseFilterForm(StyledForm):

@@ -3,10 +3,9 @@ from decimal import Decimal
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.custody.models import PaymentMethod, RevealReason
 from saohei.custody.services import MAX_REVEAL_NOTE_LENGTH
-from saohei.leads.forms import DATE_INPUT
 from saohei.leads.models import Satisfaction
 
 # A fixed list: free text here would invite a phone number into a record handlers read.

@@ -38,6 +38,7 @@ from saohei.leads.queries import LeadFilters, apply_filters
 from saohei.leads.stats import Tally, list_stats_towns, tally_counts
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.pickers import NO_VILLAGE
 from saohei.publicity.access import visible_activities
 from saohei.publicity.queries import ORIGIN_MANUAL, ActivityFilters, kind_totals
 from saohei.publicity.queries import apply_filters as apply_activity_filters
@@ -69,7 +70,6 @@ DUE_SERIES = [
     ("ok", "未到期", GREEN),
     ("none", "未设时限", GREY),
 ]
-NO_VILLAGE = "none"
 
 
 class Point(TypedDict):

@@ -3,9 +3,8 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import MultipleFileField, MultipleFileInput, StyledForm
 from saohei.inspections.models import ArchiveFolder, Result
-from saohei.leads.forms import MultipleFileField, MultipleFileInput
 from saohei.organisations.models import Unit, UnitKind
 from saohei.organisations.pickers import PeopleChoiceField, people_for
 

@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field, datetime_field
 from saohei.common.forms import (
+    DATE_INPUT,
+    MultipleFileField,
     PlatesField,
     SearchField,
     StyledForm,
@@ -25,31 +27,11 @@ from saohei.leads.models import (
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import (
     PersonChoiceField,
-    TreeOrderedChoices,
     UnitChoiceField,
+    VillageFilterField,
     narrow_by_unit,
     people_for,
 )
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by the service (size, real type)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
 
 # The browser's local draft (static/saohei/idle.js, decision 0019) never holds these: a
 # reporter's identity and a subject's sealed numbers stay off a shared office PC's disk.
@@ -173,44 +155,6 @@ class SubjectPlatesForm(StyledForm):
     """A registered subject's plates, replaced as a whole (`services.set_subject_plates`)."""
 
     plates = PlatesField()
-
-
-# The village filter's value for records tied to no village (镇本级), e.g. from a home-page chart.
-NO_VILLAGE = "none"
-
-
-class _VillageChoices(TreeOrderedChoices):
-    def __iter__(self) -> Any:
-        choices = super().__iter__()
-        if self.field.empty_label is not None:
-            yield next(choices)
-        yield (NO_VILLAGE, getattr(self.field, "no_village_label", ""))
-        yield from choices
-
-    def __len__(self) -> int:
-        return super().__len__() + 1
-
-
-class VillageFilterField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A village of the viewer's scope, or `none`: the records tied to no village."""
-
-    iterator = _VillageChoices
-
-    def __init__(self, *args: Any, no_village_label: str, **kwargs: Any) -> None:
-        self.no_village_label = no_village_label
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value: Any) -> Any:
-        if value == NO_VILLAGE:
-            return NO_VILLAGE
-        return super().to_python(value)
-
-
-def village_filter(value: Any) -> tuple[int | None, bool]:
-    """A cleaned `VillageFilterField` value as (village id, whether only records without one)."""
-    if value == NO_VILLAGE:
-        return None, True
-    return (value.pk if value else None), False
 
 
 # Due states a list can filter on; the home page's charts link to each of them.

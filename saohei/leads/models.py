@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 from saohei.common.models import SealedIdentity, VehiclePlate
+from saohei.deadlines.models import ReminderLog
 from saohei.organisations.models import Unit
 
 
@@ -234,6 +236,9 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The steps of the deadline ladder already sent (`deadlines`); deleted with the record.
+    reminders = GenericRelation(ReminderLog)
 
     objects = LeadQuerySet.as_manager()
 
@@ -523,29 +528,3 @@ class LeadLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} ↔ {self.other}"
-
-
-class ReminderKind(models.TextChoices):
-    THREE_DAYS = "t_minus_3", "到期前3个工作日提醒"
-    DUE_TODAY = "due_today", "当日到期提醒"
-    URGE = "urge", "催办"
-    SUPERVISE = "supervise", "督办"
-
-
-class ReminderLog(models.Model):
-    """One row per reminder sent, so the hourly job never sends the same one twice."""
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-    due_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lead", "kind", "due_on"], name="one_reminder_per_deadline"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lead} {self.get_kind_display()}"

@@ -8,11 +8,11 @@ official stays with the leaders.
 from django.urls import reverse
 
 from saohei.common.roles import Role
+from saohei.deadlines.queries import list_leaders, list_office_staff
 from saohei.leads import access
 from saohei.leads.models import Lead
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import User
-from saohei.organisations.queries import list_people_granted
 
 
 def lead_url(lead: Lead) -> str:
@@ -28,13 +28,14 @@ def lead_label(lead: Lead) -> str:
 
 def office_staff_for(lead: Lead) -> list[User]:
     """The town's 扫黑办 who may open this lead (not those of a lead about an official)."""
-    staff = list_people_granted(unit=lead.unit, roles=frozenset({Role.OFFICE_STAFF}))
+    # The office rule of every deadline (`deadlines.queries`), narrowed by the lead's own secrecy.
+    staff = list_office_staff(unit=lead.unit)
     return [user for user in staff if access.can_manage_lead(user, lead)]
 
 
 def leaders_for(lead: Lead) -> list[User]:
     """The town's 组长 and 副组长: they sign off, and see every lead of the town."""
-    return list_people_granted(unit=lead.unit, roles=access.SIGN_OFF_ROLES)
+    return list_leaders(unit=lead.unit)
 
 
 def handling_side_for(lead: Lead) -> list[User]:

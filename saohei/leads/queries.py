@@ -13,6 +13,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.paging import keyset_page
 from saohei.common.pii import blind_index, clean_id_number, clean_mobile
 from saohei.common.search import People, SearchFields, apply_search
+from saohei.deadlines.queries import amber_threshold as deadline_amber_threshold
 from saohei.leads.access import visible_leads
 from saohei.leads.models import (
     OPEN_STATUSES,
@@ -24,12 +25,9 @@ from saohei.leads.models import (
     Subject,
 )
 from saohei.organisations.models import Unit, User
-from saohei.workdays.calendar import add_working_days
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-# Deadlines within this many working days show amber.
-AMBER_WORKING_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class LeadFilters:
 
 
 def amber_threshold(today: date | None = None) -> date:
-    return add_working_days(today or timezone.localdate(), AMBER_WORKING_DAYS)
+    return deadline_amber_threshold(today or timezone.localdate())
 
 
 def due_state(lead: Lead, *, today: date, threshold: date) -> str:

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from saohei.common.access import role_required
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.leads import stats
 from saohei.leads.access import visible_leads
-from saohei.leads.forms import DATE_INPUT
 from saohei.organisations.models import Unit, User
 
 

@@ -43,12 +43,12 @@ from saohei.leads.forms import (
     SubjectFormSet,
     SubjectPlatesForm,
     TextForm,
-    village_filter,
 )
 from saohei.leads.models import Lead, Status, Subject
 from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
 from saohei.organisations.models import User
+from saohei.organisations.pickers import village_filter
 from saohei.workdays.calendar import deadline_warning
 
 Actor = User

@@ -1,4 +1,5 @@
-"""Deadline reminders for meeting tasks (任务), on the ladder leads and the ledger use; idempotent.
+"""Deadline reminders for meeting tasks (任务), on the one ladder of every deadline
+(`deadlines.ladder`); idempotent.
 
 T-3 and T-0 to the assignee; once overdue a 催办 to the assignee and whoever handed the task on;
 after `SUPERVISE_AFTER_WORKING_DAYS` a 督办 to the town's leaders as well. Done tasks are not
@@ -7,40 +8,20 @@ chased.
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
-
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
-from saohei.common.roles import Role
-from saohei.leads.deadlines import ReminderRun, climb_ladder
-from saohei.leads.models import ReminderKind
-from saohei.meetings.models import Task, TaskReminder, TaskStatus
+from saohei.deadlines.ladder import REMIND_AHEAD_WORKING_DAYS, ReminderRun, climb_ladder
+from saohei.deadlines.models import ReminderKind
+from saohei.deadlines.queries import list_leaders
+from saohei.meetings.models import Task, TaskStatus
 from saohei.meetings.services import task_label, task_url
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
-from saohei.organisations.models import User
-from saohei.organisations.queries import list_people_granted
 from saohei.workdays.calendar import WorkingCalendar
 
 
-def _leaders(task: Task) -> list[User]:
-    return list_people_granted(unit=task.unit, roles=frozenset({Role.LEADER, Role.DEPUTY_LEADER}))
-
-
-def _once(task: Task, kind: ReminderKind) -> bool:
-    """Record the reminder; False when it was already sent for this deadline."""
-    try:
-        with transaction.atomic():
-            TaskReminder.objects.create(task=task, kind=kind, due_on=task.due_on)
-    except IntegrityError:
-        return False
-    return True
-
-
-@transaction.atomic
-def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalendar) -> bool:
-    if not _once(task, kind):
-        return False
+def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalendar) -> None:
+    """Send one step of the ladder to the task's people; the ladder has logged it."""
     subject = task.decision.text[:40]
     if kind in (ReminderKind.THREE_DAYS, ReminderKind.DUE_TODAY):
         notify(
@@ -51,9 +32,13 @@ def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalend
             url=task_url(task),
             kind=NotificationKind.REMINDER,
         )
-        return True
+        return
     supervise = kind == ReminderKind.SUPERVISE
-    recipients = [task.assignee, task.created_by, *(_leaders(task) if supervise else [])]
+    recipients = [
+        task.assignee,
+        task.created_by,
+        *(list_leaders(unit=task.unit) if supervise else []),
+    ]
     label = "督办" if supervise else "催办"
     notify(
         recipients=recipients,
@@ -69,13 +54,12 @@ def _remind(task: Task, kind: ReminderKind, today: date, calendar: WorkingCalend
         target=task.decision.meeting,
         details={"task": task.pk, "level": label},
     )
-    return True
 
 
 def run_task_reminders(*, today: date) -> ReminderRun:
     """The ladder over every open task due within three working days or overdue."""
     calendar = WorkingCalendar()
-    in_three = calendar.add_working_days(today, 3)
+    in_three = calendar.add_working_days(today, REMIND_AHEAD_WORKING_DAYS)
     tasks = Task.objects.filter(status=TaskStatus.OPEN, due_on__lte=in_three).select_related(
         "unit", "assignee", "created_by", "decision__meeting"
     )

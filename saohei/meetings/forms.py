@@ -3,8 +3,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
-from saohei.leads.forms import DATE_INPUT
+from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.leads.models import Lead
 from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement

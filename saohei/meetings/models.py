@@ -1,9 +1,11 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
-from saohei.leads.models import Lead, ReminderKind
+from saohei.deadlines.models import ReminderLog
+from saohei.leads.models import Lead
 from saohei.organisations.models import Unit
 from saohei.rectifications.models import RectificationItem
 
@@ -176,6 +178,9 @@ class Task(models.Model):
     )
     created_at = models.DateTimeField("交办时间", auto_now_add=True)
 
+    # The steps of the deadline ladder already sent (`deadlines`); deleted with the record.
+    reminders = GenericRelation(ReminderLog)
+
     objects = TaskQuerySet.as_manager()
 
     class Meta:
@@ -304,22 +309,3 @@ class SelfInspectionProblem(models.Model):
 
     def __str__(self) -> str:
         return self.description[:30]
-
-
-class TaskReminder(models.Model):
-    """One row per reminder sent for a task's deadline, so the hourly job never repeats one."""
-
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-    due_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["task", "kind", "due_on"], name="one_task_reminder_per_deadline"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task} {self.kind} {self.due_on}"

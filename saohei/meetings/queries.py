@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from saohei.common.dates import is_displayable
 from saohei.common.search import People, SearchFields, apply_search
-from saohei.leads.queries import AMBER_WORKING_DAYS
+
+# Tasks show amber in the one window of every deadline, as on the ledger.
+from saohei.deadlines.queries import amber_threshold as amber_threshold
 from saohei.meetings import access
 from saohei.meetings.models import (
     Frequency,
@@ -22,7 +24,6 @@ from saohei.meetings.models import (
     TaskStatus,
 )
 from saohei.organisations.models import User
-from saohei.workdays.calendar import add_working_days
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +128,6 @@ def list_schedule_statuses(user: User, *, today: date) -> list[ScheduleStatus]:
 # Task list filters: which tasks, and whose.
 TASK_STATES = {"open": "进行中", "overdue": "已逾期", "done": "已完成"}
 TASK_LIMIT = 500
-
-
-def amber_threshold(today: date) -> date:
-    """Tasks due within this many working days show amber, as on the ledger."""
-    return add_working_days(today, AMBER_WORKING_DAYS)
 
 
 def task_due_state(task: Task, *, today: date, threshold: date) -> str:

@@ -163,3 +163,41 @@ def narrow_by_unit(form: StyledForm, *, person: str, unit: str) -> None:
             bound.add_error(person, OUTSIDE_UNIT)
 
     form.add_cross_check(refuse_outside)
+
+
+# The village filter's value for records tied to no village (镇本级), e.g. from a home-page chart.
+NO_VILLAGE = "none"
+
+
+class _VillageChoices(TreeOrderedChoices):
+    def __iter__(self) -> Any:
+        choices = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(choices)
+        yield (NO_VILLAGE, getattr(self.field, "no_village_label", ""))
+        yield from choices
+
+    def __len__(self) -> int:
+        return super().__len__() + 1
+
+
+class VillageFilterField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A village of the viewer's scope, or `none`: the records tied to no village."""
+
+    iterator = _VillageChoices
+
+    def __init__(self, *args: Any, no_village_label: str, **kwargs: Any) -> None:
+        self.no_village_label = no_village_label
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value == NO_VILLAGE:
+            return NO_VILLAGE
+        return super().to_python(value)
+
+
+def village_filter(value: Any) -> tuple[int | None, bool]:
+    """A cleaned `VillageFilterField` value as (village id, whether only records without one)."""
+    if value == NO_VILLAGE:
+        return None, True
+    return (value.pk if value else None), False

@@ -4,8 +4,12 @@ from typing import Any
 
 from django import forms
 
-from saohei.common.forms import StyledForm, id_number_validator, mobile_validator
-from saohei.leads.forms import MultipleFileField
+from saohei.common.forms import (
+    MultipleFileField,
+    StyledForm,
+    id_number_validator,
+    mobile_validator,
+)
 from saohei.leads.models import DictionaryEntry, DictionaryKind, SubjectRole
 from saohei.organisations.models import Unit, UnitQuerySet
 from saohei.tips.services import MAX_TEXT_CHARS, MAX_TIP_FILE_BYTES, MAX_TIP_FILES, MAX_TIP_PERSONS

@@ -4,8 +4,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import SearchField, StyledForm
-from saohei.leads.forms import MultipleFileField, MultipleFileInput
+from saohei.common.forms import MultipleFileField, MultipleFileInput, SearchField, StyledForm
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
 from saohei.publicity.models import PlaceType, PublicityKind

@@ -3,13 +3,19 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import SearchField, StyledForm
+from saohei.common.forms import (
+    DATE_INPUT,
+    MultipleFileField,
+    MultipleFileInput,
+    SearchField,
+    StyledForm,
+)
 from saohei.common.roles import Role
-from saohei.leads.forms import DATE_INPUT, MultipleFileField, MultipleFileInput, VillageFilterField
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import (
     PersonChoiceField,
     UnitChoiceField,
+    VillageFilterField,
     narrow_by_unit,
     people_for,
 )

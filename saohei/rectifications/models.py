@@ -1,9 +1,10 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
-from saohei.leads.models import ReminderKind
+from saohei.deadlines.models import ReminderLog
 from saohei.organisations.models import Unit
 
 
@@ -125,6 +126,9 @@ class RectificationItem(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The steps of the deadline ladder already sent (`deadlines`); deleted with the record.
+    reminders = GenericRelation(ReminderLog)
+
     objects = RectificationItemQuerySet.as_manager()
 
     class Meta:
@@ -223,23 +227,3 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class ReminderLog(models.Model):
-    """One row per reminder sent, so the hourly job never sends the same one twice."""
-
-    item = models.ForeignKey(RectificationItem, on_delete=models.CASCADE, related_name="reminders")
-    # The leads' ladder: T-3, T-0, 催办, 督办.
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-    due_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["item", "kind", "due_on"], name="one_rectification_reminder_per_deadline"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item} {self.kind}"

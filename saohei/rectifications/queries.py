@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from saohei.common.paging import KeysetPage, keyset_page
 from saohei.common.search import SearchFields, apply_search
-from saohei.leads.queries import AMBER_WORKING_DAYS
+
+# The one amber window of every deadline, read here by the ledger's views and API.
+from saohei.deadlines.queries import amber_threshold as amber_threshold
 from saohei.organisations.models import User
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import (
@@ -18,7 +20,6 @@ from saohei.rectifications.models import (
     SourceKind,
     Status,
 )
-from saohei.workdays.calendar import add_working_days
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -46,10 +47,6 @@ SEARCH_FIELDS = SearchFields(
         "responsible_unit__name",
     )
 )
-
-
-def amber_threshold(today: date) -> date:
-    return add_working_days(today, AMBER_WORKING_DAYS)
 
 
 def due_state(item: RectificationItem, *, today: date, threshold: date) -> str:

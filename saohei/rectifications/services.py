@@ -16,14 +16,14 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
+from saohei.deadlines.queries import list_office_staff
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under, list_people_granted
+from saohei.organisations.queries import is_case_worker_under
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -77,7 +77,7 @@ def _require_status(item: RectificationItem, allowed: Status, doing: str) -> Non
 
 def office_staff_of(item: RectificationItem) -> list[User]:
     """The town's 扫黑办 clerks: they verify a 销号 request and hear of an overdue item."""
-    return list_people_granted(unit=item.unit, roles=frozenset({Role.OFFICE_STAFF}))
+    return list_office_staff(unit=item.unit)
 
 
 def _in_town(unit: Unit, town: Unit) -> bool:

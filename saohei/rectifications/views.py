@@ -18,9 +18,9 @@ from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
-from saohei.leads.forms import village_filter
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.pickers import village_filter
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.exports import ledger_rows, write_ledger
 from saohei.rectifications.forms import (

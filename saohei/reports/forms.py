@@ -4,12 +4,11 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind
-from saohei.common.forms import StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.meetings.models import MeetingKind
 from saohei.organisations.models import Unit
 from saohei.reports.statistics import Period, PeriodKind
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A report's year: from the floor of the dates the platform reasons about (common.dates).
 EARLIEST_YEAR = DateKind.PERIOD.value.floor.year
 

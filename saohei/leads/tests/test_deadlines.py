@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.deadlines.models import ReminderLog
 from saohei.leads.deadlines import run_deadline_reminders
-from saohei.leads.models import Lead, ReminderLog
+from saohei.leads.models import Lead
 from saohei.notifications.models import Notification
 from saohei.workdays.calendar import add_working_days
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common import uploads
-from saohei.leads.models import ReminderKind
+from saohei.deadlines.models import ReminderKind
 from saohei.notifications.models import Notification
 from saohei.organisations.models import Unit, User
 from saohei.rectifications import queries
