@@ -10,11 +10,9 @@ from saohei.analysis.services import REASON_MAX_LENGTH, SETTING_BOUNDS
 from saohei.analysis.vetting import MAX_CANDIDATES
 from saohei.common.dates import DateKind, date_field
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, mobile_validator
+from saohei.common.forms import DATE_INPUT, StyledForm, mobile_validator
 from saohei.meetings.models import Meeting
 from saohei.organisations.models import Unit
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class ChartWindowForm(StyledForm):

@@ -11,10 +11,9 @@ from saohei.cases.access import case_towns
 from saohei.cases.models import Nature
 from saohei.cases.queries import villages_for
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.organisations.models import Unit, User
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # More than any real group offends together; past it the list would be empty anyway.
 MAX_MIN_TOGETHER = 50
 
