@@ -21,6 +21,7 @@ from saohei.common.forms import SearchForm
 from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, list_office_towns
 
 READ_ROLES = (
     Role.LEADER,
@@ -30,8 +31,7 @@ READ_ROLES = (
     Role.POLICE_OFFICER,
     Role.SUPERVISOR,
 )
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
-TOWN_READERS = (*OFFICE, Role.SUPERVISOR)
+TOWN_READERS = (*OFFICE_ROLES, Role.SUPERVISOR)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -39,7 +39,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _office_town(user: User) -> Unit:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不是镇扫黑办工作人员或领导小组成员")
     return towns[0]
@@ -76,7 +76,7 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     context: dict[str, Any] = {
         "talks": page.rows,
         "page": page,
@@ -94,7 +94,7 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accountability/talk_list.html", context)
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def talk_create_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     town = _office_town(user)
@@ -158,7 +158,7 @@ def talk_detail_view(request: HttpRequest, talk_id: int) -> HttpResponse:
     return render(request, "accountability/talk_detail.html", context)
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def talk_edit_view(request: HttpRequest, talk_id: int) -> HttpResponse:
     """更正谈话记录: the office corrects a saved record; a reviewed one goes back to review."""
     user = _actor(request)

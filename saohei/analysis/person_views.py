@@ -37,9 +37,8 @@ from saohei.common.paging import query_without_cursor
 from saohei.common.views import submit_action_form
 from saohei.leads import access as lead_access
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips import access as tip_access
-
-OFFICE_ROLES = lead_access.OFFICE_ROLES
 
 
 def _actor(request: HttpRequest) -> User:

@@ -44,6 +44,7 @@ from saohei.meetings.access import visible_meetings
 from saohei.meetings.models import MeetingKind
 from saohei.organisations.access import content_units
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips import access as tip_access
 from saohei.tips.models import TipStatus
 from saohei.vault.queries import open_reporter_identity
@@ -144,7 +145,7 @@ def _page(
 
 
 @require_GET
-@role_required(*lead_access.OFFICE_ROLES)
+@role_required(*OFFICE_ROLES)
 def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     lead = lead_access.get_lead_for_user(user, lead_id)
@@ -338,7 +339,7 @@ def prompt_list_view(request: HttpRequest) -> HttpResponse:
             "levels": PromptLevel.choices,
             "statuses": PromptStatus.choices,
             # The office reads the thresholds; changing them needs every town in scope.
-            "can_open_settings": user.has_any_role(lead_access.OFFICE_ROLES),
+            "can_open_settings": user.has_any_role(OFFICE_ROLES),
         },
     )
 
@@ -430,7 +431,7 @@ def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*lead_access.OFFICE_ROLES)
+@role_required(*OFFICE_ROLES)
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     current = current_settings()

@@ -16,6 +16,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_office_member
 
 router = Router(tags=["档案检查"])
 
@@ -116,7 +117,7 @@ def _detail(user: User, inspection: InspectionRound) -> RoundDetailOut:
 
 def _require_office(user: User, inspection: InspectionRound) -> None:
     """Called after the scoped fetch: 404 outside the reader's scope comes first, then 403."""
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记或修改检查结果")
 
 
@@ -129,7 +130,7 @@ def list_rounds(request: HttpRequest) -> list[RoundSummaryOut]:
 def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOut]:
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.is_office_member(user, town):
+    if town is None or not is_office_member(user, town):
         raise ActionNotAllowed("只能为本镇登记档案检查", field="unit_id")
     villages = list(Unit.objects.filter(parent=town, pk__in=payload.village_ids))
     if len(villages) != len(set(payload.village_ids)):

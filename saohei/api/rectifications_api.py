@@ -14,6 +14,7 @@ from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.models import RectificationItem
 
@@ -205,7 +206,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     """Units and people are looked up within the town only; the service checks the actor."""
     user = _user(request)
     town = Unit.objects.filter(pk=payload.unit_id, kind=UnitKind.TOWN).first()
-    if town is None or not access.is_office_member(user, town):
+    if town is None or not is_office_member(user, town):
         raise ActionNotAllowed("只能为本镇登记整改事项", field="unit_id")
     units = Unit.objects.subtree_of(town)
     people = User.objects.filter(unit__in=units)

@@ -20,6 +20,7 @@ from saohei.common.paging import query_without_cursor
 from saohei.common.suggestions import suggested_initial
 from saohei.common.views import ask_for_files_again, form_page
 from saohei.organisations.models import Unit, UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES
 
 # The page lists this many of a failed import's errors; the command prints them all.
 ERRORS_SHOWN = 500
@@ -146,7 +147,7 @@ def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_detail(request, case, form=form)
 
 
-@role_required(*access.OFFICE_ROLES)
+@role_required(*OFFICE_ROLES)
 def add_person_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """加入涉案人员: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
     user = _actor(request)

@@ -35,6 +35,7 @@ from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Lead, Status
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import units_above, users_holding
 from saohei.vault.queries import ReporterDetails, open_reporter_identity
 from saohei.vault.screening import refuse_identity_in
 
@@ -142,14 +143,7 @@ def _check_first_reporter(lead: Lead) -> None:
 
 
 def _leaders_of(unit: Unit) -> list[User]:
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/")]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit_id__in=ancestor_ids,
-        )
-    )
+    return list(users_holding({Role.LEADER, Role.DEPUTY_LEADER}, on=units_above(unit)))
 
 
 @transaction.atomic

@@ -8,9 +8,9 @@ from saohei.analysis import queries as analysis_queries
 from saohei.home import queries
 from saohei.home.dashboard import get_dashboard
 from saohei.home.waiting import waiting_for
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.queries import open_instructions_for, work_summary
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 @login_required

@@ -27,6 +27,7 @@ from saohei.inspections.forms import (
 )
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
 READ_ROLES = (
     Role.LEADER,
@@ -35,7 +36,6 @@ READ_ROLES = (
     Role.VILLAGE_HEAD,
     Role.SUPERVISOR,
 )
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -60,16 +60,16 @@ def round_list_view(request: HttpRequest) -> HttpResponse:
         "search_form": search_form,
         "keep": [],
         "query": text,
-        "is_office": bool(access.office_towns(user)),
+        "is_office": bool(list_office_towns(user)),
         "villages": access.headed_villages(user),
     }
     return render(request, "inspections/round_list.html", context)
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def round_create_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不能登记档案检查")
     town = towns[0]
@@ -100,7 +100,7 @@ def round_detail_view(request: HttpRequest, round_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = access.get_round_for_user(user, round_id)
     villages = access.visible_villages(user, inspection)
-    is_office = access.is_office_member(user, inspection.unit)
+    is_office = is_office_member(user, inspection.unit)
     context = {
         "inspection": inspection,
         "villages": villages,
@@ -120,7 +120,7 @@ def _findings_for_page(user: User, inspection: InspectionRound) -> QuerySet[Find
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = access.get_round_for_user(user, round_id)
@@ -153,12 +153,12 @@ def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "inspections/round_detail.html", context, status=400)
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def checklist_view(request: HttpRequest, round_id: int, village_id: int) -> HttpResponse:
     """检查清单: a village's whole checklist on one page, 合格 by default, one submit."""
     user = _actor(request)
     inspection = access.get_round_for_user(user, round_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
     village = access.get_village_for_user(user, inspection, village_id)
     folders = queries.list_folders_to_record(inspection, village)
@@ -218,13 +218,13 @@ def _record_checklist(
     return True
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def finding_edit_view(request: HttpRequest, round_id: int, finding_id: int) -> HttpResponse:
     """更正检查结果: result and note, or photos added; an item already opened is not rewritten."""
     user = _actor(request)
     inspection = access.get_round_for_user(user, round_id)
     finding = access.get_finding_for_user(user, inspection, finding_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以修改检查结果")
     form = FindingEditForm(
         request.POST or None, initial={"result": finding.result, "note": finding.note}
@@ -327,11 +327,11 @@ def village_status_view(request: HttpRequest, village_id: int) -> HttpResponse:
     )
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def folder_list_view(request: HttpRequest) -> HttpResponse:
     """The checklist: every folder with its order and whether it is used in new findings."""
     user = _actor(request)
-    if not access.office_towns(user):
+    if not list_office_towns(user):
         raise PermissionDenied("您不能修改档案检查项目")
     folder = None
     folder_id = request.POST.get("folder_id", "") or request.GET.get("edit", "")

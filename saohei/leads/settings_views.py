@@ -11,10 +11,10 @@ from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads import settings_services
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, Source, SourceTimeLimit
 from saohei.leads.queries import time_limit_for
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 class EntryForm(StyledForm):

@@ -49,6 +49,7 @@ from saohei.leads.models import Lead, Status, Subject
 from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 from saohei.workdays.calendar import deadline_warning
 
 Actor = User
@@ -213,7 +214,7 @@ def _lead_page(
 ) -> HttpResponse:
     """The lead with the forms this user may submit; `bound_form` is the one just refused, as
     (context name, form), shown with what was typed and its errors."""
-    is_office = access.is_office_member(user, lead.unit)
+    is_office = is_office_member(user, lead.unit)
     can_sign = access.can_sign_off(user, lead)
     can_investigate = access.can_investigate(user, lead)
     today = timezone.localdate()
@@ -553,7 +554,7 @@ def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
-@role_required(*access.OFFICE_ROLES)
+@role_required(*OFFICE_ROLES)
 def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     """添加被反映人: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
     user = _actor(request)
@@ -671,7 +672,7 @@ def attachment_download_view(
 def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> HttpResponse:
     user = _actor(request)
     lead = access.get_lead_for_user(user, lead_id)
-    if not access.is_office_member(user, lead.unit):
+    if not is_office_member(user, lead.unit):
         raise Http404("反馈报告不存在")
     feedback = lead.feedbacks.filter(pk=feedback_id).first()
     if feedback is None:

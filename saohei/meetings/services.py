@@ -41,7 +41,7 @@ from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import is_case_worker_under, is_office_member
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import RectificationItem, SourceKind
 from saohei.workdays.calendar import add_working_days
@@ -108,7 +108,7 @@ def _text(
 def _require_office(actor: User, unit: Unit) -> None:
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("应登记在镇（街道）", field="unit")
-    if not access.is_office_member(actor, unit):
+    if not is_office_member(actor, unit):
         raise ActionNotAllowed(NOT_OFFICE)
 
 

@@ -15,7 +15,6 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.paging import keyset_page, query_without_cursor
-from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
@@ -43,8 +42,8 @@ from saohei.meetings.models import (
     Task,
 )
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
 RECORD = tuple(access.RECORD_ROLES)
 
 
@@ -53,7 +52,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _town(user: User) -> Unit:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不能登记会议")
     return towns[0]
@@ -61,7 +60,7 @@ def _town(user: User) -> Unit:
 
 def _office_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = access.get_meeting_for_user(user, meeting_id)
-    if not access.is_office_member(user, meeting.unit):
+    if not is_office_member(user, meeting.unit):
         raise PermissionDenied("只有本镇扫黑办或领导小组可以修改会议记录")
     return meeting
 
@@ -81,7 +80,7 @@ def _office_decision(user: User, meeting_id: int, decision_id: int) -> MeetingDe
 
 def _office_inspection(user: User, inspection_id: int) -> SelfInspection:
     inspection = access.get_self_inspection_for_user(user, inspection_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办或领导小组可以修改自查记录")
     return inspection
 
@@ -118,7 +117,7 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
             "keep": [("kind", kind)] if kind in MeetingKind.values else [],
             "query": text,
             "statuses": statuses,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": bool(record_towns),
             "show_town": len(record_towns) > 1,
         },
@@ -136,7 +135,7 @@ def _materials(form: MeetingForm) -> list[services.MaterialIn]:
     ]
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def meeting_create_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     town = _town(user)
@@ -169,7 +168,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/meeting_form.html", {"form": form, "town": town})
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = _office_meeting(user, meeting_id)
@@ -237,7 +236,7 @@ def _meeting_page(
 ) -> HttpResponse:
     """The meeting with the forms the office may submit; `bound_form` is the one just refused,
     as (context name, form), shown with what was typed and its errors."""
-    is_office = access.is_office_member(user, meeting.unit)
+    is_office = is_office_member(user, meeting.unit)
     reads_record = access.reads_full_record(user, meeting.unit)
     context: dict[str, Any] = {
         "meeting": meeting,
@@ -278,7 +277,7 @@ def _meeting_page(
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def decision_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = _office_meeting(user, meeting_id)
@@ -329,7 +328,7 @@ def _decision_page(
     return render(request, "meetings/decision_detail.html", context)
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def decision_detail_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     decision = _office_decision(_actor(request), meeting_id, decision_id)
     return _decision_page(request, decision)
@@ -358,7 +357,7 @@ def _decision_action(
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         services.edit_decision(actor=user, decision=decision, **data)
@@ -377,7 +376,7 @@ def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         task = services.decision_to_task(actor=user, decision=decision, **data)
@@ -396,7 +395,7 @@ def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         item = services.decision_to_rectification(actor=user, decision=decision, **data)
@@ -451,7 +450,7 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "limit": queries.TASK_LIMIT,
             "scope": scope,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": reads_record,
         },
         status=status,
@@ -508,7 +507,7 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _actor(request)
     meeting = _office_meeting(user, meeting_id)
@@ -564,14 +563,14 @@ def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
         "meetings/self_inspection_list.html",
         {
             "inspections": inspections,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": True,
             "show_town": len(record_towns) > 1,
         },
     )
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     town = _town(user)
@@ -613,7 +612,7 @@ def _self_inspection_page(
 ) -> HttpResponse:
     """The checklist with a self-assessment form per requirement and the problem form;
     `bound_form` is the one just refused (`r<id>` for a requirement's, or `problem_form`)."""
-    is_office = access.is_office_member(user, inspection.unit)
+    is_office = is_office_member(user, inspection.unit)
     requirements = list(inspection.requirements.all())
     refused = dict([bound_form]) if bound_form else {}
     rows = [
@@ -649,7 +648,7 @@ def _self_inspection_page(
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = _office_inspection(user, inspection_id)
@@ -673,7 +672,7 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
 
 
 @require_POST
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = _actor(request)
     inspection = _office_inspection(user, inspection_id)
@@ -693,7 +692,7 @@ def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     )
 
 
-@role_required(*OFFICE)
+@role_required(*OFFICE_ROLES)
 def schedule_view(request: HttpRequest) -> HttpResponse:
     """例会安排: the town's schedules and a form to set one (one per meeting kind)."""
     user = _actor(request)

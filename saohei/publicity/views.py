@@ -22,6 +22,12 @@ from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import (
+    OFFICE_ROLES,
+    is_office_member,
+    is_office_member_anywhere,
+    list_office_towns,
+)
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
 from saohei.publicity.forms import (
@@ -36,7 +42,6 @@ from saohei.publicity.forms import (
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
-OFFICE_ROLES = tuple(access.OFFICE_ROLES)
 FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin", "q")
 
 
@@ -46,7 +51,7 @@ def _actor(request: HttpRequest) -> User:
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """Render with `is_office`, which shows the office-only tabs."""
-    context["is_office"] = access.is_office_anywhere(_actor(request))
+    context["is_office"] = is_office_member_anywhere(_actor(request))
     return render(request, template, context)
 
 
@@ -89,7 +94,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             "count": queries.capped_count(activities),
             "totals": [row for row in queries.kind_totals(activities) if row.activities],
             "base_query": query_without_cursor(request),
-            "can_record": bool(access.recordable_villages(user) or access.office_towns(user)),
+            "can_record": bool(access.recordable_villages(user) or list_office_towns(user)),
         },
     )
 
@@ -159,7 +164,7 @@ def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
 
 def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
     people = User.objects.filter(is_active=True).case_workers().select_related("unit")
-    if access.is_office_member(user, town):
+    if is_office_member(user, town):
         people = people.filter(unit__path__startswith=town.path)
     else:
         people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
@@ -167,7 +172,7 @@ def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
 
 
 def _town_for(user: User, villages: list[Unit]) -> Unit | None:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if towns:
         return towns[0]
     if villages:
@@ -197,7 +202,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
     town = _town_for(user, villages)
     if town is None:
         raise PermissionDenied("您不能登记宣传活动")
-    is_office = access.is_office_member(user, town)
+    is_office = is_office_member(user, town)
     villages = [village for village in villages if village.parent_id == town.pk]
     initial: dict[str, Any] = {"occurred_on": timezone.localdate(), "handler": user.pk}
     if not is_office and villages:
@@ -270,7 +275,7 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
     if not access.can_correct(user, activity) or activity.is_voided:
         raise PermissionDenied("您不能更正这条宣传活动")
     town = activity.town
-    is_office = access.is_office_member(user, town)
+    is_office = is_office_member(user, town)
     villages = [v for v in access.recordable_villages(user) if v.parent_id == town.pk]
     form = CorrectionForm(
         request.POST or None,
@@ -391,7 +396,7 @@ def _schedule_kinds() -> Any:
 @role_required(*READ_ROLES)
 def schedule_list_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     town = towns[0] if towns else None
     form = _schedule_form(user, town, request.POST or None) if town is not None else None
     if town is None and request.method == "POST":
@@ -427,7 +432,7 @@ def _schedules_page(
 ) -> HttpResponse:
     """The schedules with their totals, a stop form on each running one and the new-schedule
     form; `refused_stop` is (schedule id, form) for a refused 停止, shown in its row as typed."""
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if form is None and towns:
         form = _schedule_form(user, towns[0], None)
     schedules = access.visible_schedules(user)
@@ -497,7 +502,7 @@ def accrue_view(request: HttpRequest) -> HttpResponse:
     """立即累计: what the hourly job would do, for the user's towns, now."""
     user = _actor(request)
     days = 0
-    for town in access.office_towns(user):
+    for town in list_office_towns(user):
         days += services.accrue_schedules(today=timezone.localdate(), actor=user, town=town).days
     messages.success(request, f"已累计 {days} 天的常态化宣传。" if days else "没有需要累计的天数。")
     return redirect("publicity:schedules")

@@ -13,6 +13,7 @@ from saohei.organisations.pickers import (
     narrow_by_unit,
     people_for,
 )
+from saohei.organisations.queries import users_holding
 from saohei.rectifications.models import SourceKind, Status
 
 
@@ -84,9 +85,7 @@ class ItemForm(StyledForm):
         self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
         self.set_queryset(
             "responsible_leader",
-            people_for(town)
-            .filter(role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER], role_grants__unit=town)
-            .distinct(),
+            users_holding({Role.LEADER, Role.DEPUTY_LEADER}, on=town, among=people_for(town)),
         )
         self.set_queryset(
             "responsible_unit", Unit.objects.subtree_of(town).active().order_by("path")

@@ -21,7 +21,12 @@ from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under, list_people_granted
+from saohei.organisations.queries import (
+    is_case_worker_under,
+    is_office_member,
+    list_people_granted,
+    users_holding,
+)
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -114,7 +119,7 @@ def open_item(
     owner's notice replaces the earlier unread one instead of arriving as a second."""
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("整改事项应登记在镇（街道）", field="unit")
-    if not access.is_office_member(actor, unit):
+    if not is_office_member(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以列入整改台账")
     if source_kind not in SourceKind.values:
         raise ServiceError("问题来源不正确", field="source_kind")
@@ -128,7 +133,7 @@ def open_item(
         raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit")
     if not (
         responsible_leader.is_active
-        and responsible_leader.role_grants.filter(role__in=access.LEADER_ROLES, unit=unit).exists()
+        and users_holding(access.LEADER_ROLES, on=unit).filter(pk=responsible_leader.pk).exists()
     ):
         raise ServiceError("责任领导须为本镇领导小组组长或副组长", field="responsible_leader")
     if not (is_case_worker_under(responsible_person, unit)):

@@ -21,6 +21,7 @@ from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads.forms import village_filter
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.exports import ledger_rows, write_ledger
 from saohei.rectifications.forms import (
@@ -195,7 +196,7 @@ def _item_page(
         "can_recheck": can_verify and item.status == Status.CLOSED,
         "Status": Status,
         # The digest is for the office that verifies evidence, not for the village (0022).
-        "shows_digests": access.is_office_member(user, item.unit),
+        "shows_digests": is_office_member(user, item.unit),
     }
     if context["can_update"]:
         context.update(
