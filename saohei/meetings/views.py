@@ -41,14 +41,11 @@ from saohei.meetings.models import (
     SelfInspection,
     Task,
 )
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
 RECORD = tuple(access.RECORD_ROLES)
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _town(user: User) -> Unit:
@@ -86,8 +83,8 @@ def _office_inspection(user: User, inspection_id: int) -> SelfInspection:
 
 
 @role_required(*access.READ_ROLES)
-def meeting_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def meeting_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     meetings = access.visible_meetings(user).select_related("chair", "unit")
     kind = request.GET.get("kind", "")
     if kind in MeetingKind.values:
@@ -136,8 +133,8 @@ def _materials(form: MeetingForm) -> list[services.MaterialIn]:
 
 
 @role_required(*OFFICE_ROLES)
-def meeting_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def meeting_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town = _town(user)
     form = MeetingForm(request.POST or None, request.FILES or None, town=town)
     if request.method == "POST" and form.is_valid():
@@ -169,8 +166,8 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*OFFICE_ROLES)
-def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
     initial = {
         "title": meeting.title,
@@ -222,8 +219,8 @@ def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @role_required(*access.READ_ROLES)
-def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+def meeting_detail_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     return _meeting_page(request, user, access.get_meeting_for_user(user, meeting_id))
 
 
@@ -278,8 +275,8 @@ def _meeting_page(
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def decision_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+def decision_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -329,13 +326,15 @@ def _decision_page(
 
 
 @role_required(*OFFICE_ROLES)
-def decision_detail_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
-    decision = _office_decision(_actor(request), meeting_id, decision_id)
+def decision_detail_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
+    decision = _office_decision(request.user, meeting_id, decision_id)
     return _decision_page(request, decision)
 
 
 def _decision_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     meeting_id: int,
     decision_id: int,
     *,
@@ -346,7 +345,7 @@ def _decision_action(
 ) -> HttpResponse:
     """One POST on a decision: validate, call the service through `perform` (which answers with
     its redirect); a refusal re-renders the decision with this form as typed."""
-    user = _actor(request)
+    user = request.user
     decision = _office_decision(user, meeting_id, decision_id)
     return submit_action_form(
         request,
@@ -358,7 +357,9 @@ def _decision_action(
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+def decision_edit_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         services.edit_decision(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已修改。")
@@ -377,7 +378,9 @@ def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+def decision_task_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         task = services.decision_to_task(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已转为任务，并已通知承办人。")
@@ -396,7 +399,9 @@ def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+def decision_rectify_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         item = services.decision_to_rectification(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已列入整改台账。")
@@ -414,9 +419,9 @@ def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: in
 
 
 @role_required(*access.TASK_ROLES)
-def task_list_view(request: HttpRequest) -> HttpResponse:
+def task_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的任务: one's own tasks; the office and 督导 may widen to every task of their towns."""
-    user = _actor(request)
+    user = request.user
     reads_record = bool(access.record_towns(user))
     assignee = user.has_any_role(access.ASSIGNEE_ROLES)
     state, scope = "", "mine" if assignee else "all"
@@ -457,8 +462,10 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _task_page(request: HttpRequest, task: Task, *, form: StyledForm | None = None) -> HttpResponse:
-    user = _actor(request)
+def _task_page(
+    request: AuthenticatedHttpRequest, task: Task, *, form: StyledForm | None = None
+) -> HttpResponse:
+    user = request.user
     today = timezone.localdate()
     can_complete = not task.is_done and access.can_complete_task(user, task)
     return render(
@@ -481,14 +488,14 @@ def _task_page(request: HttpRequest, task: Task, *, form: StyledForm | None = No
 
 
 @role_required(*access.TASK_ROLES)
-def task_detail_view(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _task_page(request, access.get_task_for_user(_actor(request), task_id))
+def task_detail_view(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    return _task_page(request, access.get_task_for_user(request.user, task_id))
 
 
 @require_POST
 @role_required(*access.TASK_ROLES)
-def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
-    user = _actor(request)
+def task_complete_view(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    user = request.user
     task = access.get_task_for_user(user, task_id)
     if not access.can_complete_task(user, task):
         raise PermissionDenied("只有承办人或本镇扫黑办、领导小组可以办结任务")
@@ -508,8 +515,8 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+def opinion_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -529,8 +536,10 @@ def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @login_required
-def material_download_view(request: HttpRequest, meeting_id: int, material_id: int) -> FileResponse:
-    user = _actor(request)
+def material_download_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, material_id: int
+) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, RECORD):
         raise PermissionDenied("您没有查看会议材料的权限")
     meeting = access.get_meeting_for_user(user, meeting_id)
@@ -550,8 +559,8 @@ def material_download_view(request: HttpRequest, meeting_id: int, material_id: i
 
 
 @role_required(*RECORD)
-def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def self_inspection_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     inspections = (
         access.visible_self_inspections(user)
         .select_related("unit")
@@ -571,8 +580,8 @@ def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*OFFICE_ROLES)
-def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def self_inspection_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town = _town(user)
     form = SelfInspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -596,8 +605,10 @@ def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*RECORD)
-def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    user = _actor(request)
+def self_inspection_detail_view(
+    request: AuthenticatedHttpRequest, inspection_id: int
+) -> HttpResponse:
+    user = request.user
     return _self_inspection_page(
         request, user, access.get_self_inspection_for_user(user, inspection_id)
     )
@@ -649,8 +660,10 @@ def _self_inspection_page(
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -> HttpResponse:
-    user = _actor(request)
+def assess_view(
+    request: AuthenticatedHttpRequest, inspection_id: int, requirement_id: int
+) -> HttpResponse:
+    user = request.user
     inspection = _office_inspection(user, inspection_id)
     requirement = inspection.requirements.filter(pk=requirement_id).first()
     if requirement is None:
@@ -673,8 +686,8 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    user = _actor(request)
+def problem_add_view(request: AuthenticatedHttpRequest, inspection_id: int) -> HttpResponse:
+    user = request.user
     inspection = _office_inspection(user, inspection_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -693,9 +706,9 @@ def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
 
 
 @role_required(*OFFICE_ROLES)
-def schedule_view(request: HttpRequest) -> HttpResponse:
+def schedule_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """例会安排: the town's schedules and a form to set one (one per meeting kind)."""
-    user = _actor(request)
+    user = request.user
     town = _town(user)
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
