@@ -14,7 +14,7 @@ from saohei.accountability.models import Talk, TalkQuerySet
 from saohei.common.roles import Role
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.rectifications.access import LEADER_ROLES, OFFICE_ROLES
+from saohei.organisations.queries import LEADER_ROLES, OFFICE_ROLES, is_office_member
 
 # Whoever reads every talk of a town: its office and leaders, and the supervisors above it.
 TOWN_READER_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
@@ -49,19 +49,11 @@ def get_talk_for_user(user: User, talk_id: int) -> Talk:
 
 
 def can_record(user: User, town: Unit) -> bool:
-    return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
+    return is_office_member(user, town)
 
 
 def can_review(user: User, town: Unit) -> bool:
     return user.is_authenticated and unit_in_paths(town, grant_paths(user, LEADER_ROLES))
-
-
-def office_towns(user: User) -> list[Unit]:
-    return list(
-        units_within(grant_paths(user, OFFICE_ROLES))
-        .filter(kind=UnitKind.TOWN, is_active=True)
-        .order_by("path")
-    )
 
 
 def reader_towns(user: User) -> list[Unit]:

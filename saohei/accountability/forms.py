@@ -10,6 +10,7 @@ from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 from saohei.organisations.pickers import PeopleChoiceField, PersonChoiceField, people_for
+from saohei.organisations.queries import users_holding
 
 
 class _ServiceErrorMixin(StyledForm):
@@ -113,11 +114,7 @@ class TalkEditForm(_ServiceErrorMixin):
 
 
 def leaders_of(town: Unit) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.LEADER, role_grants__unit=town
-        ).order_by("pk")
-    )
+    return list(users_holding(Role.LEADER, on=town).order_by("pk"))
 
 
 class ReviewForm(_ServiceErrorMixin):

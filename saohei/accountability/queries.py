@@ -11,6 +11,7 @@ from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.access import visible_leads
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import users_holding
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import RectificationItem
 
@@ -76,13 +77,9 @@ class Coverage:
 def police_leaders(town: Unit) -> list[User]:
     """The 派出所's 所长 and 教导员: police officers in the town whose position says so."""
     return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role=Role.POLICE_OFFICER,
-            unit__path__startswith=town.path,
-        )
+        users_holding(Role.POLICE_OFFICER)
+        .filter(unit__path__startswith=town.path)
         .filter(Q(position__contains="所长") | Q(position__contains="教导员"))
-        .distinct()
         .order_by("username")
     )
 
@@ -107,11 +104,8 @@ def get_coverage(town: Unit, *, start: date, end: date) -> Coverage:
         .order_by("talked_on", "id")
     )
     heads: dict[int, list[User]] = {}
-    for person in User.objects.filter(
-        is_active=True,
-        role_grants__role=Role.VILLAGE_HEAD,
-        role_grants__unit__parent=town,
-    ).prefetch_related("role_grants"):
+    village_heads = users_holding(Role.VILLAGE_HEAD, on=Unit.objects.filter(parent=town))
+    for person in village_heads.prefetch_related("role_grants"):
         for grant in person.role_grants.all():
             if grant.role == Role.VILLAGE_HEAD:
                 heads.setdefault(grant.unit_id, []).append(person)

@@ -20,7 +20,7 @@ from saohei.leads.services import LeadInput, register_lead
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import is_case_worker_under, users_holding
 from saohei.rectifications.models import SourceKind
 from saohei.rectifications.services import ItemInput, ItemSource, open_item
 
@@ -379,11 +379,7 @@ def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -
             "covers_until": covers_until.isoformat(),
         },
     )
-    staff = list(
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.OFFICE_STAFF, role_grants__unit=unit
-        ).distinct()
-    )
+    staff = list(users_holding(Role.OFFICE_STAFF, on=unit))
     notify(
         recipients=staff,
         title="谈心谈话记录已完成定期梳理",

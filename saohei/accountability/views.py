@@ -20,7 +20,9 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm
 from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.roles import Role
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, list_office_towns
 
 READ_ROLES = (
     Role.LEADER,
@@ -30,16 +32,11 @@ READ_ROLES = (
     Role.POLICE_OFFICER,
     Role.SUPERVISOR,
 )
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
-TOWN_READERS = (*OFFICE, Role.SUPERVISOR)
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+TOWN_READERS = (*OFFICE_ROLES, Role.SUPERVISOR)
 
 
 def _office_town(user: User) -> Unit:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不是镇扫黑办工作人员或领导小组成员")
     return towns[0]
@@ -60,8 +57,8 @@ def _reader_town(request: HttpRequest, user: User) -> tuple[Unit, list[Unit]]:
 
 
 @role_required(*READ_ROLES)
-def talk_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def talk_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     talks = access.visible_talks(user).select_related("interviewer")
     only_unreviewed = request.GET.get("unreviewed") == "1"
     if only_unreviewed:
@@ -76,7 +73,7 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     context: dict[str, Any] = {
         "talks": page.rows,
         "page": page,
@@ -94,9 +91,9 @@ def talk_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accountability/talk_list.html", context)
 
 
-@role_required(*OFFICE)
-def talk_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def talk_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town = _office_town(user)
     form = TalkForm(request.POST or None, town=town)
     if request.method == "POST" and form.is_valid():
@@ -143,8 +140,8 @@ def talk_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def talk_detail_view(request: HttpRequest, talk_id: int) -> HttpResponse:
-    user = _actor(request)
+def talk_detail_view(request: AuthenticatedHttpRequest, talk_id: int) -> HttpResponse:
+    user = request.user
     talk = access.get_talk_for_user(user, talk_id)
     found = queries.found_in_talk(user, talk)
     context = {
@@ -158,10 +155,10 @@ def talk_detail_view(request: HttpRequest, talk_id: int) -> HttpResponse:
     return render(request, "accountability/talk_detail.html", context)
 
 
-@role_required(*OFFICE)
-def talk_edit_view(request: HttpRequest, talk_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def talk_edit_view(request: AuthenticatedHttpRequest, talk_id: int) -> HttpResponse:
     """更正谈话记录: the office corrects a saved record; a reviewed one goes back to review."""
-    user = _actor(request)
+    user = request.user
     talk = access.get_talk_for_user(user, talk_id)
     if not access.can_record(user, talk.unit):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以修改谈心谈话记录")
@@ -201,8 +198,8 @@ def talk_edit_view(request: HttpRequest, talk_id: int) -> HttpResponse:
 
 
 @role_required(*TOWN_READERS)
-def coverage_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def coverage_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town, towns = _reader_town(request, user)
     start, end = PeriodForm.default_period()
     # Only the period's own fields bind the form: a bare ?town= keeps the default period.
@@ -226,9 +223,9 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.LEADER, Role.DEPUTY_LEADER, Role.SUPERVISOR)
-def review_view(request: HttpRequest) -> HttpResponse:
+def review_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """定期梳理: leaders sign off; a supervisor reads the queue and past reviews, nothing more."""
-    user = _actor(request)
+    user = request.user
     town, towns = _reader_town(request, user)
     can_review = access.can_review(user, town)
     if request.method == "POST" and not can_review:

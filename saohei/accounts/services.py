@@ -33,6 +33,7 @@ from saohei.notifications.services import notify
 from saohei.organisations.access import can_manage_unit
 from saohei.organisations.credentials import set_one_time_password
 from saohei.organisations.models import User
+from saohei.organisations.queries import users_holding
 from saohei.organisations.services import IssuedCredential
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误。"
@@ -449,9 +450,7 @@ def request_password_reset(
 
 
 def _security_admins_over(user: User) -> list[User]:
-    candidates = User.objects.filter(
-        is_active=True, role_grants__role=Role.SECURITY_ADMIN
-    ).distinct()
+    candidates = users_holding(Role.SECURITY_ADMIN)
     assert user.unit is not None
     unit = user.unit
     return [

@@ -28,6 +28,7 @@ from saohei.common.http import client_ip
 from saohei.common.roles import Role
 from saohei.common.views import submit_action_form
 from saohei.organisations.access import get_managed_account
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 from saohei.organisations.views import account_detail_page
 
@@ -111,7 +112,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def otp_setup_view(request: HttpRequest) -> HttpResponse:
+def otp_setup_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if queries.confirmed_totp_device(user) is not None:
@@ -194,7 +195,7 @@ def timed_out_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     form = PasswordChangeForm(request.POST or None)
@@ -221,14 +222,14 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SECURITY_ADMIN)
-def security_policy_view(request: HttpRequest) -> HttpResponse:
+def security_policy_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     policy = get_policy()
     initial = {field: getattr(policy, field) for field in services.POLICY_FIELDS}
     form = SecurityPolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_security_policy(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 values=form.cleaned_data,
                 ip_address=client_ip(request),
             )
@@ -241,21 +242,21 @@ def security_policy_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SECURITY_ADMIN)
-def session_list_view(request: HttpRequest) -> HttpResponse:
-    sessions = queries.list_active_sessions(viewer=request.user)  # type: ignore[arg-type]
+def session_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    sessions = queries.list_active_sessions(viewer=request.user)
     return render(request, "accounts/session_list.html", {"sessions": sessions})
 
 
 @require_POST
 @role_required(Role.SECURITY_ADMIN)
-def session_terminate_view(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_terminate_view(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     browser_session = get_object_or_404(
-        queries.list_active_sessions(viewer=request.user),  # type: ignore[arg-type]
+        queries.list_active_sessions(viewer=request.user),
         pk=session_id,
     )
     try:
         services.terminate_session(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             browser_session=browser_session,
             ip_address=client_ip(request),
         )
@@ -267,18 +268,18 @@ def session_terminate_view(request: HttpRequest, session_id: int) -> HttpRespons
 
 
 @role_required(Role.SECURITY_ADMIN)
-def login_log_view(request: HttpRequest) -> HttpResponse:
-    events = queries.list_login_events(viewer=request.user)  # type: ignore[arg-type]
+def login_log_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    events = queries.list_login_events(viewer=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/login_log.html", {"page": page})
 
 
 @require_POST
 @role_required(Role.SECURITY_ADMIN)
-def unlock_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)  # type: ignore[arg-type]
+def unlock_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)
     try:
-        services.unlock_account(actor=request.user, user=account, ip_address=client_ip(request))  # type: ignore[arg-type]
+        services.unlock_account(actor=request.user, user=account, ip_address=client_ip(request))
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -288,10 +289,10 @@ def unlock_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SECURITY_ADMIN)
-def reset_totp_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)  # type: ignore[arg-type]
+def reset_totp_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    account = get_managed_account(request.user, user_id, Role.SECURITY_ADMIN)
     try:
-        services.reset_totp(actor=request.user, user=account, ip_address=client_ip(request))  # type: ignore[arg-type]
+        services.reset_totp(actor=request.user, user=account, ip_address=client_ip(request))
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -311,8 +312,8 @@ def _render_issued(request: HttpRequest, credential: object) -> HttpResponse:
 @never_cache
 @require_POST
 @role_required(Role.SYSTEM_ADMIN)
-def password_reset_request_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def password_reset_request_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    actor = request.user
     account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -338,8 +339,8 @@ def password_reset_request_view(request: HttpRequest, user_id: int) -> HttpRespo
 
 
 @role_required(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def password_reset_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: User = request.user  # type: ignore[assignment]
+def password_reset_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    viewer = request.user
     role = _reset_admin_role(viewer)
     resets = queries.list_password_resets(viewer=viewer, role=role)
     page = Paginator(resets, 50).get_page(request.GET.get("page"))
@@ -359,9 +360,11 @@ _DECISIONS = {
 @never_cache
 @require_POST
 @role_required(Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
-def password_reset_decide_view(request: HttpRequest, reset_id: int, decision: str) -> HttpResponse:
+def password_reset_decide_view(
+    request: AuthenticatedHttpRequest, reset_id: int, decision: str
+) -> HttpResponse:
     """Approve or reject (安全管理员), or collect the one-time password (the requester)."""
-    viewer: User = request.user  # type: ignore[assignment]
+    viewer = request.user
     role = _reset_admin_role(viewer)
     reset: PasswordReset = get_object_or_404(
         queries.list_password_resets(viewer=viewer, role=role), pk=reset_id

@@ -32,9 +32,10 @@ from saohei.analysis.models import (
     VettingRun,
 )
 from saohei.cases.access import CASE_ROLES, case_towns, visible_cases
-from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES, visible_leads
+from saohei.leads.access import SIGN_OFF_ROLES, visible_leads
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips.access import visible_tips
 
 REGISTRY_ROLES = CASE_ROLES

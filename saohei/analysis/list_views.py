@@ -22,12 +22,8 @@ from saohei.common.forms import describe_filters
 from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.leads.defaults import OFFENCE_TYPES
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 FormT = TypeVar("FormT", bound=KeyPersonFilterForm)
 NOTHING_FOUND = {
@@ -36,8 +32,8 @@ NOTHING_FOUND = {
 }
 
 
-def _form(form_class: type[FormT], request: HttpRequest) -> FormT:
-    return form_class(with_defaults(request.GET), user=_actor(request))
+def _form(form_class: type[FormT], request: AuthenticatedHttpRequest) -> FormT:
+    return form_class(with_defaults(request.GET), user=request.user)
 
 
 def _render(
@@ -57,12 +53,12 @@ def _render(
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def key_persons_view(request: HttpRequest) -> HttpResponse:
+def key_persons_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(KeyPersonFilterForm, request)
     page = NOTHING_FOUND["page"]
     if form.is_valid():
         page = lists.rank_key_persons(
-            _actor(request),
+            request.user,
             form.filters(),
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
@@ -72,12 +68,12 @@ def key_persons_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def co_offenders_view(request: HttpRequest) -> HttpResponse:
+def co_offenders_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(CoOffenderFilterForm, request)
     found = NOTHING_FOUND["found"]
     if form.is_valid():
         found = lists.find_co_offenders(
-            _actor(request),
+            request.user,
             form.filters(),
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
@@ -86,7 +82,7 @@ def co_offenders_view(request: HttpRequest) -> HttpResponse:
 
 
 def _export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form_class: type[KeyPersonFilterForm],
     person_list: services.PersonList,
     filename: str,
@@ -94,7 +90,7 @@ def _export(
     refused_template: str,
 ) -> HttpResponse | FileResponse:
     """Check the role and the filters, stream the ledger from a temporary file, audit it."""
-    user = _actor(request)
+    user = request.user
     if not user_has_any_role(user, REGISTRY_ROLES):
         raise PermissionDenied("您没有导出研判名单的权限")
     form = _form(form_class, request)
@@ -119,7 +115,7 @@ def _export(
 # login_required, not role_required: the responses stream a file rather than an HttpResponse.
 @require_GET
 @login_required
-def key_persons_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+def key_persons_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     def write(user: User, filters: lists.ListFilters, described: str, output: IO[bytes]) -> int:
         return write_key_persons(
             lists.all_key_persons(user, filters),
@@ -140,7 +136,7 @@ def key_persons_export_view(request: HttpRequest) -> HttpResponse | FileResponse
 
 @require_GET
 @login_required
-def co_offenders_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+def co_offenders_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     def write(user: User, filters: lists.ListFilters, described: str, output: IO[bytes]) -> int:
         return write_co_offenders(
             lists.find_co_offenders(user, filters, size=None),

@@ -37,15 +37,10 @@ from saohei.common.http import client_ip
 from saohei.common.paging import query_without_cursor
 from saohei.common.views import submit_action_form
 from saohei.leads import access as lead_access
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips import access as tip_access
-
-OFFICE_ROLES = lead_access.OFFICE_ROLES
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 # ---------------------------------------------------------------------------------------------
 # Person search and person page
@@ -74,14 +69,14 @@ def _search(request: HttpRequest, user: User) -> dict[str, Any]:
 
 @require_GET
 @role_required(*access.REGISTRY_ROLES)
-def person_search_view(request: HttpRequest) -> HttpResponse:
-    context = _search(request, _actor(request))
+def person_search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    context = _search(request, request.user)
     status = 400 if context["form"].errors else 200
     return render(request, "analysis/person_search.html", context, status=status)
 
 
 def _person_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     person_id: int,
     *,
     status: int = 200,
@@ -90,7 +85,7 @@ def _person_page(
 ) -> HttpResponse:
     """The person's page; `audit_view` on the GET that opens it (a refused form shown again
     after a POST is the same visit)."""
-    user = _actor(request)
+    user = request.user
     person = access.get_person_for_user(user, person_id)
     view = queries.person_view(user, person)
     if view is None:
@@ -110,15 +105,15 @@ def _person_page(
 
 @require_GET
 @role_required(*access.REGISTRY_ROLES)
-def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     return _person_page(request, person_id, audit_view=True)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*OFFICE_ROLES)
-def person_merge_view(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_merge_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """与…合并: find the other person by the search, choose them, give the reason."""
-    user = _actor(request)
+    user = request.user
     person = access.get_person_for_user(user, person_id)
     if queries.person_view(user, person) is None:
         raise Http404("人员不存在或您无权查看")
@@ -150,8 +145,10 @@ def person_merge_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def appearance_split_view(request: HttpRequest, person_id: int, appearance_id: int) -> HttpResponse:
-    user = _actor(request)
+def appearance_split_view(
+    request: AuthenticatedHttpRequest, person_id: int, appearance_id: int
+) -> HttpResponse:
+    user = request.user
     person = access.get_person_for_user(user, person_id)
     appearance = access.get_appearance_for_user(user, person, appearance_id)
 
@@ -193,8 +190,8 @@ def _answer(request: HttpRequest, action: Callable[[], str], back: str) -> HttpR
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def merge_undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
-    user = _actor(request)
+def merge_undo_view(request: AuthenticatedHttpRequest, merge_id: int) -> HttpResponse:
+    user = request.user
     rule = access.get_merge_rule_for_user(user, merge_id)
 
     def undo() -> str:
@@ -207,8 +204,8 @@ def merge_undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def split_undo_view(request: HttpRequest, split_id: int) -> HttpResponse:
-    user = _actor(request)
+def split_undo_view(request: AuthenticatedHttpRequest, split_id: int) -> HttpResponse:
+    user = request.user
     rule = access.get_split_rule_for_user(user, split_id)
 
     def undo() -> str:
@@ -224,11 +221,11 @@ def split_undo_view(request: HttpRequest, split_id: int) -> HttpResponse:
 
 
 def _same_person_page(
-    request: HttpRequest, *, reject: tuple[int, StyledForm] | None = None
+    request: AuthenticatedHttpRequest, *, reject: tuple[int, StyledForm] | None = None
 ) -> HttpResponse:
     """The open suggestions; `reject`: a refused 否定 (suggestion id, its bound form) shown open
     in its row with the reason as typed and the error beside it."""
-    pairs = queries.open_same_person_pairs(_actor(request))
+    pairs = queries.open_same_person_pairs(request.user)
     target, form = reject or (None, None)
     return render(
         request,
@@ -239,14 +236,14 @@ def _same_person_page(
 
 @require_GET
 @role_required(*OFFICE_ROLES)
-def same_person_list_view(request: HttpRequest) -> HttpResponse:
+def same_person_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _same_person_page(request)
 
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
-    user = _actor(request)
+def same_person_confirm_view(request: AuthenticatedHttpRequest, suggestion_id: int) -> HttpResponse:
+    user = request.user
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
 
     def confirm(reason: str) -> str:
@@ -259,8 +256,8 @@ def same_person_confirm_view(request: HttpRequest, suggestion_id: int) -> HttpRe
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def same_person_reject_view(request: HttpRequest, suggestion_id: int) -> HttpResponse:
-    user = _actor(request)
+def same_person_reject_view(request: AuthenticatedHttpRequest, suggestion_id: int) -> HttpResponse:
+    user = request.user
     suggestion = access.get_suggestion_for_user(user, suggestion_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -282,8 +279,8 @@ def same_person_reject_view(request: HttpRequest, suggestion_id: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 @role_required(*OFFICE_ROLES)
-def exclusion_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def exclusion_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
 
     def render_page(form: StyledForm | None = None) -> HttpResponse:
         exclusions = IdentifierExclusion.objects.select_related("created_by").order_by(
@@ -310,8 +307,8 @@ def exclusion_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpResponse:
-    user = _actor(request)
+def exclusion_remove_view(request: AuthenticatedHttpRequest, exclusion_id: int) -> HttpResponse:
+    user = request.user
     exclusion = access.get_exclusion_for_user(user, exclusion_id)
 
     def remove() -> str:
@@ -323,11 +320,11 @@ def exclusion_remove_view(request: HttpRequest, exclusion_id: int) -> HttpRespon
 
 
 def _shared_page(
-    request: HttpRequest, *, exclude: tuple[int, StyledForm] | None = None
+    request: AuthenticatedHttpRequest, *, exclude: tuple[int, StyledForm] | None = None
 ) -> HttpResponse:
     """Over-shared mobiles given in records the user may see, each with how often it is seen;
     `exclude`: a refused 列入排除清单 (shared id, its bound form) shown open in its row."""
-    rows = queries.shared_mobiles_seen(_actor(request))
+    rows = queries.shared_mobiles_seen(request.user)
     target, form = exclude or (None, None)
     return render(
         request,
@@ -338,14 +335,14 @@ def _shared_page(
 
 @require_GET
 @role_required(*OFFICE_ROLES)
-def shared_list_view(request: HttpRequest) -> HttpResponse:
+def shared_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _shared_page(request)
 
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
-    user = _actor(request)
+def shared_exclude_view(request: AuthenticatedHttpRequest, shared_id: int) -> HttpResponse:
+    user = request.user
     shared = access.get_shared_for_user(user, shared_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -365,8 +362,10 @@ def shared_exclude_view(request: HttpRequest, shared_id: int) -> HttpResponse:
 # "also appears in" under a lead, case or tip
 
 
-def _related(request: HttpRequest, kind: str, incident_id: int, title: str) -> HttpResponse:
-    user = _actor(request)
+def _related(
+    request: AuthenticatedHttpRequest, kind: str, incident_id: int, title: str
+) -> HttpResponse:
+    user = request.user
     may_use_registry = access.may_use_registry(user)
     related = queries.related_for_incident(user, kind, incident_id, for_registry=may_use_registry)
     template = "analysis/related.html"
@@ -381,20 +380,20 @@ def _related(request: HttpRequest, kind: str, incident_id: int, title: str) -> H
 
 @require_GET
 @login_required
-def lead_related_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = lead_access.get_lead_for_user(_actor(request), lead_id)
+def lead_related_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    lead = lead_access.get_lead_for_user(request.user, lead_id)
     return _related(request, IncidentKind.LEAD, lead.pk, f"线索 {lead.number}")
 
 
 @require_GET
 @role_required(*case_access.CASE_ROLES)
-def case_related_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_access.get_case_for_user(_actor(request), case_id)
+def case_related_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    case = case_access.get_case_for_user(request.user, case_id)
     return _related(request, IncidentKind.CASE, case.pk, f"案件 {case.number}")
 
 
 @require_GET
 @role_required(*tip_access.INTAKE_ROLES)
-def tip_related_view(request: HttpRequest, tip_id: int) -> HttpResponse:
-    tip = tip_access.get_tip_for_user(_actor(request), tip_id)
+def tip_related_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
+    tip = tip_access.get_tip_for_user(request.user, tip_id)
     return _related(request, IncidentKind.TIP, tip.pk, str(tip))

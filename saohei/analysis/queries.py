@@ -40,10 +40,10 @@ from saohei.common.pii import blind_index, clean_id_number, clean_mobile, suffix
 from saohei.common.plates import PROVINCES, normalise_plate, plate_problem
 from saohei.common.roles import Role
 from saohei.leads import access as lead_access
-from saohei.leads.access import is_office_member
 from saohei.leads.models import Lead, Subject, SubjectPlate
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 
 # A person page lists at most this many appearances (newest first); beyond it the page says so.
 APPEARANCES_SHOWN = 500
@@ -575,7 +575,7 @@ def related_for_incident(
 def open_same_person_pairs(user: User) -> list[tuple[SamePersonSuggestion, PersonRow, PersonRow]]:
     """Open 疑似同一人 suggestions in the villages of the user's office towns whose two persons
     the user may both see, each person as a list row (newest 200)."""
-    villages = units_within(grant_paths(user, lead_access.OFFICE_ROLES))
+    villages = units_within(grant_paths(user, OFFICE_ROLES))
     suggestions = list(
         SamePersonSuggestion.objects.filter(status=SuggestionStatus.OPEN, village__in=villages)
         .select_related("village")

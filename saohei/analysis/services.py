@@ -42,13 +42,14 @@ from saohei.audit.services import record_event
 from saohei.cases import importing
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import blind_index, clean_mobile, mask_id_number, mask_mobile, seal
-from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES
+from saohei.leads.access import SIGN_OFF_ROLES
 from saohei.leads.models import Channel, Lead, Source
 from saohei.leads.services import LeadInput, SubjectInput, register_lead
 from saohei.meetings.models import Meeting, MeetingKind
 from saohei.meetings.services import record_lead_opinion
 from saohei.organisations.access import grant_paths, unit_in_paths
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES
 
 # ---------------------------------------------------------------------------------------------
 # 村"两委"候选人资格联审

@@ -10,7 +10,7 @@ from typing import IO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.common.ledgers import Cell, write_ledger
 from saohei.common.views import ask_for_files_again
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 
 # The page lists this many of a refused list's errors (a list has at most a few thousand rows).
@@ -49,13 +50,9 @@ DETAIL_URLS: dict[str, str] = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @role_required(*access.VETTING_ROLES)
-def vetting_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def vetting_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     towns = access.vetting_towns(user).order_by("path")
     if not towns.exists():
         raise PermissionDenied("您没有可联审的镇（街道）")
@@ -137,8 +134,8 @@ def _sheet(user: User, run: VettingRun) -> list[SheetRow]:
 
 @require_GET
 @role_required(*access.VETTING_ROLES)
-def vetting_run_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _actor(request)
+def vetting_run_view(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    user = request.user
     run = access.get_vetting_run_for_user(user, run_id)
     return render(request, "analysis/vetting_run.html", {"run": run, "rows": _sheet(user, run)})
 
@@ -146,8 +143,8 @@ def vetting_run_view(request: HttpRequest, run_id: int) -> HttpResponse:
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @require_GET
 @login_required
-def vetting_export_view(request: HttpRequest, run_id: int) -> FileResponse:
-    user = _actor(request)
+def vetting_export_view(request: AuthenticatedHttpRequest, run_id: int) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, access.VETTING_ROLES):
         raise PermissionDenied("您没有导出联审表的权限")
     run = access.get_vetting_run_for_user(user, run_id)

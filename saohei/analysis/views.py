@@ -44,16 +44,13 @@ from saohei.leads.access import SIGN_OFF_ROLES
 from saohei.meetings.access import visible_meetings
 from saohei.meetings.models import MeetingKind
 from saohei.organisations.access import content_units
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips import access as tip_access
 from saohei.tips.models import TipStatus
 from saohei.vault.queries import open_reporter_identity
 from saohei.vault.screening import carries_identity
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 # ---------------------------------------------------------------------------------------------
 # 识别建议
@@ -145,9 +142,9 @@ def _page(
 
 
 @require_GET
-@role_required(*lead_access.OFFICE_ROLES)
-def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+@role_required(*OFFICE_ROLES)
+def lead_suggestions_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
     lead = lead_access.get_lead_for_user(user, lead_id)
     if not lead_access.can_manage_lead(user, lead):
         return HttpResponse(
@@ -165,8 +162,8 @@ def lead_suggestions_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*tip_access.INTAKE_ROLES)
-def tip_suggestions_view(request: HttpRequest, tip_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def tip_suggestions_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
+    user = request.user
     tip = tip_access.get_tip_for_user(user, tip_id)
     add_url: Callable[[str, str, int, int], str] | None = None
     add_label = explanation = unlinked_note = ""
@@ -204,8 +201,8 @@ def tip_suggestions_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*case_access.CASE_ROLES)
-def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def case_suggestions_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    user = request.user
     case = case_access.get_case_for_user(user, case_id)
     # Police see the suggestions; adding a 涉案人员 by hand is the office's (decision 0035).
     can_add = case_access.can_add_person(user, case)
@@ -227,14 +224,14 @@ def case_suggestions_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _chart_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     title: str,
     back_url: str,
     person: int | None = None,
     incidents: list[tuple[str, int]] | None = None,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = ChartWindowForm(request.GET or None)
     chart = None
     if not form.is_bound or form.is_valid():
@@ -258,7 +255,7 @@ def _chart_page(
 
 
 def _incident_chart_page(
-    request: HttpRequest, kind: str, pk: int, title: str, page: str
+    request: AuthenticatedHttpRequest, kind: str, pk: int, title: str, page: str
 ) -> HttpResponse:
     back_url = reverse(page, args=[pk])
     return _chart_page(request, title=title, back_url=back_url, incidents=[(kind, pk)])
@@ -266,8 +263,8 @@ def _incident_chart_page(
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def person_chart_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    user = request.user
     person = get_person_for_user(user, person_id)
     services.record_person_viewed(
         actor=user, person=person, ip_address=client_ip(request), via="chart"
@@ -282,24 +279,24 @@ def person_chart_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def lead_chart_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = lead_access.get_lead_for_user(request.user, lead_id)  # type: ignore[arg-type]
+def lead_chart_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    lead = lead_access.get_lead_for_user(request.user, lead_id)
     return _incident_chart_page(request, "lead", lead.pk, f"线索 {lead.number}", "leads:detail")
 
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def case_chart_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = case_access.get_case_for_user(request.user, case_id)  # type: ignore[arg-type]
+def case_chart_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    case = case_access.get_case_for_user(request.user, case_id)
     return _incident_chart_page(request, "case", case.pk, f"案件 {case.number}", "cases:detail")
 
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def prompt_chart_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+def prompt_chart_view(request: AuthenticatedHttpRequest, prompt_id: int) -> HttpResponse:
     """A prompt's chart: its incidents as the seeds (a prompt is seen only by those who may see
     every one of them, `access.visible_prompts`)."""
-    prompt = access.get_prompt_for_user(_actor(request), prompt_id)
+    prompt = access.get_prompt_for_user(request.user, prompt_id)
     incidents = list(prompt.incidents.values_list("incident_kind", "incident_id"))
     return _chart_page(
         request,
@@ -315,8 +312,8 @@ def prompt_chart_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def prompt_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def prompt_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     filters = queries.PromptFilters(
         level=request.GET.get("level", ""),
         status=request.GET.get("status", ""),
@@ -342,7 +339,7 @@ def prompt_list_view(request: HttpRequest) -> HttpResponse:
             "levels": PromptLevel.choices,
             "statuses": PromptStatus.choices,
             # The office reads the thresholds; changing them needs every town in scope.
-            "can_open_settings": user.has_any_role(lead_access.OFFICE_ROLES),
+            "can_open_settings": user.has_any_role(OFFICE_ROLES),
         },
     )
 
@@ -388,15 +385,15 @@ def _prompt_page(
 
 @require_GET
 @role_required(*REGISTRY_ROLES)
-def prompt_detail_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
-    user = _actor(request)
+def prompt_detail_view(request: AuthenticatedHttpRequest, prompt_id: int) -> HttpResponse:
+    user = request.user
     return _prompt_page(request, user, access.get_prompt_for_user(user, prompt_id))
 
 
 @require_POST
 @role_required(*SIGN_OFF_ROLES)
-def prompt_confirm_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
-    user = _actor(request)
+def prompt_confirm_view(request: AuthenticatedHttpRequest, prompt_id: int) -> HttpResponse:
+    user = request.user
     prompt = access.get_prompt_for_user(user, prompt_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -416,8 +413,8 @@ def prompt_confirm_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*SIGN_OFF_ROLES)
-def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
-    user = _actor(request)
+def prompt_dismiss_view(request: AuthenticatedHttpRequest, prompt_id: int) -> HttpResponse:
+    user = request.user
     prompt = access.get_prompt_for_user(user, prompt_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -434,9 +431,9 @@ def prompt_dismiss_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*lead_access.OFFICE_ROLES)
-def settings_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def settings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     current = current_settings()
     initial = {name: getattr(current, name) for name in SettingsForm.base_fields}
 

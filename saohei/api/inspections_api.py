@@ -17,6 +17,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import is_office_member
 
 router = Router(tags=["档案检查"])
 
@@ -117,7 +118,7 @@ def _detail(user: User, inspection: InspectionRound) -> RoundDetailOut:
 
 def _require_office(user: User, inspection: InspectionRound) -> None:
     """Called after the scoped fetch: 404 outside the reader's scope comes first, then 403."""
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记或修改检查结果")
 
 
@@ -131,7 +132,7 @@ def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOu
     user = _user(request)
     town = recording_town(
         payload.unit_id,
-        may_record=lambda town: access.is_office_member(user, town),
+        may_record=lambda town: is_office_member(user, town),
         refusal="只能为本镇登记档案检查",
     )
     villages = list(Unit.objects.filter(parent=town, pk__in=payload.village_ids))

@@ -18,6 +18,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.meetings import access, queries, services
 from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import is_office_member
 
 router = Router(tags=["会议与自查"])
 
@@ -139,7 +140,7 @@ def _town_person(town: Unit, person_id: int, field: str, label: str) -> User:
 def _office_meeting(user: User, meeting_id: int) -> Meeting:
     """404 outside the user's sight, 403 when they see it but may not write (督导, 村负责人)."""
     meeting = access.get_meeting_for_user(user, meeting_id)
-    if not access.is_office_member(user, meeting.unit):
+    if not is_office_member(user, meeting.unit):
         raise ActionNotAllowed("只有本镇扫黑办或领导小组可以修改会议记录")
     return meeting
 
@@ -256,7 +257,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[MeetingDe
     user = _user(request)
     town = recording_town(
         payload.unit_id,
-        may_record=lambda town: access.is_office_member(user, town),
+        may_record=lambda town: is_office_member(user, town),
         refusal="只能为本镇登记会议",
     )
     people = User.objects.filter(unit__in=Unit.objects.subtree_of(town))

@@ -15,6 +15,7 @@ from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import User
+from saohei.organisations.queries import list_office_towns
 from saohei.publicity import access, queries, services
 from saohei.publicity.forms import FilterForm
 from saohei.publicity.models import PublicityActivity, PublicityKind
@@ -170,7 +171,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
             raise ActionNotAllowed("不能为该村（社区）登记宣传活动", field="village_id")
         town = village.parent
     else:
-        towns = access.office_towns(user)
+        towns = list_office_towns(user)
         if not towns:
             raise ActionNotAllowed("村负责人登记时须指定本村（village_id）", field="village_id")
         town = towns[0]

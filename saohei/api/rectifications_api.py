@@ -14,6 +14,7 @@ from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.models import RectificationItem
 
@@ -206,7 +207,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     user = _user(request)
     town = recording_town(
         payload.unit_id,
-        may_record=lambda town: access.is_office_member(user, town),
+        may_record=lambda town: is_office_member(user, town),
         refusal="只能为本镇登记整改事项",
     )
     units = Unit.objects.subtree_of(town)

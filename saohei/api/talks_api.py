@@ -20,7 +20,7 @@ from saohei.api.schemas import ErrorResponse
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.rectifications.access import LEADER_ROLES
+from saohei.organisations.queries import LEADER_ROLES, users_holding
 
 router = Router(tags=["谈心谈话"])
 
@@ -260,11 +260,7 @@ def add_problems(request: HttpRequest, talk_id: int, payload: ProblemsIn) -> Sta
     user = _user(request)
     talk = _writable_talk(user, talk_id)
     people = _town_people(talk.unit)
-    leaders = list(
-        people.filter(role_grants__role__in=LEADER_ROLES, role_grants__unit=talk.unit)
-        .distinct()
-        .order_by("pk")
-    )
+    leaders = list(users_holding(LEADER_ROLES, on=talk.unit, among=people).order_by("pk"))
     problems = []
     for number, problem in enumerate(payload.problems):
         person = one_of(

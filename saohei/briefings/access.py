@@ -14,8 +14,8 @@ from saohei.briefings.models import BriefingDraft
 from saohei.common.roles import Role
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 
-OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
 # The masthead and closing lines are the office's: its staff and the 组长, not the 副组长.
 SETTINGS_ROLES = frozenset({Role.LEADER, Role.OFFICE_STAFF})
 READ_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
@@ -42,7 +42,7 @@ def get_town_for_user(user: User, unit_id: object) -> Unit:
 
 def can_edit(user: User, town: Unit) -> bool:
     """Drafts are the town's own documents: its office and leaders edit them."""
-    return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
+    return is_office_member(user, town)
 
 
 def can_edit_settings(user: User, town: Unit) -> bool:

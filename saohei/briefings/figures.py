@@ -45,6 +45,7 @@ from saohei.meetings.models import (
     SelfInspectionProblem,
 )
 from saohei.organisations.models import GroupMembership, GroupRole, Unit, User
+from saohei.organisations.queries import users_holding
 from saohei.publicity.access import visible_activities
 from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PublicityActivity, PublicityKind
@@ -225,7 +226,8 @@ def _self_inspection_problems(scope: Scope) -> QuerySet[Any]:
 
 def village_heads(unit: Unit) -> QuerySet[User]:
     """The heads of the town's villages (村级主要负责人)."""
-    return User.objects.filter(role_grants__role=Role.VILLAGE_HEAD, role_grants__unit__parent=unit)
+    villages = Unit.objects.filter(parent=unit)
+    return users_holding(Role.VILLAGE_HEAD, on=villages, include_inactive=True)
 
 
 def _talks(scope: Scope) -> QuerySet[Any]:

@@ -30,16 +30,13 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.roles import Role
 from saohei.common.views import submit_action_form
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
 
 READ_ROLES = tuple(access.READ_ROLES)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FORMATS = ("docx", "pdf")
 EDIT_REFUSED = "只有本镇扫黑办工作人员和领导小组组长、副组长可以修改简报草稿"
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
@@ -79,9 +76,9 @@ def export_response(document: BriefingDocument, file_format: str, exported_by: s
 
 
 @role_required(*READ_ROLES)
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose a town and period; with ?unit= the briefing is generated with linked numbers."""
-    user = _actor(request)
+    user = request.user
     towns = _towns_or_404(user)
     shown: dict[str, Any] = {}
     if "unit" in request.GET:
@@ -133,10 +130,10 @@ def _index_page(
 
 
 @role_required(*READ_ROLES)
-def figure_view(request: HttpRequest, key: str) -> HttpResponse:
+def figure_view(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     """The records one number of the briefing counts that the viewer's own lists show, each
     linked to its page; the others only as "另有 N 条受限记录" (the number is the town's)."""
-    user = _actor(request)
+    user = request.user
     figure = get_figure(key)
     if figure is None:
         raise Http404("简报中没有这个数字")
@@ -164,10 +161,10 @@ def figure_view(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
+def export_view(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
     if file_format not in FORMATS:
         raise Http404("不支持的格式")
-    user = _actor(request)
+    user = request.user
     try:
         unit, date_from, date_to = _scope_from(request, user)
     except ServiceError as error:
@@ -181,8 +178,8 @@ def export_view(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @require_POST
 @role_required(*READ_ROLES)
-def draft_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def draft_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     unit = access.get_town_for_user(user, request.POST.get("unit"))
     if not access.can_edit(user, unit):
         raise PermissionDenied(EDIT_REFUSED)
@@ -205,8 +202,8 @@ def draft_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
-    user = _actor(request)
+def draft_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
+    user = request.user
     draft = access.get_draft_for_user(user, draft_id)
     can_edit = access.can_edit(user, draft.unit)
     form = DraftForm(
@@ -240,8 +237,8 @@ def draft_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*READ_ROLES)
-def draft_regenerate_view(request: HttpRequest, draft_id: int) -> HttpResponse:
-    user = _actor(request)
+def draft_regenerate_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse:
+    user = request.user
     draft = access.get_draft_for_user(user, draft_id)
     if not access.can_edit(user, draft.unit):
         raise PermissionDenied(EDIT_REFUSED)
@@ -251,10 +248,12 @@ def draft_regenerate_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def draft_export_view(request: HttpRequest, draft_id: int, file_format: str) -> HttpResponse:
+def draft_export_view(
+    request: AuthenticatedHttpRequest, draft_id: int, file_format: str
+) -> HttpResponse:
     if file_format not in FORMATS:
         raise Http404("不支持的格式")
-    user = _actor(request)
+    user = request.user
     draft: BriefingDraft = access.get_draft_for_user(user, draft_id)
     services.record_export(
         actor=user,
@@ -268,9 +267,9 @@ def draft_export_view(request: HttpRequest, draft_id: int, file_format: str) -> 
 
 
 @role_required(Role.LEADER, Role.OFFICE_STAFF)
-def settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+def settings_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResponse:
     """The town's masthead and closing lines (版头、版记), edited by its office."""
-    user = _actor(request)
+    user = request.user
     unit = access.get_town_for_user(user, unit_id)
     if not access.can_edit_settings(user, unit):
         raise PermissionDenied("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")

@@ -11,9 +11,9 @@ from django.http import Http404
 
 from saohei.cases.models import Case, CaseQuerySet, ImportJob
 from saohei.common.roles import Role
-from saohei.leads.access import OFFICE_ROLES, is_office_member
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 
 # Roles that can open the pages at all; the unit scope is checked on top.
 CASE_ROLES = frozenset(OFFICE_ROLES | {Role.POLICE_OFFICER})

@@ -19,14 +19,12 @@ from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_down
 from saohei.common.paging import query_without_cursor
 from saohei.common.suggestions import suggested_initial
 from saohei.common.views import ask_for_files_again, form_page
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES
 
 # The page lists this many of a failed import's errors; the command prints them all.
 ERRORS_SHOWN = 500
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _towns_or_403(user: User) -> UnitQuerySet:
@@ -55,8 +53,8 @@ def _filters(request: HttpRequest, user: User) -> tuple[CaseFilterForm, queries.
 
 
 @role_required(*access.CASE_ROLES)
-def case_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def case_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     _towns_or_403(user)
     form, filters = _filters(request, user)
     cases = queries.filter_cases(user, filters) if filters else Case.objects.none()
@@ -77,9 +75,13 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, case: Case, *, form: ReviewForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    *,
+    form: ReviewForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    user = _actor(request)
+    user = request.user
     review = getattr(case, "review", None)
     can_review = access.can_review(user, case) and (review is None or review.lead_id is None)
     if can_review and form is None:
@@ -111,14 +113,14 @@ def _render_detail(
 
 
 @login_required
-def case_detail_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _render_detail(request, access.get_case_for_user(_actor(request), case_id))
+def case_detail_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    return _render_detail(request, access.get_case_for_user(request.user, case_id))
 
 
 @require_POST
 @login_required
-def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _actor(request)
+def review_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    user = request.user
     case = access.get_case_for_user(user, case_id)
     form = ReviewForm(request.POST)
     if form.is_valid():
@@ -146,10 +148,10 @@ def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_detail(request, case, form=form)
 
 
-@role_required(*access.OFFICE_ROLES)
-def add_person_view(request: HttpRequest, case_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def add_person_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """加入涉案人员: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
-    user = _actor(request)
+    user = request.user
     case = access.get_case_for_user(user, case_id)
     if not access.can_add_person(user, case):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组组长、副组长可以添加涉案人员")
@@ -172,8 +174,8 @@ def add_person_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @role_required(*access.CASE_ROLES)
-def import_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     towns = _towns_or_403(user)
     form = ImportForm(
         request.POST or None, request.FILES or None, towns=towns, initial={"unit": towns.first()}
@@ -199,8 +201,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_job_view(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = access.get_import_job_for_user(_actor(request), job_id)
+def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access.get_import_job_for_user(request.user, job_id)
     # htmx polls for the progress fragment only; without JavaScript the whole page is reloaded.
     template = "cases/import_job.html"
     if request.headers.get("HX-Request") == "true":
@@ -213,8 +215,8 @@ def import_job_view(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @role_required(*access.CASE_ROLES)
-def template_view(request: HttpRequest) -> HttpResponse:
-    towns = _towns_or_403(_actor(request))
+def template_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    towns = _towns_or_403(request.user)
     town: Unit | None = towns.first()
     villages = list(
         Unit.objects.filter(parent=town)
@@ -232,8 +234,8 @@ def template_view(request: HttpRequest) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @login_required
-def export_view(request: HttpRequest) -> FileResponse:
-    user = _actor(request)
+def export_view(request: AuthenticatedHttpRequest) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, access.CASE_ROLES):
         raise PermissionDenied("您没有导出案件倒查台账的权限")
     _towns_or_403(user)

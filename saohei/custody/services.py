@@ -22,7 +22,6 @@ from saohei.common.crypto import current_data_key_id
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.keyfiles import KeyFileDataKeys, add_current_data_key, key_file_lock
-from saohei.common.roles import Role
 from saohei.custody.models import (
     PaymentMethod,
     RevealReason,
@@ -35,6 +34,7 @@ from saohei.leads.models import SUBSTANTIATED_CONCLUSIONS, Lead, Status
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import LEADER_ROLES, units_above, users_holding
 from saohei.vault.queries import ReporterDetails, open_reporter_identity
 from saohei.vault.screening import refuse_identity_in
 
@@ -142,14 +142,7 @@ def _check_first_reporter(lead: Lead) -> None:
 
 
 def _leaders_of(unit: Unit) -> list[User]:
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/")]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-            role_grants__unit_id__in=ancestor_ids,
-        )
-    )
+    return list(users_holding(LEADER_ROLES, on=units_above(unit)))
 
 
 @transaction.atomic

@@ -32,22 +32,19 @@ from saohei.custody.models import RewardCase, RewardStatus
 from saohei.leads import access as lead_access
 from saohei.leads import services as lead_services
 from saohei.leads.models import Lead
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 
 CUSTODIAN = tuple(access.CUSTODIAN_ROLES)
 REWARD_ROLES = tuple(access.REWARD_ROLES)
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @role_required(*CUSTODIAN)
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     number = safe_text(request.GET.get("q"), limit=32)
     awaiting = request.GET.get("awaiting") == "1"
     page = queries.list_reported_leads(
-        _actor(request),
+        request.user,
         number=number,
         awaiting_follow_up=awaiting,
         after=request.GET.get("after", ""),
@@ -99,15 +96,15 @@ def _render_lead(
 
 
 @role_required(*CUSTODIAN)
-def lead_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    return _render_lead(request, access.get_reported_lead_for_custodian(_actor(request), lead_id))
+def lead_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    return _render_lead(request, access.get_reported_lead_for_custodian(request.user, lead_id))
 
 
 @never_cache
 @require_POST
 @role_required(*CUSTODIAN)
-def reveal_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = _actor(request)
+def reveal_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
     lead = access.get_reported_lead_for_custodian(user, lead_id)
     form = RevealForm(request.POST)
     if form.is_valid():
@@ -128,8 +125,8 @@ def reveal_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CUSTODIAN)
-def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = _actor(request)
+def follow_up_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
     lead = access.get_reported_lead_for_custodian(user, lead_id)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -145,8 +142,8 @@ def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CUSTODIAN)
-def reward_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = _actor(request)
+def reward_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
     lead = access.get_reported_lead_for_custodian(user, lead_id)
     form = RewardProposalForm(request.POST)
     if form.is_valid():
@@ -167,8 +164,8 @@ def reward_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 @role_required(*REWARD_ROLES)
-def reward_list_view(request: HttpRequest) -> HttpResponse:
-    return _rewards_page(request, _actor(request))
+def reward_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _rewards_page(request, request.user)
 
 
 def _rewards_page(
@@ -223,8 +220,8 @@ def _rewards_page(
 
 @require_POST
 @role_required(*REWARD_ROLES)
-def decide_view(request: HttpRequest, reward_id: int) -> HttpResponse:
-    user = _actor(request)
+def decide_view(request: AuthenticatedHttpRequest, reward_id: int) -> HttpResponse:
+    user = request.user
     reward = access.get_reward_case_for_user(user, reward_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -245,8 +242,8 @@ def decide_view(request: HttpRequest, reward_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CUSTODIAN)
-def payment_view(request: HttpRequest, reward_id: int) -> HttpResponse:
-    user = _actor(request)
+def payment_view(request: AuthenticatedHttpRequest, reward_id: int) -> HttpResponse:
+    user = request.user
     reward = access.get_reward_case_for_user(user, reward_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:

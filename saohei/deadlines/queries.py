@@ -4,14 +4,13 @@ from datetime import date
 
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_people_granted
+from saohei.organisations.queries import LEADER_ROLES, list_people_granted
 from saohei.workdays.calendar import add_working_days
 
 # Deadlines within this many working days show amber (leads, the ledger, meeting tasks).
 AMBER_WORKING_DAYS = 3
 
 OFFICE_STAFF_ROLES = frozenset({Role.OFFICE_STAFF})
-LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
 
 
 def amber_threshold(today: date) -> date:

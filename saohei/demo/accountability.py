@@ -15,6 +15,7 @@ from saohei.common.roles import Role
 from saohei.inspections import services as inspections
 from saohei.inspections.models import ArchiveFolder, Result
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import users_holding
 
 TOPICS = [Topic.FOUNDATION, Topic.PUBLICITY, Topic.LEAD_SCREENING]
 
@@ -39,9 +40,7 @@ def load_demo_accountability(town: Unit) -> int:
     villages = list(town.children.filter(is_active=True).order_by("sort_order", "path"))
     villages = [village for village in villages if village.is_village]
     heads = {
-        village.pk: User.objects.filter(
-            role_grants__role=Role.VILLAGE_HEAD, role_grants__unit=village
-        ).first()
+        village.pk: users_holding(Role.VILLAGE_HEAD, on=village, include_inactive=True).first()
         for village in villages
     }
     created = 0

@@ -17,6 +17,7 @@ from PIL import Image
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import users_holding
 from saohei.publicity import services
 from saohei.publicity.defaults import KindCode
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
@@ -65,7 +66,9 @@ def load_demo_publicity(town: Unit) -> int:
     villages = list(Unit.objects.filter(parent=town).villages().order_by("sort_order", "path"))
     heads = {
         user.unit_id: user
-        for user in User.objects.filter(unit__in=villages, role_grants__role=Role.VILLAGE_HEAD)
+        for user in users_holding(Role.VILLAGE_HEAD, include_inactive=True).filter(
+            unit__in=villages
+        )
     }
     created = 0
 

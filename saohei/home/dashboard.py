@@ -32,13 +32,14 @@ from django.utils import timezone
 from saohei.accountability.forms import PeriodForm
 from saohei.accountability.queries import Coverage, get_coverage
 from saohei.common.roles import Role
-from saohei.leads.access import OFFICE_ROLES, visible_leads
+from saohei.leads.access import visible_leads
 from saohei.leads.models import OPEN_STATUSES, Lead, LeadQuerySet, Status
 from saohei.leads.queries import LeadFilters, apply_filters
 from saohei.leads.stats import Tally, list_stats_towns, tally_counts
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.pickers import NO_VILLAGE
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.publicity.access import visible_activities
 from saohei.publicity.queries import ORIGIN_MANUAL, ActivityFilters, kind_totals
 from saohei.publicity.queries import apply_filters as apply_activity_filters

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from saohei.common.roles import CONTENT_ROLES, Role
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,7 @@ class MenuGroup:
     entries: tuple[MenuEntry, ...]
 
 
-OFFICE = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
-OFFICE_AND_SUPERVISOR = OFFICE | {Role.SUPERVISOR}
+OFFICE_AND_SUPERVISOR = OFFICE_ROLES | {Role.SUPERVISOR}
 
 # The menu follows the four pillars of the work (DOMAIN.md §1), so a 1280px screen holds it on
 # one line however many roles a person holds.
@@ -33,12 +33,12 @@ MENU: list[MenuEntry | MenuGroup] = [
         "线索摸排",
         (
             MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
-            MenuEntry("举报受理", "tips:queue", OFFICE),
-            MenuEntry("案件倒查", "cases:list", OFFICE | {Role.POLICE_OFFICER}),
-            MenuEntry("人员库", "analysis:person_search", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("举报受理", "tips:queue", OFFICE_ROLES),
+            MenuEntry("案件倒查", "cases:list", OFFICE_ROLES | {Role.POLICE_OFFICER}),
+            MenuEntry("人员库", "analysis:person_search", OFFICE_ROLES | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
-            MenuEntry("候选人资格联审", "analysis:vetting", OFFICE),
-            MenuEntry("研判提示", "analysis:prompts", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("候选人资格联审", "analysis:vetting", OFFICE_ROLES),
+            MenuEntry("研判提示", "analysis:prompts", OFFICE_ROLES | {Role.POLICE_OFFICER}),
         ),
     ),
     MenuGroup(
@@ -71,8 +71,8 @@ MENU: list[MenuEntry | MenuGroup] = [
     MenuGroup(
         "研判",
         (
-            MenuEntry("重点人员", "analysis:key_persons", OFFICE | {Role.POLICE_OFFICER}),
-            MenuEntry("同案人员", "analysis:co_offenders", OFFICE | {Role.POLICE_OFFICER}),
+            MenuEntry("重点人员", "analysis:key_persons", OFFICE_ROLES | {Role.POLICE_OFFICER}),
+            MenuEntry("同案人员", "analysis:co_offenders", OFFICE_ROLES | {Role.POLICE_OFFICER}),
         ),
     ),
     MenuGroup(

@@ -8,14 +8,14 @@ from saohei.analysis import queries as analysis_queries
 from saohei.home import queries
 from saohei.home.dashboard import get_dashboard
 from saohei.home.waiting import waiting_for
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.queries import open_instructions_for, work_summary
-from saohei.organisations.models import User
+from saohei.organisations.http import AuthenticatedHttpRequest
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 @login_required
-def index_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     last = queries.previous_login(user)
     group = queries.visible_group(user)
     dashboard = get_dashboard(user)

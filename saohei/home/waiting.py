@@ -19,7 +19,7 @@ from django.urls import reverse
 from saohei.common.roles import Role
 from saohei.custody.access import CUSTODIAN_ROLES, reported_leads, visible_reward_cases
 from saohei.custody.models import RewardStatus
-from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES, visible_leads
+from saohei.leads.access import SIGN_OFF_ROLES, visible_leads
 from saohei.leads.models import (
     FOLLOW_UP_STATUSES,
     Instruction,
@@ -35,6 +35,7 @@ from saohei.meetings.services import task_label, task_url
 from saohei.notifications.wording import excerpt
 from saohei.organisations.access import units_within
 from saohei.organisations.models import UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import Status as ItemStatus
 from saohei.rectifications.services import item_label, item_url

@@ -15,7 +15,7 @@ from saohei.common.roles import Role
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.rectifications.access import OFFICE_ROLES
+from saohei.organisations.queries import OFFICE_ROLES
 
 # Whoever reads everything of a town's inspections: its office and leaders, and supervisors.
 TOWN_READER_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
@@ -42,11 +42,6 @@ def get_round_for_user(user: User, round_id: int) -> InspectionRound:
     if found is None:
         raise Http404("检查不存在或您无权查看")
     return found
-
-
-def is_office_member(user: User, town: Unit) -> bool:
-    """Records, corrects and prints: the town's office and leaders."""
-    return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
 
 
 def reads_whole_town(user: User, town: Unit) -> bool:
@@ -84,14 +79,6 @@ def village_for_status(user: User, village_id: int) -> Unit:
     if village is None:
         raise Http404("村居不存在或您无权查看")
     return village
-
-
-def office_towns(user: User) -> list[Unit]:
-    return list(
-        units_within(grant_paths(user, OFFICE_ROLES))
-        .filter(kind=UnitKind.TOWN, is_active=True)
-        .order_by("path")
-    )
 
 
 def get_finding_for_user(user: User, inspection: InspectionRound, finding_id: int) -> Finding:

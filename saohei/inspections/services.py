@@ -13,12 +13,17 @@ from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, store_upload
-from saohei.inspections import access
 from saohei.inspections.models import ArchiveFolder, Finding, FindingPhoto, InspectionRound, Result
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import (
+    LEADER_ROLES,
+    is_case_worker_under,
+    is_office_member,
+    list_office_towns,
+    users_holding,
+)
 from saohei.rectifications.models import RectificationItem, SourceKind, Status
 from saohei.rectifications.services import ItemInput, ItemSource, item_label, open_item
 
@@ -49,7 +54,7 @@ def create_round(
     """部署档案检查: the town's office or leaders, over villages of the town."""
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("档案检查应登记在镇（街道）", field="unit")
-    if not access.is_office_member(actor, unit):
+    if not is_office_member(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记档案检查")
     title = title.strip()
     if not title:
@@ -88,24 +93,13 @@ def create_round(
 
 
 def _village_head(village: Unit) -> User | None:
-    return (
-        User.objects.filter(
-            is_active=True, role_grants__role=Role.VILLAGE_HEAD, role_grants__unit=village
-        )
-        .order_by("pk")
-        .first()
-    )
+    return users_holding(Role.VILLAGE_HEAD, on=village).order_by("pk").first()
 
 
 def _town_leader(town: Unit, actor: User) -> User:
-    leaders = User.objects.filter(
-        is_active=True,
-        role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER],
-        role_grants__unit=town,
-    )
-    if leaders.filter(pk=actor.pk).exists():
+    if users_holding(LEADER_ROLES, on=town).filter(pk=actor.pk).exists():
         return actor
-    leader = leaders.filter(role_grants__role=Role.LEADER).order_by("pk").first()
+    leader = users_holding(Role.LEADER, on=town).order_by("pk").first()
     if leader is None:
         raise ServiceError("本镇尚未设置领导小组组长，无法确定责任领导")
     return leader
@@ -242,7 +236,7 @@ def record_checklist(
 
 
 def _require_recorder(actor: User, inspection: InspectionRound) -> None:
-    if not access.is_office_member(actor, inspection.unit):
+    if not is_office_member(actor, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
 
 
@@ -314,7 +308,7 @@ def edit_finding(
     becomes not 合格 opens its item now.
     """
     inspection = finding.round
-    if not access.is_office_member(actor, inspection.unit):
+    if not is_office_member(actor, inspection.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以修改检查结果")
     note = _check_note(result, note)
     photos = photos or []
@@ -393,7 +387,7 @@ def save_folder(
     is_active: bool,
 ) -> ArchiveFolder:
     """检查项目: the checklist is shared by all towns; any town's office or leaders edit it."""
-    if not access.office_towns(actor):
+    if not list_office_towns(actor):
         raise ActionNotAllowed("只有扫黑办工作人员或领导小组成员可以修改档案检查项目")
     name = name.strip()
     if not name or len(name) > 100:

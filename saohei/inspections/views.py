@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,7 +26,9 @@ from saohei.inspections.forms import (
     RoundForm,
 )
 from saohei.inspections.models import ArchiveFolder, Finding, InspectionRound
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
 READ_ROLES = (
     Role.LEADER,
@@ -35,12 +37,7 @@ READ_ROLES = (
     Role.VILLAGE_HEAD,
     Role.SUPERVISOR,
 )
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -50,8 +47,8 @@ def _attachment(content: bytes, filename: str, content_type: str) -> HttpRespons
 
 
 @role_required(*READ_ROLES)
-def round_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def round_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     search_form, text = SearchForm.read(request.GET, placeholder="检查名称、部署单位、村居、检查人")
     context = {
         "rounds": queries.search_rounds(access.visible_rounds(user), text).prefetch_related(
@@ -60,16 +57,16 @@ def round_list_view(request: HttpRequest) -> HttpResponse:
         "search_form": search_form,
         "keep": [],
         "query": text,
-        "is_office": bool(access.office_towns(user)),
+        "is_office": bool(list_office_towns(user)),
         "villages": access.headed_villages(user),
     }
     return render(request, "inspections/round_list.html", context)
 
 
-@role_required(*OFFICE)
-def round_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
-    towns = access.office_towns(user)
+@role_required(*OFFICE_ROLES)
+def round_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不能登记档案检查")
     town = towns[0]
@@ -96,11 +93,11 @@ def round_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def round_detail_view(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _actor(request)
+def round_detail_view(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
     villages = access.visible_villages(user, inspection)
-    is_office = access.is_office_member(user, inspection.unit)
+    is_office = is_office_member(user, inspection.unit)
     context = {
         "inspection": inspection,
         "villages": villages,
@@ -120,9 +117,9 @@ def _findings_for_page(user: User, inspection: InspectionRound) -> QuerySet[Find
 
 
 @require_POST
-@role_required(*OFFICE)
-def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def finding_create_view(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
     villages = access.visible_villages(user, inspection)
     form = FindingForm(request.POST, villages=villages)
@@ -153,12 +150,14 @@ def finding_create_view(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(request, "inspections/round_detail.html", context, status=400)
 
 
-@role_required(*OFFICE)
-def checklist_view(request: HttpRequest, round_id: int, village_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def checklist_view(
+    request: AuthenticatedHttpRequest, round_id: int, village_id: int
+) -> HttpResponse:
     """检查清单: a village's whole checklist on one page, 合格 by default, one submit."""
-    user = _actor(request)
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以登记检查结果")
     village = access.get_village_for_user(user, inspection, village_id)
     folders = queries.list_folders_to_record(inspection, village)
@@ -218,13 +217,15 @@ def _record_checklist(
     return True
 
 
-@role_required(*OFFICE)
-def finding_edit_view(request: HttpRequest, round_id: int, finding_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def finding_edit_view(
+    request: AuthenticatedHttpRequest, round_id: int, finding_id: int
+) -> HttpResponse:
     """更正检查结果: result and note, or photos added; an item already opened is not rewritten."""
-    user = _actor(request)
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
     finding = access.get_finding_for_user(user, inspection, finding_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办工作人员或领导小组成员可以修改检查结果")
     form = FindingEditForm(
         request.POST or None, initial={"result": finding.result, "note": finding.note}
@@ -263,8 +264,8 @@ def finding_edit_view(request: HttpRequest, round_id: int, finding_id: int) -> H
 
 
 @role_required(*READ_ROLES)
-def onsite_view(request: HttpRequest, round_id: int, village_id: int) -> HttpResponse:
-    user = _actor(request)
+def onsite_view(request: AuthenticatedHttpRequest, round_id: int, village_id: int) -> HttpResponse:
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
     village = access.get_village_for_user(user, inspection, village_id)
     onsite = queries.onsite_list(inspection, village)
@@ -277,11 +278,11 @@ def onsite_view(request: HttpRequest, round_id: int, village_id: int) -> HttpRes
 
 @role_required(*READ_ROLES)
 def onsite_download_view(
-    request: HttpRequest, round_id: int, village_id: int, file_format: str
+    request: AuthenticatedHttpRequest, round_id: int, village_id: int, file_format: str
 ) -> HttpResponse:
     if file_format not in ("docx", "pdf"):
         raise Http404("不支持的格式")
-    user = _actor(request)
+    user = request.user
     inspection = access.get_round_for_user(user, round_id)
     village = access.get_village_for_user(user, inspection, village_id)
     onsite = queries.onsite_list(inspection, village)
@@ -297,8 +298,8 @@ def onsite_download_view(
 
 
 @login_required
-def photo_view(request: HttpRequest, round_id: int, photo_id: int) -> FileResponse:
-    user = _actor(request)
+def photo_view(request: AuthenticatedHttpRequest, round_id: int, photo_id: int) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有查看检查照片的权限")
     inspection = access.get_round_for_user(user, round_id)
@@ -317,8 +318,8 @@ def photo_view(request: HttpRequest, round_id: int, photo_id: int) -> FileRespon
 
 
 @role_required(*READ_ROLES)
-def village_status_view(request: HttpRequest, village_id: int) -> HttpResponse:
-    village = access.village_for_status(_actor(request), village_id)
+def village_status_view(request: AuthenticatedHttpRequest, village_id: int) -> HttpResponse:
+    village = access.village_for_status(request.user, village_id)
     folders, rows = queries.village_status(village)
     return render(
         request,
@@ -327,11 +328,11 @@ def village_status_view(request: HttpRequest, village_id: int) -> HttpResponse:
     )
 
 
-@role_required(*OFFICE)
-def folder_list_view(request: HttpRequest) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def folder_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The checklist: every folder with its order and whether it is used in new findings."""
-    user = _actor(request)
-    if not access.office_towns(user):
+    user = request.user
+    if not list_office_towns(user):
         raise PermissionDenied("您不能修改档案检查项目")
     folder = None
     folder_id = request.POST.get("folder_id", "") or request.GET.get("edit", "")

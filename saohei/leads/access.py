@@ -20,9 +20,9 @@ from saohei.common.roles import Role
 from saohei.leads.models import Lead, LeadQuerySet, Source, Status, Subject, SubjectRole
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import LEADER_ROLES, OFFICE_ROLES, is_office_member
 
-OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
-SIGN_OFF_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
+SIGN_OFF_ROLES = LEADER_ROLES
 # Roles that may see subjects' ID numbers and phones in full (each full view is audited).
 FULL_IDENTIFIER_ROLES = frozenset(
     {Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF, Role.POLICE_OFFICER}
@@ -93,11 +93,6 @@ def get_lead_for_user(user: User, lead_id: int) -> Lead:
     if lead is None:
         raise Http404("线索不存在或您无权查看")
     return lead
-
-
-def is_office_member(user: User, unit: Unit) -> bool:
-    """Office staff or leader over this town."""
-    return unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
 
 
 def can_manage_lead(user: User, lead: Lead) -> bool:

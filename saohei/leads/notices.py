@@ -13,6 +13,7 @@ from saohei.leads import access
 from saohei.leads.models import Lead
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import User
+from saohei.organisations.queries import users_holding
 
 
 def lead_url(lead: Lead) -> str:
@@ -43,9 +44,8 @@ def handling_side_for(lead: Lead) -> list[User]:
     open it; the office when nobody else does."""
     people = [lead.handler] if lead.handler and lead.handler.is_active else []
     if lead.handling_unit is not None and lead.handling_unit.is_village:
-        heads = User.objects.filter(
-            unit=lead.handling_unit, is_active=True, role_grants__role=Role.VILLAGE_HEAD
-        ).distinct()
+        # Heads who work in the village (their own unit), wherever their grant sits.
+        heads = users_holding(Role.VILLAGE_HEAD).filter(unit=lead.handling_unit)
         people += [user for user in heads if access.visible_leads(user).filter(pk=lead.pk).exists()]
     return unique(people) or office_staff_for(lead)
 

@@ -25,6 +25,7 @@ from saohei.leads.models import (
     Subject,
 )
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -241,7 +242,7 @@ class WorkSummary:
 
 
 def work_summary(user: User) -> WorkSummary:
-    from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES
+    from saohei.leads.access import SIGN_OFF_ROLES
 
     today = timezone.localdate()
     threshold = amber_threshold(today)

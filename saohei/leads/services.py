@@ -55,7 +55,12 @@ from saohei.leads.queries import time_limit_for
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import NOT_A_CASE_WORKER, OUTSIDE_UNIT
+from saohei.organisations.queries import (
+    NOT_A_CASE_WORKER,
+    OUTSIDE_UNIT,
+    is_office_member,
+    users_holding,
+)
 from saohei.vault.screening import refuse_sealed_identity_in
 from saohei.vault.services import store_reporter_identity
 from saohei.workdays.calendar import add_working_days
@@ -407,11 +412,7 @@ def assign_lead(
     )
     recipients = handling_side_for(lead)
     if police_unit is not None:
-        recipients += list(
-            User.objects.filter(
-                unit=police_unit, is_active=True, role_grants__role=Role.POLICE_OFFICER
-            )
-        )
+        recipients += list(users_holding(Role.POLICE_OFFICER).filter(unit=police_unit))
     notify(
         recipients=unique(recipients),
         title=f"新交办线索：{lead_label(lead)}",
@@ -598,9 +599,7 @@ def record_follow_up(
 
     The office records it, or the 举报信息保管员, who alone can see how to reach the reporter.
     """
-    if not (
-        access.is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)
-    ):
+    if not (is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)):
         raise ActionNotAllowed("只有本镇扫黑办、领导小组组长、副组长或举报信息保管员可以记录回访")
     _require_status(lead, set(FOLLOW_UP_STATUSES), "回访（须先办结）")
     if not lead.is_real_name_report:

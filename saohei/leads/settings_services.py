@@ -5,9 +5,9 @@ from django.db import transaction
 from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, Source, SourceTimeLimit
 from saohei.organisations.models import User
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 def _require_editor(actor: User) -> None:

@@ -11,10 +11,10 @@ from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.leads import settings_services
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, Source, SourceTimeLimit
 from saohei.leads.queries import time_limit_for
-from saohei.organisations.models import User
+from saohei.organisations.http import AuthenticatedHttpRequest
+from saohei.organisations.queries import OFFICE_ROLES
 
 
 class EntryForm(StyledForm):
@@ -80,9 +80,9 @@ def _settings_action(
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def add_entry_view(request: HttpRequest) -> HttpResponse:
+def add_entry_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
-        settings_services.add_dictionary_entry(actor=request.user, **data)  # type: ignore[arg-type]
+        settings_services.add_dictionary_entry(actor=request.user, **data)
         return "已添加。"
 
     return _settings_action(request, EntryForm(request.POST), "entry_form", perform)
@@ -90,11 +90,11 @@ def add_entry_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def toggle_entry_view(request: HttpRequest, entry_id: int) -> HttpResponse:
+def toggle_entry_view(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = DictionaryEntry.objects.filter(pk=entry_id).first()
     if entry is None:
         raise Http404("字典项不存在")
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     settings_services.set_dictionary_entry_active(
         actor=user, entry=entry, is_active=not entry.is_active
     )
@@ -104,9 +104,9 @@ def toggle_entry_view(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def time_limit_view(request: HttpRequest) -> HttpResponse:
+def time_limit_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
-        settings_services.set_time_limit(actor=request.user, **data)  # type: ignore[arg-type]
+        settings_services.set_time_limit(actor=request.user, **data)
         return "办理时限已保存，对此后登记的线索生效。"
 
     return _settings_action(request, TimeLimitForm(request.POST), "time_limit_form", perform)

@@ -23,7 +23,6 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from saohei.common.roles import Role
-from saohei.leads.access import OFFICE_ROLES
 from saohei.leads.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -34,6 +33,7 @@ from saohei.leads.models import (
 )
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.workdays.calendar import WorkingCalendar
 
 STATS_ROLES = frozenset({*OFFICE_ROLES, Role.SUPERVISOR})

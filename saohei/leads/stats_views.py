@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,7 +13,8 @@ from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.leads import stats
 from saohei.leads.access import visible_leads
-from saohei.organisations.models import Unit, User
+from saohei.organisations.http import AuthenticatedHttpRequest
+from saohei.organisations.models import Unit
 
 
 class StatsForm(StyledForm):
@@ -41,8 +42,8 @@ class StatsForm(StyledForm):
 
 
 @role_required(*stats.STATS_ROLES)
-def stats_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def stats_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     today = timezone.localdate()
     towns = stats.list_stats_towns(user)
     this_year = stats.period_presets(today)[-1]

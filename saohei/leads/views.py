@@ -47,15 +47,13 @@ from saohei.leads.forms import (
 from saohei.leads.models import Lead, Status, Subject
 from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 from saohei.organisations.pickers import village_filter
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 from saohei.workdays.calendar import deadline_warning
 
 Actor = User
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _list_filters(
@@ -93,8 +91,8 @@ def _list_filters(
 
 
 @login_required
-def lead_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def lead_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form, filters = _list_filters(request, user)
     leads = queries.filter_leads(user, filters) if filters is not None else Lead.objects.none()
     page = queries.page_of_leads(
@@ -120,8 +118,8 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def lead_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def lead_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     towns = access.registrable_towns(user)
     if not towns:
         raise Http404("您没有登记线索的权限")
@@ -197,8 +195,8 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def lead_detail_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    user = _actor(request)
+def lead_detail_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     services.record_lead_viewed(actor=user, lead=lead, ip_address=client_ip(request))
     return _lead_page(request, user, lead)
@@ -213,7 +211,7 @@ def _lead_page(
 ) -> HttpResponse:
     """The lead with the forms this user may submit; `bound_form` is the one just refused, as
     (context name, form), shown with what was typed and its errors."""
-    is_office = access.is_office_member(user, lead.unit)
+    is_office = is_office_member(user, lead.unit)
     can_sign = access.can_sign_off(user, lead)
     can_investigate = access.can_investigate(user, lead)
     today = timezone.localdate()
@@ -303,7 +301,7 @@ def _lead_page(
 
 
 def _lead_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     lead_id: int,
     form_class: Callable[..., StyledForm] | None,
     perform: Callable[[User, Lead, dict[str, Any]], str],
@@ -313,7 +311,7 @@ def _lead_action(
 ) -> HttpResponse:
     """POST a form to one service call; a refusal re-renders the lead's page with this form
     (in `form_slot`) as it was typed and the error beside its field."""
-    user = _actor(request)
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
 
     def done(data: dict[str, Any]) -> HttpResponse:
@@ -334,7 +332,7 @@ def _lead_action(
 
 @require_POST
 @login_required
-def triage_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def triage_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.triage_lead(actor=user, lead=lead, opinion=data["text"])
         return "已记录研判意见。"
@@ -350,7 +348,7 @@ def triage_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def assign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def assign_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.assign_lead(
             actor=user,
@@ -374,7 +372,7 @@ def assign_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def investigate_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def investigate_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.record_investigation(
             actor=user,
@@ -392,7 +390,7 @@ def investigate_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def police_feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def police_feedback_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.record_police_feedback(actor=user, lead=lead, content=data["text"])
         return "已反馈。"
@@ -408,7 +406,7 @@ def police_feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def propose_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def propose_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.propose_conclusion(
             actor=user, lead=lead, conclusion=data["conclusion"], basis=data["basis"]
@@ -420,7 +418,7 @@ def propose_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_off_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def sign_off_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         approve = data["decision"] == "approve"
         services.sign_off(actor=user, lead=lead, approve=approve, note=data["note"])
@@ -431,7 +429,7 @@ def sign_off_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def feedback_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.record_feedback(actor=user, lead=lead, **data)
         return "已记录反馈上级。"
@@ -441,7 +439,7 @@ def feedback_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def follow_up_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.record_follow_up(actor=user, lead=lead, **data)
         return "已记录回访。"
@@ -451,7 +449,7 @@ def follow_up_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def archive_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def archive_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.archive_lead(actor=user, lead=lead)
         return "已归档。"
@@ -461,7 +459,7 @@ def archive_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def reopen_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def reopen_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.reopen_lead(actor=user, lead=lead, reason=data["text"])
         return "线索已重新打开。"
@@ -477,7 +475,7 @@ def reopen_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def extend_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def extend_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.extend_deadline(
             actor=user, lead=lead, new_due_on=data["new_due_on"], reason=data["reason"]
@@ -489,7 +487,7 @@ def extend_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def instruct_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def instruct_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         services.give_instruction(actor=user, lead=lead, content=data["text"])
         return delivery_message(instruction_recipients(lead, author=user))
@@ -506,7 +504,7 @@ def instruct_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def answer_instruction_view(
-    request: HttpRequest, lead_id: int, instruction_id: int
+    request: AuthenticatedHttpRequest, lead_id: int, instruction_id: int
 ) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         instruction = lead.instructions.filter(pk=instruction_id).first()
@@ -533,7 +531,7 @@ def _other_lead(user: User, number: str) -> Lead:
 
 @require_POST
 @login_required
-def merge_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def merge_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         into = _other_lead(user, data["number"])
         services.merge_lead(actor=user, lead=lead, into=into, note=data["note"])
@@ -544,7 +542,7 @@ def merge_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+def link_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
         other = _other_lead(user, data["number"])
         services.link_leads(actor=user, lead=lead, other=other, note=data["note"])
@@ -553,10 +551,10 @@ def link_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
-@role_required(*access.OFFICE_ROLES)
-def add_subject_view(request: HttpRequest, lead_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def add_subject_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     """添加被反映人: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
-    user = _actor(request)
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     if not access.can_manage_lead(user, lead):
         return HttpResponse(
@@ -600,9 +598,11 @@ def _subject_of(lead: Lead, subject_id: int) -> Subject:
 
 @require_POST
 @login_required
-def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> HttpResponse:
+def reveal_subject_view(
+    request: AuthenticatedHttpRequest, lead_id: int, subject_id: int
+) -> HttpResponse:
     """Full ID number and phone, for roles allowed to see them; every reveal is audited."""
-    user = _actor(request)
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     subject = _subject_of(lead, subject_id)
     if not access.can_see_full_identifiers(user, lead):
@@ -620,9 +620,11 @@ def reveal_subject_view(request: HttpRequest, lead_id: int, subject_id: int) -> 
 
 @require_POST
 @login_required
-def subject_plates_view(request: HttpRequest, lead_id: int, subject_id: int) -> HttpResponse:
+def subject_plates_view(
+    request: AuthenticatedHttpRequest, lead_id: int, subject_id: int
+) -> HttpResponse:
     """修改车牌号: the office replaces a subject's plates; a bad plate is shown beside the field."""
-    user = _actor(request)
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     subject = _subject_of(lead, subject_id)
     if not access.can_manage_lead(user, lead):
@@ -646,9 +648,9 @@ def subject_plates_view(request: HttpRequest, lead_id: int, subject_id: int) -> 
 
 @login_required
 def attachment_download_view(
-    request: HttpRequest, lead_id: int, attachment_id: int
+    request: AuthenticatedHttpRequest, lead_id: int, attachment_id: int
 ) -> FileResponse:
-    user = _actor(request)
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     attachment = lead.attachments.filter(pk=attachment_id).first()
     if attachment is None:
@@ -668,10 +670,12 @@ def attachment_download_view(
 
 
 @login_required
-def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> HttpResponse:
-    user = _actor(request)
+def feedback_docx_view(
+    request: AuthenticatedHttpRequest, lead_id: int, feedback_id: int
+) -> HttpResponse:
+    user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    if not access.is_office_member(user, lead.unit):
+    if not is_office_member(user, lead.unit):
         raise Http404("反馈报告不存在")
     feedback = lead.feedbacks.filter(pk=feedback_id).first()
     if feedback is None:
@@ -691,13 +695,13 @@ def feedback_docx_view(request: HttpRequest, lead_id: int, feedback_id: int) -> 
 
 
 @login_required
-def lead_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+def lead_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     """The 线索台账 (.xlsx) of what the list shows with the same filters; every export is audited.
 
     Written to a temporary file in constant memory and streamed from there, so a large ledger
     never sits in memory whole.
     """
-    user = _actor(request)
+    user = request.user
     form, filters = _list_filters(request, user)
     if filters is None:
         messages.error(request, "筛选条件有误，未导出。请修改后重新导出。")

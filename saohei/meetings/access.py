@@ -26,9 +26,9 @@ from saohei.meetings.models import (
 )
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 
 NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
-OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
 # Roles that read the whole record (minutes, decisions, self-inspections) of their towns.
 RECORD_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
 READ_ROLES = (*OFFICE_ROLES, Role.VILLAGE_HEAD, Role.POLICE_OFFICER, Role.SUPERVISOR)
@@ -71,11 +71,6 @@ def get_meeting_for_user(user: User, meeting_id: int) -> Meeting:
     if meeting is None:
         raise Http404("会议不存在或您无权查看")
     return meeting
-
-
-def is_office_member(user: User, unit: Unit) -> bool:
-    """Office staff or leader over this town: sees the whole record and writes."""
-    return user.is_authenticated and unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
 
 
 def require_office(actor: User, unit: Unit) -> None:
@@ -155,14 +150,6 @@ def is_assignable(person: User, town: Unit) -> bool:
         and person.unit is not None
         and person.unit.path.startswith(town.path)
         and person.has_any_role(ASSIGNEE_ROLES)
-    )
-
-
-def office_towns(user: User) -> list[Unit]:
-    return list(
-        units_within(grant_paths(user, OFFICE_ROLES))
-        .filter(kind=UnitKind.TOWN, is_active=True)
-        .order_by("path")
     )
 
 

@@ -15,7 +15,6 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm, StyledForm
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.paging import keyset_page, query_without_cursor
-from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
@@ -42,18 +41,15 @@ from saohei.meetings.models import (
     SelfInspection,
     Task,
 )
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
-OFFICE = (Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
 RECORD = tuple(access.RECORD_ROLES)
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _town(user: User) -> Unit:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if not towns:
         raise PermissionDenied("您不能登记会议")
     return towns[0]
@@ -61,7 +57,7 @@ def _town(user: User) -> Unit:
 
 def _office_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = access.get_meeting_for_user(user, meeting_id)
-    if not access.is_office_member(user, meeting.unit):
+    if not is_office_member(user, meeting.unit):
         raise PermissionDenied("只有本镇扫黑办或领导小组可以修改会议记录")
     return meeting
 
@@ -81,14 +77,14 @@ def _office_decision(user: User, meeting_id: int, decision_id: int) -> MeetingDe
 
 def _office_inspection(user: User, inspection_id: int) -> SelfInspection:
     inspection = access.get_self_inspection_for_user(user, inspection_id)
-    if not access.is_office_member(user, inspection.unit):
+    if not is_office_member(user, inspection.unit):
         raise PermissionDenied("只有本镇扫黑办或领导小组可以修改自查记录")
     return inspection
 
 
 @role_required(*access.READ_ROLES)
-def meeting_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def meeting_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     meetings = access.visible_meetings(user).select_related("chair", "unit")
     kind = request.GET.get("kind", "")
     if kind in MeetingKind.values:
@@ -118,7 +114,7 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
             "keep": [("kind", kind)] if kind in MeetingKind.values else [],
             "query": text,
             "statuses": statuses,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": bool(record_towns),
             "show_town": len(record_towns) > 1,
         },
@@ -136,9 +132,9 @@ def _materials(form: MeetingForm) -> list[services.MaterialIn]:
     ]
 
 
-@role_required(*OFFICE)
-def meeting_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def meeting_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town = _town(user)
     form = MeetingForm(request.POST or None, request.FILES or None, town=town)
     if request.method == "POST" and form.is_valid():
@@ -176,9 +172,9 @@ def _meeting_record(form: MeetingForm) -> services.MeetingRecord:
     )
 
 
-@role_required(*OFFICE)
-def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
     initial = {
         "title": meeting.title,
@@ -220,8 +216,8 @@ def meeting_edit_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @role_required(*access.READ_ROLES)
-def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+def meeting_detail_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     return _meeting_page(request, user, access.get_meeting_for_user(user, meeting_id))
 
 
@@ -234,7 +230,7 @@ def _meeting_page(
 ) -> HttpResponse:
     """The meeting with the forms the office may submit; `bound_form` is the one just refused,
     as (context name, form), shown with what was typed and its errors."""
-    is_office = access.is_office_member(user, meeting.unit)
+    is_office = is_office_member(user, meeting.unit)
     reads_record = access.reads_full_record(user, meeting.unit)
     context: dict[str, Any] = {
         "meeting": meeting,
@@ -275,9 +271,9 @@ def _meeting_page(
 
 
 @require_POST
-@role_required(*OFFICE)
-def decision_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def decision_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -326,14 +322,16 @@ def _decision_page(
     return render(request, "meetings/decision_detail.html", context)
 
 
-@role_required(*OFFICE)
-def decision_detail_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
-    decision = _office_decision(_actor(request), meeting_id, decision_id)
+@role_required(*OFFICE_ROLES)
+def decision_detail_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
+    decision = _office_decision(request.user, meeting_id, decision_id)
     return _decision_page(request, decision)
 
 
 def _decision_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     meeting_id: int,
     decision_id: int,
     *,
@@ -344,7 +342,7 @@ def _decision_action(
 ) -> HttpResponse:
     """One POST on a decision: validate, call the service through `perform` (which answers with
     its redirect); a refusal re-renders the decision with this form as typed."""
-    user = _actor(request)
+    user = request.user
     decision = _office_decision(user, meeting_id, decision_id)
     return submit_action_form(
         request,
@@ -355,8 +353,10 @@ def _decision_action(
 
 
 @require_POST
-@role_required(*OFFICE)
-def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def decision_edit_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         services.edit_decision(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已修改。")
@@ -374,8 +374,10 @@ def decision_edit_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 
 @require_POST
-@role_required(*OFFICE)
-def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def decision_task_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         task = services.decision_to_task(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已转为任务，并已通知承办人。")
@@ -393,8 +395,10 @@ def decision_task_view(request: HttpRequest, meeting_id: int, decision_id: int) 
 
 
 @require_POST
-@role_required(*OFFICE)
-def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def decision_rectify_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
+) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
         item = services.decision_to_rectification(actor=user, decision=decision, **data)
         messages.success(request, "决定事项已列入整改台账。")
@@ -412,9 +416,9 @@ def decision_rectify_view(request: HttpRequest, meeting_id: int, decision_id: in
 
 
 @role_required(*access.TASK_ROLES)
-def task_list_view(request: HttpRequest) -> HttpResponse:
+def task_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的任务: one's own tasks; the office and 督导 may widen to every task of their towns."""
-    user = _actor(request)
+    user = request.user
     reads_record = bool(access.record_towns(user))
     assignee = user.has_any_role(access.ASSIGNEE_ROLES)
     state, scope = "", "mine" if assignee else "all"
@@ -448,15 +452,17 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "limit": queries.TASK_LIMIT,
             "scope": scope,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": reads_record,
         },
         status=status,
     )
 
 
-def _task_page(request: HttpRequest, task: Task, *, form: StyledForm | None = None) -> HttpResponse:
-    user = _actor(request)
+def _task_page(
+    request: AuthenticatedHttpRequest, task: Task, *, form: StyledForm | None = None
+) -> HttpResponse:
+    user = request.user
     today = timezone.localdate()
     can_complete = not task.is_done and access.can_complete_task(user, task)
     return render(
@@ -479,14 +485,14 @@ def _task_page(request: HttpRequest, task: Task, *, form: StyledForm | None = No
 
 
 @role_required(*access.TASK_ROLES)
-def task_detail_view(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _task_page(request, access.get_task_for_user(_actor(request), task_id))
+def task_detail_view(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    return _task_page(request, access.get_task_for_user(request.user, task_id))
 
 
 @require_POST
 @role_required(*access.TASK_ROLES)
-def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
-    user = _actor(request)
+def task_complete_view(request: AuthenticatedHttpRequest, task_id: int) -> HttpResponse:
+    user = request.user
     task = access.get_task_for_user(user, task_id)
     if not access.can_complete_task(user, task):
         raise PermissionDenied("只有承办人或本镇扫黑办、领导小组可以办结任务")
@@ -505,9 +511,9 @@ def task_complete_view(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*OFFICE)
-def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def opinion_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    user = request.user
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -527,8 +533,10 @@ def opinion_add_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @login_required
-def material_download_view(request: HttpRequest, meeting_id: int, material_id: int) -> FileResponse:
-    user = _actor(request)
+def material_download_view(
+    request: AuthenticatedHttpRequest, meeting_id: int, material_id: int
+) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, RECORD):
         raise PermissionDenied("您没有查看会议材料的权限")
     meeting = access.get_meeting_for_user(user, meeting_id)
@@ -548,8 +556,8 @@ def material_download_view(request: HttpRequest, meeting_id: int, material_id: i
 
 
 @role_required(*RECORD)
-def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def self_inspection_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     inspections = (
         access.visible_self_inspections(user)
         .select_related("unit")
@@ -561,16 +569,16 @@ def self_inspection_list_view(request: HttpRequest) -> HttpResponse:
         "meetings/self_inspection_list.html",
         {
             "inspections": inspections,
-            "is_office": bool(access.office_towns(user)),
+            "is_office": bool(list_office_towns(user)),
             "reads_record": True,
             "show_town": len(record_towns) > 1,
         },
     )
 
 
-@role_required(*OFFICE)
-def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def self_inspection_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     town = _town(user)
     form = SelfInspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -594,8 +602,10 @@ def self_inspection_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*RECORD)
-def self_inspection_detail_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    user = _actor(request)
+def self_inspection_detail_view(
+    request: AuthenticatedHttpRequest, inspection_id: int
+) -> HttpResponse:
+    user = request.user
     return _self_inspection_page(
         request, user, access.get_self_inspection_for_user(user, inspection_id)
     )
@@ -610,7 +620,7 @@ def _self_inspection_page(
 ) -> HttpResponse:
     """The checklist with a self-assessment form per requirement and the problem form;
     `bound_form` is the one just refused (`r<id>` for a requirement's, or `problem_form`)."""
-    is_office = access.is_office_member(user, inspection.unit)
+    is_office = is_office_member(user, inspection.unit)
     requirements = list(inspection.requirements.all())
     refused = dict([bound_form]) if bound_form else {}
     rows = [
@@ -646,9 +656,11 @@ def _self_inspection_page(
 
 
 @require_POST
-@role_required(*OFFICE)
-def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def assess_view(
+    request: AuthenticatedHttpRequest, inspection_id: int, requirement_id: int
+) -> HttpResponse:
+    user = request.user
     inspection = _office_inspection(user, inspection_id)
     requirement = inspection.requirements.filter(pk=requirement_id).first()
     if requirement is None:
@@ -670,9 +682,9 @@ def assess_view(request: HttpRequest, inspection_id: int, requirement_id: int) -
 
 
 @require_POST
-@role_required(*OFFICE)
-def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    user = _actor(request)
+@role_required(*OFFICE_ROLES)
+def problem_add_view(request: AuthenticatedHttpRequest, inspection_id: int) -> HttpResponse:
+    user = request.user
     inspection = _office_inspection(user, inspection_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -690,10 +702,10 @@ def problem_add_view(request: HttpRequest, inspection_id: int) -> HttpResponse:
     )
 
 
-@role_required(*OFFICE)
-def schedule_view(request: HttpRequest) -> HttpResponse:
+@role_required(*OFFICE_ROLES)
+def schedule_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """例会安排: the town's schedules and a form to set one (one per meeting kind)."""
-    user = _actor(request)
+    user = request.user
     town = _town(user)
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,7 +8,7 @@ from saohei.notifications import queries, services
 from saohei.notifications.access import get_notification_for_user
 from saohei.notifications.links import is_internal_path
 from saohei.notifications.models import NotificationKind
-from saohei.organisations.models import User
+from saohei.organisations.http import AuthenticatedHttpRequest
 
 KIND_BADGES: dict[str, str] = {
     NotificationKind.REMINDER: "text-bg-info",
@@ -20,8 +20,8 @@ KIND_BADGES: dict[str, str] = {
 
 
 @login_required
-def list_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     unread_only = request.GET.get("unread") == "1"
     page = queries.list_for_user(user, unread_only=unread_only, page=request.GET.get("page"))
     rows = [
@@ -42,8 +42,8 @@ def list_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def open_view(request: HttpRequest, notification_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def open_view(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
+    user = request.user
     notification = get_notification_for_user(user, notification_id)
     services.mark_read(user=user, notification=notification)
     if not notification.url:
@@ -57,8 +57,8 @@ def open_view(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def mark_all_read_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def mark_all_read_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     count = services.mark_all_read(user=user)
     if count:
         messages.success(request, f"已将 {count} 条通知标为已读。")

@@ -18,7 +18,7 @@ from django.forms.models import ModelChoiceIterator
 from saohei.common.forms import PICK_ONE, StyledForm
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import OUTSIDE_UNIT, list_case_workers_under
+from saohei.organisations.queries import OUTSIDE_UNIT, list_case_workers_under, users_holding
 
 
 def people_for(under: Unit, *, roles: Iterable[Role] | None = None) -> QuerySet[User]:
@@ -26,7 +26,7 @@ def people_for(under: Unit, *, roles: Iterable[Role] | None = None) -> QuerySet[
     (the picker fields show them in the org tree's order)."""
     people = list_case_workers_under(under)
     if roles is not None:
-        people = people.filter(role_grants__role__in=[str(role) for role in roles]).distinct()
+        people = users_holding(roles, among=people)
     return people.order_by("unit__path", "real_name", "username")
 
 

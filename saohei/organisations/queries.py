@@ -1,15 +1,79 @@
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from saohei.common.roles import DEDICATED_ROLES, Role
-from saohei.organisations.access import content_units, managed_units
+from saohei.organisations.access import (
+    content_units,
+    grant_paths,
+    managed_units,
+    unit_in_paths,
+    units_within,
+)
 from saohei.organisations.models import (
     GroupMembership,
     LeadingGroup,
     RoleGrant,
     Unit,
+    UnitKind,
     UnitQuerySet,
     User,
 )
+
+# The town's office in the platform's sense (扫黑办 and its 组长/副组长): who registers, assigns
+# and writes the town's records. One definition, so a new office role reaches every context.
+OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+# The leading group's 组长 and 副组长: who sign off, answer for a ledger item and hear of 督办.
+LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
+
+
+def is_office_member(user: User, unit: Unit) -> bool:
+    """Office staff or a leader granted on `unit` or above it (a grant covers its subtree)."""
+    return user.is_authenticated and unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
+
+
+def is_office_member_anywhere(user: User) -> bool:
+    return user.is_authenticated and bool(grant_paths(user, OFFICE_ROLES))
+
+
+def list_office_towns(user: User) -> list[Unit]:
+    """Active towns whose office the user belongs to, in tree order."""
+    return list(
+        units_within(grant_paths(user, OFFICE_ROLES))
+        .filter(kind=UnitKind.TOWN, is_active=True)
+        .order_by("path")
+    )
+
+
+def users_holding(
+    roles: Role | Iterable[Role],
+    *,
+    on: Unit | QuerySet[Unit] | None = None,
+    among: QuerySet[User] | None = None,
+    include_inactive: bool = False,
+) -> QuerySet[User]:
+    """People holding one of `roles` by a grant on exactly `on` (a unit, or any of a queryset of
+    units; anywhere when None), drawn from `among` (default: every account), active ones only
+    unless `include_inactive`.
+
+    Role and unit are matched in one filter so that they are the same grant; distinct, because
+    one person may hold two of the roles there (a 组长 who is also 副组长 is told once).
+    """
+    wanted = [str(roles)] if isinstance(roles, Role) else [str(role) for role in roles]
+    grant = Q(role_grants__role__in=wanted)
+    if isinstance(on, Unit):
+        grant &= Q(role_grants__unit=on)
+    elif on is not None:
+        grant &= Q(role_grants__unit__in=on)
+    people = User.objects.all() if among is None else among
+    if not include_inactive:
+        people = people.filter(is_active=True)
+    return people.filter(grant).distinct()
+
+
+def units_above(unit: Unit) -> UnitQuerySet:
+    """The unit and its ancestors: where a grant covering `unit` may sit."""
+    return Unit.objects.filter(pk__in=[int(part) for part in unit.path.strip("/").split("/")])
 
 
 def list_managed_units(*, viewer: User, role: Role) -> UnitQuerySet:
@@ -105,8 +169,4 @@ def is_case_worker_under(person: User, unit: Unit) -> bool:
 def list_people_granted(*, unit: Unit, roles: frozenset[Role]) -> list[User]:
     """Active people holding one of `roles` on this very unit (the town's leaders, its clerks):
     who a notice about the unit's records is sent to."""
-    return list(
-        User.objects.filter(
-            is_active=True, role_grants__role__in=roles, role_grants__unit=unit
-        ).distinct()
-    )
+    return list(users_holding(roles, on=unit))

@@ -32,6 +32,7 @@ from saohei.organisations.forms import (
     UnitCreateForm,
     UnitEditForm,
 )
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import GroupMembership, LeadingGroup, Unit, User
 
 ACCOUNT_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
@@ -42,14 +43,14 @@ def _admin_role(user: User) -> Role:
 
 
 @role_required(Role.SYSTEM_ADMIN)
-def unit_list_view(request: HttpRequest) -> HttpResponse:
-    units = queries.list_managed_units(viewer=request.user, role=Role.SYSTEM_ADMIN)  # type: ignore[arg-type]
+def unit_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    units = queries.list_managed_units(viewer=request.user, role=Role.SYSTEM_ADMIN)
     return render(request, "organisations/unit_list.html", {"units": units})
 
 
 @role_required(Role.SYSTEM_ADMIN)
-def unit_create_view(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def unit_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.user
     form = UnitCreateForm(request.POST or None, parents=managed_units(actor, Role.SYSTEM_ADMIN))
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,8 +66,8 @@ def unit_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SYSTEM_ADMIN)
-def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def unit_edit_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResponse:
+    actor = request.user
     unit = get_managed_unit(actor, unit_id, Role.SYSTEM_ADMIN)
     initial = {
         "name": unit.name,
@@ -91,8 +92,8 @@ def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 @role_required(*ACCOUNT_ADMIN_ROLES)
-def account_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: User = request.user  # type: ignore[assignment]
+def account_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    viewer = request.user
     role = _admin_role(viewer)
     unit_id = request.GET.get("unit", "")
     text = safe_text(request.GET.get("q"), limit=50)
@@ -115,8 +116,8 @@ def account_list_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @role_required(Role.SYSTEM_ADMIN)
-def account_create_view(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def account_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.user
     form = AccountCreateForm(request.POST or None, units=managed_units(actor, Role.SYSTEM_ADMIN))
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,8 +133,8 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ACCOUNT_ADMIN_ROLES)
-def account_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    viewer: User = request.user  # type: ignore[assignment]
+def account_detail_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    viewer = request.user
     account = get_managed_account(viewer, user_id, _admin_role(viewer))
     return account_detail_page(request, viewer, account)
 
@@ -164,8 +165,8 @@ def account_detail_page(
 
 
 @role_required(Role.SYSTEM_ADMIN)
-def account_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def account_edit_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    actor = request.user
     account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
     initial = {
         "real_name": account.real_name,
@@ -193,8 +194,8 @@ def account_edit_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SYSTEM_ADMIN)
-def account_set_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def account_set_active_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    actor = request.user
     account = get_managed_account(actor, user_id, Role.SYSTEM_ADMIN)
     is_active = request.POST.get("is_active") == "1"
     try:
@@ -210,8 +211,8 @@ def account_set_active_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SECURITY_ADMIN)
-def role_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_grant_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    actor = request.user
     account = get_managed_account(actor, user_id, Role.SECURITY_ADMIN)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -234,8 +235,8 @@ def role_grant_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SECURITY_ADMIN)
-def role_revoke_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_revoke_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    actor = request.user
     account = get_managed_account(actor, user_id, Role.SECURITY_ADMIN)
     role_value = request.POST.get("role", "")
     if role_value not in Role.values:
@@ -253,8 +254,8 @@ def role_revoke_view(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-def group_view(request: HttpRequest) -> HttpResponse:
-    viewer: User = request.user  # type: ignore[assignment]
+def group_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    viewer = request.user
     unit_id = request.GET.get("unit", "")
     if unit_id:
         wanted = parse_id(unit_id)
@@ -298,8 +299,8 @@ def _group_page(
 
 @require_POST
 @login_required
-def group_member_add_view(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def group_member_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.user
     group = get_group_for_user(actor)
     if not can_edit_group(actor, group):
         raise PermissionDenied("您没有维护该领导小组的权限")
@@ -319,8 +320,8 @@ def group_member_add_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def group_member_remove_view(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def group_member_remove_view(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
+    actor = request.user
     group = get_group_for_user(actor)
     if not can_edit_group(actor, group):
         raise PermissionDenied("您没有维护该领导小组的权限")

@@ -15,14 +15,14 @@ from django.http import Http404
 
 from saohei.common.roles import Role
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
-from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 from saohei.publicity.models import (
     PublicityActivity,
     PublicityActivityQuerySet,
     PublicitySchedule,
 )
 
-OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
 READ_ROLES = OFFICE_ROLES | {Role.VILLAGE_HEAD, Role.SUPERVISOR}
 
 
@@ -57,21 +57,12 @@ def get_activity_for_user(user: User, activity_id: int) -> PublicityActivity:
     return activity
 
 
-def is_office_member(user: User, town: Unit) -> bool:
-    """Office staff or leader over this town."""
-    return user.is_authenticated and unit_in_paths(town, grant_paths(user, OFFICE_ROLES))
-
-
 def is_village_head_of(user: User, village: Unit | None) -> bool:
     return (
         user.is_authenticated
         and village is not None
         and unit_in_paths(village, grant_paths(user, {Role.VILLAGE_HEAD}))
     )
-
-
-def is_office_anywhere(user: User) -> bool:
-    return user.is_authenticated and bool(grant_paths(user, OFFICE_ROLES))
 
 
 def can_record(user: User, town: Unit, village: Unit | None) -> bool:
@@ -86,21 +77,12 @@ def can_correct(user: User, activity: PublicityActivity) -> bool:
     return activity.schedule_id is None and is_village_head_of(user, activity.village)
 
 
-def office_towns(user: User) -> list[Unit]:
-    """Towns whose office the user belongs to (where they record town-wide activities)."""
-    return list(
-        units_within(grant_paths(user, OFFICE_ROLES))
-        .filter(kind=UnitKind.TOWN, is_active=True)
-        .order_by("path")
-    )
-
-
 def recordable_villages(user: User) -> list[Unit]:
     """Villages the user may record for: all villages of their towns, or their own village."""
     if not user.is_authenticated:
         return []
     condition = Q(pk__in=[])
-    towns = office_towns(user)
+    towns = list_office_towns(user)
     if towns:
         condition |= Q(parent__in=towns)
     village_paths = grant_paths(user, {Role.VILLAGE_HEAD})

@@ -20,7 +20,11 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import (
+    is_case_worker_under,
+    is_office_member,
+    is_office_member_anywhere,
+)
 from saohei.publicity import access
 from saohei.publicity.models import (
     PlaceType,
@@ -354,7 +358,7 @@ def save_kind(
     counted_in_hours: bool = False,
 ) -> PublicityKind:
     """Add or edit a kind (name, units, order, 启用): any town's office; kinds are shared."""
-    if not access.is_office_anywhere(actor):
+    if not is_office_member_anywhere(actor):
         raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以修改宣传形式")
     name = checked_text(name, field="name", label="形式名称", limit=50, required=True)
     unit_label = checked_text(
@@ -429,7 +433,7 @@ def _accrued_amounts(schedule: PublicitySchedule) -> tuple[Decimal, Decimal | No
 @transaction.atomic
 def create_schedule(*, actor: User, town: Unit, data: ScheduleInput) -> PublicitySchedule:
     """常态化宣传 (e.g. LED 10 h/day on 3 screens from a date): the town's office only."""
-    if not access.is_office_member(actor, town):
+    if not is_office_member(actor, town):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以设置常态化宣传")
     _check_village(town, data.village)
     _check_handler(town, data.handler)
@@ -490,7 +494,7 @@ def stop_schedule(
     schedule = (
         PublicitySchedule.objects.select_for_update().select_related("town").get(pk=schedule.pk)
     )
-    if not access.is_office_member(actor, schedule.town):
+    if not is_office_member(actor, schedule.town):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以停止常态化宣传")
     if ends_on < schedule.starts_on:
         raise ServiceError("结束日期不能早于开始日期", field="ends_on")
@@ -592,7 +596,7 @@ def accrue_schedules(
 
     Run by the hourly job (actor None: the system) and on demand by the office for its town.
     """
-    if actor is not None and (town is None or not access.is_office_member(actor, town)):
+    if actor is not None and (town is None or not is_office_member(actor, town)):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以立即累计")
     schedules = PublicitySchedule.objects.filter(starts_on__lt=today).order_by("pk")
     if town is not None:

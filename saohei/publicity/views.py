@@ -21,7 +21,14 @@ from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import ask_for_files_again, place_bound_form, submit_action_form
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import (
+    OFFICE_ROLES,
+    is_office_member,
+    is_office_member_anywhere,
+    list_office_towns,
+)
 from saohei.publicity import access, queries, services
 from saohei.publicity.exports import ledger_rows, write_ledger
 from saohei.publicity.forms import (
@@ -36,17 +43,14 @@ from saohei.publicity.forms import (
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
-OFFICE_ROLES = tuple(access.OFFICE_ROLES)
 FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin", "q")
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _render(
+    request: AuthenticatedHttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
     """Render with `is_office`, which shows the office-only tabs."""
-    context["is_office"] = access.is_office_anywhere(_actor(request))
+    context["is_office"] = is_office_member_anywhere(request.user)
     return render(request, template, context)
 
 
@@ -68,8 +72,8 @@ def _filter_form(
 
 
 @role_required(*READ_ROLES)
-def activity_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def activity_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     kinds = _kinds()
     form, filters = _filter_form(request, user, kinds)
     if filters is None:
@@ -89,15 +93,15 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             "count": queries.capped_count(activities),
             "totals": [row for row in queries.kind_totals(activities) if row.activities],
             "base_query": query_without_cursor(request),
-            "can_record": bool(access.recordable_villages(user) or access.office_towns(user)),
+            "can_record": bool(access.recordable_villages(user) or list_office_towns(user)),
         },
     )
 
 
 @role_required(*READ_ROLES)
-def totals_view(request: HttpRequest) -> HttpResponse:
+def totals_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """截至目前 and per period, per village, per place type: one grouped query per table."""
-    user = _actor(request)
+    user = request.user
     kinds = _kinds()
     form, filters = _filter_form(request, user, kinds)
     period = request.GET.get("period", "month")
@@ -159,7 +163,7 @@ def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
 
 def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
     people = User.objects.filter(is_active=True).case_workers().select_related("unit")
-    if access.is_office_member(user, town):
+    if is_office_member(user, town):
         people = people.filter(unit__path__startswith=town.path)
     else:
         people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
@@ -167,7 +171,7 @@ def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
 
 
 def _town_for(user: User, villages: list[Unit]) -> Unit | None:
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if towns:
         return towns[0]
     if villages:
@@ -191,13 +195,13 @@ def _activity_input(data: dict[str, Any]) -> services.ActivityInput:
 
 
 @role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
-def activity_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def activity_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     villages = access.recordable_villages(user)
     town = _town_for(user, villages)
     if town is None:
         raise PermissionDenied("您不能登记宣传活动")
-    is_office = access.is_office_member(user, town)
+    is_office = is_office_member(user, town)
     villages = [village for village in villages if village.parent_id == town.pk]
     initial: dict[str, Any] = {"occurred_on": timezone.localdate(), "handler": user.pk}
     if not is_office and villages:
@@ -239,13 +243,13 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def activity_detail_view(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _actor(request)
+def activity_detail_view(request: AuthenticatedHttpRequest, activity_id: int) -> HttpResponse:
+    user = request.user
     return _activity_page(request, user, access.get_activity_for_user(user, activity_id))
 
 
 def _activity_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     user: User,
     activity: PublicityActivity,
     *,
@@ -264,13 +268,13 @@ def _activity_page(
 
 
 @role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
-def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _actor(request)
+def activity_edit_view(request: AuthenticatedHttpRequest, activity_id: int) -> HttpResponse:
+    user = request.user
     activity = access.get_activity_for_user(user, activity_id)
     if not access.can_correct(user, activity) or activity.is_voided:
         raise PermissionDenied("您不能更正这条宣传活动")
     town = activity.town
-    is_office = access.is_office_member(user, town)
+    is_office = is_office_member(user, town)
     villages = [v for v in access.recordable_villages(user) if v.parent_id == town.pk]
     form = CorrectionForm(
         request.POST or None,
@@ -318,8 +322,8 @@ def activity_edit_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES, Role.VILLAGE_HEAD)
-def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _actor(request)
+def activity_void_view(request: AuthenticatedHttpRequest, activity_id: int) -> HttpResponse:
+    user = request.user
     activity = access.get_activity_for_user(user, activity_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -337,8 +341,8 @@ def activity_void_view(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @login_required
-def photo_view(request: HttpRequest, activity_id: int, photo_id: int) -> FileResponse:
-    user = _actor(request)
+def photo_view(request: AuthenticatedHttpRequest, activity_id: int, photo_id: int) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有查看宣传照片的权限")
     activity = access.get_activity_for_user(user, activity_id)
@@ -355,9 +359,9 @@ def photo_view(request: HttpRequest, activity_id: int, photo_id: int) -> FileRes
 
 
 @login_required
-def export_view(request: HttpRequest) -> HttpResponseBase:
+def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The 宣传台账 (.xlsx) of what the list shows with the same filters; audited."""
-    user = _actor(request)
+    user = request.user
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有导出宣传台账的权限")
     form, filters = _filter_form(request, user, _kinds())
@@ -389,9 +393,9 @@ def _schedule_kinds() -> Any:
 
 
 @role_required(*READ_ROLES)
-def schedule_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
-    towns = access.office_towns(user)
+def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    towns = list_office_towns(user)
     town = towns[0] if towns else None
     form = _schedule_form(user, town, request.POST or None) if town is not None else None
     if town is None and request.method == "POST":
@@ -419,7 +423,7 @@ def _schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
 
 
 def _schedules_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     user: User,
     *,
     form: StyledForm | None,
@@ -427,7 +431,7 @@ def _schedules_page(
 ) -> HttpResponse:
     """The schedules with their totals, a stop form on each running one and the new-schedule
     form; `refused_stop` is (schedule id, form) for a refused 停止, shown in its row as typed."""
-    towns = access.office_towns(user)
+    towns = list_office_towns(user)
     if form is None and towns:
         form = _schedule_form(user, towns[0], None)
     schedules = access.visible_schedules(user)
@@ -470,8 +474,8 @@ def _schedules_page(
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def schedule_stop_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    user = _actor(request)
+def schedule_stop_view(request: AuthenticatedHttpRequest, schedule_id: int) -> HttpResponse:
+    user = request.user
     schedule = access.get_schedule_for_office(user, schedule_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -493,11 +497,11 @@ def schedule_stop_view(request: HttpRequest, schedule_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*OFFICE_ROLES)
-def accrue_view(request: HttpRequest) -> HttpResponse:
+def accrue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """立即累计: what the hourly job would do, for the user's towns, now."""
-    user = _actor(request)
+    user = request.user
     days = 0
-    for town in access.office_towns(user):
+    for town in list_office_towns(user):
         days += services.accrue_schedules(today=timezone.localdate(), actor=user, town=town).days
     messages.success(request, f"已累计 {days} 天的常态化宣传。" if days else "没有需要累计的天数。")
     return redirect("publicity:schedules")
@@ -507,8 +511,8 @@ def accrue_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*OFFICE_ROLES)
-def kind_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def kind_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form = KindForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -522,8 +526,8 @@ def kind_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*OFFICE_ROLES)
-def kind_edit_view(request: HttpRequest, kind_id: int) -> HttpResponse:
-    user = _actor(request)
+def kind_edit_view(request: AuthenticatedHttpRequest, kind_id: int) -> HttpResponse:
+    user = request.user
     kind = PublicityKind.objects.filter(pk=kind_id).first()
     if kind is None:
         raise Http404("宣传形式不存在")

@@ -16,10 +16,8 @@ from django.http import Http404
 from saohei.common.roles import Role
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 from saohei.rectifications.models import RectificationItem, RectificationItemQuerySet
-
-OFFICE_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
-LEADER_ROLES = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
 
 
 def _unit_ids(paths: list[str]) -> list[int]:
@@ -62,11 +60,6 @@ def get_item_for_user(user: User, item_id: int) -> RectificationItem:
     if item is None:
         raise Http404("整改事项不存在或您无权查看")
     return item
-
-
-def is_office_member(user: User, unit: Unit) -> bool:
-    """Office staff or leader over this town."""
-    return user.is_authenticated and unit_in_paths(unit, grant_paths(user, OFFICE_ROLES))
 
 
 def is_village_head_of(user: User, village: Unit | None) -> bool:

@@ -10,7 +10,6 @@ from saohei.common.forms import (
     SearchField,
     StyledForm,
 )
-from saohei.common.roles import Role
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import (
     PersonChoiceField,
@@ -19,6 +18,7 @@ from saohei.organisations.pickers import (
     narrow_by_unit,
     people_for,
 )
+from saohei.organisations.queries import LEADER_ROLES, users_holding
 from saohei.rectifications.models import SourceKind, Status
 
 
@@ -90,9 +90,7 @@ class ItemForm(StyledForm):
         self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
         self.set_queryset(
             "responsible_leader",
-            people_for(town)
-            .filter(role_grants__role__in=[Role.LEADER, Role.DEPUTY_LEADER], role_grants__unit=town)
-            .distinct(),
+            users_holding(LEADER_ROLES, on=town, among=people_for(town)),
         )
         self.set_queryset(
             "responsible_unit", Unit.objects.subtree_of(town).active().order_by("path")

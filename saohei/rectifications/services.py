@@ -23,7 +23,12 @@ from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.notifications.wording import name_item
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import is_case_worker_under
+from saohei.organisations.queries import (
+    LEADER_ROLES,
+    is_case_worker_under,
+    is_office_member,
+    users_holding,
+)
 from saohei.rectifications import access
 from saohei.rectifications.models import (
     EventKind,
@@ -124,7 +129,7 @@ def open_item(
     village, due_on = data.village, data.due_on
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("整改事项应登记在镇（街道）", field="unit")
-    if not access.is_office_member(actor, unit):
+    if not is_office_member(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以列入整改台账")
     if source.kind not in SourceKind.values:
         raise ServiceError("问题来源不正确", field="source_kind")
@@ -138,9 +143,7 @@ def open_item(
         raise ServiceError("责任单位须为本镇或本镇下属单位", field="responsible_unit")
     if not (
         data.responsible_leader.is_active
-        and data.responsible_leader.role_grants.filter(
-            role__in=access.LEADER_ROLES, unit=unit
-        ).exists()
+        and users_holding(LEADER_ROLES, on=unit).filter(pk=data.responsible_leader.pk).exists()
     ):
         raise ServiceError("责任领导须为本镇领导小组组长或副组长", field="responsible_leader")
     if not (is_case_worker_under(data.responsible_person, unit)):

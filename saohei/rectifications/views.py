@@ -19,8 +19,10 @@ from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations.access import content_units
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.pickers import village_filter
+from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
 from saohei.rectifications.exports import ledger_rows, write_ledger
 from saohei.rectifications.forms import (
@@ -40,10 +42,6 @@ READ_ROLES = (
     Role.VILLAGE_HEAD,
     Role.SUPERVISOR,
 )
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.ItemFilters | None]:
@@ -76,8 +74,8 @@ def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.Item
 
 
 @role_required(*READ_ROLES)
-def item_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def item_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form, filters = _filters(request, user)
     items = (
         queries.filter_items(user, filters)
@@ -105,9 +103,9 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def summary_view(request: HttpRequest) -> HttpResponse:
+def summary_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """对照清单: completion and overdue per village, responsible person or source."""
-    user = _actor(request)
+    user = request.user
     by = request.GET.get("by", "village")
     if by not in queries.GROUPINGS:
         by = "village"
@@ -132,8 +130,8 @@ def summary_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF)
-def item_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def item_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     towns = access.openable_towns(user)
     if not towns:
         raise PermissionDenied("您不能登记整改事项")
@@ -168,8 +166,8 @@ def item_create_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READ_ROLES)
-def item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
-    user = _actor(request)
+def item_detail_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    user = request.user
     return _item_page(request, user, access.get_item_for_user(user, item_id))
 
 
@@ -197,7 +195,7 @@ def _item_page(
         "can_recheck": can_verify and item.status == Status.CLOSED,
         "Status": Status,
         # The digest is for the office that verifies evidence, not for the village (0022).
-        "shows_digests": access.is_office_member(user, item.unit),
+        "shows_digests": is_office_member(user, item.unit),
     }
     if context["can_update"]:
         context.update(
@@ -213,7 +211,7 @@ def _item_page(
 
 
 def _item_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     item_id: int,
     form_class: type[StyledForm],
     form_slot: str,
@@ -221,7 +219,7 @@ def _item_action(
 ) -> HttpResponse:
     """POST a form to one service call; a refusal re-renders the item's page with this form
     as it was typed and the error beside its field."""
-    user = _actor(request)
+    user = request.user
     item = access.get_item_for_user(user, item_id)
 
     def done(data: dict[str, Any]) -> HttpResponse:
@@ -238,7 +236,7 @@ def _item_action(
 
 @require_POST
 @role_required(*READ_ROLES)
-def progress_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def progress_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
         services.record_progress(
             actor=user,
@@ -254,7 +252,7 @@ def progress_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*READ_ROLES)
-def request_closure_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def request_closure_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
         services.request_closure(actor=user, item=item, note=data["note"])
         return "已申请销号，等待扫黑办审核。"
@@ -264,7 +262,7 @@ def request_closure_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*READ_ROLES)
-def verify_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def verify_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
         accept = data["decision"] == "accept"
         services.verify_closure(actor=user, item=item, accept=accept, reason=data["reason"])
@@ -275,7 +273,7 @@ def verify_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*READ_ROLES)
-def recheck_view(request: HttpRequest, item_id: int) -> HttpResponse:
+def recheck_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
         passed = data["decision"] == "passed"
         services.recheck(
@@ -288,8 +286,10 @@ def recheck_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
 @login_required
-def evidence_download_view(request: HttpRequest, item_id: int, evidence_id: int) -> FileResponse:
-    user = _actor(request)
+def evidence_download_view(
+    request: AuthenticatedHttpRequest, item_id: int, evidence_id: int
+) -> FileResponse:
+    user = request.user
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有查看整改材料的权限")
     item = access.get_item_for_user(user, item_id)
@@ -308,9 +308,9 @@ def evidence_download_view(request: HttpRequest, item_id: int, evidence_id: int)
 
 
 @login_required
-def export_view(request: HttpRequest) -> FileResponse:
+def export_view(request: AuthenticatedHttpRequest) -> FileResponse:
     """The 问题整改台账 (.xlsx) of what the list shows with the same filters; audited."""
-    user = _actor(request)
+    user = request.user
     if not user_has_any_role(user, READ_ROLES):
         raise PermissionDenied("您没有导出问题整改台账的权限")
     form, filters = _filters(request, user)

@@ -16,8 +16,8 @@ from saohei.common.roles import CONTENT_ROLES, Role
 from saohei.leads import stats as lead_stats
 from saohei.meetings import access as meeting_access
 from saohei.organisations.models import Unit, User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.publicity import access as publicity_access
-from saohei.rectifications.access import OFFICE_ROLES
 
 LEAD_ROLES = frozenset(CONTENT_ROLES)
 RECTIFICATION_ROLES = OFFICE_ROLES | {Role.VILLAGE_HEAD, Role.SUPERVISOR}

@@ -14,6 +14,7 @@ from saohei.common.access import role_required, user_has_any_role
 from saohei.common.forms import describe_filters
 from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.organisations.access import content_units
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
 from saohei.reports import access, exports, services
 from saohei.reports.catalogue import LedgerFilters, ledgers_for
@@ -25,10 +26,6 @@ from saohei.reports.statistics import (
     get_period_report,
     period_containing,
 )
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _filter_form(request: HttpRequest, user: User) -> tuple[LedgerFilterForm, LedgerFilters | None]:
@@ -65,21 +62,21 @@ def _centre(
 
 
 @role_required(*access.CENTRE_ROLES)
-def centre_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def centre_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form, filters = _filter_form(request, user)
     return _centre(request, user, form, filters)
 
 
 def _export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     ledger: Ledger,
     write: Callable[[User, LedgerFilters, str, IO[bytes]], int],
     filename: str,
 ) -> HttpResponse | FileResponse:
     """Check the role, validate the filters, stream the ledger from a temporary file, audit it."""
-    user = _actor(request)
+    user = request.user
     if not user_has_any_role(user, ledger.roles):
         raise PermissionDenied("您没有导出该台账的权限")
     form, filters = _filter_form(request, user)
@@ -101,7 +98,7 @@ def _export(
 
 # login_required, not role_required: the responses stream a file rather than an HttpResponse.
 @login_required
-def talks_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+def talks_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
         talks = exports.talk_rows(
             user, date_from=filters.date_from, date_to=filters.date_to, village=filters.village
@@ -112,8 +109,8 @@ def talks_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
 
 
 @login_required
-def meetings_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
-    user = _actor(request)
+def meetings_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
+    user = request.user
     if user_has_any_role(user, access.MEETING_ROLES) and not access.may_export_meetings(user):
         raise PermissionDenied("您的授权范围内没有可导出会议记录的镇（街道）")
 
@@ -127,7 +124,7 @@ def meetings_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
 
 
 @login_required
-def inspections_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
+def inspections_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
         rounds = exports.inspection_rounds(
             user, date_from=filters.date_from, date_to=filters.date_to
@@ -181,8 +178,8 @@ def _shortcuts(today: Any) -> list[tuple[str, str]]:
 
 
 @role_required(*access.STATISTICS_ROLES)
-def statistics_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def statistics_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     towns = _towns_or_403(user)
     form, period = _period_form(request)
     report = get_period_report(user=user, towns=towns, period=period) if period else None
@@ -200,8 +197,8 @@ def statistics_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def statistics_export_view(request: HttpRequest) -> HttpResponse | FileResponse:
-    user = _actor(request)
+def statistics_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
+    user = request.user
     if not user_has_any_role(user, access.STATISTICS_ROLES):
         raise PermissionDenied("您没有导出统计报表的权限")
     towns = _towns_or_403(user)

@@ -11,9 +11,10 @@ from django.db.models import Q
 from django.http import Http404
 
 from saohei.common.roles import Role
-from saohei.leads.access import OFFICE_ROLES, SIGN_OFF_ROLES
+from saohei.leads.access import SIGN_OFF_ROLES
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES, units_above, users_holding
 from saohei.tips.models import Tip, TipQuerySet
 
 INTAKE_ROLES = OFFICE_ROLES
@@ -60,12 +61,5 @@ def can_handle(user: User, tip: Tip) -> bool:
 def intake_recipients(tip: Tip) -> list[User]:
     """Who is told about a new tip or a reporter's reply: the clerks, or for a tip concerning
     officials the leaders (the only ones who may open it)."""
-    ancestor_ids = [int(part) for part in tip.unit.path.strip("/").split("/")]
     roles = SIGN_OFF_ROLES if tip.concerns_officials else frozenset({Role.OFFICE_STAFF})
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_grants__role__in=roles,
-            role_grants__unit_id__in=ancestor_ids,
-        ).distinct()
-    )
+    return list(users_holding(roles, on=units_above(tip.unit)))

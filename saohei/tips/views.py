@@ -17,19 +17,16 @@ from saohei.common.http import client_ip, stored_file_download
 from saohei.common.suggestions import suggested_initial
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.views import form_page, place_bound_form, submit_action_form
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 from saohei.tips import access, queries, services
 from saohei.tips.forms import AcceptForm, MessageForm, SpamForm, TipPersonForm
 from saohei.tips.models import Tip, TipStatus
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @role_required(*access.INTAKE_ROLES)
-def queue_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+def queue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not access.intake_towns(user):
         raise PermissionDenied("您没有负责受理群众举报的镇（街道）")
     status = request.GET.get("status", TipStatus.PENDING)
@@ -62,8 +59,8 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*access.INTAKE_ROLES)
-def tip_detail_view(request: HttpRequest, tip_id: int) -> HttpResponse:
-    user = _actor(request)
+def tip_detail_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
+    user = request.user
     tip = access.get_tip_for_user(user, tip_id)
     services.record_tip_viewed(actor=user, tip=tip, ip_address=client_ip(request))
     return _tip_page(request, tip)
@@ -99,7 +96,7 @@ def _tip_page(
 
 
 def _tip_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     tip_id: int,
     form_class: Callable[..., StyledForm] | None,
     perform: Callable[[User, Tip, dict[str, Any]], str],
@@ -109,7 +106,7 @@ def _tip_action(
 ) -> HttpResponse:
     """POST a form to one service call; a refusal re-renders the tip's page with this form
     (in `form_slot`) as it was typed and the error beside its field."""
-    user = _actor(request)
+    user = request.user
     tip = access.get_tip_for_user(user, tip_id)
 
     def done(data: dict[str, Any]) -> HttpResponse:
@@ -127,7 +124,7 @@ def _tip_action(
 
 @require_POST
 @role_required(*access.INTAKE_ROLES)
-def accept_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+def accept_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     def perform(user: User, tip: Tip, data: dict[str, Any]) -> str:
         lead = services.accept_tip(
             actor=user,
@@ -150,7 +147,7 @@ def accept_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*access.INTAKE_ROLES)
-def spam_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+def spam_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     def perform(user: User, tip: Tip, data: dict[str, Any]) -> str:
         services.mark_spam(actor=user, tip=tip, reason=data["reason"])
         return "已列为垃圾信息，可在“垃圾信息”中恢复。"
@@ -160,7 +157,7 @@ def spam_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*access.INTAKE_ROLES)
-def restore_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+def restore_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     def perform(user: User, tip: Tip, data: dict[str, Any]) -> str:
         services.restore_from_spam(actor=user, tip=tip)
         return "已恢复到待受理。"
@@ -170,7 +167,7 @@ def restore_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*access.INTAKE_ROLES)
-def message_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+def message_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     def perform(user: User, tip: Tip, data: dict[str, Any]) -> str:
         services.send_message_to_reporter(actor=user, tip=tip, body=data["body"])
         return "留言已发送，举报人凭查询码可以看到。"
@@ -179,10 +176,10 @@ def message_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 
 @role_required(*access.INTAKE_ROLES)
-def add_person_view(request: HttpRequest, tip_id: int) -> HttpResponse:
+def add_person_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     """添加被举报人 to a pending tip: a form, pre-filled from a 识别建议 link (offsets into the
     tip's 主要问题, never the value); nothing is written until it is sent."""
-    user = _actor(request)
+    user = request.user
     tip = access.get_tip_for_user(user, tip_id)
     if tip.status != TipStatus.PENDING:
         messages.error(request, f"该举报当前为“{tip.get_status_display()}”，不能再添加被举报人。")
@@ -209,9 +206,11 @@ def add_person_view(request: HttpRequest, tip_id: int) -> HttpResponse:
 
 # login_required, not role_required: the response streams a file; the access check answers 404.
 @login_required
-def attachment_view(request: HttpRequest, tip_id: int, attachment_id: int) -> FileResponse:
+def attachment_view(
+    request: AuthenticatedHttpRequest, tip_id: int, attachment_id: int
+) -> FileResponse:
     """A reporter's file, always as a download (never rendered inline); audited with its digest."""
-    user = _actor(request)
+    user = request.user
     tip = access.get_tip_for_user(user, tip_id)
     attachment = tip.attachments.filter(pk=attachment_id).first()
     if attachment is None:

@@ -16,7 +16,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip
 from saohei.common.views import submit_action_form
-from saohei.organisations.models import User
+from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.workdays import queries, services
 from saohei.workdays.access import CALENDAR_EDITOR_ROLES, can_change_calendar
 from saohei.workdays.calendar import WorkingCalendar, package_knows_year
@@ -75,7 +75,7 @@ def _render_index(
 
 
 @login_required
-def index_view(request: HttpRequest) -> HttpResponse:
+def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     first, month_error = today.replace(day=1), ""
     # An emptied month field means "this month", not a mistake.
@@ -88,8 +88,8 @@ def index_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALENDAR_EDITOR_ROLES)
-def override_add_view(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def override_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.user
     form = OverrideForm(request.POST)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
@@ -115,8 +115,8 @@ def override_add_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALENDAR_EDITOR_ROLES)
-def override_remove_view(request: HttpRequest, override_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def override_remove_view(request: AuthenticatedHttpRequest, override_id: int) -> HttpResponse:
+    actor = request.user
     override = queries.get_override(override_id)
     try:
         services.remove_override(actor=actor, override=override, ip_address=client_ip(request))
