@@ -85,6 +85,24 @@ class SharedTown:
                 raise
             self.atomic = atomic
 
+    def drop_if_broken(self) -> None:
+        """A test that served a request through the real handler (`close_old_connections`) or
+        closed the connection loses it, the town's transaction with it (PostgreSQL; SQLite's
+        in-memory test database is never closed). Before, the next test simply reconnected;
+        now the next test rebuilds the town on a new connection."""
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            connection = connections[DEFAULT_DB_ALIAS]
+            if not (
+                connection.closed_in_transaction
+                or connection.needs_rollback
+                or connection.connection is None
+                or not connection.is_usable()
+            ):
+                return
+            self.close()
+
     def close(self) -> None:
         if self.atomic is None:
             return
@@ -119,6 +137,7 @@ def shared_town(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> It
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if _shared is None:
         return
+    _shared.drop_if_broken()
     if wants_shared_town(item):
         _shared.open()
     else:
