@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -15,7 +16,10 @@ from saohei.demo.town import DEMO_PASSWORD
 from saohei.organisations.models import User
 from saohei.testing.totp import sign_in_client
 
-pytest_plugins = ["saohei.testing.browser"]
+if TYPE_CHECKING:
+    from saohei.testing.town import SharedTown
+
+pytest_plugins = ["saohei.testing.browser", "saohei.testing.town"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,9 +57,13 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture
-def demo(db: None) -> None:
-    """The demo town's org and people, without the lead history (tests start from no leads)."""
-    load_demo_town(with_history=False)
+def demo(db: None, shared_town: "SharedTown") -> None:
+    """The demo town's org and people, without the lead history (tests start from no leads).
+
+    Built once per worker and shared (saohei/testing/town.py); built here, inside the test,
+    only where it could not be shared."""
+    if not shared_town.is_open:
+        load_demo_town(with_history=False)
 
 
 @pytest.fixture

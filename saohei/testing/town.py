@@ -1,0 +1,160 @@
+"""The demo town built once per xdist worker, not once per test (issue 13, decision 0040).
+
+Tests that ask for `demo` (directly or through `town`, `user`, `client_as`, ...) used to build
+the town inside their own transaction: 0.8-1.6 s each. Now the town is built in an outer
+transaction that stays open across tests, as Django's `TestCase.setUpTestData` does for a
+class: each test's transaction is a savepoint inside it, so its rollback goes back to the town
+as built, and the town itself is never committed.
+
+- Before every test (`pytest_runtest_setup`, ahead of any fixture) the outer transaction is
+  opened and the town built if the test asks for `demo`, and rolled back if it does not: a
+  test that does not ask for the town never sees it, and a test that flushes the database
+  (`transactional_db`, `live_server`, `django_db(transaction=True)`) runs with no outer
+  transaction, as before.
+- Collection puts the tests that ask for the town next to each other, within pytest-django's
+  own order (plain database tests, then transactional ones, then the rest), so that a worker
+  builds it about once.
+- Where the outer transaction cannot be opened (the first test of a worker, whose database is
+  not set up yet, or a wider fixture holding a transaction of its own) `demo` builds the town
+  inside the test, as it always did.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test.utils import override_settings
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import validate_django_db
+
+from saohei.demo.loader import load_demo_town
+
+FAST_HASHERS = ["saohei.conftest.FastArgon2PasswordHasher"]
+_TRANSACTIONAL_FIXTURES = (
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+)
+
+
+def flushes_database(item: pytest.Item) -> bool:
+    """pytest-django's test: the test commits and flushes instead of rolling back."""
+    names = getattr(item, "fixturenames", ())
+    if any(name in names for name in _TRANSACTIONAL_FIXTURES):
+        return True
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    transactional, reset_sequences, *_ = validate_django_db(marker)
+    return bool(transactional or reset_sequences)
+
+
+def wants_shared_town(item: pytest.Item) -> bool:
+    return "demo" in getattr(item, "fixturenames", ()) and not flushes_database(item)
+
+
+class SharedTown:
+    """The outer transaction holding the demo town, open or not."""
+
+    def __init__(self, blocker: DjangoDbBlocker) -> None:
+        self.blocker = blocker
+        self.atomic: transaction.Atomic | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.atomic is not None
+
+    def open(self) -> None:
+        if self.atomic is not None:
+            return
+        with self.blocker.unblock():
+            if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+                return  # someone else's transaction: `demo` builds the town inside the test
+            atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)
+            # Marked as Django's TestCase marks its own, so `atomic(durable=True)` in a test
+            # still sees only test-case blocks around it.
+            atomic._from_testcase = True  # type: ignore[attr-defined]
+            atomic.__enter__()
+            try:
+                with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                    load_demo_town(with_history=False)
+            except BaseException:
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+                atomic.__exit__(None, None, None)
+                raise
+            self.atomic = atomic
+
+    def drop_if_broken(self) -> None:
+        """A test that served a request through the real handler (`close_old_connections`) or
+        closed the connection loses it, the town's transaction with it (PostgreSQL; SQLite's
+        in-memory test database is never closed). Before, the next test simply reconnected;
+        now the next test rebuilds the town on a new connection."""
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            connection = connections[DEFAULT_DB_ALIAS]
+            if not (
+                connection.closed_in_transaction
+                or connection.needs_rollback
+                or connection.connection is None
+                or not connection.is_usable()
+            ):
+                return
+            self.close()
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            blocks = connections[DEFAULT_DB_ALIAS].atomic_blocks
+            if blocks != [self.atomic]:
+                raise RuntimeError(
+                    "A transaction opened during a test is still open over the shared demo "
+                    "town; a test that does not ask for the town would see it."
+                )
+            atomic, self.atomic = self.atomic, None
+            transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+            atomic.__exit__(None, None, None)
+
+
+_shared: SharedTown | None = None
+
+
+@pytest.fixture(scope="session")
+def shared_town(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[SharedTown]:
+    """One per worker; rolled back before the test database is destroyed."""
+    global _shared
+    _shared = SharedTown(django_db_blocker)
+    try:
+        yield _shared
+    finally:
+        _shared.close()
+        _shared = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _shared is None:
+        return
+    _shared.drop_if_broken()
+    if wants_shared_town(item):
+        _shared.open()
+    else:
+        _shared.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """After pytest-django's sort (and any shuffling): within each of its groups, the tests
+    that share the town last, together. The sort is stable, so any other order is kept."""
+    items.sort(key=lambda item: (_django_group(item), wants_shared_town(item)))
+
+
+def _django_group(item: pytest.Item) -> int:
+    names = getattr(item, "fixturenames", ())
+    if flushes_database(item):
+        return 1
+    if item.get_closest_marker("django_db") is not None or "db" in names:
+        return 0
+    return 2
