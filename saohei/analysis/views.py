@@ -418,7 +418,13 @@ def prompt_dismiss_view(request: AuthenticatedHttpRequest, prompt_id: int) -> Ht
     prompt = access.get_prompt_for_user(user, prompt_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.dismiss_prompt(actor=user, prompt=prompt, **data)
+        services.dismiss_prompt(
+            actor=user,
+            prompt=prompt,
+            meeting=data["meeting"],
+            reason=data["reason"],
+            failed_element=data["failed_element"],
+        )
         messages.success(request, "研判会已排除该提示。")
         return redirect("analysis:prompt", prompt_id=prompt.pk)
 
@@ -452,7 +458,21 @@ def settings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied(services.SETTINGS_FOR_EVERY_TOWN)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.update_settings(actor=user, data=services.SettingsInput(**data))
+        services.update_settings(
+            actor=user,
+            data=services.SettingsInput(
+                identifier_share_cap=data["identifier_share_cap"],
+                window_days=data["window_days"],
+                min_members=data["min_members"],
+                min_incidents=data["min_incidents"],
+                min_criminal=data["min_criminal"],
+                min_recurring_members=data["min_recurring_members"],
+                group_min_criminal=data["group_min_criminal"],
+                heijie_min_members=data["heijie_min_members"],
+                heijie_note_members=data["heijie_note_members"],
+                common_names=data["common_names"],
+            ),
+        )
         messages.success(request, "研判设置已保存，将按新标准重新比对全部人员和研判提示。")
         return redirect("analysis:settings")
 

@@ -148,12 +148,14 @@ def create_round(request: HttpRequest, payload: RoundIn) -> Status[RoundDetailOu
     inspection = services.create_round(
         actor=user,
         unit=town,
-        title=payload.title,
-        deployed_by=payload.deployed_by,
-        inspected_on=payload.inspected_on,
-        inspectors=inspectors,
-        villages=villages,
-        working_days=payload.working_days,
+        data=services.RoundInput(
+            title=payload.title,
+            deployed_by=payload.deployed_by,
+            inspected_on=payload.inspected_on,
+            inspectors=inspectors,
+            villages=villages,
+            working_days=payload.working_days,
+        ),
     )
     return Status(201, _detail(user, inspection))
 

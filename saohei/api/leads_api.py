@@ -311,7 +311,12 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
                 for s in payload.subjects
             ],
             reporter=(
-                services.ReporterInput(**payload.reporter.model_dump())
+                services.ReporterInput(
+                    name=payload.reporter.name,
+                    phone=payload.reporter.phone,
+                    id_number=payload.reporter.id_number,
+                    address=payload.reporter.address,
+                )
                 if payload.reporter
                 else None
             ),
@@ -457,10 +462,12 @@ def follow_up(request: HttpRequest, lead_id: int, payload: FollowUpIn) -> LeadDe
         lambda user, lead: services.record_follow_up(
             actor=user,
             lead=lead,
-            contacted_on=payload.contacted_on,
-            method=payload.method,
-            satisfaction=payload.satisfaction,
-            notes=payload.notes,
+            data=services.FollowUpInput(
+                contacted_on=payload.contacted_on,
+                method=payload.method,
+                satisfaction=payload.satisfaction,
+                notes=payload.notes,
+            ),
         ),
     )
     return _detail(lead)

@@ -296,10 +296,12 @@ def add_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> 
     decision = services.add_decision(
         actor=user,
         meeting=meeting,
-        text=payload.text,
-        owner=_town_person(meeting.unit, payload.owner_id, "owner_id", "责任人"),
-        due_on=payload.due_on,
-        working_days=payload.working_days,
+        data=services.DecisionInput(
+            text=payload.text,
+            owner=_town_person(meeting.unit, payload.owner_id, "owner_id", "责任人"),
+            due_on=payload.due_on,
+            working_days=payload.working_days,
+        ),
     )
     return Status(201, _decision_out(decision))
 
@@ -318,10 +320,12 @@ def edit_decision(
     services.edit_decision(
         actor=user,
         decision=decision,
-        text=payload.text,
-        owner=_town_person(decision.meeting.unit, payload.owner_id, "owner_id", "责任人"),
-        due_on=payload.due_on,
-        working_days=payload.working_days,
+        data=services.DecisionInput(
+            text=payload.text,
+            owner=_town_person(decision.meeting.unit, payload.owner_id, "owner_id", "责任人"),
+            due_on=payload.due_on,
+            working_days=payload.working_days,
+        ),
     )
     return _decision_out(decision)
 

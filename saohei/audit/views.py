@@ -21,7 +21,15 @@ EXPORT_LIMIT = 100_000
 def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, AuditEventQuerySet]:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
-        return form, queries.search_events(**form.cleaned_data)
+        data = form.cleaned_data
+        return form, queries.search_events(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            actor=data["actor"],
+            action=data["action"],
+            result=data["result"],
+            text=data["text"],
+        )
     if form.is_bound:
         return form, queries.search_events().none()
     return form, queries.search_events()

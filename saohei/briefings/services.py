@@ -1,5 +1,6 @@
 """Writes of the briefings context: drafts (save, edit, regenerate) and the audited export."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -170,25 +171,30 @@ SETTINGS_TEXT_MAX = {"issuing_unit": 100, "report_to": 300, "copy_to": 300, "dis
 COPIES_MAX = 9999
 
 
+@dataclass(frozen=True)
+class BriefingSettingsInput:
+    """版头版记: who issues the briefing, whom it is reported, copied and sent to, how many copies."""
+
+    issuing_unit: str
+    report_to: str
+    copy_to: str
+    distribute_to: str
+    copies: int | None
+
+
 @transaction.atomic
 def update_briefing_settings(
-    *,
-    actor: User,
-    unit: Unit,
-    issuing_unit: str,
-    report_to: str,
-    copy_to: str,
-    distribute_to: str,
-    copies: int | None,
+    *, actor: User, unit: Unit, data: BriefingSettingsInput
 ) -> BriefingSettings:
     """The town's masthead and closing lines; only its 扫黑办工作人员 and 组长 change them."""
     if not access.can_edit_settings(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    copies = data.copies
     values: dict[str, str | int | None] = {
-        "issuing_unit": issuing_unit.strip(),
-        "report_to": report_to.strip(),
-        "copy_to": copy_to.strip(),
-        "distribute_to": distribute_to.strip(),
+        "issuing_unit": data.issuing_unit.strip(),
+        "report_to": data.report_to.strip(),
+        "copy_to": data.copy_to.strip(),
+        "distribute_to": data.distribute_to.strip(),
         "copies": copies,
     }
     if not values["issuing_unit"]:

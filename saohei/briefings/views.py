@@ -278,8 +278,19 @@ def settings_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpRespon
         request.POST if request.method == "POST" else None, initial=imprint.as_json()
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.update_briefing_settings(actor=user, unit=unit, **form.cleaned_data)
+            services.update_briefing_settings(
+                actor=user,
+                unit=unit,
+                data=services.BriefingSettingsInput(
+                    issuing_unit=data["issuing_unit"],
+                    report_to=data["report_to"],
+                    copy_to=data["copy_to"],
+                    distribute_to=data["distribute_to"],
+                    copies=data["copies"],
+                ),
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:

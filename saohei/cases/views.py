@@ -163,7 +163,14 @@ def add_person_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResp
         services.add_case_person(
             actor=user,
             case=case,
-            person=services.CasePersonInput(**data),
+            person=services.CasePersonInput(
+                name=data["name"],
+                role=data["role"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                address=data["address"],
+                plates=data["plates"],
+            ),
         )
         messages.success(request, f"已添加涉案人员 {data['name']}。")
         return redirect("cases:detail", case_id=case.pk)

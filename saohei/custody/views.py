@@ -130,8 +130,17 @@ def follow_up_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpRespo
     lead = access.get_reported_lead_for_custodian(user, lead_id)
     form = FollowUpForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            lead_services.record_follow_up(actor=user, lead=lead, **form.cleaned_data)
+            lead_services.record_follow_up(
+                actor=user,
+                lead=lead,
+                data=lead_services.FollowUpInput(
+                    contacted_on=data["contacted_on"],
+                    method=data["method"],
+                    satisfaction=data["satisfaction"],
+                ),
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -247,7 +256,13 @@ def payment_view(request: AuthenticatedHttpRequest, reward_id: int) -> HttpRespo
     reward = access.get_reward_case_for_user(user, reward_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.record_reward_payment(actor=user, reward=reward, **data)
+        services.record_reward_payment(
+            actor=user,
+            reward=reward,
+            paid_on=data["paid_on"],
+            method=data["method"],
+            reference=data["reference"],
+        )
         messages.success(request, "已登记发放。")
         return redirect("vault:rewards")
 

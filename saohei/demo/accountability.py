@@ -144,12 +144,14 @@ def load_demo_accountability(town: Unit) -> int:
     inspection = inspections.create_round(
         actor=office,
         unit=town,
-        title="2026年村级扫黑除恶档案检查",
-        deployed_by="荣成市扫黑办",
-        inspected_on=today - timedelta(days=7),
-        inspectors=[office, deputy],
-        villages=villages,
-        working_days=10,
+        data=inspections.RoundInput(
+            title="2026年村级扫黑除恶档案检查",
+            deployed_by="荣成市扫黑办",
+            inspected_on=today - timedelta(days=7),
+            inspectors=[office, deputy],
+            villages=villages,
+            working_days=10,
+        ),
     )
     created += 1
     folders = {folder.name: folder for folder in ArchiveFolder.objects.filter(is_active=True)}

@@ -235,10 +235,12 @@ def load_demo_leads(town: Unit) -> tuple[int, str]:
     services.record_follow_up(
         actor=office,
         lead=tip,
-        contacted_on=tip_day + timedelta(days=20),
-        method="电话",
-        satisfaction="satisfied",
-        notes="举报人对核查结果表示认可。",
+        data=services.FollowUpInput(
+            contacted_on=tip_day + timedelta(days=20),
+            method="电话",
+            satisfaction="satisfied",
+            notes="举报人对核查结果表示认可。",
+        ),
     )
     services.archive_lead(actor=office, lead=tip)
     _backdate(

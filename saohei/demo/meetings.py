@@ -58,17 +58,21 @@ def load_demo_tasks(town: Unit) -> int:
     open_decision = services.add_decision(
         actor=office,
         meeting=topic,
-        text="港西村对照典型案例梳理村“两委”成员近亲属经营情况，形成书面报告",
-        owner=head,
-        working_days=15,
+        data=services.DecisionInput(
+            text="港西村对照典型案例梳理村“两委”成员近亲属经营情况，形成书面报告",
+            owner=head,
+            working_days=15,
+        ),
     )
     services.decision_to_task(actor=office, decision=open_decision, due_on=today + timedelta(3))
     done_decision = services.add_decision(
         actor=office,
         meeting=topic,
-        text="派出所通报近三个月渔港码头治安警情，供下次研判会分析",
-        owner=police,
-        due_on=today + timedelta(days=10),
+        data=services.DecisionInput(
+            text="派出所通报近三个月渔港码头治安警情，供下次研判会分析",
+            owner=police,
+            due_on=today + timedelta(days=10),
+        ),
     )
     done = services.decision_to_task(actor=office, decision=done_decision)
     services.complete_task(
@@ -96,11 +100,13 @@ def load_demo_meetings(town: Unit) -> int:
     services.set_schedule(
         actor=office,
         unit=town,
-        kind=MeetingKind.ANALYSIS,
-        frequency=Frequency.MONTHLY,
-        interval=1,
-        day=10,
-        starts_on=_month_start(today, 5),
+        data=services.ScheduleInput(
+            kind=MeetingKind.ANALYSIS,
+            frequency=Frequency.MONTHLY,
+            interval=1,
+            day=10,
+            starts_on=_month_start(today, 5),
+        ),
     )
     leads = list(visible_leads(office).order_by("id")[:2])
     for months_back in (5, 4, 2, 1):
@@ -179,9 +185,11 @@ def load_demo_meetings(town: Unit) -> int:
     decision = services.add_decision(
         actor=office,
         meeting=topic,
-        text="各村居在渔港码头、集市等人员密集处增设宣传板",
-        owner=office,
-        due_on=today + timedelta(days=30),
+        data=services.DecisionInput(
+            text="各村居在渔港码头、集市等人员密集处增设宣传板",
+            owner=office,
+            due_on=today + timedelta(days=30),
+        ),
     )
     services.decision_to_rectification(
         actor=office,
@@ -215,25 +223,29 @@ def load_demo_meetings(town: Unit) -> int:
         self_inspection.record_problem(
             actor=office,
             inspection=inspection,
-            requirement=requirements[1],
-            description="定期研判机制落实不严，有一个月未召开线索研判会",
-            measures="严格执行每月10日研判会制度，缺会次月补开并说明原因",
-            responsible_leader=leader,
-            responsible_person=office,
-            working_days=10,
+            data=self_inspection.ProblemInput(
+                requirement=requirements[1],
+                description="定期研判机制落实不严，有一个月未召开线索研判会",
+                measures="严格执行每月10日研判会制度，缺会次月补开并说明原因",
+                responsible_leader=leader,
+                responsible_person=office,
+                working_days=10,
+            ),
         )
         village = Unit.objects.get(name="西岛村", parent=town)
         head = User.objects.filter(unit=village).order_by("username").first() or office
         self_inspection.record_problem(
             actor=office,
             inspection=inspection,
-            requirement=requirements[2],
-            description="西岛村线索摸排零报告缺少两期",
-            measures="补齐零报告并由村党支部书记签字，今后按月报送",
-            responsible_leader=leader,
-            responsible_person=head,
-            village=village,
-            working_days=10,
+            data=self_inspection.ProblemInput(
+                requirement=requirements[2],
+                description="西岛村线索摸排零报告缺少两期",
+                measures="补齐零报告并由村党支部书记签字，今后按月报送",
+                responsible_leader=leader,
+                responsible_person=head,
+                village=village,
+                working_days=10,
+            ),
         )
         created += 1
     return created

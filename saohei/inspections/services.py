@@ -39,24 +39,29 @@ def round_url(inspection: InspectionRound) -> str:
     return reverse("inspections:detail", args=[inspection.pk])
 
 
+@dataclass(frozen=True)
+class RoundInput:
+    """档案检查 as deployed: by whom, when, who inspects which villages, and the working days
+    each finding's rectification gets."""
+
+    title: str
+    deployed_by: str
+    inspected_on: date
+    inspectors: list[User]
+    villages: list[Unit]
+    working_days: int = 10
+
+
 @transaction.atomic
-def create_round(
-    *,
-    actor: User,
-    unit: Unit,
-    title: str,
-    deployed_by: str,
-    inspected_on: date,
-    inspectors: list[User],
-    villages: list[Unit],
-    working_days: int = 10,
-) -> InspectionRound:
+def create_round(*, actor: User, unit: Unit, data: RoundInput) -> InspectionRound:
     """部署档案检查: the town's office or leaders, over villages of the town."""
+    inspectors, villages, working_days = data.inspectors, data.villages, data.working_days
+    deployed_by, inspected_on = data.deployed_by, data.inspected_on
     if unit.kind != UnitKind.TOWN:
         raise ServiceError("档案检查应登记在镇（街道）", field="unit")
     if not is_office_member(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以登记档案检查")
-    title = title.strip()
+    title = data.title.strip()
     if not title:
         raise ServiceError("请填写检查名称", field="title")
     if not villages:

@@ -77,12 +77,14 @@ def round_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             inspection = services.create_round(
                 actor=user,
                 unit=town,
-                title=data["title"],
-                deployed_by=data["deployed_by"],
-                inspected_on=data["inspected_on"],
-                inspectors=list(data["inspectors"]),
-                villages=list(data["villages"]),
-                working_days=data["working_days"],
+                data=services.RoundInput(
+                    title=data["title"],
+                    deployed_by=data["deployed_by"],
+                    inspected_on=data["inspected_on"],
+                    inspectors=list(data["inspectors"]),
+                    villages=list(data["villages"]),
+                    working_days=data["working_days"],
+                ),
             )
         except ServiceError as error:
             form.add_service_error(error)

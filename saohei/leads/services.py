@@ -88,6 +88,16 @@ class ReporterInput:
     address: str = ""
 
 
+@dataclass(frozen=True)
+class FollowUpInput:
+    """回访 as recorded: when, how the reporter was reached, and how satisfied they were."""
+
+    contacted_on: date
+    method: str
+    satisfaction: str
+    notes: str = ""
+
+
 @dataclass
 class LeadInput:
     received_at: datetime
@@ -592,13 +602,13 @@ def record_feedback(
 
 
 @transaction.atomic
-def record_follow_up(
-    *, actor: User, lead: Lead, contacted_on: date, method: str, satisfaction: str, notes: str = ""
-) -> FollowUp:
+def record_follow_up(*, actor: User, lead: Lead, data: FollowUpInput) -> FollowUp:
     """回访: only for real-name reporters; the contact itself stays in the vault.
 
     The office records it, or the 举报信息保管员, who alone can see how to reach the reporter.
     """
+    contacted_on, method, satisfaction = data.contacted_on, data.method, data.satisfaction
+    notes = data.notes
     if not (is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)):
         raise ActionNotAllowed("只有本镇扫黑办、领导小组组长、副组长或举报信息保管员可以记录回访")
     _require_status(lead, set(FOLLOW_UP_STATUSES), "回访（须先办结）")

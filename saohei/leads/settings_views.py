@@ -82,7 +82,9 @@ def _settings_action(
 @role_required(*OFFICE_ROLES)
 def add_entry_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
-        settings_services.add_dictionary_entry(actor=request.user, **data)
+        settings_services.add_dictionary_entry(
+            actor=request.user, kind=data["kind"], name=data["name"]
+        )
         return "已添加。"
 
     return _settings_action(request, EntryForm(request.POST), "entry_form", perform)
@@ -106,7 +108,9 @@ def toggle_entry_view(request: AuthenticatedHttpRequest, entry_id: int) -> HttpR
 @role_required(*OFFICE_ROLES)
 def time_limit_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     def perform(data: dict[str, Any]) -> str:
-        settings_services.set_time_limit(actor=request.user, **data)
+        settings_services.set_time_limit(
+            actor=request.user, source=data["source"], working_days=data["working_days"]
+        )
         return "办理时限已保存，对此后登记的线索生效。"
 
     return _settings_action(request, TimeLimitForm(request.POST), "time_limit_form", perform)

@@ -117,6 +117,21 @@ def lead_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _subject_input(data: dict[str, Any]) -> services.SubjectInput:
+    """A subject as `SubjectForm` cleaned it (on the lead's form or added later)."""
+    return services.SubjectInput(
+        name=data["name"],
+        alias=data["alias"],
+        id_number=data["id_number"],
+        phone=data["phone"],
+        address=data["address"],
+        village=data["village"],
+        role=data["role"],
+        position=data["position"],
+        plates=data["plates"],
+    )
+
+
 @login_required
 def lead_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -166,7 +181,7 @@ def lead_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                     upstream_reference=data["upstream_reference"],
                     upstream_deadline=data["upstream_deadline"],
                     subjects=[
-                        services.SubjectInput(**{k: v for k, v in subject.items() if k != "DELETE"})
+                        _subject_input(subject)
                         for subject in subject_forms.cleaned_data
                         if subject.get("name")
                     ],
@@ -431,7 +446,13 @@ def sign_off_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpRespon
 @login_required
 def feedback_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
-        services.record_feedback(actor=user, lead=lead, **data)
+        services.record_feedback(
+            actor=user,
+            lead=lead,
+            fed_back_on=data["fed_back_on"],
+            recipient=data["recipient"],
+            content=data["content"],
+        )
         return "已记录反馈上级。"
 
     return _lead_action(request, lead_id, FeedbackForm, perform, form_slot="feedback_form")
@@ -441,7 +462,16 @@ def feedback_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpRespon
 @login_required
 def follow_up_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     def perform(user: User, lead: Lead, data: dict[str, Any]) -> str:
-        services.record_follow_up(actor=user, lead=lead, **data)
+        services.record_follow_up(
+            actor=user,
+            lead=lead,
+            data=services.FollowUpInput(
+                contacted_on=data["contacted_on"],
+                method=data["method"],
+                satisfaction=data["satisfaction"],
+                notes=data["notes"],
+            ),
+        )
         return "已记录回访。"
 
     return _lead_action(request, lead_id, FollowUpForm, perform, form_slot="follow_up_form")
@@ -575,11 +605,7 @@ def add_subject_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpRes
         services.add_subject(
             actor=user,
             lead=lead,
-            subject=services.SubjectInput(
-                **{k: v or "" for k, v in data.items() if k not in ("village", "plates")},
-                village=data["village"],
-                plates=data.get("plates") or [],
-            ),
+            subject=_subject_input(data),
         )
         messages.success(request, f"已添加被反映人 {data['name']}。")
         return redirect("leads:detail", lead_id=lead.pk)

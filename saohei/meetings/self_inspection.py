@@ -2,6 +2,7 @@
 it finds on the rectification ledger. Every state change here is one transaction, audited.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -19,6 +20,21 @@ from saohei.meetings.services import TEXT_LIMIT
 from saohei.organisations.models import Unit, User
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import SourceKind
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    """A problem the self-inspection found, against one requirement or none, as it goes on the
+    rectification ledger: a date or working days for the deadline."""
+
+    requirement: Requirement | None
+    description: str
+    measures: str
+    responsible_leader: User
+    responsible_person: User
+    village: Unit | None = None
+    due_on: date | None = None
+    working_days: int | None = None
 
 
 def self_inspection_url(inspection: SelfInspection) -> str:
@@ -106,19 +122,10 @@ def assess_requirement(
 
 @transaction.atomic
 def record_problem(
-    *,
-    actor: User,
-    inspection: SelfInspection,
-    requirement: Requirement | None,
-    description: str,
-    measures: str,
-    responsible_leader: User,
-    responsible_person: User,
-    village: Unit | None = None,
-    due_on: date | None = None,
-    working_days: int | None = None,
+    *, actor: User, inspection: SelfInspection, data: ProblemInput
 ) -> SelfInspectionProblem:
     """A problem found by the self-inspection, put on the ledger in the same step."""
+    requirement, village = data.requirement, data.village
     access.require_office(actor, inspection.unit)
     if requirement is not None and requirement.inspection_id != inspection.pk:
         raise ServiceError("要求不属于本次自查", field="requirement")
@@ -132,13 +139,13 @@ def record_problem(
         ),
         data=rectifications.ItemInput(
             village=village,
-            description=description,
-            measures=measures,
-            responsible_leader=responsible_leader,
+            description=data.description,
+            measures=data.measures,
+            responsible_leader=data.responsible_leader,
             responsible_unit=village or inspection.unit,
-            responsible_person=responsible_person,
-            due_on=due_on,
-            working_days=working_days,
+            responsible_person=data.responsible_person,
+            due_on=data.due_on,
+            working_days=data.working_days,
         ),
     )
     problem = SelfInspectionProblem.objects.create(

@@ -139,6 +139,29 @@ class MeetingRecord:
     materials: list[MaterialIn] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DecisionInput:
+    """决定事项 as the office writes it: the same for adding and correcting. The deadline is a
+    date, or working days from the meeting."""
+
+    text: str
+    owner: User
+    due_on: date | None = None
+    working_days: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleInput:
+    """例会安排: every `interval` months on `day` (monthly), or weekly on weekday `day`."""
+
+    kind: str
+    frequency: str
+    interval: int
+    day: int
+    starts_on: date
+    is_active: bool = True
+
+
 def _write_record(meeting: Meeting, record: MeetingRecord) -> None:
     """Check the record against the meeting's town and copy it onto the meeting (unsaved)."""
     check_date(record.held_on, kind=DateKind.EVENT, label="会议时间", field="held_on")
@@ -264,17 +287,10 @@ def _locked_decision(decision: MeetingDecision) -> MeetingDecision:
 
 
 @transaction.atomic
-def add_decision(
-    *,
-    actor: User,
-    meeting: Meeting,
-    text: str,
-    owner: User,
-    due_on: date | None = None,
-    working_days: int | None = None,
-) -> MeetingDecision:
+def add_decision(*, actor: User, meeting: Meeting, data: DecisionInput) -> MeetingDecision:
     """决定事项 with owner and deadline (a date, or working days from the meeting); the owner
     is told."""
+    text, owner, due_on, working_days = data.text, data.owner, data.due_on, data.working_days
     access.require_office(actor, meeting.unit)
     if not _in_town(owner, meeting.unit):
         raise ServiceError("责任人须为本镇在岗人员（三员、举报信息保管员除外）", field="owner")
@@ -305,16 +321,11 @@ def add_decision(
 
 @transaction.atomic
 def edit_decision(
-    *,
-    actor: User,
-    decision: MeetingDecision,
-    text: str,
-    owner: User,
-    due_on: date | None = None,
-    working_days: int | None = None,
+    *, actor: User, decision: MeetingDecision, data: DecisionInput
 ) -> MeetingDecision:
     """修改决定事项: the office corrects text, owner or deadline until it became a task or an
     item of the ledger; from then on the task or item is what is followed."""
+    text, owner, due_on, working_days = data.text, data.owner, data.due_on, data.working_days
     meeting = decision.meeting
     access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
@@ -550,18 +561,10 @@ def record_lead_opinion(
 
 
 @transaction.atomic
-def set_schedule(
-    *,
-    actor: User,
-    unit: Unit,
-    kind: str,
-    frequency: str,
-    interval: int,
-    day: int,
-    starts_on: date,
-    is_active: bool = True,
-) -> MeetingSchedule:
+def set_schedule(*, actor: User, unit: Unit, data: ScheduleInput) -> MeetingSchedule:
     """例会安排: one schedule per meeting kind and town, replaced when set again."""
+    kind, frequency, interval, day = data.kind, data.frequency, data.interval, data.day
+    starts_on, is_active = data.starts_on, data.is_active
     access.require_office(actor, unit)
     if kind not in MeetingKind.values:
         raise ServiceError("会议类型不正确", field="kind")

@@ -270,6 +270,15 @@ def _meeting_page(
     return render(request, "meetings/meeting_detail.html", context)
 
 
+def _decision_input(data: dict[str, Any]) -> services.DecisionInput:
+    return services.DecisionInput(
+        text=data["text"],
+        owner=data["owner"],
+        due_on=data["due_on"],
+        working_days=data["working_days"],
+    )
+
+
 @require_POST
 @role_required(*OFFICE_ROLES)
 def decision_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
@@ -277,7 +286,7 @@ def decision_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Htt
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.add_decision(actor=user, meeting=meeting, **data)
+        services.add_decision(actor=user, meeting=meeting, data=_decision_input(data))
         messages.success(request, "决定事项已登记。")
         return redirect("meetings:detail", meeting_id=meeting.pk)
 
@@ -358,7 +367,7 @@ def decision_edit_view(
     request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
 ) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
-        services.edit_decision(actor=user, decision=decision, **data)
+        services.edit_decision(actor=user, decision=decision, data=_decision_input(data))
         messages.success(request, "决定事项已修改。")
         return redirect("meetings:detail", meeting_id=decision.meeting_id)
 
@@ -379,7 +388,13 @@ def decision_task_view(
     request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
 ) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
-        task = services.decision_to_task(actor=user, decision=decision, **data)
+        task = services.decision_to_task(
+            actor=user,
+            decision=decision,
+            assignee=data["assignee"],
+            due_on=data["due_on"],
+            working_days=data["working_days"],
+        )
         messages.success(request, "决定事项已转为任务，并已通知承办人。")
         return redirect("meetings:task", task_id=task.pk)
 
@@ -400,7 +415,13 @@ def decision_rectify_view(
     request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
 ) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
-        item = services.decision_to_rectification(actor=user, decision=decision, **data)
+        item = services.decision_to_rectification(
+            actor=user,
+            decision=decision,
+            measures=data["measures"],
+            responsible_leader=data["responsible_leader"],
+            village=data["village"],
+        )
         messages.success(request, "决定事项已列入整改台账。")
         return redirect("rectifications:detail", item_id=item.pk)
 
@@ -517,7 +538,9 @@ def opinion_add_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Http
     meeting = _office_meeting(user, meeting_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.record_lead_opinion(actor=user, meeting=meeting, **data)
+        services.record_lead_opinion(
+            actor=user, meeting=meeting, lead=data["lead"], opinion=data["opinion"]
+        )
         messages.success(request, "研判意见已登记。")
         return redirect("meetings:detail", meeting_id=meeting.pk)
 
@@ -667,7 +690,9 @@ def assess_view(
         raise Http404("要求不存在")
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        self_inspection.assess_requirement(actor=user, requirement=requirement, **data)
+        self_inspection.assess_requirement(
+            actor=user, requirement=requirement, assessment=data["assessment"], note=data["note"]
+        )
         messages.success(request, f"第{requirement.position}项自评已保存。")
         return redirect("meetings:self_inspection", inspection_id=inspection.pk)
 
@@ -688,7 +713,18 @@ def problem_add_view(request: AuthenticatedHttpRequest, inspection_id: int) -> H
     inspection = _office_inspection(user, inspection_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        self_inspection.record_problem(actor=user, inspection=inspection, **data)
+        self_inspection.record_problem(
+            actor=user,
+            inspection=inspection,
+            data=self_inspection.ProblemInput(
+                requirement=data["requirement"],
+                description=data["description"],
+                measures=data["measures"],
+                responsible_leader=data["responsible_leader"],
+                responsible_person=data["responsible_person"],
+                due_on=data["due_on"],
+            ),
+        )
         messages.success(request, "问题已列入整改台账。")
         return redirect("meetings:self_inspection", inspection_id=inspection.pk)
 
@@ -709,8 +745,20 @@ def schedule_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     town = _town(user)
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.set_schedule(actor=user, unit=town, **form.cleaned_data)
+            services.set_schedule(
+                actor=user,
+                unit=town,
+                data=services.ScheduleInput(
+                    kind=data["kind"],
+                    frequency=data["frequency"],
+                    interval=data["interval"],
+                    day=data["day"],
+                    starts_on=data["starts_on"],
+                    is_active=data["is_active"],
+                ),
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:

@@ -1,5 +1,6 @@
 """Every change to units, accounts, role grants and the leading group."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -32,18 +33,52 @@ def _require_manager(actor: User, unit: Unit, role: Role) -> None:
         raise ActionNotAllowed(f"“{unit.name}”不在您的管理范围内")
 
 
+@dataclass(frozen=True)
+class UnitInput:
+    """A new unit: its kind must be one its parent may hold."""
+
+    name: str
+    kind: UnitKind
+    parent: Unit | None
+    code: str = ""
+    sort_order: int = 0
+
+
+@dataclass(frozen=True)
+class UnitEditInput:
+    """What may change on a unit: kind and parent stay, so its path stays."""
+
+    name: str
+    code: str
+    sort_order: int
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    """A new account; the password is generated, never chosen."""
+
+    username: str
+    real_name: str
+    unit: Unit
+    position: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class AccountEditInput:
+    """What may change on an account besides its roles: the username stays."""
+
+    real_name: str
+    position: str
+    phone: str
+    unit: Unit
+
+
 @transaction.atomic
-def create_unit(
-    *,
-    actor: User,
-    name: str,
-    kind: UnitKind,
-    parent: Unit | None,
-    code: str = "",
-    sort_order: int = 0,
-    ip_address: str | None = None,
-) -> Unit:
+def create_unit(*, actor: User, data: UnitInput, ip_address: str | None = None) -> Unit:
     """A unit is created under a parent the system administrator manages, of an allowed kind."""
+    name, kind, parent = data.name, data.kind, data.parent
     if parent is None:
         raise ServiceError("请选择上级单位", field="parent")
     _require_manager(actor, parent, Role.SYSTEM_ADMIN)
@@ -53,7 +88,9 @@ def create_unit(
         )
     if Unit.objects.filter(parent=parent, name=name).exists():
         raise ServiceError("同一上级单位下已有同名单位", field="name")
-    unit = build_unit(name=name, kind=kind, parent=parent, code=code, sort_order=sort_order)
+    unit = build_unit(
+        name=name, kind=kind, parent=parent, code=data.code, sort_order=data.sort_order
+    )
     record_event(
         action=AuditAction.UNIT_CREATED,
         actor=actor,
@@ -78,22 +115,16 @@ def build_unit(
 
 @transaction.atomic
 def update_unit(
-    *,
-    actor: User,
-    unit: Unit,
-    name: str,
-    code: str,
-    sort_order: int,
-    is_active: bool,
-    ip_address: str | None = None,
+    *, actor: User, unit: Unit, data: UnitEditInput, ip_address: str | None = None
 ) -> Unit:
     _require_manager(actor, unit, Role.SYSTEM_ADMIN)
+    name, is_active = data.name, data.is_active
     if Unit.objects.filter(parent=unit.parent, name=name).exclude(pk=unit.pk).exists():
         raise ServiceError("同一上级单位下已有同名单位", field="name")
     if not is_active and unit.members.filter(is_active=True).exists():
         raise ServiceError("该单位还有启用的账号，请先停用或调出这些账号", field="is_active")
     changed = _assign_changes(
-        unit, name=name, code=code, sort_order=sort_order, is_active=is_active
+        unit, name=name, code=data.code, sort_order=data.sort_order, is_active=is_active
     )
     if changed:
         unit.save(update_fields=changed)
@@ -126,22 +157,22 @@ class IssuedCredential(NamedTuple):
 
 @transaction.atomic
 def create_account(
-    *,
-    actor: User,
-    username: str,
-    real_name: str,
-    unit: Unit,
-    position: str = "",
-    phone: str = "",
-    ip_address: str | None = None,
+    *, actor: User, data: AccountInput, ip_address: str | None = None
 ) -> IssuedCredential:
     """A new account gets a generated one-time password (nobody chooses it); changed at first login."""
+    username, unit = data.username, data.unit
     _require_manager(actor, unit, Role.SYSTEM_ADMIN)
     if User.objects.filter(username__iexact=username).exists():
         raise ServiceError("该用户名已被使用", field="username")
     if not unit.is_active:
         raise ServiceError("所选单位已停用", field="unit")
-    user = User(username=username, real_name=real_name, unit=unit, position=position, phone=phone)
+    user = User(
+        username=username,
+        real_name=data.real_name,
+        unit=unit,
+        position=data.position,
+        phone=data.phone,
+    )
     password = set_one_time_password(user, now=timezone.now())
     user.save()
     record_event(
@@ -157,18 +188,14 @@ def create_account(
 
 @transaction.atomic
 def update_account(
-    *,
-    actor: User,
-    user: User,
-    real_name: str,
-    position: str,
-    phone: str,
-    unit: Unit,
-    ip_address: str | None = None,
+    *, actor: User, user: User, data: AccountEditInput, ip_address: str | None = None
 ) -> User:
+    unit = data.unit
     _require_manager(actor, user.unit or unit, Role.SYSTEM_ADMIN)
     _require_manager(actor, unit, Role.SYSTEM_ADMIN)
-    changed = _assign_changes(user, real_name=real_name, position=position, phone=phone, unit=unit)
+    changed = _assign_changes(
+        user, real_name=data.real_name, position=data.position, phone=data.phone, unit=unit
+    )
     if changed:
         user.save(update_fields=changed)
         # Field names only: values such as phone numbers stay out of the log.

@@ -53,9 +53,18 @@ def unit_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.user
     form = UnitCreateForm(request.POST or None, parents=managed_units(actor, Role.SYSTEM_ADMIN))
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             unit = services.create_unit(
-                actor=actor, ip_address=client_ip(request), **form.cleaned_data
+                actor=actor,
+                data=services.UnitInput(
+                    name=data["name"],
+                    kind=data["kind"],
+                    parent=data["parent"],
+                    code=data["code"],
+                    sort_order=data["sort_order"],
+                ),
+                ip_address=client_ip(request),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -77,9 +86,18 @@ def unit_edit_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpRespo
     }
     form = UnitEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             services.update_unit(
-                actor=actor, unit=unit, ip_address=client_ip(request), **form.cleaned_data
+                actor=actor,
+                unit=unit,
+                data=services.UnitEditInput(
+                    name=data["name"],
+                    code=data["code"],
+                    sort_order=data["sort_order"],
+                    is_active=data["is_active"],
+                ),
+                ip_address=client_ip(request),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -120,9 +138,18 @@ def account_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.user
     form = AccountCreateForm(request.POST or None, units=managed_units(actor, Role.SYSTEM_ADMIN))
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             credential = services.create_account(
-                actor=actor, ip_address=client_ip(request), **form.cleaned_data
+                actor=actor,
+                data=services.AccountInput(
+                    username=data["username"],
+                    real_name=data["real_name"],
+                    unit=data["unit"],
+                    position=data["position"],
+                    phone=data["phone"],
+                ),
+                ip_address=client_ip(request),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -178,9 +205,18 @@ def account_edit_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpRe
         request.POST or None, initial=initial, units=managed_units(actor, Role.SYSTEM_ADMIN)
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             services.update_account(
-                actor=actor, user=account, ip_address=client_ip(request), **form.cleaned_data
+                actor=actor,
+                user=account,
+                data=services.AccountEditInput(
+                    real_name=data["real_name"],
+                    position=data["position"],
+                    phone=data["phone"],
+                    unit=data["unit"],
+                ),
+                ip_address=client_ip(request),
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -306,7 +342,14 @@ def group_member_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied("您没有维护该领导小组的权限")
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.add_group_member(actor=actor, group=group, ip_address=client_ip(request), **data)
+        services.add_group_member(
+            actor=actor,
+            group=group,
+            user=data["user"],
+            group_role=data["group_role"],
+            title=data["title"],
+            ip_address=client_ip(request),
+        )
         messages.success(request, "已增加成员。")
         return redirect("organisations:group")
 

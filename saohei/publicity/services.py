@@ -344,28 +344,31 @@ def _new_kind_code() -> str:
     return f"kind{number}"
 
 
+@dataclass(frozen=True)
+class KindInput:
+    """A 宣传形式 as the office names it: units it is counted in, its place in lists, 启用."""
+
+    name: str
+    unit_label: str
+    hours_label: str = ""
+    reach_label: str = ""
+    order: int = 100
+    active: bool = True
+    counted_in_hours: bool = False
+
+
 @transaction.atomic
-def save_kind(
-    *,
-    actor: User,
-    kind: PublicityKind | None,
-    name: str,
-    unit_label: str,
-    hours_label: str = "",
-    reach_label: str = "",
-    order: int = 100,
-    active: bool = True,
-    counted_in_hours: bool = False,
-) -> PublicityKind:
+def save_kind(*, actor: User, kind: PublicityKind | None, data: KindInput) -> PublicityKind:
     """Add or edit a kind (name, units, order, 启用): any town's office; kinds are shared."""
     if not is_office_member_anywhere(actor):
         raise ActionNotAllowed("只有扫黑办工作人员或领导小组组长、副组长可以修改宣传形式")
-    name = checked_text(name, field="name", label="形式名称", limit=50, required=True)
+    name = checked_text(data.name, field="name", label="形式名称", limit=50, required=True)
     unit_label = checked_text(
-        unit_label, field="unit_label", label="计量单位", limit=10, required=True
+        data.unit_label, field="unit_label", label="计量单位", limit=10, required=True
     )
-    hours_label = checked_text(hours_label, field="hours_label", label="时长单位", limit=10)
-    reach_label = checked_text(reach_label, field="reach_label", label="覆盖口径", limit=10)
+    hours_label = checked_text(data.hours_label, field="hours_label", label="时长单位", limit=10)
+    reach_label = checked_text(data.reach_label, field="reach_label", label="覆盖口径", limit=10)
+    order, active, counted_in_hours = data.order, data.active, data.counted_in_hours
     if not 0 <= order <= 10_000:
         raise ServiceError("排序应为0至10000", field="order")
     same_name = PublicityKind.objects.filter(name=name)

@@ -403,7 +403,22 @@ def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_schedule(actor=user, town=town, data=services.ScheduleInput(**data))
+            services.create_schedule(
+                actor=user,
+                town=town,
+                data=services.ScheduleInput(
+                    village=data["village"],
+                    kind=data["kind"],
+                    place_type=data["place_type"],
+                    place=data["place"],
+                    description=data["description"],
+                    hours_per_day=data["hours_per_day"],
+                    screens=data["screens"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    handler=data["handler"],
+                ),
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -510,13 +525,25 @@ def accrue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 # Kinds --------------------------------------------------------------------------------------
 
 
+def _kind_input(data: dict[str, Any]) -> services.KindInput:
+    return services.KindInput(
+        name=data["name"],
+        unit_label=data["unit_label"],
+        hours_label=data["hours_label"],
+        reach_label=data["reach_label"],
+        order=data["order"],
+        active=data["active"],
+        counted_in_hours=data["counted_in_hours"],
+    )
+
+
 @role_required(*OFFICE_ROLES)
 def kind_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = KindForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_kind(actor=user, kind=None, **form.cleaned_data)
+            services.save_kind(actor=user, kind=None, data=_kind_input(form.cleaned_data))
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -545,7 +572,7 @@ def kind_edit_view(request: AuthenticatedHttpRequest, kind_id: int) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_kind(actor=user, kind=kind, **form.cleaned_data)
+            services.save_kind(actor=user, kind=kind, data=_kind_input(form.cleaned_data))
         except ServiceError as error:
             form.add_service_error(error)
         else:

@@ -441,7 +441,15 @@ def add_tip_person(*, actor: User, tip: Tip, person: PersonInput) -> TipPerson:
         raise ServiceError("请填写被举报人姓名或绰号", field="name")
     if tip.persons.count() >= MAX_PERSONS_WITH_ADDED:
         raise ServiceError(f"一件举报最多记录 {MAX_PERSONS_WITH_ADDED} 名被举报人")
-    added = TipPerson.objects.create(tip=tip, **cleaned)
+    added = TipPerson.objects.create(
+        tip=tip,
+        name=cleaned["name"],
+        alias=cleaned["alias"],
+        village=cleaned["village"],
+        role=cleaned["role"],
+        position=cleaned["position"],
+        description=cleaned["description"],
+    )
     if added.role != SubjectRole.REPORTED and not tip.concerns_officials:
         tip.concerns_officials = True
         tip.save(update_fields=["concerns_officials"])

@@ -191,7 +191,13 @@ def add_person_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpRespo
     )
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        added = services.add_tip_person(actor=user, tip=tip, person=services.PersonInput(**data))
+        added = services.add_tip_person(
+            actor=user,
+            tip=tip,
+            person=services.PersonInput(
+                name=data["name"], alias=data["alias"], village=data["village"], role=data["role"]
+            ),
+        )
         messages.success(request, f"已添加被举报人 {data['name'] or data['alias']}。")
         if not access.can_handle(user, added.tip):
             # A cadre or an official named: the tip is now the leaders' alone.

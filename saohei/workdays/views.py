@@ -93,7 +93,13 @@ def override_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OverrideForm(request.POST)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.add_override(actor=actor, ip_address=client_ip(request), **data)
+        services.add_override(
+            actor=actor,
+            day=data["day"],
+            is_working_day=data["is_working_day"],
+            reason=data["reason"],
+            ip_address=client_ip(request),
+        )
         state = "上班" if data["is_working_day"] else "放假"
         messages.success(request, f"已将 {data['day']:%Y-%m-%d} 调整为{state}。")
         return redirect(_month_link(data["day"]))

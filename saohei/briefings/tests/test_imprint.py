@@ -126,11 +126,13 @@ def test_the_service_refuses_a_deputy_leader(town):
         services.update_briefing_settings(
             actor=User.objects.get(username="fushuji"),
             unit=town,
-            issuing_unit="港西镇扫黑办",
-            report_to="",
-            copy_to="",
-            distribute_to="",
-            copies=None,
+            data=services.BriefingSettingsInput(
+                issuing_unit="港西镇扫黑办",
+                report_to="",
+                copy_to="",
+                distribute_to="",
+                copies=None,
+            ),
         )
     assert not BriefingSettings.objects.exists()
 

@@ -24,9 +24,11 @@ def archive(lead: Lead) -> Lead:
     lead_services.record_follow_up(
         actor=user("banshi"),
         lead=lead,
-        contacted_on=timezone.localdate(),
-        method="上门",
-        satisfaction=Satisfaction.SATISFIED,
+        data=lead_services.FollowUpInput(
+            contacted_on=timezone.localdate(),
+            method="上门",
+            satisfaction=Satisfaction.SATISFIED,
+        ),
     )
     lead.refresh_from_db()
     return lead_services.archive_lead(actor=user("banshi"), lead=lead)

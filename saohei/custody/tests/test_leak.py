@@ -164,9 +164,11 @@ def _walk_the_workflow(register: Callable[..., Lead], village: Unit, reporter: A
     services.record_follow_up(
         actor=custodian,
         lead=lead,
-        contacted_on=timezone.localdate(),
-        method="电话",
-        satisfaction=Satisfaction.SATISFIED,
+        data=services.FollowUpInput(
+            contacted_on=timezone.localdate(),
+            method="电话",
+            satisfaction=Satisfaction.SATISFIED,
+        ),
     )
     lead.refresh_from_db()
     reward = custody_services.propose_reward(

@@ -346,18 +346,22 @@ class TestFollowUpThroughTheCustodian:
                 lead_services.record_follow_up(
                     actor=user(username),
                     lead=concluded_lead,
-                    contacted_on=timezone.localdate(),
-                    method="电话",
-                    satisfaction=Satisfaction.SATISFIED,
+                    data=lead_services.FollowUpInput(
+                        contacted_on=timezone.localdate(),
+                        method="电话",
+                        satisfaction=Satisfaction.SATISFIED,
+                    ),
                 )
         assert not FollowUp.objects.exists()
         assert not AuditEvent.objects.filter(action=AuditAction.LEAD_FOLLOWED_UP).exists()
         lead_services.record_follow_up(
             actor=user("baoguan"),
             lead=concluded_lead,
-            contacted_on=timezone.localdate(),
-            method="电话",
-            satisfaction=Satisfaction.MOSTLY,
+            data=lead_services.FollowUpInput(
+                contacted_on=timezone.localdate(),
+                method="电话",
+                satisfaction=Satisfaction.MOSTLY,
+            ),
         )
         assert FollowUp.objects.get().satisfaction == Satisfaction.MOSTLY
 
@@ -491,10 +495,12 @@ def _follow_up(lead: Lead, actor: str, *, method: str = "电话", notes: str = "
     lead_services.record_follow_up(
         actor=user(actor),
         lead=lead,
-        contacted_on=timezone.localdate(),
-        method=method,
-        satisfaction=Satisfaction.SATISFIED,
-        notes=notes,
+        data=lead_services.FollowUpInput(
+            contacted_on=timezone.localdate(),
+            method=method,
+            satisfaction=Satisfaction.SATISFIED,
+            notes=notes,
+        ),
     )
 
 

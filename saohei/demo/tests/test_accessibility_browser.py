@@ -251,9 +251,11 @@ def test_every_page_type_has_no_axe_violations(
     services.add_decision(
         actor=office,
         meeting=Meeting.objects.latest("held_on", "id"),  # the first row of the list
-        text="对照典型案例梳理村级工程项目",
-        owner=User.objects.get(username="cun01"),
-        working_days=10,
+        data=services.DecisionInput(
+            text="对照典型案例梳理村级工程项目",
+            owner=User.objects.get(username="cun01"),
+            working_days=10,
+        ),
     )
     # The demo's cases yield no 研判提示 (issue 12): one is written as the registry would, so
     # that its page (and the 研判会's forms on it) is crawled.

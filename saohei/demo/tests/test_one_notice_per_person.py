@@ -81,9 +81,11 @@ def decision(meeting: Meeting, user: UserGetter) -> MeetingDecision:
     decision = meetings.add_decision(
         actor=user("banshi"),
         meeting=meeting,
-        text="南岭村清理村口违规设置的收费卡口并公示",
-        owner=user("cun05"),
-        due_on=timezone.localdate() + timedelta(days=20),
+        data=meetings.DecisionInput(
+            text="南岭村清理村口违规设置的收费卡口并公示",
+            owner=user("cun05"),
+            due_on=timezone.localdate() + timedelta(days=20),
+        ),
     )
     assert len(waiting_for(user("cun05"))) == 1
     return decision
@@ -153,12 +155,14 @@ def test_a_self_inspection_problem_tells_its_owner_once(
         problem = self_inspection.record_problem(
             actor=user("banshi"),
             inspection=inspection,
-            requirement=None,
-            description="南岭村研判会记录缺两个月",
-            measures="补齐记录",
-            responsible_leader=user("shuji"),
-            responsible_person=user("cun05"),
-            village=nanling,
+            data=self_inspection.ProblemInput(
+                requirement=None,
+                description="南岭村研判会记录缺两个月",
+                measures="补齐记录",
+                responsible_leader=user("shuji"),
+                responsible_person=user("cun05"),
+                village=nanling,
+            ),
         )
     assert per_person(sent) == Counter({"cun05": 1})
     assert sent[0].url == item_url(problem.rectification_item)

@@ -78,9 +78,11 @@ def test_followed_up_lead_no_longer_waits() -> None:
     lead_services.record_follow_up(
         actor=user("baoguan"),
         lead=lead,
-        contacted_on=timezone.localdate(),
-        method="电话",
-        satisfaction=Satisfaction.SATISFIED,
+        data=lead_services.FollowUpInput(
+            contacted_on=timezone.localdate(),
+            method="电话",
+            satisfaction=Satisfaction.SATISFIED,
+        ),
     )
 
     assert waiting_for(user("baoguan")) == []

@@ -47,12 +47,14 @@ def inspection(town: Unit, village: Unit, other_village: Unit) -> InspectionRoun
     return services.create_round(
         actor=User.objects.get(username="banshi"),
         unit=town,
-        title="2026年第一轮村级档案检查",
-        deployed_by="荣成市扫黑办",
-        inspected_on=timezone.localdate(),
-        inspectors=[User.objects.get(username="banshi")],
-        villages=[village, other_village],
-        working_days=10,
+        data=services.RoundInput(
+            title="2026年第一轮村级档案检查",
+            deployed_by="荣成市扫黑办",
+            inspected_on=timezone.localdate(),
+            inspectors=[User.objects.get(username="banshi")],
+            villages=[village, other_village],
+            working_days=10,
+        ),
     )
 
 

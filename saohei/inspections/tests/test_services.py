@@ -41,11 +41,13 @@ def test_others_cannot_create_rounds(town: Unit, village: Unit, username: str) -
         services.create_round(
             actor=User.objects.get(username=username),
             unit=town,
-            title="检查",
-            deployed_by="",
-            inspected_on=timezone.localdate(),
-            inspectors=[User.objects.get(username="banshi")],
-            villages=[village],
+            data=services.RoundInput(
+                title="检查",
+                deployed_by="",
+                inspected_on=timezone.localdate(),
+                inspectors=[User.objects.get(username="banshi")],
+                villages=[village],
+            ),
         )
     assert InspectionRound.objects.count() == 0
     assert events(AuditAction.INSPECTION_ROUND_CREATED) == 0
@@ -243,11 +245,13 @@ def test_administrators_and_the_custodian_are_never_inspectors(
         services.create_round(
             actor=User.objects.get(username="banshi"),
             unit=town,
-            title="2026年第二轮村级档案检查",
-            deployed_by="荣成市扫黑办",
-            inspected_on=timezone.localdate(),
-            inspectors=[dedicated],
-            villages=[village],
+            data=services.RoundInput(
+                title="2026年第二轮村级档案检查",
+                deployed_by="荣成市扫黑办",
+                inspected_on=timezone.localdate(),
+                inspectors=[dedicated],
+                villages=[village],
+            ),
         )
     assert error.value.field == "inspectors"
     assert not InspectionRound.objects.exists()

@@ -110,7 +110,13 @@ def test_follow_up_and_feedback_times_are_in_the_ledger(
         actor=office, lead=lead, fed_back_on=today, recipient="荣成市扫黑办", content="已排除"
     )
     services.record_follow_up(
-        actor=office, lead=lead, contacted_on=today, method="电话", satisfaction="satisfied"
+        actor=office,
+        lead=lead,
+        data=services.FollowUpInput(
+            contacted_on=today,
+            method="电话",
+            satisfaction="satisfied",
+        ),
     )
 
     row = dict(zip(COLUMNS, _rows(client_as("banshi").get("/leads/export.xlsx"))[3], strict=False))

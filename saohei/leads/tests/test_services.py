@@ -221,9 +221,11 @@ class TestWorkflow:
         services.record_follow_up(
             actor=_user("banshi"),
             lead=lead,
-            contacted_on=timezone.localdate(),
-            method="电话",
-            satisfaction="satisfied",
+            data=services.FollowUpInput(
+                contacted_on=timezone.localdate(),
+                method="电话",
+                satisfaction="satisfied",
+            ),
         )
         services.archive_lead(actor=_user("banshi"), lead=lead)
 
@@ -233,9 +235,11 @@ class TestWorkflow:
             services.record_follow_up(
                 actor=_user("banshi"),
                 lead=lead,
-                contacted_on=timezone.localdate(),
-                method="电话",
-                satisfaction="satisfied",
+                data=services.FollowUpInput(
+                    contacted_on=timezone.localdate(),
+                    method="电话",
+                    satisfaction="satisfied",
+                ),
             )
 
 

@@ -104,7 +104,7 @@ def make_decision(record_meeting: RecordMeeting) -> MakeDecision:
         return services.add_decision(
             actor=User.objects.get(username="banshi"),
             meeting=meeting or record_meeting(kind=MeetingKind.TOPIC, title="专题会议"),
-            **values,
+            data=services.DecisionInput(**values),
         )
 
     return make

@@ -171,9 +171,11 @@ def test_decision_to_rectification_through_the_page(client_as: ClientAs, analysi
     decision = services.add_decision(
         actor=office,
         meeting=analysis,
-        text="补开研判会",
-        owner=office,
-        due_on=timezone.localdate() + timedelta(days=10),
+        data=services.DecisionInput(
+            text="补开研判会",
+            owner=office,
+            due_on=timezone.localdate() + timedelta(days=10),
+        ),
     )
     client = client_as("banshi")
     response = client.post(

@@ -36,9 +36,11 @@ def test_decision_becomes_a_task_the_village_head_completes(
     decision = services.add_decision(
         actor=office_user,
         meeting=meeting,
-        text="东岛村在码头增设宣传板",
-        owner=office_user,
-        due_on=timezone.localdate() + timedelta(days=20),
+        data=services.DecisionInput(
+            text="东岛村在码头增设宣传板",
+            owner=office_user,
+            due_on=timezone.localdate() + timedelta(days=20),
+        ),
     )
 
     office = new_page({"width": 1280, "height": 800})

@@ -41,9 +41,11 @@ def busy_meeting(record_meeting: RecordMeeting) -> Meeting:
         decision = services.add_decision(
             actor=office,
             meeting=meeting,
-            text=f"决定事项{number}",
-            owner=attendees[number % len(attendees)],
-            due_on=timezone.localdate() + timedelta(days=number + 1),
+            data=services.DecisionInput(
+                text=f"决定事项{number}",
+                owner=attendees[number % len(attendees)],
+                due_on=timezone.localdate() + timedelta(days=number + 1),
+            ),
         )
         if number % 3 == 0:
             services.decision_to_task(actor=office, decision=decision)
@@ -115,11 +117,13 @@ def test_self_inspection_list(
             self_inspection.record_problem(
                 actor=office,
                 inspection=inspection,
-                requirement=None,
-                description="问题",
-                measures="整改",
-                responsible_leader=leader,
-                responsible_person=office,
+                data=self_inspection.ProblemInput(
+                    requirement=None,
+                    description="问题",
+                    measures="整改",
+                    responsible_leader=leader,
+                    responsible_person=office,
+                ),
             )
     for username in ("banshi", "shiban"):
         page = count_queries(

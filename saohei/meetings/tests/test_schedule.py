@@ -77,11 +77,13 @@ def test_list_page_shows_due_and_missed(
     services.set_schedule(
         actor=User.objects.get(username="banshi"),
         unit=town,
-        kind=MeetingKind.ANALYSIS,
-        frequency=Frequency.MONTHLY,
-        interval=1,
-        day=1,
-        starts_on=start,
+        data=services.ScheduleInput(
+            kind=MeetingKind.ANALYSIS,
+            frequency=Frequency.MONTHLY,
+            interval=1,
+            day=1,
+            starts_on=start,
+        ),
     )
     record_meeting(held_on=start)
     statuses = queries.list_schedule_statuses(User.objects.get(username="banshi"), today=today)

@@ -87,7 +87,13 @@ def test_decision_becomes_a_rectification_item_once(record_meeting: RecordMeetin
     meeting = record_meeting(kind=MeetingKind.TOPIC)
     due = timezone.localdate() + timedelta(days=15)
     decision = services.add_decision(
-        actor=office, meeting=meeting, text="增设宣传板", owner=office, due_on=due
+        actor=office,
+        meeting=meeting,
+        data=services.DecisionInput(
+            text="增设宣传板",
+            owner=office,
+            due_on=due,
+        ),
     )
     item = services.decision_to_rectification(
         actor=office,
@@ -118,9 +124,11 @@ def test_decision_refused_for_village_head(record_meeting: RecordMeeting) -> Non
         services.add_decision(
             actor=User.objects.get(username="cun02"),
             meeting=meeting,
-            text="x",
-            owner=User.objects.get(username="cun02"),
-            due_on=timezone.localdate(),
+            data=services.DecisionInput(
+                text="x",
+                owner=User.objects.get(username="cun02"),
+                due_on=timezone.localdate(),
+            ),
         )
     assert not meeting.decisions.exists()
 
@@ -176,13 +184,15 @@ def test_self_inspection_assessment_and_problems(town: Unit) -> None:
     problem = self_inspection.record_problem(
         actor=office,
         inspection=inspection,
-        requirement=requirements[1],
-        description="零报告缺期",
-        measures="补齐",
-        responsible_leader=User.objects.get(username="shuji"),
-        responsible_person=User.objects.get(username="cun02"),
-        village=Unit.objects.get(name="东岛村"),
-        working_days=5,
+        data=self_inspection.ProblemInput(
+            requirement=requirements[1],
+            description="零报告缺期",
+            measures="补齐",
+            responsible_leader=User.objects.get(username="shuji"),
+            responsible_person=User.objects.get(username="cun02"),
+            village=Unit.objects.get(name="东岛村"),
+            working_days=5,
+        ),
     )
     assert problem.rectification_item.source_kind == SourceKind.SELF_INSPECTION
     assert problem.rectification_item.village == Unit.objects.get(name="东岛村")
@@ -220,9 +230,23 @@ def test_decision_notice_links_the_meeting_only_for_someone_who_may_open_it(
     due = timezone.localdate() + timedelta(days=15)
 
     services.add_decision(
-        actor=office, meeting=meeting, text="补齐台账", owner=absent_head, due_on=due
+        actor=office,
+        meeting=meeting,
+        data=services.DecisionInput(
+            text="补齐台账",
+            owner=absent_head,
+            due_on=due,
+        ),
     )
-    services.add_decision(actor=office, meeting=meeting, text="制作展板", owner=office, due_on=due)
+    services.add_decision(
+        actor=office,
+        meeting=meeting,
+        data=services.DecisionInput(
+            text="制作展板",
+            owner=office,
+            due_on=due,
+        ),
+    )
 
     head_notice = Notification.objects.get(
         recipient=absent_head, title__startswith="会议决定事项由您负责："

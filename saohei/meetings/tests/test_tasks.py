@@ -36,9 +36,11 @@ def test_decision_deadline_in_working_days_counts_from_the_meeting(
     decision = services.add_decision(
         actor=person("banshi"),
         meeting=meeting,
-        text="补齐档案",
-        owner=person("cun02"),
-        working_days=5,
+        data=services.DecisionInput(
+            text="补齐档案",
+            owner=person("cun02"),
+            working_days=5,
+        ),
     )
     assert decision.due_on == add_working_days(meeting.held_on, 5)
     (event,) = events(AuditAction.MEETING_DECISION_ADDED)
@@ -49,7 +51,12 @@ def test_decision_needs_a_deadline(record_meeting: RecordMeeting) -> None:
     meeting = record_meeting(kind=MeetingKind.TOPIC)
     with pytest.raises(ServiceError) as error:
         services.add_decision(
-            actor=person("banshi"), meeting=meeting, text="补齐档案", owner=person("cun02")
+            actor=person("banshi"),
+            meeting=meeting,
+            data=services.DecisionInput(
+                text="补齐档案",
+                owner=person("cun02"),
+            ),
         )
     assert error.value.field == "due_on"
     assert not MeetingDecision.objects.exists()
@@ -61,10 +68,12 @@ def test_a_deadline_is_a_date_or_working_days_not_both(make_decision: MakeDecisi
         services.edit_decision(
             actor=person("banshi"),
             decision=decision,
-            text="x",
-            owner=decision.owner,
-            due_on=decision.due_on,
-            working_days=3,
+            data=services.DecisionInput(
+                text="x",
+                owner=decision.owner,
+                due_on=decision.due_on,
+                working_days=3,
+            ),
         )
     assert error.value.field == "working_days"
     with pytest.raises(ServiceError) as error:
@@ -83,9 +92,11 @@ def test_office_edits_a_decision_with_before_and_after_in_the_audit(
     services.edit_decision(
         actor=person("fushuji"),
         decision=decision,
-        text="在码头和集市增设宣传板",
-        owner=person("cun02"),
-        due_on=new_due,
+        data=services.DecisionInput(
+            text="在码头和集市增设宣传板",
+            owner=person("cun02"),
+            due_on=new_due,
+        ),
     )
     decision.refresh_from_db()
     assert (decision.text, decision.owner.username, decision.due_on) == (
@@ -109,9 +120,11 @@ def test_an_edit_that_changes_nothing_writes_nothing(make_decision: MakeDecision
     services.edit_decision(
         actor=person("banshi"),
         decision=decision,
-        text=decision.text,
-        owner=decision.owner,
-        due_on=decision.due_on,
+        data=services.DecisionInput(
+            text=decision.text,
+            owner=decision.owner,
+            due_on=decision.due_on,
+        ),
     )
     assert not events(AuditAction.MEETING_DECISION_UPDATED)
 
@@ -123,9 +136,11 @@ def test_only_the_office_edits_decisions(make_decision: MakeDecision, username: 
         services.edit_decision(
             actor=person(username),
             decision=decision,
-            text="改掉",
-            owner=decision.owner,
-            due_on=decision.due_on,
+            data=services.DecisionInput(
+                text="改掉",
+                owner=decision.owner,
+                due_on=decision.due_on,
+            ),
         )
     decision.refresh_from_db()
     assert decision.text == "在码头增设宣传板"
@@ -140,9 +155,11 @@ def test_a_decision_handed_on_can_no_longer_be_edited(
         services.edit_decision(
             actor=person("banshi"),
             decision=task.decision,
-            text="改掉",
-            owner=task.decision.owner,
-            due_on=task.decision.due_on,
+            data=services.DecisionInput(
+                text="改掉",
+                owner=task.decision.owner,
+                due_on=task.decision.due_on,
+            ),
         )
     on_ledger = make_decision()
     services.decision_to_rectification(
@@ -155,9 +172,11 @@ def test_a_decision_handed_on_can_no_longer_be_edited(
         services.edit_decision(
             actor=person("banshi"),
             decision=on_ledger,
-            text="改掉",
-            owner=on_ledger.owner,
-            due_on=on_ledger.due_on,
+            data=services.DecisionInput(
+                text="改掉",
+                owner=on_ledger.owner,
+                due_on=on_ledger.due_on,
+            ),
         )
     assert not MeetingDecision.objects.filter(text="改掉").exists()
     assert not events(AuditAction.MEETING_DECISION_UPDATED)
@@ -265,9 +284,11 @@ def test_a_past_decision_deadline_must_be_set_again(record_meeting: RecordMeetin
     decision = services.add_decision(
         actor=person("banshi"),
         meeting=meeting,
-        text="补开",
-        owner=person("banshi"),
-        due_on=timezone.localdate() - timedelta(days=2),
+        data=services.DecisionInput(
+            text="补开",
+            owner=person("banshi"),
+            due_on=timezone.localdate() - timedelta(days=2),
+        ),
     )
     with pytest.raises(ServiceError, match="重新确定"):
         services.decision_to_task(actor=person("banshi"), decision=decision)
@@ -335,9 +356,11 @@ def test_other_towns_office_cannot_touch_this_towns_decisions(
         services.edit_decision(
             actor=person("gdbanshi"),
             decision=decision,
-            text="改掉",
-            owner=decision.owner,
-            due_on=decision.due_on,
+            data=services.DecisionInput(
+                text="改掉",
+                owner=decision.owner,
+                due_on=decision.due_on,
+            ),
         )
     assert not Task.objects.exists()
 

@@ -29,7 +29,12 @@ def _town() -> Unit:
 class TestUnits:
     def test_system_admin_creates_a_village_under_the_town(self, user: UserGetter) -> None:
         unit = services.create_unit(
-            actor=user("xitong"), name="新港村", kind=UnitKind.VILLAGE, parent=_town()
+            actor=user("xitong"),
+            data=services.UnitInput(
+                name="新港村",
+                kind=UnitKind.VILLAGE,
+                parent=_town(),
+            ),
         )
         assert unit.path == f"{_town().path}{unit.pk}/"
         event = AuditEvent.objects.get(action=AuditAction.UNIT_CREATED)
@@ -39,7 +44,12 @@ class TestUnits:
         village = Unit.objects.get(name="港西村")
         with pytest.raises(ServiceError, match="村下不能设立"):
             services.create_unit(
-                actor=user("xitong"), name="X", kind=UnitKind.VILLAGE, parent=village
+                actor=user("xitong"),
+                data=services.UnitInput(
+                    name="X",
+                    kind=UnitKind.VILLAGE,
+                    parent=village,
+                ),
             )
         assert not Unit.objects.filter(name="X").exists()
         assert not AuditEvent.objects.filter(action=AuditAction.UNIT_CREATED).exists()
@@ -47,13 +57,23 @@ class TestUnits:
     def test_duplicate_name_under_one_parent_is_refused(self, user: UserGetter) -> None:
         with pytest.raises(ServiceError, match="同名"):
             services.create_unit(
-                actor=user("xitong"), name="港西村", kind=UnitKind.VILLAGE, parent=_town()
+                actor=user("xitong"),
+                data=services.UnitInput(
+                    name="港西村",
+                    kind=UnitKind.VILLAGE,
+                    parent=_town(),
+                ),
             )
 
     def test_security_admin_cannot_create_units(self, user: UserGetter) -> None:
         with pytest.raises(ActionNotAllowed):
             services.create_unit(
-                actor=user("anquan"), name="Y", kind=UnitKind.VILLAGE, parent=_town()
+                actor=user("anquan"),
+                data=services.UnitInput(
+                    name="Y",
+                    kind=UnitKind.VILLAGE,
+                    parent=_town(),
+                ),
             )
 
     def test_unit_with_active_accounts_cannot_be_deactivated(self, user: UserGetter) -> None:
@@ -62,17 +82,24 @@ class TestUnits:
             services.update_unit(
                 actor=user("xitong"),
                 unit=village,
-                name=village.name,
-                code="",
-                sort_order=1,
-                is_active=False,
+                data=services.UnitEditInput(
+                    name=village.name,
+                    code="",
+                    sort_order=1,
+                    is_active=False,
+                ),
             )
 
 
 class TestAccounts:
     def test_new_account_gets_a_one_time_password_it_must_change(self, user: UserGetter) -> None:
         issued = services.create_account(
-            actor=user("xitong"), username="wangwu", real_name="王五", unit=_town()
+            actor=user("xitong"),
+            data=services.AccountInput(
+                username="wangwu",
+                real_name="王五",
+                unit=_town(),
+            ),
         )
         account = issued.user
         assert account.must_change_password
@@ -89,17 +116,32 @@ class TestAccounts:
 
     def test_two_new_accounts_never_share_a_password(self, user: UserGetter) -> None:
         first = services.create_account(
-            actor=user("xitong"), username="wangwu", real_name="王五", unit=_town()
+            actor=user("xitong"),
+            data=services.AccountInput(
+                username="wangwu",
+                real_name="王五",
+                unit=_town(),
+            ),
         )
         second = services.create_account(
-            actor=user("xitong"), username="zhaoliu", real_name="赵六", unit=_town()
+            actor=user("xitong"),
+            data=services.AccountInput(
+                username="zhaoliu",
+                real_name="赵六",
+                unit=_town(),
+            ),
         )
         assert first.one_time_password != second.one_time_password
 
     def test_username_is_unique_ignoring_case(self, user: UserGetter) -> None:
         with pytest.raises(ServiceError, match="已被使用"):
             services.create_account(
-                actor=user("xitong"), username="BANSHI", real_name="x", unit=_town()
+                actor=user("xitong"),
+                data=services.AccountInput(
+                    username="BANSHI",
+                    real_name="x",
+                    unit=_town(),
+                ),
             )
 
     def test_admin_cannot_deactivate_itself(self, user: UserGetter) -> None:
@@ -111,10 +153,12 @@ class TestAccounts:
         services.update_account(
             actor=user("xitong"),
             user=banshi,
-            real_name=banshi.real_name,
-            position="主任",
-            phone="13912345678",
-            unit=_town(),
+            data=services.AccountEditInput(
+                real_name=banshi.real_name,
+                position="主任",
+                phone="13912345678",
+                unit=_town(),
+            ),
         )
         event = AuditEvent.objects.get(action=AuditAction.ACCOUNT_UPDATED)
         assert event.details == {"changed": ["position", "phone"]}
@@ -259,7 +303,12 @@ class TestCustodianIsADedicatedAccount:
 
     def test_custodian_goes_to_an_account_without_roles(self, user: UserGetter) -> None:
         issued = services.create_account(
-            actor=user("xitong"), username="baoguan2", real_name="新保管员", unit=_town()
+            actor=user("xitong"),
+            data=services.AccountInput(
+                username="baoguan2",
+                real_name="新保管员",
+                unit=_town(),
+            ),
         )
         services.grant_role(actor=user("anquan"), user=issued.user, role=Role.IDENTITY_CUSTODIAN)
         assert issued.user.has_role(Role.IDENTITY_CUSTODIAN)

@@ -198,10 +198,12 @@ def test_office_renames_a_kind_changes_its_unit_and_deactivates_it(demo: None) -
     services.save_kind(
         actor=User.objects.get(username="banshi"),
         kind=board,
-        name="宣传展板",
-        unit_label="块",
-        order=35,
-        active=False,
+        data=services.KindInput(
+            name="宣传展板",
+            unit_label="块",
+            order=35,
+            active=False,
+        ),
     )
     board.refresh_from_db()
     assert (board.name, board.unit_label, board.order, board.active, board.code) == (
@@ -222,14 +224,21 @@ def test_office_adds_a_new_kind_with_a_generated_code(demo: None) -> None:
     new = services.save_kind(
         actor=User.objects.get(username="shuji"),
         kind=None,
-        name="宣传手册",
-        unit_label="本",
-        reach_label="覆盖人数",
+        data=services.KindInput(
+            name="宣传手册",
+            unit_label="本",
+            reach_label="覆盖人数",
+        ),
     )
     assert new.code.startswith("kind") and PublicityKind.objects.filter(code=new.code).exists()
     with pytest.raises(ServiceError, match="已有名为"):
         services.save_kind(
-            actor=User.objects.get(username="shuji"), kind=None, name="宣传手册", unit_label="本"
+            actor=User.objects.get(username="shuji"),
+            kind=None,
+            data=services.KindInput(
+                name="宣传手册",
+                unit_label="本",
+            ),
         )
 
 
@@ -239,8 +248,10 @@ def test_only_the_office_edits_kinds(demo: None, username: str) -> None:
         services.save_kind(
             actor=User.objects.get(username=username),
             kind=kind("slogan"),
-            name="x",
-            unit_label="条",
+            data=services.KindInput(
+                name="x",
+                unit_label="条",
+            ),
         )
     assert kind("slogan").name == "宣传标语"
 
