@@ -12,10 +12,13 @@ import logging
 import time
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
+
+from saohei.custody.keys import refuse_mismatched_keys_at_start
 
 logger = logging.getLogger("saohei.jobs.worker")
 
@@ -69,6 +72,10 @@ class Command(DbWorkerCommand):
     ) -> None:
         # db_worker's own handle() with our worker; no --reload (a server's worker never reloads).
         self.configure_logging(verbosity)
+        try:
+            refuse_mismatched_keys_at_start()
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:
