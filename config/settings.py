@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "template_partials",
     "saohei.common",
+    "saohei.health",
     "saohei.audit",
     "saohei.organisations",
     "saohei.accounts",
@@ -261,6 +262,11 @@ CACHES = {
         }
     )
 }
+
+# /healthz/full fails when the var directory has less free space than this (decision 0047).
+SAOHEI_HEALTH_MIN_FREE_MB = int(os.environ.get("SAOHEI_HEALTH_MIN_FREE_MB", "1024"))
+# …and when no task worker has reported for this long (it reports every 15 s).
+SAOHEI_WORKER_STALE_SECONDS = int(os.environ.get("SAOHEI_WORKER_STALE_SECONDS", "120"))
 
 TASKS = {
     "default": {

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from saohei.analysis import queries as analysis_queries
+from saohei.health.checks import run_checks
 from saohei.home import queries
 from saohei.home.dashboard import get_dashboard
 from saohei.home.waiting import waiting_for
@@ -48,5 +49,19 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "home/index.html", context)
 
 
+def _health_answer(*, serving_only: bool) -> HttpResponse:
+    # ok or fail only: which check failed, and why, is for `manage.py health` on the server.
+    healthy = all(result.ok for result in run_checks(serving_only=serving_only))
+    return HttpResponse(
+        "ok" if healthy else "fail", content_type="text/plain", status=200 if healthy else 503
+    )
+
+
 def healthz_view(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """For the load balancer: can this server answer requests (database, migrations)?"""
+    return _health_answer(serving_only=True)
+
+
+def healthz_full_view(request: HttpRequest) -> HttpResponse:
+    """For monitoring: every check, the worker's heartbeat and the last backup included."""
+    return _health_answer(serving_only=False)

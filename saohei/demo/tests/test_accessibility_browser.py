@@ -57,6 +57,7 @@ ROLES = [
 # that only take a POST are found by their 405 and need no entry).
 EXCLUDED = {
     "home:healthz": "plain-text health check for the proxy",
+    "home:healthz_full": "plain-text health check for monitoring",
     "accounts:otp_verify": "the TOTP step; checked while signing in (`on_token_page`)",
     "leads:feedback_docx": "a .docx file; the demo history has no feedback report",
     "leads:attachment": "a file download; the demo history has no attachments",

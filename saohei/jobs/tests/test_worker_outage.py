@@ -21,6 +21,7 @@ from saohei.jobs.management.commands.run_worker import (
     LONGEST_PAUSE,
     next_pause,
 )
+from saohei.jobs.models import WorkerHeartbeat
 from saohei.testing.processes import BASE_DIR, server_environment
 from saohei.testing.proxy import CuttableProxy
 
@@ -69,6 +70,7 @@ def test_the_worker_outlives_a_database_outage_and_runs_the_next_task(tmp_path: 
         try:
             before = refresh_pending_task.enqueue()
             assert _wait_for(lambda: _succeeded(before.id), 60), "the worker never ran a task"
+            assert WorkerHeartbeat.objects.exists(), "the worker reports no heartbeat"
 
             proxy.cut()
             after = refresh_pending_task.enqueue()  # written past the proxy, straight to the server

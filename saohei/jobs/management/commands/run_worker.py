@@ -9,6 +9,7 @@ A signal still stops it as `db_worker` does; so does any other error, for the su
 """
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 
 from saohei.custody.keys import refuse_mismatched_keys_at_start
+from saohei.jobs.heartbeat import start_beating
 
 logger = logging.getLogger("saohei.jobs.worker")
 
@@ -91,4 +93,9 @@ class Command(DbWorkerCommand):
             excluded_queue_names=excluded,
         )
         worker.configure_signals()
-        worker.run()
+        stop = threading.Event()
+        start_beating(worker_id=worker_id, stop=stop)
+        try:
+            worker.run()
+        finally:
+            stop.set()
