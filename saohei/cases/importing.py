@@ -216,27 +216,61 @@ def sha256_of(upload: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def _decodes_whole(handle: IO[bytes], encoding: str) -> bool:
-    """Whether the whole file decodes, read in chunks (the text is not kept)."""
+def _first_undecodable(handle: IO[bytes], encoding: str) -> int | None:
+    """The offset of the first byte the encoding cannot decode, or None when the whole file
+    decodes; read in chunks (the text is not kept)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     handle.seek(0)
+    consumed = 0
     try:
         for chunk in iter(lambda: handle.read(CSV_CHUNK_BYTES), b""):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                # The error's offsets count the bytes the decoder still held before this chunk.
+                return consumed + len(chunk) - len(error.object) + error.start
+            consumed += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            return consumed - len(error.object) + error.start
     finally:
         handle.seek(0)
-    return True
+    return None
 
 
-def csv_encoding(handle: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) first; otherwise GB 18030, the superset of GBK."""
+def _line_at(handle: IO[bytes], offset: int) -> int:
+    """The 1-based line number of the byte at `offset`."""
+    handle.seek(0)
+    lines, read = 1, 0
+    try:
+        while read < offset:
+            chunk = handle.read(min(CSV_CHUNK_BYTES, offset - read))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            read += len(chunk)
+    finally:
+        handle.seek(0)
+    return lines
+
+
+def csv_encoding(handle: IO[bytes], name: str = "") -> str:
+    """UTF-8 (with or without BOM) first; otherwise GB 18030, the superset of GBK. A file that
+    is neither is refused naming the line where the encoding it follows further breaks (a GBK
+    file with one stray byte: that byte's line)."""
+    failures = {}
     for encoding in ("utf-8-sig", "gb18030"):
-        if _decodes_whole(handle, encoding):
+        offset = _first_undecodable(handle, encoding)
+        if offset is None:
             return encoding
-    raise UnreadableFile("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
+        failures[encoding] = offset
+    encoding, offset = max(failures.items(), key=lambda item: item[1])
+    label = "UTF-8" if encoding == "utf-8-sig" else "GBK"
+    raise UnreadableFile(
+        f"{name}文件第{_line_at(handle, offset)}行有无法识别的字符（按 {label} 编码读到此处出错），"
+        "请检查该行，或把文件另存为 UTF-8 或 GBK 编码"
+    )
 
 
 def _bounded_lines(text: IO[str], name: str) -> Iterator[str]:
@@ -253,7 +287,7 @@ def _bounded_lines(text: IO[str], name: str) -> Iterator[str]:
 
 
 def _csv_rows(handle: IO[bytes], name: str) -> Iterator[tuple[int, Sequence[Any]]]:
-    text = io.TextIOWrapper(handle, encoding=csv_encoding(handle), newline="")
+    text = io.TextIOWrapper(handle, encoding=csv_encoding(handle, name), newline="")
     reader = csv.reader(_bounded_lines(text, name))
     try:
         for number, row in enumerate(reader, start=1):

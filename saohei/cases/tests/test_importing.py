@@ -106,6 +106,35 @@ def test_good_csv_files_in_each_encoding(import_file: ImportFile, encoding: str)
     assert case.persons.get().name == "欧阳某"
 
 
+@pytest.mark.parametrize("line", [2, 7])
+def test_a_gbk_file_with_one_stray_byte_is_refused_naming_its_line(
+    import_file: ImportFile, line: int
+) -> None:
+    rows = [CASE_HEADER] + [case_row(number=f"GX-{n}", summary="村民争执") for n in range(8)]
+    raw = csv_file(rows, encoding="gbk").read()
+    lines = raw.split(b"\n")
+    lines[line - 1] = lines[line - 1].replace(
+        "村民".encode("gbk"), "村民".encode("gbk") + b"\x80", 1
+    )
+    job = import_file(ContentFile(b"\n".join(lines), name="案件.csv"))
+    assert job.status == ImportStatus.FAILED
+    assert f"第{line}行有无法识别的字符" in job.message
+    assert "GBK" in job.message
+    assert not Case.objects.exists()
+
+
+def test_a_utf8_file_with_one_stray_byte_names_its_line_and_utf8(
+    import_file: ImportFile,
+) -> None:
+    rows = [CASE_HEADER] + [case_row(number=f"GX-{n}", summary="村民争执") for n in range(5)]
+    raw = csv_file(rows, encoding="utf-8").read()
+    lines = raw.split(b"\n")
+    lines[3] = lines[3] + b"\xff"
+    job = import_file(ContentFile(b"\n".join(lines), name="案件.csv"))
+    assert job.status == ImportStatus.FAILED
+    assert "第4行有无法识别的字符（按 UTF-8 编码" in job.message
+
+
 def test_csv_cases_alone_keep_the_persons_already_stored(
     import_file: ImportFile, imported: list[Case]
 ) -> None:
@@ -497,3 +526,24 @@ def test_command_refuses_an_unknown_town(demo: None, tmp_path: Path) -> None:
     path.write_bytes(xlsx_file(cases=[case_row()], persons=[]).read())
     with pytest.raises(CommandError, match="没有名为“火星镇”"):
         call_command("import_cases", str(path), "--unit", "火星镇")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_the_offending_byte_is_found_wherever_the_chunks_split_the_text(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, encoding: str
+) -> None:
+    from saohei.cases import importing
+
+    monkeypatch.setattr(importing, "CSV_CHUNK_BYTES", chunk)
+    text = "编号,简要案情\nGX-1,村民甲乙争执\nGX-2,寻衅滋事\n".encode(
+        "utf-8" if "utf" in encoding else "gbk"
+    )
+    for bad_at in (0, 9, len(text) - 3):
+        raw = text[:bad_at] + b"\xff" + text[bad_at:]
+        found = importing._first_undecodable(io.BytesIO(raw), encoding)
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError as error:
+            assert found == error.start
+        assert importing._line_at(io.BytesIO(raw), found or 0) == raw[: found or 0].count(b"\n") + 1
