@@ -84,3 +84,13 @@ def _disk() -> tuple[bool, str]:
 register_check(Check("database", "数据库", _database, needed_to_serve=True))
 register_check(Check("migrations", "数据库迁移", _migrations, needed_to_serve=True))
 register_check(Check("disk", "磁盘空间", _disk))
+
+
+def _worker() -> tuple[bool, str]:
+    # Imported late: the models of this app are not ready when the registry is first imported.
+    from saohei.health.heartbeat import worker_check
+
+    return worker_check()
+
+
+register_check(Check("worker", "后台任务进程", _worker))

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from saohei.health.checks import run_checks
-from saohei.jobs.heartbeat import beat
-from saohei.jobs.models import WorkerHeartbeat
+from saohei.health.heartbeat import beat
+from saohei.health.models import WorkerHeartbeat
 from saohei.testing.processes import run_manage, server_environment
 
 pytestmark = pytest.mark.django_db

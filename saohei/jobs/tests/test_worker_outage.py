@@ -15,13 +15,13 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from saohei.analysis.tasks import refresh_pending_task
+from saohei.health.models import WorkerHeartbeat
 from saohei.jobs.management.commands.run_worker import (
     FIRST_PAUSE,
     HEALTHY_AFTER,
     LONGEST_PAUSE,
     next_pause,
 )
-from saohei.jobs.models import WorkerHeartbeat
 from saohei.testing.processes import BASE_DIR, server_environment
 from saohei.testing.proxy import CuttableProxy
 

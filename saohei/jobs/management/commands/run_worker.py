@@ -20,7 +20,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 
 from saohei.custody.keys import refuse_mismatched_keys_at_start
-from saohei.jobs.heartbeat import start_beating
+from saohei.health.heartbeat import start_beating
 
 logger = logging.getLogger("saohei.jobs.worker")
 

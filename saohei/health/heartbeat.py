@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from saohei.jobs.models import WorkerHeartbeat
+from saohei.health.models import WorkerHeartbeat
 
 INTERVAL = 15.0
-logger = logging.getLogger("saohei.jobs.heartbeat")
+logger = logging.getLogger("saohei.health.heartbeat")
 
 
 # Every worker process has a fresh id (db_worker's default): rows of ended ones are let go.
