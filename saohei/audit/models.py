@@ -65,6 +65,7 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", "下载附件"
     DICTIONARY_CHANGED = "dictionary_changed", "修改字典"
     CASES_IMPORTED = "cases_imported", "导入治安案件"
+    CASES_IMPORT_RETRIED = "cases_import_retried", "重新导入治安案件"
     CASE_REVIEWED = "case_reviewed", "案件倒查"
     CASES_EXPORTED = "cases_exported", "导出案件倒查台账"
     CASE_PERSON_ADDED = "case_person_added", "添加涉案人员"

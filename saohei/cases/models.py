@@ -98,6 +98,11 @@ class ImportJob(models.Model):
     cases_created = models.PositiveIntegerField("新增案件", default=0)
     cases_updated = models.PositiveIntegerField("更新案件", default=0)
     persons_written = models.PositiveIntegerField("写入涉案人员", default=0)
+    # The task worker that took the job (`health.WorkerHeartbeat`): a job it holds while it has
+    # stopped beating was interrupted (decision 0048). Empty for the server's command line.
+    worker_id = models.CharField(max_length=64, blank=True)
+    # Interrupted jobs keep their files for a retry without a new upload, for a while.
+    interrupted_at = models.DateTimeField("中断时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "案件导入"
@@ -110,6 +115,14 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_IMPORT_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        return (
+            self.status == ImportStatus.FAILED
+            and self.interrupted_at is not None
+            and bool(self.file)
+        )
 
     @property
     def progress_percent(self) -> int:

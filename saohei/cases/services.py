@@ -2,9 +2,9 @@
 by hand, each audited."""
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -34,6 +34,7 @@ from saohei.common.models import store_plates
 from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.common.plates import clean_plates
 from saohei.common.validation import checked_text
+from saohei.health.heartbeat import dead_workers
 from saohei.leads.models import (
     Channel,
     DictionaryEntry,
@@ -126,11 +127,15 @@ def _set(job: ImportJob, **values: Any) -> None:
         setattr(job, name, value)
 
 
-def run_import_job(*, job_id: int) -> ImportJob:
+def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
     """Check every row, then write all of it in one transaction — or nothing, listing every bad
-    row. Safe to run twice: only a pending job is claimed."""
+    row. Safe to run twice: only a pending job is claimed. `worker_id`, the task worker running
+    it, lets `fail_interrupted_imports` tell a job whose worker died from one still running.
+
+    A job that ends here, well or not, has its files deleted; one whose process is killed keeps
+    them (the `finally` never runs) for `retry_import`."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
-        status=ImportStatus.VALIDATING, started_at=timezone.now()
+        status=ImportStatus.VALIDATING, started_at=timezone.now(), worker_id=worker_id
     )
     job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     if not claimed:
@@ -152,6 +157,103 @@ def run_import_job(*, job_id: int) -> ImportJob:
     finally:
         _delete_files(job)
     return job
+
+
+# How long an interrupted job keeps its files (ID numbers in clear) for a retry (decision 0048).
+RETRY_WINDOW = timedelta(hours=24)
+INTERRUPTED_MESSAGE = "导入被中断（后台任务进程意外停止），未导入任何数据。24 小时内可点击“重新导入”，无需再次上传文件"
+UNFINISHED = (ImportStatus.VALIDATING, ImportStatus.WRITING)
+
+
+def fail_interrupted_imports(*, jobs: Iterable[ImportJob] | None = None) -> int:
+    """Mark failed every unfinished job (of `jobs`, or of all) whose task worker has stopped
+    beating: a killed worker leaves its job "校验中" or "写入中" for ever otherwise. Nothing was
+    written (the write is one transaction, rolled back with the process); the files stay for a
+    retry. Returns how many jobs were marked."""
+    candidates = ImportJob.objects.filter(status__in=UNFINISHED).exclude(worker_id="")
+    if jobs is not None:
+        candidates = candidates.filter(pk__in=[job.pk for job in jobs])
+    held = dict(candidates.values_list("pk", "worker_id"))
+    dead = dead_workers(held.values())
+    marked = 0
+    for pk in sorted(pk for pk, worker_id in held.items() if worker_id in dead):
+        with transaction.atomic():
+            now = timezone.now()
+            # Conditional on the status it was seen in: a job that finished meanwhile stays so.
+            if not ImportJob.objects.filter(pk=pk, status__in=UNFINISHED).update(
+                status=ImportStatus.FAILED,
+                finished_at=now,
+                interrupted_at=now,
+                message=INTERRUPTED_MESSAGE,
+            ):
+                continue
+            job = ImportJob.objects.select_related("unit", "created_by").get(pk=pk)
+            record_event(
+                action=AuditAction.CASES_IMPORTED,
+                actor=job.created_by,
+                unit=job.unit,
+                target=job,
+                result=AuditResult.FAILURE,
+                details={"interrupted": True, "file_sha256": job.file_sha256},
+            )
+            marked += 1
+    return marked
+
+
+def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
+    """Run an interrupted job again from the files it kept: no new upload."""
+    # Imported here: the task module calls back into this one.
+    from saohei.cases.tasks import run_case_import
+
+    if not access.can_import(actor, job.unit):
+        raise ActionNotAllowed("您无权导入该镇的治安案件")
+    with transaction.atomic():
+        restarted = (
+            ImportJob.objects.filter(
+                pk=job.pk, status=ImportStatus.FAILED, interrupted_at__isnull=False
+            )
+            .exclude(file="")
+            .update(
+                status=ImportStatus.PENDING,
+                started_at=None,
+                finished_at=None,
+                interrupted_at=None,
+                worker_id="",
+                total_rows=0,
+                processed_rows=0,
+                errors=[],
+                error_count=0,
+                message="",
+            )
+        )
+        if not restarted:
+            raise ServiceError(
+                "这次导入不能重新开始（已完成、未中断，或文件已过保留期），请重新上传文件"
+            )
+        job.refresh_from_db()
+        record_event(
+            action=AuditAction.CASES_IMPORT_RETRIED,
+            actor=actor,
+            unit=job.unit,
+            target=job,
+            details={"file_sha256": job.file_sha256},
+        )
+        transaction.on_commit(lambda: run_case_import.enqueue(job_id=job.pk))
+    return job
+
+
+def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
+    """Delete the files of jobs interrupted longer ago than RETRY_WINDOW (the hourly job)."""
+    cutoff = (now or timezone.now()) - RETRY_WINDOW
+    expired = ImportJob.objects.filter(
+        status=ImportStatus.FAILED, interrupted_at__lt=cutoff
+    ).exclude(file="")
+    count = 0
+    for job in expired:
+        _delete_files(job)
+        _set(job, message="导入被中断，未导入任何数据；文件已过 24 小时保留期删除，请重新上传")
+        count += 1
+    return count
 
 
 def _parse(job: ImportJob) -> importing.ParsedImport:

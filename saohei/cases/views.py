@@ -210,6 +210,8 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = access.get_import_job_for_user(request.user, job_id)
+    if not job.is_finished and services.fail_interrupted_imports(jobs=[job]):
+        job.refresh_from_db()
     # htmx polls for the progress fragment only; without JavaScript the whole page is reloaded.
     template = "cases/import_job.html"
     if request.headers.get("HX-Request") == "true":
@@ -217,8 +219,28 @@ def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespo
     return render(
         request,
         template,
-        {"job": job, "errors": job.errors[:ERRORS_SHOWN], "errors_shown": ERRORS_SHOWN},
+        {
+            "job": job,
+            "errors": job.errors[:ERRORS_SHOWN],
+            "errors_shown": ERRORS_SHOWN,
+            "may_retry": job.can_retry and access.can_import(request.user, job.unit),
+        },
     )
+
+
+@require_POST
+@role_required(*access.CASE_ROLES)
+def import_retry_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access.get_import_job_for_user(request.user, job_id)
+    try:
+        services.retry_import(actor=request.user, job=job)
+    except ActionNotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已重新开始导入，使用此前上传的文件。")
+    return redirect("cases:import_job", job_id=job.pk)
 
 
 @role_required(*access.CASE_ROLES)

@@ -2,6 +2,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from saohei.audit.services import take_checkpoint
+from saohei.cases.services import expire_interrupted_import_files, fail_interrupted_imports
 from saohei.leads.deadlines import run_deadline_reminders
 from saohei.meetings.deadlines import run_task_reminders
 from saohei.publicity.services import accrue_schedules
@@ -16,6 +17,9 @@ def send_deadline_reminders() -> dict[str, int]:
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
     tasks = run_task_reminders(today=today)
+    # Imports whose worker died are marked failed; their kept files expire after a day.
+    interrupted = fail_interrupted_imports()
+    expired = expire_interrupted_import_files()
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
     publicity = accrue_schedules(today=today)
     # Last, so that the checkpoint's head covers everything this run wrote.
@@ -31,6 +35,8 @@ def send_deadline_reminders() -> dict[str, int]:
         "tasks_urged": tasks.urged,
         "tasks_supervised": tasks.supervised,
         "publicity_days_accrued": publicity.days,
+        "imports_interrupted": interrupted,
+        "import_files_expired": expired,
         "audit_failure_summaries": audit.summaries,
         "audit_checkpoint_sequence": audit.checkpoint.sequence,
     }

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from saohei.cases.services import fail_interrupted_imports
 from saohei.custody.keys import refuse_mismatched_keys_at_start
 from saohei.health.heartbeat import start_beating
 
@@ -95,6 +96,11 @@ class Command(DbWorkerCommand):
         worker.configure_signals()
         stop = threading.Event()
         start_beating(worker_id=worker_id, stop=stop)
+        try:
+            # A worker that restarts after its predecessor was killed finds that one's imports.
+            fail_interrupted_imports()
+        except DatabaseError as error:
+            logger.warning("启动时未能检查中断的导入（%s）", type(error).__name__)
         try:
             worker.run()
         finally:
