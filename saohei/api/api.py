@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -25,6 +25,7 @@ from saohei.api.talks_api import router as talks_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
+from saohei.common.outages import database_unavailable_response
 from saohei.common.ratelimit import Limit
 from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
@@ -189,6 +190,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
         return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # PostgreSQL restarting (or a locked SQLite file): the client should retry (decision 0049).
+    return database_unavailable_response(request)
 
 
 @api.exception_handler(Exception)
