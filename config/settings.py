@@ -279,8 +279,17 @@ OTP_TOTP_ISSUER = "扫黑除恶工作平台"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # SAOHEI_LOG_FORMAT=json: one JSON object a line, for a log collector (decision 0050).
+        "json": {"()": "saohei.common.logs.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("SAOHEI_LOG_FORMAT") == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SAOHEI_LOG_LEVEL", "INFO")},
     "loggers": {
         # django.request logs paths with client details on 4xx; keep only server errors.
