@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -25,7 +25,7 @@ from saohei.api.talks_api import router as talks_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
-from saohei.common.outages import database_unavailable_response
+from saohei.common.outages import outage_of, outage_response
 from saohei.common.ratelimit import Limit
 from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
@@ -192,11 +192,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, "error", str(exc))
 
 
-@api.exception_handler(OperationalError)
-@api.exception_handler(InterfaceError)
-def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # PostgreSQL restarting (or a locked SQLite file): the client should retry (decision 0049).
-    return database_unavailable_response(request)
+@api.exception_handler(DatabaseError)
+@api.exception_handler(OSError)
+def on_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A lost or read-only database, a var directory that cannot be written (decisions 0049,
+    # 0053): 503 in the error shape. Any other error of these classes is ours: a 500.
+    outage = outage_of(exc)
+    if outage is None:
+        return on_unexpected_error(request, exc)
+    return outage_response(request, outage)
 
 
 @api.exception_handler(Exception)

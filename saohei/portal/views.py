@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.defaults import server_error
 
 from saohei.common.errors import ServiceError
-from saohei.common.outages import database_unavailable, database_unavailable_response
+from saohei.common.outages import outage_of, outage_response
 from saohei.common.views import ask_for_files_again
 from saohei.leads.defaults import TARGET_CATEGORIES
 from saohei.leads.models import DictionaryEntry, DictionaryKind, SubjectRole
@@ -353,11 +353,12 @@ def server_error_view(request: HttpRequest) -> HttpResponse:
     """A failure under /jubao/ answers with a portal page: a frightened reporter must never be
     shown the staff site's look, menu or links. Everything else gets the staff 500 page.
 
-    A lost or refused database connection (PostgreSQL restarting) is not a fault of ours: it
-    answers 503 with a Retry-After, saying to try again (decision 0049); the next request
-    reconnects by itself (`CONN_HEALTH_CHECKS`)."""
-    if database_unavailable():
-        return database_unavailable_response(request)
+    A lost database, a read-only one or a var directory that cannot be written is not a fault of
+    ours: it answers 503 saying so (decisions 0049, 0053); a lost connection comes back by
+    itself at the next request (`CONN_HEALTH_CHECKS`)."""
+    outage = outage_of()
+    if outage is not None:
+        return outage_response(request, outage)
     if not request.path.startswith("/jubao/"):
         return server_error(request)
     try:
