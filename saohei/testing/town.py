@@ -17,6 +17,9 @@ as built, and the town itself is never committed.
 - Where the outer transaction cannot be opened (the first test of a worker, whose database is
   not set up yet, or a wider fixture holding a transaction of its own) `demo` builds the town
   inside the test, as it always did.
+- A second level, the same way: tests that ask for `demo_history` (the town *with* the seed's
+  history) get it built once in a savepoint on top of the town, rolled back before any test
+  that does not ask for it; collection puts them together after the town's other tests.
 """
 
 from collections.abc import Iterator
@@ -54,16 +57,25 @@ def wants_shared_town(item: pytest.Item) -> bool:
     return "demo" in getattr(item, "fixturenames", ()) and not flushes_database(item)
 
 
+def wants_shared_history(item: pytest.Item) -> bool:
+    return "demo_history" in getattr(item, "fixturenames", ()) and wants_shared_town(item)
+
+
 class SharedTown:
     """The outer transaction holding the demo town, open or not."""
 
     def __init__(self, blocker: DjangoDbBlocker) -> None:
         self.blocker = blocker
         self.atomic: transaction.Atomic | None = None
+        self.history: transaction.Atomic | None = None
 
     @property
     def is_open(self) -> bool:
         return self.atomic is not None
+
+    @property
+    def has_history(self) -> bool:
+        return self.history is not None
 
     def open(self) -> None:
         if self.atomic is not None:
@@ -84,6 +96,42 @@ class SharedTown:
                 atomic.__exit__(None, None, None)
                 raise
             self.atomic = atomic
+
+    def open_history(self) -> None:
+        """The seed's history in a savepoint on top of the open town (the loader looks every
+        object up first, so it builds only what the town lacks)."""
+        if self.atomic is None or self.history is not None:
+            return
+        with self.blocker.unblock():
+            if connections[DEFAULT_DB_ALIAS].atomic_blocks != [self.atomic]:
+                return  # someone else's transaction: `demo_history` builds it in the test
+            atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)
+            atomic._from_testcase = True  # type: ignore[attr-defined]
+            atomic.__enter__()
+            try:
+                with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                    load_demo_town(with_history=True)
+            except BaseException:
+                transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+                atomic.__exit__(None, None, None)
+                raise
+            self.history = atomic
+
+    def close_history(self) -> None:
+        if self.history is None:
+            return
+        with self.blocker.unblock():
+            self._check_blocks([self.atomic, self.history])
+            history, self.history = self.history, None
+            transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+            history.__exit__(None, None, None)
+
+    def _check_blocks(self, expected: list[transaction.Atomic | None]) -> None:
+        if connections[DEFAULT_DB_ALIAS].atomic_blocks != expected:
+            raise RuntimeError(
+                "A transaction opened during a test is still open over the shared demo "
+                "town; a test that does not ask for the town would see it."
+            )
 
     def drop_if_broken(self) -> None:
         """A test that served a request through the real handler (`close_old_connections`) or
@@ -106,13 +154,9 @@ class SharedTown:
     def close(self) -> None:
         if self.atomic is None:
             return
+        self.close_history()
         with self.blocker.unblock():
-            blocks = connections[DEFAULT_DB_ALIAS].atomic_blocks
-            if blocks != [self.atomic]:
-                raise RuntimeError(
-                    "A transaction opened during a test is still open over the shared demo "
-                    "town; a test that does not ask for the town would see it."
-                )
+            self._check_blocks([self.atomic])
             atomic, self.atomic = self.atomic, None
             transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
             atomic.__exit__(None, None, None)
@@ -138,7 +182,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if _shared is None:
         return
     _shared.drop_if_broken()
-    if wants_shared_town(item):
+    if wants_shared_history(item):
+        _shared.open()
+        _shared.open_history()
+    elif wants_shared_town(item):
+        _shared.close_history()
         _shared.open()
     else:
         _shared.close()
@@ -147,8 +195,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """After pytest-django's sort (and any shuffling): within each of its groups, the tests
-    that share the town last, together. The sort is stable, so any other order is kept."""
-    items.sort(key=lambda item: (_django_group(item), wants_shared_town(item)))
+    that share the town last, together, and of those the ones that share its history last.
+    The sort is stable, so any other order is kept."""
+    items.sort(
+        key=lambda item: (
+            _django_group(item),
+            wants_shared_town(item),
+            wants_shared_history(item),
+        )
+    )
 
 
 def _django_group(item: pytest.Item) -> int:
