@@ -72,7 +72,7 @@ def demo_history(demo: None, shared_town: "SharedTown") -> Unit:
 
     Built once per worker on top of the shared town (saohei/testing/town.py); built here,
     on top of `demo`, only where it could not be shared."""
-    if not shared_town.has_history:
+    if not shared_town.has_layer("demo_history"):
         load_demo_town(with_history=True)
     return Unit.objects.get(name="港西镇")
 
