@@ -12,11 +12,11 @@ from urllib.parse import urljoin
 import lxml.html
 import pytest
 from django.apps import apps
-from django.db import connection, models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from saohei.audit.models import AuditEvent
+from saohei.testing.rows import RowCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -60,30 +60,15 @@ def _pages_with_huge_ids() -> list[str]:
     return pages
 
 
-def _counted_models() -> list[type[models.Model]]:
+@functools.cache
+def _row_counter() -> RowCounter:
     # audit events record the attempts themselves; sessions and sign-in records are the client's
     ignored = {AuditEvent, *apps.get_app_config("sessions").get_models()}
-    return [m for m in apps.get_models() if m not in ignored]
-
-
-@functools.cache
-def _row_count_query() -> tuple[str, tuple[Any, ...]]:
-    """Every model's `_default_manager.count()` in one query (a walk makes thousands)."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for number, model in enumerate(_counted_models()):
-        sql, part_params = model._default_manager.values("pk").query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")
-        params.extend(part_params)
-    return "SELECT " + ", ".join(parts), tuple(params)
+    return RowCounter(m for m in apps.get_models() if m not in ignored)
 
 
 def _row_counts() -> dict[str, int]:
-    sql, params = _row_count_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = cursor.fetchone()
-    return {m._meta.label: count for m, count in zip(_counted_models(), counts, strict=True)}
+    return _row_counter()()
 
 
 def _fields(form: Any) -> tuple[dict[str, str], list[str], list[str]]:
