@@ -13,7 +13,7 @@ from django.test.signals import setting_changed
 
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
-from saohei.organisations.models import User
+from saohei.organisations.models import Unit, User
 from saohei.testing.totp import sign_in_client
 
 if TYPE_CHECKING:
@@ -64,6 +64,17 @@ def demo(db: None, shared_town: "SharedTown") -> None:
     only where it could not be shared."""
     if not shared_town.is_open:
         load_demo_town(with_history=False)
+
+
+@pytest.fixture
+def demo_history(demo: None, shared_town: "SharedTown") -> Unit:
+    """The whole demo town, the seed's history included (its figures, the second town).
+
+    Built once per worker on top of the shared town (saohei/testing/town.py); built here,
+    on top of `demo`, only where it could not be shared."""
+    if not shared_town.has_layer("demo_history"):
+        load_demo_town(with_history=True)
+    return Unit.objects.get(name="港西镇")
 
 
 @pytest.fixture

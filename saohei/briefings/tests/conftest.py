@@ -1,15 +1,7 @@
 import pytest
 
-from saohei.demo.loader import load_demo_town
 from saohei.organisations.models import Unit, UnitKind
 from saohei.organisations.services import build_unit
-
-
-@pytest.fixture
-def demo_history(db: None) -> Unit:
-    """The whole demo town, history included (the seed's figures)."""
-    load_demo_town(with_history=True)
-    return Unit.objects.get(name="港西镇")
 
 
 @pytest.fixture

@@ -49,6 +49,10 @@ def user(username: str) -> User:
 
 @pytest.fixture
 def reporter() -> lead_services.ReporterInput:
+    return planted_reporter()
+
+
+def planted_reporter() -> lead_services.ReporterInput:
     return lead_services.ReporterInput(name=NAME, phone=PHONE, id_number=ID_NUMBER, address=ADDRESS)
 
 

@@ -5,6 +5,10 @@ walked through the whole workflow (with notifications, a 批示, police feedback
 回访 and a reward), and then every page, export, API response and notification reachable by
 every non-custodian role is fetched and searched for it, together with the captured log output
 (SQL included), the audit table and every other table. Only the custodian's reveal shows it.
+
+The walk is done once per worker (a shared layer, saohei/testing/town.py) and each role is a test
+of its own, so that the two workers share the roles; every role's test checks the log, the
+audit table and every table after its own walk of the pages.
 """
 
 import html
@@ -14,7 +18,8 @@ import logging
 import re
 import zipfile
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,10 +35,12 @@ from django.utils import timezone
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditEvent
 from saohei.custody import services as custody_services
-from saohei.custody.tests.conftest import PLANTED, user
+from saohei.custody.tests.conftest import PLANTED, planted_reporter, user
 from saohei.leads import services
 from saohei.leads.models import Conclusion, Lead, Satisfaction, Source
+from saohei.leads.tests.conftest import registrar
 from saohei.organisations.models import Unit
+from saohei.testing.town import SharedTown, shared_layer
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +63,10 @@ NON_CUSTODIANS = [
 LINK = re.compile(r'(?:href|hx-get)="([^"]*)"')
 SKIPPED = ("/static/", "/accounts/logout/", "/accounts/login/")
 MAX_PAGES = 250
+# Pages fetched at least (more than), where the role reaches the lead, the ledger and the API.
+MIN_FETCHED = {"banshi": 20, "shuji": 20}
+# As pytest's `caplog.text`.
+LOG_FORMAT = "%(levelname)-8s %(name)s:%(filename)s:%(lineno)d %(message)s"
 # Calendars and pagers link onwards forever; a few variants of one route are enough.
 MAX_VARIANTS_PER_ROUTE = 3
 UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -189,52 +200,75 @@ def _walk_the_workflow(register: Callable[..., Lead], village: Unit, reporter: A
     return lead
 
 
-def test_planted_identity_reaches_no_one_but_the_custodian(
-    register: Callable[..., Lead],
-    village: Unit,
-    reporter: Any,
-    client_as: Callable[[str], Client],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+@dataclass(frozen=True)
+class PlantedWorkflow:
+    lead_id: int
+    feedback_id: int
+    log: str  # the walk's log output at DEBUG, SQL and its parameters included
+    logged_lead_table: bool
+
+
+class _Capture(logging.StreamHandler[io.StringIO]):
+    """The records and their text, as `caplog` keeps them."""
+
+    def __init__(self) -> None:
+        super().__init__(io.StringIO())
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        super().emit(record)
+
+
+@shared_layer("planted_workflow")
+def _plant() -> PlantedWorkflow:
+    """The walk, once per worker for all the roles' tests (saohei/testing/town.py), its log
+    output captured as `caplog` captures a test's."""
+    capture = _Capture()
+    root, django_logger = logging.getLogger(), logging.getLogger("django")
+    levels = root.level, django_logger.level
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    django_logger.setLevel(logging.DEBUG)
+    connection.force_debug_cursor = True
+    try:
+        town, village = Unit.objects.get(name="港西镇"), Unit.objects.get(name="东岛村")
+        lead = _walk_the_workflow(registrar(town), village, planted_reporter())
+    finally:
+        connection.force_debug_cursor = False
+        root.removeHandler(capture)
+        root.setLevel(levels[0])
+        django_logger.setLevel(levels[1])
+    return PlantedWorkflow(
+        lead_id=lead.pk,
+        feedback_id=lead.feedbacks.get().pk,
+        log=capture.stream.getvalue(),
+        logged_lead_table=any("leads_lead" in record.getMessage() for record in capture.records),
+    )
+
+
+@pytest.fixture
+def planted_workflow(demo: None, shared_town: SharedTown) -> PlantedWorkflow:
+    """The planted identity walked through the whole workflow: shared by the tests of a worker
+    where it can be, walked in the test where it cannot."""
+    shared = shared_town.layer_value("planted_workflow")
+    return shared if isinstance(shared, PlantedWorkflow) else _plant()
+
+
+@pytest.fixture
+def traced(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The test's log output at DEBUG, SQL and its parameters included."""
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="django")
-    connection.force_debug_cursor = True  # SQL and its parameters go to the captured log too
+    connection.force_debug_cursor = True
     try:
-        lead = _walk_the_workflow(register, village, reporter)
-        feedback = lead.feedbacks.get()
-        exports = [
-            "/leads/export.xlsx",
-            "/leads/export.xlsx?status=archived",
-            f"/leads/{lead.pk}/feedback/{feedback.pk}.docx",
-            "/audit/export/",
-            "/cases/export.xlsx",
-            f"/vault/leads/{lead.pk}/",
-            "/vault/rewards/",
-        ]
-        leaks: dict[str, set[str]] = {}
-        fetched = Counter[str]()
-        for username in NON_CUSTODIANS:
-            client = client_as(username)
-            bodies = _crawl(client, ["/", f"/leads/{lead.pk}/", *exports])
-            bodies |= _api_bodies(username, lead)
-            fetched[username] = len(bodies)
-            for path, body in bodies.items():
-                if found := _found(body):
-                    leaks[f"{username} {path}"] = found
-
-        # The custodian's reveal is the one place the identity appears.
-        custodian = client_as("baoguan")
-        reveal = custodian.post(
-            f"/vault/leads/{lead.pk}/reveal/", {"category": "follow_up", "note": "核对联系方式"}
-        )
-        assert _found(_body(reveal)) == set(PLANTED)
+        yield caplog
     finally:
         connection.force_debug_cursor = False
 
-    assert leaks == {}
-    # The walk really covered the lead's pages, the ledger, the Word report and the API.
-    assert fetched["banshi"] > 20
-    assert fetched["shuji"] > 20
+
+def _assert_no_trace_in_the_log_or_any_table(caplog: pytest.LogCaptureFixture) -> None:
     assert _found(caplog.text) == set()
     assert any("leads_lead" in record.getMessage() for record in caplog.records)
     for event in AuditEvent.objects.all():
@@ -245,3 +279,57 @@ def test_planted_identity_reaches_no_one_but_the_custodian(
     for model in apps.get_models():
         for row in model._default_manager.values_list():
             assert _found(repr(row)) == set(), model._meta.label
+
+
+def test_the_walk_logs_no_trace_of_the_planted_identity(
+    planted_workflow: PlantedWorkflow,
+) -> None:
+    assert _found(planted_workflow.log) == set()
+    assert planted_workflow.logged_lead_table
+
+
+@pytest.mark.parametrize("username", NON_CUSTODIANS)
+def test_planted_identity_reaches_no_one_but_the_custodian(
+    planted_workflow: PlantedWorkflow,
+    username: str,
+    client_as: Callable[[str], Client],
+    traced: pytest.LogCaptureFixture,
+) -> None:
+    """Every page, export, API response and notification this role reaches (one test per role
+    so that the workers share the roles)."""
+    lead = Lead.objects.get(pk=planted_workflow.lead_id)
+    exports = [
+        "/leads/export.xlsx",
+        "/leads/export.xlsx?status=archived",
+        f"/leads/{lead.pk}/feedback/{planted_workflow.feedback_id}.docx",
+        "/audit/export/",
+        "/cases/export.xlsx",
+        f"/vault/leads/{lead.pk}/",
+        "/vault/rewards/",
+    ]
+    client = client_as(username)
+    bodies = _crawl(client, ["/", f"/leads/{lead.pk}/", *exports])
+    bodies |= _api_bodies(username, lead)
+    leaks = {
+        f"{username} {path}": found for path, body in bodies.items() if (found := _found(body))
+    }
+
+    assert leaks == {}
+    # The walk really covered the lead's pages, the ledger, the Word report and the API.
+    assert len(bodies) > MIN_FETCHED.get(username, 0)
+    _assert_no_trace_in_the_log_or_any_table(traced)
+
+
+def test_the_custodians_reveal_is_the_one_place_the_identity_appears(
+    planted_workflow: PlantedWorkflow,
+    client_as: Callable[[str], Client],
+    traced: pytest.LogCaptureFixture,
+) -> None:
+    custodian = client_as("baoguan")
+    reveal = custodian.post(
+        f"/vault/leads/{planted_workflow.lead_id}/reveal/",
+        {"category": "follow_up", "note": "核对联系方式"},
+    )
+
+    assert _found(_body(reveal)) == set(PLANTED)
+    _assert_no_trace_in_the_log_or_any_table(traced)

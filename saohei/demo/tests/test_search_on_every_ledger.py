@@ -8,7 +8,6 @@ from django.db import models
 from django.test import Client
 
 from saohei.accountability.models import Talk
-from saohei.demo.loader import load_demo_town
 from saohei.inspections.models import InspectionRound
 from saohei.meetings.models import Meeting
 from saohei.organisations.models import Unit
@@ -35,8 +34,8 @@ Ledger = tuple[str, type[models.Model], str, str | None, str]
 
 
 @pytest.fixture
-def history(db: None) -> None:
-    load_demo_town(with_history=True)
+def history(demo_history: Unit) -> None:
+    """The demo town with its history (shared per worker, saohei/testing/town.py)."""
 
 
 @pytest.fixture(params=LEDGERS, ids=[row[0] for row in LEDGERS])

@@ -11,8 +11,7 @@ from django.db import models
 from django.test import Client
 
 from saohei.api.services import create_api_token
-from saohei.demo.loader import load_demo_town
-from saohei.organisations.models import User
+from saohei.organisations.models import Unit, User
 
 pytestmark = pytest.mark.django_db
 
@@ -97,28 +96,17 @@ def _dated_fields(
                     yield model, field.name, day
 
 
-@pytest.fixture(scope="module", params=sorted(IMPOSSIBLE))
-def planted(
-    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: object
-) -> Iterator[list[str]]:
-    """The demo town with history, one row of each table given impossible dates (once)."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        from django.db import transaction
-
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        load_demo_town(with_history=True)
-        planted_fields = []
-        for model, name, value in _dated_fields(*IMPOSSIBLE[request.param]):
-            row = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
-            if row is not None:
-                model._default_manager.filter(pk=row).update(**{name: value})
-                planted_fields.append(f"{model._meta.label}.{name}")
-        try:
-            yield planted_fields
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+@pytest.fixture(params=sorted(IMPOSSIBLE))
+def planted(request: pytest.FixtureRequest, demo_history: Unit) -> list[str]:
+    """The demo town with history (shared per worker, saohei/testing/town.py), one row of each
+    table given impossible dates; the test's own rollback takes them out again."""
+    planted_fields = []
+    for model, name, value in _dated_fields(*IMPOSSIBLE[request.param]):
+        row = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+        if row is not None:
+            model._default_manager.filter(pk=row).update(**{name: value})
+            planted_fields.append(f"{model._meta.label}.{name}")
+    return planted_fields
 
 
 def test_dates_were_planted_in_every_context(planted: list[str]) -> None:

@@ -12,7 +12,8 @@ access rules, never from a list of expected answers:
 - the few self-service pages (sign-in, one's own password, notifications and tokens, the public
   reporting site) are every account's own and stay out of the matrix.
 
-One demo town with history, one test that loops (bounded for CI), each attempt rolled back.
+One demo town with history and its matrix built once per worker (a shared layer,
+saohei/testing/town.py), one test per account, each attempt rolled back.
 """
 
 import inspect
@@ -74,6 +75,7 @@ from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import RectificationItem
+from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips.access import visible_tips
 from saohei.tips.models import Tip
 from saohei.workdays.models import CalendarOverride
@@ -532,35 +534,64 @@ def _example(
     return "矩阵测试"
 
 
-def test_every_write_is_refused_to_every_role_that_may_not_perform_it(db: None) -> None:
+@dataclass(frozen=True)
+class Matrix:
+    page_attempts: list[Attempt]
+    api_attempts: list[Attempt]
+    unclassified: list[str]
+    refused: dict[str, list[Attempt]]  # account → the attempts refused to it
+
+
+@shared_layer("refusal_matrix")
+def _matrix() -> Matrix:
+    """The demo town with history, its objects and the matrix: once per worker for every
+    account's test (saohei/testing/town.py)."""
     load_demo_town(with_history=True)
     objects = _build_objects()
     page_attempts, page_unclassified = _page_attempts(objects)
     api_attempts, api_unclassified = _api_attempts(objects)
-    assert not page_unclassified + api_unclassified, page_unclassified + api_unclassified
-    assert len(page_attempts) > 60 and len(api_attempts) > 20
-
-    failures: list[str] = []
-    refusals = 0
+    refused = {}
     for username in ACCOUNTS:
         user = User.objects.get(username=username)
-        client = sign_in(Client(), username)
-        _TOKENS[user.pk] = create_api_token(user=user, name="矩阵测试")[1]
-        for attempt in page_attempts + api_attempts:
-            if not attempt.refused_for(user):
-                continue
-            refusals += 1
-            with transaction.atomic():
-                before = _row_counts()
-                response = _send(client, user, attempt)
-                after = _row_counts()
-                transaction.set_rollback(True)
-            if response.status_code not in REFUSED:
-                failures.append(
-                    f"{username} {attempt.label}: {response.status_code} "
-                    f"{response.content.decode()[:160]}"
-                )
-            elif after != before:
-                failures.append(f"{username} {attempt.label}: wrote rows")
+        refused[username] = [
+            attempt for attempt in page_attempts + api_attempts if attempt.refused_for(user)
+        ]
+    return Matrix(page_attempts, api_attempts, page_unclassified + api_unclassified, refused)
+
+
+@pytest.fixture
+def refusal_matrix(demo: None, shared_town: SharedTown) -> Matrix:
+    """Shared by the tests of a worker where it can be, built in the test where it cannot."""
+    shared = shared_town.layer_value("refusal_matrix")
+    return shared if isinstance(shared, Matrix) else _matrix()
+
+
+def test_every_write_is_in_the_matrix(refusal_matrix: Matrix) -> None:
+    assert not refusal_matrix.unclassified, refusal_matrix.unclassified
+    assert len(refusal_matrix.page_attempts) > 60 and len(refusal_matrix.api_attempts) > 20
+    assert sum(len(attempts) for attempts in refusal_matrix.refused.values()) > 300
+
+
+@pytest.mark.parametrize("username", ACCOUNTS)
+def test_every_write_is_refused_to_every_role_that_may_not_perform_it(
+    refusal_matrix: Matrix, username: str
+) -> None:
+    """One test per account, so that the workers share the accounts."""
+    failures: list[str] = []
+    user = User.objects.get(username=username)
+    client = sign_in(Client(), username)
+    _TOKENS[user.pk] = create_api_token(user=user, name="矩阵测试")[1]
+    for attempt in refusal_matrix.refused[username]:
+        with transaction.atomic():
+            before = _row_counts()
+            response = _send(client, user, attempt)
+            after = _row_counts()
+            transaction.set_rollback(True)
+        if response.status_code not in REFUSED:
+            failures.append(
+                f"{username} {attempt.label}: {response.status_code} "
+                f"{response.content.decode()[:160]}"
+            )
+        elif after != before:
+            failures.append(f"{username} {attempt.label}: wrote rows")
     assert not failures, "\n".join(failures)
-    assert refusals > 300

@@ -24,6 +24,11 @@ def village(demo: None) -> Unit:
 @pytest.fixture
 def register(town: Unit) -> Callable[..., Lead]:
     """Register a lead as the office clerk (banshi), with overridable fields."""
+    return registrar(town)
+
+
+def registrar(town: Unit) -> Callable[..., Lead]:
+    """`register` outside a fixture (a shared layer, saohei/testing/town.py)."""
 
     def make(actor: str = "banshi", **overrides: Any) -> Lead:
         values: dict[str, Any] = {
