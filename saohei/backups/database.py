@@ -47,8 +47,10 @@ def describe(cursor: Any, tables: list[str]) -> tuple[dict[str, int], list[str],
     for table in sorted(tables):
         cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608 (our table names)
         counts[table] = int(cursor.fetchone()[0])
-    cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
-    migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
+    migrations = []
+    if "django_migrations" in counts:
+        cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
+        migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
     key_ids: set[str] = set()
     for field in SEALED_FIELDS:
         table = field.model._meta.db_table
@@ -90,15 +92,8 @@ def tables_with_rows() -> dict[str, int]:
     name = str(connection.settings_dict["NAME"])
     if engine() == "sqlite" and not name.startswith("file:") and not Path(name).exists():
         return {}  # not even created: connecting would write an empty file
-    with connection.cursor() as cursor:
-        tables = _sqlite_tables(cursor) if engine() == "sqlite" else _postgres_tables(cursor)
-        found = {}
-        for table in tables:
-            cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608
-            rows = int(cursor.fetchone()[0])
-            if rows:
-                found[table] = rows
-        return found
+    counts, _, _ = describe_current()
+    return {table: rows for table, rows in counts.items() if rows}
 
 
 def snapshot(directory: Path) -> Snapshot:
