@@ -62,6 +62,8 @@ SAOHEI_BACKUP_KEY = bytes.fromhex(
     _required_in_production("SAOHEI_BACKUP_KEY")
     or read_or_create_secret_file(VAR_DIR / "backup_key", nbytes=16)
 )
+if len(SAOHEI_BACKUP_KEY) != 16:
+    raise ImproperlyConfigured("SAOHEI_BACKUP_KEY 应为 32 位十六进制（SM4 密钥）")
 SAOHEI_BACKUP_DIR = Path(os.environ.get("SAOHEI_BACKUP_DIR", VAR_DIR / "backups"))
 
 DEBUG = os.environ.get("SAOHEI_DEBUG", "false").lower() == "true" and not IS_PRODUCTION
