@@ -40,6 +40,7 @@ migrations-check: $(VENV)/.dev-installed
 	SAOHEI_ENV=production SAOHEI_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-value-for-the-check \
 	  SAOHEI_DATA_KEY=k1:00112233445566778899aabbccddeeff SAOHEI_AUDIT_KEY=00112233445566778899aabbccddeeff \
 	  SAOHEI_INDEX_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \
+	  SAOHEI_BACKUP_KEY=ffeeddccbbaa99887766554433221100 \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 pytest: $(VENV)/.dev-installed

@@ -57,6 +57,15 @@ SAOHEI_INDEX_KEY = bytes.fromhex(
     or read_or_create_secret_file(VAR_DIR / "index_key", nbytes=32)
 )
 
+# SM4 key of the backup files: never a data, index or audit key, and never inside a backup.
+SAOHEI_BACKUP_KEY = bytes.fromhex(
+    _required_in_production("SAOHEI_BACKUP_KEY")
+    or read_or_create_secret_file(VAR_DIR / "backup_key", nbytes=16)
+)
+if len(SAOHEI_BACKUP_KEY) != 16:
+    raise ImproperlyConfigured("SAOHEI_BACKUP_KEY 应为 32 位十六进制（SM4 密钥）")
+SAOHEI_BACKUP_DIR = Path(os.environ.get("SAOHEI_BACKUP_DIR", VAR_DIR / "backups"))
+
 DEBUG = os.environ.get("SAOHEI_DEBUG", "false").lower() == "true" and not IS_PRODUCTION
 ALLOWED_HOSTS = [
     host.strip()
@@ -125,6 +134,7 @@ INSTALLED_APPS = [
     "saohei.custody",
     "saohei.api",
     "saohei.home",
+    "saohei.backups",
     "saohei.jobs",
     "saohei.demo",
 ]

@@ -51,6 +51,12 @@ def _own_checkpoint_file(settings: object, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_backup_directory(settings: object, tmp_path: Path) -> None:
+    """The hourly job backs up: never into the real var directory."""
+    settings.SAOHEI_BACKUP_DIR = tmp_path / "backups"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Rate-limit counters live in the cache: one test's failures must not limit the next."""
     cache.clear()

@@ -79,6 +79,8 @@ class AuditAction(models.TextChoices):
     TIP_FOLLOWED_UP = "tip_followed_up", "举报人补充材料"
     IDENTITY_REVEALED = "identity_revealed", "查看举报人身份"
     DATA_KEY_ROTATED = "data_key_rotated", "轮换数据密钥"
+    BACKUP_CREATED = "backup_created", "数据备份"
+    BACKUP_RESTORED = "backup_restored", "数据恢复"
     REWARD_PROPOSED = "reward_proposed", "提出举报奖励"
     REWARD_APPROVED = "reward_approved", "批准举报奖励"
     REWARD_RETURNED = "reward_returned", "退回举报奖励"

@@ -1,13 +1,17 @@
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypedDict
 
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from saohei.accounts.models import PasswordResetStatus
 from saohei.accounts.queries import list_active_sessions, list_password_resets
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.backups.models import BackupStatus
+from saohei.backups.queries import backup_age, last_backup_attempt, last_successful_backup
 from saohei.common.roles import Role
 from saohei.home.dashboard import Chart, Series
 from saohei.organisations.access import content_units, get_group_for_user, managed_units
@@ -66,6 +70,30 @@ def group_leaders(group: LeadingGroup | None) -> list[GroupMembership]:
     )
 
 
+# The hourly job backs up once a day; past this the 系统管理员 is told to look.
+BACKUP_OVERDUE = timedelta(hours=26)
+
+
+def backup_panel() -> HomePanel:
+    """The last successful backup and its age, and a failure since then (no links: the
+    backups are files on the server)."""
+    last = last_successful_backup()
+    age = backup_age(last)
+    rows: list[tuple[str, Any, str]] = []
+    if last is None or last.finished_at is None or age is None:
+        rows.append(("最近成功备份", "尚无成功备份", ""))
+    else:
+        finished = timezone.localtime(last.finished_at).strftime("%Y-%m-%d %H:%M")
+        rows.append(("最近成功备份", finished, ""))
+        overdue = "，已超过一天，请检查" if age > BACKUP_OVERDUE else ""
+        rows.append(("距今", f"{timesince(last.finished_at)}{overdue}", ""))
+    attempt = last_backup_attempt()
+    if attempt is not None and attempt.status == BackupStatus.FAILED:
+        failed = timezone.localtime(attempt.started_at).strftime("%Y-%m-%d %H:%M")
+        rows.append(("最近一次备份失败", failed, ""))
+    return HomePanel("数据备份", rows)
+
+
 def admin_panels(user: User) -> list[HomePanel]:
     panels = []
     now = timezone.now()
@@ -90,6 +118,7 @@ def admin_panels(user: User) -> list[HomePanel]:
                 ],
             )
         )
+        panels.append(backup_panel())
     if user.has_role(Role.SECURITY_ADMIN):
         units = managed_units(user, Role.SECURITY_ADMIN)
         accounts = User.objects.filter(unit__in=units)

@@ -2,6 +2,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from saohei.audit.services import take_checkpoint
+from saohei.backups.models import BackupStatus
+from saohei.backups.services import run_scheduled_backup
 from saohei.cases.services import expire_interrupted_import_files, fail_interrupted_imports
 from saohei.leads.deadlines import run_deadline_reminders
 from saohei.meetings.deadlines import run_task_reminders
@@ -10,9 +12,10 @@ from saohei.rectifications.deadlines import run_rectification_reminders
 
 
 @task()
-def send_deadline_reminders() -> dict[str, int]:
+def send_deadline_reminders() -> dict[str, int | str]:
     """Hourly: reminders and escalations for leads, rectification items and meeting tasks
-    (idempotent), then the audit log's failure summaries and a checkpoint of its head."""
+    (idempotent), a backup when the last good one is a day old, then the audit log's failure
+    summaries and a checkpoint of its head."""
     today = timezone.localdate()
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
@@ -22,6 +25,8 @@ def send_deadline_reminders() -> dict[str, int]:
     expired = expire_interrupted_import_files()
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
     publicity = accrue_schedules(today=today)
+    # When the last good backup is a day old; a failure is recorded and retried next hour.
+    backup = run_scheduled_backup()
     # Last, so that the checkpoint's head covers everything this run wrote.
     audit = take_checkpoint()
     return {
@@ -39,4 +44,6 @@ def send_deadline_reminders() -> dict[str, int]:
         "import_files_expired": expired,
         "audit_failure_summaries": audit.summaries,
         "audit_checkpoint_sequence": audit.checkpoint.sequence,
+        "backup_file": backup.file_name if backup is not None else "",
+        "backup_failed": int(backup is not None and backup.status == BackupStatus.FAILED),
     }

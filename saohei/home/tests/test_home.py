@@ -1,10 +1,14 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from saohei.backups.models import BackupRun, BackupStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +102,18 @@ def test_home_shows_the_leading_groups_leaders_at_a_glance(
     assert "孙志远" in leaders
     assert "曲振华" in leaders
     assert "李晓静" not in leaders
+
+
+def test_the_system_administrator_sees_the_last_successful_backup_and_its_age(
+    client_as: Callable[[str], Client],
+) -> None:
+    assert "尚无成功备份" in client_as("xitong").get("/").content.decode()
+    finished = timezone.now() - timedelta(hours=3)
+    BackupRun.objects.create(
+        started_at=finished, finished_at=finished, status=BackupStatus.SUCCEEDED, file_name="a.sbk"
+    )
+    BackupRun.objects.create(status=BackupStatus.FAILED, finished_at=timezone.now())
+    page = client_as("xitong").get("/").content.decode()
+    assert timezone.localtime(finished).strftime("%Y-%m-%d %H:%M") in page
+    assert "3" in page and "小时" in page and "最近一次备份失败" in page
+    assert "数据备份" not in client_as("banshi").get("/").content.decode()

@@ -8,7 +8,8 @@ from saohei.jobs.tasks import send_deadline_reminders
 class Command(BaseCommand):
     help = (
         "运行每小时的定时任务：线索、整改事项和会议任务的到期提醒与催办、督办，"
-        "常态化宣传每日累计，中断的案件导入标记为失败（24 小时后删除其文件），审计日志失败汇总与检查点。"
+        "常态化宣传每日累计，中断的案件导入标记为失败（24 小时后删除其文件），"
+        "距上次成功备份满一天时备份并按保留规则清理，审计日志失败汇总与检查点。"
         "--enqueue 交给后台任务进程执行。应每小时运行一次；重复运行不会重复提醒。"
     )
 
@@ -35,3 +36,7 @@ class Command(BaseCommand):
             f"审计日志：失败汇总 {outcome['audit_failure_summaries']} 条，"
             f"检查点为链头第 {outcome['audit_checkpoint_sequence']} 条。"
         )
+        if outcome["backup_failed"]:
+            self.stdout.write("数据备份失败，详见备份记录；下一小时将重试。")
+        elif outcome["backup_file"]:
+            self.stdout.write(f"已备份：{outcome['backup_file']}。")
