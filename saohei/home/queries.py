@@ -1,5 +1,4 @@
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, TypedDict
 
 from django.db.models import Count, Q
@@ -11,7 +10,12 @@ from saohei.accounts.models import PasswordResetStatus
 from saohei.accounts.queries import list_active_sessions, list_password_resets
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.backups.models import BackupStatus
-from saohei.backups.queries import backup_age, last_backup_attempt, last_successful_backup
+from saohei.backups.queries import (
+    BACKUP_OVERDUE,
+    backup_age,
+    last_backup_attempt,
+    last_successful_backup,
+)
 from saohei.common.roles import Role
 from saohei.home.dashboard import Chart, Series
 from saohei.organisations.access import content_units, get_group_for_user, managed_units
@@ -68,10 +72,6 @@ def group_leaders(group: LeadingGroup | None) -> list[GroupMembership]:
         .select_related("user")
         .order_by("sort_order")
     )
-
-
-# The hourly job backs up once a day; past this the 系统管理员 is told to look.
-BACKUP_OVERDUE = timedelta(hours=26)
 
 
 def backup_panel() -> HomePanel:
