@@ -195,6 +195,12 @@ LINK_PARAMETERS = [
 ]
 
 
+def _answers_health(page: str, answer: Any) -> bool:
+    """`/healthz/full` answers 503 "fail" by design while something is unhealthy (here: no
+    worker and no backup, decision 0047): its plain answer, not an error page."""
+    return page.startswith("/healthz") and answer.content in (b"ok", b"fail")
+
+
 def test_every_page_answers_hostile_query_parameters_without_500(
     client_as: Callable[[str], Client],
 ) -> None:
@@ -205,6 +211,6 @@ def test_every_page_answers_hostile_query_parameters_without_500(
         for page in _pages():
             for value in ("a\x00b", str(2**63), "²"):
                 answer = client.get(page, dict.fromkeys(LINK_PARAMETERS, value))
-                if answer.status_code >= 500:
+                if answer.status_code >= 500 and not _answers_health(page, answer):
                     failures.append(f"{username} GET {page} with every parameter {value!r}")
     assert not failures, "\n".join(failures)

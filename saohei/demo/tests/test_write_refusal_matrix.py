@@ -55,8 +55,8 @@ from saohei.api.services import create_api_token
 from saohei.api.views import _visible_tokens as visible_tokens
 from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
-from saohei.cases.access import visible_cases
-from saohei.cases.models import Case
+from saohei.cases.access import can_import, visible_cases
+from saohei.cases.models import Case, ImportJob, ImportStatus
 from saohei.common.roles import Role
 from saohei.conftest import sign_in
 from saohei.custody.access import visible_reward_cases
@@ -205,6 +205,17 @@ def _build_objects() -> Objects:
 
     # The demo yields no 研判提示 (issue 12): one is written as the registry would, on a case.
     prompt = prompt_on_first_case()
+    # An import its worker left interrupted (decision 0048): the retry page's object. Only the
+    # refused post to it, so no file is needed behind the name.
+    interrupted = ImportJob.objects.create(
+        unit=town,
+        created_by=User.objects.get(username="banshi"),
+        status=ImportStatus.FAILED,
+        interrupted_at=timezone.now(),
+        file="cases/imports/matrix.csv",
+        file_name="案件.csv",
+        file_sha256="0" * 64,
+    )
 
     ids = {
         "prompt_id": prompt.pk,
@@ -235,6 +246,7 @@ def _build_objects() -> Objects:
         "override_id": override.pk,
         "reward_id": reward.pk,
         "reset_id": reset.pk,
+        "job_id": interrupted.pk,
         "decision": "approve",
     }
     reachable: dict[str, Callable[[User], bool]] = {
@@ -256,6 +268,7 @@ def _build_objects() -> Objects:
         "notification_id": lambda user: user.pk == shuji.pk,
         "token_id": sees(visible_tokens, token.pk),
         "reward_id": sees(visible_reward_cases, reward.pk),
+        "job_id": lambda user: can_import(user, town),
         # Pages without an object in the path, refused by the rule the view itself applies.
         "leads:create": lambda user: bool(lead_access.registrable_towns(user)),
         "organisations:group_member_add": group_editor,
