@@ -356,13 +356,18 @@ def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -
     opinion = checked_text(
         opinion, field="opinion", label="梳理意见", limit=TEXT_LIMIT, required=True
     )
-    talks = (
-        Talk.objects.select_for_update().unreviewed().filter(unit=unit, talked_on__lte=covers_until)
+    # Lock the rows themselves: a leader reviewing the same talks at once waits, then finds none.
+    locked = list(
+        Talk.objects.select_for_update()
+        .unreviewed()
+        .filter(unit=unit, talked_on__lte=covers_until)
+        .values_list("pk", "edited_after_review_at")
     )
-    count = talks.count()
+    count = len(locked)
     if count == 0:
         raise ServiceError("截至该日期没有待梳理的谈话记录", field="covers_until")
-    edited = talks.filter(edited_after_review_at__isnull=False).count()
+    edited = sum(1 for _, edited_at in locked if edited_at is not None)
+    talks = Talk.objects.filter(pk__in=[pk for pk, _ in locked])
     review = TalkReview.objects.create(
         unit=unit, reviewer=actor, covers_until=covers_until, opinion=opinion
     )

@@ -17,6 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.leads.access import visible_leads
@@ -449,15 +450,13 @@ def complete_task(*, actor: User, task: Task, result: str) -> Task:
     """办结任务: the assignee (or the office for them) reports the result; once only."""
     if not access.can_complete_task(actor, task):
         raise ActionNotAllowed("只有承办人或本镇扫黑办、领导小组可以办结任务")
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    if locked.status != TaskStatus.OPEN:
+    lock_current(task, noun="任务")
+    if task.status != TaskStatus.OPEN:
         raise ServiceError("任务已办结，不能重复办结")
     result = checked_text(result, field="result", label="办理结果", limit=TEXT_LIMIT, required=True)
     now = timezone.now()
-    Task.objects.filter(pk=task.pk).update(
-        status=TaskStatus.DONE, result=result, done_by=actor, done_at=now
-    )
     task.status, task.result, task.done_by, task.done_at = TaskStatus.DONE, result, actor, now
+    task.save(update_fields=["status", "result", "done_by", "done_at"])
     record_event(
         action=AuditAction.MEETING_TASK_COMPLETED,
         actor=actor,

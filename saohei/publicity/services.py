@@ -17,6 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.organisations.models import Unit, UnitKind, User
@@ -281,9 +282,7 @@ def correct_activity(
 @transaction.atomic
 def void_activity(*, actor: User, activity: PublicityActivity, reason: str) -> PublicityActivity:
     """作废 with a reason: the row stays on record and leaves every total."""
-    activity = (
-        PublicityActivity.objects.select_for_update().select_related("town").get(pk=activity.pk)
-    )
+    lock_current(activity, noun="宣传活动", field="voided_at")
     if not access.can_correct(actor, activity):
         raise ActionNotAllowed("只有本镇扫黑办或本村负责人可以作废本村的宣传活动")
     if activity.is_voided:
