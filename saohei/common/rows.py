@@ -52,7 +52,6 @@ def lock_current(
     if version is not None and current != version:
         raise ServiceError(
             f"该{noun}在您打开之后{_changed_by_whom(instance)}（当前为第{current}版），"
-            "您的修改没有保存，请刷新后在最新内容上重新修改",
-            field="version",
+            "您的修改没有保存，请刷新后在最新内容上重新修改"
         )
     return instance

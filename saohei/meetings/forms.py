@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import DATE_INPUT, StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm, version_field
 from saohei.leads.models import Lead
 from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
@@ -49,6 +49,7 @@ class MeetingForm(StyledForm):
             self.set_queryset(name, people)
         if editing:
             del self.fields["kind"]
+            self.fields["version"] = version_field()
 
 
 def assignable_people(town: Unit) -> Any:

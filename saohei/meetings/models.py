@@ -66,6 +66,8 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
 
     objects = MeetingQuerySet.as_manager()
 

@@ -187,6 +187,10 @@ def _write_record(meeting: Meeting, record: MeetingRecord) -> None:
     )
 
 
+# What `_write_record` writes onto the meeting.
+RECORD_FIELDS = ("title", "held_on", "place", "chair", "recorder", "topics", "reported", "minutes")
+
+
 def _store_attendees_and_materials(meeting: Meeting, record: MeetingRecord) -> None:
     meeting.attendees.set(record.attendees)
     for material in record.materials:
@@ -218,12 +222,17 @@ def record_meeting(*, actor: User, unit: Unit, kind: str, record: MeetingRecord)
 
 
 @transaction.atomic
-def update_meeting(*, actor: User, meeting: Meeting, record: MeetingRecord) -> Meeting:
-    """修改会议记录: the office corrects the record; the kind stays what it was."""
+def update_meeting(
+    *, actor: User, meeting: Meeting, record: MeetingRecord, version: int | None = None
+) -> Meeting:
+    """修改会议记录: the office corrects the record; the kind stays what it was. Refused when
+    someone else saved it since `version` was opened."""
     access.require_office(actor, meeting.unit)
+    lock_current(meeting, noun="会议记录", field=None, version=version)
     before = _meeting_snapshot(meeting)
     _write_record(meeting, record)
-    meeting.save()
+    meeting.version += 1
+    meeting.save(update_fields=[*RECORD_FIELDS, "version", "updated_at"])
     _store_attendees_and_materials(meeting, record)
     after = _meeting_snapshot(meeting)
     record_event(

@@ -186,6 +186,7 @@ def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Htt
         "topics": meeting.topics,
         "reported": meeting.reported,
         "minutes": meeting.minutes,
+        "version": meeting.version,
     }
     form = MeetingForm(
         request.POST or None,
@@ -200,6 +201,7 @@ def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Htt
                 actor=user,
                 meeting=meeting,
                 record=_meeting_record(form),
+                version=form.cleaned_data["version"],
             )
         except ServiceError as error:
             form.add_service_error(error)

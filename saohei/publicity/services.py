@@ -242,11 +242,11 @@ def correct_activity(
     data: ActivityInput,
     photos: Iterable[CheckedUpload] = (),
     reason: str = "",
+    version: int | None = None,
 ) -> PublicityActivity:
-    """更正: whoever may record it; the old values stay in the audit event."""
-    activity = (
-        PublicityActivity.objects.select_for_update().select_related("town").get(pk=activity.pk)
-    )
+    """更正: whoever may record it; the old values stay in the audit event. Refused when
+    someone else corrected or voided it since `version` was opened."""
+    lock_current(activity, noun="宣传活动", field="voided_at", version=version)
     if not access.can_correct(actor, activity):
         raise ActionNotAllowed("只有本镇扫黑办或本村负责人可以更正本村的宣传活动")
     if activity.is_voided:
@@ -265,7 +265,8 @@ def correct_activity(
         raise ServiceError("没有需要更正的内容")
     for name, value in values.items():
         setattr(activity, name, value)
-    activity.save()
+    activity.version += 1
+    activity.save(update_fields=[*values, "version", "updated_at"])
     digests = _store_photos(activity, actor, photos)
     _audit(
         AuditAction.PUBLICITY_CORRECTED,
