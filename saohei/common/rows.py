@@ -17,8 +17,8 @@ from saohei.common.errors import ServiceError
 M = TypeVar("M", bound=models.Model)
 
 # Who last changed the row and when, where the model keeps it; the first present is shown.
-_CHANGED_BY = ("edited_by", "updated_by", "changed_by", "recorded_by")
-_CHANGED_AT = ("edited_at", "updated_at", "changed_at")
+_CHANGED_BY = ("edited_by", "updated_by")
+_CHANGED_AT = ("edited_at", "updated_at")
 
 
 def moved_on(noun: str) -> str:
@@ -48,10 +48,15 @@ def lock_current(
     instance.refresh_from_db(from_queryset=manager.select_for_update())
     if field and getattr(instance, field) != loaded:
         raise ServiceError(moved_on(noun))
+    check_version(instance, noun=noun, version=version)
+    return instance
+
+
+def check_version(instance: models.Model, *, noun: str, version: int | None) -> None:
+    """Refuse an edit opened on `version` when the (locked) row has moved past it."""
     current = getattr(instance, "version", None)
     if version is not None and current != version:
         raise ServiceError(
             f"该{noun}在您打开之后{_changed_by_whom(instance)}（当前为第{current}版），"
             "您的修改没有保存，请刷新后在最新内容上重新修改"
         )
-    return instance

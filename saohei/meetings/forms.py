@@ -70,6 +70,8 @@ class DecisionForm(StyledForm):
         max_value=365,
         help_text=WORKING_DAYS_HELP,
     )
+    # Only read when an existing decision is edited.
+    version = version_field()
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

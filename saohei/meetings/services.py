@@ -17,7 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.rows import lock_current
+from saohei.common.rows import check_version, lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.leads.access import visible_leads
@@ -331,7 +331,7 @@ def add_decision(*, actor: User, meeting: Meeting, data: DecisionInput) -> Meeti
 
 @transaction.atomic
 def edit_decision(
-    *, actor: User, decision: MeetingDecision, data: DecisionInput
+    *, actor: User, decision: MeetingDecision, data: DecisionInput, version: int | None = None
 ) -> MeetingDecision:
     """修改决定事项: the office corrects text, owner or deadline until it became a task or an
     item of the ledger; from then on the task or item is what is followed."""
@@ -339,6 +339,7 @@ def edit_decision(
     meeting = decision.meeting
     access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
+    check_version(locked, noun="决定事项", version=version)
     reason = decision_lock_reason(locked)
     if reason:
         raise ServiceError(reason)
@@ -360,8 +361,10 @@ def edit_decision(
         return decision
     previous_owner_id = locked.owner_id
     locked.text, locked.owner, locked.due_on = new_text, owner, new_due
-    locked.save(update_fields=["text", "owner", "due_on"])
+    locked.version += 1
+    locked.save(update_fields=["text", "owner", "due_on", "version"])
     decision.text, decision.owner, decision.due_on = new_text, owner, new_due
+    decision.version = locked.version
     record_event(
         action=AuditAction.MEETING_DECISION_UPDATED,
         actor=actor,

@@ -7,8 +7,8 @@ import pytest
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ServiceError
 from saohei.meetings import services
-from saohei.meetings.models import Meeting, Task
-from saohei.meetings.tests.conftest import MakeTask, RecordMeeting
+from saohei.meetings.models import Meeting, MeetingDecision, Task
+from saohei.meetings.tests.conftest import MakeDecision, MakeTask, RecordMeeting
 from saohei.organisations.models import User
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +64,33 @@ def test_a_task_completed_meanwhile_is_not_completed_again(make_task: MakeTask):
 
     assert Task.objects.get(pk=task.pk).result == "已完成"
     assert AuditEvent.objects.filter(action=AuditAction.MEETING_TASK_COMPLETED).count() == 1
+
+
+def test_a_decision_edited_on_a_stale_version_is_refused_and_the_first_kept(
+    make_decision: MakeDecision,
+):
+    decision = make_decision()
+    stale = MeetingDecision.objects.get(pk=decision.pk)
+    banshi = User.objects.get(username="banshi")
+    services.edit_decision(
+        actor=banshi,
+        decision=decision,
+        data=services.DecisionInput(
+            text="在码头增设宣传板两块", owner=banshi, due_on=decision.due_on
+        ),
+        version=1,
+    )
+
+    with pytest.raises(ServiceError, match="该决定事项在您打开之后已被"):
+        services.edit_decision(
+            actor=banshi,
+            decision=stale,
+            data=services.DecisionInput(
+                text=stale.text, owner=User.objects.get(username="cun02"), due_on=stale.due_on
+            ),
+            version=stale.version,
+        )
+
+    saved = MeetingDecision.objects.get(pk=decision.pk)
+    assert (saved.text, saved.owner, saved.version) == ("在码头增设宣传板两块", banshi, 2)
+    assert AuditEvent.objects.filter(action=AuditAction.MEETING_DECISION_UPDATED).count() == 1
