@@ -84,6 +84,7 @@ class AuditAction(models.TextChoices):
     REWARD_PAID = "reward_paid", "登记奖励发放"
     RECTIFICATION_OPENED = "rectification_opened", "列入整改台账"
     RECTIFICATION_PROGRESS = "rectification_progress", "填报整改进展"
+    RECTIFICATION_MEASURES_EDITED = "rectification_measures_edited", "修改整改措施"
     RECTIFICATION_REQUESTED = "rectification_requested", "申请整改销号"
     RECTIFICATION_VERIFIED = "rectification_verified", "整改销号审核通过"
     RECTIFICATION_RETURNED = "rectification_returned", "整改销号退回"

@@ -255,6 +255,37 @@ def record_progress(
 
 
 @transaction.atomic
+def edit_measures(
+    *, actor: User, item: RectificationItem, measures: str, version: int | None = None
+) -> RectificationItem:
+    """修改整改措施: the town's office, while the item is being rectified; refused when someone
+    else saved them since `version` was opened. Before and after go to the audit log."""
+    if not is_office_member(actor, item.unit):
+        raise ActionNotAllowed("只有本镇扫黑办或领导小组可以修改整改措施")
+    lock_current(item, noun="整改事项", field=None, version=version)
+    _require_status(item, Status.OPEN, "修改整改措施")
+    measures = checked_text(
+        measures, field="measures", label="整改措施", limit=TEXT_LIMIT, required=True
+    )
+    if measures == item.measures:
+        raise ServiceError("整改措施没有修改", field="measures")
+    before = item.measures
+    item.measures = measures
+    item.version += 1
+    item.save(update_fields=["measures", "version", "updated_at"])
+    _event(item, actor, EventKind.MEASURES_EDITED, measures[:200])
+    _audit(
+        AuditAction.RECTIFICATION_MEASURES_EDITED,
+        actor,
+        item,
+        before=before[:200],
+        after=measures[:200],
+        version=item.version,
+    )
+    return item
+
+
+@transaction.atomic
 def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> RectificationItem:
     """销号申请: only after at least one progress update carrying evidence."""
     if not access.can_update(actor, item):

@@ -1,7 +1,8 @@
-"""A rectification item moved on by someone else since it was loaded is not moved again
-(decision 0044)."""
+"""A rectification item moved on by someone else since it was loaded is not moved again, and
+measures saved on a stale version are refused (decision 0044)."""
 
 import pytest
+from django.urls import reverse
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ServiceError
@@ -64,3 +65,54 @@ def test_a_recheck_of_an_item_reopened_meanwhile_is_refused(open_item: OpenItem)
     saved = _fresh(item)
     assert (saved.status, saved.recheck_reason) == (Status.OPEN, "问题反弹")
     assert _events(AuditAction.RECTIFICATION_RECHECKED) == 1
+
+
+CHANGED = "该整改事项在您打开之后已被"
+
+
+def test_measures_saved_on_a_stale_version_are_refused_and_the_first_kept(open_item: OpenItem):
+    item = open_item()
+    stale = _fresh(item)
+    services.edit_measures(actor=_user("banshi"), item=item, measures="补齐零报告", version=1)
+    # Someone else's progress update meanwhile is not what the second clerk is refused for.
+    with_evidence(item)
+
+    with pytest.raises(ServiceError, match=CHANGED):
+        services.edit_measures(
+            actor=_user("shuji"), item=stale, measures="补齐并公示", version=stale.version
+        )
+
+    saved = _fresh(item)
+    assert (saved.measures, saved.version) == ("补齐零报告", 2)
+    assert saved.progress_updates.count() == 1
+    assert _events(AuditAction.RECTIFICATION_MEASURES_EDITED) == 1
+
+
+def test_measures_are_edited_by_the_office_only_and_audited(open_item: OpenItem):
+    item = open_item()
+    with pytest.raises(ServiceError):
+        services.edit_measures(actor=_user("cun02"), item=item, measures="村里自己改")
+
+    services.edit_measures(actor=_user("banshi"), item=item, measures="补齐零报告并公示")
+
+    event = AuditEvent.objects.get(action=AuditAction.RECTIFICATION_MEASURES_EDITED)
+    assert event.details["before"] == "补齐零报告并签字"
+    assert event.details["after"] == "补齐零报告并公示"
+    assert item.events.filter(kind="measures_edited").count() == 1
+
+
+def test_two_clerks_posting_the_measures_form_the_second_sees_the_message(
+    open_item: OpenItem, client_as
+):
+    item = open_item()
+    url = reverse("rectifications:measures", args=[item.pk])
+    page = client_as("banshi").get(reverse("rectifications:detail", args=[item.pk]))
+    assert 'name="version" value="1"' in page.content.decode()
+
+    first = client_as("banshi").post(url, {"measures": "补齐零报告", "version": 1})
+    second = client_as("shuji").post(url, {"measures": "补齐并公示", "version": 1})
+
+    assert first.status_code == 302
+    assert second.status_code == 400
+    assert CHANGED in second.content.decode()
+    assert _fresh(item).measures == "补齐零报告"
