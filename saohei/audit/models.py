@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     CALENDAR_CHANGED = "calendar_changed", "修改工作日历"
     LEAD_REGISTERED = "lead_registered", "登记线索"
     LEAD_VIEWED = "lead_viewed", "查看线索"
+    LEAD_CORRECTED = "lead_corrected", "更正线索登记信息"
     LEAD_TRIAGED = "lead_triaged", "研判分流"
     LEAD_ASSIGNED = "lead_assigned", "交办线索"
     LEAD_INVESTIGATED = "lead_investigated", "录入核查情况"

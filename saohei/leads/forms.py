@@ -12,6 +12,7 @@ from saohei.common.forms import (
     StyledForm,
     id_number_validator,
     mobile_validator,
+    version_field,
 )
 from saohei.common.roles import WORKING_ROLES
 from saohei.leads.models import (
@@ -111,6 +112,34 @@ class LeadForm(StyledForm):
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         for name in self.REPORTER_FIELDS:
             self.fields[name].widget.attrs.update(NOT_IN_DRAFTS)
+
+
+class FactsForm(StyledForm):
+    """更正登记信息: the registered facts the office may correct while the lead is open."""
+
+    summary = forms.CharField(
+        label="简要内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    narrative = forms.CharField(
+        label="详细情况", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
+    place = forms.CharField(label="地点", max_length=200, required=False)
+    target_category = forms.ModelChoiceField(
+        label="线索类别",
+        queryset=DictionaryEntry.objects.none(),
+        required=False,
+        empty_label="请选择",
+    )
+    version = version_field()
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+        self.set_queryset(
+            "target_category",
+            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+        )
 
 
 class SubjectForm(StyledForm):

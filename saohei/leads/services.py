@@ -122,6 +122,17 @@ class LeadInput:
     attachments: list[CheckedUpload] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FactsInput:
+    """The registered facts the office may correct while the lead is open."""
+
+    summary: str
+    narrative: str = ""
+    village: Unit | None = None
+    place: str = ""
+    target_category: DictionaryEntry | None = None
+
+
 def _next_number(unit: Unit, year: int) -> str:
     counter, _ = LeadNumberCounter.objects.select_for_update().get_or_create(unit=unit, year=year)
     LeadNumberCounter.objects.filter(pk=counter.pk).update(last_value=F("last_value") + 1)
@@ -283,6 +294,71 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
         subjects=len(subjects),
         plates=sum(map(len, plates)),
     )
+    return lead
+
+
+SUMMARY_MAX = 500
+FACT_LABELS = {
+    "summary": "简要内容",
+    "narrative": "详细情况",
+    "village": "所属村",
+    "place": "地点",
+    "target_category": "线索类别",
+}
+
+
+def _shown(value: object) -> str:
+    """A fact as the history shows it; long texts by their start, never whole in the log."""
+    text = "（空）" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else f"{text[:60]}…（共{len(text)}字）"
+
+
+@transaction.atomic
+def correct_facts(*, actor: User, lead: Lead, data: FactsInput, version: int | None = None) -> Lead:
+    """更正登记信息: the office corrects what was registered while the lead is open; before and
+    after go to the lead's history and the audit log. Refused when someone else corrected it
+    since `version` was opened."""
+    _require_office(actor, lead)
+    lock_current(lead, noun="线索", field=None, version=version)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能更正登记信息")
+    if not data.summary.strip():
+        raise ServiceError("请填写简要内容", field="summary")
+    if len(data.summary.strip()) > SUMMARY_MAX:
+        raise ServiceError(f"简要内容不能超过 {SUMMARY_MAX} 个字", field="summary")
+    if data.village is not None and (
+        data.village.parent_id != lead.unit_id or not data.village.is_village
+    ):
+        raise ServiceError("所属村不在本镇", field="village")
+    proposed: dict[str, object] = {
+        "summary": data.summary.strip(),
+        "narrative": data.narrative.strip(),
+        "village": data.village,
+        "place": data.place.strip(),
+        "target_category": data.target_category,
+    }
+    changed = {name: value for name, value in proposed.items() if getattr(lead, name) != value}
+    if not changed:
+        raise ServiceError("没有修改任何内容")
+    changes = {
+        name: {"before": _shown(getattr(lead, name)), "after": _shown(value)}
+        for name, value in changed.items()
+    }
+    for name, value in changed.items():
+        setattr(lead, name, value)
+    lead.version += 1
+    lead.save(update_fields=[*changed, "version", "updated_at"])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.CORRECTED,
+        from_status=lead.status,
+        note="；".join(
+            f"{FACT_LABELS[name]}：{change['before']} → {change['after']}"
+            for name, change in changes.items()
+        ),
+    )
+    _audit(AuditAction.LEAD_CORRECTED, actor, lead, changes=changes, version=lead.version)
     return lead
 
 

@@ -4,6 +4,7 @@ refused when the status moved on since the lead was loaded; it writes only its o
 from collections.abc import Callable
 
 import pytest
+from django.urls import reverse
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ServiceError
@@ -173,3 +174,77 @@ class TestStaleTransitionsAreRefused:
         with pytest.raises(ServiceError, match="该批示已被他人处理"):
             services.answer_instruction(actor=_user("banshi"), instruction=stale, answer="另一回复")
         assert type(instruction).objects.get(pk=instruction.pk).answer == "已走访"
+
+
+def _facts(lead: Lead, **changes: object) -> services.FactsInput:
+    values: dict[str, object] = {
+        "summary": lead.summary,
+        "narrative": lead.narrative,
+        "village": lead.village,
+        "place": lead.place,
+        "target_category": lead.target_category,
+    }
+    values.update(changes)
+    return services.FactsInput(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+class TestCorrectingTheRegisteredFacts:
+    def test_the_office_corrects_them_with_before_and_after_in_history_and_log(
+        self, register: Callable[..., Lead]
+    ):
+        lead = register()
+
+        services.correct_facts(
+            actor=_user("banshi"), lead=lead, data=_facts(lead, place="东岛村码头"), version=1
+        )
+
+        saved = _stale(lead)
+        assert (saved.place, saved.version) == ("东岛村码头", 2)
+        event = AuditEvent.objects.get(action=AuditAction.LEAD_CORRECTED)
+        assert event.details["changes"] == {"place": {"before": "（空）", "after": "东岛村码头"}}
+        assert lead.events.get(kind=LeadEventKind.CORRECTED).note == "地点：（空） → 东岛村码头"
+
+    def test_a_correction_on_a_stale_version_is_refused_and_the_first_kept(
+        self, register: Callable[..., Lead]
+    ):
+        lead = register()
+        stale = _stale(lead)
+        services.correct_facts(
+            actor=_user("banshi"), lead=lead, data=_facts(lead, place="东岛村码头"), version=1
+        )
+        # A transition meanwhile does not count as a correction, and is kept.
+        services.triage_lead(actor=_user("banshi"), lead=lead, opinion="交村核查")
+
+        with pytest.raises(ServiceError, match="该线索在您打开之后已被"):
+            services.correct_facts(
+                actor=_user("shuji"),
+                lead=stale,
+                data=_facts(stale, summary="有人在码头强收停靠费并殴打渔民"),
+                version=stale.version,
+            )
+
+        saved = _stale(lead)
+        assert (saved.place, saved.summary) == ("东岛村码头", lead.summary)
+        assert saved.status == Status.TRIAGED
+        assert AuditEvent.objects.filter(action=AuditAction.LEAD_CORRECTED).count() == 1
+
+    def test_a_concluded_lead_is_not_corrected(self, register: Callable[..., Lead]):
+        lead = advance(register(), "concluded")
+        with pytest.raises(ServiceError, match="不能更正登记信息"):
+            services.correct_facts(actor=_user("banshi"), lead=lead, data=_facts(lead, place="x"))
+
+    def test_the_page_answers_a_stale_post_with_the_message(
+        self, register: Callable[..., Lead], client_as
+    ):
+        lead = register()
+        url = reverse("leads:correct", args=[lead.pk])
+        assert 'name="version" value="1"' in client_as("banshi").get(url).content.decode()
+        data = {"summary": lead.summary, "narrative": "", "place": "码头", "version": 1}
+
+        assert client_as("banshi").post(url, data).status_code == 302
+        refused = client_as("shuji").post(url, {**data, "place": "渔港"})
+
+        assert refused.status_code == 400
+        assert "该线索在您打开之后已被" in refused.content.decode()
+        assert _stale(lead).place == "码头"
