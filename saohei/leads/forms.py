@@ -100,11 +100,7 @@ class LeadForm(StyledForm):
         source_field.choices = [(source.value, source.label) for source in sources]
         if len(sources) == 1:
             source_field.initial = sources[0].value
-        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
-        self.set_queryset(
-            "target_category",
-            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
-        )
+        _choose_village_and_category(self, town)
         self.set_queryset(
             "offence_types",
             DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE, is_active=True),
@@ -114,32 +110,28 @@ class LeadForm(StyledForm):
             self.fields[name].widget.attrs.update(NOT_IN_DRAFTS)
 
 
-class FactsForm(StyledForm):
-    """更正登记信息: the registered facts the office may correct while the lead is open."""
+def _choose_village_and_category(form: StyledForm, town: Unit) -> None:
+    form.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+    form.set_queryset(
+        "target_category",
+        DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+    )
 
-    summary = forms.CharField(
-        label="简要内容", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    narrative = forms.CharField(
-        label="详细情况", required=False, widget=forms.Textarea(attrs={"rows": 6})
-    )
-    village = UnitChoiceField(label="所属村", required=False, empty_label="（不限）")
-    place = forms.CharField(label="地点", max_length=200, required=False)
-    target_category = forms.ModelChoiceField(
-        label="线索类别",
-        queryset=DictionaryEntry.objects.none(),
-        required=False,
-        empty_label="请选择",
-    )
+
+class FactsForm(StyledForm):
+    """更正登记信息: the registered facts the office may correct while the lead is open, asked
+    as at 登记 (each form instance gets its own copy of a declared field)."""
+
+    summary = LeadForm.base_fields["summary"]
+    narrative = LeadForm.base_fields["narrative"]
+    village = LeadForm.base_fields["village"]
+    place = LeadForm.base_fields["place"]
+    target_category = LeadForm.base_fields["target_category"]
     version = version_field()
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
-        self.set_queryset(
-            "target_category",
-            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
-        )
+        _choose_village_and_category(self, town)
 
 
 class SubjectForm(StyledForm):

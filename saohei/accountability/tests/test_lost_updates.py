@@ -9,6 +9,7 @@ from django.utils import timezone
 from saohei.accountability import services
 from saohei.accountability.models import Talk, TalkReview
 from saohei.accountability.tests.conftest import RecordTalk
+from saohei.accountability.tests.test_services import edit
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ServiceError
 from saohei.organisations.models import Unit, User
@@ -16,33 +17,13 @@ from saohei.organisations.models import Unit, User
 pytestmark = pytest.mark.django_db
 
 
-def _edit(talk: Talk, version: int, **changes: object) -> Talk:
-    values: dict[str, object] = {
-        "talked_on": talk.talked_on,
-        "place": talk.place,
-        "interviewees": list(talk.interviewees.all()),
-        "kind": talk.kind,
-        "topics": list(talk.topics),
-        "other_topics": talk.other_topics,
-        "content": talk.content,
-        "follow_up": talk.follow_up,
-    }
-    values.update(changes)
-    return services.edit_talk(
-        actor=User.objects.get(username="banshi"),
-        talk=talk,
-        data=services.TalkEdit(**values),  # type: ignore[arg-type]
-        version=version,
-    )
-
-
 def test_an_edit_on_a_stale_version_is_refused_and_the_first_kept(record_talk: RecordTalk):
     talk = record_talk()
     stale = Talk.objects.get(pk=talk.pk)
-    _edit(talk, talk.version, follow_up="两周内回访")
+    edit(talk, version=talk.version, follow_up="两周内回访")
 
     with pytest.raises(ServiceError, match="该谈话记录在您打开之后已被"):
-        _edit(stale, stale.version, place="东岛村村委会")
+        edit(stale, version=stale.version, place="东岛村村委会")
 
     saved = Talk.objects.get(pk=talk.pk)
     assert (saved.follow_up, saved.place, saved.version) == ("两周内回访", "镇党委会议室", 2)
