@@ -10,6 +10,7 @@ from saohei.organisations.models import User
 from saohei.rectifications import services
 from saohei.rectifications.models import RectificationItem, Status
 from saohei.rectifications.tests.conftest import OpenItem, closed, requested, with_evidence
+from saohei.testing.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def _events(action: AuditAction) -> int:
     return AuditEvent.objects.filter(action=action).count()
 
 
-def test_a_closure_requested_twice_at_once_is_requested_once(open_item: OpenItem):
+def test_a_closure_requested_meanwhile_is_not_requested_again(open_item: OpenItem):
     item = with_evidence(open_item())
     stale = _fresh(item)
     services.request_closure(actor=_user("cun02"), item=item, note="已整改到位")
@@ -116,3 +117,23 @@ def test_two_clerks_posting_the_measures_form_the_second_sees_the_message(
     assert second.status_code == 400
     assert CHANGED in second.content.decode()
     assert _fresh(item).measures == "补齐零报告"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_saving_the_measures_at_once_one_is_refused(open_item: OpenItem):
+    item = open_item()
+    first, second = _fresh(item), _fresh(item)
+
+    outcomes = race(
+        lambda: services.edit_measures(
+            actor=_user("banshi"), item=first, measures="补齐零报告", version=1
+        ),
+        lambda: services.edit_measures(
+            actor=_user("shuji"), item=second, measures="补齐并公示", version=1
+        ),
+    )
+
+    refusals = [outcome for outcome in outcomes if isinstance(outcome, ServiceError)]
+    assert len(refusals) == 1 and CHANGED in refusals[0].message
+    assert _fresh(item).version == 2
+    assert _events(AuditAction.RECTIFICATION_MEASURES_EDITED) == 1
