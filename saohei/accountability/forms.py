@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from saohei.accountability.models import TalkKind, Topic
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, version_field
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 from saohei.organisations.pickers import PeopleChoiceField, PersonChoiceField, people_for
@@ -82,6 +82,7 @@ class TalkEditForm(_ServiceErrorMixin):
     )
     place = forms.CharField(label="谈话地点", max_length=100)
     interviewees = PeopleChoiceField(label="谈话对象")
+    version = version_field()
     kind = forms.ChoiceField(label="谈话类型", choices=TalkKind.choices)
     topics = forms.MultipleChoiceField(
         label="谈话主题",
@@ -110,6 +111,7 @@ class TalkEditForm(_ServiceErrorMixin):
             "other_topics": talk.other_topics,
             "content": talk.content,
             "follow_up": talk.follow_up,
+            "version": talk.version,
         }
 
 

@@ -101,6 +101,8 @@ class Talk(models.Model):
         related_name="+",
     )
     edited_at = models.DateTimeField("最后修改时间", null=True, blank=True)
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
     # Set when a reviewed record is corrected; the review stays, the record goes back in the
     # review queue, and the next 定期梳理 clears it.
     edited_after_review_at = models.DateTimeField("审阅后修改时间", null=True, blank=True)

@@ -14,6 +14,7 @@ from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.roles import Role
+from saohei.common.rows import lock_current
 from saohei.common.validation import checked_text
 from saohei.leads.models import Channel, Source
 from saohei.leads.services import LeadInput, register_lead
@@ -238,23 +239,23 @@ def _mark_changed(talk: Talk, actor: User) -> list[str]:
     return fields
 
 
-def _require_editor(actor: User, talk: Talk) -> None:
-    """Checks the actor, then locks the row and reloads it: a review may have just signed it."""
+def _require_editor(actor: User, talk: Talk, *, version: int | None = None) -> None:
+    """Checks the actor, then locks the row and reloads it: a review may have just signed it,
+    and an edit opened on an older `version` is refused."""
     if not access.can_record(actor, talk.unit):
         raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组成员可以修改谈心谈话记录")
-    Talk.objects.select_for_update().filter(pk=talk.pk).first()
-    talk.refresh_from_db()
+    lock_current(talk, noun="谈话记录", field=None, version=version)
 
 
 @transaction.atomic
-def edit_talk(*, actor: User, talk: Talk, data: TalkEdit) -> Talk:
+def edit_talk(*, actor: User, talk: Talk, data: TalkEdit, version: int | None = None) -> Talk:
     """更正谈话记录: the office corrects a saved talk; audited with what changed, before → after.
 
     A talk already reviewed (定期梳理) keeps its review but shows 审阅后修改 and is back in
     the review queue until the next review. The rectification items and leads opened from it
     are not rewritten: they are followed on their own ledgers.
     """
-    _require_editor(actor, talk)
+    _require_editor(actor, talk, version=version)
     _check_details(
         town=talk.unit,
         talked_on=data.talked_on,
@@ -294,7 +295,8 @@ def edit_talk(*, actor: User, talk: Talk, data: TalkEdit) -> Talk:
     was_reviewed = talk.review_id is not None
     for name, value in proposed.items():
         setattr(talk, name, value)
-    talk.save(update_fields=[*proposed, *_mark_changed(talk, actor)])
+    talk.version += 1
+    talk.save(update_fields=[*proposed, "version", *_mark_changed(talk, actor)])
     if "interviewees" in changes:
         talk.interviewees.set(after_people)
     record_event(
@@ -356,13 +358,18 @@ def review_talks(*, actor: User, unit: Unit, covers_until: date, opinion: str) -
     opinion = checked_text(
         opinion, field="opinion", label="梳理意见", limit=TEXT_LIMIT, required=True
     )
-    talks = (
-        Talk.objects.select_for_update().unreviewed().filter(unit=unit, talked_on__lte=covers_until)
+    # Lock the rows themselves: a leader reviewing the same talks at once waits, then finds none.
+    locked = list(
+        Talk.objects.select_for_update()
+        .unreviewed()
+        .filter(unit=unit, talked_on__lte=covers_until)
+        .values_list("pk", "edited_after_review_at")
     )
-    count = talks.count()
+    count = len(locked)
     if count == 0:
         raise ServiceError("截至该日期没有待梳理的谈话记录", field="covers_until")
-    edited = talks.filter(edited_after_review_at__isnull=False).count()
+    edited = sum(1 for _, edited_at in locked if edited_at is not None)
+    talks = Talk.objects.filter(pk__in=[pk for pk, _ in locked])
     review = TalkReview.objects.create(
         unit=unit, reviewer=actor, covers_until=covers_until, opinion=opinion
     )

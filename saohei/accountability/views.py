@@ -181,6 +181,7 @@ def talk_edit_view(request: AuthenticatedHttpRequest, talk_id: int) -> HttpRespo
                     content=data["content"],
                     follow_up=data["follow_up"],
                 ),
+                version=data["version"],
             )
         except ServiceError as error:
             form.add_service_error(error)

@@ -5,7 +5,7 @@ from django import forms
 
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm
+from saohei.common.forms import StyledForm, version_field
 from saohei.organisations.models import Unit
 
 
@@ -61,6 +61,7 @@ class BriefingForm(StyledForm):
 
 class DraftForm(StyledForm):
     title = forms.CharField(label="标题", max_length=200)
+    version = version_field()
 
     def __init__(self, *args: Any, sections: list[dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,6 +33,8 @@ class BriefingDraft(models.Model):
         related_name="+",
     )
     edited_at = models.DateTimeField("最后修改时间", null=True, blank=True)
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
     # 期号: a saved briefing is an issue of the town's series, numbered from 1 each year.
     issue_year = models.PositiveSmallIntegerField("年度")
     issue_number = models.PositiveIntegerField("期号")

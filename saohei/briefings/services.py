@@ -14,6 +14,7 @@ from saohei.briefings.compose import Briefing, compose
 from saohei.briefings.imprint import current_imprint
 from saohei.briefings.models import BriefingDraft, BriefingSettings
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import lock_current
 from saohei.organisations.models import Unit, User
 
 TITLE_MAX = 200
@@ -81,10 +82,17 @@ def create_draft(
 
 @transaction.atomic
 def edit_draft(
-    *, actor: User, draft: BriefingDraft, title: str, texts: dict[str, str]
+    *,
+    actor: User,
+    draft: BriefingDraft,
+    title: str,
+    texts: dict[str, str],
+    version: int | None = None,
 ) -> BriefingDraft:
-    """Replace the title and the text of the sections named in `texts` (others unchanged)."""
+    """Replace the title and the text of the sections named in `texts` (others unchanged);
+    refused when the draft was saved by someone else since `version` was opened."""
     _require_editor(actor, draft.unit)
+    lock_current(draft, noun="简报草稿", field=None, version=version)
     title = title.strip()
     if not title:
         raise ServiceError("请填写简报标题", field="title")
@@ -104,7 +112,8 @@ def edit_draft(
     ]
     draft.edited_by = actor
     draft.edited_at = timezone.now()
-    draft.save(update_fields=["title", "sections", "edited_by", "edited_at"])
+    draft.version += 1
+    draft.save(update_fields=["title", "sections", "edited_by", "edited_at", "version"])
     record_event(
         action=AuditAction.BRIEFING_DRAFT_SAVED,
         actor=actor,
@@ -120,6 +129,7 @@ def regenerate_draft(*, actor: User, draft: BriefingDraft) -> BriefingDraft:
     """Write the draft again from today's records; the edits made so far are replaced, and the
     imprint is the town's current one. The issue keeps its number and date."""
     _require_editor(actor, draft.unit)
+    lock_current(draft, noun="简报草稿", field=None)
     briefing = compose(draft.unit, draft.date_from, draft.date_to)
     draft.title = briefing.title
     draft.sections = _sections_of(briefing)
@@ -127,8 +137,18 @@ def regenerate_draft(*, actor: User, draft: BriefingDraft) -> BriefingDraft:
     draft.generated_at = timezone.now()
     draft.edited_by = actor
     draft.edited_at = draft.generated_at
+    # An editor who opened the draft before it was rewritten must not save over the new text.
+    draft.version += 1
     draft.save(
-        update_fields=["title", "sections", "imprint", "generated_at", "edited_by", "edited_at"]
+        update_fields=[
+            "title",
+            "sections",
+            "imprint",
+            "generated_at",
+            "edited_by",
+            "edited_at",
+            "version",
+        ]
     )
     record_event(
         action=AuditAction.BRIEFING_DRAFT_REGENERATED, actor=actor, unit=draft.unit, target=draft

@@ -208,7 +208,7 @@ def draft_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse
     can_edit = access.can_edit(user, draft.unit)
     form = DraftForm(
         request.POST if request.method == "POST" else None,
-        initial={"title": draft.title},
+        initial={"title": draft.title, "version": draft.version},
         sections=draft.sections,
     )
     if request.method == "POST":
@@ -217,7 +217,11 @@ def draft_view(request: AuthenticatedHttpRequest, draft_id: int) -> HttpResponse
         if form.is_valid():
             try:
                 services.edit_draft(
-                    actor=user, draft=draft, title=form.cleaned_data["title"], texts=form.texts()
+                    actor=user,
+                    draft=draft,
+                    title=form.cleaned_data["title"],
+                    texts=form.texts(),
+                    version=form.cleaned_data["version"],
                 )
             except ServiceError as error:
                 form.add_service_error(error)

@@ -295,3 +295,9 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def version_field() -> forms.IntegerField:
+    """The version of the record the edit form was opened on, carried back so that the service
+    refuses a save over someone else's newer one (decision 0044)."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)

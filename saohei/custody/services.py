@@ -22,6 +22,7 @@ from saohei.common.crypto import current_data_key_id
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.keyfiles import KeyFileDataKeys, add_current_data_key, key_file_lock
+from saohei.common.rows import lock_current
 from saohei.custody.models import (
     PaymentMethod,
     RevealReason,
@@ -198,6 +199,7 @@ def decide_reward(*, actor: User, reward: RewardCase, approve: bool, note: str =
     lead = reward.lead
     if not lead_access.can_sign_off(actor, lead):
         raise ActionNotAllowed("只有领导小组组长、副组长可以审批举报奖励")
+    lock_current(reward, noun="奖励")
     if reward.status != RewardStatus.PROPOSED:
         raise ServiceError(f"该奖励当前为“{reward.get_status_display()}”，不能审批")
     if reward.proposed_by_id == actor.pk:
@@ -210,7 +212,7 @@ def decide_reward(*, actor: User, reward: RewardCase, approve: bool, note: str =
     reward.decided_by = actor
     reward.decided_at = timezone.now()
     reward.decision_note = note.strip()
-    reward.save()
+    reward.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
     record_event(
         action=AuditAction.REWARD_APPROVED if approve else AuditAction.REWARD_RETURNED,
         actor=actor,
@@ -235,6 +237,7 @@ def record_reward_payment(
     """发放: the custodian, who alone knows whom to pay, records date, method and voucher."""
     lead = reward.lead
     _require_custodian(actor, lead)
+    lock_current(reward, noun="奖励")
     if not reward.is_payable:
         raise ServiceError("只有已批准且金额大于0的奖励可以登记发放")
     _require_substantiated(lead)
@@ -253,7 +256,16 @@ def record_reward_payment(
     reward.payment_method = method
     reward.payment_reference = reference[:64]
     reward.payment_recorded_by = actor
-    reward.save()
+    reward.save(
+        update_fields=[
+            "status",
+            "paid_on",
+            "payment_method",
+            "payment_reference",
+            "payment_recorded_by",
+            "updated_at",
+        ]
+    )
     record_event(
         action=AuditAction.REWARD_PAID,
         actor=actor,

@@ -12,6 +12,7 @@ from saohei.common.forms import (
     StyledForm,
     id_number_validator,
     mobile_validator,
+    version_field,
 )
 from saohei.common.roles import WORKING_ROLES
 from saohei.leads.models import (
@@ -99,11 +100,7 @@ class LeadForm(StyledForm):
         source_field.choices = [(source.value, source.label) for source in sources]
         if len(sources) == 1:
             source_field.initial = sources[0].value
-        self.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
-        self.set_queryset(
-            "target_category",
-            DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
-        )
+        _choose_village_and_category(self, town)
         self.set_queryset(
             "offence_types",
             DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE, is_active=True),
@@ -111,6 +108,30 @@ class LeadForm(StyledForm):
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         for name in self.REPORTER_FIELDS:
             self.fields[name].widget.attrs.update(NOT_IN_DRAFTS)
+
+
+def _choose_village_and_category(form: StyledForm, town: Unit) -> None:
+    form.set_queryset("village", Unit.objects.filter(parent=town).villages().active())
+    form.set_queryset(
+        "target_category",
+        DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+    )
+
+
+class FactsForm(StyledForm):
+    """更正登记信息: the registered facts the office may correct while the lead is open, asked
+    as at 登记 (each form instance gets its own copy of a declared field)."""
+
+    summary = LeadForm.base_fields["summary"]
+    narrative = LeadForm.base_fields["narrative"]
+    village = LeadForm.base_fields["village"]
+    place = LeadForm.base_fields["place"]
+    target_category = LeadForm.base_fields["target_category"]
+    version = version_field()
+
+    def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choose_village_and_category(self, town)
 
 
 class SubjectForm(StyledForm):

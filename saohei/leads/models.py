@@ -236,6 +236,8 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every correction of the registered facts; a stale one is refused (0044).
+    version = models.PositiveIntegerField("版本", default=1)
 
     # The steps of the deadline ladder already sent (`deadlines`); deleted with the record.
     reminders = GenericRelation(ReminderLog)
@@ -357,6 +359,7 @@ class LeadEventKind(models.TextChoices):
     INSTRUCTION_ANSWERED = "instruction_answered", "批示回复"
     ESCALATED = "escalated", "催办/督办"
     POLICE_FEEDBACK = "police_feedback", "派出所反馈"
+    CORRECTED = "corrected", "更正登记信息"
 
 
 class LeadEvent(models.Model):

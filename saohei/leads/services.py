@@ -17,6 +17,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
 from saohei.common.plates import clean_plates
 from saohei.common.roles import Role
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.leads import access
 from saohei.leads.models import (
@@ -121,6 +122,17 @@ class LeadInput:
     attachments: list[CheckedUpload] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FactsInput:
+    """The registered facts the office may correct while the lead is open."""
+
+    summary: str
+    narrative: str = ""
+    village: Unit | None = None
+    place: str = ""
+    target_category: DictionaryEntry | None = None
+
+
 def _next_number(unit: Unit, year: int) -> str:
     counter, _ = LeadNumberCounter.objects.select_for_update().get_or_create(unit=unit, year=year)
     LeadNumberCounter.objects.filter(pk=counter.pk).update(last_value=F("last_value") + 1)
@@ -145,6 +157,11 @@ def _event(
 
 def _audit(action: AuditAction, actor: User | None, lead: Lead, **details: Any) -> None:
     record_event(action=action, actor=actor, unit=lead.unit, target=lead, details=details)
+
+
+def _lock(lead: Lead, *, transition: bool = True) -> None:
+    """Re-read the lead under a lock; a transition is refused when its status has moved on."""
+    lock_current(lead, noun="线索", field="status" if transition else None)
 
 
 def _require_status(lead: Lead, allowed: set[str], doing: str) -> None:
@@ -280,10 +297,76 @@ def register_lead(*, actor: User, unit: Unit, data: LeadInput) -> Lead:
     return lead
 
 
+SUMMARY_MAX = 500
+FACT_LABELS = {
+    "summary": "简要内容",
+    "narrative": "详细情况",
+    "village": "所属村",
+    "place": "地点",
+    "target_category": "线索类别",
+}
+
+
+def _shown(value: object) -> str:
+    """A fact as the history shows it; long texts by their start, never whole in the log."""
+    text = "（空）" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else f"{text[:60]}…（共{len(text)}字）"
+
+
+@transaction.atomic
+def correct_facts(*, actor: User, lead: Lead, data: FactsInput, version: int | None = None) -> Lead:
+    """更正登记信息: the office corrects what was registered while the lead is open; before and
+    after go to the lead's history and the audit log. Refused when someone else corrected it
+    since `version` was opened."""
+    _require_office(actor, lead)
+    lock_current(lead, noun="线索", field=None, version=version)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能更正登记信息")
+    if not data.summary.strip():
+        raise ServiceError("请填写简要内容", field="summary")
+    if len(data.summary.strip()) > SUMMARY_MAX:
+        raise ServiceError(f"简要内容不能超过 {SUMMARY_MAX} 个字", field="summary")
+    if data.village is not None and (
+        data.village.parent_id != lead.unit_id or not data.village.is_village
+    ):
+        raise ServiceError("所属村不在本镇", field="village")
+    proposed: dict[str, object] = {
+        "summary": data.summary.strip(),
+        "narrative": data.narrative.strip(),
+        "village": data.village,
+        "place": data.place.strip(),
+        "target_category": data.target_category,
+    }
+    changed = {name: value for name, value in proposed.items() if getattr(lead, name) != value}
+    if not changed:
+        raise ServiceError("没有修改任何内容")
+    changes = {
+        name: {"before": _shown(getattr(lead, name)), "after": _shown(value)}
+        for name, value in changed.items()
+    }
+    for name, value in changed.items():
+        setattr(lead, name, value)
+    lead.version += 1
+    lead.save(update_fields=[*changed, "version", "updated_at"])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.CORRECTED,
+        from_status=lead.status,
+        note="；".join(
+            f"{FACT_LABELS[name]}：{change['before']} → {change['after']}"
+            for name, change in changes.items()
+        ),
+    )
+    _audit(AuditAction.LEAD_CORRECTED, actor, lead, changes=changes, version=lead.version)
+    return lead
+
+
 @transaction.atomic
 def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     """被反映人 added to an open lead by its office; identifiers sealed as at 登记."""
     _require_office(actor, lead)
+    _lock(lead, transition=False)
     if not lead.is_open:
         raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能添加被反映人")
     if subject.village is not None and subject.village.parent_id != lead.unit_id:
@@ -330,6 +413,7 @@ def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) 
 def triage_lead(*, actor: User, lead: Lead, opinion: str) -> Lead:
     """研判分流: the office's opinion on how to handle the lead."""
     _require_office(actor, lead)
+    _lock(lead)
     _require_status(lead, {Status.REGISTERED, Status.TRIAGED}, "研判")
     if not opinion.strip():
         raise ServiceError("请填写研判意见", field="opinion")
@@ -355,6 +439,7 @@ def assign_lead(
 ) -> Lead:
     """交办: to a unit of the town and a person, optionally jointly with the 派出所."""
     _require_office(actor, lead)
+    _lock(lead)
     _require_status(
         lead, {Status.REGISTERED, Status.TRIAGED, Status.ASSIGNED, Status.INVESTIGATING}, "交办"
     )
@@ -398,7 +483,17 @@ def assign_lead(
         lead.due_on = due_on
     if lead.status in (Status.REGISTERED, Status.TRIAGED):
         lead.status = Status.ASSIGNED
-    lead.save()
+    lead.save(
+        update_fields=[
+            "handling_unit",
+            "handler",
+            "police_unit",
+            "assigned_at",
+            "due_on",
+            "status",
+            "updated_at",
+        ]
+    )
     note_text = f"交办 {handling_unit.name}" + (f"，{handler.real_name}" if handler else "")
     if police_unit is not None:
         note_text += f"，会同 {police_unit.name}"
@@ -456,6 +551,7 @@ def record_investigation(
     """核查: a dated entry with evidence files (SHA-256 kept); the first one starts the 核查 stage."""
     if not access.can_investigate(actor, lead):
         raise ActionNotAllowed("您不是该线索的承办或协查人员")
+    _lock(lead, transition=False)
     _require_status(lead, {Status.ASSIGNED, Status.INVESTIGATING}, "录入核查情况")
     if not content.strip():
         raise ServiceError("请填写核查情况", field="content")
@@ -499,6 +595,7 @@ def propose_conclusion(*, actor: User, lead: Lead, conclusion: str, basis: str) 
     """拟办结: a proposed conclusion with its basis, waiting for a leader's sign-off."""
     if not (access.can_manage_lead(actor, lead) or lead.handler_id == actor.pk):
         raise ActionNotAllowed("只有承办人或扫黑办可以提出拟办结意见")
+    _lock(lead)
     _require_status(lead, {Status.INVESTIGATING}, "拟办结（须先录入核查情况）")
     if conclusion not in Conclusion.values or conclusion == Conclusion.MERGED:
         raise ServiceError("请选择核查结论（并案请使用“并案”操作）", field="conclusion")
@@ -511,7 +608,16 @@ def propose_conclusion(*, actor: User, lead: Lead, conclusion: str, basis: str) 
     lead.conclusion_basis = basis.strip()
     lead.proposed_by = actor
     lead.proposed_at = timezone.now()
-    lead.save()
+    lead.save(
+        update_fields=[
+            "status",
+            "conclusion",
+            "conclusion_basis",
+            "proposed_by",
+            "proposed_at",
+            "updated_at",
+        ]
+    )
     _event(
         lead,
         actor,
@@ -536,6 +642,7 @@ def sign_off(*, actor: User, lead: Lead, approve: bool, note: str = "") -> Lead:
     """审核: a 组长/副组长 signs the conclusion (签字背书) or returns it with a reason."""
     if not access.can_sign_off(actor, lead):
         raise ActionNotAllowed("只有领导小组组长、副组长可以审核办结")
+    _lock(lead)
     _require_status(lead, {Status.PROPOSED}, "审核")
     if lead.proposed_by_id == actor.pk:
         raise ActionNotAllowed("提出拟办结意见的人不能审核自己的意见")
@@ -546,7 +653,16 @@ def sign_off(*, actor: User, lead: Lead, approve: bool, note: str = "") -> Lead:
         lead.signed_off_at = now
         lead.concluded_at = now
         lead.escalation_level = 0
-        lead.save()
+        lead.save(
+            update_fields=[
+                "status",
+                "signed_off_by",
+                "signed_off_at",
+                "concluded_at",
+                "escalation_level",
+                "updated_at",
+            ]
+        )
         _event(
             lead, actor, LeadEventKind.SIGNED_OFF, from_status=Status.PROPOSED, note=note.strip()
         )
@@ -577,6 +693,7 @@ def record_feedback(
 ) -> Feedback:
     """反馈上级: for leads from above, the 办结报告 to the assigning office."""
     _require_office(actor, lead)
+    _lock(lead, transition=False)
     _require_status(lead, {Status.CONCLUDED}, "反馈上级（须先办结）")
     if not content.strip() or not recipient.strip():
         raise ServiceError("请填写反馈对象和反馈内容", field="content")
@@ -611,6 +728,7 @@ def record_follow_up(*, actor: User, lead: Lead, data: FollowUpInput) -> FollowU
     notes = data.notes
     if not (is_office_member(actor, lead.unit) or access.is_identity_custodian(actor, lead.unit)):
         raise ActionNotAllowed("只有本镇扫黑办、领导小组组长、副组长或举报信息保管员可以记录回访")
+    _lock(lead, transition=False)
     _require_status(lead, set(FOLLOW_UP_STATUSES), "回访（须先办结）")
     if not lead.is_real_name_report:
         raise ServiceError("匿名举报无法回访")
@@ -649,6 +767,7 @@ def record_follow_up(*, actor: User, lead: Lead, data: FollowUpInput) -> FollowU
 def archive_lead(*, actor: User, lead: Lead) -> Lead:
     """归档: after feedback upward (when from above) and follow-up (when real-name)."""
     _require_office(actor, lead)
+    _lock(lead)
     _require_status(lead, {Status.CONCLUDED}, "归档")
     if lead.source in SOURCES_NEEDING_FEEDBACK and lead.fed_back_at is None:
         raise ServiceError("上级交办的线索须先反馈上级才能归档")
@@ -667,6 +786,7 @@ def reopen_lead(*, actor: User, lead: Lead, reason: str) -> Lead:
     """Reopen a concluded or archived lead (new facts); the earlier conclusion stays in the timeline."""
     if not access.can_sign_off(actor, lead):
         raise ActionNotAllowed("只有领导小组组长、副组长可以重新打开线索")
+    _lock(lead)
     _require_status(lead, {Status.CONCLUDED, Status.ARCHIVED}, "重新打开")
     if len(reason.strip()) < 5:
         raise ServiceError("请写明重新打开的理由", field="reason")
@@ -677,7 +797,17 @@ def reopen_lead(*, actor: User, lead: Lead, reason: str) -> Lead:
     lead.signed_off_at = None
     lead.concluded_at = None
     lead.archived_at = None
-    lead.save()
+    lead.save(
+        update_fields=[
+            "status",
+            "conclusion",
+            "signed_off_by",
+            "signed_off_at",
+            "concluded_at",
+            "archived_at",
+            "updated_at",
+        ]
+    )
     _event(lead, actor, LeadEventKind.REOPENED, from_status=previous, note=reason.strip())
     _audit(AuditAction.LEAD_REOPENED, actor, lead)
     people_changed("lead", [lead.pk])  # a 查实 lead's subjects counted in the 研判提示
@@ -690,6 +820,9 @@ def merge_lead(*, actor: User, lead: Lead, into: Lead, note: str = "") -> Lead:
     _require_office(actor, lead)
     if into.pk == lead.pk or into.unit_id != lead.unit_id:
         raise ServiceError("只能并入本镇的另一条线索", field="into")
+    # Both rows in id order, so two merges of the same pair cannot deadlock.
+    for row in sorted((lead, into), key=lambda row: row.pk):
+        _lock(row, transition=row is lead)
     if into.status == Status.MERGED:
         raise ServiceError("不能并入已被并案的线索", field="into")
     _require_status(lead, set(Status.values) - {Status.MERGED, Status.ARCHIVED}, "并案")
@@ -698,7 +831,7 @@ def merge_lead(*, actor: User, lead: Lead, into: Lead, note: str = "") -> Lead:
     lead.conclusion = Conclusion.MERGED
     lead.merged_into = into
     lead.concluded_at = timezone.now()
-    lead.save()
+    lead.save(update_fields=["status", "conclusion", "merged_into", "concluded_at", "updated_at"])
     people_changed("lead", [lead.pk])  # a merged lead's subjects are its target's to count
     LeadLink.objects.get_or_create(
         lead=lead, other=into, defaults={"note": "并案", "created_by": actor}
@@ -740,6 +873,7 @@ def extend_deadline(*, actor: User, lead: Lead, new_due_on: date, reason: str) -
     """延期: approved by a 组长/副组长, with a reason."""
     if not access.can_sign_off(actor, lead):
         raise ActionNotAllowed("延期须由领导小组组长、副组长批准")
+    _lock(lead, transition=False)
     if not lead.is_open:
         raise ServiceError("已办结的线索无需延期")
     check_date(new_due_on, kind=DateKind.DEADLINE, label="新的时限", field="new_due_on")
@@ -794,6 +928,7 @@ def answer_instruction(*, actor: User, instruction: Instruction, answer: str) ->
     lead = instruction.lead
     if not (lead.handler_id == actor.pk or access.can_manage_lead(actor, lead)):
         raise ActionNotAllowed("只有承办人或扫黑办可以回复批示")
+    lock_current(instruction, noun="批示", field="answered_at")
     if instruction.answered_at is not None:
         raise ServiceError("该批示已回复")
     if not answer.strip():
@@ -803,7 +938,7 @@ def answer_instruction(*, actor: User, instruction: Instruction, answer: str) ->
     instruction.acknowledged_at = instruction.acknowledged_at or now
     instruction.answer = answer.strip()
     instruction.answered_at = now
-    instruction.save()
+    instruction.save(update_fields=["acknowledged_by", "acknowledged_at", "answer", "answered_at"])
     _event(
         lead,
         actor,

@@ -43,6 +43,7 @@ urlpatterns = [
     path("<int:lead_id>/merge/", views.merge_view, name="merge"),
     path("<int:lead_id>/link/", views.link_view, name="link"),
     path("<int:lead_id>/subjects/add/", views.add_subject_view, name="add_subject"),
+    path("<int:lead_id>/correct/", views.correct_facts_view, name="correct"),
     path(
         "<int:lead_id>/subjects/<int:subject_id>/plates/",
         views.subject_plates_view,

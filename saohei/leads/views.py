@@ -31,6 +31,7 @@ from saohei.leads.exports import ledger_rows, write_ledger
 from saohei.leads.forms import (
     AssignForm,
     ExtendForm,
+    FactsForm,
     FeedbackForm,
     FollowUpForm,
     InvestigationForm,
@@ -612,6 +613,49 @@ def add_subject_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpRes
 
     return form_page(
         request, form, template="leads/subject_add.html", context={"lead": lead}, perform=perform
+    )
+
+
+@role_required(*OFFICE_ROLES)
+def correct_facts_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
+    """更正登记信息: the office corrects the registered facts of an open lead."""
+    user = request.user
+    lead = access.get_lead_for_user(user, lead_id)
+    if not access.can_manage_lead(user, lead):
+        return HttpResponse(
+            "只有本镇扫黑办工作人员或领导小组组长、副组长可以更正登记信息", status=403
+        )
+    form = FactsForm(
+        request.POST or None,
+        town=lead.unit,
+        initial={
+            "summary": lead.summary,
+            "narrative": lead.narrative,
+            "village": lead.village,
+            "place": lead.place,
+            "target_category": lead.target_category,
+            "version": lead.version,
+        },
+    )
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.correct_facts(
+            actor=user,
+            lead=lead,
+            data=services.FactsInput(
+                summary=data["summary"],
+                narrative=data["narrative"],
+                village=data["village"],
+                place=data["place"],
+                target_category=data["target_category"],
+            ),
+            version=data["version"],
+        )
+        messages.success(request, "登记信息已更正。")
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    return form_page(
+        request, form, template="leads/facts_form.html", context={"lead": lead}, perform=perform
     )
 
 

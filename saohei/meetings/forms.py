@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import DATE_INPUT, StyledForm
+from saohei.common.forms import DATE_INPUT, StyledForm, version_field
 from saohei.leads.models import Lead
 from saohei.meetings.access import ASSIGNEE_ROLES
 from saohei.meetings.models import Assessment, Frequency, MaterialKind, MeetingKind, Requirement
@@ -49,6 +49,7 @@ class MeetingForm(StyledForm):
             self.set_queryset(name, people)
         if editing:
             del self.fields["kind"]
+            self.fields["version"] = version_field()
 
 
 def assignable_people(town: Unit) -> Any:
@@ -69,6 +70,8 @@ class DecisionForm(StyledForm):
         max_value=365,
         help_text=WORKING_DAYS_HELP,
     )
+    # Only read when an existing decision is edited.
+    version = version_field()
 
     def __init__(self, *args: Any, town: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

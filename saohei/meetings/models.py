@@ -66,6 +66,8 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -112,6 +114,8 @@ class MeetingDecision(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="责任人", on_delete=models.PROTECT, related_name="+"
     )
     due_on = models.DateField("时限")
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
     rectification_item = models.OneToOneField(
         RectificationItem,
         verbose_name="整改事项",

@@ -17,6 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import check_version, lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.leads.access import visible_leads
@@ -186,6 +187,10 @@ def _write_record(meeting: Meeting, record: MeetingRecord) -> None:
     )
 
 
+# What `_write_record` writes onto the meeting.
+RECORD_FIELDS = ("title", "held_on", "place", "chair", "recorder", "topics", "reported", "minutes")
+
+
 def _store_attendees_and_materials(meeting: Meeting, record: MeetingRecord) -> None:
     meeting.attendees.set(record.attendees)
     for material in record.materials:
@@ -217,12 +222,17 @@ def record_meeting(*, actor: User, unit: Unit, kind: str, record: MeetingRecord)
 
 
 @transaction.atomic
-def update_meeting(*, actor: User, meeting: Meeting, record: MeetingRecord) -> Meeting:
-    """修改会议记录: the office corrects the record; the kind stays what it was."""
+def update_meeting(
+    *, actor: User, meeting: Meeting, record: MeetingRecord, version: int | None = None
+) -> Meeting:
+    """修改会议记录: the office corrects the record; the kind stays what it was. Refused when
+    someone else saved it since `version` was opened."""
     access.require_office(actor, meeting.unit)
+    lock_current(meeting, noun="会议记录", field=None, version=version)
     before = _meeting_snapshot(meeting)
     _write_record(meeting, record)
-    meeting.save()
+    meeting.version += 1
+    meeting.save(update_fields=[*RECORD_FIELDS, "version", "updated_at"])
     _store_attendees_and_materials(meeting, record)
     after = _meeting_snapshot(meeting)
     record_event(
@@ -321,7 +331,7 @@ def add_decision(*, actor: User, meeting: Meeting, data: DecisionInput) -> Meeti
 
 @transaction.atomic
 def edit_decision(
-    *, actor: User, decision: MeetingDecision, data: DecisionInput
+    *, actor: User, decision: MeetingDecision, data: DecisionInput, version: int | None = None
 ) -> MeetingDecision:
     """修改决定事项: the office corrects text, owner or deadline until it became a task or an
     item of the ledger; from then on the task or item is what is followed."""
@@ -329,6 +339,7 @@ def edit_decision(
     meeting = decision.meeting
     access.require_office(actor, meeting.unit)
     locked = _locked_decision(decision)
+    check_version(locked, noun="决定事项", version=version)
     reason = decision_lock_reason(locked)
     if reason:
         raise ServiceError(reason)
@@ -350,8 +361,10 @@ def edit_decision(
         return decision
     previous_owner_id = locked.owner_id
     locked.text, locked.owner, locked.due_on = new_text, owner, new_due
-    locked.save(update_fields=["text", "owner", "due_on"])
+    locked.version += 1
+    locked.save(update_fields=["text", "owner", "due_on", "version"])
     decision.text, decision.owner, decision.due_on = new_text, owner, new_due
+    decision.version = locked.version
     record_event(
         action=AuditAction.MEETING_DECISION_UPDATED,
         actor=actor,
@@ -449,15 +462,13 @@ def complete_task(*, actor: User, task: Task, result: str) -> Task:
     """办结任务: the assignee (or the office for them) reports the result; once only."""
     if not access.can_complete_task(actor, task):
         raise ActionNotAllowed("只有承办人或本镇扫黑办、领导小组可以办结任务")
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    if locked.status != TaskStatus.OPEN:
+    lock_current(task, noun="任务")
+    if task.status != TaskStatus.OPEN:
         raise ServiceError("任务已办结，不能重复办结")
     result = checked_text(result, field="result", label="办理结果", limit=TEXT_LIMIT, required=True)
     now = timezone.now()
-    Task.objects.filter(pk=task.pk).update(
-        status=TaskStatus.DONE, result=result, done_by=actor, done_at=now
-    )
     task.status, task.result, task.done_by, task.done_at = TaskStatus.DONE, result, actor, now
+    task.save(update_fields=["status", "result", "done_by", "done_at"])
     record_event(
         action=AuditAction.MEETING_TASK_COMPLETED,
         actor=actor,

@@ -186,6 +186,7 @@ def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Htt
         "topics": meeting.topics,
         "reported": meeting.reported,
         "minutes": meeting.minutes,
+        "version": meeting.version,
     }
     form = MeetingForm(
         request.POST or None,
@@ -200,6 +201,7 @@ def meeting_edit_view(request: AuthenticatedHttpRequest, meeting_id: int) -> Htt
                 actor=user,
                 meeting=meeting,
                 record=_meeting_record(form),
+                version=form.cleaned_data["version"],
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -321,7 +323,12 @@ def _decision_page(
         context.update(
             edit_form=DecisionForm(
                 town=meeting.unit,
-                initial={"text": decision.text, "owner": decision.owner, "due_on": decision.due_on},
+                initial={
+                    "text": decision.text,
+                    "owner": decision.owner,
+                    "due_on": decision.due_on,
+                    "version": decision.version,
+                },
                 prefix="edit",
             ),
             task_form=ToTaskForm(town=meeting.unit, prefix="task"),
@@ -367,7 +374,9 @@ def decision_edit_view(
     request: AuthenticatedHttpRequest, meeting_id: int, decision_id: int
 ) -> HttpResponse:
     def perform(user: User, decision: MeetingDecision, data: dict[str, Any]) -> HttpResponse:
-        services.edit_decision(actor=user, decision=decision, data=_decision_input(data))
+        services.edit_decision(
+            actor=user, decision=decision, data=_decision_input(data), version=data["version"]
+        )
         messages.success(request, "决定事项已修改。")
         return redirect("meetings:detail", meeting_id=decision.meeting_id)
 

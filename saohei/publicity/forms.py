@@ -4,7 +4,13 @@ from typing import Any
 from django import forms
 
 from saohei.common.dates import DateKind, date_field
-from saohei.common.forms import MultipleFileField, MultipleFileInput, SearchField, StyledForm
+from saohei.common.forms import (
+    MultipleFileField,
+    MultipleFileInput,
+    SearchField,
+    StyledForm,
+    version_field,
+)
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
 from saohei.publicity.models import PlaceType, PublicityKind
@@ -160,6 +166,7 @@ class ActivityForm(StyledForm):
 
 class CorrectionForm(ActivityForm):
     reason = forms.CharField(label="更正说明", required=False, max_length=200)
+    version = version_field()
 
 
 class VoidForm(StyledForm):

@@ -125,6 +125,8 @@ class PublicityActivity(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit; a save based on an older one is refused (decision 0044).
+    version = models.PositiveIntegerField("版本", default=1)
     # A wrong record is voided with a reason rather than deleted: the ledger keeps its history.
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     voided_by = models.ForeignKey(

@@ -17,6 +17,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.organisations.models import Unit, UnitKind, User
@@ -241,11 +242,11 @@ def correct_activity(
     data: ActivityInput,
     photos: Iterable[CheckedUpload] = (),
     reason: str = "",
+    version: int | None = None,
 ) -> PublicityActivity:
-    """更正: whoever may record it; the old values stay in the audit event."""
-    activity = (
-        PublicityActivity.objects.select_for_update().select_related("town").get(pk=activity.pk)
-    )
+    """更正: whoever may record it; the old values stay in the audit event. Refused when
+    someone else corrected or voided it since `version` was opened."""
+    lock_current(activity, noun="宣传活动", field="voided_at", version=version)
     if not access.can_correct(actor, activity):
         raise ActionNotAllowed("只有本镇扫黑办或本村负责人可以更正本村的宣传活动")
     if activity.is_voided:
@@ -264,7 +265,8 @@ def correct_activity(
         raise ServiceError("没有需要更正的内容")
     for name, value in values.items():
         setattr(activity, name, value)
-    activity.save()
+    activity.version += 1
+    activity.save(update_fields=[*values, "version", "updated_at"])
     digests = _store_photos(activity, actor, photos)
     _audit(
         AuditAction.PUBLICITY_CORRECTED,
@@ -281,9 +283,7 @@ def correct_activity(
 @transaction.atomic
 def void_activity(*, actor: User, activity: PublicityActivity, reason: str) -> PublicityActivity:
     """作废 with a reason: the row stays on record and leaves every total."""
-    activity = (
-        PublicityActivity.objects.select_for_update().select_related("town").get(pk=activity.pk)
-    )
+    lock_current(activity, noun="宣传活动", field="voided_at")
     if not access.can_correct(actor, activity):
         raise ActionNotAllowed("只有本镇扫黑办或本村负责人可以作废本村的宣传活动")
     if activity.is_voided:

@@ -290,6 +290,7 @@ def activity_edit_view(request: AuthenticatedHttpRequest, activity_id: int) -> H
             "reach": activity.reach,
             "handler": activity.handler_id,
             "notes": activity.notes,
+            "version": activity.version,
         },
         kinds=PublicityKind.objects.filter(Q(active=True) | Q(pk=activity.kind_id)),
         villages=villages,
@@ -304,6 +305,7 @@ def activity_edit_view(request: AuthenticatedHttpRequest, activity_id: int) -> H
                 data=_activity_input(form.cleaned_data),
                 photos=check_uploads(form.cleaned_data["photos"], field="photos"),
                 reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
             )
         except ServiceError as error:
             form.add_service_error(error)

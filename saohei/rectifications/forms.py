@@ -9,6 +9,7 @@ from saohei.common.forms import (
     MultipleFileInput,
     SearchField,
     StyledForm,
+    version_field,
 )
 from saohei.organisations.models import Unit
 from saohei.organisations.pickers import (
@@ -108,6 +109,13 @@ class ProgressForm(StyledForm):
         label="佐证材料（照片、文件）",
         widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf,.docx,.xlsx"}),
     )
+
+
+class MeasuresForm(StyledForm):
+    measures = forms.CharField(
+        label="整改措施", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    version = version_field()
 
 
 class ClosureRequestForm(StyledForm):

@@ -125,6 +125,8 @@ class RectificationItem(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit of the measures; a save based on an older one is refused (0044).
+    version = models.PositiveIntegerField("版本", default=1)
 
     # The steps of the deadline ladder already sent (`deadlines`); deleted with the record.
     reminders = GenericRelation(ReminderLog)
@@ -152,6 +154,7 @@ class RectificationItem(models.Model):
 class EventKind(models.TextChoices):
     OPENED = "opened", "列入台账"
     PROGRESS = "progress", "整改进展"
+    MEASURES_EDITED = "measures_edited", "修改整改措施"
     REQUESTED = "requested", "申请销号"
     ACCEPTED = "accepted", "审核通过，销号"
     RETURNED = "returned", "审核退回"

@@ -16,6 +16,7 @@ from saohei.audit.models import AuditAction
 from saohei.audit.services import record_event
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, store_upload
 from saohei.common.validation import checked_text
 from saohei.deadlines.queries import list_office_staff
@@ -73,6 +74,11 @@ def _audit(
     action: AuditAction, actor: User | None, item: RectificationItem, **details: Any
 ) -> None:
     record_event(action=action, actor=actor, unit=item.unit, target=item, details=details)
+
+
+def _lock(item: RectificationItem, *, transition: bool = True) -> None:
+    """Re-read the item under a lock; a transition is refused when its status has moved on."""
+    lock_current(item, noun="整改事项", field="status" if transition else None)
 
 
 def _require_status(item: RectificationItem, allowed: Status, doing: str) -> None:
@@ -212,6 +218,7 @@ def record_progress(
     """整改进展 with its evidence: the responsible person, the village's head or the office."""
     if not access.can_update(actor, item):
         raise ActionNotAllowed("只有责任人、本村负责人或扫黑办可以填报整改进展")
+    _lock(item, transition=False)
     _require_status(item, Status.OPEN, "填报进展")
     check_date(occurred_on, kind=DateKind.EVENT, label="进展日期", field="occurred_on")
     progress = RectificationProgress.objects.create(
@@ -248,10 +255,42 @@ def record_progress(
 
 
 @transaction.atomic
+def edit_measures(
+    *, actor: User, item: RectificationItem, measures: str, version: int | None = None
+) -> RectificationItem:
+    """修改整改措施: the town's office, while the item is being rectified; refused when someone
+    else saved them since `version` was opened. Before and after go to the audit log."""
+    if not is_office_member(actor, item.unit):
+        raise ActionNotAllowed("只有本镇扫黑办或领导小组可以修改整改措施")
+    lock_current(item, noun="整改事项", field=None, version=version)
+    _require_status(item, Status.OPEN, "修改整改措施")
+    measures = checked_text(
+        measures, field="measures", label="整改措施", limit=TEXT_LIMIT, required=True
+    )
+    if measures == item.measures:
+        raise ServiceError("整改措施没有修改", field="measures")
+    before = item.measures
+    item.measures = measures
+    item.version += 1
+    item.save(update_fields=["measures", "version", "updated_at"])
+    _event(item, actor, EventKind.MEASURES_EDITED, measures[:200])
+    _audit(
+        AuditAction.RECTIFICATION_MEASURES_EDITED,
+        actor,
+        item,
+        before=before[:200],
+        after=measures[:200],
+        version=item.version,
+    )
+    return item
+
+
+@transaction.atomic
 def request_closure(*, actor: User, item: RectificationItem, note: str = "") -> RectificationItem:
     """销号申请: only after at least one progress update carrying evidence."""
     if not access.can_update(actor, item):
         raise ActionNotAllowed("只有责任人、本村负责人或扫黑办可以申请销号")
+    _lock(item)
     _require_status(item, Status.OPEN, "申请销号")
     if not item.evidence.exists():
         raise ServiceError("申请销号前须至少填报一次附有佐证材料的整改进展", field="evidence")
@@ -282,6 +321,7 @@ def verify_closure(
         raise ActionNotAllowed(
             "只有扫黑办工作人员或领导小组组长、副组长可以审核销号，且不能审核本人或本村的事项"
         )
+    _lock(item)
     _require_status(item, Status.REQUESTED, "审核销号")
     reason = checked_text(
         reason, field="reason", label="退回理由", limit=TEXT_LIMIT, required=not accept
@@ -337,6 +377,7 @@ def recheck(
         raise ActionNotAllowed(
             "只有扫黑办工作人员或领导小组组长、副组长可以复查，且不能复查本人或本村的事项"
         )
+    _lock(item)
     _require_status(item, Status.CLOSED, "复查")
     reason = checked_text(
         reason, field="reason", label="复查意见", limit=TEXT_LIMIT, required=not passed

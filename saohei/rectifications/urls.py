@@ -11,6 +11,7 @@ urlpatterns = [
     path("export/", views.export_view, name="export"),
     path("<int:item_id>/", views.item_detail_view, name="detail"),
     path("<int:item_id>/progress/", views.progress_view, name="progress"),
+    path("<int:item_id>/measures/", views.measures_view, name="measures"),
     path("<int:item_id>/request-closure/", views.request_closure_view, name="request_closure"),
     path("<int:item_id>/verify/", views.verify_view, name="verify"),
     path("<int:item_id>/recheck/", views.recheck_view, name="recheck"),

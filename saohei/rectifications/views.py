@@ -29,6 +29,7 @@ from saohei.rectifications.forms import (
     ClosureRequestForm,
     FilterForm,
     ItemForm,
+    MeasuresForm,
     ProgressForm,
     RecheckForm,
     VerifyForm,
@@ -197,6 +198,10 @@ def _item_page(
         # The digest is for the office that verifies evidence, not for the village (0022).
         "shows_digests": is_office_member(user, item.unit),
     }
+    if context["can_update"] and is_office_member(user, item.unit):
+        context["measures_form"] = MeasuresForm(
+            initial={"measures": item.measures, "version": item.version}
+        )
     if context["can_update"]:
         context.update(
             progress_form=ProgressForm(initial={"occurred_on": today}),
@@ -248,6 +253,18 @@ def progress_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpRespon
         return "已填报整改进展。"
 
     return _item_action(request, item_id, ProgressForm, "progress_form", perform)
+
+
+@require_POST
+@role_required(*READ_ROLES)
+def measures_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    def perform(user: User, item: RectificationItem, data: dict[str, Any]) -> str:
+        services.edit_measures(
+            actor=user, item=item, measures=data["measures"], version=data["version"]
+        )
+        return "整改措施已修改。"
+
+    return _item_action(request, item_id, MeasuresForm, "measures_form", perform)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from saohei.audit.services import record_event
 from saohei.common.changes import people_changed
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.pii import clean_id_number, clean_mobile
+from saohei.common.rows import lock_current
 from saohei.common.uploads import CheckedUpload, check_uploads, sniff_content_type, store_upload
 from saohei.common.validation import checked_text
 from saohei.leads import services as lead_services
@@ -319,9 +320,10 @@ def _require_handler(actor: User, tip: Tip) -> None:
         )
 
 
-def _locked(tip: Tip) -> Tip:
-    """Re-read the tip under a row lock, so two clerks cannot accept it twice."""
-    return Tip.objects.select_for_update().select_related("unit").get(pk=tip.pk)
+def _locked(tip: Tip, *, transition: bool = True) -> Tip:
+    """Re-read the tip under a row lock, so two clerks cannot accept it twice; a transition is
+    refused when the status has moved on since the tip was loaded."""
+    return lock_current(tip, noun="举报", field="status" if transition else None)
 
 
 def _narrative(tip: Tip, persons: list[TipPerson]) -> str:
@@ -430,7 +432,7 @@ def accept_tip(
 def add_tip_person(*, actor: User, tip: Tip, person: PersonInput) -> TipPerson:
     """被举报人 the intake handler reads in a pending tip's text (受理 then makes it a subject of
     the lead). Naming a cadre or an official puts the tip with the leaders, as at submission."""
-    tip = _locked(tip)
+    tip = _locked(tip, transition=False)
     _require_handler(actor, tip)
     if tip.status != TipStatus.PENDING:
         raise ServiceError(

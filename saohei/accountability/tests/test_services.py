@@ -147,7 +147,7 @@ def test_review_with_nothing_to_review_is_refused(town: Unit) -> None:
     assert TalkReview.objects.count() == 0
 
 
-def edit(talk: Talk, actor: str = "banshi", **changes: object) -> Talk:
+def edit(talk: Talk, actor: str = "banshi", version: int | None = None, **changes: object) -> Talk:
     values: dict[str, object] = {
         "talked_on": talk.talked_on,
         "place": talk.place,
@@ -163,6 +163,7 @@ def edit(talk: Talk, actor: str = "banshi", **changes: object) -> Talk:
         actor=User.objects.get(username=actor),
         talk=talk,
         data=services.TalkEdit(**values),  # type: ignore[arg-type]
+        version=version,
     )
 
 
