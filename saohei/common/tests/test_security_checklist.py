@@ -8,7 +8,9 @@ import io
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
 from saohei.audit.chain import canonical_payload
@@ -199,3 +202,54 @@ def test_static_files_fetch_nothing_from_another_host() -> None:
             assert not EXTERNAL_RESOURCE.search(text), path
         checked += 1
     assert checked > 5
+
+
+# --- Attack corpus: sessions and CSRF -------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["banshi", "xitong"])
+def test_a_session_key_planted_before_sign_in_is_not_the_one_signed_in(
+    demo: None, username: str
+) -> None:
+    """Session fixation: a key an attacker set before sign-in never becomes an authenticated one
+    (with and without the TOTP step)."""
+    client = Client()
+    session = client.session
+    session["planted"] = True
+    session.save()
+    planted = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted
+    sign_in(client, username)
+    assert client.session.session_key != planted
+    assert client.get("/").status_code == 200
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert attacker.get("/").status_code == 302
+
+
+def _views(patterns: list[Any] | None = None, prefix: str = "/") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+@pytest.mark.django_db
+def test_csrf_protects_every_page_but_the_token_api(demo: None) -> None:
+    """CsrfViewMiddleware is on; no view opts out of it except the bearer-token API (a session
+    cookie alone opens nothing there) and the portal's, which run their own check (a cookie-less
+    reporter's browser sends `Origin: null`): each of those refuses a POST without the token."""
+    assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
+    views = list(_views())
+    assert len(views) > 100
+    exempt = [route for route, view in views if getattr(view, "csrf_exempt", False)]
+    portal = [route for route in exempt if not route.startswith("/api/")]
+    assert all(route.startswith("/jubao/") and "<" not in route for route in portal), portal
+    assert portal, "the portal's own check was not found; if it was removed, update this test"
+    for route in portal:
+        response = Client(enforce_csrf_checks=True).post(route, {"receipt": "0" * 16})
+        assert response.status_code == 403, route
+    # The API's exemption is safe only because a session cookie opens none of it.
+    assert sign_in(Client(), "banshi").get("/api/v1/me").status_code == 401
