@@ -219,6 +219,7 @@ def test_a_session_key_planted_before_sign_in_is_not_the_one_signed_in(
     session["planted"] = True
     session.save()
     planted = session.session_key
+    assert planted is not None
     client.cookies[settings.SESSION_COOKIE_NAME] = planted
     sign_in(client, username)
     assert client.session.session_key != planted
