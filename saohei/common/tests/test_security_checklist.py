@@ -3,6 +3,7 @@
 Each test here is named in that document's table; test_security_doc keeps the two in step.
 """
 
+import ast
 import base64
 import io
 import re
@@ -254,3 +255,26 @@ def test_csrf_protects_every_page_but_the_token_api(demo: None) -> None:
         assert response.status_code == 403, route
     # The API's exemption is safe only because a session cookie opens none of it.
     assert sign_in(Client(), "banshi").get("/api/v1/me").status_code == 401
+
+
+NETWORK_MODULES = {"requests", "httpx", "urllib3", "aiohttp", "urllib.request", "http.client"}
+NETWORK_MODULES |= {"socket", "smtplib", "ftplib"}
+
+
+def test_the_application_code_opens_no_connection_to_an_outside_service() -> None:
+    """Offline intranets: no module of the application (tests and their helpers aside) imports
+    an HTTP, mail or socket client; the database and Redis are reached through their drivers."""
+    offenders = []
+    for path in (ROOT / "saohei").rglob("*.py"):
+        if {"tests", "testing"} & set(path.relative_to(ROOT).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{path}: {name}" for name in names if name in NETWORK_MODULES]
+    assert not offenders, offenders
