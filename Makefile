@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# e.g. AUDIT_ARGS="-s osv" where api.osv.dev is reachable (decision 0052).
+AUDIT_ARGS ?=
 
-.PHONY: run test lint types arch migrations-check pytest bench clean
+.PHONY: run test lint types arch migrations-check pytest audit bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +49,16 @@ pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint types arch migrations-check pytest
+
+# Known advisories in the installed packages (pip-audit); not part of `make test`, so a newly
+# published advisory never fails unrelated work. A package it could not look up fails it too:
+# "no known vulnerabilities" over packages never checked is no answer (docs/security.md).
+audit: $(VENV)/.dev-installed
+	@out=$$($(BIN)/pip-audit --local --skip-editable --progress-spinner off $(AUDIT_ARGS) 2>&1); rc=$$?; \
+	  echo "$$out"; \
+	  if echo "$$out" | grep -q "could not be audited"; then \
+	    echo "pip-audit: $$(echo "$$out" | grep -c "could not be audited") packages could not be audited"; exit 1; \
+	  fi; exit $$rc
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m saohei.bench
