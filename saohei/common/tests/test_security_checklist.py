@@ -111,6 +111,7 @@ def test_production_settings_send_cookies_only_over_https_and_ask_for_hsts(tmp_p
         "SAOHEI_DATA_KEY": "k1:00112233445566778899aabbccddeeff",
         "SAOHEI_AUDIT_KEY": "00112233445566778899aabbccddeeff",
         "SAOHEI_INDEX_KEY": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        "SAOHEI_BACKUP_KEY": "ffeeddccbbaa99887766554433221100",
         "SAOHEI_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
