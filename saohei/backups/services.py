@@ -6,7 +6,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ SUFFIX = ".sbk"
 _NAME = re.compile(r"^saohei-(\d{8}-\d{6})\.sbk$")
 _STAMP = "%Y%m%d-%H%M%S"
 SCHEDULE_INTERVAL = timedelta(days=1)
+# A backup still "running" this long after it began was killed with its process (a demo
+# town's takes seconds, a province's database minutes).
+ABANDONED_AFTER = timedelta(hours=6)
 
 
 class BackupFailed(ServiceError):
@@ -273,9 +276,28 @@ def prune_backups(*, directory: Path | None = None) -> list[str]:
     return deleted
 
 
+def fail_abandoned_backups(*, now: datetime | None = None) -> int:
+    """Mark failed the runs a killed process left "running", and delete the partial files such
+    a process leaves in the backup directory. Returns how many runs were marked."""
+    now = now or timezone.now()
+    cutoff = now - ABANDONED_AFTER
+    marked = 0
+    for run in BackupRun.objects.filter(status=BackupStatus.RUNNING, started_at__lt=cutoff):
+        _finish(run, actor=None, error="备份被中断（进程意外停止），未生成备份文件")
+        marked += 1
+    directory = backup_directory()
+    if directory.exists():
+        for partial in directory.glob(f".saohei-*{SUFFIX}.partial"):
+            if datetime.fromtimestamp(partial.stat().st_mtime, tz=UTC) < cutoff:
+                partial.unlink(missing_ok=True)
+    return marked
+
+
 def run_scheduled_backup(*, now: datetime | None = None) -> BackupRun | None:
     """From the hourly job: back up when the last successful backup is a day old, then prune.
-    A failure is recorded and logged; the next hour tries again."""
+    A failure is recorded and logged; the next hour tries again. Runs a killed process left
+    "running" are marked failed first."""
+    fail_abandoned_backups(now=now)
     if connection.in_atomic_block:
         logger.warning("scheduled backup skipped: called inside a transaction")
         return None

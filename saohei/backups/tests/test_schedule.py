@@ -101,3 +101,32 @@ def test_the_schedule_never_backs_up_inside_a_transaction(
     settings.SAOHEI_BACKUP_DIR = tmp_path  # type: ignore[attr-defined]
     assert run_scheduled_backup() is None
     assert not BackupRun.objects.exists() and not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
+def test_a_backup_left_running_by_a_killed_process_is_failed_and_its_partial_file_removed(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from saohei.backups.services import ABANDONED_AFTER, fail_abandoned_backups
+
+    long_ago = timezone.now() - ABANDONED_AFTER - timedelta(minutes=5)
+    killed = BackupRun.objects.create(started_at=long_ago)
+    running = BackupRun.objects.create()  # began just now: still going
+    partial = tmp_path / ".saohei-20261205-010000.sbk.partial"
+    partial.write_bytes(b"half")
+    os.utime(partial, (long_ago.timestamp(), long_ago.timestamp()))
+    fresh = tmp_path / ".saohei-20261205-090000.sbk.partial"
+    fresh.write_bytes(b"being written")
+    with override_settings(SAOHEI_BACKUP_DIR=tmp_path):
+        assert fail_abandoned_backups() == 1
+        assert fail_abandoned_backups() == 0
+    killed.refresh_from_db()
+    running.refresh_from_db()
+    assert killed.status == BackupStatus.FAILED and "中断" in killed.error
+    assert running.status == BackupStatus.RUNNING
+    assert not partial.exists() and fresh.exists()
+    event = AuditEvent.objects.filter(action=AuditAction.BACKUP_CREATED).latest("sequence")
+    assert event.result == AuditResult.FAILURE
+    assert last_successful_backup() is None
