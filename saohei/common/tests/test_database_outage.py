@@ -122,7 +122,10 @@ def test_writes_during_an_outage_are_refused_cleanly_and_the_site_recovers(
             text=True,
         )
         try:
-            assert _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60), "never served"
+            if not _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60):
+                server.terminate()
+                _, errors = server.communicate(timeout=30)
+                pytest.fail(f"never served: {_request(f'{base}/healthz')} {errors[-3000:]}")
             for number in range(6):
                 status, text, _ = write(number)
                 assert status == 201, text
