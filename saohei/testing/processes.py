@@ -2,8 +2,11 @@
 (its own generated keys and SQLite file), none of the test run's database or cache settings."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -33,3 +36,20 @@ def run_manage(
         check=False,
         umask=umask,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], object], seconds: float, step: float = 0.25) -> bool:
+    """Whether `condition` came true within `seconds` (checked every `step`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False

@@ -24,7 +24,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.health.heartbeat import beat
 from saohei.health.models import WorkerHeartbeat
 from saohei.organisations.models import Unit, User
-from saohei.testing.processes import BASE_DIR, server_environment
+from saohei.testing.processes import BASE_DIR, server_environment, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -154,15 +154,6 @@ def test_the_retry_page_refuses_the_wrong_role_town_and_anonymous(
     assert job.status == ImportStatus.FAILED
 
 
-def _wait_for(condition: Callable[[], object], seconds: float, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
-
-
 def _status(job: ImportJob) -> str:
     return ImportJob.objects.values_list("status", flat=True).get(pk=job.pk)
 
@@ -211,7 +202,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_retry_completes(
     )
     worker = start_worker()
     try:
-        assert _wait_for(lambda: _status(job) != ImportStatus.PENDING, 60), "never started"
+        assert wait_for(lambda: _status(job) != ImportStatus.PENDING, 60, step=0.05), (
+            "never started"
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         assert _status(job) in (ImportStatus.VALIDATING, ImportStatus.WRITING)
@@ -225,7 +218,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_retry_completes(
 
         services.retry_import(actor=User.objects.get(username="banshi"), job=job)
         worker = start_worker()
-        assert _wait_for(lambda: _status(job) == ImportStatus.SUCCEEDED, 180, step=0.5)
+        assert wait_for(lambda: _status(job) == ImportStatus.SUCCEEDED, 180, step=0.5)
         assert Case.objects.filter(unit=town).count() == rows
         job.refresh_from_db()
         assert not job.file

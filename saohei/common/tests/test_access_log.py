@@ -3,7 +3,6 @@ linked, paged and exported); the access log of `bin/serve` must therefore never 
 string, a referrer (the previous page's query) or a client-written header."""
 
 import re
-import socket
 import subprocess
 import time
 import urllib.error
@@ -11,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from saohei.testing.processes import BASE_DIR, server_environment
+from saohei.testing.processes import BASE_DIR, free_port, server_environment
 
 NAME = "张三丰"
 
@@ -23,16 +22,10 @@ def _serve_access_log_format() -> str:
     return match.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_served_access_log_keeps_no_names_from_query_strings_or_referrers(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "access.log"
     server = subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
         [

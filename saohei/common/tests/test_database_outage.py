@@ -7,12 +7,10 @@ refused, open ones closed), as a restarting server does to its clients."""
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +21,10 @@ from django.utils import timezone
 from saohei.api.services import create_api_token
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
-from saohei.testing.processes import BASE_DIR, run_manage, server_environment
+from saohei.testing.processes import BASE_DIR, free_port, run_manage, server_environment, wait_for
 from saohei.testing.proxy import CuttableProxy
 
 MARK = "停电测试"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _request(url: str, *, token: str = "", body: Any = None) -> tuple[int, str, dict[str, str]]:
@@ -50,15 +42,6 @@ def _request(url: str, *, token: str = "", body: Any = None) -> tuple[int, str, 
         return 0, str(error.reason), {}  # gunicorn not listening yet
 
 
-def _wait_for(condition: Callable[[], object], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="an outage needs a database server: PostgreSQL only (SQLite is a file)",
@@ -73,7 +56,7 @@ def test_writes_during_an_outage_are_refused_cleanly_and_the_site_recovers(
     town = Unit.objects.get(name="港西镇")
     _, token = create_api_token(user=User.objects.get(username="banshi"), name="停电测试")
     database = settings.DATABASES["default"]
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[int] = []
     refused: list[tuple[int, str, dict[str, str]]] = []
@@ -122,7 +105,7 @@ def test_writes_during_an_outage_are_refused_cleanly_and_the_site_recovers(
             text=True,
         )
         try:
-            if not _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60):
+            if not wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60):
                 server.terminate()
                 _, errors = server.communicate(timeout=30)
                 pytest.fail(f"never served: {_request(f'{base}/healthz')} {errors[-3000:]}")
@@ -143,7 +126,7 @@ def test_writes_during_an_outage_are_refused_cleanly_and_the_site_recovers(
             assert page[0] in (200, 503)  # the portal's first page needs no database
 
             proxy.restore()
-            assert _wait_for(lambda: write(100)[0] == 201, 30), "the site did not recover"
+            assert wait_for(lambda: write(100)[0] == 201, 30), "the site did not recover"
             for number in range(10, 16):
                 assert write(number)[0] == 201
         finally:

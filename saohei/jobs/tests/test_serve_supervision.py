@@ -3,20 +3,11 @@
 
 import os
 import signal
-import socket
 import subprocess
-import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
-from saohei.testing.processes import BASE_DIR, run_manage, server_environment
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from saohei.testing.processes import BASE_DIR, free_port, run_manage, server_environment, wait_for
 
 
 def _descendants(pid: int) -> dict[int, str]:
@@ -56,20 +47,11 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _wait_for(condition: Callable[[], object], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def test_a_killed_worker_is_started_again_and_the_site_stays_up(tmp_path: Path) -> None:
     env = server_environment(tmp_path / "var")
     migrated = run_manage(env, "migrate", "--noinput", "-v0")
     assert migrated.returncode == 0, migrated.stderr
-    port = _free_port()
+    port = free_port()
     serve = subprocess.Popen(  # noqa: S603 (the project's own script)
         [str(BASE_DIR / "bin" / "serve")],
         cwd=BASE_DIR,
@@ -80,12 +62,12 @@ def test_a_killed_worker_is_started_again_and_the_site_stays_up(tmp_path: Path) 
         start_new_session=True,
     )
     try:
-        assert _wait_for(lambda: _answers(port), 60), "the site never answered"
-        assert _wait_for(lambda: _workers(serve.pid), 30), "no task worker started"
+        assert wait_for(lambda: _answers(port), 60), "the site never answered"
+        assert wait_for(lambda: _workers(serve.pid), 30), "no task worker started"
         (first,) = _workers(serve.pid)
 
         os.kill(first, signal.SIGKILL)
-        assert _wait_for(lambda: _workers(serve.pid) - {first}, 30), "the worker was not restarted"
+        assert wait_for(lambda: _workers(serve.pid) - {first}, 30), "the worker was not restarted"
         assert serve.poll() is None
         assert _answers(port), "the site went down with the worker"
     finally:

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from saohei.jobs.management.commands.run_worker import (
     LONGEST_PAUSE,
     next_pause,
 )
-from saohei.testing.processes import BASE_DIR, server_environment
+from saohei.testing.processes import BASE_DIR, server_environment, wait_for
 from saohei.testing.proxy import CuttableProxy
 
 
@@ -33,15 +32,6 @@ def test_pauses_double_up_to_the_longest_and_start_over_after_a_healthy_run() ->
     assert pauses[1:4] == [FIRST_PAUSE, FIRST_PAUSE * 2, FIRST_PAUSE * 4]
     assert pauses[-1] == LONGEST_PAUSE
     assert next_pause(LONGEST_PAUSE, ran_for=HEALTHY_AFTER) == FIRST_PAUSE
-
-
-def _wait_for(condition: Callable[[], object], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _succeeded(task_id: str) -> bool:
@@ -69,7 +59,7 @@ def test_the_worker_outlives_a_database_outage_and_runs_the_next_task(tmp_path: 
         )
         try:
             before = refresh_pending_task.enqueue()
-            assert _wait_for(lambda: _succeeded(before.id), 60), "the worker never ran a task"
+            assert wait_for(lambda: _succeeded(before.id), 60), "the worker never ran a task"
             assert WorkerHeartbeat.objects.exists(), "the worker reports no heartbeat"
 
             proxy.cut()
@@ -79,7 +69,7 @@ def test_the_worker_outlives_a_database_outage_and_runs_the_next_task(tmp_path: 
             assert not _succeeded(after.id)
 
             proxy.restore()
-            assert _wait_for(lambda: _succeeded(after.id), 60), "no task ran after the outage"
+            assert wait_for(lambda: _succeeded(after.id), 60), "no task ran after the outage"
             assert worker.poll() is None
         finally:
             worker.send_signal(signal.SIGTERM)
