@@ -582,15 +582,20 @@ def link_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     return _lead_action(request, lead_id, OtherLeadForm, perform, form_slot="other_form")
 
 
+def _unless_manager(user: User, lead: Lead, action: str) -> HttpResponse | None:
+    """403 for whoever may not manage the lead (the town's office, 组长, 副组长); else None."""
+    if access.can_manage_lead(user, lead):
+        return None
+    return HttpResponse(f"只有本镇扫黑办工作人员或领导小组组长、副组长可以{action}", status=403)
+
+
 @role_required(*OFFICE_ROLES)
 def add_subject_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpResponse:
     """添加被反映人: a form, pre-filled from a 识别建议 link; nothing is written until it is sent."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    if not access.can_manage_lead(user, lead):
-        return HttpResponse(
-            "只有本镇扫黑办工作人员或领导小组组长、副组长可以添加被反映人", status=403
-        )
+    if refused := _unless_manager(user, lead, "添加被反映人"):
+        return refused
     form = SubjectForm(
         request.POST or None,
         town=lead.unit,
@@ -621,10 +626,8 @@ def correct_facts_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpR
     """更正登记信息: the office corrects the registered facts of an open lead."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    if not access.can_manage_lead(user, lead):
-        return HttpResponse(
-            "只有本镇扫黑办工作人员或领导小组组长、副组长可以更正登记信息", status=403
-        )
+    if refused := _unless_manager(user, lead, "更正登记信息"):
+        return refused
     form = FactsForm(
         request.POST or None,
         town=lead.unit,
@@ -697,10 +700,8 @@ def subject_plates_view(
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
     subject = _subject_of(lead, subject_id)
-    if not access.can_manage_lead(user, lead):
-        return HttpResponse(
-            "只有本镇扫黑办工作人员或领导小组组长、副组长可以修改车牌号", status=403
-        )
+    if refused := _unless_manager(user, lead, "修改车牌号"):
+        return refused
     slot = f"plates{subject.pk}"
 
     def done(data: dict[str, Any]) -> HttpResponse:
