@@ -1,4 +1,5 @@
-"""The plaintext inside a backup: a tar of the database snapshot, every upload and a manifest.
+"""The plaintext inside a backup: a tar of the database snapshot, every upload, the audit
+checkpoint file and a manifest.
 
 Written as a stream into `archive.EncryptingWriter`; read back from `archive.DecryptingReader`
 into a temporary directory, where every file is checked against the manifest's SM3 before
@@ -19,6 +20,8 @@ from saohei.backups.archive import ArchiveError
 MANIFEST = "manifest.json"
 DATABASE_DIR = "database"
 UPLOADS_DIR = "uploads"
+AUDIT_DIR = "audit"
+CHECKPOINTS = f"{AUDIT_DIR}/checkpoints.log"
 _COPY_BYTES = 256 * 1024
 
 
@@ -55,13 +58,19 @@ def upload_files(media_root: Path) -> Iterator[tuple[Path, str]]:
 
 
 def write_bundle(
-    target: Any, *, database_file: Path, media_root: Path, manifest: dict[str, Any]
+    target: Any,
+    *,
+    database_file: Path,
+    media_root: Path,
+    checkpoint_file: Path | None,
+    manifest: dict[str, Any],
 ) -> dict[str, Any]:
     """Stream the tar into `target`; returns the manifest completed with every file's SM3."""
     with tarfile.open(fileobj=target, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         database = _add_file(tar, database_file, f"{DATABASE_DIR}/{database_file.name}")
         files = [_add_file(tar, path, name) for path, name in upload_files(media_root)]
-        complete = {**manifest, "database": database, "files": files}
+        checkpoints = _add_file(tar, checkpoint_file, CHECKPOINTS) if checkpoint_file else None
+        complete = {**manifest, "database": database, "files": files, "checkpoints": checkpoints}
         body = json.dumps(complete, ensure_ascii=False, indent=1, sort_keys=True).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(body)
@@ -95,10 +104,15 @@ class Unpacked:
     def uploads(self) -> Path:
         return self.directory / UPLOADS_DIR
 
+    @property
+    def checkpoint_file(self) -> Path | None:
+        """The audit checkpoint file as it was when the backup began; None if there was none."""
+        return self.directory / CHECKPOINTS if self.manifest.get("checkpoints") else None
+
 
 def _safe_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name)
-    allowed_top = path.parts[:1] in ((MANIFEST,), (DATABASE_DIR,), (UPLOADS_DIR,))
+    allowed_top = path.parts[:1] in ((MANIFEST,), (DATABASE_DIR,), (UPLOADS_DIR,), (AUDIT_DIR,))
     if path.is_absolute() or ".." in path.parts or not allowed_top or name != path.as_posix():
         raise ArchiveError(f"备份中有不允许的条目：{name[:80]}")
     return path
@@ -120,7 +134,10 @@ def unpack(source: Any, directory: Path) -> Unpacked:
     if MANIFEST not in found:
         raise ArchiveError("备份中缺少清单（manifest.json）")
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    expected = {entry["path"]: entry for entry in [manifest["database"], *manifest["files"]]}
+    entries = [manifest["database"], *manifest["files"]]
+    if manifest.get("checkpoints"):
+        entries.append(manifest["checkpoints"])
+    expected = {entry["path"]: entry for entry in entries}
     missing = sorted(set(expected) - set(found))
     extra = sorted(set(found) - set(expected) - {MANIFEST})
     if missing or extra:

@@ -4,8 +4,9 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditResult
-from saohei.audit.queries import verify_chain
+from saohei.audit.queries import check_integrity, verify_chain
 from saohei.audit.services import record_event
 from saohei.backups import database
 from saohei.backups.archive import ArchiveError, DecryptingReader, EncryptingWriter, key_check
@@ -78,6 +79,9 @@ def create_backup(*, output_dir: Path | None = None, actor: Any = None) -> Backu
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="saohei-backup-") as scratch:
+            # The checkpoint file before the database: then every checkpoint in the backup names
+            # a head the snapshot holds, and the restore can hold the two against each other.
+            checkpoints = _copy_checkpoint_file(Path(scratch))
             snapshot = database.snapshot(Path(scratch))
             manifest = {
                 "format": FORMAT,
@@ -94,6 +98,7 @@ def create_backup(*, output_dir: Path | None = None, actor: Any = None) -> Backu
                     writer,
                     database_file=snapshot.path,
                     media_root=Path(settings.MEDIA_ROOT),
+                    checkpoint_file=checkpoints,
                     manifest=manifest,
                 )
                 writer.close()
@@ -109,6 +114,16 @@ def create_backup(*, output_dir: Path | None = None, actor: Any = None) -> Backu
     run.size_bytes = (directory / name).stat().st_size
     _finish(run, actor=actor, files=len(written["files"]), tables=len(written["tables"]))
     return run
+
+
+def _copy_checkpoint_file(scratch: Path) -> Path | None:
+    source = Path(settings.SAOHEI_AUDIT_CHECKPOINT_FILE)
+    copy = scratch / "checkpoints.log"
+    try:
+        copy.write_bytes(source.read_bytes())
+    except FileNotFoundError:
+        return None
+    return copy
 
 
 def _finish(run: BackupRun, *, actor: Any, error: str = "", **counts: int) -> None:
@@ -134,6 +149,8 @@ class RestoreReport:
     files: int
     audit_events_checked: int
     migrations: int
+    # What became of the backup's audit checkpoint file, in a sentence for the operator.
+    checkpoints: str = ""
 
 
 def restore_backup(*, path: Path) -> RestoreReport:
@@ -158,7 +175,7 @@ def restore_backup(*, path: Path) -> RestoreReport:
         _check_manifest(manifest)
         database.load(manifest["engine"], unpacked.database_file)
         try:
-            report = _check_loaded(manifest)
+            report = _check_loaded(manifest, checkpoint_file=unpacked.checkpoint_file)
         except RestoreRefused:
             database.unload(manifest["engine"])
             raise
@@ -166,6 +183,7 @@ def restore_backup(*, path: Path) -> RestoreReport:
             if media_root.exists():
                 media_root.rmdir()  # checked empty above
             os.replace(unpacked.uploads, media_root)
+        report = _place_checkpoint_file(report, unpacked.checkpoint_file)
     record_event(
         action=AuditAction.BACKUP_RESTORED,
         target_label=path.name,
@@ -228,8 +246,9 @@ def _check_manifest(manifest: dict[str, Any]) -> None:
         )
 
 
-def _check_loaded(manifest: dict[str, Any]) -> RestoreReport:
-    """Row counts of the loaded database against the manifest, then the audit chain."""
+def _check_loaded(manifest: dict[str, Any], *, checkpoint_file: Path | None) -> RestoreReport:
+    """Row counts of the loaded database against the manifest, then the audit chain and its
+    head against the backup's latest checkpoint."""
     counts, migrations, _ = database.describe_current()
     if counts != manifest["tables"]:
         different = sorted(
@@ -245,6 +264,14 @@ def _check_loaded(manifest: dict[str, Any]) -> RestoreReport:
         raise RestoreRefused(
             f"拒绝恢复：审计日志在第 {chain.broken_at_sequence} 条记录处断裂（{chain.problem}），已撤销。"
         )
+    if checkpoint_file is not None:
+        integrity = check_integrity(checkpoint_source=checkpoint_file)
+        if integrity.checkpoint_problems:
+            raise RestoreRefused(
+                "拒绝恢复：审计日志与备份中的检查点不符（"
+                + "；".join(integrity.checkpoint_problems)
+                + "），已撤销。"
+            )
     return RestoreReport(
         tables=len(counts),
         rows=sum(counts.values()),
@@ -252,6 +279,23 @@ def _check_loaded(manifest: dict[str, Any]) -> RestoreReport:
         audit_events_checked=chain.checked,
         migrations=len(migrations),
     )
+
+
+def _place_checkpoint_file(report: RestoreReport, restored: Path | None) -> RestoreReport:
+    """The backup's checkpoint file becomes this installation's, unless it already has one: that
+    file was kept apart from the database on purpose, and may name events newer than the backup
+    (verify_audit then reports them missing, which is what happened)."""
+    target = Path(settings.SAOHEI_AUDIT_CHECKPOINT_FILE)
+    if restored is None:
+        return replace(report, checkpoints="备份中没有审计检查点文件")
+    if target.exists():
+        return replace(
+            report, checkpoints=f"保留本机已有的审计检查点文件 {target}（未用备份中的覆盖）"
+        )
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.copyfile(restored, target)
+    target.chmod(0o600)
+    return replace(report, checkpoints=f"审计检查点文件已恢复到 {target}")
 
 
 def backup_files(directory: Path) -> dict[datetime, Path]:

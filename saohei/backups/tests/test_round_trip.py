@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from saohei.backups.archive import DecryptingReader
-from saohei.backups.bundle import unpack
+from saohei.backups.archive import DecryptingReader, EncryptingWriter
+from saohei.backups.bundle import unpack, write_bundle
 from saohei.testing.processes import BASE_DIR, run_manage, server_environment
 
 _POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -43,6 +43,11 @@ from saohei.leads.models import Subject
 counts, migrations, key_ids = describe_current()
 subject = Subject.objects.exclude(id_number_sealed="").order_by("pk").first()
 print(json.dumps({"counts": counts, "id_number": subject.unsealed_id_number() if subject else ""}))
+"""
+
+_CHECKPOINT = """
+from saohei.audit.checkpoints import write_checkpoint
+write_checkpoint()
 """
 
 
@@ -156,6 +161,8 @@ def backed(tmp_path_factory: pytest.TempPathFactory, databases: list[str]) -> Ba
     try:
         assert writer.stdout is not None
         writer.stdout.readline()  # the writer is writing
+        # A checkpoint of the head, as the hourly job writes one, for the backup to carry.
+        source.manage("shell", "-c", _CHECKPOINT)
         before = source.describe()["counts"]["audit_auditevent"]
         started = time.monotonic()
         source.manage("backup", "--output", str(root / "backups"))
@@ -210,7 +217,49 @@ def test_restore_brings_back_every_row_every_upload_and_a_sealed_id_number(
             backed.source.uploads / relative
         ).read_bytes()
     assert restored["id_number"] and restored["id_number"] == backed.source.describe()["id_number"]
-    assert "审计日志完整" in target.manage("verify_audit").stdout
+    # The checkpoint file comes back as it was when the backup began, and the chain reaches it.
+    assert "审计检查点文件已恢复" in result.stdout
+    checkpoints = target.var_dir / "audit" / "checkpoints.log"
+    assert checkpoints.read_bytes() == _unpacked(backed, tmp_path).checkpoint_file.read_bytes()
+    assert checkpoints.read_bytes().strip()
+    verified = target.manage("verify_audit").stdout
+    assert "审计日志完整" in verified and "检查点" in verified
+
+
+def _unpacked(backed: Backed, directory: Path) -> Any:
+    key = bytes.fromhex(_keys_of(backed.source.var_dir)["SAOHEI_BACKUP_KEY"])
+    with backed.archive.open("rb") as handle:
+        return unpack(DecryptingReader(handle, key=key), directory / "unpacked")
+
+
+def test_a_checkpoint_the_restored_chain_does_not_hold_is_refused_and_nothing_is_written(
+    backed: Backed, tmp_path: Path, databases: list[str]
+) -> None:
+    """A backup whose checkpoint file was rewritten (with the backup key: its SM3s made to fit)
+    is refused, the database it loaded undone."""
+    unpacked = _unpacked(backed, tmp_path)
+    line = json.loads(unpacked.checkpoint_file.read_text().splitlines()[-1])
+    line["chain_hash"] = "0" * len(line["chain_hash"])
+    forged = tmp_path / "forged-checkpoints.log"
+    forged.write_text(json.dumps(line) + "\n")
+    archive = tmp_path / "forged.sbk"
+    key = bytes.fromhex(_keys_of(backed.source.var_dir)["SAOHEI_BACKUP_KEY"])
+    with archive.open("xb") as target:
+        writer = EncryptingWriter(target, key=key)
+        write_bundle(
+            writer,
+            database_file=unpacked.database_file,
+            media_root=unpacked.uploads,
+            checkpoint_file=forged,
+            manifest={
+                k: v
+                for k, v in unpacked.manifest.items()
+                if k not in ("database", "files", "checkpoints")
+            },
+        )
+        writer.close()
+    stderr = _refused(backed, tmp_path, databases, archive)
+    assert "检查点" in stderr and "已撤销" in stderr
 
 
 def _refused(

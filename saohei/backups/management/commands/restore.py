@@ -30,5 +30,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"恢复完成：{report.tables} 张表、{report.rows} 行（与清单一致），"
             f"{report.files} 个上传文件（SM3 校验通过），审计日志 {report.audit_events_checked} 条"
-            "哈希链完整。若本版本有更新的迁移，请接着运行 migrate。"
+            f"哈希链完整；{report.checkpoints}。若本版本有更新的迁移，请接着运行 migrate。"
         )
