@@ -1,5 +1,6 @@
 """Sign-in, sessions, passwords, second factor and the security policy."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,12 @@ class LoginAttempt:
         return self.user is not None and not self.error
 
 
+def signed_in_name(typed: str) -> str:
+    """The username as typed on a phone or a Chinese keyboard, folded to what is stored:
+    full-width letters and spaces to ASCII (NFKC), surrounding spaces dropped."""
+    return unicodedata.normalize("NFKC", typed).strip()
+
+
 def lockout_message(user: User) -> str:
     assert user.locked_until is not None
     until = timezone.localtime(user.locked_until)
@@ -63,7 +70,13 @@ def check_password_attempt(*, username: str, password: str, ip_address: str | No
     """First step of sign-in. Failures count toward the lockout and are audited; they commit."""
     policy = get_policy()
     now = timezone.now()
-    user = User.objects.select_for_update().filter(username=username).order_by("pk").first()
+    username = signed_in_name(username)
+    # Usernames are unique whatever their case (organisations.services.create_account), so a
+    # name typed in another case or width is the same account: it signs in, and its failures
+    # count toward that account's lockout instead of slipping past it as "unknown".
+    user = User.objects.select_for_update().filter(username__iexact=username).order_by("pk").first()
+    if user is not None:
+        username = user.username
     if user is not None and user.locked_until and user.locked_until > now:
         # Unbounded while the lock lasts (no password is checked): aggregated per address.
         record_failure(

@@ -69,6 +69,33 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(demo: None) -> None:
     assert "_auth_user_id" not in client.session
 
 
+# As a phone's keyboard capitalises it, a Chinese input method types it full-width, or a paste
+# brings spaces along.
+USERNAME_VARIANTS = ("Banshi", "BANSHI", " banshi ", "ｂａｎｓｈｉ", "\u3000ＢａｎＳｈｉ")
+
+
+@pytest.mark.parametrize("typed", USERNAME_VARIANTS)
+def test_a_username_typed_in_another_case_or_width_signs_in(demo: None, typed: str) -> None:
+    client = Client()
+    assert _post_login(client, typed, DEMO_PASSWORD).status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="banshi").pk)
+
+
+def test_failures_under_every_variant_of_a_username_count_toward_one_lockout(demo: None) -> None:
+    client = Client()
+    for typed in USERNAME_VARIANTS:
+        response = _post_login(client, typed, "bad")
+    assert "锁定" in response.content.decode()
+    user = User.objects.get(username="banshi")
+    assert user.locked_until is not None
+    assert not AuditEvent.objects.filter(details__reason="unknown_user").exists()
+    failures = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor=user)
+    assert failures.count() == len(USERNAME_VARIANTS)
+    # The right password under yet another spelling is refused while the lock lasts.
+    assert "锁定" in _post_login(client, "BanShi", DEMO_PASSWORD).content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_lock_expires_after_the_configured_time(demo: None) -> None:
     User.objects.filter(username="banshi").update(
         locked_until=timezone.now() - timedelta(seconds=1)
