@@ -116,7 +116,10 @@ def _villager_reports(phone: Page, base: str) -> str:
     groups = receipt.inner_text().split()
     assert [len(group) for group in groups] == [4, 4, 4, 4], groups
     assert_fits_a_phone(phone, "查询码")
-    return "".join(groups)
+    receipt_digits = "".join(groups)
+    # Shown once, in the answer to the POST: never in an address the phone keeps.
+    assert receipt_digits not in phone.url
+    return receipt_digits
 
 
 def _reporter_checks(phone: Page, base: str, receipt: str, status: str) -> str:
@@ -126,6 +129,7 @@ def _reporter_checks(phone: Page, base: str, receipt: str, status: str) -> str:
     phone.get_by_label("16位查询码").fill(" ".join(re.findall(".{4}", receipt)))
     phone.get_by_role("button", name="查询").click()
     expect(phone.get_by_test_id("reporter-status")).to_have_text(status)
+    assert receipt not in phone.url
     assert_fits_a_phone(phone, f"办理进度（{status}）")
     return phone.locator("body").inner_text()
 
