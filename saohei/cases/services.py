@@ -1,6 +1,7 @@
 """Every state change of the 倒查 context: imports (all-or-nothing), reviews and 涉案人员 added
 by hand, each audited."""
 
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event
-from saohei.cases import access, importing
+from saohei.cases import access, importing, staging
 from saohei.cases.models import (
     PERPETRATOR_ROLES,
     Case,
@@ -31,7 +32,6 @@ from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
-from saohei.common.pii import mask_id_number, mask_mobile
 from saohei.common.plates import clean_plates
 from saohei.common.validation import checked_text
 from saohei.health.heartbeat import dead_workers
@@ -299,62 +299,18 @@ def _fail(job: ImportJob, *, message: str, parsed: importing.ParsedImport | None
         )
 
 
-def _case(job: ImportJob, row: importing.CaseRow, pk: int | None = None) -> Case:
-    return Case(
-        pk=pk,
-        unit_id=job.unit_id,
-        number=row.number,
-        cause=row.cause,
-        nature=row.nature,
-        occurred_on=row.occurred_on,
-        occurred_time=row.occurred_time,
-        place=row.place,
-        village_id=row.village_id,
-        summary=row.summary,
-        outcome=row.outcome,
-        means=row.means,
-        motive=row.motive,
-        import_job=job,
-        updated_at=timezone.now(),
-    )
-
-
-def _person(case_id: int, row: importing.PersonRow, sealer: importing.Sealer) -> CasePerson:
-    id_masked = mask_id_number(row.id_number) if row.id_number else ""
-    phone_masked = mask_mobile(row.phone) if row.phone else ""
-    person = CasePerson(
-        case_id=case_id,
-        name=row.name,
-        address=row.address,
-        role=row.role,
-        id_number_masked=id_masked,
-        phone_masked=phone_masked,
-    )
-    if row.id_number:
-        person.set_id_number(sealer("id_number", row.id_number), masked=id_masked)
-    if row.phone:
-        person.set_phone(sealer("phone", row.phone), masked=phone_masked)
-    return person
-
-
-def _update_in_place(cases: Sequence[Case]) -> None:
-    """One prepared UPDATE run for many rows (executemany). Django's bulk_update builds a CASE
-    per column per batch and costs milliseconds a row: minutes for a re-imported 100,000."""
-    if not cases:
-        return
+def _update_sql() -> str:
+    """One prepared UPDATE of the re-imported columns by id, for executemany. Django's
+    bulk_update builds a CASE per column per batch and costs milliseconds a row: minutes for a
+    re-imported 100,000."""
     meta = Case._meta
-    fields = [field for field in meta.concrete_fields if field.name in CASE_UPDATE_FIELDS]
+    fields = [field for field in staging.CASE_COLUMNS.fields if field.name in CASE_UPDATE_FIELDS]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
     # Names come from the model; every value is a parameter.
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
-    rows = [
-        [field.get_db_prep_save(getattr(case, field.attname), connection) for field in fields]
-        + [case.pk]
-        for case in cases
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
+    )
 
 
 def _delete_persons_of(case_ids: Sequence[int]) -> None:
@@ -366,40 +322,48 @@ def _delete_persons_of(case_ids: Sequence[int]) -> None:
 
 
 def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
-    """One transaction: cases created or updated by (town, 案件编号); the persons of every case
-    the import touches are replaced when it carries a 涉案人员 table."""
+    """Every row prepared with nothing locked (`staging`), then all of them written in one short
+    transaction: cases created or updated by (town, 案件编号); the persons of every case the
+    import touches replaced when it carries a 涉案人员 table. All or nothing, as before; on
+    SQLite other writers now wait for the writing only, not for the preparing."""
+    with tempfile.TemporaryDirectory(prefix="saohei-import-") as scratch:
+        staged = staging.stage(job, parsed, Path(scratch))
+        _commit(job, staged)
+
+
+def _commit(job: ImportJob, staged: staging.StagedRows) -> None:
+    columns = staging.CASE_COLUMNS
+    updated_at = [i for i, f in enumerate(columns.fields) if f.name in CASE_UPDATE_FIELDS]
     with transaction.atomic():
-        # Serialises imports per town on PostgreSQL; SQLite's IMMEDIATE transactions already do.
-        Unit.objects.select_for_update().filter(pk=job.unit_id).first()
+        # Serialises imports per town on PostgreSQL (SQLite's IMMEDIATE transactions already
+        # do); NO KEY, so that rows referring to the town can still be written meanwhile.
+        Unit.objects.select_for_update(no_key=True).filter(pk=job.unit_id).first()
         existing = dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
-        case_ids = dict(existing)
+        touched: set[str] = set()
         created = updated = 0
-        for batch in _batches(parsed.cases, WRITE_BATCH):
-            new = [_case(job, row) for row in batch if row.number not in existing]
-            old = [_case(job, row, existing[row.number]) for row in batch if row.number in existing]
-            Case.objects.bulk_create(new)
-            _update_in_place(old)
-            case_ids.update((case.number, case.pk) for case in new)
-            created, updated = created + len(new), updated + len(old)
+        with connection.cursor() as cursor:
+            for batch in staged.batches("case"):
+                new = [values for number, values in batch if number not in existing]
+                old = [
+                    [values[i] for i in updated_at] + [existing[number]]
+                    for number, values in batch
+                    if number in existing
+                ]
+                if new:
+                    cursor.executemany(columns.insert_sql(), new)
+                if old:
+                    cursor.executemany(_update_sql(), old)
+                touched.update(number for number, _ in batch)
+                created, updated = created + len(new), updated + len(old)
+        case_ids = (
+            dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
+            if created
+            else existing
+        )
         persons_written = plates_written = 0
-        if parsed.has_person_table:
-            touched = {row.number for row in parsed.cases}
-            touched.update(person.case_number for person in parsed.persons)
-            stale = [existing[number] for number in touched if number in existing]
-            for id_batch in _batches(stale, DELETE_BATCH):
-                _delete_persons_of(id_batch)
-            sealer = importing.Sealer()
-            for person_batch in _batches(parsed.persons, WRITE_BATCH):
-                persons = CasePerson.objects.bulk_create(
-                    [_person(case_ids[row.case_number], row, sealer) for row in person_batch]
-                )
-                # bulk_create gives back the new ids (RETURNING on SQLite and PostgreSQL).
-                plates_written += store_plates(
-                    CasePersonPlate, zip(persons, [row.plates for row in person_batch], strict=True)
-                )
-            persons_written = len(parsed.persons)
-        numbers = {row.number for row in parsed.cases} | {p.case_number for p in parsed.persons}
-        people_changed("case", (case_ids[number] for number in numbers if number in case_ids))
+        if staged.has_person_table:
+            persons_written, plates_written = _replace_persons(staged, existing, case_ids, touched)
+        people_changed("case", (case_ids[number] for number in touched if number in case_ids))
         _set(
             job,
             status=ImportStatus.SUCCEEDED,
@@ -422,6 +386,45 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
                 "file_sha256": job.file_sha256,
             },
         )
+
+
+def _replace_persons(
+    staged: staging.StagedRows,
+    existing: dict[str, int],
+    case_ids: dict[str, int],
+    touched: set[str],
+) -> tuple[int, int]:
+    """The persons of every touched case that existed go; the staged ones come in. Persons with
+    plates are created one batch at a time through the ORM, which gives back their ids for the
+    plates; the rest (most) by `executemany`. Returns (persons, plates) written."""
+    columns = staging.PERSON_COLUMNS
+    touched.update(staged.person_case_numbers)
+    stale = [existing[number] for number in touched if number in existing]
+    for id_batch in _batches(stale, DELETE_BATCH):
+        _delete_persons_of(id_batch)
+    insert = columns.insert_sql(first=["case_id"])
+    attnames = [field.attname for field in columns.fields]
+    persons = plates = 0
+    with connection.cursor() as cursor:
+        for batch in staged.batches("person"):
+            plain = [(case_ids[p.case_number], *p.values) for p in batch if not p.plates]
+            if plain:
+                cursor.executemany(insert, plain)
+            with_plates = [p for p in batch if p.plates]
+            made = CasePerson.objects.bulk_create(
+                [
+                    CasePerson(
+                        case_id=case_ids[p.case_number],
+                        **dict(zip(attnames, p.values, strict=True)),
+                    )
+                    for p in with_plates
+                ]
+            )
+            plates += store_plates(
+                CasePersonPlate, zip(made, [p.plates for p in with_plates], strict=True)
+            )
+            persons += len(batch)
+    return persons, plates
 
 
 def _delete_files(job: ImportJob) -> None:
