@@ -4,7 +4,7 @@ by hand, each audited."""
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -331,100 +331,212 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
         _commit(job, staged)
 
 
+@dataclass
+class _Written:
+    created: int = 0
+    updated: int = 0
+    persons: int = 0
+    plates: int = 0
+    # The ids of every case the import touched, for the analysis outbox.
+    case_ids: list[int] = field(default_factory=list)
+
+
 def _commit(job: ImportJob, staged: staging.StagedRows) -> None:
+    # SQLite attaches the scratch database and copies in SQL; an attachment is only possible
+    # outside a transaction (a test's, say), where the batches are copied as on PostgreSQL.
+    attached = connection.vendor == "sqlite" and not connection.in_atomic_block
+    if attached:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ATTACH DATABASE %s AS {staging.SCHEMA}", [str(staged.path)])
+    try:
+        with transaction.atomic():
+            # Serialises imports per town on PostgreSQL (SQLite's IMMEDIATE transactions
+            # already do); NO KEY, so rows that refer to the town can still be written.
+            Unit.objects.select_for_update(no_key=True).filter(pk=job.unit_id).first()
+            written = _copy_attached(job, staged) if attached else _copy_batches(job, staged)
+            people_changed("case", written.case_ids)
+            _set(
+                job,
+                status=ImportStatus.SUCCEEDED,
+                finished_at=timezone.now(),
+                cases_created=written.created,
+                cases_updated=written.updated,
+                persons_written=written.persons,
+                message=(
+                    f"导入成功：新增 {written.created} 起，更新 {written.updated} 起，"
+                    f"涉案人员 {written.persons} 人"
+                ),
+            )
+            record_event(
+                action=AuditAction.CASES_IMPORTED,
+                actor=job.created_by,
+                unit=job.unit,
+                target=job,
+                details={
+                    "created": written.created,
+                    "updated": written.updated,
+                    "persons": written.persons,
+                    "plates": written.plates,
+                    "file_sha256": job.file_sha256,
+                },
+            )
+    finally:
+        if attached:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DETACH DATABASE {staging.SCHEMA}")
+
+
+def _tables() -> tuple[str, str, str]:
+    quote = connection.ops.quote_name
+    return (
+        quote(Case._meta.db_table),
+        quote(CasePerson._meta.db_table),
+        quote(CasePersonPlate._meta.db_table),
+    )
+
+
+def _copy_attached(job: ImportJob, staged: staging.StagedRows) -> _Written:
+    """SQLite: every staged row copied by SQL from the attached scratch database. Table and
+    column names come from the models and the staging module; the one value, the town, is a
+    parameter."""
+    quote = connection.ops.quote_name
+    cases, persons, plates = _tables()
+    source = f"{staging.SCHEMA}.{staging.CASE_TABLE}"
+    people = f"{staging.SCHEMA}.{staging.PERSON_TABLE}"
+    columns = staging.CASE_COLUMNS
+    names = [quote(name) for name in columns.names]
+    assignments = ", ".join(
+        f"{name} = s.{value}"
+        for name, value, model_field in zip(names, staged.case_values, columns.fields, strict=True)
+        if model_field.name in CASE_UPDATE_FIELDS
+    )
+    unit = [job.unit_id]
+    written = _Written()
+    touched = (
+        f"SELECT c.id FROM {cases} AS c WHERE c.unit_id = %s AND c.number IN "  # noqa: S608
+        f"(SELECT number FROM {source} UNION SELECT case_number FROM {people})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {cases} SET {assignments} FROM {source} AS s "  # noqa: S608
+            f"WHERE {cases}.unit_id = %s AND {cases}.number = s.number",
+            unit,
+        )
+        written.updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {cases} ({', '.join(names)}) "  # noqa: S608
+            f"SELECT {', '.join(f's.{value}' for value in staged.case_values)} FROM {source} AS s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {cases} AS c "
+            "WHERE c.unit_id = %s AND c.number = s.number) ORDER BY s.rowid",
+            unit,
+        )
+        written.created = cursor.rowcount
+        if staged.has_person_table:
+            cursor.execute(
+                f"DELETE FROM {plates} WHERE person_id IN "  # noqa: S608
+                f"(SELECT id FROM {persons} WHERE case_id IN ({touched}))",
+                unit,
+            )
+            cursor.execute(f"DELETE FROM {persons} WHERE case_id IN ({touched})", unit)  # noqa: S608
+            person_names = [quote(name) for name in staging.PERSON_COLUMNS.names]
+            cursor.execute(
+                f"INSERT INTO {persons} (case_id, {', '.join(person_names)}) "  # noqa: S608
+                f"SELECT c.id, {', '.join(f'p.{value}' for value in staged.person_values)} "
+                f"FROM {people} AS p JOIN {cases} AS c "
+                "ON c.unit_id = %s AND c.number = p.case_number "
+                "WHERE p.plates = '' ORDER BY p.seq",
+                unit,
+            )
+            written.persons = cursor.rowcount
+        cursor.execute(touched, unit)
+        written.case_ids = [row[0] for row in cursor.fetchall()]
+    if staged.has_person_table:
+        with_plates, plate_count = _persons_with_plates(job, staged)
+        written.persons += with_plates
+        written.plates = plate_count
+    return written
+
+
+def _persons_with_plates(job: ImportJob, staged: staging.StagedRows) -> tuple[int, int]:
+    """The (few) staged persons with plates, through the ORM, which gives back their ids for
+    the plates on both engines. Returns (persons, plates) written."""
+    attnames = [field.attname for field in staging.PERSON_COLUMNS.fields]
+    persons = plates = 0
+    for batch in staged.rows(staging.PERSON_TABLE, where="WHERE plates != ''"):
+        case_ids = dict(
+            Case.objects.filter(
+                unit_id=job.unit_id, number__in={row[1] for row in batch}
+            ).values_list("number", "pk")
+        )
+        made = CasePerson.objects.bulk_create(
+            [
+                CasePerson(case_id=case_ids[row[1]], **dict(zip(attnames, row[3:], strict=True)))
+                for row in batch
+            ]
+        )
+        plates += store_plates(
+            CasePersonPlate, zip(made, [staged.plates_of(row[2]) for row in batch], strict=True)
+        )
+        persons += len(batch)
+    return persons, plates
+
+
+def _copy_batches(job: ImportJob, staged: staging.StagedRows) -> _Written:
+    """PostgreSQL (and SQLite inside an outer transaction): the staged rows read back a batch
+    at a time and written with `executemany`."""
     columns = staging.CASE_COLUMNS
     updated_at = [i for i, f in enumerate(columns.fields) if f.name in CASE_UPDATE_FIELDS]
-    with transaction.atomic():
-        # Serialises imports per town on PostgreSQL (SQLite's IMMEDIATE transactions already
-        # do); NO KEY, so that rows referring to the town can still be written meanwhile.
-        Unit.objects.select_for_update(no_key=True).filter(pk=job.unit_id).first()
-        existing = dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
-        touched: set[str] = set()
-        created = updated = 0
-        with connection.cursor() as cursor:
-            for batch in staged.batches("case"):
-                new = [values for number, values in batch if number not in existing]
-                old = [
-                    [values[i] for i in updated_at] + [existing[number]]
-                    for number, values in batch
-                    if number in existing
-                ]
-                if new:
-                    cursor.executemany(columns.insert_sql(), new)
-                if old:
-                    cursor.executemany(_update_sql(), old)
-                touched.update(number for number, _ in batch)
-                created, updated = created + len(new), updated + len(old)
-        case_ids = (
-            dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
-            if created
-            else existing
-        )
-        persons_written = plates_written = 0
-        if staged.has_person_table:
-            persons_written, plates_written = _replace_persons(staged, existing, case_ids, touched)
-        people_changed("case", (case_ids[number] for number in touched if number in case_ids))
-        _set(
-            job,
-            status=ImportStatus.SUCCEEDED,
-            finished_at=timezone.now(),
-            cases_created=created,
-            cases_updated=updated,
-            persons_written=persons_written,
-            message=f"导入成功：新增 {created} 起，更新 {updated} 起，涉案人员 {persons_written} 人",
-        )
-        record_event(
-            action=AuditAction.CASES_IMPORTED,
-            actor=job.created_by,
-            unit=job.unit,
-            target=job,
-            details={
-                "created": created,
-                "updated": updated,
-                "persons": persons_written,
-                "plates": plates_written,
-                "file_sha256": job.file_sha256,
-            },
-        )
+    existing = dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
+    touched: set[str] = set()
+    written = _Written()
+    with connection.cursor() as cursor:
+        for batch in staged.rows(staging.CASE_TABLE):
+            new = [row[1:] for row in batch if row[0] not in existing]
+            old = [
+                [row[1 + i] for i in updated_at] + [existing[row[0]]]
+                for row in batch
+                if row[0] in existing
+            ]
+            if new:
+                cursor.executemany(columns.insert_sql(), new)
+            if old:
+                cursor.executemany(_update_sql(), old)
+            touched.update(row[0] for row in batch)
+            written.created += len(new)
+            written.updated += len(old)
+    case_ids = (
+        dict(Case.objects.filter(unit_id=job.unit_id).values_list("number", "pk"))
+        if written.created
+        else existing
+    )
+    if staged.has_person_table:
+        written.persons, written.plates = _replace_persons(job, staged, existing, case_ids, touched)
+    written.case_ids = [case_ids[number] for number in touched if number in case_ids]
+    return written
 
 
 def _replace_persons(
+    job: ImportJob,
     staged: staging.StagedRows,
     existing: dict[str, int],
     case_ids: dict[str, int],
     touched: set[str],
 ) -> tuple[int, int]:
-    """The persons of every touched case that existed go; the staged ones come in. Persons with
-    plates are created one batch at a time through the ORM, which gives back their ids for the
-    plates; the rest (most) by `executemany`. Returns (persons, plates) written."""
-    columns = staging.PERSON_COLUMNS
-    touched.update(staged.person_case_numbers)
+    """The persons of every touched case that existed go; the staged ones come in, those
+    without plates (most) by `executemany`. Returns (persons, plates) written."""
+    for batch in staged.rows(staging.PERSON_TABLE):
+        touched.update(row[1] for row in batch)
     stale = [existing[number] for number in touched if number in existing]
     for id_batch in _batches(stale, DELETE_BATCH):
         _delete_persons_of(id_batch)
-    insert = columns.insert_sql(first=["case_id"])
-    attnames = [field.attname for field in columns.fields]
-    persons = plates = 0
+    insert = staging.PERSON_COLUMNS.insert_sql(first=["case_id"])
+    persons = 0
     with connection.cursor() as cursor:
-        for batch in staged.batches("person"):
-            plain = [(case_ids[p.case_number], *p.values) for p in batch if not p.plates]
-            if plain:
-                cursor.executemany(insert, plain)
-            with_plates = [p for p in batch if p.plates]
-            made = CasePerson.objects.bulk_create(
-                [
-                    CasePerson(
-                        case_id=case_ids[p.case_number],
-                        **dict(zip(attnames, p.values, strict=True)),
-                    )
-                    for p in with_plates
-                ]
-            )
-            plates += store_plates(
-                CasePersonPlate, zip(made, [p.plates for p in with_plates], strict=True)
-            )
+        for batch in staged.rows(staging.PERSON_TABLE, where="WHERE plates = ''"):
+            cursor.executemany(insert, [(case_ids[row[1]], *row[3:]) for row in batch])
             persons += len(batch)
-    return persons, plates
+    with_plates, plates = _persons_with_plates(job, staged)
+    return persons + with_plates, plates
 
 
 def _delete_files(job: ImportJob) -> None:

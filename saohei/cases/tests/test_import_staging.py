@@ -18,7 +18,9 @@ from saohei.cases.models import Case, CasePerson, ImportJob, ImportStatus
 from saohei.cases.tests.helpers import PERSON_HEADER, case_row, person_row, xlsx_file
 from saohei.organisations.models import Unit
 
-pytestmark = pytest.mark.django_db
+# Outside a test's transaction, as the worker runs: on SQLite that is the path that attaches the
+# scratch database and copies in SQL (inside one, the batches are copied as on PostgreSQL).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -30,7 +32,6 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-@pytest.mark.django_db(transaction=True)
 def test_rows_are_prepared_outside_any_transaction_into_a_private_file_deleted_after(
     import_file: Callable[..., ImportJob], scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -44,6 +45,7 @@ def test_rows_are_prepared_outside_any_transaction_into_a_private_file_deleted_a
         staged = real_stage(job, parsed, directory)
         seen["mode"] = stat.S_IMODE(os.stat(staged.path).st_mode)
         seen["directory"] = directory
+        seen["path"] = staged.path
         return staged
 
     monkeypatch.setattr(staging, "stage", stage_watched)
@@ -57,6 +59,7 @@ def test_rows_are_prepared_outside_any_transaction_into_a_private_file_deleted_a
     assert job.status == ImportStatus.SUCCEEDED, job.message
     assert seen["in_transaction"] is False
     assert seen["mode"] == 0o600
+    assert seen["path"].suffix == ".sqlite3"
     assert seen["directory"].parent == scratch and not seen["directory"].exists()
     assert list(scratch.iterdir()) == []
 
