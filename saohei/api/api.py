@@ -27,6 +27,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
 from saohei.common.outages import outage_of, outage_response
 from saohei.common.ratelimit import Limit
+from saohei.common.rows import StaleVersion
 from saohei.common.validation import find_unsafe_value
 from saohei.organisations.access import content_units
 from saohei.organisations.models import Unit, User
@@ -171,6 +172,15 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(ActionNotAllowed)
 def on_not_allowed(request: HttpRequest, exc: ActionNotAllowed) -> HttpResponse:
     return error_response(request, 403, "forbidden", exc.message)
+
+
+@api.exception_handler(StaleVersion)
+def on_stale_version(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
+    # An edit based on a version someone else has since replaced (decision 0056): the pages'
+    # message, and the version now saved so the client can read it again and decide.
+    return error_response(
+        request, 409, "conflict", exc.message, {"version": [str(exc.saved_version)]}
+    )
 
 
 @api.exception_handler(ServiceError)

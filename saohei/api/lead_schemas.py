@@ -39,6 +39,7 @@ class SubjectOut(Schema):
     phone_masked: str = Field(description="脱敏手机号，如 139****5678")
     plates: list[str] = Field(description="车牌号（规范写法，如 鲁KD12345）")
     village: UnitRef | None
+    version: int = Field(description="修改或移除时带回（或放在 If-Match 头），过期则 409")
 
 
 class LeadSummaryOut(Schema):
@@ -208,6 +209,35 @@ class SubjectIn(Schema):
         if value not in SubjectRole.values:
             raise ValueError("身份不正确")
         return value
+
+
+class SubjectEditIn(Schema):
+    """修改被反映人: the fields sent replace the saved ones; an ID number or mobile sent replaces
+    the sealed one (never returned in clear); `clear_…` removes it."""
+
+    name: str | None = Field(None, min_length=1, max_length=50)
+    alias: str | None = Field(None, max_length=50)
+    id_number: str | None = Field(None, max_length=20)
+    phone: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=200)
+    village_id: int | None = Field(None, description="送 null 清除所属村")
+    role: str | None = None
+    position: str | None = Field(None, max_length=100)
+    clear_id_number: bool = False
+    clear_phone: bool = False
+    version: int | None = Field(None, description="读取时的 version；也可放在 If-Match 头")
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str | None) -> str | None:
+        if value is not None and value not in SubjectRole.values:
+            raise ValueError("身份不正确")
+        return value
+
+
+class SubjectRemoveIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+    version: int | None = Field(None, description="读取时的 version；也可放在 If-Match 头")
 
 
 class ReporterIn(Schema):

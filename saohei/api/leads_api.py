@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
@@ -35,11 +35,15 @@ from saohei.api.lead_schemas import (
     ProposeIn,
     ReopenIn,
     SignOffIn,
+    SubjectEditIn,
+    SubjectIn,
     SubjectOut,
+    SubjectRemoveIn,
     TriageIn,
     UnitRef,
 )
 from saohei.api.schemas import ErrorResponse
+from saohei.api.versions import edit_version
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
 from saohei.leads import access, queries, services
@@ -81,6 +85,7 @@ def _subject(subject: Subject) -> SubjectOut:
         phone_masked=subject.phone_masked,
         plates=[plate.number for plate in subject.plates.all()],
         village=_unit(subject.village),
+        version=subject.version,
     )
 
 
@@ -503,3 +508,115 @@ def instruct(request: HttpRequest, lead_id: int, payload: InstructionIn) -> Stat
         ),
     )
     return Status(201, _detail(lead))
+
+
+def _lead_village(lead: Lead, village_id: int | None) -> Unit | None:
+    if village_id is None:
+        return None
+    return one_of(
+        Unit.objects.filter(parent=lead.unit).villages(),
+        village_id,
+        field="village_id",
+        refusal="所属村不在本镇",
+    )
+
+
+def _lead_subject(lead: Lead, subject_id: int) -> Subject:
+    subject = lead.subjects.filter(pk=subject_id).first()
+    if subject is None:
+        raise Http404("被反映人不存在")
+    return subject
+
+
+@router.post(
+    "/{int:lead_id}/subjects",
+    response={201: LeadDetailOut, **ERRORS},
+    summary="添加被反映人",
+)
+def add_subject(request: HttpRequest, lead_id: int, payload: SubjectIn) -> Status[LeadDetailOut]:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.add_subject(
+            actor=user,
+            lead=lead,
+            subject=services.SubjectInput(
+                name=payload.name,
+                alias=payload.alias,
+                id_number=payload.id_number,
+                phone=payload.phone,
+                address=payload.address,
+                village=_lead_village(lead, payload.village_id),
+                role=payload.role,
+                position=payload.position,
+                plates=payload.plates,
+            ),
+        ),
+    )
+    return Status(201, _detail(lead))
+
+
+@router.patch(
+    "/{int:lead_id}/subjects/{int:subject_id}",
+    response={200: LeadDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="修改被反映人",
+)
+def edit_subject(
+    request: HttpRequest, lead_id: int, subject_id: int, payload: SubjectEditIn
+) -> LeadDetailOut:
+    """The same service as the page; a stale `version` (or If-Match) is 409."""
+    version = edit_version(request, payload.version)
+
+    def perform(user: User, lead: Lead) -> object:
+        subject = _lead_subject(lead, subject_id)
+        sent = payload.model_fields_set
+
+        def kept(name: str) -> str:
+            value = getattr(payload, name)
+            return value if value is not None else getattr(subject, name)
+
+        return services.edit_subject(
+            actor=user,
+            subject=subject,
+            data=services.SubjectInput(
+                name=kept("name"),
+                alias=kept("alias"),
+                id_number=payload.id_number or "",
+                phone=payload.phone or "",
+                address=kept("address"),
+                village=(
+                    _lead_village(lead, payload.village_id)
+                    if "village_id" in sent
+                    else subject.village
+                ),
+                role=kept("role"),
+                position=kept("position"),
+            ),
+            clear_id_number=payload.clear_id_number,
+            clear_phone=payload.clear_phone,
+            version=version,
+        )
+
+    return _detail(_act(request, lead_id, perform))
+
+
+@router.post(
+    "/{int:lead_id}/subjects/{int:subject_id}/remove",
+    response={200: LeadDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="移除被反映人",
+)
+def remove_subject(
+    request: HttpRequest, lead_id: int, subject_id: int, payload: SubjectRemoveIn
+) -> LeadDetailOut:
+    version = edit_version(request, payload.version)
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.remove_subject(
+            actor=user,
+            subject=_lead_subject(lead, subject_id),
+            reason=payload.reason,
+            version=version,
+        ),
+    )
+    return _detail(lead)

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 
 from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse
+from saohei.api.versions import edit_version
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.meetings import access, queries, services
@@ -51,6 +52,8 @@ class DecisionOut(Schema):
     task_id: int | None
     # Why it can no longer be edited or handed on ("" while it still can).
     lock_reason: str
+    # Send it back with an edit (or as If-Match): a save over a newer one is refused with 409.
+    version: int
 
 
 class TaskOut(Schema):
@@ -105,6 +108,11 @@ class DecisionIn(Schema):
     owner_id: int
     due_on: DeadlineDay | None = None
     working_days: int | None = None
+
+
+class DecisionEditIn(DecisionIn):
+    # The version read; with it, an edit over someone else's newer save is refused (409).
+    version: int | None = None
 
 
 class ToTaskIn(Schema):
@@ -169,6 +177,7 @@ def _decision_out(decision: MeetingDecision) -> DecisionOut:
         rectification_item_id=decision.rectification_item_id,
         task_id=task.pk if task else None,
         lock_reason=queries.decision_lock_reason(decision),
+        version=decision.version,
     )
 
 
@@ -308,15 +317,17 @@ def add_decision(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> 
 
 @router.put(
     "/{int:meeting_id}/decisions/{int:decision_id}",
-    response={200: DecisionOut, **ERRORS},
+    response={200: DecisionOut, 409: ErrorResponse, **ERRORS},
     summary="修改决定事项",
 )
 def edit_decision(
-    request: HttpRequest, meeting_id: int, decision_id: int, payload: DecisionIn
+    request: HttpRequest, meeting_id: int, decision_id: int, payload: DecisionEditIn
 ) -> DecisionOut:
-    """Refused (400, with the reason) once the decision became a task or a ledger item."""
+    """Refused (400, with the reason) once the decision became a task or a ledger item; 409
+    when `version` (or If-Match) is older than the decision's."""
     user = _user(request)
     decision = _office_decision(user, meeting_id, decision_id)
+    version = edit_version(request, payload.version)
     services.edit_decision(
         actor=user,
         decision=decision,
@@ -326,6 +337,7 @@ def edit_decision(
             due_on=payload.due_on,
             working_days=payload.working_days,
         ),
+        version=version,
     )
     return _decision_out(decision)
 

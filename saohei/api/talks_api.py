@@ -17,6 +17,7 @@ from saohei.accountability.models import Talk
 from saohei.accountability.queries import found_in_talk
 from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse
+from saohei.api.versions import edit_version
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
@@ -57,6 +58,8 @@ class TalkDetailOut(TalkSummaryOut):
     review_opinion: str
     is_edited_after_review: bool
     edited_at: ShownMoment | None
+    # Send it back with an edit (or as If-Match): a save over a newer one is refused with 409.
+    version: int
 
 
 class TalkIn(Schema):
@@ -84,6 +87,8 @@ class TalkEditIn(Schema):
     other_topics: str | None = None
     content: str | None = None
     follow_up: str | None = None
+    # The version read; with it, an edit over someone else's newer save is refused (409).
+    version: int | None = None
 
 
 class ProblemIn(Schema):
@@ -138,6 +143,7 @@ def _detail(talk: Talk, viewer: User) -> TalkDetailOut:
         review_opinion=talk.review.opinion if talk.review else "",
         is_edited_after_review=talk.edited_after_review_at is not None,
         edited_at=talk.edited_at,
+        version=talk.version,
     )
 
 
@@ -216,10 +222,15 @@ def _writable_talk(user: User, talk_id: int) -> Talk:
     return talk
 
 
-@router.patch("/{int:talk_id}", response={200: TalkDetailOut, **ERRORS}, summary="修改谈话记录")
+@router.patch(
+    "/{int:talk_id}",
+    response={200: TalkDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="修改谈话记录",
+)
 def edit_talk(request: HttpRequest, talk_id: int, payload: TalkEditIn) -> TalkDetailOut:
     user = _user(request)
     talk = _writable_talk(user, talk_id)
+    version = edit_version(request, payload.version)
     interviewees = list(talk.interviewees.all())
     if payload.interviewee_ids is not None:
         interviewees = all_of(
@@ -243,6 +254,7 @@ def edit_talk(request: HttpRequest, talk_id: int, payload: TalkEditIn) -> TalkDe
             content=payload.content if payload.content is not None else talk.content,
             follow_up=payload.follow_up if payload.follow_up is not None else talk.follow_up,
         ),
+        version=version,
     )
     return _detail(access.get_talk_for_user(user, talk.pk), user)
 

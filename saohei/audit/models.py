@@ -61,6 +61,8 @@ class AuditAction(models.TextChoices):
     LEAD_ESCALATED = "lead_escalated", "催办督办"
     LEAD_EXPORTED = "lead_exported", "导出线索"
     LEAD_SUBJECT_ADDED = "lead_subject_added", "添加被反映人"
+    LEAD_SUBJECT_EDITED = "lead_subject_edited", "修改被反映人"
+    LEAD_SUBJECT_REMOVED = "lead_subject_removed", "移除被反映人"
     SUBJECT_REVEALED = "subject_revealed", "查看完整身份证号/手机号"
     SUBJECT_PLATES_CHANGED = "subject_plates_changed", "修改被反映人车牌号"
     ATTACHMENT_DOWNLOADED = "attachment_downloaded", "下载附件"

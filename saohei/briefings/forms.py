@@ -5,7 +5,7 @@ from django import forms
 
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, version_field
+from saohei.common.forms import MISSING, StyledForm, version_field
 from saohei.organisations.models import Unit
 
 
@@ -79,6 +79,13 @@ class DraftForm(StyledForm):
 
     def texts(self) -> dict[str, str]:
         return {key: self.cleaned_data.get(f"section_{key}", "") for key in self.section_keys}
+
+    def saved_value(self, saved: Any, name: str) -> Any:
+        # A section's text lives in the draft's `sections` list, under its key.
+        if name.startswith("section_"):
+            key = name.removeprefix("section_")
+            return next((s.get("text", "") for s in saved.sections if s.get("key") == key), MISSING)
+        return super().saved_value(saved, name)
 
 
 class BriefingSettingsForm(StyledForm):

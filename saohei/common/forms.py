@@ -1,5 +1,6 @@
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -9,8 +10,15 @@ from django.utils import timezone
 
 from saohei.common.dates import DateKind, bound_form_field, format_date
 from saohei.common.errors import ServiceError
-from saohei.common.pii import clean_id_number, clean_mobile
+from saohei.common.pii import (
+    blind_index,
+    clean_id_number,
+    clean_mobile,
+    mask_id_number,
+    mask_mobile,
+)
 from saohei.common.plates import EXAMPLE, MAX_PLATES, PLATE_MAX_LENGTH, parse_plates
+from saohei.common.rows import StaleVersion
 from saohei.common.search import MAX_QUERY_LENGTH, masked_query
 from saohei.common.validation import CleanTextValidator, is_valid_id
 
@@ -27,6 +35,10 @@ class StyledForm(forms.Form):
     choice with a single option starts on it, and a date of something that happened (EVENT)
     starts on today.
     """
+
+    # Set by a refusal over a newer version (`add_service_error`): what differs, and that version.
+    stale_changes: "list[StaleChange] | None" = None
+    saved_version: int | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,9 +72,121 @@ class StyledForm(forms.Form):
         field.queryset = queryset
 
     def add_service_error(self, error: ServiceError) -> None:
-        """Show a refused service call beside its field (or above the form)."""
+        """Show a refused service call beside its field (or above the form). A save over a
+        newer version also lists what the other person saved beside what this user submitted,
+        and carries the newer version, so that saving again is a choice made with both in view
+        (decision 0056)."""
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
+        if isinstance(error, StaleVersion):
+            self.stale_changes = compare_with_saved(self, error.saved)
+            self.saved_version = error.saved_version
+            self._carry_version(error.saved_version)
+
+    def saved_value(self, saved: models.Model, name: str) -> Any:
+        """What the saved record holds for form field `name` (`MISSING` when it holds nothing
+        of that name). A form whose fields are not the model's own names says how here."""
+        value = getattr(saved, name, MISSING)
+        if isinstance(value, models.Manager):
+            return list(value.all())
+        return value
+
+    def _carry_version(self, version: int) -> None:
+        name = self.add_prefix("version")
+        if "version" in self.fields and hasattr(self.data, "copy"):
+            data = self.data.copy()
+            data[name] = str(version)
+            self.data = data
+
+
+# A form field the saved record has no value for: left out of the comparison.
+MISSING = object()
+# A long text is compared whole but shown by its start (the form below holds all of it).
+SHOWN_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class StaleChange:
+    """One field where the saved record and the refused submission differ, both as shown."""
+
+    label: str
+    saved: str
+    submitted: str
+
+
+def compare_with_saved(form: StyledForm, saved: models.Model) -> list[StaleChange]:
+    """Field by field, what `saved` (the row as now stored) holds where it differs from what
+    `form` submitted: labels from the form, long texts cut, sealed values masked only."""
+    changes = []
+    submitted_data = getattr(form, "cleaned_data", {})
+    for name, field in form.fields.items():
+        if name == "version" or isinstance(field.widget, forms.HiddenInput):
+            continue
+        if name not in submitted_data or isinstance(field, forms.FileField):
+            continue
+        submitted = submitted_data[name]
+        if _is_sealed(saved, name):
+            change = _sealed_change(saved, name, submitted)
+        else:
+            current = form.saved_value(saved, name)
+            if current is MISSING or _comparable(current) == _comparable(submitted):
+                continue
+            change = (_shown_for_change(field, current), _shown_for_change(field, submitted))
+        if change is not None:
+            changes.append(StaleChange(str(field.label or name), *change))
+    return changes
+
+
+# Sealed identifiers (`common.models.SealedIdentity`): compared by their blind index, shown masked.
+_MASKS: dict[str, Callable[[str], str]] = {"id_number": mask_id_number, "phone": mask_mobile}
+_CLEANERS: dict[str, Callable[[str], str]] = {"id_number": clean_id_number, "phone": clean_mobile}
+
+
+def _is_sealed(saved: models.Model, name: str) -> bool:
+    return name in _MASKS and hasattr(saved, f"{name}_index") and hasattr(saved, f"{name}_masked")
+
+
+def _sealed_change(saved: models.Model, name: str, submitted: Any) -> tuple[str, str] | None:
+    saved_masked = getattr(saved, f"{name}_masked") or "（空）"
+    text = str(submitted or "").strip()
+    if not text:
+        # An empty box on an edit of sealed values keeps what is stored (the form says so).
+        return None
+    try:
+        cleaned = _CLEANERS[name](text)
+    except ServiceError:
+        return None
+    if blind_index(name, cleaned) == getattr(saved, f"{name}_index"):
+        return None
+    return saved_masked, _MASKS[name](cleaned)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet):
+        value = list(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(str(_comparable(item)) for item in value)
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n")
+    if value is None:
+        return ""
+    return value
+
+
+def _shown_for_change(field: forms.Field, value: Any) -> str:
+    if isinstance(value, models.QuerySet):
+        value = list(value)
+    if value is False:
+        return "否"
+    if isinstance(value, str) and not isinstance(field, forms.ChoiceField):
+        text = value.strip()
+    else:
+        text = _shown_value(field, value).strip("“”")
+    if not text:
+        return "（空）"
+    return text if len(text) <= SHOWN_LENGTH else f"{text[:SHOWN_LENGTH]}…（共{len(text)}字）"
 
 
 class SearchField(forms.CharField):

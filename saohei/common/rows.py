@@ -52,11 +52,26 @@ def lock_current(
     return instance
 
 
+class StaleVersion(ServiceError):
+    """An edit refused because the row moved past the version it was opened on. It carries the
+    row as now saved, so the form can show field by field what the other person saved beside
+    what this user submitted (`StyledForm.add_service_error`, decision 0056)."""
+
+    def __init__(self, message: str, *, saved: models.Model) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+    @property
+    def saved_version(self) -> int:
+        return int(getattr(self.saved, "version", 0) or 0)
+
+
 def check_version(instance: models.Model, *, noun: str, version: int | None) -> None:
     """Refuse an edit opened on `version` when the (locked) row has moved past it."""
     current = getattr(instance, "version", None)
     if version is not None and current != version:
-        raise ServiceError(
+        raise StaleVersion(
             f"该{noun}在您打开之后{_changed_by_whom(instance)}（当前为第{current}版），"
-            "您的修改没有保存，请刷新后在最新内容上重新修改"
+            "您的修改没有保存，请刷新后在最新内容上重新修改",
+            saved=instance,
         )

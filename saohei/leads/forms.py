@@ -169,6 +169,48 @@ class SubjectForm(StyledForm):
         return cleaned
 
 
+class SubjectEditForm(SubjectForm):
+    """修改被反映人: the subject form of 登记, without plates (the lead's page edits those). The
+    sealed ID number and mobile are never shown in clear: an empty box keeps what is stored."""
+
+    clear_id_number = forms.BooleanField(label="清除已存的身份证号", required=False)
+    clear_phone = forms.BooleanField(label="清除已存的手机号", required=False)
+    version = version_field()
+
+    def __init__(self, *args: Any, subject: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["plates"]
+        self.fields["name"].required = True
+        for name, label in (("id_number", "身份证号"), ("phone", "手机号")):
+            masked = getattr(subject, f"{name}_masked")
+            self.fields[name].help_text = (
+                f"已存 {masked}；留空不变，填写则替换" if masked else f"未存{label}；填写则加密保存"
+            )
+            if not masked:
+                del self.fields[f"clear_{name}"]
+
+    @staticmethod
+    def initial_for(subject: Any) -> dict[str, Any]:
+        return {
+            "name": subject.name,
+            "alias": subject.alias,
+            "address": subject.address,
+            "village": subject.village,
+            "role": subject.role,
+            "position": subject.position,
+            "version": subject.version,
+        }
+
+
+class SubjectRemoveForm(StyledForm):
+    """移除被反映人: the reason is required; the version refuses a removal of a changed subject."""
+
+    reason = forms.CharField(
+        label="移除理由", max_length=200, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = version_field()
+
+
 SubjectFormSet = forms.formset_factory(SubjectForm, extra=3, max_num=20, validate_max=True)
 
 

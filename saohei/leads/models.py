@@ -312,6 +312,8 @@ class Subject(SealedIdentity):
         "身份", max_length=16, choices=SubjectRole.choices, default=SubjectRole.REPORTED
     )
     position = models.CharField("职务", max_length=100, blank=True)
+    # Edits are refused over a newer save (decision 0044, 0056).
+    version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
         verbose_name = "被反映人"
@@ -360,6 +362,8 @@ class LeadEventKind(models.TextChoices):
     ESCALATED = "escalated", "催办/督办"
     POLICE_FEEDBACK = "police_feedback", "派出所反馈"
     CORRECTED = "corrected", "更正登记信息"
+    SUBJECT_EDITED = "subject_edited", "修改被反映人"
+    SUBJECT_REMOVED = "subject_removed", "移除被反映人"
 
 
 class LeadEvent(models.Model):

@@ -386,6 +386,171 @@ def add_subject(*, actor: User, lead: Lead, subject: SubjectInput) -> Subject:
     return cleaned
 
 
+SUBJECT_LABELS = {
+    "name": "姓名",
+    "alias": "绰号",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "address": "住址",
+    "village": "所属村",
+    "role": "身份",
+    "position": "职务",
+}
+# What an edit compares and copies; sealed identifiers by their blind index, shown masked.
+_SUBJECT_FIELDS = ("name", "alias", "address", "village", "role", "position")
+_SEALED_SUBJECT_FIELDS = {
+    "id_number": (
+        "id_number_key",
+        "id_number_sealed",
+        "id_number_index",
+        "id_number_suffix_index",
+        "id_number_masked",
+    ),
+    "phone": ("phone_key", "phone_sealed", "phone_index", "phone_suffix_index", "phone_masked"),
+}
+
+
+def _subject_shown(subject: Subject, name: str) -> str:
+    if name in _SEALED_SUBJECT_FIELDS:
+        return getattr(subject, f"{name}_masked") or "（空）"
+    if name == "role":
+        return subject.get_role_display()
+    return _shown(getattr(subject, name))
+
+
+def _subject_described(subject: Subject) -> str:
+    """A subject in the lead's history: name, role and masked identifiers, never clear ones."""
+    parts = [str(subject), subject.get_role_display()]
+    parts += [
+        f"{SUBJECT_LABELS[name]} {getattr(subject, f'{name}_masked')}"
+        for name in _SEALED_SUBJECT_FIELDS
+        if getattr(subject, f"{name}_masked")
+    ]
+    return "，".join(parts)
+
+
+def _lock_subject(subject: Subject, version: int | None) -> Lead:
+    """Lock the lead then the subject (the order every subject change takes); refuse a subject
+    removed meanwhile or saved past `version`."""
+    lead = subject.lead
+    _lock(lead, transition=False)
+    if not Subject.objects.filter(pk=subject.pk, lead=lead).exists():
+        raise ServiceError("该被反映人已被他人移除，请刷新后重试")
+    lock_current(subject, noun="被反映人", field=None, version=version)
+    return lead
+
+
+@transaction.atomic
+def edit_subject(
+    *,
+    actor: User,
+    subject: Subject,
+    data: SubjectInput,
+    clear_id_number: bool = False,
+    clear_phone: bool = False,
+    version: int | None = None,
+) -> Subject:
+    """修改被反映人: the office corrects a subject of an open lead (as it may add one). An ID
+    number or mobile typed is validated, sealed and indexed as at 登记; left empty it stays,
+    unless asked to be cleared. Before and after, masked, go to the lead's history and the
+    audit log; refused over someone else's save since `version`."""
+    _require_office(actor, subject.lead)
+    lead = _lock_subject(subject, version)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能修改被反映人")
+    if data.village is not None and data.village.parent_id != lead.unit_id:
+        raise ServiceError("所属村不在本镇", field="village")
+    # The same cleaning and sealing as at 登记, on an unsaved copy, then copied over.
+    cleaned = _clean_subject(data)
+    for name, clear in (("id_number", clear_id_number), ("phone", clear_phone)):
+        if clear and getattr(cleaned, f"{name}_sealed"):
+            raise ServiceError(f"清除{SUBJECT_LABELS[name]}时请不要同时填写新的", field=name)
+    changed: list[str] = [
+        name for name in _SUBJECT_FIELDS if getattr(subject, name) != getattr(cleaned, name)
+    ]
+    for name, clear in (("id_number", clear_id_number), ("phone", clear_phone)):
+        typed = getattr(cleaned, f"{name}_index")
+        if (typed and typed != getattr(subject, f"{name}_index")) or (
+            clear and getattr(subject, f"{name}_sealed")
+        ):
+            changed.append(name)
+    if not changed:
+        raise ServiceError("没有修改任何内容")
+    changes = {
+        name: {"before": _subject_shown(subject, name), "after": _subject_shown(cleaned, name)}
+        for name in changed
+    }
+    columns: list[str] = []
+    for name in changed:
+        copied = _SEALED_SUBJECT_FIELDS.get(name, (name,))
+        for column in copied:
+            setattr(subject, column, getattr(cleaned, column))
+        columns.extend(copied)
+    subject.version += 1
+    subject.save(update_fields=[*columns, "version"])
+    if subject.role == SubjectRole.OFFICIAL and not lead.involves_official:
+        # A lead about an official stays with the leaders, however the official came in.
+        lead.involves_official = True
+        lead.save(update_fields=["involves_official", "updated_at"])
+    people_changed("lead", [lead.pk])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.SUBJECT_EDITED,
+        from_status=lead.status,
+        note=f"{subject}："
+        + "；".join(
+            f"{SUBJECT_LABELS[name]}：{change['before']} → {change['after']}"
+            for name, change in changes.items()
+        ),
+    )
+    _audit(
+        AuditAction.LEAD_SUBJECT_EDITED,
+        actor,
+        lead,
+        subject_id=subject.pk,
+        changes=changes,
+        version=subject.version,
+    )
+    return subject
+
+
+@transaction.atomic
+def remove_subject(
+    *, actor: User, subject: Subject, reason: str, version: int | None = None
+) -> None:
+    """移除被反映人: the office removes a subject from an open lead, with a reason; the lead's
+    history and the audit log keep who it was (masked). The last subject may go too: a lead may
+    be registered with none."""
+    _require_office(actor, subject.lead)
+    lead = _lock_subject(subject, version)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能移除被反映人")
+    if not reason.strip():
+        raise ServiceError("请写明移除的理由", field="reason")
+    described, subject_id = _subject_described(subject), subject.pk
+    plates = subject.plates.count()
+    subject.delete()
+    people_changed("lead", [lead.pk])
+    _event(
+        lead,
+        actor,
+        LeadEventKind.SUBJECT_REMOVED,
+        from_status=lead.status,
+        note=f"{described}。理由：{reason.strip()}",
+    )
+    # Masked identifiers and a count of plates only, as everywhere in the audit log.
+    _audit(
+        AuditAction.LEAD_SUBJECT_REMOVED,
+        actor,
+        lead,
+        subject_id=subject_id,
+        subject=described,
+        plates=plates,
+        reason=reason.strip()[:200],
+    )
+
+
 @transaction.atomic
 def set_subject_plates(*, actor: User, subject: Subject, plates: Sequence[str]) -> list[str]:
     """The office replaces a subject's plates while the lead is open; audited with counts."""

@@ -45,6 +45,16 @@ urlpatterns = [
     path("<int:lead_id>/subjects/add/", views.add_subject_view, name="add_subject"),
     path("<int:lead_id>/correct/", views.correct_facts_view, name="correct"),
     path(
+        "<int:lead_id>/subjects/<int:subject_id>/edit/",
+        views.edit_subject_view,
+        name="edit_subject",
+    ),
+    path(
+        "<int:lead_id>/subjects/<int:subject_id>/remove/",
+        views.remove_subject_view,
+        name="remove_subject",
+    ),
+    path(
         "<int:lead_id>/subjects/<int:subject_id>/plates/",
         views.subject_plates_view,
         name="subject_plates",

@@ -40,9 +40,11 @@ from saohei.leads.forms import (
     OtherLeadForm,
     ProposeForm,
     SignOffForm,
+    SubjectEditForm,
     SubjectForm,
     SubjectFormSet,
     SubjectPlatesForm,
+    SubjectRemoveForm,
     TextForm,
 )
 from saohei.leads.models import Lead, Status, Subject
@@ -667,6 +669,73 @@ def _subject_of(lead: Lead, subject_id: int) -> Subject:
     if subject is None:
         raise Http404("被反映人不存在")
     return subject
+
+
+@role_required(*OFFICE_ROLES)
+def edit_subject_view(
+    request: AuthenticatedHttpRequest, lead_id: int, subject_id: int
+) -> HttpResponse:
+    """修改被反映人: the registration's subject form, sealed numbers never shown in clear."""
+    user = request.user
+    lead = access.get_lead_for_user(user, lead_id)
+    subject = _subject_of(lead, subject_id)
+    if refused := _unless_manager(user, lead, "修改被反映人"):
+        return refused
+    form = SubjectEditForm(
+        request.POST or None,
+        town=lead.unit,
+        subject=subject,
+        initial=SubjectEditForm.initial_for(subject),
+    )
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.edit_subject(
+            actor=user,
+            subject=subject,
+            data=_subject_input({**data, "plates": ()}),
+            clear_id_number=data.get("clear_id_number", False),
+            clear_phone=data.get("clear_phone", False),
+            version=data["version"],
+        )
+        messages.success(request, f"已修改被反映人 {subject}。")
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    return form_page(
+        request,
+        form,
+        template="leads/subject_form.html",
+        context={"lead": lead, "subject": subject},
+        perform=perform,
+    )
+
+
+@role_required(*OFFICE_ROLES)
+def remove_subject_view(
+    request: AuthenticatedHttpRequest, lead_id: int, subject_id: int
+) -> HttpResponse:
+    """移除被反映人: a confirmation page naming the subject (masked) and asking the reason."""
+    user = request.user
+    lead = access.get_lead_for_user(user, lead_id)
+    subject = _subject_of(lead, subject_id)
+    if refused := _unless_manager(user, lead, "移除被反映人"):
+        return refused
+    form = SubjectRemoveForm(request.POST or None, initial={"version": subject.version})
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        name = str(subject)
+        services.remove_subject(
+            actor=user, subject=subject, reason=data["reason"], version=data["version"]
+        )
+        messages.success(request, f"已移除被反映人 {name}。")
+        return redirect("leads:detail", lead_id=lead.pk)
+
+    return form_page(
+        request,
+        form,
+        template="leads/subject_remove.html",
+        context={"lead": lead, "subject": subject},
+        perform=perform,
+    )
 
 
 @require_POST

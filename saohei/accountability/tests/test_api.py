@@ -246,3 +246,81 @@ def test_supervisor_reads_talks_through_the_api(client: Client, talk: Talk) -> N
 
     assert [row["id"] for row in listed.json()] == [talk.pk]
     assert detail.status_code == 200
+
+
+class TestVersionedCorrections:
+    """An edit carries the version it read (body or If-Match): a stale one is 409, nothing
+    written, with the pages' message; without one it is not checked (decision 0056)."""
+
+    def test_the_read_shows_the_version_and_an_edit_moves_it(
+        self, client: Client, talk: Talk
+    ) -> None:
+        read = client.get(f"/api/v1/talks/{talk.pk}", headers=headers("banshi")).json()
+        assert read["version"] == 1
+        edited = patch(client, f"/talks/{talk.pk}", {"place": "东岛村村委会", "version": 1})
+        assert edited.status_code == 200 and edited.json()["version"] == 2
+
+    def test_a_stale_version_in_the_body_is_a_409_and_the_first_edit_is_kept(
+        self, client: Client, talk: Talk
+    ) -> None:
+        assert (
+            patch(client, f"/talks/{talk.pk}", {"place": "东岛村村委会", "version": 1}).status_code
+            == 200
+        )
+
+        refused = patch(client, f"/talks/{talk.pk}", {"place": "镇综治中心", "version": 1}, "shuji")
+
+        assert refused.status_code == 409
+        error = refused.json()["error"]
+        assert error["code"] == "conflict" and error["fields"] == {"version": ["2"]}
+        assert error["message"].startswith("该谈话记录在您打开之后已被")
+        assert "（当前为第2版），您的修改没有保存" in error["message"]
+        talk.refresh_from_db()
+        assert (talk.place, talk.version) == ("东岛村村委会", 2)
+        assert AuditEvent.objects.filter(action=AuditAction.TALK_EDITED).count() == 1
+
+    @pytest.mark.parametrize("if_match", ['"1"', 'W/"1"', "1"])
+    def test_a_stale_if_match_header_is_a_409(
+        self, client: Client, talk: Talk, if_match: str
+    ) -> None:
+        assert patch(client, f"/talks/{talk.pk}", {"place": "东岛村村委会"}).status_code == 200
+
+        refused = client.patch(
+            f"/api/v1/talks/{talk.pk}",
+            {"place": "镇综治中心"},
+            content_type="application/json",
+            headers={**headers("shuji"), "If-Match": if_match},
+        )
+
+        assert refused.status_code == 409
+        talk.refresh_from_db()
+        assert talk.place == "东岛村村委会"
+
+    def test_a_current_if_match_header_saves(self, client: Client, talk: Talk) -> None:
+        saved = client.patch(
+            f"/api/v1/talks/{talk.pk}",
+            {"place": "镇综治中心"},
+            content_type="application/json",
+            headers={**headers("banshi"), "If-Match": '"1"'},
+        )
+        assert saved.status_code == 200 and saved.json()["version"] == 2
+
+    @pytest.mark.parametrize(
+        ("if_match", "body_version"), [("abc", None), ('"0"', None), ('"2"', 1), ("*", None)]
+    )
+    def test_a_malformed_or_contradicting_if_match_is_a_400(
+        self, client: Client, talk: Talk, if_match: str, body_version: int | None
+    ) -> None:
+        body: dict[str, Any] = {"place": "镇综治中心"}
+        if body_version is not None:
+            body["version"] = body_version
+        refused = client.patch(
+            f"/api/v1/talks/{talk.pk}",
+            body,
+            content_type="application/json",
+            headers={**headers("banshi"), "If-Match": if_match},
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "invalid"
+        talk.refresh_from_db()
+        assert (talk.place, talk.version) == ("镇党委会议室", 1)

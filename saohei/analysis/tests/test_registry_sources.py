@@ -11,6 +11,7 @@ from saohei.analysis.models import Appearance, PendingChange, Person
 from saohei.analysis.tests.registry_helpers import id_number
 from saohei.cases.services import import_cases_file
 from saohei.cases.tests.helpers import case_row, person_row, xlsx_file
+from saohei.common.pii import blind_index
 from saohei.leads import services as leads
 from saohei.leads.models import Channel, Lead, Source
 from saohei.organisations.models import Unit, User
@@ -90,3 +91,25 @@ def test_a_merged_leads_subjects_are_counted_once(clerk: User) -> None:
     leads.merge_lead(actor=clerk, lead=second, into=first)
     refresh_pending()
     assert Person.objects.get(name="申屠亮").appearance_count == 1
+
+
+def test_a_subject_edited_or_removed_on_its_lead_is_seen_by_the_registry(clerk: User) -> None:
+    lead = register(clerk, leads.SubjectInput(name="申屠亮", id_number=id_number(43)))
+    refresh_pending()
+    subject = lead.subjects.get()
+    leads.edit_subject(
+        actor=clerk,
+        subject=subject,
+        data=leads.SubjectInput(name="申屠明", id_number=id_number(44)),
+        version=subject.version,
+    )
+    refresh_pending()
+    appearance = Appearance.objects.get(incident_kind="lead", incident_id=lead.pk)
+    assert appearance.name == "申屠明"
+    assert appearance.id_number_index == blind_index("id_number", id_number(44))
+    assert not Person.objects.filter(name="申屠亮").exists()
+
+    leads.remove_subject(actor=clerk, subject=subject, reason="经核实为重复登记")
+    refresh_pending()
+    assert not Appearance.objects.filter(incident_kind="lead", incident_id=lead.pk).exists()
+    assert not Person.objects.filter(name="申屠明").exists()

@@ -89,3 +89,23 @@ def test_the_edit_page_answers_a_stale_post_with_the_message_not_a_redirect(town
     assert refused.status_code == 200
     assert CHANGED in refused.content.decode()
     assert BriefingDraft.objects.get(pk=draft.pk).title == "先保存的标题"
+
+
+def test_a_stale_draft_lists_the_title_and_each_section_that_differs(town, client_as):
+    draft = _draft(town)
+    data = {f"section_{section['key']}": section["text"] for section in draft.sections}
+    first_key = draft.sections[0]["key"]
+    url = reverse("briefings:draft", args=[draft.pk])
+    client_as("shuji").post(
+        url,
+        {**data, f"section_{first_key}": "组长改写的导语。", "title": "先保存的标题", "version": 1},
+    )
+
+    refused = client_as("banshi").post(url, {**data, "title": "后保存的标题", "version": 1})
+
+    rows = [(row.label, row.saved, row.submitted) for row in refused.context["form"].stale_changes]
+    assert rows[0] == ("标题", "先保存的标题", "后保存的标题")
+    typed = draft.sections[0]["text"]
+    shown = typed if len(typed) <= 80 else f"{typed[:80]}…（共{len(typed)}字）"
+    assert rows[1][1:] == ("组长改写的导语。", shown)
+    assert len(rows) == 2

@@ -248,3 +248,32 @@ class TestCorrectingTheRegisteredFacts:
         assert refused.status_code == 400
         assert "该线索在您打开之后已被" in refused.content.decode()
         assert _stale(lead).place == "码头"
+
+    def test_a_stale_correction_shows_what_changed_and_keeps_what_was_typed(
+        self, register: Callable[..., Lead], client_as
+    ):
+        lead = register()
+        url = reverse("leads:correct", args=[lead.pk])
+        long_story = "渔民反映" + "码头收费情况" * 30
+        saved_first = {"summary": lead.summary, "narrative": long_story, "place": "码头"}
+        assert client_as("banshi").post(url, {**saved_first, "version": 1}).status_code == 302
+
+        typed = {"summary": "有人在码头强收停靠费并殴打渔民", "narrative": "", "place": "码头"}
+        refused = client_as("shuji").post(url, {**typed, "version": 1})
+
+        assert refused.status_code == 400
+        rows = [
+            (row.label, row.saved, row.submitted) for row in refused.context["form"].stale_changes
+        ]
+        # The place both saved is not listed; a long text is cut, with its length.
+        assert rows == [
+            ("简要内容", lead.summary, "有人在码头强收停靠费并殴打渔民"),
+            ("详细情况", f"{long_story[:80]}…（共{len(long_story)}字）", "（空）"),
+        ]
+        page = refused.content.decode()
+        assert 'data-testid="stale-changes"' in page and "他人已保存的内容（第2版）" in page
+        assert "有人在码头强收停靠费并殴打渔民</textarea>" in page
+        assert 'name="version" value="2"' in page
+        # Saving again, with both in view, is a deliberate choice and goes through.
+        assert client_as("shuji").post(url, {**typed, "version": 2}).status_code == 302
+        assert _stale(lead).summary == "有人在码头强收停靠费并殴打渔民"

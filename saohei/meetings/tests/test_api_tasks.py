@@ -228,3 +228,24 @@ def test_supervisor_reads_the_full_meeting_through_the_api(
     assert detail["minutes"] == "纪要"
     assert len(detail["decisions"]) == 1
     assert Api("gdduban").get(f"/{meeting.pk}").status_code == 404
+
+
+def test_a_decision_edit_on_a_stale_version_is_a_409_and_the_first_kept(
+    meeting: Meeting, make_decision: MakeDecision
+) -> None:
+    decision = make_decision(meeting)
+    office = Api("banshi")
+    read = office.get(f"/{meeting.pk}").json()["decisions"][0]
+    assert read["version"] == 1
+    body = {"text": "增设宣传板并报送照片", "owner_id": person_id("banshi"), "due_on": future(20)}
+    saved = office.put(f"/{meeting.pk}/decisions/{decision.pk}", {**body, "version": 1})
+    assert saved.status_code == 200 and saved.json()["version"] == 2
+
+    refused = Api("shuji").put(
+        f"/{meeting.pk}/decisions/{decision.pk}", {**body, "text": "改为流动宣传", "version": 1}
+    )
+
+    error = assert_error(refused, 409, "conflict")
+    assert str(error["message"]).startswith("该决定事项在您打开之后已被")
+    decision.refresh_from_db()
+    assert (decision.text, decision.version) == ("增设宣传板并报送照片", 2)

@@ -119,6 +119,26 @@ def test_two_clerks_posting_the_measures_form_the_second_sees_the_message(
     assert _fresh(item).measures == "补齐零报告"
 
 
+def test_a_stale_measures_form_lists_both_texts_and_keeps_the_second(
+    open_item: OpenItem, client_as
+):
+    item = open_item()
+    url = reverse("rectifications:measures", args=[item.pk])
+    client_as("banshi").post(url, {"measures": "补齐零报告", "version": 1})
+
+    refused = client_as("shuji").post(url, {"measures": "补齐并公示", "version": 1})
+
+    assert refused.status_code == 400
+    rows = refused.context["measures_form"].stale_changes
+    assert [(row.label, row.saved, row.submitted) for row in rows] == [
+        ("整改措施", "补齐零报告", "补齐并公示")
+    ]
+    page = refused.content.decode()
+    assert 'data-testid="stale-change"' in page
+    assert "补齐并公示</textarea>" in page and 'name="version" value="2"' in page
+    assert _fresh(item).measures == "补齐零报告"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_clerks_saving_the_measures_at_once_one_is_refused(open_item: OpenItem):
     item = open_item()
