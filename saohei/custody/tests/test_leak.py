@@ -101,11 +101,11 @@ def _body(response: Any) -> bytes:
 def _crawl(
     client: Client,
     start: list[str],
-    content_types: dict[str, str] | None = None,
+    headers: dict[str, dict[str, str]] | None = None,
     max_pages: int = MAX_PAGES,
 ) -> dict[str, bytes]:
     """Every internal page reachable by following links (and redirects) from `start`; each
-    answer's Content-Type into `content_types` when given."""
+    answer's headers into `headers` when given."""
     bodies: dict[str, bytes] = {}
     variants: Counter[str] = Counter()
     queue = deque(start)
@@ -117,8 +117,8 @@ def _crawl(
         variants[route] += 1
         response = client.get(path)
         bodies[path] = body = _body(response)
-        if content_types is not None:
-            content_types[path] = response.get("Content-Type", "")
+        if headers is not None:
+            headers[path] = dict(response.headers)
         links = [response["Location"]] if response.status_code in (301, 302) else []
         if "text/html" in response.get("Content-Type", ""):
             links += [html.unescape(link) for link in LINK.findall(body.decode())]

@@ -21,6 +21,7 @@ from decimal import Decimal
 import docx
 import lxml.html
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -32,6 +33,7 @@ from saohei.briefings import services as briefings
 from saohei.cases import services as cases
 from saohei.cases.models import Case, PersonRole
 from saohei.common.tests.test_hostile_forms import _pages
+from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.custody.tests.test_leak import _crawl
 from saohei.demo.loader import load_demo_town
 from saohei.leads import services as leads
@@ -73,6 +75,9 @@ RAW_MARKUP = ("<script>alert", "<img src=x onerror", "<svg onload", "</textarea>
 # Prefixes a spreadsheet reads as a formula (a stored text loses a leading tab or CR when the
 # service trims it; the writer's test covers those two, common/tests/test_security_checklist).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a file may be shown as in the page instead of downloaded: pictures the browser draws,
+# and plain text (health checks).
+SAFE_INLINE = ("image/jpeg", "image/png", "image/gif", "text/plain")
 HANDLER_ATTRIBUTE = re.compile(r"^on[a-z]+$")
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "hx-get", "hx-post", "data-url")
 
@@ -106,6 +111,21 @@ TAGS = (
     "xss-briefing",
     "xss-notice",
 )
+
+
+# A GIF that is also a script (`GIF89a/*…*/=alert(1)`): no markup, so the upload gate takes it
+# as a picture; it must then only ever be served as one (image/gif, nosniff) or downloaded.
+GIF_SCRIPT = (
+    b"GIF89a/*\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff,\x00\x00\x00\x00\x01\x00\x01"
+    b"\x00\x00\x02\x02D\x01\x00;*/=alert(1);"
+)
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _polyglot_files() -> list[CheckedUpload]:
+    return check_uploads(
+        [SimpleUploadedFile("现场.gif", GIF_SCRIPT), SimpleUploadedFile("材料.pdf", PDF)]
+    )
 
 
 @dataclass(frozen=True)
@@ -147,7 +167,11 @@ def _plant_lead(town: Unit, village: Unit) -> tuple[int, int]:
     leads.assign_lead(actor=office, lead=lead, handling_unit=village, handler=head)
     leads.give_instruction(actor=leader, lead=lead, content=payload("xss-lead"))
     leads.record_investigation(
-        actor=head, lead=lead, occurred_on=timezone.localdate(), content=payload("xss-lead")
+        actor=head,
+        lead=lead,
+        occurred_on=timezone.localdate(),
+        content=payload("xss-lead"),
+        evidence=_polyglot_files(),
     )
     leads.propose_conclusion(
         actor=office, lead=lead, conclusion=Conclusion.CONFIRMED_PUNISHED, basis=payload("xss-lead")
@@ -230,7 +254,7 @@ def _plant_decision(town: Unit) -> None:
 
 
 def _plant_item(town: Unit, village: Unit) -> None:
-    rectifications.open_item(
+    item = rectifications.open_item(
         actor=_user("banshi"),
         unit=town,
         source=rectifications.ItemSource(
@@ -245,6 +269,13 @@ def _plant_item(town: Unit, village: Unit) -> None:
             responsible_person=_user("cun02"),
             working_days=10,
         ),
+    )
+    rectifications.record_progress(
+        actor=_user("cun02"),
+        item=item,
+        occurred_on=timezone.localdate(),
+        content=payload("xss-item"),
+        evidence=_polyglot_files(),
     )
 
 
@@ -417,6 +448,9 @@ def _check(bodies: dict[str, tuple[str, bytes]]) -> tuple[list[str], set[str], i
         elif "csv" in content_type:
             faults += _csv_faults(path, data)
             text = data.decode("utf-8-sig", errors="replace")
+        elif not _is_generated(path):
+            # An uploaded file downloaded as it was stored: its headers are checked instead.
+            text = ""
         elif "wordprocessingml" in content_type:
             text = _word_text(data)
             faults += _literal_faults(path, text)
@@ -427,6 +461,12 @@ def _check(bodies: dict[str, tuple[str, bytes]]) -> tuple[list[str], set[str], i
             text = data.decode("utf-8", errors="replace")
         seen |= {tag for tag in TAGS if tag in text}
     return faults, seen, neutralised
+
+
+def _is_generated(path: str) -> bool:
+    """An export or a report the system writes (not an uploaded file handed back)."""
+    route = path.split("?")[0]
+    return "export" in route or route.endswith((".docx", ".pdf", ".xlsx"))
 
 
 def _literal_faults(path: str, text: str) -> list[str]:
@@ -444,10 +484,31 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _fetch_all(client: Client, start: Iterable[str]) -> dict[str, tuple[str, bytes]]:
-    content_types: dict[str, str] = {}
-    crawled = _crawl(client, list(start), content_types, max_pages=MAX_PAGES)
-    return {path: (content_types[path], body) for path, body in crawled.items()}
+def _fetch_all(
+    client: Client, start: Iterable[str]
+) -> tuple[dict[str, tuple[str, bytes]], dict[str, dict[str, str]]]:
+    """Every answer's Content-Type and body, and its headers."""
+    headers: dict[str, dict[str, str]] = {}
+    crawled = _crawl(client, list(start), headers, max_pages=MAX_PAGES)
+    bodies = {path: (headers[path].get("Content-Type", ""), body) for path, body in crawled.items()}
+    return bodies, headers
+
+
+def _served_file_faults(headers: dict[str, dict[str, str]]) -> tuple[list[str], int]:
+    """Files (anything but a page or a redirect) go out with nosniff, as an attachment unless
+    they are a picture; the count of files seen."""
+    faults, files = [], 0
+    for path, answer in headers.items():
+        kind = answer.get("Content-Type", "")
+        if not kind or "text/html" in kind or "Location" in answer:
+            continue
+        files += 1
+        if answer.get("X-Content-Type-Options") != "nosniff":
+            faults.append(f"{path}: {kind} without nosniff")
+        disposition = answer.get("Content-Disposition", "")
+        if not disposition.startswith("attachment") and not kind.startswith(SAFE_INLINE):
+            faults.append(f"{path}: {kind} shown inline ({disposition or 'no disposition'})")
+    return faults, files
 
 
 def _start(planted: Planted) -> list[str]:
@@ -472,16 +533,19 @@ def test_planted_markup_and_formulas_stay_text_in_every_page_and_export(
 ) -> None:
     # A view that fails raises here (the test client re-raises): no page escapes the check.
     client = client_as(username)
-    bodies = _fetch_all(client, _start(planted_payloads))
+    bodies, headers = _fetch_all(client, _start(planted_payloads))
 
     faults, seen, neutralised = _check(bodies)
+    file_faults, files = _served_file_faults(headers)
 
     assert faults == []
+    assert file_faults == []
     if username == "banshi":
         # The office reaches every context: each tag was shown somewhere, and formula-like
         # texts reached the workbooks (the checks above had something to find).
         assert set(TAGS) - seen == set()
         assert neutralised >= 5
+        assert files >= 10, "the walk downloaded too few files to check how they are served"
     else:
         assert seen, "the walk showed this role none of the planted text"
 
