@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import docx
 import lxml.html
@@ -562,3 +563,22 @@ def test_the_checks_find_markup_that_escaping_let_through() -> None:
     for text in broken:
         assert _html_faults("/", text), text
     assert _html_faults("/", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>") == []
+
+
+STATIC = Path(__file__).resolve().parents[2].parent / "static" / "saohei"
+HTML_SINKS = re.compile(r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|\beval\(")
+# A tooltip's own options: what follows `tooltip: {` up to its formatter, if it has one.
+TOOLTIP = re.compile(r"tooltip:\s*\{(?P<body>.{0,300}?)(?=formatter|\n\s{0,8}\},)", re.DOTALL)
+
+
+def test_our_scripts_put_data_into_the_page_as_text_only() -> None:
+    """Chart labels and tooltips come from stored text (names, villages): every ECharts tooltip
+    is drawn on the canvas (`richText`), never as HTML, and no script of ours writes HTML."""
+    scripts = sorted(STATIC.glob("*.js"))
+    assert scripts, STATIC
+    sinks = [f"{s.name}: {m.group()}" for s in scripts for m in HTML_SINKS.finditer(s.read_text())]
+    tooltips = [(s.name, m["body"]) for s in scripts for m in TOOLTIP.finditer(s.read_text())]
+
+    assert sinks == []
+    assert len(tooltips) >= 2, "the charts' tooltips were not found"
+    assert [name for name, body in tooltips if 'renderMode: "richText"' not in body] == []
