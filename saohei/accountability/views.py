@@ -64,7 +64,7 @@ def talk_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if only_unreviewed:
         talks = talks.unreviewed()
     search_form, text = SearchForm.read(request.GET, placeholder="谈话内容、地点、谈话人或谈话对象")
-    talks = queries.search_talks(talks, text)
+    talks = talks.none() if search_form.is_refused else queries.search_talks(talks, text)
     # Newest first, one page at a time: a page costs the same however many talks there are.
     page = keyset_page(
         talks.prefetch_related("interviewees"),

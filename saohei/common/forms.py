@@ -214,9 +214,15 @@ class SearchForm(StyledForm):
 
     @classmethod
     def read(cls, data: Any, *, placeholder: str) -> tuple["SearchForm", str]:
-        """The form and the query to search ("" when there is none or it was refused)."""
+        """The form and the query to search ("" when there is none or it was refused: then
+        `is_refused`, and the list shows nothing rather than everything)."""
         form = cls({"q": data["q"]} if data.get("q") else None, placeholder=placeholder)
         return form, form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+
+    @property
+    def is_refused(self) -> bool:
+        """A query was typed and refused (too long): searching without it would widen the list."""
+        return self.is_bound and not self.is_valid()
 
 
 def id_number_validator(value: str) -> None:

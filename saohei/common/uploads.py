@@ -1,6 +1,7 @@
 """Checks for uploaded files: size, count and the real type read from the content."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -24,6 +25,20 @@ _SIGNATURES: list[tuple[bytes, str, str]] = [
     (b"\xff\xfb", "audio/mpeg", "MP3音频"),
     (b"RIFF", "audio/wav", "WAV音频"),
 ]
+
+# Markup a browser would run if it ever read the file as a page (a JPEG with HTML in a comment,
+# a GIF whose header is also a script): long enough that no photo or recording holds one by
+# chance. The files are served as attachments with nosniff too; this refuses them at the door.
+_MARKUP = re.compile(
+    rb"<(?:script|html|svg|iframe|body|object|embed)[\s/>]|<!doctype\s+html|javascript:",
+    re.IGNORECASE,
+)
+# A PDF action that runs script (`/S /JavaScript`) or the document's script names tree; a PDF
+# that starts a program (`/Launch`). Written plainly, as a hand-made or forged file has them.
+_PDF_ACTIVE = re.compile(rb"/JavaScript\b|/Launch\b")
+# Read in pieces that overlap by the longest pattern, so that none is missed at a boundary.
+_SCAN_CHUNK = 1024 * 1024
+_SCAN_OVERLAP = 32
 
 # Major brands of the `ftyp` box that mark a still picture (decision 0037): an iPhone writes
 # `heic` (or `mif1` with `heic` among the compatible brands); the sequences are bursts and live
@@ -75,6 +90,16 @@ def check_uploads(files: list[UploadedFile], *, field: str = "attachments") -> l
                 f"文件“{upload.name}”的类型不受支持（可上传图片、PDF、Office文档、音视频）",
                 field=field,
             )
+        if content_type != "application/zip" and _holds(upload, _MARKUP):
+            raise ServiceError(
+                f"文件“{upload.name}”中含有网页代码，不是真正的图片、PDF或音视频，未能接收",
+                field=field,
+            )
+        if content_type == "application/pdf" and _holds(upload, _PDF_ACTIVE):
+            raise ServiceError(
+                f"PDF“{upload.name}”含有脚本或启动程序的动作，未能接收；请另存为普通PDF后上传",
+                field=field,
+            )
         if content_type == "application/zip":
             # Whoever downloads it opens it in Office: a real document, not a bomb.
             try:
@@ -88,6 +113,19 @@ def check_uploads(files: list[UploadedFile], *, field: str = "attachments") -> l
         upload.seek(0)
         checked.append(CheckedUpload(upload, content_type, digest.hexdigest(), size))
     return checked
+
+
+def _holds(upload: UploadedFile, pattern: re.Pattern[bytes]) -> bool:
+    """Whether the file's bytes anywhere match `pattern` (read in overlapping pieces)."""
+    upload.seek(0)
+    tail = b""
+    while piece := upload.read(_SCAN_CHUNK):
+        if pattern.search(tail + piece):
+            upload.seek(0)
+            return True
+        tail = piece[-_SCAN_OVERLAP:]
+    upload.seek(0)
+    return False
 
 
 def store_upload(file: FieldFile, checked: CheckedUpload) -> None:

@@ -50,10 +50,11 @@ def _attachment(content: bytes, filename: str, content_type: str) -> HttpRespons
 def round_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     search_form, text = SearchForm.read(request.GET, placeholder="检查名称、部署单位、村居、检查人")
+    rounds = access.visible_rounds(user)
     context = {
-        "rounds": queries.search_rounds(access.visible_rounds(user), text).prefetch_related(
-            "villages"
-        ),
+        "rounds": (
+            rounds.none() if search_form.is_refused else queries.search_rounds(rounds, text)
+        ).prefetch_related("villages"),
         "search_form": search_form,
         "keep": [],
         "query": text,

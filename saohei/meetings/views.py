@@ -90,7 +90,9 @@ def meeting_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if kind in MeetingKind.values:
         meetings = meetings.filter(kind=kind)
     search_form, text = SearchForm.read(request.GET, placeholder="名称、地点、议题、纪要、参会人")
-    meetings = queries.search_meetings(meetings, text)
+    meetings = (
+        meetings.none() if search_form.is_refused else queries.search_meetings(meetings, text)
+    )
     statuses = queries.list_schedule_statuses(user, today=timezone.localdate())
     record_towns = access.record_towns(user)
     # Newest first, one page at a time: a page costs the same however many meetings there are.

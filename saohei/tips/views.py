@@ -33,8 +33,9 @@ def queue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if status not in TipStatus.values:
         status = TipStatus.PENDING
     search_form, text = SearchForm.read(request.GET, placeholder="主要问题、地点、被举报人")
+    tips = queries.filter_tips(user, status, text)
     page = queries.page_of_tips(
-        queries.filter_tips(user, status, text),
+        tips.none() if search_form.is_refused else tips,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
     )

@@ -98,12 +98,18 @@ def _body(response: Any) -> bytes:
     return bytes(response.content)
 
 
-def _crawl(client: Client, start: list[str]) -> dict[str, bytes]:
-    """Every internal page reachable by following links (and redirects) from `start`."""
+def _crawl(
+    client: Client,
+    start: list[str],
+    headers: dict[str, dict[str, str]] | None = None,
+    max_pages: int = MAX_PAGES,
+) -> dict[str, bytes]:
+    """Every internal page reachable by following links (and redirects) from `start`; each
+    answer's headers into `headers` when given."""
     bodies: dict[str, bytes] = {}
     variants: Counter[str] = Counter()
     queue = deque(start)
-    while queue and len(bodies) < MAX_PAGES:
+    while queue and len(bodies) < max_pages:
         path = queue.popleft()
         route = urlsplit(path).path
         if path in bodies or variants[route] >= MAX_VARIANTS_PER_ROUTE:
@@ -111,6 +117,8 @@ def _crawl(client: Client, start: list[str]) -> dict[str, bytes]:
         variants[route] += 1
         response = client.get(path)
         bodies[path] = body = _body(response)
+        if headers is not None:
+            headers[path] = dict(response.headers)
         links = [response["Location"]] if response.status_code in (301, 302) else []
         if "text/html" in response.get("Content-Type", ""):
             links += [html.unescape(link) for link in LINK.findall(body.decode())]
