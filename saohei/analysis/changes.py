@@ -8,31 +8,27 @@ for the next one, and `analyse` rebuilds everything anyway.
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from saohei.analysis.models import IncidentKind, PendingChange
 from saohei.analysis.registry import RefreshResult, refresh
+from saohei.common.bulk import insert_rows
 
 # One refresh takes at most this many incidents; a big import is drained in several.
 DRAIN_BATCH = 5_000
 
 
 def note_people_changed(incident_kind: str, incident_ids: Iterable[int]) -> None:
-    """One prepared INSERT run for every id (executemany): a case import notes 100,000 at once,
-    inside its transaction, and `bulk_create` spent seconds there building model instances."""
-    kind = IncidentKind(incident_kind)
-    meta = PendingChange._meta
-    quote = connection.ops.quote_name
-    named = {field.name: str(field.column) for field in meta.concrete_fields}
-    columns = ", ".join(quote(named[name]) for name in ("incident_kind", "incident_id", "noted_at"))
-    noted_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            # Names come from the model; every value is a parameter.
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s)",  # noqa: S608
-            [(kind.value, pk, noted_at) for pk in incident_ids],
-        )
+    """Inside the writer's transaction: one prepared INSERT for every id (a case import notes
+    100,000 at once, and `bulk_create` spent seconds there building model instances)."""
+    kind = IncidentKind(incident_kind).value
+    noted_at = timezone.now()
+    insert_rows(
+        PendingChange,
+        ["incident_kind", "incident_id", "noted_at"],
+        [(kind, pk, noted_at) for pk in incident_ids],
+    )
     transaction.on_commit(_enqueue_refresh)
 
 

@@ -28,6 +28,7 @@ from saohei.cases.models import (
     ReviewConclusion,
 )
 from saohei.cases.queries import CaseFilters
+from saohei.common.bulk import insert_rows
 from saohei.common.changes import people_changed
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -497,8 +498,7 @@ def _copy_batches(job: ImportJob, staged: staging.StagedRows) -> _Written:
                 for row in batch
                 if row[0] in existing
             ]
-            if new:
-                cursor.executemany(columns.insert_sql(), new)
+            insert_rows(Case, columns.field_names, new, adapted=True)
             if old:
                 cursor.executemany(_update_sql(), old)
             touched.update(row[0] for row in batch)
@@ -529,12 +529,13 @@ def _replace_persons(
     stale = [existing[number] for number in touched if number in existing]
     for id_batch in _batches(stale, DELETE_BATCH):
         _delete_persons_of(id_batch)
-    insert = staging.PERSON_COLUMNS.insert_sql(first=["case_id"])
+    names = ["case", *staging.PERSON_COLUMNS.field_names]
     persons = 0
-    with connection.cursor() as cursor:
-        for batch in staged.rows(staging.PERSON_TABLE, where="WHERE plates = ''"):
-            cursor.executemany(insert, [(case_ids[row[1]], *row[3:]) for row in batch])
-            persons += len(batch)
+    for batch in staged.rows(staging.PERSON_TABLE, where="WHERE plates = ''"):
+        insert_rows(
+            CasePerson, names, [(case_ids[row[1]], *row[3:]) for row in batch], adapted=True
+        )
+        persons += len(batch)
     with_plates, plates = _persons_with_plates(job, staged)
     return persons + with_plates, plates
 

@@ -70,19 +70,13 @@ class Columns:
     def names(self) -> list[str]:
         return [str(field.column) for field in self.fields]
 
+    @property
+    def field_names(self) -> list[str]:
+        return [field.name for field in self.fields]
+
     def values(self, instance: models.Model) -> tuple[Any, ...]:
         return tuple(
             _storable(_adapter(field)(getattr(instance, field.attname))) for field in self.fields
-        )
-
-    def insert_sql(self, *, first: Sequence[str] = ()) -> str:
-        quote = connection.ops.quote_name
-        names = [*first, *self.names]
-        placeholders = ", ".join(["%s"] * len(names))
-        # Names come from the model; every value is a parameter.
-        return (
-            f"INSERT INTO {quote(self.model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(name) for name in names)}) VALUES ({placeholders})"
         )
 
 

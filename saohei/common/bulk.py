@@ -10,12 +10,17 @@ _ADAPTED_TYPES = frozenset({"DateField", "DateTimeField", "TimeField"})
 
 
 def insert_rows(
-    model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    adapted: bool = False,
 ) -> None:
     """One prepared INSERT run for many rows of `field_names` values (executemany), foreign
     keys given as ids. Django's bulk_create builds a model instance per row and compiles SQL
     for every few dozen rows: most of the time spent writing a million generated case persons.
-    Only dates and times are adapted; the new ids are not returned."""
+    Only dates and times are adapted, unless the caller already did (`adapted`, as the case
+    import's staging does); the new ids are not returned."""
     if not rows:
         return
     meta = model._meta
@@ -25,7 +30,7 @@ def insert_rows(
         if not isinstance(field, models.Field):
             raise ValueError(f"{name} is not a column of {meta.label}")
         fields.append(field)
-    adapted = [
+    to_adapt = [
         (index, field)
         for index, field in enumerate(fields)
         if field.get_internal_type() in _ADAPTED_TYPES
@@ -35,13 +40,13 @@ def insert_rows(
     marks = ", ".join(["%s"] * len(fields))
     # Names come from the model; every value is a parameter.
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    if adapted:
+    if to_adapt and not adapted:
         # Dates repeat across rows (a day's cases, one "now"): adapt each distinct value once.
-        seen: list[dict[Any, Any]] = [{} for _ in adapted]
+        seen: list[dict[Any, Any]] = [{} for _ in to_adapt]
         prepared = []
         for row in rows:
             values = list(row)
-            for (index, field), known in zip(adapted, seen, strict=True):
+            for (index, field), known in zip(to_adapt, seen, strict=True):
                 value = values[index]
                 if value not in known:
                     known[value] = field.get_db_prep_save(value, connection)

@@ -7,11 +7,13 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from saohei.cases import staging
 from saohei.cases.models import Case, CasePerson, ImportJob, ImportStatus
@@ -126,3 +128,29 @@ def test_a_re_import_updates_in_place_and_replaces_the_persons_of_every_case_it_
     assert [p.name for p in updated.persons.all()] == ["新甲"]
     # A case the re-import does not name keeps its persons.
     assert [p.name for p in Case.objects.get(unit=town, number="R-002").persons.all()] == ["旧乙"]
+
+
+def _imported_moments(import_file: Callable[..., ImportJob], town: Unit) -> Case:
+    before = timezone.now()
+    job = import_file(
+        xlsx_file(cases=[case_row(number="T-001", occurred="2015-06-01 21:35")], persons=None)
+    )
+    assert job.status == ImportStatus.SUCCEEDED, job.message
+    case = Case.objects.get(unit=town, number="T-001")
+    assert before - timedelta(seconds=5) <= case.created_at <= timezone.now()
+    assert before - timedelta(seconds=5) <= case.updated_at <= timezone.now()
+    assert (case.occurred_on, case.occurred_time) == (date(2015, 6, 1), time(21, 35))
+    return case
+
+
+def test_dates_times_and_moments_come_back_as_written_copied_by_sql(
+    import_file: Callable[..., ImportJob], town: Unit
+) -> None:
+    _imported_moments(import_file, town)
+
+
+@pytest.mark.django_db  # inside the test's transaction: the batches are copied as on PostgreSQL
+def test_dates_times_and_moments_come_back_as_written_copied_in_batches(
+    import_file: Callable[..., ImportJob], town: Unit
+) -> None:
+    _imported_moments(import_file, town)
