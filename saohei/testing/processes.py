@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -53,3 +53,37 @@ def wait_for(condition: Callable[[], object], seconds: float, step: float = 0.25
             return True
         time.sleep(step)
     return False
+
+
+def start_gunicorn(
+    env: dict[str, str], port: int, *, workers: int = 2, options: Sequence[str] = ()
+) -> "subprocess.Popen[str]":
+    """The project's gunicorn on 127.0.0.1:`port`, as the deployment runs it; stderr kept for
+    `stop_unless`'s message. The caller terminates it."""
+    return subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
+        [
+            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            *options,
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop_unless(
+    server: "subprocess.Popen[str]", serving: Callable[[], object], seconds: float
+) -> None:
+    """Return once `serving()` is true; otherwise stop the server and fail with its stderr."""
+    if wait_for(serving, seconds):
+        return
+    server.terminate()
+    _, errors = server.communicate(timeout=30)
+    raise AssertionError(f"the site never served: {errors[-3000:]}")

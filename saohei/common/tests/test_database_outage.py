@@ -7,7 +7,6 @@ refused, open ones closed), as a restarting server does to its clients."""
 
 import json
 import os
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +20,14 @@ from django.utils import timezone
 from saohei.api.services import create_api_token
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
-from saohei.testing.processes import BASE_DIR, free_port, run_manage, server_environment, wait_for
+from saohei.testing.processes import (
+    free_port,
+    run_manage,
+    server_environment,
+    start_gunicorn,
+    stop_unless,
+    wait_for,
+)
 from saohei.testing.proxy import CuttableProxy
 
 MARK = "停电测试"
@@ -89,26 +95,9 @@ def test_writes_during_an_outage_are_refused_cleanly_and_the_site_recovers(
         # The server's cache is the database's table (`make run` creates it; tests use another).
         cache = run_manage(env, "createcachetable")
         assert cache.returncode == 0, cache.stderr
-        server = subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
-            [
-                str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        server = start_gunicorn(env, port)
         try:
-            if not wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60):
-                server.terminate()
-                _, errors = server.communicate(timeout=30)
-                pytest.fail(f"never served: {_request(f'{base}/healthz')} {errors[-3000:]}")
+            stop_unless(server, lambda: _request(f"{base}/healthz")[0] == 200, 60)
             for number in range(6):
                 status, text, _ = write(number)
                 assert status == 201, text

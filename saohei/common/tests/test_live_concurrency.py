@@ -32,7 +32,13 @@ import pytest
 from django.utils import timezone
 
 from saohei.demo.town import DEMO_PASSWORD
-from saohei.testing.processes import BASE_DIR, free_port, run_manage, server_environment, wait_for
+from saohei.testing.processes import (
+    free_port,
+    run_manage,
+    server_environment,
+    start_gunicorn,
+    stop_unless,
+)
 
 _POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = _POSTGRES_URL.startswith("postgres")
@@ -204,27 +210,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         setup = run_manage(env, "shell", "-c", _SETUP)
         assert setup.returncode == 0, setup.stderr[-3000:]
         made = json.loads(setup.stdout.strip().splitlines()[-1])
-        server = subprocess.Popen(  # noqa: S603 (the project's own gunicorn)
-            [
-                str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--timeout",
-                "120",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        server = start_gunicorn(env, port, workers=WORKERS, options=("--timeout", "120"))
         base = f"http://127.0.0.1:{port}"
-        if not wait_for(lambda: _Visitor(base).get("/healthz")[0] == 200, 60):
-            server.terminate()
-            pytest.fail(f"the site never served: {server.communicate(timeout=30)[1][-3000:]}")
+        stop_unless(server, lambda: _Visitor(base).get("/healthz")[0] == 200, 60)
         yield Site(base, env, made["town"], made["item"], made["version"], made["tokens"])
     finally:
         if server is not None:
