@@ -37,6 +37,8 @@ from saohei.common.tests.test_hostile_forms import _pages
 from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.custody.tests.test_leak import _crawl
 from saohei.demo.loader import load_demo_town
+from saohei.inspections import services as inspection_services
+from saohei.inspections.models import ArchiveFolder, InspectionRound, Result
 from saohei.leads import services as leads
 from saohei.leads.models import Channel, Conclusion, Source
 from saohei.meetings import services as meetings
@@ -44,12 +46,14 @@ from saohei.meetings.models import Meeting
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, User
+from saohei.organisations.services import AccountInput, create_account
 from saohei.publicity import services as publicity
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import SourceKind
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips
+from saohei.tips.models import Tip
 
 # Roles that between them reach every context and every scope: the office, a village head,
 # the upper supervisor.
@@ -111,6 +115,11 @@ TAGS = (
     "xss-publicity",
     "xss-briefing",
     "xss-notice",
+    "xss-meeting",
+    "xss-finding",
+    "xss-kind",
+    "xss-account",
+    "xss-message",
 )
 
 
@@ -135,6 +144,7 @@ class Planted:
     feedback_id: int
     draft_id: int
     case_id: int
+    tip_id: int
 
 
 def _user(username: str) -> User:
@@ -321,6 +331,70 @@ def _plant_notice() -> None:
     )
 
 
+def _plant_meeting(town: Unit) -> None:
+    office, leader = _user("banshi"), _user("shuji")
+    meetings.record_meeting(
+        actor=office,
+        unit=town,
+        kind=Meeting.objects.filter(unit=town).order_by("pk").values_list("kind", flat=True)[0],
+        record=meetings.MeetingRecord(
+            title=short("xss-meeting", "="),
+            held_on=timezone.localdate(),
+            place=short("xss-meeting", "@"),
+            chair=leader,
+            recorder=office,
+            attendees=[leader, office],
+            topics=payload("xss-meeting"),
+            reported=payload("xss-meeting"),
+            minutes=payload("xss-meeting"),
+        ),
+    )
+
+
+def _plant_finding(town: Unit) -> None:
+    """A note on the newest round's first village and folder still without a finding."""
+    inspection = InspectionRound.objects.filter(unit=town).order_by("-inspected_on", "-pk")[0]
+    taken = set(inspection.findings.values_list("village_id", "folder_id"))
+    village, folder = next(
+        (village, folder)
+        for village in inspection.villages.order_by("pk")
+        for folder in ArchiveFolder.objects.order_by("pk")
+        if (village.pk, folder.pk) not in taken
+    )
+    inspection_services.record_finding(
+        actor=inspection.created_by,
+        inspection=inspection,
+        village=village,
+        folder=folder,
+        result=Result.IRREGULAR,
+        note=payload("xss-finding"),
+    )
+
+
+def _plant_kind_and_account(town: Unit) -> None:
+    publicity.save_kind(
+        actor=_user("banshi"),
+        kind=None,
+        data=publicity.KindInput(name=short("xss-kind", "="), unit_label="次"),
+    )
+    create_account(
+        actor=_user("xitong"),
+        data=AccountInput(
+            username="xssaccount",
+            real_name=short("xss-account", "="),
+            unit=town,
+            position=short("xss-account", "-"),
+        ),
+    )
+
+
+def _plant_message() -> int:
+    tip = Tip.objects.order_by("pk").first()
+    assert tip is not None, "the demo has a tip"
+    tips.send_message_to_reporter(actor=_user("banshi"), tip=tip, body=payload("xss-message"))
+    return tip.pk
+
+
 def _plant_everything() -> Planted:
     town, village = Unit.objects.get(name="港西镇"), Unit.objects.get(name="东岛村")
     lead_id, feedback_id = _plant_lead(town, village)
@@ -332,7 +406,13 @@ def _plant_everything() -> Planted:
     _plant_publicity(town, village)
     draft_id = _plant_briefing(town)
     _plant_notice()
-    return Planted(lead_id=lead_id, feedback_id=feedback_id, draft_id=draft_id, case_id=case_id)
+    _plant_meeting(town)
+    _plant_finding(town)
+    _plant_kind_and_account(town)
+    tip_id = _plant_message()
+    return Planted(
+        lead_id=lead_id, feedback_id=feedback_id, draft_id=draft_id, case_id=case_id, tip_id=tip_id
+    )
 
 
 @shared_layer("planted_payloads")
@@ -519,6 +599,9 @@ def _start(planted: Planted) -> list[str]:
         f"/leads/{planted.lead_id}/",
         f"/leads/{planted.lead_id}/feedback/{planted.feedback_id}.docx",
         f"/cases/{planted.case_id}/",
+        f"/tips/{planted.tip_id}/",
+        "/publicity/kinds/",
+        "/meetings/new/",
         f"/briefings/drafts/{planted.draft_id}/",
         f"/briefings/drafts/{planted.draft_id}/export.docx",
         f"/briefings/drafts/{planted.draft_id}/export.pdf",
