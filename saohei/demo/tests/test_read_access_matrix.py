@@ -2,7 +2,8 @@
 of another village, the office and leader of another town and an anonymous visitor, on real
 ids of both towns: 200 exactly where the access table allows (saohei/common/access_matrix.py),
 403/404 (the login page; the API's 401) everywhere else, and no record of another town or
-village shows in any page, list, count or export that the account may open (decision 0054).
+village shows in any page, list or export that the account may open, and no list, count or
+statistic moves when another town gains records (decision 0054).
 
 The patterns come from the resolver and the operations from the OpenAPI schema, so a new page
 is in the matrix without touching this file, and one the table does not name fails the test.
@@ -14,6 +15,7 @@ shared layer, saohei/testing/town.py); one test per account; each request rolled
 """
 
 import atexit
+import difflib
 import inspect
 import io
 import itertools
@@ -626,3 +628,106 @@ def _refused(status: int, response: Any, attempt: Attempt, user: User | None) ->
     if attempt.api:
         return status == 401
     return status == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+# What differs between two renders of the same page: tokens, the idle countdown, and the clock
+# (生成时间, the print watermark, a form's default time).
+VOLATILE = re.compile(
+    rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|data-idle-seconds-left=")[^"]*'
+    rb"|()\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+)
+
+
+def _lists(read_matrix: Matrix) -> list[Attempt]:
+    """Pages and API reads without an object: the lists, counts and statistics."""
+    return [
+        attempt
+        for attempt in read_matrix.attempts
+        if not attempt.records and not attempt.filtered and "?" not in attempt.url
+    ]
+
+
+def _render(client: Client, attempts: list[Attempt], token: str) -> dict[str, bytes]:
+    bodies = {}
+    for attempt in attempts:
+        headers = {"Authorization": f"Bearer {token}"} if attempt.api else {}
+        with transaction.atomic():
+            response = client.get(attempt.url, headers=headers)
+            transaction.set_rollback(True)
+        kind = response.get("Content-Type", "")
+        if kind.startswith(("text/html", "application/json")):
+            status = str(response.status_code).encode()
+            bodies[attempt.label] = status + b"\n" + VOLATILE.sub(rb"\1\2", response.content)
+    return bodies
+
+
+def _more_records_in(town: Unit) -> None:
+    """A lead, a rectification item and a publicity activity more in the town."""
+    second = town.name == OTHER_TOWN
+    office = User.objects.get(username="banshi2" if second else "banshi")
+    leader = User.objects.get(username="shuji2" if second else "shuji")
+    village = Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).order_by("path")[0]
+    lead = _register_lead(town, village, office, "又一条线索")
+    rectification_services.open_item(
+        actor=office,
+        unit=town,
+        source=rectification_services.ItemSource(kind=SourceKind.SELF_INSPECTION),
+        data=rectification_services.ItemInput(
+            description="又一项整改",
+            measures="矩阵测试",
+            responsible_leader=leader,
+            responsible_unit=town,
+            responsible_person=office,
+            village=village,
+            working_days=10,
+        ),
+    )
+    publicity_services.record_activity(
+        actor=office,
+        town=town,
+        data=publicity_services.ActivityInput(
+            occurred_on=timezone.localdate() - timedelta(days=1),
+            kind=PublicityKind.objects.order_by("id")[0],
+            village=village,
+            place_type=PlaceType.values[0],
+            place="村委会",
+            quantity=Decimal("3"),
+            handler=office,
+        ),
+    )
+    lead_services.triage_lead(actor=office, lead=lead, opinion="交村核查")
+
+
+@pytest.mark.parametrize("username", ["banshi", "shuji", "suozhang", "cun02", "banshi2"])
+def test_no_list_or_count_moves_with_another_towns_records(
+    read_matrix: Matrix, username: str
+) -> None:
+    """Rows are checked by the planted strings; numbers here: every list, count and statistic
+    an account may open reads the same before and after the other town gains records."""
+    user = User.objects.get(username=username)
+    client = sign_in(Client(), username)
+    token = create_api_token(user=user, name="读取矩阵")[1]
+    lists = _lists(read_matrix)
+    before = _render(client, lists, token)
+    other_town = "港西镇" if username == "banshi2" else OTHER_TOWN
+    with transaction.atomic():
+        _more_records_in(Unit.objects.get(name=other_town))
+        after = _render(client, lists, token)
+        transaction.set_rollback(True)
+    assert len(before) > 5
+    moved = [label for label, body in before.items() if after.get(label) != body]
+    changes = [
+        f"{label}: " + " | ".join(_changed_lines(before[label], after.get(label, b"")))
+        for label in moved
+    ]
+    assert not moved, f"{username}, with {other_town}'s records:\n" + "\n".join(changes)
+
+
+def _changed_lines(before: bytes, after: bytes) -> list[str]:
+    lines = difflib.unified_diff(
+        before.decode(errors="replace").splitlines(),
+        after.decode(errors="replace").splitlines(),
+        lineterm="",
+        n=0,
+    )
+    return [line[:200] for line in lines if line[:1] in "+-" and line[:3] not in {"---", "+++"}][:4]
