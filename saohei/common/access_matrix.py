@@ -14,7 +14,7 @@ account may open a page with objects if one of its roles is allowed on the page 
 every object in the path. Roles not named for an object reach none of it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from saohei.common.roles import Role
@@ -324,7 +324,6 @@ class Record:
     handled_by: frozenset[int] = frozenset()  # units it is handed to (a village, a station)
     taking_part: frozenset[int] = frozenset()  # accounts it names
     created_by: int | None = None
-    label: str = field(default="", compare=False)
 
 
 def reaches(scope: Scope, grant: Grant, user_id: int, record: Record) -> bool:
