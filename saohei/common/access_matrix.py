@@ -1,0 +1,365 @@
+"""Who may read what: the access matrix as one table (decision 0054).
+
+This is the specification, written apart from the access helpers: the generated read matrix
+(`demo/tests/test_read_access_matrix.py`) opens every page and API read operation as every demo
+role and holds the code to this table — 200 exactly where it allows, 403/404 (the login page,
+the API's 401) everywhere else. A page or API operation missing here fails that test.
+
+Two parts:
+- `PAGES` and `API_READS`: per page (URL name) or API read, the roles that may open it at all;
+- `OBJECTS`: per kind of object in the path (its parameter name), how far each role reaches.
+
+A role's reach is one or more `Scope`s, measured from the unit the role is granted on. An
+account may open a page with objects if one of its roles is allowed on the page and reaches
+every object in the path. Roles not named for an object reach none of it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from saohei.common.roles import Role
+
+
+class Scope(StrEnum):
+    # Every record of the towns at or under the granted unit (a city grant: all its towns), or
+    # of the town the granted unit belongs to (a police station, a village).
+    TOWN = "town"
+    # Records of the granted village.
+    VILLAGE = "village"
+    # Records handed to the granted unit to handle (a lead to a village or a police station).
+    HANDLED = "handled"
+    # Records naming the account: interviewee, attendee, assignee, responsible person.
+    TAKING_PART = "taking_part"
+    # Records the account itself registered.
+    OWN = "own"
+
+
+class Audience(StrEnum):
+    ANYONE = "anyone"  # no account needed
+    SIGNED_IN = "signed_in"  # every account, its own data only
+
+
+OFFICE = frozenset({Role.LEADER, Role.DEPUTY_LEADER, Role.OFFICE_STAFF})
+LEADERS = frozenset({Role.LEADER, Role.DEPUTY_LEADER})
+TOWN_READERS = OFFICE | {Role.SUPERVISOR}
+CASE_WORKERS = OFFICE | {Role.POLICE_OFFICER}
+VILLAGE_READERS = TOWN_READERS | {Role.VILLAGE_HEAD}
+CONTENT = VILLAGE_READERS | {Role.POLICE_OFFICER}
+
+Roles = frozenset[Role] | Audience
+
+# Pages the matrix does not open, and why.
+NOT_WALKED = {
+    "home:healthz_full": "answers on the system's state (worker, backups), not on who asks",
+    "accounts:timed_out": "the idle timeout's landing page: sends everyone to the sign-in page",
+}
+
+# Parameters that name a part of another object in the same path (an attachment of a lead, a
+# village of a round): the owning object's reach decides; the part only needs a real id.
+PARTS = {
+    "feedback_id": "lead_id",
+    "attachment_id": "lead_id | tip_id",
+    "evidence_id": "item_id",
+    "photo_id": "round_id | activity_id",
+    "material_id": "meeting_id",
+    "decision_id": "meeting_id",
+    "finding_id": "round_id",
+    "file_format": "the download's format",
+    "key": "a figure of the briefing",
+    "kind_id": "a publicity kind: configuration shared by every town",
+}
+
+
+def _on(scopes: dict[frozenset[Role], tuple[Scope, ...]]) -> dict[Role, tuple[Scope, ...]]:
+    return {role: reach for roles, reach in scopes.items() for role in roles}
+
+
+_T = (Scope.TOWN,)
+OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
+    # Leads about an official (保护伞) and leads naming a cadre of one's own village narrow this
+    # further; leads/tests/test_access.py holds those.
+    "lead_id": _on(
+        {
+            OFFICE: _T,
+            frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER}): (Scope.HANDLED,),
+            frozenset({Role.SUPERVISOR}): (Scope.OWN,),
+        }
+    ),
+    "case_id": _on({CASE_WORKERS: _T}),
+    "job_id": _on({CASE_WORKERS: _T}),
+    "tip_id": _on({OFFICE: _T}),
+    "item_id": _on(
+        {
+            TOWN_READERS: _T,
+            frozenset({Role.VILLAGE_HEAD}): (Scope.VILLAGE, Scope.TAKING_PART),
+        }
+    ),
+    "talk_id": _on(
+        {
+            TOWN_READERS: _T,
+            frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER}): (Scope.TAKING_PART,),
+        }
+    ),
+    "round_id": _on({TOWN_READERS: _T, frozenset({Role.VILLAGE_HEAD}): (Scope.VILLAGE,)}),
+    "village_id": _on({TOWN_READERS: _T, frozenset({Role.VILLAGE_HEAD}): (Scope.VILLAGE,)}),
+    # Police officers attend joint meetings only (联席会议); the matrix's meeting is one.
+    "meeting_id": _on(
+        {
+            TOWN_READERS: _T,
+            frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER}): (Scope.TAKING_PART,),
+        }
+    ),
+    "task_id": _on(
+        {
+            TOWN_READERS: _T,
+            frozenset({Role.VILLAGE_HEAD, Role.POLICE_OFFICER}): (Scope.TAKING_PART,),
+        }
+    ),
+    "inspection_id": _on({TOWN_READERS: _T}),
+    "activity_id": _on({TOWN_READERS: _T, frozenset({Role.VILLAGE_HEAD}): (Scope.VILLAGE,)}),
+    "draft_id": _on({TOWN_READERS: _T}),
+    "reward_id": _on({LEADERS | {Role.IDENTITY_CUSTODIAN}: _T}),
+    "person_id": _on({CASE_WORKERS: _T}),
+    "prompt_id": _on({CASE_WORKERS: _T}),
+    "run_id": _on({OFFICE: _T}),
+    "user_id": _on({frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}): _T}),
+    # A town itself: its administration, its briefing and the briefing's masthead.
+    "unit_id": _on({TOWN_READERS | {Role.SYSTEM_ADMIN}: _T}),
+}
+
+# Pages that take their object in the query string: parameter → object kind.
+QUERY_OBJECTS = {
+    "briefings:index": {"unit": "unit_id"},
+    "briefings:export": {"unit": "unit_id"},
+    "briefings:figure": {"unit": "unit_id"},
+}
+
+PAGES: dict[str, Roles] = {
+    "home:index": Audience.SIGNED_IN,
+    "home:healthz": Audience.ANYONE,
+    "accounts:password_change": Audience.SIGNED_IN,
+    "notifications:list": Audience.SIGNED_IN,
+    "api_tokens:list": Audience.SIGNED_IN,
+    "workdays:index": Audience.SIGNED_IN,
+    "portal:notice": Audience.ANYONE,
+    # 三员
+    "accounts:security_policy": frozenset({Role.SECURITY_ADMIN}),
+    "accounts:sessions": frozenset({Role.SECURITY_ADMIN}),
+    "accounts:login_log": frozenset({Role.SECURITY_ADMIN}),
+    "accounts:password_resets": frozenset({Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN}),
+    "organisations:unit_list": frozenset({Role.SYSTEM_ADMIN}),
+    "organisations:unit_create": frozenset({Role.SYSTEM_ADMIN}),
+    "organisations:unit_edit": frozenset({Role.SYSTEM_ADMIN}),
+    "organisations:account_list": frozenset({Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN}),
+    "organisations:account_create": frozenset({Role.SYSTEM_ADMIN}),
+    "organisations:account_detail": frozenset({Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN}),
+    "organisations:account_edit": frozenset({Role.SYSTEM_ADMIN}),
+    "audit:event_list": frozenset({Role.AUDIT_ADMIN}),
+    "audit:event_export": frozenset({Role.AUDIT_ADMIN}),
+    "audit:chain": frozenset({Role.AUDIT_ADMIN}),
+    # 领导小组
+    "organisations:group": Audience.SIGNED_IN,
+    # 线索
+    # Every account: one with no lead in reach gets an empty list (the 三员: decision 0004).
+    "leads:list": Audience.SIGNED_IN,
+    "leads:create": TOWN_READERS,
+    "leads:export": Audience.SIGNED_IN,
+    "leads:stats": TOWN_READERS,
+    "leads:settings": OFFICE,
+    "leads:detail": CONTENT,
+    # The 反馈报告 is the office's document, not the handlers'.
+    "leads:feedback_docx": OFFICE,
+    "leads:add_subject": OFFICE,
+    "leads:correct": OFFICE,
+    "leads:attachment": CONTENT,
+    # 治安案件
+    "cases:list": CASE_WORKERS,
+    "cases:export": CASE_WORKERS,
+    "cases:import": CASE_WORKERS,
+    "cases:template": CASE_WORKERS,
+    "cases:import_job": CASE_WORKERS,
+    "cases:detail": CASE_WORKERS,
+    "cases:add_person": OFFICE,
+    # 群众举报
+    "tips:queue": OFFICE,
+    "tips:detail": OFFICE,
+    "tips:attachment": OFFICE,
+    "tips:add_person": OFFICE,
+    # 整改
+    "rectifications:list": VILLAGE_READERS,
+    "rectifications:summary": VILLAGE_READERS,
+    "rectifications:create": OFFICE,
+    "rectifications:export": VILLAGE_READERS,
+    "rectifications:detail": VILLAGE_READERS,
+    "rectifications:evidence": VILLAGE_READERS,
+    # 谈心谈话
+    "accountability:list": CONTENT,
+    "accountability:create": OFFICE,
+    "accountability:coverage": TOWN_READERS,
+    "accountability:review": LEADERS | {Role.SUPERVISOR},
+    "accountability:detail": CONTENT,
+    "accountability:edit": OFFICE,
+    # 档案检查
+    "inspections:list": VILLAGE_READERS,
+    "inspections:create": OFFICE,
+    "inspections:folders": OFFICE,
+    "inspections:detail": VILLAGE_READERS,
+    "inspections:finding_edit": OFFICE,
+    "inspections:checklist": OFFICE,
+    "inspections:photo": VILLAGE_READERS,
+    "inspections:onsite": VILLAGE_READERS,
+    "inspections:onsite_download": VILLAGE_READERS,
+    "inspections:village": VILLAGE_READERS,
+    # 会议、督办、自查
+    "meetings:list": CONTENT,
+    "meetings:create": OFFICE,
+    "meetings:schedules": OFFICE,
+    "meetings:detail": CONTENT,
+    "meetings:edit": OFFICE,
+    "meetings:decision": OFFICE,
+    "meetings:material": TOWN_READERS,
+    "meetings:tasks": CONTENT,
+    "meetings:task": CONTENT,
+    "meetings:self_inspection_list": TOWN_READERS,
+    "meetings:self_inspection_create": OFFICE,
+    "meetings:self_inspection": TOWN_READERS,
+    # 宣传
+    "publicity:list": VILLAGE_READERS,
+    "publicity:totals": VILLAGE_READERS,
+    "publicity:create": OFFICE | {Role.VILLAGE_HEAD},
+    "publicity:export": VILLAGE_READERS,
+    "publicity:schedules": VILLAGE_READERS,
+    "publicity:kinds": OFFICE,
+    "publicity:kind_edit": OFFICE,
+    "publicity:detail": VILLAGE_READERS,
+    "publicity:edit": OFFICE | {Role.VILLAGE_HEAD},
+    "publicity:photo": VILLAGE_READERS,
+    # 简报、报表
+    "briefings:index": TOWN_READERS,
+    "briefings:export": TOWN_READERS,
+    "briefings:figure": TOWN_READERS,
+    "briefings:settings": frozenset({Role.LEADER, Role.OFFICE_STAFF}),
+    "briefings:draft": TOWN_READERS,
+    "briefings:draft_export": TOWN_READERS,
+    "reports:centre": CONTENT,
+    "reports:talks_export": CONTENT,
+    "reports:meetings_export": TOWN_READERS,
+    "reports:inspections_export": VILLAGE_READERS,
+    "reports:statistics": TOWN_READERS,
+    "reports:statistics_export": TOWN_READERS,
+    # 研判
+    "analysis:lead_suggestions": OFFICE,
+    "analysis:tip_suggestions": OFFICE,
+    "analysis:case_suggestions": CASE_WORKERS,
+    "analysis:person_search": CASE_WORKERS,
+    "analysis:person": CASE_WORKERS,
+    "analysis:person_merge": OFFICE,
+    "analysis:same_person": OFFICE,
+    "analysis:exclusions": OFFICE,
+    "analysis:shared": OFFICE,
+    # The lead page's "also appears in": every reader of the lead, each record checked again.
+    "analysis:lead_related": CONTENT,
+    "analysis:case_related": CASE_WORKERS,
+    "analysis:tip_related": OFFICE,
+    "analysis:person_chart": CASE_WORKERS,
+    "analysis:lead_chart": CASE_WORKERS,
+    "analysis:case_chart": CASE_WORKERS,
+    "analysis:prompt_chart": CASE_WORKERS,
+    "analysis:vetting": OFFICE,
+    "analysis:vetting_run": OFFICE,
+    "analysis:vetting_export": OFFICE,
+    "analysis:prompts": CASE_WORKERS,
+    "analysis:prompt": CASE_WORKERS,
+    "analysis:settings": OFFICE,
+    "analysis:key_persons": CASE_WORKERS,
+    "analysis:key_persons_export": CASE_WORKERS,
+    "analysis:co_offenders": CASE_WORKERS,
+    "analysis:co_offenders_export": CASE_WORKERS,
+    # 举报人信息保管
+    "vault:index": frozenset({Role.IDENTITY_CUSTODIAN}),
+    "vault:lead": frozenset({Role.IDENTITY_CUSTODIAN}),
+    "vault:rewards": LEADERS | {Role.IDENTITY_CUSTODIAN},
+}
+
+# The API's read operations, by method and path as the OpenAPI schema names them. Lists answer
+# every token holder with what its account may see (possibly nothing).
+API_READS: dict[str, Roles] = {
+    "GET /api/v1/me": Audience.SIGNED_IN,
+    "GET /api/v1/units": Audience.SIGNED_IN,
+    "GET /api/v1/leads": Audience.SIGNED_IN,
+    "GET /api/v1/leads/{lead_id}": CONTENT,
+    "GET /api/v1/cases": CASE_WORKERS,
+    "GET /api/v1/cases/imports/{job_id}": CASE_WORKERS,
+    "GET /api/v1/cases/{case_id}": CASE_WORKERS,
+    "GET /api/v1/rectifications": Audience.SIGNED_IN,
+    "GET /api/v1/rectifications/{item_id}": VILLAGE_READERS,
+    "GET /api/v1/talks": Audience.SIGNED_IN,
+    "GET /api/v1/talks/{talk_id}": CONTENT,
+    "GET /api/v1/inspections": Audience.SIGNED_IN,
+    "GET /api/v1/inspections/{round_id}": VILLAGE_READERS,
+    "GET /api/v1/meetings": Audience.SIGNED_IN,
+    "GET /api/v1/meetings/{meeting_id}": CONTENT,
+    "GET /api/v1/meetings/tasks": Audience.SIGNED_IN,
+    "GET /api/v1/meetings/tasks/{task_id}": CONTENT,
+    "GET /api/v1/publicity/activities": Audience.SIGNED_IN,
+    "GET /api/v1/analysis/flags": Audience.SIGNED_IN,
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role of an account and the unit it is granted on."""
+
+    role: Role
+    unit_id: int
+    unit_path: str  # e.g. /1/4/17/
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the table needs to know of one object to say who reaches it."""
+
+    town_path: str
+    villages: frozenset[int] = frozenset()
+    handled_by: frozenset[int] = frozenset()  # units it is handed to (a village, a station)
+    taking_part: frozenset[int] = frozenset()  # accounts it names
+    created_by: int | None = None
+
+
+def reaches(scope: Scope, grant: Grant, user_id: int, record: Record) -> bool:
+    if scope == Scope.TOWN:
+        # At or under the grant (a city's towns), or the town above it (a station's town).
+        return record.town_path.startswith(grant.unit_path) or grant.unit_path.startswith(
+            record.town_path
+        )
+    if scope == Scope.VILLAGE:
+        return grant.unit_id in record.villages
+    if scope == Scope.HANDLED:
+        return grant.unit_id in record.handled_by
+    if scope == Scope.TAKING_PART:
+        return user_id in record.taking_part
+    return record.created_by == user_id
+
+
+def may_read(
+    roles: Roles, grants: list[Grant], user_id: int | None, records: dict[str, Record]
+) -> bool:
+    """Whether an account (None: anonymous) may open a page on these objects by the table."""
+    if roles == Audience.ANYONE:
+        return True
+    if user_id is None:
+        return False
+    if roles == Audience.SIGNED_IN and not records:
+        return True
+    for grant in grants:
+        if isinstance(roles, frozenset) and grant.role not in roles:
+            continue
+        if all(
+            any(
+                reaches(scope, grant, user_id, record)
+                for scope in OBJECTS[kind].get(grant.role, ())
+            )
+            for kind, record in records.items()
+        ):
+            return True
+    return False
