@@ -170,6 +170,8 @@ PAGES: dict[str, Roles] = {
     # The 反馈报告 is the office's document, not the handlers'.
     "leads:feedback_docx": OFFICE,
     "leads:add_subject": OFFICE,
+    "leads:edit_subject": OFFICE,
+    "leads:remove_subject": OFFICE,
     "leads:correct": OFFICE,
     "leads:attachment": CONTENT,
     # 治安案件

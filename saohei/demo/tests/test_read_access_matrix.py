@@ -160,6 +160,7 @@ def _register_lead(town: Unit, village: Unit, office: User, summary: str) -> Lea
             summary=summary,
             village=village,
             attachments=[_upload("材料.pdf", PDF)],
+            subjects=[lead_services.SubjectInput(name="矩阵被反映人", village=village)],
         ),
     )
 
@@ -350,6 +351,7 @@ def _build_objects() -> Objects:
     own = {
         "lead_id": lead_target,
         "attachment_id": part(lead.attachments.get().pk, lead_id=lead_target),
+        "subject_id": part(lead.subjects.get().pk, lead_id=lead_target),
         "feedback_id": part(
             feedback.pk,
             lead_id=Target(
