@@ -1,6 +1,7 @@
 """Issue 15, the tokens (decision 0059): expiry, read-only scope, the per-token rate limit, the
 owner's account and grants read on every request, and who sees and revokes which tokens."""
 
+import io
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
@@ -203,3 +206,31 @@ def test_removing_a_grant_removes_what_it_allowed_on_the_next_request(
     assert refused.status_code == 403, refused.content.decode()
     assert _call("GET", "/api/v1/leads", token).json()["items"] == []
     assert len(_call("GET", "/api/v1/units", token).json()) < len(units_before)
+
+
+# The operators' command
+
+
+def test_the_command_creates_a_read_only_token_that_expires(demo: None) -> None:
+    out = io.StringIO()
+    call_command(
+        "create_api_token",
+        "banshi",
+        "--read-only",
+        "--days",
+        "30",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    stored = ApiToken.objects.get()
+    assert stored.scope == TokenScope.READ_ONLY
+    assert stored.expires_at is not None
+    assert abs((stored.expires_at - timezone.now() - timedelta(days=30)).total_seconds()) < 60
+    token = out.getvalue().strip()
+    assert _error(_call("POST", "/api/v1/leads", token), 403)["code"] == "read_only_token"
+
+
+def test_the_command_refuses_a_nonsense_number_of_days(demo: None) -> None:
+    with pytest.raises(CommandError, match="有效天数"):
+        call_command("create_api_token", "banshi", "--days", "0", stderr=io.StringIO())
+    assert not ApiToken.objects.exists()
