@@ -278,6 +278,11 @@ SAOHEI_HEALTH_MIN_FREE_MB = int(os.environ.get("SAOHEI_HEALTH_MIN_FREE_MB", "102
 # …and when no task worker has reported for this long (it reports every 15 s).
 SAOHEI_WORKER_STALE_SECONDS = int(os.environ.get("SAOHEI_WORKER_STALE_SECONDS", "120"))
 
+# Requests per minute one API token may make (decision 0059); more get 429 until the minute ends.
+SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE = int(
+    os.environ.get("SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE", "120")
+)
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAOHEI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

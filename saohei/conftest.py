@@ -29,6 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
     }
     setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
+    # Tests that walk every operation with one token (fuzzing, the access matrices) make
+    # thousands of requests a minute; the per-token limit is tested with its own small value
+    # (api/tests/test_token_rules.py).
+    settings.SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE = 1_000_000
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja import NinjaAPI, Router
@@ -20,7 +21,7 @@ from saohei.api.meetings_api import router as meetings_router
 from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
-from saohei.api.services import authenticate_token
+from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -39,8 +40,29 @@ logger = logging.getLogger(__name__)
 FAILED_TOKENS = Limit("api_failed_token", 10, 60)
 
 
+# Methods a read-only token may use: every other one may change something.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TooManyFailedTokens(Exception):
     """The address has used too many bad tokens this minute."""
+
+
+class TokenExpired(Exception):
+    """The token was valid once; its expiry date has passed."""
+
+
+class ReadOnlyToken(Exception):
+    """A read-only token was used for a method that may change something."""
+
+
+class TooManyTokenRequests(Exception):
+    """One token has made more requests this minute than the setting allows."""
+
+
+def token_limit() -> Limit:
+    """Read per request, so the setting can be changed without a new code path."""
+    return Limit("api_token", settings.SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE, 60)
 
 
 class BearerToken(HttpBearer):
@@ -48,12 +70,22 @@ class BearerToken(HttpBearer):
         address = client_ip(request)
         if ratelimit.is_limited(FAILED_TOKENS, address):
             raise TooManyFailedTokens
-        user = authenticate_token(plaintext=token, ip_address=address, path=request.path)
-        if user is None:
+        # Counted by the token's digest, not the address: a token is one client wherever it
+        # runs. Checked before the database, so a runaway script costs no writes.
+        limit, client = token_limit(), token_digest(token)
+        if ratelimit.is_limited(limit, client):
+            raise TooManyTokenRequests
+        check = authenticate_token(plaintext=token, ip_address=address, path=request.path)
+        if check.user is None or check.token is None:
             ratelimit.count_hit(FAILED_TOKENS, address)
+            if check.refusal == "expired":
+                raise TokenExpired
             return None
-        request.user = user
-        return user
+        ratelimit.count_hit(limit, client)
+        if check.token.is_read_only and request.method not in READ_METHODS:
+            raise ReadOnlyToken
+        request.user = check.user
+        return check.user
 
 
 bearer_token = BearerToken()
@@ -127,6 +159,33 @@ def on_too_many_failed_tokens(request: HttpRequest, exc: Exception) -> HttpRespo
         "无效令牌次数过多，请一分钟后再试，并检查 Authorization 头中的令牌",
     )
     response["Retry-After"] = str(FAILED_TOKENS.window_seconds)
+    return response
+
+
+@api.exception_handler(TokenExpired)
+def on_token_expired(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(
+        request, 401, "token_expired", "令牌已过期：请在“接口令牌”页面创建新令牌后重试"
+    )
+
+
+@api.exception_handler(ReadOnlyToken)
+def on_read_only_token(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(
+        request, 403, "read_only_token", "该令牌为只读令牌，只能查询（GET），不能新增、修改或删除"
+    )
+
+
+@api.exception_handler(TooManyTokenRequests)
+def on_too_many_token_requests(request: HttpRequest, exc: Exception) -> HttpResponse:
+    limit = token_limit()
+    response = error_response(
+        request,
+        429,
+        "too_many_requests",
+        f"该令牌每分钟最多请求{limit.max_hits}次，请稍后再试",
+    )
+    response["Retry-After"] = str(ratelimit.seconds_left(limit))
     return response
 
 

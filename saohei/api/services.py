@@ -1,9 +1,11 @@
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from saohei.api.models import ApiToken
+from saohei.api.models import ApiToken, TokenScope
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event, record_failure
 from saohei.common.crypto import sm3_hex
@@ -21,22 +23,45 @@ def token_digest(token: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
-    """Returns the stored record and the plaintext token, which is never kept."""
+def create_api_token(
+    *,
+    user: User,
+    name: str,
+    actor: User | None = None,
+    scope: TokenScope = TokenScope.READ_WRITE,
+    expires_at: datetime | None = None,
+    ip_address: str | None = None,
+) -> tuple[ApiToken, str]:
+    """Returns the stored record and the plaintext token, which is never kept. An expiry must lie
+    in the future; without one the token lasts until it is revoked."""
     if not user.is_active:
         raise ServiceError("账号已停用，不能创建令牌")
-    name = name.strip() or "接口令牌"
+    name = safe_text(name, limit=1000).strip() or "接口令牌"
     if len(name) > 100:
         raise ServiceError("名称不能超过100字", field="name")
+    if scope not in TokenScope.values:
+        raise ServiceError("请选择只读或读写", field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ServiceError("到期时间须晚于现在", field="expires_at")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=plaintext[:12], digest=token_digest(plaintext)
+        user=user,
+        name=name,
+        prefix=plaintext[:12],
+        digest=token_digest(plaintext),
+        scope=TokenScope(scope),
+        expires_at=expires_at,
     )
     record_event(
         action=AuditAction.API_TOKEN_CREATED,
         actor=actor or user,
         target=token,
-        details={"owner_id": user.pk},
+        ip_address=ip_address,
+        details={
+            "owner_id": user.pk,
+            "scope": token.scope,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, plaintext
 
@@ -61,10 +86,20 @@ def revoke_api_token(*, actor: User, token: ApiToken, ip_address: str | None = N
     )
 
 
+@dataclass(frozen=True)
+class TokenCheck:
+    """A token's verdict: the account it acts for, or why it was refused."""
+
+    user: User | None
+    token: ApiToken | None
+    refusal: str = ""  # "unknown", "revoked", "expired" or "account_disabled"
+
+
 @transaction.atomic
-def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> User | None:
+def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> TokenCheck:
     """Every use of a token is audited; rejected tokens are audited once per address and minute
-    and counted beyond that (`audit.services.record_failure`)."""
+    and counted beyond that (`audit.services.record_failure`). The account is read on every
+    request, so disabling it or removing its grants takes effect on the next one."""
     token = (
         ApiToken.objects.select_related("user", "user__unit")
         .filter(digest=token_digest(plaintext))
@@ -73,14 +108,16 @@ def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> 
     now = timezone.now()
     path = safe_text(path, limit=200)  # audited in JSON, where PostgreSQL refuses a NUL
     user = token.user if token is not None else None
-    usable = (
-        token is not None
-        and user is not None
-        and not token.is_revoked
-        and user.is_active
-        and not (user.locked_until and user.locked_until > now)
-    )
-    if not usable:
+    refusal = ""
+    if token is None or user is None:
+        refusal = "unknown"
+    elif token.is_revoked:
+        refusal = "revoked"
+    elif token.is_expired:
+        refusal = "expired"
+    elif not user.is_active or (user.locked_until and user.locked_until > now):
+        refusal = "account_disabled"
+    if refusal:
         # A flood of made-up tokens writes one event per address and minute, plus a count.
         record_failure(
             action=AuditAction.API_TOKEN_REJECTED,
@@ -88,9 +125,9 @@ def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> 
             store_address=True,
             actor=user,
             result=AuditResult.DENIED,
-            details={"path": path[:200], "reason": "revoked" if token is not None else "unknown"},
+            details={"path": path[:200], "reason": refusal},
         )
-        return None
+        return TokenCheck(user=None, token=token, refusal=refusal)
     assert token is not None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     record_event(
@@ -100,4 +137,4 @@ def authenticate_token(*, plaintext: str, ip_address: str | None, path: str) -> 
         ip_address=ip_address,
         details={"path": path[:200]},
     )
-    return user
+    return TokenCheck(user=user, token=token)

@@ -140,6 +140,7 @@ PAGES: dict[str, Roles] = {
     "accounts:password_change": Audience.SIGNED_IN,
     "notifications:list": Audience.SIGNED_IN,
     "api_tokens:list": Audience.SIGNED_IN,
+    "api_tokens:create": Audience.SIGNED_IN,  # one's own tokens only (decision 0059)
     "workdays:index": Audience.SIGNED_IN,
     "portal:notice": Audience.ANYONE,
     # 三员

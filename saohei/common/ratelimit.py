@@ -49,6 +49,11 @@ def _cache_key(limit: Limit, address: str | None) -> str:
     return f"rate:{digest}"
 
 
+def seconds_left(limit: Limit) -> int:
+    """Until the current window ends, when a limited client may try again."""
+    return limit.window_seconds - int(time.time()) % limit.window_seconds
+
+
 def is_limited(limit: Limit, address: str | None) -> bool:
     return int(cache.get(_cache_key(limit, address), 0)) >= limit.max_hits
 

@@ -50,9 +50,9 @@ from saohei.analysis.models import (
     SplitRule,
 )
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
+from saohei.api.access import visible_tokens
 from saohei.api.api import api
 from saohei.api.services import create_api_token
-from saohei.api.views import _visible_tokens as visible_tokens
 from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
@@ -107,6 +107,7 @@ SELF_SERVICE = {
     "accounts:password_change",
     "accounts:keepalive",  # renews one's own session (decision 0019)
     "notifications:mark_all_read",
+    "api_tokens:create",  # a token for oneself, with one's own rights (decision 0059)
     "portal:submit",
     "portal:check",
     "portal:reply",
