@@ -5,9 +5,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import BaseModel
@@ -202,6 +203,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, "error", str(exc))
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the client's fault, not ours.
+    return error_response(request, 413, "too_large", "请求体过大，请缩短内容后重试")
+
+
 @api.exception_handler(DatabaseError)
 @api.exception_handler(OSError)
 def on_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -283,16 +290,3 @@ api.add_router("/inspections", inspections_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
-
-# Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
-fallback_router = Router()
-
-
-@fallback_router.api_operation(
-    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", auth=None, include_in_schema=False
-)
-def unknown_endpoint(request: HttpRequest, unknown: str) -> HttpResponse:
-    return error_response(request, 404, "not_found", "接口不存在")
-
-
-api.add_router("", fallback_router)
