@@ -198,7 +198,15 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, ValueError):
-        # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
+        # ninja's "Cannot parse request body": a form or another type where JSON was expected,
+        # malformed JSON, or bytes that are not UTF-8
+        if request.content_type != "application/json":
+            return error_response(
+                request,
+                415,
+                "unsupported_media_type",
+                "请求体应为 JSON，并带 Content-Type: application/json 头",
+            )
         return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
 

@@ -76,8 +76,9 @@ class EventOut(Schema):
     occurred_at: ShownMoment
     actor: PersonRef | None
     actor_unit: UnitRef | None
-    from_status: str
-    to_status: str
+    # "" when the event did not move the lead (an instruction, a correction)
+    from_status: Annotated[str, Shown(Lead, "status", also=("",))]
+    to_status: Annotated[str, Shown(Lead, "status", also=("",))]
     note: str
 
 

@@ -121,11 +121,11 @@ def test_a_malformed_json_body_is_a_json_400(token: str) -> None:
     assert_error_shape(response, 400, "invalid_json")
 
 
-def test_a_form_body_where_json_is_expected_is_a_json_400(token: str) -> None:
+def test_a_form_body_where_json_is_expected_is_a_json_415(token: str) -> None:
     response = Client().post(
         "/api/v1/analysis/extract", {"text": "张三"}, headers={"Authorization": f"Bearer {token}"}
     )
-    assert_error_shape(response, 400, "invalid_json")
+    assert_error_shape(response, 415, "unsupported_media_type")
 
 
 def test_a_body_over_the_upload_limit_is_a_json_413(token: str, settings: Any) -> None:

@@ -35,7 +35,11 @@ NOT_CHOICES = {
 }
 
 # Named for the client, not as the model field whose values they are.
-RENAMED = {("FlagIncidentOut", "kind"): "incident_kind"}
+RENAMED = {
+    ("FlagIncidentOut", "kind"): "incident_kind",
+    ("EventOut", "from_status"): "status",
+    ("EventOut", "to_status"): "status",
+}
 
 
 def _choice_fields() -> dict[str, list[set[str]]]:
