@@ -141,6 +141,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: whatever answers a refusal under /api/, the client reads the error shape.
+    "saohei.api.middleware.ApiErrorShapeMiddleware",
     "saohei.common.middleware.SecurityHeadersMiddleware",
     "saohei.portal.middleware.PortalHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

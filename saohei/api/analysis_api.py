@@ -4,7 +4,7 @@ never the text, which may name people."""
 
 from datetime import date as date_type
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
@@ -13,8 +13,9 @@ from pydantic import StrictStr
 
 from saohei.analysis import queries
 from saohei.analysis.extraction import extract
+from saohei.analysis.models import Prompt, PromptIncident
 from saohei.analysis.services import record_prompt_identifiers_revealed
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.common.http import client_ip
 from saohei.common.paging import keyset_page
 from saohei.organisations.access import content_units
@@ -92,7 +93,9 @@ class FlagMemberOut(Schema):
 
 
 class FlagIncidentOut(Schema):
-    kind: str = Field(description='"case"（治安案件）或 "lead"（查实的线索）')
+    kind: Annotated[str, Shown(PromptIncident, "incident_kind")] = Field(
+        description='"case"（治安案件）或 "lead"（查实的线索）'
+    )
     number: str
     date: date_type
 
@@ -100,7 +103,9 @@ class FlagIncidentOut(Schema):
 class FlagOut(Schema):
     id: int
     level: str = Field(description="疑似恶势力、疑似恶势力犯罪集团或需研判涉黑")
-    status: str = Field(description="open 待研判、confirmed 研判会确认、dismissed 研判会排除")
+    status: Annotated[str, Shown(Prompt, "status")] = Field(
+        description="open 待研判、confirmed 研判会确认、dismissed 研判会排除"
+    )
     members: list[FlagMemberOut]
     incidents: list[FlagIncidentOut]
     window_start: date_type
@@ -115,8 +120,12 @@ class FlagPageOut(Schema):
 
 
 class FlagListQuery(Schema):
-    level: str = Field("", description="gang、criminal_group 或 heijie")
-    status: str = Field("", description="open、confirmed 或 dismissed")
+    level: Annotated[str, OneOf(Prompt, "level", also=("",))] = Field(
+        "", description="gang、criminal_group 或 heijie"
+    )
+    status: Annotated[str, OneOf(Prompt, "status", also=("",))] = Field(
+        "", description="open、confirmed 或 dismissed"
+    )
     after: str = ""
 
 

@@ -6,9 +6,10 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import BaseModel
@@ -256,9 +257,23 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, ValueError):
-        # ninja's "Cannot parse request body": malformed JSON or bytes that are not UTF-8
+        # ninja's "Cannot parse request body": a form or another type where JSON was expected,
+        # malformed JSON, or bytes that are not UTF-8
+        if request.content_type != "application/json":
+            return error_response(
+                request,
+                415,
+                "unsupported_media_type",
+                "请求体应为 JSON，并带 Content-Type: application/json 头",
+            )
         return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the client's fault, not ours.
+    return error_response(request, 413, "too_large", "请求体过大，请缩短内容后重试")
 
 
 @api.exception_handler(DatabaseError)
@@ -342,16 +357,3 @@ api.add_router("/inspections", inspections_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
-
-# Added last, so it only answers paths no endpoint matched: the one error shape, not HTML.
-fallback_router = Router()
-
-
-@fallback_router.api_operation(
-    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", auth=None, include_in_schema=False
-)
-def unknown_endpoint(request: HttpRequest, unknown: str) -> HttpResponse:
-    return error_response(request, 404, "not_found", "接口不存在")
-
-
-api.add_router("", fallback_router)

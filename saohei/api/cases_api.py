@@ -1,13 +1,13 @@
 """/api/v1/cases — 治安案件倒查. Same access rules as the pages (the context's access module)."""
 
 from datetime import time
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.cases import access, queries, services
 from saohei.cases.models import Case, CasePerson, CaseReview, ImportJob, Nature
 from saohei.common.dates import EventDay, ShownDay
@@ -17,9 +17,24 @@ from saohei.organisations.models import User
 router = Router(tags=["治安案件倒查"])
 
 
+# When the incident happened by the clock on the police station's wall: a local time of day read
+# with `occurred_on`, never an instant, so no offset; "HH:MM:SS" (decision 0058).
+LocalClockTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+            "description": "北京时间的钟点（时:分:秒），不带时区，与 occurred_on 一起读",
+        }
+    ),
+]
+
+
 class PersonOut(Schema):
     name: str
-    role: str
+    role: Annotated[str, Shown(CasePerson, "role")]
     role_label: str
     id_number_masked: str
     phone_masked: str
@@ -27,7 +42,7 @@ class PersonOut(Schema):
 
 
 class ReviewOut(Schema):
-    conclusion: str
+    conclusion: Annotated[str, Shown(CaseReview, "conclusion")]
     conclusion_label: str
     is_gang: bool
     organiser: str
@@ -42,10 +57,10 @@ class CaseOut(Schema):
     number: str
     unit: str
     cause: str
-    nature: str
+    nature: Annotated[str, Shown(Case, "nature")]
     nature_label: str
     occurred_on: ShownDay
-    occurred_time: time | None
+    occurred_time: LocalClockTime | None
     place: str
     village: str | None
     outcome: str
@@ -55,8 +70,8 @@ class CaseOut(Schema):
 
 class CaseDetailOut(CaseOut):
     summary: str
-    means: str
-    motive: str
+    means: Annotated[str, Shown(Case, "means")]
+    motive: Annotated[str, Shown(Case, "motive")]
 
 
 class CasePageOut(Schema):
@@ -76,7 +91,7 @@ class CaseFilterIn(Schema):
 
 
 class ReviewIn(Schema):
-    conclusion: str
+    conclusion: Annotated[str, OneOf(CaseReview, "conclusion")]
     reviewed_on: EventDay
     notes: str
     is_gang: bool = False
@@ -93,7 +108,7 @@ class ImportErrorOut(Schema):
 class ImportJobOut(Schema):
     id: int
     unit: str
-    status: str
+    status: Annotated[str, Shown(ImportJob, "status")]
     status_label: str
     total_rows: int
     processed_rows: int

@@ -7,11 +7,13 @@ finding that is not 合格 lands on the village's on-site rectification list (it
 returned). Photos are uploaded through the pages (from a phone), not the API.
 """
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from saohei.api.ids import one_of, recording_town
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
@@ -44,7 +46,7 @@ class FindingOut(Schema):
     village_id: int
     village: str
     folder: str
-    result: str
+    result: Annotated[str, Shown(Finding, "result")]
     result_label: str
     note: str
     rectification_item_id: int | None
@@ -53,14 +55,14 @@ class FindingOut(Schema):
 class FindingIn(Schema):
     village_id: int
     folder_id: int
-    result: str
+    result: Annotated[str, OneOf(Finding, "result")]
     note: str = ""
 
 
 class FindingEditIn(Schema):
     """更正检查结果: the fields sent replace the saved ones."""
 
-    result: str | None = None
+    result: Annotated[str, OneOf(Finding, "result")] | None = None
     note: str | None = None
 
 

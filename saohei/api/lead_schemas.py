@@ -1,13 +1,14 @@
 """Shapes of /api/v1/leads. Subjects appear with masked identifiers only; reporters never."""
 
-from typing import Self
+from typing import Annotated, Self
 
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
+from saohei.api.schemas import OneOf, Shown
 from saohei.common.dates import DeadlineDay, EventDay, EventMoment, PeriodDay, ShownDay, ShownMoment
 from saohei.common.plates import MAX_PLATES, Plate
-from saohei.leads.models import Source, Status, SubjectRole
+from saohei.leads.models import FollowUp, Lead, LeadEvent, Source, Status, Subject, SubjectRole
 
 LIST_STATUSES = frozenset({"", "open", *Status.values})
 DUE_STATES = frozenset({"", "overdue", "soon"})
@@ -32,7 +33,7 @@ class SubjectOut(Schema):
     id: int
     name: str
     alias: str
-    role: str
+    role: Annotated[str, Shown(Subject, "role")]
     role_label: str
     position: str
     id_number_masked: str = Field(description="脱敏身份证号，如 110105********002X")
@@ -47,11 +48,11 @@ class LeadSummaryOut(Schema):
     number: str
     unit: UnitRef
     received_at: ShownMoment
-    channel: str
+    channel: Annotated[str, Shown(Lead, "channel")]
     channel_label: str
-    source: str
+    source: Annotated[str, Shown(Lead, "source")]
     source_label: str
-    status: str
+    status: Annotated[str, Shown(Lead, "status")]
     status_label: str
     village: UnitRef | None
     target_category: EntryRef | None
@@ -63,20 +64,21 @@ class LeadSummaryOut(Schema):
     assigned_at: ShownMoment | None
     due_on: ShownDay | None
     due_state: str = Field(description="'' 无时限或已办结，ok，soon 即将到期，overdue 已逾期")
-    conclusion: str
+    conclusion: Annotated[str, Shown(Lead, "conclusion")]
     conclusion_label: str
     concluded_at: ShownMoment | None
     subjects: list[SubjectOut]
 
 
 class EventOut(Schema):
-    kind: str
+    kind: Annotated[str, Shown(LeadEvent, "kind")]
     kind_label: str
     occurred_at: ShownMoment
     actor: PersonRef | None
     actor_unit: UnitRef | None
-    from_status: str
-    to_status: str
+    # "" when the event did not move the lead (an instruction, a correction)
+    from_status: Annotated[str, Shown(Lead, "status", also=("",))]
+    to_status: Annotated[str, Shown(Lead, "status", also=("",))]
     note: str
 
 
@@ -111,7 +113,7 @@ class FollowUpOut(Schema):
     id: int
     contacted_on: ShownDay
     method: str
-    satisfaction: str
+    satisfaction: Annotated[str, Shown(FollowUp, "satisfaction")]
     satisfaction_label: str
 
 
@@ -149,8 +151,10 @@ class LeadPageOut(Schema):
 class LeadListQuery(Schema):
     """The list page's filters, as query parameters."""
 
-    status: str = Field("", description="open（未办结）或状态值")
-    source: str = ""
+    status: Annotated[str, OneOf(Lead, "status", also=("", "open"))] = Field(
+        "", description="open（未办结）或状态值"
+    )
+    source: Annotated[str, OneOf(Lead, "source", also=("",))] = ""
     village_id: int | None = None
     category_id: int | None = None
     due_state: str = Field("", description="overdue 已逾期，soon 即将到期")
@@ -195,7 +199,7 @@ class SubjectIn(Schema):
     phone: str = Field("", max_length=20)
     address: str = Field("", max_length=200)
     village_id: int | None = None
-    role: str = SubjectRole.REPORTED.value
+    role: Annotated[str, OneOf(Subject, "role")] = SubjectRole.REPORTED.value
     position: str = Field("", max_length=100)
     plates: list[Plate] = Field(
         default_factory=list,
@@ -221,7 +225,7 @@ class SubjectEditIn(Schema):
     phone: str | None = Field(None, max_length=20)
     address: str | None = Field(None, max_length=200)
     village_id: int | None = Field(None, description="送 null 清除所属村")
-    role: str | None = None
+    role: Annotated[str, OneOf(Subject, "role")] | None = None
     position: str | None = Field(None, max_length=100)
     clear_id_number: bool = False
     clear_phone: bool = False
@@ -252,8 +256,8 @@ class ReporterIn(Schema):
 class LeadIn(Schema):
     unit_id: int = Field(description="登记到的镇（街道）")
     received_at: EventMoment = Field(description="受理时间；不带时区的按北京时间")
-    channel: str
-    source: str
+    channel: Annotated[str, OneOf(Lead, "channel")]
+    source: Annotated[str, OneOf(Lead, "source")]
     summary: str = Field(min_length=1, max_length=500)
     narrative: str = ""
     village_id: int | None = None
@@ -286,7 +290,7 @@ class InvestigationIn(Schema):
 
 
 class ProposeIn(Schema):
-    conclusion: str
+    conclusion: Annotated[str, OneOf(Lead, "conclusion")]
     basis: str = Field(max_length=5000)
 
 
@@ -304,7 +308,7 @@ class FeedbackIn(Schema):
 class FollowUpIn(Schema):
     contacted_on: EventDay
     method: str = Field(max_length=50)
-    satisfaction: str
+    satisfaction: Annotated[str, OneOf(FollowUp, "satisfaction")]
     notes: str = Field("", max_length=2000)
 
 

@@ -7,12 +7,14 @@ attended only, and their own tasks; an 上级督导 reads the whole record of th
 writes nothing. Attachments are uploaded through the pages.
 """
 
+from typing import Annotated
+
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.ids import all_of, one_of, recording_town
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.api.versions import edit_version
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -35,7 +37,7 @@ ERRORS = {
 class MeetingSummaryOut(Schema):
     id: int
     unit_id: int
-    kind: str
+    kind: Annotated[str, Shown(Meeting, "kind")]
     kind_label: str
     title: str
     held_on: ShownDay
@@ -67,7 +69,7 @@ class TaskOut(Schema):
     assignee: str
     due_on: ShownDay
     due_state: str
-    status: str
+    status: Annotated[str, Shown(Task, "status")]
     status_label: str
     result: str
     done_by: str
@@ -86,12 +88,12 @@ class MeetingDetailOut(MeetingSummaryOut):
 
 
 class MeetingListQuery(Schema):
-    kind: str = ""
+    kind: Annotated[str, OneOf(Meeting, "kind", also=("",))] = ""
 
 
 class MeetingIn(Schema):
     unit_id: int
-    kind: str
+    kind: Annotated[str, OneOf(Meeting, "kind")]
     title: str
     held_on: EventDay
     place: str

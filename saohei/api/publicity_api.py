@@ -6,12 +6,13 @@ a phone), not the API.
 """
 
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.ids import one_of
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import User
@@ -40,7 +41,7 @@ class ActivityOut(Schema):
     kind: str
     kind_label: str
     unit_label: str
-    place_type: str
+    place_type: Annotated[str, Shown(PublicityActivity, "place_type")]
     place_type_label: str
     place: str
     quantity: float
@@ -72,7 +73,7 @@ class ActivityPageOut(Schema):
 class ActivityListQuery(Schema):
     kind: str = ""
     village: str = ""
-    place_type: str = ""
+    place_type: Annotated[str, OneOf(PublicityActivity, "place_type", also=("",))] = ""
     date_from: str = ""
     date_to: str = ""
     origin: str = ""
@@ -83,7 +84,7 @@ class ActivityIn(Schema):
     occurred_on: EventDay
     kind: str
     village_id: int | None = None
-    place_type: str
+    place_type: Annotated[str, OneOf(PublicityActivity, "place_type")]
     place: str = ""
     quantity: Decimal
     hours: Decimal | None = None

@@ -4,14 +4,14 @@ An item the account may not see is 404, a refused action 403, a refused input 40
 are uploaded through the pages (from a phone), not the API.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from saohei.api.ids import one_of, recording_town
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
@@ -34,14 +34,14 @@ class ItemSummaryOut(Schema):
     unit_id: int
     village_id: int | None
     village: str
-    source_kind: str
+    source_kind: Annotated[str, Shown(RectificationItem, "source_kind")]
     source_kind_label: str
     description: str
     responsible_person_id: int
     responsible_person: str
     due_on: ShownDay
     due_state: str
-    status: str
+    status: Annotated[str, Shown(RectificationItem, "status")]
     status_label: str
     escalation_level: int
 
@@ -73,7 +73,7 @@ class ItemDetailOut(ItemSummaryOut):
     is_verification_accepted: bool | None
     verification_reason: str
     closed_at: ShownMoment | None
-    recheck_result: str
+    recheck_result: Annotated[str, Shown(RectificationItem, "recheck_result")]
     recheck_reason: str
     progress: list[ProgressOut]
 
@@ -85,8 +85,8 @@ class ItemPageOut(Schema):
 
 class ItemListQuery(Schema):
     village_id: int | None = None
-    source_kind: str = ""
-    status: str = ""
+    source_kind: Annotated[str, OneOf(RectificationItem, "source_kind", also=("",))] = ""
+    status: Annotated[str, OneOf(RectificationItem, "status", also=("",))] = ""
     responsible_person_id: int | None = None
     due_state: str = ""
     after: str = ""
@@ -95,7 +95,7 @@ class ItemListQuery(Schema):
 class ItemIn(Schema):
     unit_id: int
     village_id: int | None = None
-    source_kind: str
+    source_kind: Annotated[str, OneOf(RectificationItem, "source_kind")]
     source_label: str = ""
     source_url: str = ""
     description: str

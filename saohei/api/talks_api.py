@@ -6,7 +6,7 @@ Problems found go onto the rectification ledger and leads into the lead register
 same services as the pages; a correction of a reviewed talk puts it back in the review queue.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from saohei.accountability import access, services
 from saohei.accountability.models import Talk
 from saohei.accountability.queries import found_in_talk
 from saohei.api.ids import all_of, one_of, recording_town
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.api.versions import edit_version
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
@@ -38,7 +38,7 @@ class TalkSummaryOut(Schema):
     id: int
     unit_id: int
     talked_on: ShownDay
-    kind: str
+    kind: Annotated[str, Shown(Talk, "kind")]
     kind_label: str
     interviewer_id: int
     interviewer: str
@@ -69,7 +69,7 @@ class TalkIn(Schema):
     interviewer_id: int
     interviewee_ids: list[int]
     recorder_id: int | None = None
-    kind: str
+    kind: Annotated[str, OneOf(Talk, "kind")]
     topics: list[str] = []
     other_topics: str = ""
     content: str
@@ -82,7 +82,7 @@ class TalkEditIn(Schema):
     talked_on: EventDay | None = None
     place: str | None = None
     interviewee_ids: list[int] | None = None
-    kind: str | None = None
+    kind: Annotated[str, OneOf(Talk, "kind")] | None = None
     topics: list[str] | None = None
     other_topics: str | None = None
     content: str | None = None

@@ -17,7 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.widgets import DateTimeBaseInput
 from django.utils import dateformat, timezone
-from pydantic import AfterValidator, WrapSerializer
+from pydantic import AfterValidator, WithJsonSchema, WrapSerializer
 from pydantic_core import PydanticCustomError
 
 from saohei.common.errors import ServiceError
@@ -178,8 +178,18 @@ HistoryDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.HIS
 DeadlineDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.DEADLINE))]
 PeriodDay = Annotated[datetime.date, AfterValidator(_api_validator(DateKind.PERIOD))]
 # Output: as pydantic writes it, or the mark when a stored value cannot be shown.
-ShownDay = Annotated[datetime.date, WrapSerializer(_api_serialize)]
-ShownMoment = Annotated[datetime.datetime, WrapSerializer(_api_serialize)]
+# The schema says so: a client validating formats must accept the mark, not fail on it.
+_OR_THE_MARK = {"type": "string", "const": INVALID_DATE_MARK}
+ShownDay = Annotated[
+    datetime.date,
+    WrapSerializer(_api_serialize),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, _OR_THE_MARK]}),
+]
+ShownMoment = Annotated[
+    datetime.datetime,
+    WrapSerializer(_api_serialize),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, _OR_THE_MARK]}),
+]
 
 
 # Output: one formatter for templates (the `safe_date` filter), ledgers and the API.

@@ -256,6 +256,7 @@ class TestCreate:
             ({"received_at": "yesterday"}, "received_at"),
             ({"subjects": [{"alias": "无名"}]}, "subjects.0.name"),
             ({"subjects": [{"name": "张三", "role": "boss"}]}, "subjects.0.role"),
+            ({"channel": "pigeon"}, "channel"),
             ({"unit_id": None}, "unit_id"),
         ],
     )
@@ -269,7 +270,6 @@ class TestCreate:
     @pytest.mark.parametrize(
         ("overrides", "message"),
         [
-            ({"channel": "pigeon"}, "受理渠道不正确"),
             ({"source": "upper_assigned"}, "交办单位"),
             ({"subjects": [{"name": "张三", "id_number": "110105194912310021"}]}, "校验位"),
             ({"village_id": 999_999}, "所属村不在本镇"),

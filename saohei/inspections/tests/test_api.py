@@ -98,7 +98,7 @@ class TestRecordFinding:
     @pytest.mark.parametrize(
         ("overrides", "status", "message"),
         [
-            ({"result": "bad"}, 400, "检查结果不正确"),
+            ({"result": "bad"}, 422, "请求数据格式不正确"),
             ({"note": ""}, 400, "不合格的项目请填写说明"),
             ({"folder_id": 999999}, 400, "档案类别不存在"),
             ({"village_id": "南岭村"}, 422, "请求数据格式不正确"),
