@@ -7,6 +7,7 @@ from saohei.api.api import FAILED_TOKENS
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.organisations.models import User
+from saohei.testing.clock import minutes_since, this_minute
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +19,12 @@ def _me(token: str, address: str = "192.0.2.50"):  # type: ignore[no-untyped-def
 
 
 def test_a_flood_of_made_up_tokens_writes_one_audit_event(demo: None) -> None:
+    first = this_minute()
     statuses = {_me(f"shb_made-up-{n}").status_code for n in range(200)}
     assert statuses == {401, 429}
     rejected = AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REJECTED)
-    assert rejected.count() == 1
-    assert rejected.get().ip_address == "192.0.2.50"
+    assert 1 <= rejected.count() <= minutes_since(first)
+    assert {event.ip_address for event in rejected} == {"192.0.2.50"}
 
 
 def test_too_many_bad_tokens_get_429_in_the_error_shape(demo: None) -> None:
