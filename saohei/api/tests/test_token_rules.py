@@ -25,6 +25,7 @@ from saohei.common.errors import ServiceError
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 from saohei.organisations.services import revoke_role
+from saohei.testing.clock import wait_for_a_fresh_minute
 from saohei.testing.rows import RowCounter
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,7 @@ def test_a_read_write_token_may_write(user: UserGetter) -> None:
 
 def test_a_token_over_its_limit_gets_429_with_retry_after(user: UserGetter, settings: Any) -> None:
     settings.SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE = 3
+    wait_for_a_fresh_minute()
     _, token = create_api_token(user=user("banshi"), name="脚本")
     _, other = create_api_token(user=user("banshi"), name="另一个脚本")
     assert [_call("GET", "/api/v1/me", token).status_code for _ in range(3)] == [200] * 3
