@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
@@ -521,13 +521,6 @@ def _lead_village(lead: Lead, village_id: int | None) -> Unit | None:
     )
 
 
-def _lead_subject(lead: Lead, subject_id: int) -> Subject:
-    subject = lead.subjects.filter(pk=subject_id).first()
-    if subject is None:
-        raise Http404("被反映人不存在")
-    return subject
-
-
 @router.post(
     "/{int:lead_id}/subjects",
     response={201: LeadDetailOut, **ERRORS},
@@ -568,7 +561,7 @@ def edit_subject(
     version = edit_version(request, payload.version)
 
     def perform(user: User, lead: Lead) -> object:
-        subject = _lead_subject(lead, subject_id)
+        subject = access.get_subject_of(lead, subject_id)
         sent = payload.model_fields_set
 
         def kept(name: str) -> str:
@@ -614,7 +607,7 @@ def remove_subject(
         lead_id,
         lambda user, lead: services.remove_subject(
             actor=user,
-            subject=_lead_subject(lead, subject_id),
+            subject=access.get_subject_of(lead, subject_id),
             reason=payload.reason,
             version=version,
         ),

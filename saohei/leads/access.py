@@ -155,3 +155,12 @@ def can_see_full_identifiers(user: User, lead: Lead) -> bool:
     return is_office_member(user, lead.unit) or (
         is_police_for(user, lead) and user.has_any_role(FULL_IDENTIFIER_ROLES)
     )
+
+
+def get_subject_of(lead: Lead, subject_id: int) -> Subject:
+    """A subject of `lead`, which the caller has already fetched through this module's scope;
+    404 when the id names no subject of that lead."""
+    subject = lead.subjects.filter(pk=subject_id).first()
+    if subject is None:
+        raise Http404("被反映人不存在")
+    return subject

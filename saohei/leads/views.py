@@ -47,7 +47,7 @@ from saohei.leads.forms import (
     SubjectRemoveForm,
     TextForm,
 )
-from saohei.leads.models import Lead, Status, Subject
+from saohei.leads.models import Lead, Status
 from saohei.leads.notices import delivery_message, instruction_recipients
 from saohei.organisations.access import content_units, units_within
 from saohei.organisations.http import AuthenticatedHttpRequest
@@ -664,13 +664,6 @@ def correct_facts_view(request: AuthenticatedHttpRequest, lead_id: int) -> HttpR
     )
 
 
-def _subject_of(lead: Lead, subject_id: int) -> Subject:
-    subject = lead.subjects.filter(pk=subject_id).first()
-    if subject is None:
-        raise Http404("被反映人不存在")
-    return subject
-
-
 @role_required(*OFFICE_ROLES)
 def edit_subject_view(
     request: AuthenticatedHttpRequest, lead_id: int, subject_id: int
@@ -678,7 +671,7 @@ def edit_subject_view(
     """修改被反映人: the registration's subject form, sealed numbers never shown in clear."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    subject = _subject_of(lead, subject_id)
+    subject = access.get_subject_of(lead, subject_id)
     if refused := _unless_manager(user, lead, "修改被反映人"):
         return refused
     form = SubjectEditForm(
@@ -716,7 +709,7 @@ def remove_subject_view(
     """移除被反映人: a confirmation page naming the subject (masked) and asking the reason."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    subject = _subject_of(lead, subject_id)
+    subject = access.get_subject_of(lead, subject_id)
     if refused := _unless_manager(user, lead, "移除被反映人"):
         return refused
     form = SubjectRemoveForm(request.POST or None, initial={"version": subject.version})
@@ -746,7 +739,7 @@ def reveal_subject_view(
     """Full ID number and phone, for roles allowed to see them; every reveal is audited."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    subject = _subject_of(lead, subject_id)
+    subject = access.get_subject_of(lead, subject_id)
     if not access.can_see_full_identifiers(user, lead):
         return HttpResponse("您无权查看完整身份信息", status=403)
     services.record_subject_revealed(
@@ -768,7 +761,7 @@ def subject_plates_view(
     """修改车牌号: the office replaces a subject's plates; a bad plate is shown beside the field."""
     user = request.user
     lead = access.get_lead_for_user(user, lead_id)
-    subject = _subject_of(lead, subject_id)
+    subject = access.get_subject_of(lead, subject_id)
     if refused := _unless_manager(user, lead, "修改车牌号"):
         return refused
     slot = f"plates{subject.pk}"
