@@ -138,8 +138,6 @@ class StagedRows:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.cases = 0
-        self.persons = 0
         # The import carries a 涉案人员 table (even an empty one: the touched cases lose theirs).
         self.has_person_table = False
         self.case_values = _value_columns(len(CASE_COLUMNS.fields))
@@ -199,7 +197,6 @@ def stage(job: ImportJob, parsed: importing.ParsedImport, directory: Path) -> St
             case.created_at = case.updated_at = now
             batch.append((row.number, *CASE_COLUMNS.values(case)))
         db.executemany(f"INSERT INTO {CASE_TABLE} VALUES ({marks})", batch)  # noqa: S608
-        staged.cases += len(batch)
     staged.has_person_table = parsed.has_person_table
     if parsed.has_person_table:
         marks = ", ".join(["?"] * (len(staged.person_values) + 2))
@@ -214,6 +211,5 @@ def stage(job: ImportJob, parsed: importing.ParsedImport, directory: Path) -> St
                 f" VALUES ({marks})",
                 people,
             )
-            staged.persons += len(people)
     staged.finish(db)
     return staged
