@@ -36,7 +36,9 @@ def _require_editor(actor: User, town: Unit) -> None:
 def _next_issue_number(unit: Unit, year: int) -> int:
     # The town's row is locked first, so two saves in one town wait for each other on
     # PostgreSQL (SQLite takes its write lock at BEGIN); the unique constraint is the backstop.
-    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    # NO KEY, as the case import's lock (decision 0057): rows that merely refer to the town
+    # are not held up meanwhile.
+    Unit.objects.select_for_update(no_key=True).filter(pk=unit.pk).first()
     last = BriefingDraft.objects.filter(unit=unit, issue_year=year).aggregate(
         last=Max("issue_number")
     )["last"]
