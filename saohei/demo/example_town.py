@@ -62,6 +62,15 @@ STAFF = [
         [("police_officer", "police")],
         None,
     ),
+    # A village head of the other town: the access matrices try every page as one.
+    (
+        "cun2",
+        "吴建国",
+        "虚构东村党支部书记",
+        "village",
+        [("village_head", "village")],
+        None,
+    ),
 ]
 
 CANDIDATE_FILE = Path(__file__).resolve().parent / "data" / "虚构镇村两委候选人名单"

@@ -128,11 +128,20 @@ def _example_town(city: Unit, report: DemoReport) -> Unit:
     """虚构镇: its villages, police station, leading group and accounts."""
     town = _unit(EXAMPLE_TOWN.name, UnitKind.TOWN, city, "XG", 20, report)
     police = _unit(EXAMPLE_POLICE_STATION, UnitKind.POLICE_STATION, town, "XGPCS", 5, report)
-    for order, name in enumerate(EXAMPLE_TOWN.villages, start=1):
-        kind = UnitKind.COMMUNITY if name.endswith("社区") else UnitKind.VILLAGE
-        _unit(name, kind, town, "", 100 + order, report)
+    villages = [
+        _unit(
+            name,
+            UnitKind.COMMUNITY if name.endswith("社区") else UnitKind.VILLAGE,
+            town,
+            "",
+            100 + order,
+            report,
+        )
+        for order, name in enumerate(EXAMPLE_TOWN.villages, start=1)
+    ]
     group = _leading_group(town, report)
-    _staff(EXAMPLE_STAFF, group, {"city": city, "town": town, "police": police}, report)
+    units = {"city": city, "town": town, "police": police, "village": villages[0]}
+    _staff(EXAMPLE_STAFF, group, units, report)
     return town
 
 

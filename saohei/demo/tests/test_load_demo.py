@@ -41,7 +41,7 @@ def test_demo_town_has_the_seeds_shape() -> None:
     assert Unit.objects.filter(
         parent=town, kind=UnitKind.POLICE_STATION, name="港西派出所"
     ).exists()
-    heads = User.objects.filter(role_grants__role=Role.VILLAGE_HEAD)
+    heads = User.objects.filter(role_grants__role=Role.VILLAGE_HEAD, role_grants__unit__parent=town)
     assert sorted(heads.values_list("username", flat=True)) == [f"cun{n:02d}" for n in range(1, 22)]
     for username in [
         "shuji",

@@ -95,8 +95,9 @@ from saohei.tips import services as tips_services
 pytestmark = pytest.mark.django_db
 
 OTHER_TOWN = "虚构镇"
-# The town's accounts, and the leader and office of the other town; "" is an anonymous visitor.
-ACCOUNTS = (*TOWN_ACCOUNTS, "shuji2", "banshi2", "")
+# The town's accounts, and the leader, office and a village head of the other town; "" is an
+# anonymous visitor.
+ACCOUNTS = (*TOWN_ACCOUNTS, "shuji2", "banshi2", "cun2", "")
 # Planted in records' text: shown to exactly the accounts the table lets reach the record.
 OWN_VILLAGE_MARK = "矩阵标记港西村线索"
 OTHER_TOWN_MARKS = {
@@ -663,12 +664,14 @@ def _render(client: Client, attempts: list[Attempt], token: str) -> dict[str, by
     return bodies
 
 
-def _more_records_in(town: Unit) -> None:
-    """A lead, a rectification item and a publicity activity more in the town."""
+def _more_records_in(town: Unit, village: Unit | None = None) -> None:
+    """A lead, a rectification item and a publicity activity more in the town (in `village`,
+    or its first)."""
     second = town.name == OTHER_TOWN
     office = User.objects.get(username="banshi2" if second else "banshi")
     leader = User.objects.get(username="shuji2" if second else "shuji")
-    village = Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).order_by("path")[0]
+    if village is None:
+        village = Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).order_by("path")[0]
     lead = _register_lead(town, village, office, "又一条线索")
     rectification_services.open_item(
         actor=office,
@@ -723,6 +726,36 @@ def test_no_list_or_count_moves_with_another_towns_records(
         for label in moved
     ]
     assert not moved, f"{username}, with {other_town}'s records:\n" + "\n".join(changes)
+
+
+@pytest.mark.parametrize("username", ["cun01", "cun02", "cun2"])
+def test_no_list_or_count_moves_with_another_villages_records(
+    read_matrix: Matrix, username: str
+) -> None:
+    """The same one level down: a village head's lists, counts and statistics read the same
+    when another village of the same town gains a lead, an item and an activity."""
+    user = User.objects.get(username=username)
+    own = RoleGrant.objects.get(user=user, role=Role.VILLAGE_HEAD).unit
+    town = own.parent
+    assert town is not None
+    neighbour = (
+        Unit.objects.filter(parent=town, kind=UnitKind.VILLAGE).exclude(pk=own.pk).order_by("path")
+    )[0]
+    client = sign_in(Client(), username)
+    token = create_api_token(user=user, name="读取矩阵")[1]
+    lists = _lists(read_matrix)
+    before = _render(client, lists, token)
+    with transaction.atomic():
+        _more_records_in(town, neighbour)
+        after = _render(client, lists, token)
+        transaction.set_rollback(True)
+    assert len(before) > 5
+    moved = [label for label, body in before.items() if after.get(label) != body]
+    changes = [
+        f"{label}: " + " | ".join(_changed_lines(before[label], after.get(label, b"")))
+        for label in moved
+    ]
+    assert not moved, f"{username}, with {neighbour.name}'s records:\n" + "\n".join(changes)
 
 
 def _changed_lines(before: bytes, after: bytes) -> list[str]:
