@@ -12,6 +12,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from saohei.audit.models import AuditAction
@@ -157,6 +158,25 @@ def deliver(*, delivery_id: int) -> Delivery | None:
         delivery.attempts,
     )
     return _finish(delivery, status=DeliveryStatus.SENT, error="")
+
+
+# A send not started this long after it was due has lost its task.
+STALLED_AFTER = timedelta(minutes=15)
+STALLED_BATCH = 1000
+
+
+def requeue_stalled_deliveries(*, now: datetime | None = None) -> int:
+    """Hourly: a send whose task was lost (the queue write failed after commit, a worker's queue
+    was wiped) is queued again. Nothing is sent twice: `deliver` claims before sending."""
+    now = now or timezone.now()
+    stalled = Delivery.objects.filter(
+        Q(status=DeliveryStatus.PENDING, created_at__lt=now - STALLED_AFTER)
+        | Q(status=DeliveryStatus.RETRYING, next_attempt_at__lt=now - STALLED_AFTER)
+    ).order_by("pk")
+    delivery_ids = list(stalled.values_list("pk", flat=True)[:STALLED_BATCH])
+    if delivery_ids:
+        transaction.on_commit(partial(_enqueue, delivery_ids), robust=True)
+    return len(delivery_ids)
 
 
 def _record_failure(delivery: Delivery, *, code: str, masked: str) -> Delivery:

@@ -430,6 +430,28 @@ class TestFailures:
         services.deliver(delivery_id=delivery.pk)
         assert len(gateway.received) == 1
 
+    def test_the_hourly_job_queues_again_a_send_whose_task_was_lost(
+        self,
+        gateway: Gateway,
+        recipient: User,
+        django_capture_on_commit_callbacks: Capture,
+    ) -> None:
+        from datetime import timedelta
+
+        with django_capture_on_commit_callbacks(execute=False):
+            services.notify(recipients=[recipient], title=TITLE, kind=NotificationKind.ESCALATION)
+            services.notify(recipients=[recipient], title=TITLE, kind=NotificationKind.OVERDUE)
+        # Both tasks were lost; one was due long ago, the other a moment ago.
+        lost, recent = Delivery.objects.order_by("pk")
+        Delivery.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.requeue_stalled_deliveries() == 1
+        [request] = gateway.received
+        assert request.json["content"] == NOTICE_TEXTS[NotificationKind.ESCALATION]
+        lost.refresh_from_db()
+        recent.refresh_from_db()
+        assert (lost.status, recent.status) == (DeliveryStatus.SENT, DeliveryStatus.PENDING)
+
     def test_retry_delays_double(self, settings: Any) -> None:
         settings.SAOHEI_NOTICE_RETRY_SECONDS = 60
         assert [services.retry_delay(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
