@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from saohei.common.errors import ServiceError
 from saohei.common.http import client_ip
@@ -71,6 +71,7 @@ def mark_all_read_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("notifications:list")
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def preferences_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each user's own choice of 短信 / 邮件 per kind of notice; 站内 is always on."""
