@@ -285,6 +285,30 @@ SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE = int(
     os.environ.get("SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE", "120")
 )
 
+# Notices by e-mail and SMS (decision 0060). Each channel is off until its server is named; the
+# texts are fixed per kind and never carry a lead's content.
+_smtp_host = os.environ.get("SAOHEI_SMTP_HOST", "").strip()
+SAOHEI_EMAIL_NOTICES = bool(_smtp_host)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _smtp_host or "localhost"
+EMAIL_PORT = int(os.environ.get("SAOHEI_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SAOHEI_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SAOHEI_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SAOHEI_SMTP_USE_TLS", "false").lower() == "true"
+EMAIL_USE_SSL = os.environ.get("SAOHEI_SMTP_USE_SSL", "false").lower() == "true"
+EMAIL_TIMEOUT = float(os.environ.get("SAOHEI_SMTP_TIMEOUT_SECONDS", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("SAOHEI_SMTP_FROM", "saohei@localhost")
+# The provincial SMS platform's HTTP API: URL, credentials, the template and signature it approved.
+SAOHEI_SMS_URL = os.environ.get("SAOHEI_SMS_URL", "").strip()
+SAOHEI_SMS_APP_ID = os.environ.get("SAOHEI_SMS_APP_ID", "")
+SAOHEI_SMS_SECRET = os.environ.get("SAOHEI_SMS_SECRET", "")
+SAOHEI_SMS_TEMPLATE_ID = os.environ.get("SAOHEI_SMS_TEMPLATE_ID", "")
+SAOHEI_SMS_SIGNATURE = os.environ.get("SAOHEI_SMS_SIGNATURE", "")
+SAOHEI_SMS_TIMEOUT_SECONDS = float(os.environ.get("SAOHEI_SMS_TIMEOUT_SECONDS", "10"))
+# A failed send is tried again after 1, 2, 4 … times this, at most this many attempts in all.
+SAOHEI_NOTICE_RETRY_SECONDS = int(os.environ.get("SAOHEI_NOTICE_RETRY_SECONDS", "60"))
+SAOHEI_NOTICE_MAX_ATTEMPTS = int(os.environ.get("SAOHEI_NOTICE_MAX_ATTEMPTS", "4"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SAOHEI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

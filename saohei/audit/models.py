@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "api_token_revoked", "吊销接口令牌"
     API_TOKEN_USED = "api_token_used", "使用接口令牌"
     API_TOKEN_REJECTED = "api_token_rejected", "接口令牌被拒绝"
+    NOTIFICATION_PREFERENCES_CHANGED = "notification_preferences_changed", "修改通知方式"
     AUDIT_EXPORTED = "audit_exported", "导出审计日志"
     DEMO_LOADED = "demo_loaded", "载入演示数据"
     CALENDAR_CHANGED = "calendar_changed", "修改工作日历"

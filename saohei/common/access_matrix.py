@@ -139,6 +139,7 @@ PAGES: dict[str, Roles] = {
     "home:healthz": Audience.ANYONE,
     "accounts:password_change": Audience.SIGNED_IN,
     "notifications:list": Audience.SIGNED_IN,
+    "notifications:preferences": Audience.SIGNED_IN,  # one's own channels (decision 0060)
     "api_tokens:list": Audience.SIGNED_IN,
     "api_tokens:create": Audience.SIGNED_IN,  # one's own tokens only (decision 0059)
     "workdays:index": Audience.SIGNED_IN,

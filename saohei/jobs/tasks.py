@@ -7,6 +7,7 @@ from saohei.backups.services import run_scheduled_backup
 from saohei.cases.services import expire_interrupted_import_files, fail_interrupted_imports
 from saohei.leads.deadlines import run_deadline_reminders
 from saohei.meetings.deadlines import run_task_reminders
+from saohei.notifications.services import requeue_stalled_deliveries
 from saohei.publicity.services import accrue_schedules
 from saohei.rectifications.deadlines import run_rectification_reminders
 
@@ -23,6 +24,8 @@ def send_deadline_reminders() -> dict[str, int | str]:
     # Imports whose worker died are marked failed; their kept files expire after a day.
     interrupted = fail_interrupted_imports()
     expired = expire_interrupted_import_files()
+    # SMS and e-mail sends whose task was lost are queued again (decision 0060).
+    notices = requeue_stalled_deliveries()
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.
     publicity = accrue_schedules(today=today)
     # When the last good backup is a day old; a failure is recorded and retried next hour.
@@ -40,6 +43,7 @@ def send_deadline_reminders() -> dict[str, int | str]:
         "tasks_urged": tasks.urged,
         "tasks_supervised": tasks.supervised,
         "publicity_days_accrued": publicity.days,
+        "notices_requeued": notices,
         "imports_interrupted": interrupted,
         "import_files_expired": expired,
         "audit_failure_summaries": audit.summaries,

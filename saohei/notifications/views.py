@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from saohei.notifications import queries, services
+from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
+from saohei.notifications import channels, queries, services
 from saohei.notifications.access import get_notification_for_user
 from saohei.notifications.links import is_internal_path
-from saohei.notifications.models import NotificationKind
+from saohei.notifications.models import Channel, NotificationKind
 from saohei.organisations.http import AuthenticatedHttpRequest
 
 KIND_BADGES: dict[str, str] = {
@@ -15,6 +17,8 @@ KIND_BADGES: dict[str, str] = {
     NotificationKind.OVERDUE: "text-bg-danger",
     NotificationKind.ESCALATION: "text-bg-warning",
     NotificationKind.INSTRUCTION: "text-bg-primary",
+    NotificationKind.ASSIGNMENT: "text-bg-primary",
+    NotificationKind.RETURNED: "text-bg-warning",
     NotificationKind.INFO: "text-bg-secondary",
 }
 
@@ -65,3 +69,61 @@ def mark_all_read_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         messages.info(request, "没有未读通知。")
     return redirect("notifications:list")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Each user's own choice of 短信 / 邮件 per kind of notice; 站内 is always on."""
+    user = request.user
+    if request.method == "POST":
+        enabled = {
+            kind: [channel for channel in Channel.values if kind in request.POST.getlist(channel)]
+            for kind in NotificationKind.values
+        }
+        unknown = {
+            value
+            for channel in Channel.values
+            for value in request.POST.getlist(channel)
+            if value not in NotificationKind.values
+        }
+        try:
+            if unknown:
+                raise ServiceError("通知类型不正确", field="kind")
+            changed = services.set_preferences(
+                user=user, enabled=enabled, ip_address=client_ip(request)
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            if changed:
+                messages.success(request, "通知方式已保存。")
+            else:
+                messages.info(request, "通知方式没有变化。")
+            return redirect("notifications:preferences")
+    chosen = queries.effective_preferences(user=user)
+    available = channels.configured_channels()
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "sms": Channel.SMS in chosen[kind],
+            "email": Channel.EMAIL in chosen[kind],
+            "text": channels.NOTICE_TEXTS[kind],
+        }
+        for kind, label in NotificationKind.choices
+    ]
+    mobile = channels.address_for(user, Channel.SMS)
+    email = channels.address_for(user, Channel.EMAIL)
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "rows": rows,
+            "sms_available": Channel.SMS in available,
+            "email_available": Channel.EMAIL in available,
+            "masked_mobile": channels.mask_address(Channel.SMS, mobile) if mobile else "",
+            "masked_email": channels.mask_address(Channel.EMAIL, email) if email else "",
+            "deliveries": queries.list_recent_deliveries(user),
+        },
+    )

@@ -262,9 +262,15 @@ NETWORK_MODULES = {"requests", "httpx", "urllib3", "aiohttp", "urllib.request", 
 NETWORK_MODULES |= {"socket", "smtplib", "ftplib"}
 
 
+# The one way out, to servers the operator names and off while unnamed: the intranet SMS
+# gateway (e-mail goes through Django's mail backend) for notices without content (decision 0060).
+MAY_CONNECT = {"saohei/notifications/channels.py": {"http.client"}}
+
+
 def test_the_application_code_opens_no_connection_to_an_outside_service() -> None:
     """Offline intranets: no module of the application (tests and their helpers aside) imports
-    an HTTP, mail or socket client; the database and Redis are reached through their drivers."""
+    an HTTP, mail or socket client; the database and Redis are reached through their drivers.
+    The notice channels are the named exception (`MAY_CONNECT`)."""
     offenders = []
     for path in (ROOT / "saohei").rglob("*.py"):
         if {"tests", "testing"} & set(path.relative_to(ROOT).parts):
@@ -277,5 +283,6 @@ def test_the_application_code_opens_no_connection_to_an_outside_service() -> Non
                 if isinstance(node, ast.ImportFrom)
                 else []
             )
-            offenders += [f"{path}: {name}" for name in names if name in NETWORK_MODULES]
+            allowed = MAY_CONNECT.get(str(path.relative_to(ROOT)), set())
+            offenders += [f"{path}: {name}" for name in names if name in NETWORK_MODULES - allowed]
     assert not offenders, offenders

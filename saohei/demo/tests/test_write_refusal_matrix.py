@@ -107,6 +107,7 @@ SELF_SERVICE = {
     "accounts:password_change",
     "accounts:keepalive",  # renews one's own session (decision 0019)
     "notifications:mark_all_read",
+    "notifications:preferences",  # one's own channels (decision 0060)
     "api_tokens:create",  # a token for oneself, with one's own rights (decision 0059)
     "portal:submit",
     "portal:check",

@@ -8,7 +8,7 @@ from saohei.jobs.tasks import send_deadline_reminders
 class Command(BaseCommand):
     help = (
         "运行每小时的定时任务：线索、整改事项和会议任务的到期提醒与催办、督办，"
-        "常态化宣传每日累计，中断的案件导入标记为失败（24 小时后删除其文件），"
+        "常态化宣传每日累计，未发出的短信和邮件重新排队，中断的案件导入标记为失败（24 小时后删除其文件），"
         "距上次成功备份满一天时备份并按保留规则清理，审计日志失败汇总与检查点。"
         "--enqueue 交给后台任务进程执行。应每小时运行一次；重复运行不会重复提醒。"
     )
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             f"会议任务：提醒 {outcome['tasks_reminded']} 条，催办 {outcome['tasks_urged']} 条，"
             f"督办 {outcome['tasks_supervised']} 条；"
             f"常态化宣传累计 {outcome['publicity_days_accrued']} 天；"
+            f"重新排队的短信和邮件 {outcome['notices_requeued']} 条；"
             f"中断的案件导入 {outcome['imports_interrupted']} 个，"
             f"过期删除导入文件 {outcome['import_files_expired']} 个；"
             f"审计日志：失败汇总 {outcome['audit_failure_summaries']} 条，"
