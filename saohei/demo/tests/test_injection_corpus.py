@@ -362,10 +362,17 @@ def _plant_tip(town: Unit, village: Unit) -> int:
                 tips.PersonInput(
                     name=short("xss-tip", "="),
                     alias=short("xss-tip", "+"),
-                    position=short("xss-tip", "-"),
                     description=payload("xss-tip"),
                 )
             ],
+        ),
+    )
+    # A named position (职务) puts a tip with the leaders, out of the office's sight: its own tip.
+    tips.submit_tip(
+        unit=town,
+        data=tips.TipInput(
+            content=payload("xss-tip"),
+            persons=[tips.PersonInput(name="某干部", position=short("xss-tip", "-"))],
         ),
     )
     spam = tips.submit_tip(unit=town, data=tips.TipInput(content="广告：收购旧渔网，价格从优"))
@@ -1282,15 +1289,13 @@ def test_strict_format_columns_refuse_a_payload(planted_payloads: Planted) -> No
         clean_plates([hostile])  # subjects' plates (leads) and case persons' plates (import)
     with pytest.raises(ServiceError):
         analysis.exclude_mobile(actor=_user("banshi"), reason="误报", mobile=hostile)
-    for label in ("unit_label", "hours_label", "reach_label"):
+    for kind_input in (
+        publicity.KindInput(name="测试形式", unit_label=hostile),
+        publicity.KindInput(name="测试形式", unit_label="次", hours_label=hostile),
+        publicity.KindInput(name="测试形式", unit_label="次", reach_label=hostile),
+    ):
         with pytest.raises(ServiceError):
-            publicity.save_kind(
-                actor=_user("banshi"),
-                kind=None,
-                data=publicity.KindInput(
-                    **{"name": "测试形式", "unit_label": "次", label: hostile}
-                ),
-            )
+            publicity.save_kind(actor=_user("banshi"), kind=None, data=kind_input)
     town = Unit.objects.get(name="港西镇")
     units = Unit.objects.filter(pk=town.pk)
     account = AccountCreateForm(
