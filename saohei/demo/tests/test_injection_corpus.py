@@ -1078,6 +1078,34 @@ def test_planted_markup_and_formulas_stay_text_in_every_page_and_export(
         assert seen, "the walk showed this role none of the planted text"
 
 
+@pytest.mark.django_db
+def test_planted_text_stays_text_on_pages_of_roles_the_walk_leaves_out(
+    planted_payloads: Planted, client_as: Callable[[str], Client]
+) -> None:
+    """Text planted where only the 安全管理员, the 系统管理员, the custodian or 虚构镇's leader
+    reads it: each such page shows the payload, and shows it as text."""
+    prompt = Prompt.objects.get(status=PromptStatus.DISMISSED, decision_note__contains="xss-import")
+    december = f"{timezone.localdate().year}-12"
+    pages = {
+        "anquan": [("/accounts/security/password-resets/", "xss-account")],
+        "xitong": [(f"/workdays/?month={december}", "xss-account")],
+        "banshi": [("/api-tokens/", "xss-account")],
+        "baoguan": [
+            ("/vault/rewards/", "xss-lead"),
+            (f"/vault/leads/{planted_payloads.lead_id}/", "xss-lead"),
+        ],
+        "shuji2": [(f"/analysis/prompts/{prompt.pk}/", "xss-import")],
+    }
+    for username, wanted in pages.items():
+        client = client_as(username)
+        for path, tag in wanted:
+            response = client.get(path)
+            assert response.status_code == 200, f"{username} {path}"
+            text = response.content.decode()
+            assert tag in text, f"{username} {path}: the planted text is not shown"
+            assert _html_faults(path, text) == []
+
+
 def test_the_checks_find_markup_that_escaping_let_through() -> None:
     """The page checks catch each kind of breakout (so a pass above means something)."""
     broken = [
