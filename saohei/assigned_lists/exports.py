@@ -101,9 +101,9 @@ def feedback_xlsx(assigned: AssignedList, *, user: User) -> bytes:
             )
         sheet.column_dimensions[get_column_letter(extra + offset)].width = 30 if offset < 2 else 14
     wrap = Alignment(wrap_text=True, vertical="top")
-    first = header_row + depth
     for row, lead in _rows_with_leads(assigned, user):
-        number = first + row.position - 1
+        # Each row back in its own place: a blank row the sender left stays blank.
+        number = row.row_number
         for column, value in enumerate(row.values, start=1):
             if value:
                 sheet.cell(number, column, value)

@@ -193,3 +193,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(imported):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_menu_offers_the_lists_to_the_office_only(client_as):
+    assert 'href="/assigned-lists/"' in client_as("banshi").get("/").content.decode()
+    assert 'href="/assigned-lists/"' in client_as("shuji").get("/").content.decode()
+    assert 'href="/assigned-lists/"' not in client_as("cun01").get("/").content.decode()
+    assert 'href="/assigned-lists/"' not in client_as("minjing").get("/").content.decode()
