@@ -34,7 +34,10 @@ class UploadForm(StyledForm):
         self.set_queryset("unit", towns)
 
 
-FIELD_CHOICES = [(IGNORED, "（不导入）"), *((f.key, f.label) for f in ASSIGNED_LIST.fields)]
+# A column left out is sent as a word of its own: every select must be answered, so a post
+# without them (not from the page) saves nothing.
+LEFT_OUT = "ignore"
+FIELD_CHOICES = [(LEFT_OUT, "（不导入）"), *((f.key, f.label) for f in ASSIGNED_LIST.fields)]
 
 
 class MappingForm(StyledForm):
@@ -57,7 +60,7 @@ class MappingForm(StyledForm):
             self.add_field(
                 f"column_{position}",
                 forms.ChoiceField(
-                    label=title, choices=FIELD_CHOICES, required=False, initial=columns[title]
+                    label=title, choices=FIELD_CHOICES, initial=columns[title] or LEFT_OUT
                 ),
             )
         for position, word in enumerate(unknown):
@@ -79,10 +82,11 @@ class MappingForm(StyledForm):
             )
 
     def column_mapping(self) -> dict[str, str]:
-        return {
+        chosen = {
             title: self.cleaned_data[f"column_{position}"]
             for position, title in enumerate(self.titles)
         }
+        return {title: IGNORED if key == LEFT_OUT else key for title, key in chosen.items()}
 
     def value_mapping(self) -> dict[str, dict[str, str]]:
         mapping: dict[str, dict[str, str]] = {}

@@ -200,3 +200,20 @@ def test_the_menu_offers_the_lists_to_the_office_only(client_as):
     assert 'href="/assigned-lists/"' in client_as("shuji").get("/").content.decode()
     assert 'href="/assigned-lists/"' not in client_as("cun01").get("/").content.decode()
     assert 'href="/assigned-lists/"' not in client_as("minjing").get("/").content.decode()
+
+
+def test_a_mapping_post_without_its_selects_saves_nothing(client_as, banshi, town):
+    staged = stage(banshi, town, merged_xlsx([list_row(1, "RC-1")]))
+    response = client_as("banshi").post(f"/assigned-lists/import/{staged.pk}/", {"action": "map"})
+    assert response.status_code == 400
+    assert not SenderMapping.objects.exists()
+    leave_out = client_as("banshi").post(
+        f"/assigned-lists/import/{staged.pk}/",
+        {
+            "action": "map",
+            **{f"column_{n}": "ignore" for n in range(9)},
+            "column_1": "upstream_reference",
+        },
+    )
+    assert leave_out.status_code == 302
+    assert SenderMapping.objects.get().columns["序号"] == ""
