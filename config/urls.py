@@ -7,6 +7,7 @@ urlpatterns = [
     path("audit/", include("saohei.audit.urls")),
     path("leads/", include("saohei.leads.urls")),
     path("cases/", include("saohei.cases.urls")),
+    path("assigned-lists/", include("saohei.assigned_lists.urls")),
     path("tips/", include("saohei.tips.urls")),
     path("rectifications/", include("saohei.rectifications.urls")),
     # 压实责任 · 谈心谈话: the context is named for the pillar, the URL for the record.

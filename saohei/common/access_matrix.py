@@ -87,6 +87,9 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
     ),
     "case_id": _on({CASE_WORKERS: _T}),
     "job_id": _on({CASE_WORKERS: _T}),
+    # 交办清单: uploaded sheets are the clerk's work in progress; imported lists the office's.
+    "staged_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
+    "list_id": _on({OFFICE: _T}),
     "tip_id": _on({OFFICE: _T}),
     "item_id": _on(
         {
@@ -184,6 +187,13 @@ PAGES: dict[str, Roles] = {
     "cases:import_job": CASE_WORKERS,
     "cases:detail": CASE_WORKERS,
     "cases:add_person": OFFICE,
+    "assigned_lists:list": OFFICE,
+    "assigned_lists:import": frozenset({Role.OFFICE_STAFF}),
+    "assigned_lists:staged": frozenset({Role.OFFICE_STAFF}),
+    "assigned_lists:rejected": frozenset({Role.OFFICE_STAFF}),
+    "assigned_lists:detail": OFFICE,
+    "assigned_lists:feedback": OFFICE,
+    "assigned_lists:reports": OFFICE,
     # 群众举报
     "tips:queue": OFFICE,
     "tips:detail": OFFICE,

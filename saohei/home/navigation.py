@@ -34,6 +34,7 @@ MENU: list[MenuEntry | MenuGroup] = [
         (
             MenuEntry("线索", "leads:list", frozenset(CONTENT_ROLES)),
             MenuEntry("举报受理", "tips:queue", OFFICE_ROLES),
+            MenuEntry("交办清单", "assigned_lists:list", OFFICE_ROLES),
             MenuEntry("案件倒查", "cases:list", OFFICE_ROLES | {Role.POLICE_OFFICER}),
             MenuEntry("人员库", "analysis:person_search", OFFICE_ROLES | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),

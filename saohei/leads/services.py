@@ -1068,6 +1068,49 @@ def extend_deadline(*, actor: User, lead: Lead, new_due_on: date, reason: str) -
 
 
 @transaction.atomic
+def revise_upstream_deadline(*, actor: User, lead: Lead, upstream_deadline: date) -> Lead:
+    """A corrected 交办 list's 反馈期限 replaces the lead's: the upstream deadline wins over the
+    town's own limits (as at 登记) and the reminder ladder starts again from it."""
+    _require_office(actor, lead)
+    _lock(lead, transition=False)
+    if not lead.is_open:
+        raise ServiceError(f"线索当前状态为“{lead.get_status_display()}”，不能修改反馈期限")
+    check_date(
+        upstream_deadline,
+        kind=DateKind.DEADLINE,
+        label="上级要求办结日期",
+        field="upstream_deadline",
+    )
+    if lead.upstream_deadline == upstream_deadline and lead.due_on == upstream_deadline:
+        return lead
+    before = lead.upstream_deadline
+    lead.upstream_deadline = upstream_deadline
+    lead.due_on = upstream_deadline
+    lead.escalation_level = 0
+    lead.version += 1
+    lead.save(
+        update_fields=["upstream_deadline", "due_on", "escalation_level", "version", "updated_at"]
+    )
+    _event(
+        lead,
+        actor,
+        LeadEventKind.CORRECTED,
+        from_status=lead.status,
+        note=f"上级要求办结日期：{_shown(before)} → {upstream_deadline:%Y-%m-%d}",
+    )
+    _audit(
+        AuditAction.LEAD_CORRECTED,
+        actor,
+        lead,
+        changes={
+            "upstream_deadline": {"before": _shown(before), "after": upstream_deadline.isoformat()}
+        },
+        version=lead.version,
+    )
+    return lead
+
+
+@transaction.atomic
 def give_instruction(*, actor: User, lead: Lead, content: str) -> Instruction:
     """领导批示, at any stage; the handler (or the office) is notified."""
     if not access.can_sign_off(actor, lead):

@@ -48,6 +48,8 @@ from saohei.analysis.models import Person, VettingRun
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.api import api
 from saohei.api.services import create_api_token
+from saohei.assigned_lists import services as assigned_list_services
+from saohei.assigned_lists.models import AssignedList
 from saohei.briefings import services as briefing_services
 from saohei.briefings.figures import FIGURES
 from saohei.cases.models import Case, ImportJob, ImportStatus
@@ -89,6 +91,7 @@ from saohei.publicity import services as publicity_services
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 from saohei.rectifications import services as rectification_services
 from saohei.rectifications.models import Evidence, RectificationItem, SourceKind
+from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips_services
 
@@ -164,6 +167,29 @@ def _register_lead(town: Unit, village: Unit, office: User, summary: str) -> Lea
             subjects=[lead_services.SubjectInput(name="矩阵被反映人", village=village)],
         ),
     )
+
+
+def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
+    """A 交办清单 imported by the town's clerk (its staged sheet stays as the upload's page)."""
+    day = f"{timezone.localdate() - timedelta(days=1):%Y-%m-%d}"
+    listed = io.BytesIO(
+        f"交办编号,交办日期,问题内容\r\n{reference},{day},矩阵交办线索\r\n".encode()
+    )
+    staged = assigned_list_services.stage_list(
+        actor=office,
+        unit=town,
+        sender="矩阵交办单位",
+        source=Source.UPPER_ASSIGNED,
+        file=listed,
+        file_name="交办清单.csv",
+    )
+    return assigned_list_services.import_list(actor=office, staged=staged)
+
+
+def _staged_of(assigned: AssignedList) -> int:
+    staged = StagedSheet.objects.filter(unit=assigned.unit, sha256=assigned.sha256).first()
+    assert staged is not None
+    return staged.pk
 
 
 def _vetting_run(town: Unit, office: User, rows: bytes) -> VettingRun:
@@ -307,6 +333,8 @@ def _build_objects() -> Objects:
         file_name="案件.csv",
         file_sha256="0" * 64,
     )
+    assigned_list = _assigned_list(town, banshi, "JZ-1")
+    other_assigned_list = _assigned_list(other_town, banshi2, "JZ-2")
     prompt = prompt_on_first_case()
     other_prompt = prompt_on_first_case(OTHER_TOWN)
     refresh_pending()
@@ -366,6 +394,8 @@ def _build_objects() -> Objects:
         ),
         "case_id": Target(case.pk, in_town),
         "job_id": Target(job.pk, in_town),
+        "list_id": Target(assigned_list.pk, in_town),
+        "staged_id": Target(_staged_of(assigned_list), in_town),
         "tip_id": Target(tip.pk, in_town),
         "item_id": item_target(item),
         "evidence_id": part(evidence.pk, item_id=item_target(evidence.item)),
@@ -406,6 +436,8 @@ def _build_objects() -> Objects:
             Record(other_path, villages=ids(other_village), created_by=banshi2.pk),
         ),
         "case_id": Target(other_case.pk, in_other_town),
+        "list_id": Target(other_assigned_list.pk, in_other_town),
+        "staged_id": Target(_staged_of(other_assigned_list), in_other_town),
         "item_id": Target(other_item.pk, other_village_record),
         "activity_id": Target(other_activity.pk, other_village_record),
         "person_id": Target(other_person.pk, in_other_town),

@@ -53,6 +53,8 @@ from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.access import visible_tokens
 from saohei.api.api import api
 from saohei.api.services import create_api_token
+from saohei.assigned_lists.access import import_towns
+from saohei.assigned_lists.kinds import ASSIGNED_LIST
 from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
@@ -75,6 +77,7 @@ from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import RectificationItem
+from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips.access import visible_tips
 from saohei.tips.models import Tip
@@ -219,7 +222,19 @@ def _build_objects() -> Objects:
         file_sha256="0" * 64,
     )
 
+    # A 交办清单 uploaded and waiting for its preview: the import page's object.
+    staged = StagedSheet.objects.create(
+        unit=town,
+        kind=ASSIGNED_LIST.key,
+        sender="矩阵测试",
+        file_name="交办清单.csv",
+        sha256="0" * 64,
+        rows=[["交办编号", "交办日期", "问题内容"], ["JZ-1", "2026-01-05", "矩阵测试"]],
+        created_by=User.objects.get(username="banshi"),
+    )
+
     ids = {
+        "staged_id": staged.pk,
         "prompt_id": prompt.pk,
         "lead_id": lead.pk,
         "subject_id": subject.pk,
@@ -271,6 +286,7 @@ def _build_objects() -> Objects:
         "token_id": sees(visible_tokens, token.pk),
         "reward_id": sees(visible_reward_cases, reward.pk),
         "job_id": lambda user: can_import(user, town),
+        "staged_id": lambda user: import_towns(user).filter(pk=town.pk).exists(),
         # Pages without an object in the path, refused by the rule the view itself applies.
         "leads:create": lambda user: bool(lead_access.registrable_towns(user)),
         "organisations:group_member_add": group_editor,

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from saohei.assigned_lists import views
+
+app_name = "assigned_lists"
+
+urlpatterns = [
+    path("", views.list_view, name="list"),
+    path("import/", views.import_view, name="import"),
+    path("import/<int:staged_id>/", views.staged_view, name="staged"),
+    path("import/<int:staged_id>/rejected.xlsx", views.rejected_view, name="rejected"),
+    path("<int:list_id>/", views.detail_view, name="detail"),
+    path("<int:list_id>/feedback.xlsx", views.feedback_view, name="feedback"),
+    path("<int:list_id>/reports.zip", views.reports_view, name="reports"),
+]

@@ -1,0 +1,123 @@
+"""Staging an uploaded sheet and remembering a sender's column and value mappings."""
+
+import hashlib
+from collections.abc import Mapping
+from typing import IO
+
+from django.db import transaction
+
+from saohei.audit.models import AuditAction
+from saohei.audit.services import record_event
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.roles import Role
+from saohei.common.validation import checked_text
+from saohei.organisations.access import grant_paths, unit_in_paths
+from saohei.organisations.models import Unit, UnitKind, User
+from saohei.sheets.headers import IGNORED
+from saohei.sheets.kinds import MAPPED_KINDS, ImportKind
+from saohei.sheets.models import SenderMapping, StagedSheet
+from saohei.sheets.reading import read_grid
+
+
+def may_import(user: User, unit: Unit, roles: frozenset[Role]) -> bool:
+    return user.is_authenticated and unit_in_paths(unit, grant_paths(user, roles))
+
+
+def _digest(file: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def stage_sheet(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: ImportKind,
+    roles: frozenset[Role],
+    sender: str,
+    file: IO[bytes],
+    file_name: str,
+    max_rows: int,
+    options: Mapping[str, str] | None = None,
+) -> StagedSheet:
+    """Read an upload (checked as hostile first) into a staged sheet of `unit`; only holders of
+    `roles` on the town may."""
+    if unit.kind != UnitKind.TOWN or not may_import(actor, unit, roles):
+        raise ActionNotAllowed("您不能为该镇导入表格")
+    sender = checked_text(sender, label="来文单位", limit=100, field="sender", required=True)
+    grid = read_grid(file, name=file_name, max_rows=max_rows)
+    staged = StagedSheet.objects.create(
+        unit=unit,
+        kind=kind.key,
+        sender=sender,
+        file_name=file_name[:200],
+        sha256=_digest(file),
+        rows=grid.rows,
+        merges=[list(merge) for merge in grid.merges],
+        options=dict(options or {}),
+        created_by=actor,
+    )
+    record_event(
+        action=AuditAction.SHEET_STAGED,
+        actor=actor,
+        unit=unit,
+        target=staged,
+        details={"kind": kind.key, "rows": len(grid.rows), "sha256": staged.sha256},
+    )
+    return staged
+
+
+def saved_mapping(*, unit: Unit, kind: ImportKind, sender: str) -> SenderMapping | None:
+    return SenderMapping.objects.filter(unit=unit, kind=kind.key, sender=sender).first()
+
+
+@transaction.atomic
+def save_mapping(
+    *,
+    actor: User,
+    staged: StagedSheet,
+    kind: ImportKind,
+    roles: frozenset[Role],
+    columns: Mapping[str, str],
+    values: Mapping[str, Mapping[str, str]],
+) -> SenderMapping:
+    """Remember this sender's column mapping (replacing it) and add to its value mapping: the
+    next sheet from the same sender is read the same way."""
+    if not may_import(actor, staged.unit, roles):
+        raise ActionNotAllowed("您不能为该镇导入表格")
+    fields = {target.key: target for target in kind.fields}
+    chosen = [key for key in columns.values() if key != IGNORED]
+    if any(key not in fields for key in chosen):
+        raise ServiceError("列对照中有无法识别的字段")
+    if len(chosen) != len(set(chosen)):
+        duplicated = next(key for key in chosen if chosen.count(key) > 1)
+        raise ServiceError(f"“{fields[duplicated].label}”只能对应一列")
+    mapping, _ = SenderMapping.objects.select_for_update().get_or_create(
+        unit=staged.unit, kind=kind.key, sender=staged.sender, defaults={"updated_by": actor}
+    )
+    merged = {key: dict(words) for key, words in (mapping.values or {}).items()}
+    for key, words in values.items():
+        if key not in fields or fields[key].kind not in MAPPED_KINDS:
+            raise ServiceError("取值对照中有无法识别的字段")
+        merged.setdefault(key, {}).update({word: value for word, value in words.items() if value})
+    mapping.columns = {**(mapping.columns or {}), **dict(columns)}
+    mapping.values = merged
+    mapping.updated_by = actor
+    mapping.save()
+    record_event(
+        action=AuditAction.SHEET_MAPPING_SAVED,
+        actor=actor,
+        unit=staged.unit,
+        target=mapping,
+        details={
+            "kind": kind.key,
+            "columns": len(columns),
+            "values": sum(len(words) for words in values.values()),
+        },
+    )
+    return mapping
