@@ -1,15 +1,35 @@
-"""The 案件倒查台账 export and the import template, both .xlsx written by xlsxwriter."""
+"""The 案件倒查台账 export, the import template and a refused import's rows, each .xlsx written
+by xlsxwriter."""
 
 import io
+import json
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import xlsxwriter
 
-from saohei.cases.importing import CASE_COLUMNS, CASE_TABLE, PERSON_COLUMNS, PERSON_TABLE
-from saohei.cases.models import Case, Means, Motive, Nature, PersonRole
+from saohei.cases.importing import (
+    CASE_COLUMNS,
+    CASE_TABLE,
+    ERROR_COLUMN,
+    MAX_IMPORT_ROWS,
+    PERSON_COLUMNS,
+    PERSON_TABLE,
+    ParsedImport,
+)
+from saohei.cases.models import (
+    REJECTED_ROWS_DATA,
+    Case,
+    ImportJob,
+    Means,
+    Motive,
+    Nature,
+    PersonRole,
+)
 from saohei.common import ledgers as common_ledgers
+from saohei.common.crypto import decrypt_text
 from saohei.common.dates import format_date
 
 # DOMAIN.md §5, in that order.
@@ -112,13 +132,15 @@ EXAMPLE_PERSON = {
     "住址": "港西镇港西村",
     "角色": "纠集者",
     "车牌号": "鲁K12345、鲁KD12345",
+    "备注": "",
 }
 HINTS = {
     "案件编号": "必填，同一文件内不得重复；再次导入同一编号会更新该案件",
     "发案时间": "必填。日期格式如 2012-05-03、2012/5/3、2012年5月3日，可带时间 21:30",
-    "所属村": "填写本镇的村（社区）全称，可留空",
+    "所属村": "填写本镇的村（社区），如 东村、港西镇东村、东村村委会，可留空",
     "身份证号": "18位（15位旧号自动转换）；请保持“文本”格式",
-    "手机号": "11位手机号",
+    "手机号": "11位手机号或固定电话（如 0631-1234567）；两个号码用顿号或逗号分开",
+    "备注": "可留空；嫌疑人为纠集者、组织者或首要分子时可在此注明",
     "车牌号": "可留空；多个车牌用顿号或逗号分开，如 鲁K12345、鲁KD12345（新能源）、鲁K1234挂",
 }
 CHOICES = {
@@ -206,3 +228,86 @@ def import_template(*, villages: list[str]) -> bytes:
     workbook.get_worksheet_by_name(CASE_TABLE).activate()
     workbook.close()
     return buffer.getvalue()
+
+
+# --- The rows a refused import gives back --------------------------------------------------
+
+# A table as stored on the job (sealed JSON): {"name", "header", "rows": [[cells…, 错误说明]]}.
+RejectedRows = list[dict[str, Any]]
+
+
+def rejected_rows(parsed: ParsedImport) -> RejectedRows:
+    """Each table's refused rows as the file gave them, in the file's order, each with every
+    problem of the row in words (`列：原因；…`)."""
+    problems: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for error in parsed.errors:
+        problems[(error.sheet, error.row)].append(
+            f"{error.column}：{error.message}" if error.column else error.message
+        )
+    tables = []
+    for name in (CASE_TABLE, PERSON_TABLE):
+        table = parsed.rejected.get(name)
+        if table is None or not table.rows:
+            continue
+        tables.append(
+            {
+                "name": name,
+                "header": table.header,
+                "rows": [
+                    [*cells, "；".join(problems.get((name, row), []))] for row, cells in table.rows
+                ],
+            }
+        )
+    return tables
+
+
+def stored_rejected_rows(job: ImportJob) -> RejectedRows:
+    """A refused job's rows as `_fail` sealed them; [] when it kept none or they expired."""
+    if not job.rejected_rows_sealed:
+        return []
+    rows: RejectedRows = json.loads(
+        decrypt_text(
+            job.rejected_rows_key, job.rejected_rows_sealed, associated_data=REJECTED_ROWS_DATA
+        )
+    )
+    return rows
+
+
+def write_rejected_rows(
+    tables: RejectedRows, *, file_name: str, exported_by: str, target: IO[bytes]
+) -> None:
+    """The refused rows under their own header and an 错误说明 column, one sheet per table named
+    as the import expects it: fixed in Excel, the workbook is imported as it is (the stamp and
+    title rows above the header are skipped, the 错误说明 column is not read)."""
+    filters = f"导入“{file_name}”时未通过校验的行，改正后可直接导入"
+    if len(tables) == 1:
+        [table] = tables
+        common_ledgers.write_ledger(
+            target,
+            sheet_name=table["name"],
+            columns=[*table["header"], ERROR_COLUMN],
+            rows=table["rows"],
+            exported_by=exported_by,
+            filters=filters,
+            noun="行",
+            limit=MAX_IMPORT_ROWS,
+            freeze_columns=0,
+            numbered=False,
+        )
+        return
+    common_ledgers.write_tables(
+        target,
+        sheets=[
+            common_ledgers.LedgerSheet(
+                name=table["name"],
+                title=common_ledgers.ledger_title(table["name"], filters),
+                columns=[*table["header"], ERROR_COLUMN],
+                rows=table["rows"],
+                limit=MAX_IMPORT_ROWS,
+                numbered=False,
+                freeze_columns=0,
+            )
+            for table in tables
+        ],
+        exported_by=exported_by,
+    )

@@ -1,6 +1,7 @@
 """Every state change of the 倒查 context: imports (all-or-nothing), reviews and 涉案人员 added
 by hand, each audited."""
 
+import json
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,9 +16,10 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event
-from saohei.cases import access, importing, staging
+from saohei.cases import access, exports, importing, staging
 from saohei.cases.models import (
     PERPETRATOR_ROLES,
+    REJECTED_ROWS_DATA,
     Case,
     CasePerson,
     CasePersonPlate,
@@ -30,9 +32,11 @@ from saohei.cases.models import (
 from saohei.cases.queries import CaseFilters
 from saohei.common.bulk import insert_rows
 from saohei.common.changes import people_changed
+from saohei.common.crypto import encrypt_text
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
+from saohei.common.phones import is_mobile
 from saohei.common.plates import clean_plates
 from saohei.common.validation import checked_text
 from saohei.health.heartbeat import dead_workers
@@ -244,8 +248,13 @@ def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
 
 
 def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
-    """Delete the files of jobs interrupted longer ago than RETRY_WINDOW (the hourly job)."""
+    """Delete the files of jobs interrupted longer ago than RETRY_WINDOW, and the refused rows
+    of jobs that finished longer ago than that (the hourly job): both hold ID numbers in clear.
+    Returns how many interrupted jobs lost their files."""
     cutoff = (now or timezone.now()) - RETRY_WINDOW
+    ImportJob.objects.filter(finished_at__lt=cutoff).exclude(rejected_rows_sealed="").update(
+        rejected_rows_key="", rejected_rows_sealed=""
+    )
     expired = ImportJob.objects.filter(
         status=ImportStatus.FAILED, interrupted_at__lt=cutoff
     ).exclude(file="")
@@ -280,6 +289,18 @@ def _parse(job: ImportJob) -> importing.ParsedImport:
                 persons.close()
 
 
+def _sealed_rejected_rows(parsed: importing.ParsedImport | None) -> dict[str, str]:
+    """The refused rows with their messages, sealed (they hold ID numbers in clear); nothing
+    when no row was refused (a missing column, an unreadable file)."""
+    rows = exports.rejected_rows(parsed) if parsed is not None else []
+    if not rows:
+        return {"rejected_rows_key": "", "rejected_rows_sealed": ""}
+    key_id, sealed = encrypt_text(
+        json.dumps(rows, ensure_ascii=False), associated_data=REJECTED_ROWS_DATA
+    )
+    return {"rejected_rows_key": key_id, "rejected_rows_sealed": sealed}
+
+
 def _fail(job: ImportJob, *, message: str, parsed: importing.ParsedImport | None = None) -> None:
     with transaction.atomic():
         _set(
@@ -289,6 +310,7 @@ def _fail(job: ImportJob, *, message: str, parsed: importing.ParsedImport | None
             message=message[:500],
             errors=[error.as_dict() for error in parsed.errors] if parsed else [],
             error_count=parsed.error_count if parsed else 0,
+            **_sealed_rejected_rows(parsed),
         )
         record_event(
             action=AuditAction.CASES_IMPORTED,
@@ -617,13 +639,20 @@ def review_case(
     return review
 
 
+def _mobile_of(person: CasePerson) -> str:
+    phone = person.unsealed_phone()
+    return phone if is_mobile(phone) else ""
+
+
 def _register_lead_from(*, actor: User, case: Case, review: CaseReview) -> Lead:
     """The case's perpetrators become the lead's subjects (identifiers re-sealed by leads)."""
     subjects = [
         SubjectInput(
             name=person.name,
             id_number=person.unsealed_id_number(),
-            phone=person.unsealed_phone(),
+            # A subject carries one mobile: the person's, when the police gave one (it is
+            # stored first); a fixed line stays with the case.
+            phone=_mobile_of(person),
             address=person.address,
             village=case.village,
             role=SubjectRole.INVOLVED,
@@ -682,6 +711,21 @@ def record_ledger_export(
             "cases": count,
             "filters": {key: value for key, value in asdict(filters).items() if value},
         },
+    )
+
+
+@transaction.atomic
+def record_rejected_rows_download(
+    *, actor: User, job: ImportJob, rows: int, ip_address: str | None = None
+) -> None:
+    """A refused import's rows hold ID numbers in clear: every download is audited (counts)."""
+    record_event(
+        action=AuditAction.CASES_EXPORTED,
+        actor=actor,
+        unit=job.unit,
+        target=job,
+        ip_address=ip_address,
+        details={"rejected_rows": rows, "file_sha256": job.file_sha256},
     )
 
 
