@@ -18,6 +18,7 @@ from saohei.cases.importing import (
     PERSON_COLUMNS,
     PERSON_TABLE,
     ParsedImport,
+    RejectedTable,
 )
 from saohei.cases.models import (
     REJECTED_ROWS_DATA,
@@ -236,29 +237,29 @@ def import_template(*, villages: list[str]) -> bytes:
 RejectedRows = list[dict[str, Any]]
 
 
-def rejected_rows(parsed: ParsedImport) -> RejectedRows:
-    """Each table's refused rows as the file gave them, in the file's order, each with every
-    problem of the row in words (`列：原因；…`)."""
+# What a row that is fine itself says when it goes back with its case.
+WITH_ITS_CASE = "本行无误；同一案件的其他行有错误，一并退回，改正后请整案导入"
+
+
+def rejected_rows(parsed: ParsedImport, tables: list[RejectedTable]) -> RejectedRows:
+    """Each table's rows given back (`importing.collect_rejected`), in the file's order, each
+    with every problem of the row in words (`列：原因；…`)."""
     problems: dict[tuple[str, int], list[str]] = defaultdict(list)
     for error in parsed.errors:
         problems[(error.sheet, error.row)].append(
             f"{error.column}：{error.message}" if error.column else error.message
         )
-    tables = []
-    for name in (CASE_TABLE, PERSON_TABLE):
-        table = parsed.rejected.get(name)
-        if table is None or not table.rows:
-            continue
-        tables.append(
-            {
-                "name": name,
-                "header": table.header,
-                "rows": [
-                    [*cells, "；".join(problems.get((name, row), []))] for row, cells in table.rows
-                ],
-            }
-        )
-    return tables
+    return [
+        {
+            "name": table.name,
+            "header": table.header,
+            "rows": [
+                [*cells, "；".join(problems[(table.name, row)]) if bad else WITH_ITS_CASE]
+                for row, cells, bad in table.rows
+            ],
+        }
+        for table in tables
+    ]
 
 
 def stored_rejected_rows(job: ImportJob) -> RejectedRows:

@@ -53,7 +53,7 @@ MAX_IMPORT_BYTES = 100 * 1024 * 1024
 # Police exports often put a title line or two above the header row.
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 2000
-# The column the rejected-rows download adds (`exports.rejected_rows_workbook`); a file fixed
+# The column the rejected-rows download adds (`exports.write_rejected_rows`); a file fixed
 # and imported again carries it, and the import reads past it like any unknown column.
 ERROR_COLUMN = "错误说明"
 # Every checked row is held until the write: this many data rows in both tables together keep
@@ -164,15 +164,13 @@ class PersonRow:
 
 @dataclass
 class RejectedTable:
-    """A table's header as the file gave it and its refused rows, every cell as text, for the
-    download the clerk fixes in Excel and imports again."""
+    """A table's header as the file gave it (without an earlier 错误说明) and the rows given
+    back, every cell as text, for the download the clerk fixes in Excel and imports again."""
 
     name: str
-    header: list[str] = field(default_factory=list)
-    # Where each header cell is in the file's rows (an earlier 错误说明 column is left out).
-    positions: list[int] = field(default_factory=list)
-    # (row number in the file, the row's cells under `header`)
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    header: list[str]
+    # (row number in the file, the row's cells under `header`, whether the row itself is bad)
+    rows: list[tuple[int, list[str], bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -184,7 +182,12 @@ class ParsedImport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     processed_rows: int = 0
-    rejected: dict[str, RejectedTable] = field(default_factory=dict)
+    # The refused rows per table, and the case numbers they name: a case goes back whole (its
+    # row and every person row), since importing a case replaces all its persons.
+    rejected_rows: dict[str, set[int]] = field(default_factory=dict)
+    rejected_numbers: set[str] = field(default_factory=set)
+    # Rows left out of the write by `skip_rejected`.
+    skipped_rows: int = 0
 
     @property
     def is_valid(self) -> bool:
@@ -194,14 +197,30 @@ class ParsedImport:
         self.error_count += 1
         self.errors.append(RowError(sheet, row, column, message))
 
-    def reject_row(self, table: str, row: int, values: Sequence[Any]) -> None:
-        rejected = self.rejected[table]
-        width = len(values)
-        cells = [
-            cell_text(values[position]) if position < width else ""
-            for position in rejected.positions
-        ]
-        rejected.rows.append((row, cells))
+    def reject_row(self, table: str, row: int, number: str) -> None:
+        self.rejected_rows.setdefault(table, set()).add(row)
+        if number:
+            self.rejected_numbers.add(number)
+
+    @property
+    def only_row_errors(self) -> bool:
+        """Every problem is in a data row (no missing column, no empty file)."""
+        return all(error.row in self.rejected_rows.get(error.sheet, ()) for error in self.errors)
+
+    def skip_rejected(self) -> bool:
+        """Leave out every case with a refused row, with all its rows; True when rows remain."""
+        numbers = self.rejected_numbers
+        cases = [case for case in self.cases if case.number not in numbers]
+        persons = [person for person in self.persons if person.case_number not in numbers]
+        kept = len(cases) + len(persons)
+        self.skipped_rows = (
+            len(self.cases)
+            + len(self.persons)
+            - kept
+            + sum(len(rows) for rows in self.rejected_rows.values())
+        )
+        self.cases, self.persons = cases, persons
+        return kept > 0
 
 
 @dataclass
@@ -589,19 +608,7 @@ def _position(column: Column, positions: dict[str, int]) -> int | None:
 
 
 def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] | None:
-    found = _header_row(table, "案件编号")
-    header = None if found is None else (found[0], found[1])
-    if found is not None:
-        # Trailing empty header cells carry nothing to give back.
-        cells = found[2]
-        while cells and not cells[-1]:
-            cells.pop()
-        kept = [
-            position for position, title in enumerate(cells) if _header_key(title) != ERROR_COLUMN
-        ]
-        context.parsed.rejected[table.name] = RejectedTable(
-            table.name, header=[cells[position] for position in kept], positions=kept
-        )
+    header = find_header(table, "案件编号")
     if header is None:
         context.parsed.add_error(
             table.name, 1, "案件编号", f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”列"
@@ -609,11 +616,8 @@ def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] 
     return header
 
 
-def _read_rows(
-    table: Table, context: _Context
-) -> Iterator[tuple[int, dict[str, Any], Sequence[Any]]]:
-    """(row number, raw value per column key, the row's cells) for each non-empty data row of a
-    usable table."""
+def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, raw value per column key) for each non-empty data row of a usable table."""
     columns = COLUMNS_BY_TABLE[table.name]
     header = _find_header(table, context)
     if header is None:
@@ -650,7 +654,6 @@ def _read_rows(
                 key: (values[index] if index is not None and index < width else None)
                 for key, index in indexes
             },
-            values,
         )
 
 
@@ -897,25 +900,53 @@ def parse_tables(
     )
     by_name = {table.name: table for table in tables}
     if CASE_TABLE in by_name:
-        for row, raw, values in _read_rows(by_name[CASE_TABLE], context):
+        for row, raw in _read_rows(by_name[CASE_TABLE], context):
             case = _parse_case(row, raw, context)
             if case is not None:
                 context.parsed.cases.append(case)
             else:
-                context.parsed.reject_row(CASE_TABLE, row, values)
+                context.parsed.reject_row(CASE_TABLE, row, _code(raw["number"]))
     if PERSON_TABLE in by_name:
         context.parsed.has_person_table = True
-        for row, raw, values in _read_rows(by_name[PERSON_TABLE], context):
+        for row, raw in _read_rows(by_name[PERSON_TABLE], context):
             person = _parse_person(row, raw, context)
             if person is not None:
                 context.parsed.persons.append(person)
             else:
-                context.parsed.reject_row(PERSON_TABLE, row, values)
+                context.parsed.reject_row(PERSON_TABLE, row, _code(raw["case_number"]))
     parsed = context.parsed
     if parsed.is_valid and not parsed.cases and not parsed.persons:
         parsed.add_error(tables[0].name, 0, "", "文件中没有可导入的数据行")
     progress(parsed.processed_rows)
     return parsed
+
+
+def collect_rejected(tables: list[Table], parsed: ParsedImport) -> list[RejectedTable]:
+    """The rows to give back, read again from the file: each refused row, and every row of a
+    case with a refused row (so the fixed file imports on its own, persons and all)."""
+    collected = []
+    for table in tables:
+        rows = parsed.rejected_rows.get(table.name, set())
+        found = _header_row(table, "案件编号")
+        if found is None:
+            continue
+        _, positions, cells = found
+        # Trailing empty header cells carry nothing to give back; nor does an earlier 错误说明.
+        while cells and not cells[-1]:
+            cells.pop()
+        kept = [index for index, title in enumerate(cells) if _header_key(title) != ERROR_COLUMN]
+        number_at = positions["案件编号"]
+        rejected = RejectedTable(table.name, header=[cells[index] for index in kept])
+        for row, values in table.rows:
+            if _is_empty(values):
+                continue
+            number = _code(values[number_at]) if number_at < len(values) else ""
+            if row in rows or number in parsed.rejected_numbers:
+                texts = [_text(values[index]) if index < len(values) else "" for index in kept]
+                rejected.rows.append((row, texts, row in rows))
+        if rejected.rows:
+            collected.append(rejected)
+    return collected
 
 
 # Cell readings shared with the other uploads that read a table the same way (analysis.vetting).

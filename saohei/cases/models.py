@@ -109,6 +109,9 @@ class ImportJob(models.Model):
     interrupted_at = models.DateTimeField("中断时间", null=True, blank=True)
     # A refused import's bad rows with their cells and messages (JSON, `exports.rejected_rows`),
     # sealed: they hold ID numbers in clear. Kept for the download for a day (decision 0064).
+    # Asked at upload: cases with a bad row are left out and the rest written (decision 0064);
+    # otherwise one bad row stops the whole import, as before.
+    skip_rejected = models.BooleanField("跳过有错误的案件", default=False)
     rejected_rows_key = models.CharField(max_length=16, blank=True)
     rejected_rows_sealed = models.TextField(blank=True)
 

@@ -197,7 +197,11 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             job = services.submit_case_import(
-                actor=user, unit=data["unit"], file=data["file"], persons_file=data["persons_file"]
+                actor=user,
+                unit=data["unit"],
+                file=data["file"],
+                persons_file=data["persons_file"],
+                skip_rejected=data["skip_rejected"],
             )
         except ServiceError as error:
             form.add_service_error(error)
