@@ -6,9 +6,17 @@ class CasesConfig(AppConfig):
     verbose_name = "治安案件倒查"
 
     def ready(self) -> None:
-        from saohei.cases.models import CasePerson
-        from saohei.common.sealing import register_sealed_field
+        from saohei.cases.models import REJECTED_ROWS_DATA, CasePerson, ImportJob
+        from saohei.common.sealing import SealedField, register_sealed_field
 
         # Sealed by `SealedIdentity`; `rotate_data_key` re-encrypts what is registered.
         for sealed_field in CasePerson.sealed_fields():
             register_sealed_field(sealed_field)
+        register_sealed_field(
+            SealedField(
+                model=ImportJob,
+                key_field="rejected_rows_key",
+                ciphertext_field="rejected_rows_sealed",
+                associated_data=REJECTED_ROWS_DATA,
+            )
+        )

@@ -1,15 +1,36 @@
-"""The 案件倒查台账 export and the import template, both .xlsx written by xlsxwriter."""
+"""The 案件倒查台账 export, the import template and a refused import's rows, each .xlsx written
+by xlsxwriter."""
 
 import io
+import json
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import xlsxwriter
 
-from saohei.cases.importing import CASE_COLUMNS, CASE_TABLE, PERSON_COLUMNS, PERSON_TABLE
-from saohei.cases.models import Case, Means, Motive, Nature, PersonRole
+from saohei.cases.importing import (
+    CASE_COLUMNS,
+    CASE_TABLE,
+    ERROR_COLUMN,
+    MAX_IMPORT_ROWS,
+    PERSON_COLUMNS,
+    PERSON_TABLE,
+    ParsedImport,
+    RejectedTable,
+)
+from saohei.cases.models import (
+    REJECTED_ROWS_DATA,
+    Case,
+    ImportJob,
+    Means,
+    Motive,
+    Nature,
+    PersonRole,
+)
 from saohei.common import ledgers as common_ledgers
+from saohei.common.crypto import decrypt_text
 from saohei.common.dates import format_date
 
 # DOMAIN.md §5, in that order.
@@ -112,13 +133,15 @@ EXAMPLE_PERSON = {
     "住址": "港西镇港西村",
     "角色": "纠集者",
     "车牌号": "鲁K12345、鲁KD12345",
+    "备注": "",
 }
 HINTS = {
     "案件编号": "必填，同一文件内不得重复；再次导入同一编号会更新该案件",
     "发案时间": "必填。日期格式如 2012-05-03、2012/5/3、2012年5月3日，可带时间 21:30",
-    "所属村": "填写本镇的村（社区）全称，可留空",
+    "所属村": "填写本镇的村（社区），如 东村、港西镇东村、东村村委会，可留空",
     "身份证号": "18位（15位旧号自动转换）；请保持“文本”格式",
-    "手机号": "11位手机号",
+    "手机号": "11位手机号或固定电话（如 0631-1234567）；两个号码用顿号或逗号分开",
+    "备注": "可留空；嫌疑人为纠集者、组织者或首要分子时可在此注明",
     "车牌号": "可留空；多个车牌用顿号或逗号分开，如 鲁K12345、鲁KD12345（新能源）、鲁K1234挂",
 }
 CHOICES = {
@@ -191,10 +214,14 @@ def import_template(*, villages: list[str]) -> bytes:
         [
             "1. “案件”“涉案人员”两张工作表的表头请勿修改；红色表头为必填列。",
             "2. 每个案件一行；涉案人员每人一行，用“案件编号”对应到案件。",
-            "3. 导入是“全部或全不”：任何一行有错，整个文件都不会写入，并列出每一处错误。",
+            "3. 导入是“全部或全不”：任何一行有错，整个文件都不会写入，并列出每一处错误；"
+            "可下载未通过校验的行，改正后直接导入。上传时也可勾选先导入无误的案件。",
             "4. 再次导入同一案件编号会更新该案件，并以本次文件中的涉案人员替换原有人员。",
             "5. 示例行请删除后再导入。身份证号、手机号请保持“文本”格式，以免被 Excel 改成科学计数法。",
             "6. 也可导入 CSV（UTF-8 或 GBK 编码）：案件表与涉案人员表各一个文件，表头与本模板相同。",
+            "7. 派出所系统导出的写法可直接导入：违法嫌疑人、犯罪嫌疑人（按参与者，备注注明纠集者、"
+            "组织者或首要分子的除外）、受害人、目击者，案件性质“行政”，所属村写作“港西镇××村”"
+            "或“××村委会”，固定电话及一格两个号码。",
         ]
     ):
         notes.write_string(row, 0, line)
@@ -206,3 +233,86 @@ def import_template(*, villages: list[str]) -> bytes:
     workbook.get_worksheet_by_name(CASE_TABLE).activate()
     workbook.close()
     return buffer.getvalue()
+
+
+# --- The rows a refused import gives back --------------------------------------------------
+
+# A table as stored on the job (sealed JSON): {"name", "header", "rows": [[cells…, 错误说明]]}.
+RejectedRows = list[dict[str, Any]]
+
+
+# What a row that is fine itself says when it goes back with its case.
+WITH_ITS_CASE = "本行无误；同一案件的其他行有错误，一并退回，改正后请整案导入"
+
+
+def rejected_rows(parsed: ParsedImport, tables: list[RejectedTable]) -> RejectedRows:
+    """Each table's rows given back (`importing.collect_rejected`), in the file's order, each
+    with every problem of the row in words (`列：原因；…`)."""
+    problems: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for error in parsed.errors:
+        problems[(error.sheet, error.row)].append(
+            f"{error.column}：{error.message}" if error.column else error.message
+        )
+    return [
+        {
+            "name": table.name,
+            "header": table.header,
+            "rows": [
+                [*cells, "；".join(problems[(table.name, row)]) if bad else WITH_ITS_CASE]
+                for row, cells, bad in table.rows
+            ],
+        }
+        for table in tables
+    ]
+
+
+def stored_rejected_rows(job: ImportJob) -> RejectedRows:
+    """A refused job's rows as `_fail` sealed them; [] when it kept none or they expired."""
+    if not job.rejected_rows_sealed:
+        return []
+    rows: RejectedRows = json.loads(
+        decrypt_text(
+            job.rejected_rows_key, job.rejected_rows_sealed, associated_data=REJECTED_ROWS_DATA
+        )
+    )
+    return rows
+
+
+def write_rejected_rows(
+    tables: RejectedRows, *, file_name: str, exported_by: str, target: IO[bytes]
+) -> None:
+    """The refused rows under their own header and an 错误说明 column, one sheet per table named
+    as the import expects it: fixed in Excel, the workbook is imported as it is (the stamp and
+    title rows above the header are skipped, the 错误说明 column is not read)."""
+    filters = f"导入“{file_name}”时未通过校验的行，改正后可直接导入"
+    if len(tables) == 1:
+        [table] = tables
+        common_ledgers.write_ledger(
+            target,
+            sheet_name=table["name"],
+            columns=[*table["header"], ERROR_COLUMN],
+            rows=table["rows"],
+            exported_by=exported_by,
+            filters=filters,
+            noun="行",
+            limit=MAX_IMPORT_ROWS,
+            freeze_columns=0,
+            numbered=False,
+        )
+        return
+    common_ledgers.write_tables(
+        target,
+        sheets=[
+            common_ledgers.LedgerSheet(
+                name=table["name"],
+                title=common_ledgers.ledger_title(table["name"], filters),
+                columns=[*table["header"], ERROR_COLUMN],
+                rows=table["rows"],
+                limit=MAX_IMPORT_ROWS,
+                numbered=False,
+                freeze_columns=0,
+            )
+            for table in tables
+        ],
+        exported_by=exported_by,
+    )

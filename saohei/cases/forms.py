@@ -50,13 +50,21 @@ class ImportForm(StyledForm):
         label="案件文件",
         help_text=(
             "Excel 工作簿（.xlsx，含“案件”“涉案人员”两张工作表），或“案件”表的 CSV 文件；"
-            f"两表合计每次最多 {MAX_IMPORT_ROWS:,} 行，身份证号、手机号列须为文本格式"
+            f"两表合计每次最多 {MAX_IMPORT_ROWS:,} 行，身份证号列须为文本格式"
         ),
     )
     persons_file = forms.FileField(
         label="涉案人员 CSV",
         required=False,
         help_text="仅在上传 CSV 时使用；Excel 工作簿中的涉案人员放在“涉案人员”工作表",
+    )
+    skip_rejected = forms.BooleanField(
+        label="有错误的案件先不导入，其余照常导入",
+        required=False,
+        help_text=(
+            "不勾选时，只要有一处错误就不导入任何数据。勾选后，有错误的案件（连同其涉案人员）"
+            "退回，可下载改正后单独导入"
+        ),
     )
 
     def __init__(self, *args: Any, towns: Any, **kwargs: Any) -> None:

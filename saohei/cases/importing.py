@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from saohei.cases.models import Means, Motive, Nature, PersonRole
+from saohei.cases.synonyms import MARKABLE_ROLES, leader_mark_in, synonym_for
 from saohei.common.dates import DateKind, date_problem
 from saohei.common.errors import ServiceError
 from saohei.common.officefiles import (
@@ -37,10 +38,12 @@ from saohei.common.officefiles import (
     OfficeFileRefused,
     check_office_file,
 )
-from saohei.common.pii import SealedValue, clean_id_number, clean_mobile, seal
+from saohei.common.phones import is_mobile, parse_phones
+from saohei.common.pii import SealedValue, clean_id_number, seal
 from saohei.common.plates import parse_plates
 from saohei.common.uploads import sniff_content_type
 from saohei.common.validation import text_problem
+from saohei.organisations.village_names import fold_name, match_village
 
 CASE_TABLE = "案件"
 PERSON_TABLE = "涉案人员"
@@ -50,8 +53,9 @@ MAX_IMPORT_BYTES = 100 * 1024 * 1024
 # Police exports often put a title line or two above the header row.
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 2000
-# Every bad row is counted; this many are kept for the page and the command to list.
-MAX_STORED_ERRORS = 10_000
+# The column the rejected-rows download adds (`exports.write_rejected_rows`); a file fixed
+# and imported again carries it, and the import reads past it like any unknown column.
+ERROR_COLUMN = "错误说明"
 # Every checked row is held until the write: this many data rows in both tables together keep
 # the worker under 300 MB (`make bench import-memory`), e.g. 100,000 cases and 150,000 persons.
 MAX_IMPORT_ROWS = 250_000
@@ -69,6 +73,8 @@ class Column:
     required: bool = False
     max_length: int | None = None
     choices: type[models.TextChoices] | None = None
+    # Other headers police exports give the same column.
+    aliases: tuple[str, ...] = ()
 
 
 CASE_COLUMNS = (
@@ -86,12 +92,15 @@ CASE_COLUMNS = (
 PERSON_COLUMNS = (
     Column("案件编号", "case_number", required=True, max_length=64),
     Column("姓名", "name", required=True, max_length=50),
-    Column("身份证号", "id_number"),
-    Column("手机号", "phone"),
+    Column("身份证号", "id_number", aliases=("身份证号码", "公民身份号码")),
+    # A mobile or a fixed line, or two of them (`common.phones.parse_phones`).
+    Column("手机号", "phone", aliases=("联系电话", "电话号码", "联系方式")),
     Column("住址", "address", max_length=200),
-    Column("角色", "role", required=True, choices=PersonRole),
+    Column("角色", "role", required=True, choices=PersonRole, aliases=("人员类别", "涉案角色")),
     # Optional: several plates in one cell, separated by 、 or ，(`common.plates.parse_plates`).
     Column("车牌号", "plates", max_length=120),
+    # Read only for a suspect's 纠集者/组织者/首要分子 (`synonyms.LEADER_MARKS`); not stored.
+    Column("备注", "remark", max_length=2000),
 )
 # Free text that may hold line breaks; every other text cell is one line.
 MULTILINE_COLUMNS = frozenset({"summary", "outcome"})
@@ -146,10 +155,22 @@ class PersonRow:
     case_number: str
     name: str
     id_number: str  # cleaned; "" when absent
-    phone: str  # cleaned; "" when absent
+    phone: str  # cleaned; "" when absent; a mobile before a fixed line
+    phone2: str  # the cell's other number, cleaned; "" when it held one or none
     address: str
     role: str
     plates: list[str]  # normal forms; [] when absent
+
+
+@dataclass
+class RejectedTable:
+    """A table's header as the file gave it (without an earlier 错误说明) and the rows given
+    back, every cell as text, for the download the clerk fixes in Excel and imports again."""
+
+    name: str
+    header: list[str]
+    # (row number in the file, the row's cells under `header`, whether the row itself is bad)
+    rows: list[tuple[int, list[str], bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -157,9 +178,16 @@ class ParsedImport:
     cases: list[CaseRow] = field(default_factory=list)
     persons: list[PersonRow] = field(default_factory=list)
     has_person_table: bool = False
+    # Every problem is kept: the page lists them a page at a time, the download row by row.
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     processed_rows: int = 0
+    # The refused rows per table, and the case numbers they name: a case goes back whole (its
+    # row and every person row), since importing a case replaces all its persons.
+    rejected_rows: dict[str, set[int]] = field(default_factory=dict)
+    rejected_numbers: set[str] = field(default_factory=set)
+    # Rows left out of the write by `skip_rejected`.
+    skipped_rows: int = 0
 
     @property
     def is_valid(self) -> bool:
@@ -167,8 +195,32 @@ class ParsedImport:
 
     def add_error(self, sheet: str, row: int, column: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_STORED_ERRORS:
-            self.errors.append(RowError(sheet, row, column, message))
+        self.errors.append(RowError(sheet, row, column, message))
+
+    def reject_row(self, table: str, row: int, number: str) -> None:
+        self.rejected_rows.setdefault(table, set()).add(row)
+        if number:
+            self.rejected_numbers.add(number)
+
+    @property
+    def only_row_errors(self) -> bool:
+        """Every problem is in a data row (no missing column, no empty file)."""
+        return all(error.row in self.rejected_rows.get(error.sheet, ()) for error in self.errors)
+
+    def skip_rejected(self) -> bool:
+        """Leave out every case with a refused row, with all its rows; True when rows remain."""
+        numbers = self.rejected_numbers
+        cases = [case for case in self.cases if case.number not in numbers]
+        persons = [person for person in self.persons if person.case_number not in numbers]
+        kept = len(cases) + len(persons)
+        self.skipped_rows = (
+            len(self.cases)
+            + len(self.persons)
+            - kept
+            + sum(len(rows) for rows in self.rejected_rows.values())
+        )
+        self.cases, self.persons = cases, persons
+        return kept > 0
 
 
 @dataclass
@@ -530,15 +582,28 @@ class _Context:
 def find_header(table: Table, title: str) -> tuple[int, dict[str, int]] | None:
     """(row number, column position per title) of the first of the top rows that has a column
     `title`; None when none has. The table's rows are read up to that row."""
+    found = _header_row(table, title)
+    return None if found is None else (found[0], found[1])
+
+
+def _header_row(table: Table, title: str) -> tuple[int, dict[str, int], list[str]] | None:
+    """As `find_header`, with the header's cells as the file gives them."""
     for row_number, values in table.rows:
         keys = [_header_key(value) for value in values]
         if title in keys:
             positions: dict[str, int] = {}
             for position, key in enumerate(keys):
                 positions.setdefault(key, position)
-            return row_number, positions
+            return row_number, positions, [_text(value) for value in values]
         if row_number >= HEADER_SEARCH_ROWS:
             break
+    return None
+
+
+def _position(column: Column, positions: dict[str, int]) -> int | None:
+    for title in (column.title, *column.aliases):
+        if title in positions:
+            return positions[title]
     return None
 
 
@@ -560,7 +625,9 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
             context.case_table_usable = False
         return
     header_row, positions = header
-    missing = [column for column in columns if column.required and column.title not in positions]
+    missing = [
+        column for column in columns if column.required and _position(column, positions) is None
+    ]
     for column in missing:
         context.parsed.add_error(
             table.name, header_row, column.title, f"缺少必填列“{column.title}”"
@@ -569,7 +636,7 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
         if table.name == CASE_TABLE:
             context.case_table_usable = False
         return
-    indexes = [(column.key, positions.get(column.title)) for column in columns]
+    indexes = [(column.key, _position(column, positions)) for column in columns]
     for row_number, values in table.rows:
         context.parsed.processed_rows += 1
         if context.parsed.processed_rows > MAX_IMPORT_ROWS:
@@ -623,6 +690,9 @@ def _checked_choice(
         return ""
     value = parse_choice(raw[column.key], column.choices)
     if value is None:
+        # The words police exports use (违法嫌疑人, 行政, …): one table per field.
+        value = synonym_for(column.key, _code(raw[column.key]))
+    if value is None:
         labels = "/".join(str(label) for label in column.choices.labels)
         context.parsed.add_error(
             sheet, row, column.title, f"“{_shown(raw[column.key])}”不是可选值（{labels}）"
@@ -662,7 +732,10 @@ def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | N
     village_id: int | None = None
     village_name = _code(raw["village"])
     if village_name:
-        village_id = context.villages.get(village_name)
+        # 港西镇东村, 东村村委会, 东村社区居委会: one reading for every import.
+        village_id = match_village(
+            village_name, town_name=context.town_name, villages=context.villages
+        )
         if village_id is None:
             context.parsed.add_error(
                 sheet, row, "所属村", f"“{_shown(village_name)}”不是{context.town_name}的村（社区）"
@@ -694,11 +767,25 @@ def _checked_identifier(
 ) -> str:
     """An ID number or phone, cleaned; '' if empty or after recording why it is not usable."""
     try:
-        return identifier_from_cell(value, title, clean)
+        return id_number_from_cell(value, title, clean)
     except ServiceError as error:
         # The message never repeats the number itself: it would land in the job's record.
         context.parsed.add_error(sheet, row, title, error.message)
         return ""
+
+
+def id_number_from_cell(value: Any, title: str, clean: Callable[[str], str]) -> str:
+    """As `identifier_from_cell`, but a whole number the cell holds exactly is read: police
+    systems write an ID number as an integer, and then every digit is there. A number with a
+    fraction or an exponent is what Excel keeps of one (15 significant digits): refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return clean(str(value))
+    if isinstance(value, float) or _SCIENTIFIC.match(_code(value)):
+        raise ServiceError(
+            f"{title}单元格被存为数字，Excel 只保留前15位，其余数字已丢失；"
+            f"请在 Excel 中将{title}列设置为文本（文本格式）后重新填写该号码"
+        )
+    return identifier_from_cell(value, title, clean)
 
 
 def identifier_from_cell(value: Any, title: str, clean: Callable[[str], str]) -> str:
@@ -712,6 +799,39 @@ def identifier_from_cell(value: Any, title: str, clean: Callable[[str], str]) ->
     return clean(_text(value))
 
 
+def _checked_phones(value: Any, sheet: str, row: int, context: _Context) -> list[str]:
+    """The cell's numbers, cleaned, a mobile first (the one a lead's subject can carry); [] if
+    empty or after recording why they are not usable."""
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ServiceError("手机号单元格的内容不是电话号码")
+        if isinstance(value, int | float):
+            # A phone number fits a number cell whole (11 or 12 digits), but the 0 in front of
+            # an area code is lost; a mobile is unaffected.
+            value = str(int(value))
+        numbers = parse_phones(_text(value))
+    except ServiceError as error:
+        context.parsed.add_error(sheet, row, "手机号", error.message)
+        return []
+    return sorted(numbers, key=lambda number: not is_mobile(number))
+
+
+def _checked_role(
+    raw: dict[str, Any], remark: str, sheet: str, row: int, context: _Context
+) -> str | None:
+    """The role: a label, a police word for it, or a suspect marked as 纠集者/组织者/首要分子
+    in the cell itself or in the row's 备注."""
+    cell = _code(raw["role"])
+    marked = leader_mark_in(cell)
+    if marked is not None:
+        return marked
+    role = _checked_choice(raw, _ROLE_COLUMN, sheet, row, context)
+    if role in MARKABLE_ROLES and parse_choice(cell, PersonRole) is None:
+        # Only a police word is raised by the 备注: a 参与者 the sender chose stays one.
+        return leader_mark_in(_code(remark)) or role
+    return role
+
+
 _ROLE_COLUMN = next(column for column in PERSON_COLUMNS if column.key == "role")
 
 
@@ -722,7 +842,7 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
         for column in PERSON_COLUMNS
         if column.choices is None and column.key not in ("id_number", "phone")
     }
-    role = _checked_choice(raw, _ROLE_COLUMN, sheet, row, context)
+    role = _checked_role(raw, texts["remark"] or "", sheet, row, context)
     case_number = texts["case_number"]
     if (
         case_number
@@ -739,7 +859,7 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
     id_number = _checked_identifier(
         raw["id_number"], "身份证号", clean_id_number, sheet, row, context
     )
-    phone = _checked_identifier(raw["phone"], "手机号", clean_mobile, sheet, row, context)
+    phones = _checked_phones(raw["phone"], sheet, row, context)
     plates: list[str] = []
     if texts["plates"]:
         try:
@@ -752,7 +872,8 @@ def _parse_person(row: int, raw: dict[str, Any], context: _Context) -> PersonRow
         case_number=str(case_number),
         name=str(texts["name"]),
         id_number=id_number,
-        phone=phone,
+        phone=phones[0] if phones else "",
+        phone2=phones[1] if len(phones) > 1 else "",
         address=str(texts["address"]),
         role=str(role),
         plates=plates,
@@ -771,7 +892,7 @@ def parse_tables(
     """Check every row of both tables (cases first: persons refer to them)."""
     context = _Context(
         parsed=ParsedImport(),
-        villages={_code(name): pk for name, pk in villages.items()},
+        villages={fold_name(name): pk for name, pk in villages.items()},
         town_name=town_name,
         stored_numbers=stored_numbers,
         today=today,
@@ -783,17 +904,49 @@ def parse_tables(
             case = _parse_case(row, raw, context)
             if case is not None:
                 context.parsed.cases.append(case)
+            else:
+                context.parsed.reject_row(CASE_TABLE, row, _code(raw["number"]))
     if PERSON_TABLE in by_name:
         context.parsed.has_person_table = True
         for row, raw in _read_rows(by_name[PERSON_TABLE], context):
             person = _parse_person(row, raw, context)
             if person is not None:
                 context.parsed.persons.append(person)
+            else:
+                context.parsed.reject_row(PERSON_TABLE, row, _code(raw["case_number"]))
     parsed = context.parsed
     if parsed.is_valid and not parsed.cases and not parsed.persons:
         parsed.add_error(tables[0].name, 0, "", "文件中没有可导入的数据行")
     progress(parsed.processed_rows)
     return parsed
+
+
+def collect_rejected(tables: list[Table], parsed: ParsedImport) -> list[RejectedTable]:
+    """The rows to give back, read again from the file: each refused row, and every row of a
+    case with a refused row (so the fixed file imports on its own, persons and all)."""
+    collected = []
+    for table in tables:
+        rows = parsed.rejected_rows.get(table.name, set())
+        found = _header_row(table, "案件编号")
+        if found is None:
+            continue
+        _, positions, cells = found
+        # Trailing empty header cells carry nothing to give back; nor does an earlier 错误说明.
+        while cells and not cells[-1]:
+            cells.pop()
+        kept = [index for index, title in enumerate(cells) if _header_key(title) != ERROR_COLUMN]
+        number_at = positions["案件编号"]
+        rejected = RejectedTable(table.name, header=[cells[index] for index in kept])
+        for row, values in table.rows:
+            if _is_empty(values):
+                continue
+            number = _code(values[number_at]) if number_at < len(values) else ""
+            if row in rows or number in parsed.rejected_numbers:
+                texts = [_text(values[index]) if index < len(values) else "" for index in kept]
+                rejected.rows.append((row, texts, row in rows))
+        if rejected.rows:
+            collected.append(rejected)
+    return collected
 
 
 # Cell readings shared with the other uploads that read a table the same way (analysis.vetting).

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 
 from saohei.common.models import SealedIdentity, VehiclePlate
+from saohei.common.pii import SealedValue, unseal
+from saohei.common.sealing import SealedField
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit
 
@@ -54,6 +56,8 @@ class ImportStatus(models.TextChoices):
 
 
 FINISHED_IMPORT_STATUSES = frozenset({ImportStatus.SUCCEEDED, ImportStatus.FAILED})
+# Bound into the sealed rejected rows of a job, so the ciphertext cannot pass for another field.
+REJECTED_ROWS_DATA = b"case_import_rejected_rows"
 
 
 def import_file_path(instance: "ImportJob", filename: str) -> str:
@@ -103,6 +107,13 @@ class ImportJob(models.Model):
     worker_id = models.CharField(max_length=64, blank=True)
     # Interrupted jobs keep their files for a retry without a new upload, for a while.
     interrupted_at = models.DateTimeField("中断时间", null=True, blank=True)
+    # A refused import's bad rows with their cells and messages (JSON, `exports.rejected_rows`),
+    # sealed: they hold ID numbers in clear. Kept for the download for a day (decision 0064).
+    # Asked at upload: cases with a bad row are left out and the rest written (decision 0064);
+    # otherwise one bad row stops the whole import, as before.
+    skip_rejected = models.BooleanField("跳过有错误的案件", default=False)
+    rejected_rows_key = models.CharField(max_length=16, blank=True)
+    rejected_rows_sealed = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "案件导入"
@@ -195,11 +206,26 @@ class Case(models.Model):
 
 
 class CasePerson(SealedIdentity):
-    """涉案人员. ID number and mobile are sealed exactly as a lead's subjects are."""
+    """涉案人员. ID number and phone are sealed exactly as a lead's subjects are; a police
+    export may give a second number (a fixed line, say), sealed and indexed as a phone too."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="persons")
     name = models.CharField("姓名", max_length=50)
     role = models.CharField("角色", max_length=16, choices=PersonRole.choices)
+    # The second number of the 手机号 cell (decision 0064); its blind index is the same kind as
+    # the first's, so the same number matches in either place. Database defaults, so rows
+    # written by SQL that does not name these columns stay valid.
+    phone2_key = models.CharField(max_length=16, blank=True, default="", db_default="")
+    phone2_sealed = models.TextField(blank=True, default="", db_default="")
+    phone2_index = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
+    phone2_suffix_index = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
+    phone2_masked = models.CharField(
+        "第二个电话", max_length=11, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = "涉案人员"
@@ -211,6 +237,30 @@ class CasePerson(SealedIdentity):
     @property
     def is_perpetrator(self) -> bool:
         return self.role in PERPETRATOR_ROLES
+
+    @classmethod
+    def sealed_fields(cls) -> list[SealedField]:
+        return [
+            *super().sealed_fields(),
+            SealedField(
+                model=cls,
+                key_field="phone2_key",
+                ciphertext_field="phone2_sealed",
+                associated_data=b"phone",
+            ),
+        ]
+
+    def set_second_phone(self, sealed: SealedValue, *, masked: str) -> None:
+        self.phone2_key = sealed.key_id
+        self.phone2_sealed = sealed.ciphertext
+        self.phone2_index = sealed.index
+        self.phone2_suffix_index = sealed.suffix_index
+        self.phone2_masked = masked
+
+    def unsealed_second_phone(self) -> str:
+        if not self.phone2_sealed:
+            return ""
+        return unseal("phone", self.phone2_key, self.phone2_sealed)
 
 
 class CasePersonPlate(VehiclePlate):

@@ -1,9 +1,11 @@
 """Every state change of the 倒查 context: imports (all-or-nothing), reviews and 涉案人员 added
 by hand, each audited."""
 
+import json
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -15,9 +17,10 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event
-from saohei.cases import access, importing, staging
+from saohei.cases import access, exports, importing, staging
 from saohei.cases.models import (
     PERPETRATOR_ROLES,
+    REJECTED_ROWS_DATA,
     Case,
     CasePerson,
     CasePersonPlate,
@@ -30,9 +33,11 @@ from saohei.cases.models import (
 from saohei.cases.queries import CaseFilters
 from saohei.common.bulk import insert_rows
 from saohei.common.changes import people_changed
+from saohei.common.crypto import encrypt_text
 from saohei.common.dates import DateKind, check_date
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.models import store_plates
+from saohei.common.phones import is_mobile
 from saohei.common.plates import clean_plates
 from saohei.common.validation import checked_text
 from saohei.health.heartbeat import dead_workers
@@ -78,7 +83,12 @@ def _name_of(upload: IO[bytes]) -> str:
 
 @transaction.atomic
 def create_import_job(
-    *, actor: User | None, unit: Unit, file: IO[bytes], persons_file: IO[bytes] | None = None
+    *,
+    actor: User | None,
+    unit: Unit,
+    file: IO[bytes],
+    persons_file: IO[bytes] | None = None,
+    skip_rejected: bool = False,
 ) -> ImportJob:
     """A pending import for a town: an .xlsx workbook, or a 案件 CSV with an optional 涉案人员
     CSV. `actor` None is the server's command line (already trusted by shell access)."""
@@ -89,7 +99,11 @@ def create_import_job(
     name = _name_of(file)
     kind = importing.detect_kind(file, name)
     job = ImportJob(
-        unit=unit, created_by=actor, file_name=name, file_sha256=importing.sha256_of(file)
+        unit=unit,
+        created_by=actor,
+        file_name=name,
+        file_sha256=importing.sha256_of(file),
+        skip_rejected=skip_rejected,
     )
     if persons_file is not None:
         persons_name = _name_of(persons_file)
@@ -109,14 +123,25 @@ def create_import_job(
 
 
 def submit_case_import(
-    *, actor: User, unit: Unit, file: IO[bytes], persons_file: IO[bytes] | None = None
+    *,
+    actor: User,
+    unit: Unit,
+    file: IO[bytes],
+    persons_file: IO[bytes] | None = None,
+    skip_rejected: bool = False,
 ) -> ImportJob:
     """From the page or the API: the job is stored now and run by a worker after commit."""
     # Imported here: the task module calls back into this one.
     from saohei.cases.tasks import run_case_import
 
     with transaction.atomic():
-        job = create_import_job(actor=actor, unit=unit, file=file, persons_file=persons_file)
+        job = create_import_job(
+            actor=actor,
+            unit=unit,
+            file=file,
+            persons_file=persons_file,
+            skip_rejected=skip_rejected,
+        )
         transaction.on_commit(lambda: run_case_import.enqueue(job_id=job.pk))
     return job
 
@@ -143,11 +168,27 @@ def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
         return job
     try:
         parsed = _parse(job)
-        if not parsed.is_valid:
-            _fail(job, message=f"发现 {parsed.error_count} 处错误，未导入任何数据", parsed=parsed)
-        else:
+        if parsed.is_valid:
             _set(job, status=ImportStatus.WRITING, processed_rows=parsed.processed_rows)
             _write(job, parsed)
+        elif job.skip_rejected and parsed.only_row_errors and parsed.skip_rejected():
+            # Asked for at upload: the cases without a problem go in, the rest come back.
+            _set(
+                job,
+                status=ImportStatus.WRITING,
+                processed_rows=parsed.processed_rows,
+                errors=[error.as_dict() for error in parsed.errors],
+                error_count=parsed.error_count,
+                **_sealed_rejected_rows(job, parsed),
+            )
+            _write(job, parsed)
+        else:
+            _fail(
+                job,
+                message=f"发现 {parsed.error_count} 处错误，未导入任何数据",
+                parsed=parsed,
+                rejected=_sealed_rejected_rows(job, parsed),
+            )
     except importing.UnreadableFile as error:
         _fail(job, message=error.message)
     except IntegrityError:
@@ -225,6 +266,8 @@ def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
                 errors=[],
                 error_count=0,
                 message="",
+                rejected_rows_key="",
+                rejected_rows_sealed="",
             )
         )
         if not restarted:
@@ -244,8 +287,13 @@ def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
 
 
 def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
-    """Delete the files of jobs interrupted longer ago than RETRY_WINDOW (the hourly job)."""
+    """Delete the files of jobs interrupted longer ago than RETRY_WINDOW, and the refused rows
+    of jobs that finished longer ago than that (the hourly job): both hold ID numbers in clear.
+    Returns how many interrupted jobs lost their files."""
     cutoff = (now or timezone.now()) - RETRY_WINDOW
+    ImportJob.objects.filter(finished_at__lt=cutoff).exclude(rejected_rows_sealed="").update(
+        rejected_rows_key="", rejected_rows_sealed=""
+    )
     expired = ImportJob.objects.filter(
         status=ImportStatus.FAILED, interrupted_at__lt=cutoff
     ).exclude(file="")
@@ -257,30 +305,58 @@ def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
     return count
 
 
-def _parse(job: ImportJob) -> importing.ParsedImport:
-    unit = job.unit
-    villages = dict(Unit.objects.filter(parent=unit).villages().active().values_list("name", "pk"))
-    stored = set(Case.objects.filter(unit=unit).values_list("number", flat=True))
+@contextmanager
+def _job_tables(job: ImportJob) -> Iterator[list[importing.Table]]:
     kind = importing.XLSX if (job.file.name or "").endswith(".xlsx") else importing.CSV
     with job.file.open("rb") as file:
         persons = job.persons_file.open("rb") if job.persons_file else None
         try:
             with importing.open_tables(file, kind, persons) as tables:
-                _set(job, total_rows=sum(table.estimated_rows for table in tables))
-                return importing.parse_tables(
-                    tables,
-                    villages=villages,
-                    town_name=unit.name,
-                    stored_numbers=stored,
-                    today=timezone.localdate(),
-                    progress=lambda processed: _set(job, processed_rows=processed),
-                )
+                yield tables
         finally:
             if persons is not None:
                 persons.close()
 
 
-def _fail(job: ImportJob, *, message: str, parsed: importing.ParsedImport | None = None) -> None:
+def _parse(job: ImportJob) -> importing.ParsedImport:
+    unit = job.unit
+    villages = dict(Unit.objects.filter(parent=unit).villages().active().values_list("name", "pk"))
+    stored = set(Case.objects.filter(unit=unit).values_list("number", flat=True))
+    with _job_tables(job) as tables:
+        _set(job, total_rows=sum(table.estimated_rows for table in tables))
+        return importing.parse_tables(
+            tables,
+            villages=villages,
+            town_name=unit.name,
+            stored_numbers=stored,
+            today=timezone.localdate(),
+            progress=lambda processed: _set(job, processed_rows=processed),
+        )
+
+
+def _sealed_rejected_rows(job: ImportJob, parsed: importing.ParsedImport) -> dict[str, str]:
+    """The rows to give back with their messages (read again from the upload, which is still
+    there), sealed: they hold ID numbers in clear. Nothing when no data row was refused (a
+    missing column, an empty file)."""
+    if not parsed.rejected_rows:
+        return {"rejected_rows_key": "", "rejected_rows_sealed": ""}
+    with _job_tables(job) as tables:
+        rows = exports.rejected_rows(parsed, importing.collect_rejected(tables, parsed))
+    if not rows:
+        return {"rejected_rows_key": "", "rejected_rows_sealed": ""}
+    key_id, sealed = encrypt_text(
+        json.dumps(rows, ensure_ascii=False), associated_data=REJECTED_ROWS_DATA
+    )
+    return {"rejected_rows_key": key_id, "rejected_rows_sealed": sealed}
+
+
+def _fail(
+    job: ImportJob,
+    *,
+    message: str,
+    parsed: importing.ParsedImport | None = None,
+    rejected: dict[str, str] | None = None,
+) -> None:
     with transaction.atomic():
         _set(
             job,
@@ -289,6 +365,7 @@ def _fail(job: ImportJob, *, message: str, parsed: importing.ParsedImport | None
             message=message[:500],
             errors=[error.as_dict() for error in parsed.errors] if parsed else [],
             error_count=parsed.error_count if parsed else 0,
+            **(rejected or {}),
         )
         record_event(
             action=AuditAction.CASES_IMPORTED,
@@ -329,7 +406,7 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
     SQLite other writers now wait for the writing only, not for the preparing."""
     with tempfile.TemporaryDirectory(prefix="saohei-import-") as scratch:
         staged = staging.stage(job, parsed, Path(scratch))
-        _commit(job, staged)
+        _commit(job, staged, skipped=parsed.skipped_rows)
 
 
 @dataclass
@@ -342,7 +419,7 @@ class _Written:
     case_ids: list[int] = field(default_factory=list)
 
 
-def _commit(job: ImportJob, staged: staging.StagedRows) -> None:
+def _commit(job: ImportJob, staged: staging.StagedRows, *, skipped: int = 0) -> None:
     # SQLite attaches the scratch database and copies in SQL; an attachment is only possible
     # outside a transaction (a test's, say), where the batches are copied as on PostgreSQL.
     attached = connection.vendor == "sqlite" and not connection.in_atomic_block
@@ -366,6 +443,11 @@ def _commit(job: ImportJob, staged: staging.StagedRows) -> None:
                 message=(
                     f"导入成功：新增 {written.created} 起，更新 {written.updated} 起，"
                     f"涉案人员 {written.persons} 人"
+                    + (
+                        f"；有错误的案件未导入（共 {skipped} 行），请下载未通过校验的行，改正后再导入"
+                        if skipped
+                        else ""
+                    )
                 ),
             )
             record_event(
@@ -378,6 +460,7 @@ def _commit(job: ImportJob, staged: staging.StagedRows) -> None:
                     "updated": written.updated,
                     "persons": written.persons,
                     "plates": written.plates,
+                    "skipped_rows": skipped,
                     "file_sha256": job.file_sha256,
                 },
             )
@@ -553,10 +636,21 @@ def _delete_files(job: ImportJob) -> None:
 
 
 def import_cases_file(
-    *, actor: User | None, unit: Unit, file: IO[bytes], persons_file: IO[bytes] | None = None
+    *,
+    actor: User | None,
+    unit: Unit,
+    file: IO[bytes],
+    persons_file: IO[bytes] | None = None,
+    skip_rejected: bool = False,
 ) -> ImportJob:
     """Import now, in this process (the shell command and the demo): same checks, same writes."""
-    job = create_import_job(actor=actor, unit=unit, file=file, persons_file=persons_file)
+    job = create_import_job(
+        actor=actor,
+        unit=unit,
+        file=file,
+        persons_file=persons_file,
+        skip_rejected=skip_rejected,
+    )
     return run_import_job(job_id=job.pk)
 
 
@@ -617,13 +711,20 @@ def review_case(
     return review
 
 
+def _mobile_of(person: CasePerson) -> str:
+    phone = person.unsealed_phone()
+    return phone if is_mobile(phone) else ""
+
+
 def _register_lead_from(*, actor: User, case: Case, review: CaseReview) -> Lead:
     """The case's perpetrators become the lead's subjects (identifiers re-sealed by leads)."""
     subjects = [
         SubjectInput(
             name=person.name,
             id_number=person.unsealed_id_number(),
-            phone=person.unsealed_phone(),
+            # A subject carries one mobile: the person's, when the police gave one (it is
+            # stored first); a fixed line stays with the case.
+            phone=_mobile_of(person),
             address=person.address,
             village=case.village,
             role=SubjectRole.INVOLVED,
@@ -682,6 +783,21 @@ def record_ledger_export(
             "cases": count,
             "filters": {key: value for key, value in asdict(filters).items() if value},
         },
+    )
+
+
+@transaction.atomic
+def record_rejected_rows_download(
+    *, actor: User, job: ImportJob, rows: int, ip_address: str | None = None
+) -> None:
+    """A refused import's rows hold ID numbers in clear: every download is audited (counts)."""
+    record_event(
+        action=AuditAction.CASES_EXPORTED,
+        actor=actor,
+        unit=job.unit,
+        target=job,
+        ip_address=ip_address,
+        details={"rejected_rows": rows, "file_sha256": job.file_sha256},
     )
 
 

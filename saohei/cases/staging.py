@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from saohei.cases import importing
 from saohei.cases.models import Case, CasePerson, ImportJob
-from saohei.common.pii import mask_id_number, mask_mobile
+from saohei.common.phones import mask_phone
+from saohei.common.pii import mask_id_number
 
 # Rows per batch: large enough for executemany to be fast, small enough that one batch's
 # memory does not matter.
@@ -106,7 +107,7 @@ def case_from_row(job: ImportJob, row: importing.CaseRow) -> Case:
 
 def person_from_row(row: importing.PersonRow, sealer: importing.Sealer) -> CasePerson:
     id_masked = mask_id_number(row.id_number) if row.id_number else ""
-    phone_masked = mask_mobile(row.phone) if row.phone else ""
+    phone_masked = mask_phone(row.phone) if row.phone else ""
     person = CasePerson(
         name=row.name,
         address=row.address,
@@ -118,6 +119,9 @@ def person_from_row(row: importing.PersonRow, sealer: importing.Sealer) -> CaseP
         person.set_id_number(sealer("id_number", row.id_number), masked=id_masked)
     if row.phone:
         person.set_phone(sealer("phone", row.phone), masked=phone_masked)
+    if row.phone2:
+        # Sealed and indexed as a phone: the same number matches in either place.
+        person.set_second_phone(sealer("phone", row.phone2), masked=mask_phone(row.phone2))
     return person
 
 

@@ -3,13 +3,19 @@ from typing import IO, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from saohei.cases import access, queries, services
-from saohei.cases.exports import import_template, write_ledger
+from saohei.cases.exports import (
+    import_template,
+    stored_rejected_rows,
+    write_ledger,
+    write_rejected_rows,
+)
 from saohei.cases.forms import CaseFilterForm, CasePersonForm, ImportForm, ReviewForm
 from saohei.cases.models import Case
 from saohei.common.access import role_required, user_has_any_role
@@ -23,8 +29,8 @@ from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, UnitQuerySet, User
 from saohei.organisations.queries import OFFICE_ROLES
 
-# The page lists this many of a failed import's errors; the command prints them all.
-ERRORS_SHOWN = 500
+# A failed import's errors are listed this many to a page; all of them are kept.
+ERRORS_PER_PAGE = 200
 
 
 def _towns_or_403(user: User) -> UnitQuerySet:
@@ -191,7 +197,11 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             job = services.submit_case_import(
-                actor=user, unit=data["unit"], file=data["file"], persons_file=data["persons_file"]
+                actor=user,
+                unit=data["unit"],
+                file=data["file"],
+                persons_file=data["persons_file"],
+                skip_rejected=data["skip_rejected"],
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -216,16 +226,42 @@ def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespo
     template = "cases/import_job.html"
     if request.headers.get("HX-Request") == "true":
         template += "#progress"
+    errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         template,
         {
             "job": job,
-            "errors": job.errors[:ERRORS_SHOWN],
-            "errors_shown": ERRORS_SHOWN,
+            "errors": errors,
+            "has_rejected_rows": bool(job.rejected_rows_sealed),
             "may_retry": job.can_retry and access.can_import(request.user, job.unit),
         },
     )
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@login_required
+def rejected_rows_view(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
+    """退回的行: a refused import's bad rows with an 错误说明 column, to fix in Excel and import
+    again. For whoever may open the job's page."""
+    user = request.user
+    if not user_has_any_role(user, access.CASE_ROLES):
+        raise PermissionDenied("您没有查看案件导入的权限")
+    job = access.get_import_job_for_user(user, job_id)
+    tables = stored_rejected_rows(job)
+    if not tables:
+        raise Http404("这次导入没有保留未通过校验的行（导入成功，或已超过 24 小时保留期）")
+
+    def write(target: IO[bytes]) -> None:
+        write_rejected_rows(tables, file_name=job.file_name, exported_by=str(user), target=target)
+        services.record_rejected_rows_download(
+            actor=user,
+            job=job,
+            rows=sum(len(table["rows"]) for table in tables),
+            ip_address=client_ip(request),
+        )
+
+    return streamed_download(write, filename=stamped_name("未通过校验的行"))
 
 
 @require_POST

@@ -185,6 +185,7 @@ PAGES: dict[str, Roles] = {
     "cases:import": CASE_WORKERS,
     "cases:template": CASE_WORKERS,
     "cases:import_job": CASE_WORKERS,
+    "cases:import_rejected": CASE_WORKERS,
     "cases:detail": CASE_WORKERS,
     "cases:add_person": OFFICE,
     "assigned_lists:list": OFFICE,

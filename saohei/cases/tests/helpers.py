@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -91,3 +93,22 @@ def csv_file(
 
 def excel_moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def with_exact_numbers(file: ContentFile, *, sheet: int, cells: dict[str, int]) -> ContentFile:
+    """The workbook with number cells holding every digit of `cells`, as some police systems
+    write an ID number (openpyxl and Excel write a long number as a double: 1.1010519491231E+17)."""
+    source = zipfile.ZipFile(io.BytesIO(file.read()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == f"xl/worksheets/sheet{sheet}.xml":
+                text = data.decode()
+                for reference, number in cells.items():
+                    text = re.sub(
+                        rf'(<c r="{reference}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{number}\g<2>", text
+                    )
+                data = text.encode()
+            target.writestr(item, data)
+    return ContentFile(buffer.getvalue(), name=file.name)

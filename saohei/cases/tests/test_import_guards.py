@@ -19,6 +19,7 @@ from saohei.cases.tests.helpers import (
     case_row,
     csv_file,
     person_row,
+    with_exact_numbers,
     xlsx_file,
 )
 from saohei.common import officefiles
@@ -29,28 +30,31 @@ from saohei.testing.officebombs import styled_cells_bomb
 pytestmark = pytest.mark.django_db
 ImportFile = Callable[..., ImportJob]
 
-ID_TEXT_MESSAGE = "请将身份证号列设置为文本格式后重新导入"
+LOST_DIGITS_MESSAGE = (
+    "身份证号单元格被存为数字，Excel 只保留前15位，其余数字已丢失；"
+    "请在 Excel 中将身份证号列设置为文本（文本格式）后重新填写该号码"
+)
 
 
 def _nothing_written() -> bool:
     return not Case.objects.exists() and not CasePerson.objects.exists()
 
 
-def _truncated_but_valid_id() -> int:
-    """An 18-digit ID as Excel stores it once pasted into a number cell (15 significant digits,
-    then zeros), chosen so that the changed number still passes the GB 11643 checksum."""
+def _truncated_but_valid_id() -> float:
+    """An 18-digit ID as Excel stores it once pasted into a number cell (a double: 15
+    significant digits kept), chosen so that the changed number still passes the GB 11643
+    checksum."""
     for day in range(1, 29):
         for sequence in range(100, 1000):
             body = f"110105198001{day:02d}{sequence:03d}"
             original = body + ric.calc_check_digit(body + "0")
-            # What a reader gets back from the stored double (exact below 2**53 only).
-            truncated = int(float(original[:15] + "000"))
-            if str(truncated) != original and ric.is_valid(str(truncated)):
-                return truncated
+            stored = float(original[:15] + "000")
+            if str(int(stored)) != original and ric.is_valid(str(int(stored))):
+                return stored
     raise AssertionError("no such number")
 
 
-def test_numeric_id_number_cells_are_refused_and_nothing_is_written(
+def test_id_numbers_in_number_cells_that_lost_digits_are_refused_and_nothing_is_written(
     import_file: ImportFile,
 ) -> None:
     truncated = _truncated_but_valid_id()
@@ -62,30 +66,56 @@ def test_numeric_id_number_cells_are_refused_and_nothing_is_written(
             person_row(number="GX-1", name="张某", id_number=1.10105194912310e17),
         ],
     )
-    # The workbook really holds number cells, as Excel writes them.
+    # The workbook really holds number cells, as Excel writes them (floats: digits are gone).
     sheet = load_workbook(io.BytesIO(file.read()))["涉案人员"]
     assert ric.is_valid(str(int(sheet["C3"].value)))
-    assert all(isinstance(sheet[cell].value, int | float) for cell in ("C3", "C4"))
+    assert all(isinstance(sheet[cell].value, float) for cell in ("C3", "C4"))
     file.seek(0)
     job = import_file(file)
     assert job.status == ImportStatus.FAILED
     refused = [(error["row"], error["column"], error["message"]) for error in job.errors]
-    assert refused == [(3, "身份证号", ID_TEXT_MESSAGE), (4, "身份证号", ID_TEXT_MESSAGE)]
+    assert refused == [(3, "身份证号", LOST_DIGITS_MESSAGE), (4, "身份证号", LOST_DIGITS_MESSAGE)]
     assert _nothing_written()
 
 
-def test_numeric_phone_cells_are_refused(import_file: ImportFile) -> None:
+def test_an_id_number_a_police_system_wrote_as_a_whole_number_is_read(
+    import_file: ImportFile,
+) -> None:
+    """An integer cell holds every digit (police systems write IDs so); it is checked as text."""
+    file = xlsx_file(
+        cases=[case_row(number="GX-1")],
+        persons=[
+            person_row(number="GX-1", name="王某", id_number=1),
+            person_row(number="GX-1", name="李某", id_number=2),
+        ],
+    )
+    file = with_exact_numbers(
+        file, sheet=2, cells={"C2": 110105194912310038, "C3": 110105194912310030}
+    )
+    sheet = load_workbook(io.BytesIO(file.read()), read_only=True)["涉案人员"]
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        110105194912310038,
+        110105194912310030,
+    ]
+    file.seek(0)
+    job = import_file(file)
+    assert job.status == ImportStatus.FAILED
+    # The first is valid; the second's check digit is wrong.
+    assert [(error["row"], error["message"]) for error in job.errors] == [
+        (3, "身份证号校验位不正确，请核对")
+    ]
+
+
+def test_a_mobile_in_a_number_cell_is_read(import_file: ImportFile) -> None:
+    # An 11-digit mobile fits a number cell whole.
     job = import_file(
         xlsx_file(
             cases=[case_row(number="GX-1")],
             persons=[person_row(number="GX-1", phone=13912345678)],
         )
     )
-    assert job.status == ImportStatus.FAILED
-    assert [(error["column"], error["message"]) for error in job.errors] == [
-        ("手机号", "请将手机号列设置为文本格式后重新导入")
-    ]
-    assert _nothing_written()
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert CasePerson.objects.get().unsealed_phone() == "13912345678"
 
 
 def test_a_csv_id_number_saved_in_scientific_notation_is_refused(import_file: ImportFile) -> None:
@@ -96,7 +126,7 @@ def test_a_csv_id_number_saved_in_scientific_notation_is_refused(import_file: Im
         ),
     )
     assert job.status == ImportStatus.FAILED
-    assert [error["message"] for error in job.errors] == [ID_TEXT_MESSAGE]
+    assert [error["message"] for error in job.errors] == [LOST_DIGITS_MESSAGE]
     assert _nothing_written()
 
 

@@ -193,7 +193,7 @@ BAD_ROWS: list[tuple[str, dict[str, Any], tuple[str, int, str, str]]] = [
     ),
     (
         "bad role",
-        {"persons": [person_row(role="嫌疑人")]},
+        {"persons": [person_row(role="路人")]},
         ("涉案人员", 2, "角色", "不是可选值"),
     ),
     (

@@ -297,6 +297,7 @@ def test_template_has_both_sheets_with_drop_downs_and_imports_as_is(
         "住址",
         "角色",
         "车牌号",
+        "备注",
     ]
     lists = [v.formula1 for v in cases.data_validations.dataValidation]
     assert '"刑事,治安"' in lists and '"暴力,威胁,软暴力,其他"' in lists

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from saohei.analysis.models import VettingCandidate, VettingRun
 from saohei.audit.models import AuditAction, AuditEvent
-from saohei.cases.models import Case, CasePerson, Nature, PersonRole
+from saohei.cases.models import REJECTED_ROWS_DATA, Case, CasePerson, ImportJob, Nature, PersonRole
 from saohei.common import sealing
-from saohei.common.crypto import decrypt_text
+from saohei.common.crypto import decrypt_text, encrypt_text
 from saohei.common.keyfiles import key_file_lock, parse_data_keys, read_or_create_data_keys
 from saohei.common.pii import seal
 from saohei.custody import services
@@ -57,6 +57,8 @@ def _seal_some_of_everything(register: Callable[..., Lead], town: Unit) -> None:
     )
     for number in range(3):
         id_number, phone = seal("id_number", "370000199001011234"), seal("phone", "13700000000")
+        # A police export's second number, a fixed line (decision 0064).
+        line = seal("phone", "06315234567")
         CasePerson.objects.create(
             case=case,
             name=f"涉案人{number}",
@@ -65,7 +67,21 @@ def _seal_some_of_everything(register: Callable[..., Lead], town: Unit) -> None:
             id_number_sealed=id_number.ciphertext,
             phone_key=phone.key_id,
             phone_sealed=phone.ciphertext,
+            phone2_key=line.key_id,
+            phone2_sealed=line.ciphertext,
         )
+    # A refused case import keeps its bad rows for the download for a day, sealed.
+    key_id, rows = encrypt_text(
+        '[{"name": "涉案人员", "header": ["身份证号"], "rows": [["370000199001011234", ""]]}]',
+        associated_data=REJECTED_ROWS_DATA,
+    )
+    ImportJob.objects.create(
+        unit=town,
+        file_name="案件.xlsx",
+        file_sha256="0" * 64,
+        rejected_rows_key=key_id,
+        rejected_rows_sealed=rows,
+    )
     # A subject without a phone: empty sealed fields are left alone.
     register(subjects=[lead_services.SubjectInput(name="无号码")])
     # A 村"两委" candidate (analysis registers its sealed fields; a list has no mobiles, but the

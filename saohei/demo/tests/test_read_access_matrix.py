@@ -19,6 +19,7 @@ import difflib
 import inspect
 import io
 import itertools
+import json
 import os
 import re
 import shutil
@@ -52,7 +53,7 @@ from saohei.assigned_lists import services as assigned_list_services
 from saohei.assigned_lists.models import AssignedList
 from saohei.briefings import services as briefing_services
 from saohei.briefings.figures import FIGURES
-from saohei.cases.models import Case, ImportJob, ImportStatus
+from saohei.cases.models import REJECTED_ROWS_DATA, Case, ImportJob, ImportStatus
 from saohei.common.access_matrix import (
     API_READS,
     NOT_WALKED,
@@ -65,6 +66,7 @@ from saohei.common.access_matrix import (
     Roles,
     may_read,
 )
+from saohei.common.crypto import encrypt_text
 from saohei.common.roles import Role
 from saohei.common.uploads import CheckedUpload, check_uploads
 from saohei.conftest import sign_in
@@ -141,6 +143,18 @@ class Objects:
     # Parameters two contexts name alike, by (parameter, the owner in the same path): a tip's
     # attachment_id (own["attachment_id"] is a lead's), an activity's photo_id (a finding's).
     namesakes: dict[tuple[str, str], Target]
+
+
+def rejected_rows_for_matrix() -> dict[str, str]:
+    rows = [
+        {
+            "name": "案件",
+            "header": ["案件编号", "案由"],
+            "rows": [["GX-1", "", "案由：案由不能为空"]],
+        }
+    ]
+    key_id, sealed = encrypt_text(json.dumps(rows), associated_data=REJECTED_ROWS_DATA)
+    return {"rejected_rows_key": key_id, "rejected_rows_sealed": sealed}
 
 
 def _upload(name: str, content: bytes) -> CheckedUpload:
@@ -332,6 +346,8 @@ def _build_objects() -> Objects:
         file="cases/imports/matrix.csv",
         file_name="案件.csv",
         file_sha256="0" * 64,
+        # A refused row to give back, so its download (cases:import_rejected) has a file.
+        **rejected_rows_for_matrix(),
     )
     assigned_list = _assigned_list(town, banshi, "JZ-1")
     other_assigned_list = _assigned_list(other_town, banshi2, "JZ-2")

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", help="以哪个账号的名义导入（记入审计）；省略时记为服务器命令行"
         )
+        parser.add_argument(
+            "--skip-rejected",
+            action="store_true",
+            help="有错误的案件（连同其涉案人员）先不导入，其余照常导入",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         unit = self._unit(options["unit"])
@@ -45,19 +50,18 @@ class Command(BaseCommand):
                     unit=unit,
                     file=files[0],
                     persons_file=files[1] if len(files) > 1 else None,
+                    skip_rejected=options["skip_rejected"],
                 )
             except ServiceError as error:
                 raise CommandError(error.message) from error
-        if job.status == ImportStatus.SUCCEEDED:
-            self.stdout.write(job.message)
-            return
         for problem in job.errors:
             self.stderr.write(
                 f"工作表“{problem['sheet']}” 第{problem['row']}行 {problem['column']}："
                 f"{problem['message']}"
             )
-        if job.error_count > len(job.errors):
-            self.stderr.write(f"……另有 {job.error_count - len(job.errors)} 处错误未列出")
+        if job.status == ImportStatus.SUCCEEDED:
+            self.stdout.write(job.message)
+            return
         raise CommandError(job.message)
 
     def _unit(self, name: str | None) -> Unit:
