@@ -10,6 +10,7 @@ import io
 import zipfile
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -67,6 +68,14 @@ def _rows_with_leads(
     return [(row, visible.get(row.lead_id)) for row in rows]
 
 
+def _text(sheet: Any, row: int, column: int, value: str) -> Any:
+    """A cell holding `value` as text: openpyxl makes a formula of any text starting with "=",
+    and a sender's cell (or a hostile one) must come back as the words it was, never run."""
+    cell = sheet.cell(row, column, value)
+    cell.data_type = "s"
+    return cell
+
+
 def feedback_xlsx(assigned: AssignedList, *, user: User) -> bytes:
     """The list in its own layout plus the four 反馈 columns."""
     workbook = Workbook()
@@ -78,7 +87,7 @@ def feedback_xlsx(assigned: AssignedList, *, user: User) -> bytes:
     for number, values in enumerate(assigned.top_rows, start=1):
         for column, value in enumerate(values, start=1):
             if value:
-                sheet.cell(number, column, value)
+                _text(sheet, number, column, value)
     for first_row, first_column, last_row, last_column in assigned.merges:
         sheet.merge_cells(
             start_row=first_row,
@@ -90,7 +99,7 @@ def feedback_xlsx(assigned: AssignedList, *, user: User) -> bytes:
     header_row, depth = assigned.header_row, assigned.header_depth
     bold = Font(bold=True)
     for offset, title in enumerate(FEEDBACK_COLUMNS):
-        cell = sheet.cell(header_row, extra + offset, title)
+        cell = _text(sheet, header_row, extra + offset, title)
         cell.font = bold
         if depth > 1:
             sheet.merge_cells(
@@ -106,10 +115,10 @@ def feedback_xlsx(assigned: AssignedList, *, user: User) -> bytes:
         number = row.row_number
         for column, value in enumerate(row.values, start=1):
             if value:
-                sheet.cell(number, column, value)
+                _text(sheet, number, column, value)
         for offset, value in enumerate(feedback_values(lead)):
             if value:
-                sheet.cell(number, extra + offset, value).alignment = wrap
+                _text(sheet, number, extra + offset, value).alignment = wrap
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import lxml.html
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
@@ -46,6 +48,7 @@ from saohei.analysis.models import (
 )
 from saohei.analysis.registry import current_settings
 from saohei.api.services import create_api_token
+from saohei.assigned_lists import services as assigned_lists
 from saohei.briefings import services as briefings
 from saohei.cases import services as cases
 from saohei.cases.models import Case, ImportStatus, PersonRole, ReviewConclusion
@@ -170,6 +173,7 @@ TAGS = (
     "xss-selfcheck",
     "xss-round",
     "xss-unit",
+    "xss-list",
 )
 
 
@@ -201,6 +205,8 @@ class Planted:
     planted_tip_id: int
     self_inspection_id: int
     round_id: int
+    list_id: int
+    staged_list_id: int
 
 
 def _user(username: str) -> User:
@@ -686,6 +692,50 @@ def _plant_kind_and_account(town: Unit) -> None:
     create_api_token(user=_user("banshi"), actor=_user("banshi"), name=short("xss-account", "@"))
 
 
+def _plant_assigned_list(town: Unit) -> tuple[int, int]:
+    """A 交办清单 from a sender under a hostile name, in a hostile file, with a hostile 交办编号
+    and content, imported; and the same list staged again, left at its preview."""
+    office = _user("banshi")
+    today = timezone.localdate()
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            ["交办编号", "交办日期", "反馈期限", "被反映人", "所属村", "问题内容", "来源"],
+            [
+                short("xss-list", "="),
+                f"{today - timedelta(days=2):%Y-%m-%d}",
+                f"{today + timedelta(days=20):%Y-%m-%d}",
+                "王某",
+                "东岛村",
+                payload("xss-list"),
+                "市扫黑办交办",
+            ],
+        ]
+    )
+    name = short("xss-list", "-") + ".csv"
+
+    def staged() -> Any:
+        return assigned_lists.stage_list(
+            actor=office,
+            unit=town,
+            sender=short("xss-list", "+"),
+            source=Source.UPPER_ASSIGNED,
+            file=ContentFile(buffer.getvalue().encode(), name=name),
+            file_name=name,
+        )
+
+    first = staged()
+    # The sender's word for the source, mapped once and saved for that sender.
+    assigned_lists.save_list_mapping(
+        actor=office,
+        staged=first,
+        columns=assigned_lists.plan_import(actor=office, staged=first).reading.checked.columns,
+        values={"source": {"市扫黑办交办": Source.UPPER_ASSIGNED}},
+    )
+    imported = assigned_lists.import_list(actor=office, staged=first)
+    return imported.pk, staged().pk
+
+
 def _plant_organisation(town: Unit) -> None:
     """A village under a hostile name, a member's title in the 领导小组, and the briefing's
     masthead: the names every list and header shows."""
@@ -836,6 +886,7 @@ def _plant_everything() -> Planted:
     _plant_meeting(town, lead_id)
     self_inspection_id = _plant_self_inspection(town, village)
     round_id = _plant_round(town, village)
+    list_id, staged_list_id = _plant_assigned_list(town)
     _plant_finding(town)
     _plant_kind_and_account(town)
     _plant_organisation(town)
@@ -852,6 +903,8 @@ def _plant_everything() -> Planted:
         planted_tip_id=planted_tip_id,
         self_inspection_id=self_inspection_id,
         round_id=round_id,
+        list_id=list_id,
+        staged_list_id=staged_list_id,
     )
 
 
@@ -1042,6 +1095,9 @@ def _start(planted: Planted) -> list[str]:
         f"/cases/{planted.import_case_id}/",
         f"/meetings/self-inspections/{planted.self_inspection_id}/",
         f"/inspections/{planted.round_id}/",
+        f"/assigned-lists/{planted.list_id}/",
+        f"/assigned-lists/{planted.list_id}/feedback.xlsx",
+        f"/assigned-lists/import/{planted.staged_list_id}/",
         f"/tips/{planted.tip_id}/",
         f"/tips/{planted.planted_tip_id}/",
         "/publicity/kinds/",
@@ -1145,7 +1201,11 @@ def test_our_scripts_put_data_into_the_page_as_text_only() -> None:
 DIGEST = "a hash, digest, token prefix or key the system computes"
 SEALED = (
     "a sealed ID number or phone, its blind index or its mask: computed by the system from a "
-    "value checked as an 18-digit ID number or an 11-digit mobile"
+    "value checked as an 18-digit ID number, an 11-digit mobile or a fixed line with its area code"
+)
+SEALED_ROWS = (
+    "an import's refused rows, sealed by the system; they come back only as the cells of the "
+    "refused-rows workbook, which the walk checks as every workbook"
 )
 SYSTEM = (
     "written by the system, never typed: a status code, link, topic, message, worker id, the "
@@ -1192,6 +1252,18 @@ NOT_PLANTED: dict[str, str] = {
     "organisations.User.phone": REFUSED,
     "accounts.UserSession.session_key": DIGEST,
     "notifications.Notification.url": SYSTEM,
+    "notifications.Delivery.last_error": SYSTEM,
+    "sheets.SenderMapping.kind": SYSTEM,
+    "sheets.StagedSheet.kind": SYSTEM,
+    "sheets.StagedSheet.sha256": DIGEST,
+    "assigned_lists.AssignedList.sha256": DIGEST,
+    "cases.ImportJob.rejected_rows_key": SEALED_ROWS,
+    "cases.ImportJob.rejected_rows_sealed": SEALED_ROWS,
+    "cases.CasePerson.phone2_key": SEALED,
+    "cases.CasePerson.phone2_sealed": SEALED,
+    "cases.CasePerson.phone2_index": SEALED,
+    "cases.CasePerson.phone2_suffix_index": SEALED,
+    "cases.CasePerson.phone2_masked": SEALED,
     "notifications.Notification.topic": SYSTEM,
     "vault.ReporterIdentity.reference": DIGEST,
     "vault.ReporterIdentity.key_id": DIGEST,
