@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "saohei.deadlines",
     "saohei.leads",
     "saohei.cases",
+    "saohei.city_assignments",
     "saohei.tips",
     "saohei.rectifications",
     "saohei.accountability",
