@@ -53,6 +53,7 @@ def test_city_assigns_town_feeds_back_city_returns_then_accepts(
     sign_in(clerk, demo_live, "banshi")
 
     # 1. The city assigns on its page.
+    city.get_by_role("button", name="线索摸排").click()
     city.get_by_role("link", name="市级交办").click()
     city.get_by_role("link", name="交办线索").click()
     assert_no_axe_violations(city)
