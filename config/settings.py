@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "saohei.leads",
     "saohei.cases",
     "saohei.assigned_lists",
+    "saohei.city_assignments",
     "saohei.tips",
     "saohei.rectifications",
     "saohei.accountability",

@@ -8,6 +8,8 @@ urlpatterns = [
     path("leads/", include("saohei.leads.urls")),
     path("cases/", include("saohei.cases.urls")),
     path("assigned-lists/", include("saohei.assigned_lists.urls")),
+    # 市扫黑办 assigns leads to its towns and judges their 反馈 (decision 0062).
+    path("city/", include("saohei.city_assignments.urls")),
     path("tips/", include("saohei.tips.urls")),
     path("rectifications/", include("saohei.rectifications.urls")),
     # 压实责任 · 谈心谈话: the context is named for the pillar, the URL for the record.

@@ -32,6 +32,9 @@ class Scope(StrEnum):
     TAKING_PART = "taking_part"
     # Records the account itself registered.
     OWN = "own"
+    # Records of the office at or under the granted unit, never of the unit above the grant
+    # (a city office's assignments: its supervisors, not its towns; decision 0062).
+    OFFICE = "office"
 
 
 class Audience(StrEnum):
@@ -58,6 +61,7 @@ NOT_WALKED = {
 # village of a round): the owning object's reach decides; the part only needs a real id.
 PARTS = {
     "feedback_id": "lead_id",
+    "town_row_id": "assignment_id",
     "attachment_id": "lead_id | tip_id",
     "evidence_id": "item_id",
     "photo_id": "round_id | activity_id",
@@ -126,6 +130,8 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
     "prompt_id": _on({CASE_WORKERS: _T}),
     "run_id": _on({OFFICE: _T}),
     "user_id": _on({frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}): _T}),
+    # A city office's assignment to its towns (town_path: the city office's path).
+    "assignment_id": _on({frozenset({Role.SUPERVISOR}): (Scope.OFFICE,)}),
     # A town itself: its administration, its briefing and the briefing's masthead.
     "unit_id": _on({TOWN_READERS | {Role.SYSTEM_ADMIN}: _T}),
 }
@@ -179,6 +185,11 @@ PAGES: dict[str, Roles] = {
     "leads:remove_subject": OFFICE,
     "leads:correct": OFFICE,
     "leads:attachment": CONTENT,
+    # 市级交办 (decision 0062): the city office's supervisors only.
+    "city_assignments:list": frozenset({Role.SUPERVISOR}),
+    "city_assignments:create": frozenset({Role.SUPERVISOR}),
+    "city_assignments:export": frozenset({Role.SUPERVISOR}),
+    "city_assignments:detail": frozenset({Role.SUPERVISOR}),
     # 治安案件
     "cases:list": CASE_WORKERS,
     "cases:export": CASE_WORKERS,
@@ -353,6 +364,8 @@ def reaches(scope: Scope, grant: Grant, user_id: int, record: Record) -> bool:
         return grant.unit_id in record.handled_by
     if scope == Scope.TAKING_PART:
         return user_id in record.taking_part
+    if scope == Scope.OFFICE:
+        return record.town_path.startswith(grant.unit_path)
     return record.created_by == user_id
 
 

@@ -17,7 +17,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from saohei.common.roles import Role
-from saohei.leads.models import Lead, LeadQuerySet, Source, Status, Subject, SubjectRole
+from saohei.leads.models import (
+    SOURCES_NEEDING_FEEDBACK,
+    Lead,
+    LeadQuerySet,
+    Source,
+    Status,
+    Subject,
+    SubjectRole,
+)
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import LEADER_ROLES, OFFICE_ROLES, is_office_member
@@ -112,15 +120,23 @@ def registrable_towns(user: User) -> list[Unit]:
 
 
 def registrable_sources(user: User, unit: Unit) -> list[Source]:
-    """登记: the office registers a lead of any source; a supervisor only the 上级交办 leads it
-    assigns down to the town (decision 0002), which its lead list then shows."""
+    """登记: the office registers a lead of any source; a supervisor only the leads it assigns
+    down to the town (decision 0002): 上级交办, and 12337平台下发 passed on by the city office
+    (decision 0062), which its lead list then shows."""
     if not user.is_authenticated:
         return []
     if is_office_member(user, unit):
         return list(Source)
     if unit_in_paths(unit, grant_paths(user, {Role.SUPERVISOR})):
-        return [Source.UPPER_ASSIGNED]
+        return [Source.UPPER_ASSIGNED, Source.PLATFORM_12337]
     return []
+
+
+def is_supervisor_for(user: User, lead: Lead) -> bool:
+    """上级督导 over the lead's town judging the 反馈 of a lead assigned from above (0062)."""
+    return lead.source in SOURCES_NEEDING_FEEDBACK and unit_in_paths(
+        lead.unit, grant_paths(user, {Role.SUPERVISOR})
+    )
 
 
 def can_sign_off(user: User, lead: Lead) -> bool:

@@ -364,6 +364,8 @@ class LeadEventKind(models.TextChoices):
     CORRECTED = "corrected", "更正登记信息"
     SUBJECT_EDITED = "subject_edited", "修改被反映人"
     SUBJECT_REMOVED = "subject_removed", "移除被反映人"
+    FEEDBACK_ACCEPTED = "feedback_accepted", "反馈被上级采纳"
+    FEEDBACK_RETURNED = "feedback_returned", "反馈被上级退回重查"
 
 
 class LeadEvent(models.Model):

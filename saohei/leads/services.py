@@ -50,6 +50,7 @@ from saohei.leads.notices import (
     lead_label,
     lead_url,
     leaders_for,
+    office_staff_for,
     unique,
 )
 from saohei.leads.queries import time_limit_for
@@ -881,6 +882,73 @@ def record_feedback(
     )
     _audit(AuditAction.LEAD_FED_BACK, actor, lead, feedback_id=feedback.pk)
     return feedback
+
+
+def _require_judgeable_feedback(actor: User, lead: Lead) -> None:
+    if not access.is_supervisor_for(actor, lead):
+        raise ActionNotAllowed("只有交办的上级扫黑办督导人员可以审核反馈")
+    if lead.fed_back_at is None:
+        raise ServiceError("该线索尚未反馈上级，或反馈已被退回")
+
+
+@transaction.atomic
+def accept_feedback(*, actor: User, lead: Lead) -> Lead:
+    """采纳: the assigning office accepts the town's 反馈; the lead's history says so."""
+    _require_judgeable_feedback(actor, lead)
+    _lock(lead, transition=False)
+    _event(lead, actor, LeadEventKind.FEEDBACK_ACCEPTED, from_status=lead.status)
+    _audit(AuditAction.LEAD_FEEDBACK_ACCEPTED, actor, lead)
+    notify(
+        recipients=unique(office_staff_for(lead) + leaders_for(lead)),
+        title=f"上级已采纳反馈：线索 {lead_label(lead)}",
+        url=lead_url(lead),
+        kind=NotificationKind.INFO,
+    )
+    return lead
+
+
+@transaction.atomic
+def return_feedback(*, actor: User, lead: Lead, reason: str) -> Lead:
+    """退回重查: the assigning office returns the 反馈; the lead goes back to 核查, its earlier
+    conclusion and 反馈 stay in the history, and it must be concluded and fed back again."""
+    _require_judgeable_feedback(actor, lead)
+    _lock(lead)
+    _require_status(lead, {Status.CONCLUDED, Status.ARCHIVED}, "退回重查")
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ServiceError("请写明退回重查的理由（至少5个字）", field="reason")
+    previous = lead.status
+    lead.status = Status.INVESTIGATING
+    lead.conclusion = ""
+    lead.signed_off_by = None
+    lead.signed_off_at = None
+    lead.concluded_at = None
+    lead.archived_at = None
+    lead.fed_back_at = None
+    lead.save(
+        update_fields=[
+            "status",
+            "conclusion",
+            "signed_off_by",
+            "signed_off_at",
+            "concluded_at",
+            "archived_at",
+            "fed_back_at",
+            "updated_at",
+        ]
+    )
+    _event(lead, actor, LeadEventKind.FEEDBACK_RETURNED, from_status=previous, note=reason)
+    _audit(AuditAction.LEAD_FEEDBACK_RETURNED, actor, lead)
+    people_changed("lead", [lead.pk])  # a 查实 lead's subjects counted in the 研判提示
+    # The reason may quote the lead's content: it stays on the lead, the notice only points.
+    notify(
+        recipients=unique(office_staff_for(lead) + leaders_for(lead) + handling_side_for(lead)),
+        title=f"反馈被上级退回重查：线索 {lead_label(lead)}",
+        body="请查看退回理由，重新核查后再次办结并反馈。",
+        url=lead_url(lead),
+        kind=NotificationKind.REMINDER,
+    )
+    return lead
 
 
 @transaction.atomic

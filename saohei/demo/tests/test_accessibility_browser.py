@@ -27,6 +27,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.briefings.services import create_draft
+from saohei.demo.city import load_demo_city_assignments
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.meetings import services
@@ -272,6 +273,8 @@ def test_every_page_type_has_no_axe_violations(
         unit=Unit.objects.get(name="港西镇"),
         data=TipInput(content="东岛村申屠亮在码头强收卸货费，不交就打人。"),
     )
+    # The city's assignments (decision 0062) come with the `load_demo` command, not the town.
+    load_demo_city_assignments()
     crawl = Crawl()
     # The visitor first, so the login page and the portal are checked as a visitor sees them.
     visitor_pages = _crawl(Client(), ["/accounts/login/", "/jubao/"], crawl, samples=1)

@@ -54,6 +54,7 @@ from saohei.assigned_lists.models import AssignedList
 from saohei.briefings import services as briefing_services
 from saohei.briefings.figures import FIGURES
 from saohei.cases.models import REJECTED_ROWS_DATA, Case, ImportJob, ImportStatus
+from saohei.city_assignments import services as city_services
 from saohei.common.access_matrix import (
     API_READS,
     NOT_WALKED,
@@ -358,6 +359,20 @@ def _build_objects() -> Objects:
     other_person = Person.objects.filter(unit=other_town).order_by("id").first()
     assert person and other_person
 
+    # The city office's assignment to both towns (decision 0062): its supervisors reach it.
+    city = Unit.objects.get(kind=UnitKind.CITY_OFFICE)
+    assignment = city_services.assign_to_towns(
+        actor=people["shiban"],
+        city=city,
+        data=city_services.AssignmentInput(
+            towns=[town, other_town],
+            deadline=timezone.localdate() + timedelta(days=10),
+            instruction="矩阵测试交办意见",
+            summary="矩阵测试市级交办",
+            source=Source.UPPER_ASSIGNED,
+        ),
+    )
+
     def ids(*rows: User | Unit | None) -> frozenset[int]:
         return frozenset(row.pk for row in rows if row is not None)
 
@@ -438,6 +453,7 @@ def _build_objects() -> Objects:
         "run_id": Target(run.pk, in_town),
         "user_id": Target(people["cun03"].pk, in_town),
         "unit_id": Target(town.pk, in_town),
+        "assignment_id": Target(assignment.pk, Record(city.path)),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
     }
     # The photo of a finding (a round's) and of an activity share a parameter name.

@@ -59,6 +59,8 @@ from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
 from saohei.cases.models import Case, ImportJob, ImportStatus
+from saohei.city_assignments import services as city_services
+from saohei.city_assignments.access import visible_assignments
 from saohei.common.roles import Role
 from saohei.conftest import sign_in
 from saohei.custody.access import visible_reward_cases
@@ -68,11 +70,11 @@ from saohei.inspections.access import visible_rounds, visible_villages
 from saohei.inspections.models import Finding
 from saohei.leads import access as lead_access
 from saohei.leads import services as lead_services
-from saohei.leads.models import DictionaryEntry, Lead, Status, Subject
+from saohei.leads.models import DictionaryEntry, Lead, Source, Status, Subject
 from saohei.meetings.access import visible_meetings, visible_self_inspections, visible_tasks
 from saohei.meetings.models import MeetingDecision, Requirement, Task
 from saohei.organisations.access import can_edit_group, get_group_for_user
-from saohei.organisations.models import GroupMembership, Unit, User
+from saohei.organisations.models import GroupMembership, Unit, UnitKind, User
 from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
@@ -233,8 +235,23 @@ def _build_objects() -> Objects:
         created_by=User.objects.get(username="banshi"),
     )
 
+    # The city office's assignment to the town (decision 0062), with its town's row.
+    assignment = city_services.assign_to_towns(
+        actor=User.objects.get(username="shiban"),
+        city=Unit.objects.get(kind=UnitKind.CITY_OFFICE),
+        data=city_services.AssignmentInput(
+            towns=[town],
+            deadline=timezone.localdate() + timedelta(days=10),
+            instruction="矩阵测试交办意见",
+            summary="矩阵测试市级交办",
+            source=Source.UPPER_ASSIGNED,
+        ),
+    )
+
     ids = {
         "staged_id": staged.pk,
+        "assignment_id": assignment.pk,
+        "town_row_id": assignment.towns.values_list("pk", flat=True)[0],
         "prompt_id": prompt.pk,
         "lead_id": lead.pk,
         "subject_id": subject.pk,
@@ -267,6 +284,7 @@ def _build_objects() -> Objects:
         "decision": "approve",
     }
     reachable: dict[str, Callable[[User], bool]] = {
+        "assignment_id": sees(visible_assignments, assignment.pk),
         "prompt_id": sees(visible_prompts, prompt.pk),
         "lead_id": sees(lead_access.visible_leads, lead.pk),
         "case_id": sees(visible_cases, ids["case_id"]),

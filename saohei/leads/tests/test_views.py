@@ -57,13 +57,15 @@ def test_office_registers_a_lead_through_the_form(client_as: Callable[[str], Cli
     assert attachment.sha256 in str(attachment.file.name)
 
 
-def test_supervisor_is_offered_only_the_upper_assigned_source(
+def test_supervisor_is_offered_only_the_sources_assigned_from_above(
     client_as: Callable[[str], Client],
 ) -> None:
+    """上级交办, and 12337平台下发 which the city passes on (decision 0062)."""
     page = client_as("shiban").get("/leads/new/")
     assert page.status_code == 200
     assert [value for value, _ in page.context["form"].fields["source"].choices] == [
-        "upper_assigned"
+        "upper_assigned",
+        "platform_12337",
     ]
 
 

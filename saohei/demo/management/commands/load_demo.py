@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from saohei.demo.city import load_demo_city_assignments
 from saohei.demo.loader import load_demo_town
 from saohei.demo.town import DEMO_PASSWORD
 from saohei.tips.receipts import group_receipt
@@ -18,6 +19,10 @@ class Command(BaseCommand):
             self.stdout.write(f"已创建 {len(report.created)} 项演示数据。")
         else:
             self.stdout.write("演示数据已存在，未作改动。")
+        # The city's assignments (decision 0062) are the command's: tests build their own.
+        assigned = load_demo_city_assignments()
+        if assigned:
+            self.stdout.write(f"已创建市级交办 {assigned} 项（荣成市扫黑办 → 港西镇）。")
         self.stdout.write(
             f"演示账号密码均为 {DEMO_PASSWORD}。以下账号须输入动态口令（TOTP，30秒，6位）："
         )

@@ -1,0 +1,178 @@
+from typing import IO, Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from saohei.city_assignments import access, queries, services
+from saohei.city_assignments.exports import write_feedback_sheet
+from saohei.city_assignments.forms import AssignmentForm, ReturnForm
+from saohei.city_assignments.models import AssignedTown
+from saohei.common.access import role_required, user_has_any_role
+from saohei.common.forms import StyledForm
+from saohei.common.http import client_ip, stamped_name, streamed_download
+from saohei.common.roles import Role
+from saohei.common.views import form_page, submit_action_form
+from saohei.organisations.http import AuthenticatedHttpRequest
+from saohei.organisations.models import Unit, User
+
+
+def _city(user: User) -> Unit:
+    """The city office this supervisor assigns for (the first, should one hold several)."""
+    cities = access.supervised_cities(user)
+    if not cities:
+        raise PermissionDenied("只有市扫黑办的上级督导人员可以交办")
+    return cities[0]
+
+
+@role_required(Role.SUPERVISOR)
+def assignment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    summaries = queries.list_assignments(user, access.visible_assignments(user))
+    return render(
+        request,
+        "city_assignments/assignment_list.html",
+        {
+            "summaries": summaries,
+            "may_assign": bool(access.supervised_cities(user)),
+            "withheld": queries.WITHHELD,
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def assignment_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    city = _city(user)
+    form = AssignmentForm(request.POST or None, towns=access.assignable_towns(city))
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        assignment = services.assign_to_towns(
+            actor=user,
+            city=city,
+            data=services.AssignmentInput(
+                towns=list(data["towns"]),
+                deadline=data["deadline"],
+                instruction=data["instruction"],
+                summary=data["summary"],
+                source=data["source"],
+                subject_name=data["subject_name"],
+                number=data["number"],
+                involves_official=data["involves_official"],
+            ),
+        )
+        messages.success(
+            request, f"已交办 {assignment.towns.count()} 个镇，交办编号 {assignment.number}。"
+        )
+        return redirect("city_assignments:detail", assignment_id=assignment.pk)
+
+    return form_page(
+        request,
+        form,
+        template="city_assignments/assignment_form.html",
+        context={"city": city},
+        perform=perform,
+    )
+
+
+def _detail_page(
+    request: AuthenticatedHttpRequest,
+    assignment_id: int,
+    *,
+    bound: tuple[int, StyledForm] | None = None,
+) -> HttpResponse:
+    user = request.user
+    assignment = access.get_assignment_for_user(user, assignment_id)
+    summary = queries.summarise(user, assignment)
+    for town in summary.towns:
+        town.return_form = (  # type: ignore[attr-defined]
+            bound[1]
+            if bound is not None and bound[0] == town.row.pk
+            else ReturnForm(prefix=f"return{town.row.pk}")
+        )
+    return render(
+        request,
+        "city_assignments/assignment_detail.html",
+        {
+            "summary": summary,
+            "assignment": assignment,
+            "may_judge": access.is_city_supervisor(user, assignment.city),
+            "withheld": queries.WITHHELD,
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+def assignment_detail_view(request: AuthenticatedHttpRequest, assignment_id: int) -> HttpResponse:
+    return _detail_page(request, assignment_id)
+
+
+def _town_row(
+    request: AuthenticatedHttpRequest, assignment_id: int, town_row_id: int
+) -> AssignedTown:
+    assignment = access.get_assignment_for_user(request.user, assignment_id)
+    return access.get_town_of(assignment, town_row_id)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def accept_view(
+    request: AuthenticatedHttpRequest, assignment_id: int, town_row_id: int
+) -> HttpResponse:
+    row = _town_row(request, assignment_id, town_row_id)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.accept_feedback(actor=request.user, row=row)
+        messages.success(request, f"已采纳{row.town.name}的反馈。")
+        return redirect("city_assignments:detail", assignment_id=assignment_id)
+
+    return submit_action_form(
+        request,
+        StyledForm(request.POST),
+        perform=perform,
+        render_page=lambda bound: _detail_page(request, assignment_id),
+    )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def return_view(
+    request: AuthenticatedHttpRequest, assignment_id: int, town_row_id: int
+) -> HttpResponse:
+    row = _town_row(request, assignment_id, town_row_id)
+
+    def perform(data: dict[str, Any]) -> HttpResponse:
+        services.return_feedback(actor=request.user, row=row, reason=data["reason"])
+        messages.success(request, f"已将{row.town.name}的反馈退回重查。")
+        return redirect("city_assignments:detail", assignment_id=assignment_id)
+
+    return submit_action_form(
+        request,
+        ReturnForm(request.POST, prefix=f"return{row.pk}"),
+        perform=perform,
+        render_page=lambda bound: _detail_page(request, assignment_id, bound=(row.pk, bound)),
+    )
+
+
+# login_required, not role_required: the response streams a file rather than an HttpResponse.
+@login_required
+def assignment_export_view(request: AuthenticatedHttpRequest) -> FileResponse:
+    """The 反馈表 of every assignment the user reads, as the list shows them; audited."""
+    user = request.user
+    if not user_has_any_role(user, {Role.SUPERVISOR}):
+        raise PermissionDenied("只有市扫黑办的上级督导人员可以导出市级交办反馈表")
+
+    def write(output: IO[bytes]) -> None:
+        summaries = queries.list_assignments(user, access.visible_assignments(user))
+        rows = write_feedback_sheet(summaries, output, exported_by=str(user), filters="")
+        services.record_export(
+            actor=user,
+            city_ids=[city.pk for city in access.supervised_cities(user)],
+            rows=rows,
+            ip_address=client_ip(request),
+        )
+
+    return streamed_download(write, filename=stamped_name("市级交办反馈表"))
