@@ -140,7 +140,7 @@ def _notify_town(lead: Lead, *, title: str, deadline: date) -> None:
         title=title,
         body=f"反馈期限 {deadline:%Y-%m-%d}",
         url=lead_url(lead),
-        kind=NotificationKind.INFO,
+        kind=NotificationKind.ASSIGNMENT,
     )
 
 

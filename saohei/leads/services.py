@@ -689,7 +689,7 @@ def assign_lead(
         title=f"新交办线索：{lead_label(lead)}",
         body=f"办理时限 {lead.due_on:%Y-%m-%d}" if lead.due_on else "",
         url=lead_url(lead),
-        kind=NotificationKind.INFO,
+        kind=NotificationKind.ASSIGNMENT,
     )
     return lead
 
@@ -946,7 +946,7 @@ def return_feedback(*, actor: User, lead: Lead, reason: str) -> Lead:
         title=f"反馈被上级退回重查：线索 {lead_label(lead)}",
         body="请查看退回理由，重新核查后再次办结并反馈。",
         url=lead_url(lead),
-        kind=NotificationKind.REMINDER,
+        kind=NotificationKind.RETURNED,
     )
     return lead
 
