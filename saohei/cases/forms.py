@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from saohei.cases import queries
-from saohei.cases.importing import MAX_IMPORT_ROWS
+from saohei.cases.importing import max_import_rows
 from saohei.cases.models import Nature, PersonRole, ReviewConclusion
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import (
@@ -50,7 +50,7 @@ class ImportForm(StyledForm):
         label="案件文件",
         help_text=(
             "Excel 工作簿（.xlsx，含“案件”“涉案人员”两张工作表），或“案件”表的 CSV 文件；"
-            f"两表合计每次最多 {MAX_IMPORT_ROWS:,} 行，身份证号列须为文本格式"
+            "两表合计每次最多 {rows:,} 行，身份证号列须为文本格式"
         ),
     )
     persons_file = forms.FileField(
@@ -70,7 +70,9 @@ class ImportForm(StyledForm):
     def __init__(self, *args: Any, towns: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_queryset("unit", towns)
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+        file = self.fields["file"]
+        file.help_text = str(file.help_text).format(rows=max_import_rows())
+        file.widget.attrs["accept"] = ".xlsx,.csv"
         self.fields["persons_file"].widget.attrs["accept"] = ".csv"
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 
-from django.db import models
+from django.db import connection, models
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -59,6 +59,20 @@ ERROR_COLUMN = "错误说明"
 # Every checked row is held until the write: this many data rows in both tables together keep
 # the worker under 300 MB (`make bench import-memory`), e.g. 100,000 cases and 150,000 persons.
 MAX_IMPORT_ROWS = 250_000
+# On SQLite the import's one writing step holds every other writer of the site for its length:
+# about a second at 100,000 rows, five at 250,000 (decision 0057). The embedded install takes at
+# most this many a workbook, so the site never waits much longer than a second; PostgreSQL,
+# where the write blocks nobody, takes MAX_IMPORT_ROWS.
+MAX_SQLITE_IMPORT_ROWS = 100_000
+
+
+def max_import_rows() -> int:
+    """Rows a workbook may hold in both tables together, on this site's database."""
+    if connection.vendor == "sqlite":
+        return min(MAX_IMPORT_ROWS, MAX_SQLITE_IMPORT_ROWS)
+    return MAX_IMPORT_ROWS
+
+
 # A CSV holds the same tables as a sheet: the same row and column caps, plus caps on a line and
 # a cell (Excel's own cell limit), so one endless line cannot fill the memory.
 MAX_CELL_CHARS = 32_767
@@ -577,6 +591,8 @@ class _Context:
     progress: Callable[[int], None]
     file_numbers: dict[str, int] = field(default_factory=dict)
     case_table_usable: bool = True
+    # Read once: the import reads rows on the worker's own connection.
+    max_rows: int = field(default_factory=max_import_rows)
 
 
 def find_header(table: Table, title: str) -> tuple[int, dict[str, int]] | None:
@@ -639,9 +655,9 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
     indexes = [(column.key, _position(column, positions)) for column in columns]
     for row_number, values in table.rows:
         context.parsed.processed_rows += 1
-        if context.parsed.processed_rows > MAX_IMPORT_ROWS:
+        if context.parsed.processed_rows > context.max_rows:
             raise UnreadableFile(
-                f"两张表合计超过 {MAX_IMPORT_ROWS} 行，请分批导入（每批的案件及其涉案人员放在一起）"
+                f"两张表合计超过 {context.max_rows} 行，请分批导入（每批的案件及其涉案人员放在一起）"
             )
         if context.parsed.processed_rows % PROGRESS_EVERY == 0:
             context.progress(context.parsed.processed_rows)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
 from stdnum.cn import ric
@@ -214,3 +215,24 @@ def test_both_tables_together_are_capped_with_a_message(
     assert job.status == ImportStatus.FAILED
     assert "两张表合计超过 3 行" in job.message
     assert _nothing_written()
+
+
+def test_a_sqlite_site_takes_fewer_rows_a_workbook_than_postgresql(
+    import_file: ImportFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap on SQLite keeps the one writing step near a second (decision 0057); PostgreSQL,
+    where the write blocks nobody, takes the full cap."""
+    monkeypatch.setattr(importing, "MAX_IMPORT_ROWS", 5)
+    monkeypatch.setattr(importing, "MAX_SQLITE_IMPORT_ROWS", 3)
+    job = import_file(
+        xlsx_file(
+            cases=[case_row(number="GX-1"), case_row(number="GX-2")],
+            persons=[person_row(number="GX-1"), person_row(number="GX-2")],
+        )
+    )
+    if connection.vendor == "sqlite":
+        assert job.status == ImportStatus.FAILED
+        assert "两张表合计超过 3 行" in job.message
+        assert _nothing_written()
+    else:
+        assert job.status == ImportStatus.SUCCEEDED, job.message
