@@ -338,6 +338,7 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/rectifications": OFFICE,
     # The office, the item's village head, its responsible person.
     "POST /api/v1/rectifications/{item_id}/progress": OFFICE | {Role.VILLAGE_HEAD},
+    "POST /api/v1/rectifications/{item_id}/progress/evidence": OFFICE | {Role.VILLAGE_HEAD},
     "POST /api/v1/rectifications/{item_id}/request-closure": OFFICE | {Role.VILLAGE_HEAD},
     "POST /api/v1/rectifications/{item_id}/verify": OFFICE,
     "POST /api/v1/talks": OFFICE,

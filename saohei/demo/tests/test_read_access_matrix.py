@@ -78,6 +78,8 @@ from saohei.demo.tests.test_write_refusal_matrix import (
     _example,
     _page_patterns,
     _row_counts,
+    as_form,
+    request_body_schema,
 )
 from saohei.inspections import services as inspections_services
 from saohei.inspections.models import Finding
@@ -601,6 +603,7 @@ class Operation:
     roles: Roles
     records: dict[str, Record]
     body: Any = None
+    multipart: bool = False  # an upload: the body as multipart/form-data
 
 
 def _api_operations(objects: Objects) -> tuple[list[Operation], list[str]]:
@@ -623,20 +626,17 @@ def _api_operations(objects: Objects) -> tuple[list[Operation], list[str]]:
                 continue
             url = path.format(**{param: chosen[param].id for param in params})
             records = {param: chosen[param].record for param in params if param in OBJECTS}
-            body = None
+            body, multipart = None, False
             if method != "get":
-                body_schema = (
-                    operation.get("requestBody", {})
-                    .get("content", {})
-                    .get("application/json", {})
-                    .get("schema", {"type": "object"})
-                )
+                body_schema, multipart = request_body_schema(operation)
                 body = _example(body_schema, components, "", objects.body_ids)
                 if key in API_CREATED_IN:
                     field_name = API_CREATED_IN[key]
                     body[field_name] = objects.body_ids[field_name]
                     records = {field_name: objects.created_in[field_name].record}
-            operations.append(Operation(f"{key} {url}", method, url, table[key], records, body))
+            operations.append(
+                Operation(f"{key} {url}", method, url, table[key], records, body, multipart)
+            )
     return operations, unnamed
 
 
@@ -795,6 +795,8 @@ def test_every_api_operation_refuses_another_village_and_another_town(
             before = _row_counts()
             if operation.body is None:
                 response = client.get(operation.url, headers=headers)
+            elif operation.multipart:
+                response = client.post(operation.url, as_form(operation.body), headers=headers)
             else:
                 response = getattr(client, operation.method)(
                     operation.url, operation.body, content_type="application/json", headers=headers
