@@ -194,7 +194,7 @@ def _field_name(loc: list[Any]) -> str:
     """`["body", "payload", "subjects", 0, "name"]` → `subjects.0.name`: the client's field path,
     without where it came from or our Python parameter's name."""
     parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "form"):
+    if parts and parts[0] in ("body", "query", "path", "form", "file"):
         parts = parts[1:]
         if len(parts) > 1:
             parts = parts[1:]

@@ -183,7 +183,7 @@ def _detail(case: Case) -> CaseDetailOut:
 
 @router.get(
     "",
-    response={200: CasePageOut, 401: ErrorResponse, 403: ErrorResponse},
+    response={200: CasePageOut, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse},
     summary="案件列表",
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePageOut:
@@ -211,7 +211,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePageOu
 
 @router.get(
     "/imports/{job_id}",
-    response={200: ImportJobOut, 401: ErrorResponse, 404: ErrorResponse},
+    response={200: ImportJobOut, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
     summary="导入进度与结果",
 )
 def import_status(request: HttpRequest, job_id: int) -> ImportJobOut:
@@ -235,7 +235,7 @@ def import_status(request: HttpRequest, job_id: int) -> ImportJobOut:
 
 @router.get(
     "/{case_id}",
-    response={200: CaseDetailOut, 401: ErrorResponse, 404: ErrorResponse},
+    response={200: CaseDetailOut, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
     summary="案件详情",
 )
 def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:

@@ -1,17 +1,20 @@
 """/api/v1/rectifications — 问题整改台账, with the pages' access rules (`rectifications.access`).
 
-An item the account may not see is 404, a refused action 403, a refused input 400. Evidence files
-are uploaded through the pages (from a phone), not the API.
+An item the account may not see is 404, a refused action 403, a refused input 400. Progress with
+evidence files is a multipart operation of its own, through the pages' upload checks
+(`common.uploads.check_uploads`, decision 0063).
 """
 
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.uploads import checked_files
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
@@ -268,6 +271,31 @@ def add_progress(request: HttpRequest, item_id: int, payload: ProgressIn) -> Sta
     item = access.get_item_for_user(user, item_id)
     services.record_progress(
         actor=user, item=item, occurred_on=payload.occurred_on, content=payload.content
+    )
+    return Status(201, _detail(item))
+
+
+@router.post(
+    "/{int:item_id}/progress/evidence",
+    response={201: ItemDetailOut, 413: ErrorResponse, **ERRORS},
+    summary="填报整改进展（附佐证材料）",
+)
+def add_progress_with_evidence(
+    request: HttpRequest,
+    item_id: int,
+    payload: Form[ProgressIn],
+    evidence: File[list[UploadedFile]],
+) -> Status[ItemDetailOut]:
+    """multipart/form-data: `occurred_on`, `content` and one to ten `evidence` files (images,
+    PDF, Office documents, audio or video; 20 MB each), read by their content as on the page."""
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    services.record_progress(
+        actor=user,
+        item=item,
+        occurred_on=payload.occurred_on,
+        content=payload.content,
+        evidence=checked_files(evidence, field="evidence"),
     )
     return Status(201, _detail(item))
 

@@ -331,6 +331,69 @@ API_READS: dict[str, Roles] = {
     "GET /api/v1/analysis/flags": Audience.SIGNED_IN,
 }
 
+# API operations that change something (decision 0063): the roles that may perform each one on
+# objects they reach — the path's objects by `OBJECTS`, and for a create the town or village its
+# body names (`API_CREATED_IN`). People a record names (a lead's handler, a task's assignee, an
+# item's responsible person) act through their role's HANDLED / TAKING_PART reach. The generated
+# walk (`demo/tests/test_read_access_matrix.py`) holds every operation, reads from `API_READS`
+# included, to the refusals this implies for a village head of another village and the other
+# town's office: an operation of the schema without a row here fails it. Finer rules among those
+# who reach (a proposer may not sign off their own conclusion, a lead's state) are the owning
+# context's service tests'.
+HANDLERS = OFFICE | {Role.VILLAGE_HEAD, Role.POLICE_OFFICER}
+API_WRITES: dict[str, Roles] = {
+    # A supervisor registers 上级交办 leads only (decision 0002).
+    "POST /api/v1/leads": TOWN_READERS,
+    "POST /api/v1/leads/{lead_id}/triage": OFFICE,
+    "POST /api/v1/leads/{lead_id}/assign": OFFICE,
+    "POST /api/v1/leads/{lead_id}/investigations": HANDLERS,
+    "POST /api/v1/leads/{lead_id}/propose": HANDLERS,  # the office or the lead's handler
+    "POST /api/v1/leads/{lead_id}/sign-off": LEADERS,
+    "POST /api/v1/leads/{lead_id}/feedback": OFFICE,
+    "POST /api/v1/leads/{lead_id}/follow-up": OFFICE | {Role.IDENTITY_CUSTODIAN},
+    "POST /api/v1/leads/{lead_id}/archive": OFFICE,
+    "POST /api/v1/leads/{lead_id}/reopen": LEADERS,
+    "POST /api/v1/leads/{lead_id}/instructions": LEADERS,
+    "POST /api/v1/leads/{lead_id}/subjects": OFFICE,
+    "PATCH /api/v1/leads/{lead_id}/subjects/{subject_id}": OFFICE,
+    "POST /api/v1/leads/{lead_id}/subjects/{subject_id}/remove": OFFICE,
+    "POST /api/v1/cases/{case_id}/review": OFFICE,
+    "POST /api/v1/rectifications": OFFICE,
+    # The office, the item's village head, its responsible person.
+    "POST /api/v1/rectifications/{item_id}/progress": OFFICE | {Role.VILLAGE_HEAD},
+    "POST /api/v1/rectifications/{item_id}/progress/evidence": OFFICE | {Role.VILLAGE_HEAD},
+    "POST /api/v1/rectifications/{item_id}/request-closure": OFFICE | {Role.VILLAGE_HEAD},
+    "POST /api/v1/rectifications/{item_id}/verify": OFFICE,
+    "POST /api/v1/talks": OFFICE,
+    "PATCH /api/v1/talks/{talk_id}": OFFICE,
+    "POST /api/v1/talks/{talk_id}/problems": OFFICE,
+    "POST /api/v1/talks/{talk_id}/leads": OFFICE,
+    "POST /api/v1/inspections": OFFICE,
+    "POST /api/v1/inspections/{round_id}/findings": OFFICE,
+    "PATCH /api/v1/inspections/{round_id}/findings/{finding_id}": OFFICE,
+    "POST /api/v1/meetings": OFFICE,
+    "POST /api/v1/meetings/{meeting_id}/decisions": OFFICE,
+    "PUT /api/v1/meetings/{meeting_id}/decisions/{decision_id}": OFFICE,
+    "POST /api/v1/meetings/{meeting_id}/decisions/{decision_id}/task": OFFICE,
+    "POST /api/v1/meetings/{meeting_id}/decisions/{decision_id}/rectification": OFFICE,
+    # The assignee reports the work done; the office may close it for them.
+    "POST /api/v1/meetings/tasks/{task_id}/complete": HANDLERS,
+    # The office anywhere in its town; a village head for their village only.
+    "POST /api/v1/publicity/activities": OFFICE | {Role.VILLAGE_HEAD},
+    # Suggests names and numbers found in a text; writes nothing (decision 0059).
+    "POST /api/v1/analysis/extract": Audience.SIGNED_IN,
+}
+
+# Creates: the body field naming where the record is made, and the kind of object it names.
+API_CREATED_IN: dict[str, str] = {
+    "POST /api/v1/leads": "unit_id",
+    "POST /api/v1/rectifications": "unit_id",
+    "POST /api/v1/talks": "unit_id",
+    "POST /api/v1/inspections": "unit_id",
+    "POST /api/v1/meetings": "unit_id",
+    "POST /api/v1/publicity/activities": "village_id",
+}
+
 
 @dataclass(frozen=True)
 class Grant:

@@ -56,7 +56,9 @@ from saohei.briefings.figures import FIGURES
 from saohei.cases.models import REJECTED_ROWS_DATA, Case, ImportJob, ImportStatus
 from saohei.city_assignments import services as city_services
 from saohei.common.access_matrix import (
+    API_CREATED_IN,
     API_READS,
+    API_WRITES,
     NOT_WALKED,
     OBJECTS,
     PAGES,
@@ -75,11 +77,26 @@ from saohei.custody.models import RewardCase
 from saohei.demo.example_town import candidate_csv
 from saohei.demo.loader import load_demo_town
 from saohei.demo.tests.test_write_refusal_matrix import ACCOUNTS as TOWN_ACCOUNTS
-from saohei.demo.tests.test_write_refusal_matrix import SELF_SERVICE, _page_patterns
+from saohei.demo.tests.test_write_refusal_matrix import (
+    SELF_SERVICE,
+    _example,
+    _page_patterns,
+    _row_counts,
+    as_form,
+    request_body_schema,
+)
 from saohei.inspections import services as inspections_services
 from saohei.inspections.models import Finding
 from saohei.leads import services as lead_services
-from saohei.leads.models import Channel, Feedback, Lead, Source, Status
+from saohei.leads.models import (
+    Channel,
+    DictionaryEntry,
+    DictionaryKind,
+    Feedback,
+    Lead,
+    Source,
+    Status,
+)
 from saohei.meetings import services as meetings_services
 from saohei.meetings.models import (
     MaterialKind,
@@ -144,6 +161,10 @@ class Objects:
     # Parameters two contexts name alike, by (parameter, the owner in the same path): a tip's
     # attachment_id (own["attachment_id"] is a lead's), an activity's photo_id (a finding's).
     namesakes: dict[tuple[str, str], Target]
+    # Where an API create is made (API_CREATED_IN): the town, and 港西村 (cun01's).
+    created_in: dict[str, Target]
+    # Ids of the town for API request bodies, by field name: valid for its own office.
+    body_ids: dict[str, int]
 
 
 def rejected_rows_for_matrix() -> dict[str, str]:
@@ -486,7 +507,48 @@ def _build_objects() -> Objects:
         {"village": village.pk},
         {"village": other_village.pk, "town": other_town.pk, "unit": other_town.pk},
     ]
-    return Objects(own=own, other=other, marks=marks, filters=filters, namesakes=namesakes)
+    created_in = {
+        "unit_id": Target(town.pk, in_town),
+        "village_id": Target(village.pk, Record(town_path, villages=ids(village))),
+    }
+    body_ids = {
+        "unit_id": town.pk,
+        "responsible_unit_id": town.pk,
+        "village_id": village.pk,
+        "village_ids": village.pk,
+        "handling_unit_id": village.pk,
+        "police_unit_id": Unit.objects.get(name="港西派出所").pk,
+        "responsible_leader_id": people["shuji"].pk,
+        "owner_id": people["shuji"].pk,
+        "chair_id": people["shuji"].pk,
+        "interviewee_ids": people["cun01"].pk,
+        "folder_id": finding.folder_id,
+        "target_category_id": DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY)
+        .order_by("id")
+        .values_list("pk", flat=True)[0],
+        "offence_type_ids": DictionaryEntry.objects.filter(kind=DictionaryKind.OFFENCE_TYPE)
+        .order_by("id")
+        .values_list("pk", flat=True)[0],
+    }
+    for person_field in (
+        "handler_id",
+        "interviewer_id",
+        "recorder_id",
+        "attendee_ids",
+        "inspector_ids",
+        "assignee_id",
+        "responsible_person_id",
+    ):
+        body_ids[person_field] = banshi.pk
+    return Objects(
+        own=own,
+        other=other,
+        marks=marks,
+        filters=filters,
+        namesakes=namesakes,
+        created_in=created_in,
+        body_ids=body_ids,
+    )
 
 
 @dataclass(frozen=True)
@@ -595,10 +657,60 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """One API operation of the schema on the town's objects: reads by API_READS, the rest by
+    API_WRITES, with a body its own office would send (so validation passes and access decides)."""
+
+    label: str
+    method: str
+    url: str
+    roles: Roles
+    records: dict[str, Record]
+    body: Any = None
+    multipart: bool = False  # an upload: the body as multipart/form-data
+
+
+def _api_operations(objects: Objects) -> tuple[list[Operation], list[str]]:
+    """Every operation of the OpenAPI schema, each named in the table, on the town's objects:
+    港西村's where the object has a village, the town itself for a create."""
+    schema = api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    operations, unnamed = [], []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            key = f"{method.upper()} {path}"
+            table = API_READS if method == "get" else API_WRITES
+            if key not in table:
+                unnamed.append(f"{key}: not in the access table (saohei/common/access_matrix.py)")
+                continue
+            params = re.findall(r"{(\w+)}", path)
+            chosen = next(_choices(params, objects), None)
+            if chosen is None:
+                unnamed.append(f"{key}: no object of the demo towns for {params}")
+                continue
+            url = path.format(**{param: chosen[param].id for param in params})
+            records = {param: chosen[param].record for param in params if param in OBJECTS}
+            body, multipart = None, False
+            if method != "get":
+                body_schema, multipart = request_body_schema(operation)
+                body = _example(body_schema, components, "", objects.body_ids)
+                if key in API_CREATED_IN:
+                    field_name = API_CREATED_IN[key]
+                    body[field_name] = objects.body_ids[field_name]
+                    records = {field_name: objects.created_in[field_name].record}
+            operations.append(
+                Operation(f"{key} {url}", method, url, table[key], records, body, multipart)
+            )
+    return operations, unnamed
+
+
+@dataclass(frozen=True)
 class Matrix:
     attempts: list[Attempt]
     unnamed: list[str]
     marks: list[tuple[str, str, Record]]
+    operations: list[Operation]
+    operations_unnamed: list[str]
 
 
 @shared_layer("read_matrix")
@@ -609,7 +721,14 @@ def _matrix() -> Matrix:
         objects = _build_objects()
     pages, pages_unnamed = _page_attempts(objects)
     reads, reads_unnamed = _api_attempts(objects)
-    return Matrix(pages + reads, pages_unnamed + reads_unnamed, objects.marks)
+    operations, operations_unnamed = _api_operations(objects)
+    return Matrix(
+        pages + reads,
+        pages_unnamed + reads_unnamed,
+        objects.marks,
+        operations,
+        operations_unnamed,
+    )
 
 
 @pytest.fixture
@@ -635,12 +754,16 @@ def test_every_page_and_api_read_is_in_the_table(read_matrix: Matrix) -> None:
 
 def test_the_table_names_no_page_or_operation_that_is_gone() -> None:
     pages = {name for _, name, _ in _page_patterns(get_resolver().url_patterns)}
-    reads = {
-        f"GET {path}"
+    served = {
+        f"{method.upper()} {path}"
         for path, operations in api.get_openapi_schema()["paths"].items()
-        if "get" in operations
+        for method in operations
     }
-    gone = sorted((set(PAGES) | set(NOT_WALKED)) - pages) + sorted(set(API_READS) - reads)
+    gone = (
+        sorted((set(PAGES) | set(NOT_WALKED)) - pages)
+        + sorted((set(API_READS) | set(API_WRITES)) - served)
+        + sorted(set(API_CREATED_IN) - set(API_WRITES))
+    )
     assert not gone, f"in saohei/common/access_matrix.py but no longer served: {gone}"
 
 
@@ -695,6 +818,70 @@ def _refused(status: int, response: Any, attempt: Attempt, user: User | None) ->
     if attempt.api:
         return status == 401
     return status == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+# Another village's head in the same town, and the other town's office and leader.
+OUTSIDERS = ("cun02", "banshi2", "shuji2")
+
+
+def test_every_api_operation_is_in_the_table(read_matrix: Matrix) -> None:
+    assert not read_matrix.operations_unnamed, "\n".join(read_matrix.operations_unnamed)
+    assert len(read_matrix.operations) > 50
+
+
+def _is_error_shape(response: Any) -> bool:
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    body = json.loads(response.content)
+    return (
+        isinstance(body, dict)
+        and set(body) == {"error"}
+        and set(body["error"]) == {"code", "message", "fields"}
+        and bool(body["error"]["message"])
+    )
+
+
+@pytest.mark.parametrize("username", OUTSIDERS)
+def test_every_api_operation_refuses_another_village_and_another_town(
+    read_matrix: Matrix, username: str
+) -> None:
+    """Every operation of the schema with a token of an account outside 港西村 (another village's
+    head) or outside the town (the other town's office and leader), on 港西镇's objects: where the
+    table refuses, a 403/404 in the error shape, and nothing written (every table's row count)."""
+    user = User.objects.get(username=username)
+    grants = _grants(user)
+    headers = {"Authorization": f"Bearer {create_api_token(user=user, name='操作矩阵')[1]}"}
+    client = Client()
+    failures, refused = [], 0
+    for operation in read_matrix.operations:
+        allowed = may_read(operation.roles, grants, user.pk, operation.records)
+        with transaction.atomic():
+            before = _row_counts()
+            if operation.body is None:
+                response = client.get(operation.url, headers=headers)
+            elif operation.multipart:
+                response = client.post(operation.url, as_form(operation.body), headers=headers)
+            else:
+                response = getattr(client, operation.method)(
+                    operation.url, operation.body, content_type="application/json", headers=headers
+                )
+            after = _row_counts()
+            transaction.set_rollback(True)
+        status = response.status_code
+        if status >= 500:
+            failures.append(f"{username} {operation.label}: {status}")
+        if allowed:
+            continue
+        refused += 1
+        if status not in REFUSED or not _is_error_shape(response):
+            failures.append(
+                f"{username} {operation.label}: {status} {response.content.decode()[:200]}, "
+                "the table refuses"
+            )
+        elif after != before:
+            failures.append(f"{username} {operation.label}: refused, but wrote rows")
+    assert refused > 40, refused
+    assert not failures, "\n".join(failures)
 
 
 # What differs between two renders of the same page: tokens, the idle countdown, and the clock

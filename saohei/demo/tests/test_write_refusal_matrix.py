@@ -17,6 +17,7 @@ saohei/testing/town.py), one test per account, each attempt rolled back.
 """
 
 import inspect
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from PIL import Image
 
 from saohei.accountability.access import visible_talks
 from saohei.accountability.models import Talk
@@ -437,6 +440,7 @@ class Attempt:
     method: str
     url: str
     body: dict[str, Any] | None = None  # None: a page's form POST; else the API's JSON body
+    multipart: bool = False  # the API's body as multipart/form-data, files as `bytes`
 
 
 def _refused(
@@ -493,16 +497,16 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
                     unclassified.append(f"{method.upper()} {path}: no rule for {context}")
                     continue
                 scoped = [rule]
-            body_schema = (
-                operation.get("requestBody", {})
-                .get("content", {})
-                .get("application/json", {})
-                .get("schema", {"type": "object"})
-            )
+            body_schema, multipart = request_body_schema(operation)
             body = _example(body_schema, schema["components"]["schemas"], "", objects.ids)
             attempts.append(
                 Attempt(
-                    f"{method.upper()} {url}", partial(_refused, None, scoped), method, url, body
+                    f"{method.upper()} {url}",
+                    partial(_refused, None, scoped),
+                    method,
+                    url,
+                    body,
+                    multipart,
                 )
             )
     return attempts, unclassified
@@ -532,9 +536,38 @@ _TOKENS: dict[int, str] = {}
 FIELD_VALUES = {"kind": "board"}
 
 
+def request_body_schema(operation: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """An API operation's body schema, and whether it is sent as multipart/form-data (uploads)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    multipart = "multipart/form-data" in content
+    kind = "multipart/form-data" if multipart else "application/json"
+    return content.get(kind, {}).get("schema", {"type": "object"}), multipart
+
+
+def as_form(body: dict[str, Any]) -> dict[str, Any]:
+    """A multipart body with fresh files: each `bytes` value becomes an upload (a file object
+    is read once, and an attempt is sent by several accounts)."""
+
+    def upload(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return SimpleUploadedFile("矩阵测试.png", value)
+        return [upload(one) for one in value] if isinstance(value, list) else value
+
+    return {key: upload(value) for key, value in body.items()}
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def _send(client: Client, user: User, attempt: Attempt) -> Any:
     if attempt.body is None:
         return client.post(attempt.url)
+    if attempt.multipart:
+        headers = {"Authorization": f"Bearer {_TOKENS[user.pk]}"}
+        return client.post(attempt.url, as_form(attempt.body), headers=headers)
     return getattr(client, attempt.method)(
         attempt.url,
         attempt.body,
@@ -570,6 +603,8 @@ def _example(
         )
     if name in FIELD_VALUES:
         return FIELD_VALUES[name]
+    if schema.get("format") == "binary":
+        return _png()  # a real image, so an upload passes its checks and access decides
     if kind == "integer":
         return ids.get(name, ids["unit_id"] if name.endswith("unit_id") else 1)
     if kind == "number":

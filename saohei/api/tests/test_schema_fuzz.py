@@ -1,0 +1,227 @@
+"""schemathesis against the live API (issue 15, decision 0063): the project's gunicorn on
+127.0.0.1 with a database of its own (a SQLite file, or a PostgreSQL database created for the run
+and dropped after it), the demo town with its history, and a read-write token of the town's
+办事员. Every operation of `/api/v1/openapi.json`, as the server publishes it, gets a fixed number
+of generated requests (valid and invalid ones, derandomized so a run repeats the last), first
+with ids drawn by the generator, then with real ids of the demo town in the path so actions
+reach real records. Every answer must pass schemathesis' checks: no server error, a documented
+status code, the documented content type and headers, and a body of the documented shape.
+
+Bounded on purpose: `SAOHEI_FUZZ_EXAMPLES` (default 5) examples per operation and variant; no
+shrinking (every failure is collected, none replayed), a 30 s timeout per request and gunicorn's
+own worker timeout. Run deeper by hand with e.g. `SAOHEI_FUZZ_EXAMPLES=100`."""
+
+import json
+import os
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from saohei.testing.processes import (
+    free_port,
+    run_manage,
+    server_environment,
+    start_gunicorn,
+    stop_unless,
+)
+
+_POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = _POSTGRES_URL.startswith("postgres")
+EXAMPLES = int(os.environ.get("SAOHEI_FUZZ_EXAMPLES", "5"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+# The demo town with its history (the second town included), the 办事员's read-write token, and
+# one real id of the town for every path parameter: printed as one JSON line.
+_SETUP = """
+import json
+from saohei.accountability.models import Talk
+from saohei.api.services import create_api_token
+from saohei.cases.models import Case, ImportJob, ImportStatus
+from saohei.demo.loader import load_demo_town
+from saohei.inspections.models import Finding
+from saohei.leads.models import Subject
+from saohei.meetings.models import MeetingDecision, Task
+from saohei.organisations.models import Unit, User
+from saohei.rectifications.models import RectificationItem
+load_demo_town(with_history=True)
+town = Unit.objects.get(name="港西镇")
+banshi = User.objects.get(username="banshi")
+subject = Subject.objects.filter(lead__unit=town).order_by("id").first()
+finding = Finding.objects.filter(round__unit=town).order_by("id").first()
+decision = MeetingDecision.objects.filter(meeting__unit=town).order_by("id").first()
+job = ImportJob.objects.create(
+    unit=town, created_by=banshi, status=ImportStatus.FAILED, file="cases/imports/fuzz.csv",
+    file_name="案件.csv", file_sha256="0" * 64,
+)
+ids = {
+    "lead_id": subject.lead_id,
+    "subject_id": subject.pk,
+    "case_id": Case.objects.filter(unit=town).order_by("id").first().pk,
+    "job_id": job.pk,
+    "item_id": RectificationItem.objects.filter(unit=town).order_by("id").first().pk,
+    "talk_id": Talk.objects.filter(unit=town).order_by("id").first().pk,
+    "round_id": finding.round_id,
+    "finding_id": finding.pk,
+    "meeting_id": decision.meeting_id,
+    "decision_id": decision.pk,
+    "task_id": Task.objects.filter(unit=town).order_by("id").first().pk,
+}
+token = create_api_token(user=banshi, name="模糊测试")[1]
+print(json.dumps({"ids": ids, "token": token}))
+"""
+
+
+@dataclass(frozen=True)
+class LiveApi:
+    base: str
+    token: str
+    ids: dict[str, int]
+
+
+def _postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{_POSTGRES_URL.rsplit('/', 1)[0]}/postgres", autocommit=True) as admin:
+        admin.execute(sql)  # type: ignore[arg-type]
+
+
+def _serving(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    var_dir = tmp_path_factory.mktemp("schema-fuzz")
+    # The test run's limit is raised in conftest; a separate server reads the environment.
+    server_settings = {"SAOHEI_API_TOKEN_REQUESTS_PER_MINUTE": "1000000"}
+    database = ""
+    if ON_POSTGRES:
+        database = f"saohei_fuzz_{uuid.uuid4().hex[:12]}"
+        _postgres_admin(
+            f"CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+        )
+        server_settings["DATABASE_URL"] = f"{_POSTGRES_URL.rsplit('/', 1)[0]}/{database}"
+    env = server_environment(var_dir, **server_settings)
+    port = free_port()
+    server: subprocess.Popen[str] | None = None
+    try:
+        for command in (("migrate", "--verbosity", "0"), ("createcachetable",)):
+            result = run_manage(env, *command)
+            assert result.returncode == 0, result.stderr[-3000:]
+        setup = run_manage(env, "shell", "-c", _SETUP)
+        assert setup.returncode == 0, setup.stderr[-3000:]
+        made = json.loads(setup.stdout.strip().splitlines()[-1])
+        server = start_gunicorn(env, port, workers=2, options=("--timeout", "60"))
+        base = f"http://127.0.0.1:{port}"
+        stop_unless(server, lambda: _serving(base), 60)
+        yield LiveApi(base, made["token"], made["ids"])
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if database:
+            # FORCE: a connection the server left behind cannot keep the database alive.
+            _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _variants(path: str, ids: dict[str, int]) -> list[tuple[GenerationMode, dict[str, int] | None]]:
+    """Valid and invalid requests with generated ids; again with the town's real ids in the path,
+    so that actions meet real records in their real states."""
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    variants: list[tuple[GenerationMode, dict[str, int] | None]] = [(mode, None) for mode in modes]
+    params = re.findall(r"{(\w+)}", path)
+    if params:
+        real = {param: ids[param] for param in params}
+        variants += [(mode, real) for mode in modes]
+    return variants
+
+
+def test_every_operation_answers_as_its_schema_says(live_api: LiveApi) -> None:
+    headers = {"Authorization": f"Bearer {live_api.token}"}
+    schema = schemathesis.openapi.from_url(
+        f"{live_api.base}/api/v1/openapi.json", headers=headers, timeout=30
+    )
+    session = requests.Session()
+    failures: dict[str, list[str]] = {}
+    sent = 0
+    operations, unreadable = [], []
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            operations.append(result.ok())
+        else:
+            unreadable.append(str(result.err()))
+    assert not unreadable, unreadable
+    unknown = {
+        param
+        for operation in operations
+        for param in re.findall(r"{(\w+)}", operation.path)
+        if param not in live_api.ids
+    }
+    assert not unknown, f"no real id for {sorted(unknown)}: add one to _SETUP"
+
+    for operation in operations:
+        for mode, path_ids in _variants(operation.path, live_api.ids):
+            strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_ids)
+
+            # Failures are collected, never raised to hypothesis: no shrinking, every finding
+            # of every operation in one report, and the number of requests stays fixed.
+            @settings(
+                max_examples=EXAMPLES,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=strategy)
+            def send(case: Any) -> None:
+                nonlocal sent
+                sent += 1
+                try:
+                    case.call_and_validate(
+                        base_url=live_api.base,
+                        session=session,
+                        headers=headers,
+                        checks=CHECKS,
+                        timeout=30,
+                    )
+                # schemathesis' FailureGroup is a BaseExceptionGroup; a transport error an
+                # Exception: both are findings.
+                except (Exception, BaseExceptionGroup) as error:
+                    failures.setdefault(case.operation.label, []).append(str(error)[:2000])
+
+            send()
+
+    assert len(operations) > 50 and sent > len(operations) * 2, (len(operations), sent)
+    report = [
+        f"{label} ({len(found)}):\n" + "\n".join(dict.fromkeys(found))
+        for label, found in failures.items()
+    ]
+    assert not failures, "\n\n".join(report)
