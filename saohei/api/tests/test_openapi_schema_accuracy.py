@@ -35,6 +35,9 @@ NOT_CHOICES = {
     # A prompt shows its level and members' roles as the words the pages use (labels).
     ("FlagOut", "level"),
     ("FlagMemberOut", "role"),
+    # A case's outcome (处理结果) is the police's own words; a 交办清单 row's outcome is not it.
+    ("CaseOut", "outcome"),
+    ("CaseDetailOut", "outcome"),
 }
 
 # Named for the client, not as the model field whose values they are.
