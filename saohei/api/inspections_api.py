@@ -4,16 +4,19 @@ A round the account may not see is 404; a village head sees only their own villa
 a 上级督导 reads the rounds of the towns under them. Recording or correcting a finding is the
 office's: others who can see the round get 403, a refused input 400, a malformed body 422. A
 finding that is not 合格 lands on the village's on-site rectification list (its item id is
-returned). Photos are uploaded through the pages (from a phone), not the API.
+returned). Photos are added to a finding by a multipart operation of its own, through the page's
+correction service and upload checks (decision 0063).
 """
 
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.uploads import checked_files
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.inspections import access, services
@@ -216,3 +219,27 @@ def edit_finding(
         note=payload.note if payload.note is not None else finding.note,
     )
     return _finding(edited)
+
+
+@router.post(
+    "/{int:round_id}/findings/{int:finding_id}/photos",
+    response={201: FindingOut, 413: ErrorResponse, **ERRORS},
+    summary="补充检查结果照片",
+)
+def add_finding_photos(
+    request: HttpRequest, round_id: int, finding_id: int, photos: File[list[UploadedFile]]
+) -> Status[FindingOut]:
+    """multipart/form-data: one to ten `photos`, read by their content as on the page's 更正 form
+    (result and note unchanged); the office's, as every correction of a finding."""
+    user = _user(request)
+    inspection = access.get_round_for_user(user, round_id)
+    finding = access.get_finding_for_user(user, inspection, finding_id)
+    _require_office(user, inspection)
+    edited = services.edit_finding(
+        actor=user,
+        finding=finding,
+        result=finding.result,
+        note=finding.note,
+        photos=checked_files(photos, field="photos"),
+    )
+    return Status(201, _finding(edited))

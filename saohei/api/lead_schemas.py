@@ -82,6 +82,13 @@ class EventOut(Schema):
     note: str
 
 
+class EvidenceOut(Schema):
+    id: int
+    original_name: str
+    size: int
+    sha256: str
+
+
 class InvestigationOut(Schema):
     id: int
     occurred_on: ShownDay
@@ -89,6 +96,7 @@ class InvestigationOut(Schema):
     author: PersonRef
     author_unit: UnitRef | None
     created_at: ShownMoment
+    evidence: list[EvidenceOut]
 
 
 class InstructionOut(Schema):

@@ -11,13 +11,15 @@ from datetime import datetime
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from saohei.api.ids import all_of, one_of
 from saohei.api.lead_schemas import (
     AssignIn,
     EntryRef,
     EventOut,
+    EvidenceOut,
     FeedbackIn,
     FeedbackOut,
     FollowUpIn,
@@ -43,6 +45,7 @@ from saohei.api.lead_schemas import (
     UnitRef,
 )
 from saohei.api.schemas import ErrorResponse
+from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
@@ -165,8 +168,19 @@ def _detail(lead: Lead) -> LeadDetailOut:
                 author=_person(entry.author),  # type: ignore[arg-type]
                 author_unit=_unit(entry.author_unit),
                 created_at=entry.created_at,
+                evidence=[
+                    EvidenceOut(
+                        id=file.pk,
+                        original_name=file.original_name,
+                        size=file.size,
+                        sha256=file.sha256,
+                    )
+                    for file in entry.attachments.all()
+                ],
             )
-            for entry in lead.investigation_entries.select_related("author", "author_unit")
+            for entry in lead.investigation_entries.select_related(
+                "author", "author_unit"
+            ).prefetch_related("attachments")
         ],
         instructions=[
             InstructionOut(
@@ -405,12 +419,40 @@ def assign(request: HttpRequest, lead_id: int, payload: AssignIn) -> LeadDetailO
 def add_investigation(
     request: HttpRequest, lead_id: int, payload: InvestigationIn
 ) -> Status[LeadDetailOut]:
-    """核查 (evidence files are uploaded through the pages, not the API)."""
+    """核查 without files (with them: `…/investigations/evidence`)."""
     lead = _act(
         request,
         lead_id,
         lambda user, lead: services.record_investigation(
             actor=user, lead=lead, occurred_on=payload.occurred_on, content=payload.content
+        ),
+    )
+    return Status(201, _detail(lead))
+
+
+@router.post(
+    "/{int:lead_id}/investigations/evidence",
+    response={201: LeadDetailOut, 413: ErrorResponse, **ERRORS},
+    summary="录入核查情况（附核查材料）",
+)
+def add_investigation_with_evidence(
+    request: HttpRequest,
+    lead_id: int,
+    payload: Form[InvestigationIn],
+    evidence: File[list[UploadedFile]],
+) -> Status[LeadDetailOut]:
+    """multipart/form-data: `occurred_on`, `content` and one to ten `evidence` files (images,
+    PDF, Office documents, audio or video; 20 MB each), read by their content as on the page's
+    核查 form; they are kept as the lead's attachments of this entry (decision 0063)."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.record_investigation(
+            actor=user,
+            lead=lead,
+            occurred_on=payload.occurred_on,
+            content=payload.content,
+            evidence=checked_files(evidence, field="evidence"),
         ),
     )
     return Status(201, _detail(lead))

@@ -1,18 +1,21 @@
 """/api/v1/publicity — 宣传台账, with the pages' access rules (`publicity.access`).
 
 The list takes the pages' filter contract (kind=<code>, village=<unit id>, place_type, date_from,
-date_to); a bad value is a 400 with a Chinese message. Photos are uploaded through the pages (from
-a phone), not the API.
+date_to); a bad value is a 400 with a Chinese message. Photos are added to a recorded activity by a
+multipart operation of its own, through the page's correction service and upload checks
+(decision 0063).
 """
 
 from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from saohei.api.ids import one_of
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.uploads import checked_files
 from saohei.common.dates import EventDay, ShownDay
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import User
@@ -92,6 +95,10 @@ class ActivityIn(Schema):
     # Default: the account itself.
     handler_id: int | None = None
     notes: str = ""
+
+
+class PhotosIn(Schema):
+    reason: str = ""
 
 
 def _user(request: HttpRequest) -> User:
@@ -202,3 +209,40 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
         ),
     )
     return Status(201, _out(access.get_activity_for_user(user, activity.pk), 0))
+
+
+@router.post(
+    "/activities/{int:activity_id}/photos",
+    response={201: ActivityOut, 413: ErrorResponse, **ERRORS},
+    summary="补充宣传活动照片",
+)
+def add_photos(
+    request: HttpRequest,
+    activity_id: int,
+    payload: Form[PhotosIn],
+    photos: File[list[UploadedFile]],
+) -> Status[ActivityOut]:
+    """multipart/form-data: one or more `photos` (JPG, PNG, GIF or HEIC, read by their content;
+    ten an activity at most) and an optional `reason`. The page's 更正 with the values unchanged:
+    the office, or the village head for their village's own (not accrued) activity."""
+    user = _user(request)
+    activity = access.get_activity_for_user(user, activity_id)
+    services.correct_activity(
+        actor=user,
+        activity=activity,
+        data=services.ActivityInput(
+            occurred_on=activity.occurred_on,
+            kind=activity.kind,
+            village=activity.village,
+            place_type=activity.place_type,
+            place=activity.place,
+            quantity=activity.quantity,
+            hours=activity.hours,
+            reach=activity.reach,
+            handler=activity.handler,
+            notes=activity.notes,
+        ),
+        photos=checked_files(photos, field="photos"),
+        reason=payload.reason,
+    )
+    return Status(201, _out(activity, activity.photos.count()))

@@ -347,6 +347,7 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/leads/{lead_id}/triage": OFFICE,
     "POST /api/v1/leads/{lead_id}/assign": OFFICE,
     "POST /api/v1/leads/{lead_id}/investigations": HANDLERS,
+    "POST /api/v1/leads/{lead_id}/investigations/evidence": HANDLERS,
     "POST /api/v1/leads/{lead_id}/propose": HANDLERS,  # the office or the lead's handler
     "POST /api/v1/leads/{lead_id}/sign-off": LEADERS,
     "POST /api/v1/leads/{lead_id}/feedback": OFFICE,
@@ -371,6 +372,7 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/inspections": OFFICE,
     "POST /api/v1/inspections/{round_id}/findings": OFFICE,
     "PATCH /api/v1/inspections/{round_id}/findings/{finding_id}": OFFICE,
+    "POST /api/v1/inspections/{round_id}/findings/{finding_id}/photos": OFFICE,
     "POST /api/v1/meetings": OFFICE,
     "POST /api/v1/meetings/{meeting_id}/decisions": OFFICE,
     "PUT /api/v1/meetings/{meeting_id}/decisions/{decision_id}": OFFICE,
@@ -380,6 +382,7 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/meetings/tasks/{task_id}/complete": HANDLERS,
     # The office anywhere in its town; a village head for their village only.
     "POST /api/v1/publicity/activities": OFFICE | {Role.VILLAGE_HEAD},
+    "POST /api/v1/publicity/activities/{activity_id}/photos": OFFICE | {Role.VILLAGE_HEAD},
     # Suggests names and numbers found in a text; writes nothing (decision 0059).
     "POST /api/v1/analysis/extract": Audience.SIGNED_IN,
 }

@@ -65,6 +65,7 @@ from saohei.inspections.models import Finding
 from saohei.leads.models import Subject
 from saohei.meetings.models import MeetingDecision, Task
 from saohei.organisations.models import Unit, User
+from saohei.publicity.models import PublicityActivity
 from saohei.rectifications.models import RectificationItem
 load_demo_town(with_history=True)
 town = Unit.objects.get(name="港西镇")
@@ -88,6 +89,7 @@ ids = {
     "meeting_id": decision.meeting_id,
     "decision_id": decision.pk,
     "task_id": Task.objects.filter(unit=town).order_by("id").first().pk,
+    "activity_id": PublicityActivity.objects.filter(town=town).order_by("id").first().pk,
 }
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
