@@ -1,7 +1,9 @@
 """/api/v1/city — 市级交办 (decision 0062), with the pages' access rules (`city_assignments.access`).
 
-The same checks in the same order as `city_assignments.views`: only 上级督导 (else 403), only
-the assignments of the city they supervise (else 404), the service decides the rest. Content of a
+The same access functions as `city_assignments.views`: an action needs 上级督导 (else 403) and
+an assignment of the city they supervise (else 404), the service decides the rest. Reads, like
+the API's other reads, are never 403: the list shows any account what it sees (nothing but for
+a city's supervisors), a detail it may not see is 404. Content of a
 lead about an official is withheld exactly as on the detail page (`queries.WITHHELD`): the town,
 its progress and deadline show, its 反馈, conclusion and the city's verdict text do not.
 """
@@ -199,8 +201,10 @@ def _detail(user: User, assignment_id: int) -> AssignmentDetailOut:
 def list_assignments(
     request: HttpRequest, filters: Query[AssignmentListQuery]
 ) -> AssignmentPageOut:
-    """Every assignment of the cities the account supervises, newest first, 50 a page."""
-    user = _supervisor(request)
+    """Every assignment of the cities the account supervises, newest first, 50 a page. Like
+    every list of the API it answers any token with what its account sees: nothing but for a
+    city's supervisors (`access.visible_assignments`); details and actions refuse other roles."""
+    user: User = request.auth  # type: ignore[attr-defined]
     page = keyset_page(
         access.visible_assignments(user),
         field="assigned_at",
@@ -258,7 +262,9 @@ def create_assignment(request: HttpRequest, payload: AssignmentIn) -> Status[Ass
     summary="市级交办详情",
 )
 def get_assignment(request: HttpRequest, assignment_id: int) -> AssignmentDetailOut:
-    return _detail(_supervisor(request), assignment_id)
+    """404 for anyone who does not supervise its city, other roles included: a read is never
+    403 here (a read-only token reads what its read-write twin reads, `test_token_rules`)."""
+    return _detail(request.auth, assignment_id)  # type: ignore[attr-defined]
 
 
 def _row(request: HttpRequest, assignment_id: int, town_row_id: int) -> tuple[User, AssignedTown]:

@@ -329,8 +329,9 @@ API_READS: dict[str, Roles] = {
     "GET /api/v1/meetings/tasks/{task_id}": CONTENT,
     "GET /api/v1/publicity/activities": Audience.SIGNED_IN,
     "GET /api/v1/analysis/flags": Audience.SIGNED_IN,
-    # 市级交办 (decision 0062): the city office's supervisors only, as on the pages.
-    "GET /api/v1/city/assignments": frozenset({Role.SUPERVISOR}),
+    # 市级交办 (decision 0062): the list is every token's (empty but for a city's supervisors),
+    # the detail the city office's supervisors' only, as on the pages.
+    "GET /api/v1/city/assignments": Audience.SIGNED_IN,
     "GET /api/v1/city/assignments/{assignment_id}": frozenset({Role.SUPERVISOR}),
 }
 
