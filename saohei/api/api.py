@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from saohei.api.analysis_api import router as analysis_router
 from saohei.api.cases_api import router as cases_router
+from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
 from saohei.api.meetings_api import router as meetings_router
@@ -357,3 +358,4 @@ api.add_router("/inspections", inspections_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
+api.add_router("/city", city_router)

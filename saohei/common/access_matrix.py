@@ -329,6 +329,10 @@ API_READS: dict[str, Roles] = {
     "GET /api/v1/meetings/tasks/{task_id}": CONTENT,
     "GET /api/v1/publicity/activities": Audience.SIGNED_IN,
     "GET /api/v1/analysis/flags": Audience.SIGNED_IN,
+    # 市级交办 (decision 0062): the list is every token's (empty but for a city's supervisors),
+    # the detail the city office's supervisors' only, as on the pages.
+    "GET /api/v1/city/assignments": Audience.SIGNED_IN,
+    "GET /api/v1/city/assignments/{assignment_id}": frozenset({Role.SUPERVISOR}),
 }
 
 # API operations that change something (decision 0063): the roles that may perform each one on
@@ -385,6 +389,16 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/publicity/activities/{activity_id}/photos": OFFICE | {Role.VILLAGE_HEAD},
     # Suggests names and numbers found in a text; writes nothing (decision 0059).
     "POST /api/v1/analysis/extract": Audience.SIGNED_IN,
+    # 市级交办 (decision 0062): made in the supervisor's own city, its towns named by a list
+    # (`town_ids`), so not in API_CREATED_IN: the role alone is the table's rule, the towns
+    # outside the city are the service's refusal (city_api tests).
+    "POST /api/v1/city/assignments": frozenset({Role.SUPERVISOR}),
+    "POST /api/v1/city/assignments/{assignment_id}/towns/{town_row_id}/accept": frozenset(
+        {Role.SUPERVISOR}
+    ),
+    "POST /api/v1/city/assignments/{assignment_id}/towns/{town_row_id}/return": frozenset(
+        {Role.SUPERVISOR}
+    ),
 }
 
 # Creates: the body field naming where the record is made, and the kind of object it names.

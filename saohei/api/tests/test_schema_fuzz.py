@@ -57,12 +57,15 @@ CHECKS = [
 # one real id of the town for every path parameter: printed as one JSON line.
 _SETUP = """
 import json
+from datetime import timedelta
+from django.utils import timezone
 from saohei.accountability.models import Talk
 from saohei.api.services import create_api_token
 from saohei.cases.models import Case, ImportJob, ImportStatus
+from saohei.city_assignments.services import AssignmentInput, assign_to_towns
 from saohei.demo.loader import load_demo_town
 from saohei.inspections.models import Finding
-from saohei.leads.models import Subject
+from saohei.leads.models import Source, Subject
 from saohei.meetings.models import MeetingDecision, Task
 from saohei.organisations.models import Unit, User
 from saohei.publicity.models import PublicityActivity
@@ -77,7 +80,18 @@ job = ImportJob.objects.create(
     unit=town, created_by=banshi, status=ImportStatus.FAILED, file="cases/imports/fuzz.csv",
     file_name="案件.csv", file_sha256="0" * 64,
 )
+# The city's assignment to the town (decision 0062), and its town's row.
+assignment = assign_to_towns(
+    actor=User.objects.get(username="shiban"),
+    city=town.parent,
+    data=AssignmentInput(
+        towns=[town], deadline=timezone.localdate() + timedelta(days=10), instruction="模糊测试",
+        summary="模糊测试市级交办", source=Source.UPPER_ASSIGNED,
+    ),
+)
 ids = {
+    "assignment_id": assignment.pk,
+    "town_row_id": assignment.towns.get().pk,
     "lead_id": subject.lead_id,
     "subject_id": subject.pk,
     "case_id": Case.objects.filter(unit=town).order_by("id").first().pk,

@@ -475,6 +475,10 @@ def _build_objects() -> Objects:
         "user_id": Target(people["cun03"].pk, in_town),
         "unit_id": Target(town.pk, in_town),
         "assignment_id": Target(assignment.pk, Record(city.path)),
+        "town_row_id": part(
+            assignment.towns.get(town=town).pk,
+            assignment_id=Target(assignment.pk, Record(city.path)),
+        ),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
     }
     # The photo of a finding (a round's) and of an activity share a parameter name.

@@ -63,7 +63,7 @@ from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
 from saohei.cases.models import Case, ImportJob, ImportStatus
 from saohei.city_assignments import services as city_services
-from saohei.city_assignments.access import visible_assignments
+from saohei.city_assignments.access import supervised_cities, visible_assignments
 from saohei.common.roles import Role
 from saohei.conftest import sign_in
 from saohei.custody.access import visible_reward_cases
@@ -529,6 +529,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "cases": lambda user: user.has_any_role(OFFICE | {Role.POLICE_OFFICER}),
     # Extraction is a POST that writes nothing: every account's token may call it.
     "analysis": lambda user: True,
+    # 市级交办 (decision 0062): a supervisor of a city office, in that city only.
+    "city": lambda user: bool(supervised_cities(user)),
 }
 
 _TOKENS: dict[int, str] = {}
