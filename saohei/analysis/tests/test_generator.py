@@ -28,6 +28,7 @@ from saohei.analysis.generator import (
 from saohei.analysis.generator_writer import town_units, write_history
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases.models import Case, CasePerson, CasePersonPlate, Means, Motive, Nature, PersonRole
+from saohei.city_assignments.models import AssignedTown
 from saohei.common.pii import blind_index
 from saohei.common.plates import plate_problem
 from saohei.common.roles import Role
@@ -338,7 +339,10 @@ def test_demo_loads_the_example_town_with_its_cases_lead_and_candidates() -> Non
     # 港西镇 stays as the seed had it.
     gangxi = Unit.objects.get(name="港西镇")
     assert Case.objects.filter(unit=gangxi).count() == 15
-    assert Lead.objects.filter(unit=gangxi).count() == 14
+    # load_demo adds the city's two assignments (decision 0062) to the seed's 14 leads.
+    city_leads = AssignedTown.objects.filter(lead__unit=gangxi).count()
+    assert city_leads == 2
+    assert Lead.objects.filter(unit=gangxi).count() == 14 + city_leads
     assert Lead.objects.filter(unit=town).count() == 1
 
     def perpetrator_cases(id_number: str) -> set[str]:

@@ -79,6 +79,7 @@ EXCLUDED = {
     "assigned_lists:detail": "the demo has no imported 交办清单 (test_views.py opens it)",
     "assigned_lists:feedback": "an .xlsx file; the demo has no imported 交办清单",
     "assigned_lists:reports": "a .zip file; the demo has no imported 交办清单",
+    "cases:import_rejected": "an .xlsx file; the demo's imports refused no rows",
 }
 # How many URLs of one route a role opens: the office, first, sees the most states of a record
 # (its detail pages show other forms in each); later roles look for the forms only they get.

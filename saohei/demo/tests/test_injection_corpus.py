@@ -60,6 +60,8 @@ from saohei.cases.tests.helpers import (
     csv_file,
     person_row,
 )
+from saohei.city_assignments import services as city
+from saohei.city_assignments.tests.conftest import conclude_and_feed_back
 from saohei.common.errors import ServiceError
 from saohei.common.plates import clean_plates
 from saohei.common.roles import Role
@@ -174,6 +176,7 @@ TAGS = (
     "xss-round",
     "xss-unit",
     "xss-list",
+    "xss-city",
 )
 
 
@@ -207,6 +210,7 @@ class Planted:
     round_id: int
     list_id: int
     staged_list_id: int
+    assignment_id: int
 
 
 def _user(username: str) -> User:
@@ -736,6 +740,28 @@ def _plant_assigned_list(town: Unit) -> tuple[int, int]:
     return imported.pk, staged().pk
 
 
+def _plant_city_assignment(town: Unit) -> int:
+    """The 市扫黑办 assigns to the town under a hostile number, summary, subject and instruction;
+    the town feeds back; the city returns it with a hostile reason."""
+    assignment = city.assign_to_towns(
+        actor=_user("shiban"),
+        city=Unit.objects.get(kind=UnitKind.CITY_OFFICE),
+        data=city.AssignmentInput(
+            towns=[town],
+            deadline=timezone.localdate() + timedelta(days=15),
+            instruction=payload("xss-city"),
+            summary=payload("xss-city"),
+            source=Source.UPPER_ASSIGNED,
+            subject_name=short("xss-city", "="),
+            number=short("xss-city", "+"),
+        ),
+    )
+    row = assignment.towns.get()
+    conclude_and_feed_back(row.lead, content=payload("xss-city"))
+    city.return_feedback(actor=_user("shiban"), row=row, reason=payload("xss-city"))
+    return assignment.pk
+
+
 def _plant_organisation(town: Unit) -> None:
     """A village under a hostile name, a member's title in the 领导小组, and the briefing's
     masthead: the names every list and header shows."""
@@ -887,6 +913,7 @@ def _plant_everything() -> Planted:
     self_inspection_id = _plant_self_inspection(town, village)
     round_id = _plant_round(town, village)
     list_id, staged_list_id = _plant_assigned_list(town)
+    assignment_id = _plant_city_assignment(town)
     _plant_finding(town)
     _plant_kind_and_account(town)
     _plant_organisation(town)
@@ -905,6 +932,7 @@ def _plant_everything() -> Planted:
         round_id=round_id,
         list_id=list_id,
         staged_list_id=staged_list_id,
+        assignment_id=assignment_id,
     )
 
 
@@ -1098,6 +1126,8 @@ def _start(planted: Planted) -> list[str]:
         f"/assigned-lists/{planted.list_id}/",
         f"/assigned-lists/{planted.list_id}/feedback.xlsx",
         f"/assigned-lists/import/{planted.staged_list_id}/",
+        f"/city/{planted.assignment_id}/",
+        "/city/export.xlsx",
         f"/tips/{planted.tip_id}/",
         f"/tips/{planted.planted_tip_id}/",
         "/publicity/kinds/",
