@@ -39,7 +39,7 @@ PAGE_SIZE = 50
 NOT_A_SUPERVISOR = "只有市扫黑办的上级督导人员可以查看和交办市级交办事项"
 
 
-class FeedbackOut(Schema):
+class TownFeedbackOut(Schema):
     id: int
     fed_back_on: ShownDay
     recipient: str
@@ -62,7 +62,7 @@ class TownRowOut(Schema):
     readable: bool
     may_be_judged: bool
     conclusion_label: str
-    feedback: FeedbackOut | None
+    feedback: TownFeedbackOut | None
     verdict: Annotated[str, Shown(AssignedTown, "verdict")]
     verdict_label: str
     return_reason: str
@@ -170,7 +170,7 @@ def _town_row(town: queries.TownProgress) -> TownRowOut:
         readable=readable,
         may_be_judged=town.may_be_judged,
         conclusion_label=lead.get_conclusion_display() if readable else "",
-        feedback=FeedbackOut(
+        feedback=TownFeedbackOut(
             id=feedback.pk,
             fed_back_on=feedback.fed_back_on,
             recipient=feedback.recipient,

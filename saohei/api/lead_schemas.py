@@ -5,7 +5,7 @@ from typing import Annotated, Self
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
-from saohei.api.schemas import OneOf, Shown
+from saohei.api.schemas import EvidenceOut, OneOf, Shown
 from saohei.common.dates import DeadlineDay, EventDay, EventMoment, PeriodDay, ShownDay, ShownMoment
 from saohei.common.plates import MAX_PLATES, Plate
 from saohei.leads.models import FollowUp, Lead, LeadEvent, Source, Status, Subject, SubjectRole
@@ -80,13 +80,6 @@ class EventOut(Schema):
     from_status: Annotated[str, Shown(Lead, "status", also=("",))]
     to_status: Annotated[str, Shown(Lead, "status", also=("",))]
     note: str
-
-
-class EvidenceOut(Schema):
-    id: int
-    original_name: str
-    size: int
-    sha256: str
 
 
 class InvestigationOut(Schema):

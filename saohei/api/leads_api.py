@@ -19,7 +19,6 @@ from saohei.api.lead_schemas import (
     AssignIn,
     EntryRef,
     EventOut,
-    EvidenceOut,
     FeedbackIn,
     FeedbackOut,
     FollowUpIn,
@@ -44,7 +43,7 @@ from saohei.api.lead_schemas import (
     TriageIn,
     UnitRef,
 )
-from saohei.api.schemas import ErrorResponse
+from saohei.api.schemas import ErrorResponse, EvidenceOut
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.errors import ActionNotAllowed, ServiceError

@@ -13,7 +13,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from saohei.api.ids import one_of, recording_town
-from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.organisations.models import Unit, User
@@ -47,13 +47,6 @@ class ItemSummaryOut(Schema):
     status: Annotated[str, Shown(RectificationItem, "status")]
     status_label: str
     escalation_level: int
-
-
-class EvidenceOut(Schema):
-    id: int
-    original_name: str
-    size: int
-    sha256: str
 
 
 class ProgressOut(Schema):

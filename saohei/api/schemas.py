@@ -83,3 +83,12 @@ class MeOut(Schema):
     unit: UnitOut | None
     roles: list[Annotated[str, Shown(RoleGrant, "role")]]
     role_labels: list[str]
+
+
+class EvidenceOut(Schema):
+    """A file kept with a record (investigation evidence, rectification evidence)."""
+
+    id: int
+    original_name: str
+    size: int
+    sha256: str
