@@ -11,7 +11,6 @@ This module only reads and validates; `services.run_import_job` writes.
 
 import codecs
 import csv
-import hashlib
 import io
 import itertools
 import re
@@ -34,21 +33,20 @@ from saohei.common.errors import ServiceError
 from saohei.common.officefiles import (
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
-    OLE2_MAGIC,
     OfficeFileRefused,
     check_office_file,
 )
 from saohei.common.phones import is_mobile, parse_phones
 from saohei.common.pii import SealedValue, clean_id_number, seal
 from saohei.common.plates import parse_plates
-from saohei.common.uploads import sniff_content_type
 from saohei.common.validation import text_problem
 from saohei.organisations.village_names import fold_name, match_village
+from saohei.sheets import reading as sheet_reading
 
 CASE_TABLE = "案件"
 PERSON_TABLE = "涉案人员"
-XLSX = "xlsx"
-CSV = "csv"
+XLSX = sheet_reading.XLSX
+CSV = sheet_reading.CSV
 MAX_IMPORT_BYTES = 100 * 1024 * 1024
 # Police exports often put a title line or two above the header row.
 HEADER_SEARCH_ROWS = 10
@@ -248,38 +246,11 @@ class Table:
 
 
 def detect_kind(upload: IO[bytes], name: str, *, field: str = "file") -> str:
-    """'xlsx' or 'csv', from the content and the name; anything else is refused."""
-    upload.seek(0, io.SEEK_END)
-    size = upload.tell()
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if size == 0:
-        raise ServiceError(f"文件“{name}”是空文件", field=field)
-    if size > MAX_IMPORT_BYTES:
-        raise ServiceError(
-            f"文件“{name}”超过 {MAX_IMPORT_BYTES // 1024 // 1024}MB，请分批导入", field=field
-        )
-    lowered = name.lower()
-    is_zip = sniff_content_type(head) == "application/zip"
-    if head.startswith(OLE2_MAGIC) or (is_zip and lowered.endswith((".xlsx", ".xlsm"))):
-        try:
-            check_office_file(upload, name=name, expected=XLSX)
-        except OfficeFileRefused as error:
-            raise ServiceError(error.message, field=field) from error
-        return XLSX
-    if lowered.endswith(".csv") and sniff_content_type(head) is None:
-        return CSV
-    raise ServiceError(f"文件“{name}”不是 .xlsx 工作簿或 .csv 文件", field=field)
+    """'xlsx' or 'csv', as every sheet import reads it, under the case import's own size cap."""
+    return sheet_reading.detect_kind(upload, name, field=field, max_bytes=MAX_IMPORT_BYTES)
 
 
-def sha256_of(upload: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
+sha256_of = sheet_reading.sha256_of
 
 
 def _first_undecodable(handle: IO[bytes], encoding: str) -> int | None:

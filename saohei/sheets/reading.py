@@ -9,6 +9,7 @@ report, are read from the worksheet's own XML (`<mergeCell ref=…>`), streamed.
 
 import codecs
 import csv
+import hashlib
 import io
 import itertools
 import re
@@ -66,8 +67,11 @@ class Grid:
         return rows
 
 
-def detect_kind(upload: IO[bytes], name: str, *, field: str = "file") -> str:
-    """'xlsx' or 'csv', from the content and the name; anything else is refused in Chinese."""
+def detect_kind(
+    upload: IO[bytes], name: str, *, field: str = "file", max_bytes: int = MAX_SHEET_BYTES
+) -> str:
+    """'xlsx' or 'csv', from the content and the name; anything else, or a file over
+    `max_bytes`, is refused in Chinese. Every import of a sheet asks here."""
     upload.seek(0, io.SEEK_END)
     size = upload.tell()
     upload.seek(0)
@@ -75,9 +79,9 @@ def detect_kind(upload: IO[bytes], name: str, *, field: str = "file") -> str:
     upload.seek(0)
     if size == 0:
         raise ServiceError(f"文件“{name}”是空文件", field=field)
-    if size > MAX_SHEET_BYTES:
+    if size > max_bytes:
         raise ServiceError(
-            f"文件“{name}”超过 {MAX_SHEET_BYTES // 1024 // 1024}MB，请分批导入", field=field
+            f"文件“{name}”超过 {max_bytes // 1024 // 1024}MB，请分批导入", field=field
         )
     lowered = name.lower()
     is_zip = sniff_content_type(head) == "application/zip"
@@ -253,3 +257,13 @@ def _bounds(reference: bytes) -> tuple[int, int, int, int]:
         text = f"{text}:{text}"
     first_column, first_row, last_column, last_row = range_boundaries(text)
     return (first_row or 1, first_column or 1, last_row or 1, last_column or 1)
+
+
+def sha256_of(upload: IO[bytes]) -> str:
+    """The file's SHA-256, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

@@ -1,6 +1,5 @@
 """Staging an uploaded sheet and remembering a sender's column and value mappings."""
 
-import hashlib
 from collections.abc import Mapping
 from typing import IO
 
@@ -16,20 +15,11 @@ from saohei.organisations.models import Unit, UnitKind, User
 from saohei.sheets.headers import IGNORED
 from saohei.sheets.kinds import MAPPED_KINDS, ImportKind
 from saohei.sheets.models import SenderMapping, StagedSheet
-from saohei.sheets.reading import read_grid
+from saohei.sheets.reading import read_grid, sha256_of
 
 
 def may_import(user: User, unit: Unit, roles: frozenset[Role]) -> bool:
     return user.is_authenticated and unit_in_paths(unit, grant_paths(user, roles))
-
-
-def _digest(file: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in iter(lambda: file.read(1024 * 1024), b""):
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
 
 
 @transaction.atomic
@@ -56,7 +46,7 @@ def stage_sheet(
         kind=kind.key,
         sender=sender,
         file_name=file_name[:200],
-        sha256=_digest(file),
+        sha256=sha256_of(file),
         rows=grid.rows,
         merges=[list(merge) for merge in grid.merges],
         options=dict(options or {}),
