@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -194,7 +194,8 @@ def _register_lead(town: Unit, village: Unit, office: User, summary: str) -> Lea
         actor=office,
         unit=town,
         data=lead_services.LeadInput(
-            received_at=timezone.make_aware(datetime.combine(timezone.localdate(), time(9))),
+            # Not "today at 9": before 09:00 Beijing time that is in the future, and refused.
+            received_at=timezone.now() - timedelta(minutes=5),
             channel=Channel.IN_PERSON,
             source=Source.SELF_FOUND,
             summary=summary,
