@@ -45,6 +45,7 @@ from saohei.analysis.models import (
 )
 from saohei.analysis.union_find import UnionFind
 from saohei.cases.models import PERPETRATOR_ROLES, Case, CasePerson, CasePersonPlate
+from saohei.common.sqlite import sqlite_pragmas
 from saohei.leads.models import Lead, Subject, SubjectPlate
 from saohei.organisations.models import Unit
 from saohei.tips.models import Tip, TipPerson, TipStatus
@@ -893,18 +894,8 @@ def _large_page_cache() -> Iterator[None]:
         _run("SET LOCAL maintenance_work_mem = '256MB'")
         yield
         return
-    if connection.vendor != "sqlite":
+    with sqlite_pragmas(main__cache_size=-262144, temp__cache_size=-262144, threads=2):
         yield
-        return
-    pragmas = {"main.cache_size": -262144, "temp.cache_size": -262144, "threads": 2}
-    before = {name: _rows(f"PRAGMA {name}")[0][0] for name in pragmas}
-    for name, value in pragmas.items():
-        _run(f"PRAGMA {name} = {value}")
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            _run(f"PRAGMA {name} = {int(value)}")
 
 
 def _run_hooks(result: RefreshResult, *, full: bool) -> None:
