@@ -36,6 +36,7 @@ from saohei.cases.models import Case, CasePerson, CasePersonPlate, Means, Motive
 from saohei.common.errors import ServiceError
 from saohei.common.models import SealedIdentity
 from saohei.common.paging import KeysetPage, keyset_page
+from saohei.common.phones import clean_phone, is_fixed_line, mask_phone
 from saohei.common.pii import blind_index, clean_id_number, clean_mobile, suffix_index
 from saohei.common.plates import PROVINCES, normalise_plate, plate_problem
 from saohei.common.roles import Role
@@ -331,7 +332,7 @@ _NAME = re.compile(r"^[\u3400-\u9fff·•]{1,20}$")
 
 UNRECOGNISED = (
     "无法识别查询内容：请输入姓名（可只输入开头几个字）、完整身份证号、"
-    "脱敏身份证号（如 370982********1234）或后四位、完整手机号（或如 139****1234）、车牌号"
+    "脱敏身份证号（如 370982********1234）或后四位、完整手机号（或如 139****1234）或固定电话（如 0631-1234567）、车牌号"
 )
 
 
@@ -343,12 +344,16 @@ def parse_person_query(text: str) -> PersonQuery | None:
     folded = unicodedata.normalize("NFKC", text).strip()
     if not folded:
         return None
-    compact = re.sub(r"[\s\-]", "", folded).upper()
+    compact = re.sub(r"[\s\-()（）]", "", folded).upper()
     if compact.startswith("+86"):
         compact = compact[3:]
     if re.fullmatch(r"\d{14}[\dX]|\d{17}[\dX]", compact):
         number = clean_id_number(compact)
         return PersonQuery("id_number", _mask(number, 6), blind_index("id_number", number))
+    if is_fixed_line(compact):
+        # As the case import keeps a fixed line: 0631-1234567 is 06311234567.
+        phone = clean_phone(compact)
+        return PersonQuery("phone", mask_phone(phone), blind_index("phone", phone))
     if re.fullmatch(r"\d{11}", compact):
         phone = clean_mobile(compact)
         return PersonQuery("phone", _mask(phone, 3), blind_index("phone", phone))
@@ -430,7 +435,12 @@ def _candidates(query: PersonQuery) -> "QuerySet[Appearance]":
     if query.kind == "id_number":
         return rows.filter(id_number_index=query.value)
     if query.kind == "phone":
-        return rows.filter(phone_index=query.value)
+        # An appearance holds its row's first number; a police export's second number (decision
+        # 0064) is found on the case person's own index.
+        return rows.filter(phone_index=query.value) | rows.filter(
+            incident_kind=IncidentKind.CASE,
+            source_id__in=CasePerson.objects.filter(phone2_index=query.value).values("pk"),
+        )
     if query.kind == "plate":
         return rows.filter(
             Q(
@@ -447,10 +457,26 @@ def _candidates(query: PersonQuery) -> "QuerySet[Appearance]":
     if query.kind == "id_masked":
         return _by_suffix("id_number", query.value).filter(id_number_masked=query.masked)
     if query.kind == "phone_masked":
-        return _by_suffix("phone", query.value).filter(phone_masked=query.masked)
-    # The last four of an ID number or of a mobile.
-    return _by_suffix("id_number", suffix_index("id_number", query.value)) | _by_suffix(
-        "phone", suffix_index("phone", query.value)
+        return _by_suffix("phone", query.value).filter(
+            phone_masked=query.masked
+        ) | _by_second_phone(query.value, masked=query.masked)
+    # The last four of an ID number or of a phone (either of a case person's two).
+    last_four = suffix_index("phone", query.value)
+    return (
+        _by_suffix("id_number", suffix_index("id_number", query.value))
+        | _by_suffix("phone", last_four)
+        | _by_second_phone(last_four)
+    )
+
+
+def _by_second_phone(index: str, *, masked: str = "") -> "QuerySet[Appearance]":
+    """Case persons' appearances whose second number ends with the keyed last four (and, given
+    `masked`, is masked so)."""
+    people = CasePerson.objects.filter(phone2_suffix_index=index)
+    if masked:
+        people = people.filter(phone2_masked=masked)
+    return Appearance.objects.filter(
+        incident_kind=IncidentKind.CASE, source_id__in=people.values("pk")
     )
 
 

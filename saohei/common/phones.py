@@ -39,6 +39,11 @@ def is_mobile(number: str) -> bool:
     return bool(_MOBILE.match(number))
 
 
+def is_fixed_line(number: str) -> bool:
+    """A fixed line with its area code, compacted (06311234567), not yet checked for length."""
+    return bool(_FIXED_LINE.match(number))
+
+
 def clean_phone(value: str) -> str:
     """One mobile or fixed line in its kept form; ServiceError (Chinese, without the number)."""
     number = _compact(value)

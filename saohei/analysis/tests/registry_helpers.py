@@ -10,6 +10,8 @@ from saohei.analysis.models import Appearance, Person, PersonIdentifier, SamePer
 from saohei.analysis.models import SharedIdentifier as Shared
 from saohei.cases.models import Case, CasePerson, CasePersonPlate, Nature
 from saohei.common.changes import people_changed
+from saohei.common.phones import clean_phone, mask_phone
+from saohei.common.pii import seal
 from saohei.organisations.models import Unit
 
 _numbers = itertools.count(1)
@@ -30,6 +32,8 @@ class P:
     role: str = "participant"
     id_number: str = ""
     phone: str = ""
+    # A police export's second number (a fixed line, say): case persons only.
+    phone2: str = ""
     village: Unit | None = None
     plates: list[str] = field(default_factory=list)
 
@@ -64,7 +68,11 @@ def set_person(case: Case, person: P) -> CasePerson:
     if person.id_number:
         row.seal_id_number(person.id_number)
     if person.phone:
-        row.seal_phone(person.phone)
+        phone = clean_phone(person.phone)
+        row.set_phone(seal("phone", phone), masked=mask_phone(phone))
+    if person.phone2:
+        phone = clean_phone(person.phone2)
+        row.set_second_phone(seal("phone", phone), masked=mask_phone(phone))
     row.save()
     for plate in person.plates:
         CasePersonPlate.objects.create(person=row, number=plate)

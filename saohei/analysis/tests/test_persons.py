@@ -216,6 +216,49 @@ def test_the_office_finds_a_person_by_name_number_masked_form_and_plate(
     assert f"/analysis/persons/{ringleader.pk}/" in html
 
 
+@pytest.fixture
+def two_numbers(town: Unit, village: Unit) -> Person:
+    """冯二: one case, where the police export gave a fixed line and then a mobile."""
+    case = make_case(
+        town,
+        P("冯二", role="gatherer", phone="0631-5812345", phone2=mobile(31), village=village),
+        on=date(2024, 2, 1),
+    )
+    refresh_pending()
+    return person_of(case, "冯二")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "0631-5812345",  # the first number, a fixed line, as a clerk types it
+        "(0631)5812345",
+        "06315812345",
+        mobile(31),  # the second number
+        mobile(31)[:3] + "****" + mobile(31)[-4:],
+        mobile(31)[-4:],
+    ],
+)
+def test_a_fixed_line_and_a_second_number_find_the_person(
+    two_numbers: Person, client_as: Callable[[str], Client], query: str
+) -> None:
+    status, html = page(client_as("banshi"), f"/analysis/persons/?q={query}")
+    assert status == 200
+    assert f"/analysis/persons/{two_numbers.pk}/" in html
+
+
+def test_a_second_number_in_another_towns_case_finds_nobody(
+    town: Unit, client_as: Callable[[str], Client]
+) -> None:
+    other_town = build_unit(name="柳林镇", kind=UnitKind.TOWN, parent=town.parent, code="LL")
+    make_case(other_town, P("柳二", phone=mobile(32), phone2="0631-5899999"))
+    refresh_pending()
+    for query in (mobile(32), "0631-5899999", "5899999"[-4:]):
+        _, html = page(client_as("banshi"), f"/analysis/persons/?q={query}")
+        assert 'data-testid="no-results"' in html, query
+        assert "柳二" not in html
+
+
 def test_search_does_not_find_a_person_through_a_record_the_viewer_may_not_see(
     town: Unit, client_as: Callable[[str], Client]
 ) -> None:
@@ -239,6 +282,7 @@ def test_search_does_not_find_a_person_through_a_record_the_viewer_may_not_see(
         ("370982198001010071", "校验位不正确"),
         ("370982198013010070", "出生日期不正确"),
         ("1390000000", "号码位数不对"),
+        ("0631-58123456", "区号与号码位数不符"),
         ("23900000007", "手机号应为以1开头的11位数字"),
         ("鲁KI2345", "车牌"),
         ("abc!", "无法识别查询内容"),
