@@ -81,6 +81,9 @@ CSV_CHUNK_BYTES = 1024 * 1024
 # file full of distinct ones is not a matter of mapping (their rows are still all listed).
 MAX_MAPPED_WORD = 50
 MAX_UNKNOWN_WORDS = 200
+# Nor is a run of digits: in a shifted column it may be an ID number or a phone, which the job
+# must not keep in clear.
+_DIGIT_RUN = re.compile(r"\d{6}")
 
 
 @dataclass(frozen=True)
@@ -741,7 +744,7 @@ def _unknown(key: str, cell: Any, context: _Context) -> str:
     """Count an unknown word for the 取值对照 form; the hint the row's message ends with."""
     text = _text(cell)
     word = value_key(text)
-    if len(word) > MAX_MAPPED_WORD:
+    if len(word) > MAX_MAPPED_WORD or _DIGIT_RUN.search(word):
         return ""
     unknown = context.parsed.unknown
     found = unknown.get((key, word))

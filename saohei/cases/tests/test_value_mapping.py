@@ -382,3 +382,20 @@ def test_the_command_line_reads_the_senders_mapping_and_the_form_starts_on_the_l
     assert ImportJob.objects.filter(created_by=None, status=ImportStatus.SUCCEEDED).exists()
     page = client_as("banshi").get("/cases/imports/").content.decode()
     assert f'value="{STATION}"' in page
+
+
+def test_a_long_cell_or_a_number_in_a_choice_column_is_refused_but_not_offered(town: Unit) -> None:
+    job = services.import_cases_file(
+        actor=User.objects.get(username="banshi"),
+        unit=town,
+        sender=STATION,
+        file=xlsx_file(
+            cases=[case_row(number="N-1")],
+            persons=[
+                person_row(number="N-1", name="王某", role="13912345678"),
+                person_row(number="N-1", name="李某", role="主犯" * 30),
+            ],
+        ),
+    )
+    assert job.status == ImportStatus.FAILED and job.error_count == 2
+    assert job.unknown_values == [] and not job.file
