@@ -8,6 +8,7 @@ from saohei.cases import services
 from saohei.cases.models import Case, CaseReview
 from saohei.cases.tests.helpers import case_row, person_row, xlsx_file
 from saohei.organisations.models import Unit, User
+from saohei.testing.axe import assert_no_axe_violations
 from saohei.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -83,6 +84,7 @@ def test_the_clerk_maps_the_stations_words_once_and_the_next_import_reads_them(
     rows = mapping.locator("tbody tr")
     expect(rows).to_have_count(3)
     expect(mapping.locator("tr", has_text="主犯")).to_contain_text("2")
+    assert_no_axe_violations(page)
     for word, label in (("主犯", "组织者"), ("行政案件（治安）", "治安"), ("一组", "东岛村")):
         mapping.locator("tr", has_text=word).locator("select").select_option(label=label)
     mapping.get_by_test_id("save-values").click()
@@ -94,4 +96,5 @@ def test_the_clerk_maps_the_stations_words_once_and_the_next_import_reads_them(
     expect(page.get_by_test_id("import-status")).to_have_text("导入成功", timeout=10000)
     remembered = page.get_by_test_id("remembered-values")
     expect(remembered.locator("tr", has_text="主犯")).to_contain_text("组织者")
+    assert_no_axe_violations(page)
     expect(page.get_by_test_id("value-mapping")).to_have_count(0)
