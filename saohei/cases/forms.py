@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -46,6 +47,15 @@ class CaseFilterForm(StyledForm):
 
 class ImportForm(StyledForm):
     unit = forms.ModelChoiceField(label="导入到", queryset=Unit.objects.none(), empty_label=None)
+    sender = forms.CharField(
+        label="来文单位",
+        max_length=100,
+        required=False,
+        help_text=(
+            "如 港西派出所。为某一来文单位保存的取值对照（如“主犯”对应“组织者”），"
+            "以后同一来文单位的导入自动使用"
+        ),
+    )
     file = forms.FileField(
         label="案件文件",
         help_text=(
@@ -108,3 +118,43 @@ class CasePersonForm(StyledForm):
     )
     address = forms.CharField(label="住址", max_length=200, required=False)
     plates = PlatesField()
+
+
+class ValueMappingForm(StyledForm):
+    """取值对照: one select per unknown word of an import (what it means). Field names are the
+    word's place in the job's list, never the sender's text; the choices are what the column
+    allows (the town's villages for 所属村)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        words: list[dict[str, Any]],
+        options: Mapping[str, Mapping[str, str]],
+        labels: Mapping[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.words = words
+        self.labels = labels
+        for place, word in enumerate(words):
+            self.add_field(
+                f"value_{place}",
+                forms.ChoiceField(
+                    label=f"{labels.get(word['field'], '')}：{word['word']}",
+                    choices=[("", "（暂不对照）"), *options.get(word["field"], {}).items()],
+                    required=False,
+                    error_messages={"invalid_choice": "请从列表中选择对应的值"},
+                ),
+            )
+
+    def rows(self) -> list[tuple[str, dict[str, Any], Any]]:
+        """(column label, the word with its row count, its select) per unknown word."""
+        return [
+            (self.labels.get(word["field"], ""), word, self[f"value_{place}"])
+            for place, word in enumerate(self.words)
+        ]
+
+    def chosen(self) -> dict[int, str]:
+        return {
+            place: self.cleaned_data.get(f"value_{place}") or "" for place in range(len(self.words))
+        }

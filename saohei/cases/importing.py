@@ -16,7 +16,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -42,6 +42,7 @@ from saohei.common.plates import parse_plates
 from saohei.common.validation import text_problem
 from saohei.organisations.village_names import fold_name, match_village
 from saohei.sheets import reading as sheet_reading
+from saohei.sheets.checking import value_key
 
 CASE_TABLE = "案件"
 PERSON_TABLE = "涉案人员"
@@ -76,6 +77,13 @@ def max_import_rows() -> int:
 MAX_CELL_CHARS = 32_767
 MAX_LINE_CHARS = 1024 * 1024
 CSV_CHUNK_BYTES = 1024 * 1024
+# Unknown words offered in the 取值对照 form: longer cells are not a word for a choice, and a
+# file full of distinct ones is not a matter of mapping (their rows are still all listed).
+MAX_MAPPED_WORD = 50
+MAX_UNKNOWN_WORDS = 200
+# Nor is a run of digits: in a shifted column it may be an ID number or a phone, which the job
+# must not keep in clear.
+_DIGIT_RUN = re.compile(r"\d{6}")
 
 
 @dataclass(frozen=True)
@@ -186,6 +194,23 @@ class RejectedTable:
 
 
 @dataclass
+class WordCount:
+    """A sender's word in a mapped column (role, 性质, 手段, 起因, 所属村) and how many rows say it;
+    `value` is what the sender's saved mapping reads it as (empty for an unknown word)."""
+
+    field: str
+    word: str  # as the first row wrote it
+    rows: int = 0
+    value: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"field": self.field, "word": self.word, "rows": self.rows}
+        if self.value:
+            found["value"] = self.value
+        return found
+
+
+@dataclass
 class ParsedImport:
     cases: list[CaseRow] = field(default_factory=list)
     persons: list[PersonRow] = field(default_factory=list)
@@ -200,6 +225,10 @@ class ParsedImport:
     rejected_numbers: set[str] = field(default_factory=set)
     # Rows left out of the write by `skip_rejected`.
     skipped_rows: int = 0
+    # Per (field, folded word): words no value was found for, offered once each for mapping;
+    # and words read through the sender's saved mapping, shown as such (decision 0065).
+    unknown: dict[tuple[str, str], WordCount] = field(default_factory=dict)
+    remembered: dict[tuple[str, str], WordCount] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -562,6 +591,11 @@ class _Context:
     progress: Callable[[int], None]
     file_numbers: dict[str, int] = field(default_factory=dict)
     case_table_usable: bool = True
+    # The town's village ids as text, how a mapping keeps them.
+    village_ids: frozenset[str] = frozenset()
+    # The sender's saved value mapping (field → folded word → value), after labels and before
+    # the built-in synonyms: the clerk's word for this sender wins over the defaults.
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Read once: the import reads rows on the worker's own connection.
     max_rows: int = field(default_factory=max_import_rows)
 
@@ -677,14 +711,49 @@ def _checked_choice(
         return ""
     value = parse_choice(raw[column.key], column.choices)
     if value is None:
+        value = _remembered(column.key, raw[column.key], column.choices.values, context)
+    if value is None:
         # The words police exports use (违法嫌疑人, 行政, …): one table per field.
         value = synonym_for(column.key, _code(raw[column.key]))
     if value is None:
         labels = "/".join(str(label) for label in column.choices.labels)
         context.parsed.add_error(
-            sheet, row, column.title, f"“{_shown(raw[column.key])}”不是可选值（{labels}）"
+            sheet,
+            row,
+            column.title,
+            f"“{_shown(raw[column.key])}”不是可选值（{labels}）"
+            + _unknown(column.key, raw[column.key], context),
         )
     return value
+
+
+def _remembered(key: str, cell: Any, allowed: Any, context: _Context) -> str | None:
+    """The value the sender's saved mapping gives the cell's word, when still allowed."""
+    word = value_key(_text(cell))
+    value = context.values.get(key, {}).get(word)
+    if value is None or value not in allowed:
+        return None
+    found = context.parsed.remembered.setdefault(
+        (key, word), WordCount(key, _text(cell), value=value)
+    )
+    found.rows += 1
+    return value
+
+
+def _unknown(key: str, cell: Any, context: _Context) -> str:
+    """Count an unknown word for the 取值对照 form; the hint the row's message ends with."""
+    text = _text(cell)
+    word = value_key(text)
+    if len(word) > MAX_MAPPED_WORD or _DIGIT_RUN.search(word):
+        return ""
+    unknown = context.parsed.unknown
+    found = unknown.get((key, word))
+    if found is None:
+        if len(unknown) >= MAX_UNKNOWN_WORDS:
+            return ""
+        found = unknown[(key, word)] = WordCount(key, text)
+    found.rows += 1
+    return "，可在导入结果页的“取值对照”中选择对应的值"
 
 
 def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | None:
@@ -724,8 +793,15 @@ def _parse_case(row: int, raw: dict[str, Any], context: _Context) -> CaseRow | N
             village_name, town_name=context.town_name, villages=context.villages
         )
         if village_id is None:
+            remembered = _remembered("village", raw["village"], context.village_ids, context)
+            village_id = int(remembered) if remembered is not None else None
+        if village_id is None:
             context.parsed.add_error(
-                sheet, row, "所属村", f"“{_shown(village_name)}”不是{context.town_name}的村（社区）"
+                sheet,
+                row,
+                "所属村",
+                f"“{_shown(village_name)}”不是{context.town_name}的村（社区）"
+                + _unknown("village", raw["village"], context),
             )
     if context.parsed.error_count != errors_before or occurred is None:
         return None
@@ -875,8 +951,10 @@ def parse_tables(
     stored_numbers: set[str],
     today: date,
     progress: Callable[[int], None] = lambda processed: None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ParsedImport:
-    """Check every row of both tables (cases first: persons refer to them)."""
+    """Check every row of both tables (cases first: persons refer to them); `values` is the
+    sender's saved value mapping (`sheets.SenderMapping.values`)."""
     context = _Context(
         parsed=ParsedImport(),
         villages={fold_name(name): pk for name, pk in villages.items()},
@@ -884,6 +962,8 @@ def parse_tables(
         stored_numbers=stored_numbers,
         today=today,
         progress=progress,
+        village_ids=frozenset(str(pk) for pk in villages.values()),
+        values=values or {},
     )
     by_name = {table.name: table for table in tables}
     if CASE_TABLE in by_name:

@@ -112,6 +112,13 @@ class ImportJob(models.Model):
     # Asked at upload: cases with a bad row are left out and the rest written (decision 0064);
     # otherwise one bad row stops the whole import, as before.
     skip_rejected = models.BooleanField("跳过有错误的案件", default=False)
+    # Who sent the file (a station, say): the clerk's value mapping is remembered per town and
+    # sender (`sheets.SenderMapping`) and applied to the sender's next import (decision 0065).
+    sender = models.CharField("来文单位", max_length=100, blank=True)
+    # The sender's words no value was found for ({field, word, rows}), offered once each in the
+    # 取值对照 form; and those read through the saved mapping ({field, word, value, rows}).
+    unknown_values = models.JSONField("无法识别的取值", default=list, blank=True)
+    remembered_values = models.JSONField("按已保存对照读取的取值", default=list, blank=True)
     rejected_rows_key = models.CharField(max_length=16, blank=True)
     rejected_rows_sealed = models.TextField(blank=True)
 
@@ -132,6 +139,17 @@ class ImportJob(models.Model):
         return (
             self.status == ImportStatus.FAILED
             and self.interrupted_at is not None
+            and bool(self.file)
+        )
+
+    @property
+    def awaits_values(self) -> bool:
+        """A refused import with words the clerk can map: its files are kept (a day) so the rows
+        are checked again once mapped, without a new upload."""
+        return (
+            self.status == ImportStatus.FAILED
+            and self.interrupted_at is None
+            and bool(self.unknown_values)
             and bool(self.file)
         )
 

@@ -129,6 +129,18 @@ def recent_import_jobs(user: User) -> list[ImportJob]:
     )
 
 
+def last_import_sender(user: User) -> str:
+    """The 来文单位 of the user's own last import that named one: the upload form starts on it,
+    since the saved value mapping is found by that exact name."""
+    return (
+        ImportJob.objects.filter(unit__in=case_towns(user), created_by=user)
+        .exclude(sender="")
+        .values_list("sender", flat=True)
+        .first()
+        or ""
+    )
+
+
 def other_cases_of_persons(case: Case) -> dict[int, list[Case]]:
     """For each person of the case: the town's other cases with the same ID number (found by
     blind index) — recurring members are what 恶势力 is made of (DOMAIN.md §3.1)."""

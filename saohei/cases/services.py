@@ -4,7 +4,7 @@ by hand, each audited."""
 import json
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,6 +18,7 @@ from django.utils import timezone
 from saohei.audit.models import AuditAction, AuditResult
 from saohei.audit.services import record_event
 from saohei.cases import access, exports, importing, staging
+from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import (
     PERPETRATOR_ROLES,
     REJECTED_ROWS_DATA,
@@ -52,6 +53,7 @@ from saohei.leads.models import (
 )
 from saohei.leads.services import LeadInput, SubjectInput, register_lead
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.sheets import services as sheet_services
 
 T = TypeVar("T")
 # Rows per INSERT/UPDATE batch: large enough to be fast, small enough for the parameter limits.
@@ -90,6 +92,7 @@ def create_import_job(
     file: IO[bytes],
     persons_file: IO[bytes] | None = None,
     skip_rejected: bool = False,
+    sender: str = "",
 ) -> ImportJob:
     """A pending import for a town: an .xlsx workbook, or a 案件 CSV with an optional 涉案人员
     CSV. `actor` None is the server's command line (already trusted by shell access)."""
@@ -97,6 +100,8 @@ def create_import_job(
         raise ServiceError("案件应导入到镇（街道）", field="unit")
     if actor is not None and not access.can_import(actor, unit):
         raise ActionNotAllowed("只有本镇扫黑办、领导小组成员或本镇派出所民警可以导入案件")
+    # The key of the sender's value mapping: one line of text, like any other.
+    sender = checked_text(sender, field="sender", label="来文单位", limit=100)
     name = _name_of(file)
     kind = importing.detect_kind(file, name)
     job = ImportJob(
@@ -105,6 +110,7 @@ def create_import_job(
         file_name=name,
         file_sha256=importing.sha256_of(file),
         skip_rejected=skip_rejected,
+        sender=sender,
     )
     if persons_file is not None:
         persons_name = _name_of(persons_file)
@@ -130,6 +136,7 @@ def submit_case_import(
     file: IO[bytes],
     persons_file: IO[bytes] | None = None,
     skip_rejected: bool = False,
+    sender: str = "",
 ) -> ImportJob:
     """From the page or the API: the job is stored now and run by a worker after commit."""
     # Imported here: the task module calls back into this one.
@@ -142,6 +149,7 @@ def submit_case_import(
             file=file,
             persons_file=persons_file,
             skip_rejected=skip_rejected,
+            sender=sender,
         )
         transaction.on_commit(lambda: run_case_import.enqueue(job_id=job.pk))
     return job
@@ -159,16 +167,19 @@ def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
     row. Safe to run twice: only a pending job is claimed. `worker_id`, the task worker running
     it, lets `fail_interrupted_imports` tell a job whose worker died from one still running.
 
-    A job that ends here, well or not, has its files deleted; one whose process is killed keeps
-    them (the `finally` never runs) for `retry_import`."""
+    A job that ends here, well or not, has its files deleted, but for one refused with words the
+    clerk can map (kept for `map_import_values`); one whose process is killed keeps them (the
+    `finally` never runs) for `retry_import`."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
         status=ImportStatus.VALIDATING, started_at=timezone.now(), worker_id=worker_id
     )
     job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     if not claimed:
         return job
+    keep_files = False
     try:
         parsed = _parse(job)
+        _set(job, **_words_of(parsed))
         if parsed.is_valid:
             _set(job, status=ImportStatus.WRITING, processed_rows=parsed.processed_rows)
             _write(job, parsed)
@@ -190,6 +201,7 @@ def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
                 parsed=parsed,
                 rejected=_sealed_rejected_rows(job, parsed),
             )
+            keep_files = bool(parsed.unknown)
     except importing.UnreadableFile as error:
         _fail(job, message=error.message)
     except IntegrityError:
@@ -198,8 +210,16 @@ def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
         _fail(job, message="导入时发生内部错误，未导入任何数据，请联系系统管理员")
         raise
     finally:
-        _delete_files(job)
+        if not keep_files:
+            _delete_files(job)
     return job
+
+
+def _words_of(parsed: importing.ParsedImport) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "unknown_values": [word.as_dict() for word in parsed.unknown.values()],
+        "remembered_values": [word.as_dict() for word in parsed.remembered.values()],
+    }
 
 
 # How long an interrupted job keeps its files (ID numbers in clear) for a retry (decision 0048).
@@ -269,6 +289,8 @@ def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
                 message="",
                 rejected_rows_key="",
                 rejected_rows_sealed="",
+                unknown_values=[],
+                remembered_values=[],
             )
         )
         if not restarted:
@@ -287,6 +309,69 @@ def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
     return job
 
 
+def map_import_values(
+    *, actor: User, job: ImportJob, choices: Mapping[int, str]
+) -> tuple[ImportJob, bool]:
+    """取值对照: the value the clerk chose for each unknown word of an import (by its place in
+    `job.unknown_values`; empty = not yet) is remembered for the job's town and sender, and a
+    refused job that kept its files is checked again without a new upload. Returns the job
+    and whether it was started again."""
+    # Imported here: the task module calls back into this one.
+    from saohei.cases.tasks import run_case_import
+
+    if not access.can_import(actor, job.unit):
+        raise ActionNotAllowed("您无权导入该镇的治安案件")
+    with transaction.atomic():
+        current = ImportJob.objects.select_for_update().get(pk=job.pk)
+        words = current.unknown_values or []
+        if any(not 0 <= place < len(words) for place in choices):
+            raise ServiceError("取值对照已变化，请刷新页面后重新选择")
+        values: dict[str, dict[str, str]] = {}
+        for place, value in choices.items():
+            if value:
+                word = words[place]
+                values.setdefault(word["field"], {})[word["word"]] = value
+        # The sender is the job's own: a mapping is never saved for a sender named in the form.
+        sheet_services.save_value_mapping(
+            actor=actor,
+            unit=current.unit,
+            kind=CASE_SHEET,
+            sender=current.sender,
+            values=values,
+            may_import=access.can_import,
+        )
+        rerun = current.awaits_values
+        if rerun:
+            ImportJob.objects.filter(pk=current.pk).update(
+                status=ImportStatus.PENDING,
+                started_at=None,
+                finished_at=None,
+                worker_id="",
+                total_rows=0,
+                processed_rows=0,
+                errors=[],
+                error_count=0,
+                message="",
+                rejected_rows_key="",
+                rejected_rows_sealed="",
+                unknown_values=[],
+                remembered_values=[],
+            )
+            record_event(
+                action=AuditAction.CASES_IMPORT_RETRIED,
+                actor=actor,
+                unit=current.unit,
+                target=current,
+                details={
+                    "file_sha256": current.file_sha256,
+                    "mapped_values": sum(len(found) for found in values.values()),
+                },
+            )
+            transaction.on_commit(lambda: run_case_import.enqueue(job_id=current.pk))
+    job.refresh_from_db()
+    return job, rerun
+
+
 def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
     """Delete the files of jobs interrupted longer ago than RETRY_WINDOW, and the refused rows
     of jobs that finished longer ago than that (the hourly job): both hold ID numbers in clear.
@@ -303,6 +388,13 @@ def expire_interrupted_import_files(*, now: datetime | None = None) -> int:
         _delete_files(job)
         _set(job, message="导入被中断，未导入任何数据；文件已过 24 小时保留期删除，请重新上传")
         count += 1
+    # Refused jobs kept for the 取值对照 (decision 0065): the mapping can still be saved, for the
+    # sender's next import, but this file is gone.
+    awaiting = ImportJob.objects.filter(
+        status=ImportStatus.FAILED, interrupted_at__isnull=True, finished_at__lt=cutoff
+    ).exclude(file="")
+    for job in awaiting:
+        _delete_files(job)
     return count
 
 
@@ -323,6 +415,7 @@ def _parse(job: ImportJob) -> importing.ParsedImport:
     unit = job.unit
     villages = dict(Unit.objects.filter(parent=unit).villages().active().values_list("name", "pk"))
     stored = set(Case.objects.filter(unit=unit).values_list("number", flat=True))
+    saved = sheet_services.saved_mapping(unit=unit, kind=CASE_SHEET, sender=job.sender)
     with _job_tables(job) as tables:
         _set(job, total_rows=sum(table.estimated_rows for table in tables))
         return importing.parse_tables(
@@ -332,6 +425,7 @@ def _parse(job: ImportJob) -> importing.ParsedImport:
             stored_numbers=stored,
             today=timezone.localdate(),
             progress=lambda processed: _set(job, processed_rows=processed),
+            values=saved.values if saved is not None else None,
         )
 
 
@@ -655,6 +749,7 @@ def import_cases_file(
     file: IO[bytes],
     persons_file: IO[bytes] | None = None,
     skip_rejected: bool = False,
+    sender: str = "",
 ) -> ImportJob:
     """Import now, in this process (the shell command and the demo): same checks, same writes."""
     job = create_import_job(
@@ -663,6 +758,7 @@ def import_cases_file(
         file=file,
         persons_file=persons_file,
         skip_rejected=skip_rejected,
+        sender=sender,
     )
     return run_import_job(job_id=job.pk)
 

@@ -16,8 +16,15 @@ from saohei.cases.exports import (
     write_ledger,
     write_rejected_rows,
 )
-from saohei.cases.forms import CaseFilterForm, CasePersonForm, ImportForm, ReviewForm
-from saohei.cases.models import Case
+from saohei.cases.forms import (
+    CaseFilterForm,
+    CasePersonForm,
+    ImportForm,
+    ReviewForm,
+    ValueMappingForm,
+)
+from saohei.cases.kinds import CASE_SHEET
+from saohei.cases.models import Case, ImportJob
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.forms import describe_filters
@@ -28,6 +35,7 @@ from saohei.common.views import ask_for_files_again, form_page
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, UnitQuerySet, User
 from saohei.organisations.queries import OFFICE_ROLES
+from saohei.sheets.services import allowed_values
 
 # A failed import's errors are listed this many to a page; all of them are kept.
 ERRORS_PER_PAGE = 200
@@ -191,7 +199,10 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     towns = _towns_or_403(user)
     form = ImportForm(
-        request.POST or None, request.FILES or None, towns=towns, initial={"unit": towns.first()}
+        request.POST or None,
+        request.FILES or None,
+        towns=towns,
+        initial={"unit": towns.first(), "sender": queries.last_import_sender(user)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -202,6 +213,7 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 file=data["file"],
                 persons_file=data["persons_file"],
                 skip_rejected=data["skip_rejected"],
+                sender=data["sender"],
             )
         except ServiceError as error:
             form.add_service_error(error)
@@ -217,16 +229,51 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
-    job = access.get_import_job_for_user(request.user, job_id)
-    if not job.is_finished and services.fail_interrupted_imports(jobs=[job]):
-        job.refresh_from_db()
+def _value_options(job: ImportJob) -> dict[str, dict[str, str]]:
+    """Per mapped column, what a word may be mapped to (value → label), for the job's town."""
+    return {
+        target.key: allowed_values(job.unit, CASE_SHEET, target.key) for target in CASE_SHEET.fields
+    }
+
+
+def _mapping_form(
+    request: AuthenticatedHttpRequest, job: ImportJob, options: dict[str, dict[str, str]]
+) -> ValueMappingForm | None:
+    """The 取值对照 form, for whoever may import the town, while the job lists unknown words."""
+    if not job.is_finished or not job.unknown_values:
+        return None
+    if not access.can_import(request.user, job.unit):
+        return None
+    return ValueMappingForm(
+        request.POST if request.method == "POST" else None,
+        words=job.unknown_values,
+        options=options,
+        labels={target.key: target.label for target in CASE_SHEET.fields},
+    )
+
+
+def _render_job(
+    request: AuthenticatedHttpRequest,
+    job: ImportJob,
+    *,
+    form: ValueMappingForm | None = None,
+) -> HttpResponse:
     # htmx polls for the progress fragment only; without JavaScript the whole page is reloaded.
     template = "cases/import_job.html"
     if request.headers.get("HX-Request") == "true":
         template += "#progress"
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    options = _value_options(job) if job.unknown_values or job.remembered_values else {}
+    labels = {target.key: target.label for target in CASE_SHEET.fields}
+    remembered = [
+        {
+            "column": labels.get(word["field"], ""),
+            "word": word["word"],
+            "value": options.get(word["field"], {}).get(word.get("value", ""), "（已失效）"),
+            "rows": word["rows"],
+        }
+        for word in job.remembered_values
+    ]
     return render(
         request,
         template,
@@ -235,8 +282,49 @@ def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespo
             "errors": errors,
             "has_rejected_rows": bool(job.rejected_rows_sealed),
             "may_retry": job.can_retry and access.can_import(request.user, job.unit),
+            "mapping_form": form or _mapping_form(request, job, options),
+            "remembered": remembered,
         },
     )
+
+
+@login_required
+def import_job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access.get_import_job_for_user(request.user, job_id)
+    if not job.is_finished and services.fail_interrupted_imports(jobs=[job]):
+        job.refresh_from_db()
+    return _render_job(request, job)
+
+
+@require_POST
+@role_required(*access.CASE_ROLES)
+def import_values_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """取值对照: save the clerk's value for each unknown word for the job's sender, and check
+    the rows again from the kept file (no new upload)."""
+    user = request.user
+    job = access.get_import_job_for_user(user, job_id)
+    if not access.can_import(user, job.unit):
+        raise PermissionDenied("您无权导入该镇的治安案件")
+    form = _mapping_form(request, job, _value_options(job))
+    if form is None:
+        messages.error(request, "这次导入没有待对照的取值，或仍在进行中")
+        return redirect("cases:import_job", job_id=job.pk)
+    if form.is_valid():
+        try:
+            job, rerun = services.map_import_values(actor=user, job=job, choices=form.chosen())
+        except ActionNotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            if rerun:
+                messages.success(request, "已保存取值对照，正在用此前上传的文件重新校验。")
+            else:
+                messages.success(
+                    request, "已保存取值对照；该来文单位以后的导入（如改正后的退回行）将自动使用。"
+                )
+            return redirect("cases:import_job", job_id=job.pk)
+    return _render_job(request, job, form=form)
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.

@@ -1,6 +1,6 @@
 """Staging an uploaded sheet and remembering a sender's column and value mappings."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO
 
 from django.db import transaction
@@ -12,8 +12,9 @@ from saohei.common.roles import Role
 from saohei.common.validation import checked_text
 from saohei.organisations.access import grant_paths, unit_in_paths
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.sheets.checking import value_key
 from saohei.sheets.headers import IGNORED
-from saohei.sheets.kinds import MAPPED_KINDS, ImportKind
+from saohei.sheets.kinds import MAPPED_KINDS, FieldKind, ImportKind
 from saohei.sheets.models import SenderMapping, StagedSheet
 from saohei.sheets.reading import read_grid, sha256_of
 
@@ -109,5 +110,71 @@ def save_mapping(
             "columns": len(columns),
             "values": sum(len(words) for words in values.values()),
         },
+    )
+    return mapping
+
+
+def allowed_values(unit: Unit, kind: ImportKind, key: str) -> dict[str, str]:
+    """What a sender's word in field `key` may be mapped to (value → label): the field's
+    choices, or the ids of the town's active villages (as text, how the mapping keeps them)."""
+    target = kind.field(key)
+    if target.kind == FieldKind.VILLAGE:
+        villages = (
+            Unit.objects.filter(parent=unit).villages().active().order_by("sort_order", "name")
+        )
+        return {str(pk): name for pk, name in villages.values_list("pk", "name")}
+    return {str(value): str(label) for value, label in target.choices}
+
+
+@transaction.atomic
+def save_value_mapping(
+    *,
+    actor: User,
+    unit: Unit,
+    kind: ImportKind,
+    sender: str,
+    values: Mapping[str, Mapping[str, str]],
+    may_import: Callable[[User, Unit], bool],
+) -> SenderMapping:
+    """Add to a sender's value mapping in a town (field → the sender's word → our value), each
+    value checked against what the field allows; the column mapping is left as it is. For an
+    import that reads its own columns (the police case sheet), whose context says who may
+    (`may_import`)."""
+    if unit.kind != UnitKind.TOWN or not may_import(actor, unit):
+        raise ActionNotAllowed("您不能为该镇导入表格")
+    sender = checked_text(sender, label="来文单位", limit=100, field="sender")
+    declared = {target.key for target in kind.fields if target.kind in MAPPED_KINDS}
+    cleaned: dict[str, dict[str, str]] = {}
+    for key, words in values.items():
+        if key not in declared:
+            raise ServiceError("取值对照中有无法识别的字段")
+        allowed = allowed_values(unit, kind, key)
+        label = kind.field(key).label
+        for word, value in words.items():
+            if not value:
+                continue
+            if value not in allowed:
+                raise ServiceError(f"“{word[:30]}”的对应值不是{label}的可选值，请从列表中选择")
+            folded = value_key(word)
+            if not folded or len(folded) > 100:
+                raise ServiceError("取值对照中有无法识别的取值")
+            cleaned.setdefault(key, {})[folded] = value
+    if not cleaned:
+        raise ServiceError("请至少为一个取值选择对应的值")
+    mapping, _ = SenderMapping.objects.select_for_update().get_or_create(
+        unit=unit, kind=kind.key, sender=sender, defaults={"updated_by": actor}
+    )
+    merged = {key: dict(words) for key, words in (mapping.values or {}).items()}
+    for key, words in cleaned.items():
+        merged.setdefault(key, {}).update(words)
+    mapping.values = merged
+    mapping.updated_by = actor
+    mapping.save()
+    record_event(
+        action=AuditAction.SHEET_MAPPING_SAVED,
+        actor=actor,
+        unit=unit,
+        target=mapping,
+        details={"kind": kind.key, "values": sum(len(words) for words in cleaned.values())},
     )
     return mapping

@@ -28,7 +28,6 @@ def test_a_setting_lasts_for_the_block_only_even_when_it_fails() -> None:
 def test_nothing_is_sent_to_postgresql() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the other engine")
-    with sqlite_pragmas(main__cache_size=-12345):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            assert cursor.fetchone()[0] == 1
+    with sqlite_pragmas(main__cache_size=-12345), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone()[0] == 1

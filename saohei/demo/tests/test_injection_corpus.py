@@ -51,6 +51,8 @@ from saohei.api.services import create_api_token
 from saohei.assigned_lists import services as assigned_lists
 from saohei.briefings import services as briefings
 from saohei.cases import services as cases
+from saohei.cases.access import can_import
+from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import Case, ImportStatus, PersonRole, ReviewConclusion
 from saohei.cases.tests.helpers import (
     CASE_HEADER,
@@ -94,6 +96,7 @@ from saohei.publicity import services as publicity
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.rectifications import services as rectifications
 from saohei.rectifications.models import SourceKind
+from saohei.sheets.services import save_value_mapping
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips
 from saohei.tips.models import Tip
@@ -325,9 +328,21 @@ def _plant_case_import(town: Unit) -> int:
     worker runs, then the registry's refresh that the worker runs after it: persons and
     appearances fill themselves. (CSV, as a formula typed into a workbook reads back empty.)"""
     number = short("xss-import", "GX-")
+    # The sender's own word for a role, mapped once (decision 0065): the job page shows it
+    # as read through the saved mapping, beside the sender's name.
+    sender, word = short("xss-import", "="), short("xss-import", "+")
+    save_value_mapping(
+        actor=_user("banshi"),
+        unit=town,
+        kind=CASE_SHEET,
+        sender=sender,
+        values={"role": {word: PersonRole.GATHERER.value}},
+        may_import=can_import,
+    )
     job = cases.create_import_job(
         actor=_user("minjing"),
         unit=town,
+        sender=sender,
         file=csv_file(
             [
                 CASE_HEADER,
@@ -348,6 +363,7 @@ def _plant_case_import(town: Unit) -> int:
                     number=number, name=short("xss-import", "-"), address=short("xss-import")
                 ),
                 person_row(number=number, name=short("xss-import", "@"), role="组织者"),
+                person_row(number=number, name="矩阵某", role=word),
             ],
             name=f"{short('xss-import')}人员.csv",
         ),

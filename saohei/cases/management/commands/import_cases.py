@@ -24,6 +24,11 @@ class Command(BaseCommand):
             "--user", help="以哪个账号的名义导入（记入审计）；省略时记为服务器命令行"
         )
         parser.add_argument(
+            "--sender",
+            default="",
+            help="来文单位，如 港西派出所：按该单位在页面上保存的取值对照读取",
+        )
+        parser.add_argument(
             "--skip-rejected",
             action="store_true",
             help="有错误的案件（连同其涉案人员）先不导入，其余照常导入",
@@ -51,6 +56,7 @@ class Command(BaseCommand):
                     file=files[0],
                     persons_file=files[1] if len(files) > 1 else None,
                     skip_rejected=options["skip_rejected"],
+                    sender=options["sender"],
                 )
             except ServiceError as error:
                 raise CommandError(error.message) from error
