@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 from pydantic import BaseModel
 
 from saohei.api.analysis_api import router as analysis_router
+from saohei.api.assigned_lists_api import router as assigned_lists_router
 from saohei.api.cases_api import router as cases_router
 from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
@@ -359,3 +360,4 @@ api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
 api.add_router("/city", city_router)
+api.add_router("/assigned-lists", assigned_lists_router)

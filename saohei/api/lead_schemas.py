@@ -273,6 +273,23 @@ class LeadIn(Schema):
     reporter: ReporterIn | None = None
 
 
+class LeadRegistrationIn(Schema):
+    unit_id: int = Field(description="登记到的镇（街道）")
+    lead: str = Field(description="POST /api/v1/leads 的 JSON 请求体（unit_id 除外）")
+
+
+class LeadAttachmentOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    # The 核查 entry the file is evidence of; null for a file registered with the lead.
+    entry_id: int | None
+    uploaded_by: str
+    uploaded_at: ShownMoment
+
+
 class TriageIn(Schema):
     opinion: str = Field(max_length=5000)
 

@@ -5,15 +5,19 @@ answer with the lead; the services check role and state and write their audit ev
 the account may not see is 404, a refused action 403, a refused input 400 (see api.py).
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
+from ninja.errors import ValidationError
 from ninja.files import UploadedFile
+from pydantic import ValidationError as PydanticValidationError
 
+from saohei.api.downloads import ANY_FILE, binary_200
 from saohei.api.ids import all_of, one_of
 from saohei.api.lead_schemas import (
     AssignIn,
@@ -27,10 +31,12 @@ from saohei.api.lead_schemas import (
     InstructionOut,
     InvestigationIn,
     InvestigationOut,
+    LeadAttachmentOut,
     LeadDetailOut,
     LeadIn,
     LeadListQuery,
     LeadPageOut,
+    LeadRegistrationIn,
     LeadSummaryOut,
     PersonRef,
     ProposeIn,
@@ -47,9 +53,11 @@ from saohei.api.schemas import ErrorResponse, EvidenceOut
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.http import client_ip
+from saohei.common.http import client_ip, stored_file_download
+from saohei.common.uploads import CheckedUpload
+from saohei.common.validation import find_unsafe_value
 from saohei.leads import access, queries, services
-from saohei.leads.models import DictionaryEntry, DictionaryKind, Lead, Subject
+from saohei.leads.models import Attachment, DictionaryEntry, DictionaryKind, Lead, Subject
 from saohei.organisations.models import Unit, UnitKind, User
 
 router = Router(tags=["线索"])
@@ -267,11 +275,8 @@ def _aware(moment: datetime) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-@router.post("", response={201: LeadDetailOut, **ERRORS}, summary="登记线索")
-def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
-    """登记 in a town the account works for; a reporter, if given, is sealed into the vault."""
-    user = _user(request)
-    town = _registrable_town(user, payload.unit_id)
+def _register(user: User, town: Unit, payload: LeadIn, attachments: list[CheckedUpload]) -> Lead:
+    """The page's 登记: ids looked up within the town, then `register_lead`."""
     village_ids = {
         pk for pk in [payload.village_id, *(s.village_id for s in payload.subjects)] if pk
     }
@@ -338,9 +343,114 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
                 if payload.reporter
                 else None
             ),
+            attachments=attachments,
         ),
     )
+    return lead
+
+
+@router.post("", response={201: LeadDetailOut, **ERRORS}, summary="登记线索")
+def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadDetailOut]:
+    """登记 in a town the account works for; a reporter, if given, is sealed into the vault."""
+    user = _user(request)
+    town = _registrable_town(user, payload.unit_id)
+    lead = _register(user, town, payload, [])
     return Status(201, _detail(access.get_lead_for_user(user, lead.pk)))
+
+
+def _lead_fields(unit_id: int, text: str) -> LeadIn:
+    """The `lead` part of a multipart registration: the JSON body of `POST /leads` (its
+    `unit_id` is the form's), validated and checked for unsafe values like any other body."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ValidationError([{"loc": ["form", "payload", "lead"], "msg": "应为 JSON 对象"}])
+    try:
+        payload = LeadIn.model_validate({**data, "unit_id": unit_id})
+    except PydanticValidationError as refused:
+        raise ValidationError(
+            [
+                {**error, "loc": ["form", "payload", "lead", *error["loc"]]}
+                for error in refused.errors(include_url=False, include_context=True)
+            ]
+        ) from None
+    found = find_unsafe_value(payload.model_dump(by_alias=True), "lead")
+    if found:
+        raise ValidationError([{"loc": [found[0]], "msg": found[1]}])
+    return payload
+
+
+@router.post(
+    "/registrations",
+    response={201: LeadDetailOut, 413: ErrorResponse, **ERRORS},
+    summary="登记线索（附材料）",
+)
+def create_lead_with_attachments(
+    request: HttpRequest,
+    payload: Form[LeadRegistrationIn],
+    attachments: File[list[UploadedFile]],
+) -> Status[LeadDetailOut]:
+    """multipart/form-data: `unit_id`, `lead` (the JSON body of `POST /leads` without
+    `unit_id`) and one to ten `attachments` (images, PDF, Office documents, audio or video;
+    20 MB each), read by their content as on the page's 登记 form (decision 0066)."""
+    user = _user(request)
+    town = _registrable_town(user, payload.unit_id)
+    fields = _lead_fields(payload.unit_id, payload.lead)
+    lead = _register(user, town, fields, checked_files(attachments, field="attachments"))
+    return Status(201, _detail(access.get_lead_for_user(user, lead.pk)))
+
+
+def _attachment_out(attachment: Attachment) -> LeadAttachmentOut:
+    return LeadAttachmentOut(
+        id=attachment.pk,
+        original_name=attachment.original_name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        entry_id=attachment.entry_id,
+        uploaded_by=attachment.uploaded_by.real_name,
+        uploaded_at=attachment.uploaded_at,
+    )
+
+
+@router.get(
+    "/{int:lead_id}/attachments",
+    response={200: list[LeadAttachmentOut], **ERRORS},
+    summary="线索附件列表",
+)
+def list_attachments(request: HttpRequest, lead_id: int) -> list[LeadAttachmentOut]:
+    """Files registered with the lead (`entry_id` null) and the evidence of its 核查 entries."""
+    lead = access.get_lead_for_user(_user(request), lead_id)
+    return [
+        _attachment_out(attachment) for attachment in lead.attachments.select_related("uploaded_by")
+    ]
+
+
+@router.get(
+    "/{int:lead_id}/attachments/{int:attachment_id}",
+    response=ERRORS,
+    summary="下载线索附件",
+    openapi_extra=binary_200(ANY_FILE, "附件文件，类型为上传时按内容识别的类型"),
+)
+def download_attachment(request: HttpRequest, lead_id: int, attachment_id: int) -> FileResponse:
+    """The page's download: the lead in sight (else 404), audited with the file's digest."""
+    user = _user(request)
+    lead = access.get_lead_for_user(user, lead_id)
+    attachment = lead.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("附件不存在")
+    services.record_attachment_downloaded(
+        actor=user,
+        lead=lead,
+        attachment_id=attachment.pk,
+        sha256=attachment.sha256,
+        ip_address=client_ip(request),
+    )
+    return stored_file_download(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )
 
 
 @router.get("/{int:lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="线索详情")

@@ -4,22 +4,28 @@
 A meeting, decision or task the account may not see is 404, a refused action 403, a refused
 input 400. Village heads and police officers get the title, date, kind and place of meetings they
 attended only, and their own tasks; an 上级督导 reads the whole record of the towns under them and
-writes nothing. Attachments are uploaded through the pages.
+writes nothing. 学习材料 are listed with the meeting, downloaded and added (multipart) as on the
+pages (decision 0066).
 """
 
 from typing import Annotated
 
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
+from saohei.api.downloads import ANY_FILE, binary_200
 from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
+from saohei.common.access import user_has_any_role
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import client_ip, stored_file_download
 from saohei.meetings import access, queries, services
-from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, Task
+from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, MeetingMaterial, Task
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
 
@@ -76,6 +82,17 @@ class TaskOut(Schema):
     done_at: ShownMoment | None
 
 
+class MeetingMaterialOut(Schema):
+    id: int
+    kind: Annotated[str, Shown(MeetingMaterial, "kind")]
+    kind_label: str
+    title: str
+    # "" for a material recorded by its title only (no file to download).
+    original_name: str
+    size: int
+    sha256: str
+
+
 class MeetingDetailOut(MeetingSummaryOut):
     # Empty for attendees outside the office: they see date, kind and place only.
     chair: str
@@ -85,6 +102,7 @@ class MeetingDetailOut(MeetingSummaryOut):
     reported: str
     minutes: str
     decisions: list[DecisionOut]
+    materials: list[MeetingMaterialOut]
 
 
 class MeetingListQuery(Schema):
@@ -136,6 +154,11 @@ class TaskListQuery(Schema):
 
 class CompleteTaskIn(Schema):
     result: str
+
+
+class MaterialUploadIn(Schema):
+    kind: Annotated[str, OneOf(MeetingMaterial, "kind")]
+    title: str
 
 
 def _user(request: HttpRequest) -> User:
@@ -230,6 +253,7 @@ def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
             reported="",
             minutes="",
             decisions=[],
+            materials=[],
         )
     return MeetingDetailOut(
         **base,
@@ -242,6 +266,18 @@ def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
         decisions=[
             _decision_out(decision)
             for decision in meeting.decisions.select_related("owner", "task")
+        ],
+        materials=[
+            MeetingMaterialOut(
+                id=material.pk,
+                kind=material.kind,
+                kind_label=material.get_kind_display(),
+                title=material.title,
+                original_name=material.original_name if material.file else "",
+                size=material.size,
+                sha256=material.sha256,
+            )
+            for material in meeting.materials.all()
         ],
     )
 
@@ -428,3 +464,53 @@ def complete_task(request: HttpRequest, task_id: int, payload: CompleteTaskIn) -
     task = access.get_task_for_user(user, task_id)
     services.complete_task(actor=user, task=task, result=payload.result)
     return _task_out(task)
+
+
+@router.post(
+    "/{int:meeting_id}/materials",
+    response={201: MeetingDetailOut, 413: ErrorResponse, **ERRORS},
+    summary="添加学习材料",
+)
+def add_material(
+    request: HttpRequest,
+    meeting_id: int,
+    payload: Form[MaterialUploadIn],
+    file: File[UploadedFile],
+) -> Status[MeetingDetailOut]:
+    """multipart/form-data: `kind` (学习文件 / 典型案例), `title` and its `file`, checked by its
+    content as on the page's form; the office's only (a 督导 or attendee: 403)."""
+    user = _user(request)
+    meeting = _office_meeting(user, meeting_id)
+    upload = checked_files([file], field="file")[0]
+    services.add_materials(
+        actor=user,
+        meeting=meeting,
+        materials=[services.MaterialIn(payload.kind, payload.title, upload)],
+    )
+    return Status(201, _detail(user, access.get_meeting_for_user(user, meeting_id)))
+
+
+@router.get(
+    "/{int:meeting_id}/materials/{int:material_id}",
+    response=ERRORS,
+    summary="下载学习材料",
+    openapi_extra=binary_200(ANY_FILE, "材料文件，类型为上传时按内容识别的类型"),
+)
+def download_material(request: HttpRequest, meeting_id: int, material_id: int) -> FileResponse:
+    """The page's checks in its order: a reader of full records (else 403), the meeting in
+    sight (else 404), a material with a file (else 404); every download audited."""
+    user = _user(request)
+    if not user_has_any_role(user, access.RECORD_ROLES):
+        raise ActionNotAllowed("您没有查看会议材料的权限")
+    meeting = access.get_meeting_for_user(user, meeting_id)
+    if not access.reads_full_record(user, meeting.unit):
+        raise ActionNotAllowed("您没有查看会议材料的权限")
+    material = meeting.materials.filter(pk=material_id).exclude(file="").first()
+    if material is None:
+        raise Http404("材料不存在")
+    services.record_material_downloaded(
+        actor=user, meeting=meeting, material=material, ip_address=client_ip(request)
+    )
+    return stored_file_download(
+        material.file, filename=material.original_name, content_type=material.content_type
+    )

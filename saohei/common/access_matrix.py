@@ -471,3 +471,30 @@ def may_read(
         ):
             return True
     return False
+
+
+# API parity with the pages (decision 0066): the operations added for 交办清单, a meeting's 学习材料
+# and a lead's attachments, with the roles of the pages they mirror.
+CLERKS = frozenset({Role.OFFICE_STAFF})
+API_READS |= {
+    "GET /api/v1/leads/{lead_id}/attachments": CONTENT,
+    "GET /api/v1/leads/{lead_id}/attachments/{attachment_id}": CONTENT,
+    "GET /api/v1/meetings/{meeting_id}/materials/{material_id}": TOWN_READERS,
+    "GET /api/v1/assigned-lists": Audience.SIGNED_IN,
+    "GET /api/v1/assigned-lists/{list_id}": OFFICE,
+    "GET /api/v1/assigned-lists/{list_id}/feedback.xlsx": OFFICE,
+    "GET /api/v1/assigned-lists/{list_id}/reports.zip": OFFICE,
+    "GET /api/v1/assigned-lists/imports/{staged_id}": CLERKS,
+    "GET /api/v1/assigned-lists/imports/{staged_id}/rejected.xlsx": CLERKS,
+}
+API_WRITES |= {
+    "POST /api/v1/leads/registrations": TOWN_READERS,
+    "POST /api/v1/meetings/{meeting_id}/materials": OFFICE,
+    "POST /api/v1/assigned-lists/imports": CLERKS,
+    "PUT /api/v1/assigned-lists/imports/{staged_id}/mapping": CLERKS,
+    "POST /api/v1/assigned-lists/imports/{staged_id}/import": CLERKS,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/leads/registrations": "unit_id",
+    "POST /api/v1/assigned-lists/imports": "unit_id",
+}

@@ -248,6 +248,25 @@ def update_meeting(
     return meeting
 
 
+@transaction.atomic
+def add_materials(*, actor: User, meeting: Meeting, materials: list[MaterialIn]) -> Meeting:
+    """学习材料 added to a recorded meeting by the office, as the edit form adds them; the record
+    itself (and its version) is left as it is, so an edit open elsewhere is not made stale."""
+    access.require_office(actor, meeting.unit)
+    if not materials:
+        raise ServiceError("请至少添加一份材料", field="materials")
+    for material in materials:
+        _add_material(meeting, material)
+    record_event(
+        action=AuditAction.MEETING_UPDATED,
+        actor=actor,
+        unit=meeting.unit,
+        target=meeting,
+        details={"changed": [], "materials": len(materials)},
+    )
+    return meeting
+
+
 def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
     """What an edit may change, to name the changed fields in the audit event."""
     return {

@@ -89,7 +89,38 @@ assignment = assign_to_towns(
         summary="模糊测试市级交办", source=Source.UPPER_ASSIGNED,
     ),
 )
+# A file registered with the lead, a meeting's material, and a 交办清单 staged and imported.
+from hashlib import sha256
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from saohei.assigned_lists import services as list_services
+from saohei.common.uploads import check_uploads
+from saohei.leads.models import Attachment
+from saohei.meetings import services as meeting_services
+pdf = b"%PDF-1.4\\n1 0 obj<<>>endobj\\ntrailer<<>>\\n%%EOF\\n"
+attachment = Attachment(
+    lead_id=subject.lead_id, original_name="模糊测试.pdf", content_type="application/pdf",
+    size=len(pdf), sha256=sha256(pdf).hexdigest(), uploaded_by=banshi,
+)
+attachment.file.save("fuzz.pdf", ContentFile(pdf))
+meeting_services.add_materials(
+    actor=banshi, meeting=decision.meeting, materials=[meeting_services.MaterialIn(
+        "document", "模糊测试材料", check_uploads([SimpleUploadedFile("材料.pdf", pdf)])[0],
+    )],
+)
+sheet = "交办编号,交办日期,问题内容\\r\\nFZ-001,{},模糊测试交办内容\\r\\n".format(
+    timezone.localdate() - timedelta(days=2)
+).encode()
+staged = list_services.stage_list(
+    actor=banshi, unit=town, sender="模糊测试交办单位", source=Source.UPPER_ASSIGNED,
+    file=ContentFile(sheet, name="清单.csv"), file_name="清单.csv",
+)
+assigned_list = list_services.import_list(actor=banshi, staged=staged)
 ids = {
+    "attachment_id": attachment.pk,
+    "material_id": decision.meeting.materials.exclude(file="").order_by("id").first().pk,
+    "list_id": assigned_list.pk,
+    "staged_id": staged.pk,
     "assignment_id": assignment.pk,
     "town_row_id": assignment.towns.get().pk,
     "lead_id": subject.lead_id,

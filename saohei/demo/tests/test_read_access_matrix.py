@@ -656,7 +656,8 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
             unnamed.append(f"{key}: no object of the demo towns for {params}")
         for chosen in choices:
             url = path.format(**{param: chosen[param].id for param in params})
-            records = {param: chosen[param].record for param in params}
+            # A part (an attachment of a lead) is reached through its owner, as on the pages.
+            records = {param: chosen[param].record for param in params if param in OBJECTS}
             attempts.append(Attempt(f"GET {url}", url, API_READS[key], records, api=True))
     return attempts, unnamed
 

@@ -531,6 +531,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "analysis": lambda user: True,
     # 市级交办 (decision 0062): a supervisor of a city office, in that city only.
     "city": lambda user: bool(supervised_cities(user)),
+    # 交办清单 (decision 0066): a town's 扫黑办工作人员 stage lists for that town only.
+    "assigned-lists": lambda user: import_towns(user).exists(),
 }
 
 _TOKENS: dict[int, str] = {}

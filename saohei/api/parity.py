@@ -1,0 +1,491 @@
+"""Every named page route and what /api/v1/ offers for it (issue 15, decision 0066).
+
+One row per URL name of the page URL conf (the `api-v1` namespace aside): either the operations
+("METHOD /api/v1/path", as the OpenAPI schema and `common/access_matrix.py` name them) that offer
+the same list, detail, action or file, or an exclusion of one fixed kind. `NOT_YET` is the only
+kind that is a debt rather than a reason: each such route is in `GAPS`, which the test prints, so
+what is missing is visible. `tests/test_page_parity.py` holds the table to the live URL conf and
+schema: a new page route without a row, an operation that is gone, or a gap not in `GAPS` fails.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    SESSION = "session-only: sign-in, TOTP, password and the browser session itself"
+    ADMINISTRATION = (
+        "三员 administration (units, accounts, roles, security, audit log): a signed-in "
+        "session past TOTP, never a bearer token, so a leaked token cannot grant itself more"
+    )
+    TOKENS = "API tokens are made, listed and revoked by a signed-in person, not by a token"
+    PORTAL = "public portal for anonymous reporters, not a token API"
+    VAULT = "reporter identity and rewards: the vault's, behind its custodian's second factor"
+    PROBE = "a probe of the running service for monitoring, not a record"
+    # The page only assembles, links to or hosts a form for data and actions the named
+    # operations offer (a dashboard, a redirect, a form's page, a fragment).
+    VIEW_OF = "a page or fragment whose data and actions are in the named operations"
+    NOT_YET = "not yet in the API"
+
+
+@dataclass(frozen=True)
+class Offered:
+    operations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    kind: Kind
+    note: str = ""
+    # For VIEW_OF: where the page's data is.
+    operations: tuple[str, ...] = ()
+
+
+Row = Offered | Excluded
+
+
+def ops(*operations: str) -> Offered:
+    return Offered(tuple(operations))
+
+
+def gap(note: str = "") -> Excluded:
+    return Excluded(Kind.NOT_YET, note)
+
+
+# Routes another branch is adding operations for (analysis, tips, briefings, 谈话 coverage and
+# review, reports); listed as gaps here until the two are merged.
+APIMORE = "feat/apimore"
+
+SESSION, ADMIN = Excluded(Kind.SESSION), Excluded(Kind.ADMINISTRATION)
+TOKENS, PORTAL, VAULT = Excluded(Kind.TOKENS), Excluded(Kind.PORTAL), Excluded(Kind.VAULT)
+PROBE = Excluded(Kind.PROBE)
+
+PARITY: dict[str, Row] = {
+    "home:index": Excluded(
+        Kind.VIEW_OF,
+        "the signed-in person's to-do: counts and links into the lists",
+        ("GET /api/v1/leads", "GET /api/v1/meetings/tasks", "GET /api/v1/rectifications"),
+    ),
+    "home:healthz": PROBE,
+    "home:healthz_full": PROBE,
+    # Accounts and the 三员
+    "accounts:login": SESSION,
+    "accounts:otp_verify": SESSION,
+    "accounts:otp_setup": SESSION,
+    "accounts:logout": SESSION,
+    "accounts:keepalive": SESSION,
+    "accounts:timed_out": SESSION,
+    "accounts:password_change": SESSION,
+    "accounts:security_policy": ADMIN,
+    "accounts:sessions": ADMIN,
+    "accounts:session_terminate": ADMIN,
+    "accounts:login_log": ADMIN,
+    "accounts:unlock": ADMIN,
+    "accounts:reset_totp": ADMIN,
+    "accounts:password_reset_request": ADMIN,
+    "accounts:password_resets": ADMIN,
+    "accounts:password_reset_decide": ADMIN,
+    "organisations:unit_list": ADMIN,
+    "organisations:unit_create": ADMIN,
+    "organisations:unit_edit": ADMIN,
+    "organisations:account_list": ADMIN,
+    "organisations:account_create": ADMIN,
+    "organisations:account_detail": ADMIN,
+    "organisations:account_edit": ADMIN,
+    "organisations:account_set_active": ADMIN,
+    "organisations:role_grant": ADMIN,
+    "organisations:role_revoke": ADMIN,
+    "organisations:group": gap("领导小组 roster"),
+    "organisations:group_member_add": gap(),
+    "organisations:group_member_remove": gap(),
+    "audit:event_list": ADMIN,
+    "audit:event_export": ADMIN,
+    "audit:chain": ADMIN,
+    "api_tokens:list": TOKENS,
+    "api_tokens:create": TOKENS,
+    "api_tokens:revoke": TOKENS,
+    "notifications:list": gap("one's own notices"),
+    "notifications:mark_all_read": gap(),
+    "notifications:preferences": gap("one's own channels"),
+    "notifications:open": Excluded(
+        Kind.VIEW_OF,
+        "marks the notice read and redirects the browser to its record",
+        ("GET /api/v1/leads/{lead_id}", "GET /api/v1/meetings/tasks/{task_id}"),
+    ),
+    "workdays:index": gap("the working-day calendar"),
+    "workdays:override_add": gap(),
+    "workdays:override_remove": gap(),
+    # 线索
+    "leads:list": ops("GET /api/v1/leads"),
+    "leads:create": ops("POST /api/v1/leads", "POST /api/v1/leads/registrations"),
+    "leads:export": gap(),
+    "leads:stats": gap(),
+    "leads:settings": gap("dictionaries and time limits"),
+    "leads:settings_add": gap(),
+    "leads:settings_toggle": gap(),
+    "leads:settings_time_limit": gap(),
+    "leads:detail": ops("GET /api/v1/leads/{lead_id}", "GET /api/v1/leads/{lead_id}/attachments"),
+    "leads:triage": ops("POST /api/v1/leads/{lead_id}/triage"),
+    "leads:assign": ops("POST /api/v1/leads/{lead_id}/assign"),
+    "leads:investigate": ops(
+        "POST /api/v1/leads/{lead_id}/investigations",
+        "POST /api/v1/leads/{lead_id}/investigations/evidence",
+    ),
+    "leads:police_feedback": gap(),
+    "leads:propose": ops("POST /api/v1/leads/{lead_id}/propose"),
+    "leads:sign_off": ops("POST /api/v1/leads/{lead_id}/sign-off"),
+    "leads:feedback": ops("POST /api/v1/leads/{lead_id}/feedback"),
+    "leads:feedback_docx": gap(),
+    "leads:follow_up": ops("POST /api/v1/leads/{lead_id}/follow-up"),
+    "leads:archive": ops("POST /api/v1/leads/{lead_id}/archive"),
+    "leads:reopen": ops("POST /api/v1/leads/{lead_id}/reopen"),
+    "leads:extend": gap(),
+    "leads:instruct": ops("POST /api/v1/leads/{lead_id}/instructions"),
+    "leads:answer_instruction": gap(),
+    "leads:merge": gap(),
+    "leads:link": gap(),
+    "leads:add_subject": ops("POST /api/v1/leads/{lead_id}/subjects"),
+    "leads:correct": gap(),
+    "leads:edit_subject": ops("PATCH /api/v1/leads/{lead_id}/subjects/{subject_id}"),
+    "leads:remove_subject": ops("POST /api/v1/leads/{lead_id}/subjects/{subject_id}/remove"),
+    "leads:subject_plates": gap(),
+    "leads:reveal_subject": gap("full ID number and phone of a 被反映人, audited"),
+    "leads:attachment": ops("GET /api/v1/leads/{lead_id}/attachments/{attachment_id}"),
+    # 案件
+    "cases:list": ops("GET /api/v1/cases"),
+    "cases:export": gap(),
+    "cases:import": gap("the upload; its progress is GET /api/v1/cases/imports/{job_id}"),
+    "cases:template": gap(),
+    "cases:import_job": ops("GET /api/v1/cases/imports/{job_id}"),
+    "cases:import_rejected": gap(),
+    "cases:import_retry": gap(),
+    "cases:detail": ops("GET /api/v1/cases/{case_id}"),
+    "cases:review": ops("POST /api/v1/cases/{case_id}/review"),
+    "cases:add_person": gap(),
+    # 交办清单
+    "assigned_lists:list": ops("GET /api/v1/assigned-lists"),
+    "assigned_lists:import": ops("POST /api/v1/assigned-lists/imports"),
+    "assigned_lists:staged": ops(
+        "GET /api/v1/assigned-lists/imports/{staged_id}",
+        "PUT /api/v1/assigned-lists/imports/{staged_id}/mapping",
+        "POST /api/v1/assigned-lists/imports/{staged_id}/import",
+    ),
+    "assigned_lists:rejected": ops("GET /api/v1/assigned-lists/imports/{staged_id}/rejected.xlsx"),
+    "assigned_lists:detail": ops("GET /api/v1/assigned-lists/{list_id}"),
+    "assigned_lists:feedback": ops("GET /api/v1/assigned-lists/{list_id}/feedback.xlsx"),
+    "assigned_lists:reports": ops("GET /api/v1/assigned-lists/{list_id}/reports.zip"),
+    # 市级交办
+    "city_assignments:list": ops("GET /api/v1/city/assignments"),
+    "city_assignments:create": ops("POST /api/v1/city/assignments"),
+    "city_assignments:export": gap(),
+    "city_assignments:detail": ops("GET /api/v1/city/assignments/{assignment_id}"),
+    "city_assignments:accept": ops(
+        "POST /api/v1/city/assignments/{assignment_id}/towns/{town_row_id}/accept"
+    ),
+    "city_assignments:return": ops(
+        "POST /api/v1/city/assignments/{assignment_id}/towns/{town_row_id}/return"
+    ),
+    # 整改台账
+    "rectifications:list": ops("GET /api/v1/rectifications"),
+    "rectifications:summary": gap(),
+    "rectifications:create": ops("POST /api/v1/rectifications"),
+    "rectifications:export": gap(),
+    "rectifications:detail": ops("GET /api/v1/rectifications/{item_id}"),
+    "rectifications:progress": ops(
+        "POST /api/v1/rectifications/{item_id}/progress",
+        "POST /api/v1/rectifications/{item_id}/progress/evidence",
+    ),
+    "rectifications:measures": gap(),
+    "rectifications:request_closure": ops("POST /api/v1/rectifications/{item_id}/request-closure"),
+    "rectifications:verify": ops("POST /api/v1/rectifications/{item_id}/verify"),
+    "rectifications:recheck": gap(),
+    "rectifications:evidence": gap("listed under the item; the file download is not"),
+    # 档案检查
+    "inspections:list": ops("GET /api/v1/inspections"),
+    "inspections:create": ops("POST /api/v1/inspections"),
+    "inspections:folders": gap(),
+    "inspections:detail": ops("GET /api/v1/inspections/{round_id}"),
+    "inspections:finding": ops("POST /api/v1/inspections/{round_id}/findings"),
+    "inspections:finding_edit": ops(
+        "PATCH /api/v1/inspections/{round_id}/findings/{finding_id}",
+        "POST /api/v1/inspections/{round_id}/findings/{finding_id}/photos",
+    ),
+    "inspections:checklist": gap(),
+    "inspections:photo": gap(),
+    "inspections:onsite": gap(),
+    "inspections:onsite_download": gap(),
+    "inspections:village": gap(),
+    # 会议与自查
+    "meetings:list": ops("GET /api/v1/meetings"),
+    "meetings:create": ops("POST /api/v1/meetings"),
+    "meetings:schedules": gap(),
+    "meetings:detail": ops("GET /api/v1/meetings/{meeting_id}"),
+    "meetings:edit": gap("materials: POST /api/v1/meetings/{meeting_id}/materials"),
+    "meetings:decision_add": ops("POST /api/v1/meetings/{meeting_id}/decisions"),
+    "meetings:decision": Excluded(
+        Kind.VIEW_OF,
+        "one decision of the meeting, with its task",
+        ("GET /api/v1/meetings/{meeting_id}",),
+    ),
+    "meetings:decision_edit": ops("PUT /api/v1/meetings/{meeting_id}/decisions/{decision_id}"),
+    "meetings:decision_task": ops(
+        "POST /api/v1/meetings/{meeting_id}/decisions/{decision_id}/task"
+    ),
+    "meetings:decision_rectify": ops(
+        "POST /api/v1/meetings/{meeting_id}/decisions/{decision_id}/rectification"
+    ),
+    "meetings:opinion_add": gap(),
+    "meetings:material": ops("GET /api/v1/meetings/{meeting_id}/materials/{material_id}"),
+    "meetings:tasks": ops("GET /api/v1/meetings/tasks"),
+    "meetings:task": ops("GET /api/v1/meetings/tasks/{task_id}"),
+    "meetings:task_complete": ops("POST /api/v1/meetings/tasks/{task_id}/complete"),
+    "meetings:self_inspection_list": gap(),
+    "meetings:self_inspection_create": gap(),
+    "meetings:self_inspection": gap(),
+    "meetings:assess": gap(),
+    "meetings:problem_add": gap(),
+    # 宣传
+    "publicity:list": ops("GET /api/v1/publicity/activities"),
+    "publicity:totals": gap(),
+    "publicity:create": ops("POST /api/v1/publicity/activities"),
+    "publicity:export": gap(),
+    "publicity:schedules": gap(),
+    "publicity:accrue": gap(),
+    "publicity:schedule_stop": gap(),
+    "publicity:kinds": gap(),
+    "publicity:kind_edit": gap(),
+    "publicity:detail": gap(),
+    "publicity:edit": gap("photos only: POST /api/v1/publicity/activities/{activity_id}/photos"),
+    "publicity:void": gap(),
+    "publicity:photo": gap(),
+    # 谈心谈话 (the accountability context's pages)
+    "accountability:list": ops("GET /api/v1/talks"),
+    "accountability:create": ops("POST /api/v1/talks"),
+    "accountability:detail": ops(
+        "GET /api/v1/talks/{talk_id}",
+        "POST /api/v1/talks/{talk_id}/problems",
+        "POST /api/v1/talks/{talk_id}/leads",
+    ),
+    "accountability:edit": ops("PATCH /api/v1/talks/{talk_id}"),
+    "accountability:coverage": gap(APIMORE),
+    "accountability:review": gap(APIMORE),
+    # The public portal and the vault
+    "portal:notice": PORTAL,
+    "portal:submit": PORTAL,
+    "portal:check": PORTAL,
+    "portal:reply": PORTAL,
+    "vault:index": VAULT,
+    "vault:lead": VAULT,
+    "vault:reveal": VAULT,
+    "vault:follow_up": VAULT,
+    "vault:reward": VAULT,
+    "vault:rewards": VAULT,
+    "vault:decide": VAULT,
+    "vault:payment": VAULT,
+    # 研判
+    "analysis:prompts": ops("GET /api/v1/analysis/flags"),
+    **{
+        f"analysis:{name}": gap(APIMORE)
+        for name in (
+            "lead_suggestions",
+            "tip_suggestions",
+            "case_suggestions",
+            "person_search",
+            "person",
+            "person_merge",
+            "appearance_split",
+            "merge_undo",
+            "split_undo",
+            "same_person",
+            "same_person_confirm",
+            "same_person_reject",
+            "exclusions",
+            "exclusion_remove",
+            "shared",
+            "shared_exclude",
+            "lead_related",
+            "case_related",
+            "tip_related",
+            "person_chart",
+            "lead_chart",
+            "case_chart",
+            "prompt_chart",
+            "vetting",
+            "vetting_run",
+            "vetting_export",
+            "prompt",
+            "prompt_confirm",
+            "prompt_dismiss",
+            "settings",
+            "key_persons",
+            "key_persons_export",
+            "co_offenders",
+            "co_offenders_export",
+        )
+    },
+    # 举报 received through the portal, 简报, 报表
+    **{
+        f"tips:{name}": gap(APIMORE)
+        for name in (
+            "queue",
+            "detail",
+            "accept",
+            "spam",
+            "restore",
+            "message",
+            "attachment",
+            "add_person",
+        )
+    },
+    **{
+        f"briefings:{name}": gap(APIMORE)
+        for name in (
+            "index",
+            "export",
+            "figure",
+            "settings",
+            "draft_create",
+            "draft",
+            "draft_regenerate",
+            "draft_export",
+        )
+    },
+    **{
+        f"reports:{name}": gap(APIMORE)
+        for name in (
+            "centre",
+            "talks_export",
+            "meetings_export",
+            "inspections_export",
+            "statistics",
+            "statistics_export",
+        )
+    },
+}
+
+# What the pages offer that the API does not yet: the honest remainder, printed by the test.
+# A route marked `gap()` must be named here too, on purpose; one that gets its operations leaves.
+GAPS: tuple[str, ...] = (
+    "cases:add_person",
+    "cases:export",
+    "cases:import",
+    "cases:import_rejected",
+    "cases:import_retry",
+    "cases:template",
+    "city_assignments:export",
+    "inspections:checklist",
+    "inspections:folders",
+    "inspections:onsite",
+    "inspections:onsite_download",
+    "inspections:photo",
+    "inspections:village",
+    "leads:answer_instruction",
+    "leads:correct",
+    "leads:export",
+    "leads:extend",
+    "leads:feedback_docx",
+    "leads:link",
+    "leads:merge",
+    "leads:police_feedback",
+    "leads:reveal_subject",
+    "leads:settings",
+    "leads:settings_add",
+    "leads:settings_time_limit",
+    "leads:settings_toggle",
+    "leads:stats",
+    "leads:subject_plates",
+    "meetings:assess",
+    "meetings:edit",
+    "meetings:opinion_add",
+    "meetings:problem_add",
+    "meetings:schedules",
+    "meetings:self_inspection",
+    "meetings:self_inspection_create",
+    "meetings:self_inspection_list",
+    "notifications:list",
+    "notifications:mark_all_read",
+    "notifications:preferences",
+    "organisations:group",
+    "organisations:group_member_add",
+    "organisations:group_member_remove",
+    "publicity:accrue",
+    "publicity:detail",
+    "publicity:edit",
+    "publicity:export",
+    "publicity:kind_edit",
+    "publicity:kinds",
+    "publicity:photo",
+    "publicity:schedule_stop",
+    "publicity:schedules",
+    "publicity:totals",
+    "publicity:void",
+    "rectifications:evidence",
+    "rectifications:export",
+    "rectifications:measures",
+    "rectifications:recheck",
+    "rectifications:summary",
+    "workdays:index",
+    "workdays:override_add",
+    "workdays:override_remove",
+)
+# Being added on feat/apimore (analysis, tips, briefings, reports, 谈话 coverage and review).
+GAPS_OF_APIMORE: tuple[str, ...] = (
+    "accountability:coverage",
+    "accountability:review",
+    "analysis:appearance_split",
+    "analysis:case_chart",
+    "analysis:case_related",
+    "analysis:case_suggestions",
+    "analysis:co_offenders",
+    "analysis:co_offenders_export",
+    "analysis:exclusion_remove",
+    "analysis:exclusions",
+    "analysis:key_persons",
+    "analysis:key_persons_export",
+    "analysis:lead_chart",
+    "analysis:lead_related",
+    "analysis:lead_suggestions",
+    "analysis:merge_undo",
+    "analysis:person",
+    "analysis:person_chart",
+    "analysis:person_merge",
+    "analysis:person_search",
+    "analysis:prompt",
+    "analysis:prompt_chart",
+    "analysis:prompt_confirm",
+    "analysis:prompt_dismiss",
+    "analysis:same_person",
+    "analysis:same_person_confirm",
+    "analysis:same_person_reject",
+    "analysis:settings",
+    "analysis:shared",
+    "analysis:shared_exclude",
+    "analysis:split_undo",
+    "analysis:tip_related",
+    "analysis:tip_suggestions",
+    "analysis:vetting",
+    "analysis:vetting_export",
+    "analysis:vetting_run",
+    "briefings:draft",
+    "briefings:draft_create",
+    "briefings:draft_export",
+    "briefings:draft_regenerate",
+    "briefings:export",
+    "briefings:figure",
+    "briefings:index",
+    "briefings:settings",
+    "reports:centre",
+    "reports:inspections_export",
+    "reports:meetings_export",
+    "reports:statistics",
+    "reports:statistics_export",
+    "reports:talks_export",
+    "tips:accept",
+    "tips:add_person",
+    "tips:attachment",
+    "tips:detail",
+    "tips:message",
+    "tips:queue",
+    "tips:restore",
+    "tips:spam",
+)
