@@ -25,6 +25,7 @@ from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
+from saohei.api.tips_api import router as tips_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
@@ -359,3 +360,4 @@ api.add_router("/meetings", meetings_router)
 api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
 api.add_router("/city", city_router)
+api.add_router("/tips", tips_router)
