@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 from pydantic import BaseModel
 
 from saohei.api.analysis_api import router as analysis_router
+from saohei.api.briefings_api import router as briefings_router
 from saohei.api.cases_api import router as cases_router
 from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
@@ -361,3 +362,4 @@ api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
 api.add_router("/city", city_router)
 api.add_router("/tips", tips_router)
+api.add_router("/briefings", briefings_router)

@@ -341,6 +341,10 @@ API_READS: dict[str, Roles] = {
     # 群众举报 (issue 15): the intake roles, as the pages (`tips.access`).
     "GET /api/v1/tips": OFFICE,
     "GET /api/v1/tips/{tip_id}": OFFICE,
+    # 工作简报 drafts: the towns' office and leaders, and a 上级督导 reading (`briefings.access`).
+    "GET /api/v1/briefings/drafts": TOWN_READERS,
+    "GET /api/v1/briefings/drafts/{draft_id}": TOWN_READERS,
+    "GET /api/v1/briefings/drafts/{draft_id}/export": TOWN_READERS,
 }
 
 # API operations that change something (decision 0063): the roles that may perform each one on
@@ -417,6 +421,9 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/tips/{tip_id}/restore": OFFICE,
     "POST /api/v1/tips/{tip_id}/messages": OFFICE,
     "POST /api/v1/tips/{tip_id}/persons": OFFICE,
+    "POST /api/v1/briefings/drafts": OFFICE,
+    "PATCH /api/v1/briefings/drafts/{draft_id}": OFFICE,
+    "POST /api/v1/briefings/drafts/{draft_id}/regenerate": OFFICE,
 }
 
 # Creates: the body field naming where the record is made, and the kind of object it names.
@@ -427,6 +434,7 @@ API_CREATED_IN: dict[str, str] = {
     "POST /api/v1/inspections": "unit_id",
     "POST /api/v1/meetings": "unit_id",
     "POST /api/v1/publicity/activities": "village_id",
+    "POST /api/v1/briefings/drafts": "unit_id",
 }
 
 

@@ -531,6 +531,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "analysis": lambda user: True,
     # 市级交办 (decision 0062): a supervisor of a city office, in that city only.
     "city": lambda user: bool(supervised_cities(user)),
+    # 工作简报 drafts are saved by a town's office and leaders.
+    "briefings": _towns_of(OFFICE),
 }
 
 _TOKENS: dict[int, str] = {}
