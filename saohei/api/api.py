@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from saohei.api.analysis_api import router as analysis_router
 from saohei.api.assigned_lists_api import router as assigned_lists_router
+from saohei.api.briefings_api import router as briefings_router
 from saohei.api.cases_api import router as cases_router
 from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
@@ -26,6 +27,7 @@ from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
+from saohei.api.tips_api import router as tips_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
@@ -361,3 +363,5 @@ api.add_router("/publicity", publicity_router)
 api.add_router("/analysis", analysis_router)
 api.add_router("/city", city_router)
 api.add_router("/assigned-lists", assigned_lists_router)
+api.add_router("/tips", tips_router)
+api.add_router("/briefings", briefings_router)

@@ -71,6 +71,7 @@ PARTS = {
     "file_format": "the download's format",
     "key": "a figure of the briefing",
     "kind_id": "a publicity kind: configuration shared by every town",
+    "appearance_id": "person_id",
 }
 
 
@@ -333,6 +334,17 @@ API_READS: dict[str, Roles] = {
     # the detail the city office's supervisors' only, as on the pages.
     "GET /api/v1/city/assignments": Audience.SIGNED_IN,
     "GET /api/v1/city/assignments/{assignment_id}": frozenset({Role.SUPERVISOR}),
+    # 人员库 and 研判提示 (issue 15): the registry's roles, as the pages (`analysis.access`).
+    "GET /api/v1/analysis/persons": CASE_WORKERS,
+    "GET /api/v1/analysis/persons/{person_id}": CASE_WORKERS,
+    "GET /api/v1/analysis/flags/{prompt_id}": CASE_WORKERS,
+    # 群众举报 (issue 15): the intake roles, as the pages (`tips.access`).
+    "GET /api/v1/tips": OFFICE,
+    "GET /api/v1/tips/{tip_id}": OFFICE,
+    # 工作简报 drafts: the towns' office and leaders, and a 上级督导 reading (`briefings.access`).
+    "GET /api/v1/briefings/drafts": TOWN_READERS,
+    "GET /api/v1/briefings/drafts/{draft_id}": TOWN_READERS,
+    "GET /api/v1/briefings/drafts/{draft_id}/export": TOWN_READERS,
 }
 
 # API operations that change something (decision 0063): the roles that may perform each one on
@@ -399,6 +411,19 @@ API_WRITES: dict[str, Roles] = {
     "POST /api/v1/city/assignments/{assignment_id}/towns/{town_row_id}/return": frozenset(
         {Role.SUPERVISOR}
     ),
+    # The 研判会's decision is a 组长/副组长's; the registry's corrections the office's.
+    "POST /api/v1/analysis/flags/{prompt_id}/confirm": LEADERS,
+    "POST /api/v1/analysis/flags/{prompt_id}/dismiss": LEADERS,
+    "POST /api/v1/analysis/persons/{person_id}/merge": OFFICE,
+    "POST /api/v1/analysis/persons/{person_id}/appearances/{appearance_id}/split": OFFICE,
+    "POST /api/v1/tips/{tip_id}/accept": OFFICE,
+    "POST /api/v1/tips/{tip_id}/spam": OFFICE,
+    "POST /api/v1/tips/{tip_id}/restore": OFFICE,
+    "POST /api/v1/tips/{tip_id}/messages": OFFICE,
+    "POST /api/v1/tips/{tip_id}/persons": OFFICE,
+    "POST /api/v1/briefings/drafts": OFFICE,
+    "PATCH /api/v1/briefings/drafts/{draft_id}": OFFICE,
+    "POST /api/v1/briefings/drafts/{draft_id}/regenerate": OFFICE,
 }
 
 # Creates: the body field naming where the record is made, and the kind of object it names.
@@ -409,6 +434,7 @@ API_CREATED_IN: dict[str, str] = {
     "POST /api/v1/inspections": "unit_id",
     "POST /api/v1/meetings": "unit_id",
     "POST /api/v1/publicity/activities": "village_id",
+    "POST /api/v1/briefings/drafts": "unit_id",
 }
 
 

@@ -34,6 +34,7 @@ NOT_CHOICES = {
     ("CompleteTaskIn", "result"),
     # A prompt shows its level and members' roles as the words the pages use (labels).
     ("FlagOut", "level"),
+    ("FlagDetailOut", "level"),
     ("FlagMemberOut", "role"),
     # A case's outcome (处理结果) is the police's own words; a 交办清单 row's outcome is not it.
     ("CaseOut", "outcome"),

@@ -136,6 +136,20 @@ ids = {
     "task_id": Task.objects.filter(unit=town).order_by("id").first().pk,
     "activity_id": PublicityActivity.objects.filter(town=town).order_by("id").first().pk,
 }
+# The registry, a prompt, a tip and a briefing draft of the town (decision 0067).
+from saohei.analysis.models import Person
+from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
+from saohei.briefings.services import create_draft
+from saohei.tips.models import Tip
+prompt = prompt_on_first_case()
+person = Person.objects.filter(unit=town).order_by("id").first()
+ids.update(
+    person_id=person.pk,
+    appearance_id=person.appearances.order_by("id").first().pk,
+    prompt_id=prompt.pk,
+    tip_id=Tip.objects.filter(unit=town).order_by("id").first().pk,
+    draft_id=create_draft(actor=banshi, unit=town, date_from=None, date_to=None).pk,
+)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """

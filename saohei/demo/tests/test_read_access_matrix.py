@@ -482,6 +482,10 @@ def _build_objects() -> Objects:
         ),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
     }
+    own["appearance_id"] = part(
+        person.appearances.order_by("id").values_list("pk", flat=True)[0],
+        person_id=own["person_id"],
+    )
     # The photo of a finding (a round's) and of an activity share a parameter name.
     own["photo_id"] = part(finding.photos.get().pk, round_id=finding_round)
     namesakes = {

@@ -533,6 +533,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "city": lambda user: bool(supervised_cities(user)),
     # 交办清单 (decision 0066): a town's 扫黑办工作人员 stage lists for that town only.
     "assigned-lists": lambda user: import_towns(user).exists(),
+    # 工作简报 drafts are saved by a town's office and leaders.
+    "briefings": _towns_of(OFFICE),
 }
 
 _TOKENS: dict[int, str] = {}
