@@ -349,3 +349,30 @@ class TestAccess:
     def test_anonymous_is_sent_to_sign_in(self, four: dict[str, CityAssignment]) -> None:
         response = Client().get(reverse("city_assignments:list"), {"status": "overdue"})
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_sql_progress_is_the_python_progress(
+    four: dict[str, CityAssignment], town: Unit
+) -> None:
+    """`with_progress` (filters) and `progress_of` (pages, export) read a row alike, including
+    a returned row and a re-submitted one."""
+    returned = four["submitted"].towns.select_related("assignment__city", "lead").get(town=town)
+    services.return_feedback(actor=_user("shiban"), row=returned, reason="未写明走访对象，请补充")
+    resubmitted = four["overdue"].towns.select_related("assignment__city", "lead").get(town=town)
+    conclude_and_feed_back(resubmitted.lead)
+    services.return_feedback(
+        actor=_user("shiban"), row=resubmitted, reason="未写明走访对象，请补充"
+    )
+    conclude_and_feed_back(Lead.objects.get(pk=resubmitted.lead_id))
+    assignments = list(CityAssignment.objects.all())
+    expected = {
+        town_row.row.pk: str(town_row.progress)
+        for rows in queries.town_progress(_user("shiban"), assignments).values()
+        for town_row in rows
+    }
+    annotated = {
+        row.pk: row.progress_code  # type: ignore[attr-defined]
+        for row in queries.with_progress(AssignedTown.objects.all())
+    }
+    assert annotated == expected
+    assert set(expected.values()) == {"waiting", "returned", "submitted", "accepted"}
