@@ -122,12 +122,17 @@ def _detail_page(
     # The filters and page live in the query string; a refused action re-renders its page.
     form = AssignmentFilterForm(request.GET or None, towns=access.assignable_towns(assignment.city))
     if form.is_bound and not form.is_valid():
-        filters: dict[str, Any] = {"status": "", "town": None}
+        # A bad filter (another city's town): its error beside the field, and no rows.
         towns = queries.TownPage(page=Paginator([], 1).get_page(1), towns=[])
     else:
         data = form.cleaned_data if form.is_bound else {}
-        filters = {"status": data.get("status", ""), "town": data.get("town")}
-        towns = queries.page_of_towns(user, assignment, page=request.GET.get("page"), **filters)
+        towns = queries.page_of_towns(
+            user,
+            assignment,
+            status=data.get("status", ""),
+            town=data.get("town"),
+            page=request.GET.get("page"),
+        )
     default_deadline = services.default_return_deadline()
     for town in towns.towns:
         town.return_form = (  # type: ignore[attr-defined]

@@ -320,6 +320,19 @@ class TestTownPaging:
         assert AssignedTown.objects.get(pk=last.pk).verdict == ""
 
 
+def test_a_town_of_another_city_on_the_detail_shows_an_error_and_no_rows(
+    assigned: Assigned, other_city: Unit, client_as: ClientAs
+) -> None:
+    assignment = assigned()
+    foreign = Unit.objects.get(name="文登营镇")
+    response = client_as("shiban").get(
+        reverse("city_assignments:detail", args=[assignment.pk]), {"town": str(foreign.pk)}
+    )
+    assert response.status_code == 200 and response.context["summary"].towns == []
+    body = response.content.decode()
+    assert "invalid-feedback" in body and "文登营镇" not in body
+
+
 class TestAccess:
     @pytest.mark.parametrize("username", ["banshi", "shuji", "cun01", "minjing", "xitong"])
     def test_other_roles_are_refused_with_filters_and_cursors(
