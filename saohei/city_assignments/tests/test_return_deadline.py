@@ -257,3 +257,21 @@ class TestPages:
         body = lead_page.content.decode()
         assert f"要求 {chosen:%Y-%m-%d} 前办结" in body
         assert f"新的反馈期限 {chosen:%Y-%m-%d}" in body
+
+    def test_another_town_neither_sees_nor_is_told_of_the_return(
+        self, assigned: Assigned, town: Unit, other_town: Unit, client_as: ClientAs
+    ) -> None:
+        row = _fed_back_and_overdue(assigned, town)
+        chosen = timezone.localdate() + timedelta(days=25)
+        _post_return(client_as("shiban"), row, "未写明走访对象，请补充核查", chosen)
+        assert Lead.objects.get(pk=row.lead_id).due_on == chosen
+        other = client_as("llbanshi")
+        assert other.get(reverse("leads:detail", args=[row.lead_id])).status_code == 404
+        assert not Notification.objects.filter(
+            recipient__username="llbanshi", title__contains="退回重查"
+        ).exists()
+        # Nor may a town's account return anything itself.
+        written = _written()
+        refused = _post_return(other, row, "未写明走访对象，请补充核查", chosen)
+        assert refused.status_code == 403  # type: ignore[attr-defined]
+        assert _written() == written
