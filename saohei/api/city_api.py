@@ -68,6 +68,8 @@ class TownRowOut(Schema):
     return_reason: str
     reviewed_by: str
     reviewed_at: ShownMoment | None
+    # The 反馈期限 of the city's last return (also the lead's `due_on` until changed again).
+    return_deadline: ShownDay | None
 
 
 class AssignmentSummaryOut(Schema):
@@ -119,6 +121,8 @@ class AssignmentIn(Schema):
 
 class ReturnIn(Schema):
     reason: str
+    # Omitted: `services.default_return_deadline()` (RETURN_WORKING_DAYS 工作日 from today).
+    deadline: DeadlineDay | None = None
 
 
 def _supervisor(request: HttpRequest) -> User:
@@ -184,6 +188,7 @@ def _town_row(town: queries.TownProgress) -> TownRowOut:
         return_reason=row.return_reason if readable else "",
         reviewed_by=row.reviewed_by.real_name if readable and row.reviewed_by else "",
         reviewed_at=row.reviewed_at if readable else None,
+        return_deadline=row.return_deadline,
     )
 
 
@@ -295,5 +300,5 @@ def return_feedback(
     request: HttpRequest, assignment_id: int, town_row_id: int, payload: ReturnIn
 ) -> AssignmentDetailOut:
     user, row = _row(request, assignment_id, town_row_id)
-    services.return_feedback(actor=user, row=row, reason=payload.reason)
+    services.return_feedback(actor=user, row=row, reason=payload.reason, deadline=payload.deadline)
     return _detail(user, assignment_id)

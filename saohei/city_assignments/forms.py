@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from saohei.city_assignments.models import ASSIGNABLE_SOURCES
+from saohei.city_assignments.models import ASSIGNABLE_SOURCES, ListStatus
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import DATE_INPUT, StyledForm
 from saohei.organisations.models import Unit
@@ -46,3 +46,27 @@ class ReturnForm(StyledForm):
     reason = forms.CharField(
         label="退回理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
     )
+    # Proposed as `services.default_return_deadline()`; the service refuses a past date.
+    deadline = date_field(
+        DateKind.DEADLINE,
+        label="新的反馈期限",
+        widget=DATE_INPUT,
+        help_text="镇里须在此日期前重新办结并反馈；催办按新期限计算",
+    )
+
+
+class AssignmentFilterForm(StyledForm):
+    """The city clerk's filters; a town among the cities' own (another id: a field error)."""
+
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *ListStatus.choices]
+    )
+    town = forms.ModelChoiceField(
+        label="镇（街道）", required=False, queryset=Unit.objects.none(), empty_label="全部"
+    )
+
+    def __init__(self, *args: Any, towns: list[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[town.pk for town in towns]
+        ).order_by("sort_order", "path")

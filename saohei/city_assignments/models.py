@@ -28,6 +28,15 @@ class Progress(models.TextChoices):
     ACCEPTED = "accepted", "已采纳"
 
 
+class ListStatus(models.TextChoices):
+    """The city clerk's filter: of an assignment (any town, or the chosen town) or a town row."""
+
+    OPEN = "open", "进行中"
+    OVERDUE = "overdue", "已逾期"
+    SUBMITTED = "submitted", "待审核反馈"
+    DONE = "done", "已办结"
+
+
 class CityAssignment(models.Model):
     city = models.ForeignKey(
         Unit, verbose_name="交办单位", on_delete=models.PROTECT, related_name="+"
@@ -54,6 +63,10 @@ class CityAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["city", "number"], name="city_assignment_number_once")
         ]
+        # The list's keyset order within a city: a page reads its page, not the city's history.
+        indexes = [
+            models.Index(fields=["city", "-assigned_at", "-id"], name="city_assignment_keyset")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -73,6 +86,8 @@ class AssignedTown(models.Model):
         Feedback, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     return_reason = models.TextField("退回理由", blank=True)
+    # The 反馈期限 the city set with its last return; the assignment's own `deadline` until then.
+    return_deadline = models.DateField("重查反馈期限", null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="审核人",

@@ -27,8 +27,13 @@ from saohei.leads.notices import lead_label, lead_url, leaders_for, office_staff
 from saohei.notifications.models import NotificationKind
 from saohei.notifications.services import notify
 from saohei.organisations.models import Unit, User
+from saohei.workdays.calendar import add_working_days
 
 NOT_THE_CITY = "只有本市扫黑办的上级督导人员可以交办和审核反馈"
+
+# A returned 反馈 is due again this many 工作日 after the return unless the city picks a date:
+# two working weeks, the time a town takes for a 核查 of a lead it already knows.
+RETURN_WORKING_DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -186,20 +191,40 @@ def accept_feedback(*, actor: User, row: AssignedTown) -> AssignedTown:
     return locked
 
 
+def default_return_deadline(today: date | None = None) -> date:
+    """The 反馈期限 a return proposes: `RETURN_WORKING_DAYS` 工作日 after today (0062 addendum)."""
+    return add_working_days(today or timezone.localdate(), RETURN_WORKING_DAYS)
+
+
 @transaction.atomic
-def return_feedback(*, actor: User, row: AssignedTown, reason: str) -> AssignedTown:
-    """退回重查: the town's lead goes back to 核查 with the reason in its history; the town's
-    office is told, and the town concludes and reports back again."""
+def return_feedback(
+    *, actor: User, row: AssignedTown, reason: str, deadline: date | None = None
+) -> AssignedTown:
+    """退回重查: the town's lead goes back to 核查 with the reason in its history and a new
+    反馈期限 (by default `default_return_deadline()`), which becomes the lead's 办理时限 and
+    drives its reminders; the town's office is told, and concludes and reports back again."""
     _judgeable(actor, row)
-    locked, lead = _lock_row(row)
     reason = checked_text(reason, field="reason", label="退回理由", limit=1000, required=True)
-    lead_services.return_feedback(actor=actor, lead=lead, reason=reason)
+    deadline = deadline or default_return_deadline()
+    # Checked before anything is locked or written: a refused date writes nothing.
+    lead_services.check_return_deadline(deadline)
+    locked, lead = _lock_row(row)
+    previous_deadline = lead.due_on
+    lead_services.return_feedback(actor=actor, lead=lead, reason=reason, new_deadline=deadline)
     locked.verdict = Verdict.RETURNED
     locked.return_reason = reason
+    locked.return_deadline = deadline
     locked.reviewed_by = actor
     locked.reviewed_at = timezone.now()
     locked.save(
-        update_fields=["verdict", "judged_feedback", "return_reason", "reviewed_by", "reviewed_at"]
+        update_fields=[
+            "verdict",
+            "judged_feedback",
+            "return_reason",
+            "return_deadline",
+            "reviewed_by",
+            "reviewed_at",
+        ]
     )
     _audit(
         AuditAction.CITY_FEEDBACK_RETURNED,
@@ -208,6 +233,10 @@ def return_feedback(*, actor: User, row: AssignedTown, reason: str) -> AssignedT
         locked.assignment.city,
         town_id=locked.town_id,
         lead_id=lead.pk,
+        deadline={
+            "before": previous_deadline.isoformat() if previous_deadline else None,
+            "after": deadline.isoformat(),
+        },
     )
     return locked
 

@@ -1,19 +1,22 @@
 from typing import IO, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from saohei.city_assignments import access, queries, services
 from saohei.city_assignments.exports import write_feedback_sheet
-from saohei.city_assignments.forms import AssignmentForm, ReturnForm
-from saohei.city_assignments.models import AssignedTown
+from saohei.city_assignments.forms import AssignmentFilterForm, AssignmentForm, ReturnForm
+from saohei.city_assignments.models import AssignedTown, CityAssignment, ListStatus
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, streamed_download
+from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
 from saohei.common.views import form_page, submit_action_form
 from saohei.organisations.http import AuthenticatedHttpRequest
@@ -28,15 +31,45 @@ def _city(user: User) -> Unit:
     return cities[0]
 
 
+def _filters(
+    request: AuthenticatedHttpRequest,
+) -> tuple[AssignmentFilterForm, dict[str, Any] | None]:
+    """The clerk's filters over the towns of the cities they supervise; None when invalid."""
+    towns = [
+        town
+        for city in access.supervised_cities(request.user)
+        for town in access.assignable_towns(city)
+    ]
+    form = AssignmentFilterForm(request.GET or None, towns=towns)
+    if not form.is_bound:
+        return form, {"status": "", "town": None}
+    if not form.is_valid():
+        return form, None
+    return form, {"status": form.cleaned_data["status"], "town": form.cleaned_data["town"]}
+
+
 @role_required(Role.SUPERVISOR)
 def assignment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    summaries = queries.list_assignments(user, access.visible_assignments(user))
+    form, filters = _filters(request)
+    assignments = (
+        queries.filter_assignments(access.visible_assignments(user), **filters)
+        if filters is not None
+        else CityAssignment.objects.none()
+    )
+    page = queries.page_of_assignments(
+        assignments, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
+    chosen = CityAssignment.objects.filter(pk__in=[assignment.pk for assignment in page.rows])
     return render(
         request,
         "city_assignments/assignment_list.html",
         {
-            "summaries": summaries,
+            "form": form,
+            "summaries": queries.list_assignments(user, chosen),
+            "page": page,
+            "count": queries.capped_count(assignments),
+            "base_query": query_without_cursor(request),
             "may_assign": bool(access.supervised_cities(user)),
             "withheld": queries.WITHHELD,
         },
@@ -86,20 +119,44 @@ def _detail_page(
 ) -> HttpResponse:
     user = request.user
     assignment = access.get_assignment_for_user(user, assignment_id)
-    summary = queries.summarise(user, assignment)
-    for town in summary.towns:
+    # The filters and page live in the query string; a refused action re-renders its page.
+    form = AssignmentFilterForm(request.GET or None, towns=access.assignable_towns(assignment.city))
+    if form.is_bound and not form.is_valid():
+        # A bad filter (another city's town): its error beside the field, and no rows.
+        towns = queries.TownPage(page=Paginator([], 1).get_page(1), towns=[])
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        towns = queries.page_of_towns(
+            user,
+            assignment,
+            status=data.get("status", ""),
+            town=data.get("town"),
+            page=request.GET.get("page"),
+        )
+    default_deadline = services.default_return_deadline()
+    for town in towns.towns:
         town.return_form = (  # type: ignore[attr-defined]
             bound[1]
             if bound is not None and bound[0] == town.row.pk
-            else ReturnForm(prefix=f"return{town.row.pk}")
+            else ReturnForm(prefix=f"return{town.row.pk}", initial={"deadline": default_deadline})
         )
     return render(
         request,
         "city_assignments/assignment_detail.html",
         {
-            "summary": summary,
+            "summary": queries.AssignmentSummary(
+                assignment=assignment,
+                readable=access.may_read_assignment(user, assignment),
+                towns=towns.towns,
+            ),
             "assignment": assignment,
+            "form": form,
+            "page": towns.page,
+            "counts": queries.count_towns_by_status(assignment),
+            "statuses": ListStatus.choices,
+            "query_string": urlencode([(k, v) for k, v in request.GET.items() if k != "page"]),
             "may_judge": access.is_city_supervisor(user, assignment.city),
+            "return_working_days": services.RETURN_WORKING_DAYS,
             "withheld": queries.WITHHELD,
         },
     )
@@ -145,8 +202,13 @@ def return_view(
     row = _town_row(request, assignment_id, town_row_id)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.return_feedback(actor=request.user, row=row, reason=data["reason"])
-        messages.success(request, f"已将{row.town.name}的反馈退回重查。")
+        returned = services.return_feedback(
+            actor=request.user, row=row, reason=data["reason"], deadline=data["deadline"]
+        )
+        messages.success(
+            request,
+            f"已将{row.town.name}的反馈退回重查，新的反馈期限 {returned.return_deadline:%Y-%m-%d}。",
+        )
         return redirect("city_assignments:detail", assignment_id=assignment_id)
 
     return submit_action_form(

@@ -884,6 +884,16 @@ def record_feedback(
     return feedback
 
 
+def check_return_deadline(new_deadline: date) -> None:
+    """A return's 反馈期限: a real date, today or later (the town cannot meet a past one)."""
+    check_date(new_deadline, kind=DateKind.DEADLINE, label="新的反馈期限", field="deadline")
+    if new_deadline < timezone.localdate():
+        raise ServiceError(
+            f"新的反馈期限不能早于今天（{timezone.localdate():%Y-%m-%d}），请重新选择",
+            field="deadline",
+        )
+
+
 def _require_judgeable_feedback(actor: User, lead: Lead) -> None:
     if not access.is_supervisor_for(actor, lead):
         raise ActionNotAllowed("只有交办的上级扫黑办督导人员可以审核反馈")
@@ -908,16 +918,20 @@ def accept_feedback(*, actor: User, lead: Lead) -> Lead:
 
 
 @transaction.atomic
-def return_feedback(*, actor: User, lead: Lead, reason: str) -> Lead:
-    """退回重查: the assigning office returns the 反馈; the lead goes back to 核查, its earlier
-    conclusion and 反馈 stay in the history, and it must be concluded and fed back again."""
+def return_feedback(*, actor: User, lead: Lead, reason: str, new_deadline: date) -> Lead:
+    """退回重查: the assigning office returns the 反馈 with a new 反馈期限; the lead goes back to
+    核查, its earlier conclusion and 反馈 stay in the history, and it must be concluded and fed
+    back again by the new deadline, which becomes its 上级要求办结日期 and 办理时限 (the reminder
+    ladder starts again from it)."""
     _require_judgeable_feedback(actor, lead)
     _lock(lead)
     _require_status(lead, {Status.CONCLUDED, Status.ARCHIVED}, "退回重查")
     reason = reason.strip()
     if len(reason) < 5:
         raise ServiceError("请写明退回重查的理由（至少5个字）", field="reason")
+    check_return_deadline(new_deadline)
     previous = lead.status
+    before, before_due = lead.upstream_deadline, lead.due_on
     lead.status = Status.INVESTIGATING
     lead.conclusion = ""
     lead.signed_off_by = None
@@ -925,6 +939,11 @@ def return_feedback(*, actor: User, lead: Lead, reason: str) -> Lead:
     lead.concluded_at = None
     lead.archived_at = None
     lead.fed_back_at = None
+    lead.upstream_deadline = new_deadline
+    lead.due_on = new_deadline
+    # A new deadline: the 催办/督办 of the old one no longer stand.
+    lead.escalation_level = 0
+    lead.version += 1
     lead.save(
         update_fields=[
             "status",
@@ -934,17 +953,37 @@ def return_feedback(*, actor: User, lead: Lead, reason: str) -> Lead:
             "concluded_at",
             "archived_at",
             "fed_back_at",
+            "upstream_deadline",
+            "due_on",
+            "escalation_level",
+            "version",
             "updated_at",
         ]
     )
-    _event(lead, actor, LeadEventKind.FEEDBACK_RETURNED, from_status=previous, note=reason)
-    _audit(AuditAction.LEAD_FEEDBACK_RETURNED, actor, lead)
+    _event(
+        lead,
+        actor,
+        LeadEventKind.FEEDBACK_RETURNED,
+        from_status=previous,
+        # The date first: the timeline shortens long notes, and the town must not miss it.
+        note=f"新的反馈期限 {new_deadline:%Y-%m-%d}（原办理时限 {_shown(before_due)}）。{reason}",
+    )
+    _audit(
+        AuditAction.LEAD_FEEDBACK_RETURNED,
+        actor,
+        lead,
+        changes={
+            "upstream_deadline": {"before": _shown(before), "after": new_deadline.isoformat()},
+            "due_on": {"before": _shown(before_due), "after": new_deadline.isoformat()},
+        },
+        version=lead.version,
+    )
     people_changed("lead", [lead.pk])  # a 查实 lead's subjects counted in the 研判提示
     # The reason may quote the lead's content: it stays on the lead, the notice only points.
     notify(
         recipients=unique(office_staff_for(lead) + leaders_for(lead) + handling_side_for(lead)),
         title=f"反馈被上级退回重查：线索 {lead_label(lead)}",
-        body="请查看退回理由，重新核查后再次办结并反馈。",
+        body=f"请查看退回理由，重新核查后再次办结，于 {new_deadline:%Y-%m-%d} 前反馈。",
         url=lead_url(lead),
         kind=NotificationKind.RETURNED,
     )

@@ -13,6 +13,7 @@ from saohei.api import city_api
 from saohei.api.models import TokenScope
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.city_assignments import services as city_services
 from saohei.city_assignments.models import AssignedTown, CityAssignment, Verdict
 from saohei.city_assignments.queries import WITHHELD
 from saohei.city_assignments.tests import conftest as city_fixtures
@@ -250,3 +251,61 @@ def test_a_return_needs_a_reason(assigned: Assigned) -> None:
     assert "reason" in error["fields"]
     row.refresh_from_db()
     assert row.verdict == ""
+
+
+def test_a_return_carries_a_new_deadline(assigned: Assigned) -> None:
+    assignment = assigned()
+    row = assignment.towns.get()
+    conclude_and_feed_back(row.lead)
+    chosen = timezone.localdate() + timedelta(days=30)
+    returned = Api("shiban").post(
+        f"/assignments/{assignment.pk}/towns/{row.pk}/return",
+        {"reason": "未写明走访对象，请补充", "deadline": chosen.isoformat()},
+    )
+    assert returned.status_code == 200, returned.content.decode()
+    assert returned.json()["town_rows"][0]["return_deadline"] == chosen.isoformat()
+    assert returned.json()["town_rows"][0]["due_on"] == chosen.isoformat()
+    lead = Lead.objects.get(pk=row.lead_id)
+    assert lead.due_on == lead.upstream_deadline == chosen
+
+
+def test_a_return_without_a_deadline_gets_the_default(assigned: Assigned) -> None:
+    assignment = assigned()
+    row = assignment.towns.get()
+    conclude_and_feed_back(row.lead)
+    returned = Api("shiban").post(
+        f"/assignments/{assignment.pk}/towns/{row.pk}/return", {"reason": "未写明走访对象，请补充"}
+    )
+    assert returned.status_code == 200, returned.content.decode()
+    expected = city_services.default_return_deadline()
+    assert returned.json()["town_rows"][0]["return_deadline"] == expected.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("days", "status"), [(-1, 400), (-4000, 400), (-10000, 422), (6 * 366, 422)]
+)
+def test_a_return_to_a_past_or_absurd_deadline_is_refused_and_writes_nothing(
+    assigned: Assigned, days: int, status: int
+) -> None:
+    assignment = assigned()
+    row = assignment.towns.get()
+    conclude_and_feed_back(row.lead)
+    error = _error(
+        Api("shiban").post(
+            f"/assignments/{assignment.pk}/towns/{row.pk}/return",
+            {
+                "reason": "未写明走访对象，请补充",
+                "deadline": (timezone.localdate() + timedelta(days=days)).isoformat(),
+            },
+        ),
+        status,
+    )
+    assert "deadline" in error["fields"]
+    if status == 400:
+        assert "不能早于今天" in error["fields"]["deadline"][0]
+    row.refresh_from_db()
+    assert row.verdict == "" and row.return_deadline is None
+    assert Lead.objects.get().status == Status.CONCLUDED
+    assert not AuditEvent.objects.filter(
+        action__in=[AuditAction.CITY_FEEDBACK_RETURNED, AuditAction.LEAD_FEEDBACK_RETURNED]
+    ).exists()

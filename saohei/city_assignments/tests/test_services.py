@@ -127,7 +127,8 @@ class TestJudge:
         assert lead.fed_back_at is None and lead.concluded_at is None and not lead.conclusion
         event = LeadEvent.objects.filter(lead=lead).last()
         assert event is not None and event.kind == LeadEventKind.FEEDBACK_RETURNED
-        assert event.note == "未写明走访对象，请补充核查"
+        assert event.note.startswith("新的反馈期限 ")
+        assert event.note.endswith("。未写明走访对象，请补充核查")
         notice = Notification.objects.filter(recipient__username="banshi").latest("id")
         assert "退回重查" in notice.title and "走访" not in notice.title + notice.body
         summary = summarise(shiban, assignment)

@@ -152,12 +152,17 @@ class TestPages:
         page = client.get(detail).content.decode()
         assert "经走访核实，反映问题部分属实" in page and "已反馈待审核" in page
 
-        refused = client.post(_actions(assignment)[1], {f"return{row.pk}-reason": ""})
+        later = (timezone.localdate() + timedelta(days=20)).isoformat()
+        refused = client.post(
+            _actions(assignment)[1],
+            {f"return{row.pk}-reason": "", f"return{row.pk}-deadline": later},
+        )
         assert refused.status_code == 400
         assert Lead.objects.get().status == Status.CONCLUDED
 
         returned = client.post(
-            _actions(assignment)[1], {f"return{row.pk}-reason": "核查对象不全，请补充"}
+            _actions(assignment)[1],
+            {f"return{row.pk}-reason": "核查对象不全，请补充", f"return{row.pk}-deadline": later},
         )
         assert returned.status_code == 302
         assert Lead.objects.get().status == Status.INVESTIGATING

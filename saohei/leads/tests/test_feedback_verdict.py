@@ -1,6 +1,7 @@
 """上级审核反馈 (decision 0062): the assigning supervisor accepts or returns a town's 反馈."""
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,10 @@ Register = Callable[..., Lead]
 
 def _user(username: str) -> User:
     return User.objects.get(username=username)
+
+
+def _later() -> date:
+    return timezone.localdate() + timedelta(days=14)
 
 
 @pytest.fixture
@@ -43,7 +48,9 @@ def test_a_supervisor_registers_a_12337_lead_too(register: Register) -> None:
 
 
 def test_a_return_reopens_the_lead_and_clears_its_feedback_time(fed_back: Lead) -> None:
-    services.return_feedback(actor=_user("shiban"), lead=fed_back, reason="核查对象不全，请补充")
+    services.return_feedback(
+        actor=_user("shiban"), lead=fed_back, reason="核查对象不全，请补充", new_deadline=_later()
+    )
     fed_back.refresh_from_db()
     assert fed_back.status == Status.INVESTIGATING and fed_back.fed_back_at is None
     assert fed_back.feedbacks.count() == 1  # the earlier 反馈 stays in the history
@@ -56,7 +63,9 @@ def test_a_return_reopens_the_lead_and_clears_its_feedback_time(fed_back: Lead) 
 def test_only_a_supervisor_over_the_town_judges(fed_back: Lead, username: str) -> None:
     for judge in (
         lambda: services.accept_feedback(actor=_user(username), lead=fed_back),
-        lambda: services.return_feedback(actor=_user(username), lead=fed_back, reason="理由很充分"),
+        lambda: services.return_feedback(
+            actor=_user(username), lead=fed_back, reason="理由很充分", new_deadline=_later()
+        ),
     ):
         with pytest.raises(ActionNotAllowed):
             judge()
@@ -74,4 +83,6 @@ def test_a_lead_of_the_towns_own_source_is_not_the_supervisors_to_judge(
 ) -> None:
     lead = advance(register(), "concluded")
     with pytest.raises(ActionNotAllowed):
-        services.return_feedback(actor=_user("shiban"), lead=lead, reason="理由很充分的")
+        services.return_feedback(
+            actor=_user("shiban"), lead=lead, reason="理由很充分的", new_deadline=_later()
+        )
