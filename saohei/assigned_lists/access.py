@@ -17,7 +17,7 @@ from saohei.organisations.queries import OFFICE_ROLES
 from saohei.sheets.models import StagedSheet
 
 from .kinds import ASSIGNED_LIST
-from .models import AssignedList
+from .models import AssignedList, ListImportJob
 
 READ_ROLES = OFFICE_ROLES
 IMPORT_ROLES = frozenset({Role.OFFICE_STAFF})
@@ -62,3 +62,15 @@ def get_staged_for_user(user: User, staged_id: int) -> StagedSheet:
     if staged is None:
         raise Http404("待导入的清单不存在或您无权查看")
     return staged
+
+
+def get_job_for_user(user: User, job_id: int) -> ListImportJob:
+    """A list's import job, for who may import the town's lists (its progress, its retry)."""
+    job = (
+        ListImportJob.objects.filter(pk=job_id, unit__in=import_towns(user))
+        .select_related("unit", "created_by", "staged", "assigned_list")
+        .first()
+    )
+    if job is None:
+        raise Http404("导入任务不存在或您无权查看")
+    return job

@@ -3,13 +3,18 @@ status and progress on its own row, written outside the import's transaction so 
 poll it, the claim that lets a job run once, and the marking of a job whose task worker stopped
 beating (decision 0048). Here, beside the heartbeat, so that sibling contexts share one copy."""
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from saohei.health.heartbeat import dead_workers
+
+logger = logging.getLogger("saohei.health.jobs")
 
 
 class JobStatus(models.TextChoices):
@@ -99,3 +104,48 @@ def fail_interrupted_jobs(
             on_marked(candidates.model._default_manager.get(pk=pk))
             marked += 1
     return marked
+
+
+class ProgressCounter:
+    """Rows done inside a long transaction, told to the job's row by `report_progress`."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def add(self, count: int = 1) -> None:
+        self.done += count
+
+
+@contextmanager
+def report_progress(job: BackgroundJob, *, every: float = 1.0) -> Iterator[ProgressCounter]:
+    """Yield a counter whose value a thread writes to `job.processed_rows` every `every` seconds
+    on a connection of its own, while the caller's transaction (which cannot show it) runs. Only
+    on PostgreSQL: on SQLite that second writer would wait for the caller's own write lock, so
+    the page shows "写入中" without a count there."""
+    counter = ProgressCounter()
+    if connection.vendor != "postgresql":
+        yield counter
+        return
+    stop = threading.Event()
+    model = type(job)
+
+    def loop() -> None:
+        told = -1
+        try:
+            while not stop.wait(every):
+                if counter.done != told:
+                    told = counter.done
+                    model._default_manager.filter(pk=job.pk).update(processed_rows=told)
+        except DatabaseError as error:
+            logger.warning("导入进度未能写入（%s）", type(error).__name__)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=loop, name=f"progress-{job.pk}", daemon=True)
+    thread.start()
+    try:
+        yield counter
+    finally:
+        # Stopped before the caller writes the job's row in its transaction: no lock to wait on.
+        stop.set()
+        thread.join()
