@@ -26,10 +26,11 @@ from saohei.health.jobs import (
 )
 from saohei.leads import access as lead_access
 from saohei.leads import services as lead_services
-from saohei.leads.models import Channel, Lead
+from saohei.leads.models import Channel, Lead, Subject
 from saohei.organisations.models import Unit, User
 from saohei.sheets import services as sheet_services
 from saohei.sheets.checking import CheckedRow, moment_of
+from saohei.sheets.headers import HEADER_SEARCH_ROWS
 from saohei.sheets.models import StagedSheet
 from saohei.sheets.preview import Reading, read_staged
 
@@ -94,7 +95,8 @@ def stage_list(
         sender=sender,
         file=file,
         file_name=file_name,
-        max_rows=MAX_LIST_ROWS,
+        # The cap is on data rows: the header is found among the first HEADER_SEARCH_ROWS.
+        max_rows=MAX_LIST_ROWS + HEADER_SEARCH_ROWS,
         options={"source": source},
     )
 
@@ -168,8 +170,14 @@ def plan_import(
         lead.upstream_reference: lead
         for lead in Lead.objects.filter(
             unit=staged.unit, upstream_office=staged.sender, upstream_reference__in=list(seen)
-        ).select_related("village")
+        ).select_related("village", "unit")
     }
+    manageable = lead_access.manageable_lead_ids(actor, existing.values())
+    subject_names: dict[int, set[str]] = {}
+    for lead_id, name in Subject.objects.filter(lead__in=list(existing.values())).values_list(
+        "lead_id", "name"
+    ):
+        subject_names.setdefault(lead_id, set()).add(name)
     titles = reading.checked.header.titles
     mapped = [
         position for position, title in enumerate(titles) if reading.checked.columns.get(title)
@@ -185,18 +193,18 @@ def plan_import(
         lead = existing.get(row.data.get("upstream_reference", ""))
         if lead is not None:
             plan.lead = lead
-            if not lead_access.can_manage_lead(actor, lead):
+            if lead.pk not in manageable:
                 row.problems.append(f"交办编号已对应线索 {lead.number}，您无权更新该线索")
             elif not lead.is_open:
                 plan.outcome = RowOutcome.CLOSED
             else:
-                plan.changes = _changes(lead, row)
+                plan.changes = _changes(lead, row, subject_names.get(lead.pk, set()))
                 plan.outcome = RowOutcome.UPDATED if plan.changes else RowOutcome.UNCHANGED
         planned.append(plan)
     return Plan(reading=reading, rows=planned)
 
 
-def _changes(lead: Lead, row: CheckedRow) -> list[str]:
+def _changes(lead: Lead, row: CheckedRow, subject_names: set[str]) -> list[str]:
     data = row.data
     summary, narrative = summary_of(data["content"])
     changes = []
@@ -207,7 +215,7 @@ def _changes(lead: Lead, row: CheckedRow) -> list[str]:
     if data.get("deadline") and data["deadline"] != lead.upstream_deadline:
         changes.append("反馈期限")
     name = data.get("subject_name")
-    if name and not lead.subjects.filter(name=name).exists():
+    if name and name not in subject_names:
         changes.append("被反映人")
     return changes
 
@@ -330,11 +338,15 @@ def submit_list_import(*, actor: User, staged: StagedSheet) -> ListImportJob:
         if existing is not None:
             return existing
         # Refused now when a row has a problem: the preview beside the button lists them.
-        _checked_plan(actor, staged)
+        rows = len(_checked_plan(actor, staged).rows)
         try:
             with transaction.atomic():
                 job = ListImportJob.objects.create(
-                    unit=staged.unit, staged=staged, created_by=actor, file_name=staged.file_name
+                    unit=staged.unit,
+                    staged=staged,
+                    created_by=actor,
+                    file_name=staged.file_name,
+                    total_rows=rows,
                 )
         except IntegrityError:
             # SQLite does not lock the row above: a concurrent submit made the job first.
@@ -352,10 +364,9 @@ def run_list_import_job(*, job_id: int, worker_id: str = "") -> ListImportJob:
         return job
     try:
         _refuse_unless_may_import(job.created_by, job.staged)
-        # Checked first outside the transaction, for the count and an early refusal; the job's
-        # row must not be written inside it, where the page could not see it.
-        total = len(_checked_plan(job.created_by, job.staged).rows)
-        set_job_fields(job, status=JobStatus.WRITING, total_rows=total, processed_rows=0)
+        # Before the transaction: the job's row is not written inside it, where the page could
+        # not see it (its count of rows, for the bar, was taken at submit).
+        set_job_fields(job, status=JobStatus.WRITING, processed_rows=0)
         with transaction.atomic():
             staged = _locked_for_import(job.staged)
             plan = _checked_plan(job.created_by, staged)
@@ -433,7 +444,6 @@ def retry_list_import(*, actor: User, job: ListImportJob) -> ListImportJob:
                 finished_at=None,
                 interrupted_at=None,
                 worker_id="",
-                total_rows=0,
                 processed_rows=0,
                 message="",
             )

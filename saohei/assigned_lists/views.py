@@ -148,7 +148,7 @@ def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpRespon
     # A list being imported in the background is followed on its job's page.
     job = ListImportJob.objects.filter(staged=staged).first()
     if job is not None and job.status != JobStatus.FAILED:
-        return redirect("assigned_lists:job", job_id=job.pk)
+        return redirect("assigned_lists:job", list_job_id=job.pk)
     if request.method != "POST":
         return _staged_page(request, staged, job=job)
     if request.POST.get("action") == "import" and not services.runs_inline(staged):
@@ -156,7 +156,7 @@ def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpRespon
             job = services.submit_list_import(actor=user, staged=staged)
         except ServiceError as refused:
             return _staged_page(request, staged, error=refused.message, status=400)
-        return redirect("assigned_lists:job", job_id=job.pk)
+        return redirect("assigned_lists:job", list_job_id=job.pk)
     if request.POST.get("action") == "import":
         try:
             assigned = services.import_list(actor=user, staged=staged)
@@ -203,9 +203,9 @@ def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpRespon
 
 
 @role_required(*access.IMPORT_ROLES)
-def job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+def job_view(request: AuthenticatedHttpRequest, list_job_id: int) -> HttpResponse:
     """A long list's import: its progress bar, polled by htmx (the fragment only)."""
-    job = access.get_job_for_user(request.user, job_id)
+    job = access.get_job_for_user(request.user, list_job_id)
     if not job.is_finished and services.fail_interrupted_list_imports(jobs=[job]):
         job.refresh_from_db()
     template = "assigned_lists/job.html"
@@ -216,8 +216,8 @@ def job_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*access.IMPORT_ROLES)
-def job_retry_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
-    job = access.get_job_for_user(request.user, job_id)
+def job_retry_view(request: AuthenticatedHttpRequest, list_job_id: int) -> HttpResponse:
+    job = access.get_job_for_user(request.user, list_job_id)
     try:
         services.retry_list_import(actor=request.user, job=job)
     except ActionNotAllowed as refused:
@@ -226,7 +226,7 @@ def job_retry_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespon
         messages.error(request, refused.message)
     else:
         messages.success(request, "已重新开始导入，使用此前上传的清单。")
-    return redirect("assigned_lists:job", job_id=job.pk)
+    return redirect("assigned_lists:job", list_job_id=job.pk)
 
 
 @role_required(*access.IMPORT_ROLES)
