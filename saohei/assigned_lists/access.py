@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from saohei.common.roles import Role
+from saohei.health.jobs import JobStatus
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
 from saohei.organisations.queries import OFFICE_ROLES
@@ -62,6 +63,16 @@ def get_staged_for_user(user: User, staged_id: int) -> StagedSheet:
     if staged is None:
         raise Http404("待导入的清单不存在或您无权查看")
     return staged
+
+
+def unfinished_or_failed_jobs(user: User) -> QuerySet[ListImportJob]:
+    """Long lists being imported or failed, for the clerks who may import them (the list page
+    shows them, so a job left for another page is found again)."""
+    return (
+        ListImportJob.objects.filter(unit__in=import_towns(user))
+        .exclude(status=JobStatus.SUCCEEDED)
+        .exclude(status=JobStatus.FAILED, staged__rows=[])
+    )
 
 
 def get_job_for_user(user: User, job_id: int) -> ListImportJob:

@@ -42,7 +42,11 @@ def list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "assigned_lists/list.html",
-        {"lists": lists, "can_import": access.import_towns(user).exists()},
+        {
+            "lists": lists,
+            "jobs": access.unfinished_or_failed_jobs(user).select_related("unit", "created_by"),
+            "can_import": access.import_towns(user).exists(),
+        },
     )
 
 

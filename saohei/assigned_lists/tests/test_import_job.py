@@ -247,3 +247,12 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_the_job(banshi, long_list):
     response = Client().get(f"/assigned-lists/jobs/{job.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert Client().post(f"/assigned-lists/jobs/{job.pk}/retry/").status_code == 302
+
+
+def test_the_list_page_shows_a_waiting_job_to_the_clerk_only(banshi, long_list, client_as):
+    job = services.submit_list_import(actor=banshi, staged=long_list)  # not run: no commit
+    page = client_as("banshi").get("/assigned-lists/").content.decode()
+    assert 'data-testid="list-jobs"' in page and f"/assigned-lists/jobs/{job.pk}/" in page
+    assert (
+        'data-testid="list-jobs"' not in client_as("shuji").get("/assigned-lists/").content.decode()
+    )
