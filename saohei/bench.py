@@ -33,6 +33,7 @@ SECTIONS = (
     "extraction",
     "generator",
     "lists",
+    "assigned-lists",
     "prompts",
     "registry",
 )
@@ -108,6 +109,10 @@ def _run(client_class: type, sections: list[str]) -> None:
         from saohei.analysis.bench import bench_lists
 
         bench_lists(client_class, password=DEMO_PASSWORD)
+    if "assigned-lists" in sections:
+        from saohei.assigned_lists.bench import bench_list_import
+
+        bench_list_import()
     if "prompts" in sections:
         from saohei.analysis.bench_prompts import bench_prompts
 

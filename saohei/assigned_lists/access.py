@@ -11,13 +11,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from saohei.common.roles import Role
+from saohei.health.jobs import JobStatus
 from saohei.organisations.access import grant_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, UnitQuerySet, User
 from saohei.organisations.queries import OFFICE_ROLES
 from saohei.sheets.models import StagedSheet
 
 from .kinds import ASSIGNED_LIST
-from .models import AssignedList
+from .models import AssignedList, ListImportJob
 
 READ_ROLES = OFFICE_ROLES
 IMPORT_ROLES = frozenset({Role.OFFICE_STAFF})
@@ -62,3 +63,25 @@ def get_staged_for_user(user: User, staged_id: int) -> StagedSheet:
     if staged is None:
         raise Http404("待导入的清单不存在或您无权查看")
     return staged
+
+
+def unfinished_or_failed_jobs(user: User) -> QuerySet[ListImportJob]:
+    """Long lists being imported or failed, for the clerks who may import them (the list page
+    shows them, so a job left for another page is found again)."""
+    return (
+        ListImportJob.objects.filter(unit__in=import_towns(user))
+        .exclude(status=JobStatus.SUCCEEDED)
+        .exclude(status=JobStatus.FAILED, staged__rows=[])
+    )
+
+
+def get_job_for_user(user: User, job_id: int) -> ListImportJob:
+    """A list's import job, for who may import the town's lists (its progress, its retry)."""
+    job = (
+        ListImportJob.objects.filter(pk=job_id, unit__in=import_towns(user))
+        .select_related("unit", "created_by", "staged", "assigned_list")
+        .first()
+    )
+    if job is None:
+        raise Http404("导入任务不存在或您无权查看")
+    return job

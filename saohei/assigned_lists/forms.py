@@ -9,7 +9,7 @@ from saohei.sheets.headers import IGNORED
 from saohei.sheets.kinds import FieldKind
 
 from .kinds import ASSIGNED_LIST, LIST_SOURCES
-from .services import MAX_LIST_ROWS
+from .services import max_list_rows
 
 
 class UploadForm(StyledForm):
@@ -26,11 +26,15 @@ class UploadForm(StyledForm):
     )
     file = forms.FileField(
         label="交办清单",
-        help_text=f"Excel 工作簿（.xlsx，读第一张工作表）或 CSV（UTF-8 或 GBK），每次最多 {MAX_LIST_ROWS} 行",
     )
 
     def __init__(self, *args: Any, towns: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The site's own cap, which depends on its database.
+        self.fields["file"].help_text = (
+            "Excel 工作簿（.xlsx，读第一张工作表）或 CSV（UTF-8 或 GBK），"
+            f"每次最多 {max_list_rows()} 行"
+        )
         self.set_queryset("unit", towns)
 
 

@@ -6,11 +6,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
-from saohei.common.errors import ServiceError
+from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import XLSX_TYPE
 from saohei.common.views import form_page
+from saohei.health.jobs import JobStatus
 from saohei.leads.access import visible_leads
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.sheets.models import SenderMapping, StagedSheet
@@ -20,7 +22,7 @@ from saohei.sheets.rejected import rejected_rows_xlsx
 from . import access, exports, services
 from .forms import MappingForm, UploadForm
 from .kinds import ASSIGNED_LIST
-from .models import RowOutcome
+from .models import AssignedList, ListImportJob, RowOutcome
 
 ROWS_PER_PAGE = 100
 
@@ -40,7 +42,11 @@ def list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "assigned_lists/list.html",
-        {"lists": lists, "can_import": access.import_towns(user).exists()},
+        {
+            "lists": lists,
+            "jobs": access.unfinished_or_failed_jobs(user).select_related("unit", "created_by"),
+            "can_import": access.import_towns(user).exists(),
+        },
     )
 
 
@@ -86,6 +92,7 @@ def _staged_page(
     plan: services.Plan | None = None,
     error: str = "",
     status: int = 200,
+    job: ListImportJob | None = None,
 ) -> HttpResponse:
     villages = town_villages(staged.unit).names
     if plan is None:
@@ -120,6 +127,8 @@ def _staged_page(
             "page": page,
             "only_problems": only_problems,
             "error": error,
+            "failed_job": job,
+            "inline": services.runs_inline(staged),
             "counts": {label: plan.count(value) for value, label in RowOutcome.choices},
             "mapped_titles": [
                 title for title in checked.header.titles if checked.columns.get(title)
@@ -133,10 +142,25 @@ def _staged_page(
 def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpResponse:
     user = request.user
     staged = access.get_staged_for_user(user, staged_id)
-    if staged.imported_at is not None and request.method != "POST":
+    # Once imported the staged rows are emptied: the list itself is what there is to see.
+    if staged.imported_at is not None:
         messages.info(request, "该清单已经导入")
+        imported = AssignedList.objects.filter(staged=staged).first()
+        if imported is None:
+            return redirect("assigned_lists:list")
+        return redirect("assigned_lists:detail", list_id=imported.pk)
+    # A list being imported in the background is followed on its job's page.
+    job = ListImportJob.objects.filter(staged=staged).first()
+    if job is not None and job.status != JobStatus.FAILED:
+        return redirect("assigned_lists:job", list_job_id=job.pk)
     if request.method != "POST":
-        return _staged_page(request, staged)
+        return _staged_page(request, staged, job=job)
+    if request.POST.get("action") == "import" and not services.runs_inline(staged):
+        try:
+            job = services.submit_list_import(actor=user, staged=staged)
+        except ServiceError as refused:
+            return _staged_page(request, staged, error=refused.message, status=400)
+        return redirect("assigned_lists:job", list_job_id=job.pk)
     if request.POST.get("action") == "import":
         try:
             assigned = services.import_list(actor=user, staged=staged)
@@ -180,6 +204,33 @@ def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpRespon
         )
     messages.success(request, f"已保存“{staged.sender}”的列对照和取值对照，下次自动套用")
     return redirect("assigned_lists:staged", staged_id=staged.pk)
+
+
+@role_required(*access.IMPORT_ROLES)
+def job_view(request: AuthenticatedHttpRequest, list_job_id: int) -> HttpResponse:
+    """A long list's import: its progress bar, polled by htmx (the fragment only)."""
+    job = access.get_job_for_user(request.user, list_job_id)
+    if not job.is_finished and services.fail_interrupted_list_imports(jobs=[job]):
+        job.refresh_from_db()
+    template = "assigned_lists/job.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#progress"
+    return render(request, template, {"job": job, "may_retry": job.can_retry})
+
+
+@require_POST
+@role_required(*access.IMPORT_ROLES)
+def job_retry_view(request: AuthenticatedHttpRequest, list_job_id: int) -> HttpResponse:
+    job = access.get_job_for_user(request.user, list_job_id)
+    try:
+        services.retry_list_import(actor=request.user, job=job)
+    except ActionNotAllowed as refused:
+        raise PermissionDenied(refused.message) from refused
+    except ServiceError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "已重新开始导入，使用此前上传的清单。")
+    return redirect("assigned_lists:job", list_job_id=job.pk)
 
 
 @role_required(*access.IMPORT_ROLES)

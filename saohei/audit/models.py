@@ -78,6 +78,7 @@ class AuditAction(models.TextChoices):
     SHEET_STAGED = "sheet_staged", "上传待导入表格"
     SHEET_MAPPING_SAVED = "sheet_mapping_saved", "保存表格列与取值对照"
     ASSIGNED_LIST_IMPORTED = "assigned_list_imported", "导入交办清单"
+    ASSIGNED_LIST_IMPORT_RETRIED = "assigned_list_import_retried", "重新导入交办清单"
     ASSIGNED_LIST_EXPORTED = "assigned_list_exported", "导出交办清单反馈"
     TIP_SUBMITTED = "tip_submitted", "收到群众举报"
     TIP_VIEWED = "tip_viewed", "查看群众举报"

@@ -4,6 +4,7 @@ from django.db import models
 from saohei.common.models import SealedIdentity, VehiclePlate
 from saohei.common.pii import SealedValue, unseal
 from saohei.common.sealing import SealedField
+from saohei.health.jobs import FINISHED_JOB_STATUSES, BackgroundJob, JobStatus
 from saohei.leads.models import Lead
 from saohei.organisations.models import Unit
 
@@ -47,15 +48,9 @@ class PersonRole(models.TextChoices):
 PERPETRATOR_ROLES = frozenset({PersonRole.GATHERER, PersonRole.ORGANISER, PersonRole.PARTICIPANT})
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "排队中"
-    VALIDATING = "validating", "校验中"
-    WRITING = "writing", "写入中"
-    SUCCEEDED = "succeeded", "导入成功"
-    FAILED = "failed", "导入失败"
-
-
-FINISHED_IMPORT_STATUSES = frozenset({ImportStatus.SUCCEEDED, ImportStatus.FAILED})
+# The shared job states (`health.jobs`), under the name this context has always used.
+ImportStatus = JobStatus
+FINISHED_IMPORT_STATUSES = FINISHED_JOB_STATUSES
 # Bound into the sealed rejected rows of a job, so the ciphertext cannot pass for another field.
 REJECTED_ROWS_DATA = b"case_import_rejected_rows"
 
@@ -65,7 +60,7 @@ def import_file_path(instance: "ImportJob", filename: str) -> str:
     return f"cases/imports/{filename}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One upload of police cases (a workbook, or one or two CSV files), imported in the
     background all-or-nothing. The stored files are deleted once the import has finished:
     they hold ID numbers in clear."""
@@ -82,31 +77,17 @@ class ImportJob(models.Model):
         related_name="+",
         help_text="为空表示在服务器命令行导入",
     )
-    created_at = models.DateTimeField("提交时间", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    status = models.CharField(
-        "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
     file = models.FileField(upload_to=import_file_path, max_length=200, blank=True)
     file_name = models.CharField("文件名", max_length=200)
     file_sha256 = models.CharField("SHA-256", max_length=64)
     persons_file = models.FileField(upload_to=import_file_path, max_length=200, blank=True)
     persons_file_name = models.CharField("涉案人员文件名", max_length=200, blank=True)
     persons_file_sha256 = models.CharField(max_length=64, blank=True)
-    total_rows = models.PositiveIntegerField("总行数", default=0)
-    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
     error_count = models.PositiveIntegerField("错误数", default=0)
-    message = models.CharField("说明", max_length=500, blank=True)
     cases_created = models.PositiveIntegerField("新增案件", default=0)
     cases_updated = models.PositiveIntegerField("更新案件", default=0)
     persons_written = models.PositiveIntegerField("写入涉案人员", default=0)
-    # The task worker that took the job (`health.WorkerHeartbeat`): a job it holds while it has
-    # stopped beating was interrupted (decision 0048). Empty for the server's command line.
-    worker_id = models.CharField(max_length=64, blank=True)
-    # Interrupted jobs keep their files for a retry without a new upload, for a while.
-    interrupted_at = models.DateTimeField("中断时间", null=True, blank=True)
     # A refused import's bad rows with their cells and messages (JSON, `exports.rejected_rows`),
     # sealed: they hold ID numbers in clear. Kept for the download for a day (decision 0064).
     # Asked at upload: cases with a bad row are left out and the rest written (decision 0064);
@@ -131,10 +112,6 @@ class ImportJob(models.Model):
         return f"导入 {self.file_name}"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_IMPORT_STATUSES
-
-    @property
     def can_retry(self) -> bool:
         return (
             self.status == ImportStatus.FAILED
@@ -152,14 +129,6 @@ class ImportJob(models.Model):
             and bool(self.unknown_values)
             and bool(self.file)
         )
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status in FINISHED_IMPORT_STATUSES or self.status == ImportStatus.WRITING:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, self.processed_rows * 100 // self.total_rows)
 
 
 class CaseQuerySet(models.QuerySet["Case"]):

@@ -42,7 +42,7 @@ from saohei.common.phones import is_mobile
 from saohei.common.plates import clean_plates
 from saohei.common.sqlite import sqlite_pragmas
 from saohei.common.validation import checked_text
-from saohei.health.heartbeat import dead_workers
+from saohei.health.jobs import claim_job, fail_interrupted_jobs, set_job_fields
 from saohei.leads.models import (
     Channel,
     DictionaryEntry,
@@ -155,11 +155,7 @@ def submit_case_import(
     return job
 
 
-def _set(job: ImportJob, **values: Any) -> None:
-    """Progress is written outside the import's transaction, so the page can poll it."""
-    ImportJob.objects.filter(pk=job.pk).update(**values)
-    for name, value in values.items():
-        setattr(job, name, value)
+_set = set_job_fields
 
 
 def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
@@ -170,9 +166,7 @@ def run_import_job(*, job_id: int, worker_id: str = "") -> ImportJob:
     A job that ends here, well or not, has its files deleted, but for one refused with words the
     clerk can map (kept for `map_import_values`); one whose process is killed keeps them (the
     `finally` never runs) for `retry_import`."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
-        status=ImportStatus.VALIDATING, started_at=timezone.now(), worker_id=worker_id
-    )
+    claimed = claim_job(ImportJob, pk=job_id, worker_id=worker_id)
     job = ImportJob.objects.select_related("unit", "created_by").get(pk=job_id)
     if not claimed:
         return job
@@ -225,7 +219,6 @@ def _words_of(parsed: importing.ParsedImport) -> dict[str, list[dict[str, Any]]]
 # How long an interrupted job keeps its files (ID numbers in clear) for a retry (decision 0048).
 RETRY_WINDOW = timedelta(hours=24)
 INTERRUPTED_MESSAGE = "导入被中断（后台任务进程意外停止），未导入任何数据。24 小时内可点击“重新导入”，无需再次上传文件"
-UNFINISHED = (ImportStatus.VALIDATING, ImportStatus.WRITING)
 
 
 def fail_interrupted_imports(*, jobs: Iterable[ImportJob] | None = None) -> int:
@@ -233,34 +226,21 @@ def fail_interrupted_imports(*, jobs: Iterable[ImportJob] | None = None) -> int:
     beating: a killed worker leaves its job "校验中" or "写入中" for ever otherwise. Nothing was
     written (the write is one transaction, rolled back with the process); the files stay for a
     retry. Returns how many jobs were marked."""
-    candidates = ImportJob.objects.filter(status__in=UNFINISHED).exclude(worker_id="")
+    candidates = ImportJob.objects.all()
     if jobs is not None:
         candidates = candidates.filter(pk__in=[job.pk for job in jobs])
-    held = dict(candidates.values_list("pk", "worker_id"))
-    dead = dead_workers(held.values())
-    marked = 0
-    for pk in sorted(pk for pk, worker_id in held.items() if worker_id in dead):
-        with transaction.atomic():
-            now = timezone.now()
-            # Conditional on the status it was seen in: a job that finished meanwhile stays so.
-            if not ImportJob.objects.filter(pk=pk, status__in=UNFINISHED).update(
-                status=ImportStatus.FAILED,
-                finished_at=now,
-                interrupted_at=now,
-                message=INTERRUPTED_MESSAGE,
-            ):
-                continue
-            job = ImportJob.objects.select_related("unit", "created_by").get(pk=pk)
-            record_event(
-                action=AuditAction.CASES_IMPORTED,
-                actor=job.created_by,
-                unit=job.unit,
-                target=job,
-                result=AuditResult.FAILURE,
-                details={"interrupted": True, "file_sha256": job.file_sha256},
-            )
-            marked += 1
-    return marked
+
+    def record(job: ImportJob) -> None:
+        record_event(
+            action=AuditAction.CASES_IMPORTED,
+            actor=job.created_by,
+            unit=job.unit,
+            target=job,
+            result=AuditResult.FAILURE,
+            details={"interrupted": True, "file_sha256": job.file_sha256},
+        )
+
+    return fail_interrupted_jobs(candidates, message=INTERRUPTED_MESSAGE, on_marked=record)
 
 
 def retry_import(*, actor: User, job: ImportJob) -> ImportJob:

@@ -94,6 +94,8 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
     "job_id": _on({CASE_WORKERS: _T}),
     # 交办清单: uploaded sheets are the clerk's work in progress; imported lists the office's.
     "staged_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
+    # A long list's import job (its progress bar), the clerk's as the upload is.
+    "list_job_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
     "list_id": _on({OFFICE: _T}),
     "tip_id": _on({OFFICE: _T}),
     "item_id": _on(
@@ -204,6 +206,7 @@ PAGES: dict[str, Roles] = {
     "assigned_lists:import": frozenset({Role.OFFICE_STAFF}),
     "assigned_lists:staged": frozenset({Role.OFFICE_STAFF}),
     "assigned_lists:rejected": frozenset({Role.OFFICE_STAFF}),
+    "assigned_lists:job": frozenset({Role.OFFICE_STAFF}),
     "assigned_lists:detail": OFFICE,
     "assigned_lists:feedback": OFFICE,
     "assigned_lists:reports": OFFICE,

@@ -1,6 +1,10 @@
 from django.utils import timezone
 from django_tasks import task
 
+from saohei.assigned_lists.services import (
+    expire_failed_list_imports,
+    fail_interrupted_list_imports,
+)
 from saohei.audit.services import take_checkpoint
 from saohei.backups.models import BackupStatus
 from saohei.backups.services import run_scheduled_backup
@@ -24,6 +28,9 @@ def send_deadline_reminders() -> dict[str, int | str]:
     # Imports whose worker died are marked failed; their kept files expire after a day.
     interrupted = fail_interrupted_imports()
     expired = expire_interrupted_import_files()
+    # The same for 交办清单 jobs: their staged rows are kept a day for a retry.
+    interrupted += fail_interrupted_list_imports()
+    expired += expire_failed_list_imports()
     # SMS and e-mail sends whose task was lost are queued again (decision 0060).
     notices = requeue_stalled_deliveries()
     # Standing publicity (LED screens, IP broadcast): each day that ended becomes one ledger row.

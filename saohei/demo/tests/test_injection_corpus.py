@@ -753,6 +753,8 @@ def _plant_assigned_list(town: Unit) -> tuple[int, int]:
         values={"source": {"市扫黑办交办": Source.UPPER_ASSIGNED}},
     )
     imported = assigned_lists.import_list(actor=office, staged=first)
+    # A long list's job carries the upload's hostile name onto its progress page.
+    assigned_lists.submit_list_import(actor=office, staged=staged())
     return imported.pk, staged().pk
 
 
@@ -1321,6 +1323,8 @@ NOT_PLANTED: dict[str, str] = {
     "leads.LeadEvent.to_status": SYSTEM,
     "cases.ImportJob.message": SYSTEM,
     "cases.ImportJob.worker_id": SYSTEM,
+    "assigned_lists.ListImportJob.message": SYSTEM,
+    "assigned_lists.ListImportJob.worker_id": SYSTEM,
     "cases.CasePersonPlate.number": REFUSED,
     "tips.Tip.receipt_digest": DIGEST,
     "tips.Tip.reporter_reference": DIGEST,

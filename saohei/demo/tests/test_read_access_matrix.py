@@ -50,7 +50,7 @@ from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.assigned_lists import services as assigned_list_services
-from saohei.assigned_lists.models import AssignedList
+from saohei.assigned_lists.models import AssignedList, ListImportJob
 from saohei.briefings import services as briefing_services
 from saohei.briefings.figures import FIGURES
 from saohei.cases.models import REJECTED_ROWS_DATA, Case, ImportJob, ImportStatus
@@ -85,6 +85,7 @@ from saohei.demo.tests.test_write_refusal_matrix import (
     as_form,
     request_body_schema,
 )
+from saohei.health.jobs import JobStatus
 from saohei.inspections import services as inspections_services
 from saohei.inspections.models import Finding
 from saohei.leads import services as lead_services
@@ -206,13 +207,13 @@ def _register_lead(town: Unit, village: Unit, office: User, summary: str) -> Lea
     )
 
 
-def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
-    """A 交办清单 imported by the town's clerk (its staged sheet stays as the upload's page)."""
+def _staged_list(town: Unit, office: User, reference: str) -> StagedSheet:
+    """A 交办清单 uploaded by the town's clerk and waiting on its preview page."""
     day = f"{timezone.localdate() - timedelta(days=1):%Y-%m-%d}"
     listed = io.BytesIO(
         f"交办编号,交办日期,问题内容\r\n{reference},{day},矩阵交办线索\r\n".encode()
     )
-    staged = assigned_list_services.stage_list(
+    return assigned_list_services.stage_list(
         actor=office,
         unit=town,
         sender="矩阵交办单位",
@@ -220,13 +221,30 @@ def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
         file=listed,
         file_name="交办清单.csv",
     )
+
+
+def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
+    """A 交办清单 imported by the town's clerk."""
+    staged = _staged_list(town, office, reference)
     return assigned_list_services.import_list(actor=office, staged=staged)
 
 
 def _staged_of(assigned: AssignedList) -> int:
-    staged = StagedSheet.objects.filter(unit=assigned.unit, sha256=assigned.sha256).first()
-    assert staged is not None
-    return staged.pk
+    """Another upload of the list, not imported: an imported one's page leads to the list."""
+    return _staged_list(assigned.unit, assigned.imported_by, "JZ-S").pk
+
+
+def _list_job(town: Unit, office: User) -> ListImportJob:
+    """A long list's import job, failed: its progress page with the retry."""
+    staged = _staged_list(town, office, "JZ-J")
+    return ListImportJob.objects.create(
+        unit=town,
+        staged=staged,
+        created_by=office,
+        file_name=staged.file_name,
+        status=JobStatus.FAILED,
+        message="矩阵测试",
+    )
 
 
 def _vetting_run(town: Unit, office: User, rows: bytes) -> VettingRun:
@@ -449,6 +467,7 @@ def _build_objects() -> Objects:
         "job_id": Target(job.pk, in_town),
         "list_id": Target(assigned_list.pk, in_town),
         "staged_id": Target(_staged_of(assigned_list), in_town),
+        "list_job_id": Target(_list_job(town, banshi).pk, in_town),
         "tip_id": Target(tip.pk, in_town),
         "item_id": item_target(item),
         "evidence_id": part(evidence.pk, item_id=item_target(evidence.item)),
@@ -500,6 +519,7 @@ def _build_objects() -> Objects:
         "case_id": Target(other_case.pk, in_other_town),
         "list_id": Target(other_assigned_list.pk, in_other_town),
         "staged_id": Target(_staged_of(other_assigned_list), in_other_town),
+        "list_job_id": Target(_list_job(other_town, banshi2).pk, in_other_town),
         "item_id": Target(other_item.pk, other_village_record),
         "activity_id": Target(other_activity.pk, other_village_record),
         "person_id": Target(other_person.pk, in_other_town),

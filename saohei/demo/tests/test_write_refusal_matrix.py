@@ -58,6 +58,7 @@ from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.assigned_lists.access import import_towns
 from saohei.assigned_lists.kinds import ASSIGNED_LIST
+from saohei.assigned_lists.models import ListImportJob
 from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
@@ -69,6 +70,7 @@ from saohei.conftest import sign_in
 from saohei.custody.access import visible_reward_cases
 from saohei.custody.models import RewardCase
 from saohei.demo.loader import load_demo_town
+from saohei.health.jobs import JobStatus
 from saohei.inspections.access import visible_rounds, visible_villages
 from saohei.inspections.models import Finding
 from saohei.leads import access as lead_access
@@ -238,6 +240,23 @@ def _build_objects() -> Objects:
         created_by=User.objects.get(username="banshi"),
     )
 
+    # A long 交办清单's failed import job: the retry's object.
+    list_job = ListImportJob.objects.create(
+        unit=town,
+        staged=StagedSheet.objects.create(
+            unit=town,
+            kind=ASSIGNED_LIST.key,
+            sender="矩阵测试",
+            file_name="长清单.csv",
+            sha256="0" * 64,
+            rows=[["交办编号", "交办日期", "问题内容"], ["JZ-2", "2026-01-05", "矩阵测试"]],
+            created_by=User.objects.get(username="banshi"),
+        ),
+        created_by=User.objects.get(username="banshi"),
+        file_name="长清单.csv",
+        status=JobStatus.FAILED,
+    )
+
     # The city office's assignment to the town (decision 0062), with its town's row.
     assignment = city_services.assign_to_towns(
         actor=User.objects.get(username="shiban"),
@@ -253,6 +272,7 @@ def _build_objects() -> Objects:
 
     ids = {
         "staged_id": staged.pk,
+        "list_job_id": list_job.pk,
         "assignment_id": assignment.pk,
         "town_row_id": assignment.towns.values_list("pk", flat=True)[0],
         "prompt_id": prompt.pk,
@@ -308,6 +328,7 @@ def _build_objects() -> Objects:
         "reward_id": sees(visible_reward_cases, reward.pk),
         "job_id": lambda user: can_import(user, town),
         "staged_id": lambda user: import_towns(user).filter(pk=town.pk).exists(),
+        "list_job_id": lambda user: import_towns(user).filter(pk=town.pk).exists(),
         # Pages without an object in the path, refused by the rule the view itself applies.
         "leads:create": lambda user: bool(lead_access.registrable_towns(user)),
         "organisations:group_member_add": group_editor,

@@ -19,6 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from saohei.assigned_lists.services import fail_interrupted_list_imports
 from saohei.cases.services import fail_interrupted_imports
 from saohei.custody.keys import refuse_mismatched_keys_at_start
 from saohei.health.heartbeat import start_beating
@@ -99,6 +100,7 @@ class Command(DbWorkerCommand):
         try:
             # A worker that restarts after its predecessor was killed finds that one's imports.
             fail_interrupted_imports()
+            fail_interrupted_list_imports()
         except DatabaseError as error:
             logger.warning("启动时未能检查中断的导入（%s）", type(error).__name__)
         try:
