@@ -481,7 +481,12 @@ def _write(job: ImportJob, parsed: importing.ParsedImport) -> None:
     SQLite other writers now wait for the writing only, not for the preparing."""
     with tempfile.TemporaryDirectory(prefix="saohei-import-") as scratch:
         staged = staging.stage(job, parsed, Path(scratch))
-        _commit(job, staged, skipped=parsed.skipped_rows)
+        skipped = parsed.skipped_rows
+        # The rows are in the scratch database now and nothing reads them again: let them go
+        # before the commit's page cache grows (the largest workbook's peak stays under target).
+        parsed.cases.clear()
+        parsed.persons.clear()
+        _commit(job, staged, skipped=skipped)
 
 
 @dataclass
@@ -545,12 +550,12 @@ def _commit(job: ImportJob, staged: staging.StagedRows, *, skipped: int = 0) -> 
                 cursor.execute(f"DETACH DATABASE {staging.SCHEMA}")
 
 
-# While the import holds SQLite's write lock, a person's row goes into seven indexes of random
-# keys (blind indexes); in the default 2 MB page cache they spill to the WAL and are read back
-# mid-transaction. 64 MB holds them for the largest workbook SQLite takes (measured: the
-# transaction's CPU time fell by about a third at 100,000 rows) at a cost well under the
-# import's memory target.
-IMPORT_PAGE_CACHE_KIB = 65_536
+# While the import holds SQLite's write lock, a person's row goes into seven indexes, four of
+# them of random keys (blind indexes); in the default 2 MB page cache they spill to the WAL and
+# are read back mid-transaction. Measured at 100,000 rows (`make bench`, import-memory): another
+# writer's longest wait 1.47 s with the default, 1.17-1.34 s with 48 MB, 1.13 s with 64 MB; the
+# peak memory 217, 269-272 and 290 MB against the 300 MB target. 48 MB keeps a margin.
+IMPORT_PAGE_CACHE_KIB = 49_152
 
 
 def _roomy_page_cache() -> AbstractContextManager[None]:
