@@ -135,7 +135,7 @@ class StagedListOut(Schema):
     problem_count: int
     counts: dict[str, int]
     row_items: list[StagedRowOut]
-    # The list made from it once imported, else null.
+    # The list made from it once imported (its rows are then emptied and not shown), else null.
     imported_list_id: int | None
 
 
@@ -221,17 +221,29 @@ def _word_options(staged: StagedSheet, field: str) -> dict[str, str]:
 
 
 def _preview(user: User, staged: StagedSheet) -> StagedListOut:
+    if staged.imported_at is not None:
+        # Once imported its rows are emptied (they held ID numbers in clear): what there is to
+        # see is the list, as the page redirects to it.
+        imported = (
+            AssignedList.objects.filter(staged=staged).values_list("pk", flat=True).first()
+        )
+        return StagedListOut(
+            id=staged.pk,
+            unit_id=staged.unit_id,
+            sender=staged.sender,
+            file_name=staged.file_name,
+            remembered=False,
+            columns=[],
+            unknown_words=[],
+            sheet_problems=[],
+            problem_count=0,
+            counts={},
+            row_items=[],
+            imported_list_id=imported,
+        )
     plan = services.plan_import(actor=user, staged=staged)
     checked = plan.reading.checked
     labels = {target.key: target.label for target in ASSIGNED_LIST.fields}
-    imported = (
-        AssignedList.objects.filter(unit=staged.unit, sha256=staged.sha256, sender=staged.sender)
-        .order_by("-imported_at", "-id")
-        .values_list("pk", flat=True)
-        .first()
-        if staged.imported_at is not None
-        else None
-    )
     return StagedListOut(
         id=staged.pk,
         unit_id=staged.unit_id,
@@ -274,7 +286,7 @@ def _preview(user: User, staged: StagedSheet) -> StagedListOut:
             )
             for row in plan.rows
         ],
-        imported_list_id=imported,
+        imported_list_id=None,
     )
 
 

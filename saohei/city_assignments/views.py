@@ -53,7 +53,9 @@ def assignment_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form, filters = _filters(request)
     assignments = (
-        queries.filter_assignments(access.visible_assignments(user), **filters)
+        queries.filter_assignments(
+            access.visible_assignments(user), status=filters["status"], town=filters["town"]
+        )
         if filters is not None
         else CityAssignment.objects.none()
     )
