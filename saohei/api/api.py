@@ -22,6 +22,7 @@ from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
 from saohei.api.meetings_api import router as meetings_router
+from saohei.api.notifications_api import router as notifications_router
 from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
@@ -365,3 +366,4 @@ api.add_router("/city", city_router)
 api.add_router("/assigned-lists", assigned_lists_router)
 api.add_router("/tips", tips_router)
 api.add_router("/briefings", briefings_router)
+api.add_router("/notifications", notifications_router)

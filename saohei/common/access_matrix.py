@@ -527,3 +527,29 @@ API_CREATED_IN |= {
     "POST /api/v1/leads/registrations": "unit_id",
     "POST /api/v1/assigned-lists/imports": "unit_id",
 }
+
+# The token's account's own notices and channels (decision 0066): no object of anyone else.
+API_READS |= {
+    "GET /api/v1/notifications": Audience.SIGNED_IN,
+    "GET /api/v1/notifications/preferences": Audience.SIGNED_IN,
+}
+API_WRITES |= {
+    "POST /api/v1/notifications/read-all": Audience.SIGNED_IN,
+    "PUT /api/v1/notifications/preferences": Audience.SIGNED_IN,
+}
+
+# A meeting's record edited, 研判意见 and 自查自纠 (decision 0066), the pages' roles.
+API_READS |= {
+    "GET /api/v1/meetings/self-inspections": TOWN_READERS,
+    "GET /api/v1/meetings/self-inspections/{inspection_id}": TOWN_READERS,
+}
+API_WRITES |= {
+    "PUT /api/v1/meetings/{meeting_id}": OFFICE,
+    "POST /api/v1/meetings/{meeting_id}/opinions": OFFICE,
+    "POST /api/v1/meetings/self-inspections": OFFICE,
+    "POST /api/v1/meetings/self-inspections/{inspection_id}/assessments": OFFICE,
+    "POST /api/v1/meetings/self-inspections/{inspection_id}/problems": OFFICE,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/meetings/self-inspections": "unit_id",
+}

@@ -150,6 +150,9 @@ ids.update(
     tip_id=Tip.objects.filter(unit=town).order_by("id").first().pk,
     draft_id=create_draft(actor=banshi, unit=town, date_from=None, date_to=None).pk,
 )
+# A 自查自纠 of the town (decision 0066).
+from saohei.meetings.models import SelfInspection
+ids.update(inspection_id=SelfInspection.objects.filter(unit=town).order_by("id").first().pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """
