@@ -212,11 +212,15 @@ PARITY: dict[str, Row] = {
         "PATCH /api/v1/inspections/{round_id}/findings/{finding_id}",
         "POST /api/v1/inspections/{round_id}/findings/{finding_id}/photos",
     ),
-    "inspections:checklist": gap(),
-    "inspections:photo": gap(),
-    "inspections:onsite": gap(),
-    "inspections:onsite_download": gap(),
-    "inspections:village": gap(),
+    "inspections:checklist": ops(
+        "POST /api/v1/inspections/{round_id}/villages/{village_id}/checklist"
+    ),
+    "inspections:photo": ops("GET /api/v1/inspections/{round_id}/photos/{photo_id}"),
+    "inspections:onsite": ops("GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite"),
+    "inspections:onsite_download": ops(
+        "GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite/export"
+    ),
+    "inspections:village": ops("GET /api/v1/inspections/villages/{village_id}"),
     # 会议与自查
     "meetings:list": ops("GET /api/v1/meetings"),
     "meetings:create": ops("POST /api/v1/meetings"),
@@ -396,12 +400,7 @@ GAPS: tuple[str, ...] = (
     "cases:import_values",
     "cases:template",
     "city_assignments:export",
-    "inspections:checklist",
     "inspections:folders",
-    "inspections:onsite",
-    "inspections:onsite_download",
-    "inspections:photo",
-    "inspections:village",
     "leads:answer_instruction",
     "leads:correct",
     "leads:export",

@@ -553,3 +553,15 @@ API_WRITES |= {
 API_CREATED_IN |= {
     "POST /api/v1/meetings/self-inspections": "unit_id",
 }
+
+# 档案检查 (decision 0066): a finding's photo, the on-site list, a village's status, the pages'
+# `READ_ROLES` (the office, its 督导, village heads); the checklist the office's.
+API_READS |= {
+    "GET /api/v1/inspections/{round_id}/photos/{photo_id}": VILLAGE_READERS,
+    "GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite": VILLAGE_READERS,
+    "GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite/export": VILLAGE_READERS,
+    "GET /api/v1/inspections/villages/{village_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/inspections/{round_id}/villages/{village_id}/checklist": OFFICE,
+}
