@@ -565,3 +565,17 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/inspections/{round_id}/villages/{village_id}/checklist": OFFICE,
 }
+
+# 治安案件 (decision 0066): 加入涉案人员 the office's; the import, its retry and refused rows for
+# whoever imports the town's cases, as on the pages.
+API_READS |= {
+    "GET /api/v1/cases/imports/{job_id}/rejected.xlsx": CASE_WORKERS,
+}
+API_WRITES |= {
+    "POST /api/v1/cases/{case_id}/persons": OFFICE,
+    "POST /api/v1/cases/imports": CASE_WORKERS,
+    "POST /api/v1/cases/imports/{job_id}/retry": CASE_WORKERS,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/cases/imports": "unit_id",
+}
