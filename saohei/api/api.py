@@ -29,6 +29,7 @@ from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
 from saohei.api.tips_api import router as tips_router
+from saohei.api.workdays_api import router as workdays_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
@@ -367,3 +368,4 @@ api.add_router("/assigned-lists", assigned_lists_router)
 api.add_router("/tips", tips_router)
 api.add_router("/briefings", briefings_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/workdays", workdays_router)

@@ -110,7 +110,7 @@ PARITY: dict[str, Row] = {
         "marks the notice read and redirects the browser to its record",
         ("GET /api/v1/leads/{lead_id}", "GET /api/v1/meetings/tasks/{task_id}"),
     ),
-    "workdays:index": gap("the working-day calendar"),
+    "workdays:index": ops("GET /api/v1/workdays"),
     "workdays:override_add": gap(),
     "workdays:override_remove": gap(),
     # 线索
@@ -333,7 +333,7 @@ PARITY: dict[str, Row] = {
     "tips:spam": ops("POST /api/v1/tips/{tip_id}/spam"),
     "tips:restore": ops("POST /api/v1/tips/{tip_id}/restore"),
     "tips:message": ops("POST /api/v1/tips/{tip_id}/messages"),
-    "tips:attachment": gap(),
+    "tips:attachment": ops("GET /api/v1/tips/{tip_id}/attachments/{attachment_id}"),
     "tips:add_person": ops("POST /api/v1/tips/{tip_id}/persons"),
     "briefings:index": gap(),
     "briefings:export": gap(),
@@ -438,8 +438,6 @@ GAPS: tuple[str, ...] = (
     "reports:statistics",
     "reports:statistics_export",
     "reports:talks_export",
-    "tips:attachment",
-    "workdays:index",
     "workdays:override_add",
     "workdays:override_remove",
 )

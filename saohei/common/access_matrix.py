@@ -579,3 +579,10 @@ API_WRITES |= {
 API_CREATED_IN |= {
     "POST /api/v1/cases/imports": "unit_id",
 }
+
+# A tip's attachment (the intake roles, as the tip) and the working-day calendar (everyone
+# signed in, as the page; decision 0066).
+API_READS |= {
+    "GET /api/v1/tips/{tip_id}/attachments/{attachment_id}": OFFICE,
+    "GET /api/v1/workdays": Audience.SIGNED_IN,
+}
