@@ -22,12 +22,14 @@ from saohei.api.city_api import router as city_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
 from saohei.api.meetings_api import router as meetings_router
+from saohei.api.notifications_api import router as notifications_router
 from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
 from saohei.api.tips_api import router as tips_router
+from saohei.api.workdays_api import router as workdays_router
 from saohei.common import ratelimit
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip
@@ -365,3 +367,5 @@ api.add_router("/city", city_router)
 api.add_router("/assigned-lists", assigned_lists_router)
 api.add_router("/tips", tips_router)
 api.add_router("/briefings", briefings_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/workdays", workdays_router)

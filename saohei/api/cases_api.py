@@ -1,17 +1,24 @@
 """/api/v1/cases — 治安案件倒查. Same access rules as the pages (the context's access module)."""
 
 from datetime import time
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.http import FileResponse, Http404, HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
+from saohei.api.downloads import binary_200
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.cases import access, queries, services
+from saohei.cases.exports import stored_rejected_rows, write_rejected_rows
+from saohei.cases.forms import CasePersonForm
 from saohei.cases.models import Case, CasePerson, CaseReview, ImportJob, Nature
+from saohei.common.access import user_has_any_role
 from saohei.common.dates import EventDay, ShownDay
-from saohei.common.errors import ActionNotAllowed
+from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
+from saohei.common.validation import text_problem
 from saohei.organisations.models import User
 
 router = Router(tags=["治安案件倒查"])
@@ -215,7 +222,10 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePageOu
     summary="导入进度与结果",
 )
 def import_status(request: HttpRequest, job_id: int) -> ImportJobOut:
-    job: ImportJob = access.get_import_job_for_user(_user(request), job_id)
+    return _job_out(access.get_import_job_for_user(_user(request), job_id))
+
+
+def _job_out(job: ImportJob) -> ImportJobOut:
     return ImportJobOut(
         id=job.pk,
         unit=job.unit.name,
@@ -234,7 +244,7 @@ def import_status(request: HttpRequest, job_id: int) -> ImportJobOut:
 
 
 @router.get(
-    "/{case_id}",
+    "/{int:case_id}",
     response={200: CaseDetailOut, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
     summary="案件详情",
 )
@@ -243,7 +253,7 @@ def get_case(request: HttpRequest, case_id: int) -> CaseDetailOut:
 
 
 @router.post(
-    "/{case_id}/review",
+    "/{int:case_id}/review",
     response={
         200: CaseDetailOut,
         400: ErrorResponse,
@@ -268,3 +278,144 @@ def review_case(request: HttpRequest, case_id: int, payload: ReviewIn) -> CaseDe
         organiser=payload.organiser,
     )
     return _detail(access.get_case_for_user(user, case_id))
+
+
+# Parity with the pages (decision 0066): 加入涉案人员, the import upload, its retry and the
+# refused rows' workbook, through the pages' access checks, forms and services.
+
+
+class CasePersonIn(Schema):
+    name: str
+    role: Annotated[str, OneOf(CasePerson, "role")]
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    plates: str = Field("", description="多个车牌用顿号或逗号分开")
+
+
+class CaseImportIn(Schema):
+    unit_id: int
+    sender: str = Field("", description="来文单位；其保存的取值对照自动使用")
+    skip_rejected: bool = Field(False, description="有错误的案件先不导入，其余照常导入")
+
+
+IMPORT_ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+}
+
+
+@router.post(
+    "/{int:case_id}/persons",
+    response={201: CaseDetailOut, **IMPORT_ERRORS},
+    summary="加入涉案人员",
+)
+def add_person(request: HttpRequest, case_id: int, payload: CasePersonIn) -> Status[CaseDetailOut]:
+    """The office of the case's town (`can_add_person`, else 403); the page's form checks the
+    ID number, mobile and plates (a 400 naming the field); identifiers are sealed as imported
+    ones and shown masked."""
+    user = _user(request)
+    case = access.get_case_for_user(user, case_id)
+    if not access.can_add_person(user, case):
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以添加涉案人员")
+    form = CasePersonForm(data=payload.dict())
+    if not form.is_valid():
+        field, messages = next(iter(form.errors.items()))
+        raise ServiceError(str(messages[0]), field=field)
+    data = form.cleaned_data
+    services.add_case_person(
+        actor=user,
+        case=case,
+        person=services.CasePersonInput(
+            name=data["name"],
+            role=data["role"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            address=data["address"],
+            plates=data["plates"],
+        ),
+    )
+    return Status(201, _detail(access.get_case_for_user(user, case_id)))
+
+
+@router.post(
+    "/imports",
+    response={201: ImportJobOut, 413: ErrorResponse, **IMPORT_ERRORS},
+    summary="上传案件文件（后台导入）",
+)
+def submit_import(
+    request: HttpRequest,
+    payload: Form[CaseImportIn],
+    file: File[UploadedFile],
+    persons_file: File[UploadedFile | None] = None,
+) -> Status[ImportJobOut]:
+    """multipart/form-data: `unit_id` (a town whose cases the account imports, else 403),
+    `file` (.xlsx with 案件 and 涉案人员, or the 案件 CSV), `persons_file` (the 涉案人员 CSV
+    with a CSV), `sender`, `skip_rejected`. Answers the job; follow it with
+    `GET …/imports/{job_id}`."""
+    user = _user(request)
+    _require_case_access(user)
+    town = access.case_towns(user).filter(pk=payload.unit_id).first()
+    if town is None:
+        raise ActionNotAllowed("您不能为该单位导入治安案件", field="unit_id")
+    for name, upload in (("file", file), ("persons_file", persons_file)):
+        problem = text_problem(upload.name or "", multiline=False) if upload else ""
+        if problem:
+            raise ServiceError(f"文件名{problem}", field=name)
+    job = services.submit_case_import(
+        actor=user,
+        unit=town,
+        file=file,
+        persons_file=persons_file,
+        skip_rejected=payload.skip_rejected,
+        sender=payload.sender,
+    )
+    return Status(201, _job_out(access.get_import_job_for_user(user, job.pk)))
+
+
+@router.post(
+    "/imports/{int:job_id}/retry",
+    response={200: ImportJobOut, **IMPORT_ERRORS},
+    summary="重新导入（中断的导入）",
+)
+def retry_import(request: HttpRequest, job_id: int) -> ImportJobOut:
+    """An interrupted job run again from the files it kept (`retry_import`): a job that was not
+    interrupted is a 400, an account that may not import for its town a 403."""
+    user = _user(request)
+    _require_case_access(user)
+    job = access.get_import_job_for_user(user, job_id)
+    services.retry_import(actor=user, job=job)
+    return _job_out(access.get_import_job_for_user(user, job_id))
+
+
+@router.get(
+    "/imports/{int:job_id}/rejected.xlsx",
+    response=IMPORT_ERRORS,
+    summary="下载未通过校验的行",
+    openapi_extra=binary_200(XLSX_TYPE, "未通过校验的行，附错误说明，改正后可再导入"),
+)
+def rejected_rows(request: HttpRequest, job_id: int) -> FileResponse:
+    """As the page: whoever may open the job; 404 when none were kept (a clean import, or
+    past the 24 hours they are kept); every download audited."""
+    user = _user(request)
+    if not user_has_any_role(user, access.CASE_ROLES):
+        raise ActionNotAllowed("您没有查看案件导入的权限")
+    job = access.get_import_job_for_user(user, job_id)
+    tables = stored_rejected_rows(job)
+    if not tables:
+        raise Http404("这次导入没有保留未通过校验的行")
+    ip_address = client_ip(request)
+
+    def write(target: IO[bytes]) -> None:
+        write_rejected_rows(tables, file_name=job.file_name, exported_by=str(user), target=target)
+        services.record_rejected_rows_download(
+            actor=user,
+            job=job,
+            rows=sum(len(table["rows"]) for table in tables),
+            ip_address=ip_address,
+        )
+
+    return streamed_download(write, filename=stamped_name("未通过校验的行"))

@@ -8,11 +8,12 @@ writes nothing. 学习材料 are listed with the meeting, downloaded and added (
 pages (decision 0066).
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from saohei.api.downloads import ANY_FILE, binary_200
@@ -21,11 +22,21 @@ from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.access import user_has_any_role
-from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
+from saohei.common.dates import DeadlineDay, EventDay, HistoryDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stored_file_download
-from saohei.meetings import access, queries, services
-from saohei.meetings.models import Meeting, MeetingDecision, MeetingKind, MeetingMaterial, Task
+from saohei.common.paging import keyset_page
+from saohei.leads.access import visible_leads
+from saohei.meetings import access, queries, self_inspection, services
+from saohei.meetings.models import (
+    Meeting,
+    MeetingDecision,
+    MeetingKind,
+    MeetingMaterial,
+    Requirement,
+    SelfInspection,
+    Task,
+)
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
 
@@ -103,6 +114,8 @@ class MeetingDetailOut(MeetingSummaryOut):
     minutes: str
     decisions: list[DecisionOut]
     materials: list[MeetingMaterialOut]
+    # Send it back with an edit of the record (or as If-Match): a stale one is 409.
+    version: int
 
 
 class MeetingListQuery(Schema):
@@ -254,6 +267,7 @@ def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
             minutes="",
             decisions=[],
             materials=[],
+            version=meeting.version,
         )
     return MeetingDetailOut(
         **base,
@@ -279,6 +293,7 @@ def _detail(user: User, meeting: Meeting) -> MeetingDetailOut:
             )
             for material in meeting.materials.all()
         ],
+        version=meeting.version,
     )
 
 
@@ -514,3 +529,330 @@ def download_material(request: HttpRequest, meeting_id: int, material_id: int) -
     return stored_file_download(
         material.file, filename=material.original_name, content_type=material.content_type
     )
+
+
+# Parity with the pages (decision 0066): the record's edit, 研判意见 and 自查自纠.
+
+
+class MeetingEditIn(Schema):
+    """The record as the page's edit form has it; the kind stays what it was."""
+
+    title: str
+    held_on: EventDay
+    place: str
+    chair_id: int
+    recorder_id: int
+    attendee_ids: list[int]
+    topics: str
+    reported: str = ""
+    minutes: str = ""
+    # The version read (`version` of the detail, or If-Match): a save over a newer one is 409.
+    version: int | None = None
+
+
+class LeadOpinionIn(Schema):
+    lead_id: int
+    opinion: str
+
+
+class LeadOpinionOut(Schema):
+    id: int
+    meeting_id: int
+    lead_id: int
+    opinion: str
+
+
+class RequirementOut(Schema):
+    id: int
+    position: int
+    text: str
+    assessment: Annotated[str, Shown(Requirement, "assessment")]
+    assessment_label: str
+    note: str
+
+
+class SelfInspectionProblemOut(Schema):
+    id: int
+    requirement_id: int | None
+    description: str
+    rectification_item_id: int
+
+
+class SelfInspectionOut(Schema):
+    id: int
+    unit_id: int
+    document_title: str
+    document_number: str
+    document_on: ShownDay
+    inspected_on: ShownDay
+
+
+class SelfInspectionDetailOut(SelfInspectionOut):
+    requirements: list[RequirementOut]
+    problems: list[SelfInspectionProblemOut]
+
+
+class SelfInspectionPageOut(Schema):
+    items: list[SelfInspectionOut]
+    next_cursor: str
+
+
+class SelfInspectionListQuery(Schema):
+    after: str = ""
+
+
+class SelfInspectionIn(Schema):
+    unit_id: int
+    document_title: str
+    document_number: str = ""
+    document_on: HistoryDay
+    inspected_on: EventDay
+    requirements: list[str] = Field(description="上级要求，每项一条")
+
+
+class AssessmentIn(Schema):
+    requirement_id: int
+    assessment: Annotated[str, OneOf(Requirement, "assessment")]
+    note: str = ""
+
+
+class SelfInspectionProblemIn(Schema):
+    requirement_id: int | None = None
+    description: str
+    measures: str
+    responsible_leader_id: int
+    responsible_person_id: int
+    due_on: DeadlineDay | None = None
+
+
+@router.put(
+    "/{int:meeting_id}",
+    response={200: MeetingDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="修改会议记录",
+)
+def edit_meeting(request: HttpRequest, meeting_id: int, payload: MeetingEditIn) -> MeetingDetailOut:
+    """The office's (`update_meeting`, audited); people looked up within the town only; 409
+    when `version` (or If-Match) is older than the record's. 学习材料 are added with
+    `POST …/materials`."""
+    user = _user(request)
+    meeting = _office_meeting(user, meeting_id)
+    version = edit_version(request, payload.version)
+    town = meeting.unit
+    people = User.objects.filter(unit__in=Unit.objects.subtree_of(town))
+    services.update_meeting(
+        actor=user,
+        meeting=meeting,
+        record=services.MeetingRecord(
+            title=payload.title,
+            held_on=payload.held_on,
+            place=payload.place,
+            chair=one_of(people, payload.chair_id, field="chair_id", refusal="主持人须为本镇人员"),
+            recorder=one_of(
+                people, payload.recorder_id, field="recorder_id", refusal="记录人须为本镇人员"
+            ),
+            attendees=all_of(
+                people, payload.attendee_ids, field="attendee_ids", refusal="参会人须为本镇人员"
+            ),
+            topics=payload.topics,
+            reported=payload.reported,
+            minutes=payload.minutes,
+        ),
+        version=version,
+    )
+    return _detail(user, access.get_meeting_for_user(user, meeting_id))
+
+
+@router.post(
+    "/{int:meeting_id}/opinions",
+    response={201: LeadOpinionOut, **ERRORS},
+    summary="登记研判意见",
+)
+def add_opinion(
+    request: HttpRequest, meeting_id: int, payload: LeadOpinionIn
+) -> Status[LeadOpinionOut]:
+    """At a 研判会, on a lead the account may open (else 400 naming `lead_id`); the office's."""
+    user = _user(request)
+    meeting = _office_meeting(user, meeting_id)
+    lead = one_of(
+        visible_leads(user), payload.lead_id, field="lead_id", refusal="线索不存在或您无权查看"
+    )
+    entry = services.record_lead_opinion(
+        actor=user, meeting=meeting, lead=lead, opinion=payload.opinion
+    )
+    return Status(
+        201,
+        LeadOpinionOut(id=entry.pk, meeting_id=meeting.pk, lead_id=lead.pk, opinion=entry.opinion),
+    )
+
+
+def _self_inspection_reader(user: User) -> None:
+    """The pages' `role_required(RECORD_ROLES)`: the office and its 督导."""
+    if not user_has_any_role(user, access.RECORD_ROLES):
+        raise ActionNotAllowed("您没有查看自查自纠的权限")
+
+
+def _office_inspection(user: User, inspection_id: int) -> SelfInspection:
+    _self_inspection_reader(user)
+    inspection = access.get_self_inspection_for_user(user, inspection_id)
+    if not is_office_member(user, inspection.unit):
+        raise ActionNotAllowed("只有本镇扫黑办或领导小组可以修改自查记录")
+    return inspection
+
+
+def _inspection_fields(inspection: SelfInspection) -> dict[str, object]:
+    return {
+        "id": inspection.pk,
+        "unit_id": inspection.unit_id,
+        "document_title": inspection.document_title,
+        "document_number": inspection.document_number,
+        "document_on": inspection.document_on,
+        "inspected_on": inspection.inspected_on,
+    }
+
+
+def _inspection_detail(inspection: SelfInspection) -> SelfInspectionDetailOut:
+    return SelfInspectionDetailOut(
+        **_inspection_fields(inspection),  # type: ignore[arg-type]
+        requirements=[
+            RequirementOut(
+                id=requirement.pk,
+                position=requirement.position,
+                text=requirement.text,
+                assessment=requirement.assessment,
+                assessment_label=requirement.get_assessment_display(),
+                note=requirement.note,
+            )
+            for requirement in inspection.requirements.all()
+        ],
+        problems=[
+            SelfInspectionProblemOut(
+                id=problem.pk,
+                requirement_id=problem.requirement_id,
+                description=problem.description,
+                rectification_item_id=problem.rectification_item_id,
+            )
+            for problem in inspection.problems.all()
+        ],
+    )
+
+
+@router.get(
+    "/self-inspections",
+    response={200: SelfInspectionPageOut, **ERRORS},
+    summary="自查自纠列表",
+)
+def list_self_inspections(
+    request: HttpRequest, filters: Query[SelfInspectionListQuery]
+) -> SelfInspectionPageOut:
+    """Newest registered first, 50 a page; follow `next_cursor` with `after`."""
+    user = _user(request)
+    _self_inspection_reader(user)
+    page = keyset_page(
+        access.visible_self_inspections(user),
+        field="created_at",
+        parse=datetime.fromisoformat,
+        after=filters.after,
+    )
+    return SelfInspectionPageOut(
+        items=[SelfInspectionOut(**_inspection_fields(row)) for row in page.rows],  # type: ignore[arg-type]
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/self-inspections/{int:inspection_id}",
+    response={200: SelfInspectionDetailOut, **ERRORS},
+    summary="自查自纠详情",
+)
+def get_self_inspection(request: HttpRequest, inspection_id: int) -> SelfInspectionDetailOut:
+    user = _user(request)
+    _self_inspection_reader(user)
+    return _inspection_detail(access.get_self_inspection_for_user(user, inspection_id))
+
+
+@router.post(
+    "/self-inspections",
+    response={201: SelfInspectionDetailOut, **ERRORS},
+    summary="登记自查自纠",
+)
+def create_self_inspection(
+    request: HttpRequest, payload: SelfInspectionIn
+) -> Status[SelfInspectionDetailOut]:
+    user = _user(request)
+    town = recording_town(
+        payload.unit_id,
+        may_record=lambda town: is_office_member(user, town),
+        refusal="只能为本镇登记自查自纠",
+    )
+    inspection = self_inspection.record_self_inspection(
+        actor=user,
+        unit=town,
+        document_title=payload.document_title,
+        document_number=payload.document_number,
+        document_on=payload.document_on,
+        inspected_on=payload.inspected_on,
+        requirements=payload.requirements,
+    )
+    return Status(201, _inspection_detail(inspection))
+
+
+@router.post(
+    "/self-inspections/{int:inspection_id}/assessments",
+    response={200: SelfInspectionDetailOut, **ERRORS},
+    summary="逐项自评",
+)
+def assess(
+    request: HttpRequest, inspection_id: int, payload: AssessmentIn
+) -> SelfInspectionDetailOut:
+    """One requirement's 自评 (`assess_requirement`): short of 达标 it needs a `note`."""
+    user = _user(request)
+    inspection = _office_inspection(user, inspection_id)
+    requirement = one_of(
+        inspection.requirements.all(),
+        payload.requirement_id,
+        field="requirement_id",
+        refusal="要求不属于本次自查",
+    )
+    self_inspection.assess_requirement(
+        actor=user, requirement=requirement, assessment=payload.assessment, note=payload.note
+    )
+    return _inspection_detail(inspection)
+
+
+@router.post(
+    "/self-inspections/{int:inspection_id}/problems",
+    response={201: SelfInspectionDetailOut, **ERRORS},
+    summary="登记自查问题（列入整改台账）",
+)
+def add_self_inspection_problem(
+    request: HttpRequest, inspection_id: int, payload: SelfInspectionProblemIn
+) -> Status[SelfInspectionDetailOut]:
+    user = _user(request)
+    inspection = _office_inspection(user, inspection_id)
+    requirement = (
+        one_of(
+            inspection.requirements.all(),
+            payload.requirement_id,
+            field="requirement_id",
+            refusal="要求不属于本次自查",
+        )
+        if payload.requirement_id is not None
+        else None
+    )
+    self_inspection.record_problem(
+        actor=user,
+        inspection=inspection,
+        data=self_inspection.ProblemInput(
+            requirement=requirement,
+            description=payload.description,
+            measures=payload.measures,
+            responsible_leader=_town_person(
+                inspection.unit, payload.responsible_leader_id, "responsible_leader_id", "责任领导"
+            ),
+            responsible_person=_town_person(
+                inspection.unit, payload.responsible_person_id, "responsible_person_id", "责任人"
+            ),
+            due_on=payload.due_on,
+        ),
+    )
+    return Status(201, _inspection_detail(inspection))

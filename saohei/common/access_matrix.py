@@ -527,3 +527,62 @@ API_CREATED_IN |= {
     "POST /api/v1/leads/registrations": "unit_id",
     "POST /api/v1/assigned-lists/imports": "unit_id",
 }
+
+# The token's account's own notices and channels (decision 0066): no object of anyone else.
+API_READS |= {
+    "GET /api/v1/notifications": Audience.SIGNED_IN,
+    "GET /api/v1/notifications/preferences": Audience.SIGNED_IN,
+}
+API_WRITES |= {
+    "POST /api/v1/notifications/read-all": Audience.SIGNED_IN,
+    "PUT /api/v1/notifications/preferences": Audience.SIGNED_IN,
+}
+
+# A meeting's record edited, 研判意见 and 自查自纠 (decision 0066), the pages' roles.
+API_READS |= {
+    "GET /api/v1/meetings/self-inspections": TOWN_READERS,
+    "GET /api/v1/meetings/self-inspections/{inspection_id}": TOWN_READERS,
+}
+API_WRITES |= {
+    "PUT /api/v1/meetings/{meeting_id}": OFFICE,
+    "POST /api/v1/meetings/{meeting_id}/opinions": OFFICE,
+    "POST /api/v1/meetings/self-inspections": OFFICE,
+    "POST /api/v1/meetings/self-inspections/{inspection_id}/assessments": OFFICE,
+    "POST /api/v1/meetings/self-inspections/{inspection_id}/problems": OFFICE,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/meetings/self-inspections": "unit_id",
+}
+
+# 档案检查 (decision 0066): a finding's photo, the on-site list, a village's status, the pages'
+# `READ_ROLES` (the office, its 督导, village heads); the checklist the office's.
+API_READS |= {
+    "GET /api/v1/inspections/{round_id}/photos/{photo_id}": VILLAGE_READERS,
+    "GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite": VILLAGE_READERS,
+    "GET /api/v1/inspections/{round_id}/villages/{village_id}/onsite/export": VILLAGE_READERS,
+    "GET /api/v1/inspections/villages/{village_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/inspections/{round_id}/villages/{village_id}/checklist": OFFICE,
+}
+
+# 治安案件 (decision 0066): 加入涉案人员 the office's; the import, its retry and refused rows for
+# whoever imports the town's cases, as on the pages.
+API_READS |= {
+    "GET /api/v1/cases/imports/{job_id}/rejected.xlsx": CASE_WORKERS,
+}
+API_WRITES |= {
+    "POST /api/v1/cases/{case_id}/persons": OFFICE,
+    "POST /api/v1/cases/imports": CASE_WORKERS,
+    "POST /api/v1/cases/imports/{job_id}/retry": CASE_WORKERS,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/cases/imports": "unit_id",
+}
+
+# A tip's attachment (the intake roles, as the tip) and the working-day calendar (everyone
+# signed in, as the page; decision 0066).
+API_READS |= {
+    "GET /api/v1/tips/{tip_id}/attachments/{attachment_id}": OFFICE,
+    "GET /api/v1/workdays": Audience.SIGNED_IN,
+}

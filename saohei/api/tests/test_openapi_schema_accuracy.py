@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # Named like a choice field, but their values are something else, on purpose.
 NOT_CHOICES = {
+    # A calendar day's kind is `workdays.calendar.DayKind` (enum listed), not a model field's.
+    ("WorkdayOut", "kind"),
     # A publicity kind is a dictionary entry's code, editable by the office (not TextChoices).
     ("ActivityOut", "kind"),
     ("ActivityIn", "kind"),

@@ -150,6 +150,20 @@ ids.update(
     tip_id=Tip.objects.filter(unit=town).order_by("id").first().pk,
     draft_id=create_draft(actor=banshi, unit=town, date_from=None, date_to=None).pk,
 )
+# A 自查自纠 of the town (decision 0066).
+from saohei.meetings.models import SelfInspection
+ids.update(inspection_id=SelfInspection.objects.filter(unit=town).order_by("id").first().pk)
+# A finding's photo and its village (decision 0066).
+import io
+from PIL import Image
+from saohei.inspections.services import edit_finding
+picture = io.BytesIO()
+Image.new("RGB", (8, 8), "red").save(picture, "PNG")
+edit_finding(
+    actor=banshi, finding=finding, result=finding.result, note=finding.note,
+    photos=check_uploads([SimpleUploadedFile("现场.png", picture.getvalue())]),
+)
+ids.update(village_id=finding.village_id, photo_id=finding.photos.order_by("id").first().pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """

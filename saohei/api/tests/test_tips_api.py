@@ -284,3 +284,45 @@ def test_the_schema_has_no_field_for_the_reporter() -> None:
     for name in ("TipSummaryOut", "TipDetailOut", "TipMessageOut", "TipPersonOut"):
         properties = set(schemas[name]["properties"])
         assert not properties & {"reporter_reference", "receipt_digest", "reporter", "receipt"}
+
+
+# ---------------------------------------------------------------------------------------------
+# A tip's attachment (decision 0066)
+
+
+def test_the_office_downloads_an_attachment_audited_without_the_reporter(
+    submitted: SubmittedTip,
+) -> None:
+    tip = submitted.tip
+    attachment = tip.attachments.get()
+    response = _get(f"/api/v1/tips/{tip.pk}/attachments/{attachment.pk}", "banshi")
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    assert content == attachment.file.open("rb").read()
+    headers = " ".join(f"{name}: {value}" for name, value in response.headers.items())
+    reporter = Tip.objects.get(pk=tip.pk)
+    for secret in (*SECRETS, reporter.reporter_reference, reporter.receipt_digest):
+        assert not secret or secret not in headers
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert AuditEvent.objects.filter(
+        action=AuditAction.ATTACHMENT_DOWNLOADED, target_id=str(tip.pk)
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "status"), [("cun02", 403), ("minjing", 403), ("gdbanshi", 404), (None, 401)]
+)
+def test_an_attachment_is_refused_outside_intake(
+    tip: Tip, other_town: Unit, username: str | None, status: int
+) -> None:
+    attachment = tip.attachments.get()
+    _error(_get(f"/api/v1/tips/{tip.pk}/attachments/{attachment.pk}", username), status)
+    assert not AuditEvent.objects.filter(action=AuditAction.ATTACHMENT_DOWNLOADED).exists()
+
+
+def test_an_attachment_of_another_tip_is_not_found(tip: Tip, town: Unit) -> None:
+    other = services.submit_tip(
+        unit=town, data=services.TipInput(content="另一条举报，附现场照片", attachments=checked())
+    ).tip
+    foreign = other.attachments.get()
+    _error(_get(f"/api/v1/tips/{tip.pk}/attachments/{foreign.pk}", "banshi"), 404)

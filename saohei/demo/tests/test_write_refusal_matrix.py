@@ -556,6 +556,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "assigned-lists": lambda user: import_towns(user).exists(),
     # 工作简报 drafts are saved by a town's office and leaders.
     "briefings": _towns_of(OFFICE),
+    # One's own notices and channels (decision 0068): every account, on its own only.
+    "notifications": lambda user: True,
 }
 
 _TOKENS: dict[int, str] = {}
