@@ -224,9 +224,7 @@ def _preview(user: User, staged: StagedSheet) -> StagedListOut:
     if staged.imported_at is not None:
         # Once imported its rows are emptied (they held ID numbers in clear): what there is to
         # see is the list, as the page redirects to it.
-        imported = (
-            AssignedList.objects.filter(staged=staged).values_list("pk", flat=True).first()
-        )
+        imported = AssignedList.objects.filter(staged=staged).values_list("pk", flat=True).first()
         return StagedListOut(
             id=staged.pk,
             unit_id=staged.unit_id,
