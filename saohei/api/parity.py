@@ -22,6 +22,9 @@ class Kind(StrEnum):
     PORTAL = "public portal for anonymous reporters, not a token API"
     VAULT = "reporter identity and rewards: the vault's, behind its custodian's second factor"
     PROBE = "a probe of the running service for monitoring, not a record"
+    # Not the vault (that is the reporter's identity): a 被反映人's full identifiers, unsealed
+    # one at a time by a person at the page; a token that leaks must not be able to bulk them.
+    REVEAL = "the audited reveal of a subject's full ID number and phone: a person's, at the page"
     # The page only assembles, links to or hosts a form for data and actions the named
     # operations offer (a dashboard, a redirect, a form's page, a fragment).
     VIEW_OF = "a page or fragment whose data and actions are in the named operations"
@@ -145,7 +148,7 @@ PARITY: dict[str, Row] = {
     "leads:edit_subject": ops("PATCH /api/v1/leads/{lead_id}/subjects/{subject_id}"),
     "leads:remove_subject": ops("POST /api/v1/leads/{lead_id}/subjects/{subject_id}/remove"),
     "leads:subject_plates": gap(),
-    "leads:reveal_subject": gap("full ID number and phone of a 被反映人, audited"),
+    "leads:reveal_subject": Excluded(Kind.REVEAL),
     "leads:attachment": ops("GET /api/v1/leads/{lead_id}/attachments/{attachment_id}"),
     # 案件
     "cases:list": ops("GET /api/v1/cases"),
@@ -171,6 +174,8 @@ PARITY: dict[str, Row] = {
     "assigned_lists:detail": ops("GET /api/v1/assigned-lists/{list_id}"),
     "assigned_lists:feedback": ops("GET /api/v1/assigned-lists/{list_id}/feedback.xlsx"),
     "assigned_lists:reports": ops("GET /api/v1/assigned-lists/{list_id}/reports.zip"),
+    "assigned_lists:job": gap("a long list's background import: its progress"),
+    "assigned_lists:job_retry": gap(),
     # 市级交办
     "city_assignments:list": ops("GET /api/v1/city/assignments"),
     "city_assignments:create": ops("POST /api/v1/city/assignments"),
@@ -184,7 +189,7 @@ PARITY: dict[str, Row] = {
     ),
     # 整改台账
     "rectifications:list": ops("GET /api/v1/rectifications"),
-    "rectifications:summary": gap(),
+    "rectifications:summary": ops("GET /api/v1/rectifications/summary"),
     "rectifications:create": ops("POST /api/v1/rectifications"),
     "rectifications:export": gap(),
     "rectifications:detail": ops("GET /api/v1/rectifications/{item_id}"),
@@ -192,11 +197,11 @@ PARITY: dict[str, Row] = {
         "POST /api/v1/rectifications/{item_id}/progress",
         "POST /api/v1/rectifications/{item_id}/progress/evidence",
     ),
-    "rectifications:measures": gap(),
+    "rectifications:measures": ops("POST /api/v1/rectifications/{item_id}/measures"),
     "rectifications:request_closure": ops("POST /api/v1/rectifications/{item_id}/request-closure"),
     "rectifications:verify": ops("POST /api/v1/rectifications/{item_id}/verify"),
-    "rectifications:recheck": gap(),
-    "rectifications:evidence": gap("listed under the item; the file download is not"),
+    "rectifications:recheck": ops("POST /api/v1/rectifications/{item_id}/recheck"),
+    "rectifications:evidence": ops("GET /api/v1/rectifications/{item_id}/evidence/{evidence_id}"),
     # 档案检查
     "inspections:list": ops("GET /api/v1/inspections"),
     "inspections:create": ops("POST /api/v1/inspections"),
@@ -377,6 +382,8 @@ GAPS: tuple[str, ...] = (
     "analysis:vetting",
     "analysis:vetting_export",
     "analysis:vetting_run",
+    "assigned_lists:job",
+    "assigned_lists:job_retry",
     "briefings:export",
     "briefings:figure",
     "briefings:index",
@@ -403,7 +410,6 @@ GAPS: tuple[str, ...] = (
     "leads:link",
     "leads:merge",
     "leads:police_feedback",
-    "leads:reveal_subject",
     "leads:settings",
     "leads:settings_add",
     "leads:settings_time_limit",
@@ -435,11 +441,7 @@ GAPS: tuple[str, ...] = (
     "publicity:schedules",
     "publicity:totals",
     "publicity:void",
-    "rectifications:evidence",
     "rectifications:export",
-    "rectifications:measures",
-    "rectifications:recheck",
-    "rectifications:summary",
     "reports:centre",
     "reports:inspections_export",
     "reports:meetings_export",

@@ -527,3 +527,14 @@ API_CREATED_IN |= {
     "POST /api/v1/leads/registrations": "unit_id",
     "POST /api/v1/assigned-lists/imports": "unit_id",
 }
+
+# Parity with the pages, continued (issue 15): 问题整改's 对照清单, 佐证材料 download, 修改整改措施
+# and 复查, with the pages' roles.
+API_READS |= {
+    "GET /api/v1/rectifications/summary": Audience.SIGNED_IN,
+    "GET /api/v1/rectifications/{item_id}/evidence/{evidence_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/rectifications/{item_id}/measures": OFFICE,
+    "POST /api/v1/rectifications/{item_id}/recheck": OFFICE,
+}

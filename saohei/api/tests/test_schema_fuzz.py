@@ -150,6 +150,18 @@ ids.update(
     tip_id=Tip.objects.filter(unit=town).order_by("id").first().pk,
     draft_id=create_draft(actor=banshi, unit=town, date_from=None, date_to=None).pk,
 )
+# A 佐证材料 file of the item (issue 15: its download).
+from saohei.rectifications.models import Evidence, RectificationProgress
+progress = RectificationProgress.objects.create(
+    item_id=ids["item_id"], occurred_on=timezone.localdate(), content="模糊测试进展", author=banshi,
+)
+evidence = Evidence(
+    item_id=ids["item_id"], progress=progress, original_name="模糊测试.pdf",
+    content_type="application/pdf", size=len(pdf), sha256=sha256(pdf).hexdigest(),
+    uploaded_by=banshi,
+)
+evidence.file.save("fuzz.pdf", ContentFile(pdf))
+ids.update(evidence_id=evidence.pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """
