@@ -538,3 +538,13 @@ API_WRITES |= {
     "POST /api/v1/rectifications/{item_id}/measures": OFFICE,
     "POST /api/v1/rectifications/{item_id}/recheck": OFFICE,
 }
+API_WRITES |= {
+    "POST /api/v1/leads/{lead_id}/extend": LEADERS,
+    "POST /api/v1/leads/{lead_id}/police-feedback": frozenset({Role.POLICE_OFFICER}),
+    # The lead's handler (a village, a station) or the office.
+    "POST /api/v1/leads/{lead_id}/instructions/{instruction_id}/answer": HANDLERS,
+    "POST /api/v1/leads/{lead_id}/merge": OFFICE,
+    "POST /api/v1/leads/{lead_id}/link": OFFICE,
+    "POST /api/v1/leads/{lead_id}/correct": OFFICE,
+    "PUT /api/v1/leads/{lead_id}/subjects/{subject_id}/plates": OFFICE,
+}

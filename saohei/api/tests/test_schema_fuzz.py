@@ -162,6 +162,11 @@ evidence = Evidence(
 )
 evidence.file.save("fuzz.pdf", ContentFile(pdf))
 ids.update(evidence_id=evidence.pk)
+# A 批示 on the lead, for its answer (issue 15).
+from saohei.leads import services as lead_services
+ids.update(instruction_id=lead_services.give_instruction(
+    actor=User.objects.get(username="shuji"), lead=subject.lead, content="模糊测试批示",
+).pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """
