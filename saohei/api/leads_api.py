@@ -52,13 +52,14 @@ from saohei.api.lead_schemas import (
 from saohei.api.schemas import ErrorResponse, EvidenceOut
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
-from saohei.common.dates import DeadlineDay
+from saohei.common.access import user_has_any_role
+from saohei.common.dates import DeadlineDay, EventDay, PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stored_file_download
 from saohei.common.plates import MAX_PLATES, Plate
 from saohei.common.uploads import CheckedUpload
 from saohei.common.validation import find_unsafe_value
-from saohei.leads import access, queries, services
+from saohei.leads import access, queries, services, stats
 from saohei.leads.models import Attachment, DictionaryEntry, DictionaryKind, Lead, Subject
 from saohei.organisations.models import Unit, UnitKind, User
 
@@ -934,3 +935,114 @@ def subject_plates(
         ),
     )
     return _detail(lead)
+
+
+class StatsQuery(Schema):
+    date_from: EventDay | None = Field(None, description="统计起；不填为本年1月1日")
+    date_to: PeriodDay | None = Field(None, description="统计止；不填为本年12月31日")
+    town_id: int | None = Field(None, description="只统计这个镇（街道）；不填为可统计的全部")
+
+
+class TallyOut(Schema):
+    label: str
+    received: int
+    closed: int
+    open: int
+    substantiated: int
+    overdue: int
+    backlog: int
+    clearance_rate: str
+    substantiation_rate: str
+
+
+class StatsOpenLeadOut(Schema):
+    id: int
+    number: str
+    town: str
+    source_label: str
+    received_at: ShownMoment
+    handling_unit: str
+    handler: str
+    status_label: str
+    due_on: ShownDay | None
+    overdue_working_days: int
+
+
+class LeadStatsOut(Schema):
+    date_from: ShownDay
+    date_to: ShownDay
+    as_of: ShownDay
+    towns: list[UnitRef]
+    by_town: list[TallyOut]
+    by_source: list[TallyOut]
+    total: TallyOut
+    is_cleared: bool
+    open_leads: list[StatsOpenLeadOut]
+    hidden_open: int = Field(description="计入统计、但本账号无权查看的未办结线索条数")
+
+
+def _tally(tally: stats.Tally) -> TallyOut:
+    return TallyOut(
+        label=tally.label,
+        received=tally.received,
+        closed=tally.closed,
+        open=tally.open,
+        substantiated=tally.substantiated,
+        overdue=tally.overdue,
+        backlog=tally.backlog,
+        clearance_rate=tally.clearance_rate,
+        substantiation_rate=tally.substantiation_rate,
+    )
+
+
+@router.get("/stats", response={200: LeadStatsOut, **ERRORS}, summary="线索统计")
+def lead_stats(request: HttpRequest, filters: Query[StatsQuery]) -> LeadStatsOut:
+    """The page's 线索统计 (清仓见底): the office's town, a supervisor's towns below it; the
+    open leads listed are those on the account's own lead list, the rest only counted."""
+    user = _user(request)
+    if not user_has_any_role(user, stats.STATS_ROLES):
+        raise ActionNotAllowed("您没有查看线索统计的权限")
+    today = timezone.localdate()
+    this_year = stats.period_presets(today)[-1]
+    date_from = filters.date_from or this_year.date_from
+    date_to = filters.date_to or this_year.date_to
+    if date_from > date_to:
+        raise ServiceError("截止日期不能早于起始日期", field="date_to")
+    towns = stats.list_stats_towns(user)
+    if filters.town_id is not None:
+        towns = [town for town in towns if town.pk == filters.town_id]
+        if not towns:
+            raise ServiceError("单位不存在", field="town_id")
+    result = stats.get_lead_statistics(
+        towns=towns,
+        date_from=date_from,
+        date_to=date_to,
+        today=today,
+        listable=access.visible_leads(user),
+    )
+    return LeadStatsOut(
+        date_from=result.date_from,
+        date_to=result.date_to,
+        as_of=result.as_of,
+        towns=[UnitRef(id=town.pk, name=town.name) for town in towns],
+        by_town=[_tally(tally) for tally in result.by_town],
+        by_source=[_tally(tally) for tally in result.by_source],
+        total=_tally(result.total),
+        is_cleared=result.is_cleared,
+        open_leads=[
+            StatsOpenLeadOut(
+                id=row.lead.pk,
+                number=row.lead.number,
+                town=row.lead.unit.name,
+                source_label=row.lead.get_source_display(),
+                received_at=row.lead.received_at,
+                handling_unit=row.lead.handling_unit.name if row.lead.handling_unit else "",
+                handler=row.lead.handler.real_name if row.lead.handler else "",
+                status_label=row.lead.get_status_display(),
+                due_on=row.lead.due_on,
+                overdue_working_days=row.overdue_working_days,
+            )
+            for row in result.open_leads
+        ],
+        hidden_open=result.hidden_open,
+    )

@@ -548,3 +548,6 @@ API_WRITES |= {
     "POST /api/v1/leads/{lead_id}/correct": OFFICE,
     "PUT /api/v1/leads/{lead_id}/subjects/{subject_id}/plates": OFFICE,
 }
+API_READS |= {
+    "GET /api/v1/leads/stats": TOWN_READERS,
+}

@@ -181,3 +181,32 @@ def test_office_replaces_a_subjects_plates(api: Callable[..., Api], assigned: Le
         headers=bad.headers,
     )
     assert invalid.status_code == 422, invalid.content.decode()
+
+
+def test_stats_count_the_towns_and_list_only_the_accounts_own_leads(
+    api: Callable[..., Api], assigned: Lead, town: Unit
+) -> None:
+    shown = api("banshi").get("/leads/stats", {"town_id": town.pk})
+
+    assert shown.status_code == 200, shown.content.decode()
+    body = shown.json()
+    assert [entry["id"] for entry in body["towns"]] == [town.pk]
+    assert body["total"]["received"] >= 1
+    assert assigned.number in [row["number"] for row in body["open_leads"]]
+    assert "举报人甲" not in shown.content.decode()
+    assert "申屠亮" not in shown.content.decode()
+
+
+def test_stats_are_refused_to_other_roles_and_other_towns(
+    api: Callable[..., Api], assigned: Lead, town: Unit
+) -> None:
+    _error(api("cun01").get("/leads/stats"), 403)
+    _error(api(None).get("/leads/stats"), 401)
+    other_town = Unit.objects.exclude(pk=town.pk).filter(kind=UnitKind.TOWN).first()
+    if other_town is not None:
+        assert (
+            "town_id"
+            in _error(api("banshi").get("/leads/stats", {"town_id": other_town.pk}), 400)["fields"]
+        )
+    backwards = {"date_from": "2026-06-01", "date_to": "2026-01-01"}
+    assert "date_to" in _error(api("banshi").get("/leads/stats", backwards), 400)["fields"]
