@@ -551,3 +551,10 @@ API_WRITES |= {
 API_READS |= {
     "GET /api/v1/leads/stats": TOWN_READERS,
 }
+API_READS |= {
+    "GET /api/v1/publicity/activities/{activity_id}": VILLAGE_READERS,
+    "GET /api/v1/publicity/activities/{activity_id}/photos/{photo_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/activities/{activity_id}/void": OFFICE | {Role.VILLAGE_HEAD},
+}

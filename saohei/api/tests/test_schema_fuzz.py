@@ -162,6 +162,14 @@ evidence = Evidence(
 )
 evidence.file.save("fuzz.pdf", ContentFile(pdf))
 ids.update(evidence_id=evidence.pk)
+# A photo of the activity, for its download (issue 15).
+from saohei.publicity.models import PublicityPhoto
+photo = PublicityPhoto(
+    activity_id=ids["activity_id"], original_name="模糊测试.pdf", content_type="application/pdf",
+    size=len(pdf), sha256=sha256(pdf).hexdigest(), uploaded_by=banshi,
+)
+photo.file.save("fuzz.pdf", ContentFile(pdf))
+ids.update(photo_id=photo.pk)
 # A 批示 on the lead, for its answer (issue 15).
 from saohei.leads import services as lead_services
 ids.update(instruction_id=lead_services.give_instruction(
