@@ -259,7 +259,10 @@ PARITY: dict[str, Row] = {
     "publicity:kinds": gap(),
     "publicity:kind_edit": gap(),
     "publicity:detail": ops("GET /api/v1/publicity/activities/{activity_id}"),
-    "publicity:edit": gap("photos only: POST /api/v1/publicity/activities/{activity_id}/photos"),
+    "publicity:edit": ops(
+        "PATCH /api/v1/publicity/activities/{activity_id}",
+        "POST /api/v1/publicity/activities/{activity_id}/photos",
+    ),
     "publicity:void": ops("POST /api/v1/publicity/activities/{activity_id}/void"),
     "publicity:photo": ops("GET /api/v1/publicity/activities/{activity_id}/photos/{photo_id}"),
     # 谈心谈话 (the accountability context's pages)
@@ -425,7 +428,6 @@ GAPS: tuple[str, ...] = (
     "organisations:group_member_add",
     "organisations:group_member_remove",
     "publicity:accrue",
-    "publicity:edit",
     "publicity:export",
     "publicity:kind_edit",
     "publicity:kinds",

@@ -17,11 +17,12 @@ from saohei.api.downloads import ANY_FILE, binary_200
 from saohei.api.ids import one_of
 from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
+from saohei.api.versions import edit_version
 from saohei.common.access import user_has_any_role
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stored_file_download
-from saohei.organisations.models import User
+from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import list_office_towns
 from saohei.publicity import access, queries, services
 from saohei.publicity.forms import FilterForm
@@ -331,3 +332,83 @@ def download_photo(request: HttpRequest, activity_id: int, photo_id: int) -> Fil
     return stored_file_download(
         photo.file, filename=photo.original_name, content_type=photo.content_type
     )
+
+
+class ActivityEditIn(Schema):
+    """更正: the fields sent replace the saved ones (`village_id: null` the town level)."""
+
+    occurred_on: EventDay | None = None
+    kind: str | None = None
+    village_id: int | None = None
+    place_type: Annotated[str, OneOf(PublicityActivity, "place_type")] | None = None
+    place: str | None = None
+    quantity: Decimal | None = None
+    hours: Decimal | None = None
+    reach: int | None = None
+    handler_id: int | None = None
+    notes: str | None = None
+    reason: str = ""
+    version: int | None = None
+
+
+@router.patch(
+    "/activities/{int:activity_id}",
+    response={200: ActivityDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="更正宣传活动",
+)
+def correct_activity(
+    request: HttpRequest, activity_id: int, payload: ActivityEditIn
+) -> ActivityDetailOut:
+    """The page's 更正 (`correct_activity`): the office, or the village head for their own
+    village's activity; a stale `version` (or If-Match) is 409. Photos: `…/photos`."""
+    user = _user(request)
+    version = edit_version(request, payload.version)
+    activity = access.get_activity_for_user(user, activity_id)
+    sent = payload.model_fields_set
+    kind = activity.kind
+    if payload.kind is not None and payload.kind != kind.code:
+        found = PublicityKind.objects.filter(code=payload.kind, active=True).first()
+        if found is None:
+            raise ServiceError(f"没有代码为“{payload.kind}”的启用中的宣传形式", field="kind")
+        kind = found
+    village = activity.village
+    if "village_id" in sent:
+        village = None
+        if payload.village_id is not None:
+            village = one_of(
+                Unit.objects.filter(parent_id=activity.town_id).villages(),
+                payload.village_id,
+                field="village_id",
+                refusal="所属村不在本镇",
+            )
+    handler = activity.handler
+    if payload.handler_id is not None:
+        handler = one_of(
+            User.objects.select_related("unit"),
+            payload.handler_id,
+            field="handler_id",
+            refusal="经办人须为本镇在岗人员",
+        )
+
+    def kept(name: str) -> object:
+        return getattr(payload, name) if name in sent else getattr(activity, name)
+
+    services.correct_activity(
+        actor=user,
+        activity=activity,
+        data=services.ActivityInput(
+            occurred_on=payload.occurred_on or activity.occurred_on,
+            kind=kind,
+            village=village,
+            place_type=payload.place_type or activity.place_type,
+            place=payload.place if payload.place is not None else activity.place,
+            quantity=payload.quantity if payload.quantity is not None else activity.quantity,
+            hours=kept("hours"),  # type: ignore[arg-type]
+            reach=kept("reach"),  # type: ignore[arg-type]
+            handler=handler,
+            notes=payload.notes if payload.notes is not None else activity.notes,
+        ),
+        reason=payload.reason,
+        version=version,
+    )
+    return _detail(access.get_activity_for_user(user, activity_id))

@@ -557,4 +557,5 @@ API_READS |= {
 }
 API_WRITES |= {
     "POST /api/v1/publicity/activities/{activity_id}/void": OFFICE | {Role.VILLAGE_HEAD},
+    "PATCH /api/v1/publicity/activities/{activity_id}": OFFICE | {Role.VILLAGE_HEAD},
 }

@@ -128,3 +128,52 @@ def test_void_is_refused_to_others(activity: PublicityActivity, username: str, s
 
     assert response.status_code == status, response.content
     assert not PublicityActivity.objects.get(pk=activity.pk).is_voided
+
+
+def _patch(path: str, username: str, body: dict[str, Any]) -> Any:
+    user = User.objects.get(username=username)
+    return Client().patch(
+        f"/api/v1{path}",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {create_api_token(user=user, name='更正')[1]}"},
+    )
+
+
+def test_the_village_head_corrects_the_fields_sent_with_the_version_read(
+    activity: PublicityActivity,
+) -> None:
+    path = f"/publicity/activities/{activity.pk}"
+    version = _call("get", path, "cun01").json()["version"]
+
+    corrected = _patch(path, "cun01", {"quantity": 25, "reason": "漏计", "version": version})
+
+    assert corrected.status_code == 200, corrected.content
+    body = corrected.json()
+    assert (body["quantity"], body["place"], body["version"]) == (25.0, "村委会门前", version + 1)
+    stale = _patch(path, "banshi", {"place": "码头", "version": version})
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize(("username", "status"), [("cun02", 404), ("shiban", 403)])
+def test_a_correction_is_refused_to_others(
+    activity: PublicityActivity, username: str, status: int
+) -> None:
+    response = _patch(f"/publicity/activities/{activity.pk}", username, {"quantity": 1})
+
+    assert response.status_code == status, response.content
+    assert PublicityActivity.objects.get(pk=activity.pk).quantity == Decimal(20)
+
+
+def test_a_correction_naming_another_towns_village_is_400(
+    demo_history: Unit, activity: PublicityActivity
+) -> None:
+    elsewhere = Unit.objects.exclude(parent=activity.town).filter(kind="village").first()
+    assert elsewhere is not None
+    response = _patch(
+        f"/publicity/activities/{activity.pk}", "banshi", {"village_id": elsewhere.pk}
+    )
+
+    assert response.status_code == 400, response.content
+    assert "village_id" in response.json()["error"]["fields"]
