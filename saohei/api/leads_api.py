@@ -56,7 +56,7 @@ from saohei.common.access import user_has_any_role
 from saohei.common.dates import DeadlineDay, EventDay, PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stored_file_download
-from saohei.common.plates import MAX_PLATES, Plate
+from saohei.common.plates import MAX_PLATES
 from saohei.common.uploads import CheckedUpload
 from saohei.common.validation import find_unsafe_value
 from saohei.leads import access, queries, services, stats
@@ -798,7 +798,11 @@ class FactsIn(Schema):
 
 
 class PlatesIn(Schema):
-    plates: list[Plate] = Field(max_length=MAX_PLATES, description="车牌号，整体替换；送空列表清除")
+    # Plain text checked by the service after the access checks, as the page's form is: a
+    # plate refused before them would tell an outsider the lead exists (400 naming `plates`).
+    plates: list[str] = Field(
+        max_length=MAX_PLATES, description="车牌号，整体替换；送空列表清除；不规范的为 400"
+    )
 
 
 def _other_lead(user: User, number: str) -> Lead:

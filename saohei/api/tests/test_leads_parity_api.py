@@ -180,7 +180,8 @@ def test_office_replaces_a_subjects_plates(api: Callable[..., Api], assigned: Le
         content_type="application/json",
         headers=bad.headers,
     )
-    assert invalid.status_code == 422, invalid.content.decode()
+    assert invalid.status_code == 400, invalid.content.decode()
+    assert "plates" in invalid.json()["error"]["fields"]
 
 
 def test_stats_count_the_towns_and_list_only_the_accounts_own_leads(
