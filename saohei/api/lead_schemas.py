@@ -136,6 +136,7 @@ class LeadDetailOut(LeadSummaryOut):
     archived_at: ShownMoment | None
     merged_into: str | None = Field(description="并入线索的编号")
     escalation_level: int
+    version: int = Field(description="更正登记信息时带回（或放在 If-Match 头），过期则 409")
     events: list[EventOut]
     investigations: list[InvestigationOut]
     instructions: list[InstructionOut]

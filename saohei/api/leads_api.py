@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
@@ -52,11 +52,14 @@ from saohei.api.lead_schemas import (
 from saohei.api.schemas import ErrorResponse, EvidenceOut
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
+from saohei.common.access import user_has_any_role
+from saohei.common.dates import DeadlineDay, EventDay, PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stored_file_download
+from saohei.common.plates import MAX_PLATES
 from saohei.common.uploads import CheckedUpload
 from saohei.common.validation import find_unsafe_value
-from saohei.leads import access, queries, services
+from saohei.leads import access, queries, services, stats
 from saohei.leads.models import Attachment, DictionaryEntry, DictionaryKind, Lead, Subject
 from saohei.organisations.models import Unit, UnitKind, User
 
@@ -138,6 +141,7 @@ def _detail(lead: Lead) -> LeadDetailOut:
     return LeadDetailOut(
         **_summary_fields(lead, due_state),  # type: ignore[arg-type]
         narrative=lead.narrative,
+        version=lead.version,
         place=lead.place,
         upstream_office=lead.upstream_office,
         upstream_reference=lead.upstream_reference,
@@ -764,3 +768,285 @@ def remove_subject(
         ),
     )
     return _detail(lead)
+
+
+# Parity with the pages, continued (issue 15): the lead page's remaining actions, each the
+# page's service with the page's checks (the service's own actor checks included).
+
+
+class ExtendIn(Schema):
+    new_due_on: DeadlineDay
+    reason: str = Field(max_length=2000)
+
+
+class LeadTextIn(Schema):
+    content: str = Field(max_length=5000)
+
+
+class OtherLeadIn(Schema):
+    number: str = Field(max_length=32, description="本镇另一条线索的编号，如 GX-2026-0001")
+    note: str = Field("", max_length=200)
+
+
+class FactsIn(Schema):
+    summary: str = Field(min_length=1, max_length=500)
+    narrative: str = ""
+    village_id: int | None = None
+    place: str = Field("", max_length=200)
+    target_category_id: int | None = None
+    version: int | None = Field(None, description="读取时的 version；也可放在 If-Match 头")
+
+
+class PlatesIn(Schema):
+    # Plain text checked by the service after the access checks, as the page's form is: a
+    # plate refused before them would tell an outsider the lead exists (400 naming `plates`).
+    plates: list[str] = Field(
+        max_length=MAX_PLATES, description="车牌号，整体替换；送空列表清除；不规范的为 400"
+    )
+
+
+def _other_lead(user: User, number: str) -> Lead:
+    """Another lead by its number among those the account sees, as the page looks it up."""
+    other = access.visible_leads(user).filter(number=number.strip().upper()).first()
+    if other is None:
+        raise ServiceError(f"未找到编号为 {number} 的线索", field="number")
+    return other
+
+
+@router.post("/{int:lead_id}/extend", response={200: LeadDetailOut, **ERRORS}, summary="延期")
+def extend(request: HttpRequest, lead_id: int, payload: ExtendIn) -> LeadDetailOut:
+    """A 组长/副组长 of the town grants a later deadline, with a reason."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.extend_deadline(
+            actor=user, lead=lead, new_due_on=payload.new_due_on, reason=payload.reason
+        ),
+    )
+    return _detail(access.get_lead_for_user(_user(request), lead.pk))
+
+
+@router.post(
+    "/{int:lead_id}/police-feedback", response={200: LeadDetailOut, **ERRORS}, summary="派出所反馈"
+)
+def police_feedback(request: HttpRequest, lead_id: int, payload: LeadTextIn) -> LeadDetailOut:
+    """The 协查派出所's feedback on a lead shared with it."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.record_police_feedback(
+            actor=user, lead=lead, content=payload.content
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post(
+    "/{int:lead_id}/instructions/{int:instruction_id}/answer",
+    response={200: LeadDetailOut, **ERRORS},
+    summary="回复批示",
+)
+def answer_instruction(
+    request: HttpRequest, lead_id: int, instruction_id: int, payload: LeadTextIn
+) -> LeadDetailOut:
+    """The handler or the office says how a 批示 was carried out; once."""
+
+    def perform(user: User, lead: Lead) -> object:
+        instruction = lead.instructions.filter(pk=instruction_id).first()
+        if instruction is None:
+            raise Http404("批示不存在")
+        return services.answer_instruction(
+            actor=user, instruction=instruction, answer=payload.content
+        )
+
+    return _detail(_act(request, lead_id, perform))
+
+
+@router.post("/{int:lead_id}/merge", response={200: LeadDetailOut, **ERRORS}, summary="并案")
+def merge(request: HttpRequest, lead_id: int, payload: OtherLeadIn) -> LeadDetailOut:
+    """This lead is closed as a duplicate of the one numbered `number` (the town's office)."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.merge_lead(
+            actor=user, lead=lead, into=_other_lead(user, payload.number), note=payload.note
+        ),
+    )
+    return _detail(access.get_lead_for_user(_user(request), lead.pk))
+
+
+@router.post("/{int:lead_id}/link", response={200: LeadDetailOut, **ERRORS}, summary="关联线索")
+def link(request: HttpRequest, lead_id: int, payload: OtherLeadIn) -> LeadDetailOut:
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.link_leads(
+            actor=user, lead=lead, other=_other_lead(user, payload.number), note=payload.note
+        ),
+    )
+    return _detail(lead)
+
+
+@router.post(
+    "/{int:lead_id}/correct",
+    response={200: LeadDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="更正登记信息",
+)
+def correct(request: HttpRequest, lead_id: int, payload: FactsIn) -> LeadDetailOut:
+    """The office corrects the registered facts of an open lead; a stale `version` is 409."""
+    version = edit_version(request, payload.version)
+
+    def perform(user: User, lead: Lead) -> object:
+        category = None
+        if payload.target_category_id is not None:
+            category = one_of(
+                DictionaryEntry.objects.filter(kind=DictionaryKind.TARGET_CATEGORY, is_active=True),
+                payload.target_category_id,
+                field="target_category_id",
+                refusal="线索类别不存在",
+            )
+        return services.correct_facts(
+            actor=user,
+            lead=lead,
+            data=services.FactsInput(
+                summary=payload.summary,
+                narrative=payload.narrative,
+                village=_lead_village(lead, payload.village_id),
+                place=payload.place,
+                target_category=category,
+            ),
+            version=version,
+        )
+
+    lead = _act(request, lead_id, perform)
+    return _detail(access.get_lead_for_user(_user(request), lead.pk))
+
+
+@router.put(
+    "/{int:lead_id}/subjects/{int:subject_id}/plates",
+    response={200: LeadDetailOut, **ERRORS},
+    summary="修改车牌号",
+)
+def subject_plates(
+    request: HttpRequest, lead_id: int, subject_id: int, payload: PlatesIn
+) -> LeadDetailOut:
+    """The office replaces a subject's plates as a whole while the lead is open."""
+    lead = _act(
+        request,
+        lead_id,
+        lambda user, lead: services.set_subject_plates(
+            actor=user, subject=access.get_subject_of(lead, subject_id), plates=payload.plates
+        ),
+    )
+    return _detail(lead)
+
+
+class StatsQuery(Schema):
+    date_from: EventDay | None = Field(None, description="统计起；不填为本年1月1日")
+    date_to: PeriodDay | None = Field(None, description="统计止；不填为本年12月31日")
+    town_id: int | None = Field(None, description="只统计这个镇（街道）；不填为可统计的全部")
+
+
+class TallyOut(Schema):
+    label: str
+    received: int
+    closed: int
+    open: int
+    substantiated: int
+    overdue: int
+    backlog: int
+    clearance_rate: str
+    substantiation_rate: str
+
+
+class StatsOpenLeadOut(Schema):
+    id: int
+    number: str
+    town: str
+    source_label: str
+    received_at: ShownMoment
+    handling_unit: str
+    handler: str
+    status_label: str
+    due_on: ShownDay | None
+    overdue_working_days: int
+
+
+class LeadStatsOut(Schema):
+    date_from: ShownDay
+    date_to: ShownDay
+    as_of: ShownDay
+    towns: list[UnitRef]
+    by_town: list[TallyOut]
+    by_source: list[TallyOut]
+    total: TallyOut
+    is_cleared: bool
+    open_leads: list[StatsOpenLeadOut]
+    hidden_open: int = Field(description="计入统计、但本账号无权查看的未办结线索条数")
+
+
+def _tally(tally: stats.Tally) -> TallyOut:
+    return TallyOut(
+        label=tally.label,
+        received=tally.received,
+        closed=tally.closed,
+        open=tally.open,
+        substantiated=tally.substantiated,
+        overdue=tally.overdue,
+        backlog=tally.backlog,
+        clearance_rate=tally.clearance_rate,
+        substantiation_rate=tally.substantiation_rate,
+    )
+
+
+@router.get("/stats", response={200: LeadStatsOut, **ERRORS}, summary="线索统计")
+def lead_stats(request: HttpRequest, filters: Query[StatsQuery]) -> LeadStatsOut:
+    """The page's 线索统计 (清仓见底): the office's town, a supervisor's towns below it; the
+    open leads listed are those on the account's own lead list, the rest only counted."""
+    user = _user(request)
+    if not user_has_any_role(user, stats.STATS_ROLES):
+        raise ActionNotAllowed("您没有查看线索统计的权限")
+    today = timezone.localdate()
+    this_year = stats.period_presets(today)[-1]
+    date_from = filters.date_from or this_year.date_from
+    date_to = filters.date_to or this_year.date_to
+    if date_from > date_to:
+        raise ServiceError("截止日期不能早于起始日期", field="date_to")
+    towns = stats.list_stats_towns(user)
+    if filters.town_id is not None:
+        towns = [town for town in towns if town.pk == filters.town_id]
+        if not towns:
+            raise ServiceError("单位不存在", field="town_id")
+    result = stats.get_lead_statistics(
+        towns=towns,
+        date_from=date_from,
+        date_to=date_to,
+        today=today,
+        listable=access.visible_leads(user),
+    )
+    return LeadStatsOut(
+        date_from=result.date_from,
+        date_to=result.date_to,
+        as_of=result.as_of,
+        towns=[UnitRef(id=town.pk, name=town.name) for town in towns],
+        by_town=[_tally(tally) for tally in result.by_town],
+        by_source=[_tally(tally) for tally in result.by_source],
+        total=_tally(result.total),
+        is_cleared=result.is_cleared,
+        open_leads=[
+            StatsOpenLeadOut(
+                id=row.lead.pk,
+                number=row.lead.number,
+                town=row.lead.unit.name,
+                source_label=row.lead.get_source_display(),
+                received_at=row.lead.received_at,
+                handling_unit=row.lead.handling_unit.name if row.lead.handling_unit else "",
+                handler=row.lead.handler.real_name if row.lead.handler else "",
+                status_label=row.lead.get_status_display(),
+                due_on=row.lead.due_on,
+                overdue_working_days=row.overdue_working_days,
+            )
+            for row in result.open_leads
+        ],
+        hidden_open=result.hidden_open,
+    )

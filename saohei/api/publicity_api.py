@@ -9,16 +9,20 @@ multipart operation of its own, through the page's correction service and upload
 from decimal import Decimal
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from saohei.api.downloads import ANY_FILE, binary_200
 from saohei.api.ids import one_of
-from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
-from saohei.common.dates import EventDay, ShownDay
+from saohei.api.versions import edit_version
+from saohei.common.access import user_has_any_role
+from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.organisations.models import User
+from saohei.common.http import client_ip, stored_file_download
+from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import list_office_towns
 from saohei.publicity import access, queries, services
 from saohei.publicity.forms import FilterForm
@@ -246,3 +250,165 @@ def add_photos(
         reason=payload.reason,
     )
     return Status(201, _out(activity, activity.photos.count()))
+
+
+# Parity with the pages, continued (issue 15): an activity's page, its 作废 and its photos.
+
+
+class ActivityDetailOut(ActivityOut):
+    version: int
+    is_voided: bool
+    voided_at: ShownMoment | None
+    void_reason: str
+    photo_files: list[EvidenceOut]
+
+
+class VoidIn(Schema):
+    reason: str
+
+
+def _readable(user: User, activity_id: int) -> PublicityActivity:
+    """The page's checks in its order: a reader's role (else 403), the activity in sight (404)."""
+    if not user_has_any_role(user, access.READ_ROLES):
+        raise ActionNotAllowed("您没有查看宣传活动的权限")
+    return access.get_activity_for_user(user, activity_id)
+
+
+def _detail(activity: PublicityActivity) -> ActivityDetailOut:
+    photos = list(activity.photos.order_by("id"))
+    return ActivityDetailOut(
+        **_out(activity, len(photos)).model_dump(),
+        version=activity.version,
+        is_voided=activity.is_voided,
+        voided_at=activity.voided_at,
+        void_reason=activity.void_reason,
+        photo_files=[
+            EvidenceOut(
+                id=photo.pk, original_name=photo.original_name, size=photo.size, sha256=photo.sha256
+            )
+            for photo in photos
+        ],
+    )
+
+
+@router.get(
+    "/activities/{int:activity_id}",
+    response={200: ActivityDetailOut, **ERRORS},
+    summary="宣传活动详情",
+)
+def get_activity(request: HttpRequest, activity_id: int) -> ActivityDetailOut:
+    return _detail(_readable(_user(request), activity_id))
+
+
+@router.post(
+    "/activities/{int:activity_id}/void",
+    response={200: ActivityDetailOut, **ERRORS},
+    summary="作废宣传活动",
+)
+def void_activity(request: HttpRequest, activity_id: int, payload: VoidIn) -> ActivityDetailOut:
+    """作废 with a reason: the office, or the village head for their village's own (not accrued)
+    activity; the row stays on record and leaves every total."""
+    user = _user(request)
+    activity = access.get_activity_for_user(user, activity_id)
+    services.void_activity(actor=user, activity=activity, reason=payload.reason)
+    return _detail(access.get_activity_for_user(user, activity_id))
+
+
+@router.get(
+    "/activities/{int:activity_id}/photos/{int:photo_id}",
+    response=ERRORS,
+    summary="下载宣传活动照片",
+    openapi_extra=binary_200(ANY_FILE, "照片文件，类型为上传时按内容识别的类型"),
+)
+def download_photo(request: HttpRequest, activity_id: int, photo_id: int) -> FileResponse:
+    """The page's download: a reader's role, the activity in sight, audited with the digest."""
+    user = _user(request)
+    activity = _readable(user, activity_id)
+    photo = activity.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404("照片不存在")
+    photo.activity = activity
+    services.record_photo_downloaded(actor=user, photo=photo, ip_address=client_ip(request))
+    return stored_file_download(
+        photo.file, filename=photo.original_name, content_type=photo.content_type
+    )
+
+
+class ActivityEditIn(Schema):
+    """更正: the fields sent replace the saved ones (`village_id: null` the town level)."""
+
+    occurred_on: EventDay | None = None
+    kind: str | None = None
+    village_id: int | None = None
+    place_type: Annotated[str, OneOf(PublicityActivity, "place_type")] | None = None
+    place: str | None = None
+    quantity: Decimal | None = None
+    hours: Decimal | None = None
+    reach: int | None = None
+    handler_id: int | None = None
+    notes: str | None = None
+    reason: str = ""
+    version: int | None = None
+
+
+@router.patch(
+    "/activities/{int:activity_id}",
+    response={200: ActivityDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="更正宣传活动",
+)
+def correct_activity(
+    request: HttpRequest, activity_id: int, payload: ActivityEditIn
+) -> ActivityDetailOut:
+    """The page's 更正 (`correct_activity`): the office, or the village head for their own
+    village's activity; a stale `version` (or If-Match) is 409. Photos: `…/photos`."""
+    user = _user(request)
+    version = edit_version(request, payload.version)
+    activity = access.get_activity_for_user(user, activity_id)
+    sent = payload.model_fields_set
+    kind = activity.kind
+    if payload.kind is not None and payload.kind != kind.code:
+        found = PublicityKind.objects.filter(code=payload.kind, active=True).first()
+        if found is None:
+            raise ServiceError(f"没有代码为“{payload.kind}”的启用中的宣传形式", field="kind")
+        kind = found
+    village = activity.village
+    if "village_id" in sent:
+        village = None
+        if payload.village_id is not None:
+            village = one_of(
+                Unit.objects.filter(parent_id=activity.town_id).villages(),
+                payload.village_id,
+                field="village_id",
+                refusal="所属村不在本镇",
+            )
+    handler = activity.handler
+    if payload.handler_id is not None:
+        handler = one_of(
+            User.objects.select_related("unit"),
+            payload.handler_id,
+            field="handler_id",
+            refusal="经办人须为本镇在岗人员",
+        )
+
+    def kept(name: str) -> object:
+        return getattr(payload, name) if name in sent else getattr(activity, name)
+
+    services.correct_activity(
+        actor=user,
+        activity=activity,
+        data=services.ActivityInput(
+            occurred_on=payload.occurred_on or activity.occurred_on,
+            kind=kind,
+            village=village,
+            place_type=payload.place_type or activity.place_type,
+            place=payload.place if payload.place is not None else activity.place,
+            quantity=payload.quantity if payload.quantity is not None else activity.quantity,
+            hours=kept("hours"),  # type: ignore[arg-type]
+            reach=kept("reach"),  # type: ignore[arg-type]
+            handler=handler,
+            notes=payload.notes if payload.notes is not None else activity.notes,
+        ),
+        reason=payload.reason,
+        version=version,
+    )
+    return _detail(access.get_activity_for_user(user, activity_id))

@@ -5,17 +5,20 @@ evidence files is a multipart operation of its own, through the pages' upload ch
 (`common.uploads.check_uploads`, decision 0063).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from saohei.api.downloads import ANY_FILE, binary_200
 from saohei.api.ids import one_of, recording_town
 from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
+from saohei.api.versions import edit_version
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
+from saohei.common.http import client_ip, stored_file_download
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
@@ -58,6 +61,7 @@ class ProgressOut(Schema):
 
 
 class ItemDetailOut(ItemSummaryOut):
+    version: int
     source_label: str
     source_url: str
     measures: str
@@ -117,6 +121,44 @@ class VerifyIn(Schema):
     reason: str = ""
 
 
+class MeasuresIn(Schema):
+    measures: str
+    # The version read; with it, an edit over someone else's newer save is refused (409).
+    version: int | None = None
+
+
+class RecheckIn(Schema):
+    passed: bool
+    reason: str = ""
+    # 新整改时限 when re-opened; without one the service sets its default.
+    due_on: DeadlineDay | None = None
+
+
+class SummaryGrouping(Schema):
+    # The page's groupings (`queries.GROUPINGS`): 所属村, 责任人, 问题来源.
+    by: Literal["village", "person", "source"] = "village"
+
+
+class SummaryRowOut(Schema):
+    key: str
+    label: str
+    total: int
+    closed: int
+    requested: int
+    open: int
+    overdue: int
+    completion_rate: str
+
+
+class SummaryOut(Schema):
+    by: Literal["village", "person", "source"]
+    heading: str
+    rows: list[SummaryRowOut]
+    total: int
+    closed: int
+    overdue: int
+
+
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
@@ -159,6 +201,7 @@ def _detail(item: RectificationItem) -> ItemDetailOut:
     ]
     return ItemDetailOut(
         **_summary_fields(item),
+        version=item.version,
         source_label=item.source_label,
         source_url=item.source_url,
         measures=item.measures,
@@ -251,6 +294,32 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemDetailOut]:
     return Status(201, _detail(access.get_item_for_user(user, item.pk)))
 
 
+@router.get("/summary", response={200: SummaryOut, **ERRORS}, summary="整改对照清单")
+def summary(request: HttpRequest, grouping: Query[SummaryGrouping]) -> SummaryOut:
+    """The page's 对照清单: per village, responsible person or source, of the items in sight."""
+    rows = queries.summarize(_user(request), by=grouping.by)
+    return SummaryOut(
+        by=grouping.by,
+        heading=queries.GROUPINGS[grouping.by][2],
+        rows=[
+            SummaryRowOut(
+                key="" if row.key is None else str(row.key),
+                label=row.label,
+                total=row.total,
+                closed=row.closed,
+                requested=row.requested,
+                open=row.open,
+                overdue=row.overdue,
+                completion_rate=row.completion_rate,
+            )
+            for row in rows
+        ],
+        total=sum(row.total for row in rows),
+        closed=sum(row.closed for row in rows),
+        overdue=sum(row.overdue for row in rows),
+    )
+
+
 @router.get("/{int:item_id}", response={200: ItemDetailOut, **ERRORS}, summary="整改事项详情")
 def get_item(request: HttpRequest, item_id: int) -> ItemDetailOut:
     return _detail(access.get_item_for_user(_user(request), item_id))
@@ -309,3 +378,50 @@ def verify(request: HttpRequest, item_id: int, payload: VerifyIn) -> ItemDetailO
     item = access.get_item_for_user(user, item_id)
     services.verify_closure(actor=user, item=item, accept=payload.accept, reason=payload.reason)
     return _detail(item)
+
+
+@router.post(
+    "/{int:item_id}/measures",
+    response={200: ItemDetailOut, 409: ErrorResponse, **ERRORS},
+    summary="修改整改措施",
+)
+def edit_measures(request: HttpRequest, item_id: int, payload: MeasuresIn) -> ItemDetailOut:
+    """The town's office while the item is open; `version` or `If-Match` as on the page."""
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    version = edit_version(request, payload.version)
+    services.edit_measures(actor=user, item=item, measures=payload.measures, version=version)
+    return _detail(access.get_item_for_user(user, item_id))
+
+
+@router.post("/{int:item_id}/recheck", response={200: ItemDetailOut, **ERRORS}, summary="复查")
+def recheck(request: HttpRequest, item_id: int, payload: RecheckIn) -> ItemDetailOut:
+    """A closed item confirmed (`passed`) or re-opened with a reason and a new deadline."""
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    services.recheck(
+        actor=user, item=item, passed=payload.passed, reason=payload.reason, due_on=payload.due_on
+    )
+    return _detail(access.get_item_for_user(user, item_id))
+
+
+@router.get(
+    "/{int:item_id}/evidence/{int:evidence_id}",
+    response=ERRORS,
+    summary="下载佐证材料",
+    openapi_extra=binary_200(ANY_FILE, "佐证材料文件，类型为上传时按内容识别的类型"),
+)
+def download_evidence(request: HttpRequest, item_id: int, evidence_id: int) -> FileResponse:
+    """The page's download: the item in sight (else 404), audited with the file's digest."""
+    user = _user(request)
+    item = access.get_item_for_user(user, item_id)
+    evidence = item.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404("佐证材料不存在")
+    evidence.item = item
+    services.record_evidence_downloaded(
+        actor=user, evidence=evidence, ip_address=client_ip(request)
+    )
+    return stored_file_download(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type
+    )

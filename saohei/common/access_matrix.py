@@ -586,3 +586,34 @@ API_READS |= {
     "GET /api/v1/tips/{tip_id}/attachments/{attachment_id}": OFFICE,
     "GET /api/v1/workdays": Audience.SIGNED_IN,
 }
+# Parity with the pages, continued (issue 15): 问题整改's 对照清单, 佐证材料 download, 修改整改措施
+# and 复查, with the pages' roles.
+API_READS |= {
+    "GET /api/v1/rectifications/summary": Audience.SIGNED_IN,
+    "GET /api/v1/rectifications/{item_id}/evidence/{evidence_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/rectifications/{item_id}/measures": OFFICE,
+    "POST /api/v1/rectifications/{item_id}/recheck": OFFICE,
+}
+API_WRITES |= {
+    "POST /api/v1/leads/{lead_id}/extend": LEADERS,
+    "POST /api/v1/leads/{lead_id}/police-feedback": frozenset({Role.POLICE_OFFICER}),
+    # The lead's handler (a village, a station) or the office.
+    "POST /api/v1/leads/{lead_id}/instructions/{instruction_id}/answer": HANDLERS,
+    "POST /api/v1/leads/{lead_id}/merge": OFFICE,
+    "POST /api/v1/leads/{lead_id}/link": OFFICE,
+    "POST /api/v1/leads/{lead_id}/correct": OFFICE,
+    "PUT /api/v1/leads/{lead_id}/subjects/{subject_id}/plates": OFFICE,
+}
+API_READS |= {
+    "GET /api/v1/leads/stats": TOWN_READERS,
+}
+API_READS |= {
+    "GET /api/v1/publicity/activities/{activity_id}": VILLAGE_READERS,
+    "GET /api/v1/publicity/activities/{activity_id}/photos/{photo_id}": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/activities/{activity_id}/void": OFFICE | {Role.VILLAGE_HEAD},
+    "PATCH /api/v1/publicity/activities/{activity_id}": OFFICE | {Role.VILLAGE_HEAD},
+}

@@ -28,6 +28,8 @@ NOT_CHOICES = {
     ("ActivityListQuery", "kind"),
     ("get /api/v1/publicity/activities", "kind"),
     ("KindTotalOut", "kind"),
+    ("ActivityDetailOut", "kind"),
+    ("ActivityEditIn", "kind"),
     # A task list's scope is mine/all (the view checks it), not an API token's scope.
     ("TaskListQuery", "scope"),
     ("get /api/v1/meetings/tasks", "scope"),

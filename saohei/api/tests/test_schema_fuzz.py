@@ -164,6 +164,31 @@ edit_finding(
     photos=check_uploads([SimpleUploadedFile("现场.png", picture.getvalue())]),
 )
 ids.update(village_id=finding.village_id, photo_id=finding.photos.order_by("id").first().pk)
+# A 佐证材料 file of the item (issue 15: its download).
+from saohei.rectifications.models import Evidence, RectificationProgress
+progress = RectificationProgress.objects.create(
+    item_id=ids["item_id"], occurred_on=timezone.localdate(), content="模糊测试进展", author=banshi,
+)
+evidence = Evidence(
+    item_id=ids["item_id"], progress=progress, original_name="模糊测试.pdf",
+    content_type="application/pdf", size=len(pdf), sha256=sha256(pdf).hexdigest(),
+    uploaded_by=banshi,
+)
+evidence.file.save("fuzz.pdf", ContentFile(pdf))
+ids.update(evidence_id=evidence.pk)
+# A photo of the activity, for its download (issue 15).
+from saohei.publicity.models import PublicityPhoto
+photo = PublicityPhoto(
+    activity_id=ids["activity_id"], original_name="模糊测试.pdf", content_type="application/pdf",
+    size=len(pdf), sha256=sha256(pdf).hexdigest(), uploaded_by=banshi,
+)
+photo.file.save("fuzz.pdf", ContentFile(pdf))
+ids.update(photo_id=photo.pk)
+# A 批示 on the lead, for its answer (issue 15).
+from saohei.leads import services as lead_services
+ids.update(instruction_id=lead_services.give_instruction(
+    actor=User.objects.get(username="shuji"), lead=subject.lead, content="模糊测试批示",
+).pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """

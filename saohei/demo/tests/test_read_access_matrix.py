@@ -278,6 +278,10 @@ def _build_objects() -> Objects:
     lead = lead_services.assign_lead(
         actor=banshi, lead=lead, handling_unit=village, handler=people["cun01"]
     )
+    # A 批示 on it, for the answer's operation (issue 15).
+    instruction = lead_services.give_instruction(
+        actor=people["shuji"], lead=lead, content="矩阵测试批示"
+    )
     other_lead = _register_lead(
         other_town, other_village, banshi2, f"{OTHER_TOWN_MARKS['lead_id']}：有人强揽工程"
     )
@@ -452,6 +456,7 @@ def _build_objects() -> Objects:
         "lead_id": lead_target,
         "attachment_id": part(lead.attachments.get().pk, lead_id=lead_target),
         "subject_id": part(lead.subjects.get().pk, lead_id=lead_target),
+        "instruction_id": part(instruction.pk, lead_id=lead_target),
         "feedback_id": part(
             feedback.pk,
             lead_id=Target(
