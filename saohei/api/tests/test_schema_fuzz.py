@@ -16,7 +16,7 @@ import os
 import re
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +199,16 @@ class LiveApi:
     base: str
     token: str
     ids: dict[str, int]
+    # The server stopped and what it wrote to stderr (a 500's traceback), for a failure's report.
+    server_log: Callable[[], str]
+
+
+def _stopped_log(server: "subprocess.Popen[str] | None") -> str:
+    if server is None or server.stderr is None:
+        return ""
+    server.terminate()
+    server.wait(timeout=30)
+    return server.stderr.read()[-6000:]
 
 
 def _postgres_admin(sql: str) -> None:
@@ -241,7 +251,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         server = start_gunicorn(env, port, workers=2, options=("--timeout", "60"))
         base = f"http://127.0.0.1:{port}"
         stop_unless(server, lambda: _serving(base), 60)
-        yield LiveApi(base, made["token"], made["ids"])
+        yield LiveApi(base, made["token"], made["ids"], lambda: _stopped_log(server))
     finally:
         if server is not None:
             server.terminate()
@@ -324,4 +334,6 @@ def test_every_operation_answers_as_its_schema_says(live_api: LiveApi) -> None:
         f"{label} ({len(found)}):\n" + "\n".join(dict.fromkeys(found))
         for label, found in failures.items()
     ]
+    if failures:
+        report.append("server stderr (last 6,000 characters):\n" + live_api.server_log())
     assert not failures, "\n\n".join(report)
