@@ -6,9 +6,10 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -274,6 +275,21 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             )
         return error_response(request, 400, "invalid_json", "请求体不是有效的 UTF-8 JSON")
     return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Django's parser refuses a body it cannot read as parts (a part's headers past its limit, no
+    # boundary); the pages answer that 400 through Django's handler, the API in its own shape.
+    return error_response(
+        request, 400, "invalid_multipart", "上传内容不是有效的 multipart/form-data，请检查请求格式"
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many fields or files in one body, and the like: Django's pages answer 400 too.
+    return error_response(request, 400, "invalid", "请求内容不符合要求（字段或文件过多）")
 
 
 @api.exception_handler(RequestDataTooBig)
