@@ -61,8 +61,9 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    if "registry" in sections and connection.vendor == "sqlite":
-        # Millions of rows: a file, not the in-memory database SQLite tests default to.
+    if {"registry", "assigned-lists"} & set(sections) and connection.vendor == "sqlite":
+        # Millions of rows, or another process writing beside the bench: a file, not the
+        # in-memory database SQLite tests default to.
         connection.settings_dict["TEST"]["NAME"] = os.environ.get(
             "SAOHEI_BENCH_SQLITE",
             os.path.join(tempfile.gettempdir(), "saohei-bench-registry.sqlite3"),

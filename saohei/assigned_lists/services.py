@@ -39,14 +39,15 @@ from .kinds import ASSIGNED_LIST, LIST_SOURCES
 from .models import AssignedList, AssignedListRow, ListImportJob, RowOutcome
 
 # A list of up to INLINE_ROWS sheet rows is written in the request, as before: the clerk sees
-# the list at once (at 200 rows about 1 s on SQLite, 3 s on PostgreSQL). A longer one runs as a
+# the list at once. A longer one runs as a
 # job with a progress bar, up to MAX_LIST_ROWS (decision 0061, addendum; `make bench` prints
 # the time at that size).
 INLINE_ROWS = 200
 MAX_LIST_ROWS = 5000
-# On SQLite the write holds every other writer of the site: each row goes through register_lead
-# (about 5.6 ms a row), so a SQLite site keeps the cap it had before the job (1,000 rows, some
-# 6 s); PostgreSQL, where the write blocks nobody, takes MAX_LIST_ROWS (0061 addendum).
+# On SQLite the write holds every other writer of the site: written in a statement per table,
+# 1,000 rows hold them for about a second (issue 14's bound; 5,000 would be 3-5 s), so a SQLite
+# site takes 1,000; PostgreSQL, where the write blocks nobody, takes MAX_LIST_ROWS (0061
+# addenda).
 MAX_SQLITE_LIST_ROWS = 1000
 
 
@@ -294,28 +295,45 @@ def _write_list(
         imported_by=actor,
         staged=staged,
     )
-    records = []
-    for position, planned in enumerate(plan.rows, start=1):
-        lead = _write_row(
-            actor=actor,
-            staged=staged,
-            planned=planned,
-            default_source=default_source,
-            villages=villages,
-        )
-        records.append(
-            AssignedListRow(
-                assigned_list=assigned,
-                position=position,
-                row_number=planned.checked.number,
-                values=staged.rows[planned.checked.number - 1],
-                upstream_reference=planned.checked.data["upstream_reference"],
-                lead=lead,
-                outcome=planned.outcome,
+    new_rows = [planned for planned in plan.rows if planned.lead is None]
+    # The new leads in one batch: one statement per table, where a lead at a time held every
+    # other SQLite writer ~2.5 ms a row (decision 0061, addendum).
+    registered = lead_services.register_leads(
+        actor=actor,
+        unit=staged.unit,
+        items=[
+            _lead_input(
+                staged=staged,
+                data=planned.checked.data,
+                default_source=default_source,
+                villages=villages,
             )
+            for planned in new_rows
+        ],
+    )
+    for planned, lead in zip(new_rows, registered, strict=True):
+        planned.lead = lead
+    if written is not None and new_rows:
+        written(len(new_rows))
+    updated_rows = [planned for planned in plan.rows if planned.outcome == RowOutcome.UPDATED]
+    lead_services.correct_leads(
+        actor=actor,
+        corrections=[_correction(planned, villages=villages) for planned in updated_rows],
+    )
+    if written is not None and updated_rows:
+        written(len(updated_rows))
+    records = [
+        AssignedListRow(
+            assigned_list=assigned,
+            position=position,
+            row_number=planned.checked.number,
+            values=staged.rows[planned.checked.number - 1],
+            upstream_reference=planned.checked.data["upstream_reference"],
+            lead=planned.lead,
+            outcome=planned.outcome,
         )
-        if written is not None:
-            written(1)
+        for position, planned in enumerate(plan.rows, start=1)
+    ]
     AssignedListRow.objects.bulk_create(records)
     assigned.created_count = plan.count(RowOutcome.CREATED)
     assigned.updated_count = plan.count(RowOutcome.UPDATED)
@@ -492,66 +510,63 @@ def expire_failed_list_imports(*, now: datetime | None = None) -> int:
     return count
 
 
-def _write_row(
-    *,
-    actor: User,
-    staged: StagedSheet,
-    planned: PlannedRow,
-    default_source: str,
-    villages: dict[int, Unit],
-) -> Lead:
-    data = planned.checked.data
-    village = villages.get(data["village"]) if data.get("village") else None
-    summary, narrative = summary_of(data["content"])
-    subject = (
-        lead_services.SubjectInput(
-            name=data["subject_name"],
-            id_number=data.get("subject_id_number", ""),
-            phone=data.get("subject_phone", ""),
-            village=village,
-        )
-        if data.get("subject_name")
-        else None
+def _village_of(data: dict[str, Any], villages: dict[int, Unit]) -> Unit | None:
+    return villages.get(data["village"]) if data.get("village") else None
+
+
+def _subject_of(
+    data: dict[str, Any], villages: dict[int, Unit]
+) -> lead_services.SubjectInput | None:
+    if not data.get("subject_name"):
+        return None
+    return lead_services.SubjectInput(
+        name=data["subject_name"],
+        id_number=data.get("subject_id_number", ""),
+        phone=data.get("subject_phone", ""),
+        village=_village_of(data, villages),
     )
+
+
+def _lead_input(
+    *, staged: StagedSheet, data: dict[str, Any], default_source: str, villages: dict[int, Unit]
+) -> lead_services.LeadInput:
+    summary, narrative = summary_of(data["content"])
+    subject = _subject_of(data, villages)
+    return lead_services.LeadInput(
+        received_at=moment_of(data["received_on"]),
+        channel=Channel.PLATFORM,
+        source=data.get("source", default_source),
+        summary=summary,
+        narrative=narrative,
+        village=_village_of(data, villages),
+        upstream_office=staged.sender,
+        upstream_reference=data["upstream_reference"],
+        upstream_deadline=data.get("deadline"),
+        subjects=[subject] if subject else [],
+    )
+
+
+def _correction(planned: PlannedRow, *, villages: dict[int, Unit]) -> lead_services.LeadCorrection:
+    """What the row changes on its open lead: its facts, 反馈期限 or a new 被反映人."""
     lead = planned.lead
-    if lead is None:
-        return lead_services.register_lead(
-            actor=actor,
-            unit=staged.unit,
-            data=lead_services.LeadInput(
-                received_at=moment_of(data["received_on"]),
-                channel=Channel.PLATFORM,
-                source=data.get("source", default_source),
-                summary=summary,
-                narrative=narrative,
-                village=village,
-                upstream_office=staged.sender,
-                upstream_reference=data["upstream_reference"],
-                upstream_deadline=data.get("deadline"),
-                subjects=[subject] if subject else [],
-            ),
-        )
-    if planned.outcome != RowOutcome.UPDATED:
-        return lead
+    assert lead is not None
+    data = planned.checked.data
+    facts = None
     if "问题内容" in planned.changes or "所属村" in planned.changes:
-        lead_services.correct_facts(
-            actor=actor,
-            lead=lead,
-            data=lead_services.FactsInput(
-                summary=summary,
-                narrative=narrative,
-                village=village if "village" in data else lead.village,
-                place=lead.place,
-                target_category=lead.target_category,
-            ),
+        summary, narrative = summary_of(data["content"])
+        facts = lead_services.FactsInput(
+            summary=summary,
+            narrative=narrative,
+            village=_village_of(data, villages) if "village" in data else lead.village,
+            place=lead.place,
+            target_category=lead.target_category,
         )
-    if "反馈期限" in planned.changes:
-        lead_services.revise_upstream_deadline(
-            actor=actor, lead=lead, upstream_deadline=data["deadline"]
-        )
-    if "被反映人" in planned.changes and subject is not None:
-        lead_services.add_subject(actor=actor, lead=lead, subject=subject)
-    return lead
+    return lead_services.LeadCorrection(
+        lead=lead,
+        facts=facts,
+        upstream_deadline=data["deadline"] if "反馈期限" in planned.changes else None,
+        subject=_subject_of(data, villages) if "被反映人" in planned.changes else None,
+    )
 
 
 @transaction.atomic

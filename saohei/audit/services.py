@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,20 @@ _CHAIN_LOCK_ID = 0x5A0E1
 _FORBIDDEN_DETAIL_KEYS = frozenset({"password", "token", "secret", "otp", "reporter", "id_number"})
 
 
+@dataclass(frozen=True)
+class EventInput:
+    """One event for `record_events`: the arguments `record_event` takes."""
+
+    action: AuditAction
+    actor: Any = None
+    unit: Any = None
+    target: Any = None
+    target_label: str = ""
+    result: AuditResult = AuditResult.SUCCESS
+    ip_address: str | None = None
+    details: dict[str, Any] | None = None
+
+
 def record_event(
     *,
     action: AuditAction,
@@ -33,10 +48,31 @@ def record_event(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction (or a new one)."""
-    details = details or {}
-    forbidden = _FORBIDDEN_DETAIL_KEYS.intersection(details)
-    if forbidden:
-        raise ValueError(f"审计详情不得包含敏感字段：{sorted(forbidden)}")
+    return record_events(
+        [
+            EventInput(
+                action=action,
+                actor=actor,
+                unit=unit,
+                target=target,
+                target_label=target_label,
+                result=result,
+                ip_address=ip_address,
+                details=details,
+            )
+        ]
+    )[0]
+
+
+def record_events(events: Sequence[EventInput]) -> list[AuditEvent]:
+    """Append `events` to the chain in their order, in one insert: a batch (a 交办清单 of a
+    thousand leads) takes the chain's head once instead of once per event."""
+    for given in events:
+        forbidden = _FORBIDDEN_DETAIL_KEYS.intersection(given.details or {})
+        if forbidden:
+            raise ValueError(f"审计详情不得包含敏感字段：{sorted(forbidden)}")
+    if not events:
+        return []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -44,25 +80,38 @@ def record_event(
         # SQLite transactions are IMMEDIATE (settings), so the write lock is already held here.
         last = AuditEvent.objects.order_by("-sequence").values("sequence", "chain_hash").first()
         previous_hash = last["chain_hash"] if last else GENESIS_HASH
-        actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
-        event = AuditEvent(
-            sequence=(last["sequence"] + 1) if last else 1,
-            occurred_at=timezone.now(),
-            actor=actor_user,
-            actor_username=actor_user.get_username() if actor_user else "",
-            actor_display=getattr(actor_user, "real_name", "") if actor_user else "",
-            unit_id=unit.pk if unit is not None else getattr(actor_user, "unit_id", None),
-            action=action,
-            target_type=target._meta.label_lower if target is not None else "",
-            target_id=str(target.pk) if target is not None else "",
-            target_label=(target_label or (str(target) if target is not None else ""))[:200],
-            result=result,
-            ip_address=ip_address,
-            details=details,
-            previous_hash=previous_hash,
-        )
-        event.chain_hash = link_hash(previous_hash, event)
-        event.save(force_insert=True)
+        sequence = last["sequence"] if last else 0
+        appended = []
+        for given in events:
+            sequence += 1
+            built = _new_event(given, sequence=sequence, previous_hash=previous_hash)
+            previous_hash = built.chain_hash
+            appended.append(built)
+        AuditEvent.objects.bulk_create(appended)
+    return appended
+
+
+def _new_event(given: EventInput, *, sequence: int, previous_hash: str) -> AuditEvent:
+    actor = given.actor
+    actor_user = actor if actor is not None and getattr(actor, "pk", None) else None
+    target = given.target
+    event = AuditEvent(
+        sequence=sequence,
+        occurred_at=timezone.now(),
+        actor=actor_user,
+        actor_username=actor_user.get_username() if actor_user else "",
+        actor_display=getattr(actor_user, "real_name", "") if actor_user else "",
+        unit_id=given.unit.pk if given.unit is not None else getattr(actor_user, "unit_id", None),
+        action=given.action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=(given.target_label or (str(target) if target is not None else ""))[:200],
+        result=given.result,
+        ip_address=given.ip_address,
+        details=given.details or {},
+        previous_hash=previous_hash,
+    )
+    event.chain_hash = link_hash(previous_hash, event)
     return event
 
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import django
 
+from saohei.common.writer_probe import other_writer
+
 
 def _rss_mb() -> float:
     """Resident memory now (Linux /proc), in MB."""
@@ -257,12 +259,12 @@ def _import_one(path: Path) -> None:
         # On SQLite, another process writes all along: how long it waits is how long the
         # import holds every other writer of the site.
         other = (
-            _other_writer(Path(name)) if connection.vendor == "sqlite" else contextlib.nullcontext()
+            other_writer(Path(name)) if connection.vendor == "sqlite" else contextlib.nullcontext()
         )
         with (
             tempfile.TemporaryDirectory() as media,
             override_settings(MEDIA_ROOT=media),
-            other as other_writer,
+            other as waits,
             _peak_rss() as peak,
             path.open("rb") as file,
         ):
@@ -284,60 +286,16 @@ def _import_one(path: Path) -> None:
             "seconds": seconds,
             "outcome": outcome,
         }
-        if other_writer is not None:
-            result["writer_wait"] = other_writer()
+        if waits is not None:
+            result["writer_wait"] = waits()
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
     print(json.dumps(result, ensure_ascii=False))
 
 
-def _probe_writer(database: Path, stop: Path) -> None:
-    """The child that stands for everyone else while an import runs on SQLite: a one-row write
-    transaction every 20 ms; prints the longest it waited for the write lock."""
-    import sqlite3
-
-    db = sqlite3.connect(database, timeout=120, isolation_level=None)
-    db.execute("CREATE TABLE IF NOT EXISTS bench_writer_probe (at REAL)")
-    print("ready", flush=True)
-    longest, writes = 0.0, 0
-    while not stop.exists():
-        started = time.perf_counter()
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT INTO bench_writer_probe VALUES (?)", (started,))
-        db.execute("COMMIT")
-        longest = max(longest, time.perf_counter() - started)
-        writes += 1
-        time.sleep(0.02)
-    db.execute("DROP TABLE bench_writer_probe")
-    print(json.dumps({"longest_wait": longest, "writes": writes}))
-
-
-@contextmanager
-def _other_writer(database: Path) -> Iterator[Callable[[], dict[str, float]]]:
-    """A `_probe_writer` process on `database` for the length of the block."""
-    stop = database.with_suffix(".stop-probe")
-    probe = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "saohei.cases.bench", "--probe-writer", str(database), str(stop)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert probe.stdout is not None
-    probe.stdout.readline()
-    result: dict[str, float] = {}
-    try:
-        yield lambda: result
-    finally:
-        stop.touch()
-        result.update(json.loads(probe.communicate(timeout=300)[0].strip().splitlines()[-1]))
-        stop.unlink()
-
-
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    if sys.argv[1:2] == ["--probe-writer"]:
-        _probe_writer(Path(sys.argv[2]), Path(sys.argv[3]))
-        return
     if sys.argv[1:2] == ["--import-one"]:
         _import_one(Path(sys.argv[2]))
         return

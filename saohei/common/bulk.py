@@ -55,3 +55,30 @@ def insert_rows(
         rows = prepared
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def update_rows(instances: Sequence[models.Model], field_names: Sequence[str]) -> None:
+    """Write `field_names` of each instance to its row by one prepared UPDATE run for all of
+    them (executemany). Django's bulk_update builds one CASE per field over every row: a
+    second and more for a thousand leads, while a SQLite site's other writers wait."""
+    if not instances:
+        return
+    meta = type(instances[0])._meta
+    fields: list[models.Field[Any, Any]] = []
+    for name in field_names:
+        field = meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.concrete:
+            raise ValueError(f"{name} is not a column of {meta.label}")
+        fields.append(field)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    primary_key = quote(str(meta.pk.column)) if meta.pk is not None else "id"
+    # Names come from the model; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {primary_key} = %s"  # noqa: S608
+    rows = [
+        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
+        + [instance.pk]
+        for instance in instances
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

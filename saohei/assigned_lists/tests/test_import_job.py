@@ -109,16 +109,14 @@ def test_a_submit_while_the_job_waits_returns_the_same_job(banshi, long_list):
 def test_a_failure_writes_nothing_and_a_retry_needs_no_new_upload(
     banshi, long_list, client_as, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real = lead_services.register_lead
-    calls = {"n": 0}
+    real = lead_services.register_leads
 
-    def failing(**kwargs: Any) -> Lead:
-        calls["n"] += 1
-        if calls["n"] == LONG - 5:
-            raise RuntimeError("disk full")
-        return real(**kwargs)
+    def failing(**kwargs: Any) -> list[Lead]:
+        # The new leads are written, with their subjects and audit events; then the disk fills.
+        real(**kwargs)
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(lead_services, "register_lead", failing)
+    monkeypatch.setattr(lead_services, "register_leads", failing)
     leads_before = Lead.objects.count()
     # The task backend logs the task's own exception (re-raised after the job is marked).
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,7 +134,7 @@ def test_a_failure_writes_nothing_and_a_retry_needs_no_new_upload(
     page = client.get(f"/assigned-lists/jobs/{job.pk}/").content.decode()
     assert "导入失败" in page and 'data-testid="retry-import"' in page
 
-    monkeypatch.setattr(lead_services, "register_lead", real)
+    monkeypatch.setattr(lead_services, "register_leads", real)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/assigned-lists/jobs/{job.pk}/retry/")
     assert response.status_code == 302
