@@ -110,3 +110,45 @@ def test_two_hundred_nodes_draw_and_the_table_lists_them(page: Page, demo_live: 
     assert shown == 200
     print(f"\n200-node link chart: page and canvas in {drawn:.2f} s")
     assert errors == [], errors
+
+
+MARKUP_NAME = '<img src=x onerror="window.__chartXss=1">'
+
+
+def test_markup_in_a_name_is_drawn_as_text_in_the_chart_its_tooltip_and_its_table(
+    page: Page, demo_live: str
+) -> None:
+    """Issue 14's XSS corpus, in a browser: labels and tooltips are canvas text (`richText`), the
+    table beside the chart escapes; the JSON checks alone would not see a script that ran."""
+    town = Unit.objects.get(name="港西镇")
+    make_case(
+        town,
+        P(MARKUP_NAME, "gatherer", id_number=id_number(7)),
+        P("李四", id_number=id_number(8)),
+    )
+    refresh_pending()
+    marked = Person.objects.get(name=MARKUP_NAME)
+    errors = record_errors(page)
+    sign_in(page, demo_live, "banshi")
+    page.goto(f"{demo_live}/analysis/chart/person/{marked.pk}/")
+    expect(page.locator("[data-link-chart] canvas")).to_have_count(1)
+
+    # The tooltip of the marked person's node, shown as a pointer over it would show it.
+    spot = node_position(page, f"person-{marked.pk}")
+    page.mouse.move(spot["x"], spot["y"])
+    tooltip = page.evaluate(
+        """() => {
+            const chart = window.echarts.getInstanceByDom(
+                document.querySelector("[data-link-chart]"));
+            const option = chart.getOption();
+            const index = option.series[0].data.findIndex((node) => node.name.includes("<img"));
+            chart.dispatchAction({type: "showTip", seriesIndex: 0, dataIndex: index});
+            return option.tooltip[0].renderMode;
+        }"""
+    )
+    page.wait_for_timeout(300)
+    assert tooltip == "richText"
+    expect(page.get_by_test_id("chart-nodes")).to_contain_text(MARKUP_NAME)
+    assert page.evaluate("window.__chartXss") is None
+    assert page.locator('img[src="x"]').count() == 0
+    assert errors == [], errors
