@@ -72,23 +72,19 @@ def _form_link(base: str, found: suggestions.Suggestion) -> str:
 
 
 def _page(
-    request: HttpRequest, shown: suggestions.RecordSuggestions, pk: int, back: str
+    request: HttpRequest, shown: suggestions.RecordSuggestions, *, form: str, back: str
 ) -> HttpResponse:
-    forms_at = {
-        suggestions.AddTo.LEAD_SUBJECT: reverse("leads:add_subject", args=[pk]),
-        suggestions.AddTo.TIP_PERSON: reverse("tips:add_person", args=[pk]),
-        suggestions.AddTo.CASE_PERSON: reverse("cases:add_person", args=[pk]),
-    }
+    """`form`: the record's add form, which a suggestion's link pre-fills; `back`: its page."""
     lead_page = reverse("analysis:lead_suggestions", args=[shown.lead_id]) if shown.lead_id else ""
 
     def add_url(found: suggestions.Suggestion) -> str:
         if found.add_to == suggestions.AddTo.LEAD_SUGGESTIONS:
             return lead_page
-        return _form_link(forms_at[found.add_to], found) if found.add_to else ""
+        return _form_link(form, found) if found.add_to else ""
 
     context = {
         "record": shown.record,
-        "back_url": reverse(back, args=[pk]),
+        "back_url": back,
         "suggestions": [
             SuggestionLink(
                 kind_label=found.kind_label,
@@ -115,7 +111,12 @@ def lead_suggestions_view(request: AuthenticatedHttpRequest, lead_id: int) -> Ht
         return HttpResponse(
             "只有本镇扫黑办工作人员或领导小组组长、副组长可以使用识别建议", status=403
         )
-    return _page(request, suggestions.lead_suggestions(user, lead), lead.pk, "leads:detail")
+    return _page(
+        request,
+        suggestions.lead_suggestions(user, lead),
+        form=reverse("leads:add_subject", args=[lead.pk]),
+        back=reverse("leads:detail", args=[lead.pk]),
+    )
 
 
 @require_GET
@@ -123,7 +124,12 @@ def lead_suggestions_view(request: AuthenticatedHttpRequest, lead_id: int) -> Ht
 def tip_suggestions_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     user = request.user
     tip = tip_access.get_tip_for_user(user, tip_id)
-    return _page(request, suggestions.tip_suggestions(user, tip), tip.pk, "tips:detail")
+    return _page(
+        request,
+        suggestions.tip_suggestions(user, tip),
+        form=reverse("tips:add_person", args=[tip.pk]),
+        back=reverse("tips:detail", args=[tip.pk]),
+    )
 
 
 @require_GET
@@ -131,7 +137,12 @@ def tip_suggestions_view(request: AuthenticatedHttpRequest, tip_id: int) -> Http
 def case_suggestions_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     case = case_access.get_case_for_user(user, case_id)
-    return _page(request, suggestions.case_suggestions(user, case), case.pk, "cases:detail")
+    return _page(
+        request,
+        suggestions.case_suggestions(user, case),
+        form=reverse("cases:add_person", args=[case.pk]),
+        back=reverse("cases:detail", args=[case.pk]),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,25 +385,11 @@ def settings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A refusal, not a form to correct: whatever is typed, this office may not change them.
         raise PermissionDenied(services.SETTINGS_FOR_EVERY_TOWN)
 
+    form = SettingsForm(request.POST)
+
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.update_settings(
-            actor=user,
-            data=services.SettingsInput(
-                identifier_share_cap=data["identifier_share_cap"],
-                window_days=data["window_days"],
-                min_members=data["min_members"],
-                min_incidents=data["min_incidents"],
-                min_criminal=data["min_criminal"],
-                min_recurring_members=data["min_recurring_members"],
-                group_min_criminal=data["group_min_criminal"],
-                heijie_min_members=data["heijie_min_members"],
-                heijie_note_members=data["heijie_note_members"],
-                common_names=data["common_names"],
-            ),
-        )
+        services.update_settings(actor=user, data=form.settings_input())
         messages.success(request, "研判设置已保存，将按新标准重新比对全部人员和研判提示。")
         return redirect("analysis:settings")
 
-    return submit_action_form(
-        request, SettingsForm(request.POST), perform=perform, render_page=page
-    )
+    return submit_action_form(request, form, perform=perform, render_page=page)

@@ -1436,22 +1436,7 @@ def update_settings(request: HttpRequest, payload: AnalysisSettingsIn) -> Analys
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         raise ServiceError(str(messages[0]), field=field)
-    data = form.cleaned_data
-    services.update_settings(
-        actor=user,
-        data=services.SettingsInput(
-            identifier_share_cap=data["identifier_share_cap"],
-            window_days=data["window_days"],
-            min_members=data["min_members"],
-            min_incidents=data["min_incidents"],
-            min_criminal=data["min_criminal"],
-            min_recurring_members=data["min_recurring_members"],
-            group_min_criminal=data["group_min_criminal"],
-            heijie_min_members=data["heijie_min_members"],
-            heijie_note_members=data["heijie_note_members"],
-            common_names=data["common_names"],
-        ),
-    )
+    services.update_settings(actor=user, data=form.settings_input())
     return _settings_out(user)
 
 

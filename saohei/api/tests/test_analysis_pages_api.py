@@ -5,7 +5,7 @@ decision 0067 addendum) — 识别建议, "also appears in", the link chart, 联
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -128,11 +128,11 @@ def _headers(username: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _get(url: str, username: str | None, **query: object) -> Any:
+def _get(url: str, username: str | None, **query: str | int) -> Any:
     return Client().get(url, query, headers=_headers(username))
 
 
-def _send(method: str, url: str, username: str | None, body: dict[str, object]) -> Any:
+def _send(method: str, url: str, username: str | None, body: Mapping[str, object]) -> Any:
     return getattr(Client(), method)(
         url, json.dumps(body), content_type="application/json", headers=_headers(username)
     )
@@ -149,7 +149,9 @@ def _error(response: Any, status: int) -> dict[str, Any]:
     return body["error"]  # type: ignore[no-any-return]
 
 
-def _refused(method: str, url: str, body: dict[str, object], cases: dict[str | None, int]) -> None:
+def _refused(
+    method: str, url: str, body: Mapping[str, object], cases: dict[str | None, int]
+) -> None:
     """Each account (None: no token) gets its status in the error shape."""
     for username, status in cases.items():
         response = _send(method, url, username, body) if method != "get" else _get(url, username)
@@ -508,7 +510,7 @@ def test_the_sheets_ledger_is_the_pages_and_audited(
         for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
     ]
     assert any("黄大勇" in row for row in rows) and id_number(21).encode() not in content
-    page = client_as("banshi").get(f"/analysis/vetting/{vetted.pk}/export/")
+    page: Any = client_as("banshi").get(f"/analysis/vetting/{vetted.pk}/export/")
     page_rows = [
         [cell for cell in row if cell is not None]
         for row in load_workbook(io.BytesIO(b"".join(page.streaming_content))).active.iter_rows(

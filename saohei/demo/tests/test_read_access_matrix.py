@@ -45,17 +45,9 @@ from saohei.accountability.models import Talk
 from saohei.analysis import services as analysis_services
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.generator import reserved_identity
-from saohei.analysis.models import (
-    Appearance,
-    IdentifierExclusion,
-    MergeRule,
-    Person,
-    SamePersonSuggestion,
-    SharedIdentifier,
-    SplitRule,
-    VettingRun,
-)
+from saohei.analysis.models import Person, VettingRun
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
+from saohei.analysis.tests.registry_helpers import plant_corrections
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.assigned_lists import services as assigned_list_services
@@ -268,49 +260,6 @@ def _candidates(village: Unit) -> bytes:
     return f"村,姓名,身份证号,拟任职务\r\n{village.name},{person.name},{person.id_number},村委会委员\r\n".encode(
         "gbk"
     )
-
-
-def _registry_corrections(town: Unit, office: User) -> dict[str, int]:
-    """One of each of the office's corrections on two persons of the town's cases: a merge, a
-    split, a 疑似同一人 suggestion, an over-shared mobile and an exclusion-list entry."""
-    first, second = Person.objects.filter(unit=town).order_by("id")[:2]
-    appearance = Appearance.objects.filter(person=first).order_by("id")[0]
-    # The demo's people have no mobile: one appearance is given a (derived) one to be shared.
-    Appearance.objects.filter(pk=appearance.pk).update(
-        phone_index="矩阵测试共用", phone_masked="139****0000"
-    )
-    merge = MergeRule.objects.create(
-        first_key=first.person_key,
-        second_key=second.person_key,
-        reason="矩阵测试",
-        created_by=office,
-    )
-    split = SplitRule.objects.create(
-        incident_kind=appearance.incident_kind,
-        source_id=appearance.source_id,
-        reason="矩阵测试",
-        created_by=office,
-    )
-    suggestion = SamePersonSuggestion.objects.create(
-        first_key=first.person_key, second_key=second.person_key, name=first.name
-    )
-    shared = SharedIdentifier.objects.create(
-        kind="phone", value="矩阵测试共用", masked="139****0000"
-    )
-    exclusion = IdentifierExclusion.objects.create(
-        kind="phone",
-        value="矩阵测试排除",
-        masked="139****0001",
-        reason="矩阵测试",
-        created_by=office,
-    )
-    return {
-        "merge_id": merge.pk,
-        "split_id": split.pk,
-        "suggestion_id": suggestion.pk,
-        "shared_id": shared.pk,
-        "exclusion_id": exclusion.pk,
-    }
 
 
 def _build_objects() -> Objects:
@@ -562,7 +511,12 @@ def _build_objects() -> Objects:
         person.appearances.order_by("id").values_list("pk", flat=True)[0],
         person_id=own["person_id"],
     )
-    own |= {kind: Target(pk, in_town) for kind, pk in _registry_corrections(town, banshi).items()}
+    # One of each of the office's corrections on two persons of the town's cases.
+    first, second = Person.objects.filter(unit=town).order_by("id")[:2]
+    corrections = plant_corrections(first, second, banshi)
+    own |= {
+        kind: Target(pk, in_town) for kind, pk in corrections.items() if kind != "appearance_id"
+    }
     # The photo of a finding (a round's) and of an activity share a parameter name.
     own["photo_id"] = part(finding.photos.get().pk, round_id=finding_round)
     namesakes = {
