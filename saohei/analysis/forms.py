@@ -6,7 +6,7 @@ from django.db import models
 
 from saohei.analysis.models import AnalysisSettings, FailedElement
 from saohei.analysis.queries import MAX_QUERY_LENGTH, PersonQuery, parse_person_query
-from saohei.analysis.services import REASON_MAX_LENGTH, SETTING_BOUNDS
+from saohei.analysis.services import REASON_MAX_LENGTH, SETTING_BOUNDS, SettingsInput
 from saohei.analysis.vetting import MAX_CANDIDATES
 from saohei.common.dates import DateKind, date_field
 from saohei.common.errors import ServiceError
@@ -109,6 +109,22 @@ class SettingsForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行一个或以顿号分隔",
     )
+
+    def settings_input(self) -> SettingsInput:
+        """The thresholds of a valid form, for `services.update_settings` (page and API)."""
+        data = self.cleaned_data
+        return SettingsInput(
+            identifier_share_cap=data["identifier_share_cap"],
+            window_days=data["window_days"],
+            min_members=data["min_members"],
+            min_incidents=data["min_incidents"],
+            min_criminal=data["min_criminal"],
+            min_recurring_members=data["min_recurring_members"],
+            group_min_criminal=data["group_min_criminal"],
+            heijie_min_members=data["heijie_min_members"],
+            heijie_note_members=data["heijie_note_members"],
+            common_names=data["common_names"],
+        )
 
 
 class PersonSearchForm(StyledForm):

@@ -7,8 +7,16 @@ perpetrators of police cases, never a lead's or a tip's reporter).
 from collections.abc import Iterable
 from typing import IO
 
-from saohei.analysis.lists import CoOffenders, KeyPerson, PersonShown
+from saohei.analysis.lists import (
+    CoOffenders,
+    KeyPerson,
+    ListFilters,
+    PersonShown,
+    all_key_persons,
+    find_co_offenders,
+)
 from saohei.common.ledgers import Cell, LedgerSheet, ledger_title, write_ledger, write_tables
+from saohei.organisations.models import User
 
 KEY_PERSON_COLUMNS = [
     "序号",
@@ -126,3 +134,20 @@ def write_co_offenders(
         exported_by=exported_by,
     )
     return counts[0]
+
+
+def export_key_persons(user: User, filters: ListFilters, described: str, output: IO[bytes]) -> int:
+    """The whole 重点人员 ranking the user may see (pages and API alike); returns the rows."""
+    return write_key_persons(
+        all_key_persons(user, filters), output, exported_by=str(user), filters=described
+    )
+
+
+def export_co_offenders(user: User, filters: ListFilters, described: str, output: IO[bytes]) -> int:
+    """Every 同案人员 pair and group the user may see; returns the pairs written."""
+    return write_co_offenders(
+        find_co_offenders(user, filters, size=None),
+        output,
+        exported_by=str(user),
+        filters=described,
+    )

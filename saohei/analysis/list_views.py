@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from saohei.analysis import lists, services
 from saohei.analysis.access import REGISTRY_ROLES
-from saohei.analysis.list_exports import write_co_offenders, write_key_persons
+from saohei.analysis.list_exports import export_co_offenders, export_key_persons
 from saohei.analysis.list_forms import CoOffenderFilterForm, KeyPersonFilterForm, with_defaults
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.forms import describe_filters
@@ -116,20 +116,12 @@ def _export(
 @require_GET
 @login_required
 def key_persons_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: lists.ListFilters, described: str, output: IO[bytes]) -> int:
-        return write_key_persons(
-            lists.all_key_persons(user, filters),
-            output,
-            exported_by=str(user),
-            filters=described,
-        )
-
     return _export(
         request,
         KeyPersonFilterForm,
         services.PersonList.KEY_PERSONS,
         "重点人员",
-        write,
+        export_key_persons,
         "analysis/key_persons.html",
     )
 
@@ -137,19 +129,11 @@ def key_persons_export_view(request: AuthenticatedHttpRequest) -> HttpResponse |
 @require_GET
 @login_required
 def co_offenders_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: lists.ListFilters, described: str, output: IO[bytes]) -> int:
-        return write_co_offenders(
-            lists.find_co_offenders(user, filters, size=None),
-            output,
-            exported_by=str(user),
-            filters=described,
-        )
-
     return _export(
         request,
         CoOffenderFilterForm,
         services.PersonList.CO_OFFENDERS,
         "同案人员",
-        write,
+        export_co_offenders,
         "analysis/co_offenders.html",
     )

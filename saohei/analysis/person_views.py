@@ -25,10 +25,7 @@ from saohei.analysis.forms import (
     PersonSearchForm,
     ReasonForm,
 )
-from saohei.analysis.models import (
-    IdentifierExclusion,
-    IncidentKind,
-)
+from saohei.analysis.models import IncidentKind
 from saohei.cases import access as case_access
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
@@ -283,9 +280,7 @@ def exclusion_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
 
     def render_page(form: StyledForm | None = None) -> HttpResponse:
-        exclusions = IdentifierExclusion.objects.select_related("created_by").order_by(
-            "-created_at", "-id"
-        )
+        exclusions = queries.exclusion_list().order_by("-created_at", "-id")
         return render(
             request,
             "analysis/exclusions.html",

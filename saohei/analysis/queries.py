@@ -598,15 +598,19 @@ def related_for_incident(
 # The office's review lists
 
 
-def open_same_person_pairs(user: User) -> list[tuple[SamePersonSuggestion, PersonRow, PersonRow]]:
-    """Open 疑似同一人 suggestions in the villages of the user's office towns whose two persons
-    the user may both see, each person as a list row (newest 200)."""
+def open_same_person_suggestions(user: User) -> "QuerySet[SamePersonSuggestion]":
+    """Open 疑似同一人 suggestions in the villages of the user's office towns (whether the user
+    may see both persons is `same_person_pairs`'s)."""
     villages = units_within(grant_paths(user, OFFICE_ROLES))
-    suggestions = list(
-        SamePersonSuggestion.objects.filter(status=SuggestionStatus.OPEN, village__in=villages)
-        .select_related("village")
-        .order_by("-created_at", "-id")[:200]
-    )
+    return SamePersonSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, village__in=villages
+    ).select_related("village")
+
+
+def same_person_pairs(
+    user: User, suggestions: list[SamePersonSuggestion]
+) -> list[tuple[SamePersonSuggestion, PersonRow, PersonRow]]:
+    """The suggestions whose two persons the user may both see, each person as a list row."""
     keys = {key for s in suggestions for key in (s.first_key, s.second_key)}
     rows = person_rows(user, list(Person.objects.filter(person_key__in=keys)))
     seen = {row.person.person_key: row for row in rows}
@@ -615,6 +619,17 @@ def open_same_person_pairs(user: User) -> list[tuple[SamePersonSuggestion, Perso
         for s in suggestions
         if s.first_key in seen and s.second_key in seen
     ]
+
+
+def open_same_person_pairs(user: User) -> list[tuple[SamePersonSuggestion, PersonRow, PersonRow]]:
+    """The page's list: the newest 200 open suggestions the user may see both persons of."""
+    newest = open_same_person_suggestions(user).order_by("-created_at", "-id")[:200]
+    return same_person_pairs(user, list(newest))
+
+
+def exclusion_list() -> "QuerySet[IdentifierExclusion]":
+    """The deployment's exclusion list, kept by any town's office (decision 0030)."""
+    return IdentifierExclusion.objects.select_related("created_by")
 
 
 def shared_mobiles_seen(user: User) -> list[tuple[SharedIdentifier, int, bool]]:

@@ -13,17 +13,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from saohei.analysis import access, services
+from saohei.analysis import access, services, vetting_sheet
 from saohei.analysis.forms import VettingForm
 from saohei.analysis.models import FindingKind, IncidentKind, VettingCandidate, VettingRun
-from saohei.analysis.vetting import Finding, ShownFindings, findings_for_viewer
+from saohei.analysis.vetting import Finding
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import client_ip, stamped_name, streamed_download
-from saohei.common.ledgers import Cell, write_ledger
 from saohei.common.views import ask_for_files_again
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
@@ -31,18 +29,6 @@ from saohei.organisations.models import User
 # The page lists this many of a refused list's errors (a list has at most a few thousand rows).
 ERRORS_SHOWN = 500
 RUNS_SHOWN = 100
-NOT_COVERED_NOTE = "由扫黑办工作人员联审，涉及公职人员的线索未参与比对"
-HIDDEN_NOTE = "另有 {} 条记录您无权查看，请向组长、副组长了解"
-EXPORT_COLUMNS = [
-    "序号",
-    "行号",
-    "村",
-    "姓名",
-    "身份证号",
-    "拟任职务",
-    "联审结果",
-    "原因及记录编号",
-]
 DETAIL_URLS: dict[str, str] = {
     IncidentKind.CASE: "cases:detail",
     IncidentKind.LEAD: "leads:detail",
@@ -96,39 +82,27 @@ def vetting_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
-class SheetRow:
+class LinkedRow:
+    """A row of the sheet as the page shows it: each reason with the link to its record."""
+
     candidate: VettingCandidate
-    findings: list[tuple[Finding, str]]  # each reason with the link to its record
+    findings: list[tuple[Finding, str]]
     hidden: int
 
-    @property
-    def reasons(self) -> str:
-        """The reasons in one cell of the export."""
-        texts = [finding.text for finding, _ in self.findings]
-        if self.hidden:
-            texts.append(HIDDEN_NOTE.format(self.hidden))
-        return "；".join(texts)
 
-
-def _sheet(user: User, run: VettingRun) -> list[SheetRow]:
-    candidates = list(run.candidates.select_related("village"))
-    shown = findings_for_viewer(user, candidates)
-
-    def linked(found: ShownFindings) -> list[tuple[Finding, str]]:
-        return [
-            (finding, reverse(DETAIL_URLS[finding.record], args=[finding.record_id]))
-            if finding.record in DETAIL_URLS
-            else (finding, "")
-            for finding in found.findings
-        ]
-
+def _linked(user: User, run: VettingRun) -> list[LinkedRow]:
     return [
-        SheetRow(
-            candidate=candidate,
-            findings=linked(shown[candidate.pk]),
-            hidden=shown[candidate.pk].hidden,
+        LinkedRow(
+            candidate=row.candidate,
+            findings=[
+                (finding, reverse(DETAIL_URLS[finding.record], args=[finding.record_id]))
+                if finding.record in DETAIL_URLS
+                else (finding, "")
+                for finding in row.findings
+            ],
+            hidden=row.hidden,
         )
-        for candidate in candidates
+        for row in vetting_sheet.sheet(user, run)
     ]
 
 
@@ -137,7 +111,7 @@ def _sheet(user: User, run: VettingRun) -> list[SheetRow]:
 def vetting_run_view(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     user = request.user
     run = access.get_vetting_run_for_user(user, run_id)
-    return render(request, "analysis/vetting_run.html", {"run": run, "rows": _sheet(user, run)})
+    return render(request, "analysis/vetting_run.html", {"run": run, "rows": _linked(user, run)})
 
 
 # login_required, not role_required: the response streams a file rather than an HttpResponse.
@@ -148,37 +122,10 @@ def vetting_export_view(request: AuthenticatedHttpRequest, run_id: int) -> FileR
     if not user_has_any_role(user, access.VETTING_ROLES):
         raise PermissionDenied("您没有导出联审表的权限")
     run = access.get_vetting_run_for_user(user, run_id)
-    rows = _sheet(user, run)
-
-    def values(row: SheetRow) -> list[Cell]:
-        candidate = row.candidate
-        return [
-            candidate.row_number,
-            candidate.village.name,
-            candidate.name,
-            candidate.id_number_masked,
-            candidate.position,
-            candidate.get_result_display(),
-            row.reasons,
-        ]
-
-    when = timezone.localtime(run.uploaded_at)
-    described = f"{run.unit.name}，{run.file_name}，联审于 {when:%Y-%m-%d %H:%M}"
-    if not run.covers_officials_leads:
-        described += f"，{NOT_COVERED_NOTE}"
+    rows = vetting_sheet.sheet(user, run)
 
     def write(target: IO[bytes]) -> None:
-        count = write_ledger(
-            target,
-            sheet_name="候选人资格联审表",
-            columns=EXPORT_COLUMNS,
-            rows=(values(row) for row in rows),
-            exported_by=str(user),
-            filters=described,
-            noun="人",
-            limit=len(rows) + 1,
-            wrap=True,
-        )
+        count = vetting_sheet.write_sheet(target, user=user, run=run, rows=rows)
         services.record_vetting_export(
             actor=user, run=run, count=count, ip_address=client_ip(request)
         )

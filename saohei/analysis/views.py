@@ -7,7 +7,6 @@ offsets, never the values. Nothing is written there. Suggestions never include t
 lead's or tip's sealed reporter identity is checked server-side (`vault.screening`) and matching
 suggestions are left out."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saohei.analysis import access, queries, services
+from saohei.analysis import access, queries, services, suggestions
 from saohei.analysis import chart as link_chart
 from saohei.analysis.access import REGISTRY_ROLES, get_person_for_user
-from saohei.analysis.extraction import extract
 from saohei.analysis.forms import (
     ChartWindowForm,
     ConfirmPromptForm,
@@ -43,32 +41,19 @@ from saohei.leads import access as lead_access
 from saohei.leads.access import SIGN_OFF_ROLES
 from saohei.meetings.access import visible_meetings
 from saohei.meetings.models import MeetingKind
-from saohei.organisations.access import content_units
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
 from saohei.organisations.queries import OFFICE_ROLES
 from saohei.tips import access as tip_access
-from saohei.tips.models import TipStatus
-from saohei.vault.queries import open_reporter_identity
-from saohei.vault.screening import carries_identity
 
 # ---------------------------------------------------------------------------------------------
 # 识别建议
 
-# What a suggestion of each kind fills in on a lead's add form.
-FIELDS = {"persons": "name", "id_numbers": "id_number", "phones": "phone", "plates": "plates"}
-KIND_LABELS = {
-    "persons": "人名",
-    "id_numbers": "身份证号",
-    "phones": "手机号",
-    "plates": "车牌",
-    "places": "地名",
-}
-
 
 @dataclass(frozen=True)
-class Suggestion:
-    kind: str
+class SuggestionLink:
+    """A suggestion as the page lists it: with the link to the form it pre-fills."""
+
     kind_label: str
     text: str
     source_label: str
@@ -77,66 +62,42 @@ class Suggestion:
     note: str = ""  # instead of a link: where it can be added instead
 
 
-def _suggestions(
-    user: User,
-    texts: list[tuple[str, str, str]],
-    *,
-    reporter_reference: str = "",
-    add_url: Callable[[str, str, int, int], str] | None = None,
-    unlinked_note: str = "",
-) -> list[Suggestion]:
-    """Suggestions from (source, label, text) triples, without any matching the reporter.
-    `add_url(field, source, start, end)` may answer "" for a field its form lacks; such a
-    suggestion then carries `unlinked_note`."""
-    places = list(content_units(user).values_list("name", flat=True))
-    reporter = open_reporter_identity(reporter_reference) if reporter_reference else None
-    suggestions: list[Suggestion] = []
-    for source, source_label, text in texts:
-        found = extract(text, local_places=places)
-        for kind, label in KIND_LABELS.items():
-            for span in getattr(found, kind):
-                if reporter is not None and carries_identity(span.text, reporter):
-                    continue
-                field = FIELDS.get(kind)
-                url = add_url(field, source, span.start, span.end) if add_url and field else ""
-                suggestions.append(
-                    Suggestion(
-                        kind=kind,
-                        kind_label=label,
-                        text=span.text,
-                        source_label=source_label,
-                        add_url=url,
-                        is_valid=getattr(span, "valid", None),
-                        note=unlinked_note if field and not url else "",
-                    )
-                )
-    return suggestions
-
-
-def _form_link(base: str) -> Callable[[str, str, int, int], str]:
-    """Links to the add form at `base` that pre-fill one field by offsets into one source."""
-
-    def add_url(field: str, source: str, start: int, end: int) -> str:
-        return f"{base}?{suggestion_query(field=field, source=source, start=start, end=end)}"
-
-    return add_url
+def _form_link(base: str, found: suggestions.Suggestion) -> str:
+    """A link to the add form at `base` that pre-fills one field by offsets into one source:
+    the link carries offsets, never the values."""
+    query = suggestion_query(
+        field=found.field, source=found.source, start=found.start, end=found.end
+    )
+    return f"{base}?{query}"
 
 
 def _page(
-    request: HttpRequest,
-    record: str,
-    back_url: str,
-    suggestions: list[Suggestion],
-    *,
-    add_label: str = "",
-    explanation: str = "",
+    request: HttpRequest, shown: suggestions.RecordSuggestions, *, form: str, back: str
 ) -> HttpResponse:
+    """`form`: the record's add form, which a suggestion's link pre-fills; `back`: its page."""
+    lead_page = reverse("analysis:lead_suggestions", args=[shown.lead_id]) if shown.lead_id else ""
+
+    def add_url(found: suggestions.Suggestion) -> str:
+        if found.add_to == suggestions.AddTo.LEAD_SUGGESTIONS:
+            return lead_page
+        return _form_link(form, found) if found.add_to else ""
+
     context = {
-        "record": record,
-        "back_url": back_url,
-        "suggestions": suggestions,
-        "add_label": add_label,
-        "explanation": explanation,
+        "record": shown.record,
+        "back_url": back,
+        "suggestions": [
+            SuggestionLink(
+                kind_label=found.kind_label,
+                text=found.text,
+                source_label=found.source_label,
+                add_url=add_url(found),
+                is_valid=found.is_valid,
+                note=found.note,
+            )
+            for found in shown.suggestions
+        ],
+        "add_label": shown.add_label,
+        "explanation": shown.explanation,
     }
     return render(request, "analysis/suggestions.html", context)
 
@@ -150,14 +111,12 @@ def lead_suggestions_view(request: AuthenticatedHttpRequest, lead_id: int) -> Ht
         return HttpResponse(
             "只有本镇扫黑办工作人员或领导小组组长、副组长可以使用识别建议", status=403
         )
-    suggestions = _suggestions(
-        user,
-        [("summary", "摘要", lead.summary), ("narrative", "详细情况", lead.narrative)],
-        reporter_reference=lead.reporter_reference,
-        add_url=_form_link(reverse("leads:add_subject", args=[lead.pk])) if lead.is_open else None,
+    return _page(
+        request,
+        suggestions.lead_suggestions(user, lead),
+        form=reverse("leads:add_subject", args=[lead.pk]),
+        back=reverse("leads:detail", args=[lead.pk]),
     )
-    back = reverse("leads:detail", args=[lead.pk])
-    return _page(request, f"线索 {lead.number}", back, suggestions, add_label="加入被反映人")
 
 
 @require_GET
@@ -165,37 +124,11 @@ def lead_suggestions_view(request: AuthenticatedHttpRequest, lead_id: int) -> Ht
 def tip_suggestions_view(request: AuthenticatedHttpRequest, tip_id: int) -> HttpResponse:
     user = request.user
     tip = tip_access.get_tip_for_user(user, tip_id)
-    add_url: Callable[[str, str, int, int], str] | None = None
-    add_label = explanation = unlinked_note = ""
-    if tip.status == TipStatus.PENDING:
-        # A tip holds names only; its identifiers reach a lead's subjects after 受理.
-        name_link = _form_link(reverse("tips:add_person", args=[tip.pk]))
-
-        def add_url(field: str, source: str, start: int, end: int) -> str:
-            return name_link(field, source, start, end) if field == "name" else ""
-
-        add_label, unlinked_note = "加入被举报人", "受理后可在线索中加入"
-    elif tip.lead_id is not None:
-        # The tip's text is in its lead's 详细情况 now: the lead's own page links each one.
-        lead_page = reverse("analysis:lead_suggestions", args=[tip.lead_id])
-
-        def add_url(field: str, source: str, start: int, end: int) -> str:
-            return lead_page
-
-        add_label = "到线索中加入"
-        explanation = (
-            "该举报已受理，举报内容已写入线索的详细情况，请在线索的识别建议中加入被反映人。"
-        )
-    suggestions = _suggestions(
-        user,
-        [("content", "主要问题", tip.content)],
-        reporter_reference=tip.reporter_reference,
-        add_url=add_url,
-        unlinked_note=unlinked_note,
-    )
-    back = reverse("tips:detail", args=[tip.pk])
     return _page(
-        request, "群众举报", back, suggestions, add_label=add_label, explanation=explanation
+        request,
+        suggestions.tip_suggestions(user, tip),
+        form=reverse("tips:add_person", args=[tip.pk]),
+        back=reverse("tips:detail", args=[tip.pk]),
     )
 
 
@@ -204,16 +137,11 @@ def tip_suggestions_view(request: AuthenticatedHttpRequest, tip_id: int) -> Http
 def case_suggestions_view(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     user = request.user
     case = case_access.get_case_for_user(user, case_id)
-    # Police see the suggestions; adding a 涉案人员 by hand is the office's (decision 0035).
-    can_add = case_access.can_add_person(user, case)
-    suggestions = _suggestions(
-        user,
-        [("summary", "简要案情", case.summary)],
-        add_url=_form_link(reverse("cases:add_person", args=[case.pk])) if can_add else None,
-    )
-    back = reverse("cases:detail", args=[case.pk])
     return _page(
-        request, f"案件 {case}", back, suggestions, add_label="加入涉案人员" if can_add else ""
+        request,
+        suggestions.case_suggestions(user, case),
+        form=reverse("cases:add_person", args=[case.pk]),
+        back=reverse("cases:detail", args=[case.pk]),
     )
 
 
@@ -457,25 +385,11 @@ def settings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A refusal, not a form to correct: whatever is typed, this office may not change them.
         raise PermissionDenied(services.SETTINGS_FOR_EVERY_TOWN)
 
+    form = SettingsForm(request.POST)
+
     def perform(data: dict[str, Any]) -> HttpResponse:
-        services.update_settings(
-            actor=user,
-            data=services.SettingsInput(
-                identifier_share_cap=data["identifier_share_cap"],
-                window_days=data["window_days"],
-                min_members=data["min_members"],
-                min_incidents=data["min_incidents"],
-                min_criminal=data["min_criminal"],
-                min_recurring_members=data["min_recurring_members"],
-                group_min_criminal=data["group_min_criminal"],
-                heijie_min_members=data["heijie_min_members"],
-                heijie_note_members=data["heijie_note_members"],
-                common_names=data["common_names"],
-            ),
-        )
+        services.update_settings(actor=user, data=form.settings_input())
         messages.success(request, "研判设置已保存，将按新标准重新比对全部人员和研判提示。")
         return redirect("analysis:settings")
 
-    return submit_action_form(
-        request, SettingsForm(request.POST), perform=perform, render_page=page
-    )
+    return submit_action_form(request, form, perform=perform, render_page=page)

@@ -72,6 +72,8 @@ PARTS = {
     "key": "a figure of the briefing",
     "kind_id": "a publicity kind: configuration shared by every town",
     "appearance_id": "person_id",
+    # The deployment's one exclusion list, kept by any town's office (decision 0030).
+    "exclusion_id": "an entry of the exclusion list: shared by every town's office",
 }
 
 
@@ -131,6 +133,12 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
     "reward_id": _on({LEADERS | {Role.IDENTITY_CUSTODIAN}: _T}),
     "person_id": _on({CASE_WORKERS: _T}),
     "prompt_id": _on({CASE_WORKERS: _T}),
+    # The registry's corrections (decision 0030): reached through the persons' records, as a
+    # person is; each correction is the office's (API_WRITES).
+    "merge_id": _on({CASE_WORKERS: _T}),
+    "split_id": _on({CASE_WORKERS: _T}),
+    "suggestion_id": _on({CASE_WORKERS: _T}),
+    "shared_id": _on({CASE_WORKERS: _T}),
     "run_id": _on({OFFICE: _T}),
     "user_id": _on({frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}): _T}),
     # A city office's assignment to its towns (town_path: the city office's path).
@@ -616,4 +624,46 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/publicity/activities/{activity_id}/void": OFFICE | {Role.VILLAGE_HEAD},
     "PATCH /api/v1/publicity/activities/{activity_id}": OFFICE | {Role.VILLAGE_HEAD},
+}
+
+# 研判 (issue 15, decision 0067 addendum): the pages' roles (`analysis.access`, the records'
+# own `access`): 识别建议 and "also appears in" as each record's page, the link chart, lists and
+# their ledgers for the registry's roles, 联审 and the office's corrections for the office.
+API_READS |= {
+    "GET /api/v1/analysis/leads/{lead_id}/suggestions": OFFICE,
+    "GET /api/v1/analysis/tips/{tip_id}/suggestions": OFFICE,
+    "GET /api/v1/analysis/cases/{case_id}/suggestions": CASE_WORKERS,
+    "GET /api/v1/analysis/leads/{lead_id}/related": CONTENT,
+    "GET /api/v1/analysis/cases/{case_id}/related": CASE_WORKERS,
+    "GET /api/v1/analysis/tips/{tip_id}/related": OFFICE,
+    "GET /api/v1/analysis/persons/{person_id}/chart": CASE_WORKERS,
+    "GET /api/v1/analysis/leads/{lead_id}/chart": CASE_WORKERS,
+    "GET /api/v1/analysis/cases/{case_id}/chart": CASE_WORKERS,
+    "GET /api/v1/analysis/flags/{prompt_id}/chart": CASE_WORKERS,
+    "GET /api/v1/analysis/same-person": OFFICE,
+    "GET /api/v1/analysis/exclusions": OFFICE,
+    "GET /api/v1/analysis/shared": OFFICE,
+    "GET /api/v1/analysis/vetting": OFFICE,
+    "GET /api/v1/analysis/vetting/{run_id}": OFFICE,
+    "GET /api/v1/analysis/vetting/{run_id}/export.xlsx": OFFICE,
+    "GET /api/v1/analysis/settings": OFFICE,
+    "GET /api/v1/analysis/key-persons": CASE_WORKERS,
+    "GET /api/v1/analysis/key-persons/export.xlsx": CASE_WORKERS,
+    "GET /api/v1/analysis/co-offenders": CASE_WORKERS,
+    "GET /api/v1/analysis/co-offenders/export.xlsx": CASE_WORKERS,
+}
+API_WRITES |= {
+    "POST /api/v1/analysis/merges/{merge_id}/undo": OFFICE,
+    "POST /api/v1/analysis/splits/{split_id}/undo": OFFICE,
+    "POST /api/v1/analysis/same-person/{suggestion_id}/confirm": OFFICE,
+    "POST /api/v1/analysis/same-person/{suggestion_id}/reject": OFFICE,
+    "POST /api/v1/analysis/exclusions": OFFICE,
+    "POST /api/v1/analysis/exclusions/{exclusion_id}/remove": OFFICE,
+    "POST /api/v1/analysis/shared/{shared_id}/exclude": OFFICE,
+    # Changed only by an office over every town (`can_change_settings`): the service's 403.
+    "PUT /api/v1/analysis/settings": OFFICE,
+    "POST /api/v1/analysis/vetting": OFFICE,
+}
+API_CREATED_IN |= {
+    "POST /api/v1/analysis/vetting": "unit_id",
 }

@@ -6,13 +6,21 @@ from datetime import date
 
 from stdnum.cn import ric
 
-from saohei.analysis.models import Appearance, Person, PersonIdentifier, SamePersonSuggestion
+from saohei.analysis.models import (
+    Appearance,
+    IdentifierExclusion,
+    MergeRule,
+    Person,
+    PersonIdentifier,
+    SamePersonSuggestion,
+    SplitRule,
+)
 from saohei.analysis.models import SharedIdentifier as Shared
 from saohei.cases.models import Case, CasePerson, CasePersonPlate, Nature
 from saohei.common.changes import people_changed
 from saohei.common.phones import clean_phone, mask_phone
 from saohei.common.pii import seal
-from saohei.organisations.models import Unit
+from saohei.organisations.models import Unit, User
 
 _numbers = itertools.count(1)
 
@@ -115,3 +123,45 @@ def person_of(case: Case, name: str) -> Person:
     person = Appearance.objects.get(incident_kind="case", source_id=source.pk).person
     assert person is not None
     return person
+
+
+def plant_corrections(first: Person, second: Person, office: User) -> dict[str, int]:
+    """One of each of the office's corrections on two persons, written straight (the access
+    matrices need the objects, not the services' effects): a merge, a split of `first`'s first
+    appearance, a 疑似同一人 suggestion, an over-shared mobile and an exclusion-list entry."""
+    appearance = Appearance.objects.filter(person=first).order_by("id")[0]
+    # The demo's people have no mobile: one appearance is given a (derived) one to be shared.
+    Appearance.objects.filter(pk=appearance.pk).update(
+        phone_index="矩阵测试", phone_masked="139****0000"
+    )
+    merge = MergeRule.objects.create(
+        first_key=first.person_key,
+        second_key=second.person_key,
+        reason="矩阵测试",
+        created_by=office,
+    )
+    split = SplitRule.objects.create(
+        incident_kind=appearance.incident_kind,
+        source_id=appearance.source_id,
+        reason="矩阵测试",
+        created_by=office,
+    )
+    suggestion = SamePersonSuggestion.objects.create(
+        first_key=first.person_key, second_key=second.person_key, name=first.name
+    )
+    exclusion = IdentifierExclusion.objects.create(
+        kind="phone",
+        value="矩阵测试排除",
+        masked="139****0001",
+        reason="矩阵测试",
+        created_by=office,
+    )
+    shared = Shared.objects.create(kind="phone", value="矩阵测试", masked="139****0000")
+    return {
+        "appearance_id": appearance.pk,
+        "merge_id": merge.pk,
+        "split_id": split.pk,
+        "suggestion_id": suggestion.pk,
+        "exclusion_id": exclusion.pk,
+        "shared_id": shared.pk,
+    }

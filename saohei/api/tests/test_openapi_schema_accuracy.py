@@ -43,6 +43,13 @@ NOT_CHOICES = {
     # A case's outcome (处理结果) is the police's own words; a 交办清单 row's outcome is not it.
     ("CaseOut", "outcome"),
     ("CaseDetailOut", "outcome"),
+    # What extraction found (人名, 身份证号, …) and the record's text it was found in.
+    ("SuggestionOut", "kind"),
+    ("SuggestionOut", "source"),
+    # A link of the chart goes from one node (its source) to another.
+    ("ChartLinkOut", "source"),
+    # A 联审 reason's kind (`FindingKind`) is kept in the sheet's JSON, not a model field.
+    ("VettingFindingOut", "kind"),
 }
 
 # Named for the client, not as the model field whose values they are.
@@ -216,6 +223,9 @@ def test_real_lists_and_details_match_their_declared_schema(
     validated = 0
     for path in sorted(schema["paths"], key=lambda p: p.count("{")):
         if "get" not in schema["paths"][path] or path.endswith("openapi.json"):
+            continue
+        # A file (a ledger, a document) is no JSON to hold to a schema.
+        if "application/json" not in schema["paths"][path]["get"]["responses"]["200"]["content"]:
             continue
         parameters = re.findall(r"\{[^}]+\}", path)
         if len(parameters) > 1:

@@ -47,6 +47,7 @@ from saohei.analysis.changes import refresh_pending
 from saohei.analysis.generator import reserved_identity
 from saohei.analysis.models import Person, VettingRun
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
+from saohei.analysis.tests.registry_helpers import plant_corrections
 from saohei.api.api import api
 from saohei.api.services import create_api_token
 from saohei.assigned_lists import services as assigned_list_services
@@ -510,6 +511,12 @@ def _build_objects() -> Objects:
         person.appearances.order_by("id").values_list("pk", flat=True)[0],
         person_id=own["person_id"],
     )
+    # One of each of the office's corrections on two persons of the town's cases.
+    first, second = Person.objects.filter(unit=town).order_by("id")[:2]
+    corrections = plant_corrections(first, second, banshi)
+    own |= {
+        kind: Target(pk, in_town) for kind, pk in corrections.items() if kind != "appearance_id"
+    }
     # The photo of a finding (a round's) and of an activity share a parameter name.
     own["photo_id"] = part(finding.photos.get().pk, round_id=finding_round)
     namesakes = {

@@ -44,15 +44,10 @@ from saohei.analysis import access as analysis_access
 from saohei.analysis.access import visible_prompts
 from saohei.analysis.changes import refresh_pending
 from saohei.analysis.models import (
-    Appearance,
-    IdentifierExclusion,
-    MergeRule,
     Person,
-    SamePersonSuggestion,
-    SharedIdentifier,
-    SplitRule,
 )
 from saohei.analysis.tests.prompt_helpers import prompt_on_first_case
+from saohei.analysis.tests.registry_helpers import plant_corrections
 from saohei.api.access import visible_tokens
 from saohei.api.api import api
 from saohei.api.services import create_api_token
@@ -350,36 +345,7 @@ def _registry_objects() -> tuple[dict[str, int], dict[str, Callable[[User], bool
     person, other = (
         Person.objects.filter(appearances__incident_kind="case").distinct().order_by("id")[:2]
     )
-    appearance = Appearance.objects.filter(person=person).order_by("id").first()
-    assert appearance is not None
-    # The demo's people have no mobile: one appearance is given a (derived) one to be shared.
-    Appearance.objects.filter(pk=appearance.pk).update(
-        phone_index="矩阵测试", phone_masked="139****0000"
-    )
-    office = User.objects.get(username="banshi")
-    merge = MergeRule.objects.create(
-        first_key=person.person_key,
-        second_key=other.person_key,
-        reason="矩阵测试",
-        created_by=office,
-    )
-    split = SplitRule.objects.create(
-        incident_kind=appearance.incident_kind,
-        source_id=appearance.source_id,
-        reason="矩阵测试",
-        created_by=office,
-    )
-    suggestion = SamePersonSuggestion.objects.create(
-        first_key=person.person_key, second_key=other.person_key, name=person.name
-    )
-    exclusion = IdentifierExclusion.objects.create(
-        kind="phone",
-        value="矩阵测试排除",
-        masked="139****0001",
-        reason="矩阵测试",
-        created_by=office,
-    )
-    shared = SharedIdentifier.objects.create(kind="phone", value="矩阵测试", masked="139****0000")
+    corrections = plant_corrections(person, other, User.objects.get(username="banshi"))
 
     def finds(get: Callable[[User, int], Any], pk: int) -> Callable[[User], bool]:
         def reach(user: User) -> bool:
@@ -391,21 +357,13 @@ def _registry_objects() -> tuple[dict[str, int], dict[str, Callable[[User], bool
 
         return reach
 
-    ids = {
-        "person_id": person.pk,
-        "appearance_id": appearance.pk,
-        "merge_id": merge.pk,
-        "split_id": split.pk,
-        "suggestion_id": suggestion.pk,
-        "exclusion_id": exclusion.pk,
-        "shared_id": shared.pk,
-    }
+    ids = {"person_id": person.pk, **corrections}
     reachable = {
         "person_id": finds(analysis_access.get_person_for_user, person.pk),
-        "merge_id": finds(analysis_access.get_merge_rule_for_user, merge.pk),
-        "split_id": finds(analysis_access.get_split_rule_for_user, split.pk),
-        "suggestion_id": finds(analysis_access.get_suggestion_for_user, suggestion.pk),
-        "shared_id": finds(analysis_access.get_shared_for_user, shared.pk),
+        "merge_id": finds(analysis_access.get_merge_rule_for_user, ids["merge_id"]),
+        "split_id": finds(analysis_access.get_split_rule_for_user, ids["split_id"]),
+        "suggestion_id": finds(analysis_access.get_suggestion_for_user, ids["suggestion_id"]),
+        "shared_id": finds(analysis_access.get_shared_for_user, ids["shared_id"]),
     }
     return ids, reachable
 
