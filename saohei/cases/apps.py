@@ -13,7 +13,8 @@ class CasesConfig(AppConfig):
         from saohei.sheets.registry import register_kind
 
         # A sender's saved mappings are corrected by whoever may import the town's cases.
-        for kind in (CASE_SHEET, *TABLE_KINDS.values()):
+        register_kind(CASE_SHEET, import_towns=case_towns, has_columns=False)
+        for kind in TABLE_KINDS.values():
             register_kind(kind, import_towns=case_towns)
 
         # Sealed by `SealedIdentity`; `rotate_data_key` re-encrypts what is registered.

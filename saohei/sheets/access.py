@@ -5,9 +5,11 @@ rule, `registry`); everyone else gets 403 for the pages and 404 for a mapping's 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from saohei.common.roles import Role
 from saohei.organisations.models import Unit, UnitQuerySet, User
+from saohei.organisations.queries import OFFICE_ROLES
 from saohei.sheets.models import SenderMapping
-from saohei.sheets.registry import registered_kind, registered_kinds
+from saohei.sheets.registry import RegisteredKind, registered_kind, registered_kinds
 
 
 def mapping_towns(user: User) -> UnitQuerySet:
@@ -44,3 +46,15 @@ def may_manage(user: User, *, unit: Unit, kind: str) -> bool:
         and registered is not None
         and registered.import_towns(user).filter(pk=unit.pk).exists()
     )
+
+
+# Who imports any sheet: the office (交办清单, police cases) and the station's police (cases).
+# The pages ask this first; which towns and kinds are each context's own rule, above.
+MAPPING_ROLES = frozenset(OFFICE_ROLES | {Role.POLICE_OFFICER})
+
+
+def manageable_kinds(user: User) -> list[RegisteredKind]:
+    """The kinds the user may import for at least one town, in registration order."""
+    return [
+        registered for registered in registered_kinds() if registered.import_towns(user).exists()
+    ]

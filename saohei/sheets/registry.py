@@ -15,13 +15,23 @@ class RegisteredKind:
     # The towns whose sheets of this kind the user may import: the same towns' mappings are
     # the user's to see and correct.
     import_towns: Callable[[User], UnitQuerySet]
+    # Whether the import reads this kind's column mapping (the case import's value kind keeps
+    # words only: its columns are each table's kind).
+    has_columns: bool = True
 
 
 _REGISTRY: dict[str, RegisteredKind] = {}
 
 
-def register_kind(kind: ImportKind, *, import_towns: Callable[[User], UnitQuerySet]) -> None:
-    _REGISTRY[kind.key] = RegisteredKind(kind=kind, import_towns=import_towns)
+def register_kind(
+    kind: ImportKind,
+    *,
+    import_towns: Callable[[User], UnitQuerySet],
+    has_columns: bool = True,
+) -> None:
+    _REGISTRY[kind.key] = RegisteredKind(
+        kind=kind, import_towns=import_towns, has_columns=has_columns
+    )
 
 
 def registered_kinds() -> list[RegisteredKind]:

@@ -250,6 +250,8 @@ def add_column(
         or not registered.import_towns(actor).filter(pk=unit.pk).exists()
     ):
         raise ActionNotAllowed("您不能管理该镇的来文表格对照")
+    if not registered.has_columns:
+        raise ServiceError("该类导入不按列名对照", field="field")
     sender = checked_text(sender, label="来文单位", limit=100, field="sender", required=True)
     title = checked_text(title, label="来文列名", limit=100, field="title", required=True)
     if field_key not in {target.key for target in kind.fields}:
