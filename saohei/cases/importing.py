@@ -125,6 +125,8 @@ PERSON_COLUMNS = (
     # Read only for a suspect's 纠集者/组织者/首要分子 (`synonyms.LEADER_MARKS`); not stored.
     Column("备注", "remark", max_length=2000),
 )
+# How a required column's absence is said: the job page then offers to name the column.
+MISSING_COLUMN = "缺少必填列"
 # Free text that may hold line breaks; every other text cell is one line.
 MULTILINE_COLUMNS = frozenset({"summary", "outcome"})
 COLUMNS_BY_TABLE = {CASE_TABLE: CASE_COLUMNS, PERSON_TABLE: PERSON_COLUMNS}
@@ -707,7 +709,7 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
             table.name,
             header.row,
             column.title,
-            f"缺少必填列“{column.title}”；若来文用了别的列名，可在“来文表格对照”中为该来文单位指定",
+            f"{MISSING_COLUMN}“{column.title}”；若来文用了别的列名，可在“来文表格对照”中为该来文单位指定",
         )
     if missing:
         if table.name == CASE_TABLE:

@@ -28,10 +28,17 @@ def mappings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every saved mapping the user may manage, by town and sender; a column added by name."""
     user = request.user
     kinds = _kinds_or_403(request)
+    towns = access.mapping_towns(user).order_by("path")
+    # Linked from a refused import: the form starts on its town and sender.
+    town = request.GET.get("unit", "")
     form = AddColumnForm(
         request.POST or None,
-        towns=access.mapping_towns(user).order_by("path"),
+        towns=towns,
         kinds=[registered for registered in kinds if registered.has_columns],
+        initial={
+            "unit": towns.filter(pk=town).first() if town.isdigit() else None,
+            "sender": request.GET.get("sender", "")[:100],
+        },
     )
     status = 200
     if request.method == "POST":

@@ -3,6 +3,7 @@ header and the columns found by `sheets.headers`, a sender's saved column mappin
 first. A station that writes 案件号 and 人员身份 is read once the office names those columns."""
 
 import pytest
+from django.core.files.base import ContentFile
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.cases import services
@@ -22,7 +23,7 @@ def _renamed(header: list[str], **renames: str) -> list[str]:
     return [renames.get(title, title) for title in header]
 
 
-def _station_file():  # type: ignore[no-untyped-def]
+def _station_file() -> ContentFile:
     """The station's own titles: 案件号 in both tables, 人员身份 for the role."""
     return xlsx_file(
         cases=[case_row(number="C-001", village="东岛村")],
@@ -104,3 +105,19 @@ def test_a_title_containing_a_columns_name_is_guessed_without_a_mapping(town: Un
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     case = Case.objects.get(number="C-002")
     assert case.means and CasePerson.objects.get(case=case).address
+
+
+def test_the_refused_jobs_page_links_to_naming_the_column_for_its_sender(
+    town: Unit,
+    client_as,  # type: ignore[no-untyped-def]
+) -> None:
+    job = _import(town)
+    client = client_as("minjing")
+    page = client.get(f"/cases/imports/{job.pk}/").content.decode()
+    assert 'data-testid="name-columns"' in page
+    link = (
+        f"/sheets/mappings/?unit={town.pk}&amp;sender=%E6%B8%AF%E8%A5%BF%E6%B4%BE%E5%87%BA%E6%89%80"
+    )
+    assert link in page
+    form = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'value="{STATION}"' in form and f'<option value="{town.pk}" selected>' in form
