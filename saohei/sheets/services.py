@@ -284,9 +284,10 @@ def correct_values(
     offers it again."""
     mapping, kind = _managed(actor, mapping)
     merged = {key: dict(words) for key, words in (mapping.values or {}).items()}
+    declared = {target.key for target in kind.fields if target.kind in MAPPED_KINDS}
     changed = 0
     for key, words in values.items():
-        if key not in merged:
+        if key not in merged or key not in declared:
             raise ServiceError("取值对照中有无法识别的字段，请刷新页面")
         allowed = allowed_values(mapping.unit, kind, key)
         label = kind.field(key).label

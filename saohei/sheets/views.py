@@ -12,6 +12,7 @@ from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.sheets import access, services
 from saohei.sheets.forms import AddColumnForm, ColumnsForm, ValuesForm
+from saohei.sheets.kinds import MAPPED_KINDS
 from saohei.sheets.models import SenderMapping
 from saohei.sheets.registry import RegisteredKind, registered_kind
 
@@ -89,8 +90,12 @@ def _forms(
     request: AuthenticatedHttpRequest, mapping: SenderMapping, *, bound: str = ""
 ) -> tuple[ColumnsForm, ValuesForm]:
     kind = _kind_of(mapping).kind
+    # A field key no longer declared is ignored by the import (0061), and not shown here.
+    mapped = {target.key for target in kind.fields if target.kind in MAPPED_KINDS}
     options = {
-        key: services.allowed_values(mapping.unit, kind, key) for key in (mapping.values or {})
+        key: services.allowed_values(mapping.unit, kind, key)
+        for key in (mapping.values or {})
+        if key in mapped
     }
     data = request.POST if request.method == "POST" else None
     columns = ColumnsForm(

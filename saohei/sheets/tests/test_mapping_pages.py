@@ -236,3 +236,19 @@ def test_deleting_forgets_the_sender_and_is_audited(town: Unit, client_as: Clien
     event = AuditEvent.objects.get(action=AuditAction.SHEET_MAPPING_DELETED)
     assert event.details == {"kind": ASSIGNED_LIST.key, "columns": 3, "values": 1}
     assert client_as("banshi").get(f"/sheets/mappings/{mapping.pk}/").status_code == 404
+
+
+def test_a_saved_field_no_longer_declared_is_not_shown_nor_corrected(
+    town: Unit, client_as: ClientAs
+) -> None:
+    mapping = _cases_mapping(town)
+    mapping.values = {**mapping.values, "retired_field": {"某词": "x"}}
+    mapping.save()
+    page = client_as("banshi").get(f"/sheets/mappings/{mapping.pk}/")
+    assert page.status_code == 200 and "某词" not in page.content.decode()
+    with pytest.raises(ServiceError, match="无法识别的字段"):
+        services.correct_values(
+            actor=User.objects.get(username="banshi"),
+            mapping=mapping,
+            values={"retired_field": {"某词": ""}},
+        )
