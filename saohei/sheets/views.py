@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.common.validation import parse_id, safe_text
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.sheets import access, services
 from saohei.sheets.forms import AddColumnForm, ColumnsForm, ValuesForm
@@ -31,14 +32,14 @@ def mappings_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     kinds = _kinds_or_403(request)
     towns = access.mapping_towns(user).order_by("path")
     # Linked from a refused import: the form starts on its town and sender.
-    town = request.GET.get("unit", "")
+    town = parse_id(request.GET.get("unit"))
     form = AddColumnForm(
         request.POST or None,
         towns=towns,
         kinds=[registered for registered in kinds if registered.has_columns],
         initial={
-            "unit": towns.filter(pk=town).first() if town.isdigit() else None,
-            "sender": request.GET.get("sender", "")[:100],
+            "unit": towns.filter(pk=town).first() if town is not None else None,
+            "sender": safe_text(request.GET.get("sender"), limit=100),
         },
     )
     status = 200
