@@ -8,6 +8,8 @@ urlpatterns = [
     path("leads/", include("saohei.leads.urls")),
     path("cases/", include("saohei.cases.urls")),
     path("assigned-lists/", include("saohei.assigned_lists.urls")),
+    # 来文表格对照: every import's saved column and value mappings per sender (decision 0065).
+    path("sheets/", include("saohei.sheets.urls")),
     # 市扫黑办 assigns leads to its towns and judges their 反馈 (decision 0062).
     path("city/", include("saohei.city_assignments.urls")),
     path("tips/", include("saohei.tips.urls")),

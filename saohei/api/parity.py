@@ -181,6 +181,10 @@ PARITY: dict[str, Row] = {
     # A long list's background import (its progress page and retry), merged from feat/listtask.
     "assigned_lists:job": gap("a long list's import job"),
     "assigned_lists:job_retry": gap(),
+    # 来文表格对照 (decision 0065 addendum): a sender's saved column and value mappings.
+    "sheets:mappings": gap("the saved mappings per sender, and naming a column"),
+    "sheets:mapping": gap("correcting a saved column or value mapping"),
+    "sheets:mapping_delete": gap(),
     # 市级交办
     "city_assignments:list": ops("GET /api/v1/city/assignments"),
     "city_assignments:create": ops("POST /api/v1/city/assignments"),
@@ -406,6 +410,9 @@ GAPS: tuple[str, ...] = (
     "reports:statistics",
     "reports:statistics_export",
     "reports:talks_export",
+    "sheets:mapping",
+    "sheets:mapping_delete",
+    "sheets:mappings",
     "workdays:override_add",
     "workdays:override_remove",
 )

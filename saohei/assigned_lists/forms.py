@@ -64,7 +64,13 @@ class MappingForm(StyledForm):
             self.add_field(
                 f"column_{position}",
                 forms.ChoiceField(
-                    label=title, choices=FIELD_CHOICES, initial=columns[title] or LEFT_OUT
+                    label=title,
+                    choices=FIELD_CHOICES,
+                    initial=columns[title] or LEFT_OUT,
+                    error_messages={
+                        "required": "请为该列选择对应的字段（或“不导入”）",
+                        "invalid_choice": "请从列表中选择该列对应的字段",
+                    },
                 ),
             )
         for position, word in enumerate(unknown):
@@ -82,6 +88,7 @@ class MappingForm(StyledForm):
                     label=f"{target.label}：{word.word}",
                     choices=[("", "（暂不对照）"), *options],
                     required=False,
+                    error_messages={"invalid_choice": "请从列表中选择对应的值"},
                 ),
             )
 

@@ -77,6 +77,8 @@ class AuditAction(models.TextChoices):
     CASE_PERSON_ADDED = "case_person_added", "添加涉案人员"
     SHEET_STAGED = "sheet_staged", "上传待导入表格"
     SHEET_MAPPING_SAVED = "sheet_mapping_saved", "保存表格列与取值对照"
+    SHEET_MAPPING_CORRECTED = "sheet_mapping_corrected", "更正表格列与取值对照"
+    SHEET_MAPPING_DELETED = "sheet_mapping_deleted", "删除表格列与取值对照"
     ASSIGNED_LIST_IMPORTED = "assigned_list_imported", "导入交办清单"
     ASSIGNED_LIST_IMPORT_RETRIED = "assigned_list_import_retried", "重新导入交办清单"
     ASSIGNED_LIST_EXPORTED = "assigned_list_exported", "导出交办清单反馈"

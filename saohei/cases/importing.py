@@ -43,6 +43,9 @@ from saohei.common.validation import text_problem
 from saohei.organisations.village_names import fold_name, match_village
 from saohei.sheets import reading as sheet_reading
 from saohei.sheets.checking import value_key
+from saohei.sheets.headers import IGNORED, columns_for
+from saohei.sheets.headers import find_header as find_sheet_header
+from saohei.sheets.kinds import ImportKind, TargetField
 
 CASE_TABLE = "案件"
 PERSON_TABLE = "涉案人员"
@@ -122,9 +125,31 @@ PERSON_COLUMNS = (
     # Read only for a suspect's 纠集者/组织者/首要分子 (`synonyms.LEADER_MARKS`); not stored.
     Column("备注", "remark", max_length=2000),
 )
+# How a required column's absence is said: the job page then offers to name the column.
+MISSING_COLUMN = "缺少必填列"
 # Free text that may hold line breaks; every other text cell is one line.
 MULTILINE_COLUMNS = frozenset({"summary", "outcome"})
 COLUMNS_BY_TABLE = {CASE_TABLE: CASE_COLUMNS, PERSON_TABLE: PERSON_COLUMNS}
+
+
+def _table_kind(key: str, label: str, columns: tuple[Column, ...]) -> ImportKind:
+    return ImportKind(
+        key=key,
+        label=label,
+        fields=tuple(
+            TargetField(column.key, column.title, column.aliases, required=column.required)
+            for column in columns
+        ),
+    )
+
+
+# Each table's columns as the sheets pipeline knows them (decision 0065 addendum): the header is
+# found and the columns guessed by `sheets.headers`, and a sender's saved column mapping
+# (`sheets.SenderMapping`, one per table kind) names the columns it calls otherwise.
+TABLE_KINDS = {
+    CASE_TABLE: _table_kind("case_table", "治安案件·案件表", CASE_COLUMNS),
+    PERSON_TABLE: _table_kind("case_person_table", "治安案件·涉案人员表", PERSON_COLUMNS),
+}
 
 
 class UnreadableFile(Exception):
@@ -229,6 +254,8 @@ class ParsedImport:
     # and words read through the sender's saved mapping, shown as such (decision 0065).
     unknown: dict[tuple[str, str], WordCount] = field(default_factory=dict)
     remembered: dict[tuple[str, str], WordCount] = field(default_factory=dict)
+    # Each usable table's header as read, for the rejected rows read again from the file.
+    headers: dict[str, "TableHeader"] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -262,6 +289,15 @@ class ParsedImport:
         )
         self.cases, self.persons = cases, persons
         return kept > 0
+
+
+@dataclass(frozen=True)
+class TableHeader:
+    row: int
+    # The header's cells as text, as the file gives them.
+    cells: list[str]
+    # Column key → position, through the sender's column mapping or the guess.
+    positions: dict[str, int]
 
 
 @dataclass
@@ -596,6 +632,8 @@ class _Context:
     # The sender's saved value mapping (field → folded word → value), after labels and before
     # the built-in synonyms: the clerk's word for this sender wins over the defaults.
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The sender's saved column mappings per table (column title → key, "" for left out).
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Read once: the import reads rows on the worker's own connection.
     max_rows: int = field(default_factory=max_import_rows)
 
@@ -621,18 +659,36 @@ def _header_row(table: Table, title: str) -> tuple[int, dict[str, int], list[str
     return None
 
 
-def _position(column: Column, positions: dict[str, int]) -> int | None:
-    for title in (column.title, *column.aliases):
-        if title in positions:
-            return positions[title]
-    return None
+def table_header(table: Table, saved: Mapping[str, str] | None) -> TableHeader | None:
+    """The header among the table's top rows and each column's position, found as every sheet
+    import finds them (`sheets.headers`): the row naming the most columns, a sender's saved
+    column mapping first, else the guess from titles and aliases. The rows under the header are
+    left in `table.rows` to read."""
+    top = list(itertools.islice(table.rows, HEADER_SEARCH_ROWS))
+    grid = sheet_reading.Grid(rows=[[_text(value) for value in values] for _, values in top])
+    kind = TABLE_KINDS[table.name]
+    found = find_sheet_header(grid, kind)
+    if found is None:
+        table.rows = itertools.chain(top, table.rows)
+        return None
+    table.rows = itertools.chain(top[found.row :], table.rows)
+    columns = columns_for(found.titles, kind, dict(saved) if saved else None)
+    positions = {
+        columns[title]: position
+        for position, title in enumerate(found.titles)
+        if title and columns.get(title, IGNORED) != IGNORED
+    }
+    return TableHeader(row=found.row, cells=grid.rows[found.row - 1], positions=positions)
 
 
-def _find_header(table: Table, context: _Context) -> tuple[int, dict[str, int]] | None:
-    header = find_header(table, "案件编号")
+def _find_header(table: Table, context: _Context) -> TableHeader | None:
+    header = table_header(table, context.columns.get(table.name))
     if header is None:
         context.parsed.add_error(
-            table.name, 1, "案件编号", f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”列"
+            table.name,
+            1,
+            "案件编号",
+            f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有“案件编号”等列名",
         )
     return header
 
@@ -645,19 +701,21 @@ def _read_rows(table: Table, context: _Context) -> Iterator[tuple[int, dict[str,
         if table.name == CASE_TABLE:
             context.case_table_usable = False
         return
-    header_row, positions = header
-    missing = [
-        column for column in columns if column.required and _position(column, positions) is None
-    ]
+    context.parsed.headers[table.name] = header
+    positions = header.positions
+    missing = [column for column in columns if column.required and column.key not in positions]
     for column in missing:
         context.parsed.add_error(
-            table.name, header_row, column.title, f"缺少必填列“{column.title}”"
+            table.name,
+            header.row,
+            column.title,
+            f"{MISSING_COLUMN}“{column.title}”；若来文用了别的列名，可在“来文表格对照”中为该来文单位指定",
         )
     if missing:
         if table.name == CASE_TABLE:
             context.case_table_usable = False
         return
-    indexes = [(column.key, _position(column, positions)) for column in columns]
+    indexes = [(column.key, positions.get(column.key)) for column in columns]
     for row_number, values in table.rows:
         context.parsed.processed_rows += 1
         if context.parsed.processed_rows > context.max_rows:
@@ -952,9 +1010,11 @@ def parse_tables(
     today: date,
     progress: Callable[[int], None] = lambda processed: None,
     values: Mapping[str, Mapping[str, str]] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ParsedImport:
     """Check every row of both tables (cases first: persons refer to them); `values` is the
-    sender's saved value mapping (`sheets.SenderMapping.values`)."""
+    sender's saved value mapping (`sheets.SenderMapping.values`), `columns` its saved column
+    mapping per table name."""
     context = _Context(
         parsed=ParsedImport(),
         villages={fold_name(name): pk for name, pk in villages.items()},
@@ -964,6 +1024,7 @@ def parse_tables(
         progress=progress,
         village_ids=frozenset(str(pk) for pk in villages.values()),
         values=values or {},
+        columns=columns or {},
     )
     by_name = {table.name: table for table in tables}
     if CASE_TABLE in by_name:
@@ -994,18 +1055,23 @@ def collect_rejected(tables: list[Table], parsed: ParsedImport) -> list[Rejected
     collected = []
     for table in tables:
         rows = parsed.rejected_rows.get(table.name, set())
-        found = _header_row(table, "案件编号")
-        if found is None:
+        header = parsed.headers.get(table.name)
+        # Both tables name the case: 案件编号 in each, under its own key.
+        number_at = (
+            None
+            if header is None
+            else header.positions.get("number", header.positions.get("case_number"))
+        )
+        if header is None or number_at is None:
             continue
-        _, positions, cells = found
+        cells = list(header.cells)
         # Trailing empty header cells carry nothing to give back; nor does an earlier 错误说明.
         while cells and not cells[-1]:
             cells.pop()
         kept = [index for index, title in enumerate(cells) if _header_key(title) != ERROR_COLUMN]
-        number_at = positions["案件编号"]
         rejected = RejectedTable(table.name, header=[cells[index] for index in kept])
         for row, values in table.rows:
-            if _is_empty(values):
+            if row <= header.row or _is_empty(values):
                 continue
             number = _code(values[number_at]) if number_at < len(values) else ""
             if row in rows or number in parsed.rejected_numbers:

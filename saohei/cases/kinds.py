@@ -2,6 +2,7 @@
 once per sender (decision 0065). Reading the two tables stays in `importing`; the pipeline
 holds the sender's value mapping (`sheets.SenderMapping`, kind `cases`) and checks it."""
 
+from saohei.cases.importing import TABLE_KINDS
 from saohei.cases.models import Means, Motive, Nature, PersonRole
 from saohei.sheets.kinds import FieldKind, ImportKind, TargetField
 
@@ -16,3 +17,7 @@ CASE_SHEET = ImportKind(
         TargetField("role", "角色", kind=FieldKind.CHOICE, choices=tuple(PersonRole.choices)),
     ),
 )
+
+# The two tables' columns, each kind a sender's column mapping of its own (decision 0065
+# addendum); defined beside the columns they are made of.
+__all__ = ["CASE_SHEET", "TABLE_KINDS"]

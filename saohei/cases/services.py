@@ -396,6 +396,11 @@ def _parse(job: ImportJob) -> importing.ParsedImport:
     villages = dict(Unit.objects.filter(parent=unit).villages().active().values_list("name", "pk"))
     stored = set(Case.objects.filter(unit=unit).values_list("number", flat=True))
     saved = sheet_services.saved_mapping(unit=unit, kind=CASE_SHEET, sender=job.sender)
+    columns = {}
+    for table, kind in importing.TABLE_KINDS.items():
+        found = sheet_services.saved_mapping(unit=unit, kind=kind, sender=job.sender)
+        if found is not None:
+            columns[table] = found.columns
     with _job_tables(job) as tables:
         _set(job, total_rows=sum(table.estimated_rows for table in tables))
         return importing.parse_tables(
@@ -406,6 +411,7 @@ def _parse(job: ImportJob) -> importing.ParsedImport:
             today=timezone.localdate(),
             progress=lambda processed: _set(job, processed_rows=processed),
             values=saved.values if saved is not None else None,
+            columns=columns,
         )
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from saohei.cases import access, queries, services
+from saohei.cases import access, importing, queries, services
 from saohei.cases.exports import (
     import_template,
     stored_rejected_rows,
@@ -284,6 +284,11 @@ def _render_job(
             "may_retry": job.can_retry and access.can_import(request.user, job.unit),
             "mapping_form": form or _mapping_form(request, job, options),
             "remembered": remembered,
+            # A column the import could not find: named once on 来文表格对照 for this sender.
+            "missing_columns": any(
+                str(error.get("message", "")).startswith(importing.MISSING_COLUMN)
+                for error in job.errors
+            ),
         },
     )
 

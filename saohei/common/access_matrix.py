@@ -99,6 +99,9 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
     # A long list's import job (its progress bar), the clerk's as the upload is.
     "list_job_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
     "list_id": _on({OFFICE: _T}),
+    # A sender's saved mapping: the matrix's is the case import's (the office and the police);
+    # a 交办清单's reaches the office staff only (sheets/tests/test_mapping_pages.py).
+    "mapping_id": _on({CASE_WORKERS: _T}),
     "tip_id": _on({OFFICE: _T}),
     "item_id": _on(
         {
@@ -218,6 +221,9 @@ PAGES: dict[str, Roles] = {
     "assigned_lists:detail": OFFICE,
     "assigned_lists:feedback": OFFICE,
     "assigned_lists:reports": OFFICE,
+    # 来文表格对照: whoever imports some sheet; which mappings is the object's rule below.
+    "sheets:mappings": CASE_WORKERS,
+    "sheets:mapping": CASE_WORKERS,
     # 群众举报
     "tips:queue": OFFICE,
     "tips:detail": OFFICE,

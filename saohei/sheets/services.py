@@ -17,6 +17,7 @@ from saohei.sheets.headers import IGNORED
 from saohei.sheets.kinds import MAPPED_KINDS, FieldKind, ImportKind
 from saohei.sheets.models import SenderMapping, StagedSheet
 from saohei.sheets.reading import read_grid, sha256_of
+from saohei.sheets.registry import registered_kind
 
 
 def may_import(user: User, unit: Unit, roles: frozenset[Role]) -> bool:
@@ -178,3 +179,155 @@ def save_value_mapping(
         details={"kind": kind.key, "values": sum(len(words) for words in cleaned.values())},
     )
     return mapping
+
+
+# A column mapping's entry forgotten (`correct_columns`): the column is guessed again from its
+# title, unlike IGNORED, which leaves it out of every import.
+FORGET = None
+
+
+def _managed(actor: User, mapping: SenderMapping) -> tuple[SenderMapping, ImportKind]:
+    """The mapping locked for a change, and its kind; refused unless the actor may import that
+    kind for the mapping's town (the context's own rule, `registry`)."""
+    registered = registered_kind(mapping.kind)
+    if registered is None or not registered.import_towns(actor).filter(pk=mapping.unit_id).exists():
+        raise ActionNotAllowed("您不能管理该镇的来文表格对照")
+    locked = SenderMapping.objects.select_for_update().filter(pk=mapping.pk).first()
+    if locked is None:
+        raise ServiceError("该对照已被删除，请刷新页面")
+    return locked, registered.kind
+
+
+def _checked_columns(columns: Mapping[str, str], kind: ImportKind) -> None:
+    fields = {target.key: target for target in kind.fields}
+    chosen = [key for key in columns.values() if key != IGNORED]
+    if any(key not in fields for key in chosen):
+        raise ServiceError("列对照中有无法识别的字段")
+    for key in chosen:
+        if chosen.count(key) > 1:
+            raise ServiceError(f"“{fields[key].label}”只能对应一列", field="columns")
+
+
+@transaction.atomic
+def correct_columns(
+    *, actor: User, mapping: SenderMapping, columns: Mapping[str, str | None]
+) -> SenderMapping:
+    """Change which field a sender's column is (IGNORED: left out; FORGET: guessed again from
+    its title); each field to at most one column."""
+    mapping, kind = _managed(actor, mapping)
+    merged = dict(mapping.columns or {})
+    for title, key in columns.items():
+        if title not in merged:
+            raise ServiceError("该列不在已保存的对照中，请刷新页面")
+        if key is FORGET:
+            del merged[title]
+        else:
+            merged[title] = key
+    _checked_columns(merged, kind)
+    mapping.columns = merged
+    mapping.updated_by = actor
+    mapping.save()
+    record_event(
+        action=AuditAction.SHEET_MAPPING_CORRECTED,
+        actor=actor,
+        unit=mapping.unit,
+        target=mapping,
+        details={"kind": kind.key, "columns": len(columns)},
+    )
+    return mapping
+
+
+@transaction.atomic
+def add_column(
+    *, actor: User, unit: Unit, kind: ImportKind, sender: str, title: str, field_key: str
+) -> SenderMapping:
+    """Name the column a sender calls `title` as field `field_key`, for this town's sheets of
+    `kind` from that sender: a police export that says 案件号 for 案件编号 is read from then on."""
+    registered = registered_kind(kind.key)
+    if (
+        unit.kind != UnitKind.TOWN
+        or registered is None
+        or not registered.import_towns(actor).filter(pk=unit.pk).exists()
+    ):
+        raise ActionNotAllowed("您不能管理该镇的来文表格对照")
+    if not registered.has_columns:
+        raise ServiceError("该类导入不按列名对照", field="field")
+    sender = checked_text(sender, label="来文单位", limit=100, field="sender", required=True)
+    title = checked_text(title, label="来文列名", limit=100, field="title", required=True)
+    if field_key not in {target.key for target in kind.fields}:
+        raise ServiceError("请从列表中选择对应的字段", field="field")
+    mapping, _ = SenderMapping.objects.select_for_update().get_or_create(
+        unit=unit, kind=kind.key, sender=sender, defaults={"updated_by": actor}
+    )
+    merged = {known: key for known, key in (mapping.columns or {}).items() if key != field_key}
+    merged[title] = field_key
+    _checked_columns(merged, kind)
+    mapping.columns = merged
+    mapping.updated_by = actor
+    mapping.save()
+    record_event(
+        action=AuditAction.SHEET_MAPPING_CORRECTED,
+        actor=actor,
+        unit=unit,
+        target=mapping,
+        details={"kind": kind.key, "columns": 1},
+    )
+    return mapping
+
+
+@transaction.atomic
+def correct_values(
+    *, actor: User, mapping: SenderMapping, values: Mapping[str, Mapping[str, str]]
+) -> SenderMapping:
+    """Change what a sender's saved words mean (field → folded word → value, each checked
+    against what the field allows now); an empty value forgets the word, so the next import
+    offers it again."""
+    mapping, kind = _managed(actor, mapping)
+    merged = {key: dict(words) for key, words in (mapping.values or {}).items()}
+    declared = {target.key for target in kind.fields if target.kind in MAPPED_KINDS}
+    changed = 0
+    for key, words in values.items():
+        if key not in merged or key not in declared:
+            raise ServiceError("取值对照中有无法识别的字段，请刷新页面")
+        allowed = allowed_values(mapping.unit, kind, key)
+        label = kind.field(key).label
+        for word, value in words.items():
+            if word not in merged[key]:
+                raise ServiceError("该写法不在已保存的对照中，请刷新页面")
+            if not value:
+                del merged[key][word]
+            elif value not in allowed:
+                raise ServiceError(f"“{word[:30]}”的对应值不是{label}的可选值，请从列表中选择")
+            else:
+                merged[key][word] = value
+            changed += 1
+    mapping.values = {key: words for key, words in merged.items() if words}
+    mapping.updated_by = actor
+    mapping.save()
+    record_event(
+        action=AuditAction.SHEET_MAPPING_CORRECTED,
+        actor=actor,
+        unit=mapping.unit,
+        target=mapping,
+        details={"kind": kind.key, "values": changed},
+    )
+    return mapping
+
+
+@transaction.atomic
+def delete_mapping(*, actor: User, mapping: SenderMapping) -> None:
+    """Forget everything saved for a sender and kind: its next sheet is guessed and its words
+    offered again, as for a new sender."""
+    mapping, kind = _managed(actor, mapping)
+    record_event(
+        action=AuditAction.SHEET_MAPPING_DELETED,
+        actor=actor,
+        unit=mapping.unit,
+        target=mapping,
+        details={
+            "kind": kind.key,
+            "columns": len(mapping.columns or {}),
+            "values": sum(len(words) for words in (mapping.values or {}).values()),
+        },
+    )
+    mapping.delete()

@@ -217,3 +217,60 @@ def test_a_mapping_post_without_its_selects_saves_nothing(client_as, banshi, tow
     )
     assert leave_out.status_code == 302
     assert SenderMapping.objects.get().columns["序号"] == ""
+
+
+def _staged_with_two_unknown_words(client, town):
+    rows = [["SJ-02", day(-1), day(10), "刘某", "港西镇港西村三组", "刘某垄断沙石运输", "市交办"]]
+    response = client.post(
+        "/assigned-lists/import/",
+        {
+            "unit": town.pk,
+            "sender": "荣成市扫黑办",
+            "source": Source.UPPER_ASSIGNED,
+            "file": csv_file(HEADER, rows),
+        },
+    )
+    assert response.status_code == 302
+    return StagedSheet.objects.get()
+
+
+GUESSED = ["upstream_reference", "received_on", "deadline", "subject_name", "village", "content"]
+
+
+def test_a_refused_mapping_shows_again_every_column_and_value_the_clerk_chose(client_as, town):
+    client = client_as("banshi")
+    staged = _staged_with_two_unknown_words(client, town)
+    village = town.children.get(name="港西村")
+    columns = {f"column_{n}": key for n, key in enumerate([*GUESSED, "source"])}
+    # The clerk leaves 反馈期限 out, maps the village, and sends a value not on the list.
+    columns["column_2"] = "ignore"
+    response = client.post(
+        f"/assigned-lists/import/{staged.pk}/",
+        {"action": "map", **columns, "value_0": "bogus", "value_1": str(village.pk)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请从列表中选择" in page
+    assert '<option value="ignore" selected>（不导入）</option>' in page
+    assert f'<option value="{village.pk}" selected>港西村</option>' in page
+    assert not SenderMapping.objects.exists()
+
+
+def test_a_mapping_the_service_refuses_says_why_and_keeps_the_choices(client_as, town):
+    client = client_as("banshi")
+    staged = _staged_with_two_unknown_words(client, town)
+    village = town.children.get(name="港西村")
+    columns = {f"column_{n}": key for n, key in enumerate([*GUESSED, "source"])}
+    # Two columns for one field: the form accepts each select, the service refuses the pair.
+    columns["column_3"] = "upstream_reference"
+    response = client.post(
+        f"/assigned-lists/import/{staged.pk}/",
+        {"action": "map", **columns, "value_0": Source.PLATFORM_12337, "value_1": str(village.pk)},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "“交办编号”只能对应一列" in page
+    assert page.count('<option value="upstream_reference" selected>') == 2
+    assert f'<option value="{Source.PLATFORM_12337}" selected>' in page
+    assert f'<option value="{village.pk}" selected>港西村</option>' in page
+    assert not SenderMapping.objects.exists()

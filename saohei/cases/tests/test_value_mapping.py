@@ -399,3 +399,23 @@ def test_a_long_cell_or_a_number_in_a_choice_column_is_refused_but_not_offered(t
     )
     assert job.status == ImportStatus.FAILED and job.error_count == 2
     assert job.unknown_values == [] and not job.file
+
+
+def test_a_refused_mapping_shows_again_what_the_clerk_chose_beside_each_word(
+    town: Unit, client_as: ClientAs
+) -> None:
+    job = _import(town)
+    chosen = _choices(job, town)
+    refused = _place(job, "role", "嫌疑人（在逃）")
+    form = {f"value_{place}": value for place, value in chosen.items()}
+    form[f"value_{refused}"] = "boss"
+    response = client_as("banshi").post(f"/cases/imports/{job.pk}/values/", form)
+    page = response.content.decode()
+    assert response.status_code == 200 and "请从列表中选择对应的值" in page
+    assert "对照未保存" in page
+    village = _village(town).pk
+    # Every other word keeps the value the clerk picked: nothing to choose again.
+    assert '<option value="organiser" selected>组织者</option>' in page
+    assert '<option value="public_security" selected>' in page
+    assert f'<option value="{village}" selected>东岛村</option>' in page
+    assert not SenderMapping.objects.exists()

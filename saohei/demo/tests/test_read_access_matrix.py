@@ -54,6 +54,8 @@ from saohei.assigned_lists import services as assigned_list_services
 from saohei.assigned_lists.models import AssignedList, ListImportJob
 from saohei.briefings import services as briefing_services
 from saohei.briefings.figures import FIGURES
+from saohei.cases.access import can_import as can_import_cases
+from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import REJECTED_ROWS_DATA, Case, ImportJob, ImportStatus
 from saohei.city_assignments import services as city_services
 from saohei.common.access_matrix import (
@@ -113,6 +115,7 @@ from saohei.publicity import services as publicity_services
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 from saohei.rectifications import services as rectification_services
 from saohei.rectifications.models import Evidence, RectificationItem, SourceKind
+from saohei.sheets import services as sheet_services
 from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips_services
@@ -222,6 +225,18 @@ def _staged_list(town: Unit, office: User, reference: str) -> StagedSheet:
         file=listed,
         file_name="交办清单.csv",
     )
+
+
+def _case_mapping(town: Unit, office: User) -> int:
+    """A station's saved words for the town's case import (来文表格对照)."""
+    return sheet_services.save_value_mapping(
+        actor=office,
+        unit=town,
+        kind=CASE_SHEET,
+        sender="矩阵派出所",
+        values={"role": {"主犯": "organiser"}},
+        may_import=can_import_cases,
+    ).pk
 
 
 def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
@@ -506,6 +521,7 @@ def _build_objects() -> Objects:
             assignment_id=Target(assignment.pk, Record(city.path)),
         ),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
+        "mapping_id": Target(_case_mapping(town, banshi), in_town),
     }
     own["appearance_id"] = part(
         person.appearances.order_by("id").values_list("pk", flat=True)[0],
@@ -530,6 +546,7 @@ def _build_objects() -> Objects:
         ),
         "case_id": Target(other_case.pk, in_other_town),
         "list_id": Target(other_assigned_list.pk, in_other_town),
+        "mapping_id": Target(_case_mapping(other_town, banshi2), in_other_town),
         "staged_id": Target(_staged_of(other_assigned_list), in_other_town),
         "list_job_id": Target(_list_job(other_town, banshi2).pk, in_other_town),
         "item_id": Target(other_item.pk, other_village_record),

@@ -57,6 +57,7 @@ from saohei.assigned_lists.models import ListImportJob
 from saohei.briefings import services as briefing_services
 from saohei.briefings.access import get_draft_for_user
 from saohei.cases.access import can_import, visible_cases
+from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import Case, ImportJob, ImportStatus
 from saohei.city_assignments import services as city_services
 from saohei.city_assignments.access import supervised_cities, visible_assignments
@@ -79,7 +80,8 @@ from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
 from saohei.rectifications.models import RectificationItem
-from saohei.sheets.models import StagedSheet
+from saohei.sheets.access import manageable_kinds, visible_mappings
+from saohei.sheets.models import SenderMapping, StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips.access import visible_tips
 from saohei.tips.models import Tip
@@ -252,6 +254,15 @@ def _build_objects() -> Objects:
         status=JobStatus.FAILED,
     )
 
+    # A station's saved words for the town's case import (来文表格对照): the mapping pages' object.
+    mapping = SenderMapping.objects.create(
+        unit=town,
+        kind=CASE_SHEET.key,
+        sender="矩阵派出所",
+        values={"role": {"主犯": "organiser"}},
+        updated_by=User.objects.get(username="banshi"),
+    )
+
     # The city office's assignment to the town (decision 0062), with its town's row.
     assignment = city_services.assign_to_towns(
         actor=User.objects.get(username="shiban"),
@@ -299,6 +310,7 @@ def _build_objects() -> Objects:
         "reward_id": reward.pk,
         "reset_id": reset.pk,
         "job_id": interrupted.pk,
+        "mapping_id": mapping.pk,
         "decision": "approve",
     }
     reachable: dict[str, Callable[[User], bool]] = {
@@ -324,6 +336,8 @@ def _build_objects() -> Objects:
         "job_id": lambda user: can_import(user, town),
         "staged_id": lambda user: import_towns(user).filter(pk=town.pk).exists(),
         "list_job_id": lambda user: import_towns(user).filter(pk=town.pk).exists(),
+        "mapping_id": sees(visible_mappings, mapping.pk),
+        "sheets:mappings": lambda user: bool(manageable_kinds(user)),
         # Pages without an object in the path, refused by the rule the view itself applies.
         "leads:create": lambda user: bool(lead_access.registrable_towns(user)),
         "organisations:group_member_add": group_editor,
