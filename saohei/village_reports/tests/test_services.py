@@ -80,9 +80,7 @@ def test_a_lead_of_another_village_cannot_be_reported(
     assert not VillageReport.objects.exists()
 
 
-def test_a_second_report_for_the_same_month_is_refused(
-    user: UserOf, village_of: VillageOf
-) -> None:
+def test_a_second_report_for_the_same_month_is_refused(user: UserOf, village_of: VillageOf) -> None:
     village = village_of("cun02")
     services.submit_village_report(actor=user("cun02"), village=village, data=zero())
     events = AuditEvent.objects.count()
