@@ -272,6 +272,10 @@ PARITY: dict[str, Row] = {
     ),
     "publicity:void": ops("POST /api/v1/publicity/activities/{activity_id}/void"),
     "publicity:photo": ops("GET /api/v1/publicity/activities/{activity_id}/photos/{photo_id}"),
+    # 村月报与零报告 (decision 0069)
+    "village_reports:index": gap(),
+    "village_reports:submit": gap(),
+    "village_reports:due_day": gap(),
     # 谈心谈话 (the accountability context's pages)
     "accountability:list": ops("GET /api/v1/talks"),
     "accountability:create": ops("POST /api/v1/talks"),
@@ -429,6 +433,9 @@ GAPS: tuple[str, ...] = (
     "reports:statistics",
     "reports:statistics_export",
     "reports:talks_export",
+    "village_reports:due_day",
+    "village_reports:index",
+    "village_reports:submit",
     "workdays:override_add",
     "workdays:override_remove",
 )

@@ -13,7 +13,6 @@ from saohei.common.errors import ServiceError
 from saohei.common.forms import StyledForm
 from saohei.common.views import submit_action_form
 from saohei.organisations.http import AuthenticatedHttpRequest
-from saohei.organisations.models import Unit
 from saohei.organisations.queries import OFFICE_ROLES
 from saohei.village_reports import access, queries, services
 from saohei.village_reports.forms import DueDayForm, ReportForm
@@ -23,13 +22,12 @@ from saohei.village_reports.models import ZERO_REPORT_TEXT
 HEAD_MONTHS = 6
 
 
-def _chosen_month(request: AuthenticatedHttpRequest, today: date, town: Unit | None) -> date:
-    """The `?month=YYYY-MM` asked for, else the month the villages are reporting now."""
+def _chosen_month(request: AuthenticatedHttpRequest, today: date) -> date:
+    """The `?month=YYYY-MM` asked for, else last month: the one whose reports are due now."""
     asked = queries.parse_month(request.GET.get("month"))
     if asked is not None and asked in queries.reportable_months(today):
         return asked
-    due_day = queries.due_day_of(town) if town is not None else queries.DEFAULT_DUE_DAY
-    return queries.month_in_progress(today, due_day=due_day)
+    return queries.previous_month(queries.first_of_month(today))
 
 
 @role_required(*access.READ_ROLES)
@@ -55,7 +53,7 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         for reports in [queries.list_village_reports(village=village, months=months)]
     ]
     towns = access.office_towns(user)
-    month = _chosen_month(request, today, towns[0] if towns else None)
+    month = _chosen_month(request, today)
     offices = []
     for town in towns:
         due_day = queries.due_day_of(town)
