@@ -99,6 +99,7 @@ def test_office_sees_the_missing_villages_and_the_city_sees_counts_per_town(
     query = f"?month={month:%Y-%m}"
     office = client_as("banshi").get("/village-reports/" + query).content.decode()
     assert 'data-testid="missing-villages"' in office
+    assert f'<option value="{month:%Y-%m}" selected>{month:%Y年%m月}</option>' in office
     assert village_of("cun03").name in office
     city = client_as("shiban").get("/village-reports/" + query)
     assert city.status_code == 200
