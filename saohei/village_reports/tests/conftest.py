@@ -29,10 +29,16 @@ def register_lead(user: Callable[[str], User]) -> RegisterLead:
     """A lead registered by the office for a village, received now; `handled` hands it to the
     village (so its head may see and link it)."""
 
-    def make(village: Unit, *, handled: bool = True, summary: str = "村内有人放高利贷") -> Lead:
+    def make(
+        village: Unit,
+        *,
+        handled: bool = True,
+        summary: str = "村内有人放高利贷",
+        official: bool = False,
+    ) -> Lead:
         assert village.parent is not None
         lead = lead_services.register_lead(
-            actor=user("banshi"),
+            actor=user("shuji" if official else "banshi"),
             unit=village.parent,
             data=lead_services.LeadInput(
                 received_at=timezone.now() - timedelta(minutes=5),
@@ -40,6 +46,7 @@ def register_lead(user: Callable[[str], User]) -> RegisterLead:
                 source=Source.SELF_FOUND,
                 summary=summary,
                 village=village,
+                involves_official=official,
             ),
         )
         if handled:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from saohei.audit.models import AuditAction, AuditEvent
 from saohei.common.errors import ActionNotAllowed, ServiceError
+from saohei.leads.models import Lead
 from saohei.organisations.models import Unit, User
 from saohei.village_reports import queries, services
 from saohei.village_reports.models import ReportKind, VillageReport
@@ -186,3 +187,20 @@ def test_office_sets_the_due_day_and_a_village_head_cannot(
     with pytest.raises(ActionNotAllowed):
         services.set_due_day(actor=user("cun02"), town=town, due_day=3)
     assert queries.due_day_of(town) == 10
+
+
+def test_a_later_lead_about_an_official_is_flagged_to_the_leaders_only(
+    user: UserOf, village_of: VillageOf, register_lead: RegisterLead
+) -> None:
+    village = village_of("cun02")
+    town = village.parent
+    assert town is not None
+    services.submit_village_report(actor=user("cun02"), village=village, data=zero())
+    lead = register_lead(village, handled=False, official=True)
+
+    def flagged(username: str) -> list[Lead]:
+        rows = queries.list_town_month(viewer=user(username), town=town, month=this_month())
+        return [lead for row in rows for lead in row.later_leads]
+
+    assert flagged("shuji") == [lead]
+    assert flagged("banshi") == []
