@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "saohei.inspections",
     "saohei.meetings",
     "saohei.publicity",
+    "saohei.village_reports",
     "saohei.analysis",
     "saohei.reports",
     "saohei.briefings",

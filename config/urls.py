@@ -19,6 +19,8 @@ urlpatterns = [
     path("inspections/", include("saohei.inspections.urls")),
     path("meetings/", include("saohei.meetings.urls")),
     path("publicity/", include("saohei.publicity.urls")),
+    # 村月报与零报告 (decision 0069).
+    path("village-reports/", include("saohei.village_reports.urls")),
     path("briefings/", include("saohei.briefings.urls")),
     path("reports/", include("saohei.reports.urls")),
     path("analysis/", include("saohei.analysis.urls")),

@@ -276,6 +276,10 @@ PARITY: dict[str, Row] = {
     ),
     "publicity:void": ops("POST /api/v1/publicity/activities/{activity_id}/void"),
     "publicity:photo": ops("GET /api/v1/publicity/activities/{activity_id}/photos/{photo_id}"),
+    # 村月报与零报告 (decision 0069)
+    "village_reports:index": gap(),
+    "village_reports:submit": gap(),
+    "village_reports:due_day": gap(),
     # 谈心谈话 (the accountability context's pages)
     "accountability:list": ops("GET /api/v1/talks"),
     "accountability:create": ops("POST /api/v1/talks"),
@@ -413,6 +417,9 @@ GAPS: tuple[str, ...] = (
     "sheets:mapping",
     "sheets:mapping_delete",
     "sheets:mappings",
+    "village_reports:due_day",
+    "village_reports:index",
+    "village_reports:submit",
     "workdays:override_add",
     "workdays:override_remove",
 )

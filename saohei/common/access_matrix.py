@@ -278,6 +278,9 @@ PAGES: dict[str, Roles] = {
     "publicity:detail": VILLAGE_READERS,
     "publicity:edit": OFFICE | {Role.VILLAGE_HEAD},
     "publicity:photo": VILLAGE_READERS,
+    # 村月报 (decision 0069): the heads their village, the office its villages, the city its towns.
+    "village_reports:index": VILLAGE_READERS,
+    "village_reports:submit": frozenset({Role.VILLAGE_HEAD}),
     # 简报、报表
     "briefings:index": TOWN_READERS,
     "briefings:export": TOWN_READERS,

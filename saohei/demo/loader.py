@@ -23,6 +23,7 @@ from saohei.demo.meetings import load_demo_meetings
 from saohei.demo.publicity import load_demo_publicity
 from saohei.demo.rectifications import load_demo_rectifications
 from saohei.demo.town import DEMO_PASSWORD, STAFF, VILLAGE_HEADS, VILLAGES
+from saohei.demo.village_reports import load_demo_village_reports
 from saohei.inspections.defaults import seed_default_folders
 from saohei.inspections.models import ArchiveFolder
 from saohei.leads.defaults import seed_defaults
@@ -189,6 +190,9 @@ def load_demo_town(*, with_history: bool = True) -> DemoReport:
     publicity = load_demo_publicity(town) if with_history else 0
     if publicity:
         report.created.append(f"宣传活动 {publicity} 条")
+    village_reports = load_demo_village_reports(town) if with_history else 0
+    if village_reports:
+        report.created.append(f"村月报 {village_reports} 份")
     if with_history:
         # The 研判 demo town comes with the history: tests without it keep one town.
         example = _example_town(city, report)

@@ -38,6 +38,9 @@ MENU: list[MenuEntry | MenuGroup] = [
             MenuEntry("案件倒查", "cases:list", OFFICE_ROLES | {Role.POLICE_OFFICER}),
             MenuEntry("人员库", "analysis:person_search", OFFICE_ROLES | {Role.POLICE_OFFICER}),
             MenuEntry("线索统计", "leads:stats", OFFICE_AND_SUPERVISOR),
+            MenuEntry(
+                "村月报", "village_reports:index", OFFICE_AND_SUPERVISOR | {Role.VILLAGE_HEAD}
+            ),
             MenuEntry("市级交办", "city_assignments:list", frozenset({Role.SUPERVISOR})),
             MenuEntry("候选人资格联审", "analysis:vetting", OFFICE_ROLES),
             MenuEntry("研判提示", "analysis:prompts", OFFICE_ROLES | {Role.POLICE_OFFICER}),

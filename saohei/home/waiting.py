@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, F, Model, Q, QuerySet, Window
 from django.db.models.expressions import OrderBy
 from django.urls import reverse
+from django.utils import timezone
 
 from saohei.common.roles import Role
 from saohei.custody.access import CUSTODIAN_ROLES, reported_leads, visible_reward_cases
@@ -41,6 +42,8 @@ from saohei.rectifications.models import Status as ItemStatus
 from saohei.rectifications.services import item_label, item_url
 from saohei.tips.access import visible_tips
 from saohei.tips.models import TipStatus
+from saohei.village_reports import access as village_report_access
+from saohei.village_reports import queries as village_report_queries
 
 ROWS_PER_KIND = 5
 ModelT = TypeVar("ModelT", bound=Model)
@@ -285,6 +288,29 @@ def rewards_to_approve(viewer: Viewer) -> WaitingKind:
     return WaitingKind("待审批举报奖励", count, items, reverse("vault:rewards"))
 
 
+def village_reports_due(viewer: Viewer) -> WaitingKind:
+    """村月报: a village head's village with no report for the month it is reporting now."""
+    if not viewer.holds(frozenset({Role.VILLAGE_HEAD})):
+        return WaitingKind("待报村月报", 0)
+    today = timezone.localdate()
+    items = []
+    for village in village_report_access.headed_villages(viewer.user):
+        assert village.parent is not None
+        due_day = village_report_queries.due_day_of(village.parent)
+        month = village_report_queries.month_in_progress(today, due_day=due_day)
+        if village_report_queries.list_village_reports(village=village, months=[month]):
+            continue
+        url = reverse("village_reports:submit", kwargs={"village_id": village.pk})
+        items.append(
+            WaitingItem(
+                f"{village.name}{month:%Y年%m月}村月报",
+                f"{url}?month={month:%Y-%m}",
+                village_report_queries.due_on(month, due_day=due_day),
+            )
+        )
+    return WaitingKind("待报村月报", len(items), items, reverse("village_reports:index"))
+
+
 KINDS: list[Callable[[Viewer], WaitingKind]] = [
     leads_to_sign_off,
     instructions_to_answer,
@@ -294,6 +320,7 @@ KINDS: list[Callable[[Viewer], WaitingKind]] = [
     leads_to_triage,
     leads_to_assist,
     my_tasks,
+    village_reports_due,
     my_rectification_items,
     leads_to_follow_up,
     vault_follow_ups,

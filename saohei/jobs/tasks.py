@@ -14,17 +14,20 @@ from saohei.meetings.deadlines import run_task_reminders
 from saohei.notifications.services import requeue_stalled_deliveries
 from saohei.publicity.services import accrue_schedules
 from saohei.rectifications.deadlines import run_rectification_reminders
+from saohei.village_reports.deadlines import run_village_report_reminders
 
 
 @task()
 def send_deadline_reminders() -> dict[str, int | str]:
-    """Hourly: reminders and escalations for leads, rectification items and meeting tasks
-    (idempotent), a backup when the last good one is a day old, then the audit log's failure
+    """Hourly: reminders and escalations for leads, rectification items, meeting tasks and the
+    villages' monthly reports (idempotent), a backup when the last good one is a day old, then the audit log's failure
     summaries and a checkpoint of its head."""
     today = timezone.localdate()
     leads = run_deadline_reminders(today=today)
     rectifications = run_rectification_reminders(today=today)
     tasks = run_task_reminders(today=today)
+    # Villages that have not sent their monthly report (or 零报告) by the town's due day.
+    village_reports = run_village_report_reminders(today=today)
     # Imports whose worker died are marked failed; their kept files expire after a day.
     interrupted = fail_interrupted_imports()
     expired = expire_interrupted_import_files()
@@ -49,6 +52,9 @@ def send_deadline_reminders() -> dict[str, int | str]:
         "tasks_reminded": tasks.reminded,
         "tasks_urged": tasks.urged,
         "tasks_supervised": tasks.supervised,
+        "village_reports_reminded": village_reports.reminded,
+        "village_reports_urged": village_reports.urged,
+        "village_reports_supervised": village_reports.supervised,
         "publicity_days_accrued": publicity.days,
         "notices_requeued": notices,
         "imports_interrupted": interrupted,

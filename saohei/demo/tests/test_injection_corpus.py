@@ -100,6 +100,9 @@ from saohei.sheets.services import save_value_mapping
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips
 from saohei.tips.models import Tip
+from saohei.village_reports import services as village_reports
+from saohei.village_reports.models import ReportKind
+from saohei.village_reports.queries import previous_month
 from saohei.workdays.services import add_override
 
 # Roles that between them reach every context and every scope: the office, a village head,
@@ -167,6 +170,7 @@ TAGS = (
     "xss-decision",
     "xss-item",
     "xss-publicity",
+    "xss-village-report",
     "xss-briefing",
     "xss-notice",
     "xss-meeting",
@@ -527,6 +531,21 @@ def _plant_publicity(town: Unit, village: Unit) -> None:
             starts_on=timezone.localdate(),
             ends_on=None,
             handler=_user("banshi"),
+        ),
+    )
+
+
+def _plant_village_report() -> None:
+    """Last month's report of a village the demo left unreported, so the office's page shows it."""
+    head = _user("cun21")
+    village = Unit.objects.get(pk=head.role_grants.get().unit_id)
+    village_reports.submit_village_report(
+        actor=head,
+        village=village,
+        data=village_reports.ReportInput(
+            month=previous_month(timezone.localdate().replace(day=1)),
+            kind=ReportKind.LEADS,
+            note=payload("xss-village-report"),
         ),
     )
 
@@ -925,6 +944,7 @@ def _plant_everything() -> Planted:
     _plant_decision(town)
     _plant_item(town, village)
     _plant_publicity(town, village)
+    _plant_village_report()
     draft_id = _plant_briefing(town)
     _plant_notice()
     _plant_meeting(town, lead_id)
