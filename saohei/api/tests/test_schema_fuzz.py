@@ -189,6 +189,22 @@ from saohei.leads import services as lead_services
 ids.update(instruction_id=lead_services.give_instruction(
     actor=User.objects.get(username="shuji"), lead=subject.lead, content="模糊测试批示",
 ).pk)
+# The office's registry corrections and a 联审 run (0067 addendum: their operations).
+from saohei.analysis import services as analysis_services
+from saohei.analysis.generator import reserved_identity
+from saohei.analysis.tests.registry_helpers import plant_corrections
+second = Person.objects.filter(unit=town).exclude(pk=person.pk).order_by("id").first()
+corrections = plant_corrections(person, second, banshi)
+corrections.pop("appearance_id")
+ids.update(corrections)
+village = Unit.objects.filter(parent=town).order_by("path").first()
+candidate = reserved_identity(7, seed=2026, village=village.name, name="郑模糊", male=True)
+listed = io.BytesIO(
+    f"村,姓名,身份证号,拟任职务\\r\\n{village.name},{candidate.name},{candidate.id_number},"
+    "村委会委员\\r\\n".encode()
+)
+listed.name = "候选人名单.csv"
+ids.update(run_id=analysis_services.run_vetting(actor=banshi, unit=town, file=listed).pk)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """
