@@ -71,6 +71,8 @@ PARTS = {
     "file_format": "the download's format",
     "key": "a figure of the briefing",
     "kind_id": "a publicity kind: configuration shared by every town",
+    "entry_id": "a lead dictionary entry: configuration shared by every town",
+    "override_id": "a working-day calendar override: national, no town owns it",
     "appearance_id": "person_id",
 }
 
@@ -616,4 +618,25 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/publicity/activities/{activity_id}/void": OFFICE | {Role.VILLAGE_HEAD},
     "PATCH /api/v1/publicity/activities/{activity_id}": OFFICE | {Role.VILLAGE_HEAD},
+}
+
+# 线索台账 and a 反馈报告 as the pages hand them out; the dictionaries and time limits the office's
+# (issue 15, decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/leads/export": Audience.SIGNED_IN,
+    "GET /api/v1/leads/{lead_id}/feedback/{feedback_id}.docx": OFFICE,
+    "GET /api/v1/leads/settings": OFFICE,
+}
+API_WRITES |= {
+    "POST /api/v1/leads/settings/entries": OFFICE,
+    "PATCH /api/v1/leads/settings/entries/{entry_id}": OFFICE,
+    "PUT /api/v1/leads/settings/time-limits": OFFICE,
+}
+
+# The working-day calendar's overrides: the page's editors (the office's clerks, the system
+# administrator), no unit scope (decision 0068 addendum).
+CALENDAR_EDITORS = frozenset({Role.OFFICE_STAFF, Role.SYSTEM_ADMIN})
+API_WRITES |= {
+    "POST /api/v1/workdays/overrides": CALENDAR_EDITORS,
+    "POST /api/v1/workdays/overrides/{override_id}/remove": CALENDAR_EDITORS,
 }

@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,7 @@ from saohei.rectifications.models import Evidence, RectificationItem, SourceKind
 from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips_services
+from saohei.workdays.models import CalendarOverride
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +233,16 @@ def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
 def _staged_of(assigned: AssignedList) -> int:
     """Another upload of the list, not imported: an imported one's page leads to the list."""
     return _staged_list(assigned.unit, assigned.imported_by, "JZ-S").pk
+
+
+def _calendar_override() -> CalendarOverride:
+    """A day set by hand: the calendar's own, no town's."""
+    return CalendarOverride.objects.create(
+        day=date(2026, 10, 10),
+        is_working_day=True,
+        reason="矩阵测试",
+        created_by=User.objects.get(username="banshi"),
+    )
 
 
 def _list_job(town: Unit, office: User) -> ListImportJob:
@@ -505,6 +516,8 @@ def _build_objects() -> Objects:
             assignment_id=Target(assignment.pk, Record(city.path)),
         ),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
+        "entry_id": Target(DictionaryEntry.objects.order_by("id")[0].pk, in_town),
+        "override_id": Target(_calendar_override().pk, in_town),
     }
     own["appearance_id"] = part(
         person.appearances.order_by("id").values_list("pk", flat=True)[0],

@@ -88,6 +88,7 @@ from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips.access import visible_tips
 from saohei.tips.models import Tip
+from saohei.workdays.access import can_change_calendar
 from saohei.workdays.models import CalendarOverride
 
 pytestmark = pytest.mark.django_db
@@ -558,6 +559,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "briefings": _towns_of(OFFICE),
     # One's own notices and channels (decision 0068): every account, on its own only.
     "notifications": lambda user: True,
+    # The working-day calendar (decision 0068 addendum): the page's editors, no unit scope.
+    "workdays": can_change_calendar,
 }
 
 _TOKENS: dict[int, str] = {}
