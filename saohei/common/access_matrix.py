@@ -93,6 +93,8 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
         }
     ),
     "case_id": _on({CASE_WORKERS: _T}),
+    # A member of a town's 领导小组: kept by that town's office (GROUP_EDITOR_ROLES).
+    "membership_id": _on({OFFICE: _T}),
     "job_id": _on({CASE_WORKERS: _T}),
     # 交办清单: uploaded sheets are the clerk's work in progress; imported lists the office's.
     "staged_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
@@ -639,4 +641,28 @@ CALENDAR_EDITORS = frozenset({Role.OFFICE_STAFF, Role.SYSTEM_ADMIN})
 API_WRITES |= {
     "POST /api/v1/workdays/overrides": CALENDAR_EDITORS,
     "POST /api/v1/workdays/overrides/{override_id}/remove": CALENDAR_EDITORS,
+}
+
+# The 领导小组 roster as the page shows it (every account: its own group, or those it oversees)
+# and its members kept by the group's office (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/group": Audience.SIGNED_IN,
+}
+API_WRITES |= {
+    "POST /api/v1/group/members": OFFICE,
+    "POST /api/v1/group/members/{membership_id}/remove": OFFICE,
+}
+
+# A long 交办清单's import job, its progress and retry: the clerk's, as the upload (decision 0068
+# addendum).
+API_READS |= {
+    "GET /api/v1/assigned-lists/jobs/{list_job_id}": CLERKS,
+}
+API_WRITES |= {
+    "POST /api/v1/assigned-lists/jobs/{list_job_id}/retry": CLERKS,
+}
+
+# 市级交办's 反馈表 as the list page exports it: the city's 上级督导 (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/city/assignments/export": frozenset({Role.SUPERVISOR}),
 }

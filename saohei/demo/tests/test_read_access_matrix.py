@@ -107,7 +107,7 @@ from saohei.meetings.models import (
     SelfInspection,
     Task,
 )
-from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.organisations.models import GroupMembership, RoleGrant, Unit, UnitKind, User
 from saohei.publicity import services as publicity_services
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 from saohei.rectifications import services as rectification_services
@@ -518,6 +518,9 @@ def _build_objects() -> Objects:
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
         "entry_id": Target(DictionaryEntry.objects.order_by("id")[0].pk, in_town),
         "override_id": Target(_calendar_override().pk, in_town),
+        "membership_id": Target(
+            GroupMembership.objects.filter(group__unit=town).order_by("-id")[0].pk, in_town
+        ),
     }
     own["appearance_id"] = part(
         person.appearances.order_by("id").values_list("pk", flat=True)[0],

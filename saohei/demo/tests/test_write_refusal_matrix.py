@@ -203,12 +203,6 @@ def _build_objects() -> Objects:
     def sees(queryset: Callable[[User], Any], pk: int) -> Callable[[User], bool]:
         return lambda user: queryset(user).filter(pk=pk).exists()
 
-    def group_editor(user: User) -> bool:
-        try:
-            return can_edit_group(user, get_group_for_user(user))
-        except Exception:
-            return False
-
     def draft_reader(user: User) -> bool:
         try:
             get_draft_for_user(user, draft.pk)
@@ -343,6 +337,14 @@ def _build_objects() -> Objects:
     if schedule is not None:
         ids["schedule_id"] = schedule.pk
     return Objects(ids=ids, reachable=reachable)
+
+
+def group_editor(user: User) -> bool:
+    """Whether the account keeps its own 领导小组 (the page's and the API's rule)."""
+    try:
+        return can_edit_group(user, get_group_for_user(user))
+    except Exception:
+        return False
 
 
 def _registry_objects() -> tuple[dict[str, int], dict[str, Callable[[User], bool]]]:
@@ -561,6 +563,8 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "notifications": lambda user: True,
     # The working-day calendar (decision 0068 addendum): the page's editors, no unit scope.
     "workdays": can_change_calendar,
+    # The 领导小组 (decision 0068 addendum): the members of one's own group, by its office.
+    "group": group_editor,
 }
 
 _TOKENS: dict[int, str] = {}
