@@ -666,3 +666,13 @@ API_WRITES |= {
 API_READS |= {
     "GET /api/v1/city/assignments/export": frozenset({Role.SUPERVISOR}),
 }
+
+# 案件倒查台账, the import template and the 取值对照 of a refused import: whoever reads and imports
+# the town's cases, as on the pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/cases/export": CASE_WORKERS,
+    "GET /api/v1/cases/imports/template.xlsx": CASE_WORKERS,
+}
+API_WRITES |= {
+    "POST /api/v1/cases/imports/{job_id}/values": CASE_WORKERS,
+}
