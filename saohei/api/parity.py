@@ -196,7 +196,7 @@ PARITY: dict[str, Row] = {
     "rectifications:list": ops("GET /api/v1/rectifications"),
     "rectifications:summary": ops("GET /api/v1/rectifications/summary"),
     "rectifications:create": ops("POST /api/v1/rectifications"),
-    "rectifications:export": gap(),
+    "rectifications:export": ops("GET /api/v1/rectifications/export"),
     "rectifications:detail": ops("GET /api/v1/rectifications/{item_id}"),
     "rectifications:progress": ops(
         "POST /api/v1/rectifications/{item_id}/progress",
@@ -407,7 +407,6 @@ GAPS: tuple[str, ...] = (
     "publicity:schedule_stop",
     "publicity:schedules",
     "publicity:totals",
-    "rectifications:export",
     "reports:centre",
     "reports:inspections_export",
     "reports:meetings_export",

@@ -676,3 +676,8 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/cases/imports/{job_id}/values": CASE_WORKERS,
 }
+
+# 问题整改台账 as the list page exports it, the page's readers (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/rectifications/export": VILLAGE_READERS,
+}
