@@ -204,7 +204,7 @@ def test_the_ledger_is_the_pages_with_the_same_filters(
 
     from_api = _ledger(_call("get", "/rectifications/export", "banshi", params))
     page = client_as("banshi").get(
-        "/rectifications/export/", {"village": village.pk, "status": item.status}
+        "/rectifications/export/", {"village": village.pk, "status": str(item.status)}
     )
 
     assert from_api == _ledger(page)
