@@ -203,9 +203,8 @@ def test_the_ledger_is_the_pages_with_the_same_filters(
     params = {"village_id": village.pk, "status": item.status}
 
     from_api = _ledger(_call("get", "/rectifications/export", "banshi", params))
-    page = client_as("banshi").get(
-        "/rectifications/export/", {"village": village.pk, "status": str(item.status)}
-    )
+    on_page: dict[str, str] = {"village": str(village.pk), "status": str(item.status)}
+    page = client_as("banshi").get("/rectifications/export/", on_page)
 
     assert from_api == _ledger(page)
     assert len(from_api) == 3 and "档案缺少研判会记录" in str(from_api[-1])
