@@ -210,7 +210,9 @@ PARITY: dict[str, Row] = {
     # 档案检查
     "inspections:list": ops("GET /api/v1/inspections"),
     "inspections:create": ops("POST /api/v1/inspections"),
-    "inspections:folders": gap(),
+    "inspections:folders": ops(
+        "GET /api/v1/inspections/folders", "POST /api/v1/inspections/folders"
+    ),
     "inspections:detail": ops("GET /api/v1/inspections/{round_id}"),
     "inspections:finding": ops("POST /api/v1/inspections/{round_id}/findings"),
     "inspections:finding_edit": ops(
@@ -229,7 +231,7 @@ PARITY: dict[str, Row] = {
     # 会议与自查
     "meetings:list": ops("GET /api/v1/meetings"),
     "meetings:create": ops("POST /api/v1/meetings"),
-    "meetings:schedules": gap(),
+    "meetings:schedules": ops("GET /api/v1/meetings/schedules", "PUT /api/v1/meetings/schedules"),
     "meetings:detail": ops("GET /api/v1/meetings/{meeting_id}"),
     "meetings:edit": ops("PUT /api/v1/meetings/{meeting_id}"),
     "meetings:decision_add": ops("POST /api/v1/meetings/{meeting_id}/decisions"),
@@ -398,8 +400,6 @@ GAPS: tuple[str, ...] = (
     "briefings:figure",
     "briefings:index",
     "briefings:settings",
-    "inspections:folders",
-    "meetings:schedules",
     "publicity:accrue",
     "publicity:export",
     "publicity:kind_edit",

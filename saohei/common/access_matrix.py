@@ -681,3 +681,14 @@ API_WRITES |= {
 API_READS |= {
     "GET /api/v1/rectifications/export": VILLAGE_READERS,
 }
+
+# 例会安排 (the office town's) and the 档案检查项目 checklist (any town's office keeps it), as on
+# the pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/meetings/schedules": OFFICE,
+    "GET /api/v1/inspections/folders": OFFICE,
+}
+API_WRITES |= {
+    "PUT /api/v1/meetings/schedules": OFFICE,
+    "POST /api/v1/inspections/folders": OFFICE,
+}
