@@ -692,3 +692,13 @@ API_WRITES |= {
     "PUT /api/v1/meetings/schedules": OFFICE,
     "POST /api/v1/inspections/folders": OFFICE,
 }
+
+# 谈话覆盖情况 (the town's readers) and 定期梳理 (its leaders sign off, its 督导 read), as on the
+# pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/talks/coverage": TOWN_READERS,
+    "GET /api/v1/talks/review": LEADERS | {Role.SUPERVISOR},
+}
+API_WRITES |= {
+    "POST /api/v1/talks/review": LEADERS,
+}
