@@ -7,10 +7,10 @@ multipart operation of its own, through the page's correction service and upload
 """
 
 from decimal import Decimal
-from typing import Annotated
+from typing import IO, Annotated, Literal
 
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from saohei.api.downloads import ANY_FILE, binary_200
@@ -21,12 +21,23 @@ from saohei.api.versions import edit_version
 from saohei.common.access import user_has_any_role
 from saohei.common.dates import EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.http import client_ip, stored_file_download
+from saohei.common.http import (
+    XLSX_TYPE,
+    client_ip,
+    stamped_name,
+    stored_file_download,
+    streamed_download,
+)
 from saohei.organisations.models import Unit, User
-from saohei.organisations.queries import list_office_towns
+from saohei.organisations.queries import OFFICE_ROLES, list_office_towns
 from saohei.publicity import access, queries, services
+from saohei.publicity.downloads import (
+    activity_filter_form,
+    require_ledger_reader,
+    write_activity_ledger,
+)
 from saohei.publicity.forms import FilterForm
-from saohei.publicity.models import PublicityActivity, PublicityKind
+from saohei.publicity.models import PublicityActivity, PublicityActivityQuerySet, PublicityKind
 
 router = Router(tags=["宣传发动"])
 
@@ -77,13 +88,19 @@ class ActivityPageOut(Schema):
     totals: list[KindTotalOut]
 
 
-class ActivityListQuery(Schema):
+class ActivityFilterQuery(Schema):
+    """The pages' filter contract (`downloads.FILTER_NAMES`), checked by the page's form."""
+
     kind: str = ""
     village: str = ""
     place_type: Annotated[str, OneOf(PublicityActivity, "place_type", also=("",))] = ""
     date_from: str = ""
     date_to: str = ""
     origin: str = ""
+    q: str = Field("", max_length=50)
+
+
+class ActivityListQuery(ActivityFilterQuery):
     after: str = ""
 
 
@@ -133,37 +150,42 @@ def _out(activity: PublicityActivity, photos: int) -> ActivityOut:
     )
 
 
+def _filters(
+    user: User, filters: ActivityFilterQuery
+) -> tuple[FilterForm, queries.ActivityFilters]:
+    """The page's filter form over the query's values; a bad one is a 400 naming it."""
+    data = {name: value for name, value in filters.dict().items() if value not in ("", None)}
+    form, chosen = activity_filter_form(user, data, list(PublicityKind.objects.all()))
+    if chosen is None:
+        raise ServiceError(f"筛选条件有误：{form.error_text()}", field=next(iter(form.errors)))
+    return form, chosen
+
+
+def _kind_totals(activities: PublicityActivityQuerySet) -> list[KindTotalOut]:
+    return [
+        KindTotalOut(
+            kind=total.kind.code,
+            kind_label=total.kind.name,
+            unit_label=total.kind.unit_label,
+            quantity=float(total.quantity),
+            hours=float(total.hours),
+            reach=total.reach,
+            activities=total.activities,
+        )
+        for total in queries.kind_totals(activities)
+    ]
+
+
 @router.get("/activities", response={200: ActivityPageOut, **ERRORS}, summary="宣传活动列表")
 def list_activities(request: HttpRequest, filters: Query[ActivityListQuery]) -> ActivityPageOut:
     """Newest first, 50 a page (`after` = the previous page's `next_cursor`), with the totals."""
     user = _user(request)
-    data = {
-        name: value
-        for name, value in filters.dict().items()
-        if name != "after" and value not in ("", None)
-    }
-    form = FilterForm(
-        data, kinds=list(PublicityKind.objects.all()), villages=access.visible_villages(user)
-    )
-    if not form.is_valid():
-        raise ServiceError(f"筛选条件有误：{form.error_text()}", field=next(iter(form.errors)))
-    activities = queries.filter_activities(user, form.filters())
+    activities = queries.filter_activities(user, _filters(user, filters)[1])
     page = queries.page_of_activities(activities, after=filters.after)
     return ActivityPageOut(
         items=[_out(row, row.photo_count) for row in page.rows],  # type: ignore[attr-defined]
         next_cursor=page.next_cursor,
-        totals=[
-            KindTotalOut(
-                kind=total.kind.code,
-                kind_label=total.kind.name,
-                unit_label=total.kind.unit_label,
-                quantity=float(total.quantity),
-                hours=float(total.hours),
-                reach=total.reach,
-                activities=total.activities,
-            )
-            for total in queries.kind_totals(activities)
-        ],
+        totals=_kind_totals(activities),
     )
 
 
@@ -412,3 +434,150 @@ def correct_activity(
         version=version,
     )
     return _detail(access.get_activity_for_user(user, activity_id))
+
+
+@router.get(
+    "/export",
+    response=ERRORS,
+    summary="导出宣传台账",
+    openapi_extra=binary_200(XLSX_TYPE, "宣传台账（.xlsx），与列表页“导出”相同"),
+)
+def export_activities(request: HttpRequest, filters: Query[ActivityFilterQuery]) -> FileResponse:
+    """The page's 宣传台账 of what the account's list shows with the same filters; the pages'
+    readers only (else 403); audited."""
+    user = _user(request)
+    require_ledger_reader(user)
+    form, chosen = _filters(user, filters)
+    ip_address = client_ip(request)
+
+    def write(output: IO[bytes]) -> None:
+        write_activity_ledger(output, actor=user, form=form, filters=chosen, ip_address=ip_address)
+
+    return streamed_download(write, filename=stamped_name("宣传台账"))
+
+
+class TotalsQuery(ActivityFilterQuery):
+    period: Literal["month", "quarter", "year"] = Field("month", description="时段表的粒度")
+
+
+class TotalsRowOut(Schema):
+    label: str
+    quantities: list[float] = Field(description="各宣传形式的数量，顺序同 kinds")
+
+
+class TotalsTableOut(Schema):
+    title: str
+    kinds: list[str] = Field(description="列：宣传形式的代码")
+    rows: list[TotalsRowOut]
+
+
+class TotalsOut(Schema):
+    totals: list[KindTotalOut] = Field(description="截至目前（筛选范围内）各形式的合计")
+    tables: list[TotalsTableOut] = Field(description="按时段、按村（社区）、按地点类型")
+
+
+def _table(title: str, table: queries.TotalsTable) -> TotalsTableOut:
+    return TotalsTableOut(
+        title=title,
+        kinds=[kind.code for kind in table.kinds],
+        rows=[
+            TotalsRowOut(label=row.label, quantities=[float(cell) for cell in row.cells])
+            for row in table.rows
+        ],
+    )
+
+
+@router.get("/totals", response={200: TotalsOut, **ERRORS}, summary="宣传统计")
+def activity_totals(request: HttpRequest, query: Query[TotalsQuery]) -> TotalsOut:
+    """The totals page: per kind, then per period, village and place type, with the list's
+    filters; the pages' readers only (else 403)."""
+    user = _user(request)
+    if not user_has_any_role(user, access.READ_ROLES):
+        raise ActionNotAllowed("您没有查看宣传统计的权限")
+    activities = queries.filter_activities(user, _filters(user, query)[1])
+    totals = queries.kind_totals(activities)
+    columns = [row.kind for row in totals]
+    return TotalsOut(
+        totals=_kind_totals(activities),
+        tables=[
+            _table(
+                queries.PERIODS[query.period][1],
+                queries.totals_table(activities, kinds=columns, by=query.period),
+            ),
+            *(
+                _table(title, queries.totals_table(activities, kinds=columns, by=by))
+                for by, title in queries.GROUPINGS.items()
+            ),
+        ],
+    )
+
+
+class KindOut(Schema):
+    id: int
+    code: str
+    name: str
+    unit_label: str
+    hours_label: str
+    reach_label: str
+    counted_in_hours: bool
+    order: int
+    active: bool
+
+
+class KindIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    unit_label: str = Field(min_length=1, max_length=10, description="如：条、张、次、份")
+    hours_label: str = Field("", max_length=10, description="另记时长时填“小时”，否则留空")
+    reach_label: str = Field("", max_length=10, description="如：覆盖人数、阅读量、参与人数")
+    counted_in_hours: bool = False
+    order: int = Field(100, ge=0, le=10_000)
+    active: bool = True
+
+
+def _kind_out(kind: PublicityKind) -> KindOut:
+    return KindOut(
+        id=kind.pk,
+        code=kind.code,
+        name=kind.name,
+        unit_label=kind.unit_label,
+        hours_label=kind.hours_label,
+        reach_label=kind.reach_label,
+        counted_in_hours=kind.counted_in_hours,
+        order=kind.order,
+        active=kind.active,
+    )
+
+
+def _kind_input(payload: KindIn) -> services.KindInput:
+    return services.KindInput(
+        name=payload.name,
+        unit_label=payload.unit_label,
+        hours_label=payload.hours_label,
+        reach_label=payload.reach_label,
+        order=payload.order,
+        active=payload.active,
+        counted_in_hours=payload.counted_in_hours,
+    )
+
+
+@router.get("/kinds", response={200: list[KindOut], **ERRORS}, summary="宣传形式")
+def list_kinds(request: HttpRequest) -> list[KindOut]:
+    """The kinds page: every kind, retired ones too; the office's (the page's OFFICE_ROLES)."""
+    if not user_has_any_role(_user(request), OFFICE_ROLES):
+        raise ActionNotAllowed("您没有维护宣传形式的权限")
+    return [_kind_out(kind) for kind in PublicityKind.objects.all()]
+
+
+@router.post("/kinds", response={201: KindOut, **ERRORS}, summary="新增宣传形式")
+def create_kind(request: HttpRequest, payload: KindIn) -> Status[KindOut]:
+    kind = services.save_kind(actor=_user(request), kind=None, data=_kind_input(payload))
+    return Status(201, _kind_out(kind))
+
+
+@router.put("/kinds/{int:kind_id}", response={200: KindOut, **ERRORS}, summary="修改宣传形式")
+def edit_kind(request: HttpRequest, kind_id: int, payload: KindIn) -> KindOut:
+    """The kind edit page: every field replaced (`services.save_kind`, audited)."""
+    kind = PublicityKind.objects.filter(pk=kind_id).first()
+    if kind is None:
+        raise Http404("宣传形式不存在")
+    return _kind_out(services.save_kind(actor=_user(request), kind=kind, data=_kind_input(payload)))

@@ -702,3 +702,15 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/talks/review": LEADERS,
 }
+
+# 宣传台账's export and totals (the pages' readers) and the 宣传形式 (the office's), as on the
+# pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/publicity/export": VILLAGE_READERS,
+    "GET /api/v1/publicity/totals": VILLAGE_READERS,
+    "GET /api/v1/publicity/kinds": OFFICE,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/kinds": OFFICE,
+    "PUT /api/v1/publicity/kinds/{kind_id}": OFFICE,
+}

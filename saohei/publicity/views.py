@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, describe_filters
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
@@ -30,7 +30,11 @@ from saohei.organisations.queries import (
     list_office_towns,
 )
 from saohei.publicity import access, queries, services
-from saohei.publicity.exports import ledger_rows, write_ledger
+from saohei.publicity.downloads import (
+    activity_filter_form,
+    require_ledger_reader,
+    write_activity_ledger,
+)
 from saohei.publicity.forms import (
     ActivityForm,
     CorrectionForm,
@@ -43,7 +47,6 @@ from saohei.publicity.forms import (
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
-FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin", "q")
 
 
 def _render(
@@ -62,13 +65,7 @@ def _filter_form(
     request: HttpRequest, user: User, kinds: list[PublicityKind]
 ) -> tuple[FilterForm, queries.ActivityFilters | None]:
     """The GET filter contract; None when a value is bad (the form then carries the message)."""
-    data = {name: request.GET[name] for name in FILTER_NAMES if name in request.GET}
-    form = FilterForm(data or None, kinds=kinds, villages=access.visible_villages(user))
-    if not form.is_bound:
-        return form, queries.ActivityFilters()
-    if not form.is_valid():
-        return form, None
-    return form, form.filters()
+    return activity_filter_form(user, request.GET, kinds)
 
 
 @role_required(*READ_ROLES)
@@ -364,23 +361,16 @@ def photo_view(request: AuthenticatedHttpRequest, activity_id: int, photo_id: in
 def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The 宣传台账 (.xlsx) of what the list shows with the same filters; audited."""
     user = request.user
-    if not user_has_any_role(user, READ_ROLES):
-        raise PermissionDenied("您没有导出宣传台账的权限")
+    require_ledger_reader(user)
     form, filters = _filter_form(request, user, _kinds())
     if filters is None:
         # Never export more than was asked for: back to the list, which shows what was wrong.
         return redirect(f"{reverse('publicity:list')}?{request.GET.urlencode()}")
+    chosen = filters
+    ip_address = client_ip(request)
 
     def write(output: IO[bytes]) -> None:
-        rows = write_ledger(
-            ledger_rows(queries.filter_activities(user, filters)),
-            output,
-            exported_by=str(user),
-            filters=describe_filters(form),
-        )
-        services.record_ledger_export(
-            actor=user, rows=rows, filters=filters.as_query(), ip_address=client_ip(request)
-        )
+        write_activity_ledger(output, actor=user, form=form, filters=chosen, ip_address=ip_address)
 
     return streamed_download(write, filename=stamped_name("宣传台账"))
 
