@@ -859,7 +859,7 @@ def add_self_inspection_problem(
     return Status(201, _inspection_detail(inspection))
 
 
-class ScheduleOut(Schema):
+class MeetingScheduleOut(Schema):
     id: int
     unit_id: int
     kind: Annotated[str, Shown(MeetingSchedule, "kind")]
@@ -872,7 +872,7 @@ class ScheduleOut(Schema):
     is_active: bool
 
 
-class ScheduleIn(Schema):
+class MeetingScheduleIn(Schema):
     kind: Annotated[str, OneOf(MeetingSchedule, "kind")]
     frequency: Annotated[str, OneOf(MeetingSchedule, "frequency")]
     interval: int = Field(1, ge=1, le=12, description="按月时每几个月一次")
@@ -881,8 +881,8 @@ class ScheduleIn(Schema):
     is_active: bool = True
 
 
-def _schedule_out(schedule: MeetingSchedule) -> ScheduleOut:
-    return ScheduleOut(
+def _schedule_out(schedule: MeetingSchedule) -> MeetingScheduleOut:
+    return MeetingScheduleOut(
         id=schedule.pk,
         unit_id=schedule.unit_id,
         kind=schedule.kind,
@@ -896,16 +896,16 @@ def _schedule_out(schedule: MeetingSchedule) -> ScheduleOut:
     )
 
 
-@router.get("/schedules", response={200: list[ScheduleOut], **ERRORS}, summary="例会安排")
-def list_schedules(request: HttpRequest) -> list[ScheduleOut]:
+@router.get("/schedules", response={200: list[MeetingScheduleOut], **ERRORS}, summary="例会安排")
+def list_schedules(request: HttpRequest) -> list[MeetingScheduleOut]:
     """The page's 例会安排: the account's office town's schedules, one per meeting kind; the
     town's office only (else 403)."""
     town = access.office_town(_user(request))
     return [_schedule_out(row) for row in MeetingSchedule.objects.filter(unit=town)]
 
 
-@router.put("/schedules", response={200: ScheduleOut, **ERRORS}, summary="设置例会安排")
-def set_schedule(request: HttpRequest, payload: ScheduleIn) -> ScheduleOut:
+@router.put("/schedules", response={200: MeetingScheduleOut, **ERRORS}, summary="设置例会安排")
+def set_schedule(request: HttpRequest, payload: MeetingScheduleIn) -> MeetingScheduleOut:
     """One schedule per meeting kind: set again, it is replaced (the page's `set_schedule`)."""
     user = _user(request)
     schedule = services.set_schedule(

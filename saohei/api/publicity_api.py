@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import IO, Annotated, Literal
 
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -19,7 +20,7 @@ from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.access import user_has_any_role
-from saohei.common.dates import EventDay, ShownDay, ShownMoment
+from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import (
     XLSX_TYPE,
@@ -36,8 +37,13 @@ from saohei.publicity.downloads import (
     require_ledger_reader,
     write_activity_ledger,
 )
-from saohei.publicity.forms import FilterForm
-from saohei.publicity.models import PublicityActivity, PublicityActivityQuerySet, PublicityKind
+from saohei.publicity.forms import FilterForm, schedule_form
+from saohei.publicity.models import (
+    PublicityActivity,
+    PublicityActivityQuerySet,
+    PublicityKind,
+    PublicitySchedule,
+)
 
 router = Router(tags=["宣传发动"])
 
@@ -581,3 +587,181 @@ def edit_kind(request: HttpRequest, kind_id: int, payload: KindIn) -> KindOut:
     if kind is None:
         raise Http404("宣传形式不存在")
     return _kind_out(services.save_kind(actor=_user(request), kind=kind, data=_kind_input(payload)))
+
+
+class PublicityScheduleOut(Schema):
+    id: int
+    town_id: int
+    village_id: int | None
+    village: str = Field(description="村（社区）；镇本级为空")
+    kind: str
+    kind_label: str
+    place_type: Annotated[str, Shown(PublicitySchedule, "place_type")]
+    place_type_label: str
+    place: str
+    description: str
+    hours_per_day: float
+    screens: int
+    starts_on: ShownDay
+    ends_on: ShownDay | None
+    accrued_through: ShownDay | None
+    handler: str
+    quantity: float = Field(description="已计入台账的数量")
+    days: int = Field(description="已计入台账的天数")
+    is_running: bool
+    can_stop: bool
+
+
+class PublicityScheduleIn(Schema):
+    kind: str = Field(description="宣传形式的代码（按小时计或另记时长的形式）")
+    village_id: int | None = Field(None, description="村（社区）；不填为镇本级")
+    place_type: Annotated[str, OneOf(PublicitySchedule, "place_type")]
+    place: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=200)
+    hours_per_day: Decimal = Field(ge=Decimal("0.1"), le=24, decimal_places=1)
+    screens: int = Field(1, ge=1, le=1000)
+    starts_on: DeadlineDay
+    ends_on: DeadlineDay | None = None
+    handler_id: int | None = Field(None, description="经办人；不填为本账号")
+
+
+class ScheduleStopIn(Schema):
+    ends_on: DeadlineDay = Field(description="停止日期（最后播放日）")
+    reason: str = Field("", max_length=200)
+
+
+class AccrueOut(Schema):
+    days: int = Field(description="本次计入台账的天数")
+
+
+def _schedule_out(row: queries.ScheduleRow) -> PublicityScheduleOut:
+    schedule = row.schedule
+    return PublicityScheduleOut(
+        id=schedule.pk,
+        town_id=schedule.town_id,
+        village_id=schedule.village_id,
+        village=schedule.village.name if schedule.village else "",
+        kind=schedule.kind.code,
+        kind_label=schedule.kind.name,
+        place_type=schedule.place_type,
+        place_type_label=schedule.get_place_type_display(),
+        place=schedule.place,
+        description=schedule.description,
+        hours_per_day=float(schedule.hours_per_day),
+        screens=schedule.screens,
+        starts_on=schedule.starts_on,
+        ends_on=schedule.ends_on,
+        accrued_through=schedule.accrued_through,
+        handler=schedule.handler.real_name,
+        quantity=float(row.quantity),
+        days=row.days,
+        is_running=row.is_running,
+        can_stop=row.can_stop,
+    )
+
+
+def _schedule_row(user: User, schedule_id: int) -> PublicityScheduleOut:
+    return next(
+        _schedule_out(row) for row in queries.schedule_rows(user) if row.schedule.pk == schedule_id
+    )
+
+
+@router.get(
+    "/schedules", response={200: list[PublicityScheduleOut], **ERRORS}, summary="常态化宣传"
+)
+def list_schedules(request: HttpRequest) -> list[PublicityScheduleOut]:
+    """The schedules page: the standing publicity the account reads (its town's as office or
+    督导, its village's as village head), each with what it has accrued."""
+    user = _user(request)
+    if not user_has_any_role(user, access.READ_ROLES):
+        raise ActionNotAllowed("您没有查看常态化宣传的权限")
+    return [_schedule_out(row) for row in queries.schedule_rows(user)]
+
+
+def _office_town(user: User) -> Unit:
+    # The page's rule: the first town the account is the office of (else 403).
+    towns = list_office_towns(user)
+    if not towns:
+        raise ActionNotAllowed("只有扫黑办可以设置常态化宣传")
+    return towns[0]
+
+
+@router.post("/schedules", response={201: PublicityScheduleOut, **ERRORS}, summary="设置常态化宣传")
+def create_schedule(
+    request: HttpRequest, payload: PublicityScheduleIn
+) -> Status[PublicityScheduleOut]:
+    """The page's form (its kinds, the town's villages and handlers, a 400 naming the field
+    for another), then `services.create_schedule`; it accrues every day after it ends."""
+    user = _user(request)
+    town = _office_town(user)
+    kind = PublicityKind.objects.filter(code=payload.kind).first()
+    form = schedule_form(
+        user,
+        town,
+        {
+            "kind": kind.pk if kind else "",
+            "village": payload.village_id or "",
+            "place_type": payload.place_type,
+            "place": payload.place,
+            "description": payload.description,
+            "hours_per_day": payload.hours_per_day,
+            "screens": payload.screens,
+            "starts_on": payload.starts_on,
+            "ends_on": payload.ends_on or "",
+            "handler": payload.handler_id or user.pk,
+        },
+    )
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        names = {"village": "village_id", "handler": "handler_id"}
+        raise ServiceError(str(errors[0]), field=names.get(field, field))
+    data = form.cleaned_data
+    schedule = services.create_schedule(
+        actor=user,
+        town=town,
+        data=services.ScheduleInput(
+            village=data["village"],
+            kind=data["kind"],
+            place_type=data["place_type"],
+            place=data["place"],
+            description=data["description"],
+            hours_per_day=data["hours_per_day"],
+            screens=data["screens"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            handler=data["handler"],
+        ),
+    )
+    return Status(201, _schedule_row(user, schedule.pk))
+
+
+@router.post(
+    "/schedules/{int:schedule_id}/stop",
+    response={200: PublicityScheduleOut, **ERRORS},
+    summary="停止常态化宣传",
+)
+def stop_schedule(
+    request: HttpRequest, schedule_id: int, payload: ScheduleStopIn
+) -> PublicityScheduleOut:
+    """The page's 停止: the last day it runs (`services.stop_schedule`); the schedule's town's
+    office only (else 404)."""
+    user = _user(request)
+    schedule = access.get_schedule_for_office(user, schedule_id)
+    services.stop_schedule(
+        actor=user, schedule=schedule, ends_on=payload.ends_on, reason=payload.reason
+    )
+    return _schedule_row(user, schedule.pk)
+
+
+@router.post("/schedules/accrue", response={200: AccrueOut, **ERRORS}, summary="立即累计")
+def accrue_schedules(request: HttpRequest) -> AccrueOut:
+    """立即累计: what the hourly job does, for the account's towns, now (the office's)."""
+    user = _user(request)
+    towns = list_office_towns(user)
+    if not towns:
+        raise ActionNotAllowed("只有本镇扫黑办工作人员或领导小组组长、副组长可以立即累计")
+    days = sum(
+        services.accrue_schedules(today=timezone.localdate(), actor=user, town=town).days
+        for town in towns
+    )
+    return AccrueOut(days=days)

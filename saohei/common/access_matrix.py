@@ -93,6 +93,8 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
         }
     ),
     "case_id": _on({CASE_WORKERS: _T}),
+    # A town's 常态化宣传: stopped by that town's office.
+    "schedule_id": _on({OFFICE: _T}),
     # A member of a town's 领导小组: kept by that town's office (GROUP_EDITOR_ROLES).
     "membership_id": _on({OFFICE: _T}),
     "job_id": _on({CASE_WORKERS: _T}),
@@ -713,4 +715,15 @@ API_READS |= {
 API_WRITES |= {
     "POST /api/v1/publicity/kinds": OFFICE,
     "PUT /api/v1/publicity/kinds/{kind_id}": OFFICE,
+}
+
+# 常态化宣传: read as the schedules page (its readers), set, stopped and accrued by the town's
+# office (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/publicity/schedules": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/schedules": OFFICE,
+    "POST /api/v1/publicity/schedules/{schedule_id}/stop": OFFICE,
+    "POST /api/v1/publicity/schedules/accrue": OFFICE,
 }

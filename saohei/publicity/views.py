@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -40,9 +40,10 @@ from saohei.publicity.forms import (
     CorrectionForm,
     FilterForm,
     KindForm,
-    ScheduleForm,
     StopForm,
     VoidForm,
+    handlers_for,
+    schedule_form,
 )
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
@@ -158,15 +159,6 @@ def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
-    people = User.objects.filter(is_active=True).case_workers().select_related("unit")
-    if is_office_member(user, town):
-        people = people.filter(unit__path__startswith=town.path)
-    else:
-        people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
-    return people.order_by("unit__path", "real_name", "username")
-
-
 def _town_for(user: User, villages: list[Unit]) -> Unit | None:
     towns = list_office_towns(user)
     if towns:
@@ -213,7 +205,7 @@ def activity_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         kinds=PublicityKind.objects.filter(active=True),
         villages=villages,
         allow_town_level=is_office,
-        handlers=_handlers(user, town, villages),
+        handlers=handlers_for(user, town, villages),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -292,7 +284,7 @@ def activity_edit_view(request: AuthenticatedHttpRequest, activity_id: int) -> H
         kinds=PublicityKind.objects.filter(Q(active=True) | Q(pk=activity.kind_id)),
         villages=villages,
         allow_town_level=is_office,
-        handlers=_handlers(user, town, villages),
+        handlers=handlers_for(user, town, villages),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,18 +370,12 @@ def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 # Schedules ----------------------------------------------------------------------------------
 
 
-def _schedule_kinds() -> Any:
-    return PublicityKind.objects.filter(active=True).filter(
-        Q(counted_in_hours=True) | ~Q(hours_label="")
-    )
-
-
 @role_required(*READ_ROLES)
 def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     towns = list_office_towns(user)
     town = towns[0] if towns else None
-    form = _schedule_form(user, town, request.POST or None) if town is not None else None
+    form = schedule_form(user, town, request.POST or None) if town is not None else None
     if town is None and request.method == "POST":
         raise PermissionDenied("只有扫黑办可以设置常态化宣传")
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
@@ -419,16 +405,6 @@ def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _schedules_page(request, user, form=form)
 
 
-def _schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
-    return ScheduleForm(
-        data,
-        initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
-        kinds=_schedule_kinds(),
-        villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
-        handlers=_handlers(user, town, []),
-    )
-
-
 def _schedules_page(
     request: AuthenticatedHttpRequest,
     user: User,
@@ -440,29 +416,18 @@ def _schedules_page(
     form; `refused_stop` is (schedule id, form) for a refused 停止, shown in its row as typed."""
     towns = list_office_towns(user)
     if form is None and towns:
-        form = _schedule_form(user, towns[0], None)
-    schedules = access.visible_schedules(user)
-    accrued: dict[int, dict[str, Any]] = {
-        row["schedule"]: dict(row)
-        for row in PublicityActivity.objects.current()
-        .filter(schedule__in=[schedule.pk for schedule in schedules])
-        .order_by()
-        .values("schedule")
-        .annotate(quantity=Sum("quantity"), days=Count("id"))
-    }
-    office_town_ids = {town.pk for town in towns}
+        form = schedule_form(user, towns[0], None)
     rows: list[dict[str, Any]] = []
-    for schedule in schedules:
-        is_running = schedule.ends_on is None or schedule.ends_on >= timezone.localdate()
-        can_stop = is_running and schedule.town_id in office_town_ids
+    for shown in queries.schedule_rows(user):
+        schedule = shown.schedule
         row = {
             "schedule": schedule,
-            "quantity": accrued.get(schedule.pk, {}).get("quantity", 0),
-            "days": accrued.get(schedule.pk, {}).get("days", 0),
-            "can_stop": can_stop,
-            "is_running": is_running,
+            "quantity": shown.quantity,
+            "days": shown.days,
+            "can_stop": shown.can_stop,
+            "is_running": shown.is_running,
         }
-        if can_stop:
+        if shown.can_stop:
             row["stop_form"] = StopForm(
                 auto_id=f"id_stop{schedule.pk}_%s", initial={"ends_on": timezone.localdate()}
             )

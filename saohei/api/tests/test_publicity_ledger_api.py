@@ -5,18 +5,20 @@ other roles, another village, anonymous refused."""
 import io
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from saohei.api.services import create_api_token
 from saohei.api.tests.test_publicity_parity_api import activity as activity_fixture
 from saohei.audit.models import AuditAction, AuditEvent
-from saohei.organisations.models import User
-from saohei.publicity.models import PublicityActivity, PublicityKind
+from saohei.organisations.models import Unit, User
+from saohei.publicity.models import PublicityActivity, PublicityKind, PublicitySchedule
 
 pytestmark = pytest.mark.django_db
 activity = activity_fixture
@@ -126,3 +128,72 @@ def test_the_kinds_are_the_offices_only(demo: None, username: str | None) -> Non
     assert _call("post", "/kinds", username, body).status_code == refused
     assert _call("put", f"/kinds/{kind.pk}", username, body).status_code == refused
     assert list(PublicityKind.objects.values_list("pk", "name", "active")) == before
+
+
+def _led(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "led",
+        "place_type": "town_centre",
+        "place": "镇政府广场 LED 屏",
+        "hours_per_day": "10",
+        "screens": 3,
+        "starts_on": (timezone.localdate() - timedelta(days=4)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+def test_the_office_sets_accrues_and_stops_a_schedule_as_on_the_page(
+    demo: None, tmp_media: Path, client_as: Callable[[str], Client]
+) -> None:
+    created = _call("post", "/schedules", "banshi", _led())
+    assert created.status_code == 201, created.content
+    schedule = PublicitySchedule.objects.get(pk=created.json()["id"])
+    assert created.json()["can_stop"] and created.json()["handler"] == "李晓静"
+
+    accrued = _call("post", "/schedules/accrue", "banshi")
+
+    assert accrued.status_code == 200 and accrued.json()["days"] == 4
+    listed = {row["id"]: row for row in _call("get", "/schedules", "shuji").json()}
+    assert listed[schedule.pk]["quantity"] == 120 and listed[schedule.pk]["days"] == 4
+    assert "120 小时（4 天）" in client_as("banshi").get("/publicity/schedules/").content.decode()
+    stop = {"ends_on": (timezone.localdate() - timedelta(days=3)).isoformat(), "reason": "换屏"}
+    stopped = _call("post", f"/schedules/{schedule.pk}/stop", "banshi", stop)
+    assert stopped.status_code == 200, stopped.content
+    assert stopped.json()["days"] == 2 and not stopped.json()["is_running"]
+    assert schedule.activities.current().count() == 2
+
+
+def test_a_schedule_the_page_form_refuses_names_its_field(demo: None) -> None:
+    not_hours = _call("post", "/schedules", "banshi", _led(kind="slogan"))
+    assert not_hours.status_code == 400 and "kind" in not_hours.json()["error"]["fields"]
+    # 经办人 among the town's case workers only, as the page's select.
+    stranger = User.objects.get(username="shiban")
+    other = _call("post", "/schedules", "banshi", _led(handler_id=stranger.pk))
+    assert other.status_code == 400 and "handler_id" in other.json()["error"]["fields"]
+    assert not PublicitySchedule.objects.filter(place="镇政府广场 LED 屏").exists()
+
+
+@pytest.mark.parametrize("username", ["cun01", "minjing", "shiban", None])
+def test_schedules_are_set_stopped_and_accrued_by_the_office_only(
+    demo_history: Unit, username: str | None
+) -> None:
+    schedule = PublicitySchedule.objects.filter(town=demo_history).first()
+    assert schedule is not None
+    before = (PublicitySchedule.objects.count(), PublicityActivity.objects.count())
+    stop = {"ends_on": timezone.localdate().isoformat()}
+    for response in (
+        _call("post", "/schedules", username, _led()),
+        _call("post", "/schedules/accrue", username),
+    ):
+        assert response.status_code == (401 if username is None else 403)
+    stopped = _call("post", f"/schedules/{schedule.pk}/stop", username, stop)
+    assert stopped.status_code == (401 if username is None else 404)
+    assert (PublicitySchedule.objects.count(), PublicityActivity.objects.count()) == before
+    # Another town's office does not find it either.
+    assert _call("post", f"/schedules/{schedule.pk}/stop", "banshi2", stop).status_code == 404
+    listed = _call("get", "/schedules", username)
+    if username in ("cun01", "shiban"):
+        assert listed.status_code == 200
+    else:
+        assert listed.status_code == (401 if username is None else 403)

@@ -109,7 +109,7 @@ from saohei.meetings.models import (
 )
 from saohei.organisations.models import GroupMembership, RoleGrant, Unit, UnitKind, User
 from saohei.publicity import services as publicity_services
-from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
+from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind, PublicitySchedule
 from saohei.rectifications import services as rectification_services
 from saohei.rectifications.models import Evidence, RectificationItem, SourceKind
 from saohei.sheets.models import StagedSheet
@@ -518,6 +518,9 @@ def _build_objects() -> Objects:
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
         "entry_id": Target(DictionaryEntry.objects.order_by("id")[0].pk, in_town),
         "override_id": Target(_calendar_override().pk, in_town),
+        "schedule_id": Target(
+            PublicitySchedule.objects.filter(town=town).order_by("id")[0].pk, in_town
+        ),
         "membership_id": Target(
             GroupMembership.objects.filter(group__unit=town).order_by("-id")[0].pk, in_town
         ),

@@ -80,6 +80,7 @@ from saohei.meetings.access import visible_meetings, visible_self_inspections, v
 from saohei.meetings.models import MeetingDecision, Requirement, Task
 from saohei.organisations.access import can_edit_group, get_group_for_user
 from saohei.organisations.models import GroupMembership, Unit, UnitKind, User
+from saohei.organisations.queries import is_office_member
 from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
@@ -336,6 +337,7 @@ def _build_objects() -> Objects:
         reachable["task_id"] = sees(visible_tasks, task.pk)
     if schedule is not None:
         ids["schedule_id"] = schedule.pk
+        reachable["schedule_id"] = lambda user: is_office_member(user, schedule.town)
     return Objects(ids=ids, reachable=reachable)
 
 
