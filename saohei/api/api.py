@@ -27,6 +27,7 @@ from saohei.api.meetings_api import router as meetings_router
 from saohei.api.notifications_api import router as notifications_router
 from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
+from saohei.api.reports_api import router as reports_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
@@ -393,3 +394,4 @@ api.add_router("/briefings", briefings_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/workdays", workdays_router)
 api.add_router("/group", group_router)
+api.add_router("/reports", reports_router)

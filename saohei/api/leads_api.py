@@ -1068,7 +1068,7 @@ class LeadStatsOut(Schema):
     hidden_open: int = Field(description="计入统计、但本账号无权查看的未办结线索条数")
 
 
-def _tally(tally: stats.Tally) -> TallyOut:
+def tally_out(tally: stats.Tally) -> TallyOut:
     return TallyOut(
         label=tally.label,
         received=tally.received,
@@ -1112,9 +1112,9 @@ def lead_stats(request: HttpRequest, filters: Query[StatsQuery]) -> LeadStatsOut
         date_to=result.date_to,
         as_of=result.as_of,
         towns=[UnitRef(id=town.pk, name=town.name) for town in towns],
-        by_town=[_tally(tally) for tally in result.by_town],
-        by_source=[_tally(tally) for tally in result.by_source],
-        total=_tally(result.total),
+        by_town=[tally_out(tally) for tally in result.by_town],
+        by_source=[tally_out(tally) for tally in result.by_source],
+        total=tally_out(result.total),
         is_cleared=result.is_cleared,
         open_leads=[
             StatsOpenLeadOut(

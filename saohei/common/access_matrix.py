@@ -727,3 +727,12 @@ API_WRITES |= {
     "POST /api/v1/publicity/schedules/{schedule_id}/stop": OFFICE,
     "POST /api/v1/publicity/schedules/accrue": OFFICE,
 }
+
+# 台账中心's ledgers and the 统计月报/季报, the pages' roles (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/reports/talks.xlsx": CONTENT,
+    "GET /api/v1/reports/meetings.xlsx": TOWN_READERS,
+    "GET /api/v1/reports/inspections.xlsx": VILLAGE_READERS,
+    "GET /api/v1/reports/statistics": TOWN_READERS,
+    "GET /api/v1/reports/statistics/export.xlsx": TOWN_READERS,
+}
