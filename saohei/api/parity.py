@@ -347,10 +347,12 @@ PARITY: dict[str, Row] = {
     "tips:message": ops("POST /api/v1/tips/{tip_id}/messages"),
     "tips:attachment": ops("GET /api/v1/tips/{tip_id}/attachments/{attachment_id}"),
     "tips:add_person": ops("POST /api/v1/tips/{tip_id}/persons"),
-    "briefings:index": gap(),
-    "briefings:export": gap(),
-    "briefings:figure": gap(),
-    "briefings:settings": gap(),
+    "briefings:index": ops("GET /api/v1/briefings"),
+    "briefings:export": ops("GET /api/v1/briefings/export"),
+    "briefings:figure": ops("GET /api/v1/briefings/figures/{key}"),
+    "briefings:settings": ops(
+        "GET /api/v1/briefings/settings/{unit_id}", "PUT /api/v1/briefings/settings/{unit_id}"
+    ),
     "briefings:draft_create": ops("POST /api/v1/briefings/drafts"),
     "briefings:draft": ops(
         "GET /api/v1/briefings/drafts/{draft_id}",
@@ -408,8 +410,4 @@ GAPS: tuple[str, ...] = (
     "analysis:vetting",
     "analysis:vetting_export",
     "analysis:vetting_run",
-    "briefings:export",
-    "briefings:figure",
-    "briefings:index",
-    "briefings:settings",
 )

@@ -736,3 +736,16 @@ API_READS |= {
     "GET /api/v1/reports/statistics": TOWN_READERS,
     "GET /api/v1/reports/statistics/export.xlsx": TOWN_READERS,
 }
+
+# 工作简报 generated, exported and drilled into (the pages' readers), and the town's 版头版记 (its
+# office and 组长), as on the pages (decision 0068 addendum).
+BRIEFING_READERS = TOWN_READERS
+API_READS |= {
+    "GET /api/v1/briefings": BRIEFING_READERS,
+    "GET /api/v1/briefings/export": BRIEFING_READERS,
+    "GET /api/v1/briefings/figures/{key}": BRIEFING_READERS,
+    "GET /api/v1/briefings/settings/{unit_id}": frozenset({Role.LEADER, Role.OFFICE_STAFF}),
+}
+API_WRITES |= {
+    "PUT /api/v1/briefings/settings/{unit_id}": frozenset({Role.LEADER, Role.OFFICE_STAFF}),
+}

@@ -689,6 +689,13 @@ def _page_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
     return attempts, unnamed
 
 
+def _path_values(params: list[str], chosen: dict[str, Target]) -> dict[str, object]:
+    """The objects' ids, and a fixed value (a briefing figure's key) for the rest."""
+    values: dict[str, object] = {param: VALUES[param][0] for param in params if param in VALUES}
+    values.update({param: chosen[param].id for param in params if param in chosen})
+    return values
+
+
 def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
     attempts, unnamed = [], []
     for path, operations in api.get_openapi_schema()["paths"].items():
@@ -703,7 +710,7 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
         if not choices:
             unnamed.append(f"{key}: no object of the demo towns for {params}")
         for chosen in choices:
-            url = path.format(**{param: chosen[param].id for param in params})
+            url = path.format(**_path_values(params, chosen))
             # A part (an attachment of a lead) is reached through its owner, as on the pages.
             records = {param: chosen[param].record for param in params if param in OBJECTS}
             attempts.append(Attempt(f"GET {url}", url, API_READS[key], records, api=True))
@@ -742,7 +749,7 @@ def _api_operations(objects: Objects) -> tuple[list[Operation], list[str]]:
             if chosen is None:
                 unnamed.append(f"{key}: no object of the demo towns for {params}")
                 continue
-            url = path.format(**{param: chosen[param].id for param in params})
+            url = path.format(**_path_values(params, chosen))
             records = {param: chosen[param].record for param in params if param in OBJECTS}
             body, multipart = None, False
             if method != "get":
