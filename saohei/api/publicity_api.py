@@ -37,7 +37,7 @@ from saohei.publicity.downloads import (
     require_ledger_reader,
     write_activity_ledger,
 )
-from saohei.publicity.forms import FilterForm, schedule_form
+from saohei.publicity.forms import FilterForm, schedule_form, schedule_input
 from saohei.publicity.models import (
     PublicityActivity,
     PublicityActivityQuerySet,
@@ -167,19 +167,20 @@ def _filters(
     return form, chosen
 
 
+def kind_total_out(total: queries.KindTotal) -> KindTotalOut:
+    return KindTotalOut(
+        kind=total.kind.code,
+        kind_label=total.kind.name,
+        unit_label=total.kind.unit_label,
+        quantity=float(total.quantity),
+        hours=float(total.hours),
+        reach=total.reach,
+        activities=total.activities,
+    )
+
+
 def _kind_totals(activities: PublicityActivityQuerySet) -> list[KindTotalOut]:
-    return [
-        KindTotalOut(
-            kind=total.kind.code,
-            kind_label=total.kind.name,
-            unit_label=total.kind.unit_label,
-            quantity=float(total.quantity),
-            hours=float(total.hours),
-            reach=total.reach,
-            activities=total.activities,
-        )
-        for total in queries.kind_totals(activities)
-    ]
+    return [kind_total_out(total) for total in queries.kind_totals(activities)]
 
 
 @router.get("/activities", response={200: ActivityPageOut, **ERRORS}, summary="宣传活动列表")
@@ -715,22 +716,8 @@ def create_schedule(
         field, errors = next(iter(form.errors.items()))
         names = {"village": "village_id", "handler": "handler_id"}
         raise ServiceError(str(errors[0]), field=names.get(field, field))
-    data = form.cleaned_data
     schedule = services.create_schedule(
-        actor=user,
-        town=town,
-        data=services.ScheduleInput(
-            village=data["village"],
-            kind=data["kind"],
-            place_type=data["place_type"],
-            place=data["place"],
-            description=data["description"],
-            hours_per_day=data["hours_per_day"],
-            screens=data["screens"],
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-            handler=data["handler"],
-        ),
+        actor=user, town=town, data=schedule_input(form.cleaned_data)
     )
     return Status(201, _schedule_row(user, schedule.pk))
 

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from saohei.api.downloads import binary_200
 from saohei.api.leads_api import TallyOut, tally_out
-from saohei.api.publicity_api import KindTotalOut
+from saohei.api.publicity_api import KindTotalOut, kind_total_out
 from saohei.api.schemas import ErrorResponse, OneOfChoices
 from saohei.common.dates import PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ServiceError
@@ -180,18 +180,7 @@ def _town(row: TownReport) -> TownReportOut:
             open=tally.open,
             completion_rate=tally.completion_rate,
         ),
-        publicity=[
-            KindTotalOut(
-                kind=total.kind.code,
-                kind_label=total.kind.name,
-                unit_label=total.kind.unit_label,
-                quantity=float(total.quantity),
-                hours=float(total.hours),
-                reach=total.reach,
-                activities=total.activities,
-            )
-            for total in row.publicity
-        ],
+        publicity=[kind_total_out(total) for total in row.publicity],
     )
 
 

@@ -18,6 +18,7 @@ from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
 from saohei.organisations.queries import is_office_member
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.publicity.queries import ORIGIN_CHOICES, ActivityFilters
+from saohei.publicity.services import ScheduleInput
 
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD，如 2026-03-01"}
@@ -244,4 +245,20 @@ def schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
         kinds=schedule_kinds(),
         villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
         handlers=handlers_for(user, town, []),
+    )
+
+
+def schedule_input(data: dict[str, Any]) -> ScheduleInput:
+    """A valid `ScheduleForm`'s values as the service takes them."""
+    return ScheduleInput(
+        village=data["village"],
+        kind=data["kind"],
+        place_type=data["place_type"],
+        place=data["place"],
+        description=data["description"],
+        hours_per_day=data["hours_per_day"],
+        screens=data["screens"],
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        handler=data["handler"],
     )

@@ -44,6 +44,7 @@ from saohei.publicity.forms import (
     VoidForm,
     handlers_for,
     schedule_form,
+    schedule_input,
 )
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
@@ -379,24 +380,8 @@ def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if town is None and request.method == "POST":
         raise PermissionDenied("只有扫黑办可以设置常态化宣传")
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.create_schedule(
-                actor=user,
-                town=town,
-                data=services.ScheduleInput(
-                    village=data["village"],
-                    kind=data["kind"],
-                    place_type=data["place_type"],
-                    place=data["place"],
-                    description=data["description"],
-                    hours_per_day=data["hours_per_day"],
-                    screens=data["screens"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    handler=data["handler"],
-                ),
-            )
+            services.create_schedule(actor=user, town=town, data=schedule_input(form.cleaned_data))
         except ServiceError as error:
             form.add_service_error(error)
         else:
