@@ -7,6 +7,7 @@
 - everyone else (the 三员 included): nothing. A talk outside one's scope answers 404.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
@@ -63,3 +64,24 @@ def reader_towns(user: User) -> list[Unit]:
         .filter(kind=UnitKind.TOWN, is_active=True)
         .order_by("path")
     )
+
+
+def reader_town(user: User, town_id: int | None) -> tuple[Unit, list[Unit]]:
+    """The town whose coverage or review queue is shown (`town_id` for readers of several; their
+    first without one), and the towns to choose from: 403 for an account that reads no town's
+    talks, 404 for a town outside them."""
+    towns = reader_towns(user)
+    if not towns:
+        raise PermissionDenied("您不能查看全镇的谈话记录")
+    if town_id is None:
+        return towns[0], towns
+    town = next((town for town in towns if town.pk == town_id), None)
+    if town is None:
+        raise Http404("镇（街道）不存在或您无权查看")
+    return town, towns
+
+
+def require_review_reader(user: User, town: Unit) -> None:
+    """定期梳理: the town's leaders sign off; a supervisor reads the queue and past reviews."""
+    if not can_review(user, town) and not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("只有领导小组组长、副组长可以梳理谈话记录")

@@ -5,7 +5,8 @@ from datetime import date
 
 from django.db.models import Q
 
-from saohei.accountability.models import Talk, TalkQuerySet
+from saohei.accountability import access
+from saohei.accountability.models import Talk, TalkQuerySet, TalkReview
 from saohei.common.roles import Role
 from saohei.common.search import People, SearchFields, apply_search
 from saohei.leads.access import visible_leads
@@ -130,3 +131,22 @@ TALK_SEARCH = SearchFields(
 
 def search_talks(talks: TalkQuerySet, text: str) -> TalkQuerySet:
     return apply_search(talks, text, TALK_SEARCH)
+
+
+# The review page shows this many of the town's latest reviews.
+RECENT_REVIEWS = 20
+
+
+def review_queue(user: User, town: Unit) -> TalkQuerySet:
+    """定期梳理's queue: the town's talks not yet signed off that the user may read."""
+    return (
+        access.visible_talks(user)
+        .filter(unit=town)
+        .unreviewed()
+        .select_related("interviewer", "edited_by")
+        .prefetch_related("interviewees")
+    )
+
+
+def recent_reviews(town: Unit) -> list[TalkReview]:
+    return list(TalkReview.objects.filter(unit=town).select_related("reviewer")[:RECENT_REVIEWS])

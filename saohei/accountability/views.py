@@ -14,12 +14,12 @@ from saohei.accountability.forms import (
     TalkForm,
     leaders_of,
 )
-from saohei.accountability.models import TalkReview
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
 from saohei.common.forms import SearchForm
 from saohei.common.paging import keyset_page, query_without_cursor
 from saohei.common.roles import Role
+from saohei.common.validation import parse_id
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import OFFICE_ROLES, list_office_towns
@@ -44,16 +44,11 @@ def _office_town(user: User) -> Unit:
 
 def _reader_town(request: HttpRequest, user: User) -> tuple[Unit, list[Unit]]:
     """The town whose coverage or review queue is shown (?town= for readers of several)."""
-    towns = access.reader_towns(user)
-    if not towns:
-        raise PermissionDenied("您不能查看全镇的谈话记录")
     wanted = request.GET.get("town", "")
-    if not wanted:
-        return towns[0], towns
-    town = next((town for town in towns if str(town.pk) == wanted), None)
-    if town is None:
+    town_id = parse_id(wanted) if wanted else None
+    if wanted and town_id is None:
         raise Http404("镇（街道）不存在或您无权查看")
-    return town, towns
+    return access.reader_town(user, town_id)
 
 
 @role_required(*READ_ROLES)
@@ -231,8 +226,7 @@ def review_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_review = access.can_review(user, town)
     if request.method == "POST" and not can_review:
         raise PermissionDenied("只有领导小组组长、副组长可以梳理谈话记录")
-    if not can_review and not user.has_role(Role.SUPERVISOR):
-        raise PermissionDenied("只有领导小组组长、副组长可以梳理谈话记录")
+    access.require_review_reader(user, town)
     form = ReviewForm(request.POST or None) if can_review else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
@@ -252,11 +246,7 @@ def review_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "town": town,
         "towns": towns,
         "can_review": can_review,
-        "unreviewed": access.visible_talks(user)
-        .filter(unit=town)
-        .unreviewed()
-        .select_related("interviewer", "edited_by")
-        .prefetch_related("interviewees"),
-        "reviews": TalkReview.objects.filter(unit=town).select_related("reviewer")[:20],
+        "unreviewed": queries.review_queue(user, town),
+        "reviews": queries.recent_reviews(town),
     }
     return render(request, "accountability/review.html", context)

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
@@ -20,12 +20,14 @@ from saohei.api.assigned_lists_api import router as assigned_lists_router
 from saohei.api.briefings_api import router as briefings_router
 from saohei.api.cases_api import router as cases_router
 from saohei.api.city_api import router as city_router
+from saohei.api.group_api import router as group_router
 from saohei.api.inspections_api import router as inspections_router
 from saohei.api.leads_api import router as leads_router
 from saohei.api.meetings_api import router as meetings_router
 from saohei.api.notifications_api import router as notifications_router
 from saohei.api.publicity_api import router as publicity_router
 from saohei.api.rectifications_api import router as rectifications_router
+from saohei.api.reports_api import router as reports_router
 from saohei.api.schemas import ErrorResponse, MeOut, UnitOut
 from saohei.api.services import authenticate_token, token_digest
 from saohei.api.talks_api import router as talks_router
@@ -241,6 +243,12 @@ def on_not_allowed(request: HttpRequest, exc: ActionNotAllowed) -> HttpResponse:
     return error_response(request, 403, "forbidden", exc.message)
 
 
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    # An access helper shared with the pages refuses as Django does (their 403 page).
+    return error_response(request, 403, "forbidden", str(exc) or "您没有执行此操作的权限")
+
+
 @api.exception_handler(StaleVersion)
 def on_stale_version(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
     # An edit based on a version someone else has since replaced (decision 0056): the pages'
@@ -385,3 +393,5 @@ api.add_router("/tips", tips_router)
 api.add_router("/briefings", briefings_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/workdays", workdays_router)
+api.add_router("/group", group_router)
+api.add_router("/reports", reports_router)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from saohei.api.downloads import binary_200, download
@@ -23,7 +23,12 @@ from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.assigned_lists import access, exports, services
 from saohei.assigned_lists.forms import LEFT_OUT
 from saohei.assigned_lists.kinds import ASSIGNED_LIST
-from saohei.assigned_lists.models import AssignedList, AssignedListRow, RowOutcome
+from saohei.assigned_lists.models import (
+    AssignedList,
+    AssignedListRow,
+    ListImportJob,
+    RowOutcome,
+)
 from saohei.common.dates import ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.common.http import XLSX_TYPE
@@ -137,6 +142,9 @@ class StagedListOut(Schema):
     row_items: list[StagedRowOut]
     # The list made from it once imported (its rows are then emptied and not shown), else null.
     imported_list_id: int | None
+    job_id: int | None = Field(
+        None, description="长清单的后台导入任务（确认导入后），见 GET /assigned-lists/jobs/{id}"
+    )
 
 
 class StageListIn(Schema):
@@ -238,6 +246,7 @@ def _preview(user: User, staged: StagedSheet) -> StagedListOut:
             counts={},
             row_items=[],
             imported_list_id=imported,
+            job_id=_job_id(staged),
         )
     plan = services.plan_import(actor=user, staged=staged)
     checked = plan.reading.checked
@@ -285,7 +294,12 @@ def _preview(user: User, staged: StagedSheet) -> StagedListOut:
             for row in plan.rows
         ],
         imported_list_id=None,
+        job_id=_job_id(staged),
     )
+
+
+def _job_id(staged: StagedSheet) -> int | None:
+    return ListImportJob.objects.filter(staged=staged).values_list("pk", flat=True).first()
 
 
 @router.get("", response={200: AssignedListPageOut, **ERRORS}, summary="交办清单列表")
@@ -442,17 +456,86 @@ def save_mapping(request: HttpRequest, staged_id: int, payload: ListMappingIn) -
     return _preview(user, staged)
 
 
+class ListImportJobOut(Schema):
+    id: int
+    unit_id: int
+    unit: str
+    file_name: str
+    status: Annotated[str, Shown(ListImportJob, "status")]
+    status_label: str
+    total_rows: int
+    processed_rows: int
+    progress_percent: int
+    message: str
+    created_at: ShownMoment
+    finished_at: ShownMoment | None
+    staged_id: int
+    list_id: int | None = Field(description="导入成功后的交办清单")
+    can_retry: bool = Field(description="失败且保留了上传的清单，可重试而无需重新上传")
+
+
+def _job_out(job: ListImportJob) -> ListImportJobOut:
+    return ListImportJobOut(
+        id=job.pk,
+        unit_id=job.unit_id,
+        unit=job.unit.name,
+        file_name=job.file_name,
+        status=job.status,
+        status_label=job.get_status_display(),
+        total_rows=job.total_rows,
+        processed_rows=job.processed_rows,
+        progress_percent=job.progress_percent,
+        message=job.message,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        staged_id=job.staged_id,
+        list_id=job.assigned_list_id,
+        can_retry=job.can_retry,
+    )
+
+
 @router.post(
     "/imports/{int:staged_id}/import",
-    response={201: AssignedListDetailOut, **ERRORS},
+    response={201: AssignedListDetailOut, 202: ListImportJobOut, **ERRORS},
     summary="确认导入交办清单",
 )
-def import_list(request: HttpRequest, staged_id: int) -> Status[AssignedListDetailOut]:
-    """确认导入: every row or none; 400 while the preview shows a problem."""
+def import_list(
+    request: HttpRequest, staged_id: int
+) -> Status[AssignedListDetailOut] | Status[ListImportJobOut]:
+    """确认导入: every row or none; 400 while the preview shows a problem. A list of more than
+    `services.INLINE_ROWS` rows is imported in the background as on the page: 202 with the job,
+    followed at `GET /assigned-lists/jobs/{list_job_id}` (a second confirm answers the same job)."""
     user = _clerk(request)
     staged = access.get_staged_for_user(user, staged_id)
+    if not services.runs_inline(staged):
+        job = services.submit_list_import(actor=user, staged=staged)
+        return Status(202, _job_out(access.get_job_for_user(user, job.pk)))
     assigned = services.import_list(actor=user, staged=staged)
     return Status(201, _detail(user, access.get_list_for_user(user, assigned.pk)))
+
+
+@router.get(
+    "/jobs/{int:list_job_id}",
+    response={200: ListImportJobOut, **ERRORS},
+    summary="长清单导入进度",
+)
+def get_import_job(request: HttpRequest, list_job_id: int) -> ListImportJobOut:
+    """The job's page: where it stands (an interrupted one shown failed), the list once made."""
+    user = _clerk(request)
+    return _job_out(services.current_list_import(job=access.get_job_for_user(user, list_job_id)))
+
+
+@router.post(
+    "/jobs/{int:list_job_id}/retry",
+    response={202: ListImportJobOut, **ERRORS},
+    summary="重试长清单导入",
+)
+def retry_import_job(request: HttpRequest, list_job_id: int) -> Status[ListImportJobOut]:
+    """The page's 重试: a failed job run again from the list it kept, no new upload; 400 when
+    there is nothing to retry."""
+    user = _clerk(request)
+    job = services.retry_list_import(actor=user, job=access.get_job_for_user(user, list_job_id))
+    return Status(202, _job_out(access.get_job_for_user(user, job.pk)))
 
 
 @router.get(

@@ -5,24 +5,35 @@ A town or draft outside the account's briefing towns is 404, an edit by a reader
 input 400, an edit over a newer save 409 (decision 0056).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from saohei.api.ids import recording_town
 from saohei.api.schemas import ErrorResponse
 from saohei.api.versions import edit_version
 from saohei.briefings import access, services
-from saohei.briefings.documents import draft_period_label, from_draft, to_docx, to_pdf
+from saohei.briefings.compose import compose, period_label
+from saohei.briefings.documents import (
+    DOCUMENT_TYPES,
+    document_file,
+    draft_period_label,
+    from_briefing,
+    from_draft,
+)
+from saohei.briefings.figures import Scope, drill_down, get_figure, value
 from saohei.briefings.forms import parse_period
+from saohei.briefings.imprint import current_imprint
 from saohei.briefings.models import BriefingDraft
+from saohei.briefings.numbers import plain
 from saohei.common.dates import PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed
 from saohei.common.paging import keyset_page
-from saohei.organisations.models import User
+from saohei.organisations.models import Unit, User
 
 router = Router(tags=["工作简报"])
 
@@ -32,10 +43,6 @@ ERRORS = {
     403: ErrorResponse,
     404: ErrorResponse,
     422: ErrorResponse,
-}
-DOCUMENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
 }
 
 
@@ -249,12 +256,209 @@ def export_draft(
         draft=draft,
         via="api",
     )
-    document = from_draft(draft)
-    exporter = user.real_name or user.username
-    render = to_docx if query.file_format == "docx" else to_pdf
-    response = HttpResponse(
-        render(document, exported_by=exporter), content_type=DOCUMENT_TYPES[query.file_format]
+    content, content_type, filename = document_file(
+        from_draft(draft), query.file_format, exported_by=user.real_name or user.username
     )
-    filename = f"{document.title}（{document.period_label}）.{query.file_format}"
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+class BriefingQuery(Schema):
+    unit_id: int | None = Field(None, description="镇（街道）；不填为可查看的第一个")
+    date_from: PeriodDay | None = Field(None, description="起；不填为自专项斗争开始")
+    date_to: PeriodDay | None = Field(None, description="止；不填为今天")
+
+
+class BriefingSectionOut(Schema):
+    heading: str
+    paragraphs: list[str]
+
+
+class BriefingOut(Schema):
+    unit_id: int
+    unit: str
+    title: str
+    period: str
+    issuing_unit: str
+    sections: list[BriefingSectionOut]
+    can_edit: bool = Field(description="本账号可保存为草稿（本镇扫黑办和领导小组）")
+    can_edit_settings: bool = Field(description="本账号可修改本镇的版头版记")
+
+
+def _scope(user: User, query: BriefingQuery) -> tuple[Unit, date | None, date | None]:
+    """The page's ?unit=&from=&to=: a town outside the account's briefing towns is 404, a bad
+    period a 400 naming its field (`forms.parse_period`)."""
+    if query.unit_id is None:
+        # The page's default town: the first the account briefs (none: 404, as the page).
+        towns = access.briefing_towns(user)
+        if not towns:
+            raise Http404("您没有可以查看简报的镇（街道）")
+        unit = towns[0]
+    else:
+        unit = access.get_town_for_user(user, query.unit_id)
+    date_from, date_to = parse_period(
+        query.date_from.isoformat() if query.date_from else "",
+        query.date_to.isoformat() if query.date_to else "",
+    )
+    return unit, date_from, date_to
+
+
+@router.get("", response={200: BriefingOut, **ERRORS}, summary="工作简报（生成）")
+def get_briefing(request: HttpRequest, query: Query[BriefingQuery]) -> BriefingOut:
+    """The page's briefing of the town and period, generated from the records (not saved)."""
+    user = _user(request)
+    _require_reader(user)
+    unit, date_from, date_to = _scope(user, query)
+    document = from_briefing(compose(unit, date_from, date_to))
+    return BriefingOut(
+        unit_id=unit.pk,
+        unit=unit.name,
+        title=document.title,
+        period=document.period_label,
+        issuing_unit=document.masthead.issuing_unit,
+        sections=[
+            BriefingSectionOut(heading=block.heading, paragraphs=list(block.paragraphs))
+            for block in document.blocks
+        ],
+        can_edit=access.can_edit(user, unit),
+        can_edit_settings=access.can_edit_settings(user, unit),
+    )
+
+
+class BriefingExportQuery(BriefingQuery):
+    file_format: Literal["docx", "pdf"] = "docx"
+
+
+@router.get(
+    "/export",
+    response={200: None, **ERRORS},
+    summary="导出工作简报（docx 或 pdf）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "简报文件（盖导出人和时间），与简报页导出的相同",
+                "content": {
+                    kind: {"schema": {"type": "string", "format": "binary"}}
+                    for kind in DOCUMENT_TYPES.values()
+                },
+            }
+        }
+    },
+)
+def export_briefing(request: HttpRequest, query: Query[BriefingExportQuery]) -> HttpResponse:
+    """The page's 导出 of a generated briefing; audited."""
+    user = _user(request)
+    _require_reader(user)
+    unit, date_from, date_to = _scope(user, query)
+    briefing = compose(unit, date_from, date_to)
+    services.record_export(
+        actor=user, unit=unit, file_format=query.file_format, date_from=date_from, date_to=date_to
+    )
+    content, content_type, filename = document_file(
+        from_briefing(briefing), query.file_format, exported_by=user.real_name or user.username
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class FigureRowOut(Schema):
+    id: int
+    cells: list[str]
+
+
+class FigureOut(Schema):
+    key: str
+    label: str
+    unit_id: int
+    period: str
+    columns: list[str]
+    rows: list[FigureRowOut] = Field(description="本账号自己的列表能看到的记录")
+    restricted: int = Field(description="计入该数字、但本账号无权查看的记录条数")
+    total: str = Field(description="简报中的数字")
+
+
+@router.get("/figures/{key}", response={200: FigureOut, **ERRORS}, summary="简报数字的明细")
+def briefing_figure(request: HttpRequest, key: str, query: Query[BriefingQuery]) -> FigureOut:
+    """The records one number counts, as the page lists them: those the account's own lists
+    show; the others only counted (`figures.drill_down`)."""
+    user = _user(request)
+    _require_reader(user)
+    figure = get_figure(key)
+    if figure is None:
+        raise Http404("简报中没有这个数字")
+    unit, date_from, date_to = _scope(user, query)
+    today = timezone.localdate()
+    scope = Scope(unit=unit, date_from=date_from, date_to=date_to, today=today)
+    shown = drill_down(figure, scope, user)
+    return FigureOut(
+        key=figure.key,
+        label=figure.label,
+        unit_id=unit.pk,
+        period=period_label(date_from, date_to, today=today),
+        columns=list(figure.columns),
+        rows=[FigureRowOut(id=row.record.pk, cells=figure.row(row.record)) for row in shown.rows],
+        restricted=shown.restricted,
+        total=plain(value(figure, scope)),
+    )
+
+
+class BriefingSettingsOut(Schema):
+    unit_id: int
+    issuing_unit: str
+    report_to: str
+    copy_to: str
+    distribute_to: str
+    copies: int | None
+
+
+class BriefingSettingsIn(Schema):
+    issuing_unit: str = Field(min_length=1, max_length=100)
+    report_to: str = Field("", max_length=300)
+    copy_to: str = Field("", max_length=300)
+    distribute_to: str = Field("", max_length=300)
+    copies: int | None = Field(None, ge=1, le=9999)
+
+
+def _settings_out(unit: Unit) -> BriefingSettingsOut:
+    imprint = current_imprint(unit).as_json()
+    return BriefingSettingsOut(
+        unit_id=unit.pk,
+        issuing_unit=imprint["issuing_unit"],
+        report_to=imprint["report_to"],
+        copy_to=imprint["copy_to"],
+        distribute_to=imprint["distribute_to"],
+        copies=imprint["copies"],
+    )
+
+
+@router.get(
+    "/settings/{int:unit_id}", response={200: BriefingSettingsOut, **ERRORS}, summary="版头版记"
+)
+def briefing_settings(request: HttpRequest, unit_id: int) -> BriefingSettingsOut:
+    """The town's 版头版记 as the settings page shows them: its office's and 组长's."""
+    return _settings_out(access.get_settings_town_for_user(_user(request), unit_id))
+
+
+@router.put(
+    "/settings/{int:unit_id}", response={200: BriefingSettingsOut, **ERRORS}, summary="修改版头版记"
+)
+def update_briefing_settings(
+    request: HttpRequest, unit_id: int, payload: BriefingSettingsIn
+) -> BriefingSettingsOut:
+    """Saved for the briefings saved from now on (`services.update_briefing_settings`)."""
+    user = _user(request)
+    unit = access.get_settings_town_for_user(user, unit_id)
+    services.update_briefing_settings(
+        actor=user,
+        unit=unit,
+        data=services.BriefingSettingsInput(
+            issuing_unit=payload.issuing_unit,
+            report_to=payload.report_to,
+            copy_to=payload.copy_to,
+            distribute_to=payload.distribute_to,
+            copies=payload.copies,
+        ),
+    )
+    return _settings_out(unit)

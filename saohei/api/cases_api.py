@@ -3,16 +3,24 @@
 from datetime import time
 from typing import IO, Annotated, Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from saohei.api.downloads import binary_200
+from saohei.api.downloads import binary_200, download
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.cases import access, queries, services
+from saohei.cases.downloads import (
+    case_filter_form,
+    import_template_for,
+    value_mapping_form,
+    value_options,
+    write_case_ledger,
+)
 from saohei.cases.exports import stored_rejected_rows, write_rejected_rows
 from saohei.cases.forms import CasePersonForm
+from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import Case, CasePerson, CaseReview, ImportJob, Nature
 from saohei.common.access import user_has_any_role
 from saohei.common.dates import EventDay, ShownDay
@@ -112,6 +120,15 @@ class ImportErrorOut(Schema):
     message: str
 
 
+class UnknownValueOut(Schema):
+    place: int = Field(description="在本次导入待对照取值中的序号，取值对照时引用")
+    field: str
+    field_label: str
+    word: str = Field(description="来文中的原词")
+    rows: int
+    options: dict[str, str] = Field(description="可对照的值 → 名称（该镇的村、字典值等）")
+
+
 class ImportJobOut(Schema):
     id: int
     unit: str
@@ -126,6 +143,9 @@ class ImportJobOut(Schema):
     persons_written: int
     error_count: int
     errors: list[ImportErrorOut]
+    unknown_values: list[UnknownValueOut] = Field(
+        description="无法识别、待取值对照的词（POST …/imports/{job_id}/values）"
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -216,8 +236,67 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilterIn]) -> CasePageOu
     )
 
 
+class CaseExportIn(Schema):
+    """The list's filters (as `GET /cases`), checked by the page's filter form."""
+
+    village_id: int | None = None
+    nature: Nature | None = None
+    reviewed: bool | None = None
+    year: int | None = Field(None, ge=queries.EARLIEST_CASE_YEAR, le=queries.LATEST_CASE_YEAR)
+    q: str = ""
+
+
+# The API's filter names and the page form's fields they fill.
+_FORM_FIELDS = {"village_id": "village", "nature": "nature", "year": "year", "q": "q"}
+
+
 @router.get(
-    "/imports/{job_id}",
+    "/export",
+    response={401: ErrorResponse, 403: ErrorResponse, 400: ErrorResponse, 422: ErrorResponse},
+    summary="导出案件倒查台账",
+    openapi_extra=binary_200(XLSX_TYPE, "案件倒查台账（.xlsx），与列表页“导出”相同"),
+)
+def export_cases(request: HttpRequest, filters: Query[CaseExportIn]) -> FileResponse:
+    """The page's 案件倒查台账 of the account's cases with the list's filters (a village
+    outside the account's towns is a 400); audited."""
+    user = _user(request)
+    _require_case_access(user)
+    data: dict[str, Any] = {
+        field: str(value)
+        for name, field in _FORM_FIELDS.items()
+        if (value := getattr(filters, name)) not in ("", None)
+    }
+    if filters.reviewed is not None:
+        data["reviewed"] = "yes" if filters.reviewed else "no"
+    form, case_filters = case_filter_form(user, data)
+    if case_filters is None:
+        field, errors = next(iter(form.errors.items()))
+        names = {form_field: name for name, form_field in _FORM_FIELDS.items()}
+        raise ServiceError(f"筛选条件有误：{errors[0]}", field=names.get(field, field))
+    ip_address = client_ip(request)
+
+    def write(target: IO[bytes]) -> None:
+        write_case_ledger(
+            target, actor=user, form=form, filters=case_filters, ip_address=ip_address
+        )
+
+    return streamed_download(write, filename=stamped_name("案件倒查台账"))
+
+
+@router.get(
+    "/imports/template.xlsx",
+    response={401: ErrorResponse, 403: ErrorResponse},
+    summary="下载案件导入模板",
+    openapi_extra=binary_200(XLSX_TYPE, "治安案件导入模板（.xlsx），所属村为本镇的村"),
+)
+def import_template(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_case_access(user)
+    return download(import_template_for(user), name="治安案件导入模板.xlsx", content_type=XLSX_TYPE)
+
+
+@router.get(
+    "/imports/{int:job_id}",
     response={200: ImportJobOut, 401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse},
     summary="导入进度与结果",
 )
@@ -240,7 +319,26 @@ def _job_out(job: ImportJob) -> ImportJobOut:
         persons_written=job.persons_written,
         error_count=job.error_count,
         errors=[ImportErrorOut(**error) for error in job.errors],
+        unknown_values=_unknown_values(job),
     )
+
+
+def _unknown_values(job: ImportJob) -> list[UnknownValueOut]:
+    if not job.unknown_values:
+        return []
+    options = value_options(job)
+    labels = {target.key: target.label for target in CASE_SHEET.fields}
+    return [
+        UnknownValueOut(
+            place=place,
+            field=word["field"],
+            field_label=labels.get(word["field"], ""),
+            word=word["word"],
+            rows=int(word.get("rows", 0)),
+            options=options.get(word["field"], {}),
+        )
+        for place, word in enumerate(job.unknown_values)
+    ]
 
 
 @router.get(
@@ -388,6 +486,46 @@ def retry_import(request: HttpRequest, job_id: int) -> ImportJobOut:
     _require_case_access(user)
     job = access.get_import_job_for_user(user, job_id)
     services.retry_import(actor=user, job=job)
+    return _job_out(access.get_import_job_for_user(user, job_id))
+
+
+class ValueChoiceIn(Schema):
+    place: int = Field(description="待对照取值的序号（导入进度中 unknown_values[].place）")
+    value: str = Field(description="对照的值，须为该词 options 之一；空为暂不对照")
+
+
+class ImportValuesIn(Schema):
+    values: list[ValueChoiceIn]
+
+
+@router.post(
+    "/imports/{int:job_id}/values",
+    response={200: ImportJobOut, **IMPORT_ERRORS},
+    summary="取值对照（无需重新上传）",
+)
+def map_import_values(request: HttpRequest, job_id: int, payload: ImportValuesIn) -> ImportJobOut:
+    """The page's 取值对照: each unknown word's value, remembered for the job's sender; a job
+    refused for them is checked again from the file it kept. Whoever may import the town
+    (else 403); 400 while the job lists no word to map, or for a value the word may not take."""
+    user = _user(request)
+    _require_case_access(user)
+    job = access.get_import_job_for_user(user, job_id)
+    if not access.can_import(user, job.unit):
+        raise ActionNotAllowed("您无权导入该镇的治安案件")
+    words = len(job.unknown_values or [])
+    if any(not 0 <= choice.place < words for choice in payload.values):
+        raise ServiceError("没有这个待对照的取值", field="values")
+    form = value_mapping_form(
+        user,
+        job,
+        {f"value_{choice.place}": choice.value for choice in payload.values},
+        value_options(job),
+    )
+    if form is None:
+        raise ServiceError("这次导入没有待对照的取值，或仍在进行中")
+    if not form.is_valid():
+        raise ServiceError(str(next(iter(form.errors.values()))[0]), field="values")
+    services.map_import_values(actor=user, job=job, choices=form.chosen())
     return _job_out(access.get_import_job_for_user(user, job_id))
 
 

@@ -8,20 +8,22 @@ lead about an official is withheld exactly as on the detail page (`queries.WITHH
 its progress and deadline show, its 反馈, conclusion and the city's verdict text do not.
 """
 
-from datetime import datetime
-from typing import Annotated
+from typing import IO, Annotated
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.http import FileResponse, HttpRequest
+from ninja import Field, Query, Router, Schema, Status
 
+from saohei.api.downloads import binary_200
 from saohei.api.ids import all_of
-from saohei.api.schemas import ErrorResponse, OneOf, Shown
+from saohei.api.schemas import ErrorResponse, OneOf, OneOfChoices, Shown
 from saohei.city_assignments import access, queries, services
-from saohei.city_assignments.models import AssignedTown, CityAssignment
+from saohei.city_assignments.downloads import require_exporter, write_city_feedback
+from saohei.city_assignments.forms import assignment_filters
+from saohei.city_assignments.models import AssignedTown, CityAssignment, ListStatus
 from saohei.common.access import user_has_any_role
 from saohei.common.dates import DeadlineDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.paging import keyset_page
+from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.common.roles import Role
 from saohei.organisations.models import Unit, User
 
@@ -35,7 +37,6 @@ ERRORS = {
     422: ErrorResponse,
 }
 
-PAGE_SIZE = 50
 NOT_A_SUPERVISOR = "只有市扫黑办的上级督导人员可以查看和交办市级交办事项"
 
 
@@ -105,6 +106,12 @@ class AssignmentPageOut(Schema):
 
 
 class AssignmentListQuery(Schema):
+    """The list page's filters (`forms.assignment_filters`) and its keyset cursor."""
+
+    status: Annotated[str, OneOfChoices(ListStatus, also=("",))] = Field(
+        "", description="open 进行中，overdue 已逾期，submitted 待审核反馈，done 已办结"
+    )
+    town_id: int | None = Field(None, description="只看交办到这个镇（街道）的；须为督导的市所辖")
     after: str = ""
 
 
@@ -206,17 +213,24 @@ def _detail(user: User, assignment_id: int) -> AssignmentDetailOut:
 def list_assignments(
     request: HttpRequest, filters: Query[AssignmentListQuery]
 ) -> AssignmentPageOut:
-    """Every assignment of the cities the account supervises, newest first, 50 a page. Like
+    """Every assignment of the cities the account supervises, newest first, 50 a page, with the
+    page's filters: a town's status and the town (a town outside the cities: 400). Like
     every list of the API it answers any token with what its account sees: nothing but for a
     city's supervisors (`access.visible_assignments`); details and actions refuse other roles."""
     user: User = request.auth  # type: ignore[attr-defined]
-    page = keyset_page(
-        access.visible_assignments(user),
-        field="assigned_at",
-        parse=datetime.fromisoformat,
-        after=filters.after,
-        size=PAGE_SIZE,
+    data = {"status": filters.status, "town": filters.town_id}
+    form, chosen_filters = assignment_filters(
+        user, {key: value for key, value in data.items() if value not in ("", None)}
     )
+    if chosen_filters is None:
+        field, errors = next(iter(form.errors.items()))
+        raise ServiceError(str(errors[0]), field="town_id" if field == "town" else field)
+    assignments = queries.filter_assignments(
+        access.visible_assignments(user),
+        status=chosen_filters["status"],
+        town=chosen_filters["town"],
+    )
+    page = queries.page_of_assignments(assignments, after=filters.after)
     chosen = CityAssignment.objects.filter(pk__in=[assignment.pk for assignment in page.rows])
     return AssignmentPageOut(
         items=[
@@ -225,6 +239,25 @@ def list_assignments(
         ],
         next_cursor=page.next_cursor,
     )
+
+
+@router.get(
+    "/assignments/export",
+    response=ERRORS,
+    summary="导出市级交办反馈表",
+    openapi_extra=binary_200(XLSX_TYPE, "市级交办反馈表（.xlsx），与列表页“导出”相同"),
+)
+def export_assignments(request: HttpRequest) -> FileResponse:
+    """The page's 反馈表: every assignment the supervisor reads, withheld ones withheld;
+    上级督导 only (else 403), audited."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    require_exporter(user)
+    ip_address = client_ip(request)
+
+    def write(output: IO[bytes]) -> None:
+        write_city_feedback(output, actor=user, ip_address=ip_address)
+
+    return streamed_download(write, filename=stamped_name("市级交办反馈表"))
 
 
 @router.post("/assignments", response={201: AssignmentDetailOut, **ERRORS}, summary="交办到镇")

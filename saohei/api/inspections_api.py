@@ -476,3 +476,51 @@ def record_checklist(
         )
         raise ServiceError(f"{refused.message}（{reasons}）", field="rows") from refused
     return Status(201, _detail(user, access.get_round_for_user(user, round_id)))
+
+
+class FolderOut(Schema):
+    id: int
+    name: str
+    sort_order: int
+    is_active: bool = Field(description="停用的类别不再出现在新的检查中")
+
+
+class FolderIn(Schema):
+    folder_id: int | None = Field(None, description="修改的类别；不填为新增")
+    name: str = Field(min_length=1, max_length=100)
+    sort_order: int = Field(100, ge=0, le=10000)
+    is_active: bool = True
+
+
+def _folder_out(folder: ArchiveFolder) -> FolderOut:
+    return FolderOut(
+        id=folder.pk, name=folder.name, sort_order=folder.sort_order, is_active=folder.is_active
+    )
+
+
+@router.get("/folders", response={200: list[FolderOut], **ERRORS}, summary="档案检查项目")
+def list_folders(request: HttpRequest) -> list[FolderOut]:
+    """The checklist every town's inspections use, in its order; any town's office (else 403)."""
+    access.require_checklist_editor(_user(request))
+    return [_folder_out(folder) for folder in ArchiveFolder.objects.all()]
+
+
+@router.post("/folders", response={200: FolderOut, **ERRORS}, summary="新增或修改档案检查项目")
+def save_folder(request: HttpRequest, payload: FolderIn) -> FolderOut:
+    """The page's form: a new folder, or `folder_id`'s name, order and whether it is used in
+    new findings (`services.save_folder`, audited)."""
+    user = _user(request)
+    access.require_checklist_editor(user)
+    folder = None
+    if payload.folder_id is not None:
+        folder = ArchiveFolder.objects.filter(pk=payload.folder_id).first()
+        if folder is None:
+            raise ServiceError("档案类别不存在", field="folder_id")
+    saved = services.save_folder(
+        actor=user,
+        folder=folder,
+        name=payload.name,
+        sort_order=payload.sort_order,
+        is_active=payload.is_active,
+    )
+    return _folder_out(saved)

@@ -150,7 +150,7 @@ class LeadPageOut(Schema):
     previous: str | None = Field(description="上一页游标，作为 before 参数传回")
 
 
-class LeadListQuery(Schema):
+class LeadFilterQuery(Schema):
     """The list page's filters, as query parameters."""
 
     status: Annotated[str, OneOf(Lead, "status", also=("", "open"))] = Field(
@@ -163,8 +163,6 @@ class LeadListQuery(Schema):
     date_from: PeriodDay | None = Field(None, description="受理日期起（含）")
     date_to: PeriodDay | None = Field(None, description="受理日期止（含）")
     q: str = Field("", max_length=50, description="编号、内容、被反映人姓名或绰号")
-    after: str = ""
-    before: str = ""
 
     @field_validator("status")
     @classmethod
@@ -192,6 +190,11 @@ class LeadListQuery(Schema):
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("截止日期不能早于起始日期")
         return self
+
+
+class LeadListQuery(LeadFilterQuery):
+    after: str = ""
+    before: str = ""
 
 
 class SubjectIn(Schema):

@@ -8,16 +8,17 @@ the account may not see is 404, a refused action 403, a refused input 400 (see a
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import IO, Annotated
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
 
-from saohei.api.downloads import ANY_FILE, binary_200
+from saohei.api.downloads import ANY_FILE, binary_200, download
 from saohei.api.ids import all_of, one_of
 from saohei.api.lead_schemas import (
     AssignIn,
@@ -33,6 +34,7 @@ from saohei.api.lead_schemas import (
     InvestigationOut,
     LeadAttachmentOut,
     LeadDetailOut,
+    LeadFilterQuery,
     LeadIn,
     LeadListQuery,
     LeadPageOut,
@@ -49,19 +51,41 @@ from saohei.api.lead_schemas import (
     TriageIn,
     UnitRef,
 )
-from saohei.api.schemas import ErrorResponse, EvidenceOut
+from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.access import user_has_any_role
 from saohei.common.dates import DeadlineDay, EventDay, PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.http import client_ip, stored_file_download
+from saohei.common.http import (
+    XLSX_TYPE,
+    client_ip,
+    stamped_name,
+    stored_file_download,
+    streamed_download,
+)
 from saohei.common.plates import MAX_PLATES
 from saohei.common.uploads import CheckedUpload
 from saohei.common.validation import find_unsafe_value
-from saohei.leads import access, queries, services, stats
-from saohei.leads.models import Attachment, DictionaryEntry, DictionaryKind, Lead, Subject
+from saohei.leads import access, queries, services, settings_services, stats
+from saohei.leads.downloads import (
+    DOCX_TYPE,
+    feedback_document,
+    list_filter_form,
+    write_lead_ledger,
+)
+from saohei.leads.models import (
+    Attachment,
+    DictionaryEntry,
+    DictionaryKind,
+    Lead,
+    Source,
+    SourceTimeLimit,
+    Subject,
+)
+from saohei.leads.queries import time_limit_for
 from saohei.organisations.models import Unit, UnitKind, User
+from saohei.organisations.queries import OFFICE_ROLES
 
 router = Router(tags=["线索"])
 
@@ -268,6 +292,49 @@ def list_leads(request: HttpRequest, filters: Query[LeadListQuery]) -> LeadPageO
     )
 
 
+# The API's filter names and the page form's fields they fill.
+_FORM_FIELDS = {
+    "status": "status",
+    "source": "source",
+    "village_id": "village",
+    "category_id": "category",
+    "due_state": "due",
+    "date_from": "date_from",
+    "date_to": "date_to",
+    "q": "q",
+}
+
+
+@router.get(
+    "/export",
+    response=ERRORS,
+    summary="导出线索台账",
+    openapi_extra=binary_200(XLSX_TYPE, "线索台账（.xlsx），与列表页“导出”相同"),
+)
+def export_leads(request: HttpRequest, filters: Query[LeadFilterQuery]) -> FileResponse:
+    """The page's 线索台账 of what the account's list shows with the same filters, validated by
+    the page's filter form (a village outside the account's scope is a 400); audited."""
+    user = _user(request)
+    data = {
+        field: str(value)
+        for name, field in _FORM_FIELDS.items()
+        if (value := getattr(filters, name)) not in ("", None)
+    }
+    form, lead_filters = list_filter_form(user, data)
+    if lead_filters is None:
+        field, errors = next(iter(form.errors.items()))
+        names = {form_field: name for name, form_field in _FORM_FIELDS.items()}
+        raise ServiceError(f"筛选条件有误：{errors[0]}", field=names.get(field, field))
+    ip_address = client_ip(request)
+
+    def write(output: IO[bytes]) -> None:
+        write_lead_ledger(
+            output, actor=user, form=form, filters=lead_filters, ip_address=ip_address
+        )
+
+    return streamed_download(write, filename=stamped_name("线索台账"))
+
+
 def _registrable_town(user: User, unit_id: int) -> Unit:
     town = next((town for town in access.registrable_towns(user) if town.pk == unit_id), None)
     if town is None:
@@ -455,6 +522,22 @@ def download_attachment(request: HttpRequest, lead_id: int, attachment_id: int) 
     return stored_file_download(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
+
+
+@router.get(
+    "/{int:lead_id}/feedback/{int:feedback_id}.docx",
+    response=ERRORS,
+    summary="下载反馈报告",
+    openapi_extra=binary_200(DOCX_TYPE, "反馈报告（.docx），与详情页下载的相同"),
+)
+def download_feedback(request: HttpRequest, lead_id: int, feedback_id: int) -> HttpResponse:
+    """The page's 反馈报告: the office of the lead's town only (else 404), audited."""
+    user = _user(request)
+    lead, feedback = access.get_feedback_for_office(user, lead_id, feedback_id)
+    content, filename = feedback_document(
+        actor=user, lead=lead, feedback=feedback, ip_address=client_ip(request)
+    )
+    return download(content, name=filename, content_type=DOCX_TYPE)
 
 
 @router.get("/{int:lead_id}", response={200: LeadDetailOut, **ERRORS}, summary="线索详情")
@@ -985,7 +1068,7 @@ class LeadStatsOut(Schema):
     hidden_open: int = Field(description="计入统计、但本账号无权查看的未办结线索条数")
 
 
-def _tally(tally: stats.Tally) -> TallyOut:
+def tally_out(tally: stats.Tally) -> TallyOut:
     return TallyOut(
         label=tally.label,
         received=tally.received,
@@ -1029,9 +1112,9 @@ def lead_stats(request: HttpRequest, filters: Query[StatsQuery]) -> LeadStatsOut
         date_to=result.date_to,
         as_of=result.as_of,
         towns=[UnitRef(id=town.pk, name=town.name) for town in towns],
-        by_town=[_tally(tally) for tally in result.by_town],
-        by_source=[_tally(tally) for tally in result.by_source],
-        total=_tally(result.total),
+        by_town=[tally_out(tally) for tally in result.by_town],
+        by_source=[tally_out(tally) for tally in result.by_source],
+        total=tally_out(result.total),
         is_cleared=result.is_cleared,
         open_leads=[
             StatsOpenLeadOut(
@@ -1049,4 +1132,110 @@ def lead_stats(request: HttpRequest, filters: Query[StatsQuery]) -> LeadStatsOut
             for row in result.open_leads
         ],
         hidden_open=result.hidden_open,
+    )
+
+
+class DictionaryEntryOut(Schema):
+    id: int
+    kind: Annotated[str, Shown(DictionaryEntry, "kind")]
+    kind_label: str
+    name: str
+    is_active: bool
+
+
+class TimeLimitOut(Schema):
+    source: Annotated[str, Shown(SourceTimeLimit, "source")]
+    source_label: str
+    working_days: int
+
+
+class LeadSettingsOut(Schema):
+    entries: list[DictionaryEntryOut]
+    time_limits: list[TimeLimitOut]
+
+
+class DictionaryEntryIn(Schema):
+    kind: Annotated[str, OneOf(DictionaryEntry, "kind")]
+    name: str = Field(min_length=1, max_length=100)
+
+
+class DictionaryEntryActiveIn(Schema):
+    is_active: bool = Field(description="false 停用（已登记的线索不受影响），true 启用")
+
+
+class TimeLimitIn(Schema):
+    source: Annotated[str, OneOf(SourceTimeLimit, "source")]
+    working_days: int = Field(ge=1, le=365, description="工作日，对此后登记的线索生效")
+
+
+def _entry_out(entry: DictionaryEntry) -> DictionaryEntryOut:
+    return DictionaryEntryOut(
+        id=entry.pk,
+        kind=entry.kind,
+        kind_label=entry.get_kind_display(),
+        name=entry.name,
+        is_active=entry.is_active,
+    )
+
+
+@router.get("/settings", response={200: LeadSettingsOut, **ERRORS}, summary="字典与办理时限")
+def lead_settings(request: HttpRequest) -> LeadSettingsOut:
+    """The settings page: 线索类别 and 涉黑涉恶类型 (retired ones too) and each source's time
+    limit in working days; the office's, as the page."""
+    # The settings page's `role_required(*OFFICE_ROLES)`; the changes are refused by the services.
+    if not user_has_any_role(_user(request), OFFICE_ROLES):
+        raise ActionNotAllowed("您没有查看字典与办理时限的权限")
+    return LeadSettingsOut(
+        entries=[
+            _entry_out(entry)
+            for entry in DictionaryEntry.objects.order_by("kind", "sort_order", "id")
+        ],
+        time_limits=[
+            TimeLimitOut(source=value, source_label=label, working_days=time_limit_for(value))
+            for value, label in Source.choices
+        ],
+    )
+
+
+@router.post(
+    "/settings/entries", response={201: DictionaryEntryOut, **ERRORS}, summary="添加字典项"
+)
+def add_dictionary_entry(
+    request: HttpRequest, payload: DictionaryEntryIn
+) -> Status[DictionaryEntryOut]:
+    user = _user(request)
+    entry = settings_services.add_dictionary_entry(actor=user, kind=payload.kind, name=payload.name)
+    return Status(201, _entry_out(entry))
+
+
+@router.patch(
+    "/settings/entries/{int:entry_id}",
+    response={200: DictionaryEntryOut, **ERRORS},
+    summary="启用或停用字典项",
+)
+def set_dictionary_entry_active(
+    request: HttpRequest, entry_id: int, payload: DictionaryEntryActiveIn
+) -> DictionaryEntryOut:
+    """Entries are retired, never deleted: the page's 停用/启用 as a state, so a repeat is
+    harmless."""
+    user = _user(request)
+    entry = DictionaryEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404("字典项不存在")
+    entry = settings_services.set_dictionary_entry_active(
+        actor=user, entry=entry, is_active=payload.is_active
+    )
+    return _entry_out(entry)
+
+
+@router.put("/settings/time-limits", response={200: TimeLimitOut, **ERRORS}, summary="设置办理时限")
+def set_time_limit(request: HttpRequest, payload: TimeLimitIn) -> TimeLimitOut:
+    user = _user(request)
+    limit = settings_services.set_time_limit(
+        actor=user, source=payload.source, working_days=payload.working_days
+    )
+    return TimeLimitOut(
+        source=limit.source,
+        source_label=limit.get_source_display(),
+        working_days=limit.working_days,
     )

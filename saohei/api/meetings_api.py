@@ -33,6 +33,7 @@ from saohei.meetings.models import (
     MeetingDecision,
     MeetingKind,
     MeetingMaterial,
+    MeetingSchedule,
     Requirement,
     SelfInspection,
     Task,
@@ -856,3 +857,67 @@ def add_self_inspection_problem(
         ),
     )
     return Status(201, _inspection_detail(inspection))
+
+
+class MeetingScheduleOut(Schema):
+    id: int
+    unit_id: int
+    kind: Annotated[str, Shown(MeetingSchedule, "kind")]
+    kind_label: str
+    frequency: Annotated[str, Shown(MeetingSchedule, "frequency")]
+    frequency_label: str
+    interval: int = Field(description="按月时每几个月一次")
+    day: int = Field(description="按月：每月第几日（1–28）；按周：星期几（1–7）")
+    starts_on: ShownDay
+    is_active: bool
+
+
+class MeetingScheduleIn(Schema):
+    kind: Annotated[str, OneOf(MeetingSchedule, "kind")]
+    frequency: Annotated[str, OneOf(MeetingSchedule, "frequency")]
+    interval: int = Field(1, ge=1, le=12, description="按月时每几个月一次")
+    day: int = Field(ge=1, le=28, description="按月：每月第几日（1–28）；按周：星期几（1–7）")
+    starts_on: DeadlineDay
+    is_active: bool = True
+
+
+def _schedule_out(schedule: MeetingSchedule) -> MeetingScheduleOut:
+    return MeetingScheduleOut(
+        id=schedule.pk,
+        unit_id=schedule.unit_id,
+        kind=schedule.kind,
+        kind_label=schedule.get_kind_display(),
+        frequency=schedule.frequency,
+        frequency_label=schedule.get_frequency_display(),
+        interval=schedule.interval,
+        day=schedule.day,
+        starts_on=schedule.starts_on,
+        is_active=schedule.is_active,
+    )
+
+
+@router.get("/schedules", response={200: list[MeetingScheduleOut], **ERRORS}, summary="例会安排")
+def list_schedules(request: HttpRequest) -> list[MeetingScheduleOut]:
+    """The page's 例会安排: the account's office town's schedules, one per meeting kind; the
+    town's office only (else 403)."""
+    town = access.office_town(_user(request))
+    return [_schedule_out(row) for row in MeetingSchedule.objects.filter(unit=town)]
+
+
+@router.put("/schedules", response={200: MeetingScheduleOut, **ERRORS}, summary="设置例会安排")
+def set_schedule(request: HttpRequest, payload: MeetingScheduleIn) -> MeetingScheduleOut:
+    """One schedule per meeting kind: set again, it is replaced (the page's `set_schedule`)."""
+    user = _user(request)
+    schedule = services.set_schedule(
+        actor=user,
+        unit=access.office_town(user),
+        data=services.ScheduleInput(
+            kind=payload.kind,
+            frequency=payload.frequency,
+            interval=payload.interval,
+            day=payload.day,
+            starts_on=payload.starts_on,
+            is_active=payload.is_active,
+        ),
+    )
+    return _schedule_out(schedule)

@@ -5,11 +5,11 @@ evidence files is a multipart operation of its own, through the pages' upload ch
 (`common.uploads.check_uploads`, decision 0063).
 """
 
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from saohei.api.downloads import ANY_FILE, binary_200
@@ -18,10 +18,22 @@ from saohei.api.schemas import ErrorResponse, EvidenceOut, OneOf, Shown
 from saohei.api.uploads import checked_files
 from saohei.api.versions import edit_version
 from saohei.common.dates import DeadlineDay, EventDay, ShownDay, ShownMoment
-from saohei.common.http import client_ip, stored_file_download
+from saohei.common.errors import ServiceError
+from saohei.common.http import (
+    XLSX_TYPE,
+    client_ip,
+    stamped_name,
+    stored_file_download,
+    streamed_download,
+)
 from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
+from saohei.rectifications.downloads import (
+    item_filter_form,
+    require_ledger_reader,
+    write_item_ledger,
+)
 from saohei.rectifications.models import RectificationItem
 
 router = Router(tags=["问题整改"])
@@ -238,6 +250,62 @@ def list_items(request: HttpRequest, filters: Query[ItemListQuery]) -> ItemPageO
         items=[ItemSummaryOut(**_summary_fields(item)) for item in page.rows],
         next_cursor=page.next_cursor,
     )
+
+
+class ItemExportQuery(Schema):
+    """The list page's filters, checked by its filter form (a unit or person outside the
+    account's scope is a 400 naming the parameter)."""
+
+    town_id: int | None = None
+    village_id: int | None = None
+    source_kind: Annotated[str, OneOf(RectificationItem, "source_kind", also=("",))] = ""
+    status: Annotated[str, OneOf(RectificationItem, "status", also=("",))] = ""
+    responsible_person_id: int | None = None
+    due_state: str = Field("", description="soon 即将到期，overdue 已逾期")
+    q: str = Field("", max_length=50, description="问题描述、整改措施、来源、责任人")
+
+
+# The API's filter names and the page form's fields they fill.
+_FORM_FIELDS = {
+    "town_id": "town",
+    "village_id": "village",
+    "source_kind": "source",
+    "status": "status",
+    "responsible_person_id": "person",
+    "due_state": "due",
+    "q": "q",
+}
+
+
+@router.get(
+    "/export",
+    response=ERRORS,
+    summary="导出问题整改台账",
+    openapi_extra=binary_200(XLSX_TYPE, "问题整改台账（.xlsx），与列表页“导出”相同"),
+)
+def export_items(request: HttpRequest, filters: Query[ItemExportQuery]) -> FileResponse:
+    """The page's 问题整改台账 of what the account's list shows with the same filters;
+    audited. The pages' readers only (else 403)."""
+    user = _user(request)
+    require_ledger_reader(user)
+    data = {
+        field: str(value)
+        for name, field in _FORM_FIELDS.items()
+        if (value := getattr(filters, name)) not in ("", None)
+    }
+    form, item_filters = item_filter_form(user, data)
+    if item_filters is None:
+        field, errors = next(iter(form.errors.items()))
+        names = {form_field: name for name, form_field in _FORM_FIELDS.items()}
+        raise ServiceError(f"筛选条件有误：{errors[0]}", field=names.get(field, field))
+    ip_address = client_ip(request)
+
+    def write(output: IO[bytes]) -> None:
+        write_item_ledger(
+            output, actor=user, form=form, filters=item_filters, ip_address=ip_address
+        )
+
+    return streamed_download(write, filename=stamped_name("问题整改台账"))
 
 
 @router.post("", response={201: ItemDetailOut, **ERRORS}, summary="列入整改台账")

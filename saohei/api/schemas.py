@@ -67,6 +67,14 @@ class OneOf(_ModelChoices):
         return value
 
 
+class OneOfChoices(OneOf):
+    """`OneOf` over choices that are no model field's: a filter's own values (a status a list
+    is filtered by, computed rather than stored)."""
+
+    def __init__(self, choices: type[models.Choices], *, also: tuple[str, ...] = ()) -> None:
+        self.allowed = list(dict.fromkeys([*also, *(str(value) for value in choices.values)]))
+
+
 class UnitOut(Schema):
     id: int
     name: str

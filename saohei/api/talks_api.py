@@ -10,15 +10,16 @@ from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from saohei.accountability import access, services
-from saohei.accountability.models import Talk
+from saohei.accountability import access, queries, services
+from saohei.accountability.forms import PeriodForm
+from saohei.accountability.models import Talk, TalkReview
 from saohei.accountability.queries import found_in_talk
 from saohei.api.ids import all_of, one_of, recording_town
 from saohei.api.schemas import ErrorResponse, OneOf, Shown
 from saohei.api.versions import edit_version
-from saohei.common.dates import EventDay, ShownDay, ShownMoment
+from saohei.common.dates import EventDay, PeriodDay, ShownDay, ShownMoment
 from saohei.common.errors import ActionNotAllowed, ServiceError
 from saohei.organisations.models import Unit, UnitKind, User
 from saohei.organisations.queries import LEADER_ROLES, users_holding
@@ -195,6 +196,139 @@ def create_talk(request: HttpRequest, payload: TalkIn) -> Status[TalkDetailOut]:
         ),
     )
     return Status(201, _detail(access.get_talk_for_user(user, talk.pk), user))
+
+
+class CoverageQuery(Schema):
+    town_id: int | None = Field(None, description="镇（街道）；不填为可查看的第一个")
+    start: PeriodDay | None = Field(None, description="起；不填为一年前的今天")
+    end: PeriodDay | None = Field(None, description="止；不填为今天")
+
+
+class CoverageRowOut(Schema):
+    label: str = Field(description="村（社区），或派出所所长、教导员")
+    people: list[str] = Field(description="应谈对象")
+    interviewers: list[str]
+    talked_on: list[ShownDay]
+    is_covered: bool
+
+
+class CoverageOut(Schema):
+    town_id: int
+    town: str
+    start: ShownDay
+    end: ShownDay
+    summary: str
+    villages: list[CoverageRowOut]
+    police: list[CoverageRowOut]
+    can_review: bool
+
+
+def _coverage_row(row: queries.CoverageRow) -> CoverageRowOut:
+    return CoverageRowOut(
+        label=row.label,
+        people=[person.real_name for person in row.people],
+        interviewers=row.interviewers,
+        talked_on=row.talked_on,
+        is_covered=row.is_covered,
+    )
+
+
+@router.get("/coverage", response={200: CoverageOut, **ERRORS}, summary="谈话覆盖情况")
+def talk_coverage(request: HttpRequest, query: Query[CoverageQuery]) -> CoverageOut:
+    """The coverage page: which village heads and police leaders were talked with in the period,
+    and by whom; the town's readers (`access.reader_town`: 403 without a town, 404 for one
+    outside them); the period checked by the page's form (a 400 naming the field)."""
+    user = _user(request)
+    town, _ = access.reader_town(user, query.town_id)
+    start, end = PeriodForm.default_period()
+    if query.start is not None or query.end is not None:
+        form = PeriodForm({"start": query.start or start, "end": query.end or end})
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise ServiceError(str(errors[0]), field=field)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    coverage = queries.get_coverage(town, start=start, end=end)
+    return CoverageOut(
+        town_id=town.pk,
+        town=town.name,
+        start=coverage.start,
+        end=coverage.end,
+        summary=coverage.summary,
+        villages=[_coverage_row(row) for row in coverage.villages],
+        police=[_coverage_row(row) for row in coverage.police],
+        can_review=access.can_review(user, town),
+    )
+
+
+class TalkReviewQuery(Schema):
+    town_id: int | None = Field(None, description="镇（街道）；不填为可查看的第一个")
+
+
+class TalkReviewOut(Schema):
+    id: int
+    covers_until: ShownDay
+    opinion: str
+    reviewer: str
+    reviewed_at: ShownMoment
+
+
+class TalkReviewQueueOut(Schema):
+    town_id: int
+    town: str
+    can_review: bool = Field(description="本账号能否梳理（组长、副组长）；督导只能查看")
+    unreviewed: list[TalkSummaryOut]
+    reviews: list[TalkReviewOut] = Field(description="最近的梳理记录")
+
+
+class TalkReviewIn(Schema):
+    town_id: int | None = Field(None, description="镇（街道）；不填为可查看的第一个")
+    covers_until: EventDay
+    opinion: str = Field(min_length=1)
+
+
+def _review_out(review: TalkReview) -> TalkReviewOut:
+    return TalkReviewOut(
+        id=review.pk,
+        covers_until=review.covers_until,
+        opinion=review.opinion,
+        reviewer=review.reviewer.real_name,
+        reviewed_at=review.reviewed_at,
+    )
+
+
+def _review_queue(user: User, town: Unit) -> TalkReviewQueueOut:
+    return TalkReviewQueueOut(
+        town_id=town.pk,
+        town=town.name,
+        can_review=access.can_review(user, town),
+        unreviewed=[
+            TalkSummaryOut(**_summary(talk))  # type: ignore[arg-type]
+            for talk in queries.review_queue(user, town)
+        ],
+        reviews=[_review_out(review) for review in queries.recent_reviews(town)],
+    )
+
+
+@router.get("/review", response={200: TalkReviewQueueOut, **ERRORS}, summary="定期梳理")
+def review_queue(request: HttpRequest, query: Query[TalkReviewQuery]) -> TalkReviewQueueOut:
+    """The review page: the town's talks not yet signed off and its latest reviews; the town's
+    组长/副组长, and its 督导 to read (`access.require_review_reader`)."""
+    user = _user(request)
+    town, _ = access.reader_town(user, query.town_id)
+    access.require_review_reader(user, town)
+    return _review_queue(user, town)
+
+
+@router.post("/review", response={201: TalkReviewQueueOut, **ERRORS}, summary="梳理谈话记录")
+def review_talks(request: HttpRequest, payload: TalkReviewIn) -> Status[TalkReviewQueueOut]:
+    """定期梳理: every unreviewed talk of the town up to `covers_until` signed off with the
+    opinion (`services.review_talks`: the town's leaders only, else 403)."""
+    user = _user(request)
+    town, _ = access.reader_town(user, payload.town_id)
+    services.review_talks(
+        actor=user, unit=town, covers_until=payload.covers_until, opinion=payload.opinion
+    )
+    return Status(201, _review_queue(user, town))
 
 
 @router.get("/{int:talk_id}", response={200: TalkDetailOut, **ERRORS}, summary="谈话记录详情")

@@ -1,8 +1,9 @@
 """/api/v1/workdays — the working-day calendar every deadline is counted on, as the page
 `/workdays/` shows it (decision 0066): one month's days and the year's hand-set overrides.
 
-The calendar has no unit scope: every signed-in account reads it, as on the page. Changing it
-(the office's overrides) stays on the page for now (`GAPS`).
+The calendar has no unit scope: every signed-in account reads it, as on the page. Its overrides
+are added and removed through the page's services, which allow the page's editors only
+(`access.CALENDAR_EDITOR_ROLES`: the office's clerks and the system administrator).
 """
 
 import datetime
@@ -11,18 +12,22 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from saohei.api.schemas import ErrorResponse
+from saohei.common.dates import PeriodDay
 from saohei.common.errors import ServiceError
+from saohei.common.http import client_ip
 from saohei.organisations.models import User
 from saohei.workdays import queries, services
 from saohei.workdays.access import can_change_calendar
 from saohei.workdays.calendar import WorkingCalendar, package_knows_year
+from saohei.workdays.models import CalendarOverride
 
 router = Router(tags=["工作日历"])
 
 ERRORS = {400: ErrorResponse, 401: ErrorResponse, 422: ErrorResponse}
+CHANGE_ERRORS = {**ERRORS, 403: ErrorResponse, 404: ErrorResponse}
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -74,6 +79,17 @@ def _first_of(month: str) -> datetime.date:
     return first
 
 
+def _override_out(override: CalendarOverride) -> WorkdayOverrideOut:
+    return WorkdayOverrideOut(
+        id=override.pk,
+        day=override.day,
+        is_working_day=override.is_working_day,
+        reason=override.reason,
+        created_by=override.created_by.real_name or override.created_by.username,
+        created_at=override.created_at,
+    )
+
+
 @router.get("", response={200: WorkdayMonthOut, **ERRORS}, summary="工作日历（一个月）")
 def get_month(request: HttpRequest, query: Query[WorkdayMonthQuery]) -> WorkdayMonthOut:
     user: User = request.auth  # type: ignore[attr-defined]
@@ -96,16 +112,44 @@ def get_month(request: HttpRequest, query: Query[WorkdayMonthQuery]) -> WorkdayM
         ],
         warning=calendar.deadline_warning(first),
         package_knows_year=package_knows_year(first.year),
-        overrides=[
-            WorkdayOverrideOut(
-                id=override.pk,
-                day=override.day,
-                is_working_day=override.is_working_day,
-                reason=override.reason,
-                created_by=override.created_by.real_name or override.created_by.username,
-                created_at=override.created_at,
-            )
-            for override in queries.list_overrides(year=first.year)
-        ],
+        overrides=[_override_out(override) for override in queries.list_overrides(year=first.year)],
         can_change=can_change_calendar(user),
     )
+
+
+class WorkdayOverrideIn(Schema):
+    day: PeriodDay = Field(description="2000年至2099年的一天；每天至多一条调整")
+    is_working_day: bool = Field(description="true 调为上班，false 调为放假")
+    reason: str = Field(min_length=1, max_length=services.REASON_MAX_LENGTH)
+
+
+@router.post("/overrides", response={201: WorkdayOverrideOut, **CHANGE_ERRORS}, summary="调整一天")
+def add_override(request: HttpRequest, payload: WorkdayOverrideIn) -> Status[WorkdayOverrideOut]:
+    """The page's 调整: the same service and refusals (a day already adjusted, a day the
+    State Council's schedule already makes so), audited."""
+    override = services.add_override(
+        actor=request.auth,  # type: ignore[attr-defined]
+        day=payload.day,
+        is_working_day=payload.is_working_day,
+        reason=payload.reason,
+        ip_address=client_ip(request),
+    )
+    return Status(201, _override_out(override))
+
+
+@router.post(
+    "/overrides/{int:override_id}/remove",
+    response={200: WorkdayOverrideOut, **CHANGE_ERRORS},
+    summary="删除一天的调整",
+)
+def remove_override(request: HttpRequest, override_id: int) -> WorkdayOverrideOut:
+    """The page's 删除: the day falls back to the State Council's schedule or the weekday
+    rule; answers the override removed."""
+    override = queries.get_override(override_id)
+    removed = _override_out(override)
+    services.remove_override(
+        actor=request.auth,  # type: ignore[attr-defined]
+        override=override,
+        ip_address=client_ip(request),
+    )
+    return removed

@@ -460,6 +460,14 @@ def fail_interrupted_list_imports(*, jobs: Iterable[ListImportJob] | None = None
     return fail_interrupted_jobs(candidates, message=INTERRUPTED_MESSAGE, on_marked=record)
 
 
+def current_list_import(*, job: ListImportJob) -> ListImportJob:
+    """The job as it stands, failed first when its task worker has stopped beating (what the
+    job's page and the API show; decision 0048)."""
+    if not job.is_finished and fail_interrupted_list_imports(jobs=[job]):
+        job.refresh_from_db()
+    return job
+
+
 def retry_list_import(*, actor: User, job: ListImportJob) -> ListImportJob:
     """Run a failed job again from the staged rows it kept: no new upload."""
     # Imported here: the task module calls back into this one.

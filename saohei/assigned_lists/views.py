@@ -209,9 +209,7 @@ def staged_view(request: AuthenticatedHttpRequest, staged_id: int) -> HttpRespon
 @role_required(*access.IMPORT_ROLES)
 def job_view(request: AuthenticatedHttpRequest, list_job_id: int) -> HttpResponse:
     """A long list's import: its progress bar, polled by htmx (the fragment only)."""
-    job = access.get_job_for_user(request.user, list_job_id)
-    if not job.is_finished and services.fail_interrupted_list_imports(jobs=[job]):
-        job.refresh_from_db()
+    job = services.current_list_import(job=access.get_job_for_user(request.user, list_job_id))
     template = "assigned_lists/job.html"
     if request.headers.get("HX-Request") == "true":
         template += "#progress"

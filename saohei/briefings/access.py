@@ -8,6 +8,7 @@
 A town or draft outside one's scope answers 404, whatever the reason.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from saohei.briefings.models import BriefingDraft
@@ -67,3 +68,14 @@ def get_draft_for_user(user: User, draft_id: int) -> BriefingDraft:
     if draft is None:
         raise Http404("简报草稿不存在或您无权查看")
     return draft
+
+
+def get_settings_town_for_user(user: User, unit_id: object) -> Unit:
+    """A town whose 版头版记 the user edits: 403 for other roles and for a reader of the town,
+    404 for a town outside the briefing towns."""
+    if not user.has_any_role(SETTINGS_ROLES):
+        raise PermissionDenied("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    town = get_town_for_user(user, unit_id)
+    if not can_edit_settings(user, town):
+        raise PermissionDenied("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    return town

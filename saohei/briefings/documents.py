@@ -254,3 +254,19 @@ def to_pdf(document_data: BriefingDocument, *, exported_by: str) -> bytes:
         {"document": document_data, "stamp": export_stamp(exported_by)},
     )
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+# The formats a briefing is handed out in, and their media types.
+DOCUMENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+def document_file(
+    document_data: BriefingDocument, file_format: str, *, exported_by: str
+) -> tuple[bytes, str, str]:
+    """The document as a file of `file_format` (docx or pdf): content, media type, file name."""
+    render = to_docx if file_format == "docx" else to_pdf
+    filename = f"{document_data.title}（{document_data.period_label}）.{file_format}"
+    return render(document_data, exported_by=exported_by), DOCUMENT_TYPES[file_format], filename

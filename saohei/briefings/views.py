@@ -14,11 +14,10 @@ from saohei.briefings import access, services
 from saohei.briefings.compose import compose, period_label
 from saohei.briefings.documents import (
     BriefingDocument,
+    document_file,
     draft_period_label,
     from_briefing,
     from_draft,
-    to_docx,
-    to_pdf,
 )
 from saohei.briefings.figures import Scope, drill_down, get_figure, value
 from saohei.briefings.forms import BriefingForm, BriefingSettingsForm, DraftForm, parse_period
@@ -65,12 +64,8 @@ def _exporter(user: User | None) -> str:
 
 
 def export_response(document: BriefingDocument, file_format: str, exported_by: str) -> HttpResponse:
-    if file_format == "docx":
-        content, content_type = to_docx(document, exported_by=exported_by), DOCX_TYPE
-    else:
-        content, content_type = to_pdf(document, exported_by=exported_by), "application/pdf"
+    content, content_type, filename = document_file(document, file_format, exported_by=exported_by)
     response = HttpResponse(content, content_type=content_type)
-    filename = f"{document.title}（{document.period_label}）.{file_format}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
@@ -274,9 +269,7 @@ def draft_export_view(
 def settings_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResponse:
     """The town's masthead and closing lines (版头、版记), edited by its office."""
     user = request.user
-    unit = access.get_town_for_user(user, unit_id)
-    if not access.can_edit_settings(user, unit):
-        raise PermissionDenied("只有本镇扫黑办工作人员和领导小组组长可以修改简报版头版记")
+    unit = access.get_settings_town_for_user(user, unit_id)
     imprint = current_imprint(unit)
     form = BriefingSettingsForm(
         request.POST if request.method == "POST" else None, initial=imprint.as_json()

@@ -10,10 +10,16 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from saohei.cases import access, importing, queries, services
+from saohei.cases.downloads import (
+    case_filter_form,
+    case_towns_or_refuse,
+    import_template_for,
+    value_mapping_form,
+    value_options,
+    write_case_ledger,
+)
 from saohei.cases.exports import (
-    import_template,
     stored_rejected_rows,
-    write_ledger,
     write_rejected_rows,
 )
 from saohei.cases.forms import (
@@ -27,43 +33,24 @@ from saohei.cases.kinds import CASE_SHEET
 from saohei.cases.models import Case, ImportJob
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ActionNotAllowed, ServiceError
-from saohei.common.forms import describe_filters
 from saohei.common.http import XLSX_TYPE, client_ip, stamped_name, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.suggestions import suggested_initial
 from saohei.common.views import ask_for_files_again, form_page
 from saohei.organisations.http import AuthenticatedHttpRequest
-from saohei.organisations.models import Unit, UnitQuerySet, User
+from saohei.organisations.models import UnitQuerySet, User
 from saohei.organisations.queries import OFFICE_ROLES
-from saohei.sheets.services import allowed_values
 
 # A failed import's errors are listed this many to a page; all of them are kept.
 ERRORS_PER_PAGE = 200
 
 
 def _towns_or_403(user: User) -> UnitQuerySet:
-    """A role alone is not enough: the account must serve a town (e.g. not a city-level clerk)."""
-    towns = access.case_towns(user).order_by("path")
-    if not towns.exists():
-        raise PermissionDenied("您没有可查看的镇（街道）案件")
-    return towns
+    return case_towns_or_refuse(user)
 
 
 def _filters(request: HttpRequest, user: User) -> tuple[CaseFilterForm, queries.CaseFilters | None]:
-    """The filter form, and the filters (None when the query string is not valid)."""
-    form = CaseFilterForm(request.GET or None, villages=queries.villages_for(user))
-    if not form.is_bound:
-        return form, queries.CaseFilters()
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, queries.CaseFilters(
-        village_id=data["village"].pk if data["village"] else None,
-        nature=data["nature"],
-        reviewed=data["reviewed"],
-        year=data["year"],
-        text=data["q"],
-    )
+    return case_filter_form(user, request.GET)
 
 
 @role_required(*access.CASE_ROLES)
@@ -229,26 +216,11 @@ def import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _value_options(job: ImportJob) -> dict[str, dict[str, str]]:
-    """Per mapped column, what a word may be mapped to (value → label), for the job's town."""
-    return {
-        target.key: allowed_values(job.unit, CASE_SHEET, target.key) for target in CASE_SHEET.fields
-    }
-
-
 def _mapping_form(
     request: AuthenticatedHttpRequest, job: ImportJob, options: dict[str, dict[str, str]]
 ) -> ValueMappingForm | None:
-    """The 取值对照 form, for whoever may import the town, while the job lists unknown words."""
-    if not job.is_finished or not job.unknown_values:
-        return None
-    if not access.can_import(request.user, job.unit):
-        return None
-    return ValueMappingForm(
-        request.POST if request.method == "POST" else None,
-        words=job.unknown_values,
-        options=options,
-        labels={target.key: target.label for target in CASE_SHEET.fields},
+    return value_mapping_form(
+        request.user, job, request.POST if request.method == "POST" else None, options
     )
 
 
@@ -263,7 +235,7 @@ def _render_job(
     if request.headers.get("HX-Request") == "true":
         template += "#progress"
     errors = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    options = _value_options(job) if job.unknown_values or job.remembered_values else {}
+    options = value_options(job) if job.unknown_values or job.remembered_values else {}
     labels = {target.key: target.label for target in CASE_SHEET.fields}
     remembered = [
         {
@@ -310,7 +282,7 @@ def import_values_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRe
     job = access.get_import_job_for_user(user, job_id)
     if not access.can_import(user, job.unit):
         raise PermissionDenied("您无权导入该镇的治安案件")
-    form = _mapping_form(request, job, _value_options(job))
+    form = _mapping_form(request, job, value_options(job))
     if form is None:
         messages.error(request, "这次导入没有待对照的取值，或仍在进行中")
         return redirect("cases:import_job", job_id=job.pk)
@@ -374,16 +346,7 @@ def import_retry_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpRes
 
 @role_required(*access.CASE_ROLES)
 def template_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    towns = _towns_or_403(request.user)
-    town: Unit | None = towns.first()
-    villages = list(
-        Unit.objects.filter(parent=town)
-        .villages()
-        .active()
-        .order_by("sort_order", "name")
-        .values_list("name", flat=True)
-    )
-    response = HttpResponse(import_template(villages=villages), content_type=XLSX_TYPE)
+    response = HttpResponse(import_template_for(request.user), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename="治安案件导入模板.xlsx"
     )
@@ -398,22 +361,10 @@ def export_view(request: AuthenticatedHttpRequest) -> FileResponse:
         raise PermissionDenied("您没有导出案件倒查台账的权限")
     _towns_or_403(user)
     form, filters = _filters(request, user)
-    if filters is None:
-        filters = queries.CaseFilters()
-    described = describe_filters(form)
-    cases = queries.with_listing_relations(queries.filter_cases(user, filters)).order_by(
-        "-occurred_on", "-id"
-    )
+    chosen = filters if filters is not None else queries.CaseFilters()
+    ip_address = client_ip(request)
 
     def write(target: IO[bytes]) -> None:
-        count = write_ledger(
-            cases.iterator(chunk_size=2000),
-            exported_by=str(user),
-            filters=described,
-            target=target,
-        )
-        services.record_ledger_export(
-            actor=user, count=count, filters=filters, ip_address=client_ip(request)
-        )
+        write_case_ledger(target, actor=user, form=form, filters=chosen, ip_address=ip_address)
 
     return streamed_download(write, filename=stamped_name("案件倒查台账"))

@@ -1,11 +1,13 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 
+from saohei.city_assignments import access
 from saohei.city_assignments.models import ASSIGNABLE_SOURCES, ListStatus
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import DATE_INPUT, StyledForm
-from saohei.organisations.models import Unit
+from saohei.organisations.models import Unit, User
 
 
 class AssignmentForm(StyledForm):
@@ -70,3 +72,19 @@ class AssignmentFilterForm(StyledForm):
         self.fields["town"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
             pk__in=[town.pk for town in towns]
         ).order_by("sort_order", "path")
+
+
+def assignment_filters(
+    user: User, data: Mapping[str, Any] | None
+) -> tuple[AssignmentFilterForm, dict[str, Any] | None]:
+    """The clerk's filters over the towns of the cities they supervise (the list page's and
+    the API's); None when invalid."""
+    towns = [
+        town for city in access.supervised_cities(user) for town in access.assignable_towns(city)
+    ]
+    form = AssignmentFilterForm(data or None, towns=towns)
+    if not form.is_bound:
+        return form, {"status": "", "town": None}
+    if not form.is_valid():
+        return form, None
+    return form, {"status": form.cleaned_data["status"], "town": form.cleaned_data["town"]}

@@ -10,10 +10,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from saohei.city_assignments import access, queries, services
-from saohei.city_assignments.exports import write_feedback_sheet
-from saohei.city_assignments.forms import AssignmentFilterForm, AssignmentForm, ReturnForm
+from saohei.city_assignments.downloads import require_exporter, write_city_feedback
+from saohei.city_assignments.forms import (
+    AssignmentFilterForm,
+    AssignmentForm,
+    ReturnForm,
+    assignment_filters,
+)
 from saohei.city_assignments.models import AssignedTown, CityAssignment, ListStatus
-from saohei.common.access import role_required, user_has_any_role
+from saohei.common.access import role_required
 from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, streamed_download
 from saohei.common.paging import query_without_cursor
@@ -34,18 +39,7 @@ def _city(user: User) -> Unit:
 def _filters(
     request: AuthenticatedHttpRequest,
 ) -> tuple[AssignmentFilterForm, dict[str, Any] | None]:
-    """The clerk's filters over the towns of the cities they supervise; None when invalid."""
-    towns = [
-        town
-        for city in access.supervised_cities(request.user)
-        for town in access.assignable_towns(city)
-    ]
-    form = AssignmentFilterForm(request.GET or None, towns=towns)
-    if not form.is_bound:
-        return form, {"status": "", "town": None}
-    if not form.is_valid():
-        return form, None
-    return form, {"status": form.cleaned_data["status"], "town": form.cleaned_data["town"]}
+    return assignment_filters(request.user, request.GET)
 
 
 @role_required(Role.SUPERVISOR)
@@ -226,17 +220,10 @@ def return_view(
 def assignment_export_view(request: AuthenticatedHttpRequest) -> FileResponse:
     """The 反馈表 of every assignment the user reads, as the list shows them; audited."""
     user = request.user
-    if not user_has_any_role(user, {Role.SUPERVISOR}):
-        raise PermissionDenied("只有市扫黑办的上级督导人员可以导出市级交办反馈表")
+    require_exporter(user)
+    ip_address = client_ip(request)
 
     def write(output: IO[bytes]) -> None:
-        summaries = queries.list_assignments(user, access.visible_assignments(user))
-        rows = write_feedback_sheet(summaries, output, exported_by=str(user), filters="")
-        services.record_export(
-            actor=user,
-            city_ids=[city.pk for city in access.supervised_cities(user)],
-            rows=rows,
-            ip_address=client_ip(request),
-        )
+        write_city_feedback(output, actor=user, ip_address=ip_address)
 
     return streamed_download(write, filename=stamped_name("市级交办反馈表"))

@@ -71,6 +71,8 @@ PARTS = {
     "file_format": "the download's format",
     "key": "a figure of the briefing",
     "kind_id": "a publicity kind: configuration shared by every town",
+    "entry_id": "a lead dictionary entry: configuration shared by every town",
+    "override_id": "a working-day calendar override: national, no town owns it",
     "appearance_id": "person_id",
     # The deployment's one exclusion list, kept by any town's office (decision 0030).
     "exclusion_id": "an entry of the exclusion list: shared by every town's office",
@@ -93,6 +95,10 @@ OBJECTS: dict[str, dict[Role, tuple[Scope, ...]]] = {
         }
     ),
     "case_id": _on({CASE_WORKERS: _T}),
+    # A town's 常态化宣传: stopped by that town's office.
+    "schedule_id": _on({OFFICE: _T}),
+    # A member of a town's 领导小组: kept by that town's office (GROUP_EDITOR_ROLES).
+    "membership_id": _on({OFFICE: _T}),
     "job_id": _on({CASE_WORKERS: _T}),
     # 交办清单: uploaded sheets are the clerk's work in progress; imported lists the office's.
     "staged_id": _on({frozenset({Role.OFFICE_STAFF}): _T}),
@@ -675,4 +681,130 @@ API_WRITES |= {
 }
 API_CREATED_IN |= {
     "POST /api/v1/analysis/vetting": "unit_id",
+}
+
+# 线索台账 and a 反馈报告 as the pages hand them out; the dictionaries and time limits the office's
+# (issue 15, decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/leads/export": Audience.SIGNED_IN,
+    "GET /api/v1/leads/{lead_id}/feedback/{feedback_id}.docx": OFFICE,
+    "GET /api/v1/leads/settings": OFFICE,
+}
+API_WRITES |= {
+    "POST /api/v1/leads/settings/entries": OFFICE,
+    "PATCH /api/v1/leads/settings/entries/{entry_id}": OFFICE,
+    "PUT /api/v1/leads/settings/time-limits": OFFICE,
+}
+
+# The working-day calendar's overrides: the page's editors (the office's clerks, the system
+# administrator), no unit scope (decision 0068 addendum).
+CALENDAR_EDITORS = frozenset({Role.OFFICE_STAFF, Role.SYSTEM_ADMIN})
+API_WRITES |= {
+    "POST /api/v1/workdays/overrides": CALENDAR_EDITORS,
+    "POST /api/v1/workdays/overrides/{override_id}/remove": CALENDAR_EDITORS,
+}
+
+# The 领导小组 roster as the page shows it (every account: its own group, or those it oversees)
+# and its members kept by the group's office (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/group": Audience.SIGNED_IN,
+}
+API_WRITES |= {
+    "POST /api/v1/group/members": OFFICE,
+    "POST /api/v1/group/members/{membership_id}/remove": OFFICE,
+}
+
+# A long 交办清单's import job, its progress and retry: the clerk's, as the upload (decision 0068
+# addendum).
+API_READS |= {
+    "GET /api/v1/assigned-lists/jobs/{list_job_id}": CLERKS,
+}
+API_WRITES |= {
+    "POST /api/v1/assigned-lists/jobs/{list_job_id}/retry": CLERKS,
+}
+
+# 市级交办's 反馈表 as the list page exports it: the city's 上级督导 (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/city/assignments/export": frozenset({Role.SUPERVISOR}),
+}
+
+# 案件倒查台账, the import template and the 取值对照 of a refused import: whoever reads and imports
+# the town's cases, as on the pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/cases/export": CASE_WORKERS,
+    "GET /api/v1/cases/imports/template.xlsx": CASE_WORKERS,
+}
+API_WRITES |= {
+    "POST /api/v1/cases/imports/{job_id}/values": CASE_WORKERS,
+}
+
+# 问题整改台账 as the list page exports it, the page's readers (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/rectifications/export": VILLAGE_READERS,
+}
+
+# 例会安排 (the office town's) and the 档案检查项目 checklist (any town's office keeps it), as on
+# the pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/meetings/schedules": OFFICE,
+    "GET /api/v1/inspections/folders": OFFICE,
+}
+API_WRITES |= {
+    "PUT /api/v1/meetings/schedules": OFFICE,
+    "POST /api/v1/inspections/folders": OFFICE,
+}
+
+# 谈话覆盖情况 (the town's readers) and 定期梳理 (its leaders sign off, its 督导 read), as on the
+# pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/talks/coverage": TOWN_READERS,
+    "GET /api/v1/talks/review": LEADERS | {Role.SUPERVISOR},
+}
+API_WRITES |= {
+    "POST /api/v1/talks/review": LEADERS,
+}
+
+# 宣传台账's export and totals (the pages' readers) and the 宣传形式 (the office's), as on the
+# pages (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/publicity/export": VILLAGE_READERS,
+    "GET /api/v1/publicity/totals": VILLAGE_READERS,
+    "GET /api/v1/publicity/kinds": OFFICE,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/kinds": OFFICE,
+    "PUT /api/v1/publicity/kinds/{kind_id}": OFFICE,
+}
+
+# 常态化宣传: read as the schedules page (its readers), set, stopped and accrued by the town's
+# office (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/publicity/schedules": VILLAGE_READERS,
+}
+API_WRITES |= {
+    "POST /api/v1/publicity/schedules": OFFICE,
+    "POST /api/v1/publicity/schedules/{schedule_id}/stop": OFFICE,
+    "POST /api/v1/publicity/schedules/accrue": OFFICE,
+}
+
+# 台账中心's ledgers and the 统计月报/季报, the pages' roles (decision 0068 addendum).
+API_READS |= {
+    "GET /api/v1/reports/talks.xlsx": CONTENT,
+    "GET /api/v1/reports/meetings.xlsx": TOWN_READERS,
+    "GET /api/v1/reports/inspections.xlsx": VILLAGE_READERS,
+    "GET /api/v1/reports/statistics": TOWN_READERS,
+    "GET /api/v1/reports/statistics/export.xlsx": TOWN_READERS,
+}
+
+# 工作简报 generated, exported and drilled into (the pages' readers), and the town's 版头版记 (its
+# office and 组长), as on the pages (decision 0068 addendum).
+BRIEFING_READERS = TOWN_READERS
+API_READS |= {
+    "GET /api/v1/briefings": BRIEFING_READERS,
+    "GET /api/v1/briefings/export": BRIEFING_READERS,
+    "GET /api/v1/briefings/figures/{key}": BRIEFING_READERS,
+    "GET /api/v1/briefings/settings/{unit_id}": frozenset({Role.LEADER, Role.OFFICE_STAFF}),
+}
+API_WRITES |= {
+    "PUT /api/v1/briefings/settings/{unit_id}": frozenset({Role.LEADER, Role.OFFICE_STAFF}),
 }

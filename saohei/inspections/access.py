@@ -8,6 +8,7 @@
 - everyone else (police, the 三员 included): nothing. Out of scope answers 404.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -15,7 +16,7 @@ from saohei.common.roles import Role
 from saohei.inspections.models import Finding, InspectionRound
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import OFFICE_ROLES
+from saohei.organisations.queries import OFFICE_ROLES, list_office_towns
 
 # Whoever reads everything of a town's inspections: its office and leaders, and supervisors.
 TOWN_READER_ROLES = OFFICE_ROLES | {Role.SUPERVISOR}
@@ -91,3 +92,9 @@ def get_finding_for_user(user: User, inspection: InspectionRound, finding_id: in
     if finding is None:
         raise Http404("检查结果不存在或您无权查看")
     return finding
+
+
+def require_checklist_editor(user: User) -> None:
+    """The checklist (档案检查项目) is every town's: any town's office keeps it, no one else."""
+    if not list_office_towns(user):
+        raise PermissionDenied("您不能修改档案检查项目")

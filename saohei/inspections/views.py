@@ -335,8 +335,7 @@ def village_status_view(request: AuthenticatedHttpRequest, village_id: int) -> H
 def folder_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The checklist: every folder with its order and whether it is used in new findings."""
     user = request.user
-    if not list_office_towns(user):
-        raise PermissionDenied("您不能修改档案检查项目")
+    access.require_checklist_editor(user)
     folder = None
     folder_id = request.POST.get("folder_id", "") or request.GET.get("edit", "")
     if folder_id:

@@ -21,6 +21,7 @@ from django.http import Http404
 from saohei.common.roles import Role
 from saohei.leads.models import (
     SOURCES_NEEDING_FEEDBACK,
+    Feedback,
     Lead,
     LeadQuerySet,
     Source,
@@ -103,6 +104,17 @@ def get_lead_for_user(user: User, lead_id: int) -> Lead:
     if lead is None:
         raise Http404("线索不存在或您无权查看")
     return lead
+
+
+def get_feedback_for_office(user: User, lead_id: int, feedback_id: int) -> tuple[Lead, Feedback]:
+    """A lead's 反馈报告 for the office of the lead's town only (404 for anyone else)."""
+    lead = get_lead_for_user(user, lead_id)
+    if not is_office_member(user, lead.unit):
+        raise Http404("反馈报告不存在")
+    feedback = lead.feedbacks.filter(pk=feedback_id).first()
+    if feedback is None:
+        raise Http404("反馈报告不存在")
+    return lead, feedback
 
 
 def can_manage_lead(user: User, lead: Lead) -> bool:

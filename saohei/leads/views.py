@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, describe_filters
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.suggestions import suggested_initial
@@ -26,8 +26,12 @@ from saohei.common.views import (
     summarise_errors,
 )
 from saohei.leads import access, queries, services
-from saohei.leads.documents import feedback_docx
-from saohei.leads.exports import ledger_rows, write_ledger
+from saohei.leads.downloads import (
+    DOCX_TYPE,
+    feedback_document,
+    list_filter_form,
+    write_lead_ledger,
+)
 from saohei.leads.forms import (
     AssignForm,
     ExtendForm,
@@ -49,10 +53,8 @@ from saohei.leads.forms import (
 )
 from saohei.leads.models import Lead, Status
 from saohei.leads.notices import delivery_message, instruction_recipients
-from saohei.organisations.access import content_units, units_within
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import User
-from saohei.organisations.pickers import village_filter
 from saohei.organisations.queries import OFFICE_ROLES, is_office_member
 from saohei.workdays.calendar import deadline_warning
 
@@ -63,34 +65,7 @@ def _list_filters(
     request: HttpRequest, user: User
 ) -> tuple[LeadFilterForm, queries.LeadFilters | None]:
     """The list page's filter form; `None` filters when the input was invalid."""
-    towns = access.registrable_towns(user)
-    # Any village the viewer works in: a village head filters (and drills down) too.
-    villages = content_units(user).villages()
-    handlers = (
-        User.objects.filter(is_active=True, unit__in=units_within([town.path for town in towns]))
-        .case_workers()
-        .select_related("unit")
-        .order_by("unit__path", "real_name", "username")
-    )
-    form = LeadFilterForm(request.GET or None, villages=villages, handlers=handlers)
-    if not form.is_bound:
-        return form, queries.LeadFilters()
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    village_id, without_village = village_filter(data["village"])
-    return form, queries.LeadFilters(
-        status=data["status"],
-        source=data["source"],
-        village_id=village_id,
-        without_village=without_village,
-        category_id=data["category"].pk if data["category"] else None,
-        handler_id=data["handler"].pk if data["handler"] else None,
-        due_state=data["due"],
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-        text=data["q"],
-    )
+    return list_filter_form(user, request.GET)
 
 
 @login_required
@@ -806,24 +781,12 @@ def attachment_download_view(
 def feedback_docx_view(
     request: AuthenticatedHttpRequest, lead_id: int, feedback_id: int
 ) -> HttpResponse:
-    user = request.user
-    lead = access.get_lead_for_user(user, lead_id)
-    if not is_office_member(user, lead.unit):
-        raise Http404("反馈报告不存在")
-    feedback = lead.feedbacks.filter(pk=feedback_id).first()
-    if feedback is None:
-        raise Http404("反馈报告不存在")
-    services.record_lead_export(
-        actor=user,
-        lead=lead,
-        details={"document": "feedback", "feedback_id": feedback.pk},
-        ip_address=client_ip(request),
+    lead, feedback = access.get_feedback_for_office(request.user, lead_id, feedback_id)
+    content, filename = feedback_document(
+        actor=request.user, lead=lead, feedback=feedback, ip_address=client_ip(request)
     )
-    response = HttpResponse(
-        feedback_docx(feedback, exported_by=str(user)),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = f'attachment; filename="feedback-{lead.number}.docx"'
+    response = HttpResponse(content, content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -841,32 +804,8 @@ def lead_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileRe
         return redirect(f"{reverse('leads:list')}?{request.GET.urlencode()}")
 
     def write(output: IO[bytes]) -> None:
-        rows = write_ledger(
-            ledger_rows(queries.filter_leads(user, filters)),
-            output,
-            exported_by=str(user),
-            filters=describe_filters(form),
-        )
-        services.record_lead_export(
-            actor=user,
-            details={"document": "ledger", "rows": rows, "filters": _filter_summary(filters)},
-            ip_address=client_ip(request),
+        write_lead_ledger(
+            output, actor=user, form=form, filters=filters, ip_address=client_ip(request)
         )
 
     return streamed_download(write, filename=stamped_name("线索台账"))
-
-
-def _filter_summary(filters: queries.LeadFilters) -> dict[str, Any]:
-    """The filters for the audit log; a search term may be a person's name, so only its use."""
-    summary: dict[str, Any] = {
-        "status": filters.status,
-        "source": filters.source,
-        "village_id": filters.village_id,
-        "without_village": filters.without_village,
-        "category_id": filters.category_id,
-        "due_state": filters.due_state,
-        "date_from": filters.date_from.isoformat() if filters.date_from else None,
-        "date_to": filters.date_to.isoformat() if filters.date_to else None,
-        "text_search": bool(filters.text),
-    }
-    return {key: value for key, value in summary.items() if value}

@@ -11,6 +11,7 @@
 A record outside a user's scope answers 404, whatever the reason.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -26,7 +27,7 @@ from saohei.meetings.models import (
 )
 from saohei.organisations.access import grant_paths, unit_in_paths, units_within
 from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.queries import OFFICE_ROLES, is_office_member
+from saohei.organisations.queries import OFFICE_ROLES, is_office_member, list_office_towns
 
 NOT_OFFICE = "只有本镇扫黑办工作人员或领导小组组长、副组长可以登记"
 # Roles that read the whole record (minutes, decisions, self-inspections) of their towns.
@@ -160,3 +161,12 @@ def record_towns(user: User) -> list[Unit]:
         .filter(kind=UnitKind.TOWN, is_active=True)
         .order_by("path")
     )
+
+
+def office_town(user: User) -> Unit:
+    """The town whose 例会安排 and records an account keeps: its first office town (403 for an
+    account that is no town's office)."""
+    towns = list_office_towns(user)
+    if not towns:
+        raise PermissionDenied("您不能登记会议")
+    return towns[0]

@@ -49,10 +49,7 @@ RECORD = tuple(access.RECORD_ROLES)
 
 
 def _town(user: User) -> Unit:
-    towns = list_office_towns(user)
-    if not towns:
-        raise PermissionDenied("您不能登记会议")
-    return towns[0]
+    return access.office_town(user)
 
 
 def _office_meeting(user: User, meeting_id: int) -> Meeting:

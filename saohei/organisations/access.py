@@ -6,11 +6,12 @@ content scope; the 三员 roles give an administration scope and no content.
 
 from typing import TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from saohei.common.roles import CONTENT_ROLES, GROUP_EDITOR_ROLES, Role
-from saohei.organisations.models import LeadingGroup, Unit, UnitQuerySet, User
+from saohei.organisations.models import GroupMembership, LeadingGroup, Unit, UnitQuerySet, User
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -113,3 +114,21 @@ def get_group_for_user(user: User, *, unit: Unit | None = None) -> LeadingGroup:
     if group is None or not can_view_group(user, group):
         raise Http404("未找到领导小组")
     return group
+
+
+def get_editable_group(user: User) -> LeadingGroup:
+    """The user's own leading group (404 without one), refused (403) to anyone who may not
+    maintain it."""
+    group = get_group_for_user(user)
+    if not can_edit_group(user, group):
+        raise PermissionDenied("您没有维护该领导小组的权限")
+    return group
+
+
+def get_editable_membership(user: User, membership_id: int) -> GroupMembership:
+    """A member of the group the user maintains; one of another group is 404."""
+    group = get_editable_group(user)
+    membership = GroupMembership.objects.filter(pk=membership_id, group=group).first()
+    if membership is None:
+        raise Http404("成员不存在")
+    return membership

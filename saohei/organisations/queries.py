@@ -1,10 +1,12 @@
 from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from saohei.common.roles import DEDICATED_ROLES, Role
 from saohei.organisations.access import (
     content_units,
+    get_group_for_user,
     grant_paths,
     managed_units,
     unit_in_paths,
@@ -115,6 +117,23 @@ def list_visible_groups(*, viewer: User) -> list[LeadingGroup]:
         .select_related("unit")
         .order_by("unit__path")
     )
+
+
+def group_to_show(*, viewer: User, unit_id: int | None) -> LeadingGroup | list[LeadingGroup]:
+    """What the 领导小组 page shows: the group of `unit_id`, else the viewer's own; an upper
+    office without one of its own picks from those it oversees (404 when there are none)."""
+    if unit_id is not None:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404("单位不存在")
+        return get_group_for_user(viewer, unit=unit)
+    try:
+        return get_group_for_user(viewer)
+    except Http404:
+        groups = list_visible_groups(viewer=viewer)
+        if not groups:
+            raise
+        return groups
 
 
 def list_dedicated_role_conflicts() -> QuerySet[User]:

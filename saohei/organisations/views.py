@@ -2,7 +2,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,8 @@ from saohei.common.views import place_bound_form, submit_action_form
 from saohei.organisations import queries, services
 from saohei.organisations.access import (
     can_edit_group,
-    get_group_for_user,
+    get_editable_group,
+    get_editable_membership,
     get_managed_account,
     get_managed_unit,
     managed_units,
@@ -33,7 +33,7 @@ from saohei.organisations.forms import (
     UnitEditForm,
 )
 from saohei.organisations.http import AuthenticatedHttpRequest
-from saohei.organisations.models import GroupMembership, LeadingGroup, Unit, User
+from saohei.organisations.models import LeadingGroup, User
 
 ACCOUNT_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN)
 
@@ -293,22 +293,13 @@ def role_revoke_view(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 def group_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = request.user
     unit_id = request.GET.get("unit", "")
-    if unit_id:
-        wanted = parse_id(unit_id)
-        unit = Unit.objects.filter(pk=wanted).first() if wanted else None
-        if unit is None:
-            raise Http404("单位不存在")
-        group = get_group_for_user(viewer, unit=unit)
-    else:
-        try:
-            group = get_group_for_user(viewer)
-        except Http404:
-            # An upper office has no group of its own: let it pick one of those it oversees.
-            groups = queries.list_visible_groups(viewer=viewer)
-            if not groups:
-                raise
-            return render(request, "organisations/group_choice.html", {"groups": groups})
-    return _group_page(request, viewer, group)
+    wanted = parse_id(unit_id) if unit_id else None
+    if unit_id and wanted is None:
+        raise Http404("单位不存在")
+    shown = queries.group_to_show(viewer=viewer, unit_id=wanted)
+    if isinstance(shown, list):
+        return render(request, "organisations/group_choice.html", {"groups": shown})
+    return _group_page(request, viewer, shown)
 
 
 def _group_page(
@@ -337,9 +328,7 @@ def _group_page(
 @login_required
 def group_member_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.user
-    group = get_group_for_user(actor)
-    if not can_edit_group(actor, group):
-        raise PermissionDenied("您没有维护该领导小组的权限")
+    group = get_editable_group(actor)
 
     def perform(data: dict[str, Any]) -> HttpResponse:
         services.add_group_member(
@@ -365,12 +354,7 @@ def group_member_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def group_member_remove_view(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
     actor = request.user
-    group = get_group_for_user(actor)
-    if not can_edit_group(actor, group):
-        raise PermissionDenied("您没有维护该领导小组的权限")
-    membership = GroupMembership.objects.filter(pk=membership_id, group=group).first()
-    if membership is None:
-        raise Http404("成员不存在")
+    membership = get_editable_membership(actor, membership_id)
     services.remove_group_member(actor=actor, membership=membership, ip_address=client_ip(request))
     messages.success(request, "已移除成员。")
     return redirect("organisations:group")

@@ -2,6 +2,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 
 from saohei.common.dates import DateKind, date_field
 from saohei.common.forms import (
@@ -11,10 +13,12 @@ from saohei.common.forms import (
     StyledForm,
     version_field,
 )
-from saohei.organisations.models import Unit
+from saohei.organisations.models import Unit, User
 from saohei.organisations.pickers import PersonChoiceField, UnitChoiceField
+from saohei.organisations.queries import is_office_member
 from saohei.publicity.models import PlaceType, PublicityKind
 from saohei.publicity.queries import ORIGIN_CHOICES, ActivityFilters
+from saohei.publicity.services import ScheduleInput
 
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD，如 2026-03-01"}
@@ -213,3 +217,48 @@ class ScheduleForm(StyledForm):
 class StopForm(StyledForm):
     ends_on = day_field("停止日期（最后播放日）", DateKind.DEADLINE, required=True)
     reason = forms.CharField(label="原因", max_length=200, required=False)
+
+
+def handlers_for(user: User, town: Unit, villages: list[Unit]) -> Any:
+    """Who may be named 经办人: the town's case workers for its office, else the villages' and
+    oneself (the pages' and the API's choice)."""
+    people = User.objects.filter(is_active=True).case_workers().select_related("unit")
+    if is_office_member(user, town):
+        people = people.filter(unit__path__startswith=town.path)
+    else:
+        people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
+    return people.order_by("unit__path", "real_name", "username")
+
+
+def schedule_kinds() -> Any:
+    """Kinds a 常态化宣传 accrues: those counted in hours or that also count hours."""
+    return PublicityKind.objects.filter(active=True).filter(
+        Q(counted_in_hours=True) | ~Q(hours_label="")
+    )
+
+
+def schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
+    """The 常态化宣传 form of the town's office: its kinds, villages and handlers."""
+    return ScheduleForm(
+        data,
+        initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
+        kinds=schedule_kinds(),
+        villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
+        handlers=handlers_for(user, town, []),
+    )
+
+
+def schedule_input(data: dict[str, Any]) -> ScheduleInput:
+    """A valid `ScheduleForm`'s values as the service takes them."""
+    return ScheduleInput(
+        village=data["village"],
+        kind=data["kind"],
+        place_type=data["place_type"],
+        place=data["place"],
+        description=data["description"],
+        hours_per_day=data["hours_per_day"],
+        screens=data["screens"],
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        handler=data["handler"],
+    )

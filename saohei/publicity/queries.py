@@ -11,16 +11,19 @@ from typing import Any
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
 
 from saohei.common.paging import KeysetPage, keyset_page
 from saohei.common.search import SearchFields, apply_search
 from saohei.organisations.models import User
-from saohei.publicity.access import visible_activities
+from saohei.organisations.queries import list_office_towns
+from saohei.publicity.access import visible_activities, visible_schedules
 from saohei.publicity.models import (
     PlaceType,
     PublicityActivity,
     PublicityActivityQuerySet,
     PublicityKind,
+    PublicitySchedule,
 )
 
 PAGE_SIZE = 50
@@ -242,3 +245,42 @@ def totals_table(
         for key in [value for value in PlaceType.values if value in cells]:
             rows.append(TotalsRow(key, names[key], cells[key], {"place_type": key}))
     return TotalsTable(kinds=kinds, rows=rows)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A standing publicity with what it has accrued so far and whether the viewer may stop it."""
+
+    schedule: PublicitySchedule
+    quantity: Decimal
+    days: int
+    is_running: bool
+    can_stop: bool
+
+
+def schedule_rows(user: User) -> list[ScheduleRow]:
+    """The schedules the user reads, each with its accrued quantity and days (one query)."""
+    schedules = visible_schedules(user)
+    accrued: dict[int, dict[str, Any]] = {
+        row["schedule"]: dict(row)
+        for row in PublicityActivity.objects.current()
+        .filter(schedule__in=[schedule.pk for schedule in schedules])
+        .order_by()
+        .values("schedule")
+        .annotate(quantity=Sum("quantity"), days=Count("id"))
+    }
+    office_town_ids = {town.pk for town in list_office_towns(user)}
+    today = timezone.localdate()
+    rows = []
+    for schedule in schedules:
+        is_running = schedule.ends_on is None or schedule.ends_on >= today
+        rows.append(
+            ScheduleRow(
+                schedule=schedule,
+                quantity=accrued.get(schedule.pk, {}).get("quantity", 0) or Decimal(0),
+                days=accrued.get(schedule.pk, {}).get("days", 0),
+                is_running=is_running,
+                can_stop=is_running and schedule.town_id in office_town_ids,
+            )
+        )
+    return rows

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, describe_filters
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
@@ -30,20 +30,25 @@ from saohei.organisations.queries import (
     list_office_towns,
 )
 from saohei.publicity import access, queries, services
-from saohei.publicity.exports import ledger_rows, write_ledger
+from saohei.publicity.downloads import (
+    activity_filter_form,
+    require_ledger_reader,
+    write_activity_ledger,
+)
 from saohei.publicity.forms import (
     ActivityForm,
     CorrectionForm,
     FilterForm,
     KindForm,
-    ScheduleForm,
     StopForm,
     VoidForm,
+    handlers_for,
+    schedule_form,
+    schedule_input,
 )
 from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
 
 READ_ROLES = tuple(access.READ_ROLES)
-FILTER_NAMES = ("kind", "village", "place_type", "date_from", "date_to", "origin", "q")
 
 
 def _render(
@@ -62,13 +67,7 @@ def _filter_form(
     request: HttpRequest, user: User, kinds: list[PublicityKind]
 ) -> tuple[FilterForm, queries.ActivityFilters | None]:
     """The GET filter contract; None when a value is bad (the form then carries the message)."""
-    data = {name: request.GET[name] for name in FILTER_NAMES if name in request.GET}
-    form = FilterForm(data or None, kinds=kinds, villages=access.visible_villages(user))
-    if not form.is_bound:
-        return form, queries.ActivityFilters()
-    if not form.is_valid():
-        return form, None
-    return form, form.filters()
+    return activity_filter_form(user, request.GET, kinds)
 
 
 @role_required(*READ_ROLES)
@@ -161,15 +160,6 @@ def _linked(table: queries.TotalsTable, base: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _handlers(user: User, town: Unit, villages: list[Unit]) -> Any:
-    people = User.objects.filter(is_active=True).case_workers().select_related("unit")
-    if is_office_member(user, town):
-        people = people.filter(unit__path__startswith=town.path)
-    else:
-        people = people.filter(Q(unit__in=villages) | Q(pk=user.pk))
-    return people.order_by("unit__path", "real_name", "username")
-
-
 def _town_for(user: User, villages: list[Unit]) -> Unit | None:
     towns = list_office_towns(user)
     if towns:
@@ -216,7 +206,7 @@ def activity_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         kinds=PublicityKind.objects.filter(active=True),
         villages=villages,
         allow_town_level=is_office,
-        handlers=_handlers(user, town, villages),
+        handlers=handlers_for(user, town, villages),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -295,7 +285,7 @@ def activity_edit_view(request: AuthenticatedHttpRequest, activity_id: int) -> H
         kinds=PublicityKind.objects.filter(Q(active=True) | Q(pk=activity.kind_id)),
         villages=villages,
         allow_town_level=is_office,
-        handlers=_handlers(user, town, villages),
+        handlers=handlers_for(user, town, villages),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,23 +354,16 @@ def photo_view(request: AuthenticatedHttpRequest, activity_id: int, photo_id: in
 def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The 宣传台账 (.xlsx) of what the list shows with the same filters; audited."""
     user = request.user
-    if not user_has_any_role(user, READ_ROLES):
-        raise PermissionDenied("您没有导出宣传台账的权限")
+    require_ledger_reader(user)
     form, filters = _filter_form(request, user, _kinds())
     if filters is None:
         # Never export more than was asked for: back to the list, which shows what was wrong.
         return redirect(f"{reverse('publicity:list')}?{request.GET.urlencode()}")
+    chosen = filters
+    ip_address = client_ip(request)
 
     def write(output: IO[bytes]) -> None:
-        rows = write_ledger(
-            ledger_rows(queries.filter_activities(user, filters)),
-            output,
-            exported_by=str(user),
-            filters=describe_filters(form),
-        )
-        services.record_ledger_export(
-            actor=user, rows=rows, filters=filters.as_query(), ip_address=client_ip(request)
-        )
+        write_activity_ledger(output, actor=user, form=form, filters=chosen, ip_address=ip_address)
 
     return streamed_download(write, filename=stamped_name("宣传台账"))
 
@@ -388,55 +371,23 @@ def export_view(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 # Schedules ----------------------------------------------------------------------------------
 
 
-def _schedule_kinds() -> Any:
-    return PublicityKind.objects.filter(active=True).filter(
-        Q(counted_in_hours=True) | ~Q(hours_label="")
-    )
-
-
 @role_required(*READ_ROLES)
 def schedule_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     towns = list_office_towns(user)
     town = towns[0] if towns else None
-    form = _schedule_form(user, town, request.POST or None) if town is not None else None
+    form = schedule_form(user, town, request.POST or None) if town is not None else None
     if town is None and request.method == "POST":
         raise PermissionDenied("只有扫黑办可以设置常态化宣传")
     if request.method == "POST" and form is not None and town is not None and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.create_schedule(
-                actor=user,
-                town=town,
-                data=services.ScheduleInput(
-                    village=data["village"],
-                    kind=data["kind"],
-                    place_type=data["place_type"],
-                    place=data["place"],
-                    description=data["description"],
-                    hours_per_day=data["hours_per_day"],
-                    screens=data["screens"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    handler=data["handler"],
-                ),
-            )
+            services.create_schedule(actor=user, town=town, data=schedule_input(form.cleaned_data))
         except ServiceError as error:
             form.add_service_error(error)
         else:
             messages.success(request, "常态化宣传已设置，每天结束后自动计入台账。")
             return redirect("publicity:schedules")
     return _schedules_page(request, user, form=form)
-
-
-def _schedule_form(user: User, town: Unit, data: Any) -> ScheduleForm:
-    return ScheduleForm(
-        data,
-        initial={"starts_on": timezone.localdate(), "handler": user.pk, "screens": 1},
-        kinds=_schedule_kinds(),
-        villages=Unit.objects.filter(parent=town).villages().active().order_by("path"),
-        handlers=_handlers(user, town, []),
-    )
 
 
 def _schedules_page(
@@ -450,29 +401,18 @@ def _schedules_page(
     form; `refused_stop` is (schedule id, form) for a refused 停止, shown in its row as typed."""
     towns = list_office_towns(user)
     if form is None and towns:
-        form = _schedule_form(user, towns[0], None)
-    schedules = access.visible_schedules(user)
-    accrued: dict[int, dict[str, Any]] = {
-        row["schedule"]: dict(row)
-        for row in PublicityActivity.objects.current()
-        .filter(schedule__in=[schedule.pk for schedule in schedules])
-        .order_by()
-        .values("schedule")
-        .annotate(quantity=Sum("quantity"), days=Count("id"))
-    }
-    office_town_ids = {town.pk for town in towns}
+        form = schedule_form(user, towns[0], None)
     rows: list[dict[str, Any]] = []
-    for schedule in schedules:
-        is_running = schedule.ends_on is None or schedule.ends_on >= timezone.localdate()
-        can_stop = is_running and schedule.town_id in office_town_ids
+    for shown in queries.schedule_rows(user):
+        schedule = shown.schedule
         row = {
             "schedule": schedule,
-            "quantity": accrued.get(schedule.pk, {}).get("quantity", 0),
-            "days": accrued.get(schedule.pk, {}).get("days", 0),
-            "can_stop": can_stop,
-            "is_running": is_running,
+            "quantity": shown.quantity,
+            "days": shown.days,
+            "can_stop": shown.can_stop,
+            "is_running": shown.is_running,
         }
-        if can_stop:
+        if shown.can_stop:
             row["stop_form"] = StopForm(
                 auto_id=f"id_stop{schedule.pk}_%s", initial={"ends_on": timezone.localdate()}
             )

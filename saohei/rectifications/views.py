@@ -11,20 +11,23 @@ from django.views.decorators.http import require_POST
 
 from saohei.common.access import role_required, user_has_any_role
 from saohei.common.errors import ServiceError
-from saohei.common.forms import StyledForm, describe_filters
+from saohei.common.forms import StyledForm
 from saohei.common.http import client_ip, stamped_name, stored_file_download, streamed_download
 from saohei.common.paging import query_without_cursor
 from saohei.common.roles import Role
 from saohei.common.thumbnails import thumbnail_response, wants_thumbnail
 from saohei.common.uploads import check_uploads
 from saohei.common.views import place_bound_form, submit_action_form
-from saohei.organisations.access import content_units
 from saohei.organisations.http import AuthenticatedHttpRequest
-from saohei.organisations.models import Unit, UnitKind, User
-from saohei.organisations.pickers import village_filter
+from saohei.organisations.models import Unit, User
 from saohei.organisations.queries import is_office_member
 from saohei.rectifications import access, queries, services
-from saohei.rectifications.exports import ledger_rows, write_ledger
+from saohei.rectifications.downloads import (
+    READ_ROLES,
+    item_filter_form,
+    require_ledger_reader,
+    write_item_ledger,
+)
 from saohei.rectifications.forms import (
     ClosureRequestForm,
     FilterForm,
@@ -36,42 +39,9 @@ from saohei.rectifications.forms import (
 )
 from saohei.rectifications.models import RectificationItem, Status
 
-READ_ROLES = (
-    Role.LEADER,
-    Role.DEPUTY_LEADER,
-    Role.OFFICE_STAFF,
-    Role.VILLAGE_HEAD,
-    Role.SUPERVISOR,
-)
-
 
 def _filters(request: HttpRequest, user: User) -> tuple[FilterForm, queries.ItemFilters | None]:
-    scope = content_units(user)
-    form = FilterForm(
-        request.GET or None,
-        towns=scope.filter(kind=UnitKind.TOWN).order_by("path"),
-        villages=scope.villages().order_by("path"),
-        people=User.objects.filter(is_active=True, unit__in=scope).order_by(
-            "unit__path", "username"
-        ),
-    )
-    if not form.is_bound:
-        return form, queries.ItemFilters()
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    village_id, without_village = village_filter(data["village"])
-    town = data.get("town")
-    return form, queries.ItemFilters(
-        town_id=town.pk if town else None,
-        village_id=village_id,
-        without_village=without_village,
-        source_kind=data["source"],
-        status=data["status"],
-        responsible_person_id=data["person"].pk if data["person"] else None,
-        due_state=data["due"],
-        text=data["q"],
-    )
+    return item_filter_form(user, request.GET)
 
 
 @role_required(*READ_ROLES)
@@ -328,29 +298,12 @@ def evidence_download_view(
 def export_view(request: AuthenticatedHttpRequest) -> FileResponse:
     """The 问题整改台账 (.xlsx) of what the list shows with the same filters; audited."""
     user = request.user
-    if not user_has_any_role(user, READ_ROLES):
-        raise PermissionDenied("您没有导出问题整改台账的权限")
+    require_ledger_reader(user)
     form, filters = _filters(request, user)
-    filters = filters or queries.ItemFilters()
-    described = describe_filters(form)
+    chosen = filters or queries.ItemFilters()
+    ip_address = client_ip(request)
 
     def write(output: IO[bytes]) -> None:
-        rows = write_ledger(
-            ledger_rows(queries.filter_items(user, filters)),
-            output,
-            exported_by=str(user),
-            filters=described,
-        )
-        services.record_ledger_export(
-            actor=user,
-            rows=rows,
-            # A search term may name a person: the audit log records only that one was used.
-            filters={
-                key: True if key == "text" else value
-                for key, value in vars(filters).items()
-                if value
-            },
-            ip_address=client_ip(request),
-        )
+        write_item_ledger(output, actor=user, form=form, filters=chosen, ip_address=ip_address)
 
     return streamed_download(write, filename=stamped_name("问题整改台账"))

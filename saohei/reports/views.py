@@ -1,23 +1,30 @@
 """台账中心 (/reports/), the three ledgers exported here, and the 统计月报/季报."""
 
-from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from saohei.common.access import role_required, user_has_any_role
-from saohei.common.forms import describe_filters
+from saohei.common.access import role_required
 from saohei.common.http import client_ip, stamped_name, streamed_download
-from saohei.organisations.access import content_units
 from saohei.organisations.http import AuthenticatedHttpRequest
 from saohei.organisations.models import Unit, User
-from saohei.reports import access, exports, services
+from saohei.reports import access
 from saohei.reports.catalogue import LedgerFilters, ledgers_for
+from saohei.reports.downloads import (
+    LEDGER_FILES,
+    ledger_filter_form,
+    period_form,
+    require_ledger_exporter,
+    require_statistics_reader,
+    statistics_file_name,
+    statistics_towns_or_refuse,
+    write_ledger_export,
+    write_statistics_export,
+)
 from saohei.reports.forms import LedgerFilterForm, PeriodForm
 from saohei.reports.services import Ledger
 from saohei.reports.statistics import (
@@ -29,19 +36,7 @@ from saohei.reports.statistics import (
 
 
 def _filter_form(request: HttpRequest, user: User) -> tuple[LedgerFilterForm, LedgerFilters | None]:
-    villages = content_units(user).villages().order_by("path")
-    form = LedgerFilterForm(request.GET or None, villages=villages)
-    if not form.is_bound:
-        return form, LedgerFilters()
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, LedgerFilters(
-        date_from=data["date_from"],
-        date_to=data["date_to"],
-        village=data["village"],
-        kind=data["kind"],
-    )
+    return ledger_filter_form(user, request.GET)
 
 
 def _centre(
@@ -68,97 +63,49 @@ def centre_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _centre(request, user, form, filters)
 
 
-def _export(
-    request: AuthenticatedHttpRequest,
-    *,
-    ledger: Ledger,
-    write: Callable[[User, LedgerFilters, str, IO[bytes]], int],
-    filename: str,
-) -> HttpResponse | FileResponse:
+def _export(request: AuthenticatedHttpRequest, *, ledger: Ledger) -> HttpResponse | FileResponse:
     """Check the role, validate the filters, stream the ledger from a temporary file, audit it."""
     user = request.user
-    if not user_has_any_role(user, ledger.roles):
-        raise PermissionDenied("您没有导出该台账的权限")
+    require_ledger_exporter(user, ledger)
     form, filters = _filter_form(request, user)
     if filters is None:
         return _centre(request, user, form, filters)
+    chosen = filters
+    ip_address = client_ip(request)
 
-    def write_and_audit(output: IO[bytes]) -> None:
-        rows = write(user, filters, describe_filters(form), output)
-        services.record_ledger_export(
-            actor=user,
-            ledger=ledger,
-            rows=rows,
-            filters=filters.as_details(),
-            ip_address=client_ip(request),
+    def write(output: IO[bytes]) -> None:
+        write_ledger_export(
+            output, ledger=ledger, actor=user, form=form, filters=chosen, ip_address=ip_address
         )
 
-    return streamed_download(write_and_audit, filename=stamped_name(filename))
+    return streamed_download(write, filename=stamped_name(LEDGER_FILES[ledger][1]))
 
 
 # login_required, not role_required: the responses stream a file rather than an HttpResponse.
 @login_required
 def talks_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
-        talks = exports.talk_rows(
-            user, date_from=filters.date_from, date_to=filters.date_to, village=filters.village
-        )
-        return exports.write_talks(talks, output, exported_by=str(user), filters=described)
-
-    return _export(request, ledger=Ledger.TALKS, write=write, filename="谈心谈话记录")
+    return _export(request, ledger=Ledger.TALKS)
 
 
 @login_required
 def meetings_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
-    user = request.user
-    if user_has_any_role(user, access.MEETING_ROLES) and not access.may_export_meetings(user):
-        raise PermissionDenied("您的授权范围内没有可导出会议记录的镇（街道）")
-
-    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
-        meetings = exports.meeting_rows(
-            user, date_from=filters.date_from, date_to=filters.date_to, kind=filters.kind
-        )
-        return exports.write_meetings(meetings, output, exported_by=str(user), filters=described)
-
-    return _export(request, ledger=Ledger.MEETINGS, write=write, filename="研判会议记录")
+    return _export(request, ledger=Ledger.MEETINGS)
 
 
 @login_required
 def inspections_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
-    def write(user: User, filters: LedgerFilters, described: str, output: IO[bytes]) -> int:
-        rounds = exports.inspection_rounds(
-            user, date_from=filters.date_from, date_to=filters.date_to
-        )
-        rows = exports.finding_rows(user, rounds, village=filters.village)
-        return exports.write_findings(rows, output, exported_by=str(user), filters=described)
-
-    return _export(request, ledger=Ledger.INSPECTIONS, write=write, filename="村级档案检查台账")
+    return _export(request, ledger=Ledger.INSPECTIONS)
 
 
 # --- 统计月报 / 季报 --------------------------------------------------------------------------
 
 
 def _towns_or_403(user: User) -> list[Unit]:
-    towns = access.statistics_towns(user)
-    if not towns:
-        raise PermissionDenied("您的授权范围内没有镇（街道），无法生成统计报表")
-    return towns
+    return statistics_towns_or_refuse(user)
 
 
 def _period_form(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
-    today = timezone.localdate()
-    # By default last month: a monthly report is sent up once the month is over.
-    default = period_containing(PeriodKind.MONTH, today).previous()
-    form = PeriodForm(
-        request.GET or None,
-        today=today,
-        initial={"period_kind": default.kind, "year": default.year, "month": default.number},
-    )
-    if not form.is_bound:
-        return form, default
-    if not form.is_valid():
-        return form, None
-    return form, form.cleaned_data["period"]
+    return period_form(request.GET)
 
 
 def _period_query(period: Period) -> str:
@@ -199,8 +146,7 @@ def statistics_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def statistics_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     user = request.user
-    if not user_has_any_role(user, access.STATISTICS_ROLES):
-        raise PermissionDenied("您没有导出统计报表的权限")
+    require_statistics_reader(user)
     towns = _towns_or_403(user)
     form, period = _period_form(request)
     if period is None:
@@ -211,11 +157,11 @@ def statistics_export_view(request: AuthenticatedHttpRequest) -> HttpResponse | 
             status=400,
         )
     report = get_period_report(user=user, towns=towns, period=period)
+    ip_address = client_ip(request)
 
     def write(output: IO[bytes]) -> None:
-        exports.write_statistics(report, output, exported_by=str(user))
-        services.record_statistics_export(
-            actor=user, period=period, towns=towns, ip_address=client_ip(request)
+        write_statistics_export(
+            output, actor=user, report=report, towns=towns, ip_address=ip_address
         )
 
-    return streamed_download(write, filename=f"扫黑除恶{period.report_name}-{period.slug}.xlsx")
+    return streamed_download(write, filename=statistics_file_name(period))

@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from saohei.api import city_api
 from saohei.api.models import TokenScope
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
+from saohei.city_assignments import queries as city_queries
 from saohei.city_assignments import services as city_services
 from saohei.city_assignments.models import AssignedTown, CityAssignment, Verdict
 from saohei.city_assignments.queries import WITHHELD
@@ -126,7 +126,7 @@ def test_the_supervisor_assigns_lists_reads_accepts_and_returns(
 def test_the_list_pages_by_cursor(assigned: Assigned, monkeypatch: pytest.MonkeyPatch) -> None:
     made = [assigned(number=f"SJ-{n}") for n in range(3)]
     api = Api("shiban")
-    monkeypatch.setattr(city_api, "PAGE_SIZE", 2)
+    monkeypatch.setattr(city_queries, "PAGE_SIZE", 2)
     first = api.get("/assignments").json()
     second = api.get("/assignments", {"after": first["next_cursor"]}).json()
     ids = [item["id"] for item in first["items"] + second["items"]]

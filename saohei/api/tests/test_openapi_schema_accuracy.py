@@ -13,6 +13,7 @@ from django.db import models
 from django.test import Client
 
 from saohei.api.services import create_api_token
+from saohei.common.access_matrix import API_READS
 from saohei.common.roles import Role
 from saohei.organisations.models import User
 
@@ -30,6 +31,16 @@ NOT_CHOICES = {
     ("KindTotalOut", "kind"),
     ("ActivityDetailOut", "kind"),
     ("ActivityEditIn", "kind"),
+    ("ActivityFilterQuery", "kind"),
+    ("TotalsQuery", "kind"),
+    ("get /api/v1/publicity/export", "kind"),
+    ("get /api/v1/publicity/totals", "kind"),
+    ("PublicityScheduleOut", "kind"),
+    ("PublicityScheduleIn", "kind"),
+    # The city clerk's filter of an assignment by its towns' state (`ListStatus`, listed as an
+    # enum), computed from the towns' progress: no model field holds it.
+    ("AssignmentListQuery", "status"),
+    ("get /api/v1/city/assignments", "status"),
     # A task list's scope is mine/all (the view checks it), not an API token's scope.
     ("TaskListQuery", "scope"),
     ("get /api/v1/meetings/tasks", "scope"),
@@ -237,8 +248,15 @@ def test_real_lists_and_details_match_their_declared_schema(
             url = path.replace(parameters[0], str(first_ids[parent]))
         else:
             url = path
+        # An operation the access table refuses the office (定期梳理 is its leaders') is skipped.
+        readers = API_READS.get(f"GET {path}")
+        if isinstance(readers, frozenset) and Role.OFFICE_STAFF not in readers:
+            continue
         response = banshi_client.get(url)
         assert response.status_code == 200, (url, response.content[:300])
+        # A file (a ledger, a template) is declared as a binary body, not a JSON schema.
+        if "application/json" not in schema["paths"][path]["get"]["responses"]["200"]["content"]:
+            continue
         body = response.json()
         first_ids[path] = _first_id(body)
         problems += schema_problems(schema, _ok_answer(schema, path), body, url)

@@ -1,6 +1,7 @@
 """问题整改 in the API as on the pages (issue 15, decision 0066): the 对照清单, the download of a
 佐证材料 file (audited), 修改整改措施 and 复查 — the pages' access helper and services."""
 
+import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from saohei.api.services import create_api_token
 from saohei.audit.models import AuditAction, AuditEvent
@@ -185,3 +187,44 @@ def test_recheck_of_an_open_item_is_refused(item: RectificationItem) -> None:
     # The state refusal of the service, a 400 as every refused input.
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "invalid"
+
+
+def _ledger(response: Any) -> list[tuple[Any, ...]]:
+    """The ledger's rows below the exporter's stamp (who and when differ between files)."""
+    assert response.status_code == 200, response
+    content = b"".join(response.streaming_content)
+    return list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))[1:]
+
+
+def test_the_ledger_is_the_pages_with_the_same_filters(
+    item: RectificationItem, client_as: Callable[[str], Client]
+) -> None:
+    village = Unit.objects.get(name="港西村")
+    params = {"village_id": village.pk, "status": item.status}
+
+    from_api = _ledger(_call("get", "/rectifications/export", "banshi", params))
+    on_page: dict[str, str] = {"village": str(village.pk), "status": str(item.status)}
+    page = client_as("banshi").get("/rectifications/export/", on_page)
+
+    assert from_api == _ledger(page)
+    assert len(from_api) == 3 and "档案缺少研判会记录" in str(from_api[-1])
+    event = AuditEvent.objects.filter(action=AuditAction.RECTIFICATIONS_EXPORTED).first()
+    assert event is not None and event.details["filters"]["village_id"] == village.pk
+
+
+def test_another_villages_head_exports_none_of_it(item: RectificationItem) -> None:
+    assert len(_ledger(_call("get", "/rectifications/export", "cun01"))) == 3
+    assert len(_ledger(_call("get", "/rectifications/export", "cun02"))) == 2
+    own = Unit.objects.get(name="港西村")
+    refused = _call("get", "/rectifications/export", "cun02", {"village_id": own.pk})
+    assert refused.status_code == 400 and "village_id" in refused.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("username", ["minjing", "xitong", None])
+def test_the_ledger_is_refused_to_other_roles(
+    item: RectificationItem, username: str | None
+) -> None:
+    response = _call("get", "/rectifications/export", username)
+    assert response.status_code == (401 if username is None else 403)
+    assert set(response.json()) == {"error"}
+    assert not AuditEvent.objects.filter(action=AuditAction.RECTIFICATIONS_EXPORTED).exists()

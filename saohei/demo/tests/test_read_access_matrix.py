@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -110,15 +110,16 @@ from saohei.meetings.models import (
     SelfInspection,
     Task,
 )
-from saohei.organisations.models import RoleGrant, Unit, UnitKind, User
+from saohei.organisations.models import GroupMembership, RoleGrant, Unit, UnitKind, User
 from saohei.publicity import services as publicity_services
-from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind
+from saohei.publicity.models import PlaceType, PublicityActivity, PublicityKind, PublicitySchedule
 from saohei.rectifications import services as rectification_services
 from saohei.rectifications.models import Evidence, RectificationItem, SourceKind
 from saohei.sheets import services as sheet_services
 from saohei.sheets.models import StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips import services as tips_services
+from saohei.workdays.models import CalendarOverride
 
 pytestmark = pytest.mark.django_db
 
@@ -248,6 +249,16 @@ def _assigned_list(town: Unit, office: User, reference: str) -> AssignedList:
 def _staged_of(assigned: AssignedList) -> int:
     """Another upload of the list, not imported: an imported one's page leads to the list."""
     return _staged_list(assigned.unit, assigned.imported_by, "JZ-S").pk
+
+
+def _calendar_override() -> CalendarOverride:
+    """A day set by hand: the calendar's own, no town's."""
+    return CalendarOverride.objects.create(
+        day=date(2026, 10, 10),
+        is_working_day=True,
+        reason="矩阵测试",
+        created_by=User.objects.get(username="banshi"),
+    )
 
 
 def _list_job(town: Unit, office: User) -> ListImportJob:
@@ -522,6 +533,14 @@ def _build_objects() -> Objects:
         ),
         "kind_id": Target(PublicityKind.objects.order_by("id")[0].pk, in_town),
         "mapping_id": Target(_case_mapping(town, banshi), in_town),
+        "entry_id": Target(DictionaryEntry.objects.order_by("id")[0].pk, in_town),
+        "override_id": Target(_calendar_override().pk, in_town),
+        "schedule_id": Target(
+            PublicitySchedule.objects.filter(town=town).order_by("id")[0].pk, in_town
+        ),
+        "membership_id": Target(
+            GroupMembership.objects.filter(group__unit=town).order_by("-id")[0].pk, in_town
+        ),
     }
     own["appearance_id"] = part(
         person.appearances.order_by("id").values_list("pk", flat=True)[0],
@@ -694,6 +713,13 @@ def _page_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
     return attempts, unnamed
 
 
+def _path_values(params: list[str], chosen: dict[str, Target]) -> dict[str, object]:
+    """The objects' ids, and a fixed value (a briefing figure's key) for the rest."""
+    values: dict[str, object] = {param: VALUES[param][0] for param in params if param in VALUES}
+    values.update({param: chosen[param].id for param in params if param in chosen})
+    return values
+
+
 def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
     attempts, unnamed = [], []
     for path, operations in api.get_openapi_schema()["paths"].items():
@@ -708,7 +734,7 @@ def _api_attempts(objects: Objects) -> tuple[list[Attempt], list[str]]:
         if not choices:
             unnamed.append(f"{key}: no object of the demo towns for {params}")
         for chosen in choices:
-            url = path.format(**{param: chosen[param].id for param in params})
+            url = path.format(**_path_values(params, chosen))
             # A part (an attachment of a lead) is reached through its owner, as on the pages.
             records = {param: chosen[param].record for param in params if param in OBJECTS}
             attempts.append(Attempt(f"GET {url}", url, API_READS[key], records, api=True))
@@ -747,7 +773,7 @@ def _api_operations(objects: Objects) -> tuple[list[Operation], list[str]]:
             if chosen is None:
                 unnamed.append(f"{key}: no object of the demo towns for {params}")
                 continue
-            url = path.format(**{param: chosen[param].id for param in params})
+            url = path.format(**_path_values(params, chosen))
             records = {param: chosen[param].record for param in params if param in OBJECTS}
             body, multipart = None, False
             if method != "get":

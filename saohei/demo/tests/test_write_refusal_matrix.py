@@ -76,6 +76,7 @@ from saohei.meetings.access import visible_meetings, visible_self_inspections, v
 from saohei.meetings.models import MeetingDecision, Requirement, Task
 from saohei.organisations.access import can_edit_group, get_group_for_user
 from saohei.organisations.models import GroupMembership, Unit, UnitKind, User
+from saohei.organisations.queries import is_office_member
 from saohei.publicity.access import visible_activities
 from saohei.publicity.models import PublicityActivity, PublicityKind
 from saohei.rectifications.access import visible_items
@@ -85,6 +86,7 @@ from saohei.sheets.models import SenderMapping, StagedSheet
 from saohei.testing.town import SharedTown, shared_layer
 from saohei.tips.access import visible_tips
 from saohei.tips.models import Tip
+from saohei.workdays.access import can_change_calendar
 from saohei.workdays.models import CalendarOverride
 
 pytestmark = pytest.mark.django_db
@@ -198,12 +200,6 @@ def _build_objects() -> Objects:
 
     def sees(queryset: Callable[[User], Any], pk: int) -> Callable[[User], bool]:
         return lambda user: queryset(user).filter(pk=pk).exists()
-
-    def group_editor(user: User) -> bool:
-        try:
-            return can_edit_group(user, get_group_for_user(user))
-        except Exception:
-            return False
 
     def draft_reader(user: User) -> bool:
         try:
@@ -350,7 +346,16 @@ def _build_objects() -> Objects:
         reachable["task_id"] = sees(visible_tasks, task.pk)
     if schedule is not None:
         ids["schedule_id"] = schedule.pk
+        reachable["schedule_id"] = lambda user: is_office_member(user, schedule.town)
     return Objects(ids=ids, reachable=reachable)
+
+
+def group_editor(user: User) -> bool:
+    """Whether the account keeps its own 领导小组 (the page's and the API's rule)."""
+    try:
+        return can_edit_group(user, get_group_for_user(user))
+    except Exception:
+        return False
 
 
 def _registry_objects() -> tuple[dict[str, int], dict[str, Callable[[User], bool]]]:
@@ -530,6 +535,10 @@ API_CREATE_RULES: dict[str, Callable[[User], bool]] = {
     "briefings": _towns_of(OFFICE),
     # One's own notices and channels (decision 0068): every account, on its own only.
     "notifications": lambda user: True,
+    # The working-day calendar (decision 0068 addendum): the page's editors, no unit scope.
+    "workdays": can_change_calendar,
+    # The 领导小组 (decision 0068 addendum): the members of one's own group, by its office.
+    "group": group_editor,
 }
 
 _TOKENS: dict[int, str] = {}
