@@ -1559,7 +1559,7 @@ class PairOut(Schema):
     incidents: list[CoIncidentOut]
 
 
-class GroupOut(Schema):
+class CoOffenderGroupOut(Schema):
     members: list[ListedPersonOut]
     incidents: int
     criminal: int
@@ -1569,7 +1569,7 @@ class GroupOut(Schema):
 
 class CoOffendersOut(Schema):
     pairs: list[PairOut]
-    groups: list[GroupOut] = Field(description="全部同案人员组成的关联团伙（不分页）")
+    groups: list[CoOffenderGroupOut] = Field(description="全部同案人员组成的关联团伙（不分页）")
     total_pairs: int
     next_cursor: str
 
@@ -1605,7 +1605,7 @@ def co_offenders(request: HttpRequest, filters: Query[CoOffenderQuery]) -> CoOff
             for pair in found.pairs
         ],
         groups=[
-            GroupOut(
+            CoOffenderGroupOut(
                 members=[_listed(person) for person in group.members],
                 incidents=group.incidents,
                 criminal=group.criminal,

@@ -91,16 +91,14 @@ def test_a_short_list_is_still_written_in_the_request(town: Unit) -> None:
 def test_a_failed_job_is_retried_without_a_new_upload(
     long_list: StagedSheet, confirm: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = lead_services.register_lead
-    calls = {"n": 0}
+    real = lead_services.register_leads
 
-    def failing(**kwargs: Any) -> Lead:
-        calls["n"] += 1
-        if calls["n"] == LONG - 5:
-            raise RuntimeError("disk full")
-        return real(**kwargs)
+    def failing(**kwargs: Any) -> list[Lead]:
+        # The new leads are written in one batch; then the disk fills.
+        real(**kwargs)
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(lead_services, "register_lead", failing)
+    monkeypatch.setattr(lead_services, "register_leads", failing)
     clerk = Api("banshi")
     accepted = confirm(clerk, f"/assigned-lists/imports/{long_list.pk}/import")
     job = ListImportJob.objects.get(pk=accepted.json()["id"])
@@ -108,7 +106,7 @@ def test_a_failed_job_is_retried_without_a_new_upload(
     assert failed["status"] == JobStatus.FAILED and failed["can_retry"]
     assert not AssignedList.objects.exists()
 
-    monkeypatch.setattr(lead_services, "register_lead", real)
+    monkeypatch.setattr(lead_services, "register_leads", real)
     retried = confirm(clerk, f"/assigned-lists/jobs/{job.pk}/retry")
 
     assert retried.status_code == 202, retried.content

@@ -205,6 +205,38 @@ listed = io.BytesIO(
 )
 listed.name = "候选人名单.csv"
 ids.update(run_id=analysis_services.run_vetting(actor=banshi, unit=town, file=listed).pk)
+# The records of the pages' remaining routes (0068 addendum): a dictionary entry, a lead's
+# 反馈, a figure of the briefing, a publicity kind and schedule, a failed long-list job, a
+# member of the leading group, a calendar override, and the town itself.
+from saohei.assigned_lists.models import ListImportJob
+from saohei.briefings.figures import FIGURES
+from saohei.leads.models import DictionaryEntry, Feedback
+from saohei.organisations.models import GroupMembership
+from saohei.publicity.models import PublicityKind, PublicitySchedule
+from saohei.workdays.models import CalendarOverride
+long_staged = list_services.stage_list(
+    actor=banshi, unit=town, sender="模糊测试交办单位", source=Source.UPPER_ASSIGNED,
+    file=ContentFile(sheet.replace(b"FZ-001", b"FZ-002"), name="清单.csv"),
+    file_name="清单.csv",
+)
+feedback = Feedback.objects.filter(lead__unit=town).order_by("id").first()
+ids.update(
+    entry_id=DictionaryEntry.objects.order_by("id").first().pk,
+    feedback_id=feedback.pk,
+    key=sorted(FIGURES)[0],
+    kind_id=PublicityKind.objects.order_by("id").first().pk,
+    list_job_id=ListImportJob.objects.create(
+        unit=town, staged=long_staged, created_by=banshi, file_name="清单.csv",
+        status="failed", message="模糊测试",
+    ).pk,
+    membership_id=GroupMembership.objects.filter(group__unit=town).order_by("-id").first().pk,
+    override_id=CalendarOverride.objects.create(
+        day=timezone.localdate() + timedelta(days=40), is_working_day=True, reason="模糊测试",
+        created_by=banshi,
+    ).pk,
+    schedule_id=PublicitySchedule.objects.filter(town=town).order_by("id").first().pk,
+    unit_id=town.pk,
+)
 token = create_api_token(user=banshi, name="模糊测试")[1]
 print(json.dumps({"ids": ids, "token": token}))
 """
@@ -214,7 +246,7 @@ print(json.dumps({"ids": ids, "token": token}))
 class LiveApi:
     base: str
     token: str
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     # The server stopped and what it wrote to stderr (a 500's traceback), for a failure's report.
     server_log: Callable[[], str]
 
@@ -277,11 +309,15 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
             _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def _variants(path: str, ids: dict[str, int]) -> list[tuple[GenerationMode, dict[str, int] | None]]:
+def _variants(
+    path: str, ids: dict[str, int | str]
+) -> list[tuple[GenerationMode, dict[str, int | str] | None]]:
     """Valid and invalid requests with generated ids; again with the town's real ids in the path,
     so that actions meet real records in their real states."""
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    variants: list[tuple[GenerationMode, dict[str, int] | None]] = [(mode, None) for mode in modes]
+    variants: list[tuple[GenerationMode, dict[str, int | str] | None]] = [
+        (mode, None) for mode in modes
+    ]
     params = re.findall(r"{(\w+)}", path)
     if params:
         real = {param: ids[param] for param in params}
