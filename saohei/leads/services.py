@@ -310,9 +310,8 @@ def register_leads(*, actor: User, unit: Unit, items: Sequence[LeadInput]) -> li
     sources = access.registrable_sources(actor, unit)
     if not sources:
         raise ActionNotAllowed("您不能为该镇登记线索")
-    prepared = [
-        _prepared(actor=actor, unit=unit, data=data, sources=set(sources)) for data in items
-    ]
+    allowed: set[str] = set(sources)
+    prepared = [_prepared(actor=actor, unit=unit, data=data, sources=allowed) for data in items]
     by_year: dict[int, list[Lead]] = {}
     for item in prepared:
         by_year.setdefault(timezone.localdate(item.lead.received_at).year, []).append(item.lead)

@@ -17,7 +17,7 @@ from saohei.sheets.headers import IGNORED
 from saohei.sheets.kinds import MAPPED_KINDS, FieldKind, ImportKind
 from saohei.sheets.models import SenderMapping, StagedSheet
 from saohei.sheets.reading import read_grid, sha256_of
-from saohei.sheets.registry import registered_kind
+from saohei.sheets.registry import RegisteredKind, registered_kind
 
 
 def may_import(user: User, unit: Unit, roles: frozenset[Role]) -> bool:
@@ -186,16 +186,38 @@ def save_value_mapping(
 FORGET = None
 
 
-def _managed(actor: User, mapping: SenderMapping) -> tuple[SenderMapping, ImportKind]:
-    """The mapping locked for a change, and its kind; refused unless the actor may import that
-    kind for the mapping's town (the context's own rule, `registry`)."""
-    registered = registered_kind(mapping.kind)
-    if registered is None or not registered.import_towns(actor).filter(pk=mapping.unit_id).exists():
+def _refuse_unless_manages(actor: User, kind_key: str, unit_id: int) -> RegisteredKind:
+    """Refused unless the actor may import `kind_key` for the town (the context's own rule,
+    `registry`): who imports a kind keeps its mappings."""
+    registered = registered_kind(kind_key)
+    if registered is None or not registered.import_towns(actor).filter(pk=unit_id).exists():
         raise ActionNotAllowed("您不能管理该镇的来文表格对照")
+    return registered
+
+
+def _managed(actor: User, mapping: SenderMapping) -> tuple[SenderMapping, ImportKind]:
+    """The mapping locked for a change, and its kind."""
+    registered = _refuse_unless_manages(actor, mapping.kind, mapping.unit_id)
     locked = SenderMapping.objects.select_for_update().filter(pk=mapping.pk).first()
     if locked is None:
         raise ServiceError("该对照已被删除，请刷新页面")
     return locked, registered.kind
+
+
+def _save_corrected(
+    actor: User, mapping: SenderMapping, *, changed: str, details: dict[str, object]
+) -> SenderMapping:
+    """Save the corrected `changed` ("columns" or "values") and audit it, counts only."""
+    mapping.updated_by = actor
+    mapping.save(update_fields=[changed, "updated_by", "updated_at"])
+    record_event(
+        action=AuditAction.SHEET_MAPPING_CORRECTED,
+        actor=actor,
+        unit=mapping.unit,
+        target=mapping,
+        details=details,
+    )
+    return mapping
 
 
 def _checked_columns(columns: Mapping[str, str], kind: ImportKind) -> None:
@@ -225,16 +247,9 @@ def correct_columns(
             merged[title] = key
     _checked_columns(merged, kind)
     mapping.columns = merged
-    mapping.updated_by = actor
-    mapping.save()
-    record_event(
-        action=AuditAction.SHEET_MAPPING_CORRECTED,
-        actor=actor,
-        unit=mapping.unit,
-        target=mapping,
-        details={"kind": kind.key, "columns": len(columns)},
+    return _save_corrected(
+        actor, mapping, changed="columns", details={"kind": kind.key, "columns": len(columns)}
     )
-    return mapping
 
 
 @transaction.atomic
@@ -243,13 +258,9 @@ def add_column(
 ) -> SenderMapping:
     """Name the column a sender calls `title` as field `field_key`, for this town's sheets of
     `kind` from that sender: a police export that says 案件号 for 案件编号 is read from then on."""
-    registered = registered_kind(kind.key)
-    if (
-        unit.kind != UnitKind.TOWN
-        or registered is None
-        or not registered.import_towns(actor).filter(pk=unit.pk).exists()
-    ):
+    if unit.kind != UnitKind.TOWN:
         raise ActionNotAllowed("您不能管理该镇的来文表格对照")
+    registered = _refuse_unless_manages(actor, kind.key, unit.pk)
     if not registered.has_columns:
         raise ServiceError("该类导入不按列名对照", field="field")
     sender = checked_text(sender, label="来文单位", limit=100, field="sender", required=True)
@@ -263,16 +274,9 @@ def add_column(
     merged[title] = field_key
     _checked_columns(merged, kind)
     mapping.columns = merged
-    mapping.updated_by = actor
-    mapping.save()
-    record_event(
-        action=AuditAction.SHEET_MAPPING_CORRECTED,
-        actor=actor,
-        unit=unit,
-        target=mapping,
-        details={"kind": kind.key, "columns": 1},
+    return _save_corrected(
+        actor, mapping, changed="columns", details={"kind": kind.key, "columns": 1}
     )
-    return mapping
 
 
 @transaction.atomic
@@ -302,16 +306,9 @@ def correct_values(
                 merged[key][word] = value
             changed += 1
     mapping.values = {key: words for key, words in merged.items() if words}
-    mapping.updated_by = actor
-    mapping.save()
-    record_event(
-        action=AuditAction.SHEET_MAPPING_CORRECTED,
-        actor=actor,
-        unit=mapping.unit,
-        target=mapping,
-        details={"kind": kind.key, "values": changed},
+    return _save_corrected(
+        actor, mapping, changed="values", details={"kind": kind.key, "values": changed}
     )
-    return mapping
 
 
 @transaction.atomic
