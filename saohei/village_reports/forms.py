@@ -45,4 +45,12 @@ class ReportForm(StyledForm):
 
 
 class DueDayForm(StyledForm):
-    due_day = forms.IntegerField(label="次月报送截止日", min_value=1, max_value=LAST_DUE_DAY)
+    due_day = forms.IntegerField(
+        label="次月报送截止日",
+        min_value=1,
+        max_value=LAST_DUE_DAY,
+        error_messages={
+            key: f"截止日须为1至{LAST_DUE_DAY}之间的整数"
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
+    )

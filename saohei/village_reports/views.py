@@ -32,6 +32,16 @@ def _chosen_month(request: AuthenticatedHttpRequest, today: date) -> date:
 
 @role_required(*access.READ_ROLES)
 def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _index_page(request)
+
+
+def _index_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    refused: tuple[int, DueDayForm] | None = None,
+) -> HttpResponse:
+    """The page; `refused`, a town's due-day form that was refused, shown bound with its error
+    beside the field (400) in place of that town's blank one."""
     user = request.user
     today = timezone.localdate()
     months = queries.months_back(today, HEAD_MONTHS)
@@ -58,6 +68,11 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     for town in towns:
         due_day = queries.due_day_of(town)
         rows = queries.list_town_month(viewer=user, town=town, month=month)
+        due_form = (
+            refused[1]
+            if refused is not None and refused[0] == town.pk
+            else DueDayForm(initial={"due_day": due_day}, auto_id=f"id_{town.pk}_%s")
+        )
         offices.append(
             {
                 "town": town,
@@ -65,7 +80,7 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "missing": [row.village for row in rows if row.is_missing],
                 "flagged": [row for row in rows if row.later_leads],
                 "due_on": queries.due_on(month, due_day=due_day),
-                "due_form": DueDayForm(initial={"due_day": due_day}, auto_id=f"id_{town.pk}_%s"),
+                "due_form": due_form,
             }
         )
     supervised = access.supervised_towns(user)
@@ -78,7 +93,8 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "month_choices": queries.reportable_months(today),
         "show_month_picker": bool(offices or supervised),
     }
-    return render(request, "village_reports/index.html", context)
+    status = 400 if refused is not None else 200
+    return render(request, "village_reports/index.html", context, status=status)
 
 
 @role_required(*access.SUBMIT_ROLES)
@@ -149,16 +165,16 @@ def submit_view(request: AuthenticatedHttpRequest, village_id: int) -> HttpRespo
 def due_day_view(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResponse:
     user = request.user
     town = access.get_office_town(user, unit_id)
-    form = DueDayForm(request.POST)
+    form = DueDayForm(request.POST, auto_id=f"id_{town.pk}_%s")
     if form.is_valid():
         try:
             services.set_due_day(actor=user, town=town, due_day=form.cleaned_data["due_day"])
         except ServiceError as error:
-            messages.error(request, error.message)
+            form.add_service_error(error)
         else:
             messages.success(
                 request, f"{town.name}村月报截止日已设为次月{form.cleaned_data['due_day']}日。"
             )
-    else:
-        messages.error(request, "截止日须为1至28之间的整数。")
-    return redirect(reverse("village_reports:index"))
+            return redirect(reverse("village_reports:index"))
+    # Refused: the page again, with what was typed and the reason beside the field.
+    return _index_page(request, refused=(town.pk, form))

@@ -122,3 +122,19 @@ def test_office_sets_the_due_day_on_the_page(client_as: ClientAs, village_of: Vi
         == 403
     )
     assert due_day_of(town) == 8
+
+
+def test_a_refused_due_day_comes_back_with_what_was_typed_and_why(
+    client_as: ClientAs, village_of: VillageOf
+) -> None:
+    town = village_of("cun02").parent
+    assert town is not None
+    before = due_day_of(town)
+    response = client_as("banshi").post(
+        f"/village-reports/towns/{town.pk}/due-day/", {"due_day": "31"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="31"' in page and 'data-testid="field-error"' in page
+    assert "截止日须为1至28之间的整数" in page
+    assert due_day_of(town) == before
